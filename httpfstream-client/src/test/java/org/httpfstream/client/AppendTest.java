@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** APPEND against a scripted peer: framing of writes, pings while idle, and the closing handshake. */
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class AppendTest {
 
     private final HttpFStreamClient client = HttpFStreamClient.builder().readTimeout(Duration.ofSeconds(10)).build();

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** FOLLOW against a scripted peer: WebSocket messages and close codes, and plain 200 bodies. */
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FollowTest {
 
     private final HttpFStreamClient client = HttpFStreamClient.builder().readTimeout(Duration.ofSeconds(10)).build();
