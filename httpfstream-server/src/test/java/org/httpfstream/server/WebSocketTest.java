@@ -296,6 +296,30 @@ class WebSocketTest {
     }
 
     @Test
+    void aPlainHttpDownloadThatNeverReadsDoesNotSlowTheAppender() throws Exception {
+      byte[] chunk = new byte[64 * 1024];
+      new Random(3).nextBytes(chunk);
+      try (RawWebSocket appender = RawWebSocket.append(address, "/slow-get")) {
+        for (int i = 0; i < 64; i++) {
+          appender.send(RawWebSocket.BINARY, chunk);
+        }
+        try (java.net.Socket download = new java.net.Socket()) {
+          download.setReceiveBufferSize(4096);
+          download.connect(address);
+          download.getOutputStream().write(
+              "GET /slow-get HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
+          download.getInputStream().read(); // the response has started; now it stalls
+          for (int i = 0; i < 128; i++) {
+            appender.send(RawWebSocket.BINARY, chunk);
+          }
+          appender.sendClose(1000);
+          assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+      }
+      assertThat(root.resolve("slow-get")).hasSize(192L * chunk.length);
+    }
+
+    @Test
     void aFollowerThatNeverReadsSlowsNobodyAndHoldsBoundedMemory() throws Exception {
       int chunk = 64 * 1024;
       int chunks = 512; // 32 MiB
