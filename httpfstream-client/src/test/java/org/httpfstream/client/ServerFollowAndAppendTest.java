@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -143,8 +142,6 @@ class ServerFollowAndAppendTest {
             try (InputStream r = client.follow(server.uri("/a%20file"))) {
                 assertThat(new String(r.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("spaced");
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 }
