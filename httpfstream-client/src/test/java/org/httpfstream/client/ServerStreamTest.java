@@ -121,7 +121,7 @@ class ServerStreamTest {
     @Test
     void idleAppenderSurvivesServerPingsAndTimeout() throws Exception {
         try (RealServer server = RealServer.start(root,
-                b -> b.pingInterval(Duration.ofMillis(50)).appenderTimeout(Duration.ofMillis(200)))) {
+                b -> b.pingInterval(Duration.ofMillis(50)).appenderTimeout(Duration.ofSeconds(1)))) {
             URI uri = server.uri("/idle");
             try (OutputStream w = client.openAppend(uri); InputStream r = client.follow(uri)) {
                 w.write('a');
@@ -133,9 +133,9 @@ class ServerStreamTest {
                         throw new java.io.UncheckedIOException(e);
                     }
                 });
-                // For five appender timeouts nothing may happen: neither the appender nor the follower
+                // For 2.5 appender timeouts nothing may happen: neither the appender nor the follower
                 // (both pinged every 50 ms) is dropped, so the follower's read stays blocked.
-                assertThatThrownBy(() -> next.get(1, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+                assertThatThrownBy(() -> next.get(2500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
                 w.write('b');
                 assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo('b');
             }
