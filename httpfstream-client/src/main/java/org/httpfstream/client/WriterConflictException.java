@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Thrown when an append is refused because the path already has an active writer (the server answered
  * the APPEND request with HTTP {@code 403 Forbidden}). A path accepts at most one appender at a time;
- * the caller may retry once the other appender has finished.
+ * the caller may retry once the other appender has finished. Immutable.
  */
 public class WriterConflictException extends IOException {
 
