@@ -59,7 +59,10 @@ record CloseStatus(int code, String reason) {
         return payload(sendable ? code : PROTOCOL_ERROR);
     }
 
-    /** True for the codes that end a stream normally: none, 1000 and (when allowed) 1001. */
+    /**
+     * True for the codes that end a stream normally: none and 1000, and 1001 when {@code goingAwayIsNormal}
+     * (a follower does not count 1001: the server going away is not the end of the stream).
+     */
     boolean isNormal(boolean goingAwayIsNormal) {
         return code == NO_CODE || code == NORMAL || (goingAwayIsNormal && code == GOING_AWAY);
     }

@@ -163,8 +163,8 @@ public final class HttpFStreamClient {
      * the stream yields that body. Either way, {@code read} blocks until data arrives and fails with an
      * IOException (a {@link java.net.SocketTimeoutException}) if the server sends nothing for longer than
      * the read timeout. The stream ends with an IOException rather than -1 if the connection ends
-     * abnormally (for instance without a WebSocket Close frame, or with a Close code other than 1000 or
-     * 1001).
+     * abnormally (for instance without a WebSocket Close frame, or with a Close code other than 1000; a
+     * server that shuts down sends 1001, "going away", which is not the end of the stream).
      *
      * <p>The caller must close the stream; close is idempotent and may be called from any thread (a read
      * blocked in another thread then fails). {@code read} after {@code close} throws an IOException.

@@ -59,7 +59,7 @@ final class WebSocketFollowInputStream extends InputStream {
      * or the stream ends. Bytes of a message beyond {@code len} are returned by later reads. Pings received
      * meanwhile are answered with pongs.
      *
-     * @return the number of bytes read, or -1 once the server closed the WebSocket with code 1000, 1001 or
+     * @return the number of bytes read, or -1 once the server closed the WebSocket with code 1000 or
      *     no code
      * @throws IOException if the stream was closed, the server closed with another code, the connection
      *     ended without a Close frame, the read timeout expired, or the server broke the protocol
@@ -139,7 +139,7 @@ final class WebSocketFollowInputStream extends InputStream {
                     CloseStatus status = CloseStatus.parse(connection.readControlPayload(header));
                     connection.trySendClose(status.replyPayload(), CLOSE_LOCK_WAIT_MILLIS);
                     connection.closeSocket();
-                    if (status.isNormal(true)) {
+                    if (status.isNormal(false)) {
                         endOfStream = true;
                         return -1;
                     }

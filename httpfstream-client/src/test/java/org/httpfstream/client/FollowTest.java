@@ -190,7 +190,7 @@ class FollowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1000, 1001, -1})
+    @ValueSource(ints = {1000, -1})
     void normalCloseEndsTheStreamAndIsAnswered(int code) throws Exception {
         BlockingQueue<ScriptedPeer.Frame> replies = new ArrayBlockingQueue<>(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
@@ -213,6 +213,26 @@ class FollowTest {
             ScriptedPeer.Frame reply = replies.poll();
             assertThat(reply.opcode()).isEqualTo(8);
             assertThat(reply.closeCode()).isEqualTo(code);
+        }
+    }
+
+    @Test
+    void goingAwayIsNotTheEndOfTheStream() throws Exception {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
+            c.upgrade();
+            c.sendText("some");
+            c.sendClose(1001, "server shutting down");
+            c.readFrame();
+            c.expectEof();
+        })) {
+            URI uri = peer.uri("/away");
+            try (InputStream in = client.follow(uri)) {
+                assertThat(in.readNBytes(4)).isEqualTo("some".getBytes(StandardCharsets.US_ASCII));
+                assertThatThrownBy(in::read)
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("code 1001 (going away): server shutting down");
+            }
+            peer.awaitScripts();
         }
     }
 
