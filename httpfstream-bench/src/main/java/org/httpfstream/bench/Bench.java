@@ -95,8 +95,20 @@ public final class Bench {
                 t = Target.remote(s.label(), s.url(), s.pid());
             }
             try {
+                if (o.warmupBytes > 0) {
+                    warmUp(t);
+                }
+                boolean fresh = true;
                 for (String scenario : o.scenarios) {
+                    if (scenario.equals("idle") && t.launched() && !fresh) {
+                        // Memory per connection is measured on a server whose heap earlier scenarios
+                        // have not grown.
+                        t = t.relaunch();
+                        log.println("bench: restarted our server for idle at " + t.base() + " (pid "
+                                + t.stats().pid() + ")");
+                    }
                     runScenario(t, scenario);
+                    fresh = false;
                 }
             } finally {
                 t.close();
@@ -458,6 +470,39 @@ public final class Bench {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Unmeasured load on every code path (append, live follow, read back) so the JIT has compiled them. */
+    private void warmUp(Target t) throws Exception {
+        log.println("bench: warm-up on " + t.label() + " (" + o.warmupBytes + " bytes, not measured)");
+        long deadline = deadline();
+        int size = 65536;
+        Result scratch = new Result("warm-up", t.label());
+        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            String path = path("warm-up", 0);
+            Cohort appenders = new Cohort("appender", 1);
+            Appender a = new Appender(appenders, 0, path, p, Math.max(1, o.warmupBytes / size), 0, 0, true,
+                    null);
+            open(c, appenders, List.of(a), deadline);
+            Cohort followers = new Cohort("follower", 4);
+            List<Follower> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                fs.add(new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
+            }
+            open(c, followers, fs, deadline);
+            a.start();
+            await(appenders, deadline);
+            await(followers, deadline);
+            for (Follower f : fs) {
+                f.verify(101, a.sentBytes(), a.sentCrc());
+            }
+            readBack(c, path, a, deadline, scratch);
+            scratch.errors.addAll(appenders.errors());
+            scratch.errors.addAll(followers.errors());
+        }
+        if (!scratch.errors.isEmpty()) {
+            log.println("bench: warm-up errors: " + scratch.errors);
+        }
+    }
 
     /** Reads the finished stream back with a plain GET and checks it against what {@code a} sent. */
     private boolean readBack(LoadClient c, String path, Appender a, long deadline, Result r)

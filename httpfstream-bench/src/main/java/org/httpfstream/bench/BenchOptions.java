@@ -36,6 +36,7 @@ public final class BenchOptions {
     long timeoutSeconds = 900;
     boolean help;
 
+    long warmupBytes;
     long appendBytes;
     List<Integer> appendMessageSizes;
     long fanoutBytes;
@@ -134,6 +135,7 @@ public final class BenchOptions {
     }
 
     private void fullSizes() {
+        warmupBytes = 64L << 20;
         appendBytes = 512L << 20;
         appendMessageSizes = List.of(4096, 65536);
         fanoutBytes = 256L << 20;
@@ -155,6 +157,7 @@ public final class BenchOptions {
 
     private void toySizes() {
         fullSizes();
+        warmupBytes = 2L << 20;
         appendBytes = 4L << 20;
         fanoutBytes = 4L << 20;
         fanoutFollowers = 10;
@@ -169,6 +172,7 @@ public final class BenchOptions {
 
     private void override(String key, String v) {
         switch (key) {
+            case "warmup-bytes" -> warmupBytes = v.equals("0") ? 0 : bytes(key, v);
             case "append-bytes" -> appendBytes = bytes(key, v);
             case "append-message-sizes" -> appendMessageSizes = sizes(key, v);
             case "fanout-bytes" -> fanoutBytes = bytes(key, v);
@@ -247,7 +251,7 @@ public final class BenchOptions {
                 "  --threads N                  load-generator event-loop threads (default 2)",
                 "  --source-addresses N         loopback source addresses for connections (default 8)",
                 "  --timeout SECONDS            per-scenario deadline (default 900)",
-                "sizes (KiB/MiB/GiB suffixes): --append-bytes, --append-message-sizes 4KiB,64KiB,",
+                "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (0: none), --append-bytes, --append-message-sizes 4KiB,64KiB,",
                 "  --fanout-bytes, --fanout-message-size, --fanout-followers, --fanout-frames text|binary|both,",
                 "  --latency-followers, --latency-message-size, --latency-rate, --streams,",
                 "  --stream-message-size, --stream-rate, --duration SECONDS, --catch-up-bytes,",

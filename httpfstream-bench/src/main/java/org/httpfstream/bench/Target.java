@@ -23,12 +23,14 @@ public final class Target implements AutoCloseable {
     private final URI base;
     private final ProcStats stats;
     private final Process process;
+    private final List<Object> launchArgs;
 
-    private Target(String label, URI base, ProcStats stats, Process process) {
+    private Target(String label, URI base, ProcStats stats, Process process, List<Object> launchArgs) {
         this.label = label;
         this.base = base;
         this.stats = stats;
         this.process = process;
+        this.launchArgs = launchArgs;
     }
 
     /**
@@ -39,7 +41,7 @@ public final class Target implements AutoCloseable {
     public static Target remote(String label, URI url, long pid) {
         String s = url.toString();
         URI base = URI.create(s.endsWith("/") ? s : s + "/");
-        return new Target(label, base, pid > 0 ? new ProcStats(pid) : null, null);
+        return new Target(label, base, pid > 0 ? new ProcStats(pid) : null, null, null);
     }
 
     /**
@@ -87,7 +89,24 @@ public final class Target implements AutoCloseable {
             throw new IOException("the server did not start: " + e.getMessage() + "; see " + log, e);
         }
         String[] parts = line.split(" ");
-        return new Target("httpfstream (Java)", URI.create(parts[1]), new ProcStats(Long.parseLong(parts[2])), p);
+        return new Target("httpfstream (Java)", URI.create(parts[1]),
+                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log));
+    }
+
+    /** True if the benchmark started this server and can start it again. */
+    public boolean launched() {
+        return process != null;
+    }
+
+    /** Stops this server, which the benchmark started, and starts a fresh one on the same root. */
+    @SuppressWarnings("unchecked")
+    public Target relaunch() throws IOException, InterruptedException {
+        if (process == null) {
+            throw new IllegalStateException("not started by the benchmark: " + base);
+        }
+        close();
+        return launch((Path) launchArgs.get(0), (List<String>) launchArgs.get(1),
+                (String) launchArgs.get(2), (Path) launchArgs.get(3));
     }
 
     public String label() {
