@@ -23,6 +23,7 @@ public final class Result {
     Boolean targetMet;
     String targetNote;
     Histogram latency;
+    Histogram clientLag;
     double serverCpuSeconds = Double.NaN;
     double clientCpuSeconds = Double.NaN;
     long serverRssBefore = -1;
@@ -96,6 +97,12 @@ public final class Result {
         } else {
             m.put("latencyMs", null);
         }
+        if (clientLag != null && clientLag.count() > 0) {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("p99", clientLag.percentile(99) / 1e6);
+            l.put("max", clientLag.max() / 1e6);
+            m.put("clientLoopLagMs", l);
+        }
         m.put("serverCpuSeconds", serverCpuSeconds);
         m.put("clientCpuSeconds", clientCpuSeconds);
         m.put("serverRssBeforeBytes", serverRssBefore < 0 ? null : serverRssBefore);
@@ -127,7 +134,10 @@ public final class Result {
                     .append(" | ").append(r.targetMet == null ? "" : r.targetMet ? "**met**" : "**MISSED**")
                     .append(" | ").append(r.latency == null ? "" : num(r.latency.percentile(50) / 1e6, 2)
                             + " / " + num(r.latency.percentile(99) / 1e6, 2) + " / "
-                            + num(r.latency.max() / 1e6, 2))
+                            + num(r.latency.max() / 1e6, 2)
+                            + (r.clientLag == null || r.clientLag.count() == 0 ? ""
+                                    : " (load generator lag p99 " + num(r.clientLag.percentile(99) / 1e6, 2)
+                                    + ")"))
                     .append(" | ").append(num(r.serverCpuSeconds, 1))
                     .append(" | ").append(r.serverRssBefore < 0 ? "" : mib(r.serverRssBefore) + " → "
                             + mib(r.serverRssAfter) + " (" + mib(r.serverRssPeak) + ")")
