@@ -1,0 +1,50 @@
+package org.httpfstream.cli;
+
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.NoSuchFileException;
+import org.httpfstream.client.WriterConflictException;
+
+/** Turns exceptions into the short, one-line causes the commands print. */
+final class Errors {
+    private Errors() {
+    }
+
+    /** A one-line, human-readable description of {@code t}, without the exception class when possible. */
+    static String describe(Throwable t) {
+        return oneLine(describe(t, 0));
+    }
+
+    private static String describe(Throwable t, int depth) {
+        if (t instanceof WriterConflictException) {
+            return "another appender is active";
+        }
+        if (t instanceof NoSuchFileException) {
+            return "no such stream";
+        }
+        String message = t.getMessage();
+        boolean blank = message == null || message.isBlank();
+        if (t instanceof UnknownHostException) {
+            return blank ? "unknown host" : "unknown host " + message;
+        }
+        if (t instanceof HttpTimeoutException && blank) {
+            return "timed out";
+        }
+        if (blank) {
+            Throwable cause = t.getCause();
+            if (cause != null && cause != t && depth < 8) {
+                return describe(cause, depth + 1);
+            }
+            if (t instanceof ConnectException) {
+                return "connection refused";
+            }
+            return t.getClass().getSimpleName();
+        }
+        return message;
+    }
+
+    private static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*[\\r\\n]+\\s*", "; ");
+    }
+}
