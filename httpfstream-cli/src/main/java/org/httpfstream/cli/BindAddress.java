@@ -43,11 +43,11 @@ record BindAddress(String host, int port) {
             throw new IllegalArgumentException("invalid host in \"" + text + "\"");
         }
         if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new IllegalArgumentException("invalid port \"" + port + "\" in \"" + text + "\" (want 0-65535)");
+            throw new IllegalArgumentException("invalid port \"" + port + "\" in \"" + text + "\" (want [host]:port with port 0-65535)");
         }
         int number = Integer.parseInt(port);
         if (number > 65535) {
-            throw new IllegalArgumentException("invalid port \"" + port + "\" in \"" + text + "\" (want 0-65535)");
+            throw new IllegalArgumentException("invalid port \"" + port + "\" in \"" + text + "\" (want [host]:port with port 0-65535)");
         }
         return new BindAddress(host, number);
     }

@@ -13,16 +13,19 @@ final class Errors {
 
     /** A one-line, human-readable description of {@code t}, without the exception class when possible. */
     static String describe(Throwable t) {
+        // The two failures the tools name specially may also arrive wrapped.
+        for (Throwable c = t, prev = null; c != null && c != prev; prev = c, c = c.getCause()) {
+            if (c instanceof WriterConflictException) {
+                return "another appender is active";
+            }
+            if (c instanceof NoSuchFileException) {
+                return "no such stream";
+            }
+        }
         return oneLine(describe(t, 0));
     }
 
     private static String describe(Throwable t, int depth) {
-        if (t instanceof WriterConflictException) {
-            return "another appender is active";
-        }
-        if (t instanceof NoSuchFileException) {
-            return "no such stream";
-        }
         String message = t.getMessage();
         boolean blank = message == null || message.isBlank();
         if (t instanceof UnknownHostException) {

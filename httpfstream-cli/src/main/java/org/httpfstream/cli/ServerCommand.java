@@ -40,7 +40,7 @@ public final class ServerCommand implements Callable<Integer> {
             names = {"-root", "--root"},
             paramLabel = "DIR",
             defaultValue = "/tmp/httpfstream",
-            description = "storage root directory; created if missing (default: ${DEFAULT-VALUE})")
+            description = "storage root directory (default: ${DEFAULT-VALUE}); created if missing")
     Path root;
 
     @Option(
@@ -48,8 +48,10 @@ public final class ServerCommand implements Callable<Integer> {
             paramLabel = "[HOST]:PORT",
             defaultValue = ":8080",
             converter = BindAddress.Converter.class,
-            description = "HTTP bind address; an empty host means all interfaces, port 0 any free port "
-                    + "(default: ${DEFAULT-VALUE})")
+            description = {
+                "HTTP bind address (default: ${DEFAULT-VALUE}); an empty host means all interfaces, "
+                        + "port 0 any free port"
+            })
     BindAddress http;
 
     public ServerCommand() {

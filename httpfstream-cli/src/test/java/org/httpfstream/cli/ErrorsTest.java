@@ -1,0 +1,34 @@
+package org.httpfstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.file.NoSuchFileException;
+import org.httpfstream.client.WriterConflictException;
+import org.junit.jupiter.api.Test;
+
+class ErrorsTest {
+
+    @Test
+    void namesTheKnownFailuresLikeTheOriginalTools() {
+        assertThat(Errors.describe(new WriterConflictException("403 Forbidden"))).isEqualTo("another appender is active");
+        assertThat(Errors.describe(new NoSuchFileException("/x"))).isEqualTo("no such stream");
+    }
+
+    @Test
+    void usesTheMessageOrTheCause() {
+        assertThat(Errors.describe(new IOException("boom"))).isEqualTo("boom");
+        assertThat(Errors.describe(new IOException(null, new ConnectException()))).isEqualTo("connection refused");
+        assertThat(Errors.describe(new ConnectException("Connection refused"))).isEqualTo("Connection refused");
+        assertThat(Errors.describe(new IOException(new NoSuchFileException("/x")))).isEqualTo("no such stream");
+        assertThat(Errors.describe(new UnknownHostException("nosuchhost"))).isEqualTo("unknown host nosuchhost");
+        assertThat(Errors.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
+    }
+
+    @Test
+    void keepsItOnOneLine() {
+        assertThat(Errors.describe(new IOException("first\nsecond\r\nthird\n"))).isEqualTo("first; second; third");
+    }
+}
