@@ -1,0 +1,80 @@
+package org.httpfstream.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tunables of the HTTP/WebSocket transport. Immutable.
+ *
+ * @param pingInterval how often idle WebSocket peers (appenders and followers) are pinged; keeps
+ *     proxies with a 60 s idle timeout from cutting the connection
+ * @param appenderTimeout an appender that has answered a ping before and then sends nothing (no data,
+ *     no pong) for this long is taken for dead: its connection is closed and its lease freed. Clients
+ *     that never answer pings (the original Go appender) are left to TCP keep-alive instead.
+ * @param idleTimeout an HTTP connection with no request and no response progress for this long is
+ *     closed (does not apply once upgraded to a WebSocket)
+ * @param maxFrameSize largest WebSocket frame payload accepted from an appender; a bigger frame closes
+ *     the session with code 1009 (everything before it is kept)
+ * @param textMessageSize largest TEXT message sent to a follower that did not ask for BINARY. Kept
+ *     small because the original Go follow client loses the rest of a message larger than one read.
+ * @param binaryMessageSize largest BINARY message sent to a follower that asked for BINARY
+ */
+public record HttpFStreamSettings(
+    Duration pingInterval,
+    Duration appenderTimeout,
+    Duration idleTimeout,
+    int maxFrameSize,
+    int textMessageSize,
+    int binaryMessageSize) {
+
+  /** Production defaults: ping every 15 s, appender timeout 45 s, idle HTTP 120 s, 16 MiB frames. */
+  public static HttpFStreamSettings defaults() {
+    return new HttpFStreamSettings(
+        Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(120),
+        16 * 1024 * 1024, 4 * 1024, 64 * 1024);
+  }
+
+  public HttpFStreamSettings {
+    Objects.requireNonNull(pingInterval, "pingInterval");
+    Objects.requireNonNull(appenderTimeout, "appenderTimeout");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    requirePositive(pingInterval, "pingInterval");
+    requirePositive(appenderTimeout, "appenderTimeout");
+    requirePositive(idleTimeout, "idleTimeout");
+    if (maxFrameSize <= 0) {
+      throw new IllegalArgumentException("maxFrameSize <= 0: " + maxFrameSize);
+    }
+    if (textMessageSize <= 0) {
+      throw new IllegalArgumentException("textMessageSize <= 0: " + textMessageSize);
+    }
+    if (binaryMessageSize <= 0) {
+      throw new IllegalArgumentException("binaryMessageSize <= 0: " + binaryMessageSize);
+    }
+  }
+
+  public HttpFStreamSettings withPingInterval(Duration d) {
+    return new HttpFStreamSettings(d, appenderTimeout, idleTimeout, maxFrameSize, textMessageSize,
+        binaryMessageSize);
+  }
+
+  public HttpFStreamSettings withAppenderTimeout(Duration d) {
+    return new HttpFStreamSettings(pingInterval, d, idleTimeout, maxFrameSize, textMessageSize,
+        binaryMessageSize);
+  }
+
+  public HttpFStreamSettings withIdleTimeout(Duration d) {
+    return new HttpFStreamSettings(pingInterval, appenderTimeout, d, maxFrameSize, textMessageSize,
+        binaryMessageSize);
+  }
+
+  public HttpFStreamSettings withMaxFrameSize(int bytes) {
+    return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, bytes,
+        textMessageSize, binaryMessageSize);
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " <= 0: " + d);
+    }
+  }
+}
