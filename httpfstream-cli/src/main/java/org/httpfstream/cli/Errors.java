@@ -3,7 +3,12 @@ package org.httpfstream.cli;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import org.httpfstream.client.WriterConflictException;
 
 /** Turns exceptions into the short, one-line causes the commands print. */
@@ -21,6 +26,34 @@ final class Errors {
             if (c instanceof NoSuchFileException) {
                 return "no such stream";
             }
+        }
+        return oneLine(describe(t, 0));
+    }
+
+    /** Like {@link #describe(Throwable)}, for failures of local file operations (no stream vocabulary). */
+    static String describeFile(Throwable t) {
+        return describeFile(t, null);
+    }
+
+    /** Like {@link #describeFile(Throwable)}, leaving out the file name when it is {@code subject}. */
+    static String describeFile(Throwable t, Path subject) {
+        if (t instanceof FileSystemException e) {
+            String reason = e.getReason();
+            if (e instanceof NoSuchFileException) {
+                reason = "no such file or directory";
+            } else if (e instanceof AccessDeniedException) {
+                reason = "permission denied";
+            } else if (e instanceof FileAlreadyExistsException) {
+                reason = "already exists";
+            } else if (e instanceof NotDirectoryException) {
+                reason = "not a directory";
+            }
+            String file = e.getFile();
+            if (reason == null || reason.isBlank()) {
+                reason = e.getClass().getSimpleName();
+            }
+            boolean named = file != null && (subject == null || !Path.of(file).equals(subject));
+            return oneLine(named ? file + ": " + reason : reason);
         }
         return oneLine(describe(t, 0));
     }

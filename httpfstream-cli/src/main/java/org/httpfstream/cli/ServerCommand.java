@@ -1,12 +1,15 @@
 package org.httpfstream.cli;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 import org.httpfstream.server.HttpFStreamServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,8 @@ public final class ServerCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
 
+    private static final Pattern NATIVE_BIND_PREFIX = Pattern.compile("^bind\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
+
     @Option(
             names = {"-root", "--root"},
             paramLabel = "DIR",
@@ -61,20 +66,17 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         createRoot(root);
 
+        checkHostResolves(http);
         HttpFStreamServer server;
         try {
             server = HttpFStreamServer.builder()
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
-                    .build();
-        } catch (RuntimeException e) {
-            throw new CommandFailure("failed to listen on " + http + ": " + Errors.describe(e));
-        }
-        try {
-            server.start();
+                    .build()
+                    .start();
         } catch (IOException | RuntimeException e) {
-            closeQuietly(server);
-            throw new CommandFailure("failed to listen on " + http + ": " + Errors.describe(e));
+            // start() releases what it acquired when binding fails; there is nothing to close.
+            throw new CommandFailure("failed to listen on " + http + ": " + bindFailure(e));
         }
 
         BindAddress bound = http.withPort(server.port());
@@ -85,7 +87,6 @@ public final class ServerCommand implements Callable<Integer> {
             try {
                 LOG.info("Stopping server on {}", bound);
                 server.close();
-                LOG.info("Server stopped");
             } catch (Exception e) {
                 LOG.warn("Error while stopping the server: {}", Errors.describe(e));
             } finally {
@@ -119,15 +120,24 @@ public final class ServerCommand implements Callable<Integer> {
                 throw new CommandFailure("failed to create root directory " + root + ": not a directory");
             }
         } catch (IOException | RuntimeException e) {
-            throw new CommandFailure("failed to create root directory " + root + ": " + Errors.describe(e));
+            throw new CommandFailure("failed to create root directory " + root + ": " + Errors.describeFile(e, root));
         }
     }
 
-    private static void closeQuietly(HttpFStreamServer server) {
+    /** The cause of a bind failure, without the native transport's "bind(..) failed with error(-98): " prefix. */
+    static String bindFailure(Exception e) {
+        return NATIVE_BIND_PREFIX.matcher(Errors.describe(e)).replaceFirst("");
+    }
+
+    /** Fails with a clear line for an unknown bind host, before the server reports it less readably. */
+    private static void checkHostResolves(BindAddress http) {
+        if (http.allInterfaces()) {
+            return;
+        }
         try {
-            server.close();
-        } catch (Exception ignored) {
-            // the start failure is what gets reported
+            InetAddress.getByName(http.host());
+        } catch (UnknownHostException e) {
+            throw new CommandFailure("failed to listen on " + http + ": unknown host " + http.host());
         }
     }
 }

@@ -31,4 +31,27 @@ class ErrorsTest {
     void keepsItOnOneLine() {
         assertThat(Errors.describe(new IOException("first\nsecond\r\nthird\n"))).isEqualTo("first; second; third");
     }
+
+    @Test
+    void localFileFailuresAreNotCalledStreams() {
+        assertThat(Errors.describeFile(new NoSuchFileException("/proc/x"))).isEqualTo("/proc/x: no such file or directory");
+        assertThat(Errors.describeFile(new java.nio.file.AccessDeniedException("/root/x")))
+                .isEqualTo("/root/x: permission denied");
+        assertThat(Errors.describeFile(new java.nio.file.FileSystemException("/x", null, "Read-only file system")))
+                .isEqualTo("/x: Read-only file system");
+        assertThat(Errors.describeFile(new IOException("disk on fire"))).isEqualTo("disk on fire");
+        assertThat(Errors.describeFile(new NoSuchFileException("/proc/x"), java.nio.file.Path.of("/proc/x")))
+                .isEqualTo("no such file or directory");
+        assertThat(Errors.describeFile(new java.nio.file.AccessDeniedException("/srv"), java.nio.file.Path.of("/srv/x")))
+                .isEqualTo("/srv: permission denied");
+    }
+
+    @Test
+    void bindFailuresLoseTheNativePrefix() {
+        assertThat(ServerCommand.bindFailure(
+                new java.net.BindException("bind(..) failed with error(-98): Address already in use")))
+                .isEqualTo("Address already in use");
+        assertThat(ServerCommand.bindFailure(new java.net.BindException("Address already in use")))
+                .isEqualTo("Address already in use");
+    }
 }
