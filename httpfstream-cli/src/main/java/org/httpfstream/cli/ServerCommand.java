@@ -80,8 +80,6 @@ public final class ServerCommand implements Callable<Integer> {
         }
 
         BindAddress bound = http.withPort(server.port());
-        LOG.info("Starting server on {} (root {})", bound, root);
-
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -93,6 +91,8 @@ public final class ServerCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "httpfstream-server-shutdown"));
+        // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
+        LOG.info("Starting server on {} (root {})", bound, root);
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();
