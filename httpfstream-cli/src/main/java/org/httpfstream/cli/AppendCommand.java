@@ -68,6 +68,7 @@ public final class AppendCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             throw failure(uri, e);
         }
+        // Said once the append is open, so the line confirms it (a refusal prints only the error).
         if (verbose) {
             err.println("appending from stdin to " + uri);
             err.flush();

@@ -62,16 +62,16 @@ public final class FollowCommand implements Callable<Integer> {
     public Integer call() {
         URI uri = StreamUrl.parse(url);
         PrintWriter err = spec.commandLine().getErr();
-        if (verbose) {
-            err.println("following data at " + uri + " (ctrl-C to exit)");
-            err.flush();
-        }
-
         InputStream in;
         try {
             in = HttpFStream.follow(uri);
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure("failed to begin following " + uri + ": " + Errors.describe(e));
+        }
+        // Said once the follow has begun, so the line confirms it (a failure prints only the error).
+        if (verbose) {
+            err.println("following data at " + uri + " (ctrl-C to exit)");
+            err.flush();
         }
 
         long total = 0;

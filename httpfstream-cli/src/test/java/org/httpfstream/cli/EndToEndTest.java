@@ -86,11 +86,18 @@ class EndToEndTest {
         return append;
     }
 
+    /** Starts a follower and waits until its follow has begun. */
+    private CliProcess startFollower() {
+        CliProcess follow = start("follow", "--verbose", url());
+        follow.awaitStderrLine(
+                Pattern.compile("^following data at " + Pattern.quote(url()) + " \\(ctrl-C to exit\\)$"), TIMEOUT);
+        return follow;
+    }
+
     @Test
     void linesTypedIntoTheAppenderReachTheFollowerOneByOne() throws IOException {
         CliProcess append = startAppender();
-        CliProcess follow = start("follow", "--verbose", url());
-        follow.awaitStderrLine(Pattern.compile("^following data at " + Pattern.quote(url())), TIMEOUT);
+        CliProcess follow = startFollower();
 
         StringBuilder written = new StringBuilder();
         for (String line : List.of("foo\n", "bar\n", "baz\n", "a line with ünïcödé\n", "\n", "no newline yet")) {
@@ -112,6 +119,31 @@ class EndToEndTest {
         assertThat(append.stderrText()).endsWith(
                 "finished appending from stdin to " + url() + " (" + expected.length + " bytes)\n");
         assertThat(follow.stderrText()).endsWith("finished following (read " + expected.length + " bytes)\n");
+    }
+
+    @Test
+    void aLateFollowerGetsWhatIsAlreadyWrittenThenEveryNewByte() throws IOException {
+        CliProcess append = startAppender();
+        CliProcess early = startFollower();
+        append.write("before 1\n");
+        early.awaitStdout("before 1\n", TIMEOUT);
+        append.write("before 2\n");
+        early.awaitStdout("before 1\nbefore 2\n", TIMEOUT); // so the server has both lines
+
+        // Joining mid-stream: everything already written arrives at once, before anything new is written.
+        CliProcess late = startFollower();
+        late.awaitStdout("before 1\nbefore 2\n", TIMEOUT);
+
+        append.write("after\n");
+        early.awaitStdout("before 1\nbefore 2\nafter\n", TIMEOUT);
+        late.awaitStdout("before 1\nbefore 2\nafter\n", TIMEOUT);
+
+        append.closeStdin();
+        assertThat(append.awaitExit(TIMEOUT)).as("stderr: %s", append.stderrText()).isZero();
+        assertThat(early.awaitExit(TIMEOUT)).as("stderr: %s", early.stderrText()).isZero();
+        assertThat(late.awaitExit(TIMEOUT)).as("stderr: %s", late.stderrText()).isZero();
+        assertThat(late.stdoutText()).isEqualTo("before 1\nbefore 2\nafter\n");
+        assertThat(late.stderrText()).endsWith("finished following (read 25 bytes)\n");
     }
 
     @Test
@@ -150,7 +182,7 @@ class EndToEndTest {
         CliProcess follow = start("follow", url());
         assertThat(follow.awaitExit(TIMEOUT)).as("stderr: %s", follow.stderrText()).isZero();
         assertThat(follow.stdoutText()).isEqualTo("done\n");
-        assertThat(follow.stderrText()).isEmpty();
+        assertThat(follow.stderrText()).isEmpty(); // not verbose: nothing but the data
     }
 
     @Test
@@ -159,7 +191,7 @@ class EndToEndTest {
         new Random(42).nextBytes(data);
 
         CliProcess append = startAppender();
-        CliProcess follow = start("follow", url());
+        CliProcess follow = startFollower();
         for (int offset = 0; offset < data.length; offset += 64 * 1024) {
             append.write(java.util.Arrays.copyOfRange(data, offset, Math.min(data.length, offset + 64 * 1024)));
         }
@@ -174,7 +206,7 @@ class EndToEndTest {
     @Test
     void interruptingTheAppenderEndsTheAppendCleanlyKeepingWhatWasSent() throws IOException {
         CliProcess append = startAppender();
-        CliProcess follow = start("follow", url());
+        CliProcess follow = startFollower();
         append.write("kept 1\n");
         follow.awaitStdout("kept 1\n", TIMEOUT);
         append.write("kept 2\n");
