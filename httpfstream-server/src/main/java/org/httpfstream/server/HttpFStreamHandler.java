@@ -2,9 +2,11 @@ package org.httpfstream.server;
 
 import static io.netty.handler.codec.http.HttpHeaderNames.ALLOW;
 import static io.netty.handler.codec.http.HttpHeaderNames.HOST;
+import static io.netty.handler.codec.http.HttpHeaderNames.SEC_WEBSOCKET_KEY;
 import static io.netty.handler.codec.http.HttpHeaderNames.UPGRADE;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -126,9 +128,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
       ctx.writeAndFlush(response);
       return;
     }
-    WebSocketServerHandshaker handshaker = handshaker(request);
+    WebSocketServerHandshaker handshaker = handshaker(ctx, request);
     if (handshaker == null) {
-      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
       return;
     }
     AppendSession session;
@@ -142,19 +143,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         ctx.channel().remoteAddress());
     Channel channel = ctx.channel();
     ChannelPipeline p = ctx.pipeline();
-    try {
-      handshaker.handshake(channel, request).addListener((ChannelFutureListener) f -> {
-        if (!f.isSuccess()) {
-          session.end();
-          f.channel().close();
-        }
-      });
-    } catch (RuntimeException e) { // not a valid WebSocket handshake
-      session.end();
-      HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "bad WebSocket handshake: "
-          + e.getMessage(), false);
-      return;
-    }
+    // The WebSocket handlers go in first: the handshake may complete within handshake() itself.
     upgradePipeline(ctx);
     if (channel instanceof EpollSocketChannel) { // unacknowledged pings end a dead appender's lease
       channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT,
@@ -163,6 +152,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
         settings.appenderTimeout().toNanos(), "APPEND " + path));
     p.addLast("append", new AppendHandler(session));
+    handshake(handshaker, channel, request, f -> {
+      if (!f.isSuccess()) {
+        session.end();
+        f.channel().close();
+      }
+    });
   }
 
   private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
@@ -175,9 +170,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
       return;
     }
     if (info.live() && isUpgrade(request)) {
-      WebSocketServerHandshaker handshaker = handshaker(request);
+      WebSocketServerHandshaker handshaker = handshaker(ctx, request);
       if (handshaker == null) {
-        WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
         return;
       }
       boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
@@ -187,25 +181,18 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
       Subscription subscription = info.session().subscribe(follower);
       if (subscription != null) {
         ChannelPipeline p = ctx.pipeline();
-        try {
-          handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-              follower.start(subscription);
-            } else {
-              subscription.close();
-              f.channel().close();
-            }
-          });
-        } catch (RuntimeException e) { // not a valid WebSocket handshake
-          subscription.close();
-          HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "bad WebSocket handshake: "
-              + e.getMessage(), false);
-          return;
-        }
         upgradePipeline(ctx);
         p.addLast("ws-keepalive",
             new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
         p.addLast("follow", follower);
+        handshake(handshaker, ctx.channel(), request, f -> {
+          if (f.isSuccess()) {
+            follower.start(subscription);
+          } else {
+            subscription.close();
+            f.channel().close();
+          }
+        });
         return;
       }
       // The session ended and closed its file in the meantime: the file is complete, send it.
@@ -226,6 +213,33 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
       p.remove("idle");
     }
     p.remove(ctx.name());
+  }
+
+  private static void handshake(WebSocketServerHandshaker handshaker, Channel channel,
+      FullHttpRequest request, ChannelFutureListener then) {
+    ChannelFuture f;
+    try {
+      f = handshaker.handshake(channel, request);
+    } catch (RuntimeException e) { // checked beforehand; a failure here is a bug or a race
+      f = channel.newFailedFuture(e);
+      LOG.debug("WebSocket handshake with {} failed", channel.remoteAddress(), e);
+    }
+    f.addListener(then);
+  }
+
+  /** A handshaker for a valid version-13 upgrade request; null (after answering) otherwise. */
+  private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request) {
+    String key = request.headers().get(SEC_WEBSOCKET_KEY);
+    if (key == null || key.isBlank()) {
+      HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST,
+          "bad WebSocket handshake: no Sec-WebSocket-Key", false);
+      return null;
+    }
+    WebSocketServerHandshaker handshaker = handshaker(request);
+    if (handshaker == null) {
+      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+    }
+    return handshaker;
   }
 
   private WebSocketServerHandshaker handshaker(FullHttpRequest request) {

@@ -3,6 +3,7 @@ package org.httpfstream.server;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -158,6 +159,21 @@ public final class HttpFStreamServer implements AutoCloseable {
       h = "[" + h + "]";
     }
     return URI.create("http://" + h + ":" + a.getPort() + "/");
+  }
+
+  /**
+   * Bytes waiting in the server's outbound buffers, over all connections: what slow readers cost the
+   * server's memory. For tests and diagnostics.
+   */
+  long pendingOutboundBytes() {
+    long total = 0;
+    for (Channel ch : channels) {
+      ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+      if (buffer != null) {
+        total += buffer.totalPendingWriteBytes();
+      }
+    }
+    return total;
   }
 
   /** The storage root as given to the builder. */

@@ -51,6 +51,11 @@ final class RawHttp {
     }
   }
 
+  /** Reads a response head; for a status other than 101, also its Content-Length body. */
+  static RawHttp readHead(InputStream in) throws IOException {
+    return read(in, false);
+  }
+
   /** Reads a response head and its Content-Length body (or up to EOF) from {@code in}. */
   static RawHttp read(InputStream in, boolean head) throws IOException {
     String statusLine = line(in);
