@@ -143,7 +143,7 @@ class EndToEndTest {
         assertThat(early.awaitExit(TIMEOUT)).as("stderr: %s", early.stderrText()).isZero();
         assertThat(late.awaitExit(TIMEOUT)).as("stderr: %s", late.stderrText()).isZero();
         assertThat(late.stdoutText()).isEqualTo("before 1\nbefore 2\nafter\n");
-        assertThat(late.stderrText()).endsWith("finished following (read 25 bytes)\n");
+        assertThat(late.stderrText()).endsWith("finished following (read " + "before 1\nbefore 2\nafter\n".length() + " bytes)\n");
     }
 
     @Test
