@@ -142,8 +142,9 @@ class EndToEndTest {
         assertThat(append.awaitExit(TIMEOUT)).as("stderr: %s", append.stderrText()).isZero();
         assertThat(early.awaitExit(TIMEOUT)).as("stderr: %s", early.stderrText()).isZero();
         assertThat(late.awaitExit(TIMEOUT)).as("stderr: %s", late.stderrText()).isZero();
-        assertThat(late.stdoutText()).isEqualTo("before 1\nbefore 2\nafter\n");
-        assertThat(late.stderrText()).endsWith("finished following (read " + "before 1\nbefore 2\nafter\n".length() + " bytes)\n");
+        String all = "before 1\nbefore 2\nafter\n";
+        assertThat(late.stdoutText()).isEqualTo(all);
+        assertThat(late.stderrText()).endsWith("finished following (read " + all.length() + " bytes)\n");
     }
 
     @Test
