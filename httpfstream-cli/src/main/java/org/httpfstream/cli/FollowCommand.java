@@ -83,6 +83,10 @@ public final class FollowCommand implements Callable<Integer> {
                     stdout.write(buffer, 0, n);
                     stdout.flush();
                 } catch (IOException e) {
+                    if (isBrokenPipe(e)) {
+                        // The reader went away (e.g. "| head"): end quietly, like a Unix tool killed by SIGPIPE.
+                        return 128 + 13;
+                    }
                     throw new CommandFailure("error following " + uri + ": writing to stdout: " + Errors.describe(e));
                 }
                 total += n;
@@ -99,5 +103,10 @@ public final class FollowCommand implements Callable<Integer> {
             err.flush();
         }
         return 0;
+    }
+
+    private static boolean isBrokenPipe(IOException e) {
+        String message = e.getMessage();
+        return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("broken pipe");
     }
 }

@@ -65,6 +65,11 @@ final class CliProcess implements AutoCloseable {
         in.flush();
     }
 
+    /** Closes our end of the process's stdout, like a reader such as {@code head} that stops early. */
+    void closeStdout() throws IOException {
+        process.getInputStream().close();
+    }
+
     void closeStdin() throws IOException {
         process.getOutputStream().close();
     }
@@ -107,6 +112,11 @@ final class CliProcess implements AutoCloseable {
             }
             return bytes.length == want.length;
         }, timeout, "stdout " + quote(want));
+    }
+
+    /** Waits until at least {@code n} bytes have arrived on stdout. */
+    void awaitStdoutBytes(int n, Duration timeout) {
+        stdout.await(bytes -> bytes.length >= n, timeout, "at least " + n + " bytes on stdout");
     }
 
     /** Waits for the process to exit and for all its output to be read; returns the exit code. */

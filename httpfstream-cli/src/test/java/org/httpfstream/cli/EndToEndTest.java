@@ -205,6 +205,23 @@ class EndToEndTest {
     }
 
     @Test
+    void aFollowerWhoseReaderGoesAwayEndsQuietly() throws IOException {
+        byte[] data = new byte[2 * 1024 * 1024]; // far more than a pipe holds
+        java.util.Arrays.fill(data, (byte) 'x');
+        CliProcess append = startAppender();
+        append.write(data);
+        append.closeStdin();
+        assertThat(append.awaitExit(TIMEOUT)).isZero();
+
+        CliProcess follow = start("follow", url());
+        follow.awaitStdoutBytes(1, TIMEOUT);
+        follow.closeStdout(); // like "httpfstream follow URL | head -c 1"
+
+        assertThat(follow.awaitExit(TIMEOUT)).isEqualTo(128 + 13);
+        assertThat(follow.stderrText()).isEmpty();
+    }
+
+    @Test
     void interruptingTheAppenderEndsTheAppendCleanlyKeepingWhatWasSent() throws IOException {
         CliProcess append = startAppender();
         CliProcess follow = startFollower();
