@@ -29,80 +29,80 @@ import org.slf4j.LoggerFactory;
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
 final class AppendHandler extends ChannelInboundHandlerAdapter {
-  private static final Logger LOG = LoggerFactory.getLogger(AppendHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AppendHandler.class);
 
-  private final AppendSession session;
-  private String endReason = "connection closed";
-  private boolean ended;
+    private final AppendSession session;
+    private String endReason = "connection closed";
+    private boolean ended;
 
-  AppendHandler(AppendSession session) {
-    this.session = session;
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    try {
-      if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
-          || msg instanceof ContinuationWebSocketFrame) {
-        append(ctx, ((WebSocketFrame) msg).content());
-      } else if (msg instanceof CloseWebSocketFrame) {
-        endReason = "close frame";
-        end();
-        ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-            .addListener(ChannelFutureListener.CLOSE);
-      }
-    } finally {
-      ReferenceCountUtil.release(msg);
+    AppendHandler(AppendSession session) {
+        this.session = session;
     }
-  }
 
-  private void append(ChannelHandlerContext ctx, ByteBuf content) {
-    if (session.ended()) {
-      return; // ended by shutdown or error; the channel is closing
-    }
-    try {
-      if (content.nioBufferCount() == 1) {
-        session.append(content.nioBuffer());
-      } else {
-        for (ByteBuffer b : content.nioBuffers()) {
-          session.append(b);
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
+                    || msg instanceof ContinuationWebSocketFrame) {
+                append(ctx, ((WebSocketFrame) msg).content());
+            } else if (msg instanceof CloseWebSocketFrame) {
+                endReason = "close frame";
+                end();
+                ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
         }
-      }
-    } catch (IOException e) {
-      LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
-      endReason = "write failed: " + e;
-      end();
-      ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR,
-          "failed to persist data")).addListener(ChannelFutureListener.CLOSE);
     }
-  }
 
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    end();
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    end();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    endReason = "error: " + cause;
-    LOG.debug("APPEND {}: connection failed", session.name(), cause);
-    end();
-    ctx.close();
-  }
-
-  private void end() {
-    if (ended) {
-      return;
+    private void append(ChannelHandlerContext ctx, ByteBuf content) {
+        if (session.ended()) {
+            return; // ended by shutdown or error; the channel is closing
+        }
+        try {
+            if (content.nioBufferCount() == 1) {
+                session.append(content.nioBuffer());
+            } else {
+                for (ByteBuffer b : content.nioBuffers()) {
+                    session.append(b);
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
+            endReason = "write failed: " + e;
+            end();
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR,
+                    "failed to persist data")).addListener(ChannelFutureListener.CLOSE);
+        }
     }
-    ended = true;
-    session.end();
-    LOG.info("APPEND {} ended ({}): {} bytes in {} ms", session.name(), endReason,
-        session.appended(), TimeUnit.NANOSECONDS.toMillis(session.elapsedNanos()));
-  }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        end();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        end();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        endReason = "error: " + cause;
+        LOG.debug("APPEND {}: connection failed", session.name(), cause);
+        end();
+        ctx.close();
+    }
+
+    private void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        session.end();
+        LOG.info("APPEND {} ended ({}): {} bytes in {} ms", session.name(), endReason,
+                session.appended(), TimeUnit.NANOSECONDS.toMillis(session.elapsedNanos()));
+    }
 }

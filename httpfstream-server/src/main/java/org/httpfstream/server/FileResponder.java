@@ -32,165 +32,165 @@ import java.util.Locale;
  * as a {@link DefaultFileRegion}.
  */
 final class FileResponder {
-  private FileResponder() {}
+    private FileResponder() {}
 
-  /**
-   * Sends {@code length} bytes of {@code file}'s content (the committed length, which for a live
-   * stream may be less than the file's size).
-   *
-   * @param lastModified modification time in epoch milliseconds
-   * @param live true if an appender is active: the response is a snapshot and must not be cached
-   */
-  static void send(ChannelHandlerContext ctx, HttpRequest request, java.nio.file.Path file,
-      long length, long lastModified, boolean live, boolean keepAlive) {
-    long start = 0;
-    long end = length; // exclusive
-    HttpResponseStatus status = HttpResponseStatus.OK;
+    /**
+     * Sends {@code length} bytes of {@code file}'s content (the committed length, which for a live
+     * stream may be less than the file's size).
+     *
+     * @param lastModified modification time in epoch milliseconds
+     * @param live true if an appender is active: the response is a snapshot and must not be cached
+     */
+    static void send(ChannelHandlerContext ctx, HttpRequest request, java.nio.file.Path file,
+            long length, long lastModified, boolean live, boolean keepAlive) {
+        long start = 0;
+        long end = length; // exclusive
+        HttpResponseStatus status = HttpResponseStatus.OK;
 
-    String range = request.headers().get(RANGE);
-    if (range != null) {
-      long[] r = parseRange(range, length);
-      if (r == UNSATISFIABLE) {
-        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
-        response.headers().set(CONTENT_RANGE, "bytes */" + length).setInt(CONTENT_LENGTH, 0);
-        finish(ctx, response, null, keepAlive);
-        return;
-      }
-      if (r != null) {
-        start = r[0];
-        end = r[1];
-        status = HttpResponseStatus.PARTIAL_CONTENT;
-      }
-    }
-
-    long seconds = lastModified / 1000;
-    if (!live && range == null && request.headers().contains(IF_MODIFIED_SINCE)) {
-      Date since = DateFormatter.parseHttpDate(request.headers().get(IF_MODIFIED_SINCE));
-      if (since != null && seconds <= since.getTime() / 1000) {
-        HttpResponse response =
-            new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
-        response.headers().set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)));
-        finish(ctx, response, null, keepAlive);
-        return;
-      }
-    }
-
-    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
-    response.headers()
-        .set(CONTENT_TYPE, contentType(file.getFileName().toString()))
-        .set("X-Content-Type-Options", "nosniff")
-        .set(ACCEPT_RANGES, HttpHeaderValues.BYTES)
-        .set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)))
-        .set(CONTENT_LENGTH, end - start);
-    if (live) {
-      response.headers().set(CACHE_CONTROL, "no-cache");
-    }
-    if (status == HttpResponseStatus.PARTIAL_CONTENT) {
-      response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
-    }
-    DefaultFileRegion region =
-        end > start ? new DefaultFileRegion(file.toFile(), start, end - start) : null;
-    finish(ctx, response, region, keepAlive);
-  }
-
-  private static void finish(ChannelHandlerContext ctx, HttpResponse response,
-      DefaultFileRegion body, boolean keepAlive) {
-    if (!keepAlive) {
-      response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    ctx.write(response);
-    if (body != null) {
-      ctx.write(body);
-    }
-    ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    if (!keepAlive) {
-      done.addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  private static final long[] UNSATISFIABLE = new long[0];
-
-  /**
-   * Parses a single byte range against {@code length}: {start, endExclusive}; {@code UNSATISFIABLE};
-   * or null when the header is to be ignored (malformed, not bytes, or several ranges), which RFC
-   * 9110 allows.
-   */
-  static long[] parseRange(String header, long length) {
-    String h = header.trim();
-    if (!h.regionMatches(true, 0, "bytes=", 0, 6)) {
-      return null;
-    }
-    String spec = h.substring(6).trim();
-    if (spec.indexOf(',') >= 0) {
-      return null;
-    }
-    int dash = spec.indexOf('-');
-    if (dash < 0) {
-      return null;
-    }
-    try {
-      String first = spec.substring(0, dash).trim();
-      String last = spec.substring(dash + 1).trim();
-      if (first.isEmpty()) { // suffix: the last N bytes
-        long n = Long.parseLong(last);
-        if (n <= 0 || length == 0) {
-          return n < 0 ? null : UNSATISFIABLE;
+        String range = request.headers().get(RANGE);
+        if (range != null) {
+            long[] r = parseRange(range, length);
+            if (r == UNSATISFIABLE) {
+                HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+                response.headers().set(CONTENT_RANGE, "bytes */" + length).setInt(CONTENT_LENGTH, 0);
+                finish(ctx, response, null, keepAlive);
+                return;
+            }
+            if (r != null) {
+                start = r[0];
+                end = r[1];
+                status = HttpResponseStatus.PARTIAL_CONTENT;
+            }
         }
-        return new long[] {Math.max(0, length - n), length};
-      }
-      long start = Long.parseLong(first);
-      long end = length;
-      if (!last.isEmpty()) {
-        long lastPosition = Long.parseLong(last);
-        if (lastPosition < start) {
-          return null;
-        }
-        end = Math.min(length, lastPosition + 1);
-      }
-      if (start < 0) {
-        return null;
-      }
-      if (start >= length) {
-        return UNSATISFIABLE;
-      }
-      return new long[] {start, end};
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
 
-  /**
-   * Content types by file name. Never {@code text/html} or another type a browser would run: the
-   * store holds whatever clients upload, and serving it as active content on our origin would let
-   * one client script another's browser.
-   */
-  static String contentType(String name) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    int dot = lower.lastIndexOf('.');
-    String ext = dot < 0 ? "" : lower.substring(dot + 1);
-    switch (ext) {
-      case "txt": case "log": case "md": case "csv": case "tsv": case "out": case "err":
-      case "html": case "htm": case "xml": case "svg": case "js": case "css":
-        return "text/plain; charset=utf-8";
-      case "json":
-        return "application/json";
-      case "ndjson": case "jsonl":
-        return "application/x-ndjson";
-      case "png":
-        return "image/png";
-      case "jpg": case "jpeg":
-        return "image/jpeg";
-      case "gif":
-        return "image/gif";
-      case "pdf":
-        return "application/pdf";
-      case "gz":
-        return "application/gzip";
-      case "zip":
-        return "application/zip";
-      default:
-        return "application/octet-stream";
+        long seconds = lastModified / 1000;
+        if (!live && range == null && request.headers().contains(IF_MODIFIED_SINCE)) {
+            Date since = DateFormatter.parseHttpDate(request.headers().get(IF_MODIFIED_SINCE));
+            if (since != null && seconds <= since.getTime() / 1000) {
+                HttpResponse response =
+                        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
+                response.headers().set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)));
+                finish(ctx, response, null, keepAlive);
+                return;
+            }
+        }
+
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        response.headers()
+                .set(CONTENT_TYPE, contentType(file.getFileName().toString()))
+                .set("X-Content-Type-Options", "nosniff")
+                .set(ACCEPT_RANGES, HttpHeaderValues.BYTES)
+                .set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)))
+                .set(CONTENT_LENGTH, end - start);
+        if (live) {
+            response.headers().set(CACHE_CONTROL, "no-cache");
+        }
+        if (status == HttpResponseStatus.PARTIAL_CONTENT) {
+            response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
+        }
+        DefaultFileRegion region =
+                end > start ? new DefaultFileRegion(file.toFile(), start, end - start) : null;
+        finish(ctx, response, region, keepAlive);
     }
-  }
+
+    private static void finish(ChannelHandlerContext ctx, HttpResponse response,
+            DefaultFileRegion body, boolean keepAlive) {
+        if (!keepAlive) {
+            response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.write(response);
+        if (body != null) {
+            ctx.write(body);
+        }
+        ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+            done.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static final long[] UNSATISFIABLE = new long[0];
+
+    /**
+     * Parses a single byte range against {@code length}: {start, endExclusive}; {@code UNSATISFIABLE};
+     * or null when the header is to be ignored (malformed, not bytes, or several ranges), which RFC
+     * 9110 allows.
+     */
+    static long[] parseRange(String header, long length) {
+        String h = header.trim();
+        if (!h.regionMatches(true, 0, "bytes=", 0, 6)) {
+            return null;
+        }
+        String spec = h.substring(6).trim();
+        if (spec.indexOf(',') >= 0) {
+            return null;
+        }
+        int dash = spec.indexOf('-');
+        if (dash < 0) {
+            return null;
+        }
+        try {
+            String first = spec.substring(0, dash).trim();
+            String last = spec.substring(dash + 1).trim();
+            if (first.isEmpty()) { // suffix: the last N bytes
+                long n = Long.parseLong(last);
+                if (n <= 0 || length == 0) {
+                    return n < 0 ? null : UNSATISFIABLE;
+                }
+                return new long[] {Math.max(0, length - n), length};
+            }
+            long start = Long.parseLong(first);
+            long end = length;
+            if (!last.isEmpty()) {
+                long lastPosition = Long.parseLong(last);
+                if (lastPosition < start) {
+                    return null;
+                }
+                end = Math.min(length, lastPosition + 1);
+            }
+            if (start < 0) {
+                return null;
+            }
+            if (start >= length) {
+                return UNSATISFIABLE;
+            }
+            return new long[] {start, end};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Content types by file name. Never {@code text/html} or another type a browser would run: the
+     * store holds whatever clients upload, and serving it as active content on our origin would let
+     * one client script another's browser.
+     */
+    static String contentType(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        int dot = lower.lastIndexOf('.');
+        String ext = dot < 0 ? "" : lower.substring(dot + 1);
+        switch (ext) {
+            case "txt": case "log": case "md": case "csv": case "tsv": case "out": case "err":
+            case "html": case "htm": case "xml": case "svg": case "js": case "css":
+                return "text/plain; charset=utf-8";
+            case "json":
+                return "application/json";
+            case "ndjson": case "jsonl":
+                return "application/x-ndjson";
+            case "png":
+                return "image/png";
+            case "jpg": case "jpeg":
+                return "image/jpeg";
+            case "gif":
+                return "image/gif";
+            case "pdf":
+                return "application/pdf";
+            case "gz":
+                return "application/gzip";
+            case "zip":
+                return "application/zip";
+            default:
+                return "application/octet-stream";
+        }
+    }
 }

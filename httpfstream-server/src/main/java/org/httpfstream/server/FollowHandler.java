@@ -34,154 +34,154 @@ import org.slf4j.LoggerFactory;
  * #onChange()}, which may be called from the appender's thread and only schedules a pump.
  */
 final class FollowHandler extends ChannelInboundHandlerAdapter implements StreamListener {
-  private static final Logger LOG = LoggerFactory.getLogger(FollowHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(FollowHandler.class);
 
-  private final String name;
-  private final boolean binary;
-  private final int maxMessage;
-  private final long startNanos = System.nanoTime();
-  private final AtomicBoolean pumpScheduled = new AtomicBoolean();
-  private volatile ChannelHandlerContext ctx;
-  private Subscription subscription;
-  private long position;
-  private boolean started;
-  private boolean closing;
+    private final String name;
+    private final boolean binary;
+    private final int maxMessage;
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+    private volatile ChannelHandlerContext ctx;
+    private Subscription subscription;
+    private long position;
+    private boolean started;
+    private boolean closing;
 
-  FollowHandler(String name, boolean binary, int maxMessage) {
-    this.name = name;
-    this.binary = binary;
-    this.maxMessage = maxMessage;
-  }
+    FollowHandler(String name, boolean binary, int maxMessage) {
+        this.name = name;
+        this.binary = binary;
+        this.maxMessage = maxMessage;
+    }
 
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
-  }
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
 
-  /** Starts sending from byte 0 of {@code subscription}; call on the event loop after the handshake. */
-  void start(Subscription subscription) {
-    this.subscription = subscription;
-    this.started = true;
-    LOG.info("FOLLOW {} started ({} frames, {} bytes already written)", name,
-        binary ? "binary" : "text", subscription.length());
-    pump();
-  }
-
-  @Override
-  public void onChange() {
-    ChannelHandlerContext c = ctx;
-    if (c != null && pumpScheduled.compareAndSet(false, true)) {
-      c.executor().execute(() -> {
-        pumpScheduled.set(false);
+    /** Starts sending from byte 0 of {@code subscription}; call on the event loop after the handshake. */
+    void start(Subscription subscription) {
+        this.subscription = subscription;
+        this.started = true;
+        LOG.info("FOLLOW {} started ({} frames, {} bytes already written)", name,
+                binary ? "binary" : "text", subscription.length());
         pump();
-      });
     }
-  }
 
-  private void pump() {
-    if (!started || closing) {
-      return;
-    }
-    Channel channel = ctx.channel();
-    if (!channel.isActive()) {
-      return;
-    }
-    boolean wrote = false;
-    try {
-      while (channel.isWritable()) {
-        boolean ended = subscription.ended(); // before length(): then length() is final
-        long end = subscription.length();
-        if (position >= end) {
-          if (ended) {
-            finish();
-          }
-          break;
+    @Override
+    public void onChange() {
+        ChannelHandlerContext c = ctx;
+        if (c != null && pumpScheduled.compareAndSet(false, true)) {
+            c.executor().execute(() -> {
+                pumpScheduled.set(false);
+                pump();
+            });
         }
-        int n = (int) Math.min(maxMessage, end - position);
-        ByteBuf buf = ctx.alloc().ioBuffer(n);
+    }
+
+    private void pump() {
+        if (!started || closing) {
+            return;
+        }
+        Channel channel = ctx.channel();
+        if (!channel.isActive()) {
+            return;
+        }
+        boolean wrote = false;
         try {
-          ByteBuffer dst = buf.nioBuffer(0, n);
-          while (dst.hasRemaining()) {
-            if (subscription.read(position + dst.position(), dst) < 0) {
-              throw new IOException("file shorter than its committed length");
+            while (channel.isWritable()) {
+                boolean ended = subscription.ended(); // before length(): then length() is final
+                long end = subscription.length();
+                if (position >= end) {
+                    if (ended) {
+                        finish();
+                    }
+                    break;
+                }
+                int n = (int) Math.min(maxMessage, end - position);
+                ByteBuf buf = ctx.alloc().ioBuffer(n);
+                try {
+                    ByteBuffer dst = buf.nioBuffer(0, n);
+                    while (dst.hasRemaining()) {
+                        if (subscription.read(position + dst.position(), dst) < 0) {
+                            throw new IOException("file shorter than its committed length");
+                        }
+                    }
+                    buf.writerIndex(n);
+                } catch (IOException | RuntimeException e) {
+                    buf.release();
+                    throw e;
+                }
+                ctx.write(binary ? new BinaryWebSocketFrame(buf) : new TextWebSocketFrame(buf));
+                position += n;
+                wrote = true;
             }
-          }
-          buf.writerIndex(n);
-        } catch (IOException | RuntimeException e) {
-          buf.release();
-          throw e;
+        } catch (IOException e) {
+            LOG.error("FOLLOW {}: reading the stream failed", name, e);
+            closing = true;
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR,
+                    "failed to read stream")).addListener(ChannelFutureListener.CLOSE);
+            return;
         }
-        ctx.write(binary ? new BinaryWebSocketFrame(buf) : new TextWebSocketFrame(buf));
-        position += n;
-        wrote = true;
-      }
-    } catch (IOException e) {
-      LOG.error("FOLLOW {}: reading the stream failed", name, e);
-      closing = true;
-      ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR,
-          "failed to read stream")).addListener(ChannelFutureListener.CLOSE);
-      return;
+        if (wrote) {
+            ctx.flush();
+        }
     }
-    if (wrote) {
-      ctx.flush();
-    }
-  }
 
-  private void finish() {
-    closing = true;
-    ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-        .addListener(ChannelFutureListener.CLOSE);
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-    if (ctx.channel().isWritable()) {
-      pump();
-    }
-    super.channelWritabilityChanged(ctx);
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    try {
-      if (msg instanceof CloseWebSocketFrame && !closing) { // the follower hung up
+    private void finish() {
         closing = true;
         ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-            .addListener(ChannelFutureListener.CLOSE);
-      }
-      // Data frames from a follower mean nothing; they are dropped.
-    } finally {
-      ReferenceCountUtil.release(msg);
+                .addListener(ChannelFutureListener.CLOSE);
     }
-  }
 
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    stop();
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    stop();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.debug("FOLLOW {}: connection failed", name, cause);
-    ctx.close();
-  }
-
-  private void stop() {
-    if (subscription == null) {
-      return;
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            pump();
+        }
+        super.channelWritabilityChanged(ctx);
     }
-    Subscription s = subscription;
-    subscription = null;
-    started = false;
-    s.close();
-    LOG.info("FOLLOW {} ended{}: {} bytes in {} ms", name,
-        closing ? "" : " (connection closed early)", position,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-  }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof CloseWebSocketFrame && !closing) { // the follower hung up
+                closing = true;
+                ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+            // Data frames from a follower mean nothing; they are dropped.
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        stop();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        stop();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("FOLLOW {}: connection failed", name, cause);
+        ctx.close();
+    }
+
+    private void stop() {
+        if (subscription == null) {
+            return;
+        }
+        Subscription s = subscription;
+        subscription = null;
+        started = false;
+        s.close();
+        LOG.info("FOLLOW {} ended{}: {} bytes in {} ms", name,
+                closing ? "" : " (connection closed early)", position,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    }
 }

@@ -22,57 +22,57 @@ import org.httpfstream.store.WriterConflictException;
 
 /** Maps store failures to HTTP statuses, in one place, and writes plain-text error responses. */
 final class HttpErrors {
-  private HttpErrors() {}
+    private HttpErrors() {}
 
-  /** The status for a failure of the store; null for an unexpected failure (a 500). */
-  static HttpResponseStatus statusFor(Throwable t, boolean append) {
-    if (t instanceof WriterConflictException) {
-      return HttpResponseStatus.FORBIDDEN;
+    /** The status for a failure of the store; null for an unexpected failure (a 500). */
+    static HttpResponseStatus statusFor(Throwable t, boolean append) {
+        if (t instanceof WriterConflictException) {
+            return HttpResponseStatus.FORBIDDEN;
+        }
+        if (t instanceof OutsideRootException) {
+            return HttpResponseStatus.FORBIDDEN;
+        }
+        if (t instanceof InvalidStreamPathException) {
+            return HttpResponseStatus.BAD_REQUEST;
+        }
+        if (t instanceof NotAStreamException) {
+            return append ? HttpResponseStatus.CONFLICT : HttpResponseStatus.NOT_FOUND;
+        }
+        if (t instanceof NoSuchFileException) {
+            return HttpResponseStatus.NOT_FOUND;
+        }
+        return null;
     }
-    if (t instanceof OutsideRootException) {
-      return HttpResponseStatus.FORBIDDEN;
-    }
-    if (t instanceof InvalidStreamPathException) {
-      return HttpResponseStatus.BAD_REQUEST;
-    }
-    if (t instanceof NotAStreamException) {
-      return append ? HttpResponseStatus.CONFLICT : HttpResponseStatus.NOT_FOUND;
-    }
-    if (t instanceof NoSuchFileException) {
-      return HttpResponseStatus.NOT_FOUND;
-    }
-    return null;
-  }
 
-  /** The message sent for a failure of the store. */
-  static String messageFor(Throwable t) {
-    if (t instanceof NoSuchFileException) {
-      return "no such stream: " + ((NoSuchFileException) t).getFile();
+    /** The message sent for a failure of the store. */
+    static String messageFor(Throwable t) {
+        if (t instanceof NoSuchFileException) {
+            return "no such stream: " + ((NoSuchFileException) t).getFile();
+        }
+        return t.getMessage();
     }
-    return t.getMessage();
-  }
 
-  /** Writes {@code status} with {@code message} (plus a newline) as a text/plain body. */
-  static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String message,
-      boolean keepAlive) {
-    FullHttpResponse response = response(status, message);
-    if (!keepAlive) {
-      response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
+    /** Writes {@code status} with {@code message} (plus a newline) as a text/plain body. */
+    static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String message,
+            boolean keepAlive) {
+        FullHttpResponse response = response(status, message);
+        if (!keepAlive) {
+            response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        var future = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
     }
-    var future = ctx.writeAndFlush(response);
-    if (!keepAlive) {
-      future.addListener(ChannelFutureListener.CLOSE);
-    }
-  }
 
-  static FullHttpResponse response(HttpResponseStatus status, String message) {
-    ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-    response.headers()
-        .set(CONTENT_TYPE, "text/plain; charset=utf-8")
-        .set("X-Content-Type-Options", "nosniff")
-        .setInt(CONTENT_LENGTH, body.readableBytes());
-    return response;
-  }
+    static FullHttpResponse response(HttpResponseStatus status, String message) {
+        ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(CONTENT_TYPE, "text/plain; charset=utf-8")
+                .set("X-Content-Type-Options", "nosniff")
+                .setInt(CONTENT_LENGTH, body.readableBytes());
+        return response;
+    }
 }

@@ -53,239 +53,239 @@ import org.slf4j.LoggerFactory;
  */
 @Sharable
 public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-  private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamHandler.class);
 
-  /** Request header naming the verb. */
-  public static final String VERB_HEADER = "X-Verb";
-  /** Query parameter naming the verb when the header is absent. */
-  public static final String VERB_PARAM = "verb";
-  /** Query parameter / header a follower uses to ask for BINARY messages: {@code frames=binary}. */
-  public static final String FRAMES_PARAM = "frames";
-  public static final String FRAMES_HEADER = "X-Frames";
+    /** Request header naming the verb. */
+    public static final String VERB_HEADER = "X-Verb";
+    /** Query parameter naming the verb when the header is absent. */
+    public static final String VERB_PARAM = "verb";
+    /** Query parameter / header a follower uses to ask for BINARY messages: {@code frames=binary}. */
+    public static final String FRAMES_PARAM = "frames";
+    public static final String FRAMES_HEADER = "X-Frames";
 
-  private final StreamStore store;
-  private final HttpFStreamSettings settings;
-  private final WebSocketDecoderConfig decoderConfig;
+    private final StreamStore store;
+    private final HttpFStreamSettings settings;
+    private final WebSocketDecoderConfig decoderConfig;
 
-  public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings) {
-    this.store = Objects.requireNonNull(store, "store");
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.decoderConfig = WebSocketDecoderConfig.newBuilder()
-        .maxFramePayloadLength(settings.maxFrameSize())
-        .allowExtensions(false)
-        .withUTF8Validator(false) // TEXT frames carry arbitrary bytes in this protocol
-        .expectMaskedFrames(true)
-        .closeOnProtocolViolation(true)
-        .build();
-  }
+    public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(settings.maxFrameSize())
+                .allowExtensions(false)
+                .withUTF8Validator(false) // TEXT frames carry arbitrary bytes in this protocol
+                .expectMaskedFrames(true)
+                .closeOnProtocolViolation(true)
+                .build();
+    }
 
-  @Override
-  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    if (!request.decoderResult().isSuccess()) {
-      HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request", false);
-      return;
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (!request.decoderResult().isSuccess()) {
+            HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request", false);
+            return;
+        }
+        if (!HttpMethod.GET.equals(request.method())) {
+            FullHttpResponse response = HttpErrors.response(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "method not allowed: " + request.method() + " (every request is a GET)");
+            response.headers().set(ALLOW, "GET");
+            ctx.writeAndFlush(response);
+            return;
+        }
+        QueryStringDecoder query;
+        String path;
+        try {
+            String uri = request.uri();
+            if (!uri.startsWith("/")) { // absolute-form request target
+                URI u = new URI(uri);
+                uri = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+                        + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+            }
+            query = new QueryStringDecoder(uri);
+            path = query.path();
+        } catch (Exception e) {
+            HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed request URI: " + e.getMessage(),
+                    keepAlive);
+            return;
+        }
+        String verb = request.headers().get(VERB_HEADER);
+        if (verb == null) {
+            verb = first(query, VERB_PARAM);
+        }
+        if ("APPEND".equals(verb)) {
+            append(ctx, request, path);
+        } else {
+            follow(ctx, request, query, path, keepAlive);
+        }
     }
-    if (!HttpMethod.GET.equals(request.method())) {
-      FullHttpResponse response = HttpErrors.response(HttpResponseStatus.METHOD_NOT_ALLOWED,
-          "method not allowed: " + request.method() + " (every request is a GET)");
-      response.headers().set(ALLOW, "GET");
-      ctx.writeAndFlush(response);
-      return;
-    }
-    QueryStringDecoder query;
-    String path;
-    try {
-      String uri = request.uri();
-      if (!uri.startsWith("/")) { // absolute-form request target
-        URI u = new URI(uri);
-        uri = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
-            + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-      }
-      query = new QueryStringDecoder(uri);
-      path = query.path();
-    } catch (Exception e) {
-      HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed request URI: " + e.getMessage(),
-          keepAlive);
-      return;
-    }
-    String verb = request.headers().get(VERB_HEADER);
-    if (verb == null) {
-      verb = first(query, VERB_PARAM);
-    }
-    if ("APPEND".equals(verb)) {
-      append(ctx, request, path);
-    } else {
-      follow(ctx, request, query, path, keepAlive);
-    }
-  }
 
-  private void append(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
-    if (!isUpgrade(request)) {
-      FullHttpResponse response = HttpErrors.response(HttpResponseStatus.UPGRADE_REQUIRED,
-          "APPEND needs a WebSocket upgrade (Upgrade: websocket)");
-      response.headers().set(UPGRADE, HttpHeaderValues.WEBSOCKET);
-      ctx.writeAndFlush(response);
-      return;
-    }
-    WebSocketServerHandshaker handshaker = handshaker(ctx, request);
-    if (handshaker == null) {
-      return;
-    }
-    AppendSession session;
-    try {
-      session = store.startAppend(path);
-    } catch (IOException e) {
-      fail(ctx, e, path, true, false);
-      return;
-    }
-    LOG.info("APPEND {} started at byte {} from {}", path, session.length(),
-        ctx.channel().remoteAddress());
-    Channel channel = ctx.channel();
-    ChannelPipeline p = ctx.pipeline();
-    // The WebSocket handlers go in first: the handshake may complete within handshake() itself.
-    upgradePipeline(ctx);
-    if (channel instanceof EpollSocketChannel) { // unacknowledged pings end a dead appender's lease
-      channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT,
-          (int) settings.appenderTimeout().toMillis());
-    }
-    p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
-        settings.appenderTimeout().toNanos(), "APPEND " + path));
-    p.addLast("append", new AppendHandler(session));
-    handshake(handshaker, channel, request, f -> {
-      if (!f.isSuccess()) {
-        session.end();
-        f.channel().close();
-      }
-    });
-  }
-
-  private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
-      String path, boolean keepAlive) {
-    StreamInfo info;
-    try {
-      info = store.lookup(path);
-    } catch (IOException e) {
-      fail(ctx, e, path, false, keepAlive);
-      return;
-    }
-    if (info.live() && isUpgrade(request)) {
-      WebSocketServerHandshaker handshaker = handshaker(ctx, request);
-      if (handshaker == null) {
-        return;
-      }
-      boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
-          || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
-      FollowHandler follower = new FollowHandler(path, binary,
-          binary ? settings.binaryMessageSize() : settings.textMessageSize());
-      Subscription subscription = info.session().subscribe(follower);
-      if (subscription != null) {
+    private void append(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        if (!isUpgrade(request)) {
+            FullHttpResponse response = HttpErrors.response(HttpResponseStatus.UPGRADE_REQUIRED,
+                    "APPEND needs a WebSocket upgrade (Upgrade: websocket)");
+            response.headers().set(UPGRADE, HttpHeaderValues.WEBSOCKET);
+            ctx.writeAndFlush(response);
+            return;
+        }
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+        if (handshaker == null) {
+            return;
+        }
+        AppendSession session;
+        try {
+            session = store.startAppend(path);
+        } catch (IOException e) {
+            fail(ctx, e, path, true, false);
+            return;
+        }
+        LOG.info("APPEND {} started at byte {} from {}", path, session.length(),
+                ctx.channel().remoteAddress());
+        Channel channel = ctx.channel();
         ChannelPipeline p = ctx.pipeline();
+        // The WebSocket handlers go in first: the handshake may complete within handshake() itself.
         upgradePipeline(ctx);
-        p.addLast("ws-keepalive",
-            new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
-        p.addLast("follow", follower);
-        handshake(handshaker, ctx.channel(), request, f -> {
-          if (f.isSuccess()) {
-            follower.start(subscription);
-          } else {
-            subscription.close();
-            f.channel().close();
-          }
+        if (channel instanceof EpollSocketChannel) { // unacknowledged pings end a dead appender's lease
+            channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT,
+                    (int) settings.appenderTimeout().toMillis());
+        }
+        p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
+                settings.appenderTimeout().toNanos(), "APPEND " + path));
+        p.addLast("append", new AppendHandler(session));
+        handshake(handshaker, channel, request, f -> {
+            if (!f.isSuccess()) {
+                session.end();
+                f.channel().close();
+            }
         });
-        return;
-      }
-      // The session ended and closed its file in the meantime: the file is complete, send it.
     }
-    try {
-      long length = info.live() ? info.session().length() : Files.size(info.file());
-      long modified = Files.getLastModifiedTime(info.file()).toMillis();
-      LOG.debug("GET {}: {} bytes{}", path, length, info.live() ? " (live snapshot)" : "");
-      FileResponder.send(ctx, request, info.file(), length, modified, info.live(), keepAlive);
-    } catch (IOException e) {
-      fail(ctx, e, path, false, keepAlive);
+
+    private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+            String path, boolean keepAlive) {
+        StreamInfo info;
+        try {
+            info = store.lookup(path);
+        } catch (IOException e) {
+            fail(ctx, e, path, false, keepAlive);
+            return;
+        }
+        if (info.live() && isUpgrade(request)) {
+            WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+            if (handshaker == null) {
+                return;
+            }
+            boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
+                    || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
+            FollowHandler follower = new FollowHandler(path, binary,
+                    binary ? settings.binaryMessageSize() : settings.textMessageSize());
+            Subscription subscription = info.session().subscribe(follower);
+            if (subscription != null) {
+                ChannelPipeline p = ctx.pipeline();
+                upgradePipeline(ctx);
+                p.addLast("ws-keepalive",
+                        new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
+                p.addLast("follow", follower);
+                handshake(handshaker, ctx.channel(), request, f -> {
+                    if (f.isSuccess()) {
+                        follower.start(subscription);
+                    } else {
+                        subscription.close();
+                        f.channel().close();
+                    }
+                });
+                return;
+            }
+            // The session ended and closed its file in the meantime: the file is complete, send it.
+        }
+        try {
+            long length = info.live() ? info.session().length() : Files.size(info.file());
+            long modified = Files.getLastModifiedTime(info.file()).toMillis();
+            LOG.debug("GET {}: {} bytes{}", path, length, info.live() ? " (live snapshot)" : "");
+            FileResponder.send(ctx, request, info.file(), length, modified, info.live(), keepAlive);
+        } catch (IOException e) {
+            fail(ctx, e, path, false, keepAlive);
+        }
     }
-  }
 
-  private void upgradePipeline(ChannelHandlerContext ctx) {
-    ChannelPipeline p = ctx.pipeline();
-    if (p.get("idle") != null) {
-      p.remove("idle");
+    private void upgradePipeline(ChannelHandlerContext ctx) {
+        ChannelPipeline p = ctx.pipeline();
+        if (p.get("idle") != null) {
+            p.remove("idle");
+        }
+        p.remove(ctx.name());
     }
-    p.remove(ctx.name());
-  }
 
-  private static void handshake(WebSocketServerHandshaker handshaker, Channel channel,
-      FullHttpRequest request, ChannelFutureListener then) {
-    ChannelFuture f;
-    try {
-      f = handshaker.handshake(channel, request);
-    } catch (RuntimeException e) { // checked beforehand; a failure here is a bug or a race
-      f = channel.newFailedFuture(e);
-      LOG.debug("WebSocket handshake with {} failed", channel.remoteAddress(), e);
+    private static void handshake(WebSocketServerHandshaker handshaker, Channel channel,
+            FullHttpRequest request, ChannelFutureListener then) {
+        ChannelFuture f;
+        try {
+            f = handshaker.handshake(channel, request);
+        } catch (RuntimeException e) { // checked beforehand; a failure here is a bug or a race
+            f = channel.newFailedFuture(e);
+            LOG.debug("WebSocket handshake with {} failed", channel.remoteAddress(), e);
+        }
+        f.addListener(then);
     }
-    f.addListener(then);
-  }
 
-  /** A handshaker for a valid version-13 upgrade request; null (after answering) otherwise. */
-  private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request) {
-    String key = request.headers().get(SEC_WEBSOCKET_KEY);
-    if (key == null || key.isBlank()) {
-      HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST,
-          "bad WebSocket handshake: no Sec-WebSocket-Key", false);
-      return null;
+    /** A handshaker for a valid version-13 upgrade request; null (after answering) otherwise. */
+    private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String key = request.headers().get(SEC_WEBSOCKET_KEY);
+        if (key == null || key.isBlank()) {
+            HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST,
+                    "bad WebSocket handshake: no Sec-WebSocket-Key", false);
+            return null;
+        }
+        WebSocketServerHandshaker handshaker = handshaker(request);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+        }
+        return handshaker;
     }
-    WebSocketServerHandshaker handshaker = handshaker(request);
-    if (handshaker == null) {
-      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+
+    private WebSocketServerHandshaker handshaker(FullHttpRequest request) {
+        String host = request.headers().get(HOST, "localhost");
+        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), null, decoderConfig)
+                .newHandshaker(request);
     }
-    return handshaker;
-  }
 
-  private WebSocketServerHandshaker handshaker(FullHttpRequest request) {
-    String host = request.headers().get(HOST, "localhost");
-    return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), null, decoderConfig)
-        .newHandshaker(request);
-  }
-
-  private static void fail(ChannelHandlerContext ctx, IOException e, String path, boolean append,
-      boolean keepAlive) {
-    HttpResponseStatus status = HttpErrors.statusFor(e, append);
-    if (status == null) {
-      LOG.error("{} {} failed", append ? "APPEND" : "FOLLOW", path, e);
-      HttpErrors.send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR,
-          "internal error: " + e.getClass().getSimpleName(), false);
-      return;
+    private static void fail(ChannelHandlerContext ctx, IOException e, String path, boolean append,
+            boolean keepAlive) {
+        HttpResponseStatus status = HttpErrors.statusFor(e, append);
+        if (status == null) {
+            LOG.error("{} {} failed", append ? "APPEND" : "FOLLOW", path, e);
+            HttpErrors.send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "internal error: " + e.getClass().getSimpleName(), false);
+            return;
+        }
+        if (!(e instanceof NoSuchFileException)) {
+            LOG.info("{} {} refused: {} {}", append ? "APPEND" : "FOLLOW", path, status.code(),
+                    e.getMessage());
+        }
+        HttpErrors.send(ctx, status, HttpErrors.messageFor(e), keepAlive);
     }
-    if (!(e instanceof NoSuchFileException)) {
-      LOG.info("{} {} refused: {} {}", append ? "APPEND" : "FOLLOW", path, status.code(),
-          e.getMessage());
+
+    private static boolean isUpgrade(FullHttpRequest request) {
+        return HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(UPGRADE));
     }
-    HttpErrors.send(ctx, status, HttpErrors.messageFor(e), keepAlive);
-  }
 
-  private static boolean isUpgrade(FullHttpRequest request) {
-    return HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(UPGRADE));
-  }
-
-  private static String first(QueryStringDecoder query, String name) {
-    List<String> values = query.parameters().get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof IdleStateEvent) {
-      LOG.debug("closing idle HTTP connection {}", ctx.channel().remoteAddress());
-      ctx.close();
-      return;
+    private static String first(QueryStringDecoder query, String name) {
+        List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
-    super.userEventTriggered(ctx, evt);
-  }
 
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.debug("HTTP connection {} failed", ctx.channel().remoteAddress(), cause);
-    ctx.close();
-  }
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            LOG.debug("closing idle HTTP connection {}", ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("HTTP connection {} failed", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
 }

@@ -25,23 +25,23 @@ import org.httpfstream.store.StreamStore;
  * {@code append} ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
-  private static final int MAX_REQUEST_BODY = 8 * 1024;
+    private static final int MAX_REQUEST_BODY = 8 * 1024;
 
-  private final HttpFStreamSettings settings;
-  private final HttpFStreamHandler handler;
+    private final HttpFStreamSettings settings;
+    private final HttpFStreamHandler handler;
 
-  public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.handler = new HttpFStreamHandler(store, settings);
-  }
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.handler = new HttpFStreamHandler(store, settings);
+    }
 
-  @Override
-  protected void initChannel(Channel ch) {
-    ChannelPipeline p = ch.pipeline();
-    p.addLast("idle", new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(),
-        TimeUnit.MILLISECONDS));
-    p.addLast("http", new HttpServerCodec());
-    p.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BODY));
-    p.addLast("request", handler);
-  }
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("idle", new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(),
+                TimeUnit.MILLISECONDS));
+        p.addLast("http", new HttpServerCodec());
+        p.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BODY));
+        p.addLast("request", handler);
+    }
 }

@@ -50,221 +50,221 @@ import org.slf4j.LoggerFactory;
  * close()} is idempotent. The accessors are valid after {@code start()} returns.
  */
 public final class HttpFStreamServer implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
 
-  private final Path root;
-  private final String host;
-  private final int port;
-  private final HttpFStreamSettings settings;
+    private final Path root;
+    private final String host;
+    private final int port;
+    private final HttpFStreamSettings settings;
 
-  private final Object lock = new Object();
-  private StreamStore store; // Guarded by lock.
-  private EventLoopGroup boss; // Guarded by lock.
-  private EventLoopGroup workers; // Guarded by lock.
-  private ChannelGroup channels; // Guarded by lock.
-  private volatile InetSocketAddress localAddress;
-  private boolean started; // Guarded by lock.
-  private boolean closed; // Guarded by lock.
+    private final Object lock = new Object();
+    private StreamStore store; // Guarded by lock.
+    private EventLoopGroup boss; // Guarded by lock.
+    private EventLoopGroup workers; // Guarded by lock.
+    private ChannelGroup channels; // Guarded by lock.
+    private volatile InetSocketAddress localAddress;
+    private boolean started; // Guarded by lock.
+    private boolean closed; // Guarded by lock.
 
-  private HttpFStreamServer(Builder b) {
-    this.root = b.root;
-    this.host = b.host;
-    this.port = b.port;
-    this.settings = b.settings;
-  }
-
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /**
-   * Creates the root folder if needed, binds the address and starts serving. Returns this server.
-   *
-   * @throws java.net.BindException if the address is in use
-   * @throws IOException if the root cannot be created
-   * @throws IllegalStateException if called twice
-   */
-  public HttpFStreamServer start() throws IOException {
-    synchronized (lock) {
-      if (started) {
-        throw new IllegalStateException("already started");
-      }
-      started = true;
-      store = new StreamStore(root);
-      boolean epoll = Epoll.isAvailable();
-      IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-      boss = new MultiThreadIoEventLoopGroup(1, io);
-      workers = new MultiThreadIoEventLoopGroup(io);
-      channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-      HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings);
-      ChannelGroup group = channels;
-      ServerBootstrap bootstrap = new ServerBootstrap()
-          .group(boss, workers)
-          .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .childOption(ChannelOption.SO_KEEPALIVE, true)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-              new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              group.add(ch);
-              ch.pipeline().addLast(initializer);
-            }
-          });
-      if (epoll) { // find dead peers within minutes rather than hours
-        bootstrap.childOption(EpollChannelOption.TCP_KEEPIDLE, 30)
-            .childOption(EpollChannelOption.TCP_KEEPINTVL, 10)
-            .childOption(EpollChannelOption.TCP_KEEPCNT, 3);
-      }
-      InetSocketAddress address = host == null || host.isEmpty()
-          ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-      try {
-        Channel serverChannel = bootstrap.bind(address).syncUninterruptibly().channel();
-        channels.add(serverChannel);
-        localAddress = (InetSocketAddress) serverChannel.localAddress();
-      } catch (Exception e) {
-        shutdownGroups();
-        if (e instanceof IOException) {
-          throw (IOException) e;
-        }
-        throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
-      }
-      LOG.info("httpfstream serving {} on {} ({})", store.root(), localAddress,
-          epoll ? "epoll" : "nio");
-      return this;
+    private HttpFStreamServer(Builder b) {
+        this.root = b.root;
+        this.host = b.host;
+        this.port = b.port;
+        this.settings = b.settings;
     }
-  }
 
-  /** The address the server listens on; the real port when port 0 was asked for. */
-  public InetSocketAddress localAddress() {
-    InetSocketAddress a = localAddress;
-    if (a == null) {
-      throw new IllegalStateException("not started");
-    }
-    return a;
-  }
-
-  /** The port the server listens on. */
-  public int port() {
-    return localAddress().getPort();
-  }
-
-  /** The base URI of the server, such as {@code http://127.0.0.1:8080/}; wildcard binds give 127.0.0.1. */
-  public URI uri() {
-    InetSocketAddress a = localAddress();
-    String h = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-    if (h.indexOf(':') >= 0) {
-      h = "[" + h + "]";
-    }
-    return URI.create("http://" + h + ":" + a.getPort() + "/");
-  }
-
-  /**
-   * Bytes waiting in the server's outbound buffers, over all connections: what slow readers cost the
-   * server's memory. For tests and diagnostics.
-   */
-  long pendingOutboundBytes() {
-    long total = 0;
-    for (Channel ch : channels) {
-      ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
-      if (buffer != null) {
-        total += buffer.totalPendingWriteBytes();
-      }
-    }
-    return total;
-  }
-
-  /** The storage root as given to the builder. */
-  public Path root() {
-    return root;
-  }
-
-  /** The stream store, for embedding; valid after {@link #start()}. */
-  public StreamStore store() {
-    synchronized (lock) {
-      if (store == null) {
-        throw new IllegalStateException("not started");
-      }
-      return store;
-    }
-  }
-
-  /**
-   * Stops listening, closes every connection and ends every append session (their leases are
-   * released, every byte received so far stays in the files), then stops the I/O threads. Blocks
-   * until done. Idempotent.
-   */
-  @Override
-  public void close() {
-    synchronized (lock) {
-      if (!started || closed) {
-        return;
-      }
-      closed = true;
-      channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
-      store.close();
-      shutdownGroups();
-      LOG.info("httpfstream on {} stopped", localAddress);
-    }
-  }
-
-  private void shutdownGroups() {
-    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-  }
-
-  /** Builds a server. Not thread safe. */
-  public static final class Builder {
-    private Path root = Path.of("/tmp/httpfstream");
-    private String host;
-    private int port = 8080;
-    private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
-
-    private Builder() {}
-
-    /** The storage root folder (default {@code /tmp/httpfstream}); created on start if missing. */
-    public Builder root(Path root) {
-      this.root = Objects.requireNonNull(root, "root");
-      return this;
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * The address to listen on (default: all interfaces, port 8080).
+     * Creates the root folder if needed, binds the address and starts serving. Returns this server.
      *
-     * @param host a host name or address; null or empty for all interfaces
-     * @param port 0 to 65535; 0 picks a free port, readable from {@link #port()} after start
+     * @throws java.net.BindException if the address is in use
+     * @throws IOException if the root cannot be created
+     * @throws IllegalStateException if called twice
      */
-    public Builder bind(String host, int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port out of range: " + port);
-      }
-      this.host = host;
-      this.port = port;
-      return this;
+    public HttpFStreamServer start() throws IOException {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("already started");
+            }
+            started = true;
+            store = new StreamStore(root);
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            boss = new MultiThreadIoEventLoopGroup(1, io);
+            workers = new MultiThreadIoEventLoopGroup(io);
+            channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
+            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings);
+            ChannelGroup group = channels;
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            group.add(ch);
+                            ch.pipeline().addLast(initializer);
+                        }
+                    });
+            if (epoll) { // find dead peers within minutes rather than hours
+                bootstrap.childOption(EpollChannelOption.TCP_KEEPIDLE, 30)
+                        .childOption(EpollChannelOption.TCP_KEEPINTVL, 10)
+                        .childOption(EpollChannelOption.TCP_KEEPCNT, 3);
+            }
+            InetSocketAddress address = host == null || host.isEmpty()
+                    ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+            try {
+                Channel serverChannel = bootstrap.bind(address).syncUninterruptibly().channel();
+                channels.add(serverChannel);
+                localAddress = (InetSocketAddress) serverChannel.localAddress();
+            } catch (Exception e) {
+                shutdownGroups();
+                if (e instanceof IOException) {
+                    throw (IOException) e;
+                }
+                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+            }
+            LOG.info("httpfstream serving {} on {} ({})", store.root(), localAddress,
+                    epoll ? "epoll" : "nio");
+            return this;
+        }
     }
 
-    /** Transport tunables; see {@link HttpFStreamSettings#defaults()}. */
-    public Builder settings(HttpFStreamSettings settings) {
-      this.settings = Objects.requireNonNull(settings, "settings");
-      return this;
+    /** The address the server listens on; the real port when port 0 was asked for. */
+    public InetSocketAddress localAddress() {
+        InetSocketAddress a = localAddress;
+        if (a == null) {
+            throw new IllegalStateException("not started");
+        }
+        return a;
     }
 
-    /** Shorthand for {@code settings(settings().withPingInterval(d))}. */
-    public Builder pingInterval(Duration d) {
-      this.settings = settings.withPingInterval(d);
-      return this;
+    /** The port the server listens on. */
+    public int port() {
+        return localAddress().getPort();
     }
 
-    /** Shorthand for {@code settings(settings().withAppenderTimeout(d))}. */
-    public Builder appenderTimeout(Duration d) {
-      this.settings = settings.withAppenderTimeout(d);
-      return this;
+    /** The base URI of the server, such as {@code http://127.0.0.1:8080/}; wildcard binds give 127.0.0.1. */
+    public URI uri() {
+        InetSocketAddress a = localAddress();
+        String h = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        if (h.indexOf(':') >= 0) {
+            h = "[" + h + "]";
+        }
+        return URI.create("http://" + h + ":" + a.getPort() + "/");
     }
 
-    public HttpFStreamServer build() {
-      return new HttpFStreamServer(this);
+    /**
+     * Bytes waiting in the server's outbound buffers, over all connections: what slow readers cost the
+     * server's memory. For tests and diagnostics.
+     */
+    long pendingOutboundBytes() {
+        long total = 0;
+        for (Channel ch : channels) {
+            ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+            if (buffer != null) {
+                total += buffer.totalPendingWriteBytes();
+            }
+        }
+        return total;
     }
-  }
+
+    /** The storage root as given to the builder. */
+    public Path root() {
+        return root;
+    }
+
+    /** The stream store, for embedding; valid after {@link #start()}. */
+    public StreamStore store() {
+        synchronized (lock) {
+            if (store == null) {
+                throw new IllegalStateException("not started");
+            }
+            return store;
+        }
+    }
+
+    /**
+     * Stops listening, closes every connection and ends every append session (their leases are
+     * released, every byte received so far stays in the files), then stops the I/O threads. Blocks
+     * until done. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (!started || closed) {
+                return;
+            }
+            closed = true;
+            channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+            store.close();
+            shutdownGroups();
+            LOG.info("httpfstream on {} stopped", localAddress);
+        }
+    }
+
+    private void shutdownGroups() {
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    /** Builds a server. Not thread safe. */
+    public static final class Builder {
+        private Path root = Path.of("/tmp/httpfstream");
+        private String host;
+        private int port = 8080;
+        private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
+
+        private Builder() {}
+
+        /** The storage root folder (default {@code /tmp/httpfstream}); created on start if missing. */
+        public Builder root(Path root) {
+            this.root = Objects.requireNonNull(root, "root");
+            return this;
+        }
+
+        /**
+         * The address to listen on (default: all interfaces, port 8080).
+         *
+         * @param host a host name or address; null or empty for all interfaces
+         * @param port 0 to 65535; 0 picks a free port, readable from {@link #port()} after start
+         */
+        public Builder bind(String host, int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.host = host;
+            this.port = port;
+            return this;
+        }
+
+        /** Transport tunables; see {@link HttpFStreamSettings#defaults()}. */
+        public Builder settings(HttpFStreamSettings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** Shorthand for {@code settings(settings().withPingInterval(d))}. */
+        public Builder pingInterval(Duration d) {
+            this.settings = settings.withPingInterval(d);
+            return this;
+        }
+
+        /** Shorthand for {@code settings(settings().withAppenderTimeout(d))}. */
+        public Builder appenderTimeout(Duration d) {
+            this.settings = settings.withAppenderTimeout(d);
+            return this;
+        }
+
+        public HttpFStreamServer build() {
+            return new HttpFStreamServer(this);
+        }
+    }
 }

@@ -20,61 +20,61 @@ import java.util.Objects;
  * @param binaryMessageSize largest BINARY message sent to a follower that asked for BINARY
  */
 public record HttpFStreamSettings(
-    Duration pingInterval,
-    Duration appenderTimeout,
-    Duration idleTimeout,
-    int maxFrameSize,
-    int textMessageSize,
-    int binaryMessageSize) {
+        Duration pingInterval,
+        Duration appenderTimeout,
+        Duration idleTimeout,
+        int maxFrameSize,
+        int textMessageSize,
+        int binaryMessageSize) {
 
-  /** Production defaults: ping every 15 s, appender timeout 45 s, idle HTTP 120 s, 16 MiB frames. */
-  public static HttpFStreamSettings defaults() {
-    return new HttpFStreamSettings(
-        Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(120),
-        16 * 1024 * 1024, 4 * 1024, 64 * 1024);
-  }
-
-  public HttpFStreamSettings {
-    Objects.requireNonNull(pingInterval, "pingInterval");
-    Objects.requireNonNull(appenderTimeout, "appenderTimeout");
-    Objects.requireNonNull(idleTimeout, "idleTimeout");
-    requirePositive(pingInterval, "pingInterval");
-    requirePositive(appenderTimeout, "appenderTimeout");
-    requirePositive(idleTimeout, "idleTimeout");
-    if (maxFrameSize <= 0) {
-      throw new IllegalArgumentException("maxFrameSize <= 0: " + maxFrameSize);
+    /** Production defaults: ping every 15 s, appender timeout 45 s, idle HTTP 120 s, 16 MiB frames. */
+    public static HttpFStreamSettings defaults() {
+        return new HttpFStreamSettings(
+                Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(120),
+                16 * 1024 * 1024, 4 * 1024, 64 * 1024);
     }
-    if (textMessageSize <= 0) {
-      throw new IllegalArgumentException("textMessageSize <= 0: " + textMessageSize);
+
+    public HttpFStreamSettings {
+        Objects.requireNonNull(pingInterval, "pingInterval");
+        Objects.requireNonNull(appenderTimeout, "appenderTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        requirePositive(pingInterval, "pingInterval");
+        requirePositive(appenderTimeout, "appenderTimeout");
+        requirePositive(idleTimeout, "idleTimeout");
+        if (maxFrameSize <= 0) {
+            throw new IllegalArgumentException("maxFrameSize <= 0: " + maxFrameSize);
+        }
+        if (textMessageSize <= 0) {
+            throw new IllegalArgumentException("textMessageSize <= 0: " + textMessageSize);
+        }
+        if (binaryMessageSize <= 0) {
+            throw new IllegalArgumentException("binaryMessageSize <= 0: " + binaryMessageSize);
+        }
     }
-    if (binaryMessageSize <= 0) {
-      throw new IllegalArgumentException("binaryMessageSize <= 0: " + binaryMessageSize);
+
+    public HttpFStreamSettings withPingInterval(Duration d) {
+        return new HttpFStreamSettings(d, appenderTimeout, idleTimeout, maxFrameSize, textMessageSize,
+                binaryMessageSize);
     }
-  }
 
-  public HttpFStreamSettings withPingInterval(Duration d) {
-    return new HttpFStreamSettings(d, appenderTimeout, idleTimeout, maxFrameSize, textMessageSize,
-        binaryMessageSize);
-  }
-
-  public HttpFStreamSettings withAppenderTimeout(Duration d) {
-    return new HttpFStreamSettings(pingInterval, d, idleTimeout, maxFrameSize, textMessageSize,
-        binaryMessageSize);
-  }
-
-  public HttpFStreamSettings withIdleTimeout(Duration d) {
-    return new HttpFStreamSettings(pingInterval, appenderTimeout, d, maxFrameSize, textMessageSize,
-        binaryMessageSize);
-  }
-
-  public HttpFStreamSettings withMaxFrameSize(int bytes) {
-    return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, bytes,
-        textMessageSize, binaryMessageSize);
-  }
-
-  private static void requirePositive(Duration d, String name) {
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " <= 0: " + d);
+    public HttpFStreamSettings withAppenderTimeout(Duration d) {
+        return new HttpFStreamSettings(pingInterval, d, idleTimeout, maxFrameSize, textMessageSize,
+                binaryMessageSize);
     }
-  }
+
+    public HttpFStreamSettings withIdleTimeout(Duration d) {
+        return new HttpFStreamSettings(pingInterval, appenderTimeout, d, maxFrameSize, textMessageSize,
+                binaryMessageSize);
+    }
+
+    public HttpFStreamSettings withMaxFrameSize(int bytes) {
+        return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, bytes,
+                textMessageSize, binaryMessageSize);
+    }
+
+    private static void requirePositive(Duration d, String name) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " <= 0: " + d);
+        }
+    }
 }

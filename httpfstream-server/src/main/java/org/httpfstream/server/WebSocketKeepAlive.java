@@ -19,65 +19,65 @@ import org.slf4j.LoggerFactory;
  * <p>Per channel, not sharable; all state is confined to the channel's event loop.
  */
 final class WebSocketKeepAlive extends ChannelInboundHandlerAdapter {
-  private static final Logger LOG = LoggerFactory.getLogger(WebSocketKeepAlive.class);
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketKeepAlive.class);
 
-  private final long intervalNanos;
-  private final long timeoutNanos;
-  private final String what;
-  private long lastInbound = System.nanoTime();
-  private boolean pongSeen;
-  private ScheduledFuture<?> ticker;
+    private final long intervalNanos;
+    private final long timeoutNanos;
+    private final String what;
+    private long lastInbound = System.nanoTime();
+    private boolean pongSeen;
+    private ScheduledFuture<?> ticker;
 
-  WebSocketKeepAlive(long intervalNanos, long timeoutNanos, String what) {
-    this.intervalNanos = intervalNanos;
-    this.timeoutNanos = timeoutNanos;
-    this.what = what;
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    ticker = ctx.executor().scheduleAtFixedRate(
-        () -> tick(ctx), intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    ticker.cancel(false);
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    ticker.cancel(false);
-    super.channelInactive(ctx);
-  }
-
-  private void tick(ChannelHandlerContext ctx) {
-    if (!ctx.channel().isActive()) {
-      ticker.cancel(false);
-      return;
+    WebSocketKeepAlive(long intervalNanos, long timeoutNanos, String what) {
+        this.intervalNanos = intervalNanos;
+        this.timeoutNanos = timeoutNanos;
+        this.what = what;
     }
-    if (timeoutNanos > 0 && pongSeen && System.nanoTime() - lastInbound > timeoutNanos) {
-      LOG.info("{}: no pong or data for {} ms, closing the connection", what,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastInbound));
-      ctx.close();
-      return;
-    }
-    if (ctx.channel().isWritable()) { // a peer that is not reading has data pending anyway
-      ctx.writeAndFlush(new PingWebSocketFrame());
-    }
-  }
 
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    lastInbound = System.nanoTime();
-    if (msg instanceof PingWebSocketFrame) {
-      PingWebSocketFrame ping = (PingWebSocketFrame) msg;
-      ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
-    } else if (msg instanceof PongWebSocketFrame) {
-      pongSeen = true;
-      ((PongWebSocketFrame) msg).release();
-    } else {
-      ctx.fireChannelRead(msg);
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ticker = ctx.executor().scheduleAtFixedRate(
+                () -> tick(ctx), intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
     }
-  }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        ticker.cancel(false);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ticker.cancel(false);
+        super.channelInactive(ctx);
+    }
+
+    private void tick(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            ticker.cancel(false);
+            return;
+        }
+        if (timeoutNanos > 0 && pongSeen && System.nanoTime() - lastInbound > timeoutNanos) {
+            LOG.info("{}: no pong or data for {} ms, closing the connection", what,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastInbound));
+            ctx.close();
+            return;
+        }
+        if (ctx.channel().isWritable()) { // a peer that is not reading has data pending anyway
+            ctx.writeAndFlush(new PingWebSocketFrame());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastInbound = System.nanoTime();
+        if (msg instanceof PingWebSocketFrame) {
+            PingWebSocketFrame ping = (PingWebSocketFrame) msg;
+            ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+        } else if (msg instanceof PongWebSocketFrame) {
+            pongSeen = true;
+            ((PongWebSocketFrame) msg).release();
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
 }

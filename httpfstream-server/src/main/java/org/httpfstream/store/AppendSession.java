@@ -26,164 +26,164 @@ import java.util.concurrent.atomic.AtomicInteger;
  * set. All methods may be called from any thread.
  */
 public final class AppendSession {
-  private final StreamStore store;
-  private final String name;
-  private final Path file;
-  private final long startNanos = System.nanoTime();
-  private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
+    private final StreamStore store;
+    private final String name;
+    private final Path file;
+    private final long startNanos = System.nanoTime();
+    private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
 
-  /** One reference for the writer plus one per open subscription; the file closes at zero. */
-  private final AtomicInteger refs = new AtomicInteger(1);
+    /** One reference for the writer plus one per open subscription; the file closes at zero. */
+    private final AtomicInteger refs = new AtomicInteger(1);
 
-  /** Set once by {@link #open()}; closed when the last reference goes. Positional I/O only. */
-  private volatile FileChannel channel;
+    /** Set once by {@link #open()}; closed when the last reference goes. Positional I/O only. */
+    private volatile FileChannel channel;
 
-  private long startLength;
+    private long startLength;
 
-  /** Bytes committed to the file. Written only under this object's monitor. */
-  private volatile long length;
+    /** Bytes committed to the file. Written only under this object's monitor. */
+    private volatile long length;
 
-  private volatile boolean ended;
+    private volatile boolean ended;
 
-  AppendSession(StreamStore store, String name, Path file) {
-    this.store = store;
-    this.name = name;
-    this.file = file;
-  }
-
-  synchronized void open() throws IOException {
-    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    startLength = channel.size();
-    length = startLength;
-  }
-
-  /** The request path this session was opened for, as the client gave it. */
-  public String name() {
-    return name;
-  }
-
-  /** The stream's file, inside the storage root. */
-  public Path file() {
-    return file;
-  }
-
-  /** Bytes committed to the file so far, including what it held before this session. */
-  public long length() {
-    return length;
-  }
-
-  /** Bytes this session has appended. */
-  public long appended() {
-    return length - startLength;
-  }
-
-  /** Nanoseconds since this session started. */
-  public long elapsedNanos() {
-    return System.nanoTime() - startNanos;
-  }
-
-  /** True once {@link #end()} has run: no byte will be added, {@link #length()} is final. */
-  public boolean ended() {
-    return ended;
-  }
-
-  /**
-   * Writes every remaining byte of {@code src} to the end of the file, then publishes the new length
-   * and tells the followers. Blocks while the file is written (page cache speed).
-   *
-   * @throws ClosedChannelException if the session has ended
-   * @throws IOException if the file cannot be written; the bytes already committed stay
-   */
-  public synchronized void append(ByteBuffer src) throws IOException {
-    if (ended) {
-      throw new ClosedChannelException();
+    AppendSession(StreamStore store, String name, Path file) {
+        this.store = store;
+        this.name = name;
+        this.file = file;
     }
-    long position = length;
-    while (src.hasRemaining()) {
-      position += channel.write(src, position);
-    }
-    if (position != length) {
-      length = position;
-      notifyListeners();
-    }
-  }
 
-  /**
-   * Ends the session: releases the writer lease, so a new appender may start on the path, and tells
-   * followers that {@link #length()} is final. Idempotent; safe from any thread.
-   */
-  public void end() {
-    synchronized (this) {
-      if (ended) {
-        return;
-      }
-      ended = true;
+    synchronized void open() throws IOException {
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        startLength = channel.size();
+        length = startLength;
     }
-    store.release(this);
-    notifyListeners();
-    releaseReference();
-  }
 
-  /**
-   * Registers {@code listener} and returns a cursor source over this session's file, or {@code null}
-   * if the session has ended and its file is already closed (read the file itself then). The
-   * listener is called once right away if the session has already ended. The caller must {@linkplain
-   * Subscription#close() close} the subscription.
-   */
-  public Subscription subscribe(StreamListener listener) {
-    if (!retainReference()) {
-      return null;
+    /** The request path this session was opened for, as the client gave it. */
+    public String name() {
+        return name;
     }
-    listeners.add(listener);
-    if (ended) {
-      listener.onChange();
+
+    /** The stream's file, inside the storage root. */
+    public Path file() {
+        return file;
     }
-    return new Subscription(this, listener);
-  }
 
-  void unsubscribe(StreamListener listener) {
-    listeners.remove(listener);
-    releaseReference();
-  }
-
-  int read(long position, ByteBuffer dst) throws IOException {
-    return channel.read(dst, position);
-  }
-
-  private void notifyListeners() {
-    for (StreamListener listener : listeners) {
-      listener.onChange();
+    /** Bytes committed to the file so far, including what it held before this session. */
+    public long length() {
+        return length;
     }
-  }
 
-  private boolean retainReference() {
-    for (;;) {
-      int r = refs.get();
-      if (r == 0) {
-        return false;
-      }
-      if (refs.compareAndSet(r, r + 1)) {
-        return true;
-      }
+    /** Bytes this session has appended. */
+    public long appended() {
+        return length - startLength;
     }
-  }
 
-  private void releaseReference() {
-    if (refs.decrementAndGet() == 0) {
-      FileChannel c = channel;
-      if (c != null) {
-        try {
-          c.close();
-        } catch (IOException e) {
-          StreamStore.LOG.warn("closing {} failed", file, e);
+    /** Nanoseconds since this session started. */
+    public long elapsedNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    /** True once {@link #end()} has run: no byte will be added, {@link #length()} is final. */
+    public boolean ended() {
+        return ended;
+    }
+
+    /**
+     * Writes every remaining byte of {@code src} to the end of the file, then publishes the new length
+     * and tells the followers. Blocks while the file is written (page cache speed).
+     *
+     * @throws ClosedChannelException if the session has ended
+     * @throws IOException if the file cannot be written; the bytes already committed stay
+     */
+    public synchronized void append(ByteBuffer src) throws IOException {
+        if (ended) {
+            throw new ClosedChannelException();
         }
-      }
+        long position = length;
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+        if (position != length) {
+            length = position;
+            notifyListeners();
+        }
     }
-  }
 
-  @Override
-  public String toString() {
-    return "AppendSession{" + name + ", length=" + length + (ended ? ", ended" : "") + "}";
-  }
+    /**
+     * Ends the session: releases the writer lease, so a new appender may start on the path, and tells
+     * followers that {@link #length()} is final. Idempotent; safe from any thread.
+     */
+    public void end() {
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+        }
+        store.release(this);
+        notifyListeners();
+        releaseReference();
+    }
+
+    /**
+     * Registers {@code listener} and returns a cursor source over this session's file, or {@code null}
+     * if the session has ended and its file is already closed (read the file itself then). The
+     * listener is called once right away if the session has already ended. The caller must {@linkplain
+     * Subscription#close() close} the subscription.
+     */
+    public Subscription subscribe(StreamListener listener) {
+        if (!retainReference()) {
+            return null;
+        }
+        listeners.add(listener);
+        if (ended) {
+            listener.onChange();
+        }
+        return new Subscription(this, listener);
+    }
+
+    void unsubscribe(StreamListener listener) {
+        listeners.remove(listener);
+        releaseReference();
+    }
+
+    int read(long position, ByteBuffer dst) throws IOException {
+        return channel.read(dst, position);
+    }
+
+    private void notifyListeners() {
+        for (StreamListener listener : listeners) {
+            listener.onChange();
+        }
+    }
+
+    private boolean retainReference() {
+        for (;;) {
+            int r = refs.get();
+            if (r == 0) {
+                return false;
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private void releaseReference() {
+        if (refs.decrementAndGet() == 0) {
+            FileChannel c = channel;
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    StreamStore.LOG.warn("closing {} failed", file, e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AppendSession{" + name + ", length=" + length + (ended ? ", ended" : "") + "}";
+    }
 }

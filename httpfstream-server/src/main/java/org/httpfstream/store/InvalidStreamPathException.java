@@ -7,9 +7,9 @@ import java.io.IOException;
  * backslash, a NUL byte, or a name the file system rejects. Nothing was read or written.
  */
 public class InvalidStreamPathException extends IOException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public InvalidStreamPathException(String message) {
-    super(message);
-  }
+    public InvalidStreamPathException(String message) {
+        super(message);
+    }
 }

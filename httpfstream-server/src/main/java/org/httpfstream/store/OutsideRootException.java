@@ -5,9 +5,9 @@ package org.httpfstream.store;
  * outside the root is ever read or written.
  */
 public final class OutsideRootException extends InvalidStreamPathException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public OutsideRootException(String path) {
-    super("path leads outside the storage root: " + path);
-  }
+    public OutsideRootException(String path) {
+        super("path leads outside the storage root: " + path);
+    }
 }

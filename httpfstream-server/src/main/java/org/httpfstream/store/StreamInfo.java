@@ -11,8 +11,8 @@ import java.nio.file.Path;
  */
 public record StreamInfo(String name, Path file, AppendSession session) {
 
-  /** True if an appender was active at the time of the lookup. */
-  public boolean live() {
-    return session != null;
-  }
+    /** True if an appender was active at the time of the lookup. */
+    public boolean live() {
+        return session != null;
+    }
 }

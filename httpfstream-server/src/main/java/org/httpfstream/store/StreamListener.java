@@ -8,10 +8,10 @@ package org.httpfstream.store;
 @FunctionalInterface
 public interface StreamListener {
 
-  /**
-   * Called on the appender's thread after bytes were committed to the file, or once after the session
-   * ended. Must return quickly and must not block: typically it schedules work on the follower's own
-   * thread.
-   */
-  void onChange();
+    /**
+     * Called on the appender's thread after bytes were committed to the file, or once after the session
+     * ended. Must return quickly and must not block: typically it schedules work on the follower's own
+     * thread.
+     */
+    void onChange();
 }

@@ -28,169 +28,169 @@ import org.slf4j.LoggerFactory;
  * keyed by the stream's real file path; taking a lease is one atomic {@code putIfAbsent}.
  */
 public final class StreamStore implements Closeable {
-  static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
+    static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
 
-  private final Path root;
-  private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
+    private final Path root;
+    private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
 
-  /** Opens the store at {@code root}, creating the folder if it does not exist. */
-  public StreamStore(Path root) throws IOException {
-    Objects.requireNonNull(root, "root");
-    Files.createDirectories(root);
-    this.root = root.toRealPath();
-  }
+    /** Opens the store at {@code root}, creating the folder if it does not exist. */
+    public StreamStore(Path root) throws IOException {
+        Objects.requireNonNull(root, "root");
+        Files.createDirectories(root);
+        this.root = root.toRealPath();
+    }
 
-  /** The storage root, as a real (symlink-free, absolute) path. */
-  public Path root() {
-    return root;
-  }
+    /** The storage root, as a real (symlink-free, absolute) path. */
+    public Path root() {
+        return root;
+    }
 
-  /**
-   * Starts an append session on {@code path}, creating the file and its parent folders if needed.
-   * The caller must {@linkplain AppendSession#end() end} the session on every path out.
-   *
-   * @param path a percent-decoded request path starting with {@code /}
-   * @throws WriterConflictException if the path already has an active writer
-   * @throws InvalidStreamPathException if the path can never name a stream inside the root
-   * @throws NotAStreamException if the path names a folder or lies below a regular file
-   */
-  public AppendSession startAppend(String path) throws IOException {
-    Path file = confine(resolve(path), path);
-    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-      throw new NotAStreamException(path + " is a folder, not a stream");
+    /**
+     * Starts an append session on {@code path}, creating the file and its parent folders if needed.
+     * The caller must {@linkplain AppendSession#end() end} the session on every path out.
+     *
+     * @param path a percent-decoded request path starting with {@code /}
+     * @throws WriterConflictException if the path already has an active writer
+     * @throws InvalidStreamPathException if the path can never name a stream inside the root
+     * @throws NotAStreamException if the path names a folder or lies below a regular file
+     */
+    public AppendSession startAppend(String path) throws IOException {
+        Path file = confine(resolve(path), path);
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NotAStreamException(path + " is a folder, not a stream");
+        }
+        AppendSession session = new AppendSession(this, path, file);
+        if (sessions.putIfAbsent(file, session) != null) {
+            throw new WriterConflictException();
+        }
+        try {
+            try {
+                Files.createDirectories(file.getParent());
+            } catch (FileAlreadyExistsException | NotDirectoryException e) {
+                throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
+            }
+            // The folders just created are real folders, but one may have been swapped for a link since.
+            if (!file.getParent().toRealPath().startsWith(root)) {
+                throw new OutsideRootException(path);
+            }
+            session.open();
+        } catch (IOException | RuntimeException e) {
+            sessions.remove(file, session);
+            throw e;
+        }
+        return session;
     }
-    AppendSession session = new AppendSession(this, path, file);
-    if (sessions.putIfAbsent(file, session) != null) {
-      throw new WriterConflictException();
-    }
-    try {
-      try {
-        Files.createDirectories(file.getParent());
-      } catch (FileAlreadyExistsException | NotDirectoryException e) {
-        throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
-      }
-      // The folders just created are real folders, but one may have been swapped for a link since.
-      if (!file.getParent().toRealPath().startsWith(root)) {
-        throw new OutsideRootException(path);
-      }
-      session.open();
-    } catch (IOException | RuntimeException e) {
-      sessions.remove(file, session);
-      throw e;
-    }
-    return session;
-  }
 
-  /**
-   * Looks up the stream at {@code path} for reading.
-   *
-   * @throws NoSuchFileException if nothing was ever written there
-   * @throws NotAStreamException if the path names a folder
-   * @throws InvalidStreamPathException if the path can never name a stream inside the root
-   */
-  public StreamInfo lookup(String path) throws IOException {
-    Path file = confine(resolve(path), path);
-    AppendSession session = sessions.get(file);
-    if (session != null) {
-      return new StreamInfo(path, file, session);
+    /**
+     * Looks up the stream at {@code path} for reading.
+     *
+     * @throws NoSuchFileException if nothing was ever written there
+     * @throws NotAStreamException if the path names a folder
+     * @throws InvalidStreamPathException if the path can never name a stream inside the root
+     */
+    public StreamInfo lookup(String path) throws IOException {
+        Path file = confine(resolve(path), path);
+        AppendSession session = sessions.get(file);
+        if (session != null) {
+            return new StreamInfo(path, file, session);
+        }
+        if (Files.isDirectory(file)) {
+            throw new NotAStreamException(path + " is a folder, not a stream");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(path);
+        }
+        return new StreamInfo(path, file, null);
     }
-    if (Files.isDirectory(file)) {
-      throw new NotAStreamException(path + " is a folder, not a stream");
-    }
-    if (!Files.isRegularFile(file)) {
-      throw new NoSuchFileException(path);
-    }
-    return new StreamInfo(path, file, null);
-  }
 
-  void release(AppendSession session) {
-    sessions.remove(session.file(), session);
-  }
+    void release(AppendSession session) {
+        sessions.remove(session.file(), session);
+    }
 
-  /** Number of active append sessions. */
-  public int activeSessions() {
-    return sessions.size();
-  }
+    /** Number of active append sessions. */
+    public int activeSessions() {
+        return sessions.size();
+    }
 
-  /** Ends every active append session; their leases are released. */
-  @Override
-  public void close() {
-    for (AppendSession session : new ArrayList<>(sessions.values())) {
-      session.end();
+    /** Ends every active append session; their leases are released. */
+    @Override
+    public void close() {
+        for (AppendSession session : new ArrayList<>(sessions.values())) {
+            session.end();
+        }
     }
-  }
 
-  /**
-   * Maps a percent-decoded request path to a file under the root, without touching the file system.
-   *
-   * @throws InvalidStreamPathException for {@code .} or {@code ..} segments, backslashes, NUL bytes,
-   *     a path not starting with {@code /}, or a name the file system cannot hold
-   */
-  public Path resolve(String path) throws InvalidStreamPathException {
-    Objects.requireNonNull(path, "path");
-    if (!path.startsWith("/")) {
-      throw new InvalidStreamPathException("path must start with '/': " + printable(path));
+    /**
+     * Maps a percent-decoded request path to a file under the root, without touching the file system.
+     *
+     * @throws InvalidStreamPathException for {@code .} or {@code ..} segments, backslashes, NUL bytes,
+     *     a path not starting with {@code /}, or a name the file system cannot hold
+     */
+    public Path resolve(String path) throws InvalidStreamPathException {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new InvalidStreamPathException("path must start with '/': " + printable(path));
+        }
+        if (path.indexOf('\0') >= 0) {
+            throw new InvalidStreamPathException("path contains a NUL byte: " + printable(path));
+        }
+        if (path.indexOf('\\') >= 0) {
+            throw new InvalidStreamPathException("path contains a backslash: " + printable(path));
+        }
+        Path file = root;
+        for (String segment : path.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new InvalidStreamPathException(
+                        "path contains a '" + segment + "' segment: " + printable(path));
+            }
+            try {
+                file = file.resolve(segment);
+            } catch (InvalidPathException e) {
+                throw new InvalidStreamPathException("invalid path " + printable(path) + ": " + e.getReason());
+            }
+        }
+        if (!file.normalize().startsWith(root)) { // cannot happen after the checks above; kept as a guard
+            throw new OutsideRootException(printable(path));
+        }
+        return file;
     }
-    if (path.indexOf('\0') >= 0) {
-      throw new InvalidStreamPathException("path contains a NUL byte: " + printable(path));
-    }
-    if (path.indexOf('\\') >= 0) {
-      throw new InvalidStreamPathException("path contains a backslash: " + printable(path));
-    }
-    Path file = root;
-    for (String segment : path.split("/")) {
-      if (segment.isEmpty()) {
-        continue;
-      }
-      if (segment.equals(".") || segment.equals("..")) {
-        throw new InvalidStreamPathException(
-            "path contains a '" + segment + "' segment: " + printable(path));
-      }
-      try {
-        file = file.resolve(segment);
-      } catch (InvalidPathException e) {
-        throw new InvalidStreamPathException("invalid path " + printable(path) + ": " + e.getReason());
-      }
-    }
-    if (!file.normalize().startsWith(root)) { // cannot happen after the checks above; kept as a guard
-      throw new OutsideRootException(printable(path));
-    }
-    return file;
-  }
 
-  /**
-   * Resolves the symbolic links in the existing part of {@code file} and checks that the result is
-   * still inside the root. Returns the real path of the file, or of its deepest existing ancestor
-   * with the rest of the path appended.
-   */
-  private Path confine(Path file, String path) throws IOException {
-    Path existing = file;
-    while (!Files.exists(existing)) {
-      if (Files.isSymbolicLink(existing)) { // a dangling link: it would lead wherever it points
-        throw new OutsideRootException(printable(path));
-      }
-      existing = existing.getParent();
-      if (existing == null || !existing.startsWith(root)) {
-        throw new OutsideRootException(printable(path));
-      }
+    /**
+     * Resolves the symbolic links in the existing part of {@code file} and checks that the result is
+     * still inside the root. Returns the real path of the file, or of its deepest existing ancestor
+     * with the rest of the path appended.
+     */
+    private Path confine(Path file, String path) throws IOException {
+        Path existing = file;
+        while (!Files.exists(existing)) {
+            if (Files.isSymbolicLink(existing)) { // a dangling link: it would lead wherever it points
+                throw new OutsideRootException(printable(path));
+            }
+            existing = existing.getParent();
+            if (existing == null || !existing.startsWith(root)) {
+                throw new OutsideRootException(printable(path));
+            }
+        }
+        Path real = existing.toRealPath();
+        if (!real.startsWith(root)) {
+            throw new OutsideRootException(printable(path));
+        }
+        return real.resolve(existing.relativize(file));
     }
-    Path real = existing.toRealPath();
-    if (!real.startsWith(root)) {
-      throw new OutsideRootException(printable(path));
-    }
-    return real.resolve(existing.relativize(file));
-  }
 
-  private static String printable(String path) {
-    StringBuilder sb = new StringBuilder(Math.min(path.length(), 200) + 2).append('"');
-    for (int i = 0; i < path.length() && i < 200; i++) {
-      char c = path.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\x%02x", (int) c));
-      } else {
-        sb.append(c);
-      }
+    private static String printable(String path) {
+        StringBuilder sb = new StringBuilder(Math.min(path.length(), 200) + 2).append('"');
+        for (int i = 0; i < path.length() && i < 200; i++) {
+            char c = path.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append(path.length() > 200 ? "…\"" : "\"").toString();
     }
-    return sb.append(path.length() > 200 ? "…\"" : "\"").toString();
-  }
 }

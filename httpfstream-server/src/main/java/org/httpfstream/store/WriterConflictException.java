@@ -7,12 +7,12 @@ import java.io.IOException;
  * time; a second appender is refused until the first one ends.
  */
 public final class WriterConflictException extends IOException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /** The message the wire protocol sends to a refused appender. */
-  public static final String MESSAGE = "path already has an active writer";
+    /** The message the wire protocol sends to a refused appender. */
+    public static final String MESSAGE = "path already has an active writer";
 
-  public WriterConflictException() {
-    super(MESSAGE);
-  }
+    public WriterConflictException() {
+        super(MESSAGE);
+    }
 }

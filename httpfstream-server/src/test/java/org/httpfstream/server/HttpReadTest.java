@@ -17,173 +17,173 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Plain-HTTP reads of finished streams, and every request the protocol refuses. */
 class HttpReadTest {
-  @TempDir Path dir;
-  Path root;
-  Path outside;
-  HttpFStreamServer server;
-  InetSocketAddress address;
+    @TempDir Path dir;
+    Path root;
+    Path outside;
+    HttpFStreamServer server;
+    InetSocketAddress address;
 
-  @BeforeEach
-  void start() throws IOException {
-    root = Files.createDirectories(dir.resolve("root"));
-    outside = Files.createDirectories(dir.resolve("outside"));
-    server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-    address = server.localAddress();
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
-
-  RawHttp get(String target, String... headers) throws IOException {
-    return RawHttp.request(address, "GET", target, headers);
-  }
-
-  @Nested
-  class AFinishedStream {
     @BeforeEach
-    void write() throws IOException {
-      Files.createDirectories(root.resolve("logs"));
-      Files.writeString(root.resolve("logs/build.log"), "0123456789");
+    void start() throws IOException {
+        root = Files.createDirectories(dir.resolve("root"));
+        outside = Files.createDirectories(dir.resolve("outside"));
+        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
+        address = server.localAddress();
     }
 
-    @Test
-    void isServedWhole() throws IOException {
-      RawHttp r = get("/logs/build.log");
-      assertThat(r.status).isEqualTo(200);
-      assertThat(r.bodyText()).isEqualTo("0123456789");
-      assertThat(r.header("Content-Length")).isEqualTo("10");
-      assertThat(r.header("Accept-Ranges")).isEqualTo("bytes");
-      assertThat(r.header("Last-Modified")).endsWith("GMT");
-      assertThat(r.header("Content-Type")).isEqualTo("text/plain; charset=utf-8");
+    @AfterEach
+    void stop() {
+        server.close();
     }
 
-    @Test
-    void isServedWholeEvenWhenAWebSocketUpgradeWasAsked() throws IOException {
-      RawHttp r = get("/logs/build.log", "Upgrade: websocket", "Connection: Upgrade",
-          "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-          "X-Verb: FOLLOW");
-      assertThat(r.status).isEqualTo(200);
-      assertThat(r.bodyText()).isEqualTo("0123456789");
+    RawHttp get(String target, String... headers) throws IOException {
+        return RawHttp.request(address, "GET", target, headers);
     }
 
-    @Test
-    void answersRangesWith206() throws IOException {
-      RawHttp r = get("/logs/build.log", "Range: bytes=2-4");
-      assertThat(r.status).isEqualTo(206);
-      assertThat(r.bodyText()).isEqualTo("234");
-      assertThat(r.header("Content-Range")).isEqualTo("bytes 2-4/10");
-      RawHttp tail = get("/logs/build.log", "Range: bytes=-3");
-      assertThat(tail.bodyText()).isEqualTo("789");
-    }
-
-    @Test
-    void answersAnUnsatisfiableRangeWith416() throws IOException {
-      RawHttp r = get("/logs/build.log", "Range: bytes=10-");
-      assertThat(r.status).isEqualTo(416);
-      assertThat(r.header("Content-Range")).isEqualTo("bytes */10");
-    }
-
-    @Test
-    void answersIfModifiedSinceWith304() throws IOException {
-      String lastModified = get("/logs/build.log").header("Last-Modified");
-      RawHttp r = get("/logs/build.log", "If-Modified-Since: " + lastModified);
-      assertThat(r.status).isEqualTo(304);
-    }
-
-    @Test
-    void anyVerbButAppendMeansFollow() throws IOException {
-      assertThat(get("/logs/build.log?verb=FOLLOW").bodyText()).isEqualTo("0123456789");
-      assertThat(get("/logs/build.log", "X-Verb: append").bodyText()).isEqualTo("0123456789");
-    }
-
-    @Test
-    void servesManyRequestsOnOneKeepAliveConnection() throws IOException {
-      try (var socket = new java.net.Socket(address.getAddress(), address.getPort())) {
-        var out = socket.getOutputStream();
-        var in = socket.getInputStream();
-        for (int i = 0; i < 3; i++) {
-          out.write(("GET /logs/build.log HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(UTF_8));
-          RawHttp r = RawHttp.read(in, false);
-          assertThat(r.status).isEqualTo(200);
-          assertThat(r.bodyText()).isEqualTo("0123456789");
+    @Nested
+    class AFinishedStream {
+        @BeforeEach
+        void write() throws IOException {
+            Files.createDirectories(root.resolve("logs"));
+            Files.writeString(root.resolve("logs/build.log"), "0123456789");
         }
-      }
+
+        @Test
+        void isServedWhole() throws IOException {
+            RawHttp r = get("/logs/build.log");
+            assertThat(r.status).isEqualTo(200);
+            assertThat(r.bodyText()).isEqualTo("0123456789");
+            assertThat(r.header("Content-Length")).isEqualTo("10");
+            assertThat(r.header("Accept-Ranges")).isEqualTo("bytes");
+            assertThat(r.header("Last-Modified")).endsWith("GMT");
+            assertThat(r.header("Content-Type")).isEqualTo("text/plain; charset=utf-8");
+        }
+
+        @Test
+        void isServedWholeEvenWhenAWebSocketUpgradeWasAsked() throws IOException {
+            RawHttp r = get("/logs/build.log", "Upgrade: websocket", "Connection: Upgrade",
+                    "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                    "X-Verb: FOLLOW");
+            assertThat(r.status).isEqualTo(200);
+            assertThat(r.bodyText()).isEqualTo("0123456789");
+        }
+
+        @Test
+        void answersRangesWith206() throws IOException {
+            RawHttp r = get("/logs/build.log", "Range: bytes=2-4");
+            assertThat(r.status).isEqualTo(206);
+            assertThat(r.bodyText()).isEqualTo("234");
+            assertThat(r.header("Content-Range")).isEqualTo("bytes 2-4/10");
+            RawHttp tail = get("/logs/build.log", "Range: bytes=-3");
+            assertThat(tail.bodyText()).isEqualTo("789");
+        }
+
+        @Test
+        void answersAnUnsatisfiableRangeWith416() throws IOException {
+            RawHttp r = get("/logs/build.log", "Range: bytes=10-");
+            assertThat(r.status).isEqualTo(416);
+            assertThat(r.header("Content-Range")).isEqualTo("bytes */10");
+        }
+
+        @Test
+        void answersIfModifiedSinceWith304() throws IOException {
+            String lastModified = get("/logs/build.log").header("Last-Modified");
+            RawHttp r = get("/logs/build.log", "If-Modified-Since: " + lastModified);
+            assertThat(r.status).isEqualTo(304);
+        }
+
+        @Test
+        void anyVerbButAppendMeansFollow() throws IOException {
+            assertThat(get("/logs/build.log?verb=FOLLOW").bodyText()).isEqualTo("0123456789");
+            assertThat(get("/logs/build.log", "X-Verb: append").bodyText()).isEqualTo("0123456789");
+        }
+
+        @Test
+        void servesManyRequestsOnOneKeepAliveConnection() throws IOException {
+            try (var socket = new java.net.Socket(address.getAddress(), address.getPort())) {
+                var out = socket.getOutputStream();
+                var in = socket.getInputStream();
+                for (int i = 0; i < 3; i++) {
+                    out.write(("GET /logs/build.log HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(UTF_8));
+                    RawHttp r = RawHttp.read(in, false);
+                    assertThat(r.status).isEqualTo(200);
+                    assertThat(r.bodyText()).isEqualTo("0123456789");
+                }
+            }
+        }
     }
-  }
 
-  @Test
-  void aPathNeverWrittenIs404() throws IOException {
-    RawHttp r = get("/nothing/here");
-    assertThat(r.status).isEqualTo(404);
-    assertThat(r.bodyText()).isEqualTo("no such stream: /nothing/here\n");
-  }
-
-  @Test
-  void aFolderIsNotAStream() throws IOException {
-    Files.createDirectories(root.resolve("dir"));
-    assertThat(get("/dir").status).isEqualTo(404);
-    assertThat(get("/").status).isEqualTo(404);
-  }
-
-  @Test
-  void otherMethodsGet405() throws IOException {
-    for (String method : new String[] {"POST", "PUT", "DELETE", "HEAD"}) {
-      RawHttp r = RawHttp.request(address, method, "/x", "Content-Length: 0");
-      assertThat(r.status).as(method).isEqualTo(405);
-      assertThat(r.header("Allow")).isEqualTo("GET");
+    @Test
+    void aPathNeverWrittenIs404() throws IOException {
+        RawHttp r = get("/nothing/here");
+        assertThat(r.status).isEqualTo(404);
+        assertThat(r.bodyText()).isEqualTo("no such stream: /nothing/here\n");
     }
-  }
 
-  @Test
-  void anAppendWithoutUpgradeGets426AndCreatesNothing() throws IOException {
-    RawHttp r = get("/new.log", "X-Verb: APPEND");
-    assertThat(r.status).isEqualTo(426);
-    assertThat(r.bodyText()).contains("WebSocket");
-    assertThat(root.resolve("new.log")).doesNotExist();
-    assertThat(get("/new.log?verb=APPEND").status).isEqualTo(426);
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"/../outside/secret", "/%2e%2e/outside/secret", "/a/..%2F..%2Foutside/secret",
-      "/a%5c..%5c..%5coutside%5csecret", "/a%00b", "/./x"})
-  void escapeAttemptsGet400AndTouchNothing(String target) throws IOException {
-    Files.writeString(outside.resolve("secret"), "secret");
-    for (String verb : new String[] {"FOLLOW", "APPEND"}) {
-      RawHttp r = get(target, "X-Verb: " + verb, "Upgrade: websocket", "Connection: Upgrade",
-          "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
-      assertThat(r.status).as(verb + " " + target).isEqualTo(400);
-      assertThat(r.bodyText()).doesNotContain("secret\n").startsWith("path contains");
+    @Test
+    void aFolderIsNotAStream() throws IOException {
+        Files.createDirectories(root.resolve("dir"));
+        assertThat(get("/dir").status).isEqualTo(404);
+        assertThat(get("/").status).isEqualTo(404);
     }
-    assertThat(outside.resolve("secret")).hasContent("secret");
-    try (var files = Files.list(outside)) {
-      assertThat(files).hasSize(1);
-    }
-    try (var files = Files.list(root)) {
-      assertThat(files).isEmpty();
-    }
-  }
 
-  @Test
-  void aSymlinkOutOfTheRootGets403() throws IOException {
-    Files.writeString(outside.resolve("secret"), "secret");
-    Files.createSymbolicLink(root.resolve("link"), outside);
-    RawHttp read = get("/link/secret");
-    assertThat(read.status).isEqualTo(403);
-    assertThat(read.bodyText()).doesNotContain("secret\n");
-    RawHttp append = get("/link/new", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",
-        "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
-    assertThat(append.status).isEqualTo(403);
-    assertThat(outside.resolve("new")).doesNotExist();
-  }
+    @Test
+    void otherMethodsGet405() throws IOException {
+        for (String method : new String[] {"POST", "PUT", "DELETE", "HEAD"}) {
+            RawHttp r = RawHttp.request(address, method, "/x", "Content-Length: 0");
+            assertThat(r.status).as(method).isEqualTo(405);
+            assertThat(r.header("Allow")).isEqualTo("GET");
+        }
+    }
 
-  @Test
-  void appendingToAFolderGets409() throws IOException {
-    Files.createDirectories(root.resolve("dir"));
-    RawHttp r = get("/dir", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",
-        "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
-    assertThat(r.status).isEqualTo(409);
-    assertThat(r.bodyText()).isEqualTo("/dir is a folder, not a stream\n");
-  }
+    @Test
+    void anAppendWithoutUpgradeGets426AndCreatesNothing() throws IOException {
+        RawHttp r = get("/new.log", "X-Verb: APPEND");
+        assertThat(r.status).isEqualTo(426);
+        assertThat(r.bodyText()).contains("WebSocket");
+        assertThat(root.resolve("new.log")).doesNotExist();
+        assertThat(get("/new.log?verb=APPEND").status).isEqualTo(426);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/../outside/secret", "/%2e%2e/outside/secret", "/a/..%2F..%2Foutside/secret",
+            "/a%5c..%5c..%5coutside%5csecret", "/a%00b", "/./x"})
+    void escapeAttemptsGet400AndTouchNothing(String target) throws IOException {
+        Files.writeString(outside.resolve("secret"), "secret");
+        for (String verb : new String[] {"FOLLOW", "APPEND"}) {
+            RawHttp r = get(target, "X-Verb: " + verb, "Upgrade: websocket", "Connection: Upgrade",
+                    "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+            assertThat(r.status).as(verb + " " + target).isEqualTo(400);
+            assertThat(r.bodyText()).doesNotContain("secret\n").startsWith("path contains");
+        }
+        assertThat(outside.resolve("secret")).hasContent("secret");
+        try (var files = Files.list(outside)) {
+            assertThat(files).hasSize(1);
+        }
+        try (var files = Files.list(root)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void aSymlinkOutOfTheRootGets403() throws IOException {
+        Files.writeString(outside.resolve("secret"), "secret");
+        Files.createSymbolicLink(root.resolve("link"), outside);
+        RawHttp read = get("/link/secret");
+        assertThat(read.status).isEqualTo(403);
+        assertThat(read.bodyText()).doesNotContain("secret\n");
+        RawHttp append = get("/link/new", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",
+                "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+        assertThat(append.status).isEqualTo(403);
+        assertThat(outside.resolve("new")).doesNotExist();
+    }
+
+    @Test
+    void appendingToAFolderGets409() throws IOException {
+        Files.createDirectories(root.resolve("dir"));
+        RawHttp r = get("/dir", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",
+                "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+        assertThat(r.status).isEqualTo(409);
+        assertThat(r.bodyText()).isEqualTo("/dir is a folder, not a stream\n");
+    }
 }

@@ -13,84 +13,84 @@ import java.util.TreeMap;
 
 /** Sends one exact HTTP/1.1 request on a fresh socket and reads the whole response. Test helper. */
 final class RawHttp {
-  final int status;
-  final Map<String, String> headers;
-  final byte[] body;
+    final int status;
+    final Map<String, String> headers;
+    final byte[] body;
 
-  private RawHttp(int status, Map<String, String> headers, byte[] body) {
-    this.status = status;
-    this.headers = headers;
-    this.body = body;
-  }
-
-  String header(String name) {
-    return headers.get(name.toLowerCase(Locale.ROOT));
-  }
-
-  String bodyText() {
-    return new String(body, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  /** Sends {@code GET target} (or another method) with {@code extraHeaders} lines and Connection: close. */
-  static RawHttp request(InetSocketAddress server, String method, String target,
-      String... extraHeaders) throws IOException {
-    StringBuilder req = new StringBuilder()
-        .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-        .append("Host: ").append(server.getHostString()).append(':').append(server.getPort())
-        .append("\r\n").append("Connection: close\r\n");
-    for (String h : extraHeaders) {
-      req.append(h).append("\r\n");
+    private RawHttp(int status, Map<String, String> headers, byte[] body) {
+        this.status = status;
+        this.headers = headers;
+        this.body = body;
     }
-    req.append("\r\n");
-    try (Socket socket = new Socket()) {
-      socket.connect(server, 5000);
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(req.toString().getBytes(ISO_8859_1));
-      socket.getOutputStream().flush();
-      return read(socket.getInputStream(), "HEAD".equals(method));
-    }
-  }
 
-  /** Reads a response head; for a status other than 101, also its Content-Length body. */
-  static RawHttp readHead(InputStream in) throws IOException {
-    return read(in, false);
-  }
+    String header(String name) {
+        return headers.get(name.toLowerCase(Locale.ROOT));
+    }
 
-  /** Reads a response head and its Content-Length body (or up to EOF) from {@code in}. */
-  static RawHttp read(InputStream in, boolean head) throws IOException {
-    String statusLine = line(in);
-    String[] parts = statusLine.split(" ", 3);
-    int status = Integer.parseInt(parts[1]);
-    Map<String, String> headers = new TreeMap<>();
-    for (String l = line(in); !l.isEmpty(); l = line(in)) {
-      int colon = l.indexOf(':');
-      headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-          l.substring(colon + 1).trim());
+    String bodyText() {
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
     }
-    byte[] body;
-    String length = headers.get("content-length");
-    if (head || status == 101 || status == 304) {
-      body = new byte[0];
-    } else if (length != null) {
-      body = in.readNBytes(Integer.parseInt(length));
-    } else {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      in.transferTo(out);
-      body = out.toByteArray();
-    }
-    return new RawHttp(status, headers, body);
-  }
 
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (int c = in.read(); c != '\n'; c = in.read()) {
-      if (c < 0) {
-        throw new IOException("connection closed in response head");
-      }
-      if (c != '\r') {
-        b.write(c);
-      }
+    /** Sends {@code GET target} (or another method) with {@code extraHeaders} lines and Connection: close. */
+    static RawHttp request(InetSocketAddress server, String method, String target,
+            String... extraHeaders) throws IOException {
+        StringBuilder req = new StringBuilder()
+                .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(server.getHostString()).append(':').append(server.getPort())
+                .append("\r\n").append("Connection: close\r\n");
+        for (String h : extraHeaders) {
+            req.append(h).append("\r\n");
+        }
+        req.append("\r\n");
+        try (Socket socket = new Socket()) {
+            socket.connect(server, 5000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(req.toString().getBytes(ISO_8859_1));
+            socket.getOutputStream().flush();
+            return read(socket.getInputStream(), "HEAD".equals(method));
+        }
     }
-    return b.toString(ISO_8859_1);
-  }
+
+    /** Reads a response head; for a status other than 101, also its Content-Length body. */
+    static RawHttp readHead(InputStream in) throws IOException {
+        return read(in, false);
+    }
+
+    /** Reads a response head and its Content-Length body (or up to EOF) from {@code in}. */
+    static RawHttp read(InputStream in, boolean head) throws IOException {
+        String statusLine = line(in);
+        String[] parts = statusLine.split(" ", 3);
+        int status = Integer.parseInt(parts[1]);
+        Map<String, String> headers = new TreeMap<>();
+        for (String l = line(in); !l.isEmpty(); l = line(in)) {
+            int colon = l.indexOf(':');
+            headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    l.substring(colon + 1).trim());
+        }
+        byte[] body;
+        String length = headers.get("content-length");
+        if (head || status == 101 || status == 304) {
+            body = new byte[0];
+        } else if (length != null) {
+            body = in.readNBytes(Integer.parseInt(length));
+        } else {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            body = out.toByteArray();
+        }
+        return new RawHttp(status, headers, body);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("connection closed in response head");
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return b.toString(ISO_8859_1);
+    }
 }

@@ -17,171 +17,171 @@ import java.util.concurrent.ThreadLocalRandom;
  * ping, drop TCP without a Close frame, send fragments. Test helper; not thread safe.
  */
 final class RawWebSocket implements AutoCloseable {
-  static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
+    static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
 
-  final Socket socket;
-  final RawHttp response; // the handshake response; body only when the status is not 101
-  private final DataInputStream in;
-  private final OutputStream out;
+    final Socket socket;
+    final RawHttp response; // the handshake response; body only when the status is not 101
+    private final DataInputStream in;
+    private final OutputStream out;
 
-  record Frame(int opcode, boolean fin, byte[] payload) {
-    int closeCode() {
-      return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
-    }
-  }
-
-  private RawWebSocket(Socket socket, RawHttp response) throws IOException {
-    this.socket = socket;
-    this.response = response;
-    this.in = new DataInputStream(socket.getInputStream());
-    this.out = socket.getOutputStream();
-  }
-
-  static RawWebSocket append(InetSocketAddress server, String path) throws IOException {
-    return connect(server, path, 0, "X-Verb: APPEND");
-  }
-
-  static RawWebSocket follow(InetSocketAddress server, String path, String... headers)
-      throws IOException {
-    return connect(server, path, 0, headers);
-  }
-
-  /** Opens a socket (with {@code receiveBuffer} bytes of receive buffer if > 0) and shakes hands. */
-  static RawWebSocket connect(InetSocketAddress server, String target, int receiveBuffer,
-      String... headers) throws IOException {
-    Socket socket = new Socket();
-    if (receiveBuffer > 0) {
-      socket.setReceiveBufferSize(receiveBuffer);
-    }
-    socket.connect(server, 5000);
-    socket.setSoTimeout(20_000);
-    StringBuilder req = new StringBuilder("GET " + target + " HTTP/1.1\r\n")
-        .append("Host: 127.0.0.1:").append(server.getPort()).append("\r\n")
-        .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
-        .append("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
-    for (String h : headers) {
-      req.append(h).append("\r\n");
-    }
-    socket.getOutputStream().write(req.append("\r\n").toString().getBytes(ISO_8859_1));
-    RawHttp response = RawHttp.readHead(socket.getInputStream());
-    return new RawWebSocket(socket, response);
-  }
-
-  int status() {
-    return response.status;
-  }
-
-  void send(int opcode, byte[] payload) throws IOException {
-    send(opcode, true, payload);
-  }
-
-  void send(int opcode, boolean fin, byte[] payload) throws IOException {
-    ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
-    f.write((fin ? 0x80 : 0) | opcode);
-    if (payload.length < 126) {
-      f.write(0x80 | payload.length);
-    } else if (payload.length < 65536) {
-      f.write(0x80 | 126);
-      f.write(payload.length >>> 8);
-      f.write(payload.length);
-    } else {
-      f.write(0x80 | 127);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        f.write((int) ((long) payload.length >>> shift));
-      }
-    }
-    byte[] mask = new byte[4];
-    ThreadLocalRandom.current().nextBytes(mask);
-    f.write(mask, 0, 4);
-    byte[] masked = new byte[payload.length];
-    for (int i = 0; i < payload.length; i++) {
-      masked[i] = (byte) (payload[i] ^ mask[i & 3]);
-    }
-    f.write(masked, 0, masked.length);
-    out.write(f.toByteArray());
-    out.flush();
-  }
-
-  void sendClose(int code) throws IOException {
-    send(CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
-  }
-
-  Frame read() throws IOException {
-    int b0 = in.readUnsignedByte();
-    int b1 = in.readUnsignedByte();
-    long len = b1 & 0x7f;
-    if (len == 126) {
-      len = in.readUnsignedShort();
-    } else if (len == 127) {
-      len = in.readLong();
-    }
-    byte[] mask = null;
-    if ((b1 & 0x80) != 0) {
-      mask = new byte[4];
-      in.readFully(mask);
-    }
-    byte[] payload = new byte[Math.toIntExact(len)];
-    in.readFully(payload);
-    if (mask != null) {
-      for (int i = 0; i < payload.length; i++) {
-        payload[i] ^= mask[i & 3];
-      }
-    }
-    return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
-  }
-
-  /** Reads data frames, answering pings, until {@code n} bytes arrived. */
-  byte[] readData(int n) throws IOException {
-    ByteArrayOutputStream data = new ByteArrayOutputStream(n);
-    while (data.size() < n) {
-      Frame f = read();
-      if (f.opcode == PING) {
-        send(PONG, f.payload);
-      } else if (f.opcode == CLOSE) {
-        throw new EOFException("close " + f.closeCode() + " after " + data.size() + " of " + n);
-      } else if (f.opcode != PONG) {
-        data.write(f.payload, 0, f.payload.length);
-      }
-    }
-    return data.toByteArray();
-  }
-
-  /** Reads data frames, answering pings, up to the Close frame, which it returns; data goes to {@code sink}. */
-  Frame readToClose(ByteArrayOutputStream sink) throws IOException {
-    for (;;) {
-      Frame f = read();
-      if (f.opcode == PING) {
-        send(PONG, f.payload);
-      } else if (f.opcode == CLOSE) {
-        return f;
-      } else if (f.opcode != PONG) {
-        sink.write(f.payload, 0, f.payload.length);
-      }
-    }
-  }
-
-  /** True once the server has closed the connection (reads EOF), answering nothing meanwhile. */
-  boolean closedByServer() throws IOException {
-    try {
-      for (;;) {
-        Frame f = read();
-        if (f.opcode == CLOSE) {
-          return true;
+    record Frame(int opcode, boolean fin, byte[] payload) {
+        int closeCode() {
+            return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
         }
-      }
-    } catch (EOFException e) {
-      return true;
-    } catch (java.net.SocketException e) {
-      return true; // reset
     }
-  }
 
-  InputStream input() {
-    return in;
-  }
+    private RawWebSocket(Socket socket, RawHttp response) throws IOException {
+        this.socket = socket;
+        this.response = response;
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
 
-  @Override
-  public void close() throws IOException {
-    socket.close();
-  }
+    static RawWebSocket append(InetSocketAddress server, String path) throws IOException {
+        return connect(server, path, 0, "X-Verb: APPEND");
+    }
+
+    static RawWebSocket follow(InetSocketAddress server, String path, String... headers)
+            throws IOException {
+        return connect(server, path, 0, headers);
+    }
+
+    /** Opens a socket (with {@code receiveBuffer} bytes of receive buffer if > 0) and shakes hands. */
+    static RawWebSocket connect(InetSocketAddress server, String target, int receiveBuffer,
+            String... headers) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(server, 5000);
+        socket.setSoTimeout(20_000);
+        StringBuilder req = new StringBuilder("GET " + target + " HTTP/1.1\r\n")
+                .append("Host: 127.0.0.1:").append(server.getPort()).append("\r\n")
+                .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
+                .append("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        for (String h : headers) {
+            req.append(h).append("\r\n");
+        }
+        socket.getOutputStream().write(req.append("\r\n").toString().getBytes(ISO_8859_1));
+        RawHttp response = RawHttp.readHead(socket.getInputStream());
+        return new RawWebSocket(socket, response);
+    }
+
+    int status() {
+        return response.status;
+    }
+
+    void send(int opcode, byte[] payload) throws IOException {
+        send(opcode, true, payload);
+    }
+
+    void send(int opcode, boolean fin, byte[] payload) throws IOException {
+        ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
+        f.write((fin ? 0x80 : 0) | opcode);
+        if (payload.length < 126) {
+            f.write(0x80 | payload.length);
+        } else if (payload.length < 65536) {
+            f.write(0x80 | 126);
+            f.write(payload.length >>> 8);
+            f.write(payload.length);
+        } else {
+            f.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                f.write((int) ((long) payload.length >>> shift));
+            }
+        }
+        byte[] mask = new byte[4];
+        ThreadLocalRandom.current().nextBytes(mask);
+        f.write(mask, 0, 4);
+        byte[] masked = new byte[payload.length];
+        for (int i = 0; i < payload.length; i++) {
+            masked[i] = (byte) (payload[i] ^ mask[i & 3]);
+        }
+        f.write(masked, 0, masked.length);
+        out.write(f.toByteArray());
+        out.flush();
+    }
+
+    void sendClose(int code) throws IOException {
+        send(CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
+    }
+
+    Frame read() throws IOException {
+        int b0 = in.readUnsignedByte();
+        int b1 = in.readUnsignedByte();
+        long len = b1 & 0x7f;
+        if (len == 126) {
+            len = in.readUnsignedShort();
+        } else if (len == 127) {
+            len = in.readLong();
+        }
+        byte[] mask = null;
+        if ((b1 & 0x80) != 0) {
+            mask = new byte[4];
+            in.readFully(mask);
+        }
+        byte[] payload = new byte[Math.toIntExact(len)];
+        in.readFully(payload);
+        if (mask != null) {
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] ^= mask[i & 3];
+            }
+        }
+        return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
+    }
+
+    /** Reads data frames, answering pings, until {@code n} bytes arrived. */
+    byte[] readData(int n) throws IOException {
+        ByteArrayOutputStream data = new ByteArrayOutputStream(n);
+        while (data.size() < n) {
+            Frame f = read();
+            if (f.opcode == PING) {
+                send(PONG, f.payload);
+            } else if (f.opcode == CLOSE) {
+                throw new EOFException("close " + f.closeCode() + " after " + data.size() + " of " + n);
+            } else if (f.opcode != PONG) {
+                data.write(f.payload, 0, f.payload.length);
+            }
+        }
+        return data.toByteArray();
+    }
+
+    /** Reads data frames, answering pings, up to the Close frame, which it returns; data goes to {@code sink}. */
+    Frame readToClose(ByteArrayOutputStream sink) throws IOException {
+        for (;;) {
+            Frame f = read();
+            if (f.opcode == PING) {
+                send(PONG, f.payload);
+            } else if (f.opcode == CLOSE) {
+                return f;
+            } else if (f.opcode != PONG) {
+                sink.write(f.payload, 0, f.payload.length);
+            }
+        }
+    }
+
+    /** True once the server has closed the connection (reads EOF), answering nothing meanwhile. */
+    boolean closedByServer() throws IOException {
+        try {
+            for (;;) {
+                Frame f = read();
+                if (f.opcode == CLOSE) {
+                    return true;
+                }
+            }
+        } catch (EOFException e) {
+            return true;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
+    }
+
+    InputStream input() {
+        return in;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
 }

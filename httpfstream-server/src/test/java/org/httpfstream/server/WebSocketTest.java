@@ -22,354 +22,354 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The APPEND and FOLLOW WebSockets, driven by a hand-written peer that can misbehave. */
 class WebSocketTest {
-  @TempDir Path root;
-  HttpFStreamServer server;
-  InetSocketAddress address;
+    @TempDir Path root;
+    HttpFStreamServer server;
+    InetSocketAddress address;
 
-  @BeforeEach
-  void start() throws IOException {
-    start(HttpFStreamServer.builder());
-  }
-
-  void start(HttpFStreamServer.Builder builder) throws IOException {
-    if (server != null) {
-      server.close();
-    }
-    server = builder.root(root).bind("127.0.0.1", 0).build().start();
-    address = server.localAddress();
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
-
-  static byte[] bytes(String s) {
-    return s.getBytes(UTF_8);
-  }
-
-  static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval, not a wait for the event
-    }
-  }
-
-  /** Waits until a new appender on {@code path} is accepted, i.e. the lease is free; then ends it. */
-  void awaitLeaseFree(String path) {
-    await("the lease on " + path + " is free", () -> {
-      try (RawWebSocket ws = RawWebSocket.append(address, path)) {
-        if (ws.status() == 101) {
-          ws.sendClose(1000);
-          ws.readToClose(new ByteArrayOutputStream());
-          return true;
-        }
-        return false;
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    });
-  }
-
-  @Nested
-  class Appending {
-    @Test
-    void everyDataFrameIsAppendedInOrderAndCloseIsAnsweredAfterPersisting() throws IOException {
-      try (RawWebSocket ws = RawWebSocket.append(address, "/a/b/c.log")) {
-        assertThat(ws.status()).isEqualTo(101);
-        ws.send(RawWebSocket.TEXT, bytes("one "));
-        ws.send(RawWebSocket.BINARY, bytes("two "));
-        ws.send(RawWebSocket.TEXT, false, bytes("thr"));
-        ws.send(RawWebSocket.CONTINUATION, false, bytes("e"));
-        ws.send(RawWebSocket.CONTINUATION, true, bytes("e"));
-        ws.sendClose(1000);
-        Frame close = ws.readToClose(new ByteArrayOutputStream());
-        assertThat(close.closeCode()).isEqualTo(1000);
-        assertThat(root.resolve("a/b/c.log")).hasContent("one two three");
-      }
-    }
-
-    @Test
-    void allByteValuesSurviveTextFrames() throws IOException {
-      byte[] all = new byte[256];
-      for (int i = 0; i < 256; i++) {
-        all[i] = (byte) i;
-      }
-      try (RawWebSocket appender = RawWebSocket.append(address, "/bin");
-          RawWebSocket follower = RawWebSocket.follow(address, "/bin")) {
-        assertThat(follower.status()).isEqualTo(101);
-        appender.send(RawWebSocket.TEXT, all);
-        Frame f = follower.read();
-        while (f.opcode() == RawWebSocket.PING) {
-          f = follower.read();
-        }
-        assertThat(f.opcode()).isEqualTo(RawWebSocket.TEXT);
-        assertThat(f.payload()).isEqualTo(all);
-        appender.sendClose(1000);
-        appender.readToClose(new ByteArrayOutputStream());
-      }
-      assertThat(Files.readAllBytes(root.resolve("bin"))).isEqualTo(all);
-    }
-
-    @Test
-    void aSecondAppenderGets403BeforeAnyUpgrade() throws IOException {
-      try (RawWebSocket first = RawWebSocket.append(address, "/x")) {
-        assertThat(first.status()).isEqualTo(101);
-        try (RawWebSocket second = RawWebSocket.append(address, "/x")) {
-          assertThat(second.status()).isEqualTo(403);
-          assertThat(second.response.bodyText()).isEqualTo("path already has an active writer\n");
-        }
-      }
-    }
-
-    @Test
-    void droppingTcpWithoutCloseFrameIsANormalEndThatKeepsEveryByte() throws IOException {
-      try (RawWebSocket ws = RawWebSocket.append(address, "/go.log")) {
-        ws.send(RawWebSocket.TEXT, bytes("foo\n"));
-        ws.send(RawWebSocket.TEXT, bytes("bar\n"));
-      } // the original Go client's way to end
-      awaitLeaseFree("/go.log");
-      assertThat(root.resolve("go.log")).hasContent("foo\nbar\n");
-    }
-
-    @Test
-    void aFrameOverTheLimitEndsTheSessionWith1009AndKeepsWhatCameBefore() throws IOException {
-      start(HttpFStreamServer.builder().settings(
-          HttpFStreamSettings.defaults().withMaxFrameSize(1024)));
-      try (RawWebSocket ws = RawWebSocket.append(address, "/big")) {
-        ws.send(RawWebSocket.TEXT, bytes("kept"));
-        ws.send(RawWebSocket.TEXT, new byte[2000]);
-        Frame close = ws.readToClose(new ByteArrayOutputStream());
-        assertThat(close.closeCode()).isEqualTo(1009);
-      }
-      awaitLeaseFree("/big");
-      assertThat(root.resolve("big")).hasContent("kept");
-    }
-
-    @Test
-    void serverShutdownReleasesTheLeaseAndKeepsTheBytes() throws IOException {
-      try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
-        ws.send(RawWebSocket.TEXT, bytes("before restart\n"));
-        ws.send(RawWebSocket.PING, new byte[0]); // a round trip: the text frame was processed
-        assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.PONG);
-        server.close();
-        assertThat(ws.closedByServer()).isTrue();
-      }
-      start(HttpFStreamServer.builder());
-      try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
-        assertThat(ws.status()).isEqualTo(101);
-        ws.send(RawWebSocket.TEXT, bytes("after\n"));
-        ws.sendClose(1000);
-        ws.readToClose(new ByteArrayOutputStream());
-      }
-      assertThat(root.resolve("restart.log")).hasContent("before restart\nafter\n");
-    }
-  }
-
-  @Nested
-  class Liveness {
     @BeforeEach
-    void fastPings() throws IOException {
-      start(HttpFStreamServer.builder()
-          .pingInterval(Duration.ofMillis(50))
-          .appenderTimeout(Duration.ofMillis(300)));
+    void start() throws IOException {
+        start(HttpFStreamServer.builder());
     }
 
-    @Test
-    void anIdleAppenderThatAnswersPingsStaysConnected() throws IOException {
-      try (RawWebSocket ws = RawWebSocket.append(address, "/idle")) {
-        int pings = 0;
-        while (pings < 30) { // 30 pings = 1.5 s = 5 appender timeouts of silence but for pongs
-          Frame f = ws.read();
-          assertThat(f.opcode()).isEqualTo(RawWebSocket.PING);
-          ws.send(RawWebSocket.PONG, f.payload());
-          pings++;
+    void start(HttpFStreamServer.Builder builder) throws IOException {
+        if (server != null) {
+            server.close();
         }
-        ws.send(RawWebSocket.TEXT, bytes("still here"));
-        ws.sendClose(1000);
-        assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-      }
-      assertThat(root.resolve("idle")).hasContent("still here");
+        server = builder.root(root).bind("127.0.0.1", 0).build().start();
+        address = server.localAddress();
     }
 
-    @Test
-    void anAppenderThatNeverAnswersPingsIsLeftToTcp() throws IOException {
-      try (RawWebSocket ws = RawWebSocket.append(address, "/go-style")) {
-        for (int pings = 0; pings < 30; ) { // read but never answer, like the original client
-          if (ws.read().opcode() == RawWebSocket.PING) {
-            pings++;
-          }
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval, not a wait for the event
         }
-        ws.send(RawWebSocket.TEXT, bytes("late line"));
-        ws.sendClose(1000);
-        assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-      }
-      assertThat(root.resolve("go-style")).hasContent("late line");
     }
 
-    @Test
-    void anAppenderThatStopsAnsweringIsDroppedAndItsLeaseFreed() throws IOException {
-      try (RawWebSocket ws = RawWebSocket.append(address, "/dead")) {
-        ws.send(RawWebSocket.TEXT, bytes("last words"));
-        Frame ping = ws.read();
-        assertThat(ping.opcode()).isEqualTo(RawWebSocket.PING);
-        ws.send(RawWebSocket.PONG, ping.payload()); // it answered once, then goes silent
-        assertThat(ws.closedByServer()).isTrue();
-      }
-      awaitLeaseFree("/dead");
-      assertThat(root.resolve("dead")).hasContent("last words");
-    }
-  }
-
-  @Nested
-  class Following {
-    @Test
-    void aFollowerGetsWhatWasWrittenThenEveryNewByteThenClose1000() throws IOException {
-      try (RawWebSocket appender = RawWebSocket.append(address, "/live")) {
-        appender.send(RawWebSocket.TEXT, bytes("abc"));
-        try (RawWebSocket follower = RawWebSocket.follow(address, "/live", "X-Verb: FOLLOW")) {
-          assertThat(follower.status()).isEqualTo(101);
-          assertThat(follower.readData(3)).isEqualTo(bytes("abc"));
-          appender.send(RawWebSocket.TEXT, bytes("foo"));
-          assertThat(follower.readData(3)).isEqualTo(bytes("foo"));
-          appender.send(RawWebSocket.TEXT, bytes("bar"));
-          appender.sendClose(1000);
-          ByteArrayOutputStream rest = new ByteArrayOutputStream();
-          Frame close = follower.readToClose(rest);
-          assertThat(rest.toString(UTF_8)).isEqualTo("bar");
-          assertThat(close.closeCode()).isEqualTo(1000);
-        }
-      }
-    }
-
-    @Test
-    void aPlainGetDuringAnAppendGetsTheBytesSoFar() throws IOException {
-      try (RawWebSocket appender = RawWebSocket.append(address, "/snap")) {
-        appender.send(RawWebSocket.TEXT, bytes("so far"));
-        appender.send(RawWebSocket.PING, new byte[0]);
-        assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
-        RawHttp r = RawHttp.request(address, "GET", "/snap");
-        assertThat(r.status).isEqualTo(200);
-        assertThat(r.bodyText()).isEqualTo("so far");
-        assertThat(r.header("Cache-Control")).isEqualTo("no-cache");
-      }
-    }
-
-    @Test
-    void textMessagesStaySmallAndBinaryIsOnRequest() throws IOException {
-      byte[] big = new byte[100_000];
-      new Random(1).nextBytes(big);
-      try (RawWebSocket appender = RawWebSocket.append(address, "/frames")) {
-        appender.send(RawWebSocket.BINARY, big);
-        try (RawWebSocket text = RawWebSocket.follow(address, "/frames");
-            RawWebSocket binary = RawWebSocket.follow(address, "/frames?frames=binary");
-            RawWebSocket binaryByHeader = RawWebSocket.follow(address, "/frames", "X-Frames: binary")) {
-          appender.sendClose(1000);
-          assertMessages(text, big, RawWebSocket.TEXT, 4096);
-          assertMessages(binary, big, RawWebSocket.BINARY, 65536);
-          assertMessages(binaryByHeader, big, RawWebSocket.BINARY, 65536);
-        }
-      }
-    }
-
-    private void assertMessages(RawWebSocket ws, byte[] expected, int opcode, int maxSize)
-        throws IOException {
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      for (;;) {
-        Frame f = ws.read();
-        if (f.opcode() == RawWebSocket.CLOSE) {
-          assertThat(f.closeCode()).isEqualTo(1000);
-          break;
-        }
-        if (f.opcode() == RawWebSocket.PING) {
-          continue;
-        }
-        assertThat(f.opcode()).isEqualTo(opcode);
-        assertThat(f.fin()).isTrue();
-        assertThat(f.payload().length).isBetween(1, maxSize);
-        got.write(f.payload(), 0, f.payload().length);
-      }
-      assertThat(got.toByteArray()).isEqualTo(expected);
-    }
-
-    @Test
-    void aPlainHttpDownloadThatNeverReadsDoesNotSlowTheAppender() throws Exception {
-      byte[] chunk = new byte[64 * 1024];
-      new Random(3).nextBytes(chunk);
-      try (RawWebSocket appender = RawWebSocket.append(address, "/slow-get")) {
-        for (int i = 0; i < 64; i++) {
-          appender.send(RawWebSocket.BINARY, chunk);
-        }
-        try (java.net.Socket download = new java.net.Socket()) {
-          download.setReceiveBufferSize(4096);
-          download.connect(address);
-          download.getOutputStream().write(
-              "GET /slow-get HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
-          download.getInputStream().read(); // the response has started; now it stalls
-          for (int i = 0; i < 128; i++) {
-            appender.send(RawWebSocket.BINARY, chunk);
-          }
-          appender.sendClose(1000);
-          assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-        }
-      }
-      assertThat(root.resolve("slow-get")).hasSize(192L * chunk.length);
-    }
-
-    @Test
-    void aFollowerThatNeverReadsSlowsNobodyAndHoldsBoundedMemory() throws Exception {
-      int chunk = 64 * 1024;
-      int chunks = 512; // 32 MiB
-      MessageDigest expected = MessageDigest.getInstance("SHA-256");
-      try (RawWebSocket appender = RawWebSocket.append(address, "/stall");
-          RawWebSocket stalled = RawWebSocket.connect(address, "/stall", 4096);
-          RawWebSocket normal = RawWebSocket.follow(address, "/stall", "X-Frames: binary")) {
-        assertThat(stalled.status()).isEqualTo(101);
-        assertThat(normal.status()).isEqualTo(101);
-        MessageDigest got = MessageDigest.getInstance("SHA-256");
-        long[] received = new long[1];
-        Throwable[] failure = new Throwable[1];
-        Thread reader = new Thread(() -> {
-          try {
-            ByteArrayOutputStream sink = new ByteArrayOutputStream() {
-              @Override
-              public void write(byte[] b, int off, int len) {
-                got.update(b, off, len);
-                received[0] += len;
-              }
-            };
-            assertThat(normal.readToClose(sink).closeCode()).isEqualTo(1000);
-          } catch (Throwable t) {
-            failure[0] = t;
-          }
+    /** Waits until a new appender on {@code path} is accepted, i.e. the lease is free; then ends it. */
+    void awaitLeaseFree(String path) {
+        await("the lease on " + path + " is free", () -> {
+            try (RawWebSocket ws = RawWebSocket.append(address, path)) {
+                if (ws.status() == 101) {
+                    ws.sendClose(1000);
+                    ws.readToClose(new ByteArrayOutputStream());
+                    return true;
+                }
+                return false;
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
         });
-        reader.start();
-        Random random = new Random(7);
-        byte[] data = new byte[chunk];
-        long maxPending = 0;
-        for (int i = 0; i < chunks; i++) {
-          random.nextBytes(data);
-          expected.update(data);
-          appender.send(RawWebSocket.BINARY, data);
-          maxPending = Math.max(maxPending, server.pendingOutboundBytes());
-        }
-        appender.sendClose(1000);
-        assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode())
-            .as("the appender finished while a follower never read").isEqualTo(1000);
-        reader.join(Duration.ofSeconds(60).toMillis());
-        assertThat(failure[0]).isNull();
-        assertThat(received[0]).isEqualTo((long) chunk * chunks);
-        assertThat(got.digest()).isEqualTo(expected.digest());
-        assertThat(root.resolve("stall")).hasSize((long) chunk * chunks);
-        // Everything the stalled follower has not taken stays in the file, not in server memory:
-        // at most the write-buffer high-water mark plus one message is queued for it.
-        long pending = server.pendingOutboundBytes();
-        assertThat(pending).isLessThanOrEqualTo(64 * 1024 + 4096);
-        assertThat(maxPending).isLessThanOrEqualTo(2 * (64 * 1024 + 65536));
-      }
     }
-  }
+
+    @Nested
+    class Appending {
+        @Test
+        void everyDataFrameIsAppendedInOrderAndCloseIsAnsweredAfterPersisting() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.append(address, "/a/b/c.log")) {
+                assertThat(ws.status()).isEqualTo(101);
+                ws.send(RawWebSocket.TEXT, bytes("one "));
+                ws.send(RawWebSocket.BINARY, bytes("two "));
+                ws.send(RawWebSocket.TEXT, false, bytes("thr"));
+                ws.send(RawWebSocket.CONTINUATION, false, bytes("e"));
+                ws.send(RawWebSocket.CONTINUATION, true, bytes("e"));
+                ws.sendClose(1000);
+                Frame close = ws.readToClose(new ByteArrayOutputStream());
+                assertThat(close.closeCode()).isEqualTo(1000);
+                assertThat(root.resolve("a/b/c.log")).hasContent("one two three");
+            }
+        }
+
+        @Test
+        void allByteValuesSurviveTextFrames() throws IOException {
+            byte[] all = new byte[256];
+            for (int i = 0; i < 256; i++) {
+                all[i] = (byte) i;
+            }
+            try (RawWebSocket appender = RawWebSocket.append(address, "/bin");
+                    RawWebSocket follower = RawWebSocket.follow(address, "/bin")) {
+                assertThat(follower.status()).isEqualTo(101);
+                appender.send(RawWebSocket.TEXT, all);
+                Frame f = follower.read();
+                while (f.opcode() == RawWebSocket.PING) {
+                    f = follower.read();
+                }
+                assertThat(f.opcode()).isEqualTo(RawWebSocket.TEXT);
+                assertThat(f.payload()).isEqualTo(all);
+                appender.sendClose(1000);
+                appender.readToClose(new ByteArrayOutputStream());
+            }
+            assertThat(Files.readAllBytes(root.resolve("bin"))).isEqualTo(all);
+        }
+
+        @Test
+        void aSecondAppenderGets403BeforeAnyUpgrade() throws IOException {
+            try (RawWebSocket first = RawWebSocket.append(address, "/x")) {
+                assertThat(first.status()).isEqualTo(101);
+                try (RawWebSocket second = RawWebSocket.append(address, "/x")) {
+                    assertThat(second.status()).isEqualTo(403);
+                    assertThat(second.response.bodyText()).isEqualTo("path already has an active writer\n");
+                }
+            }
+        }
+
+        @Test
+        void droppingTcpWithoutCloseFrameIsANormalEndThatKeepsEveryByte() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.append(address, "/go.log")) {
+                ws.send(RawWebSocket.TEXT, bytes("foo\n"));
+                ws.send(RawWebSocket.TEXT, bytes("bar\n"));
+            } // the original Go client's way to end
+            awaitLeaseFree("/go.log");
+            assertThat(root.resolve("go.log")).hasContent("foo\nbar\n");
+        }
+
+        @Test
+        void aFrameOverTheLimitEndsTheSessionWith1009AndKeepsWhatCameBefore() throws IOException {
+            start(HttpFStreamServer.builder().settings(
+                    HttpFStreamSettings.defaults().withMaxFrameSize(1024)));
+            try (RawWebSocket ws = RawWebSocket.append(address, "/big")) {
+                ws.send(RawWebSocket.TEXT, bytes("kept"));
+                ws.send(RawWebSocket.TEXT, new byte[2000]);
+                Frame close = ws.readToClose(new ByteArrayOutputStream());
+                assertThat(close.closeCode()).isEqualTo(1009);
+            }
+            awaitLeaseFree("/big");
+            assertThat(root.resolve("big")).hasContent("kept");
+        }
+
+        @Test
+        void serverShutdownReleasesTheLeaseAndKeepsTheBytes() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
+                ws.send(RawWebSocket.TEXT, bytes("before restart\n"));
+                ws.send(RawWebSocket.PING, new byte[0]); // a round trip: the text frame was processed
+                assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.PONG);
+                server.close();
+                assertThat(ws.closedByServer()).isTrue();
+            }
+            start(HttpFStreamServer.builder());
+            try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
+                assertThat(ws.status()).isEqualTo(101);
+                ws.send(RawWebSocket.TEXT, bytes("after\n"));
+                ws.sendClose(1000);
+                ws.readToClose(new ByteArrayOutputStream());
+            }
+            assertThat(root.resolve("restart.log")).hasContent("before restart\nafter\n");
+        }
+    }
+
+    @Nested
+    class Liveness {
+        @BeforeEach
+        void fastPings() throws IOException {
+            start(HttpFStreamServer.builder()
+                    .pingInterval(Duration.ofMillis(50))
+                    .appenderTimeout(Duration.ofMillis(300)));
+        }
+
+        @Test
+        void anIdleAppenderThatAnswersPingsStaysConnected() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.append(address, "/idle")) {
+                int pings = 0;
+                while (pings < 30) { // 30 pings = 1.5 s = 5 appender timeouts of silence but for pongs
+                    Frame f = ws.read();
+                    assertThat(f.opcode()).isEqualTo(RawWebSocket.PING);
+                    ws.send(RawWebSocket.PONG, f.payload());
+                    pings++;
+                }
+                ws.send(RawWebSocket.TEXT, bytes("still here"));
+                ws.sendClose(1000);
+                assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+            }
+            assertThat(root.resolve("idle")).hasContent("still here");
+        }
+
+        @Test
+        void anAppenderThatNeverAnswersPingsIsLeftToTcp() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.append(address, "/go-style")) {
+                for (int pings = 0; pings < 30; ) { // read but never answer, like the original client
+                    if (ws.read().opcode() == RawWebSocket.PING) {
+                        pings++;
+                    }
+                }
+                ws.send(RawWebSocket.TEXT, bytes("late line"));
+                ws.sendClose(1000);
+                assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+            }
+            assertThat(root.resolve("go-style")).hasContent("late line");
+        }
+
+        @Test
+        void anAppenderThatStopsAnsweringIsDroppedAndItsLeaseFreed() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.append(address, "/dead")) {
+                ws.send(RawWebSocket.TEXT, bytes("last words"));
+                Frame ping = ws.read();
+                assertThat(ping.opcode()).isEqualTo(RawWebSocket.PING);
+                ws.send(RawWebSocket.PONG, ping.payload()); // it answered once, then goes silent
+                assertThat(ws.closedByServer()).isTrue();
+            }
+            awaitLeaseFree("/dead");
+            assertThat(root.resolve("dead")).hasContent("last words");
+        }
+    }
+
+    @Nested
+    class Following {
+        @Test
+        void aFollowerGetsWhatWasWrittenThenEveryNewByteThenClose1000() throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/live")) {
+                appender.send(RawWebSocket.TEXT, bytes("abc"));
+                try (RawWebSocket follower = RawWebSocket.follow(address, "/live", "X-Verb: FOLLOW")) {
+                    assertThat(follower.status()).isEqualTo(101);
+                    assertThat(follower.readData(3)).isEqualTo(bytes("abc"));
+                    appender.send(RawWebSocket.TEXT, bytes("foo"));
+                    assertThat(follower.readData(3)).isEqualTo(bytes("foo"));
+                    appender.send(RawWebSocket.TEXT, bytes("bar"));
+                    appender.sendClose(1000);
+                    ByteArrayOutputStream rest = new ByteArrayOutputStream();
+                    Frame close = follower.readToClose(rest);
+                    assertThat(rest.toString(UTF_8)).isEqualTo("bar");
+                    assertThat(close.closeCode()).isEqualTo(1000);
+                }
+            }
+        }
+
+        @Test
+        void aPlainGetDuringAnAppendGetsTheBytesSoFar() throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/snap")) {
+                appender.send(RawWebSocket.TEXT, bytes("so far"));
+                appender.send(RawWebSocket.PING, new byte[0]);
+                assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
+                RawHttp r = RawHttp.request(address, "GET", "/snap");
+                assertThat(r.status).isEqualTo(200);
+                assertThat(r.bodyText()).isEqualTo("so far");
+                assertThat(r.header("Cache-Control")).isEqualTo("no-cache");
+            }
+        }
+
+        @Test
+        void textMessagesStaySmallAndBinaryIsOnRequest() throws IOException {
+            byte[] big = new byte[100_000];
+            new Random(1).nextBytes(big);
+            try (RawWebSocket appender = RawWebSocket.append(address, "/frames")) {
+                appender.send(RawWebSocket.BINARY, big);
+                try (RawWebSocket text = RawWebSocket.follow(address, "/frames");
+                        RawWebSocket binary = RawWebSocket.follow(address, "/frames?frames=binary");
+                        RawWebSocket binaryByHeader = RawWebSocket.follow(address, "/frames", "X-Frames: binary")) {
+                    appender.sendClose(1000);
+                    assertMessages(text, big, RawWebSocket.TEXT, 4096);
+                    assertMessages(binary, big, RawWebSocket.BINARY, 65536);
+                    assertMessages(binaryByHeader, big, RawWebSocket.BINARY, 65536);
+                }
+            }
+        }
+
+        private void assertMessages(RawWebSocket ws, byte[] expected, int opcode, int maxSize)
+                throws IOException {
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            for (;;) {
+                Frame f = ws.read();
+                if (f.opcode() == RawWebSocket.CLOSE) {
+                    assertThat(f.closeCode()).isEqualTo(1000);
+                    break;
+                }
+                if (f.opcode() == RawWebSocket.PING) {
+                    continue;
+                }
+                assertThat(f.opcode()).isEqualTo(opcode);
+                assertThat(f.fin()).isTrue();
+                assertThat(f.payload().length).isBetween(1, maxSize);
+                got.write(f.payload(), 0, f.payload().length);
+            }
+            assertThat(got.toByteArray()).isEqualTo(expected);
+        }
+
+        @Test
+        void aPlainHttpDownloadThatNeverReadsDoesNotSlowTheAppender() throws Exception {
+            byte[] chunk = new byte[64 * 1024];
+            new Random(3).nextBytes(chunk);
+            try (RawWebSocket appender = RawWebSocket.append(address, "/slow-get")) {
+                for (int i = 0; i < 64; i++) {
+                    appender.send(RawWebSocket.BINARY, chunk);
+                }
+                try (java.net.Socket download = new java.net.Socket()) {
+                    download.setReceiveBufferSize(4096);
+                    download.connect(address);
+                    download.getOutputStream().write(
+                            "GET /slow-get HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
+                    download.getInputStream().read(); // the response has started; now it stalls
+                    for (int i = 0; i < 128; i++) {
+                        appender.send(RawWebSocket.BINARY, chunk);
+                    }
+                    appender.sendClose(1000);
+                    assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+                }
+            }
+            assertThat(root.resolve("slow-get")).hasSize(192L * chunk.length);
+        }
+
+        @Test
+        void aFollowerThatNeverReadsSlowsNobodyAndHoldsBoundedMemory() throws Exception {
+            int chunk = 64 * 1024;
+            int chunks = 512; // 32 MiB
+            MessageDigest expected = MessageDigest.getInstance("SHA-256");
+            try (RawWebSocket appender = RawWebSocket.append(address, "/stall");
+                    RawWebSocket stalled = RawWebSocket.connect(address, "/stall", 4096);
+                    RawWebSocket normal = RawWebSocket.follow(address, "/stall", "X-Frames: binary")) {
+                assertThat(stalled.status()).isEqualTo(101);
+                assertThat(normal.status()).isEqualTo(101);
+                MessageDigest got = MessageDigest.getInstance("SHA-256");
+                long[] received = new long[1];
+                Throwable[] failure = new Throwable[1];
+                Thread reader = new Thread(() -> {
+                    try {
+                        ByteArrayOutputStream sink = new ByteArrayOutputStream() {
+                            @Override
+                            public void write(byte[] b, int off, int len) {
+                                got.update(b, off, len);
+                                received[0] += len;
+                            }
+                        };
+                        assertThat(normal.readToClose(sink).closeCode()).isEqualTo(1000);
+                    } catch (Throwable t) {
+                        failure[0] = t;
+                    }
+                });
+                reader.start();
+                Random random = new Random(7);
+                byte[] data = new byte[chunk];
+                long maxPending = 0;
+                for (int i = 0; i < chunks; i++) {
+                    random.nextBytes(data);
+                    expected.update(data);
+                    appender.send(RawWebSocket.BINARY, data);
+                    maxPending = Math.max(maxPending, server.pendingOutboundBytes());
+                }
+                appender.sendClose(1000);
+                assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode())
+                        .as("the appender finished while a follower never read").isEqualTo(1000);
+                reader.join(Duration.ofSeconds(60).toMillis());
+                assertThat(failure[0]).isNull();
+                assertThat(received[0]).isEqualTo((long) chunk * chunks);
+                assertThat(got.digest()).isEqualTo(expected.digest());
+                assertThat(root.resolve("stall")).hasSize((long) chunk * chunks);
+                // Everything the stalled follower has not taken stays in the file, not in server memory:
+                // at most the write-buffer high-water mark plus one message is queued for it.
+                long pending = server.pendingOutboundBytes();
+                assertThat(pending).isLessThanOrEqualTo(64 * 1024 + 4096);
+                assertThat(maxPending).isLessThanOrEqualTo(2 * (64 * 1024 + 65536));
+            }
+        }
+    }
 }
