@@ -68,11 +68,6 @@ public final class AppendCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             throw failure(uri, e);
         }
-        // Said once the append is open, so the line confirms it (a refusal prints only the error).
-        if (verbose) {
-            err.println("appending from stdin to " + uri);
-            err.flush();
-        }
 
         AtomicLong sent = new AtomicLong();
         AtomicBoolean interrupted = new AtomicBoolean();
@@ -90,6 +85,12 @@ public final class AppendCommand implements Callable<Integer> {
             err.flush();
         }, "httpfstream-append-exit");
         Runtime.getRuntime().addShutdownHook(onExit);
+        // Said once the append is open and Ctrl-C is handled, so the line confirms both (a refusal prints only
+        // the error).
+        if (verbose) {
+            err.println("appending from stdin to " + uri);
+            err.flush();
+        }
 
         try {
             byte[] buffer = new byte[BUFFER_SIZE];
