@@ -127,6 +127,19 @@ final class FollowHandler extends ChannelInboundHandlerAdapter implements Stream
         }
     }
 
+    /**
+     * The server is shutting down: tells the follower with Close 1001 ("going away"), which is not the
+     * end of the stream, and closes. Call on the event loop, before the stream's session is ended.
+     */
+    void goAway() {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        closing = true;
+        ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+                "server shutting down")).addListener(ChannelFutureListener.CLOSE);
+    }
+
     private void finish() {
         closing = true;
         ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))

@@ -18,12 +18,15 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.StreamStore;
@@ -203,6 +206,18 @@ public final class HttpFStreamServer implements AutoCloseable {
                 return;
             }
             closed = true;
+            // Followers first, so that they learn the server went away (Close 1001) rather than see the
+            // append sessions end, which would look like a normal end of their streams.
+            List<Future<?>> goingAway = new ArrayList<>();
+            for (Channel ch : channels) {
+                FollowHandler follower = ch.pipeline().get(FollowHandler.class);
+                if (follower != null) {
+                    goingAway.add(ch.eventLoop().submit(follower::goAway));
+                }
+            }
+            for (Future<?> f : goingAway) {
+                f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
             store.close();
             shutdownGroups();

@@ -1,0 +1,266 @@
+package org.httpfstream.client;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A client for httpfstream servers: appends bytes to a path, or follows a path (reads what was written
+ * so far, then every new byte as the appender writes it).
+ *
+ * <p>Every call opens its own connection ({@code http} or {@code https}, default ports 80 and 443); the
+ * returned streams own that connection and must be closed by the caller.
+ *
+ * <p>Immutable and thread safe; one instance may be shared freely. Create one with {@link #builder()}, or
+ * use {@link #defaultClient()}.
+ */
+public final class HttpFStreamClient {
+
+    /** Default for {@link Builder#connectTimeout(Duration)}. */
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default for {@link Builder#readTimeout(Duration)}. */
+    static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(90);
+    /** How long an append's close waits for the server when there is no read timeout. */
+    static final long CLOSE_WAIT_WITHOUT_READ_TIMEOUT_MILLIS = 30_000;
+    /** Size of the buffer {@link #append(URI, InputStream)} reads into. */
+    static final int COPY_BUFFER_SIZE = WebSocketAppendOutputStream.MAX_MESSAGE;
+
+    private static final HttpFStreamClient DEFAULT = builder().build();
+
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
+
+    private HttpFStreamClient(Builder builder) {
+        this.connectTimeout = builder.connectTimeout;
+        this.readTimeout = builder.readTimeout;
+        this.connectTimeoutMillis = toMillis(connectTimeout);
+        this.readTimeoutMillis = toMillis(readTimeout);
+    }
+
+    /**
+     * Returns the shared client with the default settings (connect timeout 10 s, read timeout 90 s).
+     *
+     * @return the same instance on every call, never null
+     */
+    public static HttpFStreamClient defaultClient() {
+        return DEFAULT;
+    }
+
+    /**
+     * Returns a new builder with the default settings.
+     *
+     * @return a new builder, never null
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the connect timeout.
+     *
+     * @return the maximum time to establish a TCP connection (and TLS session); zero means no limit
+     */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * Returns the read timeout.
+     *
+     * @return the maximum time to wait for data from the server; zero means no limit
+     */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /**
+     * Appends everything {@code in} produces to the file at {@code uri}. Each chunk returned by a
+     * {@code read} of {@code in} is sent to the server at once (so followers see it promptly); at the end of
+     * {@code in} the append is closed cleanly, which waits until the server confirms it.
+     *
+     * <p>Blocks until {@code in} is exhausted and the append is closed. Does not close {@code in}. If
+     * reading {@code in} fails, the append is still closed cleanly (the bytes sent so far are kept) and
+     * the read error is thrown.
+     *
+     * @param uri the file's URI, {@code http} or {@code https}
+     * @param in the bytes to append; the caller keeps ownership
+     * @return the number of bytes appended
+     * @throws NullPointerException if {@code uri} or {@code in} is null
+     * @throws IllegalArgumentException if the URI's scheme is not http or https or it has no host
+     * @throws WriterConflictException if another appender is writing to the path
+     * @throws IOException if connecting, reading {@code in}, or sending fails, or the server ends the
+     *     append abnormally
+     */
+    public long append(URI uri, InputStream in) throws IOException {
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(in, "in");
+        long total = 0;
+        try (OutputStream out = openAppend(uri)) {
+            byte[] buffer = new byte[COPY_BUFFER_SIZE];
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                if (n > 0) {
+                    out.write(buffer, 0, n);
+                    total += n;
+                }
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Opens an append to the file at {@code uri} (the server creates the file if needed). Blocks until the
+     * server has accepted the append.
+     *
+     * <p>The returned stream sends each {@code write} to the server immediately, without buffering, as
+     * one or more WebSocket messages; {@code flush} does nothing. Its {@code close} ends the append and
+     * waits (up to the read timeout, or 30 s if there is none) until the server confirms that it has
+     * the bytes; close is idempotent and may be called from any thread, for instance from a shutdown hook
+     * while another thread is blocked producing data. {@code write} after {@code close} throws
+     * {@code IOException("stream closed")}. A background daemon thread answers the server's pings, so an
+     * idle append stays connected. If the server ends the append (for instance because a message was too
+     * big, or on an error), later writes and {@code close} throw an IOException saying so.
+     *
+     * <p>The caller must close the stream. Writes are guarded by a per-stream lock; concurrent writes do
+     * not interleave within a write, but their order is unspecified.
+     *
+     * @param uri the file's URI, {@code http} or {@code https}
+     * @return the stream to write to, never null
+     * @throws NullPointerException if {@code uri} is null
+     * @throws IllegalArgumentException if the URI's scheme is not http or https or it has no host
+     * @throws WriterConflictException if another appender is writing to the path (HTTP 403)
+     * @throws NoSuchFileException if the server answered HTTP 404
+     * @throws IOException if connecting or the handshake fails, or the server answers with another status
+     */
+    public OutputStream openAppend(URI uri) throws IOException {
+        Objects.requireNonNull(uri, "uri");
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, connectTimeoutMillis, readTimeoutMillis);
+        WebSocketConnection connection = opened.webSocket();
+        // The reader thread waits for the server indefinitely: a quiet server is normal for an appender.
+        try {
+            connection.socket().setSoTimeout(0);
+        } catch (IOException e) {
+            connection.closeSocket();
+            throw new IOException("APPEND " + uri + ": " + e.getMessage(), e);
+        }
+        long closeWait = readTimeoutMillis == 0 ? CLOSE_WAIT_WITHOUT_READ_TIMEOUT_MILLIS : readTimeoutMillis;
+        return new WebSocketAppendOutputStream(connection, "APPEND " + uri, closeWait);
+    }
+
+    /**
+     * Follows the file at {@code uri}: the returned stream yields the file's contents and then, as long as
+     * an appender is writing to it, every new byte as it arrives, until the appender closes (then
+     * {@code read} returns -1). Blocks until the server has answered.
+     *
+     * <p>If the path has an active appender, the bytes come over a WebSocket (the server's pings are
+     * answered while reading); otherwise the server sends the stored file as a plain HTTP 200 response and
+     * the stream yields that body. Either way, {@code read} blocks until data arrives and fails with an
+     * IOException (a {@link java.net.SocketTimeoutException}) if the server sends nothing for longer than
+     * the read timeout. The stream ends with an IOException rather than -1 if the connection ends
+     * abnormally (for instance without a WebSocket Close frame, or with a Close code other than 1000; a
+     * server that shuts down sends 1001, "going away", which is not the end of the stream).
+     *
+     * <p>The caller must close the stream; close is idempotent and may be called from any thread (a read
+     * blocked in another thread then fails). {@code read} after {@code close} throws an IOException.
+     * Not thread safe otherwise: read from one thread at a time.
+     *
+     * @param uri the file's URI, {@code http} or {@code https}
+     * @return the stream to read from, never null
+     * @throws NullPointerException if {@code uri} is null
+     * @throws IllegalArgumentException if the URI's scheme is not http or https or it has no host
+     * @throws NoSuchFileException if the file does not exist (HTTP 404); its file is {@code uri.toString()}
+     * @throws IOException if connecting or the handshake fails, or the server answers with another status
+     */
+    public InputStream follow(URI uri) throws IOException {
+        Objects.requireNonNull(uri, "uri");
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, connectTimeoutMillis, readTimeoutMillis);
+        if (opened.body() != null) {
+            return opened.body();
+        }
+        return new WebSocketFollowInputStream(opened.webSocket(), "FOLLOW " + uri, readTimeoutMillis);
+    }
+
+    @Override
+    public String toString() {
+        return "HttpFStreamClient[connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout + "]";
+    }
+
+    /** Converts a timeout to socket milliseconds: 0 stays 0 (no limit), anything else is at least 1. */
+    static int toMillis(Duration timeout) {
+        if (timeout.isZero()) {
+            return 0;
+        }
+        long millis;
+        try {
+            millis = timeout.toMillis();
+        } catch (ArithmeticException e) {
+            return Integer.MAX_VALUE;
+        }
+        return (int) Math.max(1, Math.min(millis, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Builds {@link HttpFStreamClient} instances. Not thread safe.
+     */
+    public static final class Builder {
+
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the maximum time to establish a connection (TCP, plus the TLS handshake for https).
+         * Default 10 seconds.
+         *
+         * @param timeout the timeout; {@link Duration#ZERO} means no limit
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = checkTimeout(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Sets the maximum time to wait for the server: for the response to a request, for each read of a
+         * followed stream (the server pings idle followers, so only a dead server or connection exceeds
+         * it), and for the server to confirm the end of an append. Default 90 seconds.
+         *
+         * @param timeout the timeout; {@link Duration#ZERO} means no limit (an append's close then waits
+         *     at most 30 seconds)
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = checkTimeout(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Returns a client with this builder's settings. The builder may be reused.
+         *
+         * @return a new client, never null
+         */
+        public HttpFStreamClient build() {
+            return new HttpFStreamClient(this);
+        }
+
+        private static Duration checkTimeout(Duration timeout, String name) {
+            Objects.requireNonNull(timeout, name);
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative: " + timeout);
+            }
+            return timeout;
+        }
+    }
+}
