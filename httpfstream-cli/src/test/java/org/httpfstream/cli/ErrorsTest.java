@@ -13,7 +13,7 @@ class ErrorsTest {
 
     @Test
     void namesTheKnownFailuresLikeTheOriginalTools() {
-        assertThat(Errors.describe(new WriterConflictException("403 Forbidden"))).isEqualTo("another appender is active");
+        assertThat(Errors.describe(new WriterConflictException(java.net.URI.create("http://h/x")))).isEqualTo("another appender is active");
         assertThat(Errors.describe(new NoSuchFileException("/x"))).isEqualTo("no such stream");
     }
 
