@@ -9,10 +9,13 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 import org.httpfstream.client.WriterConflictException;
 
 /** Turns exceptions into the short, one-line causes the commands print. */
 final class Errors {
+    private static final Pattern CLIENT_CONTEXT = Pattern.compile("^(?:APPEND|FOLLOW) \\S+?(?: failed)?: ");
+
     private Errors() {
     }
 
@@ -27,7 +30,8 @@ final class Errors {
                 return "no such stream";
             }
         }
-        return oneLine(describe(t, 0));
+        // The client names the operation and URI ("FOLLOW http://h/x: ..."); the commands' lines already do.
+        return CLIENT_CONTEXT.matcher(oneLine(describe(t, 0))).replaceFirst("");
     }
 
     /** Like {@link #describe(Throwable)}, for failures of local file operations (no stream vocabulary). */
@@ -62,7 +66,7 @@ final class Errors {
         String message = t.getMessage();
         boolean blank = message == null || message.isBlank();
         if (t instanceof UnknownHostException) {
-            return blank ? "unknown host" : "unknown host " + message;
+            return blank ? "unknown host" : message.contains("unknown host") ? message : "unknown host " + message;
         }
         if (t instanceof HttpTimeoutException && blank) {
             return "timed out";

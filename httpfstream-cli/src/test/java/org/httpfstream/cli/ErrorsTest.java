@@ -54,4 +54,18 @@ class ErrorsTest {
         assertThat(ServerCommand.bindFailure(new java.net.BindException("Address already in use")))
                 .isEqualTo("Address already in use");
     }
+
+    @Test
+    void dropsTheClientsOperationPrefixWhichTheCommandLineAlreadySays() {
+        assertThat(Errors.describe(new ConnectException(
+                "APPEND http://127.0.0.1:1/x.txt: could not connect to 127.0.0.1:1: Connection refused")))
+                .isEqualTo("could not connect to 127.0.0.1:1: Connection refused");
+        assertThat(Errors.describe(new IOException(
+                "FOLLOW http://h:80/a/%2e%2e/b failed: HTTP 400 Bad Request: path contains a '..' segment")))
+                .isEqualTo("HTTP 400 Bad Request: path contains a '..' segment");
+        assertThat(Errors.describe(new UnknownHostException(
+                "FOLLOW http://nosuchhost.invalid/x: could not connect to nosuchhost.invalid:80: unknown host nosuchhost.invalid")))
+                .isEqualTo("could not connect to nosuchhost.invalid:80: unknown host nosuchhost.invalid");
+        assertThat(Errors.describe(new IOException("APPENDING went wrong"))).isEqualTo("APPENDING went wrong");
+    }
 }
