@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * A FOLLOW WebSocket: a cursor over the stream's file. It sends everything from its position up to
  * the committed length, as messages of at most {@code maxMessage} bytes, while the channel is
  * writable; it stops when the channel's outbound buffer is full and resumes when it drains, so a
- * follower that stops reading holds at most one buffer's worth of memory and never slows the
+ * follower that stops reading holds at most the high-water mark plus one read block and never slows the
  * appender or other followers. A lagging follower reads older bytes from the file and catches up.
  * When the session has ended and every byte up to its final length is sent, it sends Close 1000.
  *
@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 final class FollowHandler extends ChannelInboundHandlerAdapter implements StreamListener {
     private static final Logger LOG = LoggerFactory.getLogger(FollowHandler.class);
+
+    /** Bytes read from the file at once; at most this much goes past the channel's high-water mark. */
+    static final int READ_BLOCK = 64 * 1024;
 
     private final String name;
     private final boolean binary;
@@ -97,21 +100,24 @@ final class FollowHandler extends ChannelInboundHandlerAdapter implements Stream
                     }
                     break;
                 }
-                int n = (int) Math.min(maxMessage, end - position);
-                ByteBuf buf = ctx.alloc().ioBuffer(n);
+                // One positional read for up to a block, then messages sliced out of it.
+                int n = (int) Math.min(Math.max(maxMessage, READ_BLOCK), end - position);
+                ByteBuf block = ctx.alloc().ioBuffer(n);
                 try {
-                    ByteBuffer dst = buf.nioBuffer(0, n);
+                    ByteBuffer dst = block.nioBuffer(0, n);
                     while (dst.hasRemaining()) {
                         if (subscription.read(position + dst.position(), dst) < 0) {
                             throw new IOException("file shorter than its committed length");
                         }
                     }
-                    buf.writerIndex(n);
-                } catch (IOException | RuntimeException e) {
-                    buf.release();
-                    throw e;
+                    block.writerIndex(n);
+                    while (block.isReadable()) {
+                        ByteBuf payload = block.readRetainedSlice(Math.min(maxMessage, block.readableBytes()));
+                        ctx.write(binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload));
+                    }
+                } finally {
+                    block.release();
                 }
-                ctx.write(binary ? new BinaryWebSocketFrame(buf) : new TextWebSocketFrame(buf));
                 position += n;
                 wrote = true;
             }

@@ -365,9 +365,9 @@ class WebSocketTest {
                 assertThat(got.digest()).isEqualTo(expected.digest());
                 assertThat(root.resolve("stall")).hasSize((long) chunk * chunks);
                 // Everything the stalled follower has not taken stays in the file, not in server memory:
-                // at most the write-buffer high-water mark plus one message is queued for it.
+                // at most the write-buffer high-water mark plus one read block is queued for it.
                 long pending = server.pendingOutboundBytes();
-                assertThat(pending).isLessThanOrEqualTo(64 * 1024 + 4096);
+                assertThat(pending).isLessThanOrEqualTo(64 * 1024 + FollowHandler.READ_BLOCK);
                 assertThat(maxPending).isLessThanOrEqualTo(2 * (64 * 1024 + 65536));
             }
         }
