@@ -23,6 +23,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,10 +125,14 @@ public final class HttpFStreamServer implements AutoCloseable {
             InetSocketAddress address = host == null || host.isEmpty()
                     ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
             try {
+                if (address.isUnresolved()) {
+                    throw new UnknownHostException("unknown host: " + host);
+                }
                 Channel serverChannel = bootstrap.bind(address).syncUninterruptibly().channel();
                 channels.add(serverChannel);
                 localAddress = (InetSocketAddress) serverChannel.localAddress();
             } catch (Exception e) {
+                closed = true; // nothing to close but the threads
                 shutdownGroups();
                 if (e instanceof IOException) {
                     throw (IOException) e;
@@ -210,7 +215,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             // append sessions end, which would look like a normal end of their streams.
             List<Future<?>> goingAway = new ArrayList<>();
             for (Channel ch : channels) {
-                FollowHandler follower = ch.pipeline().get(FollowHandler.class);
+                CursorHandler follower = ch.pipeline().get(CursorHandler.class);
                 if (follower != null) {
                     goingAway.add(ch.eventLoop().submit(follower::goAway));
                 }

@@ -1,0 +1,138 @@
+package org.httpfstream.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.httpfstream.client.HttpFStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code httpfstream append URL}: streams stdin to a resource as it arrives. */
+@Command(
+        name = "append",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Streams data from standard input to a resource URL on an httpfstream server.",
+            "Each chunk is sent as soon as it is read, so followers see a line typed at a terminal at once. "
+                    + "End of input, or Ctrl-C, ends the append cleanly, keeping everything sent."
+        },
+        footer = {
+            "",
+            "Example usage:",
+            "",
+            "  To upload `foo.txt' to an httpfstream server at http://localhost:8080:",
+            "    $ cat foo.txt | httpfstream-append http://localhost:8080/foo.txt",
+            "  (the same as: cat foo.txt | httpfstream append http://localhost:8080/foo.txt)",
+            ""
+        })
+public final class AppendCommand implements Callable<Integer> {
+
+    private static final int BUFFER_SIZE = 8192;
+
+    @Option(names = {"-v", "--verbose"}, description = "show verbose output")
+    boolean verbose;
+
+    @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
+    String url;
+
+    @Spec
+    CommandSpec spec;
+
+    private final InputStream stdin;
+
+    public AppendCommand() {
+        this(System.in);
+    }
+
+    AppendCommand(InputStream stdin) {
+        this.stdin = stdin;
+    }
+
+    @Override
+    public Integer call() {
+        URI uri = StreamUrl.parse(url);
+        PrintWriter err = spec.commandLine().getErr();
+
+        OutputStream out;
+        try {
+            out = HttpFStream.openAppend(uri);
+        } catch (IOException | RuntimeException e) {
+            throw failure(uri, e);
+        }
+
+        AtomicLong sent = new AtomicLong();
+        AtomicBoolean interrupted = new AtomicBoolean();
+        // Ctrl-C / SIGTERM: end the append cleanly; close() waits until the server has stored every byte sent.
+        Thread onExit = new Thread(() -> {
+            interrupted.set(true);
+            try {
+                out.close();
+                if (verbose) {
+                    err.println("interrupted; finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
+                }
+            } catch (IOException | RuntimeException e) {
+                err.println("failed to append from stdin to " + uri + ": " + Errors.describe(e));
+            }
+            err.flush();
+        }, "httpfstream-append-exit");
+        Runtime.getRuntime().addShutdownHook(onExit);
+        // Said once the append is open and Ctrl-C is handled, so the line confirms both (a refusal prints only
+        // the error).
+        if (verbose) {
+            err.println("appending from stdin to " + uri);
+            err.flush();
+        }
+
+        try {
+            byte[] buffer = new byte[BUFFER_SIZE];
+            int n;
+            while ((n = stdin.read(buffer)) != -1) {
+                if (n > 0) {
+                    out.write(buffer, 0, n);
+                    sent.addAndGet(n);
+                }
+            }
+            out.close();
+        } catch (IOException | RuntimeException e) {
+            if (interrupted.get()) {
+                // The exit hook closed the stream under us and reports the outcome.
+                return 130;
+            }
+            try {
+                out.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw failure(uri, e);
+        } finally {
+            removeHook(onExit);
+        }
+
+        if (verbose) {
+            err.println("finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
+            err.flush();
+        }
+        return 0;
+    }
+
+    private static CommandFailure failure(URI uri, Exception e) {
+        return new CommandFailure("failed to append from stdin to " + uri + ": " + Errors.describe(e));
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to; nothing to undo
+        }
+    }
+}

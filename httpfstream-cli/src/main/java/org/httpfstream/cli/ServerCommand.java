@@ -1,0 +1,143 @@
+package org.httpfstream.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
+import org.httpfstream.server.HttpFStreamServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code httpfstream server}: runs a server until SIGINT or SIGTERM. */
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Runs an httpfstream server, which supports simultaneous, streaming file uploading and "
+                    + "downloading over HTTP. Streams are stored as files under the root directory.",
+            "Runs until interrupted (Ctrl-C) or terminated, then closes every connection and stops."
+        },
+        footer = {
+            "",
+            "Example usage:",
+            "",
+            "  To run on http://localhost:8080, storing streams under /tmp/httpfstream:",
+            "    $ httpfstream-server -http=:8080 -root=/tmp/httpfstream",
+            "  (the same as: httpfstream server -http=:8080 -root=/tmp/httpfstream)",
+            ""
+        })
+public final class ServerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
+
+    private static final Pattern NATIVE_BIND_PREFIX = Pattern.compile("^bind\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
+
+    @Option(
+            names = {"-root", "--root"},
+            paramLabel = "DIR",
+            defaultValue = "/tmp/httpfstream",
+            description = "storage root directory (default: ${DEFAULT-VALUE}); created if missing")
+    Path root;
+
+    @Option(
+            names = {"-http", "--http"},
+            paramLabel = "[HOST]:PORT",
+            defaultValue = ":8080",
+            converter = BindAddress.Converter.class,
+            description = {
+                "HTTP bind address (default: ${DEFAULT-VALUE}); an empty host means all interfaces, "
+                        + "port 0 any free port"
+            })
+    BindAddress http;
+
+    public ServerCommand() {
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        createRoot(root);
+
+        checkHostResolves(http);
+        HttpFStreamServer server;
+        try {
+            server = HttpFStreamServer.builder()
+                    .root(root)
+                    .bind(http.allInterfaces() ? null : http.host(), http.port())
+                    .build()
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            // start() releases what it acquired when binding fails; there is nothing to close.
+            throw new CommandFailure("failed to listen on " + http + ": " + bindFailure(e));
+        }
+
+        BindAddress bound = http.withPort(server.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                LOG.info("Stopping server on {}", bound);
+                server.close();
+            } catch (Exception e) {
+                LOG.warn("Error while stopping the server: {}", Errors.describe(e));
+            } finally {
+                stopped.countDown();
+            }
+        }, "httpfstream-server-shutdown"));
+        // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
+        LOG.info("Starting server on {} (root {})", bound, root);
+
+        // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
+        stopped.await();
+        return 0;
+    }
+
+    /** Creates the root directory (owner-only, like the original) if it does not exist yet. */
+    private static void createRoot(Path root) {
+        if (Files.isDirectory(root)) {
+            return;
+        }
+        try {
+            if (root.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Path parent = root.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                Files.createDirectory(root,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectories(root);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(root)) {
+                throw new CommandFailure("failed to create root directory " + root + ": not a directory");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure("failed to create root directory " + root + ": " + Errors.describeFile(e, root));
+        }
+    }
+
+    /** The cause of a bind failure, without the native transport's "bind(..) failed with error(-98): " prefix. */
+    static String bindFailure(Exception e) {
+        return NATIVE_BIND_PREFIX.matcher(Errors.describe(e)).replaceFirst("");
+    }
+
+    /** Fails with a clear line for an unknown bind host, before the server reports it less readably. */
+    private static void checkHostResolves(BindAddress http) {
+        if (http.allInterfaces()) {
+            return;
+        }
+        try {
+            InetAddress.getByName(http.host());
+        } catch (UnknownHostException e) {
+            throw new CommandFailure("failed to listen on " + http + ": unknown host " + http.host());
+        }
+    }
+}

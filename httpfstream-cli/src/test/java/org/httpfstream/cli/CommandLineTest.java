@@ -1,0 +1,221 @@
+package org.httpfstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/** Flag parsing, usage texts and exit codes; nothing here touches the network. */
+class CommandLineTest {
+
+    // ---- server flags ----
+
+    @Test
+    void serverDefaults() {
+        ServerCommand server = CommandLine.populateCommand(new ServerCommand());
+        assertThat(server.root).isEqualTo(Path.of("/tmp/httpfstream"));
+        assertThat(server.http).isEqualTo(new BindAddress("", 8080));
+        assertThat(server.http.allInterfaces()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-root=/x", "-root /x", "--root=/x", "--root /x"})
+    void serverRootInBothFlagStyles(String flags) {
+        ServerCommand server = CommandLine.populateCommand(new ServerCommand(), flags.split(" "));
+        assertThat(server.root).isEqualTo(Path.of("/x"));
+        assertThat(server.http).isEqualTo(new BindAddress("", 8080));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-http=:9090", "-http :9090", "--http=:9090", "--http :9090"})
+    void serverHttpInBothFlagStyles(String flags) {
+        ServerCommand server = CommandLine.populateCommand(new ServerCommand(), flags.split(" "));
+        assertThat(server.http).isEqualTo(new BindAddress("", 9090));
+        assertThat(server.root).isEqualTo(Path.of("/tmp/httpfstream"));
+    }
+
+    @Test
+    void serverHttpWithHost() {
+        ServerCommand server =
+                CommandLine.populateCommand(new ServerCommand(), "-http=127.0.0.1:0", "--root", "/data/streams");
+        assertThat(server.http).isEqualTo(new BindAddress("127.0.0.1", 0));
+        assertThat(server.root).isEqualTo(Path.of("/data/streams"));
+
+        server = CommandLine.populateCommand(new ServerCommand(), "-http", "localhost:9000");
+        assertThat(server.http).isEqualTo(new BindAddress("localhost", 9000));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-http=8080", "-http=localhost", "-http=:http", "-http=:70000"})
+    void serverRejectsBadHttpWithAClearMessage(String flag) {
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), flag))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("Invalid value for option")
+                .hasMessageContaining("http")
+                .hasMessageContaining(flag.substring("-http=".length()))
+                .hasMessageContaining("[host]:port")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Exception"));
+    }
+
+    @Test
+    void serverTakesNoArguments() {
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "extra"))
+                .isInstanceOf(ParameterException.class);
+    }
+
+    // ---- append / follow flags ----
+
+    @Test
+    void appendFlags() {
+        AppendCommand quiet = CommandLine.populateCommand(new AppendCommand(), "http://localhost:8080/foo.txt");
+        assertThat(quiet.verbose).isFalse();
+        assertThat(quiet.url).isEqualTo("http://localhost:8080/foo.txt");
+
+        for (String flag : new String[] {"-v", "--verbose"}) {
+            AppendCommand verbose = CommandLine.populateCommand(new AppendCommand(), flag, "http://h/x");
+            assertThat(verbose.verbose).as(flag).isTrue();
+            assertThat(verbose.url).isEqualTo("http://h/x");
+        }
+        AppendCommand after = CommandLine.populateCommand(new AppendCommand(), "http://h/x", "-v");
+        assertThat(after.verbose).isTrue();
+    }
+
+    @Test
+    void followFlags() {
+        FollowCommand quiet = CommandLine.populateCommand(new FollowCommand(), "http://localhost:8080/foo.txt");
+        assertThat(quiet.verbose).isFalse();
+        assertThat(quiet.url).isEqualTo("http://localhost:8080/foo.txt");
+
+        for (String flag : new String[] {"-v", "--verbose"}) {
+            FollowCommand verbose = CommandLine.populateCommand(new FollowCommand(), flag, "https://h/x");
+            assertThat(verbose.verbose).as(flag).isTrue();
+        }
+    }
+
+    @Test
+    void subcommandsParseThroughMain() {
+        CommandLine.ParseResult result = Main.newCommandLine()
+                .parseArgs("server", "-root=/srv/streams", "--http", "127.0.0.1:0");
+        ServerCommand server = result.subcommand().commandSpec().commandLine().getCommand();
+        assertThat(server.root).isEqualTo(Path.of("/srv/streams"));
+        assertThat(server.http).isEqualTo(new BindAddress("127.0.0.1", 0));
+
+        result = Main.newCommandLine().parseArgs("follow", "--verbose", "http://h:1/a/b.log");
+        FollowCommand follow = result.subcommand().commandSpec().commandLine().getCommand();
+        assertThat(follow.verbose).isTrue();
+        assertThat(follow.url).isEqualTo("http://h:1/a/b.log");
+    }
+
+    // ---- usage texts ----
+
+    @Test
+    void usageTextsContainRunnableExamples() {
+        assertThat(usage("append"))
+                .contains("Usage: httpfstream append")
+                .contains("cat foo.txt | httpfstream-append http://localhost:8080/foo.txt")
+                .contains("-v, --verbose");
+        assertThat(usage("follow"))
+                .contains("Usage: httpfstream follow")
+                .contains("httpfstream-follow http://localhost:8080/foo.txt");
+        assertThat(usage("server"))
+                .contains("Usage: httpfstream server")
+                .contains("httpfstream-server -http=:8080")
+                .contains("-root", "--root", "-http", "--http")
+                .contains("default: /tmp/httpfstream", "default: :8080");
+        assertThat(usage(null))
+                .contains("server", "append", "follow")
+                .contains("httpfstream append http://localhost:8080/foo.txt");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-h", "--help"})
+    void helpPrintsUsageToStdoutAndExitsZero(String flag) {
+        Run run = run("append", flag);
+        assertThat(run.exitCode).isZero();
+        assertThat(run.out).contains("cat foo.txt | httpfstream-append http://localhost:8080/foo.txt");
+        assertThat(run.err).isEmpty();
+    }
+
+    // ---- exit codes ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"append", "follow"})
+    void missingUrlIsAUsageError(String verb) {
+        Run run = run(verb);
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).contains("Missing required parameter: 'URL'").contains("Usage: httpfstream " + verb);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"append", "follow"})
+    void moreThanOneUrlIsAUsageError(String verb) {
+        Run run = run(verb, "http://h/a", "http://h/b");
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).contains("Unmatched argument").contains("Usage: httpfstream " + verb);
+    }
+
+    @Test
+    void otherUsageErrorsExitWithTwo() {
+        assertThat(run().exitCode).isEqualTo(2);
+        assertThat(run().err).contains("Missing required subcommand").contains("Usage: httpfstream");
+        assertThat(run("upload").exitCode).isEqualTo(2);
+        assertThat(run("follow", "-x", "http://h/a").exitCode).isEqualTo(2);
+        Run badHttp = run("server", "-http=8080");
+        assertThat(badHttp.exitCode).isEqualTo(2);
+        assertThat(badHttp.err).contains("missing port in \"8080\"").contains("Usage: httpfstream server");
+    }
+
+    @Test
+    void badUrlsFailWithOneLine() {
+        Run scheme = run("follow", "ftp://localhost/foo.txt");
+        assertThat(scheme.exitCode).isEqualTo(1);
+        assertThat(scheme.err).isEqualTo(
+                "failed to parse URL \"ftp://localhost/foo.txt\": unsupported scheme \"ftp\" (want http or https)\n");
+
+        Run syntax = run("append", "http://local host/x");
+        assertThat(syntax.exitCode).isEqualTo(1);
+        assertThat(syntax.err).startsWith("failed to parse URL \"http://local host/x\": ").hasLineCount(1);
+
+        Run relative = run("append", "localhost:8080/x");
+        assertThat(relative.exitCode).isEqualTo(1);
+        assertThat(relative.err).startsWith("failed to parse URL \"localhost:8080/x\": ").hasLineCount(1);
+
+        Run noHost = run("follow", "http:///x");
+        assertThat(noHost.exitCode).isEqualTo(1);
+        assertThat(noHost.err).startsWith("failed to parse URL \"http:///x\": ").hasLineCount(1);
+        assertThat(noHost.out).isEmpty();
+    }
+
+    @Test
+    void versionIsReported() {
+        Run run = run("--version");
+        assertThat(run.exitCode).isZero();
+        assertThat(run.out).startsWith("httpfstream ").doesNotContain("${");
+    }
+
+    private static String usage(String verb) {
+        CommandLine commandLine = Main.newCommandLine();
+        return verb == null ? commandLine.getUsageMessage() : commandLine.getSubcommands().get(verb).getUsageMessage();
+    }
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.newCommandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute(args);
+        return new Run(exitCode, out.toString().replace(System.lineSeparator(), "\n"),
+                err.toString().replace(System.lineSeparator(), "\n"));
+    }
+}
