@@ -109,6 +109,7 @@ public final class Bench {
                     }
                     runScenario(t, scenario);
                     fresh = false;
+                    deleteStreams(t);
                 }
             } finally {
                 t.close();
@@ -247,7 +248,7 @@ public final class Bench {
             Meter m = new Meter(t, c);
             a.start();
             await(appenders, deadline);
-            await(followers, deadline);
+            await(followers, fs, deadline);
             long end = System.nanoTime();
             m.stop(r);
             r.seconds = (end - a.startNanos()) / 1e9;
@@ -293,7 +294,7 @@ public final class Bench {
             Meter m = new Meter(t, c);
             a.start();
             await(appenders, deadline);
-            await(followers, deadline);
+            await(followers, fs, deadline);
             long end = System.nanoTime();
             m.stop(r);
             r.seconds = (end - a.startNanos()) / 1e9;
@@ -344,8 +345,8 @@ public final class Bench {
             for (Appender a : as) {
                 a.start();
             }
-            await(appenders, deadline);
-            await(followers, deadline);
+            await(appenders, as, deadline);
+            await(followers, fs, deadline);
             long end = System.nanoTime();
             m.stop(r);
             r.seconds = (end - start) / 1e9;
@@ -471,6 +472,27 @@ public final class Bench {
 
     // ---------------------------------------------------------------- helpers
 
+    /**
+     * Deletes this run's streams from the root of a server the benchmark started, as the raw append
+     * probe deletes its file: the page cache they held is free again, so each scenario writes into
+     * memory on the same terms as the probe, and the disk does not fill up over runs.
+     */
+    private void deleteStreams(Target t) throws IOException {
+        Path root = t.root();
+        if (root == null) {
+            return;
+        }
+        Path dir = root.resolve("bench-" + runId);
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Unmeasured load on every code path (append, live follow, read back) so the JIT has compiled them. */
     private void warmUp(Target t) throws Exception {
         log.println("bench: warm-up on " + t.label() + " (" + o.warmupBytes + " bytes, not measured)");
@@ -544,10 +566,17 @@ public final class Bench {
         }
     }
 
-    private static void await(Cohort cohort, long deadline) throws InterruptedException {
+    private void await(Cohort cohort, long deadline) throws InterruptedException {
+        await(cohort, List.of(), deadline);
+    }
+
+    private void await(Cohort cohort, List<? extends Peer> peers, long deadline)
+            throws InterruptedException {
         if (!cohort.awaitFinished(deadline)) {
             cohort.error(cohort.pendingFinish() + " of " + cohort.size() + " " + cohort.name()
                     + "s not finished at the deadline");
+            peers.stream().filter(p -> !p.isFinished()).limit(5)
+                    .forEach(p -> log.println("bench: unfinished " + p.describe()));
         }
     }
 

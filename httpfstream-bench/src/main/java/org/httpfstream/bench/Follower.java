@@ -90,6 +90,11 @@ final class Follower extends Peer {
         }
     }
 
+    @Override
+    String describe() {
+        return super.describe() + ", " + bytes + " bytes, message " + message;
+    }
+
     /** Bytes received. */
     long bytes() {
         return bytes;

@@ -63,7 +63,7 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
     private int closeCode = -1;
     private String error;
     private boolean settled;
-    private boolean finished;
+    private volatile boolean finished;
 
     /**
      * @param cohort the group this connection is counted in
@@ -97,6 +97,20 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
     /** The status of the server's Close frame, 1005 if it had none, or -1 if none came. */
     final int closeCode() {
         return closeCode;
+    }
+
+    /** True once the connection has closed (or failed to open) and the cohort has counted it. */
+    final boolean isFinished() {
+        return finished;
+    }
+
+    /** The connection's state, for reports of connections that did not finish. */
+    String describe() {
+        Channel ch = channel;
+        return cohort.name() + " " + id + ": status " + status + ", phase " + phase + ", close code "
+                + closeCode + ", close sent " + closeSent + ", channel "
+                + (ch == null ? "none" : ch.isActive() ? "active" : ch.isOpen() ? "open" : "closed")
+                + (error == null ? "" : ", error " + error);
     }
 
     /** The first thing that went wrong, or null. */

@@ -93,6 +93,11 @@ public final class Target implements AutoCloseable {
                 new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log));
     }
 
+    /** The server's storage root if the benchmark started it, else null. */
+    public Path root() {
+        return launchArgs == null ? null : (Path) launchArgs.get(0);
+    }
+
     /** True if the benchmark started this server and can start it again. */
     public boolean launched() {
         return process != null;
