@@ -625,6 +625,7 @@ public final class Bench {
         private final double serverCpu0;
         private final double clientCpu0;
         private final long rss0;
+        private final double machine0;
         private final ProcStats.RssSampler sampler;
 
         private final LoadClient load;
@@ -637,11 +638,13 @@ public final class Bench {
             rss0 = server == null ? -1 : server.rssBytes();
             sampler = server == null ? null : server.sampleRss(20);
             clientCpu0 = client.cpuSeconds();
+            machine0 = ProcStats.machineBusySeconds();
         }
 
         void stop(Result r) {
             r.clientCpuSeconds = client.cpuSeconds() - clientCpu0;
             r.clientLag = load.stopLagMonitor();
+            r.machineCpuSeconds = ProcStats.machineBusySeconds() - machine0;
             if (server != null) {
                 r.serverCpuSeconds = server.cpuSeconds() - serverCpu0;
                 r.serverRssBefore = rss0;

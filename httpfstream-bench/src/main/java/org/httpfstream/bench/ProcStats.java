@@ -69,6 +69,25 @@ public final class ProcStats {
         }
     }
 
+    /**
+     * CPU seconds the whole machine has been busy (all CPUs, everything but idle and I/O wait) since
+     * boot, from {@code /proc/stat}; -1 if it cannot be read.
+     */
+    public static double machineBusySeconds() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
+            String[] f = first.trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) { // user .. steal
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return (total - idle) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** True while the process exists. */
     public boolean alive() {
         return Files.exists(Path.of("/proc", Long.toString(pid)));

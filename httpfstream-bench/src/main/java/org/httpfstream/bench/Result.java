@@ -26,6 +26,7 @@ public final class Result {
     Histogram clientLag;
     double serverCpuSeconds = Double.NaN;
     double clientCpuSeconds = Double.NaN;
+    double machineCpuSeconds = Double.NaN;
     long serverRssBefore = -1;
     long serverRssAfter = -1;
     long serverRssPeak = -1;
@@ -105,6 +106,9 @@ public final class Result {
         }
         m.put("serverCpuSeconds", serverCpuSeconds);
         m.put("clientCpuSeconds", clientCpuSeconds);
+        // Everything else that ran on the machine meanwhile (a shared machine shows it here).
+        m.put("otherCpuSeconds", Double.isNaN(serverCpuSeconds) ? null
+                : Math.max(0, machineCpuSeconds - serverCpuSeconds - clientCpuSeconds));
         m.put("serverRssBeforeBytes", serverRssBefore < 0 ? null : serverRssBefore);
         m.put("serverRssAfterBytes", serverRssAfter < 0 ? null : serverRssAfter);
         m.put("serverRssPeakBytes", serverRssPeak < 0 ? null : serverRssPeak);
@@ -119,7 +123,7 @@ public final class Result {
     public static String markdown(List<Result> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("| scenario | server | params | MB/s | limit MB/s | ratio | target | met | "
-                + "latency p50 / p99 / max ms | server CPU s | server RSS before → after (peak) MiB | "
+                + "latency p50 / p99 / max ms | CPU s: server / load gen. / other | server RSS before → after (peak) MiB | "
                 + "per conn. KiB | verified | errors |\n");
         sb.append("|---|---|---|---:|---:|---:|---|---|---|---:|---|---:|---|---|\n");
         for (Result r : results) {
@@ -138,7 +142,9 @@ public final class Result {
                             + (r.clientLag == null || r.clientLag.count() == 0 ? ""
                                     : " (load generator lag p99 " + num(r.clientLag.percentile(99) / 1e6, 2)
                                     + ")"))
-                    .append(" | ").append(num(r.serverCpuSeconds, 1))
+                    .append(" | ").append(Double.isNaN(r.serverCpuSeconds) ? "" : num(r.serverCpuSeconds, 1)
+                            + " / " + num(r.clientCpuSeconds, 1) + " / "
+                            + num(Math.max(0, r.machineCpuSeconds - r.serverCpuSeconds - r.clientCpuSeconds), 1))
                     .append(" | ").append(r.serverRssBefore < 0 ? "" : mib(r.serverRssBefore) + " → "
                             + mib(r.serverRssAfter) + " (" + mib(r.serverRssPeak) + ")")
                     .append(" | ").append(r.perConnectionBytes < 0 ? "" : num(r.perConnectionBytes / 1024.0, 1))
