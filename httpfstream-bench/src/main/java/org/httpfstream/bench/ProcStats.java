@@ -93,11 +93,25 @@ public final class ProcStats {
         return Files.exists(Path.of("/proc", Long.toString(pid)));
     }
 
+    /** True if the process has a JVM loaded (libjvm.so in its memory map). */
+    public boolean isJvm() {
+        try (java.util.stream.Stream<String> maps = Files.lines(Path.of("/proc", Long.toString(pid), "maps"),
+                StandardCharsets.ISO_8859_1)) {
+            return maps.anyMatch(l -> l.endsWith("/libjvm.so"));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
     /**
      * Runs {@code jcmd PID GC.run} (a full collection in the target JVM) and waits for it, at most
-     * {@code timeoutSeconds}. Returns false if jcmd is missing, fails, or the target is no JVM.
+     * {@code timeoutSeconds}. Returns false if jcmd is missing or fails, and without running it if the
+     * target is no JVM (jcmd's attach signal, SIGQUIT, would kill most other processes).
      */
     public boolean gc(long timeoutSeconds) {
+        if (!isJvm()) {
+            return false;
+        }
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         String command = Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd";
         try {

@@ -136,4 +136,20 @@ class UnitsTest {
                 .isEqualTo("{\"a\":[1.2346,\"x\\\"y\",true]}");
         assertThat(Json.write(Double.NaN)).isEqualTo("null");
     }
+
+    @Test
+    void procStatsTellAJvmFromAnotherProcess() throws Exception {
+        ProcStats self = ProcStats.self();
+        assertThat(self.isJvm()).isTrue();
+        assertThat(self.cpuSeconds()).isGreaterThan(0);
+        assertThat(self.rssBytes()).isGreaterThan(1 << 20);
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            assertThat(new ProcStats(sleeper.pid()).isJvm()).isFalse();
+            assertThat(new ProcStats(sleeper.pid()).gc(5)).isFalse(); // and it is not killed by trying
+            assertThat(sleeper.isAlive()).isTrue();
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
 }
