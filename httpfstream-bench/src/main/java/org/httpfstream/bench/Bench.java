@@ -181,6 +181,14 @@ public final class Bench {
             r.connections = stalled ? 2 : 1;
             Meter m = new Meter(t, c);
             a.start();
+            if (stalled && !appenders.awaitFinished(Math.min(deadline,
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(o.stallTimeoutSeconds)))) {
+                // A server that lets one stalled reader hold up its writer (the original did) would
+                // block here for good: say so, and let the follower read so that the run can go on.
+                r.errors.add("the appender had not finished after " + o.stallTimeoutSeconds
+                        + " s with a stalled follower; the follower was then let read");
+                f.resume();
+            }
             await(appenders, deadline);
             m.stop(r);
             r.bytes = a.sentBytes();

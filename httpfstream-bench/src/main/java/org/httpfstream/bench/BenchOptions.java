@@ -34,6 +34,7 @@ public final class BenchOptions {
     List<String> serverJvmOptions = List.of("-Xmx1g");
     String serverClasspath = System.getProperty("java.class.path");
     long timeoutSeconds = 900;
+    long stallTimeoutSeconds = 120;
     boolean help;
 
     long warmupBytes;
@@ -97,6 +98,7 @@ public final class BenchOptions {
                                 : Arrays.asList(v.trim().split("\\s+"));
                         case "server-classpath" -> o.serverClasspath = v;
                         case "timeout" -> o.timeoutSeconds = positive(key, Long.parseLong(v));
+                        case "stall-timeout" -> o.stallTimeoutSeconds = positive(key, Long.parseLong(v));
                         default -> overrides.add(new String[] {key, v});
                     }
                 }
@@ -251,6 +253,8 @@ public final class BenchOptions {
                 "  --threads N                  load-generator event-loop threads (default 2)",
                 "  --source-addresses N         loopback source addresses for connections (default 8)",
                 "  --timeout SECONDS            per-scenario deadline (default 900)",
+                "  --stall-timeout SECONDS      append+stalled: how long the appender may be held up by the",
+                "                               stalled follower before the follower is let read (default 120)",
                 "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (0: none), --append-bytes, --append-message-sizes 4KiB,64KiB,",
                 "  --fanout-bytes, --fanout-message-size, --fanout-followers, --fanout-frames text|binary|both,",
                 "  --latency-followers, --latency-message-size, --latency-rate, --streams,",
