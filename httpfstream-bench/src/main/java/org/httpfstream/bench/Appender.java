@@ -38,6 +38,7 @@ final class Appender extends Peer {
     private volatile long endNanos;
     private volatile long sentBytes;
     private volatile long sentCrc;
+    private volatile boolean finishedSending;
 
     /**
      * @param payload the message source (size, frame type)
@@ -81,8 +82,11 @@ final class Appender extends Peer {
         }
     }
 
-    /** Starts sending; call once the connection has opened. */
+    /** Starts sending; call once the connection has opened. Does nothing if it never connected. */
     void start() {
+        if (channel == null) {
+            return; // the connection failed; its cohort has the error
+        }
         channel.eventLoop().execute(() -> {
             if (started || closeSent() || !channel.isActive()) {
                 return;
@@ -100,6 +104,9 @@ final class Appender extends Peer {
 
     /** Sends Close once every message is sent; for appenders made with closeWhenDone false. */
     void end() {
+        if (channel == null) {
+            return;
+        }
         channel.eventLoop().execute(() -> {
             if (sent == messages && !closeSent() && channel.isActive()) {
                 finishSending();
@@ -150,6 +157,7 @@ final class Appender extends Peer {
     private void finishSending() {
         sentBytes = sent * payload.messageSize();
         sentCrc = crc.getValue();
+        finishedSending = true;
         sendClose(1000);
     }
 
@@ -195,6 +203,11 @@ final class Appender extends Peer {
     /** System.nanoTime when the server's Close came: everything is persisted; 0 if it never came. */
     long endNanos() {
         return endNanos;
+    }
+
+    /** True once every message has been sent: {@link #sentBytes()} and {@link #sentCrc()} are final. */
+    boolean finishedSending() {
+        return finishedSending;
     }
 
     /** Bytes sent, final once Close was sent. */

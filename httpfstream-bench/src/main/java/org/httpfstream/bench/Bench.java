@@ -197,7 +197,7 @@ public final class Bench {
             if (stalled) {
                 f.resume(); // it must still get every byte, from the file
                 await(followers, deadline);
-                ok &= f.verify(101, a.sentBytes(), a.sentCrc());
+                ok &= f.verify(101, a);
                 r.errors.addAll(followers.errors());
             }
             r.errors.addAll(appenders.errors());
@@ -263,7 +263,7 @@ public final class Bench {
             boolean ok = appenders.errorCount() == 0;
             for (Follower f : fs) {
                 r.bytes += f.bytes();
-                ok &= f.verify(101, a.sentBytes(), a.sentCrc());
+                ok &= f.verify(101, a);
             }
             r.errors.addAll(appenders.errors());
             r.errors.addAll(followers.errors());
@@ -309,7 +309,7 @@ public final class Bench {
             boolean ok = appenders.errorCount() == 0;
             for (Follower f : fs) {
                 r.bytes += f.bytes();
-                ok &= f.verify(101, a.sentBytes(), a.sentCrc());
+                ok &= f.verify(101, a);
             }
             if (latency.count() != (long) n * messages) {
                 r.errors.add("latency samples " + latency.count() + ", expected " + (long) n * messages);
@@ -361,7 +361,7 @@ public final class Bench {
             boolean ok = appenders.errorCount() == 0;
             for (int i = 0; i < n; i++) {
                 r.bytes += fs.get(i).bytes();
-                ok &= fs.get(i).verify(101, as.get(i).sentBytes(), as.get(i).sentCrc());
+                ok &= fs.get(i).verify(101, as.get(i));
             }
             if (latency.count() != (long) n * messages) {
                 r.errors.add("latency samples " + latency.count() + ", expected " + (long) n * messages);
@@ -409,7 +409,7 @@ public final class Bench {
                 boolean ok = setupErrors.isEmpty();
                 for (Follower f : fs) {
                     r.bytes += f.bytes();
-                    ok &= f.verify(200, a.sentBytes(), a.sentCrc());
+                    ok &= f.verify(200, a);
                 }
                 r.errors.addAll(followers.errors());
                 r.verified = ok && r.errors.isEmpty();
@@ -467,7 +467,7 @@ public final class Bench {
             for (Follower f : fs) {
                 Appender a = as.get(f.id % streams);
                 r.bytes += f.bytes();
-                ok &= f.verify(101, a.sentBytes(), a.sentCrc());
+                ok &= f.verify(101, a);
             }
             r.errors.addAll(appenders.errors());
             r.errors.addAll(followers.errors());
@@ -523,7 +523,7 @@ public final class Bench {
             await(appenders, deadline);
             await(followers, deadline);
             for (Follower f : fs) {
-                f.verify(101, a.sentBytes(), a.sentCrc());
+                f.verify(101, a);
             }
             readBack(c, path, a, deadline, scratch);
             scratch.errors.addAll(appenders.errors());
@@ -541,7 +541,7 @@ public final class Bench {
         Follower f = new Follower(readers, 0, path, false, false, false, 0, null, null);
         open(c, readers, List.of(f), deadline);
         await(readers, deadline);
-        boolean ok = f.verify(200, a.sentBytes(), a.sentCrc());
+        boolean ok = f.verify(200, a);
         r.errors.addAll(readers.errors());
         return ok;
     }

@@ -56,6 +56,9 @@ final class Follower extends Peer {
 
     /** Starts reading again after a stall. */
     void resume() {
+        if (channel == null) {
+            return;
+        }
         channel.eventLoop().execute(() -> {
             channel.config().setAutoRead(true);
             channel.read();
@@ -106,10 +109,20 @@ final class Follower extends Peer {
     }
 
     /**
-     * Checks what this follower received against what the appender sent: the response status, the
+     * Checks what this follower received against what {@code appender} sent: the response status, the
      * byte count, the checksum and (for WebSockets) Close 1000. Reports a mismatch to the cohort and
      * returns false.
      */
+    boolean verify(int expectedStatus, Appender appender) {
+        if (!appender.finishedSending()) {
+            cohort.error(cohort.name() + " " + id + ": received " + bytes
+                    + " bytes; the appender never finished sending, so there is nothing to compare");
+            return false;
+        }
+        return verify(expectedStatus, appender.sentBytes(), appender.sentCrc());
+    }
+
+    /** As {@link #verify(int, Appender)}, against a known byte count and CRC32C. */
     boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
         String problem = null;
         if (error() != null) {
