@@ -52,10 +52,16 @@ public final class AppendSession {
     }
 
     synchronized void open() throws IOException {
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        startLength = channel.size();
+        startLength = c.size();
         length = startLength;
+        channel = c; // published after length: opened() implies length() is valid
+    }
+
+    /** True once the file is open and {@link #length()} is valid. */
+    boolean opened() {
+        return channel != null;
     }
 
     /** The request path this session was opened for, as the client gave it. */
@@ -155,6 +161,7 @@ public final class AppendSession {
         for (StreamListener listener : listeners) {
             listener.onChange();
         }
+        store.changed(file);
     }
 
     private boolean retainReference() {

@@ -9,7 +9,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -32,6 +35,18 @@ public final class StreamStore implements Closeable {
 
     private final Path root;
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
+    private volatile AppendGuard appendGuard = file -> { };
+
+    /**
+     * Checks, with the lease already taken, whether a new append session may start on a stream (for
+     * example, that the stream is not closed).
+     */
+    @FunctionalInterface
+    public interface AppendGuard {
+        /** Throws to refuse the append; the lease is released then. */
+        void check(Path file) throws IOException;
+    }
 
     /** Opens the store at {@code root}, creating the folder if it does not exist. */
     public StreamStore(Path root) throws IOException {
@@ -73,6 +88,7 @@ public final class StreamStore implements Closeable {
             if (!file.getParent().toRealPath().startsWith(root)) {
                 throw new OutsideRootException(path);
             }
+            appendGuard.check(file);
             session.open();
         } catch (IOException | RuntimeException e) {
             sessions.remove(file, session);
@@ -101,6 +117,78 @@ public final class StreamStore implements Closeable {
             throw new NoSuchFileException(path);
         }
         return new StreamInfo(path, file, null);
+    }
+
+    /** Sets the check every new append session must pass (see {@link AppendGuard}). */
+    public void appendGuard(AppendGuard guard) {
+        this.appendGuard = Objects.requireNonNull(guard, "guard");
+    }
+
+    /**
+     * The real file of {@code path} inside the root, whether or not it exists.
+     *
+     * @throws InvalidStreamPathException if the path can never name a stream inside the root
+     */
+    public Path locate(String path) throws IOException {
+        return confine(resolve(path), path);
+    }
+
+    /** The active append session on {@code file}, or null. */
+    public AppendSession activeSession(Path file) {
+        return sessions.get(file);
+    }
+
+    /**
+     * Bytes committed to {@code file}: the active session's length while one is active, else the
+     * file's size.
+     */
+    public long committedLength(Path file) throws IOException {
+        AppendSession s = sessions.get(file);
+        if (s != null && s.opened()) {
+            return s.length();
+        }
+        return Files.size(file);
+    }
+
+    /**
+     * Calls {@code listener} after every change to {@code file} by any writer: committed bytes, the end
+     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link
+     * #unwatch}.
+     */
+    public void watch(Path file, StreamListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        watchers.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    /** Stops calling {@code listener} for {@code file}. */
+    public void unwatch(Path file, StreamListener listener) {
+        watchers.computeIfPresent(file, (f, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** Tells the watchers of {@code file} that it changed. */
+    public void changed(Path file) {
+        Set<StreamListener> set = watchers.get(file);
+        if (set != null) {
+            for (StreamListener l : set) {
+                l.onChange();
+            }
+        }
+    }
+
+    /**
+     * Follows {@code file} whatever writes to it, until {@code ended} says the stream has ended: a
+     * subscription over the stream's file with its own read handle.
+     *
+     * @throws NoSuchFileException if the file does not exist
+     */
+    public Subscription follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
+            throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        watch(file, listener);
+        return new Subscription(this, file, channel, listener, ended);
     }
 
     void release(AppendSession session) {
@@ -141,6 +229,9 @@ public final class StreamStore implements Closeable {
         for (String segment : path.split("/")) {
             if (segment.isEmpty()) {
                 continue;
+            }
+            if (file == root && segment.equals(MetadataStore.FOLDER)) {
+                throw new InvalidStreamPathException("path " + printable(path) + " is reserved for the server");
             }
             if (segment.equals(".") || segment.equals("..")) {
                 throw new InvalidStreamPathException(

@@ -1,0 +1,132 @@
+package org.httpfstream.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Persists {@link StreamMetadata} out of the way of the streams: the metadata of {@code ROOT/a/b.log}
+ * is the properties file {@code ROOT/.httpfstream/streams/a/b.log.meta}. The folder {@value
+ * #FOLDER} is refused as a stream path by {@link StreamStore}, so the root stays a plain tree of
+ * stream files. Each file is replaced atomically (written beside, then renamed), so a crash leaves the
+ * old or the new metadata, never a mix.
+ *
+ * <p>Thread safety: reads may come from any thread (a concurrent cache in front of the files); writers
+ * of one stream's metadata must be serialized by the caller ({@link DurableStreams} holds the stream's
+ * lock).
+ */
+public final class MetadataStore {
+    /** The hidden folder under the root that holds everything that is not stream bytes. */
+    public static final String FOLDER = ".httpfstream";
+
+    private final Path root;
+    private final Path dir;
+    private final ConcurrentHashMap<Path, Optional<StreamMetadata>> cache = new ConcurrentHashMap<>();
+
+    /** Metadata of the streams under {@code root} (a real path, as {@link StreamStore#root()}). */
+    public MetadataStore(Path root) {
+        this.root = Objects.requireNonNull(root, "root");
+        this.dir = root.resolve(FOLDER).resolve("streams");
+    }
+
+    /** The metadata of the stream file {@code file}, if any was stored. */
+    public Optional<StreamMetadata> get(Path file) throws IOException {
+        Optional<StreamMetadata> cached = cache.get(file);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<StreamMetadata> loaded = load(metaFile(file));
+        cache.putIfAbsent(file, loaded);
+        return loaded;
+    }
+
+    /** Stores {@code metadata} for {@code file}, replacing what was there. */
+    public void put(Path file, StreamMetadata metadata) throws IOException {
+        Objects.requireNonNull(metadata, "metadata");
+        Path target = metaFile(file);
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Properties p = toProperties(metadata);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            p.store(out, null);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        cache.put(file, Optional.of(metadata));
+    }
+
+    /** Forgets the metadata of {@code file}. */
+    public void remove(Path file) throws IOException {
+        cache.put(file, Optional.empty());
+        Files.deleteIfExists(metaFile(file));
+    }
+
+    private Path metaFile(Path file) {
+        Path rel = root.relativize(Objects.requireNonNull(file, "file"));
+        return dir.resolve(rel.toString() + ".meta");
+    }
+
+    private static Optional<StreamMetadata> load(Path metaFile) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(metaFile)) {
+            p.load(in);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Map<String, StreamMetadata.Producer> producers = new LinkedHashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("producer.")) {
+                String[] v = p.getProperty(key).trim().split(" ");
+                producers.put(key.substring("producer.".length()),
+                        new StreamMetadata.Producer(Long.parseLong(v[0]), Long.parseLong(v[1])));
+            }
+        }
+        String ttl = p.getProperty("ttl");
+        String expiresAt = p.getProperty("expiresAt");
+        return Optional.of(new StreamMetadata(
+                p.getProperty("contentType", StreamMetadata.DEFAULT_CONTENT_TYPE),
+                ttl == null ? null : Long.parseLong(ttl),
+                expiresAt,
+                expiresAt == null ? null : Instant.parse(p.getProperty("expiresAtInstant")),
+                Boolean.parseBoolean(p.getProperty("closed")),
+                p.getProperty("lastSeq"),
+                producers,
+                p.getProperty("closedBy")));
+    }
+
+    private static Properties toProperties(StreamMetadata m) {
+        Properties p = new Properties();
+        p.setProperty("contentType", m.contentType());
+        if (m.ttlSeconds() != null) {
+            p.setProperty("ttl", Long.toString(m.ttlSeconds()));
+        }
+        if (m.expiresAt() != null) {
+            p.setProperty("expiresAt", m.expiresAt());
+            p.setProperty("expiresAtInstant", m.expiresAtInstant().toString());
+        }
+        p.setProperty("closed", Boolean.toString(m.closed()));
+        if (m.lastSeq() != null) {
+            p.setProperty("lastSeq", m.lastSeq());
+        }
+        if (m.closedBy() != null) {
+            p.setProperty("closedBy", m.closedBy());
+        }
+        m.producers().forEach((id, s) -> p.setProperty("producer." + id, s.epoch() + " " + s.seq()));
+        return p;
+    }
+}
