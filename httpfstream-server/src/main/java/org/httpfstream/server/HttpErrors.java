@@ -19,6 +19,7 @@ import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.OutsideRootException;
+import org.httpfstream.store.StreamClosedException;
 import org.httpfstream.store.WriterConflictException;
 
 /** Maps store failures to HTTP statuses, in one place, and writes plain-text error responses. */
@@ -29,6 +30,9 @@ final class HttpErrors {
     static HttpResponseStatus statusFor(Throwable t, boolean append) {
         if (t instanceof WriterConflictException) {
             return HttpResponseStatus.FORBIDDEN;
+        }
+        if (t instanceof StreamClosedException) {
+            return HttpResponseStatus.CONFLICT;
         }
         if (t instanceof OutsideRootException) {
             return HttpResponseStatus.FORBIDDEN;

@@ -283,6 +283,12 @@ public final class HttpFStreamServer implements AutoCloseable {
             return this;
         }
 
+        /** Shorthand for {@code settings(settings().withLongPollTimeout(d))}. */
+        public Builder longPollTimeout(Duration d) {
+            this.settings = settings.withLongPollTimeout(d);
+            return this;
+        }
+
         public HttpFStreamServer build() {
             return new HttpFStreamServer(this);
         }
