@@ -70,6 +70,9 @@ final class DurableStreamsHandler {
     static final String PRODUCER_EPOCH = "Producer-Epoch";
     static final String PRODUCER_SEQ = "Producer-Seq";
     static final String SSE_ENCODING = "Stream-SSE-Data-Encoding";
+    static final String FORKED_FROM = "Stream-Forked-From";
+    static final String FORK_OFFSET = "Stream-Fork-Offset";
+    static final String FORK_SUB_OFFSET = "Stream-Fork-Sub-Offset";
 
     /** Largest catch-up response body (before JSON framing). */
     static final int MAX_CHUNK = 1024 * 1024;
@@ -153,7 +156,7 @@ final class DurableStreamsHandler {
         }
         DurableStreams.Created c = streams.create(path, new DurableStreams.CreateRequest(
                 h.get(CONTENT_TYPE), ttlSeconds, expires == null ? null : expires.trim(), expiresAt,
-                isTrue(h.get(STREAM_CLOSED)), ByteBufUtil.getBytes(request.content())));
+                isTrue(h.get(STREAM_CLOSED)), ByteBufUtil.getBytes(request.content()), fork(h)));
         DurableStreams.Snapshot s = c.snapshot();
         FullHttpResponse r = empty(c.created() ? HttpResponseStatus.CREATED : HttpResponseStatus.OK);
         r.headers().set(CONTENT_TYPE, s.metadata().contentType())
@@ -166,6 +169,38 @@ final class DurableStreamsHandler {
             r.headers().set(STREAM_CLOSED, "true");
         }
         send(ctx, r, keepAlive);
+    }
+
+    /** The fork headers of a create, or null if it is not a fork. */
+    private static DurableStreams.ForkRequest fork(HttpHeaders h) throws BadRequest {
+        String from = h.get(FORKED_FROM);
+        String offset = h.get(FORK_OFFSET);
+        String sub = h.get(FORK_SUB_OFFSET);
+        if (from == null) {
+            if (offset != null || sub != null) {
+                throw new BadRequest(FORK_OFFSET + " and " + FORK_SUB_OFFSET + " need " + FORKED_FROM);
+            }
+            return null;
+        }
+        long subOffset = 0;
+        if (sub != null) {
+            if (!DECIMAL.matcher(sub.trim()).matches() || sub.trim().length() > 18) {
+                throw new BadRequest(FORK_SUB_OFFSET + " must be a non-negative integer: " + sub);
+            }
+            subOffset = Long.parseLong(sub.trim());
+            if (subOffset > 0 && offset == null) {
+                throw new BadRequest(FORK_SUB_OFFSET + " needs " + FORK_OFFSET);
+            }
+        }
+        String source = from.trim();
+        if (source.startsWith("http://") || source.startsWith("https://")) {
+            source = java.net.URI.create(source).getRawPath();
+        }
+        source = QueryStringDecoder.decodeComponent(source);
+        if (!source.startsWith("/")) {
+            throw new BadRequest(FORKED_FROM + " must be a path: " + from);
+        }
+        return new DurableStreams.ForkRequest(source, offset == null ? null : offset.trim(), subOffset);
     }
 
     private void append(ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive)
@@ -195,7 +230,7 @@ final class DurableStreamsHandler {
             send(ctx, r, keepAlive);
             return;
         }
-        boolean fresh = producer != null && !a.duplicate();
+        boolean fresh = producer != null && !a.duplicate() && request.content().isReadable();
         FullHttpResponse r = empty(fresh ? HttpResponseStatus.OK : HttpResponseStatus.NO_CONTENT);
         r.headers().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(a.tail()));
         if (a.closed()) {
@@ -459,6 +494,7 @@ final class DurableStreamsHandler {
             case BAD_REQUEST -> HttpResponseStatus.BAD_REQUEST;
             case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
             case STALE_EPOCH -> HttpResponseStatus.FORBIDDEN;
+            case GONE -> HttpResponseStatus.GONE;
             default -> HttpResponseStatus.CONFLICT;
         };
         FullHttpResponse r = HttpErrors.response(status, e.getMessage());

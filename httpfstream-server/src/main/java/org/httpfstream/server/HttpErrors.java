@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import org.httpfstream.store.DurableStreamException;
 import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
@@ -30,6 +31,9 @@ final class HttpErrors {
     static HttpResponseStatus statusFor(Throwable t, boolean append) {
         if (t instanceof WriterConflictException) {
             return HttpResponseStatus.FORBIDDEN;
+        }
+        if (t instanceof DurableStreamException d && d.reason() == DurableStreamException.Reason.GONE) {
+            return HttpResponseStatus.GONE;
         }
         if (t instanceof StreamClosedException) {
             return HttpResponseStatus.CONFLICT;

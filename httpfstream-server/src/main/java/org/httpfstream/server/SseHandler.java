@@ -94,15 +94,16 @@ final class SseHandler extends CursorHandler {
         switch (encoding) {
             case JSON -> {
                 byte[] lines = ByteBufUtil.getBytes(block);
-                sb.append("data: ").append(new String(JsonMessages.toArray(lines), StandardCharsets.UTF_8))
+                sb.append("data:").append(new String(JsonMessages.toArray(lines), StandardCharsets.UTF_8))
                         .append('\n');
             }
-            case BASE64 -> sb.append("data: ")
+            case BASE64 -> sb.append("data:")
                     .append(Base64.getEncoder().encodeToString(ByteBufUtil.getBytes(block))).append('\n');
             default -> {
                 String text = block.toString(StandardCharsets.UTF_8);
                 for (String line : text.split("\r\n|\r|\n", -1)) {
-                    sb.append("data: ").append(line).append('\n');
+                    // A reader drops one space after "data:": keep a line's own leading space.
+                    sb.append(line.startsWith(" ") ? "data: " : "data:").append(line).append('\n');
                 }
             }
         }
@@ -125,7 +126,7 @@ final class SseHandler extends CursorHandler {
     }
 
     private void control(StringBuilder sb, long next, boolean upToDate, boolean closed) {
-        sb.append("event: control\ndata: {\"streamNextOffset\":\"").append(Offsets.format(next)).append('"');
+        sb.append("event: control\ndata:{\"streamNextOffset\":\"").append(Offsets.format(next)).append('"');
         if (closed) {
             sb.append(",\"streamClosed\":true,\"upToDate\":true");
             closedSent = true;

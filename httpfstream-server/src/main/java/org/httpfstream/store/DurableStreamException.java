@@ -25,7 +25,9 @@ public final class DurableStreamException extends IOException {
         /** An idempotent producer's epoch is older than the stream's; {@link #producerEpoch()} is current. */
         STALE_EPOCH,
         /** An idempotent producer skipped sequence numbers; see {@link #expectedSeq()}. */
-        SEQUENCE_GAP
+        SEQUENCE_GAP,
+        /** The stream was deleted while forks still reference it (soft-deleted). */
+        GONE
     }
 
     private final Reason reason;

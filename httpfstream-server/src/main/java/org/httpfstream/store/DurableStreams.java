@@ -3,6 +3,7 @@ package org.httpfstream.store;
 import static org.httpfstream.store.DurableStreamException.Reason.BAD_REQUEST;
 import static org.httpfstream.store.DurableStreamException.Reason.CLOSED;
 import static org.httpfstream.store.DurableStreamException.Reason.CONFLICT;
+import static org.httpfstream.store.DurableStreamException.Reason.GONE;
 import static org.httpfstream.store.DurableStreamException.Reason.NOT_FOUND;
 import static org.httpfstream.store.DurableStreamException.Reason.SEQUENCE_GAP;
 import static org.httpfstream.store.DurableStreamException.Reason.STALE_EPOCH;
@@ -48,6 +49,15 @@ public final class DurableStreams {
     private final Clock clock;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
     private final ConcurrentHashMap<Path, Long> lastAccess = new ConcurrentHashMap<>();
+    /** Sources whose fork reference is to be released (see {@link #drainReleases()}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> releases =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * The zero offset as the reference server writes it; accepted as a fork offset because clients
+     * written against that server's examples use it.
+     */
+    private static final String REFERENCE_ZERO_OFFSET = "0000000000000000_0000000000000000";
 
     /** Serves the protocol over {@code store}; installs the store's append guard (closed streams). */
     public DurableStreams(StreamStore store, Clock clock) {
@@ -59,6 +69,9 @@ public final class DurableStreams {
         }
         store.appendGuard(file -> {
             Optional<StreamMetadata> m = metadata.get(file);
+            if (m.isPresent() && m.get().softDeleted()) {
+                throw new DurableStreamException(GONE, "stream was deleted");
+            }
             if (m.isPresent() && m.get().closed()) {
                 throw new StreamClosedException();
             }
@@ -79,9 +92,19 @@ public final class DurableStreams {
      * @param expiresAtInstant {@code expiresAt} parsed
      * @param closed create the stream closed
      * @param body initial content (a JSON value for JSON streams; may be empty)
+     * @param fork the stream to fork from, or null
      */
     public record CreateRequest(String contentType, Long ttlSeconds, String expiresAt, Instant expiresAtInstant,
-            boolean closed, byte[] body) {}
+            boolean closed, byte[] body, ForkRequest fork) {}
+
+    /**
+     * What to fork a new stream from.
+     *
+     * @param source the source stream's path
+     * @param offset the fork offset token, or null for the source's tail
+     * @param subOffset bytes (JSON: messages) past the offset, 0 if none
+     */
+    public record ForkRequest(String source, String offset, long subOffset) {}
 
     /**
      * An idempotent producer's request headers.
@@ -155,27 +178,71 @@ public final class DurableStreams {
         }
     }
 
-    /** Creates the stream at {@code path}, or confirms that an equal one exists. */
+    /**
+     * Creates the stream at {@code path}, or confirms that an equal one exists. A fork gets a copy of its
+     * source's bytes up to the fork position (copy-on-fork), then its own; the source counts the fork
+     * as a reference until the fork is deleted.
+     */
     public Created create(String path, CreateRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
-        Path file = store.locate(path);
-        String type = request.contentType() == null || request.contentType().isBlank()
-                ? StreamMetadata.DEFAULT_CONTENT_TYPE : request.contentType().trim();
-        List<String> messages = null;
-        if (StreamMetadata.isJson(type) && request.body().length > 0) {
-            messages = parseJson(request.body());
-        }
-        ReentrantLock lock = lock(file);
-        lock.lock();
         try {
-            Snapshot existing = snapshotLocked(path, file, false);
+            return createStream(path, request);
+        } finally {
+            drainReleases();
+        }
+    }
+
+    private Created createStream(String path, CreateRequest request) throws IOException {
+        Path file = store.locate(path);
+        ForkRequest forkRequest = request.fork();
+        Path sourceFile = forkRequest == null ? null : store.locate(forkRequest.source());
+        ReentrantLock first = lock(file);
+        ReentrantLock second = sourceFile == null ? first : lock(sourceFile);
+        if (stripe(sourceFile == null ? file : sourceFile) < stripe(file)) {
+            ReentrantLock t = first;
+            first = second;
+            second = t;
+        }
+        first.lock();
+        second.lock();
+        try {
+            Snapshot source = null;
+            if (forkRequest != null) {
+                source = snapshotLocked(forkRequest.source(), sourceFile, true);
+                if (source == null) {
+                    throw new DurableStreamException(NOT_FOUND, "no such stream to fork: " + forkRequest.source());
+                }
+            }
+            String type = request.contentType() == null || request.contentType().isBlank()
+                    ? (source != null ? source.metadata().contentType() : StreamMetadata.DEFAULT_CONTENT_TYPE)
+                    : request.contentType().trim();
+            if (source != null && !StreamMetadata.mediaType(type).equals(
+                    StreamMetadata.mediaType(source.metadata().contentType()))) {
+                throw new DurableStreamException(CONFLICT, "content type " + type + " differs from the source's "
+                        + source.metadata().contentType());
+            }
+            Long ttl = request.ttlSeconds();
+            String expiresAt = request.expiresAt();
+            Instant expiresAtInstant = request.expiresAtInstant();
+            if (source != null && ttl == null && expiresAt == null) { // a fork inherits its source's expiry
+                ttl = source.metadata().ttlSeconds();
+                expiresAt = source.metadata().expiresAt();
+                expiresAtInstant = source.metadata().expiresAtInstant();
+            }
+            StreamMetadata.Fork fork = source == null ? null : forkPoint(source, forkRequest);
+            List<String> messages = null;
+            if (StreamMetadata.isJson(type) && request.body().length > 0) {
+                messages = parseJson(request.body());
+            }
+            Snapshot existing = snapshotLocked(path, file, true);
             if (existing != null) {
                 StreamMetadata m = existing.metadata();
                 boolean same = (!existing.managed() || StreamMetadata.mediaType(m.contentType())
                         .equals(StreamMetadata.mediaType(type)))
-                        && Objects.equals(m.ttlSeconds(), request.ttlSeconds())
-                        && Objects.equals(m.expiresAtInstant(), request.expiresAtInstant())
-                        && m.closed() == request.closed();
+                        && Objects.equals(m.ttlSeconds(), ttl)
+                        && Objects.equals(m.expiresAtInstant(), expiresAtInstant)
+                        && m.closed() == request.closed()
+                        && sameFork(m.fork(), fork);
                 if (!same) {
                     throw new DurableStreamException(CONFLICT,
                             "stream " + path + " already exists with a different configuration");
@@ -185,8 +252,8 @@ public final class DurableStreams {
             if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
                 throw new DurableStreamException(CONFLICT, path + " is a folder, not a stream");
             }
-            StreamMetadata m = new StreamMetadata(type, request.ttlSeconds(), request.expiresAt(),
-                    request.expiresAtInstant(), false, null, java.util.Map.of(), null);
+            StreamMetadata m = new StreamMetadata(type, ttl, expiresAt, expiresAtInstant, false, null,
+                    java.util.Map.of(), null, fork, 0, false);
             metadata.put(file, m);
             AppendSession session;
             try {
@@ -197,18 +264,94 @@ public final class DurableStreams {
                         ? new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE) : e;
             }
             try {
+                if (fork != null) {
+                    copy(source.file(), fork.position(), session);
+                }
                 write(session, request.body(), messages);
                 if (request.closed()) {
                     m = m.withClosed(null);
                     metadata.put(file, m);
                 }
+                if (source != null) {
+                    StreamMetadata sm = source.metadata();
+                    metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
+                }
                 touch(file);
                 return new Created(true, new Snapshot(file, m, true, session.length()));
+            } catch (IOException | RuntimeException e) {
+                metadata.remove(file);
+                Files.deleteIfExists(file);
+                throw e;
             } finally {
                 session.end();
             }
         } finally {
-            lock.unlock();
+            second.unlock();
+            first.unlock();
+        }
+    }
+
+    /** Where a fork of {@code source} diverges. */
+    private static StreamMetadata.Fork forkPoint(Snapshot source, ForkRequest request) throws IOException {
+        long anchor;
+        try {
+            anchor = request.offset() == null ? source.tail()
+                    : REFERENCE_ZERO_OFFSET.equals(request.offset()) ? 0 : Offsets.parse(request.offset(), source.tail());
+        } catch (InvalidOffsetException e) {
+            throw new DurableStreamException(BAD_REQUEST, "bad Stream-Fork-Offset: " + e.getMessage());
+        }
+        long position = anchor;
+        long sub = request.subOffset();
+        if (sub > 0) {
+            if (source.metadata().json()) {
+                try (FileChannel ch = FileChannel.open(source.file(), StandardOpenOption.READ)) {
+                    byte[] rest = readRange(ch, anchor, source.tail());
+                    long lines = 0;
+                    int i = 0;
+                    for (; i < rest.length && lines < sub; i++) {
+                        if (rest[i] == '\n') {
+                            lines++;
+                        }
+                    }
+                    if (lines < sub) {
+                        throw new DurableStreamException(BAD_REQUEST, "Stream-Fork-Sub-Offset " + sub
+                                + " is past the stream's last message");
+                    }
+                    position = anchor + i;
+                }
+            } else {
+                if (anchor + sub > source.tail()) {
+                    throw new DurableStreamException(BAD_REQUEST, "Stream-Fork-Sub-Offset " + sub
+                            + " is past the stream's data");
+                }
+                position = anchor + sub;
+            }
+        }
+        String sourcePath = request.source();
+        return new StreamMetadata.Fork(sourcePath, anchor, sub, position);
+    }
+
+    private static boolean sameFork(StreamMetadata.Fork a, StreamMetadata.Fork b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return a.source().equals(b.source()) && a.position() == b.position();
+    }
+
+    private static void copy(Path source, long length, AppendSession session) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            long at = 0;
+            while (at < length) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - at));
+                int n = in.read(buf, at);
+                if (n < 0) {
+                    throw new IOException("source shorter than the fork position");
+                }
+                buf.flip();
+                session.append(buf);
+                at += n;
+            }
         }
     }
 
@@ -219,7 +362,7 @@ public final class DurableStreams {
         ReentrantLock lock = lock(file);
         lock.lock();
         try {
-            Snapshot s = snapshotLocked(path, file, true);
+            Snapshot s = snapshotLocked(path, file, false);
             if (s == null) {
                 throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
             }
@@ -317,6 +460,7 @@ public final class DurableStreams {
             }
         } finally {
             lock.unlock();
+            drainReleases();
         }
     }
 
@@ -339,7 +483,7 @@ public final class DurableStreams {
                 session = null; // closed streams take no appends; nobody can be writing
             }
             try {
-                removeLocked(file);
+                deleteLocked(file, s.managed() ? s.metadata() : null);
             } finally {
                 if (session != null) {
                     session.end();
@@ -348,6 +492,7 @@ public final class DurableStreams {
             }
         } finally {
             lock.unlock();
+            drainReleases();
         }
     }
 
@@ -379,6 +524,7 @@ public final class DurableStreams {
             return snapshotLocked(path, file, false);
         } finally {
             lock.unlock();
+            drainReleases();
         }
     }
 
@@ -450,15 +596,20 @@ public final class DurableStreams {
         return metadata.get(file);
     }
 
-    private Snapshot snapshotLocked(String path, Path file, boolean countsAsAccess) throws IOException {
+    private Snapshot snapshotLocked(String path, Path file, boolean forCreate) throws IOException {
+        Optional<StreamMetadata> m = metadata.get(file);
+        if (m.isPresent() && m.get().softDeleted()) {
+            throw forCreate
+                    ? new DurableStreamException(CONFLICT, "stream " + path + " was deleted; forks still use it")
+                    : new DurableStreamException(GONE, "stream " + path + " was deleted");
+        }
         if (!Files.isRegularFile(file)) {
             return null;
         }
-        Optional<StreamMetadata> m = metadata.get(file);
         if (m.isPresent() && expired(file, m.get())) {
-            removeLocked(file);
+            deleteLocked(file, m.get());
             store.changed(file);
-            return null;
+            return snapshotLocked(path, file, forCreate); // gone, or soft-deleted
         }
         long tail;
         try {
@@ -468,6 +619,54 @@ public final class DurableStreams {
         }
         return new Snapshot(file, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
                 m.isPresent(), tail);
+    }
+
+    /**
+     * Deletes the stream's bytes; its metadata too unless forks still reference it (then it is
+     * soft-deleted). A deleted fork's reference on its source is released by {@link #drainReleases()}.
+     */
+    private void deleteLocked(Path file, StreamMetadata m) throws IOException {
+        Files.deleteIfExists(file);
+        lastAccess.remove(file);
+        if (m != null && m.forkRefs() > 0) {
+            metadata.put(file, m.withSoftDeleted());
+            return;
+        }
+        metadata.remove(file);
+        if (m != null && m.fork() != null) {
+            releases.add(m.fork().source());
+        }
+    }
+
+    /**
+     * Releases the fork references of deleted forks, outside any other stream's lock: a source that was
+     * soft-deleted and loses its last reference is removed, and so on up the fork chain.
+     */
+    private void drainReleases() {
+        String source;
+        while ((source = releases.poll()) != null) {
+            try {
+                Path file = store.locate(source);
+                ReentrantLock lock = lock(file);
+                lock.lock();
+                try {
+                    Optional<StreamMetadata> m = metadata.get(file);
+                    if (m.isEmpty()) {
+                        continue;
+                    }
+                    int refs = Math.max(0, m.get().forkRefs() - 1);
+                    if (m.get().softDeleted() && refs == 0) {
+                        deleteLocked(file, m.get().withForkRefs(0));
+                    } else {
+                        metadata.put(file, m.get().withForkRefs(refs));
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            } catch (IOException e) {
+                StreamStore.LOG.warn("releasing a fork reference on {} failed", source, e);
+            }
+        }
     }
 
     private boolean expired(Path file, StreamMetadata m) {
@@ -484,12 +683,6 @@ public final class DurableStreams {
 
     private void touch(Path file) {
         lastAccess.put(file, clock.millis());
-    }
-
-    private void removeLocked(Path file) throws IOException {
-        Files.deleteIfExists(file);
-        metadata.remove(file);
-        lastAccess.remove(file);
     }
 
     private static void write(AppendSession session, byte[] body, List<String> messages) throws IOException {
@@ -532,7 +725,11 @@ public final class DurableStreams {
     }
 
     private ReentrantLock lock(Path file) {
-        return locks[Math.floorMod(file.hashCode(), STRIPES)];
+        return locks[stripe(file)];
+    }
+
+    private static int stripe(Path file) {
+        return Math.floorMod(file.hashCode(), STRIPES);
     }
 
 }

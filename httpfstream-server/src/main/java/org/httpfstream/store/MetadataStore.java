@@ -106,7 +106,12 @@ public final class MetadataStore {
                 Boolean.parseBoolean(p.getProperty("closed")),
                 p.getProperty("lastSeq"),
                 producers,
-                p.getProperty("closedBy")));
+                p.getProperty("closedBy"),
+                p.getProperty("fork.source") == null ? null : new StreamMetadata.Fork(p.getProperty("fork.source"),
+                        Long.parseLong(p.getProperty("fork.offset")), Long.parseLong(p.getProperty("fork.subOffset")),
+                        Long.parseLong(p.getProperty("fork.position"))),
+                Integer.parseInt(p.getProperty("forkRefs", "0")),
+                Boolean.parseBoolean(p.getProperty("softDeleted"))));
     }
 
     private static Properties toProperties(StreamMetadata m) {
@@ -126,6 +131,14 @@ public final class MetadataStore {
         if (m.closedBy() != null) {
             p.setProperty("closedBy", m.closedBy());
         }
+        if (m.fork() != null) {
+            p.setProperty("fork.source", m.fork().source());
+            p.setProperty("fork.offset", Long.toString(m.fork().offset()));
+            p.setProperty("fork.subOffset", Long.toString(m.fork().subOffset()));
+            p.setProperty("fork.position", Long.toString(m.fork().position()));
+        }
+        p.setProperty("forkRefs", Integer.toString(m.forkRefs()));
+        p.setProperty("softDeleted", Boolean.toString(m.softDeleted()));
         m.producers().forEach((id, s) -> p.setProperty("producer." + id, s.epoch() + " " + s.seq()));
         return p;
     }

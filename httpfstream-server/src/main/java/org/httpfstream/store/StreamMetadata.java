@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param lastSeq the last {@code Stream-Seq} accepted, or null
  * @param producers idempotent producers by id
  * @param closedBy the producer request that closed the stream ({@code id epoch seq}), or null
+ * @param fork where this stream was forked from, or null
+ * @param forkRefs how many live forks were forked from this stream
+ * @param softDeleted true once deleted while forks still referenced it: gone for direct access
  */
 public record StreamMetadata(
         String contentType,
@@ -31,7 +34,10 @@ public record StreamMetadata(
         boolean closed,
         String lastSeq,
         Map<String, Producer> producers,
-        String closedBy) {
+        String closedBy,
+        Fork fork,
+        int forkRefs,
+        boolean softDeleted) {
 
     /** The content type of a stream created without one. */
     public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -44,6 +50,17 @@ public record StreamMetadata(
      */
     public record Producer(long epoch, long seq) {}
 
+    /**
+     * The origin of a fork: its bytes up to {@code position} were copied from {@code source} when it
+     * was created.
+     *
+     * @param source the source stream's request path
+     * @param offset the fork offset asked for (a position in the source)
+     * @param subOffset the sub-offset asked for (bytes, or JSON messages, past {@code offset})
+     * @param position where the fork diverged from the source
+     */
+    public record Fork(String source, long offset, long subOffset, long position) {}
+
     public StreamMetadata {
         Objects.requireNonNull(contentType, "contentType");
         producers = Map.copyOf(Objects.requireNonNull(producers, "producers"));
@@ -51,7 +68,7 @@ public record StreamMetadata(
 
     /** The metadata of a stream nobody created over this protocol: open, no expiry. */
     public static StreamMetadata defaults(String contentType) {
-        return new StreamMetadata(contentType, null, null, null, false, null, Map.of(), null);
+        return new StreamMetadata(contentType, null, null, null, false, null, Map.of(), null, null, 0, false);
     }
 
     /** True for {@code application/json} streams (parameters and case ignored): message framing applies. */
@@ -72,18 +89,28 @@ public record StreamMetadata(
 
     public StreamMetadata withClosed(String closedBy) {
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, true, lastSeq,
-                producers, closedBy);
+                producers, closedBy, fork, forkRefs, softDeleted);
     }
 
     public StreamMetadata withLastSeq(String seq) {
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, seq,
-                producers, closedBy);
+                producers, closedBy, fork, forkRefs, softDeleted);
     }
 
     public StreamMetadata withProducer(String id, Producer state) {
         Map<String, Producer> p = new LinkedHashMap<>(producers);
         p.put(id, state);
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq, p,
-                closedBy);
+                closedBy, fork, forkRefs, softDeleted);
+    }
+
+    public StreamMetadata withForkRefs(int refs) {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
+                producers, closedBy, fork, refs, softDeleted);
+    }
+
+    public StreamMetadata withSoftDeleted() {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
+                producers, closedBy, fork, forkRefs, true);
     }
 }
