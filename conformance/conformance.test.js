@@ -10,7 +10,7 @@ import { runConformanceTests } from "@durable-streams/server-conformance-tests"
 
 const jar = process.env.HTTPFSTREAM_JAR
   ?? resolve(import.meta.dirname, `../httpfstream-cli/target/httpfstream.jar`)
-const options = { baseUrl: `http://127.0.0.1:1`, longPollTimeoutMs: 500 }
+const options = { baseUrl: `http://127.0.0.1:1`, longPollTimeoutMs: 500, subscriptions: true }
 let server
 let root
 

@@ -93,6 +93,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final StreamStore store;
     private final DurableStreams streams;
     private final DurableStreamsHandler durable;
+    private final SubscriptionsHandler subscriptions;
     private final HttpFStreamSettings settings;
     private final WebSocketDecoderConfig decoderConfig;
 
@@ -101,6 +102,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         this.settings = Objects.requireNonNull(settings, "settings");
         this.streams = new DurableStreams(store, Clock.systemUTC());
         this.durable = new DurableStreamsHandler(streams, settings);
+        this.subscriptions = new SubscriptionsHandler(streams);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
                 .allowExtensions(false)
@@ -139,6 +141,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         } catch (Exception e) {
             HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed request URI: " + e.getMessage(),
                     keepAlive);
+            return;
+        }
+        int control = (path + "/").indexOf("/" + SubscriptionsHandler.PREFIX + "/");
+        if (control >= 0) { // the reserved Durable Streams control APIs
+            String rest = path.length() > control + 6 ? path.substring(control + 6) : "";
+            subscriptions.handle(ctx, request, path.substring(0, control), rest);
             return;
         }
         String verb = request.headers().get(VERB_HEADER);

@@ -37,6 +37,8 @@ public final class StreamStore implements Closeable {
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
     private volatile AppendGuard appendGuard = file -> { };
+    private final java.util.List<java.util.function.Consumer<Path>> changeListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * Checks, with the lease already taken, whether a new append session may start on a stream (for
@@ -168,8 +170,19 @@ public final class StreamStore implements Closeable {
         });
     }
 
+    /**
+     * Calls {@code listener} with the file of every stream that changes (see {@link #watch}). It runs
+     * on the writer's thread: it must return quickly and must not block.
+     */
+    public void addChangeListener(java.util.function.Consumer<Path> listener) {
+        changeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Tells the watchers of {@code file} that it changed. */
     public void changed(Path file) {
+        for (java.util.function.Consumer<Path> l : changeListeners) {
+            l.accept(file);
+        }
         Set<StreamListener> set = watchers.get(file);
         if (set != null) {
             for (StreamListener l : set) {
