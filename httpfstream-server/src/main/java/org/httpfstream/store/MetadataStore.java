@@ -23,9 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * stream files. Each file is replaced atomically (written beside, then renamed), so a crash leaves the
  * old or the new metadata, never a mix.
  *
- * <p>Thread safety: reads may come from any thread (a concurrent cache in front of the files); writers
- * of one stream's metadata must be serialized by the caller ({@link DurableStreams} holds the stream's
- * lock).
+ * <p>Thread safety: reads may come from any thread (a concurrent cache in front of the files, holding
+ * the streams that exist); writers of one stream's metadata must be serialized by the caller ({@link
+ * DurableStreams} holds the stream's lock).
  */
 public final class MetadataStore {
     /** The hidden folder under the root that holds everything that is not stream bytes. */
@@ -48,7 +48,9 @@ public final class MetadataStore {
             return cached;
         }
         Optional<StreamMetadata> loaded = load(metaFile(file));
-        cache.putIfAbsent(file, loaded);
+        if (loaded.isPresent() || Files.exists(file)) { // paths of no stream are not remembered
+            cache.putIfAbsent(file, loaded);
+        }
         return loaded;
     }
 
@@ -72,8 +74,8 @@ public final class MetadataStore {
 
     /** Forgets the metadata of {@code file}. */
     public void remove(Path file) throws IOException {
-        cache.put(file, Optional.empty());
         Files.deleteIfExists(metaFile(file));
+        cache.remove(file);
     }
 
     private Path metaFile(Path file) {
