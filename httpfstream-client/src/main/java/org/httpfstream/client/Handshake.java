@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -45,8 +46,9 @@ final class Handshake {
      *
      * @param webSocket the upgraded connection (status 101)
      * @param body the response body of a FOLLOW answered with status 200
+     * @param head the response head (status 101 or 200), never null
      */
-    record Opened(WebSocketConnection webSocket, HttpBodyInputStream body) {
+    record Opened(WebSocketConnection webSocket, HttpBodyInputStream body, HttpResponseHead head) {
     }
 
     /**
@@ -59,11 +61,26 @@ final class Handshake {
      * @throws IOException if the connection or handshake failed, or the server answered with another status
      */
     static Opened open(URI uri, Verb verb, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
+        return open(uri, verb, null, connectTimeoutMillis, readTimeoutMillis, null);
+    }
+
+    /**
+     * Like {@link #open(URI, Verb, int, int)}, with the query parameter {@code offset} and a hook that sees
+     * the socket before it connects, so that another thread can abort the request by closing it.
+     *
+     * @param offset the value of the query parameter {@code offset} (replacing any the URI has), or null
+     *     to send the URI's query unchanged
+     * @param onSocket called with the new, unconnected socket before anything else is done with it, or null
+     * @throws UnexpectedStatusException if the server answered with a status other than 101, 200 (FOLLOW)
+     *     and the ones named by {@link #open(URI, Verb, int, int)}
+     */
+    static Opened open(URI uri, Verb verb, String offset, int connectTimeoutMillis, int readTimeoutMillis,
+                       Consumer<Socket> onSocket) throws IOException {
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
         try {
-            socket = connect(endpoint, connectTimeoutMillis);
+            socket = connect(endpoint, connectTimeoutMillis, onSocket);
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = new SocketTimeoutException(what + ": could not connect to "
                     + endpoint.host() + ":" + endpoint.port() + " within " + Errors.describeMillis(connectTimeoutMillis));
@@ -81,16 +98,16 @@ final class Handshake {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = socket.getOutputStream();
             String key = newKey();
-            out.write(request(endpoint, verb, key).getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request(endpoint, verb, key, offset).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             HttpResponseHead head = HttpResponseHead.read(in);
             if (head.status() == 101) {
                 checkUpgrade(head, key);
-                opened = new Opened(new WebSocketConnection(socket, in, out), null);
+                opened = new Opened(new WebSocketConnection(socket, in, out), null, head);
             } else if (head.status() == 200 && verb == Verb.FOLLOW) {
-                opened = new Opened(null, HttpBodyInputStream.of(socket, in, head, what, readTimeoutMillis));
+                opened = new Opened(null, HttpBodyInputStream.of(socket, in, head, what, readTimeoutMillis), head);
             } else {
-                rejection = failure(uri, verb, head, quoteBody(socket, in, head, what, readTimeoutMillis));
+                rejection = failure(uri, verb, offset, head, quoteBody(socket, in, head, what, readTimeoutMillis));
             }
         } catch (IOException e) {
             throw Errors.withContext(what, e, readTimeoutMillis);
@@ -109,9 +126,13 @@ final class Handshake {
         return opened;
     }
 
-    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis) throws IOException {
+    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis, Consumer<Socket> onSocket)
+            throws IOException {
         Socket socket = new Socket();
         try {
+            if (onSocket != null) {
+                onSocket.accept(socket);
+            }
             socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), connectTimeoutMillis);
             if (!endpoint.secure()) {
                 return socket;
@@ -150,8 +171,16 @@ final class Handshake {
 
     /** Returns the request head (ending with the empty line). */
     static String request(Endpoint endpoint, Verb verb, String key) {
+        return request(endpoint, verb, key, null);
+    }
+
+    /**
+     * Returns the request head (ending with the empty line), with the query parameter {@code offset} if
+     * {@code offset} is not null.
+     */
+    static String request(Endpoint endpoint, Verb verb, String key, String offset) {
         StringBuilder sb = new StringBuilder(256)
-                .append("GET ").append(endpoint.requestTarget()).append(" HTTP/1.1\r\n")
+                .append("GET ").append(endpoint.requestTarget(offset)).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(endpoint.hostHeader()).append("\r\n")
                 .append("Upgrade: websocket\r\n")
                 .append("Connection: Upgrade\r\n")
@@ -186,15 +215,17 @@ final class Handshake {
         }
     }
 
-    private static IOException failure(URI uri, Verb verb, HttpResponseHead head, String body) {
+    private static IOException failure(URI uri, Verb verb, String offset, HttpResponseHead head, String body) {
         String quoted = body.isEmpty() ? "" : ": " + body;
+        String at = offset == null ? "" : " at offset " + HttpResponseHead.printable(offset, 60);
         if (head.status() == 404) {
-            return new NoSuchFileException(uri.toString(), null, verb + " failed: " + head.statusText() + quoted);
+            return new NoSuchFileException(uri.toString(), null, verb + at + " failed: " + head.statusText() + quoted);
         }
         if (head.status() == 403 && verb == Verb.APPEND) {
             return new WriterConflictException(uri, body);
         }
-        return new IOException(verb + " " + uri + " failed: " + head.statusText() + quoted);
+        return new UnexpectedStatusException(head.status(),
+                verb + " " + uri + at + " failed: " + head.statusText() + quoted);
     }
 
     /**
