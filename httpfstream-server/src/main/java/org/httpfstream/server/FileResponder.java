@@ -17,6 +17,7 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.Date;
 import java.util.Locale;
+import org.httpfstream.store.Offsets;
 
 /**
  * Answers a plain-HTTP read of a stream with the bytes it holds: {@code 200} with the whole content,
@@ -38,16 +40,17 @@ final class FileResponder {
      * Sends {@code length} bytes of {@code file}'s content (the committed length, which for a live
      * stream may be less than the file's size).
      *
+     * @param from the offset to start at, or -1 for none (then a {@code Range} header is honoured)
      * @param lastModified modification time in epoch milliseconds
      * @param live true if an appender is active: the response is a snapshot and must not be cached
      */
-    static void send(ChannelHandlerContext ctx, HttpRequest request, java.nio.file.Path file,
-            long length, long lastModified, boolean live, boolean keepAlive) {
-        long start = 0;
+    static void send(ChannelHandlerContext ctx, HttpRequest request, java.nio.file.Path file, long from,
+            long length, long lastModified, boolean live, boolean keepAlive, HttpHeaders extra) {
+        long start = Math.max(0, from);
         long end = length; // exclusive
         HttpResponseStatus status = HttpResponseStatus.OK;
 
-        String range = request.headers().get(RANGE);
+        String range = from < 0 ? request.headers().get(RANGE) : null; // an offset overrides a Range
         if (range != null) {
             long[] r = parseRange(range, length);
             if (r == UNSATISFIABLE) {
@@ -86,6 +89,10 @@ final class FileResponder {
         if (live) {
             response.headers().set(CACHE_CONTROL, "no-cache");
         }
+        response.headers()
+                .add(extra)
+                .set(HttpFStreamHandler.STREAM_OFFSET, Offsets.format(start))
+                .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(end));
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
         }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.OutsideRootException;
@@ -32,7 +33,7 @@ final class HttpErrors {
         if (t instanceof OutsideRootException) {
             return HttpResponseStatus.FORBIDDEN;
         }
-        if (t instanceof InvalidStreamPathException) {
+        if (t instanceof InvalidStreamPathException || t instanceof InvalidOffsetException) {
             return HttpResponseStatus.BAD_REQUEST;
         }
         if (t instanceof NotAStreamException) {

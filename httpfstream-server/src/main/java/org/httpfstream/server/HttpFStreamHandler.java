@@ -1,6 +1,12 @@
 package org.httpfstream.server;
 
 import static io.netty.handler.codec.http.HttpHeaderNames.ALLOW;
+import static io.netty.handler.codec.http.HttpHeaderNames.ACCEPT_RANGES;
+import static io.netty.handler.codec.http.HttpHeaderNames.CACHE_CONTROL;
+import static io.netty.handler.codec.http.HttpHeaderNames.CONNECTION;
+import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH;
+import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE;
+import static io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING;
 import static io.netty.handler.codec.http.HttpHeaderNames.HOST;
 import static io.netty.handler.codec.http.HttpHeaderNames.SEC_WEBSOCKET_KEY;
 import static io.netty.handler.codec.http.HttpHeaderNames.UPGRADE;
@@ -14,7 +20,13 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -32,6 +44,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Objects;
 import org.httpfstream.store.AppendSession;
+import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamInfo;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.Subscription;
@@ -62,6 +75,16 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** Query parameter / header a follower uses to ask for BINARY messages: {@code frames=binary}. */
     public static final String FRAMES_PARAM = "frames";
     public static final String FRAMES_HEADER = "X-Frames";
+    /** Query parameter: the offset to start reading at (see {@link Offsets}). */
+    public static final String OFFSET_PARAM = "offset";
+    /** Query parameter that makes a plain GET a live, chunked read until the append session ends. */
+    public static final String FOLLOW_PARAM = "follow";
+    /** Response header: the offset of the first byte of the body / of the first message. */
+    public static final String STREAM_OFFSET = "Stream-Offset";
+    /** Response header (or trailer): the offset after the last byte of the body. */
+    public static final String NEXT_OFFSET = "Stream-Next-Offset";
+    /** Response header: {@code true} while an append session is active on the stream. */
+    public static final String WRITER_ACTIVE = "Stream-Writer-Active";
 
     private final StreamStore store;
     private final HttpFStreamSettings settings;
@@ -86,10 +109,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request", false);
             return;
         }
-        if (!HttpMethod.GET.equals(request.method())) {
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        if (!HttpMethod.GET.equals(request.method()) && !head) {
             FullHttpResponse response = HttpErrors.response(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    "method not allowed: " + request.method() + " (every request is a GET)");
-            response.headers().set(ALLOW, "GET");
+                    "method not allowed: " + request.method() + " (reads and appends are GETs)");
+            response.headers().set(ALLOW, "GET, HEAD");
             ctx.writeAndFlush(response);
             return;
         }
@@ -113,7 +137,9 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         if (verb == null) {
             verb = first(query, VERB_PARAM);
         }
-        if ("APPEND".equals(verb)) {
+        if (head) {
+            head(ctx, path, keepAlive);
+        } else if ("APPEND".equals(verb)) {
             append(ctx, request, path);
         } else {
             follow(ctx, request, query, path, keepAlive);
@@ -163,48 +189,131 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
             String path, boolean keepAlive) {
         StreamInfo info;
+        long tail;
+        long from;
+        String offset = first(query, OFFSET_PARAM);
         try {
             info = store.lookup(path);
+            tail = info.live() ? info.session().length() : Files.size(info.file());
+            from = Offsets.parse(offset, tail);
         } catch (IOException e) {
             fail(ctx, e, path, false, keepAlive);
             return;
         }
         if (info.live() && isUpgrade(request)) {
-            WebSocketServerHandshaker handshaker = handshaker(ctx, request);
-            if (handshaker == null) {
+            if (followWebSocket(ctx, request, query, path, info, from)) {
                 return;
             }
-            boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
-                    || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
-            FollowHandler follower = new FollowHandler(path, binary,
-                    binary ? settings.binaryMessageSize() : settings.textMessageSize());
-            Subscription subscription = info.session().subscribe(follower);
-            if (subscription != null) {
-                ChannelPipeline p = ctx.pipeline();
-                upgradePipeline(ctx);
-                p.addLast("ws-keepalive",
-                        new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
-                p.addLast("follow", follower);
-                handshake(handshaker, ctx.channel(), request, f -> {
-                    if (f.isSuccess()) {
-                        follower.start(subscription);
-                    } else {
-                        subscription.close();
-                        f.channel().close();
-                    }
-                });
+        } else if (info.live() && query.parameters().containsKey(FOLLOW_PARAM)) {
+            if (followHttp(ctx, path, info, from)) {
                 return;
             }
-            // The session ended and closed its file in the meantime: the file is complete, send it.
         }
+        // No appender (or it ended meanwhile), or a plain GET: the bytes written so far.
         try {
-            long length = info.live() ? info.session().length() : Files.size(info.file());
+            long length = info.live() ? info.session().length() : tail;
             long modified = Files.getLastModifiedTime(info.file()).toMillis();
-            LOG.debug("GET {}: {} bytes{}", path, length, info.live() ? " (live snapshot)" : "");
-            FileResponder.send(ctx, request, info.file(), length, modified, info.live(), keepAlive);
+            LOG.debug("GET {}: bytes {} to {}{}", path, from, length, info.live() ? " (live snapshot)" : "");
+            HttpHeaders extra = streamHeaders(info.live());
+            FileResponder.send(ctx, request, info.file(), offset == null ? -1 : from, length, modified,
+                    info.live(), keepAlive, extra);
         } catch (IOException e) {
             fail(ctx, e, path, false, keepAlive);
         }
+    }
+
+    /** Upgrades to a live WebSocket from {@code from}; false if the session ended meanwhile. */
+    private boolean followWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+            String path, StreamInfo info, long from) {
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+        if (handshaker == null) {
+            return true;
+        }
+        boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
+                || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
+        FollowHandler follower = new FollowHandler(path, binary,
+                binary ? settings.binaryMessageSize() : settings.textMessageSize());
+        Subscription subscription = info.session().subscribe(follower);
+        if (subscription == null) {
+            return false;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        upgradePipeline(ctx);
+        p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
+        p.addLast("follow", follower);
+        HttpHeaders headers = streamHeaders(true).set(STREAM_OFFSET, Offsets.format(from));
+        handshake(handshaker, ctx.channel(), request, headers, f -> {
+            if (f.isSuccess()) {
+                follower.start(subscription, from);
+            } else {
+                subscription.close();
+                f.channel().close();
+            }
+        });
+        return true;
+    }
+
+    /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
+    private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info, long from) {
+        LiveHttpHandler live = new LiveHttpHandler(path, settings.binaryMessageSize());
+        Subscription subscription = info.session().subscribe(live);
+        if (subscription == null) {
+            return false;
+        }
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers()
+                .set(CONTENT_TYPE, FileResponder.contentType(info.file().getFileName().toString()))
+                .set("X-Content-Type-Options", "nosniff")
+                .set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
+                .set(CONNECTION, HttpHeaderValues.CLOSE)
+                .set(CACHE_CONTROL, "no-cache, no-transform")
+                .set("X-Accel-Buffering", "no")
+                .set("Trailer", NEXT_OFFSET)
+                .set(STREAM_OFFSET, Offsets.format(from))
+                .add(streamHeaders(true));
+        ChannelPipeline p = ctx.pipeline();
+        upgradePipeline(ctx);
+        p.addLast("follow", live);
+        ctx.channel().writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                live.start(subscription, from);
+            } else {
+                subscription.close();
+                f.channel().close();
+            }
+        });
+        return true;
+    }
+
+    /** HEAD: what a reader needs to know without the bytes. */
+    private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) {
+        try {
+            StreamInfo info = store.lookup(path);
+            long tail = info.live() ? info.session().length() : Files.size(info.file());
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers()
+                    .set(CONTENT_TYPE, FileResponder.contentType(info.file().getFileName().toString()))
+                    .set(CONTENT_LENGTH, tail)
+                    .set(ACCEPT_RANGES, HttpHeaderValues.BYTES)
+                    .set(CACHE_CONTROL, "no-store")
+                    .set(NEXT_OFFSET, Offsets.format(tail))
+                    .add(streamHeaders(info.live()));
+            if (!keepAlive) {
+                response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            var done = ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    io.netty.buffer.Unpooled.EMPTY_BUFFER, response.headers(),
+                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+            if (!keepAlive) {
+                done.addListener(ChannelFutureListener.CLOSE);
+            }
+        } catch (IOException e) {
+            fail(ctx, e, path, false, keepAlive);
+        }
+    }
+
+    private static HttpHeaders streamHeaders(boolean writerActive) {
+        return new DefaultHttpHeaders().set(WRITER_ACTIVE, writerActive ? "true" : "false");
     }
 
     private void upgradePipeline(ChannelHandlerContext ctx) {
@@ -217,9 +326,14 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     private static void handshake(WebSocketServerHandshaker handshaker, Channel channel,
             FullHttpRequest request, ChannelFutureListener then) {
+        handshake(handshaker, channel, request, null, then);
+    }
+
+    private static void handshake(WebSocketServerHandshaker handshaker, Channel channel,
+            FullHttpRequest request, HttpHeaders responseHeaders, ChannelFutureListener then) {
         ChannelFuture f;
         try {
-            f = handshaker.handshake(channel, request);
+            f = handshaker.handshake(channel, request, responseHeaders, channel.newPromise());
         } catch (RuntimeException e) { // checked beforehand; a failure here is a bug or a race
             f = channel.newFailedFuture(e);
             LOG.debug("WebSocket handshake with {} failed", channel.remoteAddress(), e);

@@ -215,7 +215,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             // append sessions end, which would look like a normal end of their streams.
             List<Future<?>> goingAway = new ArrayList<>();
             for (Channel ch : channels) {
-                FollowHandler follower = ch.pipeline().get(FollowHandler.class);
+                CursorHandler follower = ch.pipeline().get(CursorHandler.class);
                 if (follower != null) {
                     goingAway.add(ch.eventLoop().submit(follower::goAway));
                 }

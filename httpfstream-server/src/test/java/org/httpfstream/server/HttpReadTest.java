@@ -93,6 +93,53 @@ class HttpReadTest {
         }
 
         @Test
+        void headSaysLengthOffsetAndThatNoWriterIsActive() throws IOException {
+            RawHttp r = RawHttp.request(address, "HEAD", "/logs/build.log");
+            assertThat(r.status).isEqualTo(200);
+            assertThat(r.body).isEmpty();
+            assertThat(r.header("Content-Length")).isEqualTo("10");
+            assertThat(r.header("Stream-Next-Offset")).isEqualTo("000000000000000a");
+            assertThat(r.header("Stream-Writer-Active")).isEqualTo("false");
+            assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(RawHttp.request(address, "HEAD", "/missing").status).isEqualTo(404);
+        }
+
+        @Test
+        void readsStartAtAnOffset() throws IOException {
+            RawHttp r = get("/logs/build.log?offset=0000000000000004");
+            assertThat(r.status).isEqualTo(200);
+            assertThat(r.bodyText()).isEqualTo("456789");
+            assertThat(r.header("Stream-Offset")).isEqualTo("0000000000000004");
+            assertThat(r.header("Stream-Next-Offset")).isEqualTo("000000000000000a");
+            assertThat(r.header("Stream-Writer-Active")).isEqualTo("false");
+            assertThat(get("/logs/build.log?offset=-1").bodyText()).isEqualTo("0123456789");
+            RawHttp now = get("/logs/build.log?offset=now");
+            assertThat(now.status).isEqualTo(200);
+            assertThat(now.body).isEmpty();
+            assertThat(now.header("Stream-Offset")).isEqualTo("000000000000000a");
+            // an offset overrides a Range
+            assertThat(get("/logs/build.log?offset=0000000000000008", "Range: bytes=0-1").bodyText()).isEqualTo("89");
+            // a plain read says where it started and ended too
+            assertThat(get("/logs/build.log").header("Stream-Next-Offset")).isEqualTo("000000000000000a");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"000000000000000b", "00000000000000FF", "12", "zzzzzzzzzzzzzzzz", "ffffffffffffffff"})
+        void aBadOffsetGets400(String offset) throws IOException {
+            RawHttp r = get("/logs/build.log?offset=" + offset);
+            assertThat(r.status).isEqualTo(400);
+            assertThat(r.bodyText()).contains("offset");
+        }
+
+        @Test
+        void aFollowOfAFinishedStreamEndsAtOnce() throws IOException {
+            RawHttp r = get("/logs/build.log?follow&offset=0000000000000002");
+            assertThat(r.status).isEqualTo(200);
+            assertThat(r.bodyText()).isEqualTo("23456789");
+            assertThat(r.header("Content-Length")).isEqualTo("8");
+        }
+
+        @Test
         void anyVerbButAppendMeansFollow() throws IOException {
             assertThat(get("/logs/build.log?verb=FOLLOW").bodyText()).isEqualTo("0123456789");
             assertThat(get("/logs/build.log", "X-Verb: append").bodyText()).isEqualTo("0123456789");
@@ -129,10 +176,10 @@ class HttpReadTest {
 
     @Test
     void otherMethodsGet405() throws IOException {
-        for (String method : new String[] {"POST", "PUT", "DELETE", "HEAD"}) {
+        for (String method : new String[] {"POST", "PUT", "DELETE", "OPTIONS"}) {
             RawHttp r = RawHttp.request(address, method, "/x", "Content-Length: 0");
             assertThat(r.status).as(method).isEqualTo(405);
-            assertThat(r.header("Allow")).isEqualTo("GET");
+            assertThat(r.header("Allow")).isEqualTo("GET, HEAD");
         }
     }
 

@@ -51,7 +51,7 @@ final class RawHttp {
         }
     }
 
-    /** Reads a response head; for a status other than 101, also its Content-Length body. */
+    /** Reads a response head; for a status other than 101 and a body not chunked, also its body. */
     static RawHttp readHead(InputStream in) throws IOException {
         return read(in, false);
     }
@@ -69,7 +69,7 @@ final class RawHttp {
         }
         byte[] body;
         String length = headers.get("content-length");
-        if (head || status == 101 || status == 304) {
+        if (head || status == 101 || status == 304 || "chunked".equals(headers.get("transfer-encoding"))) {
             body = new byte[0];
         } else if (length != null) {
             body = in.readNBytes(Integer.parseInt(length));
@@ -79,6 +79,25 @@ final class RawHttp {
             body = out.toByteArray();
         }
         return new RawHttp(status, headers, body);
+    }
+
+    /** Reads one chunk of a chunked body: its data, or null for the last chunk (trailers go to {@code trailers}). */
+    static byte[] readChunk(InputStream in, Map<String, String> trailers) throws IOException {
+        String sizeLine = line(in);
+        int semicolon = sizeLine.indexOf(';');
+        int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+        if (size == 0) {
+            for (String l = line(in); !l.isEmpty(); l = line(in)) {
+                int colon = l.indexOf(':');
+                trailers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
+            }
+            return null;
+        }
+        byte[] data = in.readNBytes(size);
+        if (data.length != size || !line(in).isEmpty()) {
+            throw new IOException("malformed chunk");
+        }
+        return data;
     }
 
     private static String line(InputStream in) throws IOException {

@@ -246,6 +246,62 @@ class WebSocketTest {
         }
 
         @Test
+        void aFollowerCanStartAtAnOffsetAndIsToldWhere() throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/offsets")) {
+                appender.send(RawWebSocket.TEXT, bytes("0123456789"));
+                appender.send(RawWebSocket.PING, new byte[0]);
+                assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
+                try (RawWebSocket follower = RawWebSocket.follow(address, "/offsets?offset=0000000000000006")) {
+                    assertThat(follower.status()).isEqualTo(101);
+                    assertThat(follower.response.header("Stream-Offset")).isEqualTo("0000000000000006");
+                    assertThat(follower.response.header("Stream-Writer-Active")).isEqualTo("true");
+                    assertThat(follower.readData(4)).isEqualTo(bytes("6789"));
+                    appender.send(RawWebSocket.TEXT, bytes("ab"));
+                    assertThat(follower.readData(2)).isEqualTo(bytes("ab"));
+                }
+                try (RawWebSocket late = RawWebSocket.follow(address, "/offsets?offset=now")) {
+                    assertThat(late.response.header("Stream-Offset")).isEqualTo("000000000000000c");
+                    appender.send(RawWebSocket.TEXT, bytes("new"));
+                    assertThat(late.readData(3)).isEqualTo(bytes("new"));
+                }
+                RawHttp head = RawHttp.request(address, "HEAD", "/offsets");
+                assertThat(head.header("Stream-Writer-Active")).isEqualTo("true");
+                assertThat(head.header("Stream-Next-Offset")).isEqualTo("000000000000000f");
+                try (RawWebSocket past = RawWebSocket.follow(address, "/offsets?offset=00000000000000ff")) {
+                    assertThat(past.status()).isEqualTo(400);
+                }
+            }
+        }
+
+        @Test
+        void aPlainHttpFollowStreamsChunksUntilTheAppenderEnds() throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/tail.log")) {
+                appender.send(RawWebSocket.TEXT, bytes("line 1\n"));
+                try (java.net.Socket curl = new java.net.Socket()) {
+                    curl.connect(address);
+                    curl.setSoTimeout(20_000);
+                    curl.getOutputStream().write("GET /tail.log?follow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
+                    var in = curl.getInputStream();
+                    RawHttp head = RawHttp.readHead(in);
+                    assertThat(head.status).isEqualTo(200);
+                    assertThat(head.header("Transfer-Encoding")).isEqualTo("chunked");
+                    assertThat(head.header("X-Accel-Buffering")).isEqualTo("no");
+                    assertThat(head.header("Cache-Control")).isEqualTo("no-cache, no-transform");
+                    assertThat(head.header("Stream-Offset")).isEqualTo("0000000000000000");
+                    assertThat(head.header("Stream-Writer-Active")).isEqualTo("true");
+                    var trailers = new java.util.TreeMap<String, String>();
+                    assertThat(RawHttp.readChunk(in, trailers)).isEqualTo(bytes("line 1\n"));
+                    appender.send(RawWebSocket.TEXT, bytes("line 2\n"));
+                    assertThat(RawHttp.readChunk(in, trailers)).isEqualTo(bytes("line 2\n"));
+                    appender.sendClose(1000);
+                    assertThat(RawHttp.readChunk(in, trailers)).isNull();
+                    assertThat(trailers).containsEntry("stream-next-offset", "000000000000000e");
+                    assertThat(in.read()).isEqualTo(-1); // the connection closes after a live response
+                }
+            }
+        }
+
+        @Test
         void aPlainGetDuringAnAppendGetsTheBytesSoFar() throws IOException {
             try (RawWebSocket appender = RawWebSocket.append(address, "/snap")) {
                 appender.send(RawWebSocket.TEXT, bytes("so far"));

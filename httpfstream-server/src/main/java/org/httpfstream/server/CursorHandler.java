@@ -1,0 +1,200 @@
+package org.httpfstream.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live reader of a stream: a cursor over the stream's file. It sends everything from its position up
+ * to the committed length while the channel is writable, as messages of at most {@code maxMessage}
+ * bytes; it stops when the channel's outbound buffer is full and resumes when it drains, so a reader
+ * that stops reading holds at most the high-water mark plus one read block and never slows the appender
+ * or other readers. A lagging reader reads older bytes from the file and catches up. When the session
+ * has ended and every byte up to its final length is sent, it ends the response.
+ *
+ * <p>Every byte is sent exactly once: the position only moves forward by what was written, and the
+ * committed length is re-read at each step, so notifications that are late or coalesced lose nothing.
+ *
+ * <p>Subclasses say how bytes are framed: WebSocket messages ({@link FollowHandler}) or HTTP chunks
+ * ({@link LiveHttpHandler}). Per channel, not sharable. All state is confined to the channel's event
+ * loop except {@link #onChange()}, which may be called from the appender's thread and only schedules
+ * a pump.
+ */
+abstract class CursorHandler extends ChannelInboundHandlerAdapter implements StreamListener {
+    private static final Logger LOG = LoggerFactory.getLogger(CursorHandler.class);
+
+    /** Bytes read from the file at once; at most this much goes past the channel's high-water mark. */
+    static final int READ_BLOCK = 64 * 1024;
+
+    protected final String name;
+    private final int maxMessage;
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+    private volatile ChannelHandlerContext ctx;
+    private Subscription subscription;
+    private long startPosition;
+    private long position;
+    private boolean started;
+    /** True once the end, an error or a going-away was sent: nothing more goes out. */
+    protected boolean closing;
+
+    CursorHandler(String name, int maxMessage) {
+        this.name = name;
+        this.maxMessage = maxMessage;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** What the log calls this kind of reader. */
+    abstract String kind();
+
+    /** Wraps {@code payload} (whose reference passes to the message) as one outbound message. */
+    abstract Object message(ByteBuf payload);
+
+    /** Ends the response after the last byte at {@code endPosition} and closes as fit. */
+    abstract void writeEnd(ChannelHandlerContext ctx, long endPosition);
+
+    /** Ends the response because the stream could not be read. */
+    abstract void writeError(ChannelHandlerContext ctx);
+
+    /** Ends the response because the server is shutting down; it is not the end of the stream. */
+    abstract void writeGoingAway(ChannelHandlerContext ctx);
+
+    /**
+     * Starts sending from byte {@code from} of {@code subscription}. Call on the event loop once the
+     * response head has been written.
+     */
+    void start(Subscription subscription, long from) {
+        this.subscription = subscription;
+        this.startPosition = from;
+        this.position = from;
+        this.started = true;
+        LOG.info("FOLLOW {} started ({}, from byte {}, {} bytes written so far)", name, kind(), from,
+                subscription.length());
+        pump();
+    }
+
+    @Override
+    public void onChange() {
+        ChannelHandlerContext c = ctx;
+        if (c != null && pumpScheduled.compareAndSet(false, true)) {
+            c.executor().execute(() -> {
+                pumpScheduled.set(false);
+                pump();
+            });
+        }
+    }
+
+    private void pump() {
+        if (!started || closing) {
+            return;
+        }
+        Channel channel = ctx.channel();
+        if (!channel.isActive()) {
+            return;
+        }
+        boolean wrote = false;
+        try {
+            while (channel.isWritable()) {
+                boolean ended = subscription.ended(); // before length(): then length() is final
+                long end = subscription.length();
+                if (position >= end) {
+                    if (ended) {
+                        closing = true;
+                        writeEnd(ctx, position);
+                        wrote = false;
+                    }
+                    break;
+                }
+                // One positional read for up to a block, then messages sliced out of it.
+                int n = (int) Math.min(Math.max(maxMessage, READ_BLOCK), end - position);
+                ByteBuf block = ctx.alloc().ioBuffer(n);
+                try {
+                    ByteBuffer dst = block.nioBuffer(0, n);
+                    while (dst.hasRemaining()) {
+                        if (subscription.read(position + dst.position(), dst) < 0) {
+                            throw new IOException("file shorter than its committed length");
+                        }
+                    }
+                    block.writerIndex(n);
+                    while (block.isReadable()) {
+                        ctx.write(message(block.readRetainedSlice(Math.min(maxMessage, block.readableBytes()))));
+                    }
+                } finally {
+                    block.release();
+                }
+                position += n;
+                wrote = true;
+            }
+        } catch (IOException e) {
+            LOG.error("FOLLOW {}: reading the stream failed", name, e);
+            closing = true;
+            writeError(ctx);
+            return;
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    /**
+     * The server is shutting down: tells the reader, in a way that is not the end of the stream, and
+     * closes. Call on the event loop, before the stream's session is ended.
+     */
+    void goAway() {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        closing = true;
+        writeGoingAway(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            pump();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        stop();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        stop();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("FOLLOW {}: connection failed", name, cause);
+        ctx.close();
+    }
+
+    private void stop() {
+        if (subscription == null) {
+            return;
+        }
+        Subscription s = subscription;
+        subscription = null;
+        started = false;
+        s.close();
+        LOG.info("FOLLOW {} ended{}: {} bytes in {} ms", name, closing ? "" : " (connection closed early)",
+                position - startPosition, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    }
+}
