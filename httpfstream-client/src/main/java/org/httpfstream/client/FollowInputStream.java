@@ -89,6 +89,8 @@ public final class FollowInputStream extends InputStream {
     private boolean deliveredSinceConnect;
     /** The wait before the next reconnect attempt; 0 means at once. */
     private long backoffMillis;
+    /** The HTTP status with which the last reconnect attempt was refused, or 0. */
+    private int rejectedStatus;
     private boolean endOfStream;
     /** Set once the stream failed; later reads rethrow it. */
     private volatile IOException failure;
@@ -257,12 +259,16 @@ public final class FollowInputStream extends InputStream {
         return !(e instanceof ProtocolException);
     }
 
-    /** True if a reconnect attempt that failed with {@code e} may be tried again. */
-    private static boolean isRetryable(IOException e) {
-        if (e instanceof UnexpectedStatusException) {
-            return ((UnexpectedStatusException) e).status() >= 500;
+    /**
+     * True if a reconnect attempt that failed with {@code e} may be tried again.
+     *
+     * @param status the HTTP status of the response that was rejected, or 0 if there was none
+     */
+    private static boolean isRetryable(IOException e, int status) {
+        if (status != 0) {
+            return status >= 500;
         }
-        return !(e instanceof NoSuchFileException) && !(e instanceof ProtocolException);
+        return !(e instanceof ProtocolException);
     }
 
     /**
@@ -294,7 +300,7 @@ public final class FollowInputStream extends InputStream {
                 if (closed.get()) {
                     throw new IOException("stream closed", e);
                 }
-                if (!isRetryable(e)) {
+                if (!isRetryable(e, rejectedStatus)) {
                     if (e != cause) {
                         e.addSuppressed(cause);
                     }
@@ -335,13 +341,22 @@ public final class FollowInputStream extends InputStream {
      */
     private void reconnect() throws IOException {
         String token = formatOffset(position);
+        rejectedStatus = 0;
         Handshake.Opened opened;
         try {
             opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, connectTimeoutMillis, readTimeoutMillis,
-                    socket -> {
-                        connecting = socket;
-                        if (closed.get()) {
-                            closeQuietly(socket);
+                    new Handshake.Observer() {
+                        @Override
+                        public void socketCreated(Socket socket) {
+                            connecting = socket;
+                            if (closed.get()) {
+                                closeQuietly(socket);
+                            }
+                        }
+
+                        @Override
+                        public void rejected(int status) {
+                            rejectedStatus = status;
                         }
                     });
         } finally {

@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -65,22 +64,34 @@ final class Handshake {
     }
 
     /**
-     * Like {@link #open(URI, Verb, int, int)}, with the query parameter {@code offset} and a hook that sees
-     * the socket before it connects, so that another thread can abort the request by closing it.
+     * Observes one request, for callers that must abort it from another thread or tell its failures
+     * apart. Called on the thread that sends the request.
+     */
+    interface Observer {
+        /**
+         * Called with the new, unconnected socket before anything else is done with it; closing it aborts
+         * the request.
+         */
+        void socketCreated(Socket socket);
+
+        /** Called with the status of a response that is not accepted, before its failure is thrown. */
+        void rejected(int status);
+    }
+
+    /**
+     * Like {@link #open(URI, Verb, int, int)}, with the query parameter {@code offset} and an observer.
      *
      * @param offset the value of the query parameter {@code offset} (replacing any the URI has), or null
      *     to send the URI's query unchanged
-     * @param onSocket called with the new, unconnected socket before anything else is done with it, or null
-     * @throws UnexpectedStatusException if the server answered with a status other than 101, 200 (FOLLOW)
-     *     and the ones named by {@link #open(URI, Verb, int, int)}
+     * @param observer told about the socket and a rejected response, or null
      */
     static Opened open(URI uri, Verb verb, String offset, int connectTimeoutMillis, int readTimeoutMillis,
-                       Consumer<Socket> onSocket) throws IOException {
+                       Observer observer) throws IOException {
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
         try {
-            socket = connect(endpoint, connectTimeoutMillis, onSocket);
+            socket = connect(endpoint, connectTimeoutMillis, observer);
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = new SocketTimeoutException(what + ": could not connect to "
                     + endpoint.host() + ":" + endpoint.port() + " within " + Errors.describeMillis(connectTimeoutMillis));
@@ -107,6 +118,9 @@ final class Handshake {
             } else if (head.status() == 200 && verb == Verb.FOLLOW) {
                 opened = new Opened(null, HttpBodyInputStream.of(socket, in, head, what, readTimeoutMillis), head);
             } else {
+                if (observer != null) {
+                    observer.rejected(head.status());
+                }
                 rejection = failure(uri, verb, offset, head, quoteBody(socket, in, head, what, readTimeoutMillis));
             }
         } catch (IOException e) {
@@ -126,12 +140,12 @@ final class Handshake {
         return opened;
     }
 
-    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis, Consumer<Socket> onSocket)
+    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis, Observer observer)
             throws IOException {
         Socket socket = new Socket();
         try {
-            if (onSocket != null) {
-                onSocket.accept(socket);
+            if (observer != null) {
+                observer.socketCreated(socket);
             }
             socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), connectTimeoutMillis);
             if (!endpoint.secure()) {
@@ -224,8 +238,7 @@ final class Handshake {
         if (head.status() == 403 && verb == Verb.APPEND) {
             return new WriterConflictException(uri, body);
         }
-        return new UnexpectedStatusException(head.status(),
-                verb + " " + uri + at + " failed: " + head.statusText() + quoted);
+        return new IOException(verb + " " + uri + at + " failed: " + head.statusText() + quoted);
     }
 
     /**
