@@ -156,10 +156,18 @@ final class ScriptedPeer implements AutoCloseable {
 
         /** Reads a request head and answers it with a correct 101 response. */
         Request upgrade() throws IOException {
+            return upgrade("");
+        }
+
+        /**
+         * Reads a request head and answers it with a correct 101 response that also has
+         * {@code extraHeaders} (complete header lines, each ending in CRLF).
+         */
+        Request upgrade(String extraHeaders) throws IOException {
             Request request = readRequest();
             write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Accept: " + Handshake.acceptFor(request.header("Sec-WebSocket-Key"))
-                    + "\r\n\r\n");
+                    + "\r\n" + extraHeaders + "\r\n");
             return request;
         }
 
