@@ -5,6 +5,9 @@ import static io.netty.handler.codec.http.HttpHeaderNames.CACHE_CONTROL;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONNECTION;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE;
+import static io.netty.handler.codec.http.HttpHeaderNames.ETAG;
+import static io.netty.handler.codec.http.HttpHeaderNames.HOST;
+import static io.netty.handler.codec.http.HttpHeaderNames.IF_NONE_MATCH;
 import static io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING;
 
 import io.netty.buffer.ByteBufUtil;
@@ -14,6 +17,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -73,6 +77,9 @@ final class DurableStreamsHandler {
     static final String FORKED_FROM = "Stream-Forked-From";
     static final String FORK_OFFSET = "Stream-Fork-Offset";
     static final String FORK_SUB_OFFSET = "Stream-Fork-Sub-Offset";
+
+    /** Set on a channel while a long-poll waits on it: the HTTP idle timeout does not apply then. */
+    static final io.netty.util.AttributeKey<Boolean> POLLING = io.netty.util.AttributeKey.valueOf("httpfstream.polling");
 
     /** Largest catch-up response body (before JSON framing). */
     static final int MAX_CHUNK = 1024 * 1024;
@@ -162,7 +169,7 @@ final class DurableStreamsHandler {
         r.headers().set(CONTENT_TYPE, s.metadata().contentType())
                 .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(s.tail()));
         if (c.created()) {
-            String host = h.get(io.netty.handler.codec.http.HttpHeaderNames.HOST);
+            String host = h.get(HOST);
             r.headers().set("Location", host == null ? path : "http://" + host + path);
         }
         if (s.closed()) {
@@ -259,7 +266,7 @@ final class DurableStreamsHandler {
             h.set(CONNECTION, HttpHeaderValues.CLOSE);
         }
         var done = ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                Unpooled.EMPTY_BUFFER, h, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+                Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE));
         if (!keepAlive) {
             done.addListener(ChannelFutureListener.CLOSE);
         }
@@ -316,9 +323,9 @@ final class DurableStreamsHandler {
         }
         String etag = "\"" + Integer.toHexString(s.file().hashCode()) + ":" + Offsets.format(c.from()) + ":"
                 + Offsets.format(c.next()) + (closed ? ":c" : "") + "\"";
-        if (!now && etag.equals(request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.IF_NONE_MATCH))) {
+        if (!now && etag.equals(request.headers().get(IF_NONE_MATCH))) {
             FullHttpResponse r = empty(HttpResponseStatus.NOT_MODIFIED);
-            r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()));
+            r.headers().set(ETAG, etag).set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()));
             r.headers().remove(CONTENT_LENGTH);
             send(ctx, r, keepAlive);
             return;
@@ -344,7 +351,7 @@ final class DurableStreamsHandler {
         if (now) {
             h.set(CACHE_CONTROL, "no-store");
         } else {
-            h.set(HttpHeaderNames.ETAG, etag).set(CACHE_CONTROL, "public, max-age=60, stale-while-revalidate=300");
+            h.set(ETAG, etag).set(CACHE_CONTROL, "public, max-age=60, stale-while-revalidate=300");
         }
         send(ctx, r, keepAlive);
     }
@@ -406,6 +413,7 @@ final class DurableStreamsHandler {
         }
 
         void start() {
+            ctx.channel().attr(POLLING).set(Boolean.TRUE);
             streams.watch(snapshot, this);
             timeout = ctx.executor().schedule(this::timedOut, settings.longPollTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -461,6 +469,7 @@ final class DurableStreamsHandler {
                 return false;
             }
             streams.unwatch(snapshot, this);
+            ctx.channel().attr(POLLING).set(null);
             if (timeout != null) {
                 timeout.cancel(false);
             }
@@ -570,9 +579,5 @@ final class DurableStreamsHandler {
         BadRequest(String message) {
             super(message);
         }
-    }
-
-    private static final class HttpHeaderNames {
-        static final String ETAG = "ETag";
     }
 }

@@ -419,6 +419,9 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && Boolean.TRUE.equals(ctx.channel().attr(DurableStreamsHandler.POLLING).get())) {
+            return; // a long-poll is waiting: its own timeout ends it
+        }
         if (evt instanceof IdleStateEvent) {
             LOG.debug("closing idle HTTP connection {}", ctx.channel().remoteAddress());
             ctx.close();

@@ -96,6 +96,15 @@ final class SubscriptionsHandler {
             throw new IllegalStateException("Ed25519 is not available", e);
         }
         streams.store().addChangeListener(this::changed);
+        streams.store().addCloseListener(this::shutdown);
+    }
+
+    /** Stops the timer; subscriptions stop waking. */
+    private synchronized void shutdown() {
+        subscriptions.clear();
+        if (timer != null) {
+            timer.shutdownNow();
+        }
     }
 
     /** One subscription's configuration and delivery state. */
@@ -751,6 +760,9 @@ final class SubscriptionsHandler {
 
     private ScheduledFuture<?> schedule(Runnable task, long delayMs) {
         ScheduledExecutorService t = timer;
+        if (t != null && t.isShutdown()) {
+            return null;
+        }
         if (t == null) {
             synchronized (this) {
                 if (timer == null) {

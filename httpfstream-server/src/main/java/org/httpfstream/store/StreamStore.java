@@ -39,6 +39,7 @@ public final class StreamStore implements Closeable {
     private volatile AppendGuard appendGuard = file -> { };
     private final java.util.List<java.util.function.Consumer<Path>> changeListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<Runnable> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * Checks, with the lease already taken, whether a new append session may start on a stream (for
@@ -213,9 +214,17 @@ public final class StreamStore implements Closeable {
         return sessions.size();
     }
 
-    /** Ends every active append session; their leases are released. */
+    /** Runs {@code listener} when the store is closed (for example to stop background work). */
+    public void addCloseListener(Runnable listener) {
+        closeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Ends every active append session; their leases are released. Runs the close listeners. */
     @Override
     public void close() {
+        for (Runnable r : closeListeners) {
+            r.run();
+        }
         for (AppendSession session : new ArrayList<>(sessions.values())) {
             session.end();
         }
