@@ -69,6 +69,16 @@ public final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}; e.g. 500ms, 30s, 1m)")
     Duration longPollTimeout;
 
+    @Option(
+            names = {"-fsync", "--fsync"},
+            arity = "0..1",
+            fallbackValue = "true",
+            paramLabel = "BOOL",
+            description = "force every append (and new file, and stream metadata) to stable storage before "
+                    + "followers see it and before an HTTP append is answered; slower, survives power loss "
+                    + "(default: false)")
+    boolean fsync;
+
     public ServerCommand() {
     }
 
@@ -86,6 +96,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
+                    .fsync(fsync)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {
@@ -106,7 +117,7 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {})", bound, root);
+        LOG.info("Starting server on {} (root {}{})", bound, root, fsync ? ", fsync" : "");
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();

@@ -60,6 +60,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final HttpFStreamSettings settings;
+    private final boolean fsync;
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -75,6 +76,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.host = b.host;
         this.port = b.port;
         this.settings = b.settings;
+        this.fsync = b.fsync;
     }
 
     public static Builder builder() {
@@ -94,7 +96,7 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
-            store = new StreamStore(root);
+            store = new StreamStore(root, fsync);
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             boss = new MultiThreadIoEventLoopGroup(1, io);
@@ -241,6 +243,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         private String host;
         private int port = 8080;
         private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
+        private boolean fsync;
 
         private Builder() {}
 
@@ -280,6 +283,16 @@ public final class HttpFStreamServer implements AutoCloseable {
         /** Shorthand for {@code settings(settings().withAppenderTimeout(d))}. */
         public Builder appenderTimeout(Duration d) {
             this.settings = settings.withAppenderTimeout(d);
+            return this;
+        }
+
+        /**
+         * With {@code true}, every append is forced to stable storage before followers see it and
+         * before an HTTP append is answered (see {@link StreamStore#StreamStore(Path, boolean)}).
+         * Default false.
+         */
+        public Builder fsync(boolean fsync) {
+            this.fsync = fsync;
             return this;
         }
 

@@ -63,7 +63,7 @@ public final class DurableStreams {
     public DurableStreams(StreamStore store, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.metadata = new MetadataStore(store.root());
+        this.metadata = new MetadataStore(store.root(), store.fsync());
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }

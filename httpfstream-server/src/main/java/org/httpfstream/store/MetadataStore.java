@@ -33,12 +33,19 @@ public final class MetadataStore {
 
     private final Path root;
     private final Path dir;
+    private final boolean fsync;
     private final ConcurrentHashMap<Path, Optional<StreamMetadata>> cache = new ConcurrentHashMap<>();
 
     /** Metadata of the streams under {@code root} (a real path, as {@link StreamStore#root()}). */
     public MetadataStore(Path root) {
+        this(root, false);
+    }
+
+    /** As {@link #MetadataStore(Path)}; with {@code fsync}, each write is on stable storage when put() returns. */
+    public MetadataStore(Path root, boolean fsync) {
         this.root = Objects.requireNonNull(root, "root");
         this.dir = root.resolve(FOLDER).resolve("streams");
+        this.fsync = fsync;
     }
 
     /** The metadata of the stream file {@code file}, if any was stored. */
@@ -61,13 +68,23 @@ public final class MetadataStore {
         Files.createDirectories(target.getParent());
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Properties p = toProperties(metadata);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+                OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             p.store(out, null);
+            out.flush();
+            if (fsync) {
+                ch.force(true);
+            }
         }
         try {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (fsync) {
+            StreamStore.syncDirectory(target.getParent());
         }
         cache.put(file, Optional.of(metadata));
     }

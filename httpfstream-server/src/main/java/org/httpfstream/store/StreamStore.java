@@ -34,6 +34,7 @@ public final class StreamStore implements Closeable {
     static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
 
     private final Path root;
+    private final boolean fsync;
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
     private volatile AppendGuard appendGuard = file -> { };
@@ -53,9 +54,32 @@ public final class StreamStore implements Closeable {
 
     /** Opens the store at {@code root}, creating the folder if it does not exist. */
     public StreamStore(Path root) throws IOException {
+        this(root, false);
+    }
+
+    /**
+     * Opens the store at {@code root}, creating the folder if it does not exist. With {@code fsync},
+     * every append is forced to stable storage before its bytes count as committed (before followers
+     * see them and before an HTTP append is answered), and so are new files' directory entries and
+     * metadata; without it, the page cache decides.
+     */
+    public StreamStore(Path root, boolean fsync) throws IOException {
         Objects.requireNonNull(root, "root");
         Files.createDirectories(root);
         this.root = root.toRealPath();
+        this.fsync = fsync;
+    }
+
+    /** True if appends are forced to stable storage before they count as committed. */
+    public boolean fsync() {
+        return fsync;
+    }
+
+    /** Forces the directory entries of {@code dir} to stable storage (a new or renamed file's name). */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     /** The storage root, as a real (symlink-free, absolute) path. */

@@ -220,6 +220,21 @@ class DurableStreamsTest {
     }
 
     @Test
+    void withFsyncEveryAppendPathStillWorks() throws Exception {
+        server.close();
+        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true).build().start();
+        address = server.localAddress();
+        assertThat(send("PUT", "/sync/a.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/sync/a.txt", "post ", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        try (RawWebSocket appender = RawWebSocket.append(address, "/sync/a.txt")) {
+            appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
+            appender.sendClose(1000);
+            assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        assertThat(send("GET", "/sync/a.txt?offset=-1", null).body()).isEqualTo("put post ws");
+    }
+
+    @Test
     void aFilePlacedByHandIsAStream() throws Exception {
         Files.writeString(root.resolve("hand.txt"), "by hand\n");
         HttpResponse<String> head = send("HEAD", "/hand.txt", null);
