@@ -54,17 +54,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes one HTTP request of the httpfstream protocol. Every request is a {@code GET}; the verb comes
- * from header {@code X-Verb} or query parameter {@code verb}: {@code APPEND} appends over a WebSocket,
- * anything else follows. A FOLLOW is answered with the file over plain HTTP when no appender is active
- * or no upgrade was asked for, and with a live WebSocket otherwise.
+ * Routes one HTTP request. The original httpfstream protocol: a {@code GET} whose verb comes from header
+ * {@code X-Verb} or query parameter {@code verb}: {@code APPEND} appends over a WebSocket, anything else
+ * follows — with the file over plain HTTP when no appender is active or no upgrade was asked for, and
+ * with a live WebSocket otherwise. The Durable Streams protocol ({@link DurableStreamsHandler}): {@code
+ * PUT}, {@code POST}, {@code DELETE}, {@code OPTIONS} and {@code HEAD}, {@code GET}s with {@code live=},
+ * and plain {@code GET}s of streams created over it; its control APIs under {@code …/__ds/} go to
+ * {@link SubscriptionsHandler}. Both protocols share one {@link StreamStore}.
  *
  * <p>To mount httpfstream in an existing Netty server, put this handler after an {@link
  * io.netty.handler.codec.http.HttpServerCodec} and an {@link
  * io.netty.handler.codec.http.HttpObjectAggregator}, or use {@link HttpFStreamInitializer}. On an
  * upgrade it replaces itself (and the optional {@code "idle"} handler) with the WebSocket handlers.
  *
- * <p>{@link Sharable}: it holds only the store and the settings.
+ * <p>{@link Sharable}: it holds only the store, the settings and the thread-safe protocol handlers.
  */
 @Sharable
 public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
