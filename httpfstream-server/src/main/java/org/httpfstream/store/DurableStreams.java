@@ -447,7 +447,12 @@ public final class DurableStreams {
                 if (request.close()) {
                     updated = updated.withClosed(producer == null ? null : producer.key());
                 }
-                if (updated != m || !s.managed()) {
+                if (updated != m) {
+                    if (!s.managed() && request.contentType() != null && !request.contentType().isBlank()) {
+                        // First state of a stream written by other means: it takes this append's type.
+                        updated = new StreamMetadata(request.contentType().trim(), null, null, null, updated.closed(),
+                                updated.lastSeq(), updated.producers(), updated.closedBy(), null, 0, false);
+                    }
                     metadata.put(file, updated);
                 }
                 touch(file);

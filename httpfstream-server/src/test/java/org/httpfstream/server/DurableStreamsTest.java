@@ -244,5 +244,9 @@ class DurableStreamsTest {
         HttpResponse<String> read = send("GET", "/hand.txt?offset=-1&live=long-poll", null);
         assertThat(read.body()).isEqualTo("by hand\nmore\n");
         assertThat(read.headers().firstValue("Stream-Up-To-Date")).hasValue("true");
+        // The first protocol state it gets (here a Stream-Seq) keeps the append's content type.
+        assertThat(send("POST", "/hand.txt", "end\n", "Content-Type", "text/plain", "Stream-Seq", "1")
+                .statusCode()).isEqualTo(204);
+        assertThat(send("HEAD", "/hand.txt", null).headers().firstValue("Content-Type")).hasValue("text/plain");
     }
 }
