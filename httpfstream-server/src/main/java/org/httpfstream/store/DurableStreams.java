@@ -538,6 +538,10 @@ public final class DurableStreams {
      * message larger than {@code max} is returned whole).
      */
     public Chunk read(Snapshot s, long from, int max) throws IOException {
+        Objects.requireNonNull(s, "s");
+        if (max <= 0) {
+            throw new IllegalArgumentException("max <= 0: " + max);
+        }
         if (from < 0 || from > s.tail()) {
             throw new IllegalArgumentException("from out of range: " + from);
         }

@@ -224,6 +224,9 @@ public final class StreamStore implements Closeable {
      */
     public Subscription follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
             throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(ended, "ended");
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         watch(file, listener);
         return new Subscription(this, file, channel, listener, ended);
