@@ -155,8 +155,13 @@ class WebSocketTest {
                 ws.send(RawWebSocket.TEXT, bytes("before restart\n"));
                 ws.send(RawWebSocket.PING, new byte[0]); // a round trip: the text frame was processed
                 assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.PONG);
-                server.close();
-                assertThat(ws.closedByServer()).isTrue();
+                try (RawWebSocket follower = RawWebSocket.follow(address, "/restart.log")) {
+                    assertThat(follower.readData(15)).isEqualTo(bytes("before restart\n"));
+                    server.close();
+                    // Neither is told that the stream ended: the server went away (1001).
+                    assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
+                    assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
+                }
             }
             start(HttpFStreamServer.builder());
             try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
