@@ -231,6 +231,18 @@ final class ScriptedPeer implements AutoCloseable {
         }
 
         /** Reads one frame; fails unless the client masked it, as clients must. */
+        /**
+         * Upgrades an APPEND and reads the ping an appender sends first (it shows the server that the
+         * appender reads, so that the server may ping it); returns the request.
+         */
+        Request upgradeAppend() throws IOException {
+            Request request = upgrade();
+            Frame ping = readFrame();
+            assertThat(ping.opcode()).as("an appender's first frame").isEqualTo(0x9);
+            assertThat(ping.payload()).isEmpty();
+            return request;
+        }
+
         Frame readFrame() throws IOException {
             int b0 = in.readUnsignedByte();
             int b1 = in.readUnsignedByte();

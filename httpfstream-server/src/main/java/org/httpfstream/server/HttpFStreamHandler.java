@@ -217,7 +217,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                     (int) settings.appenderTimeout().toMillis());
         }
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
-                settings.appenderTimeout().toNanos(), "APPEND " + path));
+                settings.appenderTimeout().toNanos(), true, "APPEND " + path));
         p.addLast("append", new AppendHandler(session));
         handshake(handshaker, channel, request, f -> {
             if (!f.isSuccess()) {
@@ -298,7 +298,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);
-        p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
+        p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, false, "FOLLOW " + path));
         p.addLast("follow", follower);
         HttpHeaders headers = streamHeaders(true).set(STREAM_OFFSET, Offsets.format(from));
         handshake(handshaker, ctx.channel(), request, headers, f -> {

@@ -2,6 +2,7 @@ package org.httpfstream.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
@@ -214,21 +215,34 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
             closed = true;
             // Followers first, so that they learn the server went away (Close 1001) rather than see the
-            // append sessions end, which would look like a normal end of their streams.
-            List<Future<?>> goingAway = new ArrayList<>();
+            // append sessions end, which would look like a normal end of their streams; appenders get
+            // Close 1001 too, so that they know their append did not end as they asked.
+            List<Future<?>> followers = new ArrayList<>();
             for (Channel ch : channels) {
                 CursorHandler follower = ch.pipeline().get(CursorHandler.class);
                 if (follower != null) {
-                    goingAway.add(ch.eventLoop().submit(follower::goAway));
+                    followers.add(ch.eventLoop().submit(follower::goAway));
                 }
             }
-            for (Future<?> f : goingAway) {
-                f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+            awaitAll(followers);
+            List<Future<?>> appenders = new ArrayList<>();
+            for (Channel ch : channels) {
+                ChannelHandlerContext appender = ch.pipeline().context(AppendHandler.class);
+                if (appender != null) {
+                    appenders.add(ch.eventLoop().submit(() -> ((AppendHandler) appender.handler()).goAway(appender)));
+                }
             }
+            awaitAll(appenders);
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
             store.close();
             shutdownGroups();
             LOG.info("httpfstream on {} stopped", localAddress);
+        }
+    }
+
+    private static void awaitAll(List<Future<?>> futures) {
+        for (Future<?> f : futures) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 

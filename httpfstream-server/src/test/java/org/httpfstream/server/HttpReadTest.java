@@ -124,7 +124,9 @@ class HttpReadTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"000000000000000b", "00000000000000FF", "12", "zzzzzzzzzzzzzzzz", "ffffffffffffffff"})
+        @ValueSource(strings = {"000000000000000b", "00000000000000FF", "12", "zzzzzzzzzzzzzzzz", "ffffffffffffffff",
+            "%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0%D9%A0",
+            "000000000000000%EF%BD%81"})
         void aBadOffsetGets400(String offset) throws IOException {
             RawHttp r = get("/logs/build.log?offset=" + offset);
             assertThat(r.status).isEqualTo(400);
