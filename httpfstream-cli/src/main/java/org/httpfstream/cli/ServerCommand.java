@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
@@ -59,11 +60,33 @@ public final class ServerCommand implements Callable<Integer> {
             })
     BindAddress http;
 
+    @Option(
+            names = {"-long-poll-timeout", "--long-poll-timeout"},
+            paramLabel = "DURATION",
+            defaultValue = "30s",
+            converter = GoDuration.Converter.class,
+            description = "how long a Durable Streams long-poll read waits for new data before it answers 204 "
+                    + "(default: ${DEFAULT-VALUE}; e.g. 500ms, 30s, 1m)")
+    Duration longPollTimeout;
+
+    @Option(
+            names = {"-fsync", "--fsync"},
+            arity = "0..1",
+            fallbackValue = "true",
+            paramLabel = "BOOL",
+            description = "force every append (and new file, and stream metadata) to stable storage before "
+                    + "followers see it and before an HTTP append is answered; slower, survives power loss "
+                    + "(default: false)")
+    boolean fsync;
+
     public ServerCommand() {
     }
 
     @Override
     public Integer call() throws InterruptedException {
+        if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
+            throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
+        }
         createRoot(root);
 
         checkHostResolves(http);
@@ -72,6 +95,8 @@ public final class ServerCommand implements Callable<Integer> {
             server = HttpFStreamServer.builder()
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
+                    .longPollTimeout(longPollTimeout)
+                    .fsync(fsync)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {
@@ -92,7 +117,7 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {})", bound, root);
+        LOG.info("Starting server on {} (root {}{})", bound, root, fsync ? ", fsync" : "");
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();

@@ -1,6 +1,7 @@
 package org.httpfstream.client;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -57,5 +58,47 @@ record Endpoint(boolean secure, String host, int port, String hostHeader, String
         }
         String query = uri.getRawQuery();
         return new Endpoint(secure, connectHost, port, hostHeader, query == null ? path : path + "?" + query);
+    }
+
+    /**
+     * Returns the request target with the query parameter {@code offset=<offset>} (percent-encoded) in
+     * place of any {@code offset} parameters the URI's query already has; the other parameters are kept
+     * in their order.
+     *
+     * @param offset the offset token, or null for {@link #requestTarget()} unchanged
+     */
+    String requestTarget(String offset) {
+        if (offset == null) {
+            return requestTarget;
+        }
+        int q = requestTarget.indexOf('?');
+        StringBuilder target = new StringBuilder(requestTarget.length() + 32)
+                .append(q < 0 ? requestTarget : requestTarget.substring(0, q)).append('?');
+        if (q >= 0) {
+            for (String parameter : requestTarget.substring(q + 1).split("&")) {
+                int eq = parameter.indexOf('=');
+                String name = eq < 0 ? parameter : parameter.substring(0, eq);
+                if (!parameter.isEmpty() && !name.equals("offset")) {
+                    target.append(parameter).append('&');
+                }
+            }
+        }
+        return target.append("offset=").append(encodeQueryValue(offset)).toString();
+    }
+
+    /** Percent-encodes {@code value} as UTF-8, leaving only RFC 3986 unreserved characters as they are. */
+    static String encodeQueryValue(String value) {
+        StringBuilder sb = new StringBuilder(value.length());
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xFF;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >>> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        return sb.toString();
     }
 }

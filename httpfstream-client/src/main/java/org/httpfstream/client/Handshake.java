@@ -45,8 +45,9 @@ final class Handshake {
      *
      * @param webSocket the upgraded connection (status 101)
      * @param body the response body of a FOLLOW answered with status 200
+     * @param head the response head (status 101 or 200), never null
      */
-    record Opened(WebSocketConnection webSocket, HttpBodyInputStream body) {
+    record Opened(WebSocketConnection webSocket, HttpBodyInputStream body, HttpResponseHead head) {
     }
 
     /**
@@ -59,11 +60,38 @@ final class Handshake {
      * @throws IOException if the connection or handshake failed, or the server answered with another status
      */
     static Opened open(URI uri, Verb verb, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
+        return open(uri, verb, null, connectTimeoutMillis, readTimeoutMillis, null);
+    }
+
+    /**
+     * Observes one request, for callers that must abort it from another thread or tell its failures
+     * apart. Called on the thread that sends the request.
+     */
+    interface Observer {
+        /**
+         * Called with the new, unconnected socket before anything else is done with it; closing it aborts
+         * the request.
+         */
+        void socketCreated(Socket socket);
+
+        /** Called with the status of a response that is not accepted, before its failure is thrown. */
+        void rejected(int status);
+    }
+
+    /**
+     * Like {@link #open(URI, Verb, int, int)}, with the query parameter {@code offset} and an observer.
+     *
+     * @param offset the value of the query parameter {@code offset} (replacing any the URI has), or null
+     *     to send the URI's query unchanged
+     * @param observer told about the socket and a rejected response, or null
+     */
+    static Opened open(URI uri, Verb verb, String offset, int connectTimeoutMillis, int readTimeoutMillis,
+                       Observer observer) throws IOException {
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
         try {
-            socket = connect(endpoint, connectTimeoutMillis);
+            socket = connect(endpoint, connectTimeoutMillis, observer);
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = new SocketTimeoutException(what + ": could not connect to "
                     + endpoint.host() + ":" + endpoint.port() + " within " + Errors.describeMillis(connectTimeoutMillis));
@@ -81,16 +109,19 @@ final class Handshake {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = socket.getOutputStream();
             String key = newKey();
-            out.write(request(endpoint, verb, key).getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request(endpoint, verb, key, offset).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             HttpResponseHead head = HttpResponseHead.read(in);
             if (head.status() == 101) {
                 checkUpgrade(head, key);
-                opened = new Opened(new WebSocketConnection(socket, in, out), null);
+                opened = new Opened(new WebSocketConnection(socket, in, out), null, head);
             } else if (head.status() == 200 && verb == Verb.FOLLOW) {
-                opened = new Opened(null, HttpBodyInputStream.of(socket, in, head, what, readTimeoutMillis));
+                opened = new Opened(null, HttpBodyInputStream.of(socket, in, head, what, readTimeoutMillis), head);
             } else {
-                rejection = failure(uri, verb, head, quoteBody(socket, in, head, what, readTimeoutMillis));
+                if (observer != null) {
+                    observer.rejected(head.status());
+                }
+                rejection = failure(uri, verb, offset, head, quoteBody(socket, in, head, what, readTimeoutMillis));
             }
         } catch (IOException e) {
             throw Errors.withContext(what, e, readTimeoutMillis);
@@ -109,9 +140,13 @@ final class Handshake {
         return opened;
     }
 
-    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis) throws IOException {
+    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis, Observer observer)
+            throws IOException {
         Socket socket = new Socket();
         try {
+            if (observer != null) {
+                observer.socketCreated(socket);
+            }
             socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), connectTimeoutMillis);
             if (!endpoint.secure()) {
                 return socket;
@@ -150,8 +185,16 @@ final class Handshake {
 
     /** Returns the request head (ending with the empty line). */
     static String request(Endpoint endpoint, Verb verb, String key) {
+        return request(endpoint, verb, key, null);
+    }
+
+    /**
+     * Returns the request head (ending with the empty line), with the query parameter {@code offset} if
+     * {@code offset} is not null.
+     */
+    static String request(Endpoint endpoint, Verb verb, String key, String offset) {
         StringBuilder sb = new StringBuilder(256)
-                .append("GET ").append(endpoint.requestTarget()).append(" HTTP/1.1\r\n")
+                .append("GET ").append(endpoint.requestTarget(offset)).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(endpoint.hostHeader()).append("\r\n")
                 .append("Upgrade: websocket\r\n")
                 .append("Connection: Upgrade\r\n")
@@ -186,15 +229,16 @@ final class Handshake {
         }
     }
 
-    private static IOException failure(URI uri, Verb verb, HttpResponseHead head, String body) {
+    private static IOException failure(URI uri, Verb verb, String offset, HttpResponseHead head, String body) {
         String quoted = body.isEmpty() ? "" : ": " + body;
+        String at = offset == null ? "" : " at offset " + HttpResponseHead.printable(offset, 60);
         if (head.status() == 404) {
-            return new NoSuchFileException(uri.toString(), null, verb + " failed: " + head.statusText() + quoted);
+            return new NoSuchFileException(uri.toString(), null, verb + at + " failed: " + head.statusText() + quoted);
         }
         if (head.status() == 403 && verb == Verb.APPEND) {
             return new WriterConflictException(uri, body);
         }
-        return new IOException(verb + " " + uri + " failed: " + head.statusText() + quoted);
+        return new IOException(verb + " " + uri + at + " failed: " + head.statusText() + quoted);
     }
 
     /**

@@ -7,7 +7,7 @@ import java.net.URI;
 
 /**
  * Static shortcuts for {@link HttpFStreamClient#defaultClient()} (connect timeout 10 s, read timeout
- * 90 s). Thread safe.
+ * 90 s, resume timeout 60 s). Thread safe.
  */
 public final class HttpFStream {
 
@@ -58,7 +58,26 @@ public final class HttpFStream {
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      * @throws IOException if connecting or the handshake fails
      */
-    public static InputStream follow(URI uri) throws IOException {
+    public static FollowInputStream follow(URI uri) throws IOException {
         return HttpFStreamClient.defaultClient().follow(uri);
+    }
+
+    /**
+     * Follows the file at {@code uri} from {@code offset} (a value of {@link FollowInputStream#offset()},
+     * {@code -1} for the start or {@code now} for the current end; null for the start), then new bytes live
+     * until the appender closes; resumes automatically after a broken connection when the server supports
+     * offsets. The caller must close the returned stream. See {@link HttpFStreamClient#follow(URI, String)}.
+     *
+     * @param uri the file's URI, {@code http} or {@code https}
+     * @param offset where to start, or null for the start of the stream
+     * @return the stream to read from, never null
+     * @throws NullPointerException if {@code uri} is null
+     * @throws IllegalArgumentException if the URI's scheme is not http or https or it has no host, or
+     *     {@code offset} is empty
+     * @throws java.nio.file.NoSuchFileException if the file does not exist
+     * @throws IOException if connecting or the handshake fails, or the server refuses the offset
+     */
+    public static FollowInputStream follow(URI uri, String offset) throws IOException {
+        return HttpFStreamClient.defaultClient().follow(uri, offset);
     }
 }

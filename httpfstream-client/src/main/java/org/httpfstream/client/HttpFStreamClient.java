@@ -24,6 +24,10 @@ public final class HttpFStreamClient {
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Default for {@link Builder#readTimeout(Duration)}. */
     static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(90);
+    /** Default for {@link Builder#resumeTimeout(Duration)}. */
+    static final Duration DEFAULT_RESUME_TIMEOUT = Duration.ofSeconds(60);
+    /** Resume timeouts are capped here, so that deadlines computed from {@link System#nanoTime()} cannot overflow. */
+    private static final long MAX_RESUME_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
     /** How long an append's close waits for the server when there is no read timeout. */
     static final long CLOSE_WAIT_WITHOUT_READ_TIMEOUT_MILLIS = 30_000;
     /** Size of the buffer {@link #append(URI, InputStream)} reads into. */
@@ -33,18 +37,23 @@ public final class HttpFStreamClient {
 
     private final Duration connectTimeout;
     private final Duration readTimeout;
+    private final Duration resumeTimeout;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
+    private final long resumeTimeoutNanos;
 
     private HttpFStreamClient(Builder builder) {
         this.connectTimeout = builder.connectTimeout;
         this.readTimeout = builder.readTimeout;
+        this.resumeTimeout = builder.resumeTimeout;
         this.connectTimeoutMillis = toMillis(connectTimeout);
         this.readTimeoutMillis = toMillis(readTimeout);
+        this.resumeTimeoutNanos = toNanos(resumeTimeout);
     }
 
     /**
-     * Returns the shared client with the default settings (connect timeout 10 s, read timeout 90 s).
+     * Returns the shared client with the default settings (connect timeout 10 s, read timeout 90 s, resume
+     * timeout 60 s).
      *
      * @return the same instance on every call, never null
      */
@@ -77,6 +86,16 @@ public final class HttpFStreamClient {
      */
     public Duration readTimeout() {
         return readTimeout;
+    }
+
+    /**
+     * Returns the resume timeout.
+     *
+     * @return how long a followed stream tries to reconnect after its connection failed; zero means it
+     *     does not resume
+     */
+    public Duration resumeTimeout() {
+        return resumeTimeout;
     }
 
     /**
@@ -154,21 +173,8 @@ public final class HttpFStreamClient {
     }
 
     /**
-     * Follows the file at {@code uri}: the returned stream yields the file's contents and then, as long as
-     * an appender is writing to it, every new byte as it arrives, until the appender closes (then
-     * {@code read} returns -1). Blocks until the server has answered.
-     *
-     * <p>If the path has an active appender, the bytes come over a WebSocket (the server's pings are
-     * answered while reading); otherwise the server sends the stored file as a plain HTTP 200 response and
-     * the stream yields that body. Either way, {@code read} blocks until data arrives and fails with an
-     * IOException (a {@link java.net.SocketTimeoutException}) if the server sends nothing for longer than
-     * the read timeout. The stream ends with an IOException rather than -1 if the connection ends
-     * abnormally (for instance without a WebSocket Close frame, or with a Close code other than 1000; a
-     * server that shuts down sends 1001, "going away", which is not the end of the stream).
-     *
-     * <p>The caller must close the stream; close is idempotent and may be called from any thread (a read
-     * blocked in another thread then fails). {@code read} after {@code close} throws an IOException.
-     * Not thread safe otherwise: read from one thread at a time.
+     * Follows the file at {@code uri} from its start; the same as {@link #follow(URI, String) follow(uri,
+     * null)}.
      *
      * @param uri the file's URI, {@code http} or {@code https}
      * @return the stream to read from, never null
@@ -177,18 +183,63 @@ public final class HttpFStreamClient {
      * @throws NoSuchFileException if the file does not exist (HTTP 404); its file is {@code uri.toString()}
      * @throws IOException if connecting or the handshake fails, or the server answers with another status
      */
-    public InputStream follow(URI uri) throws IOException {
+    public FollowInputStream follow(URI uri) throws IOException {
+        return follow(uri, null);
+    }
+
+    /**
+     * Follows the file at {@code uri} from {@code offset}: the returned stream yields the file's contents
+     * from that position and then, as long as an appender is writing to it, every new byte as it arrives,
+     * until the appender closes (then {@code read} returns -1). Blocks until the server has answered.
+     *
+     * <p>{@code offset} is sent as the query parameter {@code offset} (replacing any the URI has). The
+     * httpfstream server accepts a value of {@link FollowInputStream#offset()}, 16 lowercase hexadecimal
+     * digits of a byte position ({@code 0000000000000400} is byte 1024), {@code -1} for the start of the
+     * stream and {@code now} for its current end; it answers an offset past the end, or a malformed one,
+     * with HTTP 400, which this method throws as an IOException quoting the server's reason. If
+     * {@code offset} is null, no offset is sent: the stream starts at the beginning, exactly as the
+     * original protocol has it. A server without offsets (the original Go server) ignores {@code offset}
+     * and sends the stream from its start; {@link FollowInputStream#offset()} then returns null.
+     *
+     * <p>If the path has an active appender, the bytes come over a WebSocket (the server's pings are
+     * answered while reading); otherwise the server sends the stored file from the offset as a plain HTTP
+     * 200 response and the stream yields that body. Either way, {@code read} blocks until data arrives.
+     * If the server supports offsets, a connection that ends abnormally (without a WebSocket Close frame,
+     * with a socket error or the read timeout, or with Close 1001 when the server shuts down) is resumed
+     * on a new connection without gap or duplicate, for up to the {@linkplain #resumeTimeout() resume
+     * timeout}; see {@link FollowInputStream}. Otherwise, or when resuming fails, the stream ends with an
+     * IOException rather than -1 (a {@link java.net.SocketTimeoutException} if the server sent nothing
+     * for longer than the read timeout); a WebSocket Close code other than 1000 and 1001 is always such
+     * an error.
+     *
+     * <p>The caller must close the stream; close is idempotent and may be called from any thread (a read
+     * blocked in another thread then fails). {@code read} after {@code close} throws an IOException.
+     * Not thread safe otherwise: read from one thread at a time.
+     *
+     * @param uri the file's URI, {@code http} or {@code https}
+     * @param offset where to start: an offset token, or null for the start of the stream
+     * @return the stream to read from, never null
+     * @throws NullPointerException if {@code uri} is null
+     * @throws IllegalArgumentException if the URI's scheme is not http or https or it has no host, or
+     *     {@code offset} is empty
+     * @throws NoSuchFileException if the file does not exist (HTTP 404); its file is {@code uri.toString()}
+     * @throws java.net.ProtocolException if {@code offset} is in the httpfstream format and the server's
+     *     {@code Stream-Offset} names another position
+     * @throws IOException if connecting or the handshake fails, or the server answers with another status
+     *     (HTTP 400 for an offset past the end or malformed)
+     */
+    public FollowInputStream follow(URI uri, String offset) throws IOException {
         Objects.requireNonNull(uri, "uri");
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, connectTimeoutMillis, readTimeoutMillis);
-        if (opened.body() != null) {
-            return opened.body();
+        if (offset != null && offset.isEmpty()) {
+            throw new IllegalArgumentException("offset must not be empty (null means from the start)");
         }
-        return new WebSocketFollowInputStream(opened.webSocket(), "FOLLOW " + uri, readTimeoutMillis);
+        return FollowInputStream.open(uri, offset, connectTimeoutMillis, readTimeoutMillis, resumeTimeoutNanos);
     }
 
     @Override
     public String toString() {
-        return "HttpFStreamClient[connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout + "]";
+        return "HttpFStreamClient[connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                + ", resumeTimeout=" + resumeTimeout + "]";
     }
 
     /** Converts a timeout to socket milliseconds: 0 stays 0 (no limit), anything else is at least 1. */
@@ -205,6 +256,15 @@ public final class HttpFStreamClient {
         return (int) Math.max(1, Math.min(millis, Integer.MAX_VALUE));
     }
 
+    /** Converts a resume timeout to nanoseconds, capped at {@link #MAX_RESUME_TIMEOUT_NANOS}. */
+    static long toNanos(Duration timeout) {
+        try {
+            return Math.min(timeout.toNanos(), MAX_RESUME_TIMEOUT_NANOS);
+        } catch (ArithmeticException e) {
+            return MAX_RESUME_TIMEOUT_NANOS;
+        }
+    }
+
     /**
      * Builds {@link HttpFStreamClient} instances. Not thread safe.
      */
@@ -212,6 +272,7 @@ public final class HttpFStreamClient {
 
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private Duration resumeTimeout = DEFAULT_RESUME_TIMEOUT;
 
         private Builder() {
         }
@@ -243,6 +304,23 @@ public final class HttpFStreamClient {
          */
         public Builder readTimeout(Duration timeout) {
             this.readTimeout = checkTimeout(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Sets how long a followed stream tries to reconnect after its connection ended abnormally, when
+         * the server supports offsets (see {@link FollowInputStream}): once this much time has passed since
+         * the failure without a successful reconnect, {@code read} fails. Default 60 seconds. Appends are
+         * never resumed.
+         *
+         * @param timeout the timeout; {@link Duration#ZERO} disables resuming (a failed connection is an
+         *     error at once)
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder resumeTimeout(Duration timeout) {
+            this.resumeTimeout = checkTimeout(timeout, "timeout");
             return this;
         }
 

@@ -12,15 +12,22 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The bytes of an APPEND over WebSocket. Each {@code write} is sent at once as one or more complete TEXT
  * messages (at most {@link #MAX_MESSAGE} bytes each); nothing is buffered. A daemon thread reads the
- * server's frames, answers pings and notices when the server ends the WebSocket.
+ * server's frames, answers pings and notices when the server ends the WebSocket. The stream pings the
+ * server once at the start: a server may ping an appender only once it has seen that it reads (the
+ * original Go appender never reads, and unread pings make its socket reset on close, losing data), so
+ * this first ping is what makes our server keep an idle appender's connection alive.
  *
  * <p>Writes are guarded by the connection's write lock, which the reader thread also takes to send pongs,
  * so frames never interleave. {@link #close()} may be called from any thread.
  */
 final class WebSocketAppendOutputStream extends OutputStream {
 
-    /** The largest message sent; larger writes are split. */
-    static final int MAX_MESSAGE = 64 * 1024;
+    /**
+     * The largest message sent; larger writes are split. Kept under the original Go server's 10 KiB write
+     * buffer: it relays a bigger message to its followers as several frames, and the original Go follower
+     * keeps only the first of them.
+     */
+    static final int MAX_MESSAGE = 8 * 1024;
     /** How long a failed write waits for the reader thread to learn why the server closed. */
     private static final long FAILURE_DETAIL_WAIT_MILLIS = 1000;
 
@@ -48,6 +55,15 @@ final class WebSocketAppendOutputStream extends OutputStream {
         Thread reader = new Thread(this::readServerFrames, "httpfstream-append-reader " + what);
         reader.setDaemon(true);
         reader.start();
+        ReentrantLock lock = connection.writeLock();
+        lock.lock();
+        try {
+            connection.sendFrameLocked(WebSocketConnection.OP_PING, new byte[0], 0, 0);
+        } catch (IOException e) {
+            // The connection is gone already; the reader thread reports how it ended.
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** How the server side of the connection ended. */
@@ -138,7 +154,7 @@ final class WebSocketAppendOutputStream extends OutputStream {
     }
 
     /**
-     * Sends {@code len} bytes at once as one TEXT message (several if {@code len} exceeds 64 KiB). Blocks
+     * Sends {@code len} bytes at once as one TEXT message (several if {@code len} exceeds 8 KiB). Blocks
      * until the bytes have been handed to the operating system, not until the server has stored them.
      *
      * @throws IOException {@code "stream closed"} after {@link #close()}; or if the server has closed the

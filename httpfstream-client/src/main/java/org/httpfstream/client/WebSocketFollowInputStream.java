@@ -143,7 +143,8 @@ final class WebSocketFollowInputStream extends InputStream {
                         endOfStream = true;
                         return -1;
                     }
-                    throw new ServerClosedException(what + ": server closed the stream with " + status.describe());
+                    throw new ServerClosedException(what + ": server closed the stream with " + status.describe(),
+                            status);
                 default:
                     throw new AssertionError(header.opcode());
             }
@@ -182,14 +183,5 @@ final class WebSocketFollowInputStream extends InputStream {
             connection.trySendClose(CloseStatus.payload(CloseStatus.NORMAL), CLOSE_LOCK_WAIT_MILLIS);
         }
         connection.closeSocket();
-    }
-
-    /** The server ended the WebSocket with an abnormal Close code. */
-    private static final class ServerClosedException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        ServerClosedException(String message) {
-            super(message);
-        }
     }
 }

@@ -5,7 +5,9 @@
  * a path over a WebSocket ({@code X-Verb: APPEND}); any number of <em>followers</em>
  * ({@code X-Verb: FOLLOW}) receive everything already written and then every new byte as it arrives,
  * until the appender finishes. A follower of a path that has no active appender gets the stored file
- * as a plain HTTP {@code 200} response instead.
+ * as a plain HTTP {@code 200} response instead. A follower may start at an offset, and a
+ * {@link org.httpfstream.client.FollowInputStream} reports the offset it has reached and resumes by itself
+ * after a broken connection when the server supports offsets.
  *
  * <p>Entry points: {@link org.httpfstream.client.HttpFStream} (static methods using the default client)
  * and {@link org.httpfstream.client.HttpFStreamClient} (configurable timeouts). The client uses

@@ -45,7 +45,7 @@ class AppendTest {
     void allByteValuesAreSentAsOneMaskedTextMessage() throws Exception {
         BlockingQueue<ScriptedPeer.Frame> frames = new LinkedBlockingQueue<>();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             frames.add(c.readFrame());
             frames.add(c.readFrame());
             closeNormally(c);
@@ -71,7 +71,7 @@ class AppendTest {
     void eachWriteIsSentImmediately() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             for (int i = 0; i < 3; i++) {
                 received.add(c.readFrame().text());
             }
@@ -89,11 +89,11 @@ class AppendTest {
     }
 
     @Test
-    void largeWritesAreSplitInto64KiBMessages() throws Exception {
-        byte[] data = FollowTest.randomBytes(3 * 65_536 + 3392, 11);
+    void largeWritesAreSplitInto8KiBMessages() throws Exception {
+        byte[] data = FollowTest.randomBytes(3 * 8192 + 3392, 11);
         BlockingQueue<List<ScriptedPeer.Frame>> frames = new ArrayBlockingQueue<>(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             frames.add(c.readDataFrames(data.length));
             closeNormally(c);
         })) {
@@ -102,7 +102,7 @@ class AppendTest {
             }
             peer.awaitScripts();
             List<ScriptedPeer.Frame> got = frames.poll();
-            assertThat(got).extracting(f -> f.payload().length).containsExactly(65_536, 65_536, 65_536, 3392);
+            assertThat(got).extracting(f -> f.payload().length).containsExactly(8192, 8192, 8192, 3392);
             assertThat(got).allSatisfy(f -> {
                 assertThat(f.fin()).isTrue();
                 assertThat(f.opcode()).isEqualTo(1);
@@ -118,7 +118,7 @@ class AppendTest {
         byte[] ping = FollowTest.randomBytes(125, 5);
         BlockingQueue<ScriptedPeer.Frame> pongs = new LinkedBlockingQueue<>();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             c.sendFrame(true, 9, ping);
             pongs.add(c.readFrame());
             c.sendFrame(true, 9, new byte[0]);
@@ -144,7 +144,7 @@ class AppendTest {
         CountDownLatch gotClose = new CountDownLatch(1);
         CountDownLatch mayAnswer = new CountDownLatch(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             assertThat(c.readFrame().text()).isEqualTo("last words");
             assertThat(c.readFrame().closeCode()).isEqualTo(1000);
             gotClose.countDown();
@@ -173,7 +173,7 @@ class AppendTest {
     void connectionDroppedAfterOurCloseIsANormalEnd() throws Exception {
         // The original Go server reads our Close frame and drops the connection without answering.
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             assertThat(c.readFrame().text()).isEqualTo("data");
             assertThat(c.readFrame().closeCode()).isEqualTo(1000);
         })) {
@@ -187,7 +187,7 @@ class AppendTest {
     @Test
     void serverAnsweringCloseWithAnErrorCodeFailsClose() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             c.readFrame();
             assertThat(c.readFrame().closeCode()).isEqualTo(1000);
             c.sendClose(1011, "disk full");
@@ -210,7 +210,7 @@ class AppendTest {
         CountDownLatch replied = new CountDownLatch(1);
         BlockingQueue<ScriptedPeer.Frame> replies = new ArrayBlockingQueue<>(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             c.readFrame();
             c.sendClose(1009, "message too big");
             replies.add(c.readFrame());
@@ -235,7 +235,7 @@ class AppendTest {
     void serverClosingNormallyBeforeUsStillEndsCleanly() throws Exception {
         CountDownLatch replied = new CountDownLatch(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             assertThat(c.readFrame().text()).isEqualTo("x");
             c.sendClose(1000, "");
             assertThat(c.readFrame().closeCode()).isEqualTo(1000);
@@ -255,7 +255,7 @@ class AppendTest {
     @Test
     void droppedConnectionFailsWritesAndClose() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             c.readFrame();
         })) {
             URI uri = peer.uri("/drop");
@@ -280,7 +280,7 @@ class AppendTest {
     void closeFailsWhenTheServerNeverConfirms() throws Exception {
         HttpFStreamClient impatient = HttpFStreamClient.builder().readTimeout(Duration.ofMillis(300)).build();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             assertThat(c.readFrame().closeCode()).isEqualTo(1000);
             c.expectEof(); // never answers; the client gives up and hangs up
         })) {
@@ -297,7 +297,7 @@ class AppendTest {
     @Test
     void writeAfterCloseFailsAndCloseIsIdempotent() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             closeNormally(c);
         })) {
             OutputStream out = client.openAppend(peer.uri("/closed"));
@@ -315,7 +315,7 @@ class AppendTest {
     void closeFromAnotherThreadWhileTheProducerWaitsForInput() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             received.add(c.readFrame().text());
             closeNormally(c);
         })) {
@@ -344,7 +344,7 @@ class AppendTest {
     void appendSendsEachReadAtOnceAndCountsBytes() throws Exception {
         BlockingQueue<List<String>> messages = new ArrayBlockingQueue<>(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             List<String> got = new ArrayList<>();
             List<ScriptedPeer.Frame> control = new ArrayList<>();
             while (true) {
@@ -382,7 +382,7 @@ class AppendTest {
     void appendClosesCleanlyWhenTheInputFails() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade();
+            c.upgradeAppend();
             received.add(c.readFrame().text());
             closeNormally(c);
         })) {

@@ -58,7 +58,7 @@ class HandshakeTest {
     void appendSendsTheUpgradeRequest() throws Exception {
         BlockingQueue<ScriptedPeer.Request> requests = new ArrayBlockingQueue<>(1);
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            requests.add(c.upgrade());
+            requests.add(c.upgradeAppend());
             assertThat(c.readFrame().closeCode()).isEqualTo(1000);
             c.sendClose(1000, "");
             c.expectEof();

@@ -156,10 +156,18 @@ final class ScriptedPeer implements AutoCloseable {
 
         /** Reads a request head and answers it with a correct 101 response. */
         Request upgrade() throws IOException {
+            return upgrade("");
+        }
+
+        /**
+         * Reads a request head and answers it with a correct 101 response that also has
+         * {@code extraHeaders} (complete header lines, each ending in CRLF).
+         */
+        Request upgrade(String extraHeaders) throws IOException {
             Request request = readRequest();
             write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Accept: " + Handshake.acceptFor(request.header("Sec-WebSocket-Key"))
-                    + "\r\n\r\n");
+                    + "\r\n" + extraHeaders + "\r\n");
             return request;
         }
 
@@ -223,6 +231,18 @@ final class ScriptedPeer implements AutoCloseable {
         }
 
         /** Reads one frame; fails unless the client masked it, as clients must. */
+        /**
+         * Upgrades an APPEND and reads the ping an appender sends first (it shows the server that the
+         * appender reads, so that the server may ping it); returns the request.
+         */
+        Request upgradeAppend() throws IOException {
+            Request request = upgrade();
+            Frame ping = readFrame();
+            assertThat(ping.opcode()).as("an appender's first frame").isEqualTo(0x9);
+            assertThat(ping.payload()).isEmpty();
+            return request;
+        }
+
         Frame readFrame() throws IOException {
             int b0 = in.readUnsignedByte();
             int b1 = in.readUnsignedByte();

@@ -159,15 +159,20 @@ class ServerStreamTest {
     }
 
     /**
-     * Server shutdown: the appender learns that its append did not end cleanly, and the follower that the
-     * server went away (Close 1001), which is not the end of the stream.
+     * Server shutdown: the appender learns that its append did not end cleanly, and a follower that does
+     * not resume that the server went away (Close 1001), which is not the end of the stream. (Resuming
+     * followers are tested in {@link ResumeTest}.)
      */
     @Test
     void appenderAndFollowerOfAServerThatGoesAwayGetAnError() throws Exception {
+        HttpFStreamClient noResume = HttpFStreamClient.builder()
+                .readTimeout(Duration.ofSeconds(20))
+                .resumeTimeout(Duration.ZERO)
+                .build();
         try (RealServer server = RealServer.start(root)) {
             URI uri = server.uri("/dies");
             OutputStream w = client.openAppend(uri);
-            InputStream r = client.follow(uri);
+            InputStream r = noResume.follow(uri);
             w.write(ascii("partial"));
             assertThat(r.readNBytes(7)).isEqualTo(ascii("partial"));
             server.close(); // drops every connection

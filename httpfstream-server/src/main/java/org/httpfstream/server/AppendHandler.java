@@ -77,6 +77,21 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The server is shutting down: ends the session (every byte received stays) and tells the appender
+     * with Close 1001 ("going away"), so it knows its append did not end as it asked. Call on the event
+     * loop.
+     */
+    void goAway(ChannelHandlerContext ctx) {
+        if (ended) {
+            return;
+        }
+        endReason = "server shutting down";
+        end();
+        ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+                "server shutting down")).addListener(ChannelFutureListener.CLOSE);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         end();

@@ -63,6 +63,37 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
     /** Wraps {@code payload} (whose reference passes to the message) as one outbound message. */
     abstract Object message(ByteBuf payload);
 
+    /** Bytes read from the file at once; at most this much goes past the channel's high-water mark. */
+    int readBlock() {
+        return READ_BLOCK;
+    }
+
+    /** How many of the bytes read into {@code block} may be sent now (whole messages only); default all. */
+    int usable(ByteBuf block) {
+        return block.readableBytes();
+    }
+
+    /**
+     * Writes (without flushing) the bytes of {@code block} from position {@code from}; the block is
+     * released by the caller. By default, as messages of at most {@code maxMessage} bytes.
+     *
+     * @param upToDate true if the block reaches the committed length
+     * @param last true if the stream has ended and the block reaches its final length
+     */
+    void writeBlock(ChannelHandlerContext ctx, ByteBuf block, long from, boolean upToDate, boolean last) {
+        while (block.isReadable()) {
+            ctx.write(message(block.readRetainedSlice(Math.min(maxMessage, block.readableBytes()))));
+        }
+    }
+
+    /**
+     * Called when every committed byte is sent and the stream goes on; returns true if it wrote
+     * something to flush. By default nothing.
+     */
+    boolean caughtUp(ChannelHandlerContext ctx, long position) {
+        return false;
+    }
+
     /** Ends the response after the last byte at {@code endPosition} and closes as fit. */
     abstract void writeEnd(ChannelHandlerContext ctx, long endPosition);
 
@@ -115,12 +146,15 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
                         closing = true;
                         writeEnd(ctx, position);
                         wrote = false;
+                    } else {
+                        wrote |= caughtUp(ctx, position);
                     }
                     break;
                 }
                 // One positional read for up to a block, then messages sliced out of it.
-                int n = (int) Math.min(Math.max(maxMessage, READ_BLOCK), end - position);
+                int n = (int) Math.min(Math.max(maxMessage, readBlock()), end - position);
                 ByteBuf block = ctx.alloc().ioBuffer(n);
+                int used;
                 try {
                     ByteBuffer dst = block.nioBuffer(0, n);
                     while (dst.hasRemaining()) {
@@ -129,13 +163,16 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
                         }
                     }
                     block.writerIndex(n);
-                    while (block.isReadable()) {
-                        ctx.write(message(block.readRetainedSlice(Math.min(maxMessage, block.readableBytes()))));
+                    used = usable(block);
+                    if (used <= 0) {
+                        throw new IOException("no whole message in " + n + " bytes at " + position);
                     }
+                    block.writerIndex(used);
+                    writeBlock(ctx, block, position, position + used == end, ended && position + used == end);
                 } finally {
                     block.release();
                 }
-                position += n;
+                position += used;
                 wrote = true;
             }
         } catch (IOException e) {

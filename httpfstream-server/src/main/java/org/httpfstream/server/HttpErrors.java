@@ -15,10 +15,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import org.httpfstream.store.DurableStreamException;
 import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.OutsideRootException;
+import org.httpfstream.store.StreamClosedException;
 import org.httpfstream.store.WriterConflictException;
 
 /** Maps store failures to HTTP statuses, in one place, and writes plain-text error responses. */
@@ -29,6 +31,12 @@ final class HttpErrors {
     static HttpResponseStatus statusFor(Throwable t, boolean append) {
         if (t instanceof WriterConflictException) {
             return HttpResponseStatus.FORBIDDEN;
+        }
+        if (t instanceof DurableStreamException d && d.reason() == DurableStreamException.Reason.GONE) {
+            return HttpResponseStatus.GONE;
+        }
+        if (t instanceof StreamClosedException) {
+            return HttpResponseStatus.CONFLICT;
         }
         if (t instanceof OutsideRootException) {
             return HttpResponseStatus.FORBIDDEN;

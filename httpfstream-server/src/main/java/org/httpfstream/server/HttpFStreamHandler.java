@@ -41,9 +41,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import org.httpfstream.store.AppendSession;
+import org.httpfstream.store.DurableStreams;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamInfo;
 import org.httpfstream.store.StreamStore;
@@ -52,17 +54,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes one HTTP request of the httpfstream protocol. Every request is a {@code GET}; the verb comes
- * from header {@code X-Verb} or query parameter {@code verb}: {@code APPEND} appends over a WebSocket,
- * anything else follows. A FOLLOW is answered with the file over plain HTTP when no appender is active
- * or no upgrade was asked for, and with a live WebSocket otherwise.
+ * Routes one HTTP request. The original httpfstream protocol: a {@code GET} whose verb comes from header
+ * {@code X-Verb} or query parameter {@code verb}: {@code APPEND} appends over a WebSocket, anything else
+ * follows — with the file over plain HTTP when no appender is active or no upgrade was asked for, and
+ * with a live WebSocket otherwise. The Durable Streams protocol ({@link DurableStreamsHandler}): {@code
+ * PUT}, {@code POST}, {@code DELETE}, {@code OPTIONS} and {@code HEAD}, {@code GET}s with {@code live=},
+ * and plain {@code GET}s of streams created over it; its control APIs under {@code …/__ds/} go to
+ * {@link SubscriptionsHandler}. Both protocols share one {@link StreamStore}.
  *
  * <p>To mount httpfstream in an existing Netty server, put this handler after an {@link
  * io.netty.handler.codec.http.HttpServerCodec} and an {@link
  * io.netty.handler.codec.http.HttpObjectAggregator}, or use {@link HttpFStreamInitializer}. On an
  * upgrade it replaces itself (and the optional {@code "idle"} handler) with the WebSocket handlers.
  *
- * <p>{@link Sharable}: it holds only the store and the settings.
+ * <p>{@link Sharable}: it holds only the store, the settings and the thread-safe protocol handlers.
  */
 @Sharable
 public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -86,13 +91,21 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** Response header: {@code true} while an append session is active on the stream. */
     public static final String WRITER_ACTIVE = "Stream-Writer-Active";
 
+    private static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+
     private final StreamStore store;
+    private final DurableStreams streams;
+    private final DurableStreamsHandler durable;
+    private final SubscriptionsHandler subscriptions;
     private final HttpFStreamSettings settings;
     private final WebSocketDecoderConfig decoderConfig;
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings) {
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.streams = new DurableStreams(store, Clock.systemUTC());
+        this.durable = new DurableStreamsHandler(streams, settings);
+        this.subscriptions = new SubscriptionsHandler(streams);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
                 .allowExtensions(false)
@@ -110,10 +123,10 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             return;
         }
         boolean head = HttpMethod.HEAD.equals(request.method());
-        if (!HttpMethod.GET.equals(request.method()) && !head) {
+        if (!HttpMethod.GET.equals(request.method()) && !head && !DurableStreamsHandler.handles(request.method())) {
             FullHttpResponse response = HttpErrors.response(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    "method not allowed: " + request.method() + " (reads and appends are GETs)");
-            response.headers().set(ALLOW, "GET, HEAD");
+                    "method not allowed: " + request.method());
+            response.headers().set(ALLOW, ALLOWED_METHODS);
             ctx.writeAndFlush(response);
             return;
         }
@@ -133,16 +146,44 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                     keepAlive);
             return;
         }
+        int control = (path + "/").indexOf("/" + SubscriptionsHandler.PREFIX + "/");
+        if (control >= 0) { // the reserved Durable Streams control APIs
+            String rest = path.length() > control + 6 ? path.substring(control + 6) : "";
+            subscriptions.handle(ctx, request, path.substring(0, control), rest);
+            return;
+        }
         String verb = request.headers().get(VERB_HEADER);
         if (verb == null) {
             verb = first(query, VERB_PARAM);
         }
-        if (head) {
-            head(ctx, path, keepAlive);
+        if (head || DurableStreamsHandler.handles(request.method())) {
+            durable.handle(ctx, request, query, path);
         } else if ("APPEND".equals(verb)) {
             append(ctx, request, path);
+        } else if (!isUpgrade(request) && !query.parameters().containsKey(FOLLOW_PARAM)
+                && (query.parameters().containsKey("live") || managed(path))) {
+            durable.handle(ctx, request, query, path);
         } else {
             follow(ctx, request, query, path, keepAlive);
+        }
+    }
+
+    /** True if the stream at {@code path} was created over the Durable Streams protocol. */
+    private boolean managed(String path) {
+        try {
+            return streams.metadata(store.locate(path)).isPresent();
+        } catch (IOException e) {
+            return false; // the read reports it
+        }
+    }
+
+    /** The stream's Durable Streams state if it is open there (live until closed), else null. */
+    private DurableStreams.Snapshot openManaged(String path) {
+        try {
+            DurableStreams.Snapshot s = streams.snapshot(path);
+            return s != null && s.managed() && !s.closed() ? s : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -176,7 +217,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                     (int) settings.appenderTimeout().toMillis());
         }
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
-                settings.appenderTimeout().toNanos(), "APPEND " + path));
+                settings.appenderTimeout().toNanos(), true, "APPEND " + path));
         p.addLast("append", new AppendHandler(session));
         handshake(handshaker, channel, request, f -> {
             if (!f.isSuccess()) {
@@ -200,12 +241,14 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             fail(ctx, e, path, false, keepAlive);
             return;
         }
-        if (info.live() && isUpgrade(request)) {
-            if (followWebSocket(ctx, request, query, path, info, from)) {
+        // A stream created over Durable Streams is live until it is closed, whoever appends to it.
+        DurableStreams.Snapshot open = openManaged(path);
+        if ((info.live() || open != null) && isUpgrade(request)) {
+            if (followWebSocket(ctx, request, query, path, info, open, from)) {
                 return;
             }
-        } else if (info.live() && query.parameters().containsKey(FOLLOW_PARAM)) {
-            if (followHttp(ctx, path, info, from)) {
+        } else if ((info.live() || open != null) && query.parameters().containsKey(FOLLOW_PARAM)) {
+            if (followHttp(ctx, path, info, open, from)) {
                 return;
             }
         }
@@ -222,9 +265,25 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
     }
 
+    /**
+     * Follows an open Durable Streams stream until it is closed, else the append session until it
+     * ends; null if there is nothing live to follow any more.
+     */
+    private Subscription subscribe(StreamInfo info, DurableStreams.Snapshot open, CursorHandler follower) {
+        if (open != null) {
+            try {
+                return streams.follow(open, follower);
+            } catch (IOException e) {
+                LOG.debug("FOLLOW {}: cannot follow {}", info.name(), open.file(), e);
+                return null;
+            }
+        }
+        return info.session() == null ? null : info.session().subscribe(follower);
+    }
+
     /** Upgrades to a live WebSocket from {@code from}; false if the session ended meanwhile. */
     private boolean followWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
-            String path, StreamInfo info, long from) {
+            String path, StreamInfo info, DurableStreams.Snapshot open, long from) {
         WebSocketServerHandshaker handshaker = handshaker(ctx, request);
         if (handshaker == null) {
             return true;
@@ -233,13 +292,13 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
         FollowHandler follower = new FollowHandler(path, binary,
                 binary ? settings.binaryMessageSize() : settings.textMessageSize());
-        Subscription subscription = info.session().subscribe(follower);
+        Subscription subscription = subscribe(info, open, follower);
         if (subscription == null) {
             return false;
         }
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);
-        p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, "FOLLOW " + path));
+        p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, false, "FOLLOW " + path));
         p.addLast("follow", follower);
         HttpHeaders headers = streamHeaders(true).set(STREAM_OFFSET, Offsets.format(from));
         handshake(handshaker, ctx.channel(), request, headers, f -> {
@@ -254,9 +313,10 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     }
 
     /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
-    private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info, long from) {
+    private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info,
+            DurableStreams.Snapshot open, long from) {
         LiveHttpHandler live = new LiveHttpHandler(path, settings.binaryMessageSize());
-        Subscription subscription = info.session().subscribe(live);
+        Subscription subscription = subscribe(info, open, live);
         if (subscription == null) {
             return false;
         }
@@ -283,33 +343,6 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             }
         });
         return true;
-    }
-
-    /** HEAD: what a reader needs to know without the bytes. */
-    private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) {
-        try {
-            StreamInfo info = store.lookup(path);
-            long tail = info.live() ? info.session().length() : Files.size(info.file());
-            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-            response.headers()
-                    .set(CONTENT_TYPE, FileResponder.contentType(info.file().getFileName().toString()))
-                    .set(CONTENT_LENGTH, tail)
-                    .set(ACCEPT_RANGES, HttpHeaderValues.BYTES)
-                    .set(CACHE_CONTROL, "no-store")
-                    .set(NEXT_OFFSET, Offsets.format(tail))
-                    .add(streamHeaders(info.live()));
-            if (!keepAlive) {
-                response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
-            }
-            var done = ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    io.netty.buffer.Unpooled.EMPTY_BUFFER, response.headers(),
-                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
-            if (!keepAlive) {
-                done.addListener(ChannelFutureListener.CLOSE);
-            }
-        } catch (IOException e) {
-            fail(ctx, e, path, false, keepAlive);
-        }
     }
 
     private static HttpHeaders streamHeaders(boolean writerActive) {
@@ -389,6 +422,9 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && Boolean.TRUE.equals(ctx.channel().attr(DurableStreamsHandler.POLLING).get())) {
+            return; // a long-poll is waiting: its own timeout ends it
+        }
         if (evt instanceof IdleStateEvent) {
             LOG.debug("closing idle HTTP connection {}", ctx.channel().remoteAddress());
             ctx.close();

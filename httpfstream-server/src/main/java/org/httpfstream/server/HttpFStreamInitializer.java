@@ -16,8 +16,9 @@ import org.httpfstream.store.StreamStore;
  * <pre>
  *   idle        IdleStateHandler     closes HTTP connections idle for settings.idleTimeout
  *   http        HttpServerCodec
- *   aggregator  HttpObjectAggregator requests are GETs: small bodies only
- *   request     HttpFStreamHandler   routes APPEND / FOLLOW
+ *   headers     ResponseHeadersHandler  security and CORS headers on every response
+ *   aggregator  HttpObjectAggregator Durable Streams bodies up to settings.maxFrameSize (else 413)
+ *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
  *
  * After a WebSocket upgrade, the handshake swaps the HTTP codec for the WebSocket frame codec, and
@@ -25,14 +26,14 @@ import org.httpfstream.store.StreamStore;
  * {@code append} ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
-    private static final int MAX_REQUEST_BODY = 8 * 1024;
-
     private final HttpFStreamSettings settings;
     private final HttpFStreamHandler handler;
+    private final ResponseHeadersHandler headers;
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.handler = new HttpFStreamHandler(store, settings);
+        this.headers = new ResponseHeadersHandler();
     }
 
     @Override
@@ -41,7 +42,8 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         p.addLast("idle", new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
         p.addLast("http", new HttpServerCodec());
-        p.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BODY));
+        p.addLast("headers", headers);
+        p.addLast("aggregator", new HttpObjectAggregator(settings.maxFrameSize()));
         p.addLast("request", handler);
     }
 }

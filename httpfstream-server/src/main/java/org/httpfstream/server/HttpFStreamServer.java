@@ -2,6 +2,7 @@ package org.httpfstream.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
@@ -60,6 +61,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final HttpFStreamSettings settings;
+    private final boolean fsync;
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -75,6 +77,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.host = b.host;
         this.port = b.port;
         this.settings = b.settings;
+        this.fsync = b.fsync;
     }
 
     public static Builder builder() {
@@ -94,7 +97,7 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
-            store = new StreamStore(root);
+            store = new StreamStore(root, fsync);
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             boss = new MultiThreadIoEventLoopGroup(1, io);
@@ -212,21 +215,34 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
             closed = true;
             // Followers first, so that they learn the server went away (Close 1001) rather than see the
-            // append sessions end, which would look like a normal end of their streams.
-            List<Future<?>> goingAway = new ArrayList<>();
+            // append sessions end, which would look like a normal end of their streams; appenders get
+            // Close 1001 too, so that they know their append did not end as they asked.
+            List<Future<?>> followers = new ArrayList<>();
             for (Channel ch : channels) {
                 CursorHandler follower = ch.pipeline().get(CursorHandler.class);
                 if (follower != null) {
-                    goingAway.add(ch.eventLoop().submit(follower::goAway));
+                    followers.add(ch.eventLoop().submit(follower::goAway));
                 }
             }
-            for (Future<?> f : goingAway) {
-                f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+            awaitAll(followers);
+            List<Future<?>> appenders = new ArrayList<>();
+            for (Channel ch : channels) {
+                ChannelHandlerContext appender = ch.pipeline().context(AppendHandler.class);
+                if (appender != null) {
+                    appenders.add(ch.eventLoop().submit(() -> ((AppendHandler) appender.handler()).goAway(appender)));
+                }
             }
+            awaitAll(appenders);
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
             store.close();
             shutdownGroups();
             LOG.info("httpfstream on {} stopped", localAddress);
+        }
+    }
+
+    private static void awaitAll(List<Future<?>> futures) {
+        for (Future<?> f : futures) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
@@ -241,6 +257,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         private String host;
         private int port = 8080;
         private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
+        private boolean fsync;
 
         private Builder() {}
 
@@ -280,6 +297,22 @@ public final class HttpFStreamServer implements AutoCloseable {
         /** Shorthand for {@code settings(settings().withAppenderTimeout(d))}. */
         public Builder appenderTimeout(Duration d) {
             this.settings = settings.withAppenderTimeout(d);
+            return this;
+        }
+
+        /**
+         * With {@code true}, every append is forced to stable storage before followers see it and
+         * before an HTTP append is answered (see {@link StreamStore#StreamStore(Path, boolean)}).
+         * Default false.
+         */
+        public Builder fsync(boolean fsync) {
+            this.fsync = fsync;
+            return this;
+        }
+
+        /** Shorthand for {@code settings(settings().withLongPollTimeout(d))}. */
+        public Builder longPollTimeout(Duration d) {
+            this.settings = settings.withLongPollTimeout(d);
             return this;
         }
 

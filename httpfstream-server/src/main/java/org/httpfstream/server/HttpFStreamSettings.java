@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param textMessageSize largest TEXT message sent to a follower that did not ask for BINARY. Kept
  *     small because the original Go follow client loses the rest of a message larger than one read.
  * @param binaryMessageSize largest BINARY message sent to a follower that asked for BINARY
+ * @param longPollTimeout how long a Durable Streams long-poll read waits for data before it answers
+ *     {@code 204}
  */
 public record HttpFStreamSettings(
         Duration pingInterval,
@@ -25,13 +27,17 @@ public record HttpFStreamSettings(
         Duration idleTimeout,
         int maxFrameSize,
         int textMessageSize,
-        int binaryMessageSize) {
+        int binaryMessageSize,
+        Duration longPollTimeout) {
 
-    /** Production defaults: ping every 15 s, appender timeout 45 s, idle HTTP 120 s, 16 MiB frames. */
+    /**
+     * Production defaults: ping every 15 s, appender timeout 45 s, idle HTTP 120 s, 16 MiB frames,
+     * long-poll 30 s.
+     */
     public static HttpFStreamSettings defaults() {
         return new HttpFStreamSettings(
                 Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(120),
-                16 * 1024 * 1024, 4 * 1024, 64 * 1024);
+                16 * 1024 * 1024, 4 * 1024, 64 * 1024, Duration.ofSeconds(30));
     }
 
     public HttpFStreamSettings {
@@ -41,6 +47,8 @@ public record HttpFStreamSettings(
         requirePositive(pingInterval, "pingInterval");
         requirePositive(appenderTimeout, "appenderTimeout");
         requirePositive(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(longPollTimeout, "longPollTimeout");
+        requirePositive(longPollTimeout, "longPollTimeout");
         if (maxFrameSize <= 0) {
             throw new IllegalArgumentException("maxFrameSize <= 0: " + maxFrameSize);
         }
@@ -54,22 +62,27 @@ public record HttpFStreamSettings(
 
     public HttpFStreamSettings withPingInterval(Duration d) {
         return new HttpFStreamSettings(d, appenderTimeout, idleTimeout, maxFrameSize, textMessageSize,
-                binaryMessageSize);
+                binaryMessageSize, longPollTimeout);
     }
 
     public HttpFStreamSettings withAppenderTimeout(Duration d) {
         return new HttpFStreamSettings(pingInterval, d, idleTimeout, maxFrameSize, textMessageSize,
-                binaryMessageSize);
+                binaryMessageSize, longPollTimeout);
     }
 
     public HttpFStreamSettings withIdleTimeout(Duration d) {
         return new HttpFStreamSettings(pingInterval, appenderTimeout, d, maxFrameSize, textMessageSize,
-                binaryMessageSize);
+                binaryMessageSize, longPollTimeout);
     }
 
     public HttpFStreamSettings withMaxFrameSize(int bytes) {
         return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, bytes,
-                textMessageSize, binaryMessageSize);
+                textMessageSize, binaryMessageSize, longPollTimeout);
+    }
+
+    public HttpFStreamSettings withLongPollTimeout(Duration d) {
+        return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, maxFrameSize,
+                textMessageSize, binaryMessageSize, d);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -52,10 +52,25 @@ public final class AppendSession {
     }
 
     synchronized void open() throws IOException {
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        boolean created = !java.nio.file.Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        startLength = channel.size();
+        startLength = c.size();
         length = startLength;
+        if (created && store.fsync()) {
+            try {
+                StreamStore.syncDirectory(file.getParent());
+            } catch (IOException e) {
+                c.close();
+                throw e;
+            }
+        }
+        channel = c; // published after length: opened() implies length() is valid
+    }
+
+    /** True once the file is open and {@link #length()} is valid. */
+    boolean opened() {
+        return channel != null;
     }
 
     /** The request path this session was opened for, as the client gave it. */
@@ -90,7 +105,8 @@ public final class AppendSession {
 
     /**
      * Writes every remaining byte of {@code src} to the end of the file, then publishes the new length
-     * and tells the followers. Blocks while the file is written (page cache speed).
+     * and tells the followers. Blocks while the file is written (page cache speed; with the store's
+     * fsync, until the bytes are on stable storage).
      *
      * @throws ClosedChannelException if the session has ended
      * @throws IOException if the file cannot be written; the bytes already committed stay
@@ -102,6 +118,9 @@ public final class AppendSession {
         long position = length;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
+        }
+        if (position != length && store.fsync()) {
+            channel.force(false); // durable before it counts as committed
         }
         if (position != length) {
             length = position;
@@ -155,6 +174,7 @@ public final class AppendSession {
         for (StreamListener listener : listeners) {
             listener.onChange();
         }
+        store.changed(file);
     }
 
     private boolean retainReference() {

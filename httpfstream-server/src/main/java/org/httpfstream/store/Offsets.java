@@ -43,8 +43,9 @@ public final class Offsets {
         }
         long position = 0;
         for (int i = 0; i < DIGITS; i++) {
-            int digit = Character.digit(token.charAt(i), 16);
-            if (digit < 0 || Character.isUpperCase(token.charAt(i))) {
+            char c = token.charAt(i);
+            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (digit < 0) {
                 throw new InvalidOffsetException("malformed offset: " + printable(token));
             }
             position = (position << 4) | digit;

@@ -9,7 +9,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -31,13 +34,52 @@ public final class StreamStore implements Closeable {
     static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
 
     private final Path root;
+    private final boolean fsync;
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
+    private volatile AppendGuard appendGuard = file -> { };
+    private final java.util.List<java.util.function.Consumer<Path>> changeListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<Runnable> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Checks, with the lease already taken, whether a new append session may start on a stream (for
+     * example, that the stream is not closed).
+     */
+    @FunctionalInterface
+    public interface AppendGuard {
+        /** Throws to refuse the append; the lease is released then. */
+        void check(Path file) throws IOException;
+    }
 
     /** Opens the store at {@code root}, creating the folder if it does not exist. */
     public StreamStore(Path root) throws IOException {
+        this(root, false);
+    }
+
+    /**
+     * Opens the store at {@code root}, creating the folder if it does not exist. With {@code fsync},
+     * every append is forced to stable storage before its bytes count as committed (before followers
+     * see them and before an HTTP append is answered), and so are new files' directory entries and
+     * metadata; without it, the page cache decides.
+     */
+    public StreamStore(Path root, boolean fsync) throws IOException {
         Objects.requireNonNull(root, "root");
         Files.createDirectories(root);
         this.root = root.toRealPath();
+        this.fsync = fsync;
+    }
+
+    /** True if appends are forced to stable storage before they count as committed. */
+    public boolean fsync() {
+        return fsync;
+    }
+
+    /** Forces the directory entries of {@code dir} to stable storage (a new or renamed file's name). */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     /** The storage root, as a real (symlink-free, absolute) path. */
@@ -73,6 +115,7 @@ public final class StreamStore implements Closeable {
             if (!file.getParent().toRealPath().startsWith(root)) {
                 throw new OutsideRootException(path);
             }
+            appendGuard.check(file);
             session.open();
         } catch (IOException | RuntimeException e) {
             sessions.remove(file, session);
@@ -103,6 +146,92 @@ public final class StreamStore implements Closeable {
         return new StreamInfo(path, file, null);
     }
 
+    /** Sets the check every new append session must pass (see {@link AppendGuard}). */
+    public void appendGuard(AppendGuard guard) {
+        this.appendGuard = Objects.requireNonNull(guard, "guard");
+    }
+
+    /**
+     * The real file of {@code path} inside the root, whether or not it exists.
+     *
+     * @throws InvalidStreamPathException if the path can never name a stream inside the root
+     */
+    public Path locate(String path) throws IOException {
+        return confine(resolve(path), path);
+    }
+
+    /** The active append session on {@code file}, or null. */
+    public AppendSession activeSession(Path file) {
+        return sessions.get(file);
+    }
+
+    /**
+     * Bytes committed to {@code file}: the active session's length while one is active, else the
+     * file's size.
+     */
+    public long committedLength(Path file) throws IOException {
+        AppendSession s = sessions.get(file);
+        if (s != null && s.opened()) {
+            return s.length();
+        }
+        return Files.size(file);
+    }
+
+    /**
+     * Calls {@code listener} after every change to {@code file} by any writer: committed bytes, the end
+     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link
+     * #unwatch}.
+     */
+    public void watch(Path file, StreamListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        watchers.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    /** Stops calling {@code listener} for {@code file}. */
+    public void unwatch(Path file, StreamListener listener) {
+        watchers.computeIfPresent(file, (f, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /**
+     * Calls {@code listener} with the file of every stream that changes (see {@link #watch}). It runs
+     * on the writer's thread: it must return quickly and must not block.
+     */
+    public void addChangeListener(java.util.function.Consumer<Path> listener) {
+        changeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Tells the watchers of {@code file} that it changed. */
+    public void changed(Path file) {
+        for (java.util.function.Consumer<Path> l : changeListeners) {
+            l.accept(file);
+        }
+        Set<StreamListener> set = watchers.get(file);
+        if (set != null) {
+            for (StreamListener l : set) {
+                l.onChange();
+            }
+        }
+    }
+
+    /**
+     * Follows {@code file} whatever writes to it, until {@code ended} says the stream has ended: a
+     * subscription over the stream's file with its own read handle.
+     *
+     * @throws NoSuchFileException if the file does not exist
+     */
+    public Subscription follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
+            throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(ended, "ended");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        watch(file, listener);
+        return new Subscription(this, file, channel, listener, ended);
+    }
+
     void release(AppendSession session) {
         sessions.remove(session.file(), session);
     }
@@ -112,9 +241,17 @@ public final class StreamStore implements Closeable {
         return sessions.size();
     }
 
-    /** Ends every active append session; their leases are released. */
+    /** Runs {@code listener} when the store is closed (for example to stop background work). */
+    public void addCloseListener(Runnable listener) {
+        closeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Ends every active append session; their leases are released. Runs the close listeners. */
     @Override
     public void close() {
+        for (Runnable r : closeListeners) {
+            r.run();
+        }
         for (AppendSession session : new ArrayList<>(sessions.values())) {
             session.end();
         }
@@ -141,6 +278,9 @@ public final class StreamStore implements Closeable {
         for (String segment : path.split("/")) {
             if (segment.isEmpty()) {
                 continue;
+            }
+            if (file == root && segment.equals(MetadataStore.FOLDER)) {
+                throw new InvalidStreamPathException("path " + printable(path) + " is reserved for the server");
             }
             if (segment.equals(".") || segment.equals("..")) {
                 throw new InvalidStreamPathException(

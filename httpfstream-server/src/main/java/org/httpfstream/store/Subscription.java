@@ -2,37 +2,73 @@ package org.httpfstream.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 
 /**
- * A follower's handle on an append session: it reads committed bytes at any position and learns when
- * the session ends. It holds no data of its own: the follower keeps its own position, so a follower
- * that falls behind simply reads older bytes from the file and catches up.
+ * A follower's handle on a stream: it reads committed bytes at any position and learns when the stream
+ * ends. It holds no data of its own: the follower keeps its own position, so a follower that falls
+ * behind simply reads older bytes from the file and catches up.
+ *
+ * <p>Two kinds: one over an {@link AppendSession} ({@link AppendSession#subscribe}), which ends with
+ * the session; and one over the stream's file whoever writes it ({@link StreamStore#follow}), which
+ * ends when its end condition says so (a Durable Streams stream ends when it is closed or deleted).
  *
  * <p>Thread safety: all methods may be called from any thread; {@link #close()} is idempotent.
  */
 public final class Subscription implements AutoCloseable {
     private final AppendSession session;
     private final StreamListener listener;
+    private final StreamStore store;
+    private final Path file;
+    private final FileChannel channel;
+    private final BooleanSupplier ended;
     private boolean closed; // Guarded by this.
 
     Subscription(AppendSession session, StreamListener listener) {
         this.session = session;
         this.listener = listener;
+        this.store = null;
+        this.file = session.file();
+        this.channel = null;
+        this.ended = null;
     }
 
-    /** The followed session. */
+    Subscription(StreamStore store, Path file, FileChannel channel, StreamListener listener,
+            BooleanSupplier ended) {
+        this.session = null;
+        this.listener = listener;
+        this.store = store;
+        this.file = file;
+        this.channel = channel;
+        this.ended = ended;
+    }
+
+    /** The followed session; null for a subscription over the stream's file. */
     public AppendSession session() {
         return session;
     }
 
     /** Committed length; every byte below it can be read. */
     public long length() {
-        return session.length();
+        if (session != null) {
+            return session.length();
+        }
+        try {
+            AppendSession s = store.activeSession(file);
+            if (s != null && s.opened()) {
+                return s.length();
+            }
+            return channel.size();
+        } catch (IOException e) {
+            return 0; // a closed channel; read() reports the failure
+        }
     }
 
-    /** True once the session has ended; read {@link #ended()} before {@link #length()} to get the final length. */
+    /** True once the stream has ended; read {@link #ended()} before {@link #length()} to get the final length. */
     public boolean ended() {
-        return session.ended();
+        return session != null ? session.ended() : ended.getAsBoolean();
     }
 
     /**
@@ -49,7 +85,7 @@ public final class Subscription implements AutoCloseable {
                 throw new IOException("subscription closed");
             }
         }
-        return session.read(position, dst);
+        return session != null ? session.read(position, dst) : channel.read(dst, position);
     }
 
     @Override
@@ -60,6 +96,15 @@ public final class Subscription implements AutoCloseable {
             }
             closed = true;
         }
-        session.unsubscribe(listener);
+        if (session != null) {
+            session.unsubscribe(listener);
+        } else {
+            store.unwatch(file, listener);
+            try {
+                channel.close();
+            } catch (IOException e) {
+                StreamStore.LOG.debug("closing {} failed", file, e);
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.httpfstream.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -155,8 +156,13 @@ class WebSocketTest {
                 ws.send(RawWebSocket.TEXT, bytes("before restart\n"));
                 ws.send(RawWebSocket.PING, new byte[0]); // a round trip: the text frame was processed
                 assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.PONG);
-                server.close();
-                assertThat(ws.closedByServer()).isTrue();
+                try (RawWebSocket follower = RawWebSocket.follow(address, "/restart.log")) {
+                    assertThat(follower.readData(15)).isEqualTo(bytes("before restart\n"));
+                    server.close();
+                    // Neither is told that the stream ended: the server went away (1001).
+                    assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
+                    assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
+                }
             }
             start(HttpFStreamServer.builder());
             try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
@@ -178,9 +184,18 @@ class WebSocketTest {
                     .appenderTimeout(Duration.ofMillis(300)));
         }
 
+        /** An appender shows that it reads by pinging once; from then on the server pings it. */
+        private void proveItReads(RawWebSocket ws) throws IOException {
+            ws.send(RawWebSocket.PING, bytes("hi"));
+            Frame pong = ws.read();
+            assertThat(pong.opcode()).isEqualTo(RawWebSocket.PONG);
+            assertThat(pong.payload()).isEqualTo(bytes("hi"));
+        }
+
         @Test
         void anIdleAppenderThatAnswersPingsStaysConnected() throws IOException {
             try (RawWebSocket ws = RawWebSocket.append(address, "/idle")) {
+                proveItReads(ws);
                 int pings = 0;
                 while (pings < 30) { // 30 pings = 1.5 s = 5 appender timeouts of silence but for pongs
                     Frame f = ws.read();
@@ -196,24 +211,24 @@ class WebSocketTest {
         }
 
         @Test
-        void anAppenderThatNeverAnswersPingsIsLeftToTcp() throws IOException {
+        void anAppenderThatNeverReadsIsNeverPingedAndLeftToTcp() throws IOException {
             try (RawWebSocket ws = RawWebSocket.append(address, "/go-style")) {
-                for (int pings = 0; pings < 30; ) { // read but never answer, like the original client
-                    if (ws.read().opcode() == RawWebSocket.PING) {
-                        pings++;
-                    }
-                }
-                ws.send(RawWebSocket.TEXT, bytes("late line"));
-                ws.sendClose(1000);
-                assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-            }
-            assertThat(root.resolve("go-style")).hasContent("late line");
+                ws.send(RawWebSocket.TEXT, bytes("early line\n"));
+                // Like the original Go client it never reads; unread pings would make its close a reset
+                // that loses data. Five appender timeouts pass without a single frame from the server.
+                ws.socket.setSoTimeout(1500);
+                assertThatThrownBy(ws::read).isInstanceOf(java.net.SocketTimeoutException.class);
+                ws.send(RawWebSocket.TEXT, bytes("late line\n"));
+            } // and it ends by dropping TCP
+            awaitLeaseFree("/go-style");
+            assertThat(root.resolve("go-style")).hasContent("early line\nlate line\n");
         }
 
         @Test
         void anAppenderThatStopsAnsweringIsDroppedAndItsLeaseFreed() throws IOException {
             try (RawWebSocket ws = RawWebSocket.append(address, "/dead")) {
                 ws.send(RawWebSocket.TEXT, bytes("last words"));
+                proveItReads(ws);
                 Frame ping = ws.read();
                 assertThat(ping.opcode()).isEqualTo(RawWebSocket.PING);
                 ws.send(RawWebSocket.PONG, ping.payload()); // it answered once, then goes silent

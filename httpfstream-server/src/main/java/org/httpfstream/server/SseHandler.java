@@ -1,0 +1,168 @@
+package org.httpfstream.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.JsonMessages;
+import org.httpfstream.store.Offsets;
+
+/**
+ * A Durable Streams SSE read ({@code GET /path?offset=…&live=sse}): every block of bytes becomes an
+ * {@code event: data} (UTF-8 text, one {@code data:} line per line of text; a JSON array of whole
+ * messages for JSON streams; base64 for other content types), each followed by an {@code event:
+ * control} with {@code streamNextOffset}, {@code streamCursor} and {@code upToDate}. When the stream
+ * is closed and every byte is sent, the last control event says {@code streamClosed: true} and the
+ * connection closes. The connection is also closed after {@code maxAge} so that caches can collapse
+ * readers; clients reconnect from the last offset. Per channel, not sharable; see {@link CursorHandler}.
+ */
+final class SseHandler extends CursorHandler {
+    /** How data events are encoded. */
+    enum Encoding { TEXT, JSON, BASE64 }
+
+    private static final int JSON_READ_BLOCK = 32 * 1024 * 1024;
+
+    private final Encoding encoding;
+    private final String clientCursor;
+    private final Duration maxAge;
+    private boolean controlSent;
+    private boolean closedSent;
+
+    SseHandler(String name, Encoding encoding, String clientCursor, Duration maxAge) {
+        super(name, READ_BLOCK);
+        this.encoding = encoding;
+        this.clientCursor = clientCursor;
+        this.maxAge = maxAge;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        super.handlerAdded(ctx);
+        ctx.executor().schedule(() -> {
+            if (!closing && ctx.channel().isActive()) {
+                closing = true;
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            }
+        }, maxAge.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    String kind() {
+        return "sse, " + encoding.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    int readBlock() {
+        return encoding == Encoding.JSON ? JSON_READ_BLOCK : READ_BLOCK;
+    }
+
+    @Override
+    int usable(ByteBuf block) {
+        int n = block.readableBytes();
+        if (encoding == Encoding.JSON) {
+            int i = block.forEachByteDesc(0, n, b -> b != '\n');
+            return i + 1; // 0 if no whole message
+        }
+        if (encoding == Encoding.TEXT) { // do not cut a UTF-8 sequence
+            for (int back = 1; back <= Math.min(3, n); back++) {
+                int b = block.getByte(n - back) & 0xff;
+                if ((b & 0xc0) == 0x80) {
+                    continue; // a continuation byte: look further back for the lead
+                }
+                int len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+                return len > back && n - back > 0 ? n - back : n;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    Object message(ByteBuf payload) {
+        return new DefaultHttpContent(payload);
+    }
+
+    @Override
+    void writeBlock(ChannelHandlerContext ctx, ByteBuf block, long from, boolean upToDate, boolean last) {
+        StringBuilder sb = new StringBuilder(block.readableBytes() + 128).append("event: data\n");
+        switch (encoding) {
+            case JSON -> {
+                byte[] lines = ByteBufUtil.getBytes(block);
+                sb.append("data:").append(new String(JsonMessages.toArray(lines), StandardCharsets.UTF_8))
+                        .append('\n');
+            }
+            case BASE64 -> sb.append("data:")
+                    .append(Base64.getEncoder().encodeToString(ByteBufUtil.getBytes(block))).append('\n');
+            default -> {
+                String text = block.toString(StandardCharsets.UTF_8);
+                for (String line : text.split("\r\n|\r|\n", -1)) {
+                    // A reader drops one space after "data:": keep a line's own leading space.
+                    sb.append(line.startsWith(" ") ? "data: " : "data:").append(line).append('\n');
+                }
+            }
+        }
+        sb.append('\n');
+        long next = from + block.readableBytes();
+        block.skipBytes(block.readableBytes());
+        control(sb, next, upToDate, last);
+        ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Override
+    boolean caughtUp(ChannelHandlerContext ctx, long position) {
+        if (controlSent) {
+            return false;
+        }
+        StringBuilder sb = new StringBuilder();
+        control(sb, position, true, false);
+        ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
+        return true;
+    }
+
+    private void control(StringBuilder sb, long next, boolean upToDate, boolean closed) {
+        sb.append("event: control\ndata:{\"streamNextOffset\":\"").append(Offsets.format(next)).append('"');
+        if (closed) {
+            sb.append(",\"streamClosed\":true,\"upToDate\":true");
+            closedSent = true;
+        } else {
+            sb.append(",\"streamCursor\":\"").append(StreamCursors.next(clientCursor, System.currentTimeMillis()))
+                    .append('"');
+            if (upToDate) {
+                sb.append(",\"upToDate\":true");
+            }
+        }
+        sb.append("}\n\n");
+        controlSent = true;
+    }
+
+    @Override
+    void writeEnd(ChannelHandlerContext ctx, long endPosition) {
+        if (!closedSent) {
+            StringBuilder sb = new StringBuilder();
+            control(sb, endPosition, true, true);
+            ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
+        }
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    void writeError(ChannelHandlerContext ctx) {
+        ctx.close();
+    }
+
+    @Override
+    void writeGoingAway(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg); // a pipelined request during a live response
+    }
+}

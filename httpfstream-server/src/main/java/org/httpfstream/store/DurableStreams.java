@@ -1,0 +1,744 @@
+package org.httpfstream.store;
+
+import static org.httpfstream.store.DurableStreamException.Reason.BAD_REQUEST;
+import static org.httpfstream.store.DurableStreamException.Reason.CLOSED;
+import static org.httpfstream.store.DurableStreamException.Reason.CONFLICT;
+import static org.httpfstream.store.DurableStreamException.Reason.GONE;
+import static org.httpfstream.store.DurableStreamException.Reason.NOT_FOUND;
+import static org.httpfstream.store.DurableStreamException.Reason.SEQUENCE_GAP;
+import static org.httpfstream.store.DurableStreamException.Reason.STALE_EPOCH;
+import static org.httpfstream.store.DurableStreamException.Reason.WRITER_ACTIVE;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The Durable Streams protocol's operations over a {@link StreamStore}: create, append (with {@code
+ * Stream-Seq} and idempotent producers), close, delete, metadata and catch-up reads. The bytes stay in
+ * the store's plain files, so every stream can also be appended and followed over the original
+ * WebSocket protocol; the protocol's own state lives in a {@link MetadataStore}.
+ *
+ * <p>Single writer: every append, close and delete takes the stream's lease from the store for its
+ * duration, so it never interleaves with another append; while a WebSocket append session holds the
+ * lease, they are refused ({@link DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream
+ * refuses new WebSocket append sessions too ({@link StreamClosedException}).
+ *
+ * <p>Thread safety: safe for use from any number of threads. Mutations of one stream are serialized by
+ * one of a fixed set of striped locks; reads take no lock. The sliding TTL's last-access times are
+ * kept in memory only (a restart restarts the windows); everything else persists.
+ */
+public final class DurableStreams {
+    private static final int STRIPES = 64;
+
+    private final StreamStore store;
+    private final MetadataStore metadata;
+    private final Clock clock;
+    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+    private final ConcurrentHashMap<Path, Long> lastAccess = new ConcurrentHashMap<>();
+    /** Sources whose fork reference is to be released (see {@link #drainReleases()}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> releases =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * The zero offset as the reference server writes it; accepted as a fork offset because clients
+     * written against that server's examples use it.
+     */
+    private static final String REFERENCE_ZERO_OFFSET = "0000000000000000_0000000000000000";
+
+    /** Serves the protocol over {@code store}; installs the store's append guard (closed streams). */
+    public DurableStreams(StreamStore store, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.metadata = new MetadataStore(store.root(), store.fsync());
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        store.appendGuard(file -> {
+            Optional<StreamMetadata> m = metadata.get(file);
+            if (m.isPresent() && m.get().softDeleted()) {
+                throw new DurableStreamException(GONE, "stream was deleted");
+            }
+            if (m.isPresent() && m.get().closed()) {
+                throw new StreamClosedException();
+            }
+        });
+    }
+
+    /** The underlying store. */
+    public StreamStore store() {
+        return store;
+    }
+
+    /**
+     * A create request.
+     *
+     * @param contentType the content type, or null for the default
+     * @param ttlSeconds sliding TTL, or null
+     * @param expiresAt absolute expiry as given, or null
+     * @param expiresAtInstant {@code expiresAt} parsed
+     * @param closed create the stream closed
+     * @param body initial content (a JSON value for JSON streams; may be empty)
+     * @param fork the stream to fork from, or null
+     */
+    public record CreateRequest(String contentType, Long ttlSeconds, String expiresAt, Instant expiresAtInstant,
+            boolean closed, byte[] body, ForkRequest fork) {}
+
+    /**
+     * What to fork a new stream from.
+     *
+     * @param source the source stream's path
+     * @param offset the fork offset token, or null for the source's tail
+     * @param subOffset bytes (JSON: messages) past the offset, 0 if none
+     */
+    public record ForkRequest(String source, String offset, long subOffset) {}
+
+    /**
+     * An idempotent producer's request headers.
+     *
+     * @param id producer id
+     * @param epoch producer epoch
+     * @param seq producer sequence number
+     */
+    public record ProducerRequest(String id, long epoch, long seq) {
+        String key() {
+            return epoch + " " + seq + " " + id;
+        }
+    }
+
+    /**
+     * An append request.
+     *
+     * @param contentType the request's content type, or null
+     * @param seq the {@code Stream-Seq}, or null
+     * @param producer idempotent producer headers, or null
+     * @param close close the stream after this append
+     * @param body the bytes (a JSON value for JSON streams)
+     */
+    public record AppendRequest(String contentType, String seq, ProducerRequest producer, boolean close,
+            byte[] body) {}
+
+    /**
+     * A stream's state.
+     *
+     * @param file its file
+     * @param metadata its metadata ({@linkplain StreamMetadata#defaults defaults} if it has none)
+     * @param managed true if the stream has metadata (was created over this protocol)
+     * @param tail its tail position
+     */
+    public record Snapshot(Path file, StreamMetadata metadata, boolean managed, long tail) {
+        public boolean closed() {
+            return metadata.closed();
+        }
+    }
+
+    /**
+     * The outcome of an append.
+     *
+     * @param tail the tail after the append
+     * @param closed true if the stream is now closed
+     * @param duplicate true if an idempotent producer's request was already applied (nothing written)
+     * @param producer the producer's state after the request, or null
+     */
+    public record Appended(long tail, boolean closed, boolean duplicate, StreamMetadata.Producer producer) {}
+
+    /**
+     * The outcome of a create.
+     *
+     * @param created true if the stream is new, false if an equal one existed
+     * @param snapshot the stream's state
+     */
+    public record Created(boolean created, Snapshot snapshot) {}
+
+    /**
+     * A catch-up read.
+     *
+     * @param snapshot the stream's state at the read (its tail may be past {@code next})
+     * @param from position of the first byte
+     * @param next position after the last byte
+     * @param bytes the stored bytes (for JSON streams, whole stored lines)
+     */
+    public record Chunk(Snapshot snapshot, long from, long next, byte[] bytes) {
+        /** True if the read reached the tail. */
+        public boolean upToDate() {
+            return next >= snapshot.tail();
+        }
+    }
+
+    /**
+     * Creates the stream at {@code path}, or confirms that an equal one exists. A fork gets a copy of its
+     * source's bytes up to the fork position (copy-on-fork), then its own; the source counts the fork
+     * as a reference until the fork is deleted.
+     */
+    public Created create(String path, CreateRequest request) throws IOException {
+        Objects.requireNonNull(request, "request");
+        try {
+            return createStream(path, request);
+        } finally {
+            drainReleases();
+        }
+    }
+
+    private Created createStream(String path, CreateRequest request) throws IOException {
+        Path file = store.locate(path);
+        ForkRequest forkRequest = request.fork();
+        Path sourceFile = forkRequest == null ? null : store.locate(forkRequest.source());
+        ReentrantLock first = lock(file);
+        ReentrantLock second = sourceFile == null ? first : lock(sourceFile);
+        if (stripe(sourceFile == null ? file : sourceFile) < stripe(file)) {
+            ReentrantLock t = first;
+            first = second;
+            second = t;
+        }
+        first.lock();
+        second.lock();
+        try {
+            Snapshot source = null;
+            if (forkRequest != null) {
+                source = snapshotLocked(forkRequest.source(), sourceFile, true);
+                if (source == null) {
+                    throw new DurableStreamException(NOT_FOUND, "no such stream to fork: " + forkRequest.source());
+                }
+            }
+            String type = request.contentType() == null || request.contentType().isBlank()
+                    ? (source != null ? source.metadata().contentType() : StreamMetadata.DEFAULT_CONTENT_TYPE)
+                    : request.contentType().trim();
+            if (source != null && !StreamMetadata.mediaType(type).equals(
+                    StreamMetadata.mediaType(source.metadata().contentType()))) {
+                throw new DurableStreamException(CONFLICT, "content type " + type + " differs from the source's "
+                        + source.metadata().contentType());
+            }
+            Long ttl = request.ttlSeconds();
+            String expiresAt = request.expiresAt();
+            Instant expiresAtInstant = request.expiresAtInstant();
+            if (source != null && ttl == null && expiresAt == null) { // a fork inherits its source's expiry
+                ttl = source.metadata().ttlSeconds();
+                expiresAt = source.metadata().expiresAt();
+                expiresAtInstant = source.metadata().expiresAtInstant();
+            }
+            StreamMetadata.Fork fork = source == null ? null : forkPoint(source, forkRequest);
+            List<String> messages = null;
+            if (StreamMetadata.isJson(type) && request.body().length > 0) {
+                messages = parseJson(request.body());
+            }
+            Snapshot existing = snapshotLocked(path, file, true);
+            if (existing != null) {
+                StreamMetadata m = existing.metadata();
+                boolean same = (!existing.managed() || StreamMetadata.mediaType(m.contentType())
+                        .equals(StreamMetadata.mediaType(type)))
+                        && Objects.equals(m.ttlSeconds(), ttl)
+                        && Objects.equals(m.expiresAtInstant(), expiresAtInstant)
+                        && m.closed() == request.closed()
+                        && sameFork(m.fork(), fork);
+                if (!same) {
+                    throw new DurableStreamException(CONFLICT,
+                            "stream " + path + " already exists with a different configuration");
+                }
+                return new Created(false, existing);
+            }
+            if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new DurableStreamException(CONFLICT, path + " is a folder, not a stream");
+            }
+            StreamMetadata m = new StreamMetadata(type, ttl, expiresAt, expiresAtInstant, false, null,
+                    java.util.Map.of(), null, fork, 0, false);
+            metadata.put(file, m);
+            AppendSession session;
+            try {
+                session = store.startAppend(path);
+            } catch (IOException e) {
+                metadata.remove(file);
+                throw e instanceof WriterConflictException
+                        ? new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE) : e;
+            }
+            try {
+                if (fork != null) {
+                    copy(source.file(), fork.position(), session);
+                }
+                write(session, request.body(), messages);
+                if (request.closed()) {
+                    m = m.withClosed(null);
+                    metadata.put(file, m);
+                }
+                if (source != null) {
+                    StreamMetadata sm = source.metadata();
+                    metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
+                }
+                touch(file);
+                return new Created(true, new Snapshot(file, m, true, session.length()));
+            } catch (IOException | RuntimeException e) {
+                metadata.remove(file);
+                Files.deleteIfExists(file);
+                throw e;
+            } finally {
+                session.end();
+            }
+        } finally {
+            second.unlock();
+            first.unlock();
+        }
+    }
+
+    /** Where a fork of {@code source} diverges. */
+    private static StreamMetadata.Fork forkPoint(Snapshot source, ForkRequest request) throws IOException {
+        long anchor;
+        try {
+            anchor = request.offset() == null ? source.tail()
+                    : REFERENCE_ZERO_OFFSET.equals(request.offset()) ? 0 : Offsets.parse(request.offset(), source.tail());
+        } catch (InvalidOffsetException e) {
+            throw new DurableStreamException(BAD_REQUEST, "bad Stream-Fork-Offset: " + e.getMessage());
+        }
+        long position = anchor;
+        long sub = request.subOffset();
+        if (sub > 0) {
+            if (source.metadata().json()) {
+                try (FileChannel ch = FileChannel.open(source.file(), StandardOpenOption.READ)) {
+                    byte[] rest = readRange(ch, anchor, source.tail());
+                    long lines = 0;
+                    int i = 0;
+                    for (; i < rest.length && lines < sub; i++) {
+                        if (rest[i] == '\n') {
+                            lines++;
+                        }
+                    }
+                    if (lines < sub) {
+                        throw new DurableStreamException(BAD_REQUEST, "Stream-Fork-Sub-Offset " + sub
+                                + " is past the stream's last message");
+                    }
+                    position = anchor + i;
+                }
+            } else {
+                if (anchor + sub > source.tail()) {
+                    throw new DurableStreamException(BAD_REQUEST, "Stream-Fork-Sub-Offset " + sub
+                            + " is past the stream's data");
+                }
+                position = anchor + sub;
+            }
+        }
+        String sourcePath = request.source();
+        return new StreamMetadata.Fork(sourcePath, anchor, sub, position);
+    }
+
+    private static boolean sameFork(StreamMetadata.Fork a, StreamMetadata.Fork b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return a.source().equals(b.source()) && a.position() == b.position();
+    }
+
+    private static void copy(Path source, long length, AppendSession session) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            long at = 0;
+            while (at < length) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - at));
+                int n = in.read(buf, at);
+                if (n < 0) {
+                    throw new IOException("source shorter than the fork position");
+                }
+                buf.flip();
+                session.append(buf);
+                at += n;
+            }
+        }
+    }
+
+    /** Appends to (and, if asked, closes) the stream at {@code path}. */
+    public Appended append(String path, AppendRequest request) throws IOException {
+        Objects.requireNonNull(request, "request");
+        Path file = store.locate(path);
+        ReentrantLock lock = lock(file);
+        lock.lock();
+        try {
+            Snapshot s = snapshotLocked(path, file, false);
+            if (s == null) {
+                throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
+            }
+            StreamMetadata m = s.metadata();
+            ProducerRequest producer = request.producer();
+            boolean empty = request.body().length == 0;
+            if (m.closed()) {
+                if (producer != null && producer.key().equals(m.closedBy())) {
+                    return new Appended(s.tail(), true, true, new StreamMetadata.Producer(producer.epoch(),
+                            producer.seq()));
+                }
+                if (empty && request.close()) {
+                    return new Appended(s.tail(), true, false, null);
+                }
+                throw new DurableStreamException(CLOSED, "stream is closed", s.tail(), -1, -1, -1);
+            }
+            if (empty && !request.close()) {
+                throw new DurableStreamException(BAD_REQUEST, "empty body: an append needs bytes");
+            }
+            if (!empty) {
+                if (request.contentType() == null || request.contentType().isBlank()) {
+                    throw new DurableStreamException(BAD_REQUEST, "missing Content-Type");
+                }
+                if (s.managed() && !StreamMetadata.mediaType(request.contentType())
+                        .equals(StreamMetadata.mediaType(m.contentType()))) {
+                    throw new DurableStreamException(CONFLICT, "content type " + request.contentType()
+                            + " does not match the stream's " + m.contentType());
+                }
+            }
+            StreamMetadata.Producer state = null;
+            if (producer != null) {
+                StreamMetadata.Producer current = m.producers().get(producer.id());
+                if (current != null && producer.epoch() < current.epoch()) {
+                    throw new DurableStreamException(STALE_EPOCH, "stale producer epoch " + producer.epoch()
+                            + " (current " + current.epoch() + ")", -1, current.epoch(), -1, -1);
+                }
+                if (current == null || producer.epoch() > current.epoch()) {
+                    if (producer.seq() != 0) {
+                        if (current == null) {
+                            throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected 0, got "
+                                    + producer.seq(), -1, -1, 0, producer.seq());
+                        }
+                        throw new DurableStreamException(BAD_REQUEST,
+                                "a new producer epoch must start at sequence 0");
+                    }
+                } else if (producer.seq() <= current.seq()) {
+                    return new Appended(s.tail(), false, true, current);
+                } else if (producer.seq() > current.seq() + 1) {
+                    throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected "
+                            + (current.seq() + 1) + ", got " + producer.seq(), -1, -1, current.seq() + 1,
+                            producer.seq());
+                }
+                state = new StreamMetadata.Producer(producer.epoch(), producer.seq());
+            }
+            if (request.seq() != null && m.lastSeq() != null && request.seq().compareTo(m.lastSeq()) <= 0) {
+                throw new DurableStreamException(CONFLICT, "Stream-Seq " + request.seq()
+                        + " is not greater than the last one (" + m.lastSeq() + ")");
+            }
+            List<String> messages = null;
+            if (!empty && m.json()) {
+                messages = parseJson(request.body());
+                if (messages.isEmpty()) {
+                    throw new DurableStreamException(BAD_REQUEST, "empty JSON array: nothing to append");
+                }
+            }
+            AppendSession session;
+            try {
+                session = store.startAppend(path);
+            } catch (WriterConflictException e) {
+                throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path
+                        + "; appends are refused until it ends");
+            }
+            try {
+                write(session, request.body(), messages);
+                StreamMetadata updated = m;
+                if (state != null) {
+                    updated = updated.withProducer(producer.id(), state);
+                }
+                if (request.seq() != null) {
+                    updated = updated.withLastSeq(request.seq());
+                }
+                if (request.close()) {
+                    updated = updated.withClosed(producer == null ? null : producer.key());
+                }
+                if (updated != m) {
+                    if (!s.managed() && request.contentType() != null && !request.contentType().isBlank()) {
+                        // First state of a stream written by other means: it takes this append's type.
+                        updated = new StreamMetadata(request.contentType().trim(), null, null, null, updated.closed(),
+                                updated.lastSeq(), updated.producers(), updated.closedBy(), null, 0, false);
+                    }
+                    metadata.put(file, updated);
+                }
+                touch(file);
+                return new Appended(session.length(), updated.closed(), false, state);
+            } finally {
+                session.end();
+                if (request.close()) {
+                    store.changed(file);
+                }
+            }
+        } finally {
+            lock.unlock();
+            drainReleases();
+        }
+    }
+
+    /** Deletes the stream at {@code path}: its file and its metadata. */
+    public void delete(String path) throws IOException {
+        Path file = store.locate(path);
+        ReentrantLock lock = lock(file);
+        lock.lock();
+        try {
+            Snapshot s = snapshotLocked(path, file, false);
+            if (s == null) {
+                throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
+            }
+            AppendSession session;
+            try {
+                session = store.startAppend(path);
+            } catch (WriterConflictException e) {
+                throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path);
+            } catch (StreamClosedException e) {
+                session = null; // closed streams take no appends; nobody can be writing
+            }
+            try {
+                deleteLocked(file, s.managed() ? s.metadata() : null);
+            } finally {
+                if (session != null) {
+                    session.end();
+                }
+                store.changed(file);
+            }
+        } finally {
+            lock.unlock();
+            drainReleases();
+        }
+    }
+
+    /** The stream's state without touching its TTL (HEAD). */
+    public Snapshot head(String path) throws IOException {
+        Snapshot s = snapshot(path);
+        if (s == null) {
+            throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
+        }
+        return s;
+    }
+
+    /**
+     * The stream's state for a reader: like {@link #head} but it counts as an access (the sliding TTL
+     * restarts).
+     */
+    public Snapshot open(String path) throws IOException {
+        Snapshot s = head(path);
+        touch(s.file());
+        return s;
+    }
+
+    /** The stream's state, or null if there is no stream at {@code path} (expired streams are removed). */
+    public Snapshot snapshot(String path) throws IOException {
+        Path file = store.locate(path);
+        ReentrantLock lock = lock(file);
+        lock.lock();
+        try {
+            return snapshotLocked(path, file, false);
+        } finally {
+            lock.unlock();
+            drainReleases();
+        }
+    }
+
+    /**
+     * Reads up to about {@code max} bytes from position {@code from} (whole messages for JSON streams: a
+     * message larger than {@code max} is returned whole).
+     */
+    public Chunk read(Snapshot s, long from, int max) throws IOException {
+        Objects.requireNonNull(s, "s");
+        if (max <= 0) {
+            throw new IllegalArgumentException("max <= 0: " + max);
+        }
+        if (from < 0 || from > s.tail()) {
+            throw new IllegalArgumentException("from out of range: " + from);
+        }
+        long end = Math.min(s.tail(), from + max);
+        byte[] bytes;
+        try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = readRange(ch, from, end);
+            if (s.metadata().json() && bytes.length > 0 && bytes[bytes.length - 1] != '\n') {
+                int last = lastNewline(bytes);
+                if (last >= 0) {
+                    bytes = java.util.Arrays.copyOf(bytes, last + 1);
+                } else { // one message larger than max: read to its end
+                    long e = end;
+                    while (last < 0 && e < s.tail()) {
+                        e = Math.min(s.tail(), e + max);
+                        bytes = readRange(ch, from, e);
+                        last = lastNewline(bytes);
+                    }
+                    if (last >= 0) {
+                        bytes = java.util.Arrays.copyOf(bytes, last + 1);
+                    }
+                }
+            }
+        }
+        touch(s.file());
+        return new Chunk(s, from, from + bytes.length, bytes);
+    }
+
+    /**
+     * Follows the stream's file whoever appends to it, until the stream is closed or deleted.
+     *
+     * @see StreamStore#follow
+     */
+    public Subscription follow(Snapshot s, StreamListener listener) throws IOException {
+        Path file = s.file();
+        return store.follow(file, listener, () -> ended(file));
+    }
+
+    /** Registers {@code listener} for every change to the stream; see {@link StreamStore#watch}. */
+    public void watch(Snapshot s, StreamListener listener) {
+        store.watch(s.file(), listener);
+    }
+
+    /** Undoes {@link #watch}. */
+    public void unwatch(Snapshot s, StreamListener listener) {
+        store.unwatch(s.file(), listener);
+    }
+
+    /** True if the stream in {@code file} is closed or gone: a follower has nothing more to wait for. */
+    public boolean ended(Path file) {
+        try {
+            Optional<StreamMetadata> m = metadata.get(file);
+            return (m.isPresent() && m.get().closed()) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The metadata of the stream in {@code file}, if it has any. */
+    public Optional<StreamMetadata> metadata(Path file) throws IOException {
+        return metadata.get(file);
+    }
+
+    private Snapshot snapshotLocked(String path, Path file, boolean forCreate) throws IOException {
+        Optional<StreamMetadata> m = metadata.get(file);
+        if (m.isPresent() && m.get().softDeleted()) {
+            throw forCreate
+                    ? new DurableStreamException(CONFLICT, "stream " + path + " was deleted; forks still use it")
+                    : new DurableStreamException(GONE, "stream " + path + " was deleted");
+        }
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        if (m.isPresent() && expired(file, m.get())) {
+            deleteLocked(file, m.get());
+            store.changed(file);
+            return snapshotLocked(path, file, forCreate); // gone, or soft-deleted
+        }
+        long tail;
+        try {
+            tail = store.committedLength(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        return new Snapshot(file, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
+                m.isPresent(), tail);
+    }
+
+    /**
+     * Deletes the stream's bytes; its metadata too unless forks still reference it (then it is
+     * soft-deleted). A deleted fork's reference on its source is released by {@link #drainReleases()}.
+     */
+    private void deleteLocked(Path file, StreamMetadata m) throws IOException {
+        Files.deleteIfExists(file);
+        lastAccess.remove(file);
+        if (m != null && m.forkRefs() > 0) {
+            metadata.put(file, m.withSoftDeleted());
+            return;
+        }
+        metadata.remove(file);
+        if (m != null && m.fork() != null) {
+            releases.add(m.fork().source());
+        }
+    }
+
+    /**
+     * Releases the fork references of deleted forks, outside any other stream's lock: a source that was
+     * soft-deleted and loses its last reference is removed, and so on up the fork chain.
+     */
+    private void drainReleases() {
+        String source;
+        while ((source = releases.poll()) != null) {
+            try {
+                Path file = store.locate(source);
+                ReentrantLock lock = lock(file);
+                lock.lock();
+                try {
+                    Optional<StreamMetadata> m = metadata.get(file);
+                    if (m.isEmpty()) {
+                        continue;
+                    }
+                    int refs = Math.max(0, m.get().forkRefs() - 1);
+                    if (m.get().softDeleted() && refs == 0) {
+                        deleteLocked(file, m.get().withForkRefs(0));
+                    } else {
+                        metadata.put(file, m.get().withForkRefs(refs));
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            } catch (IOException e) {
+                StreamStore.LOG.warn("releasing a fork reference on {} failed", source, e);
+            }
+        }
+    }
+
+    private boolean expired(Path file, StreamMetadata m) {
+        long now = clock.millis();
+        if (m.expiresAtInstant() != null && !Instant.ofEpochMilli(now).isBefore(m.expiresAtInstant())) {
+            return true;
+        }
+        if (m.ttlSeconds() != null) {
+            long last = lastAccess.computeIfAbsent(file, f -> now);
+            return now - last >= m.ttlSeconds() * 1000;
+        }
+        return false;
+    }
+
+    private void touch(Path file) {
+        lastAccess.put(file, clock.millis());
+    }
+
+    private static void write(AppendSession session, byte[] body, List<String> messages) throws IOException {
+        if (messages != null) {
+            StringBuilder sb = new StringBuilder();
+            for (String msg : messages) {
+                sb.append(msg);
+            }
+            session.append(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        } else if (body.length > 0) {
+            session.append(ByteBuffer.wrap(body));
+        }
+    }
+
+    private static List<String> parseJson(byte[] body) throws DurableStreamException {
+        try {
+            return JsonMessages.split(body);
+        } catch (IllegalArgumentException e) {
+            throw new DurableStreamException(BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    private static byte[] readRange(FileChannel ch, long from, long end) throws IOException {
+        ByteBuffer dst = ByteBuffer.allocate((int) (end - from));
+        while (dst.hasRemaining()) {
+            if (ch.read(dst, from + dst.position()) < 0) {
+                throw new IOException("file shorter than its committed length");
+            }
+        }
+        return dst.array();
+    }
+
+    private static int lastNewline(byte[] bytes) {
+        for (int i = bytes.length - 1; i >= 0; i--) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private ReentrantLock lock(Path file) {
+        return locks[stripe(file)];
+    }
+
+    private static int stripe(Path file) {
+        return Math.floorMod(file.hashCode(), STRIPES);
+    }
+
+}

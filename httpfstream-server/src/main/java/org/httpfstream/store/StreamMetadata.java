@@ -1,0 +1,116 @@
+package org.httpfstream.store;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the Durable Streams protocol keeps about a stream besides its bytes: content type, TTL or
+ * absolute expiry, closure, the last {@code Stream-Seq}, and the idempotent producers' state.
+ * Persisted by {@link MetadataStore}; a stream without metadata (a file written over WebSocket or
+ * placed by hand) behaves as an open stream of the {@linkplain #defaults(String) default} type.
+ *
+ * <p>Immutable, so thread-safe; the {@code with…} methods return modified copies.
+ *
+ * @param contentType the stream's media type, as given at creation
+ * @param ttlSeconds the sliding time-to-live in seconds, or null
+ * @param expiresAt the absolute expiry as given (RFC 3339), or null
+ * @param expiresAtInstant {@code expiresAt} parsed, or null
+ * @param closed true once the stream is closed: no more appends
+ * @param lastSeq the last {@code Stream-Seq} accepted, or null
+ * @param producers idempotent producers by id
+ * @param closedBy the producer request that closed the stream ({@code id epoch seq}), or null
+ * @param fork where this stream was forked from, or null
+ * @param forkRefs how many live forks were forked from this stream
+ * @param softDeleted true once deleted while forks still referenced it: gone for direct access
+ */
+public record StreamMetadata(
+        String contentType,
+        Long ttlSeconds,
+        String expiresAt,
+        Instant expiresAtInstant,
+        boolean closed,
+        String lastSeq,
+        Map<String, Producer> producers,
+        String closedBy,
+        Fork fork,
+        int forkRefs,
+        boolean softDeleted) {
+
+    /** The content type of a stream created without one. */
+    public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+    /**
+     * An idempotent producer's state on one stream.
+     *
+     * @param epoch the producer's current epoch
+     * @param seq the highest sequence number accepted in that epoch
+     */
+    public record Producer(long epoch, long seq) {}
+
+    /**
+     * The origin of a fork: its bytes up to {@code position} were copied from {@code source} when it
+     * was created.
+     *
+     * @param source the source stream's request path
+     * @param offset the fork offset asked for (a position in the source)
+     * @param subOffset the sub-offset asked for (bytes, or JSON messages, past {@code offset})
+     * @param position where the fork diverged from the source
+     */
+    public record Fork(String source, long offset, long subOffset, long position) {}
+
+    public StreamMetadata {
+        Objects.requireNonNull(contentType, "contentType");
+        producers = Map.copyOf(Objects.requireNonNull(producers, "producers"));
+    }
+
+    /** The metadata of a stream nobody created over this protocol: open, no expiry. */
+    public static StreamMetadata defaults(String contentType) {
+        return new StreamMetadata(contentType, null, null, null, false, null, Map.of(), null, null, 0, false);
+    }
+
+    /** True for {@code application/json} streams (parameters and case ignored): message framing applies. */
+    public boolean json() {
+        return isJson(contentType);
+    }
+
+    /** True if {@code contentType} names JSON mode. */
+    public static boolean isJson(String contentType) {
+        return contentType != null && mediaType(contentType).equals("application/json");
+    }
+
+    /** The media type without parameters, lower case: {@code Text/Plain; charset=x} is {@code text/plain}. */
+    public static String mediaType(String contentType) {
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    public StreamMetadata withClosed(String closedBy) {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, true, lastSeq,
+                producers, closedBy, fork, forkRefs, softDeleted);
+    }
+
+    public StreamMetadata withLastSeq(String seq) {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, seq,
+                producers, closedBy, fork, forkRefs, softDeleted);
+    }
+
+    public StreamMetadata withProducer(String id, Producer state) {
+        Map<String, Producer> p = new LinkedHashMap<>(producers);
+        p.put(id, state);
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq, p,
+                closedBy, fork, forkRefs, softDeleted);
+    }
+
+    public StreamMetadata withForkRefs(int refs) {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
+                producers, closedBy, fork, refs, softDeleted);
+    }
+
+    public StreamMetadata withSoftDeleted() {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
+                producers, closedBy, fork, forkRefs, true);
+    }
+}

@@ -1,0 +1,252 @@
+package org.httpfstream.server;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.httpfstream.server.RawWebSocket.Frame;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Durable Streams protocol and the WebSocket protocol over one store: what one writes the other
+ * reads, closure and the single-writer lease hold across both, and the protocol's state survives a
+ * restart. (The protocol itself is covered by the conformance suite in {@code conformance/}.)
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DurableStreamsTest {
+    @TempDir Path root;
+    HttpFStreamServer server;
+    InetSocketAddress address;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)
+                .longPollTimeout(Duration.ofSeconds(20)).build().start();
+        address = server.localAddress();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + address.getPort() + pathAndQuery);
+    }
+
+    HttpResponse<String> send(String method, String pathAndQuery, String body, String... headers)
+            throws IOException, InterruptedException {
+        return http.send(request(method, pathAndQuery, body, headers), BodyHandlers.ofString(UTF_8));
+    }
+
+    HttpRequest request(String method, String pathAndQuery, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return b.build();
+    }
+
+    /** Reads SSE lines from {@code in} until one equals {@code line}; returns everything read. */
+    static String readSseUntil(BufferedReader in, String line) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String l = in.readLine(); l != null; l = in.readLine()) {
+            sb.append(l).append('\n');
+            if (l.equals(line)) {
+                return sb.toString();
+            }
+        }
+        throw new AssertionError("SSE ended before \"" + line + "\":\n" + sb);
+    }
+
+    @Test
+    void bytesAppendedOverWebSocketAreReadWithEveryDurableStreamsReadMode() throws Exception {
+        try (RawWebSocket appender = RawWebSocket.append(address, "/ws.txt")) {
+            assertThat(appender.status()).isEqualTo(101);
+            appender.send(RawWebSocket.BINARY, "hello ".getBytes(UTF_8));
+            WebSocketTest.await("the first bytes are in", () -> Files.exists(root.resolve("ws.txt"))
+                    && root.resolve("ws.txt").toFile().length() == 6);
+
+            HttpResponse<String> catchUp = send("GET", "/ws.txt?offset=-1&live=long-poll", null);
+            assertThat(catchUp.statusCode()).isEqualTo(200);
+            assertThat(catchUp.body()).isEqualTo("hello ");
+            assertThat(catchUp.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000006");
+            assertThat(catchUp.headers().firstValue("Stream-Up-To-Date")).hasValue("true");
+
+            CompletableFuture<HttpResponse<String>> longPoll = http.sendAsync(
+                    request("GET", "/ws.txt?offset=0000000000000006&live=long-poll", null),
+                    BodyHandlers.ofString(UTF_8));
+            HttpResponse<InputStream> sse = http.send(request("GET", "/ws.txt?offset=-1&live=sse", null),
+                    BodyHandlers.ofInputStream());
+            assertThat(sse.statusCode()).isEqualTo(200);
+            assertThat(sse.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+            try (BufferedReader events = new BufferedReader(new InputStreamReader(sse.body(), UTF_8))) {
+                assertThat(readSseUntil(events, "data:hello ")).startsWith("event: data\n");
+                readSseUntil(events, "event: control");
+                assertThat(readSseUntil(events, "")).contains("\"streamNextOffset\":\"0000000000000006\"");
+
+                appender.send(RawWebSocket.TEXT, "world".getBytes(UTF_8));
+                HttpResponse<String> polled = longPoll.get(20, TimeUnit.SECONDS);
+                assertThat(polled.statusCode()).isEqualTo(200);
+                assertThat(polled.body()).isEqualTo("world");
+                assertThat(polled.headers().firstValue("Stream-Next-Offset")).hasValue("000000000000000b");
+                assertThat(readSseUntil(events, "data:world")).contains("event: data\n");
+            }
+            appender.sendClose(1000);
+            assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        assertThat(Files.readString(root.resolve("ws.txt"))).isEqualTo("hello world");
+    }
+
+    @Test
+    void bytesAppendedWithPostAreFollowedOverWebSocketUntilTheStreamIsClosed() throws Exception {
+        assertThat(send("PUT", "/ds.log", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        try (RawWebSocket follower = RawWebSocket.follow(address, "/ds.log")) {
+            // An open Durable Streams stream is live with no WebSocket appender at all.
+            assertThat(follower.status()).isEqualTo(101);
+            assertThat(new String(follower.readData(1), UTF_8)).isEqualTo("a");
+            assertThat(send("POST", "/ds.log", "bc", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+            assertThat(new String(follower.readData(2), UTF_8)).isEqualTo("bc");
+            HttpResponse<String> close = send("POST", "/ds.log", "d", "Content-Type", "text/plain",
+                    "Stream-Closed", "true");
+            assertThat(close.statusCode()).isEqualTo(204);
+            assertThat(close.headers().firstValue("Stream-Closed")).hasValue("true");
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            Frame end = follower.readToClose(rest);
+            assertThat(rest.toString(UTF_8)).isEqualTo("d");
+            assertThat(end.closeCode()).isEqualTo(1000);
+        }
+        assertThat(Files.readString(root.resolve("ds.log"))).isEqualTo("abcd");
+    }
+
+    @Test
+    void aClosedStreamRefusesWebSocketAppenders() throws Exception {
+        assertThat(send("PUT", "/closed.bin", "x", "Stream-Closed", "true").statusCode()).isEqualTo(201);
+        try (RawWebSocket appender = RawWebSocket.append(address, "/closed.bin")) {
+            assertThat(appender.status()).isEqualTo(409);
+            assertThat(appender.response.bodyText()).isEqualTo("stream is closed\n");
+        }
+        assertThat(Files.readString(root.resolve("closed.bin"))).isEqualTo("x");
+    }
+
+    @Test
+    void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
+        try (RawWebSocket appender = RawWebSocket.append(address, "/lease.bin")) {
+            assertThat(appender.status()).isEqualTo(101);
+            appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
+            HttpResponse<String> post = send("POST", "/lease.bin", "post", "Content-Type",
+                    "application/octet-stream");
+            assertThat(post.statusCode()).isEqualTo(409);
+            assertThat(post.body()).contains("a WebSocket appender is active on /lease.bin");
+            assertThat(send("DELETE", "/lease.bin", null).statusCode()).isEqualTo(409);
+            appender.sendClose(1000);
+            assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        assertThat(send("POST", "/lease.bin", "post", "Content-Type", "application/octet-stream").statusCode())
+                .isEqualTo(204);
+        assertThat(Files.readString(root.resolve("lease.bin"))).isEqualTo("wspost");
+    }
+
+    @Test
+    void metadataSurvivesARestartAndStaysOutOfTheTree() throws Exception {
+        assertThat(send("PUT", "/m/events.json", "[1,2]", "Content-Type", "application/json",
+                "Stream-TTL", "3600").statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/m/events.json", "3", "Content-Type", "application/json",
+                "Producer-Id", "p", "Producer-Epoch", "1", "Producer-Seq", "0").statusCode()).isEqualTo(200);
+        assertThat(send("POST", "/m/events.json", "[4]", "Content-Type", "application/json",
+                "Stream-Seq", "0005").statusCode()).isEqualTo(204);
+        assertThat(send("PUT", "/m/fork.json", null, "Stream-Forked-From", "/m/events.json")
+                .statusCode()).isEqualTo(201);
+        assertThat(send("DELETE", "/m/events.json", null).statusCode()).isEqualTo(204); // soft: a fork uses it
+        assertThat(send("POST", "/m/fork.json", null, "Stream-Closed", "true").statusCode()).isEqualTo(204);
+
+        server.close();
+        start();
+
+        HttpResponse<String> head = send("HEAD", "/m/fork.json", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(head.headers().firstValue("Stream-TTL")).hasValue("3600");
+        assertThat(head.headers().firstValue("Stream-Closed")).hasValue("true");
+        assertThat(send("GET", "/m/fork.json?offset=-1", null).body()).isEqualTo("[1,2,3,4]");
+        assertThat(send("HEAD", "/m/events.json", null).statusCode()).isEqualTo(410);
+        assertThat(send("PUT", "/m/events.json", null).statusCode()).isEqualTo(409);
+
+        // Producer state and Stream-Seq of a live stream persist too.
+        assertThat(send("PUT", "/m/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/m/p.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "b",
+                "Producer-Id", "w", "Producer-Epoch", "3", "Producer-Seq", "0").statusCode()).isEqualTo(200);
+        server.close();
+        start();
+        HttpResponse<String> retry = send("POST", "/m/p.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "b",
+                "Producer-Id", "w", "Producer-Epoch", "3", "Producer-Seq", "0");
+        assertThat(retry.statusCode()).isEqualTo(204); // a duplicate: nothing written
+        assertThat(send("POST", "/m/p.txt", "z", "Content-Type", "text/plain", "Producer-Id", "w",
+                "Producer-Epoch", "2", "Producer-Seq", "0").statusCode()).isEqualTo(403);
+        assertThat(send("POST", "/m/p.txt", "z", "Content-Type", "text/plain", "Stream-Seq", "a")
+                .statusCode()).isEqualTo(409);
+        assertThat(Files.readString(root.resolve("m/p.txt"))).isEqualTo("a");
+
+        // The stream files are plain files; the metadata lives in one hidden folder, which is no stream.
+        try (Stream<Path> files = Files.list(root.resolve("m"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fork.json", "p.txt");
+        }
+        assertThat(Files.isDirectory(root.resolve(".httpfstream"))).isTrue();
+        assertThat(send("GET", "/.httpfstream/streams/m/p.txt.meta", null).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void withFsyncEveryAppendPathStillWorks() throws Exception {
+        server.close();
+        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true).build().start();
+        address = server.localAddress();
+        assertThat(send("PUT", "/sync/a.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/sync/a.txt", "post ", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        try (RawWebSocket appender = RawWebSocket.append(address, "/sync/a.txt")) {
+            appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
+            appender.sendClose(1000);
+            assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        assertThat(send("GET", "/sync/a.txt?offset=-1", null).body()).isEqualTo("put post ws");
+    }
+
+    @Test
+    void aFilePlacedByHandIsAStream() throws Exception {
+        Files.writeString(root.resolve("hand.txt"), "by hand\n");
+        HttpResponse<String> head = send("HEAD", "/hand.txt", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000008");
+        assertThat(send("POST", "/hand.txt", "more\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        HttpResponse<String> read = send("GET", "/hand.txt?offset=-1&live=long-poll", null);
+        assertThat(read.body()).isEqualTo("by hand\nmore\n");
+        assertThat(read.headers().firstValue("Stream-Up-To-Date")).hasValue("true");
+        // The first protocol state it gets (here a Stream-Seq) keeps the append's content type.
+        assertThat(send("POST", "/hand.txt", "end\n", "Content-Type", "text/plain", "Stream-Seq", "1")
+                .statusCode()).isEqualTo(204);
+        assertThat(send("HEAD", "/hand.txt", null).headers().firstValue("Content-Type")).hasValue("text/plain");
+    }
+}
