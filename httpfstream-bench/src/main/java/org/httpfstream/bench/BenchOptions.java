@@ -19,7 +19,7 @@ public final class BenchOptions {
     public static final List<String> SCENARIOS = List.of("append", "append+stalled", "fanout-max",
             "fanout-latency", "streams", "catch-up", "idle");
 
-    /** A server given by URL, with its PID if known (0 if not). */
+    /** A server given by URL, with its PID if known (0 if not). Immutable. */
     public record Server(String label, URI url, long pid) {}
 
     List<String> scenarios = new ArrayList<>();

@@ -47,6 +47,7 @@ public final class LoadClient implements AutoCloseable {
      *     when the server is not on a loopback address)
      * @param maxPendingConnects handshakes in flight at most
      */
+    @SuppressWarnings("deprecation") // RCVBUF_ALLOCATOR: the epoll transport of 4.2 still reads through it
     public LoadClient(URI base, int threads, int sourceAddresses, int maxPendingConnects)
             throws UnknownHostException {
         if (threads < 1) {

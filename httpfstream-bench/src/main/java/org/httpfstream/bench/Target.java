@@ -128,9 +128,12 @@ public final class Target implements AutoCloseable {
         return stats;
     }
 
-    /** Stops the server if the benchmark started it (end of input, then SIGTERM, then SIGKILL). */
+    /**
+     * Stops the server if the benchmark started it (end of input, then SIGTERM, then SIGKILL), waiting
+     * up to 40 s. If interrupted, kills it at once and keeps the interrupt status.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process == null) {
             return;
         }
@@ -139,11 +142,16 @@ public final class Target implements AutoCloseable {
         } catch (IOException e) {
             // Already gone.
         }
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
             }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }
