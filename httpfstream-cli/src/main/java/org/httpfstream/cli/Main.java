@@ -11,7 +11,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * Entry point of the {@code httpfstream} command: {@code httpfstream server|append|follow ...}.
+ * Entry point of the {@code httpfstream} command: {@code httpfstream server|append|follow|bench ...}.
  *
  * <p>Exit codes: 0 on success, 1 when the operation fails (one line on stderr), 2 on bad usage (the
  * problem and the usage on stderr).
@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
                     + "directory; any number of followers receive everything already written, then every new "
                     + "byte as it arrives."
         },
-        subcommands = {ServerCommand.class, AppendCommand.class, FollowCommand.class, HelpCommand.class},
+        subcommands = {ServerCommand.class, AppendCommand.class, FollowCommand.class, BenchCommand.class,
+            HelpCommand.class},
         footer = {
             "",
             "Example usage:",
@@ -45,7 +46,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing required subcommand (server, append or follow)");
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand (server, append, follow or bench)");
     }
 
     /** A command line for {@code httpfstream} with the project's error handling installed. */

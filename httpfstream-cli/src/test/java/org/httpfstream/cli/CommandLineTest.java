@@ -218,4 +218,19 @@ class CommandLineTest {
         return new Run(exitCode, out.toString().replace(System.lineSeparator(), "\n"),
                 err.toString().replace(System.lineSeparator(), "\n"));
     }
+
+    // ---- bench ----
+
+    @Test
+    void benchPassesEveryArgumentOnInOrder() {
+        BenchCommand bench = CommandLine.populateCommand(new BenchCommand(),
+                "streams", "--size", "toy", "--server-url=http://127.0.0.1:1/", "--help");
+        assertThat(bench.args).containsExactly("streams", "--size", "toy", "--server-url=http://127.0.0.1:1/",
+                "--help");
+    }
+
+    @Test
+    void benchIsASubcommandOfHttpfstream() {
+        assertThat(Main.newCommandLine().getSubcommands()).containsKey("bench");
+    }
 }

@@ -1,0 +1,665 @@
+package org.httpfstream.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Runs the benchmark suite: for each server under test, each chosen scenario with the same load, and
+ * the physical limits it is compared with; prints one JSON object per result as soon as it is known
+ * and a Markdown table at the end.
+ *
+ * <p>Not thread safe: one run per instance, on one thread (the load itself runs on the {@link
+ * LoadClient}'s event loops).
+ */
+public final class Bench {
+    private static final double LATENCY_TARGET_MS = 20;
+
+    private final BenchOptions o;
+    private final PrintStream out;
+    private final PrintStream log;
+    private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+            + "-" + ProcessHandle.current().pid();
+    private final Map<String, Double> limits = new HashMap<>();
+    private final Map<String, Result> byKey = new LinkedHashMap<>();
+    private final List<Result> results = new ArrayList<>();
+    private Path work;
+
+    /**
+     * @param options the parsed command line
+     * @param out where JSON lines and the table go
+     * @param log where progress goes
+     */
+    public Bench(BenchOptions options, PrintStream out, PrintStream log) {
+        this.o = options;
+        this.out = out;
+        this.log = log;
+    }
+
+    /**
+     * Parses {@code args}, runs, prints; returns the exit status: 0 if every result was verified,
+     * 1 if some was not, 2 for a bad command line. Missed speed targets do not change the status.
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("bench: " + e.getMessage());
+            err.println(BenchOptions.usage());
+            return 2;
+        }
+        if (options.help) {
+            out.println(BenchOptions.usage());
+            return 0;
+        }
+        try {
+            List<Result> results = new Bench(options, out, err).runAll();
+            return results.stream().allMatch(Result::verified) ? 0 : 1;
+        } catch (Exception e) {
+            err.println("bench: failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    /** Runs every scenario on every server; returns the results in order. */
+    public List<Result> runAll() throws Exception {
+        work = o.workDir != null ? o.workDir : Files.createTempDirectory("httpfstream-bench-");
+        Files.createDirectories(work);
+        log.println("bench: work dir " + work + ", run " + runId);
+        List<BenchOptions.Server> servers = new ArrayList<>(o.servers);
+        if (servers.isEmpty() || o.withOurs) {
+            servers.add(0, null); // ours, started here
+        }
+        for (BenchOptions.Server s : servers) {
+            Target t;
+            if (s == null) {
+                Path root = work.resolve("root");
+                t = Target.launch(root, o.serverJvmOptions, o.serverClasspath, work.resolve("server.log"));
+                log.println("bench: started our server at " + t.base() + " (pid " + t.stats().pid()
+                        + ", root " + root + ")");
+            } else {
+                t = Target.remote(s.label(), s.url(), s.pid());
+            }
+            try {
+                if (o.warmupBytes > 0) {
+                    warmUp(t);
+                }
+                boolean fresh = true;
+                for (String scenario : o.scenarios) {
+                    if (scenario.equals("idle") && t.launched() && !fresh) {
+                        // Memory per connection is measured on a server whose heap earlier scenarios
+                        // have not grown.
+                        t = t.relaunch();
+                        log.println("bench: restarted our server for idle at " + t.base() + " (pid "
+                                + t.stats().pid() + ")");
+                    }
+                    runScenario(t, scenario);
+                    fresh = false;
+                    deleteStreams(t);
+                }
+            } finally {
+                t.close();
+            }
+        }
+        String table = Result.markdown(results);
+        out.println();
+        out.print(table);
+        out.flush();
+        if (o.markdown != null) {
+            Files.writeString(o.markdown, table, StandardCharsets.UTF_8);
+        }
+        return results;
+    }
+
+    private void runScenario(Target t, String scenario) throws Exception {
+        log.println("bench: " + scenario + " on " + t.label());
+        switch (scenario) {
+            case "append" -> {
+                for (int size : o.appendMessageSizes) {
+                    emit(append(t, size, false));
+                }
+            }
+            case "append+stalled" -> {
+                for (int size : o.appendMessageSizes) {
+                    emit(append(t, size, true));
+                }
+            }
+            case "fanout-max" -> {
+                for (String frames : o.fanoutFrames) {
+                    emit(fanoutMax(t, frames.equals("binary")));
+                }
+            }
+            case "fanout-latency" -> emit(fanoutLatency(t));
+            case "streams" -> emit(streams(t));
+            case "catch-up" -> catchUp(t);
+            case "idle" -> emit(idle(t));
+            default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
+        }
+    }
+
+    private void emit(Result r) {
+        results.add(r);
+        byKey.put(r.server + "|" + r.scenario + "|" + r.params, r);
+        out.println(Json.write(r.toMap()));
+        out.flush();
+    }
+
+    // ---------------------------------------------------------------- scenarios
+
+    private Result append(Target t, int messageSize, boolean stalled) throws Exception {
+        String name = stalled ? "append+stalled" : "append";
+        Result r = new Result(name, t.label()).param("messageSize", messageSize)
+                .param("bytes", o.appendBytes);
+        double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
+                messageSize, o.appendBytes));
+        long deadline = deadline();
+        try (LoadClient c = client(t); Payload p = new Payload(messageSize, false)) {
+            String path = path(name + "-" + messageSize, 0);
+            Cohort appenders = new Cohort("appender", 1);
+            Appender a = new Appender(appenders, 0, path, p, o.appendBytes / messageSize, 0, 0, true, null);
+            open(c, appenders, List.of(a), deadline);
+            Cohort followers = new Cohort("stalled follower", 1);
+            Follower f = null;
+            if (stalled) {
+                f = new Follower(followers, 0, path, true, false, true, 0, null, null);
+                open(c, followers, List.of(f), deadline);
+            }
+            r.connections = stalled ? 2 : 1;
+            Meter m = new Meter(t, c);
+            a.start();
+            if (stalled && !appenders.awaitFinished(Math.min(deadline,
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(o.stallTimeoutSeconds)))) {
+                // A server that lets one stalled reader hold up its writer (the original did) would
+                // block here for good: say so, and let the follower read so that the run can go on.
+                r.errors.add("the appender had not finished after " + o.stallTimeoutSeconds
+                        + " s with a stalled follower; the follower was then let read");
+                f.resume();
+            }
+            await(appenders, deadline);
+            m.stop(r);
+            r.bytes = a.sentBytes();
+            r.seconds = (a.endNanos() - a.startNanos()) / 1e9;
+            boolean ok = appenders.errorCount() == 0 && a.endNanos() > 0;
+            if (stalled) {
+                f.resume(); // it must still get every byte, from the file
+                await(followers, deadline);
+                ok &= f.verify(101, a);
+                r.errors.addAll(followers.errors());
+            }
+            r.errors.addAll(appenders.errors());
+            if (ok) {
+                ok = readBack(c, path, a, deadline, r);
+            }
+            r.verified = ok && r.errors.isEmpty();
+        }
+        if (!stalled) {
+            r.limitName = "raw file append";
+            r.limitBytesPerSecond = raw;
+            r.target = "≥ 0.8 × raw file append";
+            r.targetMet = r.verified && r.ratio() >= 0.8;
+        } else {
+            Result plain = byKey.get(t.label() + "|append|" + r.params);
+            r.target = "≥ 0.9 × plain append; memory bounded";
+            if (plain != null && plain.verified) {
+                r.limitName = "plain append";
+                r.limitBytesPerSecond = plain.throughput();
+                long growth = r.serverRssPeak - r.serverRssBefore;
+                long plainGrowth = plain.serverRssPeak - plain.serverRssBefore;
+                boolean bounded = r.serverRssPeak < 0 || growth <= Math.max(0, plainGrowth) + (64L << 20);
+                r.targetNote = "peak RSS growth " + (growth >> 20) + " MiB vs " + (plainGrowth >> 20)
+                        + " MiB for plain append (bound: plain + 64 MiB); raw file append "
+                        + Math.round(raw / 1e6) + " MB/s";
+                r.targetMet = r.verified && r.ratio() >= 0.9 && bounded;
+            } else {
+                r.limitName = "raw file append";
+                r.limitBytesPerSecond = raw;
+                r.targetNote = "plain append not measured in this run: ratio is to raw file append";
+            }
+        }
+        return r;
+    }
+
+    private Result fanoutMax(Target t, boolean binary) throws Exception {
+        int n = o.fanoutFollowers;
+        int size = o.fanoutMessageSize;
+        Result r = new Result("fanout-max", t.label()).param("followers", n)
+                .param("appendedBytes", o.fanoutBytes).param("messageSize", size)
+                .param("frames", binary ? "binary" : "text");
+        double raw = limit("loopback-tcp", size, () -> Limits.loopbackTcp(size, o.fanoutBytes));
+        long deadline = deadline();
+        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            String path = path("fanout-max-" + (binary ? "binary" : "text"), 0);
+            Cohort appenders = new Cohort("appender", 1);
+            Appender a = new Appender(appenders, 0, path, p, o.fanoutBytes / size, 0, 0, true, null);
+            open(c, appenders, List.of(a), deadline);
+            Cohort followers = new Cohort("follower", n);
+            List<Follower> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(new Follower(followers, i, path, true, binary, false, 0, null, null));
+            }
+            open(c, followers, fs, deadline);
+            r.connections = n + 1;
+            Meter m = new Meter(t, c);
+            a.start();
+            await(appenders, deadline);
+            await(followers, fs, deadline);
+            long end = System.nanoTime();
+            m.stop(r);
+            r.seconds = (end - a.startNanos()) / 1e9;
+            boolean ok = appenders.errorCount() == 0;
+            for (Follower f : fs) {
+                r.bytes += f.bytes();
+                ok &= f.verify(101, a);
+            }
+            r.errors.addAll(appenders.errors());
+            r.errors.addAll(followers.errors());
+            r.verified = ok && r.errors.isEmpty();
+        }
+        r.limitName = "raw loopback TCP";
+        r.limitBytesPerSecond = raw;
+        r.target = "aggregate ≥ 0.5 × raw loopback TCP";
+        r.targetMet = r.verified && r.ratio() >= 0.5;
+        return r;
+    }
+
+    private Result fanoutLatency(Target t) throws Exception {
+        int n = o.latencyFollowers;
+        int size = o.latencyMessageSize;
+        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) o.latencyRate * o.durationSeconds);
+        Result r = new Result("fanout-latency", t.label()).param("followers", n)
+                .param("messageSize", size).param("rate", o.latencyRate)
+                .param("seconds", o.durationSeconds);
+        long deadline = deadline();
+        Histogram latency = new Histogram();
+        AtomicLongArray sendTimes = new AtomicLongArray(messages);
+        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            String path = path("fanout-latency", 0);
+            Cohort appenders = new Cohort("appender", 1);
+            Appender a = new Appender(appenders, 0, path, p, messages, 1_000_000_000L / o.latencyRate, 0,
+                    true, sendTimes);
+            open(c, appenders, List.of(a), deadline);
+            Cohort followers = new Cohort("follower", n);
+            List<Follower> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
+            }
+            open(c, followers, fs, deadline);
+            r.connections = n + 1;
+            Meter m = new Meter(t, c);
+            a.start();
+            await(appenders, deadline);
+            await(followers, fs, deadline);
+            long end = System.nanoTime();
+            m.stop(r);
+            r.seconds = (end - a.startNanos()) / 1e9;
+            boolean ok = appenders.errorCount() == 0;
+            for (Follower f : fs) {
+                r.bytes += f.bytes();
+                ok &= f.verify(101, a);
+            }
+            if (latency.count() != (long) n * messages) {
+                r.errors.add("latency samples " + latency.count() + ", expected " + (long) n * messages);
+            }
+            r.errors.addAll(appenders.errors());
+            r.errors.addAll(followers.errors());
+            r.verified = ok && r.errors.isEmpty();
+        }
+        r.latency = latency;
+        r.target = "every byte to all; p99 ≤ 20 ms";
+        r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
+        return r;
+    }
+
+    private Result streams(Target t) throws Exception {
+        int n = o.streams;
+        int size = o.streamMessageSize;
+        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) o.streamRate * o.durationSeconds);
+        long period = 1_000_000_000L / o.streamRate;
+        Result r = new Result("streams", t.label()).param("streams", n).param("messageSize", size)
+                .param("rate", o.streamRate).param("seconds", o.durationSeconds);
+        long deadline = deadline();
+        Histogram latency = new Histogram();
+        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            Cohort appenders = new Cohort("appender", n);
+            Cohort followers = new Cohort("follower", n);
+            List<Appender> as = new ArrayList<>();
+            List<Follower> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String path = path("streams", i);
+                AtomicLongArray sendTimes = new AtomicLongArray(messages);
+                // Spread the streams' ticks evenly over one period, as independent writers would be.
+                as.add(new Appender(appenders, i, path, p, messages, period, period * i / n, true, sendTimes));
+                fs.add(new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
+            }
+            open(c, appenders, as, deadline);
+            open(c, followers, fs, deadline);
+            r.connections = 2 * n;
+            Meter m = new Meter(t, c);
+            long start = System.nanoTime();
+            for (Appender a : as) {
+                a.start();
+            }
+            await(appenders, as, deadline);
+            await(followers, fs, deadline);
+            long end = System.nanoTime();
+            m.stop(r);
+            r.seconds = (end - start) / 1e9;
+            boolean ok = appenders.errorCount() == 0;
+            for (int i = 0; i < n; i++) {
+                r.bytes += fs.get(i).bytes();
+                ok &= fs.get(i).verify(101, as.get(i));
+            }
+            if (latency.count() != (long) n * messages) {
+                r.errors.add("latency samples " + latency.count() + ", expected " + (long) n * messages);
+            }
+            r.errors.addAll(appenders.errors());
+            r.errors.addAll(followers.errors());
+            r.verified = ok && r.errors.isEmpty();
+        }
+        r.latency = latency;
+        r.target = "no loss; p99 ≤ 20 ms";
+        r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
+        return r;
+    }
+
+    private void catchUp(Target t) throws Exception {
+        int size = 65536;
+        long deadline = deadline();
+        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            String path = path("catch-up", 0);
+            Cohort appenders = new Cohort("appender", 1);
+            Appender a = new Appender(appenders, 0, path, p, o.catchUpBytes / size, 0, 0, true, null);
+            open(c, appenders, List.of(a), deadline);
+            a.start();
+            await(appenders, deadline);
+            List<String> setupErrors = appenders.errors();
+            Path source = Limits.sourceFile(work.resolve("raw"), o.catchUpBytes);
+            for (int n : o.catchUpFollowers) {
+                Result r = new Result("catch-up", t.label()).param("followers", n)
+                        .param("streamBytes", o.catchUpBytes);
+                double raw = limit("file-to-socket", n, () -> Limits.fileToSocket(source, n));
+                r.errors.addAll(setupErrors);
+                Cohort followers = new Cohort("reader", n);
+                List<Follower> fs = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
+                }
+                r.connections = n;
+                Meter m = new Meter(t, c);
+                long start = System.nanoTime();
+                open(c, followers, fs, deadline);
+                await(followers, deadline);
+                long end = System.nanoTime();
+                m.stop(r);
+                r.seconds = (end - start) / 1e9;
+                boolean ok = setupErrors.isEmpty();
+                for (Follower f : fs) {
+                    r.bytes += f.bytes();
+                    ok &= f.verify(200, a);
+                }
+                r.errors.addAll(followers.errors());
+                r.verified = ok && r.errors.isEmpty();
+                r.limitName = "raw transferTo ×" + n;
+                r.limitBytesPerSecond = raw;
+                r.target = "≥ 0.8 × raw file-to-socket";
+                r.targetMet = r.verified && r.ratio() >= 0.8;
+                emit(r);
+            }
+        }
+    }
+
+    private Result idle(Target t) throws Exception {
+        int n = o.idleFollowers;
+        int streams = Math.min(o.idleStreams, n);
+        Result r = new Result("idle", t.label()).param("followers", n).param("streams", streams);
+        long deadline = deadline();
+        try (LoadClient c = client(t); Payload p = new Payload(100, false)) {
+            Cohort appenders = new Cohort("appender", streams);
+            List<Appender> as = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                as.add(new Appender(appenders, i, path("idle", i), p, 1, 0, 0, false, null));
+            }
+            open(c, appenders, as, deadline);
+            for (Appender a : as) {
+                a.start(); // one message each, then idle until end()
+            }
+            ProcStats s = t.stats();
+            boolean gc = s != null && s.gc(60);
+            Meter m = new Meter(t, c);
+            Cohort followers = new Cohort("follower", n);
+            List<Follower> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(new Follower(followers, i, path("idle", i % streams), true, false, false, 0, null, null));
+            }
+            long start = System.nanoTime();
+            open(c, followers, fs, deadline);
+            r.seconds = (System.nanoTime() - start) / 1e9; // time to connect them all
+            if (s != null) {
+                gc &= s.gc(60);
+            }
+            m.stop(r);
+            r.connections = n;
+            if (r.serverRssBefore > 0 && r.serverRssAfter > 0) {
+                r.perConnectionBytes = Math.max(0, (r.serverRssAfter - r.serverRssBefore) / n);
+            }
+            r.targetNote = gc ? "RSS after a full GC (jcmd GC.run) before and after connecting"
+                    : "RSS as is (no GC could be requested)";
+            for (Appender a : as) {
+                a.end();
+            }
+            await(appenders, deadline);
+            await(followers, deadline);
+            boolean ok = appenders.errorCount() == 0;
+            for (Follower f : fs) {
+                Appender a = as.get(f.id % streams);
+                r.bytes += f.bytes();
+                ok &= f.verify(101, a);
+            }
+            r.errors.addAll(appenders.errors());
+            r.errors.addAll(followers.errors());
+            r.verified = ok && r.errors.isEmpty();
+        }
+        r.target = "≤ 16 KiB server memory per follower";
+        r.targetMet = r.perConnectionBytes < 0 ? null : r.verified && r.perConnectionBytes <= 16 * 1024;
+        return r;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * Deletes this run's streams from the root of a server the benchmark started, as the raw append
+     * probe deletes its file: the page cache they held is free again, so each scenario writes into
+     * memory on the same terms as the probe, and the disk does not fill up over runs.
+     */
+    private void deleteStreams(Target t) throws IOException {
+        Path root = t.root();
+        if (root == null) {
+            return;
+        }
+        Path dir = root.resolve("bench-" + runId);
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Unmeasured load on every code path (append, live follow, read back) so the JIT has compiled them. */
+    private void warmUp(Target t) throws Exception {
+        log.println("bench: warm-up on " + t.label() + " (" + o.warmupBytes + " bytes, not measured)");
+        long deadline = deadline();
+        int size = 65536;
+        Result scratch = new Result("warm-up", t.label());
+        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            String path = path("warm-up", 0);
+            Cohort appenders = new Cohort("appender", 1);
+            Appender a = new Appender(appenders, 0, path, p, Math.max(1, o.warmupBytes / size), 0, 0, true,
+                    null);
+            open(c, appenders, List.of(a), deadline);
+            Cohort followers = new Cohort("follower", 4);
+            List<Follower> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                fs.add(new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
+            }
+            open(c, followers, fs, deadline);
+            a.start();
+            await(appenders, deadline);
+            await(followers, deadline);
+            for (Follower f : fs) {
+                f.verify(101, a);
+            }
+            readBack(c, path, a, deadline, scratch);
+            scratch.errors.addAll(appenders.errors());
+            scratch.errors.addAll(followers.errors());
+        }
+        if (!scratch.errors.isEmpty()) {
+            log.println("bench: warm-up errors: " + scratch.errors);
+        }
+    }
+
+    /** Reads the finished stream back with a plain GET and checks it against what {@code a} sent. */
+    private boolean readBack(LoadClient c, String path, Appender a, long deadline, Result r)
+            throws Exception {
+        Cohort readers = new Cohort("read-back", 1);
+        Follower f = new Follower(readers, 0, path, false, false, false, 0, null, null);
+        open(c, readers, List.of(f), deadline);
+        await(readers, deadline);
+        boolean ok = f.verify(200, a);
+        r.errors.addAll(readers.errors());
+        return ok;
+    }
+
+    private LoadClient client(Target t) throws IOException {
+        return new LoadClient(t.base(), o.threads, o.sourceAddresses, o.maxPendingConnects);
+    }
+
+    private long deadline() {
+        return System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutSeconds);
+    }
+
+    private String path(String scenario, int i) {
+        return "/bench-" + runId + "/" + scenario + "/" + i + ".log";
+    }
+
+    private static <P extends Peer> void open(LoadClient c, Cohort cohort, List<P> peers, long deadline)
+            throws InterruptedException {
+        try {
+            for (P p : peers) {
+                c.connect(p, deadline);
+            }
+        } catch (TimeoutException e) {
+            cohort.error(cohort.name() + "s: " + e.getMessage());
+            return;
+        }
+        if (!cohort.awaitOpened(deadline)) {
+            cohort.error(cohort.pendingOpen() + " of " + cohort.size() + " " + cohort.name()
+                    + "s not open at the deadline");
+        }
+    }
+
+    private void await(Cohort cohort, long deadline) throws InterruptedException {
+        await(cohort, List.of(), deadline);
+    }
+
+    private void await(Cohort cohort, List<? extends Peer> peers, long deadline)
+            throws InterruptedException {
+        if (!cohort.awaitFinished(deadline)) {
+            cohort.error(cohort.pendingFinish() + " of " + cohort.size() + " " + cohort.name()
+                    + "s not finished at the deadline");
+            peers.stream().filter(p -> !p.isFinished()).limit(5)
+                    .forEach(p -> log.println("bench: unfinished " + p.describe()));
+        }
+    }
+
+    private interface Probe {
+        double run() throws Exception;
+    }
+
+    /**
+     * A physical limit, measured once per run and emitted as its own result: the best of three runs,
+     * since a limit is what the machine can do, and single runs of page-cache and loopback probes vary
+     * by a factor of two or more on a virtual machine.
+     */
+    private double limit(String kind, int param, Probe probe) throws Exception {
+        String key = kind + ":" + param;
+        Double v = limits.get(key);
+        if (v == null) {
+            log.println("bench: measuring limit " + key + " (best of 3)");
+            Result r = new Result("limit:" + kind, "-").param(kind.equals("file-to-socket") ? "senders" : "chunk",
+                    param);
+            List<Long> runs = new ArrayList<>();
+            double best = 0;
+            for (int i = 0; i < 3; i++) {
+                double run = probe.run();
+                runs.add(Math.round(run / 1e6));
+                best = Math.max(best, run);
+            }
+            v = best;
+            r.param("runsMBps", runs);
+            r.bytes = -1;
+            r.seconds = Double.NaN;
+            r.limitName = kind;
+            r.limitBytesPerSecond = v;
+            r.verified = true;
+            limits.put(key, v);
+            results.add(r);
+            out.println(Json.write(r.toMap()));
+            out.flush();
+        }
+        return v;
+    }
+
+    /** Server and client CPU and memory over one measured interval. */
+    private static final class Meter {
+        private final ProcStats server;
+        private final ProcStats client = ProcStats.self();
+        private final double serverCpu0;
+        private final double clientCpu0;
+        private final long rss0;
+        private final double machine0;
+        private final ProcStats.RssSampler sampler;
+
+        private final LoadClient load;
+
+        Meter(Target t, LoadClient load) {
+            this.load = load;
+            load.startLagMonitor();
+            server = t.stats();
+            serverCpu0 = server == null ? Double.NaN : server.cpuSeconds();
+            rss0 = server == null ? -1 : server.rssBytes();
+            sampler = server == null ? null : server.sampleRss(20);
+            clientCpu0 = client.cpuSeconds();
+            machine0 = ProcStats.machineBusySeconds();
+        }
+
+        void stop(Result r) {
+            r.clientCpuSeconds = client.cpuSeconds() - clientCpu0;
+            r.clientLag = load.stopLagMonitor();
+            r.machineCpuSeconds = ProcStats.machineBusySeconds() - machine0;
+            if (server != null) {
+                r.serverCpuSeconds = server.cpuSeconds() - serverCpu0;
+                r.serverRssBefore = rss0;
+                r.serverRssAfter = server.rssBytes();
+                r.serverRssPeak = sampler.peakBytes();
+                sampler.close();
+            }
+        }
+    }
+}

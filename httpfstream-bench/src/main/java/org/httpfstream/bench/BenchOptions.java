@@ -1,0 +1,265 @@
+package org.httpfstream.bench;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The benchmark's command line: scenarios, sizes, servers and outputs. Sizes default to the full
+ * suite; {@code --size toy} shrinks every scenario to a few MB and tens of connections; each size may
+ * be overridden on its own.
+ *
+ * <p>Thread safety: not thread safe while parsing; read-only afterwards.
+ */
+public final class BenchOptions {
+    /** Every scenario, in the order they run. */
+    public static final List<String> SCENARIOS = List.of("append", "append+stalled", "fanout-max",
+            "fanout-latency", "streams", "catch-up", "idle");
+
+    /** A server given by URL, with its PID if known (0 if not). */
+    public record Server(String label, URI url, long pid) {}
+
+    List<String> scenarios = new ArrayList<>();
+    String size = "full";
+    final List<Server> servers = new ArrayList<>();
+    boolean withOurs;
+    Path workDir;
+    Path markdown;
+    int threads = 2;
+    int sourceAddresses = 8;
+    int maxPendingConnects = 256;
+    List<String> serverJvmOptions = List.of("-Xmx1g");
+    String serverClasspath = System.getProperty("java.class.path");
+    long timeoutSeconds = 900;
+    long stallTimeoutSeconds = 120;
+    boolean help;
+
+    long warmupBytes;
+    long appendBytes;
+    List<Integer> appendMessageSizes;
+    long fanoutBytes;
+    int fanoutMessageSize;
+    int fanoutFollowers;
+    List<String> fanoutFrames;
+    int latencyFollowers;
+    int latencyMessageSize;
+    int latencyRate;
+    int streams;
+    int streamMessageSize;
+    int streamRate;
+    long durationSeconds;
+    long catchUpBytes;
+    List<Integer> catchUpFollowers;
+    int idleFollowers;
+    int idleStreams;
+
+    /** Parses {@code args}; throws IllegalArgumentException with a one-line reason on a bad one. */
+    public static BenchOptions parse(String... args) {
+        BenchOptions o = new BenchOptions();
+        List<String> a = Arrays.asList(args);
+        List<String[]> overrides = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            String s = a.get(i);
+            if (!s.startsWith("-")) {
+                o.scenarios.add(s);
+                continue;
+            }
+            String inline = null; // --key=value
+            int eq = s.indexOf('=');
+            if (eq > 0) {
+                inline = s.substring(eq + 1);
+                s = s.substring(0, eq);
+            }
+            String key = s.replaceFirst("^--?", "");
+            switch (key) {
+                case "h", "help" -> o.help = true;
+                case "with-ours" -> o.withOurs = true;
+                default -> {
+                    if (inline == null && i + 1 >= a.size()) {
+                        throw new IllegalArgumentException("option " + s + " needs a value");
+                    }
+                    String v = inline != null ? inline : a.get(++i);
+                    switch (key) {
+                        case "size" -> o.size = v;
+                        case "server-url" -> o.servers.add(new Server("peer " + (o.servers.size() + 1),
+                                URI.create(v), 0));
+                        case "server-pid" -> o.lastServer(s, srv -> new Server(srv.label(), srv.url(),
+                                Long.parseLong(v)));
+                        case "server-label" -> o.lastServer(s, srv -> new Server(v, srv.url(), srv.pid()));
+                        case "work-dir" -> o.workDir = Path.of(v);
+                        case "markdown" -> o.markdown = Path.of(v);
+                        case "threads" -> o.threads = positive(key, Long.parseLong(v));
+                        case "source-addresses" -> o.sourceAddresses = positive(key, Long.parseLong(v));
+                        case "max-pending-connects" -> o.maxPendingConnects = positive(key, Long.parseLong(v));
+                        case "server-jvm-opts" -> o.serverJvmOptions = v.isBlank() ? List.of()
+                                : Arrays.asList(v.trim().split("\\s+"));
+                        case "server-classpath" -> o.serverClasspath = v;
+                        case "timeout" -> o.timeoutSeconds = positive(key, Long.parseLong(v));
+                        case "stall-timeout" -> o.stallTimeoutSeconds = positive(key, Long.parseLong(v));
+                        default -> overrides.add(new String[] {key, v});
+                    }
+                }
+            }
+        }
+        switch (o.size) {
+            case "full" -> o.fullSizes();
+            case "toy" -> o.toySizes();
+            default -> throw new IllegalArgumentException("--size is full or toy: " + o.size);
+        }
+        for (String[] kv : overrides) {
+            o.override(kv[0], kv[1]);
+        }
+        if (o.scenarios.isEmpty() || o.scenarios.equals(List.of("all"))) {
+            o.scenarios = new ArrayList<>(SCENARIOS);
+        }
+        for (String sc : o.scenarios) {
+            if (!SCENARIOS.contains(sc)) {
+                throw new IllegalArgumentException("unknown scenario: " + sc + " (known: "
+                        + String.join(", ", SCENARIOS) + ", all)");
+            }
+        }
+        for (String f : o.fanoutFrames) {
+            if (!f.equals("text") && !f.equals("binary")) {
+                throw new IllegalArgumentException("--fanout-frames is text, binary or both: " + f);
+            }
+        }
+        return o;
+    }
+
+    private void lastServer(String option, java.util.function.UnaryOperator<Server> change) {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException(option + " must follow a --server-url");
+        }
+        servers.set(servers.size() - 1, change.apply(servers.get(servers.size() - 1)));
+    }
+
+    private void fullSizes() {
+        warmupBytes = 64L << 20;
+        appendBytes = 512L << 20;
+        appendMessageSizes = List.of(4096, 65536);
+        fanoutBytes = 256L << 20;
+        fanoutMessageSize = 65536;
+        fanoutFollowers = 100;
+        fanoutFrames = List.of("text", "binary");
+        latencyFollowers = 1000;
+        latencyMessageSize = 1024;
+        latencyRate = 100;
+        streams = 1000;
+        streamMessageSize = 100;
+        streamRate = 10;
+        durationSeconds = 30;
+        catchUpBytes = 1L << 30;
+        catchUpFollowers = List.of(1, 10);
+        idleFollowers = 10_000;
+        idleStreams = 100;
+    }
+
+    private void toySizes() {
+        fullSizes();
+        warmupBytes = 2L << 20;
+        appendBytes = 4L << 20;
+        fanoutBytes = 4L << 20;
+        fanoutFollowers = 10;
+        latencyFollowers = 20;
+        streams = 20;
+        durationSeconds = 2;
+        catchUpBytes = 8L << 20;
+        catchUpFollowers = List.of(1, 3);
+        idleFollowers = 50;
+        idleStreams = 5;
+    }
+
+    private void override(String key, String v) {
+        switch (key) {
+            case "warmup-bytes" -> warmupBytes = v.equals("0") ? 0 : bytes(key, v);
+            case "append-bytes" -> appendBytes = bytes(key, v);
+            case "append-message-sizes" -> appendMessageSizes = sizes(key, v);
+            case "fanout-bytes" -> fanoutBytes = bytes(key, v);
+            case "fanout-message-size" -> fanoutMessageSize = (int) bytes(key, v);
+            case "fanout-followers" -> fanoutFollowers = positive(key, Long.parseLong(v));
+            case "fanout-frames" -> fanoutFrames = v.equals("both") ? List.of("text", "binary")
+                    : List.of(v.split(","));
+            case "latency-followers" -> latencyFollowers = positive(key, Long.parseLong(v));
+            case "latency-message-size" -> latencyMessageSize = (int) bytes(key, v);
+            case "latency-rate" -> latencyRate = positive(key, Long.parseLong(v));
+            case "streams" -> streams = positive(key, Long.parseLong(v));
+            case "stream-message-size" -> streamMessageSize = (int) bytes(key, v);
+            case "stream-rate" -> streamRate = positive(key, Long.parseLong(v));
+            case "duration" -> durationSeconds = positive(key, Long.parseLong(v));
+            case "catch-up-bytes" -> catchUpBytes = bytes(key, v);
+            case "catch-up-followers" -> catchUpFollowers = sizes(key, v);
+            case "idle-followers" -> idleFollowers = positive(key, Long.parseLong(v));
+            case "idle-streams" -> idleStreams = positive(key, Long.parseLong(v));
+            default -> throw new IllegalArgumentException("unknown option: --" + key);
+        }
+    }
+
+    private static int positive(String key, long v) {
+        if (v < 1 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--" + key + " < 1: " + v);
+        }
+        return (int) v;
+    }
+
+    private static List<Integer> sizes(String key, String v) {
+        List<Integer> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            out.add((int) bytes(key, s));
+        }
+        return out;
+    }
+
+    /** Parses a byte count: a number with an optional suffix KiB, MiB, GiB (or k, m, g; powers of 2). */
+    static long bytes(String key, String v) {
+        String s = v.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        String[][] suffixes = {{"kib", "10"}, {"mib", "20"}, {"gib", "30"}, {"k", "10"}, {"m", "20"},
+            {"g", "30"}};
+        for (String[] suf : suffixes) {
+            if (s.endsWith(suf[0])) {
+                unit = 1L << Integer.parseInt(suf[1]);
+                s = s.substring(0, s.length() - suf[0].length()).trim();
+                break;
+            }
+        }
+        long n;
+        try {
+            n = Long.parseLong(s) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " is not a byte count: " + v);
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("--" + key + " < 1: " + v);
+        }
+        return n;
+    }
+
+    static String usage() {
+        return String.join("\n",
+                "usage: bench [SCENARIO...|all] [options]",
+                "scenarios: " + String.join(", ", SCENARIOS) + " (default: all)",
+                "  --size full|toy              full-size suite (default) or a few MB / tens of connections",
+                "  --server-url URL             measure a running server (repeatable); without it the",
+                "                               benchmark starts our server in a separate JVM",
+                "  --server-pid PID             PID of the last --server-url, for CPU and memory figures",
+                "  --server-label NAME          name of the last --server-url in the report",
+                "  --with-ours                  also start and measure our server when --server-url is given",
+                "  --markdown FILE              also write the Markdown table to FILE",
+                "  --work-dir DIR               server root, raw-limit files, logs (default: a new temp dir)",
+                "  --server-jvm-opts 'OPTS'     JVM options of our server (default: -Xmx1g)",
+                "  --threads N                  load-generator event-loop threads (default 2)",
+                "  --source-addresses N         loopback source addresses for connections (default 8)",
+                "  --timeout SECONDS            per-scenario deadline (default 900)",
+                "  --stall-timeout SECONDS      append+stalled: how long the appender may be held up by the",
+                "                               stalled follower before the follower is let read (default 120)",
+                "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (0: none), --append-bytes, --append-message-sizes 4KiB,64KiB,",
+                "  --fanout-bytes, --fanout-message-size, --fanout-followers, --fanout-frames text|binary|both,",
+                "  --latency-followers, --latency-message-size, --latency-rate, --streams,",
+                "  --stream-message-size, --stream-rate, --duration SECONDS, --catch-up-bytes,",
+                "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
+                "output: one JSON object per scenario on stdout, then a Markdown table");
+    }
+}

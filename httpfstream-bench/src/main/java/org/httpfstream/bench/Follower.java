@@ -1,0 +1,146 @@
+package org.httpfstream.bench;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.zip.CRC32C;
+
+/**
+ * A reader of a stream: a FOLLOW WebSocket (101, then data frames, then Close 1000 when the appender
+ * ends) or a plain GET (a 200 body). It counts the bytes and keeps their CRC32C, computed in place
+ * over the received buffers; with a latency probe it also records, for every message whose last byte
+ * arrives, the time since the appender sent it. A stalled follower stops reading after the handshake
+ * until {@link #resume()}.
+ *
+ * <p>Per connection; confined to its channel's event loop except {@link #resume()}, which may be
+ * called from any thread. Results are safe to read once the cohort has finished.
+ */
+final class Follower extends Peer {
+    private final CRC32C crc = new CRC32C();
+    private final boolean stalled;
+    private final int messageSize;
+    private final AtomicLongArray sendTimes;
+    private final Histogram latency;
+    private long bytes;
+    private long nextBoundary;
+    private int message;
+
+    /**
+     * @param upgrade FOLLOW over WebSocket if true; a plain GET if false
+     * @param binaryFrames ask for BINARY frames ({@code X-Frames: binary}); servers may ignore it
+     * @param stalled read nothing after the handshake until {@link #resume()}
+     * @param messageSize the appender's message size, for latency; 0 for none
+     * @param sendTimes the appender's send times, or null for no latency
+     * @param latency where latencies go, or null
+     */
+    Follower(Cohort cohort, int id, String path, boolean upgrade, boolean binaryFrames,
+            boolean stalled, int messageSize, AtomicLongArray sendTimes, Histogram latency) {
+        super(cohort, id, path, upgrade, binaryFrames ? "X-Frames: binary\r\n" : "");
+        if ((sendTimes == null) != (latency == null) || (latency != null && messageSize < 1)) {
+            throw new IllegalArgumentException("latency needs messageSize, sendTimes and a histogram: "
+                    + messageSize);
+        }
+        this.stalled = stalled;
+        this.messageSize = messageSize;
+        this.sendTimes = sendTimes;
+        this.latency = latency;
+        this.nextBoundary = messageSize;
+    }
+
+    @Override
+    void onOpen() {
+        if (stalled) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** Starts reading again after a stall. */
+    void resume() {
+        if (channel == null) {
+            return;
+        }
+        channel.eventLoop().execute(() -> {
+            channel.config().setAutoRead(true);
+            channel.read();
+        });
+    }
+
+    @Override
+    void onData(ByteBuf buf, int index, int length, long nowNanos) {
+        if (buf.nioBufferCount() == 1) {
+            crc.update(buf.internalNioBuffer(index, length));
+        } else {
+            for (ByteBuffer b : buf.nioBuffers(index, length)) {
+                crc.update(b);
+            }
+        }
+        bytes += length;
+        if (latency != null) {
+            while (bytes >= nextBoundary) {
+                if (message >= sendTimes.length()) {
+                    fail("more bytes than the appender sent: " + bytes);
+                    return;
+                }
+                long sentAt = sendTimes.get(message);
+                if (sentAt == 0) {
+                    fail("message " + message + " received before it was sent");
+                    return;
+                }
+                latency.record(nowNanos - sentAt);
+                message++;
+                nextBoundary += messageSize;
+            }
+        }
+    }
+
+    @Override
+    String describe() {
+        return super.describe() + ", " + bytes + " bytes, message " + message;
+    }
+
+    /** Bytes received. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** CRC32C of the bytes received. */
+    long crc() {
+        return crc.getValue();
+    }
+
+    /**
+     * Checks what this follower received against what {@code appender} sent: the response status, the
+     * byte count, the checksum and (for WebSockets) Close 1000. Reports a mismatch to the cohort and
+     * returns false.
+     */
+    boolean verify(int expectedStatus, Appender appender) {
+        if (!appender.finishedSending()) {
+            cohort.error(cohort.name() + " " + id + ": received " + bytes
+                    + " bytes; the appender never finished sending, so there is nothing to compare");
+            return false;
+        }
+        return verify(expectedStatus, appender.sentBytes(), appender.sentCrc());
+    }
+
+    /** As {@link #verify(int, Appender)}, against a known byte count and CRC32C. */
+    boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
+        String problem = null;
+        if (error() != null) {
+            return false;
+        } else if (status() != expectedStatus) {
+            problem = "status " + status() + ", expected " + expectedStatus;
+        } else if (bytes != expectedBytes) {
+            problem = "received " + bytes + " bytes, the appender sent " + expectedBytes;
+        } else if (crc() != expectedCrc) {
+            problem = "CRC32C " + Long.toHexString(crc()) + " differs from the appender's "
+                    + Long.toHexString(expectedCrc);
+        } else if (expectedStatus == 101 && closeCode() != 1000) {
+            problem = "stream ended with close code " + closeCode() + ", expected 1000";
+        }
+        if (problem != null) {
+            cohort.error(cohort.name() + " " + id + ": " + problem);
+            return false;
+        }
+        return true;
+    }
+}

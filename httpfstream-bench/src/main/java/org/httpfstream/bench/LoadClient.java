@@ -1,0 +1,156 @@
+package org.httpfstream.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The load generator's network side: a few event-loop threads (epoll when available) that carry every
+ * benchmark connection. Connections to a loopback server are spread over several source addresses
+ * (127.0.0.1, 127.0.0.2, ...) so that tens of thousands of them do not run out of ephemeral ports,
+ * and at most {@code maxPendingConnects} handshakes are in flight at once so the server's accept
+ * backlog never overflows.
+ *
+ * <p>Thread safety: {@link #connect} may be called from any thread; {@link #close()} once, after use.
+ */
+public final class LoadClient implements AutoCloseable {
+    private final InetSocketAddress server;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final InetAddress[] sources;
+    private final AtomicInteger nextSource = new AtomicInteger();
+    private final Semaphore pending;
+    private final boolean epoll;
+
+    /**
+     * @param base the server's base URI, {@code http://host:port/}
+     * @param threads event-loop threads
+     * @param sourceAddresses number of loopback source addresses to spread connections over (ignored
+     *     when the server is not on a loopback address)
+     * @param maxPendingConnects handshakes in flight at most
+     */
+    public LoadClient(URI base, int threads, int sourceAddresses, int maxPendingConnects)
+            throws UnknownHostException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads < 1: " + threads);
+        }
+        if (sourceAddresses < 1 || sourceAddresses > 250) {
+            throw new IllegalArgumentException("sourceAddresses not in [1, 250]: " + sourceAddresses);
+        }
+        if (maxPendingConnects < 1) {
+            throw new IllegalArgumentException("maxPendingConnects < 1: " + maxPendingConnects);
+        }
+        int port = base.getPort() == -1 ? 80 : base.getPort();
+        this.server = new InetSocketAddress(InetAddress.getByName(base.getHost()), port);
+        this.epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(threads, io);
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                // Reads of up to 256 KiB: fewer system calls for fast readers; idle ones hold nothing.
+                .option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 256 * 1024));
+        if (server.getAddress().isLoopbackAddress() && server.getAddress().getAddress().length == 4) {
+            sources = new InetAddress[sourceAddresses];
+            for (int i = 0; i < sourceAddresses; i++) {
+                sources[i] = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (i + 1)});
+            }
+        } else {
+            sources = null;
+        }
+        this.pending = new Semaphore(maxPendingConnects);
+    }
+
+    private final java.util.List<io.netty.util.concurrent.ScheduledFuture<?>> lagTasks =
+            new java.util.ArrayList<>();
+    private Histogram lag;
+
+    /**
+     * Starts measuring how late each event loop runs a task scheduled every millisecond: the load
+     * generator's own delay, which latency figures include. Call from one thread, then {@link
+     * #stopLagMonitor()}.
+     */
+    void startLagMonitor() {
+        Histogram h = new Histogram();
+        lag = h;
+        long period = TimeUnit.MILLISECONDS.toNanos(1);
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            long[] due = {System.nanoTime() + period};
+            lagTasks.add(loop.scheduleAtFixedRate(() -> {
+                long now = System.nanoTime();
+                h.record(now - due[0]);
+                due[0] = Math.max(due[0] + period, now - period); // re-based after a long stall
+            }, period, period, TimeUnit.NANOSECONDS));
+        }
+    }
+
+    /** Stops the lag monitor; returns the lateness of its ticks in nanoseconds. */
+    Histogram stopLagMonitor() {
+        for (io.netty.util.concurrent.ScheduledFuture<?> f : lagTasks) {
+            f.cancel(false);
+        }
+        lagTasks.clear();
+        Histogram h = lag;
+        lag = null;
+        return h;
+    }
+
+    /** True if the client uses epoll, false for NIO. */
+    public boolean epoll() {
+        return epoll;
+    }
+
+    /**
+     * Opens a connection for {@code peer}, waiting first while too many handshakes are in flight.
+     * Returns once the connection attempt has started; the peer's cohort says when it has opened.
+     *
+     * @throws TimeoutException if no handshake slot frees up before {@code deadlineNanos}
+     */
+    <P extends Peer> P connect(P peer, long deadlineNanos)
+            throws InterruptedException, TimeoutException {
+        if (!pending.tryAcquire(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            peer.connectFailed(new TimeoutException("too many handshakes pending"));
+            throw new TimeoutException("handshakes still pending at the deadline");
+        }
+        peer.onSettled(pending::release);
+        Bootstrap b = bootstrap.clone().handler(peer);
+        peer.configure(b);
+        ChannelFuture f = sources == null ? b.connect(server)
+                : b.connect(server, new InetSocketAddress(
+                        sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)], 0));
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                peer.connectFailed(done.cause());
+            }
+        });
+        return peer;
+    }
+
+    /** Closes every connection and stops the threads; waits up to 10 s. */
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+}

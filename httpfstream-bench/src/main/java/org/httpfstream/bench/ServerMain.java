@@ -1,0 +1,50 @@
+package org.httpfstream.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import org.httpfstream.server.HttpFStreamServer;
+
+/**
+ * Runs our server for the benchmark in its own process: {@code ServerMain -root=DIR
+ * -http=HOST:PORT}. Prints one line {@code LISTENING <base-uri> <pid>} once it serves, then serves
+ * until its standard input ends (the benchmark closes it) or it gets SIGTERM.
+ *
+ * <p>Thread safety: a program entry point; not for use as a library.
+ */
+public final class ServerMain {
+    private ServerMain() {}
+
+    public static void main(String[] args) throws IOException {
+        Path root = Path.of("/tmp/httpfstream-bench");
+        String host = "127.0.0.1";
+        int port = 0;
+        for (String a : args) {
+            String arg = a.startsWith("--") ? a.substring(1) : a;
+            if (arg.startsWith("-root=")) {
+                root = Path.of(arg.substring(6));
+            } else if (arg.startsWith("-http=")) {
+                String hp = arg.substring(6);
+                int colon = hp.lastIndexOf(':');
+                if (colon < 0) {
+                    throw new IllegalArgumentException("-http is not [host]:port: " + hp);
+                }
+                host = hp.substring(0, colon);
+                port = Integer.parseInt(hp.substring(colon + 1));
+            } else {
+                throw new IllegalArgumentException("unknown argument: " + a);
+            }
+        }
+        HttpFStreamServer server = HttpFStreamServer.builder().root(root).bind(host, port).build().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "server-shutdown"));
+        System.out.println("LISTENING " + server.uri() + " " + ProcessHandle.current().pid());
+        System.out.flush();
+        InputStream in = System.in;
+        byte[] buf = new byte[256];
+        while (in.read(buf) >= 0) {
+            // Serve until the benchmark closes our standard input.
+        }
+        server.close();
+        System.exit(0);
+    }
+}

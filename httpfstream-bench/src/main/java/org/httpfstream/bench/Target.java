@@ -1,0 +1,149 @@
+package org.httpfstream.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server under test: either one the benchmark started ({@link ServerMain} in a child JVM, whose
+ * PID it knows) or one given by URL, with an optional PID for CPU and memory figures.
+ *
+ * <p>Thread safety: immutable apart from {@link #close()}, which may be called once from any thread.
+ */
+public final class Target implements AutoCloseable {
+    private final String label;
+    private final URI base;
+    private final ProcStats stats;
+    private final Process process;
+    private final List<Object> launchArgs;
+
+    private Target(String label, URI base, ProcStats stats, Process process, List<Object> launchArgs) {
+        this.label = label;
+        this.base = base;
+        this.stats = stats;
+        this.process = process;
+        this.launchArgs = launchArgs;
+    }
+
+    /**
+     * A server reached at {@code url}, not started by the benchmark.
+     *
+     * @param pid its process id for CPU and memory figures, or 0 if unknown
+     */
+    public static Target remote(String label, URI url, long pid) {
+        String s = url.toString();
+        URI base = URI.create(s.endsWith("/") ? s : s + "/");
+        return new Target(label, base, pid > 0 ? new ProcStats(pid) : null, null, null);
+    }
+
+    /**
+     * Starts our server in a child JVM: {@code java JVM_OPTIONS -cp CLASSPATH ServerMain
+     * -root=ROOT -http=127.0.0.1:0}, and waits for it to listen. Its output goes to {@code log}.
+     */
+    public static Target launch(Path root, List<String> jvmOptions, String classpath, Path log)
+            throws IOException, InterruptedException {
+        Files.createDirectories(root);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add(ServerMain.class.getName());
+        cmd.add("-root=" + root);
+        cmd.add("-http=127.0.0.1:0");
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        CompletableFuture<String> listening = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith("LISTENING ")) {
+                        listening.complete(line);
+                    }
+                    Files.writeString(log, line + System.lineSeparator(), StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.APPEND);
+                }
+            } catch (IOException e) {
+                listening.completeExceptionally(e);
+            }
+            listening.completeExceptionally(new IOException("the server exited before listening; see " + log));
+        }, "server-output");
+        reader.setDaemon(true);
+        reader.start();
+        String line;
+        try {
+            line = listening.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new IOException("the server did not start: " + e.getMessage() + "; see " + log, e);
+        }
+        String[] parts = line.split(" ");
+        return new Target("httpfstream (Java)", URI.create(parts[1]),
+                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log));
+    }
+
+    /** The server's storage root if the benchmark started it, else null. */
+    public Path root() {
+        return launchArgs == null ? null : (Path) launchArgs.get(0);
+    }
+
+    /** True if the benchmark started this server and can start it again. */
+    public boolean launched() {
+        return process != null;
+    }
+
+    /** Stops this server, which the benchmark started, and starts a fresh one on the same root. */
+    @SuppressWarnings("unchecked")
+    public Target relaunch() throws IOException, InterruptedException {
+        if (process == null) {
+            throw new IllegalStateException("not started by the benchmark: " + base);
+        }
+        close();
+        return launch((Path) launchArgs.get(0), (List<String>) launchArgs.get(1),
+                (String) launchArgs.get(2), (Path) launchArgs.get(3));
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** The server's base URI, ending in '/'. */
+    public URI base() {
+        return base;
+    }
+
+    /** The server process's statistics, or null if its PID is unknown. */
+    public ProcStats stats() {
+        return stats;
+    }
+
+    /** Stops the server if the benchmark started it (end of input, then SIGTERM, then SIGKILL). */
+    @Override
+    public void close() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // Already gone.
+        }
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package org.httpfstream.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every scenario once at toy size against our server, started as a separate process, and checks
+ * correctness only: every result verified, no errors. Speed is never asserted here.
+ */
+class BenchSuiteTest {
+    @TempDir
+    Path work;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void everyScenarioAtToySizeDeliversEveryByteVerified() throws Exception {
+        Path markdown = work.resolve("bench.md");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        BenchOptions options = BenchOptions.parse("all", "--size", "toy", "--work-dir",
+                work.resolve("bench").toString(), "--markdown", markdown.toString(),
+                "--server-jvm-opts", "-Xmx256m");
+        List<Result> results;
+        try (PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+                PrintStream log = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
+            results = new Bench(options, out, log).runAll();
+        }
+        String output = stdout.toString(StandardCharsets.UTF_8);
+
+        assertThat(results).extracting(Result::scenario).containsAll(BenchOptions.SCENARIOS);
+        for (Result r : results) {
+            assertThat(r.errors()).as(r.scenario() + " errors\n" + output).isEmpty();
+            assertThat(r.verified()).as(r.scenario() + " verified\n" + output).isTrue();
+        }
+        assertThat(output.lines().filter(l -> l.startsWith("{\"scenario\":")).count())
+                .isEqualTo(results.size());
+        assertThat(output).contains("| scenario | server |");
+        assertThat(Files.readString(markdown)).contains("| fanout-latency |", "| idle |");
+    }
+}

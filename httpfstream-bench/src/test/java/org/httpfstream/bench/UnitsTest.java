@@ -1,0 +1,155 @@
+package org.httpfstream.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class UnitsTest {
+    @Nested
+    class HistogramPercentiles {
+        @Test
+        void areWithinTwoPercentOfTheTrueValue() {
+            Histogram h = new Histogram();
+            for (long v = 1; v <= 100_000; v++) {
+                h.record(v * 1000);
+            }
+            assertThat(h.count()).isEqualTo(100_000);
+            assertThat(h.percentile(50)).isBetween(50_000_000L, 51_000_000L);
+            assertThat(h.percentile(99)).isBetween(99_000_000L, 100_600_000L);
+            assertThat(h.max()).isEqualTo(100_000_000L);
+            assertThat(h.percentile(100)).isEqualTo(100_000_000L);
+        }
+
+        @Test
+        void countSmallValuesExactly() {
+            Histogram h = new Histogram();
+            h.record(3);
+            h.record(-5);
+            assertThat(h.percentile(50)).isZero();
+            assertThat(h.percentile(100)).isEqualTo(3);
+            assertThat(new Histogram().percentile(99)).isZero();
+        }
+
+        @Test
+        void bucketBoundsContainTheirValues() {
+            for (long v = 0; v < 1 << 20; v += 7) {
+                int i = Histogram.index(v);
+                assertThat(Histogram.upperBound(i)).isGreaterThanOrEqualTo(v);
+                if (i > 0) {
+                    assertThat(Histogram.upperBound(i - 1)).isLessThan(v);
+                }
+            }
+        }
+    }
+
+    @Nested
+    class PayloadMessages {
+        @Test
+        void unmaskToThePlainPatternAndFollowEachOtherWithoutGaps() {
+            try (Payload p = new Payload(4096, false)) {
+                CRC32C fromPlain = new CRC32C();
+                CRC32C fromWire = new CRC32C();
+                int offset = 0;
+                for (int i = 0; i < 600; i++) { // past one period of the pattern
+                    p.digest(fromPlain, offset);
+                    ByteBuf slice = p.maskedSlice(offset);
+                    byte[] b = new byte[4096];
+                    slice.getBytes(slice.readerIndex(), b);
+                    slice.release();
+                    for (int j = 0; j < b.length; j++) {
+                        b[j] ^= Payload.MASK[j & 3];
+                    }
+                    fromWire.update(b);
+                    offset = p.next(offset);
+                }
+                assertThat(fromWire.getValue()).isEqualTo(fromPlain.getValue());
+            }
+        }
+
+        @Test
+        void haveAHeaderWithTheLengthAndTheMaskKey() {
+            try (Payload p = new Payload(100, false)) {
+                ByteBuf h = p.frameHeader();
+                assertThat(h.readableBytes()).isEqualTo(6);
+                assertThat(h.getByte(0) & 0xff).isEqualTo(0x81);
+                assertThat(h.getByte(1) & 0xff).isEqualTo(0x80 | 100);
+                h.release();
+            }
+            try (Payload p = new Payload(65536, true)) {
+                ByteBuf h = p.frameHeader();
+                assertThat(h.readableBytes()).isEqualTo(14);
+                assertThat(h.getByte(0) & 0xff).isEqualTo(0x82);
+                h.release();
+            }
+        }
+
+        @Test
+        void rejectSizesThatAreNotMultiplesOfFour() {
+            assertThatThrownBy(() -> new Payload(1001, false))
+                    .hasMessageContaining("messageSize").hasMessageContaining("1001");
+        }
+    }
+
+    @Nested
+    class Options {
+        @Test
+        void defaultToTheFullSuite() {
+            BenchOptions o = BenchOptions.parse();
+            assertThat(o.scenarios).isEqualTo(BenchOptions.SCENARIOS);
+            assertThat(o.appendBytes).isEqualTo(512L << 20);
+            assertThat(o.idleFollowers).isEqualTo(10_000);
+            assertThat(o.catchUpBytes).isEqualTo(1L << 30);
+        }
+
+        @Test
+        void takeToySizesOverridesAndServers() {
+            BenchOptions o = BenchOptions.parse("streams", "--size=toy", "--streams", "7",
+                    "--append-message-sizes", "4KiB,1MiB", "--server-url", "http://127.0.0.1:9/",
+                    "--server-pid", "42", "--server-label", "go", "--server-jvm-opts", "-Xmx1g -Dx=y");
+            assertThat(o.scenarios).containsExactly("streams");
+            assertThat(o.streams).isEqualTo(7);
+            assertThat(o.appendMessageSizes).containsExactly(4096, 1 << 20);
+            assertThat(o.servers).singleElement().satisfies(s -> {
+                assertThat(s.label()).isEqualTo("go");
+                assertThat(s.pid()).isEqualTo(42);
+            });
+            assertThat(o.serverJvmOptions).containsExactly("-Xmx1g", "-Dx=y");
+        }
+
+        @Test
+        void rejectUnknownScenariosAndOptions() {
+            assertThatThrownBy(() -> BenchOptions.parse("nope")).hasMessageContaining("nope");
+            assertThatThrownBy(() -> BenchOptions.parse("--bogus", "1")).hasMessageContaining("bogus");
+            assertThatThrownBy(() -> BenchOptions.parse("--streams", "0")).hasMessageContaining("streams");
+        }
+    }
+
+    @Test
+    void jsonEscapesAndRoundsNumbers() {
+        assertThat(Json.write(Map.of("a", List.of(1.23456789, "x\"y", true))))
+                .isEqualTo("{\"a\":[1.2346,\"x\\\"y\",true]}");
+        assertThat(Json.write(Double.NaN)).isEqualTo("null");
+    }
+
+    @Test
+    void procStatsTellAJvmFromAnotherProcess() throws Exception {
+        ProcStats self = ProcStats.self();
+        assertThat(self.isJvm()).isTrue();
+        assertThat(self.cpuSeconds()).isGreaterThan(0);
+        assertThat(self.rssBytes()).isGreaterThan(1 << 20);
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            assertThat(new ProcStats(sleeper.pid()).isJvm()).isFalse();
+            assertThat(new ProcStats(sleeper.pid()).gc(5)).isFalse(); // and it is not killed by trying
+            assertThat(sleeper.isAlive()).isTrue();
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+}
