@@ -13,6 +13,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.AppendSession;
 import org.slf4j.Logger;
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The appender's side of an APPEND WebSocket: every data frame (TEXT, BINARY or continuation; TEXT
  * payloads are arbitrary bytes and are never checked as UTF-8) is written to the stream in arrival
- * order. The session, and so the writer lease, ends on every way out: a Close frame (answered with
+ * order. The frames of one socket read are written together, with one gathering write and one
+ * notification of the followers, when the read is complete (or at {@link #MAX_PENDING} bytes). The session, and so the writer lease, ends on every way out: a Close frame (answered with
  * Close 1000 once every earlier byte is in the file), the TCP connection closing without a Close
  * frame (the original Go client's normal end: every byte received is kept), an error, a timeout, or
  * server shutdown.
@@ -31,7 +35,13 @@ import org.slf4j.LoggerFactory;
 final class AppendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(AppendHandler.class);
 
+    /** Frames received but not yet written are written together at this many bytes at the latest. */
+    static final int MAX_PENDING = 1024 * 1024;
+
     private final AppendSession session;
+    /** Payloads of the data frames of the current socket read, retained; written together. */
+    private final List<ByteBuf> pending = new ArrayList<>();
+    private int pendingBytes;
     private String endReason = "connection closed";
     private boolean ended;
 
@@ -44,29 +54,46 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         try {
             if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
                     || msg instanceof ContinuationWebSocketFrame) {
-                append(ctx, ((WebSocketFrame) msg).content());
+                ByteBuf content = ((WebSocketFrame) msg).content();
+                if (content.isReadable() && !ended) {
+                    pending.add(content.retain());
+                    pendingBytes += content.readableBytes();
+                    if (pendingBytes >= MAX_PENDING) {
+                        writePending(ctx);
+                    }
+                }
             } else if (msg instanceof CloseWebSocketFrame) {
-                endReason = "close frame";
-                end();
-                ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                        .addListener(ChannelFutureListener.CLOSE);
+                writePending(ctx);
+                if (!ended) {
+                    endReason = "close frame";
+                    end();
+                    ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
             }
         } finally {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private void append(ChannelHandlerContext ctx, ByteBuf content) {
-        if (session.ended()) {
-            return; // ended by shutdown or error; the channel is closing
+    /** The end of one socket read: everything it brought goes to the file with one gathering write. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        writePending(ctx);
+        ctx.fireChannelReadComplete();
+    }
+
+    private void writePending(ChannelHandlerContext ctx) {
+        if (pending.isEmpty()) {
+            return;
         }
         try {
-            if (content.nioBufferCount() == 1) {
-                session.append(content.nioBuffer());
-            } else {
-                for (ByteBuffer b : content.nioBuffers()) {
-                    session.append(b);
+            if (!ended) {
+                List<ByteBuffer> buffers = new ArrayList<>(pending.size());
+                for (ByteBuf b : pending) {
+                    Collections.addAll(buffers, b.nioBuffers());
                 }
+                session.append(buffers.toArray(new ByteBuffer[0]));
             }
         } catch (IOException e) {
             LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
@@ -74,7 +101,17 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
             end();
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR,
                     "failed to persist data")).addListener(ChannelFutureListener.CLOSE);
+        } finally {
+            releasePending();
         }
+    }
+
+    private void releasePending() {
+        for (ByteBuf b : pending) {
+            b.release();
+        }
+        pending.clear();
+        pendingBytes = 0;
     }
 
     /**
@@ -86,6 +123,7 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         if (ended) {
             return;
         }
+        writePending(ctx);
         endReason = "server shutting down";
         end();
         ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
@@ -94,12 +132,14 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        writePending(ctx); // every byte received before the connection closed is kept
         end();
         super.channelInactive(ctx);
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        writePending(ctx);
         end();
     }
 
@@ -107,6 +147,7 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         endReason = "error: " + cause;
         LOG.debug("APPEND {}: connection failed", session.name(), cause);
+        writePending(ctx);
         end();
         ctx.close();
     }

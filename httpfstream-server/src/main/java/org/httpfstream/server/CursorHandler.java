@@ -120,7 +120,9 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
     @Override
     public void onChange() {
         ChannelHandlerContext c = ctx;
-        if (c != null && pumpScheduled.compareAndSet(false, true)) {
+        // A reader whose channel is full is not woken for every append: the channel becoming writable
+        // again pumps it, and the pump reads the length then (Channel.isWritable is thread-safe).
+        if (c != null && c.channel().isWritable() && pumpScheduled.compareAndSet(false, true)) {
             c.executor().execute(() -> {
                 pumpScheduled.set(false);
                 pump();

@@ -111,21 +111,42 @@ public final class AppendSession {
      * @throws ClosedChannelException if the session has ended
      * @throws IOException if the file cannot be written; the bytes already committed stay
      */
-    public synchronized void append(ByteBuffer src) throws IOException {
+    public void append(ByteBuffer src) throws IOException {
+        append(new ByteBuffer[] {src});
+    }
+
+    /**
+     * Writes every remaining byte of {@code srcs}, in order, to the end of the file with gathering
+     * writes, then publishes the new length and tells the followers once. A writer that has several
+     * messages at hand (say, every frame of one socket read) saves a system call and a round of
+     * notifications per message this way; with the store's fsync, they share one sync.
+     *
+     * @throws ClosedChannelException if the session has ended
+     * @throws IOException if the file cannot be written; the bytes already committed stay
+     */
+    public synchronized void append(ByteBuffer[] srcs) throws IOException {
         if (ended) {
             throw new ClosedChannelException();
         }
-        long position = length;
-        while (src.hasRemaining()) {
-            position += channel.write(src, position);
+        long remaining = 0;
+        for (ByteBuffer b : srcs) {
+            remaining += b.remaining();
         }
-        if (position != length && store.fsync()) {
+        if (remaining == 0) {
+            return;
+        }
+        // Only the writer moves the channel's position; readers use positional reads.
+        channel.position(length);
+        long written = 0;
+        while (written < remaining) {
+            written += channel.write(srcs);
+        }
+        long position = length + written;
+        if (store.fsync()) {
             channel.force(false); // durable before it counts as committed
         }
-        if (position != length) {
-            length = position;
-            notifyListeners();
-        }
+        length = position;
+        notifyListeners();
     }
 
     /**
