@@ -88,7 +88,8 @@ public final class Bench {
             Target t;
             if (s == null) {
                 Path root = work.resolve("root");
-                t = Target.launch(root, o.serverJvmOptions, o.serverClasspath, work.resolve("server.log"));
+                t = Target.launch(root, o.serverJvmOptions, o.serverClasspath, work.resolve("server.log"),
+                        o.serverFsync);
                 log.println("bench: started our server at " + t.base() + " (pid " + t.stats().pid()
                         + ", root " + root + ")");
             } else {
@@ -147,6 +148,15 @@ public final class Bench {
             case "streams" -> emit(streams(t));
             case "catch-up" -> catchUp(t);
             case "idle" -> emit(idle(t));
+            case "ds-append" -> emit(new DsScenarios(t.base()).append(t.label(),
+                    "/bench-" + runId + "/ds-append", o.dsAppendConnections, o.dsMessageSize,
+                    o.durationSeconds, o.dsStreamPerConnection, new Histogram()));
+            case "ds-readers" -> {
+                for (Result r : new DsScenarios(t.base()).readers(t.label(), "/bench-" + runId + "/ds-readers",
+                        o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds)) {
+                    emit(r);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
         }
     }

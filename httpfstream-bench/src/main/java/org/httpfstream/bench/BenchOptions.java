@@ -17,7 +17,7 @@ import java.util.Locale;
 public final class BenchOptions {
     /** Every scenario, in the order they run. */
     public static final List<String> SCENARIOS = List.of("append", "append+stalled", "fanout-max",
-            "fanout-latency", "streams", "catch-up", "idle");
+            "fanout-latency", "streams", "catch-up", "idle", "ds-append", "ds-readers");
 
     /** A server given by URL, with its PID if known (0 if not). Immutable. */
     public record Server(String label, URI url, long pid) {}
@@ -55,6 +55,13 @@ public final class BenchOptions {
     List<Integer> catchUpFollowers;
     int idleFollowers;
     int idleStreams;
+    boolean serverFsync;
+    int dsAppendConnections;
+    boolean dsStreamPerConnection;
+    int dsMessageSize;
+    int dsLongPollReaders;
+    int dsSseReaders;
+    int dsRate;
 
     /** Parses {@code args}; throws IllegalArgumentException with a one-line reason on a bad one. */
     public static BenchOptions parse(String... args) {
@@ -77,6 +84,7 @@ public final class BenchOptions {
             switch (key) {
                 case "h", "help" -> o.help = true;
                 case "with-ours" -> o.withOurs = true;
+                case "server-fsync" -> o.serverFsync = true;
                 default -> {
                     if (inline == null && i + 1 >= a.size()) {
                         throw new IllegalArgumentException("option " + s + " needs a value");
@@ -155,6 +163,12 @@ public final class BenchOptions {
         catchUpFollowers = List.of(1, 10);
         idleFollowers = 10_000;
         idleStreams = 100;
+        dsAppendConnections = 64;
+        dsStreamPerConnection = false;
+        dsMessageSize = 100;
+        dsLongPollReaders = 100;
+        dsSseReaders = 100;
+        dsRate = 100;
     }
 
     private void toySizes() {
@@ -170,6 +184,10 @@ public final class BenchOptions {
         catchUpFollowers = List.of(1, 3);
         idleFollowers = 50;
         idleStreams = 5;
+        dsAppendConnections = 8;
+        dsLongPollReaders = 5;
+        dsSseReaders = 5;
+        dsRate = 50;
     }
 
     private void override(String key, String v) {
@@ -193,6 +211,17 @@ public final class BenchOptions {
             case "catch-up-followers" -> catchUpFollowers = sizes(key, v);
             case "idle-followers" -> idleFollowers = positive(key, Long.parseLong(v));
             case "idle-streams" -> idleStreams = positive(key, Long.parseLong(v));
+            case "ds-connections" -> dsAppendConnections = positive(key, Long.parseLong(v));
+            case "ds-streams" -> {
+                if (!v.equals("one") && !v.equals("per-connection")) {
+                    throw new IllegalArgumentException("--ds-streams is one or per-connection: " + v);
+                }
+                dsStreamPerConnection = v.equals("per-connection");
+            }
+            case "ds-message-size" -> dsMessageSize = (int) bytes(key, v);
+            case "ds-long-poll-readers" -> dsLongPollReaders = (int) Long.parseLong(v);
+            case "ds-sse-readers" -> dsSseReaders = (int) Long.parseLong(v);
+            case "ds-rate" -> dsRate = positive(key, Long.parseLong(v));
             default -> throw new IllegalArgumentException("unknown option: --" + key);
         }
     }
@@ -260,6 +289,9 @@ public final class BenchOptions {
                 "  --latency-followers, --latency-message-size, --latency-rate, --streams,",
                 "  --stream-message-size, --stream-rate, --duration SECONDS, --catch-up-bytes,",
                 "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
+                "Durable Streams: --ds-connections 64 (ds-append), --ds-streams one|per-connection (ds-append),",
+                "  --ds-message-size 100, --ds-rate 100 (ds-readers appends/s), --ds-long-poll-readers 100,",
+                "  --ds-sse-readers 100; --duration applies; --server-fsync starts our server with -fsync",
                 "output: one JSON object per scenario on stdout, then a Markdown table");
     }
 }

@@ -7,7 +7,7 @@ import org.httpfstream.server.HttpFStreamServer;
 
 /**
  * Runs our server for the benchmark in its own process: {@code ServerMain -root=DIR
- * -http=HOST:PORT}. Prints one line {@code LISTENING <base-uri> <pid>} once it serves, then serves
+ * -http=HOST:PORT [-fsync]}. Prints one line {@code LISTENING <base-uri> <pid>} once it serves, then serves
  * until its standard input ends (the benchmark closes it) or it gets SIGTERM.
  *
  * <p>Thread safety: a program entry point; not for use as a library.
@@ -19,10 +19,13 @@ public final class ServerMain {
         Path root = Path.of("/tmp/httpfstream-bench");
         String host = "127.0.0.1";
         int port = 0;
+        boolean fsync = false;
         for (String a : args) {
             String arg = a.startsWith("--") ? a.substring(1) : a;
             if (arg.startsWith("-root=")) {
                 root = Path.of(arg.substring(6));
+            } else if (arg.equals("-fsync")) {
+                fsync = true;
             } else if (arg.startsWith("-http=")) {
                 String hp = arg.substring(6);
                 int colon = hp.lastIndexOf(':');
@@ -35,7 +38,7 @@ public final class ServerMain {
                 throw new IllegalArgumentException("unknown argument: " + a);
             }
         }
-        HttpFStreamServer server = HttpFStreamServer.builder().root(root).bind(host, port).build().start();
+        HttpFStreamServer server = HttpFStreamServer.builder().root(root).fsync(fsync).bind(host, port).build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "server-shutdown"));
         System.out.println("LISTENING " + server.uri() + " " + ProcessHandle.current().pid());
         System.out.flush();

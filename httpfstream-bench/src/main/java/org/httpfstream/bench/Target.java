@@ -50,6 +50,12 @@ public final class Target implements AutoCloseable {
      */
     public static Target launch(Path root, List<String> jvmOptions, String classpath, Path log)
             throws IOException, InterruptedException {
+        return launch(root, jvmOptions, classpath, log, false);
+    }
+
+    /** As {@link #launch(Path, List, String, Path)}, with {@code -fsync} if {@code fsync}. */
+    public static Target launch(Path root, List<String> jvmOptions, String classpath, Path log, boolean fsync)
+            throws IOException, InterruptedException {
         Files.createDirectories(root);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -59,6 +65,9 @@ public final class Target implements AutoCloseable {
         cmd.add(ServerMain.class.getName());
         cmd.add("-root=" + root);
         cmd.add("-http=127.0.0.1:0");
+        if (fsync) {
+            cmd.add("-fsync");
+        }
         Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -89,8 +98,8 @@ public final class Target implements AutoCloseable {
             throw new IOException("the server did not start: " + e.getMessage() + "; see " + log, e);
         }
         String[] parts = line.split(" ");
-        return new Target("httpfstream (Java)", URI.create(parts[1]),
-                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log));
+        return new Target(fsync ? "httpfstream (Java, fsync)" : "httpfstream (Java)", URI.create(parts[1]),
+                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log, fsync));
     }
 
     /** The server's storage root if the benchmark started it, else null. */
@@ -111,7 +120,7 @@ public final class Target implements AutoCloseable {
         }
         close();
         return launch((Path) launchArgs.get(0), (List<String>) launchArgs.get(1),
-                (String) launchArgs.get(2), (Path) launchArgs.get(3));
+                (String) launchArgs.get(2), (Path) launchArgs.get(3), (Boolean) launchArgs.get(4));
     }
 
     public String label() {
