@@ -148,12 +148,21 @@ public final class Bench {
             case "streams" -> emit(streams(t));
             case "catch-up" -> catchUp(t);
             case "idle" -> emit(idle(t));
-            case "ds-append" -> emit(new DsScenarios(t.base()).append(t.label(),
-                    "/bench-" + runId + "/ds-append", o.dsAppendConnections, o.dsMessageSize,
-                    o.durationSeconds, o.dsStreamPerConnection, new Histogram()));
+            case "ds-append" -> {
+                double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
+                Result r = new DsScenarios(t.base()).append(t.label(), "/bench-" + runId + "/ds-append",
+                        o.dsAppendConnections, o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection,
+                        new Histogram());
+                r.serverCpuSeconds = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
+                emit(r);
+            }
             case "ds-readers" -> {
-                for (Result r : new DsScenarios(t.base()).readers(t.label(), "/bench-" + runId + "/ds-readers",
-                        o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds)) {
+                double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
+                List<Result> rs = new DsScenarios(t.base()).readers(t.label(), "/bench-" + runId + "/ds-readers",
+                        o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds);
+                double cpu = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
+                for (Result r : rs) {
+                    r.serverCpuSeconds = cpu;
                     emit(r);
                 }
             }

@@ -150,6 +150,7 @@ final class DsScenarios {
         r.latency = latency;
         r.targetNote = String.format(java.util.Locale.ROOT, "%.0f appends/s", total / r.seconds);
         r.param("appends", total);
+        r.param("appendsPerSecond", Math.round(total / r.seconds));
         // Verify: every stream read back with catch-up GETs.
         BitSet[] seen = new BitSet[connections];
         for (int c = 0; c < connections; c++) {
