@@ -149,20 +149,25 @@ public final class Bench {
             case "catch-up" -> catchUp(t);
             case "idle" -> emit(idle(t));
             case "ds-append" -> {
+                double self0 = ProcStats.self().cpuSeconds();
                 double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
                 Result r = new DsScenarios(t.base()).append(t.label(), "/bench-" + runId + "/ds-append",
                         o.dsAppendConnections, o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection,
                         new Histogram());
                 r.serverCpuSeconds = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
+                r.clientCpuSeconds = ProcStats.self().cpuSeconds() - self0;
                 emit(r);
             }
             case "ds-readers" -> {
+                double self0 = ProcStats.self().cpuSeconds();
                 double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
                 List<Result> rs = new DsScenarios(t.base()).readers(t.label(), "/bench-" + runId + "/ds-readers",
                         o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds);
                 double cpu = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
+                double self = ProcStats.self().cpuSeconds() - self0;
                 for (Result r : rs) {
                     r.serverCpuSeconds = cpu;
+                    r.clientCpuSeconds = self;
                     emit(r);
                 }
             }

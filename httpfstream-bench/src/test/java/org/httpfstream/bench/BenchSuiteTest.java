@@ -45,6 +45,28 @@ class BenchSuiteTest {
         assertThat(output.lines().filter(l -> l.startsWith("{\"scenario\":")).count())
                 .isEqualTo(results.size());
         assertThat(output).contains("| scenario | server |");
-        assertThat(Files.readString(markdown)).contains("| fanout-latency |", "| idle |");
+        assertThat(Files.readString(markdown)).contains("| fanout-latency |", "| idle |", "| ds-append |",
+                "| ds-readers |");
+        assertThat(results).filteredOn(r -> r.scenario().equals("ds-readers")).hasSize(2);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void durableStreamsAppendsToOneStreamPerConnectionAtToySizeAreVerified() throws Exception {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        BenchOptions options = BenchOptions.parse("ds-append", "--size", "toy", "--warmup-bytes", "0",
+                "--ds-streams", "per-connection", "--ds-connections", "4", "--work-dir",
+                work.resolve("bench").toString(), "--server-jvm-opts", "-Xmx256m");
+        List<Result> results;
+        try (PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+                PrintStream log = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
+            results = new Bench(options, out, log).runAll();
+        }
+        assertThat(results).hasSize(1);
+        Result r = results.get(0);
+        assertThat(r.errors()).as(stdout.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(r.verified()).isTrue();
+        assertThat(r.toMap().get("params").toString()).contains("streams=per-connection");
     }
 }

@@ -152,4 +152,41 @@ class UnitsTest {
             sleeper.destroyForcibly();
         }
     }
+
+    @Nested
+    class DurableStreamsRecords {
+        @Test
+        void carryTheirIdAndSequenceInPrintableAsciiWithoutNewlines() {
+            byte[] a = new byte[100];
+            byte[] b = new byte[100];
+            DsScenarios.appendRecord(a, 63, 123_456);
+            DsScenarios.appendRecord(b, 63, 123_457);
+            assertThat(DsScenarios.unhex(a, 0, 4)).isEqualTo(63);
+            assertThat(DsScenarios.unhex(a, 4, 8)).isEqualTo(123_456);
+            assertThat(a).isNotEqualTo(b);
+            for (byte x : a) {
+                assertThat(x).isBetween((byte) 0x21, (byte) 0x7e);
+            }
+            assertThat(DsScenarios.unhex("zz".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 2))
+                    .isEqualTo(-1);
+        }
+
+        @Test
+        void controlEventOffsetsAreRead() {
+            byte[] json = "{\"streamNextOffset\":\"0000000000000064\",\"upToDate\":true}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(DsScenarios.jsonString(json, json.length, "streamNextOffset")).isEqualTo("0000000000000064");
+            assertThat(DsScenarios.jsonString(json, json.length, "streamCursor")).isNull();
+        }
+    }
+
+    @Test
+    void durableStreamsOptionsParse() {
+        BenchOptions o = BenchOptions.parse("ds-append", "--ds-streams", "per-connection", "--server-fsync");
+        assertThat(o.dsStreamPerConnection).isTrue();
+        assertThat(o.serverFsync).isTrue();
+        assertThat(o.dsAppendConnections).isEqualTo(64);
+        assertThatThrownBy(() -> BenchOptions.parse("ds-append", "--ds-streams", "some"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
