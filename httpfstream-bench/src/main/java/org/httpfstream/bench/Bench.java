@@ -335,14 +335,8 @@ public final class Bench {
                 r.bytes += f.bytes();
                 ok &= f.verify(101, a);
             }
-            if (latency.count() != (long) n * messages) {
-                r.errors.add("latency samples " + latency.count() + ", expected " + (long) n * messages);
-            }
-            r.errors.addAll(appenders.errors());
-            r.errors.addAll(followers.errors());
-            r.verified = ok && r.errors.isEmpty();
+            settleLatency(r, ok, latency, (long) n * messages, appenders, followers);
         }
-        r.latency = latency;
         r.target = "every byte to all; p99 ≤ 20 ms";
         r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
         return r;
@@ -387,17 +381,26 @@ public final class Bench {
                 r.bytes += fs.get(i).bytes();
                 ok &= fs.get(i).verify(101, as.get(i));
             }
-            if (latency.count() != (long) n * messages) {
-                r.errors.add("latency samples " + latency.count() + ", expected " + (long) n * messages);
-            }
-            r.errors.addAll(appenders.errors());
-            r.errors.addAll(followers.errors());
-            r.verified = ok && r.errors.isEmpty();
+            settleLatency(r, ok, latency, (long) n * messages, appenders, followers);
         }
-        r.latency = latency;
         r.target = "no loss; p99 ≤ 20 ms";
         r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
         return r;
+    }
+
+    /**
+     * Completes a latency scenario's result: every message must have given one sample at every
+     * follower, and neither cohort may have failed.
+     */
+    private static void settleLatency(Result r, boolean ok, Histogram latency, long expectedSamples,
+            Cohort appenders, Cohort followers) {
+        if (latency.count() != expectedSamples) {
+            r.errors.add("latency samples " + latency.count() + ", expected " + expectedSamples);
+        }
+        r.errors.addAll(appenders.errors());
+        r.errors.addAll(followers.errors());
+        r.verified = ok && r.errors.isEmpty();
+        r.latency = latency;
     }
 
     private void catchUp(Target t) throws Exception {
