@@ -57,6 +57,11 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         this.ctx = ctx;
     }
 
+    /** The handler's context, once added to a pipeline. */
+    ChannelHandlerContext context() {
+        return ctx;
+    }
+
     /** What the log calls this kind of reader. */
     abstract String kind();
 

@@ -315,7 +315,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
     private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info,
             DurableStreams.Snapshot open, long from) {
-        LiveHttpHandler live = new LiveHttpHandler(path, settings.binaryMessageSize());
+        LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
+                2 * settings.pingInterval().toNanos());
         Subscription subscription = subscribe(info, open, live);
         if (subscription == null) {
             return false;

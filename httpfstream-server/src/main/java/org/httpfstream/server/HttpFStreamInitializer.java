@@ -26,6 +26,9 @@ import org.httpfstream.store.StreamStore;
  * {@code append} ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
+    /** The name of the HTTP codec in the pipeline. */
+    static final String HTTP_CODEC = "http";
+
     private final HttpFStreamSettings settings;
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
@@ -41,7 +44,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
-        p.addLast("http", new HttpServerCodec());
+        p.addLast(HTTP_CODEC, new HttpServerCodec());
         p.addLast("headers", headers);
         p.addLast("aggregator", new HttpObjectAggregator(settings.maxFrameSize()));
         p.addLast("request", handler);
