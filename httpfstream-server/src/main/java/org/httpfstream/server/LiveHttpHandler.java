@@ -20,9 +20,9 @@ import org.httpfstream.store.Subscription;
  * {@link CursorHandler}.
  *
  * <p>Keep-alives: a raw byte stream has no no-op message, and a zero-length chunk would end it. What
- * HTTP/1.1 does allow is leading zeros in a chunk's size ({@code chunk-size = 1*HEXDIG}): when nothing
- * has been sent for a keep-alive interval, the handler sends one {@code '0'}, the start of the next
- * chunk-size line, below the HTTP encoder. The next chunk then reads {@code 0001a\r\n...} (26 bytes)
+ * HTTP/1.1 does allow is leading zeros in a chunk's size ({@code chunk-size = 1*HEXDIG}): before
+ * the response has been silent for a keep-alive interval, the handler sends one {@code '0'}, the
+ * start of the next chunk-size line, below the HTTP encoder. The next chunk then reads {@code 0001a\r\n...} (26 bytes)
  * and the end {@code 000\r\n} (the last chunk), so the decision between more data and the end stays
  * open while bytes keep flowing through proxies. curl and Go read at most 16 hex digits per size, and a
  * chunk here has at most 5 ({@code maxMessage} ≤ 64 KiB), so at most {@link #MAX_KEEP_ALIVES} are sent in
@@ -32,18 +32,20 @@ final class LiveHttpHandler extends CursorHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
     static final int MAX_KEEP_ALIVES = 11;
     private static final byte[] KEEP_ALIVE = {'0'};
+    /** Silence is checked this many times per keep-alive interval. */
+    private static final int TICKS = 6;
 
     private final long keepAliveNanos;
     /** Confined to the event loop, as every field below. */
     private ScheduledFuture<?> keepAlive;
     /** Keep-alive zeros sent since the last chunk: the current chunk-size line's leading zeros. */
     private int zeros;
-    /** True if a chunk went out since the last keep-alive tick. */
-    private boolean sentSinceTick;
+    /** When the last chunk or keep-alive went out ({@link System#nanoTime()}). */
+    private long lastSentNanos;
 
     /**
      * @param maxMessage largest chunk, at most 64 KiB (its size takes at most 5 hex digits)
-     * @param keepAliveNanos how long the response may stay silent before a keep-alive byte goes out
+     * @param keepAliveNanos the longest silence: a keep-alive byte goes out before it has passed
      */
     LiveHttpHandler(String name, int maxMessage, long keepAliveNanos) {
         super(name, maxMessage);
@@ -59,25 +61,28 @@ final class LiveHttpHandler extends CursorHandler {
     @Override
     void start(Subscription subscription, long from) {
         ChannelHandlerContext ctx = context();
-        keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), keepAliveNanos, keepAliveNanos,
-                TimeUnit.NANOSECONDS);
+        long tick = keepAliveNanos / TICKS;
+        lastSentNanos = System.nanoTime();
+        keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick, TimeUnit.NANOSECONDS);
         super.start(subscription, from);
     }
 
-    private void tick(ChannelHandlerContext ctx) {
+    private void tick(ChannelHandlerContext ctx, long tick) {
         if (closing || !ctx.channel().isActive()) {
             cancelKeepAlive();
             return;
         }
-        if (sentSinceTick || !ctx.channel().isWritable() || zeros >= MAX_KEEP_ALIVES) {
-            sentSinceTick = false;
-            return; // not silent, or bytes are queued anyway, or no zero left to send
+        long now = System.nanoTime();
+        if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()
+                || zeros >= MAX_KEEP_ALIVES) {
+            return; // not silent for long enough, or bytes are queued anyway, or no zero left to send
         }
         ChannelHandlerContext http = ctx.pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
         if (http == null) {
             return;
         }
         zeros++;
+        lastSentNanos = now;
         // Written through the codec's own context, so it goes out below the encoder, unframed.
         http.writeAndFlush(Unpooled.wrappedBuffer(KEEP_ALIVE));
     }
@@ -97,7 +102,7 @@ final class LiveHttpHandler extends CursorHandler {
     @Override
     Object message(ByteBuf payload) {
         zeros = 0;
-        sentSinceTick = true;
+        lastSentNanos = System.nanoTime();
         return new DefaultHttpContent(payload);
     }
 
