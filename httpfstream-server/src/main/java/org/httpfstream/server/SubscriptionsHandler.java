@@ -680,7 +680,14 @@ final class SubscriptionsHandler {
                 .header("Webhook-Signature", signature)
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .build();
-        client().sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
+        String refused = resolvesToLocalNetwork(request.uri());
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> sent = refused == null
+                ? client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                : java.util.concurrent.CompletableFuture.failedFuture(new IOException(refused));
+        if (refused != null) {
+            LOG.warn("subscription {}: webhook not sent: {}", sub.id, refused);
+        }
+        sent.whenComplete((response, failure) -> {
             boolean again = false;
             synchronized (sub) {
                 if (sub.deleted || sub.generation != generation || !sub.wakeInFlight) {
@@ -902,10 +909,7 @@ final class SubscriptionsHandler {
         }
         if (!local && (IPV4.matcher(host).matches() || host.startsWith("["))) {
             try {
-                java.net.InetAddress a = java.net.InetAddress.getByName(host);
-                if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                        || a.isAnyLocalAddress() || a.isMulticastAddress()
-                        || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc)) {
+                if (localAddress(java.net.InetAddress.getByName(host))) {
                     return "webhook URL targets a local network address";
                 }
             } catch (IOException e) {
@@ -913,6 +917,41 @@ final class SubscriptionsHandler {
             }
         }
         return null;
+    }
+
+    /**
+     * Why a webhook must not be sent to {@code uri} now, or null: its host name resolves to a loopback,
+     * private, link-local or otherwise local address (a name can point anywhere, and can change after
+     * the subscription was accepted). {@code localhost} and {@code 127.x.x.x} themselves are allowed, as
+     * at creation. The HTTP client resolves the name again, so a name that changes between the two
+     * lookups is not caught; a deployment that needs that must filter egress.
+     */
+    static String resolvesToLocalNetwork(URI uri) {
+        String host = uri.getHost();
+        if (host == null) {
+            return "webhook URL " + uri + " has no host";
+        }
+        if (host.equalsIgnoreCase("localhost") || host.matches("127\\.0\\.0\\.\\d{1,3}")) {
+            return null;
+        }
+        try {
+            return localAddress(java.net.InetAddress.getAllByName(host)) ? "webhook host " + host
+                    + " resolves to a local network address" : null;
+        } catch (java.net.UnknownHostException e) {
+            return "webhook host " + host + " does not resolve";
+        }
+    }
+
+    /** True if any of {@code addresses} is loopback, private, link-local, wildcard, multicast or ULA. */
+    static boolean localAddress(java.net.InetAddress... addresses) {
+        for (java.net.InetAddress a : addresses) {
+            if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                    || a.isAnyLocalAddress() || a.isMulticastAddress()
+                    || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String normalize(String path) {
