@@ -84,9 +84,9 @@ final class SubscriptionsHandler {
     private final DurableStreams streams;
     private final ConcurrentHashMap<String, Sub> subscriptions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
-    private final KeyPair keys;
-    private final String kid;
-    private final String publicX;
+    /** Created or loaded on first use, so a server that never signs writes no key. */
+    private volatile SigningKey signingKey;
+    private final Path keyFile;
     /** Where subscriptions are saved: {@code ROOT/.httpfstream/subscriptions}. */
     private final Path folder;
     private final boolean fsync;
@@ -98,22 +98,39 @@ final class SubscriptionsHandler {
         Path meta = streams.store().root().resolve(MetadataStore.FOLDER);
         this.folder = meta.resolve("subscriptions");
         this.fsync = streams.store().fsync();
-        try {
-            keys = loadOrCreateKeys(meta.resolve("signing-key"));
-            byte[] spki = keys.getPublic().getEncoded();
-            byte[] raw = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
-            publicX = b64url(raw);
-            kid = "ds_" + b64url(MessageDigest.getInstance("SHA-256").digest(raw)).substring(0, 16);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 is not available", e);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read or write the signing key under " + meta, e);
-        }
+        this.keyFile = meta.resolve("signing-key");
         load();
         streams.store().addChangeListener(this::changed);
         streams.store().addCloseListener(this::shutdown);
         for (Sub sub : subscriptions.values()) {
             schedule(() -> maybeWake(sub), 0); // work left pending before the restart
+        }
+    }
+
+    /** The webhook signing key pair with its JWK {@code kid} and public {@code x}. */
+    private record SigningKey(KeyPair keys, String kid, String publicX) {}
+
+    private SigningKey signingKey() {
+        SigningKey k = signingKey;
+        if (k != null) {
+            return k;
+        }
+        synchronized (this) {
+            if (signingKey == null) {
+                try {
+                    KeyPair keys = loadOrCreateKeys(keyFile);
+                    byte[] spki = keys.getPublic().getEncoded();
+                    byte[] raw = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+                    signingKey = new SigningKey(keys,
+                            "ds_" + b64url(MessageDigest.getInstance("SHA-256").digest(raw)).substring(0, 16),
+                            b64url(raw));
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IllegalStateException("Ed25519 is not available", e);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot read or write the signing key " + keyFile, e);
+                }
+            }
+            return signingKey;
         }
     }
 
@@ -341,10 +358,11 @@ final class SubscriptionsHandler {
                 Map<String, Object> key = new LinkedHashMap<>();
                 key.put("kty", "OKP");
                 key.put("crv", "Ed25519");
-                key.put("kid", kid);
+                SigningKey k = signingKey();
+                key.put("kid", k.kid());
                 key.put("use", "sig");
                 key.put("alg", "EdDSA");
-                key.put("x", publicX);
+                key.put("x", k.publicX());
                 FullHttpResponse r = json(HttpResponseStatus.OK, Map.of("keys", List.of(key)));
                 r.headers().set(CONTENT_TYPE, "application/jwk-set+json").set(CACHE_CONTROL, "public, max-age=300");
                 send(ctx, r, keepAlive);
@@ -668,9 +686,10 @@ final class SubscriptionsHandler {
         String signature;
         try {
             Signature s = Signature.getInstance("Ed25519");
-            s.initSign(keys.getPrivate());
+            SigningKey k = signingKey();
+            s.initSign(k.keys().getPrivate());
             s.update((timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
-            signature = "t=" + timestamp + ",kid=" + kid + ",ed25519=" + b64url(s.sign());
+            signature = "t=" + timestamp + ",kid=" + k.kid() + ",ed25519=" + b64url(s.sign());
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -850,7 +869,7 @@ final class SubscriptionsHandler {
             if (sub.webhookUrl != null) {
                 Map<String, Object> signing = new LinkedHashMap<>();
                 signing.put("alg", "ed25519");
-                signing.put("kid", kid);
+                signing.put("kid", signingKey().kid());
                 signing.put("jwks_url", sub.url("jwks.json"));
                 Map<String, Object> webhook = new LinkedHashMap<>();
                 webhook.put("url", sub.webhookUrl);
