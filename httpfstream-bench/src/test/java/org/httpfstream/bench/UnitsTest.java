@@ -175,8 +175,13 @@ class UnitsTest {
         void controlEventOffsetsAreRead() {
             byte[] json = "{\"streamNextOffset\":\"0000000000000064\",\"upToDate\":true}"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(DsScenarios.jsonString(json, json.length, "streamNextOffset")).isEqualTo("0000000000000064");
-            assertThat(DsScenarios.jsonString(json, json.length, "streamCursor")).isNull();
+            DsConnection.Value v = new DsConnection.Value();
+            assertThat(DsScenarios.jsonString(json, json.length, DsConnection.ascii("\"streamNextOffset\""), v))
+                    .isTrue();
+            assertThat(v).hasToString("0000000000000064");
+            assertThat(DsScenarios.jsonString(json, json.length, DsConnection.ascii("\"streamCursor\""), v))
+                    .isFalse();
+            assertThat(v).hasToString("0000000000000064");
         }
     }
 
