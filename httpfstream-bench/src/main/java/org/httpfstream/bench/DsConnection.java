@@ -86,7 +86,8 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
     private String problem;
     private boolean closedReported;
 
-    private DsConnection(Listener listener) {
+    /** A connection reporting to {@code listener}; add it to a channel's pipeline (tests), or use {@link #open}. */
+    DsConnection(Listener listener) {
         this.listener = listener;
     }
 
