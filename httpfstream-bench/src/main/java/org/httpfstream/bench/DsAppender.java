@@ -151,19 +151,23 @@ abstract class DsAppender extends DsClient {
     static final class Paced extends DsAppender {
         private final long messages;
         private final long periodNanos;
+        private final Histogram latency;
         private boolean started;
         private long startNanos;
+        private long sendNanos;
         private ScheduledFuture<?> ticker;
         private volatile long appended;
 
+        /** @param latency where each append's latency goes: just before its write to the end of its answer */
         Paced(Cohort cohort, LoadClient client, String path, String host, int size, long messages,
-                long periodNanos) {
+                long periodNanos, Histogram latency) {
             super(cohort, "appender", client, path, host, size);
             if (periodNanos < 1) {
                 throw new IllegalArgumentException("periodNanos < 1: " + periodNanos);
             }
             this.messages = messages;
             this.periodNanos = periodNanos;
+            this.latency = latency;
         }
 
         /** Starts appending; call from any thread, once. */
@@ -189,7 +193,8 @@ abstract class DsAppender extends DsClient {
             long seq = appended;
             if (started && seq < messages && ready() && System.nanoTime() - (startNanos + seq * periodNanos) >= 0) {
                 DsScenarios.readerRecord(body, seq);
-                DsScenarios.hex(body, 8, System.nanoTime(), 16); // the send time, as late as possible
+                sendNanos = System.nanoTime();
+                DsScenarios.hex(body, 8, sendNanos, 16); // the send time, as late as possible
                 sendBody();
             }
         }
@@ -199,6 +204,7 @@ abstract class DsAppender extends DsClient {
             if (isFinished()) {
                 return;
             }
+            latency.record(nowNanos - sendNanos);
             appended++;
             if (appended == messages) {
                 finish();

@@ -334,8 +334,9 @@ final class DsScenarios {
                     + CONNECT_SECONDS + " s");
         }
         Cohort appenderCohort = new Cohort("appender", 1);
+        Histogram appendLat = new Histogram();
         DsAppender.Paced appender = new DsAppender.Paced(appenderCohort, client, path, host, size, messages,
-                1_000_000_000L / rate);
+                1_000_000_000L / rate, appendLat);
         appender.connect();
         if (!appenderCohort.awaitOpened(openDeadline)) {
             setupErrors.add("the appender's connection was not open after " + CONNECT_SECONDS + " s");
@@ -356,6 +357,9 @@ final class DsScenarios {
             @SuppressWarnings("unchecked")
             List<DsReader> rs = (List<DsReader>) x[1];
             Histogram lat = (Histogram) x[2];
+            // The appender's own latency (send → 204): what of the readers' latency the append itself took.
+            r.param("appendLatencyMs", String.format(Locale.ROOT, "%.2f / %.2f / %.2f", appendLat.percentile(50) / 1e6,
+                    appendLat.percentile(99) / 1e6, appendLat.max() / 1e6));
             r.errors.addAll(setupErrors);
             r.errors.addAll(appenderCohort.errors());
             if (appender.appended() != messages) {
