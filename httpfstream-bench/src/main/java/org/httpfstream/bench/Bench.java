@@ -149,13 +149,13 @@ public final class Bench {
             case "catch-up" -> catchUp(t);
             case "idle" -> emit(idle(t));
             case "ds-append" -> {
-                try (LoadClient c = client(t)) {
+                try (LoadClient c = dsClient(t)) {
                     emit(new DsScenarios(t, c).append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
                             o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection));
                 }
             }
             case "ds-readers" -> {
-                try (LoadClient c = client(t)) {
+                try (LoadClient c = dsClient(t)) {
                     new DsScenarios(t, c).readers("/bench-" + runId + "/ds-readers", o.dsLongPollReaders,
                             o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds).forEach(this::emit);
                 }
@@ -564,6 +564,10 @@ public final class Bench {
 
     private LoadClient client(Target t) throws IOException {
         return new LoadClient(t.base(), o.threads, o.sourceAddresses, o.maxPendingConnects);
+    }
+
+    private LoadClient dsClient(Target t) throws IOException {
+        return new LoadClient(t.base(), o.dsThreads, o.sourceAddresses, o.maxPendingConnects);
     }
 
     private long deadline() {

@@ -191,6 +191,8 @@ class UnitsTest {
         assertThat(o.dsStreamPerConnection).isTrue();
         assertThat(o.serverFsync).isTrue();
         assertThat(o.dsAppendConnections).isEqualTo(64);
+        assertThat(o.dsThreads).isEqualTo(1);
+        assertThat(BenchOptions.parse("ds-readers", "--ds-threads", "2").dsThreads).isEqualTo(2);
         assertThatThrownBy(() -> BenchOptions.parse("ds-append", "--ds-streams", "some"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
