@@ -149,26 +149,15 @@ public final class Bench {
             case "catch-up" -> catchUp(t);
             case "idle" -> emit(idle(t));
             case "ds-append" -> {
-                double self0 = ProcStats.self().cpuSeconds();
-                double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
-                Result r = new DsScenarios(t.base()).append(t.label(), "/bench-" + runId + "/ds-append",
-                        o.dsAppendConnections, o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection,
-                        new Histogram());
-                r.serverCpuSeconds = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
-                r.clientCpuSeconds = ProcStats.self().cpuSeconds() - self0;
-                emit(r);
+                try (LoadClient c = dsClient(t)) {
+                    emit(new DsScenarios(t, c).append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
+                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection));
+                }
             }
             case "ds-readers" -> {
-                double self0 = ProcStats.self().cpuSeconds();
-                double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
-                List<Result> rs = new DsScenarios(t.base()).readers(t.label(), "/bench-" + runId + "/ds-readers",
-                        o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds);
-                double cpu = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
-                double self = ProcStats.self().cpuSeconds() - self0;
-                for (Result r : rs) {
-                    r.serverCpuSeconds = cpu;
-                    r.clientCpuSeconds = self;
-                    emit(r);
+                try (LoadClient c = dsClient(t)) {
+                    new DsScenarios(t, c).readers("/bench-" + runId + "/ds-readers", o.dsLongPollReaders,
+                            o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds).forEach(this::emit);
                 }
             }
             default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
@@ -577,6 +566,10 @@ public final class Bench {
         return new LoadClient(t.base(), o.threads, o.sourceAddresses, o.maxPendingConnects);
     }
 
+    private LoadClient dsClient(Target t) throws IOException {
+        return new LoadClient(t.base(), o.dsThreads, o.sourceAddresses, o.maxPendingConnects);
+    }
+
     private long deadline() {
         return System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutSeconds);
     }
@@ -651,42 +644,5 @@ public final class Bench {
             out.flush();
         }
         return v;
-    }
-
-    /** Server and client CPU and memory over one measured interval. */
-    private static final class Meter {
-        private final ProcStats server;
-        private final ProcStats client = ProcStats.self();
-        private final double serverCpu0;
-        private final double clientCpu0;
-        private final long rss0;
-        private final double machine0;
-        private final ProcStats.RssSampler sampler;
-
-        private final LoadClient load;
-
-        Meter(Target t, LoadClient load) {
-            this.load = load;
-            load.startLagMonitor();
-            server = t.stats();
-            serverCpu0 = server == null ? Double.NaN : server.cpuSeconds();
-            rss0 = server == null ? -1 : server.rssBytes();
-            sampler = server == null ? null : server.sampleRss(20);
-            clientCpu0 = client.cpuSeconds();
-            machine0 = ProcStats.machineBusySeconds();
-        }
-
-        void stop(Result r) {
-            r.clientCpuSeconds = client.cpuSeconds() - clientCpu0;
-            r.clientLag = load.stopLagMonitor();
-            r.machineCpuSeconds = ProcStats.machineBusySeconds() - machine0;
-            if (server != null) {
-                r.serverCpuSeconds = server.cpuSeconds() - serverCpu0;
-                r.serverRssBefore = rss0;
-                r.serverRssAfter = server.rssBytes();
-                r.serverRssPeak = sampler.peakBytes();
-                sampler.close();
-            }
-        }
     }
 }

@@ -175,8 +175,13 @@ class UnitsTest {
         void controlEventOffsetsAreRead() {
             byte[] json = "{\"streamNextOffset\":\"0000000000000064\",\"upToDate\":true}"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(DsScenarios.jsonString(json, json.length, "streamNextOffset")).isEqualTo("0000000000000064");
-            assertThat(DsScenarios.jsonString(json, json.length, "streamCursor")).isNull();
+            DsConnection.Value v = new DsConnection.Value();
+            assertThat(DsScenarios.jsonString(json, json.length, DsConnection.ascii("\"streamNextOffset\""), v))
+                    .isTrue();
+            assertThat(v).hasToString("0000000000000064");
+            assertThat(DsScenarios.jsonString(json, json.length, DsConnection.ascii("\"streamCursor\""), v))
+                    .isFalse();
+            assertThat(v).hasToString("0000000000000064");
         }
     }
 
@@ -186,6 +191,8 @@ class UnitsTest {
         assertThat(o.dsStreamPerConnection).isTrue();
         assertThat(o.serverFsync).isTrue();
         assertThat(o.dsAppendConnections).isEqualTo(64);
+        assertThat(o.dsThreads).isEqualTo(1);
+        assertThat(BenchOptions.parse("ds-readers", "--ds-threads", "2").dsThreads).isEqualTo(2);
         assertThatThrownBy(() -> BenchOptions.parse("ds-append", "--ds-streams", "some"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
