@@ -2,6 +2,8 @@ package org.httpfstream.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A ds-readers reader: follows one stream from a start offset and checks what it receives record by
@@ -94,8 +96,8 @@ abstract class DsReader extends DsClient {
             return;
         }
         DsScenarios.readerRecord(expected, seq);
-        if (sentAt < 0 || !java.util.Arrays.equals(pending, 24, pending.length, expected, 24, expected.length)) {
-            fail("record " + seq + " is damaged: " + new String(pending, java.nio.charset.StandardCharsets.ISO_8859_1));
+        if (sentAt < 0 || !Arrays.equals(pending, 24, pending.length, expected, 24, expected.length)) {
+            fail("record " + seq + " is damaged: " + new String(pending, StandardCharsets.ISO_8859_1));
             return;
         }
         latency.record(nowNanos - sentAt);
@@ -325,19 +327,19 @@ abstract class DsReader extends DsClient {
         }
 
         private boolean fieldIs(byte[] name) {
-            return fieldLength == name.length && java.util.Arrays.equals(field, 0, fieldLength, name, 0, name.length);
+            return fieldLength == name.length && Arrays.equals(field, 0, fieldLength, name, 0, name.length);
         }
 
         private void appendData(ByteBuf buf, int index, int length) {
             if (dataLength + length > data.length) {
-                data = java.util.Arrays.copyOf(data, Math.max(2 * data.length, dataLength + length));
+                data = Arrays.copyOf(data, Math.max(2 * data.length, dataLength + length));
             }
             buf.getBytes(index, data, dataLength, length);
             dataLength += length;
         }
 
         private void dispatch(long nowNanos) {
-            if (eventLength == DATA.length && java.util.Arrays.equals(event, 0, eventLength, DATA, 0, DATA.length)) {
+            if (eventLength == DATA.length && Arrays.equals(event, 0, eventLength, DATA, 0, DATA.length)) {
                 int skip = (int) Math.max(0, Math.min(dataLength, seen - position));
                 if (dataLength > skip) {
                     accept(data, skip, dataLength - skip, nowNanos);
@@ -348,10 +350,10 @@ abstract class DsReader extends DsClient {
                     finish();
                 }
             } else if (eventLength == CONTROL.length
-                    && java.util.Arrays.equals(event, 0, eventLength, CONTROL, 0, CONTROL.length)) {
+                    && Arrays.equals(event, 0, eventLength, CONTROL, 0, CONTROL.length)) {
                 if (!DsScenarios.jsonString(data, dataLength, NEXT_OFFSET_KEY, offset)) {
                     fail("control event without streamNextOffset: "
-                            + new String(data, 0, Math.min(dataLength, 200), java.nio.charset.StandardCharsets.UTF_8));
+                            + new String(data, 0, Math.min(dataLength, 200), StandardCharsets.UTF_8));
                     return;
                 }
                 DsScenarios.jsonString(data, dataLength, CURSOR_KEY, cursor);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -184,8 +185,15 @@ final class DsScenarios {
         loops.forEach(l -> l.start(end));
         boolean finished = cohort.awaitFinished(end + TimeUnit.SECONDS.toNanos(LATE_APPENDS_SECONDS));
         meter.stop(r);
-        long t1 = finished ? loops.stream().mapToLong(DsAppender.Loop::lastNanos).filter(x -> x != 0)
-                .reduce(t0, (a, b) -> b - a > 0 ? b : a) : System.nanoTime();
+        long t1 = t0; // the last answer
+        for (DsAppender.Loop l : loops) {
+            if (l.lastNanos() != 0 && l.lastNanos() - t1 > 0) {
+                t1 = l.lastNanos();
+            }
+        }
+        if (!finished) {
+            t1 = System.nanoTime();
+        }
         if (!finished) {
             r.errors.add(cohort.pendingFinish() + " of " + connections + " connections had not finished "
                     + LATE_APPENDS_SECONDS + " s after the end");
@@ -273,8 +281,8 @@ final class DsScenarios {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         String offset = "-1";
         for (int i = 0; i < 1_000_000; i++) {
-            Response resp = exchange("GET", path + "?offset=" + java.net.URLEncoder.encode(offset,
-                    StandardCharsets.UTF_8), null);
+            Response resp = exchange("GET", path + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8),
+                    null);
             if (resp.status() != 200) {
                 r.errors.add("catch-up GET " + path + " offset " + offset + ": " + resp.status());
                 return null;
