@@ -34,6 +34,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -225,6 +226,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 f.channel().close();
             }
         });
+        // The handshake has put Netty's frame decoder in; the appender's own, which unmasks in place
+        // and copies no payload, takes its place before any frame can arrive.
+        ChannelHandlerContext decoder = p.context(WebSocketFrameDecoder.class);
+        if (decoder != null) {
+            p.replace(decoder.name(), decoder.name(), new AppendFrameDecoder(settings.maxFrameSize()));
+        }
     }
 
     private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
