@@ -121,7 +121,7 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter implements W
         int end = in.writerIndex();
         int dataStart = r;
         int out = r; // never beyond r: headers and control payloads are consumed without output
-        ByteBuffer view = null; // in's readable bytes, for unmasking eight bytes at a time
+        ByteBuffer view = null; // in's memory, for unmasking eight bytes at a time
         while (r < end && state != State.DONE) {
             switch (state) {
                 case HEADER -> {
@@ -350,35 +350,38 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter implements W
         }
     }
 
-    /** A little-endian view of {@code in} from index 0 of the view = index 0 of {@code in}, or null. */
+    /** {@code in}'s memory as one buffer whose index 0 is index 0 of {@code in}; null if there is none. */
     private static ByteBuffer view(ByteBuf in) {
         if (in.nioBufferCount() != 1) {
             return null; // a composite buffer: byte by byte
         }
-        return in.nioBuffer(0, in.writerIndex()).order(ByteOrder.LITTLE_ENDIAN);
+        return in.nioBuffer(0, in.writerIndex());
     }
 
     /**
      * Unmasks {@code n} bytes at {@code src} of {@code in} into {@code dst <= src} (moving them down
      * over the headers before them) with the mask at the current phase. Moving forward eight bytes at
      * a time is safe however close {@code dst} is to {@code src}: each step reads its eight bytes
-     * before it writes, and writes nothing beyond them.
+     * before it writes, and writes nothing beyond them. The loops run over slices indexed from 0, whose
+     * bounds checks the JIT compiler can take out of the loop.
      */
     private void unmask(ByteBuf in, ByteBuffer view, int src, int dst, int n) {
         int m = Integer.rotateRight(mask, 8 * maskPhase);
         long m8 = (m & 0xFFFFFFFFL) | ((long) m << 32);
-        int i = 0;
-        if (view != null) {
-            for (; i <= n - 8; i += 8) {
-                view.putLong(dst + i, view.getLong(src + i) ^ m8);
-            }
-            for (; i < n; i++) {
-                view.put(dst + i, (byte) (view.get(src + i) ^ (m8 >>> 8 * (i & 7))));
-            }
-        } else {
-            for (; i < n; i++) {
+        if (view == null) {
+            for (int i = 0; i < n; i++) {
                 in.setByte(dst + i, in.getByte(src + i) ^ (int) (m8 >>> 8 * (i & 7)));
             }
+            return;
+        }
+        ByteBuffer from = view.slice(src, n).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer to = view.slice(dst, n).order(ByteOrder.LITTLE_ENDIAN);
+        int i = 0;
+        for (; i <= n - 8; i += 8) {
+            to.putLong(i, from.getLong(i) ^ m8);
+        }
+        for (; i < n; i++) {
+            to.put(i, (byte) (from.get(i) ^ (m8 >>> 8 * (i & 7))));
         }
     }
 
