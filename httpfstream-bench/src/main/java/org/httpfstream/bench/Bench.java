@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class Bench {
     private static final double LATENCY_TARGET_MS = 20;
+    private static final long SETTLE_INTERVAL_MS = 250;
+    private static final long SETTLE_TIMEOUT_S = 30;
 
     private final BenchOptions o;
     private final PrintStream out;
@@ -203,6 +205,8 @@ public final class Bench {
                 open(c, followers, List.of(f), deadline);
             }
             r.connections = stalled ? 2 : 1;
+            // The raw probe starts from recycled memory; so does the server it is compared with.
+            Limits.recycleMemory(work.resolve("raw"), o.appendBytes);
             Meter m = new Meter(t, c);
             a.start();
             if (stalled && !appenders.awaitFinished(Math.min(deadline,
@@ -528,37 +532,91 @@ public final class Bench {
         }
     }
 
-    /** Unmeasured load on every code path (append, live follow, read back) so the JIT has compiled them. */
+    /**
+     * Unmeasured load so that the JIT compilers of the server and of this load generator have compiled
+     * the measured paths before anything is measured: {@code warmupBytes} in 64 KiB messages with four
+     * live followers (append, live follow, read back), then, if an append scenario is chosen, one plain
+     * append per message size exactly as the scenario will send it. A shorter warm-up is not enough:
+     * the per-read paths (socket read, decoder entry, file write) run a few thousand times per append,
+     * so a smaller warm-up leaves them to be compiled during the first measured append, and on two
+     * cores the compiler threads then take time from the server and the load generator (that run
+     * came out at half the speed of the same scenario measured later). Then waits for both processes
+     * to go quiet.
+     */
     private void warmUp(Target t) throws Exception {
-        log.println("bench: warm-up on " + t.label() + " (" + o.warmupBytes + " bytes, not measured)");
+        warmUp(t, 65536, o.warmupBytes, 4);
+        if (o.scenarios.contains("append") || o.scenarios.contains("append+stalled")) {
+            for (int size : o.appendMessageSizes) {
+                warmUp(t, size, o.appendBytes, 0);
+            }
+        }
+        settle(t);
+    }
+
+    private void warmUp(Target t, int size, long bytes, int followerCount) throws Exception {
+        log.println("bench: warm-up on " + t.label() + " (" + bytes + " bytes in " + size + "-byte messages, "
+                + followerCount + " followers, not measured)");
         long deadline = deadline();
-        int size = 65536;
         Result scratch = new Result("warm-up", t.label());
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            String path = path("warm-up", 0);
+            String path = path("warm-up-" + size + "-" + followerCount, 0);
             Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, Math.max(1, o.warmupBytes / size), 0, 0, true,
-                    null);
+            Appender a = new Appender(appenders, 0, path, p, Math.max(1, bytes / size), 0, 0, true, null);
             open(c, appenders, List.of(a), deadline);
-            Cohort followers = new Cohort("follower", 4);
+            Cohort followers = followerCount > 0 ? new Cohort("follower", followerCount) : null;
             List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < followerCount; i++) {
                 fs.add(new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
             }
-            open(c, followers, fs, deadline);
+            if (followers != null) {
+                open(c, followers, fs, deadline);
+            }
             a.start();
             await(appenders, deadline);
-            await(followers, deadline);
+            if (followers != null) {
+                await(followers, deadline);
+                scratch.errors.addAll(followers.errors());
+            }
             for (Follower f : fs) {
                 f.verify(101, a);
             }
             readBack(c, path, a, deadline, scratch);
             scratch.errors.addAll(appenders.errors());
-            scratch.errors.addAll(followers.errors());
         }
         if (!scratch.errors.isEmpty()) {
             log.println("bench: warm-up errors: " + scratch.errors);
         }
+        deleteStreams(t); // its page cache is free again before anything is measured
+    }
+
+    /**
+     * Waits until the server (if its PID is known) and this process use less than a tenth of a core
+     * each over {@link #SETTLE_INTERVAL_MS} twice in a row: the JIT compilers have finished what the
+     * warm-up gave them. Gives up after {@link #SETTLE_TIMEOUT_S} seconds and says so.
+     */
+    private void settle(Target t) throws InterruptedException {
+        ProcStats self = ProcStats.self();
+        ProcStats server = t.stats();
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(SETTLE_TIMEOUT_S);
+        double limit = 0.1 * SETTLE_INTERVAL_MS / 1000.0;
+        int quiet = 0;
+        double selfCpu = self.cpuSeconds();
+        double serverCpu = server == null ? 0 : server.cpuSeconds();
+        while (quiet < 2) {
+            if (System.nanoTime() > deadline) {
+                log.println("bench: still busy " + SETTLE_TIMEOUT_S + " s after the warm-up; measuring anyway");
+                return;
+            }
+            Thread.sleep(SETTLE_INTERVAL_MS); // a polling interval, not a wait for an event
+            double s = self.cpuSeconds();
+            double v = server == null ? 0 : server.cpuSeconds();
+            quiet = s - selfCpu <= limit && v - serverCpu <= limit ? quiet + 1 : 0;
+            selfCpu = s;
+            serverCpu = v;
+        }
+        log.println("bench: quiet " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                + " ms after the warm-up");
     }
 
     /** Reads the finished stream back with a plain GET and checks it against what {@code a} sent. */
