@@ -2,7 +2,6 @@ package org.httpfstream.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -33,11 +32,9 @@ import java.nio.charset.StandardCharsets;
  * and carry at most 125 bytes; a Close body is empty or a valid status code with an optional UTF-8
  * reason; continuation frames only inside a fragmented message and only they; lengths in their
  * shortest encoding; no frame larger than {@code maxFrameSize}. TEXT payloads are arbitrary bytes and
- * are never checked as UTF-8. A violation is answered with Close 1009 (frame too large), 1007 (a Close
- * reason that is not UTF-8) or 1002 (anything else) and the connection is closed; the data before the
- * bad frame goes on first and the handlers after this one see a {@link
- * CorruptedWebSocketFrameException}. The server itself never sees a masked frame of its own, so the
- * decoder takes only client frames.
+ * are never checked as UTF-8. After a violation the data before the bad frame goes on, then a {@link
+ * CorruptedWebSocketFrameException} whose close status says what to answer: 1009 (frame too large),
+ * 1007 (a Close reason that is not UTF-8) or 1002 (anything else); every further byte is discarded.
  *
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
@@ -330,16 +327,12 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter implements W
     }
 
     /**
-     * Answers a broken rule with a Close frame of its status, closes the connection, and tells the
-     * handlers after this one.
+     * Stops decoding and tells the handlers after this one, which answer with a Close frame of the
+     * violation's status once the data before it is safe (see {@link AppendHandler}).
      */
     private void fail(ChannelHandlerContext ctx, CorruptedWebSocketFrameException violation) {
         state = State.DONE;
         releaseControl();
-        if (ctx.channel().isActive()) {
-            CloseWebSocketFrame close = new CloseWebSocketFrame(violation.closeStatus(), violation.getMessage());
-            ctx.channel().writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);
-        }
         ctx.fireExceptionCaught(violation);
     }
 

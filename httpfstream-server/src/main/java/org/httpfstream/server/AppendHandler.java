@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -140,11 +141,28 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         end();
     }
 
+    /**
+     * A broken frame rule ({@link CorruptedWebSocketFrameException} from {@link AppendFrameDecoder}):
+     * keeps every byte before the bad frame, ends the session, then answers with a Close frame of the
+     * violation's status, so that an appender that sees it may start again at once. Any other error
+     * ends the session and closes the connection.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        endReason = "error: " + cause;
-        LOG.debug("APPEND {}: connection failed", session.name(), cause);
         writePending(ctx);
+        if (cause instanceof CorruptedWebSocketFrameException && !ended) {
+            CorruptedWebSocketFrameException bad = (CorruptedWebSocketFrameException) cause;
+            LOG.info("APPEND {}: closing with {}: {}", session.name(), bad.closeStatus().code(), bad.getMessage());
+            endReason = "bad frame: " + bad.getMessage();
+            end();
+            ctx.writeAndFlush(new CloseWebSocketFrame(bad.closeStatus(), bad.getMessage()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        LOG.debug("APPEND {}: connection failed", session.name(), cause);
+        if (!ended) {
+            endReason = "error: " + cause;
+        }
         end();
         ctx.close();
     }

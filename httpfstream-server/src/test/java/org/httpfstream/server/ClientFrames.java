@@ -1,6 +1,9 @@
 package org.httpfstream.server;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * Client WebSocket frames as the wire carries them, well-formed or broken on purpose: any first byte
@@ -94,5 +97,33 @@ final class ClientFrames {
             out.write(p, 0, p.length);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Frames that break a rule, each with the close code it must get: (what, frame bytes, code), for a
+     * server whose frame limit is {@code maxFrame}.
+     */
+    static Stream<Arguments> badFrames(int maxFrame) {
+        byte[] five = "12345".getBytes(StandardCharsets.US_ASCII);
+        return Stream.of(
+                Arguments.of("an unmasked frame", frame(FIN | TEXT, five, null), 1002),
+                Arguments.of("a reserved bit", frame(FIN | 0x40 | TEXT, five, MASK), 1002),
+                Arguments.of("reserved data opcode 3", frame(FIN | 0x3, five, MASK), 1002),
+                Arguments.of("reserved control opcode 0xB", frame(FIN | 0xB, five, MASK), 1002),
+                Arguments.of("a fragmented ping", frame(PING, five, MASK), 1002),
+                Arguments.of("a ping of 126 bytes", frame(FIN | PING, new byte[126], MASK), 1002),
+                Arguments.of("a continuation outside a message", frame(FIN | CONTINUATION, five, MASK), 1002),
+                Arguments.of("a new message inside a fragmented one",
+                        concat(frame(TEXT, new byte[0], MASK), frame(FIN | BINARY, five, MASK)), 1002),
+                Arguments.of("a close body of one byte", frame(FIN | CLOSE, new byte[] {3}, MASK), 1002),
+                Arguments.of("close code 1005", frame(FIN | CLOSE, closeBody(1005), MASK), 1002),
+                Arguments.of("close code 999", frame(FIN | CLOSE, closeBody(999), MASK), 1002),
+                Arguments.of("a close reason that is not UTF-8",
+                        frame(FIN | CLOSE, closeBody(1000, (byte) 0xC3, (byte) 0x28), MASK), 1007),
+                Arguments.of("a 16-bit length under 126", frame(FIN | TEXT, five, MASK, 2), 1002),
+                Arguments.of("a 64-bit length under 65536", frame(FIN | TEXT, five, MASK, 8), 1002),
+                Arguments.of("a negative 64-bit length", header64(FIN | BINARY, -1L), 1002),
+                Arguments.of("a frame over the limit", frame(FIN | BINARY, new byte[maxFrame + 1], MASK), 1009),
+                Arguments.of("a 64-bit length over the limit", header64(FIN | BINARY, 1L << 40), 1009));
     }
 }

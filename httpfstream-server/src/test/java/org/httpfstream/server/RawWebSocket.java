@@ -102,6 +102,13 @@ final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes {@code len} bytes of {@code bytes} as they are, in one TCP write (no Nagle delay). */
+    void write(byte[] bytes, int off, int len) throws IOException {
+        socket.setTcpNoDelay(true);
+        out.write(bytes, off, len);
+        out.flush();
+    }
+
     void sendClose(int code) throws IOException {
         send(CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
     }
