@@ -11,7 +11,6 @@ import static io.netty.handler.codec.http.HttpHeaderNames.HOST;
 import static io.netty.handler.codec.http.HttpHeaderNames.SEC_WEBSOCKET_KEY;
 import static io.netty.handler.codec.http.HttpHeaderNames.UPGRADE;
 
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -92,9 +91,6 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     public static final String NEXT_OFFSET = "Stream-Next-Offset";
     /** Response header: {@code true} while an append session is active on the stream. */
     public static final String WRITER_ACTIVE = "Stream-Writer-Active";
-
-    /** Socket read sizes of an appender's connection: they grow up to a MiB while reads come full. */
-    static final int APPEND_READ_MIN = 512, APPEND_READ_INITIAL = 16 * 1024, APPEND_READ_MAX = 1024 * 1024;
 
     private static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
@@ -236,9 +232,6 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         if (decoder != null) {
             p.replace(decoder.name(), decoder.name(), new AppendFrameDecoder(settings.maxFrameSize()));
         }
-        // An appender at full speed fills large reads: fewer system calls, and bigger file writes.
-        channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(
-                APPEND_READ_MIN, APPEND_READ_INITIAL, APPEND_READ_MAX));
     }
 
     private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
