@@ -192,6 +192,7 @@ public final class Bench {
                 .param("bytes", o.appendBytes);
         double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
                 messageSize, o.appendBytes));
+        settle(t); // the probe's code may still be compiling here, on a core the measurement needs
         long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(messageSize, false)) {
             String path = path(name + "-" + messageSize, 0);
@@ -592,7 +593,7 @@ public final class Bench {
     /**
      * Waits until the server (if its PID is known) and this process use less than a tenth of a core
      * each over {@link #SETTLE_INTERVAL_MS} twice in a row: the JIT compilers have finished what the
-     * warm-up gave them. Gives up after {@link #SETTLE_TIMEOUT_S} seconds and says so.
+     * warm-up (or a probe) gave them. Gives up after {@link #SETTLE_TIMEOUT_S} seconds and says so.
      */
     private void settle(Target t) throws InterruptedException {
         ProcStats self = ProcStats.self();
@@ -605,7 +606,7 @@ public final class Bench {
         double serverCpu = server == null ? 0 : server.cpuSeconds();
         while (quiet < 2) {
             if (System.nanoTime() > deadline) {
-                log.println("bench: still busy " + SETTLE_TIMEOUT_S + " s after the warm-up; measuring anyway");
+                log.println("bench: still busy after " + SETTLE_TIMEOUT_S + " s; measuring anyway");
                 return;
             }
             Thread.sleep(SETTLE_INTERVAL_MS); // a polling interval, not a wait for an event
@@ -615,8 +616,7 @@ public final class Bench {
             selfCpu = s;
             serverCpu = v;
         }
-        log.println("bench: quiet " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
-                + " ms after the warm-up");
+        log.println("bench: quiet after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
     }
 
     /** Reads the finished stream back with a plain GET and checks it against what {@code a} sent. */
