@@ -186,16 +186,79 @@ public final class Bench {
 
     // ---------------------------------------------------------------- scenarios
 
+    /**
+     * The append scenario, plain or with a stalled follower: the best of {@code appendRuns} runs, as a
+     * limit is the best of three probe runs (every run's figure is in {@code runsMBps}). A run that
+     * fails verification is the result at once: a failure is never hidden behind a better run.
+     */
     private Result append(Target t, int messageSize, boolean stalled) throws Exception {
+        double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
+                messageSize, o.appendBytes));
+        Result r = null;
+        List<Long> runs = new ArrayList<>();
+        for (int run = 0; run < o.appendRuns; run++) {
+            settle(t); // the probe's or the last run's code may still be compiling, on a core we need
+            Result next = appendOnce(t, messageSize, stalled, run);
+            runs.add(Math.round(next.throughput() / 1e6));
+            if (!next.verified) {
+                r = next;
+                break;
+            }
+            if (r == null || next.throughput() > r.throughput()) {
+                r = next;
+            }
+            deleteStreams(t);
+        }
+        if (o.appendRuns > 1) {
+            r.param("runsMBps", runs);
+        }
+        if (!stalled) {
+            r.limitName = "raw file append";
+            r.limitBytesPerSecond = raw;
+            r.target = "≥ 0.8 × raw file append";
+            r.targetMet = r.verified && r.ratio() >= 0.8;
+        } else {
+            Result plain = plainAppend(t, messageSize);
+            r.target = "≥ 0.9 × plain append; memory bounded";
+            if (plain != null && plain.verified) {
+                r.limitName = "plain append";
+                r.limitBytesPerSecond = plain.throughput();
+                long growth = r.serverRssPeak - r.serverRssBefore;
+                long plainGrowth = plain.serverRssPeak - plain.serverRssBefore;
+                boolean bounded = r.serverRssPeak < 0 || growth <= Math.max(0, plainGrowth) + (64L << 20);
+                r.targetNote = "peak RSS growth " + (growth >> 20) + " MiB vs " + (plainGrowth >> 20)
+                        + " MiB for plain append (bound: plain + 64 MiB); raw file append "
+                        + Math.round(raw / 1e6) + " MB/s";
+                r.targetMet = r.verified && r.ratio() >= 0.9 && bounded;
+            } else {
+                r.limitName = "raw file append";
+                r.limitBytesPerSecond = raw;
+                r.targetNote = "plain append not measured in this run: ratio is to raw file append";
+            }
+        }
+        return r;
+    }
+
+    /** The plain append result of this run for {@code t} with {@code messageSize}, or null. */
+    private Result plainAppend(Target t, int messageSize) {
+        for (Result p : results) {
+            if (p.scenario().equals("append") && p.server.equals(t.label())
+                    && Integer.valueOf(messageSize).equals(p.params.get("messageSize"))
+                    && Long.valueOf(o.appendBytes).equals(p.params.get("bytes"))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** One measured run of the append scenario. */
+    private Result appendOnce(Target t, int messageSize, boolean stalled, int run) throws Exception {
         String name = stalled ? "append+stalled" : "append";
         Result r = new Result(name, t.label()).param("messageSize", messageSize)
                 .param("bytes", o.appendBytes);
-        double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
-                messageSize, o.appendBytes));
-        settle(t); // the probe's code may still be compiling here, on a core the measurement needs
         long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(messageSize, false)) {
-            String path = path(name + "-" + messageSize, 0);
+            String path = path(name + "-" + messageSize, run);
             Cohort appenders = new Cohort("appender", 1);
             Appender a = new Appender(appenders, 0, path, p, o.appendBytes / messageSize, 0, 0, true, null);
             open(c, appenders, List.of(a), deadline);
@@ -234,30 +297,6 @@ public final class Bench {
                 ok = readBack(c, path, a, deadline, r);
             }
             r.verified = ok && r.errors.isEmpty();
-        }
-        if (!stalled) {
-            r.limitName = "raw file append";
-            r.limitBytesPerSecond = raw;
-            r.target = "≥ 0.8 × raw file append";
-            r.targetMet = r.verified && r.ratio() >= 0.8;
-        } else {
-            Result plain = byKey.get(t.label() + "|append|" + r.params);
-            r.target = "≥ 0.9 × plain append; memory bounded";
-            if (plain != null && plain.verified) {
-                r.limitName = "plain append";
-                r.limitBytesPerSecond = plain.throughput();
-                long growth = r.serverRssPeak - r.serverRssBefore;
-                long plainGrowth = plain.serverRssPeak - plain.serverRssBefore;
-                boolean bounded = r.serverRssPeak < 0 || growth <= Math.max(0, plainGrowth) + (64L << 20);
-                r.targetNote = "peak RSS growth " + (growth >> 20) + " MiB vs " + (plainGrowth >> 20)
-                        + " MiB for plain append (bound: plain + 64 MiB); raw file append "
-                        + Math.round(raw / 1e6) + " MB/s";
-                r.targetMet = r.verified && r.ratio() >= 0.9 && bounded;
-            } else {
-                r.limitName = "raw file append";
-                r.limitBytesPerSecond = raw;
-                r.targetNote = "plain append not measured in this run: ratio is to raw file append";
-            }
         }
         return r;
     }
@@ -541,14 +580,18 @@ public final class Bench {
      * the per-read paths (socket read, decoder entry, file write) run a few thousand times per append,
      * so a smaller warm-up leaves them to be compiled during the first measured append, and on two
      * cores the compiler threads then take time from the server and the load generator (that run
-     * came out at half the speed of the same scenario measured later). Then waits for both processes
-     * to go quiet.
+     * came out at half the speed of the same scenario measured later). Twice: the Close frame that
+     * ends the first round takes the server's compiled frame decoder down a branch it had never
+     * taken, which discards that code (a deoptimization), and only the next append compiles it
+     * again. Then waits for both processes to go quiet.
      */
     private void warmUp(Target t) throws Exception {
         warmUp(t, 65536, o.warmupBytes, 4);
         if (o.scenarios.contains("append") || o.scenarios.contains("append+stalled")) {
-            for (int size : o.appendMessageSizes) {
-                warmUp(t, size, o.appendBytes, 0);
+            for (int round = 0; round < 2; round++) {
+                for (int size : o.appendMessageSizes) {
+                    warmUp(t, size, o.appendBytes, 0);
+                }
             }
         }
         settle(t);
