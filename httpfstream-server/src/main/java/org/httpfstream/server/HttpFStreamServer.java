@@ -59,7 +59,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
 
     /** Socket read sizes: Netty's adaptive sizes, growing to {@code MAX_READ} while reads come full. */
-    static final int MIN_READ = 64, INITIAL_READ = 2048, MAX_READ = 1024 * 1024;
+    static final int MIN_READ = 64, INITIAL_READ = 2048, MAX_READ = 256 * 1024;
 
     private final Path root;
     private final String host;
@@ -115,9 +115,11 @@ public final class HttpFStreamServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    // Reads grow while they come full, up to 1 MiB rather than Netty's 64 KiB: an appender
-                    // at full speed then needs a sixteenth of the system calls and decoder passes. Set
-                    // here because a channel keeps the read handle it made on its first read.
+                    // Reads grow while they come full, up to 256 KiB rather than Netty's 64 KiB: an
+                    // appender at full speed then needs a quarter of the system calls and decoder passes,
+                    // and a read still fits the core's cache through the socket copy, the unmasking and
+                    // the file write (1 MiB measured no faster). Set here because a channel keeps the
+                    // read handle it made on its first read.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(
                             MIN_READ, INITIAL_READ, MAX_READ))
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
