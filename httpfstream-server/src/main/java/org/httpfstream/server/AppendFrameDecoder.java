@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -17,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The appender's RFC 6455 frame decoder (server side), in place of Netty's {@code
- * WebSocket08FrameDecoder} on APPEND connections. It never copies a payload: the data frames' bytes
+ * WebSocket08FrameDecoder} on APPEND connections (see {@link HttpFStreamHandler} for where it sits). It never copies a payload: the data frames' bytes
  * are unmasked in the socket read's own buffer, eight at a time, and moved down over the frame headers
  * in the same pass, so that the payloads of one read lie side by side; what the read brought goes on
  * as one retained slice of that buffer (a plain {@link ByteBuf} of data bytes, in order). A frame may
@@ -38,7 +37,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
-final class AppendFrameDecoder extends ChannelInboundHandlerAdapter implements WebSocketFrameDecoder {
+final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
     private static final int MAX_CONTROL_PAYLOAD = 125;
     private static final int OPCODE_CONTINUATION = 0x0;
     private static final int OPCODE_TEXT = 0x1;

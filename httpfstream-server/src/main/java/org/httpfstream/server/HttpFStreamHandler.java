@@ -217,6 +217,10 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT,
                     (int) settings.appenderTimeout().toMillis());
         }
+        // The appender's own frame decoder, which unmasks in place and copies no payload, goes after
+        // the HTTP codec: bytes that came with the request (a client that did not wait for the
+        // handshake response) are handed on to it when the handshake removes the codec.
+        p.addLast("append-decoder", new AppendFrameDecoder(settings.maxFrameSize()));
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
                 settings.appenderTimeout().toNanos(), true, "APPEND " + path));
         p.addLast("append", new AppendHandler(session));
@@ -226,11 +230,10 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 f.channel().close();
             }
         });
-        // The handshake has put Netty's frame decoder in; the appender's own, which unmasks in place
-        // and copies no payload, takes its place before any frame can arrive.
-        ChannelHandlerContext decoder = p.context(WebSocketFrameDecoder.class);
-        if (decoder != null) {
-            p.replace(decoder.name(), decoder.name(), new AppendFrameDecoder(settings.maxFrameSize()));
+        // The handshake has put Netty's frame decoder in too, before the codec; ours replaces it.
+        ChannelHandlerContext nettyDecoder = p.context(WebSocketFrameDecoder.class);
+        if (nettyDecoder != null) {
+            p.remove(nettyDecoder.name());
         }
     }
 

@@ -152,6 +152,21 @@ class AppendFramingTest {
         assertThat(Files.readAllBytes(root.resolve("big"))).isEqualTo(concat(five, three, bytes("end")));
     }
 
+    /**
+     * RFC 6455 has clients wait for the handshake response before they send frames; one that does not
+     * still gets its bytes appended, not lost or appended masked.
+     */
+    @Test
+    void framesSentInTheSameWriteAsTheUpgradeRequestAreAppended() throws IOException {
+        byte[] frames = concat(frame(TEXT, bytes("early ")), frame(BINARY, allByteValues()),
+                frame(ClientFrames.CLOSE, ClientFrames.closeBody(1000)));
+        try (RawWebSocket ws = RawWebSocket.appendEagerly(address, "/eager", frames)) {
+            assertThat(ws.status()).isEqualTo(101);
+            assertThat(readToClose(ws)).containsExactly("close 1000");
+        }
+        assertThat(Files.readAllBytes(root.resolve("eager"))).isEqualTo(concat(bytes("early "), allByteValues()));
+    }
+
     static Stream<Arguments> badFrames() {
         return ClientFrames.badFrames(AppendFrameDecoderTest.MAX_FRAME);
     }
