@@ -28,6 +28,8 @@ public final class Bench {
     private static final double LATENCY_TARGET_MS = 20;
     private static final long SETTLE_INTERVAL_MS = 250;
     private static final long SETTLE_TIMEOUT_S = 30;
+    /** Run numbers of the warm-up's append runs (their streams' names), apart from the measured ones. */
+    private static final int WARM_UP_RUNS = 1000;
 
     private final BenchOptions o;
     private final PrintStream out;
@@ -575,9 +577,9 @@ public final class Bench {
     /**
      * Unmeasured load so that the JIT compilers of the server and of this load generator have compiled
      * the measured paths before anything is measured: {@code warmupBytes} in 64 KiB messages with four
-     * live followers (append, live follow, read back), then, if an append scenario is chosen, one plain
-     * append per message size exactly as the scenario will send it. A shorter warm-up is not enough:
-     * the per-read paths (socket read, decoder entry, file write) run a few thousand times per append,
+     * live followers (append, live follow, read back), then each chosen append scenario (plain, with a
+     * stalled follower) per message size, run exactly as it will be measured. Less is not enough: the
+     * per-read paths (socket read, decoder entry, file write) run a few thousand times per append,
      * so a smaller warm-up leaves them to be compiled during the first measured append, and on two
      * cores the compiler threads then take time from the server and the load generator (that run
      * came out at half the speed of the same scenario measured later). Twice: the Close frame that
@@ -587,10 +589,18 @@ public final class Bench {
      */
     private void warmUp(Target t) throws Exception {
         warmUp(t, 65536, o.warmupBytes, 4);
-        if (o.scenarios.contains("append") || o.scenarios.contains("append+stalled")) {
-            for (int round = 0; round < 2; round++) {
-                for (int size : o.appendMessageSizes) {
-                    warmUp(t, size, o.appendBytes, 0);
+        for (int round = 0; round < 2; round++) {
+            for (int size : o.appendMessageSizes) {
+                for (boolean stalled : new boolean[] {false, true}) {
+                    if (o.scenarios.contains(stalled ? "append+stalled" : "append")) {
+                        log.println("bench: warm-up on " + t.label() + ": " + (stalled ? "append+stalled"
+                                : "append") + " with " + size + "-byte messages, not measured");
+                        Result scratch = appendOnce(t, size, stalled, WARM_UP_RUNS + round);
+                        if (!scratch.verified) {
+                            log.println("bench: warm-up errors: " + scratch.errors);
+                        }
+                        deleteStreams(t);
+                    }
                 }
             }
         }
@@ -603,29 +613,25 @@ public final class Bench {
         long deadline = deadline();
         Result scratch = new Result("warm-up", t.label());
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            String path = path("warm-up-" + size + "-" + followerCount, 0);
+            String path = path("warm-up-" + size, 0);
             Cohort appenders = new Cohort("appender", 1);
             Appender a = new Appender(appenders, 0, path, p, Math.max(1, bytes / size), 0, 0, true, null);
             open(c, appenders, List.of(a), deadline);
-            Cohort followers = followerCount > 0 ? new Cohort("follower", followerCount) : null;
+            Cohort followers = new Cohort("follower", followerCount);
             List<Follower> fs = new ArrayList<>();
             for (int i = 0; i < followerCount; i++) {
                 fs.add(new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
             }
-            if (followers != null) {
-                open(c, followers, fs, deadline);
-            }
+            open(c, followers, fs, deadline);
             a.start();
             await(appenders, deadline);
-            if (followers != null) {
-                await(followers, deadline);
-                scratch.errors.addAll(followers.errors());
-            }
+            await(followers, deadline);
             for (Follower f : fs) {
                 f.verify(101, a);
             }
             readBack(c, path, a, deadline, scratch);
             scratch.errors.addAll(appenders.errors());
+            scratch.errors.addAll(followers.errors());
         }
         if (!scratch.errors.isEmpty()) {
             log.println("bench: warm-up errors: " + scratch.errors);
