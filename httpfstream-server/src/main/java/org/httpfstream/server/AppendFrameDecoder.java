@@ -16,11 +16,12 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The appender's RFC 6455 frame decoder (server side), in place of Netty's {@code
- * WebSocket08FrameDecoder} on APPEND connections (see {@link HttpFStreamHandler} for where it sits). It never copies a payload: the data frames' bytes
- * are unmasked in the socket read's own buffer, eight at a time, and moved down over the frame headers
- * in the same pass, so that the payloads of one read lie side by side; what the read brought goes on
- * as one retained slice of that buffer (a plain {@link ByteBuf} of data bytes, in order). A frame may
- * span reads: its bytes go on as they come, and no read is held back for the rest of a frame.
+ * WebSocket08FrameDecoder} on APPEND connections ({@link HttpFStreamHandler} puts it after the HTTP
+ * codec). It never copies a payload: the data frames' bytes are unmasked in the socket read's own
+ * buffer, eight at a time, and moved down over the frame headers in the same pass, so that the
+ * payloads of one read lie side by side; what the read brought goes on as one retained slice of that
+ * buffer (a plain {@link ByteBuf} of data bytes, in order). A frame may span reads: its bytes go on as
+ * they come, and no read is held back for the rest of a frame.
  *
  * <p>Control frames go on as Netty's frame objects: {@link PingWebSocketFrame} and {@link
  * PongWebSocketFrame} (for {@link WebSocketKeepAlive}) and {@link CloseWebSocketFrame} (for {@link
@@ -129,7 +130,8 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
                     if (headerLength < need) {
                         break; // the read ended inside the header
                     }
-                    CorruptedWebSocketFrameException violation = headerLength == 2 ? checkFirstBytes() : null;
+                    CorruptedWebSocketFrameException violation =
+                            headerLength == 2 ? checkFirstBytes() : null;
                     if (violation == null && headerLength == headerSize()) {
                         violation = startFrame();
                     }
@@ -224,7 +226,8 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
                 return protocolError("received continuation data frame outside fragmented message");
             }
             if (fragmented && op != OPCODE_CONTINUATION) {
-                return protocolError("received non-continuation data frame while inside fragmented message");
+                return protocolError(
+                        "received non-continuation data frame while inside fragmented message");
             }
         }
         return null;
@@ -276,8 +279,8 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Passes the complete control frame on; false if it ended the decoding (a Close frame, or a bad
-     * Close body, which has been answered).
+     * Passes the complete control frame on; false if it ended the decoding (a Close frame, or a Close
+     * body that breaks a rule, which has been reported instead).
      */
     private boolean endControlFrame(ChannelHandlerContext ctx) {
         ByteBuf payload = control;

@@ -152,7 +152,8 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         writePending(ctx);
         if (cause instanceof CorruptedWebSocketFrameException && !ended) {
             CorruptedWebSocketFrameException bad = (CorruptedWebSocketFrameException) cause;
-            LOG.info("APPEND {}: closing with {}: {}", session.name(), bad.closeStatus().code(), bad.getMessage());
+            LOG.info("APPEND {}: closing with {}: {}", session.name(), bad.closeStatus().code(),
+                    bad.getMessage());
             endReason = "bad frame: " + bad.getMessage();
             end();
             ctx.writeAndFlush(new CloseWebSocketFrame(bad.closeStatus(), bad.getMessage()))
