@@ -41,6 +41,7 @@ public final class BenchOptions {
 
     long warmupBytes;
     long appendBytes;
+    int appendRuns;
     List<Integer> appendMessageSizes;
     long fanoutBytes;
     int fanoutMessageSize;
@@ -150,6 +151,7 @@ public final class BenchOptions {
     private void fullSizes() {
         warmupBytes = 64L << 20;
         appendBytes = 512L << 20;
+        appendRuns = 3;
         appendMessageSizes = List.of(4096, 65536);
         fanoutBytes = 256L << 20;
         fanoutMessageSize = 65536;
@@ -178,6 +180,7 @@ public final class BenchOptions {
         fullSizes();
         warmupBytes = 2L << 20;
         appendBytes = 4L << 20;
+        appendRuns = 1;
         fanoutBytes = 4L << 20;
         fanoutFollowers = 10;
         latencyFollowers = 20;
@@ -197,6 +200,7 @@ public final class BenchOptions {
         switch (key) {
             case "warmup-bytes" -> warmupBytes = v.equals("0") ? 0 : bytes(key, v);
             case "append-bytes" -> appendBytes = bytes(key, v);
+            case "append-runs" -> appendRuns = positive(key, Long.parseLong(v));
             case "append-message-sizes" -> appendMessageSizes = sizes(key, v);
             case "fanout-bytes" -> fanoutBytes = bytes(key, v);
             case "fanout-message-size" -> fanoutMessageSize = (int) bytes(key, v);
@@ -287,7 +291,8 @@ public final class BenchOptions {
                 "  --timeout SECONDS            per-scenario deadline (default 900)",
                 "  --stall-timeout SECONDS      append+stalled: how long the appender may be held up by the",
                 "                               stalled follower before the follower is let read (default 120)",
-                "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (0: none), --append-bytes, --append-message-sizes 4KiB,64KiB,",
+                "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (per message size; 0: none), --append-bytes,",
+                "  --append-message-sizes 4KiB,64KiB, --append-runs N (best of N, as the raw probe; full: 3),",
                 "  --fanout-bytes, --fanout-message-size, --fanout-followers, --fanout-frames text|binary|both,",
                 "  --latency-followers, --latency-message-size, --latency-rate, --streams,",
                 "  --stream-message-size, --stream-rate, --duration SECONDS, --catch-up-bytes,",

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class UnitsTest {
     @Nested
@@ -103,6 +107,7 @@ class UnitsTest {
             BenchOptions o = BenchOptions.parse();
             assertThat(o.scenarios).isEqualTo(BenchOptions.SCENARIOS);
             assertThat(o.appendBytes).isEqualTo(512L << 20);
+            assertThat(o.appendRuns).isEqualTo(3);
             assertThat(o.idleFollowers).isEqualTo(10_000);
             assertThat(o.catchUpBytes).isEqualTo(1L << 30);
         }
@@ -120,6 +125,19 @@ class UnitsTest {
                 assertThat(s.pid()).isEqualTo(42);
             });
             assertThat(o.serverJvmOptions).containsExactly("-Xmx1g", "-Dx=y");
+            assertThat(o.appendRuns).isEqualTo(1);
+            assertThat(BenchOptions.parse("append", "--append-runs", "5").appendRuns).isEqualTo(5);
+            assertThatThrownBy(() -> BenchOptions.parse("--append-runs", "0"))
+                    .hasMessageContaining("append-runs");
+        }
+
+        @Test
+        void recyclingMemoryLeavesNoFileBehind(@TempDir Path dir) throws Exception {
+            Limits.recycleMemory(dir.resolve("raw"), 3 << 20);
+            try (Stream<Path> files = Files.list(dir.resolve("raw"))) {
+                assertThat(files).isEmpty();
+            }
+            assertThatThrownBy(() -> Limits.recycleMemory(dir, 0)).hasMessageContaining("bytes < 1");
         }
 
         @Test

@@ -21,9 +21,10 @@ import org.httpfstream.store.StreamStore;
  *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
  *
- * After a WebSocket upgrade, the handshake swaps the HTTP codec for the WebSocket frame codec, and
- * {@code idle} and {@code request} give way to {@code ws-keepalive} ({@link WebSocketKeepAlive}) and
- * {@code append} ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
+ * After a WebSocket upgrade, the handshake swaps the HTTP codec for the WebSocket frame codec (on an
+ * APPEND, the appender's own decoder, {@link AppendFrameDecoder}, in place of Netty's), and {@code idle}
+ * and {@code request} give way to {@code ws-keepalive} ({@link WebSocketKeepAlive}) and {@code append}
+ * ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     /** The name of the HTTP codec in the pipeline. */
