@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.AppendSession;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * payloads are arbitrary bytes and are never checked as UTF-8) is written to the stream in arrival
  * order. The frames of one socket read are written together, with one gathering write and one
  * notification of the followers, when the read is complete (or at {@link #MAX_PENDING} bytes). The session, and so the writer lease, ends on every way out: a Close frame (answered with
- * Close 1000 once every earlier byte is in the file), the TCP connection closing without a Close
+ * Close 1000 once every earlier byte is in the file; with fsync, once it is on stable storage), the TCP connection closing without a Close
  * frame (the original Go client's normal end: every byte received is kept), an error, a timeout, or
  * server shutdown.
  *
@@ -66,9 +67,12 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
                 writePending(ctx);
                 if (!ended) {
                     endReason = "close frame";
-                    end();
-                    ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                            .addListener(ChannelFutureListener.CLOSE);
+                    CompletableFuture<Void> durable = end();
+                    if (durable.isDone()) {
+                        answerClose(ctx, durable);
+                    } else { // with fsync: Close 1000 only once the last byte is on stable storage
+                        durable.whenComplete((v, e) -> ctx.executor().execute(() -> answerClose(ctx, durable)));
+                    }
                 }
             }
         } finally {
@@ -152,13 +156,23 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private void end() {
+    /** Answers a Close frame: 1000 if every byte is committed, 1011 if the final sync failed. */
+    private void answerClose(ChannelHandlerContext ctx, CompletableFuture<Void> durable) {
+        CloseWebSocketFrame answer = durable.isCompletedExceptionally()
+                ? new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "failed to persist data")
+                : new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE);
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Ends the session; the future completes once its bytes are committed (with fsync: synced). */
+    private CompletableFuture<Void> end() {
         if (ended) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         ended = true;
-        session.end();
+        CompletableFuture<Void> durable = session.end();
         LOG.info("APPEND {} ended ({}): {} bytes in {} ms", session.name(), endReason,
                 session.appended(), TimeUnit.NANOSECONDS.toMillis(session.elapsedNanos()));
+        return durable;
     }
 }
