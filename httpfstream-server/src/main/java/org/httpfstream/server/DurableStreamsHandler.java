@@ -114,8 +114,8 @@ final class DurableStreamsHandler {
             } else if (HttpMethod.POST.equals(method)) {
                 append(ctx, request, path, keepAlive);
             } else if (HttpMethod.DELETE.equals(method)) {
-                streams.delete(path);
-                send(ctx, empty(HttpResponseStatus.NO_CONTENT), keepAlive);
+                whenDurable(ctx, streams.delete(path), "DELETE " + path, keepAlive,
+                        v -> send(ctx, empty(HttpResponseStatus.NO_CONTENT), keepAlive));
             } else if (HttpMethod.HEAD.equals(method)) {
                 head(ctx, path, keepAlive);
             } else {

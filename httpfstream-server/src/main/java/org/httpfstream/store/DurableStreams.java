@@ -199,7 +199,7 @@ public final class DurableStreams {
             if (!store.fsync()) {
                 throw e;
             }
-            return durably(e);
+            return failDurably(e);
         } finally {
             drainReleases();
         }
@@ -218,7 +218,7 @@ public final class DurableStreams {
      * Fails with {@code e} once everything before is durable (at once without fsync): an answer that
      * depends on the stream's state (closed, a producer's sequence) must not precede that state.
      */
-    private <T> CompletableFuture<T> durably(DurableStreamException e) {
+    private <T> CompletableFuture<T> failDurably(DurableStreamException e) {
         CompletableFuture<T> f = new CompletableFuture<>();
         store.barrier().whenComplete((v, t) -> f.completeExceptionally(e));
         return f;
@@ -431,7 +431,7 @@ public final class DurableStreams {
             if (!store.fsync()) {
                 throw e;
             }
-            return durably(e);
+            return failDurably(e);
         } finally {
             lock.unlock();
             drainReleases();
@@ -543,8 +543,13 @@ public final class DurableStreams {
         }
     }
 
-    /** Deletes the stream at {@code path}: its file and its metadata. */
-    public void delete(String path) throws IOException {
+    /**
+     * Deletes the stream at {@code path}: its file and its metadata.
+     *
+     * @return complete at once without fsync; with fsync, once the metadata left behind (a soft delete,
+     *     a fork reference released) is durable and readers see it
+     */
+    public CompletableFuture<Void> delete(String path) throws IOException {
         Path file = store.locate(path);
         ReentrantLock lock = lock(file);
         lock.lock();
@@ -564,6 +569,7 @@ public final class DurableStreams {
             lock.unlock();
             drainReleases();
         }
+        return durably(null);
     }
 
     /** The stream's state without touching its TTL (HEAD). */
