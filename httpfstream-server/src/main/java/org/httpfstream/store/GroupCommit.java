@@ -41,7 +41,12 @@ final class GroupCommit implements AutoCloseable {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
+    /** Files forced at once by one batch, at most; more wait for a free forcer. */
+    static final int FORCERS = 8;
+
     private final Thread thread;
+    /** Forces the files of a batch in parallel: the file system joins concurrent syncs in one journal commit. */
+    private final java.util.concurrent.ExecutorService forcers;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
     private volatile StreamStore.SyncHook hook = () -> { };
@@ -56,6 +61,12 @@ final class GroupCommit implements AutoCloseable {
     private boolean closed;
 
     GroupCommit(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        forcers = java.util.concurrent.Executors.newFixedThreadPool(FORCERS, r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -126,6 +137,7 @@ final class GroupCommit implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        forcers.shutdown();
     }
 
     private void run() {
@@ -174,43 +186,91 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    private void sync(Set<StreamWriter> w, Map<Object, Deferred> d, Set<Path> f) throws IOException {
+    private void sync(Set<StreamWriter> w, Map<Object, Deferred> d, Set<Path> f)
+            throws IOException, InterruptedException {
         if (w.isEmpty() && d.isEmpty() && f.isEmpty()) {
             return;
         }
         batches.incrementAndGet();
-        List<StreamWriter> synced = new ArrayList<>(w.size());
-        long[] lengths = new long[w.size()];
-        for (StreamWriter writer : w) {
+        List<StreamWriter> writers = new ArrayList<>(w);
+        long[] lengths = new long[writers.size()];
+        boolean[] synced = new boolean[writers.size()];
+        inParallel(writers.size(), i -> {
+            StreamWriter writer = writers.get(i);
             try {
-                lengths[synced.size()] = writer.force();
+                lengths[i] = writer.force();
                 forces.incrementAndGet();
-                synced.add(writer);
+                synced[i] = true;
             } catch (ClosedChannelException e) {
                 if (!writer.discarded()) {
                     throw e;
                 } // deleted meanwhile: nothing left to make durable
             }
-        }
-        Set<Path> toForce = new LinkedHashSet<>(f);
-        for (Deferred write : d.values()) {
-            Path folder = write.write();
+        });
+        List<Deferred> writes = new ArrayList<>(d.values());
+        Path[] written = new Path[writes.size()];
+        inParallel(writes.size(), i -> {
+            written[i] = writes.get(i).write();
             forces.incrementAndGet();
+        });
+        Set<Path> folderSet = new LinkedHashSet<>(f);
+        for (Path folder : written) {
             if (folder != null) {
-                toForce.add(folder);
+                folderSet.add(folder);
             }
         }
-        for (Path folder : toForce) {
-            StreamStore.syncDirectory(folder);
+        List<Path> folders = new ArrayList<>(folderSet);
+        inParallel(folders.size(), i -> {
+            StreamStore.syncDirectory(folders.get(i));
             forces.incrementAndGet();
-        }
+        });
         // Durable: publish the bytes before the metadata, so that a reader who sees a stream closed
         // also sees every byte written before the close.
-        for (int i = 0; i < synced.size(); i++) {
-            synced.get(i).publish(lengths[i]);
+        for (int i = 0; i < writers.size(); i++) {
+            if (synced[i]) {
+                writers.get(i).publish(lengths[i]);
+            }
         }
-        for (Deferred write : d.values()) {
+        for (Deferred write : writes) {
             write.publish();
+        }
+    }
+
+    /** One step of a batch on item {@code i}. */
+    @FunctionalInterface
+    private interface Step {
+        void run(int i) throws IOException;
+    }
+
+    /**
+     * Runs {@code step} on items 0 to {@code n - 1}: on this thread if there is one, else on the forcers
+     * in parallel; returns when all are done and throws the first failure.
+     */
+    private void inParallel(int n, Step step) throws IOException, InterruptedException {
+        if (n == 1) {
+            step.run(0);
+            return;
+        }
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int item = i;
+            running.add(forcers.submit(() -> {
+                step.run(item);
+                return null;
+            }));
+        }
+        IOException failure = null;
+        for (java.util.concurrent.Future<?> r : running) {
+            try {
+                r.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }
