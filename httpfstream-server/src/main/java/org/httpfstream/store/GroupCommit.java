@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * metadata files, forces the folders whose entries changed, and only then publishes the new lengths
  * (readers see the bytes) and completes the batch's future (the appends are answered). While a batch
  * is being forced the next one gathers, so concurrent appends share one sync: durability costs latency,
- * not throughput.
+ * not throughput. The files of one batch are forced in parallel ({@value #FORCERS} at most at once),
+ * because the file system joins concurrent syncs into one journal commit: a batch of 64 streams costs
+ * about one sync, not 64 in turn.
  *
  * <p>Order within a batch: bytes first, then metadata, then folders; then publication. A writer is
  * marked dirty when its bytes are written, before the metadata that describes them is handed over, so
@@ -41,8 +43,11 @@ final class GroupCommit implements AutoCloseable {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-    /** Files forced at once by one batch, at most; more wait for a free forcer. */
-    static final int FORCERS = 8;
+    /**
+     * Files forced at once by one batch, at most; more wait for a free forcer. A forcer spends its time
+     * blocked in {@code fdatasync}, so many cost little CPU; they exist only while batches need them.
+     */
+    static final int FORCERS = 64;
 
     private final Thread thread;
     /** Forces the files of a batch in parallel: the file system joins concurrent syncs in one journal commit. */
@@ -62,11 +67,15 @@ final class GroupCommit implements AutoCloseable {
 
     GroupCommit(String name) {
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        forcers = java.util.concurrent.Executors.newFixedThreadPool(FORCERS, r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(FORCERS,
+                FORCERS, 30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        forcers = pool;
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
