@@ -27,9 +27,13 @@ import org.slf4j.LoggerFactory;
  * payloads are arbitrary bytes and are never checked as UTF-8) is written to the stream in arrival
  * order. The frames of one socket read are written together, with one gathering write and one
  * notification of the followers, when the read is complete (or at {@link #MAX_PENDING} bytes). The session, and so the writer lease, ends on every way out: a Close frame (answered with
- * Close 1000 once every earlier byte is in the file; with fsync, once it is on stable storage), the TCP connection closing without a Close
+ * Close 1000 once every earlier byte is in the file), the TCP connection closing without a Close
  * frame (the original Go client's normal end: every byte received is kept), an error, a timeout, or
  * server shutdown.
+ *
+ * <p>With the store's fsync, nothing here waits for a sync: the group commit syncs the bytes and
+ * publishes them to followers, and the Close 1000 that answers a Close frame goes out only after the
+ * session's final sync (Close 1011 if it failed).
  *
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
