@@ -11,10 +11,10 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Set;
 import java.util.Objects;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -185,13 +185,13 @@ public final class StreamStore implements Closeable {
         createParents(file, path);
         for (;;) {
             StreamWriter writer = openWriter(file, true);
-            AppendSession session = new AppendSession(this, path, writer);
             try {
-                synchronized (writer) {
+                synchronized (writer) { // the session starts where the last writer stopped
+                    AppendSession session = new AppendSession(this, path, writer);
                     writer.acquire(session, appendGuard);
                     sessions.put(file, session);
+                    return session;
                 }
-                return session;
             } catch (StaleWriterException e) {
                 continue; // closed meanwhile: open the current one
             }
