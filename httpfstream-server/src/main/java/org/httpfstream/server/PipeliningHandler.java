@@ -7,10 +7,12 @@ import java.util.ArrayDeque;
 
 /**
  * Keeps one connection's answers in the order of its requests while an answer waits (for the group
- * commit of an fsync store): from {@link #hold} to {@link #release} the connection is not read, and
- * the requests already decoded (pipelined behind the waiting one) are held here, then passed on in
- * order, one at a time, each only once the one before has been answered. Between holds it passes
- * everything straight through.
+ * commit of an fsync store): from {@link #hold} to {@link #release}, requests that arrive (pipelined
+ * behind the waiting one) are held here, then passed on in order, one at a time, each only once the
+ * one before has been answered. The first request held stops reading from the connection until the
+ * release, so what is held is bounded by what one read brought; a client that waits for each answer,
+ * as most do, costs no change of the channel's read interest. Between holds it passes everything
+ * straight through.
  *
  * <p>Per channel, not sharable; confined to the channel's event loop. Sits right before the request
  * handler ({@link HttpFStreamInitializer}); without it in the pipeline, {@code hold} only stops reading.
@@ -19,6 +21,8 @@ final class PipeliningHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private boolean waiting;
+    /** True if this handler turned auto-read off (a request arrived while waiting). */
+    private boolean stoppedReading;
 
     /**
      * The answer of the request being handled on {@code ctx}'s channel will come later: stop reading and
@@ -28,8 +32,9 @@ final class PipeliningHandler extends ChannelInboundHandlerAdapter {
         PipeliningHandler h = ctx.pipeline().get(PipeliningHandler.class);
         if (h != null) {
             h.waiting = true;
+        } else {
+            ctx.channel().config().setAutoRead(false);
         }
-        ctx.channel().config().setAutoRead(false);
     }
 
     /**
@@ -47,7 +52,8 @@ final class PipeliningHandler extends ChannelInboundHandlerAdapter {
         while (!h.waiting && (next = h.held.poll()) != null) {
             h.ctx.fireChannelRead(next);
         }
-        if (!h.waiting) {
+        if (!h.waiting && h.stoppedReading) {
+            h.stoppedReading = false;
             h.ctx.fireChannelReadComplete();
             ctx.channel().config().setAutoRead(true);
         }
@@ -62,6 +68,10 @@ final class PipeliningHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (waiting) {
             held.add(msg);
+            if (!stoppedReading) {
+                stoppedReading = true;
+                ctx.channel().config().setAutoRead(false);
+            }
         } else {
             ctx.fireChannelRead(msg);
         }
