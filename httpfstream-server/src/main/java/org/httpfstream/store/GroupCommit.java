@@ -10,6 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,8 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * (readers see the bytes) and completes the batch's future (the appends are answered). While a batch
  * is being forced the next one gathers, so concurrent appends share one sync: durability costs latency,
  * not throughput. The files of one batch are forced in parallel ({@value #FORCERS} at most at once),
- * because the file system joins concurrent syncs into one journal commit: a batch of 64 streams costs
- * about one sync, not 64 in turn.
+ * because the file system joins concurrent syncs into one journal commit: a batch of 64 streams takes
+ * about as long as one sync, not 64 in turn (each file's sync still costs the kernel its own work).
+ *
+ * <p>A failed sync fails the whole batch: every waiter gets the exception (an HTTP append is answered
+ * 500, its bytes may or may not survive) and nothing of the batch is published; a later batch that
+ * syncs the same file publishes what it holds.
  *
  * <p>Order within a batch: bytes first, then metadata, then folders; then publication. A writer is
  * marked dirty when its bytes are written, before the metadata that describes them is handed over, so
@@ -51,7 +62,7 @@ final class GroupCommit implements AutoCloseable {
 
     private final Thread thread;
     /** Forces the files of a batch in parallel: the file system joins concurrent syncs in one journal commit. */
-    private final java.util.concurrent.ExecutorService forcers;
+    private final ExecutorService forcers;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
     private volatile StreamStore.SyncHook hook = () -> { };
@@ -66,10 +77,9 @@ final class GroupCommit implements AutoCloseable {
     private boolean closed;
 
     GroupCommit(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(FORCERS,
-                FORCERS, 30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
-                r -> {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(FORCERS, FORCERS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, name + "-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -260,7 +270,7 @@ final class GroupCommit implements AutoCloseable {
             step.run(0);
             return;
         }
-        List<java.util.concurrent.Future<?>> running = new ArrayList<>(n);
+        List<Future<?>> running = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int item = i;
             running.add(forcers.submit(() -> {
@@ -269,10 +279,10 @@ final class GroupCommit implements AutoCloseable {
             }));
         }
         IOException failure = null;
-        for (java.util.concurrent.Future<?> r : running) {
+        for (Future<?> r : running) {
             try {
                 r.get();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (failure == null) {
                     failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
                 }
