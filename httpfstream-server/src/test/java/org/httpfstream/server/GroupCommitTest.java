@@ -193,6 +193,21 @@ class GroupCommitTest {
         }
 
         @Test
+        void aFailedSyncIsAnswered500AndItsBytesAreNotSeenUntilALaterSync() throws Exception {
+            assertThat(send("PUT", "/f.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            server.store().syncHook(() -> {
+                throw new InterruptedException("the sync failed");
+            });
+            assertThat(send("POST", "/f.txt", "b", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("a");
+            server.store().syncHook(() -> gate.await());
+            HttpResponse<String> next = send("POST", "/f.txt", "c", "Content-Type", "text/plain");
+            assertThat(next.statusCode()).isEqualTo(204);
+            assertThat(next.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
+            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("abc");
+        }
+
+        @Test
         void bytesAndMetadataSurviveARestart() throws Exception {
             assertThat(send("PUT", "/r/a.txt", "a", "Content-Type", "text/plain", "Stream-TTL", "3600")
                     .statusCode()).isEqualTo(201);
