@@ -152,7 +152,19 @@ public final class MetadataStore {
     /** Writes the file; with {@code force}, forces it and returns its folder (to force), else null. */
     private Path write(Path file, StreamMetadata metadata, boolean force) throws IOException {
         Path target = metaFile(file);
-        Files.createDirectories(target.getParent());
+        Path folder = target.getParent();
+        if (!Files.isDirectory(folder)) {
+            Path existing = folder;
+            while (!Files.isDirectory(existing)) {
+                existing = existing.getParent();
+            }
+            Files.createDirectories(folder);
+            if (force) { // the new folders' own entries, from the top one's parent down
+                for (Path d = folder; !d.equals(existing); d = d.getParent()) {
+                    StreamStore.syncDirectory(d.getParent());
+                }
+            }
+        }
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Properties p = toProperties(metadata);
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,

@@ -250,13 +250,31 @@ public final class StreamStore implements Closeable {
             return; // confine() resolved it: a real folder inside the root
         }
         try {
-            Files.createDirectories(parent);
+            createDirectories(parent);
         } catch (FileAlreadyExistsException | NotDirectoryException e) {
             throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
         }
         // The folders just created are real folders, but one may have been swapped for a link since.
         if (!parent.toRealPath().startsWith(root)) {
             throw new OutsideRootException(path);
+        }
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents; with fsync, the entries of the folders created join
+     * the next group commit (the folders holding them are forced), so a new stream's path is as
+     * durable as its first bytes.
+     */
+    private void createDirectories(Path dir) throws IOException {
+        Path existing = dir;
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
+        Files.createDirectories(dir);
+        if (groupCommit != null && existing != null) {
+            for (Path d = dir; !d.equals(existing); d = d.getParent()) {
+                groupCommit.folder(d.getParent());
+            }
         }
     }
 
