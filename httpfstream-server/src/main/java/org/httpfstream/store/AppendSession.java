@@ -140,7 +140,7 @@ public final class AppendSession {
             endLength = writer.release(this);
         }
         store.release(this);
-        store.barrier().whenComplete((v, e) -> {
+        store.durable(writer, endLength).whenComplete((v, e) -> {
             ended = true;
             notifyListeners();
             store.changed(file);

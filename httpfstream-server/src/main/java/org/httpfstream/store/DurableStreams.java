@@ -199,28 +199,34 @@ public final class DurableStreams {
             if (!store.fsync()) {
                 throw e;
             }
-            return failDurably(e);
+            return failDurably(e, null);
         } finally {
             drainReleases();
         }
-        return durably(c);
-    }
-
-    /** {@code result} once everything before is durable (at once without fsync). */
-    private <T> CompletableFuture<T> durably(T result) {
-        if (!store.fsync()) {
-            return CompletableFuture.completedFuture(result);
-        }
-        return store.barrier().thenApply(v -> result);
+        return durably(c, c.snapshot().file(), c.snapshot().tail());
     }
 
     /**
-     * Fails with {@code e} once everything before is durable (at once without fsync): an answer that
-     * depends on the stream's state (closed, a producer's sequence) must not precede that state.
+     * {@code result} once the bytes of {@code file} up to {@code length} and every metadata change
+     * before are durable (at once without fsync).
      */
-    private <T> CompletableFuture<T> failDurably(DurableStreamException e) {
+    private <T> CompletableFuture<T> durably(T result, Path file, long length) {
+        if (!store.fsync()) {
+            return CompletableFuture.completedFuture(result);
+        }
+        CompletableFuture<Void> durable = file == null ? store.barrier() : store.durable(file, length);
+        return durable.thenApply(v -> result);
+    }
+
+    /**
+     * Fails with {@code e} once the state it depends on is durable (every byte of {@code file} written
+     * so far, if not null, and every metadata change before): an answer that depends on the stream's
+     * state (closed, a producer's sequence) must not precede that state.
+     */
+    private <T> CompletableFuture<T> failDurably(DurableStreamException e, Path file) {
         CompletableFuture<T> f = new CompletableFuture<>();
-        store.barrier().whenComplete((v, t) -> f.completeExceptionally(e));
+        (file == null ? store.barrier() : store.durable(file, -1))
+                .whenComplete((v, t) -> f.completeExceptionally(e));
         return f;
     }
 
@@ -431,12 +437,12 @@ public final class DurableStreams {
             if (!store.fsync()) {
                 throw e;
             }
-            return failDurably(e);
+            return failDurably(e, file);
         } finally {
             lock.unlock();
             drainReleases();
         }
-        return durably(appended);
+        return durably(appended, file, appended.tail());
     }
 
     private Appended appendLocked(String path, Path file, AppendRequest request) throws IOException {
@@ -569,7 +575,7 @@ public final class DurableStreams {
             lock.unlock();
             drainReleases();
         }
-        return durably(null);
+        return durably(null, null, 0);
     }
 
     /** The stream's state without touching its TTL (HEAD). */

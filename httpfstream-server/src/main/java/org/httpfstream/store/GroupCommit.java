@@ -18,33 +18,40 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
- * Group commit for a store with fsync: writers put their bytes (and the Durable Streams operations their
- * metadata) into the page cache without waiting, then wait on a {@link #barrier()}; one sync thread
- * takes everything pending as one batch, forces each dirty file once, writes and forces the pending
- * metadata files, forces the folders whose entries changed, and only then publishes the new lengths
- * (readers see the bytes) and completes the batch's future (the appends are answered). While a batch
- * is being forced the next one gathers, so concurrent appends share one sync: durability costs latency,
- * not throughput. The files of one batch are forced in parallel ({@value #FORCERS} at most at once),
- * because the file system joins concurrent syncs into one journal commit: a batch of 64 streams takes
- * about as long as one sync, not 64 in turn (each file's sync still costs the kernel its own work).
+ * Group commit for a store with fsync. Writers put their bytes (and the Durable Streams operations their
+ * metadata) into the page cache without waiting, then wait for a future; nothing forces on a writer's
+ * thread.
  *
- * <p>A failed sync fails the whole batch: every waiter gets the exception (an HTTP append is answered
- * 500, its bytes may or may not survive) and nothing of the batch is published; a later batch that
- * syncs the same file publishes what it holds.
+ * <p>Bytes: each stream's file is synced by its own sync round, on one of the forcer threads: a round
+ * reads the file's written length, forces the file, then publishes that length to readers and
+ * completes every waiter it covers. While a round runs, later appends to the same stream gather and
+ * the next round covers them all: concurrent appends to a stream share one sync, so durability costs
+ * latency, not throughput. Different streams sync independently and in parallel ({@value #FORCERS}
+ * at once at most), and the file system joins concurrent syncs into its journal commits, so a
+ * stream's append never waits for another stream's sync.
  *
- * <p>Order within a batch: bytes first, then metadata, then folders; then publication. A writer is
- * marked dirty when its bytes are written, before the metadata that describes them is handed over, so
- * a batch that holds a metadata change always holds the bytes it describes.
+ * <p>Metadata and new folder entries: one sync thread takes every pending change as a batch, first
+ * syncs the bytes of the streams whose metadata changed (so metadata is never durable before the bytes
+ * it describes), then writes and forces the metadata files, forces the folders whose entries changed,
+ * and only then publishes the metadata and completes the batch's future ({@link #barrier()}).
+ * Publication order: a stream's bytes before its metadata, so a reader who sees a stream closed also
+ * sees every byte written before the close.
  *
- * <p>Thread safety: the pending batch and the flags are guarded by this object's monitor, which is
- * held only to add to or take the batch, never during I/O. The sync thread alone runs batches, one at
- * a time, in order: a batch's future completes after every earlier batch's.
+ * <p>A failed sync fails its waiters (an HTTP append is answered 500; its bytes may or may not
+ * survive) and publishes nothing; a later sync of the same file publishes what it holds.
+ *
+ * <p>Thread safety: the pending batch and its flags are guarded by this object's monitor; a stream's
+ * sync state by its writer's {@link StreamWriter#syncLock}. Neither is held during I/O.
  */
 final class GroupCommit implements AutoCloseable {
     /** A file replaced as part of a batch (a stream's metadata). */
     interface Deferred {
+        /** The stream file this change describes: its bytes are synced first. */
+        Path stream();
+
         /** Writes and forces the file; returns the folder whose entry must be forced too, or null. */
         Path write() throws IOException;
 
@@ -55,20 +62,22 @@ final class GroupCommit implements AutoCloseable {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     /**
-     * Files forced at once by one batch, at most; more wait for a free forcer. A forcer spends its time
-     * blocked in {@code fdatasync}, so many cost little CPU; they exist only while batches need them.
+     * Files forced at once, at most; more wait for a free forcer. A forcer spends its time blocked in
+     * {@code fdatasync}, so many cost little CPU; they exist only while there is work.
      */
     static final int FORCERS = 64;
 
     private final Thread thread;
-    /** Forces the files of a batch in parallel: the file system joins concurrent syncs in one journal commit. */
     private final ExecutorService forcers;
-    private final AtomicLong batches = new AtomicLong();
+    /** The metadata batch's own forcers, so that busy sync rounds never hold a batch up. */
+    private final ExecutorService batchForcers;
+    /** The open writer of a stream file, or null. */
+    private final Function<Path, StreamWriter> writers;
+    private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
     private volatile StreamStore.SyncHook hook = () -> { };
 
     // Guarded by this.
-    private Set<StreamWriter> writers = new LinkedHashSet<>();
     private Map<Object, Deferred> deferred = new LinkedHashMap<>();
     private Set<Path> folders = new LinkedHashSet<>();
     private CompletableFuture<Void> next = new CompletableFuture<>();
@@ -76,7 +85,8 @@ final class GroupCommit implements AutoCloseable {
     private boolean running;
     private boolean closed;
 
-    GroupCommit(String name) {
+    GroupCommit(String name, Function<Path, StreamWriter> writers) {
+        this.writers = writers;
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(FORCERS, FORCERS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -86,15 +96,121 @@ final class GroupCommit implements AutoCloseable {
                 });
         pool.allowCoreThreadTimeOut(true);
         forcers = pool;
+        ThreadPoolExecutor batchPool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name + "-batch-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        batchPool.allowCoreThreadTimeOut(true);
+        batchForcers = batchPool;
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Marks {@code writer} as having bytes to sync; it joins the next batch. */
-    synchronized void dirty(StreamWriter writer) {
-        if (writers.add(writer)) {
-            notifyAll();
+    /** {@code writer} has written bytes: makes sure a sync round of it runs (which publishes them). */
+    void dirty(StreamWriter writer) {
+        synchronized (writer.syncLock) {
+            scheduleLocked(writer);
+        }
+    }
+
+    /**
+     * A future that completes once {@code writer}'s file is synced and published up to {@code length}
+     * (exceptionally if the sync failed); already complete if it is. Completes on a forcer thread.
+     */
+    CompletableFuture<Void> synced(StreamWriter writer, long length) {
+        synchronized (writer.syncLock) {
+            if (writer.synced >= length) {
+                return DONE;
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            writer.waiters.add(new StreamWriter.Waiter(length, f));
+            scheduleLocked(writer);
+            return f;
+        }
+    }
+
+    private void scheduleLocked(StreamWriter writer) {
+        if (!writer.syncing) {
+            writer.syncing = true;
+            try {
+                forcers.execute(() -> syncRounds(writer));
+            } catch (java.util.concurrent.RejectedExecutionException e) { // closed: the store is gone
+                writer.syncing = false;
+            }
+        }
+    }
+
+    /** Sync rounds of one writer, until nothing written is left unsynced. */
+    private void syncRounds(StreamWriter writer) {
+        for (;;) {
+            List<CompletableFuture<Void>> done = new ArrayList<>();
+            Throwable failure = null;
+            boolean again;
+            try {
+                hook.beforeSync();
+                syncNow(writer, done);
+            } catch (IOException | RuntimeException | InterruptedException e) {
+                StreamStore.LOG.error("syncing {} failed", writer.file(), e);
+                failure = e;
+            }
+            synchronized (writer.syncLock) {
+                if (failure != null) {
+                    for (StreamWriter.Waiter w : writer.waiters) {
+                        done.add(w.future());
+                    }
+                    writer.waiters.clear();
+                }
+                again = failure == null && writer.written() > writer.synced && !writer.discarded();
+                if (!again) {
+                    writer.syncing = false;
+                }
+            }
+            for (CompletableFuture<Void> f : done) {
+                if (failure == null) {
+                    f.complete(null);
+                } else {
+                    f.completeExceptionally(failure);
+                }
+            }
+            if (!again) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Forces {@code writer}'s file, publishes the length synced and collects the waiters it covers into
+     * {@code done} (to complete outside the lock). A writer deleted meanwhile counts as synced.
+     */
+    private void syncNow(StreamWriter writer, List<CompletableFuture<Void>> done) throws IOException {
+        long length;
+        try {
+            length = writer.force();
+            rounds.incrementAndGet();
+            forces.incrementAndGet();
+        } catch (ClosedChannelException e) {
+            if (!writer.discarded()) {
+                throw e;
+            }
+            length = Long.MAX_VALUE; // deleted: nothing left to make durable, nobody left to tell
+        }
+        if (length != Long.MAX_VALUE) {
+            writer.publish(length);
+        }
+        synchronized (writer.syncLock) {
+            if (length > writer.synced) {
+                writer.synced = length;
+            }
+            writer.waiters.removeIf(w -> {
+                if (w.length() <= writer.synced) {
+                    done.add(w.future());
+                    return true;
+                }
+                return false;
+            });
         }
     }
 
@@ -117,12 +233,12 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /**
-     * A future that completes once everything written or deferred before this call is durable and
-     * published (exceptionally if a sync failed); already complete if nothing is pending. The future
-     * completes on the sync thread: hop to your own thread before doing real work.
+     * A future that completes once every metadata change and new folder entry handed over before this
+     * call is durable and published (exceptionally if a sync failed); already complete if nothing is
+     * pending. Bytes are waited for with {@link #synced}. Completes on the sync thread.
      */
     synchronized CompletableFuture<Void> barrier() {
-        if (!running && writers.isEmpty() && deferred.isEmpty() && folders.isEmpty()) {
+        if (!running && deferred.isEmpty() && folders.isEmpty()) {
             return DONE;
         }
         wanted = true;
@@ -130,9 +246,9 @@ final class GroupCommit implements AutoCloseable {
         return next;
     }
 
-    /** Batches run so far that forced at least one file or folder. */
+    /** Sync rounds and metadata batches so far that forced anything. */
     long batches() {
-        return batches.get();
+        return rounds.get();
     }
 
     /** {@code fsync} calls made so far (files, metadata files and folders). */
@@ -144,7 +260,7 @@ final class GroupCommit implements AutoCloseable {
         this.hook = hook == null ? () -> { } : hook;
     }
 
-    /** Runs what is pending as a last batch, then stops the sync thread. */
+    /** Runs what is pending as a last batch, lets the running sync rounds finish, then stops. */
     @Override
     public void close() {
         synchronized (this) {
@@ -153,20 +269,21 @@ final class GroupCommit implements AutoCloseable {
         }
         try {
             thread.join();
+            batchForcers.shutdown();
+            forcers.shutdown();
+            forcers.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        forcers.shutdown();
     }
 
     private void run() {
         for (;;) {
-            Set<StreamWriter> w;
             Map<Object, Deferred> d;
             Set<Path> f;
             CompletableFuture<Void> done;
             synchronized (this) {
-                while (!wanted && writers.isEmpty() && deferred.isEmpty() && folders.isEmpty()) {
+                while (!wanted && deferred.isEmpty() && folders.isEmpty()) {
                     if (closed) {
                         return;
                     }
@@ -176,11 +293,9 @@ final class GroupCommit implements AutoCloseable {
                         closed = true; // nobody interrupts this thread but a shutdown
                     }
                 }
-                w = writers;
                 d = deferred;
                 f = folders;
                 done = next;
-                writers = new LinkedHashSet<>();
                 deferred = new LinkedHashMap<>();
                 folders = new LinkedHashSet<>();
                 next = new CompletableFuture<>();
@@ -188,11 +303,13 @@ final class GroupCommit implements AutoCloseable {
                 running = true;
             }
             try {
-                hook.beforeSync();
-                sync(w, d, f);
+                if (!d.isEmpty() || !f.isEmpty()) {
+                    hook.beforeSync();
+                    sync(d, f);
+                }
                 done.complete(null);
             } catch (IOException | RuntimeException | InterruptedException e) {
-                StreamStore.LOG.error("group commit of {} files failed", w.size() + d.size(), e);
+                StreamStore.LOG.error("group commit of {} metadata files failed", d.size(), e);
                 done.completeExceptionally(e);
             } catch (Error e) {
                 done.completeExceptionally(e);
@@ -205,27 +322,22 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    private void sync(Set<StreamWriter> w, Map<Object, Deferred> d, Set<Path> f)
-            throws IOException, InterruptedException {
-        if (w.isEmpty() && d.isEmpty() && f.isEmpty()) {
-            return;
-        }
-        batches.incrementAndGet();
-        List<StreamWriter> writers = new ArrayList<>(w);
-        long[] lengths = new long[writers.size()];
-        boolean[] synced = new boolean[writers.size()];
-        inParallel(writers.size(), i -> {
-            StreamWriter writer = writers.get(i);
-            try {
-                lengths[i] = writer.force();
-                forces.incrementAndGet();
-                synced[i] = true;
-            } catch (ClosedChannelException e) {
-                if (!writer.discarded()) {
-                    throw e;
-                } // deleted meanwhile: nothing left to make durable
+    private void sync(Map<Object, Deferred> d, Set<Path> f) throws IOException, InterruptedException {
+        rounds.incrementAndGet();
+        // The bytes the metadata describes first.
+        Set<StreamWriter> streams = new LinkedHashSet<>();
+        for (Deferred write : d.values()) {
+            StreamWriter w = writers.apply(write.stream());
+            if (w != null) {
+                streams.add(w);
             }
-        });
+        }
+        List<StreamWriter> toSync = new ArrayList<>(streams);
+        List<CompletableFuture<Void>> covered = java.util.Collections.synchronizedList(new ArrayList<>());
+        inParallel(toSync.size(), i -> syncNow(toSync.get(i), covered));
+        for (CompletableFuture<Void> c : covered) {
+            c.complete(null);
+        }
         List<Deferred> writes = new ArrayList<>(d.values());
         Path[] written = new Path[writes.size()];
         inParallel(writes.size(), i -> {
@@ -238,18 +350,11 @@ final class GroupCommit implements AutoCloseable {
                 folderSet.add(folder);
             }
         }
-        List<Path> folders = new ArrayList<>(folderSet);
-        inParallel(folders.size(), i -> {
-            StreamStore.syncDirectory(folders.get(i));
+        List<Path> folderList = new ArrayList<>(folderSet);
+        inParallel(folderList.size(), i -> {
+            StreamStore.syncDirectory(folderList.get(i));
             forces.incrementAndGet();
         });
-        // Durable: publish the bytes before the metadata, so that a reader who sees a stream closed
-        // also sees every byte written before the close.
-        for (int i = 0; i < writers.size(); i++) {
-            if (synced[i]) {
-                writers.get(i).publish(lengths[i]);
-            }
-        }
         for (Deferred write : writes) {
             write.publish();
         }
@@ -262,10 +367,13 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /**
-     * Runs {@code step} on items 0 to {@code n - 1}: on this thread if there is one, else on the forcers
-     * in parallel; returns when all are done and throws the first failure.
+     * Runs {@code step} on items 0 to {@code n - 1}: on this thread if there is one, else on the batch's
+     * forcers in parallel; returns when all are done and throws the first failure.
      */
     private void inParallel(int n, Step step) throws IOException, InterruptedException {
+        if (n == 0) {
+            return;
+        }
         if (n == 1) {
             step.run(0);
             return;
@@ -273,7 +381,7 @@ final class GroupCommit implements AutoCloseable {
         List<Future<?>> running = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int item = i;
-            running.add(forcers.submit(() -> {
+            running.add(batchForcers.submit(() -> {
                 step.run(item);
                 return null;
             }));

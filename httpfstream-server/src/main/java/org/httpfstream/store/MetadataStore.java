@@ -109,7 +109,8 @@ public final class MetadataStore {
 
     /**
      * Stores {@code metadata} for {@code file}, replacing what was there. With a group commit the file
-     * is written by the next batch (wait for it with {@link StreamStore#barrier()}); else now.
+     * is written by the next batch, after the stream's bytes are synced (wait for it with {@link
+     * StreamStore#barrier()}); else now.
      */
     public void put(Path file, StreamMetadata metadata) throws IOException {
         Objects.requireNonNull(metadata, "metadata");
@@ -121,6 +122,11 @@ public final class MetadataStore {
         }
         cache.put(file, Optional.of(metadata));
         groupCommit.defer(file, new GroupCommit.Deferred() {
+            @Override
+            public Path stream() {
+                return file;
+            }
+
             @Override
             public Path write() throws IOException {
                 synchronized (fileLock(file)) {

@@ -92,7 +92,7 @@ public final class StreamStore implements Closeable {
         Files.createDirectories(root);
         this.root = root.toRealPath();
         this.fsync = fsync;
-        this.groupCommit = fsync ? new GroupCommit("httpfstream-sync") : null;
+        this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf) : null;
         this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-idle-writers");
             t.setDaemon(true);
@@ -129,13 +129,44 @@ public final class StreamStore implements Closeable {
     }
 
     /**
-     * A future that completes once every append and metadata change made before this call is
-     * committed (with fsync: on stable storage; exceptionally if the sync failed). Without fsync, or
-     * with nothing pending, it is already complete. With fsync it completes on the sync thread: do not
-     * block there; hop to your own thread.
+     * A future that completes once every metadata change and new file or folder made before this call
+     * is committed (with fsync: on stable storage; exceptionally if the sync failed). Without fsync,
+     * or with nothing pending, it is already complete. With fsync it completes on the sync thread: do
+     * not block there; hop to your own thread. Appended bytes: see {@link #durable(Path, long)}.
      */
     public CompletableFuture<Void> barrier() {
         return groupCommit == null ? CompletableFuture.completedFuture(null) : groupCommit.barrier();
+    }
+
+    /**
+     * A future that completes once the bytes of {@code file} up to {@code length} (every byte written
+     * so far if {@code length < 0}) and every metadata change made before this call are committed: with
+     * fsync, on stable storage and visible to readers (exceptionally if a sync failed); without, at
+     * once. With fsync it completes on a sync thread: hop to your own thread.
+     */
+    public CompletableFuture<Void> durable(Path file, long length) {
+        if (groupCommit == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        StreamWriter w = writers.get(file);
+        return durable(w, w == null ? 0 : length < 0 ? w.written() : length);
+    }
+
+    /** As {@link #durable(Path, long)} for {@code writer}'s bytes (none if it is null). */
+    CompletableFuture<Void> durable(StreamWriter writer, long length) {
+        if (groupCommit == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> bytes = writer == null ? null : groupCommit.synced(writer, length);
+        CompletableFuture<Void> metadata = groupCommit.barrier();
+        if (bytes == null || isDone(bytes)) {
+            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
+        }
+        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+    }
+
+    private static boolean isDone(CompletableFuture<Void> f) {
+        return f.isDone() && !f.isCompletedExceptionally();
     }
 
     /** The group commit, or null without fsync. */

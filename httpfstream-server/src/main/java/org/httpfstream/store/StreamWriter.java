@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Two lengths: {@link #written()} is every byte in the file (what the next append goes after);
  * {@link #committed()} is what readers may see. Without fsync they are equal after each append. With
  * fsync, {@code committed} moves only when the store's {@link GroupCommit} has forced the file, so a
- * reader never sees a byte that is not on stable storage.
+ * reader never sees a byte that is not on stable storage; the group commit keeps its sync state for
+ * the stream here ({@link #synced}, {@link #waiters}).
  *
  * <p>Thread safety: writes, the lease ({@link #session}) and {@link #closed} are guarded by this
  * object's monitor; a writer holds it for one append (or one Durable Streams operation), never while
@@ -44,12 +45,25 @@ final class StreamWriter {
     /** {@link System#nanoTime()} of the last use; for the idle close. */
     private volatile long lastUsedNanos = System.nanoTime();
 
+    /** Guards {@link #committed}'s updates and the sync state below (with fsync). */
+    final Object syncLock = new Object();
+    /** Bytes on stable storage (with fsync). Guarded by syncLock. */
+    long synced;
+    /** A sync round of this writer is scheduled or running. Guarded by syncLock. */
+    boolean syncing;
+    /** Appends waiting for their bytes to be synced. Guarded by syncLock. */
+    final java.util.List<Waiter> waiters = new java.util.ArrayList<>();
+
+    /** An append waiting until the file is synced up to {@code length}. */
+    record Waiter(long length, java.util.concurrent.CompletableFuture<Void> future) {}
+
     private StreamWriter(StreamStore store, Path file, FileChannel channel, long length) {
         this.store = store;
         this.file = file;
         this.channel = channel;
         this.written = length;
         this.committed = length;
+        this.synced = length;
     }
 
     /**
@@ -218,8 +232,10 @@ final class StreamWriter {
 
     /** Makes bytes up to {@code length} visible to readers and tells the followers. */
     void publish(long length) {
-        if (length > committed) {
-            committed = length;
+        synchronized (syncLock) { // the sync rounds and a metadata batch may both publish
+            if (length > committed) {
+                committed = length;
+            }
         }
         AppendSession s = session;
         if (s != null) {
