@@ -74,9 +74,10 @@ public final class ServerCommand implements Callable<Integer> {
             arity = "0..1",
             fallbackValue = "true",
             paramLabel = "BOOL",
-            description = "force every append (and new file, and stream metadata) to stable storage before "
-                    + "followers see it and before an HTTP append is answered; slower, survives power loss "
-                    + "(default: false)")
+            description = "acknowledged means on disk: every append (and new file, and stream metadata) is on "
+                    + "stable storage before followers see it, before a POST is answered and before a WebSocket "
+                    + "append's Close 1000; concurrent appends share one sync (group commit), so it costs "
+                    + "latency more than throughput; survives power loss (default: false, the page cache)")
     boolean fsync;
 
     public ServerCommand() {

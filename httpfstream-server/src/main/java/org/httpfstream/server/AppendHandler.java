@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.AppendSession;
 import org.slf4j.Logger;
@@ -28,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * is in the file), the TCP connection closing without a Close frame (the original Go client's normal
  * end: every byte received is kept), an error (a broken frame rule included), a timeout, or server
  * shutdown.
+ *
+ * <p>With the store's fsync, nothing here waits for a sync: the group commit syncs the bytes and
+ * publishes them to followers, and the Close 1000 that answers a Close frame goes out only after the
+ * session's final sync (Close 1011 if it failed).
  *
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
@@ -64,9 +69,12 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
                 writePending(ctx);
                 if (!ended) {
                     endReason = "close frame";
-                    end();
-                    ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                            .addListener(ChannelFutureListener.CLOSE);
+                    CompletableFuture<Void> durable = end();
+                    if (durable.isDone()) {
+                        answerClose(ctx, durable);
+                    } else { // with fsync: Close 1000 only once the last byte is on stable storage
+                        durable.whenComplete((v, e) -> ctx.executor().execute(() -> answerClose(ctx, durable)));
+                    }
                 }
             }
         } finally {
@@ -168,13 +176,23 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private void end() {
+    /** Answers a Close frame: 1000 if every byte is committed, 1011 if the final sync failed. */
+    private void answerClose(ChannelHandlerContext ctx, CompletableFuture<Void> durable) {
+        CloseWebSocketFrame answer = durable.isCompletedExceptionally()
+                ? new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "failed to persist data")
+                : new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE);
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Ends the session; the future completes once its bytes are committed (with fsync: synced). */
+    private CompletableFuture<Void> end() {
         if (ended) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         ended = true;
-        session.end();
+        CompletableFuture<Void> durable = session.end();
         LOG.info("APPEND {} ended ({}): {} bytes in {} ms", session.name(), endReason,
                 session.appended(), TimeUnit.NANOSECONDS.toMillis(session.elapsedNanos()));
+        return durable;
     }
 }

@@ -36,6 +36,8 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -112,8 +114,8 @@ final class DurableStreamsHandler {
             } else if (HttpMethod.POST.equals(method)) {
                 append(ctx, request, path, keepAlive);
             } else if (HttpMethod.DELETE.equals(method)) {
-                streams.delete(path);
-                send(ctx, empty(HttpResponseStatus.NO_CONTENT), keepAlive);
+                whenDurable(ctx, streams.delete(path), "DELETE " + path, keepAlive,
+                        v -> send(ctx, empty(HttpResponseStatus.NO_CONTENT), keepAlive));
             } else if (HttpMethod.HEAD.equals(method)) {
                 head(ctx, path, keepAlive);
             } else {
@@ -161,15 +163,20 @@ final class DurableStreamsHandler {
                 throw new BadRequest("Stream-Expires-At must be an RFC 3339 timestamp: " + expires);
             }
         }
-        DurableStreams.Created c = streams.create(path, new DurableStreams.CreateRequest(
+        CompletableFuture<DurableStreams.Created> created = streams.create(path, new DurableStreams.CreateRequest(
                 h.get(CONTENT_TYPE), ttlSeconds, expires == null ? null : expires.trim(), expiresAt,
                 isTrue(h.get(STREAM_CLOSED)), ByteBufUtil.getBytes(request.content()), fork(h)));
+        String host = h.get(HOST);
+        whenDurable(ctx, created, "PUT " + path, keepAlive, c -> created(ctx, c, path, host, keepAlive));
+    }
+
+    private void created(ChannelHandlerContext ctx, DurableStreams.Created c, String path, String host,
+            boolean keepAlive) {
         DurableStreams.Snapshot s = c.snapshot();
         FullHttpResponse r = empty(c.created() ? HttpResponseStatus.CREATED : HttpResponseStatus.OK);
         r.headers().set(CONTENT_TYPE, s.metadata().contentType())
                 .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(s.tail()));
         if (c.created()) {
-            String host = h.get(HOST);
             r.headers().set("Location", host == null ? path : "http://" + host + path);
         }
         if (s.closed()) {
@@ -228,16 +235,21 @@ final class DurableStreamsHandler {
                     safeInteger(seq, PRODUCER_SEQ));
         }
         boolean close = isTrue(h.get(STREAM_CLOSED));
-        DurableStreams.Appended a;
+        CompletableFuture<DurableStreams.Appended> appended;
         try {
-            a = streams.append(path, new DurableStreams.AppendRequest(h.get(CONTENT_TYPE), h.get(STREAM_SEQ),
-                    producer, close, ByteBufUtil.getBytes(request.content())));
+            appended = streams.append(path, new DurableStreams.AppendRequest(h.get(CONTENT_TYPE),
+                    h.get(STREAM_SEQ), producer, close, ByteBufUtil.getBytes(request.content())));
         } catch (DurableStreamException e) {
-            FullHttpResponse r = error(e);
-            send(ctx, r, keepAlive);
+            send(ctx, error(e), keepAlive);
             return;
         }
-        boolean fresh = producer != null && !a.duplicate() && request.content().isReadable();
+        boolean produced = producer != null && request.content().isReadable();
+        whenDurable(ctx, appended, "POST " + path, keepAlive, a -> appended(ctx, a, produced, keepAlive));
+    }
+
+    private static void appended(ChannelHandlerContext ctx, DurableStreams.Appended a, boolean produced,
+            boolean keepAlive) {
+        boolean fresh = produced && !a.duplicate();
         FullHttpResponse r = empty(fresh ? HttpResponseStatus.OK : HttpResponseStatus.NO_CONTENT);
         r.headers().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(a.tail()));
         if (a.closed()) {
@@ -247,6 +259,39 @@ final class DurableStreamsHandler {
             r.headers().set(PRODUCER_EPOCH, a.producer().epoch()).set(PRODUCER_SEQ, a.producer().seq());
         }
         send(ctx, r, keepAlive);
+    }
+
+    /**
+     * Answers with {@code answer} once {@code outcome} completes, on the channel's event loop: at once if
+     * it already has (no fsync), else after the group commit. Meanwhile the connection's later requests
+     * are held back ({@link PipeliningHandler}), so answers keep the order of the requests.
+     */
+    private static <T> void whenDurable(ChannelHandlerContext ctx, CompletableFuture<T> outcome, String what,
+            boolean keepAlive, java.util.function.Consumer<T> answer) {
+        if (outcome.isDone()) {
+            answer(ctx, outcome, what, keepAlive, answer);
+            return;
+        }
+        PipeliningHandler.hold(ctx);
+        outcome.whenComplete((v, e) -> ctx.executor().execute(() -> {
+            answer(ctx, outcome, what, keepAlive, answer);
+            PipeliningHandler.release(ctx);
+        }));
+    }
+
+    private static <T> void answer(ChannelHandlerContext ctx, CompletableFuture<T> outcome, String what,
+            boolean keepAlive, java.util.function.Consumer<T> answer) {
+        T result;
+        try {
+            result = outcome.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
+                    ? c.getCause() : e.getCause();
+            fail(ctx, cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause), what,
+                    keepAlive);
+            return;
+        }
+        answer.accept(result);
     }
 
     private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) throws IOException {

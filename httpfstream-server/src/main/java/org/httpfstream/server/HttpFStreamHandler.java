@@ -245,7 +245,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         String offset = first(query, OFFSET_PARAM);
         try {
             info = store.lookup(path);
-            tail = info.live() ? info.session().length() : Files.size(info.file());
+            tail = info.live() ? info.session().length() : store.committedLength(info.file());
             from = Offsets.parse(offset, tail);
         } catch (IOException e) {
             fail(ctx, e, path, false, keepAlive);

@@ -18,6 +18,7 @@ import org.httpfstream.store.StreamStore;
  *   http        HttpServerCodec
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   aggregator  HttpObjectAggregator Durable Streams bodies up to settings.maxFrameSize (else 413)
+ *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
  *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
  *
@@ -48,6 +49,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         p.addLast(HTTP_CODEC, new HttpServerCodec());
         p.addLast("headers", headers);
         p.addLast("aggregator", new HttpObjectAggregator(settings.maxFrameSize()));
+        p.addLast("pipelining", new PipeliningHandler());
         p.addLast("request", handler);
     }
 }

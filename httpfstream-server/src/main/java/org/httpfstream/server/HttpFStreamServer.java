@@ -312,9 +312,9 @@ public final class HttpFStreamServer implements AutoCloseable {
         }
 
         /**
-         * With {@code true}, every append is forced to stable storage before followers see it and
-         * before an HTTP append is answered (see {@link StreamStore#StreamStore(Path, boolean)}).
-         * Default false.
+         * With {@code true}, every append is on stable storage before followers see it, before an
+         * HTTP append is answered and before a WebSocket append's Close 1000; concurrent appends share
+         * one sync (see {@link StreamStore#StreamStore(Path, boolean)}). Default false: the page cache.
          */
         public Builder fsync(boolean fsync) {
             this.fsync = fsync;

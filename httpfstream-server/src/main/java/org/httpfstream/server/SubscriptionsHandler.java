@@ -673,7 +673,13 @@ final class SubscriptionsHandler {
         if (!wakeEvents.isEmpty()) {
             try {
                 streams.append(sub.root + "/" + sub.wakeStream, new DurableStreams.AppendRequest("application/json",
-                        null, null, false, ("[" + String.join(",", wakeEvents) + "]").getBytes(StandardCharsets.UTF_8)));
+                        null, null, false, ("[" + String.join(",", wakeEvents) + "]").getBytes(StandardCharsets.UTF_8)))
+                        .whenComplete((a, e) -> {
+                            if (e != null) {
+                                LOG.warn("subscription {}: writing a wake event to {} failed: {}", sub.id,
+                                        sub.wakeStream, e.getMessage());
+                            }
+                        });
             } catch (IOException e) {
                 LOG.warn("subscription {}: writing a wake event to {} failed: {}", sub.id, sub.wakeStream,
                         e.getMessage());

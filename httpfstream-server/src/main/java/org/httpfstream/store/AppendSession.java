@@ -3,11 +3,9 @@ package org.httpfstream.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,62 +13,45 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The single writer's lease on one stream, and the live tail that followers read.
  *
  * <p>The file is the log: {@link #append} writes bytes to the file first and only then publishes
- * the new {@link #length()}, so a follower never sees a byte that is not in the file. Followers are
- * cursors over the file ({@link Subscription}); the session keeps no per-follower buffer, so a
+ * the new {@link #length()}, so a follower never sees a byte that is not in the file (with the store's
+ * fsync, not before it is on stable storage: the group commit publishes it after the sync). Followers
+ * are cursors over the file ({@link Subscription}); the session keeps no per-follower buffer, so a
  * follower that stops reading costs nothing here and never slows the writer.
  *
- * <p>Thread safety: {@link #append} and {@link #end} are guarded by this object's monitor, so that an
- * {@code end()} from another thread (server shutdown) never interleaves with a write; only the writer
- * takes it in normal operation. {@code length} and {@code ended} are volatile and followers read the
- * file with positional reads, so followers never take the monitor. Listeners live in a concurrent
- * set. All methods may be called from any thread.
+ * <p>The bytes go through the stream's {@link StreamWriter}, whose lease this session holds from
+ * {@link StreamStore#startAppend} until {@link #end()}.
+ *
+ * <p>Thread safety: {@link #append} and {@link #end} take the writer's monitor, so that an {@code
+ * end()} from another thread (server shutdown) never interleaves with a write; only the writer takes
+ * it in normal operation. {@code endLength} and {@code ended} are volatile and followers read the file
+ * with positional reads, so followers never take the monitor. Listeners live in a concurrent set. All
+ * methods may be called from any thread.
  */
 public final class AppendSession {
     private final StreamStore store;
     private final String name;
     private final Path file;
+    private final StreamWriter writer;
     private final long startNanos = System.nanoTime();
+    private final long startLength;
     private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> endFuture = new CompletableFuture<>();
 
-    /** One reference for the writer plus one per open subscription; the file closes at zero. */
+    /** One reference for the writer plus one per open subscription; the file is released at zero. */
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    /** Set once by {@link #open()}; closed when the last reference goes. Positional I/O only. */
-    private volatile FileChannel channel;
+    /** The file's length when the session ended, -1 before. Set once under the writer's monitor. */
+    private volatile long endLength = -1;
 
-    private long startLength;
-
-    /** Bytes committed to the file. Written only under this object's monitor. */
-    private volatile long length;
-
+    /** True once the session has ended and its last byte is committed: {@link #length()} is final. */
     private volatile boolean ended;
 
-    AppendSession(StreamStore store, String name, Path file) {
+    AppendSession(StreamStore store, String name, StreamWriter writer) {
         this.store = store;
         this.name = name;
-        this.file = file;
-    }
-
-    synchronized void open() throws IOException {
-        boolean created = !java.nio.file.Files.exists(file, LinkOption.NOFOLLOW_LINKS);
-        FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        startLength = c.size();
-        length = startLength;
-        if (created && store.fsync()) {
-            try {
-                StreamStore.syncDirectory(file.getParent());
-            } catch (IOException e) {
-                c.close();
-                throw e;
-            }
-        }
-        channel = c; // published after length: opened() implies length() is valid
-    }
-
-    /** True once the file is open and {@link #length()} is valid. */
-    boolean opened() {
-        return channel != null;
+        this.file = writer.file();
+        this.writer = writer;
+        this.startLength = writer.written();
     }
 
     /** The request path this session was opened for, as the client gave it. */
@@ -83,14 +64,20 @@ public final class AppendSession {
         return file;
     }
 
-    /** Bytes committed to the file so far, including what it held before this session. */
+    /**
+     * Bytes committed to the file so far (readable by followers), including what it held before this
+     * session; once the session has ended, never more than the file held at its end.
+     */
     public long length() {
-        return length;
+        long committed = writer.committed();
+        long end = endLength;
+        return end >= 0 && committed > end ? end : committed;
     }
 
-    /** Bytes this session has appended. */
+    /** Bytes this session has written (with fsync, possibly not yet committed). */
     public long appended() {
-        return length - startLength;
+        long end = endLength;
+        return (end >= 0 ? end : writer.written()) - startLength;
     }
 
     /** Nanoseconds since this session started. */
@@ -98,17 +85,20 @@ public final class AppendSession {
         return System.nanoTime() - startNanos;
     }
 
-    /** True once {@link #end()} has run: no byte will be added, {@link #length()} is final. */
+    /**
+     * True once {@link #end()} has run and every byte of the session is committed: no byte will be
+     * added, {@link #length()} is final.
+     */
     public boolean ended() {
         return ended;
     }
 
     /**
      * Writes every remaining byte of {@code src} to the end of the file, then publishes the new length
-     * and tells the followers. Blocks while the file is written (page cache speed; with the store's
-     * fsync, until the bytes are on stable storage).
+     * and tells the followers. Blocks while the file is written (page cache speed); with the store's
+     * fsync the bytes are committed later, by the group commit, and {@link #end()} waits for them.
      *
-     * @throws ClosedChannelException if the session has ended
+     * @throws ClosedChannelException if the session has ended (or the stream was deleted meanwhile)
      * @throws IOException if the file cannot be written; the bytes already committed stay
      */
     public void append(ByteBuffer src) throws IOException {
@@ -117,57 +107,56 @@ public final class AppendSession {
 
     /**
      * Writes every remaining byte of {@code srcs}, in order, to the end of the file with gathering
-     * writes, then publishes the new length and tells the followers once. A writer that has several
-     * messages at hand (say, every frame of one socket read) saves a system call and a round of
-     * notifications per message this way; with the store's fsync, they share one sync.
+     * writes, then publishes the new length and tells the followers once (with fsync: hands them to the
+     * group commit, which does so after the sync). A writer that has several messages at hand (say,
+     * every frame of one socket read) saves a system call and a round of notifications per message
+     * this way. Never forces the file itself.
      *
-     * @throws ClosedChannelException if the session has ended
+     * @throws ClosedChannelException if the session has ended (or the stream was deleted meanwhile)
      * @throws IOException if the file cannot be written; the bytes already committed stay
      */
-    public synchronized void append(ByteBuffer[] srcs) throws IOException {
-        if (ended) {
-            throw new ClosedChannelException();
+    public void append(ByteBuffer[] srcs) throws IOException {
+        synchronized (writer) {
+            if (endLength >= 0) {
+                throw new ClosedChannelException();
+            }
+            writer.write(srcs);
         }
-        long remaining = 0;
-        for (ByteBuffer b : srcs) {
-            remaining += b.remaining();
-        }
-        if (remaining == 0) {
-            return;
-        }
-        // Only the writer moves the channel's position; readers use positional reads.
-        channel.position(length);
-        long written = 0;
-        while (written < remaining) {
-            written += channel.write(srcs);
-        }
-        long position = length + written;
-        if (store.fsync()) {
-            channel.force(false); // durable before it counts as committed
-        }
-        length = position;
-        notifyListeners();
     }
 
     /**
-     * Ends the session: releases the writer lease, so a new appender may start on the path, and tells
-     * followers that {@link #length()} is final. Idempotent; safe from any thread.
+     * Ends the session: releases the writer lease at once, so a new appender may start on the path, and
+     * tells followers that {@link #length()} is final once every byte of the session is committed (with
+     * fsync: synced). Idempotent; safe from any thread.
+     *
+     * @return completes when the session's bytes are committed, exceptionally if the final sync failed;
+     *     with fsync it completes on the store's sync thread
      */
-    public void end() {
-        synchronized (this) {
-            if (ended) {
-                return;
+    public CompletableFuture<Void> end() {
+        synchronized (writer) {
+            if (endLength >= 0) {
+                return endFuture;
             }
-            ended = true;
+            endLength = writer.release(this);
         }
         store.release(this);
-        notifyListeners();
-        releaseReference();
+        store.durable(writer, endLength).whenComplete((v, e) -> {
+            ended = true;
+            notifyListeners();
+            store.changed(file);
+            releaseReference();
+            if (e == null) {
+                endFuture.complete(null);
+            } else {
+                endFuture.completeExceptionally(e);
+            }
+        });
+        return endFuture;
     }
 
     /**
      * Registers {@code listener} and returns a cursor source over this session's file, or {@code null}
-     * if the session has ended and its file is already closed (read the file itself then). The
+     * if the session has ended and its file is already released (read the file itself then). The
      * listener is called once right away if the session has already ended. The caller must {@linkplain
      * Subscription#close() close} the subscription.
      */
@@ -188,14 +177,13 @@ public final class AppendSession {
     }
 
     int read(long position, ByteBuffer dst) throws IOException {
-        return channel.read(dst, position);
+        return writer.read(position, dst);
     }
 
-    private void notifyListeners() {
+    void notifyListeners() {
         for (StreamListener listener : listeners) {
             listener.onChange();
         }
-        store.changed(file);
     }
 
     private boolean retainReference() {
@@ -212,19 +200,12 @@ public final class AppendSession {
 
     private void releaseReference() {
         if (refs.decrementAndGet() == 0) {
-            FileChannel c = channel;
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    StreamStore.LOG.warn("closing {} failed", file, e);
-                }
-            }
+            writer.releaseReference();
         }
     }
 
     @Override
     public String toString() {
-        return "AppendSession{" + name + ", length=" + length + (ended ? ", ended" : "") + "}";
+        return "AppendSession{" + name + ", length=" + length() + (ended ? ", ended" : "") + "}";
     }
 }

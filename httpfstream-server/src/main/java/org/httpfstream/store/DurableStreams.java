@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -33,9 +34,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * WebSocket protocol; the protocol's own state lives in a {@link MetadataStore}.
  *
  * <p>Single writer: every append, close and delete takes the stream's lease from the store for its
- * duration, so it never interleaves with another append; while a WebSocket append session holds the
- * lease, they are refused ({@link DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream
- * refuses new WebSocket append sessions too ({@link StreamClosedException}).
+ * duration (the monitor of the stream's open {@link StreamWriter}, which stays open between appends),
+ * so it never interleaves with another append; while a WebSocket append session holds the lease, they
+ * are refused ({@link DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream refuses new
+ * WebSocket append sessions too ({@link StreamClosedException}).
+ *
+ * <p>Durability: the mutating operations return futures. Without fsync they are complete on return.
+ * With fsync each completes, on the store's sync thread, once the operation's bytes and metadata are
+ * on stable storage (and an error that depends on the stream's state, once that state is): the caller
+ * answers then. Readers see only what is durable ({@link MetadataStore#published}).
  *
  * <p>Thread safety: safe for use from any number of threads. Mutations of one stream are serialized by
  * one of a fixed set of striped locks; reads take no lock. The sliding TTL's last-access times are
@@ -63,7 +70,7 @@ public final class DurableStreams {
     public DurableStreams(StreamStore store, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.metadata = new MetadataStore(store.root(), store.fsync());
+        this.metadata = new MetadataStore(store);
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -183,12 +190,60 @@ public final class DurableStreams {
      * source's bytes up to the fork position (copy-on-fork), then its own; the source counts the fork
      * as a reference until the fork is deleted.
      */
-    public Created create(String path, CreateRequest request) throws IOException {
+    public CompletableFuture<Created> create(String path, CreateRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
+        Created c;
         try {
-            return createStream(path, request);
+            c = createStream(path, request);
+        } catch (DurableStreamException e) {
+            if (!store.fsync()) {
+                throw e;
+            }
+            return failDurably(e, null);
         } finally {
             drainReleases();
+        }
+        return durably(c, c.snapshot().file(), c.snapshot().tail());
+    }
+
+    /**
+     * {@code result} once the bytes of {@code file} up to {@code length} and every metadata change
+     * before are durable (at once without fsync).
+     */
+    private <T> CompletableFuture<T> durably(T result, Path file, long length) {
+        if (!store.fsync()) {
+            return CompletableFuture.completedFuture(result);
+        }
+        CompletableFuture<Void> durable = file == null ? store.barrier() : store.durable(file, length);
+        return durable.thenApply(v -> result);
+    }
+
+    /**
+     * Fails with {@code e} once the state it depends on is durable (every byte of {@code file} written
+     * so far, if not null, and every metadata change before): an answer that depends on the stream's
+     * state (closed, a producer's sequence) must not precede that state.
+     */
+    private <T> CompletableFuture<T> failDurably(DurableStreamException e, Path file) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        (file == null ? store.barrier() : store.durable(file, -1))
+                .whenComplete((v, t) -> f.completeExceptionally(e));
+        return f;
+    }
+
+    /**
+     * Runs {@code action} holding the lease of the stream at {@code path}, through its open writer
+     * (opened, and with {@code create} created, if needed).
+     *
+     * @throws WriterConflictException if a WebSocket append session holds the lease
+     */
+    private <T> T exclusive(String path, boolean create, StreamWriter.Action<T> action) throws IOException {
+        for (;;) {
+            StreamWriter w = store.writer(path, create);
+            try {
+                return w.exclusive(action);
+            } catch (StaleWriterException e) {
+                // closed since we got it (idle or deleted): take the current one
+            }
         }
     }
 
@@ -208,7 +263,7 @@ public final class DurableStreams {
         try {
             Snapshot source = null;
             if (forkRequest != null) {
-                source = snapshotLocked(forkRequest.source(), sourceFile, true);
+                source = snapshotLocked(forkRequest.source(), sourceFile, true, true);
                 if (source == null) {
                     throw new DurableStreamException(NOT_FOUND, "no such stream to fork: " + forkRequest.source());
                 }
@@ -234,7 +289,7 @@ public final class DurableStreams {
             if (StreamMetadata.isJson(type) && request.body().length > 0) {
                 messages = parseJson(request.body());
             }
-            Snapshot existing = snapshotLocked(path, file, true);
+            Snapshot existing = snapshotLocked(path, file, true, true);
             if (existing != null) {
                 StreamMetadata m = existing.metadata();
                 boolean same = (!existing.managed() || StreamMetadata.mediaType(m.contentType())
@@ -255,35 +310,40 @@ public final class DurableStreams {
             StreamMetadata m = new StreamMetadata(type, ttl, expiresAt, expiresAtInstant, false, null,
                     java.util.Map.of(), null, fork, 0, false);
             metadata.put(file, m);
-            AppendSession session;
+            Snapshot forked = source;
+            List<String> initial = messages;
             try {
-                session = store.startAppend(path);
-            } catch (IOException e) {
+                return exclusive(path, true, w -> {
+                    try {
+                        if (fork != null) {
+                            copy(forked.file(), fork.position(), w);
+                        }
+                        write(w, request.body(), initial);
+                        StreamMetadata created = m;
+                        if (request.closed()) {
+                            created = created.withClosed(null);
+                            metadata.put(file, created);
+                        }
+                        if (forked != null) {
+                            StreamMetadata sm = forked.metadata();
+                            metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
+                        }
+                        touch(file);
+                        return new Created(true, new Snapshot(file, created, true, w.written()));
+                    } catch (IOException | RuntimeException e) {
+                        metadata.remove(file);
+                        w.closeLocked();
+                        Files.deleteIfExists(file);
+                        throw e;
+                    }
+                });
+            } catch (WriterConflictException e) {
                 metadata.remove(file);
-                throw e instanceof WriterConflictException
-                        ? new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE) : e;
-            }
-            try {
-                if (fork != null) {
-                    copy(source.file(), fork.position(), session);
-                }
-                write(session, request.body(), messages);
-                if (request.closed()) {
-                    m = m.withClosed(null);
-                    metadata.put(file, m);
-                }
-                if (source != null) {
-                    StreamMetadata sm = source.metadata();
-                    metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
-                }
-                touch(file);
-                return new Created(true, new Snapshot(file, m, true, session.length()));
+                throw new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE);
             } catch (IOException | RuntimeException e) {
                 metadata.remove(file);
-                Files.deleteIfExists(file);
+                store.discard(file);
                 throw e;
-            } finally {
-                session.end();
             }
         } finally {
             second.unlock();
@@ -338,7 +398,7 @@ public final class DurableStreams {
         return a.source().equals(b.source()) && a.position() == b.position();
     }
 
-    private static void copy(Path source, long length, AppendSession session) throws IOException {
+    private static void copy(Path source, long length, StreamWriter writer) throws IOException {
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
             long at = 0;
@@ -349,97 +409,117 @@ public final class DurableStreams {
                     throw new IOException("source shorter than the fork position");
                 }
                 buf.flip();
-                session.append(buf);
+                writer.write(new ByteBuffer[] {buf});
                 at += n;
             }
         }
     }
 
-    /** Appends to (and, if asked, closes) the stream at {@code path}. */
-    public Appended append(String path, AppendRequest request) throws IOException {
+    /**
+     * Appends to (and, if asked, closes) the stream at {@code path}. A stream written before costs no
+     * path resolution and no file open: its writer stays open.
+     *
+     * @return the outcome, complete at once without fsync; with fsync it completes on the store's sync
+     *     thread once the append (or the state a refusal depends on) is durable. A refusal completes it
+     *     with a {@link DurableStreamException}.
+     * @throws IOException if the path is invalid or the file cannot be written
+     */
+    public CompletableFuture<Appended> append(String path, AppendRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
-        Path file = store.locate(path);
+        StreamWriter cached = store.cachedWriter(path);
+        Path file = cached != null ? cached.file() : store.locate(path);
         ReentrantLock lock = lock(file);
+        Appended appended;
         lock.lock();
         try {
-            Snapshot s = snapshotLocked(path, file, false);
-            if (s == null) {
-                throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
+            appended = appendLocked(path, file, request);
+        } catch (DurableStreamException e) {
+            if (!store.fsync()) {
+                throw e;
             }
-            StreamMetadata m = s.metadata();
-            ProducerRequest producer = request.producer();
-            boolean empty = request.body().length == 0;
-            if (m.closed()) {
-                if (producer != null && producer.key().equals(m.closedBy())) {
-                    return new Appended(s.tail(), true, true, new StreamMetadata.Producer(producer.epoch(),
-                            producer.seq()));
-                }
-                if (empty && request.close()) {
-                    return new Appended(s.tail(), true, false, null);
-                }
-                throw new DurableStreamException(CLOSED, "stream is closed", s.tail(), -1, -1, -1);
+            return failDurably(e, file);
+        } finally {
+            lock.unlock();
+            drainReleases();
+        }
+        return durably(appended, file, appended.tail());
+    }
+
+    private Appended appendLocked(String path, Path file, AppendRequest request) throws IOException {
+        Snapshot s = snapshotLocked(path, file, false, true);
+        if (s == null) {
+            throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
+        }
+        StreamMetadata m = s.metadata();
+        ProducerRequest producer = request.producer();
+        boolean empty = request.body().length == 0;
+        if (m.closed()) {
+            if (producer != null && producer.key().equals(m.closedBy())) {
+                return new Appended(s.tail(), true, true, new StreamMetadata.Producer(producer.epoch(),
+                        producer.seq()));
             }
-            if (empty && !request.close()) {
-                throw new DurableStreamException(BAD_REQUEST, "empty body: an append needs bytes");
+            if (empty && request.close()) {
+                return new Appended(s.tail(), true, false, null);
             }
-            if (!empty) {
-                if (request.contentType() == null || request.contentType().isBlank()) {
-                    throw new DurableStreamException(BAD_REQUEST, "missing Content-Type");
-                }
-                if (s.managed() && !StreamMetadata.mediaType(request.contentType())
-                        .equals(StreamMetadata.mediaType(m.contentType()))) {
-                    throw new DurableStreamException(CONFLICT, "content type " + request.contentType()
-                            + " does not match the stream's " + m.contentType());
-                }
+            throw new DurableStreamException(CLOSED, "stream is closed", s.tail(), -1, -1, -1);
+        }
+        if (empty && !request.close()) {
+            throw new DurableStreamException(BAD_REQUEST, "empty body: an append needs bytes");
+        }
+        if (!empty) {
+            if (request.contentType() == null || request.contentType().isBlank()) {
+                throw new DurableStreamException(BAD_REQUEST, "missing Content-Type");
             }
-            StreamMetadata.Producer state = null;
-            if (producer != null) {
-                StreamMetadata.Producer current = m.producers().get(producer.id());
-                if (current != null && producer.epoch() < current.epoch()) {
-                    throw new DurableStreamException(STALE_EPOCH, "stale producer epoch " + producer.epoch()
-                            + " (current " + current.epoch() + ")", -1, current.epoch(), -1, -1);
-                }
-                if (current == null || producer.epoch() > current.epoch()) {
-                    if (producer.seq() != 0) {
-                        if (current == null) {
-                            throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected 0, got "
-                                    + producer.seq(), -1, -1, 0, producer.seq());
-                        }
-                        throw new DurableStreamException(BAD_REQUEST,
-                                "a new producer epoch must start at sequence 0");
+            if (s.managed() && !StreamMetadata.mediaType(request.contentType())
+                    .equals(StreamMetadata.mediaType(m.contentType()))) {
+                throw new DurableStreamException(CONFLICT, "content type " + request.contentType()
+                        + " does not match the stream's " + m.contentType());
+            }
+        }
+        StreamMetadata.Producer state = null;
+        if (producer != null) {
+            StreamMetadata.Producer current = m.producers().get(producer.id());
+            if (current != null && producer.epoch() < current.epoch()) {
+                throw new DurableStreamException(STALE_EPOCH, "stale producer epoch " + producer.epoch()
+                        + " (current " + current.epoch() + ")", -1, current.epoch(), -1, -1);
+            }
+            if (current == null || producer.epoch() > current.epoch()) {
+                if (producer.seq() != 0) {
+                    if (current == null) {
+                        throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected 0, got "
+                                + producer.seq(), -1, -1, 0, producer.seq());
                     }
-                } else if (producer.seq() <= current.seq()) {
-                    return new Appended(s.tail(), false, true, current);
-                } else if (producer.seq() > current.seq() + 1) {
-                    throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected "
-                            + (current.seq() + 1) + ", got " + producer.seq(), -1, -1, current.seq() + 1,
-                            producer.seq());
+                    throw new DurableStreamException(BAD_REQUEST,
+                            "a new producer epoch must start at sequence 0");
                 }
-                state = new StreamMetadata.Producer(producer.epoch(), producer.seq());
+            } else if (producer.seq() <= current.seq()) {
+                return new Appended(s.tail(), false, true, current);
+            } else if (producer.seq() > current.seq() + 1) {
+                throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected "
+                        + (current.seq() + 1) + ", got " + producer.seq(), -1, -1, current.seq() + 1,
+                        producer.seq());
             }
-            if (request.seq() != null && m.lastSeq() != null && request.seq().compareTo(m.lastSeq()) <= 0) {
-                throw new DurableStreamException(CONFLICT, "Stream-Seq " + request.seq()
-                        + " is not greater than the last one (" + m.lastSeq() + ")");
+            state = new StreamMetadata.Producer(producer.epoch(), producer.seq());
+        }
+        if (request.seq() != null && m.lastSeq() != null && request.seq().compareTo(m.lastSeq()) <= 0) {
+            throw new DurableStreamException(CONFLICT, "Stream-Seq " + request.seq()
+                    + " is not greater than the last one (" + m.lastSeq() + ")");
+        }
+        List<String> messages = null;
+        if (!empty && m.json()) {
+            messages = parseJson(request.body());
+            if (messages.isEmpty()) {
+                throw new DurableStreamException(BAD_REQUEST, "empty JSON array: nothing to append");
             }
-            List<String> messages = null;
-            if (!empty && m.json()) {
-                messages = parseJson(request.body());
-                if (messages.isEmpty()) {
-                    throw new DurableStreamException(BAD_REQUEST, "empty JSON array: nothing to append");
-                }
-            }
-            AppendSession session;
-            try {
-                session = store.startAppend(path);
-            } catch (WriterConflictException e) {
-                throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path
-                        + "; appends are refused until it ends");
-            }
-            try {
-                write(session, request.body(), messages);
+        }
+        StreamMetadata.Producer producerState = state;
+        List<String> json = messages;
+        try {
+            return exclusive(path, false, w -> {
+                write(w, request.body(), json);
                 StreamMetadata updated = m;
-                if (state != null) {
-                    updated = updated.withProducer(producer.id(), state);
+                if (producerState != null) {
+                    updated = updated.withProducer(producer.id(), producerState);
                 }
                 if (request.seq() != null) {
                     updated = updated.withLastSeq(request.seq());
@@ -450,55 +530,52 @@ public final class DurableStreams {
                 if (updated != m) {
                     if (!s.managed() && request.contentType() != null && !request.contentType().isBlank()) {
                         // First state of a stream written by other means: it takes this append's type.
-                        updated = new StreamMetadata(request.contentType().trim(), null, null, null, updated.closed(),
-                                updated.lastSeq(), updated.producers(), updated.closedBy(), null, 0, false);
+                        updated = new StreamMetadata(request.contentType().trim(), null, null, null,
+                                updated.closed(), updated.lastSeq(), updated.producers(), updated.closedBy(),
+                                null, 0, false);
                     }
-                    metadata.put(file, updated);
+                    metadata.put(file, updated); // inside the lease: no WebSocket appender starts on a closed stream
                 }
                 touch(file);
-                return new Appended(session.length(), updated.closed(), false, state);
-            } finally {
-                session.end();
-                if (request.close()) {
-                    store.changed(file);
-                }
-            }
+                return new Appended(w.written(), updated.closed(), false, producerState);
+            });
+        } catch (WriterConflictException e) {
+            throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path
+                    + "; appends are refused until it ends");
         } finally {
-            lock.unlock();
-            drainReleases();
+            if (request.close()) {
+                store.changed(file);
+            }
         }
     }
 
-    /** Deletes the stream at {@code path}: its file and its metadata. */
-    public void delete(String path) throws IOException {
+    /**
+     * Deletes the stream at {@code path}: its file and its metadata.
+     *
+     * @return complete at once without fsync; with fsync, once the metadata left behind (a soft delete,
+     *     a fork reference released) is durable and readers see it
+     */
+    public CompletableFuture<Void> delete(String path) throws IOException {
         Path file = store.locate(path);
         ReentrantLock lock = lock(file);
         lock.lock();
         try {
-            Snapshot s = snapshotLocked(path, file, false);
+            Snapshot s = snapshotLocked(path, file, false, true);
             if (s == null) {
                 throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
             }
-            AppendSession session;
             try {
-                session = store.startAppend(path);
+                store.delete(file, () -> deleteLocked(file, s.managed() ? s.metadata() : null));
             } catch (WriterConflictException e) {
                 throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path);
-            } catch (StreamClosedException e) {
-                session = null; // closed streams take no appends; nobody can be writing
-            }
-            try {
-                deleteLocked(file, s.managed() ? s.metadata() : null);
             } finally {
-                if (session != null) {
-                    session.end();
-                }
                 store.changed(file);
             }
         } finally {
             lock.unlock();
             drainReleases();
         }
+        return durably(null, null, 0);
     }
 
     /** The stream's state without touching its TTL (HEAD). */
@@ -526,7 +603,7 @@ public final class DurableStreams {
         ReentrantLock lock = lock(file);
         lock.lock();
         try {
-            return snapshotLocked(path, file, false);
+            return snapshotLocked(path, file, false, false);
         } finally {
             lock.unlock();
             drainReleases();
@@ -593,36 +670,42 @@ public final class DurableStreams {
     /** True if the stream in {@code file} is closed or gone: a follower has nothing more to wait for. */
     public boolean ended(Path file) {
         try {
-            Optional<StreamMetadata> m = metadata.get(file);
+            Optional<StreamMetadata> m = metadata.published(file);
             return (m.isPresent() && m.get().closed()) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             return true;
         }
     }
 
-    /** The metadata of the stream in {@code file}, if it has any. */
+    /** The metadata of the stream in {@code file}, if it has any (as readers may see it). */
     public Optional<StreamMetadata> metadata(Path file) throws IOException {
-        return metadata.get(file);
+        return metadata.published(file);
     }
 
-    private Snapshot snapshotLocked(String path, Path file, boolean forCreate) throws IOException {
-        Optional<StreamMetadata> m = metadata.get(file);
+    /**
+     * The stream's state: with {@code latest}, as its writers see it (every byte written, the latest
+     * metadata); else as readers may see it (with fsync: what is durable).
+     */
+    private Snapshot snapshotLocked(String path, Path file, boolean forCreate, boolean latest) throws IOException {
+        Optional<StreamMetadata> m = latest ? metadata.get(file) : metadata.published(file);
         if (m.isPresent() && m.get().softDeleted()) {
             throw forCreate
                     ? new DurableStreamException(CONFLICT, "stream " + path + " was deleted; forks still use it")
                     : new DurableStreamException(GONE, "stream " + path + " was deleted");
         }
-        if (!Files.isRegularFile(file)) {
+        StreamWriter w = latest ? store.openWriterOf(file) : null;
+        boolean open = w != null && w.isOpen(); // our writer has the file: no stat needed
+        if (!open && !Files.isRegularFile(file)) {
             return null;
         }
         if (m.isPresent() && expired(file, m.get())) {
             deleteLocked(file, m.get());
             store.changed(file);
-            return snapshotLocked(path, file, forCreate); // gone, or soft-deleted
+            return snapshotLocked(path, file, forCreate, latest); // gone, or soft-deleted
         }
         long tail;
         try {
-            tail = store.committedLength(file);
+            tail = open ? w.written() : latest ? store.writtenLength(file) : store.committedLength(file);
         } catch (NoSuchFileException e) {
             return null;
         }
@@ -635,6 +718,7 @@ public final class DurableStreams {
      * soft-deleted). A deleted fork's reference on its source is released by {@link #drainReleases()}.
      */
     private void deleteLocked(Path file, StreamMetadata m) throws IOException {
+        store.discard(file); // no append goes to the old file after this
         Files.deleteIfExists(file);
         lastAccess.remove(file);
         if (m != null && m.forkRefs() > 0) {
@@ -694,15 +778,15 @@ public final class DurableStreams {
         lastAccess.put(file, clock.millis());
     }
 
-    private static void write(AppendSession session, byte[] body, List<String> messages) throws IOException {
+    private static void write(StreamWriter writer, byte[] body, List<String> messages) throws IOException {
         if (messages != null) {
             StringBuilder sb = new StringBuilder();
             for (String msg : messages) {
                 sb.append(msg);
             }
-            session.append(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            writer.write(new ByteBuffer[] {ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8))});
         } else if (body.length > 0) {
-            session.append(ByteBuffer.wrap(body));
+            writer.write(new ByteBuffer[] {ByteBuffer.wrap(body)});
         }
     }
 

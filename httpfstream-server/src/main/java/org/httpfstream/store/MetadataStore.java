@@ -23,9 +23,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * stream files. Each file is replaced atomically (written beside, then renamed), so a crash leaves the
  * old or the new metadata, never a mix.
  *
- * <p>Thread safety: reads may come from any thread (a concurrent cache in front of the files, holding
+ * <p>Two views: {@link #get} is the latest state, for the writers of a stream; {@link #published} is
+ * what readers may see. Without a group commit they are one, and {@link #put} writes the file at once.
+ * With one (fsync), {@code put} updates the latest state and hands the file write to the next batch,
+ * which forces it (with the stream's bytes) and only then publishes it to readers: a reader never sees
+ * a stream closed before the bytes written before the close are visible.
+ *
+ * <p>Thread safety: reads may come from any thread (concurrent caches in front of the files, holding
  * the streams that exist); writers of one stream's metadata must be serialized by the caller ({@link
- * DurableStreams} holds the stream's lock).
+ * DurableStreams} holds the stream's lock). A file write of the group commit and a {@link #remove} of
+ * the same stream are serialized by one of a few striped monitors, so a removed stream's file never
+ * comes back.
  */
 public final class MetadataStore {
     /** The hidden folder under the root that holds everything that is not stream bytes. */
@@ -34,7 +42,12 @@ public final class MetadataStore {
     private final Path root;
     private final Path dir;
     private final boolean fsync;
+    private final GroupCommit groupCommit;
+    /** Told when a change is published by the group commit; null without one. */
+    private final StreamStore store;
     private final ConcurrentHashMap<Path, Optional<StreamMetadata>> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Path, Optional<StreamMetadata>> published = new ConcurrentHashMap<>();
+    private final Object[] fileLocks = new Object[16];
 
     /** Metadata of the streams under {@code root} (a real path, as {@link StreamStore#root()}). */
     public MetadataStore(Path root) {
@@ -43,29 +56,121 @@ public final class MetadataStore {
 
     /** As {@link #MetadataStore(Path)}; with {@code fsync}, each write is on stable storage when put() returns. */
     public MetadataStore(Path root, boolean fsync) {
+        this(root, fsync, null, null);
+    }
+
+    /** The metadata of {@code store}'s streams; with fsync, written by its group commit. */
+    MetadataStore(StreamStore store) {
+        this(store.root(), store.fsync(), store.groupCommit(), store);
+    }
+
+    private MetadataStore(Path root, boolean fsync, GroupCommit groupCommit, StreamStore store) {
         this.root = Objects.requireNonNull(root, "root");
         this.dir = root.resolve(FOLDER).resolve("streams");
         this.fsync = fsync;
+        this.groupCommit = groupCommit;
+        this.store = store;
+        for (int i = 0; i < fileLocks.length; i++) {
+            fileLocks[i] = new Object();
+        }
     }
 
-    /** The metadata of the stream file {@code file}, if any was stored. */
+    /** The latest metadata of the stream file {@code file}, if any was stored (the writers' view). */
     public Optional<StreamMetadata> get(Path file) throws IOException {
         Optional<StreamMetadata> cached = cache.get(file);
         if (cached != null) {
             return cached;
         }
+        return load(file, false);
+    }
+
+    /**
+     * The metadata of {@code file} that readers may see: as {@link #get}, except that with a group
+     * commit a change is seen only once it is durable.
+     */
+    public Optional<StreamMetadata> published(Path file) throws IOException {
+        Optional<StreamMetadata> p = published.get(file);
+        if (p != null) {
+            return p;
+        }
+        return load(file, true);
+    }
+
+    /** Reads the file into both views where they have nothing yet; returns the view asked for. */
+    private Optional<StreamMetadata> load(Path file, boolean forReaders) throws IOException {
         Optional<StreamMetadata> loaded = load(metaFile(file));
         if (loaded.isPresent() || Files.exists(file)) { // paths of no stream are not remembered
-            cache.putIfAbsent(file, loaded);
+            Optional<StreamMetadata> latest = cache.putIfAbsent(file, loaded);
+            Optional<StreamMetadata> seen = published.putIfAbsent(file, loaded); // on disk: durable
+            return forReaders ? (seen != null ? seen : loaded) : (latest != null ? latest : loaded);
         }
         return loaded;
     }
 
-    /** Stores {@code metadata} for {@code file}, replacing what was there. */
+    /**
+     * Stores {@code metadata} for {@code file}, replacing what was there. With a group commit the file
+     * is written by the next batch, after the stream's bytes are synced (wait for it with {@link
+     * StreamStore#barrier()}); else now.
+     */
     public void put(Path file, StreamMetadata metadata) throws IOException {
         Objects.requireNonNull(metadata, "metadata");
+        if (groupCommit == null) {
+            write(file, metadata, fsync);
+            cache.put(file, Optional.of(metadata));
+            published.put(file, Optional.of(metadata));
+            return;
+        }
+        cache.put(file, Optional.of(metadata));
+        groupCommit.defer(file, new GroupCommit.Deferred() {
+            @Override
+            public Path stream() {
+                return file;
+            }
+
+            @Override
+            public Path write() throws IOException {
+                synchronized (fileLock(file)) {
+                    if (removed(file)) {
+                        return null;
+                    }
+                    return MetadataStore.this.write(file, metadata, true);
+                }
+            }
+
+            @Override
+            public void publish() {
+                synchronized (fileLock(file)) {
+                    if (removed(file)) {
+                        return;
+                    }
+                    published.put(file, Optional.of(metadata));
+                }
+                store.changed(file); // a closure wakes the followers now
+            }
+        });
+    }
+
+    private boolean removed(Path file) {
+        Optional<StreamMetadata> m = cache.get(file);
+        return m == null || m.isEmpty();
+    }
+
+    /** Writes the file; with {@code force}, forces it and returns its folder (to force), else null. */
+    private Path write(Path file, StreamMetadata metadata, boolean force) throws IOException {
         Path target = metaFile(file);
-        Files.createDirectories(target.getParent());
+        Path folder = target.getParent();
+        if (!Files.isDirectory(folder)) {
+            Path existing = folder;
+            while (!Files.isDirectory(existing)) {
+                existing = existing.getParent();
+            }
+            Files.createDirectories(folder);
+            if (force) { // the new folders' own entries, from the top one's parent down
+                for (Path d = folder; !d.equals(existing); d = d.getParent()) {
+                    StreamStore.syncDirectory(d.getParent());
+                }
+            }
+        }
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Properties p = toProperties(metadata);
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
@@ -74,7 +179,7 @@ public final class MetadataStore {
                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             p.store(out, null);
             out.flush();
-            if (fsync) {
+            if (force) {
                 ch.force(true);
             }
         }
@@ -83,16 +188,26 @@ public final class MetadataStore {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        if (fsync) {
+        if (force && groupCommit == null) {
             StreamStore.syncDirectory(target.getParent());
         }
-        cache.put(file, Optional.of(metadata));
+        return force ? target.getParent() : null;
     }
 
-    /** Forgets the metadata of {@code file}. */
+    /** Forgets the metadata of {@code file} (a pending write of it is dropped). */
     public void remove(Path file) throws IOException {
-        Files.deleteIfExists(metaFile(file));
-        cache.remove(file);
+        synchronized (fileLock(file)) {
+            if (groupCommit != null) {
+                groupCommit.cancel(file);
+            }
+            Files.deleteIfExists(metaFile(file));
+            cache.remove(file);
+            published.remove(file);
+        }
+    }
+
+    private Object fileLock(Path file) {
+        return fileLocks[Math.floorMod(file.hashCode(), fileLocks.length)];
     }
 
     private Path metaFile(Path file) {

@@ -11,10 +11,15 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Set;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,16 +32,35 @@ import org.slf4j.LoggerFactory;
  * bytes are refused, and a path whose existing part resolves through a symbolic link to somewhere
  * outside the root is refused too. A path that names a folder is not a stream.
  *
- * <p>Thread safety: safe for use from any number of threads. The lease registry is a concurrent map
- * keyed by the stream's real file path; taking a lease is one atomic {@code putIfAbsent}.
+ * <p>Each stream being written has one open {@link StreamWriter} in a cache (closed after {@value
+ * #MAX_OPEN_WRITERS} open or ten seconds idle): every writer of the stream, over either protocol, goes
+ * through it, and its monitor is the single-writer lease. With fsync, one sync thread ({@link
+ * GroupCommit}) makes the appends durable in batches.
+ *
+ * <p>Thread safety: safe for use from any number of threads. The writers and the registry of
+ * WebSocket sessions are concurrent maps keyed by the stream's real file path; a lease is taken under
+ * the writer's monitor.
  */
 public final class StreamStore implements Closeable {
     static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
+
+    /** Writers idle this long are closed (their file descriptors freed). */
+    static final long DEFAULT_IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** At most this many writers stay open; beyond it the least recently used idle ones are closed. */
+    static final int MAX_OPEN_WRITERS = 512;
 
     private final Path root;
     private final boolean fsync;
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
+    /** The open writer of each stream file that has one. */
+    private final ConcurrentHashMap<Path, StreamWriter> writers = new ConcurrentHashMap<>();
+    /** Request paths already resolved and confined to the open writer of their file. */
+    private final ConcurrentHashMap<String, StreamWriter> writersByName = new ConcurrentHashMap<>();
+    /** Null without fsync. */
+    private final GroupCommit groupCommit;
+    private final ScheduledExecutorService idleCloser;
+    private volatile long idleNanos = DEFAULT_IDLE_NANOS;
     private volatile AppendGuard appendGuard = file -> { };
     private final java.util.List<java.util.function.Consumer<Path>> changeListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -59,15 +83,100 @@ public final class StreamStore implements Closeable {
 
     /**
      * Opens the store at {@code root}, creating the folder if it does not exist. With {@code fsync},
-     * every append is forced to stable storage before its bytes count as committed (before followers
-     * see them and before an HTTP append is answered), and so are new files' directory entries and
-     * metadata; without it, the page cache decides.
+     * every append is on stable storage before its bytes count as committed (before followers see them
+     * and before an HTTP append is answered), and so are new files' directory entries and metadata;
+     * concurrent appends share one sync (see {@link #barrier()}). Without it, the page cache decides.
      */
     public StreamStore(Path root, boolean fsync) throws IOException {
         Objects.requireNonNull(root, "root");
         Files.createDirectories(root);
         this.root = root.toRealPath();
         this.fsync = fsync;
+        this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf) : null;
+        this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "httpfstream-idle-writers");
+            t.setDaemon(true);
+            return t;
+        });
+        idleCloser.scheduleWithFixedDelay(this::closeIdleWriters, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Called by the sync thread before each group commit. Tests hold it to prove that nothing is
+     * answered or seen before its sync; it must not touch the store.
+     */
+    @FunctionalInterface
+    public interface SyncHook {
+        /** Returns when the batch may be synced. */
+        void beforeSync() throws InterruptedException;
+    }
+
+    /** Sets the hook run before each group commit (fsync only; null for none). For tests. */
+    public void syncHook(SyncHook hook) {
+        if (groupCommit != null) {
+            groupCommit.hook(hook);
+        }
+    }
+
+    /** Group commits so far that synced anything (fsync only; 0 without). For tests and diagnostics. */
+    public long syncBatches() {
+        return groupCommit == null ? 0 : groupCommit.batches();
+    }
+
+    /** {@code fsync} calls so far: files, metadata files and folders (0 without fsync). */
+    public long syncCalls() {
+        return groupCommit == null ? 0 : groupCommit.forces();
+    }
+
+    /**
+     * A future that completes once every metadata change and new file or folder made before this call
+     * is committed (with fsync: on stable storage; exceptionally if the sync failed). Without fsync,
+     * or with nothing pending, it is already complete. With fsync it completes on the sync thread: do
+     * not block there; hop to your own thread. Appended bytes: see {@link #durable(Path, long)}.
+     */
+    public CompletableFuture<Void> barrier() {
+        return groupCommit == null ? CompletableFuture.completedFuture(null) : groupCommit.barrier();
+    }
+
+    /**
+     * A future that completes once the bytes of {@code file} up to {@code length} (every byte written
+     * so far if {@code length < 0}) and every metadata change made before this call are committed: with
+     * fsync, on stable storage and visible to readers (exceptionally if a sync failed); without, at
+     * once. With fsync it completes on a sync thread: hop to your own thread.
+     */
+    public CompletableFuture<Void> durable(Path file, long length) {
+        if (groupCommit == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        StreamWriter w = writers.get(file);
+        return durable(w, w == null ? 0 : length < 0 ? w.written() : length);
+    }
+
+    /** As {@link #durable(Path, long)} for {@code writer}'s bytes (none if it is null). */
+    CompletableFuture<Void> durable(StreamWriter writer, long length) {
+        if (groupCommit == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> bytes = writer == null ? null : groupCommit.synced(writer, length);
+        CompletableFuture<Void> metadata = groupCommit.barrier();
+        if (bytes == null || isDone(bytes)) {
+            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
+        }
+        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+    }
+
+    private static boolean isDone(CompletableFuture<Void> f) {
+        return f.isDone() && !f.isCompletedExceptionally();
+    }
+
+    /** The group commit, or null without fsync. */
+    GroupCommit groupCommit() {
+        return groupCommit;
+    }
+
+    /** Closes writers idle for at least {@code nanos}, for tests (the default is ten seconds). */
+    void idleTimeout(long nanos) {
+        this.idleNanos = nanos;
     }
 
     /** True if appends are forced to stable storage before they count as committed. */
@@ -101,27 +210,231 @@ public final class StreamStore implements Closeable {
         if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new NotAStreamException(path + " is a folder, not a stream");
         }
-        AppendSession session = new AppendSession(this, path, file);
-        if (sessions.putIfAbsent(file, session) != null) {
+        if (sessions.containsKey(file)) {
             throw new WriterConflictException();
         }
-        try {
+        createParents(file, path);
+        for (;;) {
+            StreamWriter writer = openWriter(file, true);
             try {
-                Files.createDirectories(file.getParent());
-            } catch (FileAlreadyExistsException | NotDirectoryException e) {
-                throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
+                synchronized (writer) { // the session starts where the last writer stopped
+                    AppendSession session = new AppendSession(this, path, writer);
+                    writer.acquire(session, appendGuard);
+                    sessions.put(file, session);
+                    return session;
+                }
+            } catch (StaleWriterException e) {
+                continue; // closed meanwhile: open the current one
             }
-            // The folders just created are real folders, but one may have been swapped for a link since.
-            if (!file.getParent().toRealPath().startsWith(root)) {
-                throw new OutsideRootException(path);
-            }
-            appendGuard.check(file);
-            session.open();
-        } catch (IOException | RuntimeException e) {
-            sessions.remove(file, session);
-            throw e;
         }
-        return session;
+    }
+
+    /**
+     * The open writer of the stream at {@code path} for a Durable Streams operation, opening (and
+     * creating, with its parent folders, if {@code create}) the file if needed. The caller takes the
+     * lease with {@link StreamWriter#exclusive} and retries on {@link StaleWriterException}.
+     *
+     * @throws InvalidStreamPathException if the path can never name a stream inside the root
+     * @throws NotAStreamException if the path names a folder or lies below a regular file
+     * @throws NoSuchFileException if the file does not exist and {@code create} is false
+     */
+    StreamWriter writer(String path, boolean create) throws IOException {
+        StreamWriter cached = cachedWriter(path);
+        if (cached != null) {
+            return cached;
+        }
+        Path file = confine(resolve(path), path);
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NotAStreamException(path + " is a folder, not a stream");
+        }
+        if (create) {
+            createParents(file, path);
+        }
+        StreamWriter writer = openWriter(file, create);
+        if (writersByName.size() < 4 * MAX_OPEN_WRITERS) {
+            writersByName.put(path, writer);
+            if (!writer.isOpen()) { // closed meanwhile, maybe before the entry went in: take it out
+                writersByName.remove(path, writer);
+            }
+        }
+        return writer;
+    }
+
+    /**
+     * The open writer that {@code path} was last resolved to, or null: a path seen before costs no
+     * resolution (no {@code realpath}, no {@code stat}) while its writer stays open. The writer's file
+     * was confined to the root when it was opened, and its writes go to that open file.
+     */
+    StreamWriter cachedWriter(String path) {
+        StreamWriter w = writersByName.get(path);
+        return w != null && w.isOpen() ? w : null;
+    }
+
+    /** The open writer of {@code file}, or null. */
+    StreamWriter openWriterOf(Path file) {
+        return writers.get(file);
+    }
+
+    private void createParents(Path file, String path) throws IOException {
+        Path parent = file.getParent();
+        if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+            return; // confine() resolved it: a real folder inside the root
+        }
+        try {
+            createDirectories(parent);
+        } catch (FileAlreadyExistsException | NotDirectoryException e) {
+            throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
+        }
+        // The folders just created are real folders, but one may have been swapped for a link since.
+        if (!parent.toRealPath().startsWith(root)) {
+            throw new OutsideRootException(path);
+        }
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents; with fsync, the entries of the folders created join
+     * the next group commit (the folders holding them are forced), so a new stream's path is as
+     * durable as its first bytes.
+     */
+    private void createDirectories(Path dir) throws IOException {
+        Path existing = dir;
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
+        Files.createDirectories(dir);
+        if (groupCommit != null && existing != null) {
+            for (Path d = dir; !d.equals(existing); d = d.getParent()) {
+                groupCommit.folder(d.getParent());
+            }
+        }
+    }
+
+    /** The open writer of {@code file}, opening the file (creating it if {@code create}) if needed. */
+    private StreamWriter openWriter(Path file, boolean create) throws IOException {
+        for (;;) {
+            StreamWriter w = writers.get(file);
+            if (w == null) {
+                boolean[] created = new boolean[1];
+                try {
+                    w = writers.computeIfAbsent(file, f -> {
+                        try {
+                            created[0] = create && !Files.exists(f, LinkOption.NOFOLLOW_LINKS);
+                            return StreamWriter.open(this, f, create);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                if (created[0] && groupCommit != null) {
+                    groupCommit.folder(file.getParent()); // the new name is durable with the first sync
+                }
+                if (writers.size() > MAX_OPEN_WRITERS) {
+                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4);
+                }
+            }
+            if (w.isOpen()) {
+                return w;
+            }
+            writers.remove(file, w); // closed meanwhile; the closer removes it too
+        }
+    }
+
+    /** Closes the writers idle for {@link #idleTimeout}; runs every second. */
+    private void closeIdleWriters() {
+        try {
+            closeIdleWriters(idleNanos, Integer.MAX_VALUE);
+        } catch (RuntimeException e) {
+            LOG.warn("closing idle writers failed", e);
+        }
+    }
+
+    /**
+     * Closes writers that hold no lease, have nothing waiting for a sync, and were last used at least
+     * {@code nanos} ago, least recently used first, until at most {@code keep} stay open (or none is
+     * left to close).
+     */
+    private void closeIdleWriters(long nanos, int keep) {
+        long now = System.nanoTime();
+        java.util.List<StreamWriter> candidates = new ArrayList<>();
+        for (StreamWriter w : writers.values()) {
+            if (now - w.lastUsedNanos() >= nanos && w.idle()) {
+                candidates.add(w);
+            }
+        }
+        candidates.sort(java.util.Comparator.comparingLong(StreamWriter::lastUsedNanos));
+        int open = writers.size();
+        for (StreamWriter w : candidates) {
+            if (open <= keep && keep != Integer.MAX_VALUE) {
+                break;
+            }
+            synchronized (w) {
+                if (!w.idle() || System.nanoTime() - w.lastUsedNanos() < nanos) {
+                    continue;
+                }
+                w.closeLocked();
+            }
+            forget(w);
+            open--;
+        }
+    }
+
+    /** Removes a closed writer from the caches and drops the cache's reference. */
+    private void forget(StreamWriter w) {
+        if (writers.remove(w.file(), w)) {
+            writersByName.values().removeIf(v -> v == w);
+            w.releaseReference();
+        }
+    }
+
+    /**
+     * Runs {@code action} (which removes the stream's file) holding the stream's lease, then closes the
+     * stream's writer: the lease means no WebSocket session is active and none starts meanwhile.
+     *
+     * @throws WriterConflictException if a WebSocket session holds the lease
+     */
+    void delete(Path file, IoRunnable action) throws IOException {
+        for (;;) {
+            StreamWriter w;
+            try {
+                w = openWriter(file, false);
+            } catch (NoSuchFileException e) {
+                action.run();
+                return;
+            }
+            try {
+                w.exclusive(writer -> {
+                    action.run();
+                    writer.closeLocked();
+                    return null;
+                });
+            } catch (StaleWriterException e) {
+                continue;
+            }
+            forget(w);
+            return;
+        }
+    }
+
+    /**
+     * Closes the writer of {@code file} whatever holds it (its stream expired or is gone): a session
+     * holding the lease gets an error on its next append.
+     */
+    void discard(Path file) {
+        StreamWriter w = writers.get(file);
+        if (w != null) {
+            synchronized (w) {
+                w.closeLocked();
+            }
+            forget(w);
+        }
+    }
+
+    /** An action on files that may fail. */
+    @FunctionalInterface
+    interface IoRunnable {
+        void run() throws IOException;
     }
 
     /**
@@ -166,15 +479,31 @@ public final class StreamStore implements Closeable {
     }
 
     /**
-     * Bytes committed to {@code file}: the active session's length while one is active, else the
-     * file's size.
+     * Bytes committed to {@code file}: what readers may see. With fsync, bytes not yet synced are not
+     * counted.
+     *
+     * @throws NoSuchFileException if the file does not exist
      */
     public long committedLength(Path file) throws IOException {
-        AppendSession s = sessions.get(file);
-        if (s != null && s.opened()) {
-            return s.length();
-        }
-        return Files.size(file);
+        long size = Files.size(file); // before the writer: see committedLength(Path, long)
+        return committedLength(file, size);
+    }
+
+    /**
+     * The committed length of {@code file} given its {@code size} read just before: the open writer's
+     * committed length if it has one, else the size. Reading the size first is what makes this safe:
+     * a writer is in the cache before it writes its first byte and leaves it only with every byte
+     * committed, so if no writer is found now, every byte the size counted was committed.
+     */
+    long committedLength(Path file, long size) {
+        StreamWriter w = writers.get(file);
+        return w != null ? w.committed() : size;
+    }
+
+    /** Bytes in {@code file}, committed or not: where the next append goes. */
+    long writtenLength(Path file) throws IOException {
+        StreamWriter w = writers.get(file);
+        return w != null && w.isOpen() ? w.written() : Files.size(file);
     }
 
     /**
@@ -246,7 +575,10 @@ public final class StreamStore implements Closeable {
         closeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Ends every active append session; their leases are released. Runs the close listeners. */
+    /**
+     * Ends every active append session (their leases are released), commits what is pending (with
+     * fsync: a last sync), and closes the writers. Runs the close listeners first.
+     */
     @Override
     public void close() {
         for (Runnable r : closeListeners) {
@@ -254,6 +586,16 @@ public final class StreamStore implements Closeable {
         }
         for (AppendSession session : new ArrayList<>(sessions.values())) {
             session.end();
+        }
+        if (groupCommit != null) {
+            groupCommit.close();
+        }
+        idleCloser.shutdownNow();
+        for (StreamWriter w : new ArrayList<>(writers.values())) {
+            synchronized (w) {
+                w.closeLocked();
+            }
+            forget(w);
         }
     }
 

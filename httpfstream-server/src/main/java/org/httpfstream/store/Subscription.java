@@ -56,11 +56,7 @@ public final class Subscription implements AutoCloseable {
             return session.length();
         }
         try {
-            AppendSession s = store.activeSession(file);
-            if (s != null && s.opened()) {
-                return s.length();
-            }
-            return channel.size();
+            return store.committedLength(file, channel.size());
         } catch (IOException e) {
             return 0; // a closed channel; read() reports the failure
         }

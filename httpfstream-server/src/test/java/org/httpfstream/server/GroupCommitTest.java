@@ -1,0 +1,284 @@
+package org.httpfstream.server;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.RawWebSocket.Frame;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Durability with {@code -fsync}: appends share syncs (group commit), nothing is answered or seen before
+ * its sync, metadata is as durable as the bytes, and the single-writer rule still holds across
+ * protocols. The sync is held with the store's sync hook, so "not yet" is observed, not guessed.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GroupCommitTest {
+    @TempDir Path root;
+    HttpFStreamServer server;
+    InetSocketAddress address;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    /** While closed, the sync thread waits before each batch; open it with {@link #releaseSyncs()}. */
+    volatile CountDownLatch gate = new CountDownLatch(0);
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true)
+                .longPollTimeout(Duration.ofSeconds(20)).build().start();
+        address = server.localAddress();
+        server.store().syncHook(() -> gate.await());
+    }
+
+    @AfterEach
+    void stop() {
+        releaseSyncs();
+        server.close();
+    }
+
+    void holdSyncs() {
+        gate = new CountDownLatch(1);
+    }
+
+    void releaseSyncs() {
+        gate.countDown();
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String... headers)
+            throws IOException, InterruptedException {
+        return http.send(request(method, path, body, headers), BodyHandlers.ofString(UTF_8));
+    }
+
+    CompletableFuture<HttpResponse<String>> sendAsync(String method, String path, String body, String... headers) {
+        return http.sendAsync(request(method, path, body, headers), BodyHandlers.ofString(UTF_8));
+    }
+
+    HttpRequest request(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return b.build();
+    }
+
+    long size(String name) {
+        return root.resolve(name).toFile().length();
+    }
+
+    @Nested
+    class DurableStreamsAppends {
+        @Test
+        void concurrentPostsShareOneSync() throws Exception {
+            assertThat(send("PUT", "/g.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            long batchesBefore = server.store().syncBatches();
+            holdSyncs();
+            // The first POST's batch is held; the other 31 are written meanwhile and wait for the next.
+            List<CompletableFuture<HttpResponse<String>>> posts = new ArrayList<>();
+            posts.add(sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
+            WebSocketTest.await("the first append is written", () -> size("g.txt") == 10);
+            for (int i = 1; i < 32; i++) {
+                posts.add(sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
+            }
+            WebSocketTest.await("all 32 appends are written", () -> size("g.txt") == 320);
+            assertThat(posts).noneMatch(CompletableFuture::isDone);
+            releaseSyncs();
+            for (CompletableFuture<HttpResponse<String>> p : posts) {
+                assertThat(p.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+            }
+            assertThat(server.store().syncBatches() - batchesBefore).isBetween(1L, 2L);
+            assertThat(send("GET", "/g.txt?offset=-1", null).body()).hasSize(320);
+        }
+
+        @Test
+        void aPostIsAnsweredAndItsBytesSeenOnlyAfterTheSync() throws Exception {
+            assertThat(send("PUT", "/s.txt", "old ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            CompletableFuture<HttpResponse<String>> longPoll = sendAsync("GET",
+                    "/s.txt?offset=0000000000000004&live=long-poll", null);
+            holdSyncs();
+            CompletableFuture<HttpResponse<String>> post = sendAsync("POST", "/s.txt", "new", "Content-Type",
+                    "text/plain");
+            WebSocketTest.await("the bytes are in the file", () -> size("s.txt") == 7);
+
+            HttpResponse<String> read = send("GET", "/s.txt?offset=-1", null);
+            assertThat(read.body()).isEqualTo("old ");
+            assertThat(read.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000004");
+            assertThat(send("HEAD", "/s.txt", null).headers().firstValue("Stream-Next-Offset"))
+                    .hasValue("0000000000000004");
+            assertThat(send("GET", "/s.txt", null).body()).isEqualTo("old "); // plain GET too
+            assertThat(post).isNotDone();
+            assertThat(longPoll).isNotDone();
+
+            releaseSyncs();
+            HttpResponse<String> answered = post.get(20, TimeUnit.SECONDS);
+            assertThat(answered.statusCode()).isEqualTo(204);
+            assertThat(answered.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000007");
+            assertThat(longPoll.get(20, TimeUnit.SECONDS).body()).isEqualTo("new");
+            assertThat(send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("old new");
+        }
+
+        @Test
+        void aClosureIsAnsweredAndSeenOnlyAfterTheSync() throws Exception {
+            assertThat(send("PUT", "/c.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            holdSyncs();
+            CompletableFuture<HttpResponse<String>> close = sendAsync("POST", "/c.txt", "b", "Content-Type",
+                    "text/plain", "Stream-Closed", "true");
+            WebSocketTest.await("the bytes are in the file", () -> size("c.txt") == 2);
+            HttpResponse<String> head = send("HEAD", "/c.txt", null);
+            assertThat(head.headers().firstValue("Stream-Closed")).isEmpty();
+            assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000001");
+            assertThat(close).isNotDone();
+            // A POST after the closure is refused, once the closure is durable.
+            CompletableFuture<HttpResponse<String>> refused = sendAsync("POST", "/c.txt", "c", "Content-Type",
+                    "text/plain");
+
+            releaseSyncs();
+            assertThat(close.get(20, TimeUnit.SECONDS).headers().firstValue("Stream-Closed")).hasValue("true");
+            assertThat(refused.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(409);
+            HttpResponse<String> after = send("HEAD", "/c.txt", null);
+            assertThat(after.headers().firstValue("Stream-Closed")).hasValue("true");
+            assertThat(after.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000002");
+        }
+
+        @Test
+        void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+            assertThat(send("PUT", "/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            holdSyncs();
+            try (Socket s = new Socket()) {
+                s.connect(address, 5000);
+                s.setSoTimeout(20_000);
+                String host = "Host: 127.0.0.1:" + address.getPort() + "\r\n";
+                s.getOutputStream().write(("POST /p.txt HTTP/1.1\r\n" + host
+                        + "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\none"
+                        + "GET /p.txt?offset=-1 HTTP/1.1\r\n" + host + "\r\n"
+                        + "POST /p.txt HTTP/1.1\r\n" + host
+                        + "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\ntwo"
+                        + "GET /p.txt?offset=-1 HTTP/1.1\r\n" + host + "\r\n").getBytes(ISO_8859_1));
+                WebSocketTest.await("the first append is written", () -> size("p.txt") == 3);
+                InputStream in = s.getInputStream();
+                assertThat(in.available()).isZero(); // nothing answered while the sync is held
+                releaseSyncs();
+                RawHttp first = RawHttp.read(in, true);
+                assertThat(first.status).isEqualTo(204);
+                assertThat(first.header("Stream-Next-Offset")).isEqualTo("0000000000000003");
+                assertThat(RawHttp.read(in, false).bodyText()).isEqualTo("one");
+                assertThat(RawHttp.read(in, true).header("Stream-Next-Offset")).isEqualTo("0000000000000006");
+                assertThat(RawHttp.read(in, false).bodyText()).isEqualTo("onetwo");
+            }
+        }
+
+        @Test
+        void aFailedSyncIsAnswered500AndItsBytesAreNotSeenUntilALaterSync() throws Exception {
+            assertThat(send("PUT", "/f.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            server.store().syncHook(() -> {
+                throw new InterruptedException("the sync failed");
+            });
+            assertThat(send("POST", "/f.txt", "b", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("a");
+            server.store().syncHook(() -> gate.await());
+            HttpResponse<String> next = send("POST", "/f.txt", "c", "Content-Type", "text/plain");
+            assertThat(next.statusCode()).isEqualTo(204);
+            assertThat(next.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
+            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("abc");
+        }
+
+        @Test
+        void bytesAndMetadataSurviveARestart() throws Exception {
+            assertThat(send("PUT", "/r/a.txt", "a", "Content-Type", "text/plain", "Stream-TTL", "3600")
+                    .statusCode()).isEqualTo(201);
+            assertThat(send("POST", "/r/a.txt", "b", "Content-Type", "text/plain", "Stream-Seq", "1",
+                    "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "0").statusCode()).isEqualTo(200);
+            assertThat(send("POST", "/r/a.txt", "c", "Content-Type", "text/plain", "Stream-Closed", "true",
+                    "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "1").statusCode()).isEqualTo(200);
+            server.close();
+            start();
+            HttpResponse<String> head = send("HEAD", "/r/a.txt", null);
+            assertThat(head.headers().firstValue("Stream-Closed")).hasValue("true");
+            assertThat(head.headers().firstValue("Stream-TTL")).hasValue("3600");
+            assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
+            HttpResponse<String> retry = send("POST", "/r/a.txt", "c", "Content-Type", "text/plain",
+                    "Stream-Closed", "true", "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "1");
+            assertThat(retry.statusCode()).isEqualTo(204); // the closing request, retried: a duplicate
+            assertThat(send("GET", "/r/a.txt?offset=-1", null).body()).isEqualTo("abc");
+        }
+    }
+
+    @Nested
+    class WebSocketAppends {
+        @Test
+        void followersGetEveryByteAndTheAppenderItsCloseOnlyAfterTheFinalSync() throws Exception {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/ws.log")) {
+                assertThat(appender.status()).isEqualTo(101);
+                appender.send(RawWebSocket.BINARY, "first ".getBytes(UTF_8));
+                org.httpfstream.store.AppendSession session = server.store().lookup("/ws.log").session();
+                WebSocketTest.await("the first bytes are committed", () -> session.length() == 6);
+                try (RawWebSocket follower = RawWebSocket.follow(address, "/ws.log")) {
+                    assertThat(follower.status()).isEqualTo(101);
+                    assertThat(new String(follower.readData(6), UTF_8)).isEqualTo("first ");
+                    holdSyncs();
+                    appender.send(RawWebSocket.TEXT, "second".getBytes(UTF_8));
+                    appender.sendClose(1000);
+                    WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
+                    assertThat(size("ws.log")).isEqualTo(12);
+                    assertThat(appender.socket.getInputStream().available()).isZero(); // no Close yet
+                    assertThat(follower.socket.getInputStream().available()).isZero(); // nor the bytes
+
+                    releaseSyncs();
+                    assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+                    ByteArrayOutputStream rest = new ByteArrayOutputStream();
+                    Frame end = follower.readToClose(rest);
+                    assertThat(rest.toString(UTF_8)).isEqualTo("second");
+                    assertThat(end.closeCode()).isEqualTo(1000);
+                }
+            }
+            assertThat(Files.readString(root.resolve("ws.log"))).isEqualTo("first second");
+        }
+
+        @Test
+        void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
+            assertThat(send("PUT", "/lease.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            try (RawWebSocket appender = RawWebSocket.append(address, "/lease.txt")) {
+                assertThat(appender.status()).isEqualTo(101);
+                appender.send(RawWebSocket.BINARY, "ws ".getBytes(UTF_8));
+                HttpResponse<String> post = send("POST", "/lease.txt", "post", "Content-Type", "text/plain");
+                assertThat(post.statusCode()).isEqualTo(409);
+                assertThat(post.body()).contains("a WebSocket appender is active on /lease.txt");
+                assertThat(send("DELETE", "/lease.txt", null).statusCode()).isEqualTo(409);
+                appender.sendClose(1000);
+                assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+            }
+            try (RawWebSocket second = RawWebSocket.append(address, "/lease.txt")) {
+                assertThat(second.status()).isEqualTo(101);
+                second.sendClose(1000);
+                assertThat(second.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+            }
+            assertThat(send("POST", "/lease.txt", "post", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+            assertThat(send("GET", "/lease.txt?offset=-1", null).body()).isEqualTo("put ws post");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.httpfstream.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writer cache: a stream's file stays open between appends, and is closed when idle or deleted. */
+class StreamWriterCacheTest {
+    @TempDir Path root;
+    StreamStore store;
+    DurableStreams streams;
+
+    @BeforeEach
+    void open() throws IOException {
+        store = new StreamStore(root);
+        streams = new DurableStreams(store, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    void create(String path) throws IOException {
+        streams.create(path, new DurableStreams.CreateRequest("text/plain", null, null, null, false, new byte[0],
+                null)).join();
+    }
+
+    DurableStreams.Appended append(String path, String body) throws IOException {
+        return streams.append(path, new DurableStreams.AppendRequest("text/plain", null, null, false,
+                body.getBytes(UTF_8))).join();
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval, not a wait for the event
+        }
+    }
+
+    @Test
+    void appendsToOneStreamGoThroughOneOpenWriter() throws IOException {
+        create("/a/s.txt");
+        append("/a/s.txt", "one ");
+        StreamWriter w = store.openWriterOf(root.toRealPath().resolve("a/s.txt"));
+        assertThat(w).isNotNull();
+        assertThat(store.cachedWriter("/a/s.txt")).isSameAs(w);
+        assertThat(append("/a/s.txt", "two").tail()).isEqualTo(7);
+        assertThat(store.openWriterOf(root.toRealPath().resolve("a/s.txt"))).isSameAs(w);
+        assertThat(Files.readString(root.resolve("a/s.txt"))).isEqualTo("one two");
+    }
+
+    @Test
+    void aDeletedStreamsWriterIsClosedAndANewStreamStartsEmpty() throws IOException {
+        create("/d.txt");
+        append("/d.txt", "old");
+        StreamWriter old = store.cachedWriter("/d.txt");
+        streams.delete("/d.txt").join();
+        assertThat(old.isOpen()).isFalse();
+        assertThat(store.cachedWriter("/d.txt")).isNull();
+        assertThatThrownBy(() -> append("/d.txt", "lost")).isInstanceOf(DurableStreamException.class);
+        create("/d.txt");
+        append("/d.txt", "new");
+        assertThat(Files.readString(root.resolve("d.txt"))).isEqualTo("new");
+    }
+
+    @Test
+    void anIdleWriterIsClosedAndTheNextAppendReopensTheFile() throws IOException {
+        create("/idle.txt");
+        append("/idle.txt", "a");
+        StreamWriter first = store.cachedWriter("/idle.txt");
+        store.idleTimeout(0);
+        await("the idle writer is closed", () -> !first.isOpen());
+        assertThat(store.cachedWriter("/idle.txt")).isNull();
+        store.idleTimeout(Duration.ofMinutes(1).toNanos());
+        assertThat(append("/idle.txt", "b").tail()).isEqualTo(2);
+        assertThat(store.cachedWriter("/idle.txt")).isNotSameAs(first);
+        assertThat(Files.readString(root.resolve("idle.txt"))).isEqualTo("ab");
+    }
+
+    @Test
+    void aWebSocketSessionAndPostsShareTheWriterOneAtATime() throws IOException {
+        create("/shared.txt");
+        append("/shared.txt", "post ");
+        AppendSession session = store.startAppend("/shared.txt");
+        assertThat(session.length()).isEqualTo(5);
+        session.append(ByteBuffer.wrap("ws ".getBytes(UTF_8)));
+        assertThatThrownBy(() -> append("/shared.txt", "refused"))
+                .isInstanceOfSatisfying(DurableStreamException.class,
+                        e -> assertThat(e.reason()).isEqualTo(DurableStreamException.Reason.WRITER_ACTIVE));
+        session.end().join();
+        assertThat(append("/shared.txt", "post").tail()).isEqualTo(12);
+        assertThat(Files.readString(root.resolve("shared.txt"))).isEqualTo("post ws post");
+    }
+}
