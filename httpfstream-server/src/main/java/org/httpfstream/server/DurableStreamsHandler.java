@@ -36,6 +36,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -479,6 +480,9 @@ final class DurableStreamsHandler {
                 return;
             }
             try {
+                if (!moved()) {
+                    return;
+                }
                 DurableStreams.Snapshot now = streams.snapshot(path);
                 if (now == null) {
                     if (finish()) {
@@ -496,6 +500,23 @@ final class DurableStreamsHandler {
                 if (finish()) {
                     fail(ctx, e, "long-poll", keepAlive);
                 }
+            }
+        }
+
+        /**
+         * A cheap first look, without the stream's lock or path resolution: false only if the stream is
+         * certainly still open, not deleted and no longer than {@code from}. Anything else (new bytes,
+         * closure, deletion, a failure) is left to a full snapshot.
+         */
+        private boolean moved() {
+            try {
+                Optional<StreamMetadata> m = streams.metadata(snapshot.file());
+                if (m.isPresent() && (m.get().closed() || m.get().softDeleted())) {
+                    return true;
+                }
+                return streams.store().committedLength(snapshot.file()) > from;
+            } catch (IOException e) {
+                return true; // gone or unreadable: the snapshot says which
             }
         }
 
