@@ -26,6 +26,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class Bench {
     private static final double LATENCY_TARGET_MS = 20;
+    private static final long SETTLE_INTERVAL_MS = 250;
+    private static final long SETTLE_TIMEOUT_S = 30;
+    /** Run numbers of the warm-up's append runs (their streams' names), apart from the measured ones. */
+    private static final int WARM_UP_RUNS = 1000;
 
     private final BenchOptions o;
     private final PrintStream out;
@@ -149,26 +153,15 @@ public final class Bench {
             case "catch-up" -> catchUp(t);
             case "idle" -> emit(idle(t));
             case "ds-append" -> {
-                double self0 = ProcStats.self().cpuSeconds();
-                double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
-                Result r = new DsScenarios(t.base()).append(t.label(), "/bench-" + runId + "/ds-append",
-                        o.dsAppendConnections, o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection,
-                        new Histogram());
-                r.serverCpuSeconds = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
-                r.clientCpuSeconds = ProcStats.self().cpuSeconds() - self0;
-                emit(r);
+                try (LoadClient c = dsClient(t)) {
+                    emit(new DsScenarios(t, c).append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
+                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection));
+                }
             }
             case "ds-readers" -> {
-                double self0 = ProcStats.self().cpuSeconds();
-                double cpu0 = t.stats() == null ? Double.NaN : t.stats().cpuSeconds();
-                List<Result> rs = new DsScenarios(t.base()).readers(t.label(), "/bench-" + runId + "/ds-readers",
-                        o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds);
-                double cpu = t.stats() == null ? Double.NaN : t.stats().cpuSeconds() - cpu0;
-                double self = ProcStats.self().cpuSeconds() - self0;
-                for (Result r : rs) {
-                    r.serverCpuSeconds = cpu;
-                    r.clientCpuSeconds = self;
-                    emit(r);
+                try (LoadClient c = dsClient(t)) {
+                    new DsScenarios(t, c).readers("/bench-" + runId + "/ds-readers", o.dsLongPollReaders,
+                            o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds).forEach(this::emit);
                 }
             }
             default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
@@ -184,15 +177,79 @@ public final class Bench {
 
     // ---------------------------------------------------------------- scenarios
 
+    /**
+     * The append scenario, plain or with a stalled follower: the best of {@code appendRuns} runs, as a
+     * limit is the best of three probe runs (every run's figure is in {@code runsMBps}). A run that
+     * fails verification is the result at once: a failure is never hidden behind a better run.
+     */
     private Result append(Target t, int messageSize, boolean stalled) throws Exception {
+        double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
+                messageSize, o.appendBytes));
+        Result r = null;
+        List<Long> runs = new ArrayList<>();
+        for (int run = 0; run < o.appendRuns; run++) {
+            settle(t); // the probe's or the last run's code may still be compiling, on a core we need
+            Result next = appendOnce(t, messageSize, stalled, run);
+            runs.add(Math.round(next.throughput() / 1e6));
+            if (!next.verified) {
+                r = next;
+                break;
+            }
+            if (r == null || next.throughput() > r.throughput()) {
+                r = next;
+            }
+            deleteStreams(t);
+        }
+        if (o.appendRuns > 1) {
+            r.param("runsMBps", runs);
+        }
+        if (!stalled) {
+            r.limitName = "raw file append";
+            r.limitBytesPerSecond = raw;
+            r.target = "≥ 0.8 × raw file append";
+            r.targetMet = r.verified && r.ratio() >= 0.8;
+        } else {
+            Result plain = plainAppend(t, messageSize);
+            r.target = "≥ 0.9 × plain append; memory bounded";
+            if (plain != null && plain.verified) {
+                r.limitName = "plain append";
+                r.limitBytesPerSecond = plain.throughput();
+                long growth = r.serverRssPeak - r.serverRssBefore;
+                long plainGrowth = plain.serverRssPeak - plain.serverRssBefore;
+                boolean bounded = r.serverRssPeak < 0 || growth <= Math.max(0, plainGrowth) + (64L << 20);
+                r.targetNote = "peak RSS growth " + (growth >> 20) + " MiB vs " + (plainGrowth >> 20)
+                        + " MiB for plain append (bound: plain + 64 MiB); raw file append "
+                        + Math.round(raw / 1e6) + " MB/s";
+                r.targetMet = r.verified && r.ratio() >= 0.9 && bounded;
+            } else {
+                r.limitName = "raw file append";
+                r.limitBytesPerSecond = raw;
+                r.targetNote = "plain append not measured in this run: ratio is to raw file append";
+            }
+        }
+        return r;
+    }
+
+    /** The plain append result of this run for {@code t} with {@code messageSize}, or null. */
+    private Result plainAppend(Target t, int messageSize) {
+        for (Result p : results) {
+            if (p.scenario().equals("append") && p.server.equals(t.label())
+                    && Integer.valueOf(messageSize).equals(p.params.get("messageSize"))
+                    && Long.valueOf(o.appendBytes).equals(p.params.get("bytes"))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** One measured run of the append scenario. */
+    private Result appendOnce(Target t, int messageSize, boolean stalled, int run) throws Exception {
         String name = stalled ? "append+stalled" : "append";
         Result r = new Result(name, t.label()).param("messageSize", messageSize)
                 .param("bytes", o.appendBytes);
-        double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
-                messageSize, o.appendBytes));
         long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(messageSize, false)) {
-            String path = path(name + "-" + messageSize, 0);
+            String path = path(name + "-" + messageSize, run);
             Cohort appenders = new Cohort("appender", 1);
             Appender a = new Appender(appenders, 0, path, p, o.appendBytes / messageSize, 0, 0, true, null);
             open(c, appenders, List.of(a), deadline);
@@ -203,6 +260,8 @@ public final class Bench {
                 open(c, followers, List.of(f), deadline);
             }
             r.connections = stalled ? 2 : 1;
+            // The raw probe starts from recycled memory; so does the server it is compared with.
+            Limits.recycleMemory(work.resolve("raw"), o.appendBytes);
             Meter m = new Meter(t, c);
             a.start();
             if (stalled && !appenders.awaitFinished(Math.min(deadline,
@@ -229,30 +288,6 @@ public final class Bench {
                 ok = readBack(c, path, a, deadline, r);
             }
             r.verified = ok && r.errors.isEmpty();
-        }
-        if (!stalled) {
-            r.limitName = "raw file append";
-            r.limitBytesPerSecond = raw;
-            r.target = "≥ 0.8 × raw file append";
-            r.targetMet = r.verified && r.ratio() >= 0.8;
-        } else {
-            Result plain = byKey.get(t.label() + "|append|" + r.params);
-            r.target = "≥ 0.9 × plain append; memory bounded";
-            if (plain != null && plain.verified) {
-                r.limitName = "plain append";
-                r.limitBytesPerSecond = plain.throughput();
-                long growth = r.serverRssPeak - r.serverRssBefore;
-                long plainGrowth = plain.serverRssPeak - plain.serverRssBefore;
-                boolean bounded = r.serverRssPeak < 0 || growth <= Math.max(0, plainGrowth) + (64L << 20);
-                r.targetNote = "peak RSS growth " + (growth >> 20) + " MiB vs " + (plainGrowth >> 20)
-                        + " MiB for plain append (bound: plain + 64 MiB); raw file append "
-                        + Math.round(raw / 1e6) + " MB/s";
-                r.targetMet = r.verified && r.ratio() >= 0.9 && bounded;
-            } else {
-                r.limitName = "raw file append";
-                r.limitBytesPerSecond = raw;
-                r.targetNote = "plain append not measured in this run: ratio is to raw file append";
-            }
         }
         return r;
     }
@@ -528,21 +563,52 @@ public final class Bench {
         }
     }
 
-    /** Unmeasured load on every code path (append, live follow, read back) so the JIT has compiled them. */
+    /**
+     * Unmeasured load so that the JIT compilers of the server and of this load generator have compiled
+     * the measured paths before anything is measured: {@code warmupBytes} in 64 KiB messages with four
+     * live followers (append, live follow, read back), then each chosen append scenario (plain, with a
+     * stalled follower) per message size, run exactly as it will be measured. Less is not enough: the
+     * per-read paths (socket read, decoder entry, file write) run a few thousand times per append,
+     * so a smaller warm-up leaves them to be compiled during the first measured append, and on two
+     * cores the compiler threads then take time from the server and the load generator (that run
+     * came out at half the speed of the same scenario measured later). Twice: the Close frame that
+     * ends the first round takes the server's compiled frame decoder down a branch it had never
+     * taken, which discards that code (a deoptimization), and only the next append compiles it
+     * again. Then waits for both processes to go quiet.
+     */
     private void warmUp(Target t) throws Exception {
-        log.println("bench: warm-up on " + t.label() + " (" + o.warmupBytes + " bytes, not measured)");
+        warmUp(t, 65536, o.warmupBytes, 4);
+        for (int round = 0; round < 2; round++) {
+            for (int size : o.appendMessageSizes) {
+                for (boolean stalled : new boolean[] {false, true}) {
+                    if (o.scenarios.contains(stalled ? "append+stalled" : "append")) {
+                        log.println("bench: warm-up on " + t.label() + ": " + (stalled ? "append+stalled"
+                                : "append") + " with " + size + "-byte messages, not measured");
+                        Result scratch = appendOnce(t, size, stalled, WARM_UP_RUNS + round);
+                        if (!scratch.verified) {
+                            log.println("bench: warm-up errors: " + scratch.errors);
+                        }
+                        deleteStreams(t);
+                    }
+                }
+            }
+        }
+        settle(t);
+    }
+
+    private void warmUp(Target t, int size, long bytes, int followerCount) throws Exception {
+        log.println("bench: warm-up on " + t.label() + " (" + bytes + " bytes in " + size + "-byte messages, "
+                + followerCount + " followers, not measured)");
         long deadline = deadline();
-        int size = 65536;
         Result scratch = new Result("warm-up", t.label());
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            String path = path("warm-up", 0);
+            String path = path("warm-up-" + size, 0);
             Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, Math.max(1, o.warmupBytes / size), 0, 0, true,
-                    null);
+            Appender a = new Appender(appenders, 0, path, p, Math.max(1, bytes / size), 0, 0, true, null);
             open(c, appenders, List.of(a), deadline);
-            Cohort followers = new Cohort("follower", 4);
+            Cohort followers = new Cohort("follower", followerCount);
             List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < followerCount; i++) {
                 fs.add(new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
             }
             open(c, followers, fs, deadline);
@@ -559,6 +625,36 @@ public final class Bench {
         if (!scratch.errors.isEmpty()) {
             log.println("bench: warm-up errors: " + scratch.errors);
         }
+        deleteStreams(t); // its page cache is free again before anything is measured
+    }
+
+    /**
+     * Waits until the server (if its PID is known) and this process use less than a tenth of a core
+     * each over {@link #SETTLE_INTERVAL_MS} twice in a row: the JIT compilers have finished what the
+     * warm-up (or a probe) gave them. Gives up after {@link #SETTLE_TIMEOUT_S} seconds and says so.
+     */
+    private void settle(Target t) throws InterruptedException {
+        ProcStats self = ProcStats.self();
+        ProcStats server = t.stats();
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(SETTLE_TIMEOUT_S);
+        double limit = 0.1 * SETTLE_INTERVAL_MS / 1000.0;
+        int quiet = 0;
+        double selfCpu = self.cpuSeconds();
+        double serverCpu = server == null ? 0 : server.cpuSeconds();
+        while (quiet < 2) {
+            if (System.nanoTime() > deadline) {
+                log.println("bench: still busy after " + SETTLE_TIMEOUT_S + " s; measuring anyway");
+                return;
+            }
+            Thread.sleep(SETTLE_INTERVAL_MS); // a polling interval, not a wait for an event
+            double s = self.cpuSeconds();
+            double v = server == null ? 0 : server.cpuSeconds();
+            quiet = s - selfCpu <= limit && v - serverCpu <= limit ? quiet + 1 : 0;
+            selfCpu = s;
+            serverCpu = v;
+        }
+        log.println("bench: quiet after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
     }
 
     /** Reads the finished stream back with a plain GET and checks it against what {@code a} sent. */
@@ -575,6 +671,10 @@ public final class Bench {
 
     private LoadClient client(Target t) throws IOException {
         return new LoadClient(t.base(), o.threads, o.sourceAddresses, o.maxPendingConnects);
+    }
+
+    private LoadClient dsClient(Target t) throws IOException {
+        return new LoadClient(t.base(), o.dsThreads, o.sourceAddresses, o.maxPendingConnects);
     }
 
     private long deadline() {
@@ -651,42 +751,5 @@ public final class Bench {
             out.flush();
         }
         return v;
-    }
-
-    /** Server and client CPU and memory over one measured interval. */
-    private static final class Meter {
-        private final ProcStats server;
-        private final ProcStats client = ProcStats.self();
-        private final double serverCpu0;
-        private final double clientCpu0;
-        private final long rss0;
-        private final double machine0;
-        private final ProcStats.RssSampler sampler;
-
-        private final LoadClient load;
-
-        Meter(Target t, LoadClient load) {
-            this.load = load;
-            load.startLagMonitor();
-            server = t.stats();
-            serverCpu0 = server == null ? Double.NaN : server.cpuSeconds();
-            rss0 = server == null ? -1 : server.rssBytes();
-            sampler = server == null ? null : server.sampleRss(20);
-            clientCpu0 = client.cpuSeconds();
-            machine0 = ProcStats.machineBusySeconds();
-        }
-
-        void stop(Result r) {
-            r.clientCpuSeconds = client.cpuSeconds() - clientCpu0;
-            r.clientLag = load.stopLagMonitor();
-            r.machineCpuSeconds = ProcStats.machineBusySeconds() - machine0;
-            if (server != null) {
-                r.serverCpuSeconds = server.cpuSeconds() - serverCpu0;
-                r.serverRssBefore = rss0;
-                r.serverRssAfter = server.rssBytes();
-                r.serverRssPeak = sampler.peakBytes();
-                sampler.close();
-            }
-        }
     }
 }

@@ -29,6 +29,8 @@ public final class BenchOptions {
     Path workDir;
     Path markdown;
     int threads = 2;
+    /** Event-loop threads of the Durable Streams scenarios: one costs less CPU than two at their load. */
+    int dsThreads = 1;
     int sourceAddresses = 8;
     int maxPendingConnects = 256;
     List<String> serverJvmOptions = List.of("-Xmx1g");
@@ -39,6 +41,7 @@ public final class BenchOptions {
 
     long warmupBytes;
     long appendBytes;
+    int appendRuns;
     List<Integer> appendMessageSizes;
     long fanoutBytes;
     int fanoutMessageSize;
@@ -100,6 +103,7 @@ public final class BenchOptions {
                         case "work-dir" -> o.workDir = Path.of(v);
                         case "markdown" -> o.markdown = Path.of(v);
                         case "threads" -> o.threads = positive(key, Long.parseLong(v));
+                        case "ds-threads" -> o.dsThreads = positive(key, Long.parseLong(v));
                         case "source-addresses" -> o.sourceAddresses = positive(key, Long.parseLong(v));
                         case "max-pending-connects" -> o.maxPendingConnects = positive(key, Long.parseLong(v));
                         case "server-jvm-opts" -> o.serverJvmOptions = v.isBlank() ? List.of()
@@ -147,6 +151,7 @@ public final class BenchOptions {
     private void fullSizes() {
         warmupBytes = 64L << 20;
         appendBytes = 512L << 20;
+        appendRuns = 3;
         appendMessageSizes = List.of(4096, 65536);
         fanoutBytes = 256L << 20;
         fanoutMessageSize = 65536;
@@ -175,6 +180,7 @@ public final class BenchOptions {
         fullSizes();
         warmupBytes = 2L << 20;
         appendBytes = 4L << 20;
+        appendRuns = 1;
         fanoutBytes = 4L << 20;
         fanoutFollowers = 10;
         latencyFollowers = 20;
@@ -194,6 +200,7 @@ public final class BenchOptions {
         switch (key) {
             case "warmup-bytes" -> warmupBytes = v.equals("0") ? 0 : bytes(key, v);
             case "append-bytes" -> appendBytes = bytes(key, v);
+            case "append-runs" -> appendRuns = positive(key, Long.parseLong(v));
             case "append-message-sizes" -> appendMessageSizes = sizes(key, v);
             case "fanout-bytes" -> fanoutBytes = bytes(key, v);
             case "fanout-message-size" -> fanoutMessageSize = (int) bytes(key, v);
@@ -284,14 +291,16 @@ public final class BenchOptions {
                 "  --timeout SECONDS            per-scenario deadline (default 900)",
                 "  --stall-timeout SECONDS      append+stalled: how long the appender may be held up by the",
                 "                               stalled follower before the follower is let read (default 120)",
-                "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (0: none), --append-bytes, --append-message-sizes 4KiB,64KiB,",
+                "sizes (KiB/MiB/GiB suffixes): --warmup-bytes (per message size; 0: none), --append-bytes,",
+                "  --append-message-sizes 4KiB,64KiB, --append-runs N (best of N, as the raw probe; full: 3),",
                 "  --fanout-bytes, --fanout-message-size, --fanout-followers, --fanout-frames text|binary|both,",
                 "  --latency-followers, --latency-message-size, --latency-rate, --streams,",
                 "  --stream-message-size, --stream-rate, --duration SECONDS, --catch-up-bytes,",
                 "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
                 "Durable Streams: --ds-connections 64 (ds-append), --ds-streams one|per-connection (ds-append),",
                 "  --ds-message-size 100, --ds-rate 100 (ds-readers appends/s), --ds-long-poll-readers 100,",
-                "  --ds-sse-readers 100; --duration applies; --server-fsync starts our server with -fsync",
+                "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads);",
+                "  --duration applies; --server-fsync starts our server with -fsync",
                 "output: one JSON object per scenario on stdout, then a Markdown table");
     }
 }

@@ -1,50 +1,66 @@
 package org.httpfstream.bench;
 
+import io.netty.buffer.ByteBuf;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
 /**
- * The Durable Streams scenarios, over plain HTTP/1.1 keep-alive connections (blocking sockets, one
- * thread per connection: correctness first; the request head buffer and each body are reused).
+ * The Durable Streams scenarios, over plain HTTP/1.1 keep-alive connections carried by the {@link
+ * LoadClient}'s event loops ({@link DsConnection}: raw HTTP parsing, request heads encoded once,
+ * buffers reused). Only the load is measured (CPU, memory, event-loop lag: {@link Meter}); creating
+ * the streams and reading them back to verify come before and after it, one request per connection.
  *
  * <p>Every body is {@code size} printable ASCII bytes, no newline, so it is carried unchanged by
  * catch-up reads, long-polls and SSE {@code data:} lines of a {@code text/plain} stream:
  * <ul>
  *   <li>{@code ds-append}: 4 hex digits connection id, 8 hex digits sequence, then a filler that
- *       depends on both. Verified by a catch-up read: every record well formed, every (id, seq) sent
- *       present exactly once, nothing else; byte count and the sum of per-record CRC32Cs match.</li>
+ *       depends on both ({@link #appendRecord}). Verified by a catch-up read: every record well formed,
+ *       every (id, seq) sent present exactly once, nothing else; byte count and the sum of per-record
+ *       CRC32Cs match.</li>
  *   <li>{@code ds-readers}: 8 hex digits sequence, 16 hex digits {@code System.nanoTime()} at the
- *       send, filler. Every reader must receive sequences 0, 1, 2, … in order, each once.</li>
+ *       send, filler ({@link #readerRecord}). Every reader must receive sequences 0, 1, 2, … in order,
+ *       each once, fillers intact.</li>
  * </ul>
  *
- * <p>Thread safety: each method runs its scenario on threads it starts and joins.
+ * <p>Thread safety: one scenario at a time, from one thread; the load runs on the client's event
+ * loops.
  */
 final class DsScenarios {
     private static final String TYPE = "text/plain";
-    private static final int READ_TIMEOUT_MS = 120_000;
+    private static final long CONNECT_SECONDS = 30;
+    private static final long EXCHANGE_SECONDS = 120;
+    private static final long LATE_APPENDS_SECONDS = 120;
+    private static final long LATE_READERS_SECONDS = 60;
 
-    private final URI base;
+    private final Target target;
+    private final LoadClient client;
     private final String basePath;
+    private final String host;
 
-    DsScenarios(URI base) {
-        this.base = base;
+    DsScenarios(Target target, LoadClient client) {
+        this.target = target;
+        this.client = client;
+        URI base = target.base();
         String p = base.getPath();
         this.basePath = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        this.host = base.getHost() + ":" + (base.getPort() < 0 ? 80 : base.getPort());
     }
 
-    // ------------------------------------------------------------ ds-append
+    // ------------------------------------------------------------ records
 
-    /** Fills {@code b} with the record of (id, seq). */
+    /** Fills {@code b} with the ds-append record of (id, seq). */
     static void appendRecord(byte[] b, int id, long seq) {
         hex(b, 0, id, 4);
         hex(b, 4, seq, 8);
@@ -55,6 +71,17 @@ final class DsScenarios {
             x ^= x << 17;
             b[i] = (byte) ('a' + (int) ((x >>> 33) % 26));
         }
+    }
+
+    /**
+     * Fills {@code b} with the ds-readers record {@code seq}: its sequence at 0, sixteen {@code 0}s at
+     * 8 where the appender writes its send time, and the filler of {@code appendRecord(b, 0, seq)}
+     * from 24.
+     */
+    static void readerRecord(byte[] b, long seq) {
+        appendRecord(b, 0, seq);
+        hex(b, 0, seq, 8);
+        hex(b, 8, 0, 16);
     }
 
     static void hex(byte[] b, int off, long v, int digits) {
@@ -78,80 +105,124 @@ final class DsScenarios {
     }
 
     /**
-     * Runs ds-append: {@code connections} connections POSTing {@code size}-byte bodies back to back for
-     * {@code seconds}, to one stream or one stream per connection.
+     * Finds the string value of {@code quotedKey} (the key with its quotes) in the flat JSON object
+     * {@code b[0, len)} and puts it into {@code out}; false, and {@code out} unchanged, if it is not
+     * there. Escapes are not decoded (offsets and cursors have none).
      */
-    Result append(String label, String pathPrefix, int connections, int size, long seconds,
-            boolean streamPerConnection, Histogram latency) throws Exception {
-        Result r = new Result("ds-append", label).param("connections", connections).param("messageSize", size)
-                .param("seconds", seconds).param("streams", streamPerConnection ? "per-connection" : "one");
-        int nStreams = streamPerConnection ? connections : 1;
-        String[] paths = new String[nStreams];
-        try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-            for (int i = 0; i < nStreams; i++) {
-                paths[i] = basePath + pathPrefix + "/" + i + ".txt";
-                DsHttp.Response put = h.exchange("PUT", paths[i], TYPE, null);
-                if (put.status() != 201 && put.status() != 200) {
-                    r.errors.add("PUT " + paths[i] + ": " + put.status());
-                    return r;
+    static boolean jsonString(byte[] b, int len, byte[] quotedKey, DsConnection.Value out) {
+        int k = indexOf(b, len, quotedKey);
+        if (k < 0) {
+            return false;
+        }
+        int i = k + quotedKey.length;
+        while (i < len && (b[i] == ' ' || b[i] == ':' || b[i] == '\t')) {
+            i++;
+        }
+        if (i >= len || b[i] != '"') {
+            return false;
+        }
+        int start = ++i;
+        while (i < len && b[i] != '"') {
+            i++;
+        }
+        if (i >= len) {
+            return false;
+        }
+        out.set(b, start, i - start);
+        return true;
+    }
+
+    private static int indexOf(byte[] b, int len, byte[] key) {
+        outer:
+        for (int i = 0; i + key.length <= len; i++) {
+            for (int k = 0; k < key.length; k++) {
+                if (b[i + k] != key[k]) {
+                    continue outer;
                 }
             }
+            return i;
         }
-        long[] sent = new long[connections];
-        long[] crcSum = new long[connections];
-        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> threads = new ArrayList<>();
+        return -1;
+    }
+
+    // ------------------------------------------------------------ ds-append
+
+    /**
+     * Runs ds-append: {@code connections} connections POSTing {@code size}-byte bodies back to back for
+     * {@code seconds}, to one stream or one stream per connection; then reads every stream back.
+     */
+    Result append(String pathPrefix, int connections, int size, long seconds, boolean streamPerConnection)
+            throws Exception {
+        Result r = new Result("ds-append", target.label()).param("connections", connections)
+                .param("messageSize", size).param("seconds", seconds)
+                .param("streams", streamPerConnection ? "per-connection" : "one");
+        int nStreams = streamPerConnection ? connections : 1;
+        String[] paths = new String[nStreams];
+        for (int i = 0; i < nStreams; i++) {
+            paths[i] = basePath + pathPrefix + "/" + i + ".txt";
+            Response put = exchange("PUT", paths[i], new byte[0]);
+            if (put.status() != 201 && put.status() != 200) {
+                r.errors.add("PUT " + paths[i] + ": " + put.status());
+                return r;
+            }
+        }
+        Histogram latency = new Histogram();
+        Cohort cohort = new Cohort("ds-append connection", connections);
+        List<DsAppender.Loop> loops = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
-            final int id = c;
-            final String path = paths[streamPerConnection ? c : 0];
-            threads.add(new Thread(() -> {
-                byte[] body = new byte[size];
-                CRC32C crc = new CRC32C();
-                try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-                    for (long seq = 0; !stop.get(); seq++) {
-                        appendRecord(body, id, seq);
-                        long t0 = System.nanoTime();
-                        h.send("POST", path, TYPE, body);
-                        DsHttp.Response resp = h.receive(false);
-                        latency.record(System.nanoTime() - t0);
-                        if (resp.status() != 204 && resp.status() != 200) {
-                            errors.add("connection " + id + " POST " + seq + ": " + resp.status());
-                            return;
-                        }
-                        crc.reset();
-                        crc.update(body, 0, size);
-                        crcSum[id] += crc.getValue();
-                        sent[id] = seq + 1;
-                    }
-                } catch (Exception e) {
-                    errors.add("connection " + id + ": " + e);
-                }
-            }, "ds-append-" + c));
+            DsAppender.Loop loop = new DsAppender.Loop(cohort, client, c, paths[streamPerConnection ? c : 0], host,
+                    size, latency);
+            loops.add(loop);
+            loop.connect();
         }
+        if (!cohort.awaitOpened(System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECT_SECONDS))) {
+            r.errors.add(cohort.pendingOpen() + " of " + connections + " connections not open after "
+                    + CONNECT_SECONDS + " s");
+        }
+        Meter meter = new Meter(target, client);
         long t0 = System.nanoTime();
-        threads.forEach(Thread::start);
-        Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(150));
+        long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+        loops.forEach(l -> l.start(end));
+        boolean finished = cohort.awaitFinished(end + TimeUnit.SECONDS.toNanos(LATE_APPENDS_SECONDS));
+        meter.stop(r);
+        long t1 = t0; // the last answer
+        for (DsAppender.Loop l : loops) {
+            if (l.lastNanos() != 0 && l.lastNanos() - t1 > 0) {
+                t1 = l.lastNanos();
+            }
         }
-        long t1 = System.nanoTime();
-        r.errors.addAll(errors);
+        if (!finished) {
+            t1 = System.nanoTime();
+        }
+        if (!finished) {
+            r.errors.add(cohort.pendingFinish() + " of " + connections + " connections had not finished "
+                    + LATE_APPENDS_SECONDS + " s after the end");
+        }
+        r.errors.addAll(cohort.errors());
         r.connections = connections;
+        long[] sent = new long[connections];
         long total = 0;
         long expectedCrc = 0;
         for (int c = 0; c < connections; c++) {
+            sent[c] = loops.get(c).acknowledged();
             total += sent[c];
-            expectedCrc += crcSum[c];
+            expectedCrc += loops.get(c).crcSum();
         }
         r.bytes = total * size;
         r.seconds = (t1 - t0) / 1e9;
         r.latency = latency;
-        r.targetNote = String.format(java.util.Locale.ROOT, "%.0f appends/s", total / r.seconds);
+        r.targetNote = String.format(Locale.ROOT, "%.0f appends/s", total / r.seconds);
         r.param("appends", total);
         r.param("appendsPerSecond", Math.round(total / r.seconds));
-        // Verify: every stream read back with catch-up GETs.
+        verifyAppends(r, paths, streamPerConnection, size, sent, total, expectedCrc);
+        r.verified = r.errors.isEmpty() && total > 0;
+        return r;
+    }
+
+    /** Reads every stream back and checks it against what was acknowledged; errors go to {@code r}. */
+    private void verifyAppends(Result r, String[] paths, boolean streamPerConnection, int size, long[] sent,
+            long total, long expectedCrc) throws Exception {
+        int connections = sent.length;
         BitSet[] seen = new BitSet[connections];
         for (int c = 0; c < connections; c++) {
             seen[c] = new BitSet();
@@ -162,36 +233,34 @@ final class DsScenarios {
         byte[] expect = new byte[size];
         CRC32C crc = new CRC32C();
         int bad = 0;
-        try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-            for (String path : paths) {
-                byte[] all = catchUp(h, path, r);
-                if (all == null) {
-                    break;
-                }
-                if (all.length % size != 0) {
-                    r.errors.add(path + ": " + all.length + " bytes, not a multiple of " + size);
-                }
-                for (int off = 0; off + size <= all.length; off += size) {
-                    System.arraycopy(all, off, rec, 0, size);
-                    records++;
-                    crc.reset();
-                    crc.update(rec, 0, size);
-                    gotCrc += crc.getValue();
-                    int id = (int) unhex(rec, 0, 4);
-                    long seq = unhex(rec, 4, 8);
-                    boolean ok = id >= 0 && id < connections && seq >= 0 && seq < sent[id]
-                            && (!streamPerConnection || path.equals(paths[id]));
+        for (String path : paths) {
+            byte[] all = catchUp(path, r);
+            if (all == null) {
+                break;
+            }
+            if (all.length % size != 0) {
+                r.errors.add(path + ": " + all.length + " bytes, not a multiple of " + size);
+            }
+            for (int off = 0; off + size <= all.length; off += size) {
+                System.arraycopy(all, off, rec, 0, size);
+                records++;
+                crc.reset();
+                crc.update(rec, 0, size);
+                gotCrc += crc.getValue();
+                int id = (int) unhex(rec, 0, 4);
+                long seq = unhex(rec, 4, 8);
+                boolean ok = id >= 0 && id < connections && seq >= 0 && seq < sent[id]
+                        && (!streamPerConnection || path.equals(paths[id]));
+                if (ok) {
+                    appendRecord(expect, id, seq);
+                    ok = Arrays.equals(rec, expect) && !seen[id].get((int) seq);
                     if (ok) {
-                        appendRecord(expect, id, seq);
-                        ok = java.util.Arrays.equals(rec, expect) && !seen[id].get((int) seq);
-                        if (ok) {
-                            seen[id].set((int) seq);
-                        }
+                        seen[id].set((int) seq);
                     }
-                    if (!ok && bad++ < 5) {
-                        r.errors.add(path + ": unexpected or repeated record at byte " + off + ": "
-                                + new String(rec, 0, 12, StandardCharsets.US_ASCII));
-                    }
+                }
+                if (!ok && bad++ < 5) {
+                    r.errors.add(path + ": unexpected or repeated record at byte " + off + ": "
+                            + new String(rec, 0, 12, StandardCharsets.US_ASCII));
                 }
             }
         }
@@ -205,25 +274,22 @@ final class DsScenarios {
             r.errors.add("read back " + records + " records (CRC32C sum " + gotCrc + "), sent " + total
                     + " (" + expectedCrc + ")");
         }
-        r.verified = r.errors.isEmpty() && total > 0;
-        return r;
     }
 
     /** Reads a whole stream with catch-up GETs from -1, following Stream-Next-Offset; null on error. */
-    private static byte[] catchUp(DsHttp h, String path, Result r) throws IOException {
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    private byte[] catchUp(String path, Result r) throws Exception {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         String offset = "-1";
         for (int i = 0; i < 1_000_000; i++) {
-            DsHttp.Response resp = h.exchange("GET", path + "?offset=" + DsHttp.q(offset), null, null);
+            Response resp = exchange("GET", path + "?offset=" + URLEncoder.encode(offset, StandardCharsets.UTF_8),
+                    null);
             if (resp.status() != 200) {
                 r.errors.add("catch-up GET " + path + " offset " + offset + ": " + resp.status());
                 return null;
             }
             all.write(resp.body());
-            String next = resp.header("stream-next-offset");
-            String upToDate = resp.header("stream-up-to-date");
-            if (next == null || (upToDate != null && upToDate.equalsIgnoreCase("true"))
-                    || next.equals(offset) || resp.body().length == 0) {
+            String next = resp.nextOffset();
+            if (next == null || resp.upToDate() || next.equals(offset) || resp.body().length == 0) {
                 break;
             }
             offset = next;
@@ -233,51 +299,13 @@ final class DsScenarios {
 
     // ------------------------------------------------------------ ds-readers
 
-    /** A reader's state: the next expected sequence and its errors. */
-    private static final class Reader {
-        final String name;
-        long next;
-        final byte[] pending;
-        int pendingLen;
-        String error;
-
-        Reader(String name, int size) {
-            this.name = name;
-            this.pending = new byte[size];
-        }
-
-        /** Consumes received payload bytes; records latency per whole record. */
-        void accept(byte[] b, int off, int len, Histogram latency) {
-            long now = System.nanoTime();
-            while (len > 0) {
-                int n = Math.min(len, pending.length - pendingLen);
-                System.arraycopy(b, off, pending, pendingLen, n);
-                pendingLen += n;
-                off += n;
-                len -= n;
-                if (pendingLen == pending.length) {
-                    pendingLen = 0;
-                    long seq = unhex(pending, 0, 8);
-                    long sentAt = unhex(pending, 8, 16);
-                    if (seq != next) {
-                        if (error == null) {
-                            error = name + ": got sequence " + seq + ", expected " + next;
-                        }
-                    } else {
-                        latency.record(now - sentAt);
-                    }
-                    next++;
-                }
-            }
-        }
-    }
-
     /**
      * Runs ds-readers: one appender at {@code rate}/s for {@code seconds}, {@code longPoll} long-poll
      * readers and {@code sse} SSE readers on the same stream; returns two results (long-poll, SSE).
      */
-    List<Result> readers(String label, String pathPrefix, int longPoll, int sse, int size, int rate,
-            long seconds) throws Exception {
+    List<Result> readers(String pathPrefix, int longPoll, int sse, int size, int rate, long seconds)
+            throws Exception {
+        String label = target.label();
         Result lp = new Result("ds-readers", label).param("readers", "long-poll").param("count", longPoll)
                 .param("otherReaders", sse + " sse").param("messageSize", size).param("rate", rate)
                 .param("seconds", seconds);
@@ -287,89 +315,71 @@ final class DsScenarios {
         Histogram lpLat = new Histogram();
         Histogram sseLat = new Histogram();
         String path = basePath + pathPrefix + "/0.txt";
-        String start;
-        try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-            DsHttp.Response put = h.exchange("PUT", path, TYPE, null);
-            if (put.status() != 201 && put.status() != 200) {
-                lp.errors.add("PUT " + path + ": " + put.status());
-                ss.errors.addAll(lp.errors);
-                return List.of(lp, ss);
-            }
-            start = put.header("stream-next-offset");
-            if (start == null) {
-                start = "-1";
-            }
+        Response put = exchange("PUT", path, new byte[0]);
+        if (put.status() != 201 && put.status() != 200) {
+            lp.errors.add("PUT " + path + ": " + put.status());
+            ss.errors.addAll(lp.errors);
+            return List.of(lp, ss);
         }
+        String start = put.nextOffset() == null ? "-1" : put.nextOffset();
         long messages = (long) rate * seconds;
-        AtomicLong appended = new AtomicLong();
-        AtomicBoolean done = new AtomicBoolean();
-        ConcurrentLinkedQueue<String> appendErrors = new ConcurrentLinkedQueue<>();
-        List<Reader> lpReaders = new ArrayList<>();
-        List<Reader> sseReaders = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        final String from = start;
+        long openDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECT_SECONDS);
+
+        Cohort readerCohort = longPoll + sse > 0 ? new Cohort("reader", longPoll + sse) : null;
+        List<DsReader> lpReaders = new ArrayList<>();
+        List<DsReader> sseReaders = new ArrayList<>();
         for (int i = 0; i < longPoll; i++) {
-            Reader rd = new Reader("long-poll reader " + i, size);
-            lpReaders.add(rd);
-            threads.add(new Thread(() -> longPollLoop(rd, path, from, messages, lpLat), rd.name));
+            lpReaders.add(new DsReader.LongPoll(readerCohort, client, i, path, host, start, size, messages, lpLat));
         }
         for (int i = 0; i < sse; i++) {
-            Reader rd = new Reader("SSE reader " + i, size);
-            sseReaders.add(rd);
-            threads.add(new Thread(() -> sseLoop(rd, path, from, messages, sseLat, done), rd.name));
+            sseReaders.add(new DsReader.Sse(readerCohort, client, i, path, host, start, size, messages, sseLat));
         }
-        threads.forEach(t -> {
-            t.setDaemon(true);
-            t.start();
-        });
-        Thread.sleep(500); // let the readers connect
-        Thread appender = new Thread(() -> {
-            byte[] body = new byte[size];
-            long period = 1_000_000_000L / rate;
-            try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-                long t0 = System.nanoTime();
-                for (long seq = 0; seq < messages; seq++) {
-                    long due = t0 + seq * period;
-                    for (long w; (w = due - System.nanoTime()) > 0; ) {
-                        LockSupport.parkNanos(w);
-                    }
-                    appendRecord(body, 0, seq); // filler
-                    hex(body, 0, seq, 8);
-                    hex(body, 8, System.nanoTime(), 16);
-                    DsHttp.Response resp = h.exchange("POST", path, TYPE, body);
-                    if (resp.status() != 204 && resp.status() != 200) {
-                        appendErrors.add("POST " + seq + ": " + resp.status());
-                        return;
-                    }
-                    appended.incrementAndGet();
-                }
-            } catch (Exception e) {
-                appendErrors.add("appender: " + e);
-            }
-        }, "ds-readers-appender");
+        lpReaders.forEach(DsReader::connect);
+        sseReaders.forEach(DsReader::connect);
+        List<String> setupErrors = new ArrayList<>();
+        if (readerCohort != null && !readerCohort.awaitOpened(openDeadline)) {
+            setupErrors.add(readerCohort.pendingOpen() + " of " + readerCohort.size() + " readers not open after "
+                    + CONNECT_SECONDS + " s");
+        }
+        Cohort appenderCohort = new Cohort("appender", 1);
+        Histogram appendLat = new Histogram();
+        DsAppender.Paced appender = new DsAppender.Paced(appenderCohort, client, path, host, size, messages,
+                1_000_000_000L / rate, appendLat);
+        appender.connect();
+        if (!appenderCohort.awaitOpened(openDeadline)) {
+            setupErrors.add("the appender's connection was not open after " + CONNECT_SECONDS + " s");
+        }
+
+        Meter meter = new Meter(target, client);
         long t0 = System.nanoTime();
         appender.start();
-        appender.join(TimeUnit.SECONDS.toMillis(seconds + 120));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (Thread t : threads) {
-            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
-        done.set(true);
+        boolean appended = appenderCohort.awaitFinished(t0 + TimeUnit.SECONDS.toNanos(seconds + LATE_APPENDS_SECONDS));
+        boolean appenderOk = appended && appender.error() == null;
+        boolean read = readerCohort == null || readerCohort.awaitFinished(System.nanoTime()
+                + TimeUnit.SECONDS.toNanos(appenderOk ? LATE_READERS_SECONDS : 5));
         long t1 = System.nanoTime();
+        meter.stop(lp, ss);
+
         for (Object[] x : new Object[][] {{lp, lpReaders, lpLat}, {ss, sseReaders, sseLat}}) {
             Result r = (Result) x[0];
             @SuppressWarnings("unchecked")
-            List<Reader> rs = (List<Reader>) x[1];
+            List<DsReader> rs = (List<DsReader>) x[1];
             Histogram lat = (Histogram) x[2];
-            r.errors.addAll(appendErrors);
-            if (appended.get() != messages) {
-                r.errors.add("appended " + appended.get() + " of " + messages);
+            // The appender's own latency (send → 204): what of the readers' latency the append itself took.
+            r.param("appendLatencyMs", String.format(Locale.ROOT, "%.2f / %.2f / %.2f", appendLat.percentile(50) / 1e6,
+                    appendLat.percentile(99) / 1e6, appendLat.max() / 1e6));
+            r.errors.addAll(setupErrors);
+            r.errors.addAll(appenderCohort.errors());
+            if (appender.appended() != messages) {
+                r.errors.add("appended " + appender.appended() + " of " + messages
+                        + (appended ? "" : " by " + LATE_APPENDS_SECONDS + " s after the end"));
             }
             int bad = 0;
-            for (Reader rd : rs) {
-                String err = rd.error != null ? rd.error
-                        : rd.next != messages ? rd.name + ": received " + rd.next + " of " + messages
-                        : rd.pendingLen != 0 ? rd.name + ": " + rd.pendingLen + " stray bytes" : null;
+            for (DsReader rd : rs) {
+                String err = rd.error() != null ? rd.name + ": " + rd.error()
+                        : rd.received() != messages ? rd.name + ": received " + rd.received() + " of " + messages
+                                + (read ? "" : " (readers still waiting at the deadline)")
+                        : rd.strayBytes() != 0 ? rd.name + ": " + rd.strayBytes() + " stray bytes" : null;
                 if (err != null && bad++ < 5) {
                     r.errors.add(err);
                 }
@@ -391,126 +401,79 @@ final class DsScenarios {
         return List.of(lp, ss);
     }
 
-    private void longPollLoop(Reader rd, String path, String start, long messages, Histogram lat) {
-        String offset = start;
-        try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-            while (rd.next < messages && rd.error == null) {
-                DsHttp.Response resp = h.exchange("GET", path + "?offset=" + DsHttp.q(offset) + "&live=long-poll",
-                        null, null);
-                if (resp.status() == 204) {
-                    String n = resp.header("stream-next-offset");
-                    if (n != null) {
-                        offset = n;
-                    }
-                    continue;
-                }
-                if (resp.status() != 200) {
-                    rd.error = rd.name + ": long-poll " + resp.status();
-                    return;
-                }
-                rd.accept(resp.body(), 0, resp.body().length, lat);
-                String n = resp.header("stream-next-offset");
-                if (n == null) {
-                    rd.error = rd.name + ": 200 without Stream-Next-Offset";
-                    return;
-                }
-                offset = n;
-            }
-        } catch (Exception e) {
-            rd.error = rd.name + ": " + e;
-        }
+    // ------------------------------------------------------------ single requests
+
+    /** A whole response: status, {@code Stream-Next-Offset} (or null), {@code Stream-Up-To-Date}, body. */
+    record Response(int status, String nextOffset, boolean upToDate, byte[] body) {
     }
 
     /**
-     * Follows with SSE: {@code data} events' lines are payload (joined without separators, since
-     * bodies have no newline), committed when the following {@code control} event gives
-     * streamNextOffset; a dropped connection resumes from the last committed offset.
+     * Sends one request on a new connection ({@code Connection: close}) and waits for the whole
+     * response; {@code body} null sends none (and no Content-Type). For setting up and verifying, not
+     * for load.
      */
-    private void sseLoop(Reader rd, String path, String start, long messages, Histogram lat, AtomicBoolean done) {
-        String offset = start;
-        byte[] buf = new byte[16 * 1024];
-        StringBuilder lineBuf = new StringBuilder();
-        byte[] data = new byte[64 * 1024];
-        int reconnects = 0;
-        while (rd.next < messages && rd.error == null && !done.get()) {
-            try (DsHttp h = new DsHttp(base, READ_TIMEOUT_MS)) {
-                h.send("GET", path + "?offset=" + DsHttp.q(offset) + "&live=sse", null, null,
-                        "Accept: text/event-stream");
-                DsHttp.Response head = h.receiveHead();
-                if (head.status() != 200) {
-                    rd.error = rd.name + ": SSE " + head.status();
-                    return;
-                }
-                String event = "message";
-                int dataLen = 0;
-                lineBuf.setLength(0);
-                boolean lastCr = false;
-                for (int n; rd.next < messages && (n = h.readStream(head, buf, 0, buf.length)) >= 0; ) {
-                    for (int i = 0; i < n; i++) {
-                        char c = (char) (buf[i] & 0xff);
-                        if (c == '\n' && lastCr) {
-                            lastCr = false;
-                            continue;
-                        }
-                        lastCr = c == '\r';
-                        if (c != '\n' && c != '\r') {
-                            lineBuf.append(c);
-                            continue;
-                        }
-                        // End of line.
-                        if (lineBuf.length() == 0) { // end of event
-                            if (event.equals("data")) {
-                                rd.accept(data, 0, dataLen, lat);
-                            } else if (event.equals("control")) {
-                                String off = jsonString(data, dataLen, "streamNextOffset");
-                                if (off != null) {
-                                    offset = off;
-                                }
-                            }
-                            event = "message";
-                            dataLen = 0;
-                        } else if (lineBuf.indexOf("event:") == 0) {
-                            event = lineBuf.substring(6).trim();
-                        } else if (lineBuf.indexOf("data:") == 0) {
-                            int s = lineBuf.length() > 5 && lineBuf.charAt(5) == ' ' ? 6 : 5;
-                            int len = lineBuf.length() - s;
-                            if (dataLen + len > data.length) {
-                                data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, dataLen + len));
-                            }
-                            for (int k = 0; k < len; k++) {
-                                data[dataLen++] = (byte) lineBuf.charAt(s + k);
-                            }
-                        }
-                        lineBuf.setLength(0);
-                    }
-                }
-            } catch (Exception e) {
-                if (++reconnects > 20) {
-                    rd.error = rd.name + ": " + e;
-                    return;
-                }
-            }
-            if (rd.next < messages && rd.error == null) {
-                // The server ended the response: resume from the last control offset, dropping any
-                // partial record (none is expected, since data events carry whole appends).
-                if (rd.pendingLen != 0) {
-                    rd.error = rd.name + ": SSE response ended inside a record";
-                    return;
-                }
-            }
+    Response exchange(String method, String pathAndQuery, byte[] body) throws Exception {
+        Exchange e = new Exchange(method + " " + pathAndQuery, body);
+        DsConnection.open(client, e, null);
+        try {
+            return e.result.get(EXCHANGE_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException x) {
+            throw new IOException(method + " " + pathAndQuery + ": " + x.getCause().getMessage(), x.getCause());
         }
     }
 
-    /** The string value of {@code key} in a flat JSON object, or null. */
-    static String jsonString(byte[] b, int len, String key) {
-        String s = new String(b, 0, len, StandardCharsets.UTF_8);
-        int k = s.indexOf("\"" + key + "\"");
-        if (k < 0) {
-            return null;
+    /** One request and its response. Confined to its connection's event loop; the result to any thread. */
+    private final class Exchange implements DsConnection.Listener {
+        final CompletableFuture<Response> result = new CompletableFuture<>();
+        private final String requestLine;
+        private final byte[] body;
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+
+        Exchange(String requestLine, byte[] body) {
+            this.requestLine = requestLine;
+            this.body = body;
         }
-        int colon = s.indexOf(':', k);
-        int q1 = s.indexOf('"', colon + 1);
-        int q2 = s.indexOf('"', q1 + 1);
-        return q1 < 0 || q2 < 0 ? null : s.substring(q1 + 1, q2);
+
+        @Override
+        public void onConnected(DsConnection c) {
+            StringBuilder h = new StringBuilder(requestLine).append(" HTTP/1.1\r\nHost: ").append(host)
+                    .append("\r\nConnection: close\r\n");
+            if (body != null) {
+                h.append("Content-Type: ").append(TYPE).append("\r\nContent-Length: ").append(body.length)
+                        .append("\r\n");
+            }
+            h.append("\r\n");
+            ByteBuf b = c.requestBuffer().clear();
+            b.writeBytes(h.toString().getBytes(StandardCharsets.US_ASCII));
+            if (body != null) {
+                b.writeBytes(body);
+            }
+            c.send();
+        }
+
+        @Override
+        public void onHead(DsConnection c, int status) {
+        }
+
+        @Override
+        public void onBody(DsConnection c, ByteBuf buf, int index, int length, long nowNanos) {
+            try {
+                buf.getBytes(index, received, length);
+            } catch (IOException e) {
+                throw new IllegalStateException(e); // a ByteArrayOutputStream does not throw
+            }
+        }
+
+        @Override
+        public void onEnd(DsConnection c, long nowNanos) {
+            result.complete(new Response(c.status(), c.nextOffset().present() ? c.nextOffset().toString() : null,
+                    c.upToDate(), received.toByteArray()));
+        }
+
+        @Override
+        public void onClosed(DsConnection c) {
+            result.completeExceptionally(new IOException(c.problem() != null ? c.problem()
+                    : "connection closed before the whole response"));
+        }
     }
 }

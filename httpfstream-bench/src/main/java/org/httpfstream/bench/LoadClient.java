@@ -4,7 +4,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -147,6 +149,18 @@ public final class LoadClient implements AutoCloseable {
             }
         });
         return peer;
+    }
+
+    /**
+     * Opens a connection whose only handler is {@code handler}, on event loop {@code loop} (null: the
+     * group's next), without limiting handshakes in flight (for the few hundred connections of the
+     * Durable Streams scenarios). Does not wait; the future says whether the connection was made.
+     */
+    ChannelFuture open(ChannelHandler handler, EventLoop loop) {
+        Bootstrap b = (loop == null ? bootstrap.clone() : bootstrap.clone(loop)).handler(handler);
+        return sources == null ? b.connect(server)
+                : b.connect(server, new InetSocketAddress(
+                        sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)], 0));
     }
 
     /** Closes every connection and stops the threads; waits up to 10 s. */

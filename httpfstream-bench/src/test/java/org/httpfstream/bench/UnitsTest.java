@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class UnitsTest {
     @Nested
@@ -103,6 +107,7 @@ class UnitsTest {
             BenchOptions o = BenchOptions.parse();
             assertThat(o.scenarios).isEqualTo(BenchOptions.SCENARIOS);
             assertThat(o.appendBytes).isEqualTo(512L << 20);
+            assertThat(o.appendRuns).isEqualTo(3);
             assertThat(o.idleFollowers).isEqualTo(10_000);
             assertThat(o.catchUpBytes).isEqualTo(1L << 30);
         }
@@ -120,6 +125,19 @@ class UnitsTest {
                 assertThat(s.pid()).isEqualTo(42);
             });
             assertThat(o.serverJvmOptions).containsExactly("-Xmx1g", "-Dx=y");
+            assertThat(o.appendRuns).isEqualTo(1);
+            assertThat(BenchOptions.parse("append", "--append-runs", "5").appendRuns).isEqualTo(5);
+            assertThatThrownBy(() -> BenchOptions.parse("--append-runs", "0"))
+                    .hasMessageContaining("append-runs");
+        }
+
+        @Test
+        void recyclingMemoryLeavesNoFileBehind(@TempDir Path dir) throws Exception {
+            Limits.recycleMemory(dir.resolve("raw"), 3 << 20);
+            try (Stream<Path> files = Files.list(dir.resolve("raw"))) {
+                assertThat(files).isEmpty();
+            }
+            assertThatThrownBy(() -> Limits.recycleMemory(dir, 0)).hasMessageContaining("bytes < 1");
         }
 
         @Test
@@ -175,8 +193,13 @@ class UnitsTest {
         void controlEventOffsetsAreRead() {
             byte[] json = "{\"streamNextOffset\":\"0000000000000064\",\"upToDate\":true}"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(DsScenarios.jsonString(json, json.length, "streamNextOffset")).isEqualTo("0000000000000064");
-            assertThat(DsScenarios.jsonString(json, json.length, "streamCursor")).isNull();
+            DsConnection.Value v = new DsConnection.Value();
+            assertThat(DsScenarios.jsonString(json, json.length, DsConnection.ascii("\"streamNextOffset\""), v))
+                    .isTrue();
+            assertThat(v).hasToString("0000000000000064");
+            assertThat(DsScenarios.jsonString(json, json.length, DsConnection.ascii("\"streamCursor\""), v))
+                    .isFalse();
+            assertThat(v).hasToString("0000000000000064");
         }
     }
 
@@ -186,6 +209,8 @@ class UnitsTest {
         assertThat(o.dsStreamPerConnection).isTrue();
         assertThat(o.serverFsync).isTrue();
         assertThat(o.dsAppendConnections).isEqualTo(64);
+        assertThat(o.dsThreads).isEqualTo(1);
+        assertThat(BenchOptions.parse("ds-readers", "--ds-threads", "2").dsThreads).isEqualTo(2);
         assertThatThrownBy(() -> BenchOptions.parse("ds-append", "--ds-streams", "some"))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -4,12 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,13 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The appender's side of an APPEND WebSocket: every data frame (TEXT, BINARY or continuation; TEXT
- * payloads are arbitrary bytes and are never checked as UTF-8) is written to the stream in arrival
- * order. The frames of one socket read are written together, with one gathering write and one
- * notification of the followers, when the read is complete (or at {@link #MAX_PENDING} bytes). The session, and so the writer lease, ends on every way out: a Close frame (answered with
- * Close 1000 once every earlier byte is in the file), the TCP connection closing without a Close
- * frame (the original Go client's normal end: every byte received is kept), an error, a timeout, or
- * server shutdown.
+ * The appender's side of an APPEND WebSocket: the payload bytes of its data frames (TEXT, BINARY or
+ * continuation; TEXT payloads are arbitrary bytes and are never checked as UTF-8), which {@link
+ * AppendFrameDecoder} passes on as plain {@link ByteBuf}s, are written to the stream in arrival order.
+ * What one socket read brought is written together, with one gathering write and one notification of
+ * the followers, when the read is complete (or at {@link #MAX_PENDING} bytes). The session, and so the
+ * writer lease, ends on every way out: a Close frame (answered with Close 1000 once every earlier byte
+ * is in the file), the TCP connection closing without a Close frame (the original Go client's normal
+ * end: every byte received is kept), an error (a broken frame rule included), a timeout, or server
+ * shutdown.
  *
  * <p>With the store's fsync, nothing here waits for a sync: the group commit syncs the bytes and
  * publishes them to followers, and the Close 1000 that answers a Close frame goes out only after the
@@ -44,7 +43,7 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_PENDING = 1024 * 1024;
 
     private final AppendSession session;
-    /** Payloads of the data frames of the current socket read, retained; written together. */
+    /** Data bytes of the current socket read, each buffer with its own reference; written together. */
     private final List<ByteBuf> pending = new ArrayList<>();
     private int pendingBytes;
     private String endReason = "connection closed";
@@ -57,12 +56,11 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
-                    || msg instanceof ContinuationWebSocketFrame) {
-                ByteBuf content = ((WebSocketFrame) msg).content();
-                if (content.isReadable() && !ended) {
-                    pending.add(content.retain());
-                    pendingBytes += content.readableBytes();
+            if (msg instanceof ByteBuf) {
+                ByteBuf data = (ByteBuf) msg;
+                if (data.isReadable() && !ended) {
+                    pending.add(data.retain());
+                    pendingBytes += data.readableBytes();
                     if (pendingBytes >= MAX_PENDING) {
                         writePending(ctx);
                     }
@@ -151,11 +149,29 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
         end();
     }
 
+    /**
+     * A broken frame rule ({@link CorruptedWebSocketFrameException} from {@link AppendFrameDecoder}):
+     * keeps every byte before the bad frame, ends the session, then answers with a Close frame of the
+     * violation's status, so that an appender that sees it may start again at once. Any other error
+     * ends the session and closes the connection.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        endReason = "error: " + cause;
-        LOG.debug("APPEND {}: connection failed", session.name(), cause);
         writePending(ctx);
+        if (cause instanceof CorruptedWebSocketFrameException && !ended) {
+            CorruptedWebSocketFrameException bad = (CorruptedWebSocketFrameException) cause;
+            LOG.info("APPEND {}: closing with {}: {}", session.name(), bad.closeStatus().code(),
+                    bad.getMessage());
+            endReason = "bad frame: " + bad.getMessage();
+            end();
+            ctx.writeAndFlush(new CloseWebSocketFrame(bad.closeStatus(), bad.getMessage()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        LOG.debug("APPEND {}: connection failed", session.name(), cause);
+        if (!ended) {
+            endReason = "error: " + cause;
+        }
         end();
         ctx.close();
     }

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.httpfstream.store.StreamListener;
@@ -57,6 +56,11 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         this.ctx = ctx;
     }
 
+    /** The handler's context, once added to a pipeline. */
+    ChannelHandlerContext context() {
+        return ctx;
+    }
+
     /** What the log calls this kind of reader. */
     abstract String kind();
 
@@ -68,9 +72,18 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         return READ_BLOCK;
     }
 
-    /** How many of the bytes read into {@code block} may be sent now (whole messages only); default all. */
+    /**
+     * How many of the bytes read into {@code block} may be sent now (whole messages only); default all.
+     * A subclass that overrides this must also return false from {@link #sharesBlocks()}: a shared block
+     * may be shorter than asked for and hold no whole message.
+     */
     int usable(ByteBuf block) {
         return block.readableBytes();
+    }
+
+    /** True if this reader may read blocks shared with other readers ({@link TailBlocks}); default true. */
+    boolean sharesBlocks() {
+        return true;
     }
 
     /**
@@ -153,23 +166,18 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
                     }
                     break;
                 }
-                // One positional read for up to a block, then messages sliced out of it.
+                // One read for up to a block (shared with the other followers of this event loop that
+                // are at the same bytes), then messages sliced out of it.
                 int n = (int) Math.min(Math.max(maxMessage, readBlock()), end - position);
-                ByteBuf block = ctx.alloc().ioBuffer(n);
+                ByteBuf block = TailBlocks.read(subscription, sharesBlocks(), ctx.alloc(), position, n);
                 int used;
                 try {
-                    ByteBuffer dst = block.nioBuffer(0, n);
-                    while (dst.hasRemaining()) {
-                        if (subscription.read(position + dst.position(), dst) < 0) {
-                            throw new IOException("file shorter than its committed length");
-                        }
-                    }
-                    block.writerIndex(n);
                     used = usable(block);
                     if (used <= 0) {
-                        throw new IOException("no whole message in " + n + " bytes at " + position);
+                        throw new IOException("no whole message in " + block.readableBytes() + " bytes at "
+                                + position);
                     }
-                    block.writerIndex(used);
+                    block.writerIndex(block.readerIndex() + used);
                     writeBlock(ctx, block, position, position + used == end, ended && position + used == end);
                 } finally {
                     block.release();
@@ -232,6 +240,7 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         Subscription s = subscription;
         subscription = null;
         started = false;
+        TailBlocks.forget(s.session());
         s.close();
         LOG.info("FOLLOW {} ended{}: {} bytes in {} ms", name, closing ? "" : " (connection closed early)",
                 position - startPosition, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));

@@ -444,6 +444,9 @@ final class DurableStreamsHandler {
         private final String cursor;
         private final boolean keepAlive;
         private final AtomicBoolean done = new AtomicBoolean();
+        /** Ends the wait if the connection closes; removed when the wait ends, so polls do not pile up on it. */
+        private final io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>>
+                onClose = f -> finish();
         private ScheduledFuture<?> timeout;
 
         LongPoll(ChannelHandlerContext ctx, FullHttpRequest request, String path, DurableStreams.Snapshot snapshot,
@@ -462,7 +465,7 @@ final class DurableStreamsHandler {
             streams.watch(snapshot, this);
             timeout = ctx.executor().schedule(this::timedOut, settings.longPollTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
-            ctx.channel().closeFuture().addListener(f -> finish());
+            ctx.channel().closeFuture().addListener(onClose);
             onChange(); // anything that happened before the watch
         }
 
@@ -514,6 +517,7 @@ final class DurableStreamsHandler {
                 return false;
             }
             streams.unwatch(snapshot, this);
+            ctx.channel().closeFuture().removeListener(onClose);
             ctx.channel().attr(POLLING).set(null);
             if (timeout != null) {
                 timeout.cancel(false);

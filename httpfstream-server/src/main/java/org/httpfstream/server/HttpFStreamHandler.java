@@ -34,6 +34,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -216,6 +217,10 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT,
                     (int) settings.appenderTimeout().toMillis());
         }
+        // The appender's own frame decoder, which unmasks in place and copies no payload, goes after
+        // the HTTP codec: bytes that came with the request (a client that did not wait for the
+        // handshake response) are handed on to it when the handshake removes the codec.
+        p.addLast("append-decoder", new AppendFrameDecoder(settings.maxFrameSize()));
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
                 settings.appenderTimeout().toNanos(), true, "APPEND " + path));
         p.addLast("append", new AppendHandler(session));
@@ -225,6 +230,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 f.channel().close();
             }
         });
+        // The handshake has put Netty's frame decoder in too, before the codec; ours replaces it.
+        ChannelHandlerContext nettyDecoder = p.context(WebSocketFrameDecoder.class);
+        if (nettyDecoder != null) {
+            p.remove(nettyDecoder.name());
+        }
     }
 
     private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
@@ -315,7 +325,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
     private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info,
             DurableStreams.Snapshot open, long from) {
-        LiveHttpHandler live = new LiveHttpHandler(path, settings.binaryMessageSize());
+        LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
+                2 * settings.pingInterval().toNanos());
         Subscription subscription = subscribe(info, open, live);
         if (subscription == null) {
             return false;

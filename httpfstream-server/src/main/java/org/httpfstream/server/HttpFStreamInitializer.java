@@ -22,11 +22,15 @@ import org.httpfstream.store.StreamStore;
  *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
  *
- * After a WebSocket upgrade, the handshake swaps the HTTP codec for the WebSocket frame codec, and
- * {@code idle} and {@code request} give way to {@code ws-keepalive} ({@link WebSocketKeepAlive}) and
- * {@code append} ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
+ * After a WebSocket upgrade, the handshake swaps the HTTP codec for the WebSocket frame codec (on an
+ * APPEND, the appender's own decoder, {@link AppendFrameDecoder}, in place of Netty's), and {@code idle}
+ * and {@code request} give way to {@code ws-keepalive} ({@link WebSocketKeepAlive}) and {@code append}
+ * ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
+    /** The name of the HTTP codec in the pipeline. */
+    static final String HTTP_CODEC = "http";
+
     private final HttpFStreamSettings settings;
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
@@ -42,7 +46,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
-        p.addLast("http", new HttpServerCodec());
+        p.addLast(HTTP_CODEC, new HttpServerCodec());
         p.addLast("headers", headers);
         p.addLast("aggregator", new HttpObjectAggregator(settings.maxFrameSize()));
         p.addLast("pipelining", new PipeliningHandler());

@@ -1,12 +1,16 @@
 package org.httpfstream.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.Offsets;
+import org.httpfstream.store.Subscription;
 
 /**
  * A plain-HTTP live read ({@code GET /path?follow}): the raw bytes as HTTP/1.1 chunks, from the start
@@ -14,11 +18,80 @@ import org.httpfstream.store.Offsets;
  * Stream-Next-Offset}, and the connection closes. A read failure or server shutdown aborts the
  * response (the client sees an incomplete chunked body, not an end). Per channel, not sharable; see
  * {@link CursorHandler}.
+ *
+ * <p>Keep-alives: a raw byte stream has no no-op message, and a zero-length chunk would end it. What
+ * HTTP/1.1 does allow is leading zeros in a chunk's size ({@code chunk-size = 1*HEXDIG}): before
+ * the response has been silent for a keep-alive interval, the handler sends one {@code '0'}, the
+ * start of the next chunk-size line, below the HTTP encoder. The next chunk then reads {@code 0001a\r\n...} (26 bytes)
+ * and the end {@code 000\r\n} (the last chunk), so the decision between more data and the end stays
+ * open while bytes keep flowing through proxies. curl and Go read at most 16 hex digits per size, and a
+ * chunk here has at most 5 ({@code maxMessage} ≤ 64 KiB), so at most {@link #MAX_KEEP_ALIVES} are sent in
+ * a row; after that the stream stays silent until its next byte.
  */
 final class LiveHttpHandler extends CursorHandler {
+    /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
+    static final int MAX_KEEP_ALIVES = 11;
+    private static final byte[] KEEP_ALIVE = {'0'};
+    /** Silence is checked this many times per keep-alive interval. */
+    private static final int TICKS = 6;
 
-    LiveHttpHandler(String name, int maxMessage) {
+    private final long keepAliveNanos;
+    /** Confined to the event loop, as every field below. */
+    private ScheduledFuture<?> keepAlive;
+    /** Keep-alive zeros sent since the last chunk: the current chunk-size line's leading zeros. */
+    private int zeros;
+    /** When the last chunk or keep-alive went out ({@link System#nanoTime()}). */
+    private long lastSentNanos;
+
+    /**
+     * @param maxMessage largest chunk, at most 64 KiB (its size takes at most 5 hex digits)
+     * @param keepAliveNanos the longest silence: a keep-alive byte goes out before it has passed
+     */
+    LiveHttpHandler(String name, int maxMessage, long keepAliveNanos) {
         super(name, maxMessage);
+        if (maxMessage > 0x10000) {
+            throw new IllegalArgumentException("maxMessage > 64 KiB: " + maxMessage);
+        }
+        if (keepAliveNanos <= 0) {
+            throw new IllegalArgumentException("keepAliveNanos <= 0: " + keepAliveNanos);
+        }
+        this.keepAliveNanos = keepAliveNanos;
+    }
+
+    @Override
+    void start(Subscription subscription, long from) {
+        ChannelHandlerContext ctx = context();
+        long tick = keepAliveNanos / TICKS;
+        lastSentNanos = System.nanoTime();
+        keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick, TimeUnit.NANOSECONDS);
+        super.start(subscription, from);
+    }
+
+    private void tick(ChannelHandlerContext ctx, long tick) {
+        if (closing || !ctx.channel().isActive()) {
+            cancelKeepAlive();
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()
+                || zeros >= MAX_KEEP_ALIVES) {
+            return; // not silent for long enough, or bytes are queued anyway, or no zero left to send
+        }
+        ChannelHandlerContext http = ctx.pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
+        if (http == null) {
+            return;
+        }
+        zeros++;
+        lastSentNanos = now;
+        // Written through the codec's own context, so it goes out below the encoder, unframed.
+        http.writeAndFlush(Unpooled.wrappedBuffer(KEEP_ALIVE));
+    }
+
+    private void cancelKeepAlive() {
+        if (keepAlive != null) {
+            keepAlive.cancel(false);
+            keepAlive = null;
+        }
     }
 
     @Override
@@ -28,6 +101,8 @@ final class LiveHttpHandler extends CursorHandler {
 
     @Override
     Object message(ByteBuf payload) {
+        zeros = 0;
+        lastSentNanos = System.nanoTime();
         return new DefaultHttpContent(payload);
     }
 
@@ -46,6 +121,18 @@ final class LiveHttpHandler extends CursorHandler {
     @Override
     void writeGoingAway(ChannelHandlerContext ctx) {
         ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelKeepAlive();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelKeepAlive();
+        super.handlerRemoved(ctx);
     }
 
     @Override

@@ -64,6 +64,11 @@ final class SseHandler extends CursorHandler {
     }
 
     @Override
+    boolean sharesBlocks() {
+        return false;
+    }
+
+    @Override
     int usable(ByteBuf block) {
         int n = block.readableBytes();
         if (encoding == Encoding.JSON) {

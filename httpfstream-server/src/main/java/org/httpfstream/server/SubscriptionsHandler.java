@@ -61,9 +61,15 @@ import org.slf4j.LoggerFactory;
  * {@code __ds/jwks.json}) with callbacks, and pull-wake (wake events on a wake stream, claim, ack,
  * release), with generation fencing and leases.
  *
- * <p>Subscriptions and the signing key live in memory: a restart forgets them (the spec does not list
- * them among the durable state). Streams are linked when a subscription is created (at their tail) and
- * when a matching stream changes later (from its start, so the change is pending).
+ * <p>Subscriptions are durable cursors: each one's configuration, links, acknowledged offsets and wake
+ * generation are written to {@code ROOT/.httpfstream/subscriptions/} on every change (a new file, then an
+ * atomic rename; forced to disk with the store's fsync), and loaded again at start, so a restart keeps
+ * them, fences every wake issued before it (the generation only grows) and wakes again whatever is still
+ * pending. The Ed25519 signing key is kept in {@code ROOT/.httpfstream/signing-key} (owner-only where the
+ * file system has POSIX permissions), so its {@code kid} stays stable. A wake in flight is not kept: after
+ * a restart its token is unknown and a new wake is issued. Streams are linked when a subscription is
+ * created (at their tail) and when a matching stream changes later (from its start, so the change is
+ * pending).
  *
  * <p>Thread safety: safe from any thread. Each subscription's state is guarded by its own monitor;
  * stream changes are handled, and webhooks delivered, off the writers' threads, on a timer thread and
@@ -78,25 +84,201 @@ final class SubscriptionsHandler {
     private final DurableStreams streams;
     private final ConcurrentHashMap<String, Sub> subscriptions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
-    private final KeyPair keys;
-    private final String kid;
-    private final String publicX;
+    /** Created or loaded on first use, so a server that never signs writes no key. */
+    private volatile SigningKey signingKey;
+    private final Path keyFile;
+    /** Where subscriptions are saved: {@code ROOT/.httpfstream/subscriptions}. */
+    private final Path folder;
+    private final boolean fsync;
     private volatile ScheduledExecutorService timer;
     private volatile HttpClient http;
 
     SubscriptionsHandler(DurableStreams streams) {
         this.streams = Objects.requireNonNull(streams, "streams");
-        try {
-            keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            byte[] spki = keys.getPublic().getEncoded();
-            byte[] raw = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
-            publicX = b64url(raw);
-            kid = "ds_" + b64url(MessageDigest.getInstance("SHA-256").digest(raw)).substring(0, 16);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 is not available", e);
-        }
+        Path meta = streams.store().root().resolve(MetadataStore.FOLDER);
+        this.folder = meta.resolve("subscriptions");
+        this.fsync = streams.store().fsync();
+        this.keyFile = meta.resolve("signing-key");
+        load();
         streams.store().addChangeListener(this::changed);
         streams.store().addCloseListener(this::shutdown);
+        for (Sub sub : subscriptions.values()) {
+            schedule(() -> maybeWake(sub), 0); // work left pending before the restart
+        }
+    }
+
+    /** The webhook signing key pair with its JWK {@code kid} and public {@code x}. */
+    private record SigningKey(KeyPair keys, String kid, String publicX) {}
+
+    private SigningKey signingKey() {
+        SigningKey k = signingKey;
+        if (k != null) {
+            return k;
+        }
+        synchronized (this) {
+            if (signingKey == null) {
+                try {
+                    KeyPair keys = loadOrCreateKeys(keyFile);
+                    byte[] spki = keys.getPublic().getEncoded();
+                    byte[] raw = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+                    signingKey = new SigningKey(keys,
+                            "ds_" + b64url(MessageDigest.getInstance("SHA-256").digest(raw)).substring(0, 16),
+                            b64url(raw));
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IllegalStateException("Ed25519 is not available", e);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot read or write the signing key " + keyFile, e);
+                }
+            }
+            return signingKey;
+        }
+    }
+
+    private KeyPair loadOrCreateKeys(Path file) throws IOException, java.security.GeneralSecurityException {
+        java.security.KeyFactory factory = java.security.KeyFactory.getInstance("Ed25519");
+        if (Files.exists(file)) {
+            Map<?, ?> m = (Map<?, ?>) Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+            Base64.Decoder d = Base64.getDecoder();
+            return new KeyPair(
+                    factory.generatePublic(new java.security.spec.X509EncodedKeySpec(d.decode((String) m.get("public")))),
+                    factory.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(d.decode((String) m.get("private")))));
+        }
+        KeyPair k = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("public", Base64.getEncoder().encodeToString(k.getPublic().getEncoded()));
+        m.put("private", Base64.getEncoder().encodeToString(k.getPrivate().getEncoded()));
+        writeAtomically(file, Json.write(m), true);
+        return k;
+    }
+
+    /** Loads the subscriptions saved under {@link #folder}; a file that cannot be read is logged and skipped. */
+    private void load() {
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().forEach(f -> {
+                try {
+                    Sub sub = restore((Map<?, ?>) Json.parse(Files.readString(f, StandardCharsets.UTF_8)));
+                    subscriptions.put(sub.root + "\0" + sub.id, sub);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("subscription file {} is unreadable, skipped: {}", f, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + folder, e);
+        }
+        if (!subscriptions.isEmpty()) {
+            LOG.info("{} subscriptions loaded from {}", subscriptions.size(), folder);
+        }
+    }
+
+    private Sub restore(Map<?, ?> m) {
+        List<String> explicit = new ArrayList<>();
+        for (Object o : (List<?>) m.get("explicit")) {
+            explicit.add((String) o);
+        }
+        Sub sub = new Sub((String) m.get("root"), (String) m.get("id"), (String) m.get("type"),
+                (String) m.get("pattern"), explicit, (String) m.get("webhook_url"), (String) m.get("wake_stream"),
+                ((Number) m.get("lease_ttl_ms")).longValue(), (String) m.get("description"),
+                (String) m.get("base_url"), (String) m.get("config"), (String) m.get("created_at"));
+        sub.generation = ((Number) m.get("generation")).longValue();
+        for (Object o : (List<?>) m.get("links")) {
+            Map<?, ?> l = (Map<?, ?>) o;
+            Link link = new Link(((Number) l.get("acked")).longValue());
+            link.explicit = Boolean.TRUE.equals(l.get("explicit"));
+            link.glob = Boolean.TRUE.equals(l.get("glob"));
+            sub.links.put((String) l.get("path"), link);
+        }
+        return sub;
+    }
+
+    /**
+     * Writes {@code sub}'s durable state (configuration, links, acknowledged offsets, generation). Caller
+     * holds sub. A failure is logged: the subscription goes on in memory.
+     */
+    private void persist(Sub sub) {
+        if (sub.deleted) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("root", sub.root);
+        m.put("id", sub.id);
+        m.put("type", sub.type);
+        m.put("pattern", sub.pattern);
+        m.put("explicit", new ArrayList<>(sub.explicit));
+        m.put("webhook_url", sub.webhookUrl);
+        m.put("wake_stream", sub.wakeStream);
+        m.put("lease_ttl_ms", sub.leaseMs);
+        m.put("description", sub.description);
+        m.put("base_url", sub.baseUrl);
+        m.put("config", sub.config);
+        m.put("created_at", sub.createdAt);
+        m.put("generation", sub.generation);
+        List<Map<String, Object>> links = new ArrayList<>();
+        sub.links.forEach((p, l) -> {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("path", p);
+            e.put("explicit", l.explicit);
+            e.put("glob", l.glob);
+            e.put("acked", l.acked);
+            links.add(e);
+        });
+        m.put("links", links);
+        try {
+            writeAtomically(file(sub), Json.write(m), fsync);
+        } catch (IOException e) {
+            LOG.error("subscription {}: saving its state failed; a restart would lose it", sub.id, e);
+        }
+    }
+
+    private void unpersist(Sub sub) {
+        try {
+            Files.deleteIfExists(file(sub));
+        } catch (IOException e) {
+            LOG.error("subscription {}: removing its saved state failed", sub.id, e);
+        }
+    }
+
+    /** The file of a subscription: a digest of its key, so any root and id make a safe file name. */
+    private Path file(Sub sub) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest((sub.root + "\0" + sub.id)
+                    .getBytes(StandardCharsets.UTF_8));
+            return folder.resolve(java.util.HexFormat.of().formatHex(d, 0, 16) + ".json");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Replaces {@code target} with {@code text}: a new file first, then an atomic rename. */
+    private static void writeAtomically(Path target, String text, boolean force) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: the folder's permissions apply
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            if (force) {
+                ch.force(true);
+            }
+        }
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (force) {
+            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(target.getParent(),
+                    java.nio.file.StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        }
     }
 
     /** Stops the timer; subscriptions stop waking. */
@@ -118,7 +300,7 @@ final class SubscriptionsHandler {
         final long leaseMs;
         final String description;
         final String baseUrl;
-        final String createdAt = Instant.now().toString();
+        final String createdAt;
         final String config;
         // Guarded by this.
         final Set<String> explicit = new LinkedHashSet<>();
@@ -135,7 +317,8 @@ final class SubscriptionsHandler {
         Map<String, Long> snapshot = Map.of();
 
         Sub(String root, String id, String type, String pattern, List<String> explicit, String webhookUrl,
-                String wakeStream, long leaseMs, String description, String baseUrl, String config) {
+                String wakeStream, long leaseMs, String description, String baseUrl, String config,
+                String createdAt) {
             this.root = root;
             this.id = id;
             this.type = type;
@@ -147,6 +330,7 @@ final class SubscriptionsHandler {
             this.description = description;
             this.baseUrl = baseUrl;
             this.config = config;
+            this.createdAt = createdAt;
         }
 
         String url(String rest) {
@@ -174,10 +358,11 @@ final class SubscriptionsHandler {
                 Map<String, Object> key = new LinkedHashMap<>();
                 key.put("kty", "OKP");
                 key.put("crv", "Ed25519");
-                key.put("kid", kid);
+                SigningKey k = signingKey();
+                key.put("kid", k.kid());
                 key.put("use", "sig");
                 key.put("alg", "EdDSA");
-                key.put("x", publicX);
+                key.put("x", k.publicX());
                 FullHttpResponse r = json(HttpResponseStatus.OK, Map.of("keys", List.of(key)));
                 r.headers().set(CONTENT_TYPE, "application/jwk-set+json").set(CACHE_CONTROL, "public, max-age=300");
                 send(ctx, r, keepAlive);
@@ -212,6 +397,7 @@ final class SubscriptionsHandler {
                     synchronized (sub) {
                         sub.deleted = true;
                         clearWake(sub);
+                        unpersist(sub);
                     }
                     r = empty(HttpResponseStatus.NO_CONTENT);
                 } else if (action.equals("streams") && HttpMethod.POST.equals(method)) {
@@ -227,6 +413,7 @@ final class SubscriptionsHandler {
                                 sub.links.remove(path);
                             }
                         }
+                        persist(sub);
                     }
                     r = empty(HttpResponseStatus.NO_CONTENT);
                 } else if (HttpMethod.POST.equals(method) && (action.equals("callback") || action.equals("ack"))) {
@@ -286,7 +473,7 @@ final class SubscriptionsHandler {
         String config = Json.write(Arrays.asList(type, pattern, new ArrayList<>(new TreeSet<>(explicit)), webhookUrl,
                 wakeStream, leaseMs, description));
         Sub sub = new Sub(root, id, type, pattern, explicit, webhookUrl, wakeStream == null ? null
-                : normalize(wakeStream), leaseMs, description, baseUrl, config);
+                : normalize(wakeStream), leaseMs, description, baseUrl, config, Instant.now().toString());
         Sub existing = subscriptions.putIfAbsent(key, sub);
         if (existing != null) {
             if (!existing.config.equals(config)) {
@@ -302,6 +489,7 @@ final class SubscriptionsHandler {
             if (pattern != null) {
                 backfill(sub);
             }
+            persist(sub);
         }
         return json(HttpResponseStatus.CREATED, describe(sub));
     }
@@ -314,6 +502,7 @@ final class SubscriptionsHandler {
                 sub.explicit.add(p);
                 sub.links.computeIfAbsent(p, x -> new Link(tail(sub, x))).explicit = true;
             }
+            persist(sub);
         }
         return empty(HttpResponseStatus.NO_CONTENT);
     }
@@ -358,6 +547,7 @@ final class SubscriptionsHandler {
                     Map<?, ?> a = (Map<?, ?>) o;
                     acknowledge(sub, normalize((String) a.get("stream")), (String) a.get("offset"));
                 }
+                persist(sub);
             }
             if (!Boolean.TRUE.equals(m.get("done"))) {
                 extendLease(sub);
@@ -429,6 +619,7 @@ final class SubscriptionsHandler {
                         l = new Link(0); // discovered by this change: everything in it is pending
                         l.glob = true;
                         sub.links.put(p, l);
+                        persist(sub);
                     }
                     wake = l != null;
                 }
@@ -501,9 +692,10 @@ final class SubscriptionsHandler {
         String signature;
         try {
             Signature s = Signature.getInstance("Ed25519");
-            s.initSign(keys.getPrivate());
+            SigningKey k = signingKey();
+            s.initSign(k.keys().getPrivate());
             s.update((timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
-            signature = "t=" + timestamp + ",kid=" + kid + ",ed25519=" + b64url(s.sign());
+            signature = "t=" + timestamp + ",kid=" + k.kid() + ",ed25519=" + b64url(s.sign());
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -513,7 +705,14 @@ final class SubscriptionsHandler {
                 .header("Webhook-Signature", signature)
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .build();
-        client().sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
+        String refused = resolvesToLocalNetwork(request.uri());
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> sent = refused == null
+                ? client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                : java.util.concurrent.CompletableFuture.failedFuture(new IOException(refused));
+        if (refused != null) {
+            LOG.warn("subscription {}: webhook not sent: {}", sub.id, refused);
+        }
+        sent.whenComplete((response, failure) -> {
             boolean again = false;
             synchronized (sub) {
                 if (sub.deleted || sub.generation != generation || !sub.wakeInFlight) {
@@ -548,6 +747,7 @@ final class SubscriptionsHandler {
                             l.acked = Math.max(l.acked, tail);
                         }
                     });
+                    persist(sub);
                     clearWake(sub);
                     again = pending(sub);
                 }
@@ -563,6 +763,7 @@ final class SubscriptionsHandler {
         sub.generation++;
         sub.wakeId = "w_" + token().substring(0, 12);
         sub.wakeInFlight = true;
+        persist(sub); // the generation never goes back, even across a restart
     }
 
     /** Ends the current wake and lease. Caller holds sub. */
@@ -674,7 +875,7 @@ final class SubscriptionsHandler {
             if (sub.webhookUrl != null) {
                 Map<String, Object> signing = new LinkedHashMap<>();
                 signing.put("alg", "ed25519");
-                signing.put("kid", kid);
+                signing.put("kid", signingKey().kid());
                 signing.put("jwks_url", sub.url("jwks.json"));
                 Map<String, Object> webhook = new LinkedHashMap<>();
                 webhook.put("url", sub.webhookUrl);
@@ -733,10 +934,7 @@ final class SubscriptionsHandler {
         }
         if (!local && (IPV4.matcher(host).matches() || host.startsWith("["))) {
             try {
-                java.net.InetAddress a = java.net.InetAddress.getByName(host);
-                if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                        || a.isAnyLocalAddress() || a.isMulticastAddress()
-                        || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc)) {
+                if (localAddress(java.net.InetAddress.getByName(host))) {
                     return "webhook URL targets a local network address";
                 }
             } catch (IOException e) {
@@ -744,6 +942,41 @@ final class SubscriptionsHandler {
             }
         }
         return null;
+    }
+
+    /**
+     * Why a webhook must not be sent to {@code uri} now, or null: its host name resolves to a loopback,
+     * private, link-local or otherwise local address (a name can point anywhere, and can change after
+     * the subscription was accepted). {@code localhost} and {@code 127.x.x.x} themselves are allowed, as
+     * at creation. The HTTP client resolves the name again, so a name that changes between the two
+     * lookups is not caught; a deployment that needs that must filter egress.
+     */
+    static String resolvesToLocalNetwork(URI uri) {
+        String host = uri.getHost();
+        if (host == null) {
+            return "webhook URL " + uri + " has no host";
+        }
+        if (host.equalsIgnoreCase("localhost") || host.matches("127\\.0\\.0\\.\\d{1,3}")) {
+            return null;
+        }
+        try {
+            return localAddress(java.net.InetAddress.getAllByName(host)) ? "webhook host " + host
+                    + " resolves to a local network address" : null;
+        } catch (java.net.UnknownHostException e) {
+            return "webhook host " + host + " does not resolve";
+        }
+    }
+
+    /** True if any of {@code addresses} is loopback, private, link-local, wildcard, multicast or ULA. */
+    static boolean localAddress(java.net.InetAddress... addresses) {
+        for (java.net.InetAddress a : addresses) {
+            if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                    || a.isAnyLocalAddress() || a.isMulticastAddress()
+                    || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String normalize(String path) {

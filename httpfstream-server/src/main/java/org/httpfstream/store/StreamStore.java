@@ -335,7 +335,9 @@ public final class StreamStore implements Closeable {
                     groupCommit.folder(file.getParent()); // the new name is durable with the first sync
                 }
                 if (writers.size() > MAX_OPEN_WRITERS) {
-                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4);
+                    // Never the writer just opened: with every other writer leased it would be the only
+                    // idle one, and closing it would send this loop round for ever.
+                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4, w);
                 }
             }
             if (w.isOpen()) {
@@ -348,7 +350,7 @@ public final class StreamStore implements Closeable {
     /** Closes the writers idle for {@link #idleTimeout}; runs every second. */
     private void closeIdleWriters() {
         try {
-            closeIdleWriters(idleNanos, Integer.MAX_VALUE);
+            closeIdleWriters(idleNanos, Integer.MAX_VALUE, null);
         } catch (RuntimeException e) {
             LOG.warn("closing idle writers failed", e);
         }
@@ -357,13 +359,13 @@ public final class StreamStore implements Closeable {
     /**
      * Closes writers that hold no lease, have nothing waiting for a sync, and were last used at least
      * {@code nanos} ago, least recently used first, until at most {@code keep} stay open (or none is
-     * left to close).
+     * left to close); {@code spare} (if not null) is never closed.
      */
-    private void closeIdleWriters(long nanos, int keep) {
+    private void closeIdleWriters(long nanos, int keep, StreamWriter spare) {
         long now = System.nanoTime();
         java.util.List<StreamWriter> candidates = new ArrayList<>();
         for (StreamWriter w : writers.values()) {
-            if (now - w.lastUsedNanos() >= nanos && w.idle()) {
+            if (w != spare && now - w.lastUsedNanos() >= nanos && w.idle()) {
                 candidates.add(w);
             }
         }

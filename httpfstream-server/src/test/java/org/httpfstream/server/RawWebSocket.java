@@ -46,9 +46,22 @@ final class RawWebSocket implements AutoCloseable {
         return connect(server, path, 0, headers);
     }
 
+    /**
+     * An APPEND that sends {@code frames} in the same TCP write as its upgrade request, without waiting
+     * for the handshake response as RFC 6455 asks clients to.
+     */
+    static RawWebSocket appendEagerly(InetSocketAddress server, String path, byte[] frames) throws IOException {
+        return connect(server, path, 0, frames, "X-Verb: APPEND");
+    }
+
     /** Opens a socket (with {@code receiveBuffer} bytes of receive buffer if > 0) and shakes hands. */
     static RawWebSocket connect(InetSocketAddress server, String target, int receiveBuffer,
             String... headers) throws IOException {
+        return connect(server, target, receiveBuffer, new byte[0], headers);
+    }
+
+    private static RawWebSocket connect(InetSocketAddress server, String target, int receiveBuffer,
+            byte[] early, String... headers) throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -62,7 +75,10 @@ final class RawWebSocket implements AutoCloseable {
         for (String h : headers) {
             req.append(h).append("\r\n");
         }
-        socket.getOutputStream().write(req.append("\r\n").toString().getBytes(ISO_8859_1));
+        byte[] head = req.append("\r\n").toString().getBytes(ISO_8859_1);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + early.length);
+        System.arraycopy(early, 0, request, head.length, early.length);
+        socket.getOutputStream().write(request);
         RawHttp response = RawHttp.readHead(socket.getInputStream());
         return new RawWebSocket(socket, response);
     }
@@ -99,6 +115,13 @@ final class RawWebSocket implements AutoCloseable {
         }
         f.write(masked, 0, masked.length);
         out.write(f.toByteArray());
+        out.flush();
+    }
+
+    /** Writes {@code len} bytes of {@code bytes} as they are, in one TCP write (no Nagle delay). */
+    void write(byte[] bytes, int off, int len) throws IOException {
+        socket.setTcpNoDelay(true);
+        out.write(bytes, off, len);
         out.flush();
     }
 

@@ -237,6 +237,53 @@ class WebSocketTest {
             awaitLeaseFree("/dead");
             assertThat(root.resolve("dead")).hasContent("last words");
         }
+
+        /**
+         * A quiet {@code ?follow} response carries keep-alives as leading zeros of the next chunk-size
+         * line (every 2 ping intervals = 100 ms here), at most 11 in a row, so that the next chunk, and
+         * the last one, still have at most 16 hex digits.
+         */
+        @Test
+        void aQuietPlainHttpFollowSendsKeepAlivesAsLeadingZerosOfTheNextChunkSize() throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/quiet.log");
+                    java.net.Socket curl = new java.net.Socket()) {
+                appender.send(RawWebSocket.TEXT, bytes("line 1\n"));
+                curl.connect(address);
+                curl.setSoTimeout(20_000);
+                curl.getOutputStream().write("GET /quiet.log?follow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
+                var in = curl.getInputStream();
+                assertThat(RawHttp.readHead(in).status).isEqualTo(200);
+                assertThat(new String(in.readNBytes(12), UTF_8)).isEqualTo("7\r\nline 1\n\r\n");
+                // Silence: keep-alive zeros arrive, and nothing else.
+                assertThat(new String(in.readNBytes(3), UTF_8)).isEqualTo("000");
+                appender.send(RawWebSocket.TEXT, bytes("line 2\n"));
+                String size = sizeLine(in);
+                assertThat(size).matches("0{0,8}7"); // 3 zeros read already: at most 11 in all
+                assertThat(new String(in.readNBytes(9), UTF_8)).isEqualTo("line 2\n\r\n");
+                // A longer silence: 11 zeros, then no more (5 more intervals pass without a byte).
+                assertThat(new String(in.readNBytes(11), UTF_8)).isEqualTo("0".repeat(11));
+                curl.setSoTimeout(500);
+                assertThatThrownBy(in::read).isInstanceOf(java.net.SocketTimeoutException.class);
+                curl.setSoTimeout(20_000);
+                appender.sendClose(1000);
+                // The end: the last chunk's size is "0" after the 11 zeros, 12 digits in all.
+                assertThat(sizeLine(in)).isEqualTo("0");
+                assertThat(new String(in.readNBytes(40), UTF_8))
+                        .isEqualTo("Stream-Next-Offset: 000000000000000e\r\n\r\n");
+                assertThat(in.read()).isEqualTo(-1);
+            }
+        }
+
+        /** Reads a chunk-size line after the zeros already consumed, without its CRLF. */
+        private String sizeLine(java.io.InputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c != '\r'; c = in.read()) {
+                assertThat(c).isNotEqualTo(-1);
+                line.append((char) c);
+            }
+            assertThat(in.read()).isEqualTo('\n');
+            return line.toString();
+        }
     }
 
     @Nested

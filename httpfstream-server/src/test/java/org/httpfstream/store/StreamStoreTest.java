@@ -103,6 +103,25 @@ class StreamStoreTest {
 
     @Nested
     class Lease {
+        /** More WebSocket sessions than the writer cache holds: each new one opens at once (it once spun). */
+        @Test
+        @org.junit.jupiter.api.Timeout(60)
+        void moreSessionsThanTheWriterCacheHoldsAllStartAndWrite() throws IOException {
+            List<AppendSession> sessions = new ArrayList<>();
+            try {
+                for (int i = 0; i < StreamStore.MAX_OPEN_WRITERS + 20; i++) {
+                    AppendSession s = store.startAppend("/many/" + i + ".log");
+                    s.append(ByteBuffer.wrap(("stream " + i).getBytes(UTF_8)));
+                    sessions.add(s);
+                }
+            } finally {
+                sessions.forEach(AppendSession::end);
+            }
+            assertThat(sessions).hasSize(StreamStore.MAX_OPEN_WRITERS + 20);
+            assertThat(root.resolve("many/" + StreamStore.MAX_OPEN_WRITERS + ".log"))
+                    .hasContent("stream " + StreamStore.MAX_OPEN_WRITERS);
+        }
+
         @Test
         void aSecondAppenderIsRefusedUntilTheFirstEnds() throws IOException {
             AppendSession first = store.startAppend("/a/b.log");
