@@ -139,6 +139,11 @@ final class GroupCommit implements AutoCloseable {
                 forcers.execute(() -> syncRounds(writer));
             } catch (java.util.concurrent.RejectedExecutionException e) { // closed: the store is gone
                 writer.syncing = false;
+                IOException closedStore = new IOException("the store is closed");
+                for (StreamWriter.Waiter w : writer.waiters) {
+                    w.future().completeExceptionally(closedStore);
+                }
+                writer.waiters.clear();
             }
         }
     }

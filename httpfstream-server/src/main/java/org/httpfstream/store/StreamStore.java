@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each stream being written has one open {@link StreamWriter} in a cache (closed after {@value
  * #MAX_OPEN_WRITERS} open or ten seconds idle): every writer of the stream, over either protocol, goes
- * through it, and its monitor is the single-writer lease. With fsync, one sync thread ({@link
- * GroupCommit}) makes the appends durable in batches.
+ * through it, and its monitor is the single-writer lease. With fsync, the {@link GroupCommit} makes
+ * the appends durable off the writers' threads: each stream's concurrent appends share one sync.
  *
  * <p>Thread safety: safe for use from any number of threads. The writers and the registry of
  * WebSocket sessions are concurrent maps keyed by the stream's real file path; a lease is taken under
@@ -102,23 +102,27 @@ public final class StreamStore implements Closeable {
     }
 
     /**
-     * Called by the sync thread before each group commit. Tests hold it to prove that nothing is
-     * answered or seen before its sync; it must not touch the store.
+     * Called by the sync threads before each sync round of a stream's bytes and before each metadata
+     * batch. Tests hold it to prove that nothing is answered or seen before its sync; it must not
+     * touch the store.
      */
     @FunctionalInterface
     public interface SyncHook {
-        /** Returns when the batch may be synced. */
+        /** Returns when the sync may go ahead; throwing fails it. */
         void beforeSync() throws InterruptedException;
     }
 
-    /** Sets the hook run before each group commit (fsync only; null for none). For tests. */
+    /** Sets the hook run before each sync (fsync only; null for none). For tests. */
     public void syncHook(SyncHook hook) {
         if (groupCommit != null) {
             groupCommit.hook(hook);
         }
     }
 
-    /** Group commits so far that synced anything (fsync only; 0 without). For tests and diagnostics. */
+    /**
+     * Syncs so far: sync rounds of streams' bytes and metadata batches (fsync only; 0 without). Each
+     * covers every append waiting when it starts. For tests and diagnostics.
+     */
     public long syncBatches() {
         return groupCommit == null ? 0 : groupCommit.batches();
     }
