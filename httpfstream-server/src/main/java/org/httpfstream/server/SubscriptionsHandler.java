@@ -52,6 +52,7 @@ import org.httpfstream.store.DurableStreams;
 import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.Offsets;
+import org.httpfstream.store.StreamStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -253,7 +254,13 @@ final class SubscriptionsHandler {
 
     /** Replaces {@code target} with {@code text}: a new file first, then an atomic rename. */
     private static void writeAtomically(Path target, String text, boolean force) throws IOException {
-        Files.createDirectories(target.getParent());
+        Path folder = target.getParent();
+        if (!Files.isDirectory(folder)) {
+            Files.createDirectories(folder);
+            if (force) {
+                StreamStore.syncDirectory(folder.getParent()); // the new folder's own entry
+            }
+        }
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
@@ -274,10 +281,7 @@ final class SubscriptionsHandler {
         Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         if (force) {
-            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(target.getParent(),
-                    java.nio.file.StandardOpenOption.READ)) {
-                dir.force(true);
-            }
+            StreamStore.syncDirectory(folder);
         }
     }
 

@@ -318,6 +318,11 @@ public final class StreamStore implements Closeable {
         for (;;) {
             StreamWriter w = writers.get(file);
             if (w == null) {
+                if (writers.size() >= MAX_OPEN_WRITERS) {
+                    // Before the new writer is in the cache: it would be the one idle writer when every
+                    // other is leased, and closing it at once would send this loop round for ever.
+                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4);
+                }
                 boolean[] created = new boolean[1];
                 try {
                     w = writers.computeIfAbsent(file, f -> {
@@ -334,11 +339,6 @@ public final class StreamStore implements Closeable {
                 if (created[0] && groupCommit != null) {
                     groupCommit.folder(file.getParent()); // the new name is durable with the first sync
                 }
-                if (writers.size() > MAX_OPEN_WRITERS) {
-                    // Never the writer just opened: with every other writer leased it would be the only
-                    // idle one, and closing it would send this loop round for ever.
-                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4, w);
-                }
             }
             if (w.isOpen()) {
                 return w;
@@ -350,7 +350,7 @@ public final class StreamStore implements Closeable {
     /** Closes the writers idle for {@link #idleTimeout}; runs every second. */
     private void closeIdleWriters() {
         try {
-            closeIdleWriters(idleNanos, Integer.MAX_VALUE, null);
+            closeIdleWriters(idleNanos, Integer.MAX_VALUE);
         } catch (RuntimeException e) {
             LOG.warn("closing idle writers failed", e);
         }
@@ -359,13 +359,13 @@ public final class StreamStore implements Closeable {
     /**
      * Closes writers that hold no lease, have nothing waiting for a sync, and were last used at least
      * {@code nanos} ago, least recently used first, until at most {@code keep} stay open (or none is
-     * left to close); {@code spare} (if not null) is never closed.
+     * left to close).
      */
-    private void closeIdleWriters(long nanos, int keep, StreamWriter spare) {
+    private void closeIdleWriters(long nanos, int keep) {
         long now = System.nanoTime();
         java.util.List<StreamWriter> candidates = new ArrayList<>();
         for (StreamWriter w : writers.values()) {
-            if (w != spare && now - w.lastUsedNanos() >= nanos && w.idle()) {
+            if (now - w.lastUsedNanos() >= nanos && w.idle()) {
                 candidates.add(w);
             }
         }
