@@ -344,21 +344,20 @@ final class DurableStreamsHandler {
             sse(ctx, path, s, from, cursor);
         } else if ("long-poll".equals(live)) {
             if (from < s.tail() || s.closed()) {
-                catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), cursor, keepAlive);
+                catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), true, cursor, keepAlive);
             } else {
                 new LongPoll(ctx, request, path, s, from, cursor, keepAlive).start();
             }
         } else {
-            catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), cursor, keepAlive);
+            catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), false, cursor, keepAlive);
         }
     }
 
     /** Answers with the bytes from {@code from} (204 for a long-poll at the tail of a closed stream). */
     private void catchUp(ChannelHandlerContext ctx, FullHttpRequest request, DurableStreams.Snapshot s, long from,
-            boolean now, String cursor, boolean keepAlive) throws IOException {
+            boolean now, boolean live, String cursor, boolean keepAlive) throws IOException {
         DurableStreams.Chunk c = streams.read(s, from, MAX_CHUNK);
         boolean closed = s.closed() && c.upToDate();
-        boolean live = new QueryStringDecoder(request.uri()).parameters().containsKey("live");
         if (live && c.bytes().length == 0) { // long-poll at the tail of a closed stream
             FullHttpResponse r = empty(HttpResponseStatus.NO_CONTENT);
             r.headers().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()))
@@ -467,7 +466,7 @@ final class DurableStreamsHandler {
             timeout = ctx.executor().schedule(this::timedOut, settings.longPollTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             ctx.channel().closeFuture().addListener(onClose);
-            onChange(); // anything that happened before the watch
+            check(); // anything that happened before the watch (we are on the channel's event loop)
         }
 
         @Override
@@ -483,7 +482,7 @@ final class DurableStreamsHandler {
                 if (!moved()) {
                     return;
                 }
-                DurableStreams.Snapshot now = streams.snapshot(path);
+                DurableStreams.Snapshot now = streams.refresh(path, snapshot);
                 if (now == null) {
                     if (finish()) {
                         fail(ctx, new DurableStreamException(DurableStreamException.Reason.NOT_FOUND,
@@ -493,7 +492,7 @@ final class DurableStreamsHandler {
                 }
                 if (now.tail() > from || now.closed()) {
                     if (finish()) {
-                        catchUp(ctx, request, now, from, false, cursor, keepAlive);
+                        catchUp(ctx, request, now, from, false, true, cursor, keepAlive);
                     }
                 }
             } catch (IOException e) {

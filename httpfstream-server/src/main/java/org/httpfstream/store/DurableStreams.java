@@ -365,7 +365,7 @@ public final class DurableStreams {
         if (sub > 0) {
             if (source.metadata().json()) {
                 try (FileChannel ch = FileChannel.open(source.file(), StandardOpenOption.READ)) {
-                    byte[] rest = readRange(ch, anchor, source.tail());
+                    byte[] rest = readRange((at, dst) -> ch.read(dst, at), anchor, source.tail());
                     long lines = 0;
                     int i = 0;
                     for (; i < rest.length && lines < sub; i++) {
@@ -599,7 +599,14 @@ public final class DurableStreams {
 
     /** The stream's state, or null if there is no stream at {@code path} (expired streams are removed). */
     public Snapshot snapshot(String path) throws IOException {
-        Path file = store.locate(path);
+        StreamWriter cached = store.cachedWriter(path);
+        if (cached != null) {
+            Snapshot s = quickLook(cached.file());
+            if (s != null) {
+                return s;
+            }
+        }
+        Path file = cached != null ? cached.file() : store.locate(path);
         ReentrantLock lock = lock(file);
         lock.lock();
         try {
@@ -608,6 +615,41 @@ public final class DurableStreams {
             lock.unlock();
             drainReleases();
         }
+    }
+
+    /**
+     * The state now of the stream {@code earlier} was taken of (found at {@code path}), or null if it is
+     * gone. While the stream's writer is open this costs no lock, no path resolution and no {@code
+     * stat}.
+     */
+    public Snapshot refresh(String path, Snapshot earlier) throws IOException {
+        Snapshot s = quickLook(earlier.file());
+        return s != null ? s : snapshot(path);
+    }
+
+    /**
+     * A reader's snapshot without the stream's lock, taken from the open writer's committed length and
+     * the published metadata; null when only the locked path can tell (no open writer, an expiry due,
+     * a soft-deleted stream). Metadata is read before the length, and a closure or other change is
+     * published only after the bytes it follows, so a closed snapshot never misses a byte. The writer
+     * is checked open again last: a delete closes it before the file and metadata go, so a snapshot
+     * that passes saw neither half of a delete.
+     */
+    private Snapshot quickLook(Path file) throws IOException {
+        StreamWriter w = store.openWriterOf(file);
+        if (w == null || !w.isOpen()) {
+            return null;
+        }
+        Optional<StreamMetadata> m = metadata.published(file);
+        if (m.isPresent() && (m.get().softDeleted() || expired(file, m.get()))) {
+            return null;
+        }
+        long tail = w.committed();
+        if (!w.isOpen()) {
+            return null;
+        }
+        return new Snapshot(file, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
+                m.isPresent(), tail);
     }
 
     /**
@@ -623,24 +665,19 @@ public final class DurableStreams {
             throw new IllegalArgumentException("from out of range: " + from);
         }
         long end = Math.min(s.tail(), from + max);
-        byte[] bytes;
-        try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            bytes = readRange(ch, from, end);
-            if (s.metadata().json() && bytes.length > 0 && bytes[bytes.length - 1] != '\n') {
-                int last = lastNewline(bytes);
-                if (last >= 0) {
-                    bytes = java.util.Arrays.copyOf(bytes, last + 1);
-                } else { // one message larger than max: read to its end
-                    long e = end;
-                    while (last < 0 && e < s.tail()) {
-                        e = Math.min(s.tail(), e + max);
-                        bytes = readRange(ch, from, e);
-                        last = lastNewline(bytes);
-                    }
-                    if (last >= 0) {
-                        bytes = java.util.Arrays.copyOf(bytes, last + 1);
-                    }
-                }
+        byte[] bytes = null;
+        StreamWriter w = store.openWriterOf(s.file());
+        if (w != null && w.isOpen()) {
+            // The common live read: through the writer's open channel, no open() and no path walk.
+            try {
+                bytes = readMessages(w::read, s, from, end, max);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // closed since (idle or deleted): open the file as below
+            }
+        }
+        if (bytes == null) {
+            try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                bytes = readMessages((position, dst) -> ch.read(dst, position), s, from, end, max);
             }
         }
         touch(s.file());
@@ -671,7 +708,11 @@ public final class DurableStreams {
     public boolean ended(Path file) {
         try {
             Optional<StreamMetadata> m = metadata.published(file);
-            return (m.isPresent() && m.get().closed()) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+            if (m.isPresent() && m.get().closed()) {
+                return true;
+            }
+            StreamWriter w = store.openWriterOf(file);
+            return w == null || !w.isOpen() ? !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) : false;
         } catch (IOException e) {
             return true;
         }
@@ -798,10 +839,39 @@ public final class DurableStreams {
         }
     }
 
-    private static byte[] readRange(FileChannel ch, long from, long end) throws IOException {
+    /** Positional reads, as {@link FileChannel#read(ByteBuffer, long)}. */
+    @FunctionalInterface
+    private interface PositionalReader {
+        int read(long position, ByteBuffer dst) throws IOException;
+    }
+
+    /** The bytes from {@code from} to {@code end}; for a JSON stream cut back to whole messages. */
+    private static byte[] readMessages(PositionalReader ch, Snapshot s, long from, long end, int max)
+            throws IOException {
+        byte[] bytes = readRange(ch, from, end);
+        if (s.metadata().json() && bytes.length > 0 && bytes[bytes.length - 1] != '\n') {
+            int last = lastNewline(bytes);
+            if (last >= 0) {
+                bytes = java.util.Arrays.copyOf(bytes, last + 1);
+            } else { // one message larger than max: read to its end
+                long e = end;
+                while (last < 0 && e < s.tail()) {
+                    e = Math.min(s.tail(), e + max);
+                    bytes = readRange(ch, from, e);
+                    last = lastNewline(bytes);
+                }
+                if (last >= 0) {
+                    bytes = java.util.Arrays.copyOf(bytes, last + 1);
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private static byte[] readRange(PositionalReader ch, long from, long end) throws IOException {
         ByteBuffer dst = ByteBuffer.allocate((int) (end - from));
         while (dst.hasRemaining()) {
-            if (ch.read(dst, from + dst.position()) < 0) {
+            if (ch.read(from + dst.position(), dst) < 0) {
                 throw new IOException("file shorter than its committed length");
             }
         }

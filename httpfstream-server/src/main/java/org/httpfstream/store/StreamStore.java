@@ -476,7 +476,8 @@ public final class StreamStore implements Closeable {
      * @throws InvalidStreamPathException if the path can never name a stream inside the root
      */
     public Path locate(String path) throws IOException {
-        return confine(resolve(path), path);
+        StreamWriter w = cachedWriter(path);
+        return w != null ? w.file() : confine(resolve(path), path);
     }
 
     /** The active append session on {@code file}, or null. */
@@ -491,8 +492,21 @@ public final class StreamStore implements Closeable {
      * @throws NoSuchFileException if the file does not exist
      */
     public long committedLength(Path file) throws IOException {
+        StreamWriter w = writers.get(file);
+        if (w != null && w.isOpen()) { // its committed length is exact: no stat needed
+            return w.committed();
+        }
         long size = Files.size(file); // before the writer: see committedLength(Path, long)
         return committedLength(file, size);
+    }
+
+    /** Like {@link #committedLength(Path)}, with the size read from {@code channel}, open on {@code file}. */
+    long committedLength(Path file, FileChannel channel) throws IOException {
+        StreamWriter w = writers.get(file);
+        if (w != null && w.isOpen()) {
+            return w.committed();
+        }
+        return committedLength(file, channel.size());
     }
 
     /**
@@ -520,6 +534,11 @@ public final class StreamStore implements Closeable {
     public void watch(Path file, StreamListener listener) {
         Objects.requireNonNull(listener, "listener");
         watchers.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    /** True while some listener {@link #watch watches} {@code file} (a waiting long-poll, for one). */
+    public boolean watched(Path file) {
+        return watchers.containsKey(file);
     }
 
     /** Stops calling {@code listener} for {@code file}. */

@@ -56,7 +56,7 @@ public final class Subscription implements AutoCloseable {
             return session.length();
         }
         try {
-            return store.committedLength(file, channel.size());
+            return store.committedLength(file, channel);
         } catch (IOException e) {
             return 0; // a closed channel; read() reports the failure
         }

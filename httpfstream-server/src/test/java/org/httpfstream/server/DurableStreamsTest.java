@@ -249,4 +249,57 @@ class DurableStreamsTest {
                 .statusCode()).isEqualTo(204);
         assertThat(send("HEAD", "/hand.txt", null).headers().firstValue("Content-Type")).hasValue("text/plain");
     }
+
+    @Test
+    void aStreamDeletedAndCreatedAgainWhileItsWriterIsOpenIsReadAfresh() throws Exception {
+        assertThat(send("PUT", "/re.txt", "old", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/re.txt", "er", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
+                request("GET", "/re.txt?offset=0000000000000005&live=long-poll", null), BodyHandlers.ofString(UTF_8));
+        Path file = server.store().locate("/re.txt");
+        WebSocketTest.await("the long-poll is waiting", () -> server.store().watched(file));
+        assertThat(send("DELETE", "/re.txt", null).statusCode()).isEqualTo(204);
+        assertThat(waiting.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/re.txt?offset=-1", null).statusCode()).isEqualTo(404);
+
+        assertThat(send("PUT", "/re.txt", "new", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        HttpResponse<String> read = send("GET", "/re.txt?offset=-1", null);
+        assertThat(read.body()).isEqualTo("new");
+        assertThat(read.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
+        assertThat(send("HEAD", "/re.txt", null).headers().firstValue("Stream-Next-Offset"))
+                .hasValue("0000000000000003");
+    }
+
+    @Test
+    void aLongPollReaderSeesEveryByteBeforeTheClosureThatFollowsThem() throws Exception {
+        assertThat(send("PUT", "/closing.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        StringBuilder appended = new StringBuilder();
+        StringBuilder read = new StringBuilder();
+        String offset = "0000000000000000";
+        for (int i = 0; i < 40; i++) {
+            CompletableFuture<HttpResponse<String>> poll = http.sendAsync(
+                    request("GET", "/closing.txt?offset=" + offset + "&live=long-poll", null),
+                    BodyHandlers.ofString(UTF_8));
+            String body = "line " + i + "\n";
+            appended.append(body);
+            String[] headers = i == 39 ? new String[] {"Content-Type", "text/plain", "Stream-Closed", "true"}
+                    : new String[] {"Content-Type", "text/plain"};
+            assertThat(send("POST", "/closing.txt", body, headers).statusCode()).isEqualTo(204);
+            HttpResponse<String> r = poll.get(20, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            read.append(r.body());
+            offset = r.headers().firstValue("Stream-Next-Offset").orElseThrow();
+        }
+        // Whatever the last poll saw, the reader ends with every byte and then the closure.
+        for (;;) {
+            HttpResponse<String> r = send("GET", "/closing.txt?offset=" + offset + "&live=long-poll", null);
+            read.append(r.body());
+            offset = r.headers().firstValue("Stream-Next-Offset").orElseThrow();
+            if (r.headers().firstValue("Stream-Closed").isPresent()) {
+                break;
+            }
+        }
+        assertThat(read.toString()).isEqualTo(appended.toString());
+        assertThat(Long.parseLong(offset, 16)).isEqualTo(appended.length());
+    }
 }
