@@ -154,18 +154,41 @@ public final class Bench {
             case "idle" -> emit(idle(t));
             case "ds-append" -> {
                 try (LoadClient c = dsClient(t)) {
-                    emit(new DsScenarios(t, c).append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
+                    DsScenarios ds = new DsScenarios(t, c);
+                    if (o.dsWarmupSeconds > 0) {
+                        dsWarmUp(t, scenario, List.of(ds.append("/bench-" + runId + "/ds-append-warm-up",
+                                o.dsAppendConnections, o.dsMessageSize, o.dsWarmupSeconds, o.dsStreamPerConnection)));
+                    }
+                    emit(ds.append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
                             o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection));
                 }
             }
             case "ds-readers" -> {
                 try (LoadClient c = dsClient(t)) {
-                    new DsScenarios(t, c).readers("/bench-" + runId + "/ds-readers", o.dsLongPollReaders,
+                    DsScenarios ds = new DsScenarios(t, c);
+                    if (o.dsWarmupSeconds > 0) {
+                        dsWarmUp(t, scenario, ds.readers("/bench-" + runId + "/ds-readers-warm-up",
+                                o.dsLongPollReaders, o.dsSseReaders, o.dsMessageSize, o.dsRate, o.dsWarmupSeconds));
+                    }
+                    ds.readers("/bench-" + runId + "/ds-readers", o.dsLongPollReaders,
                             o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds).forEach(this::emit);
                 }
             }
             default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
         }
+    }
+
+    /**
+     * After a Durable Streams scenario's unmeasured warm-up run: reports its errors (a server that
+     * fails the warm-up fails the measured run too), then waits for quiet, so that neither the server's
+     * nor the load generator's code is cold or still compiling when the measured run starts.
+     */
+    private void dsWarmUp(Target t, String scenario, List<Result> warmUp) throws InterruptedException {
+        for (Result r : warmUp) {
+            log.println("bench: " + scenario + " warm-up on " + t.label() + " (" + o.dsWarmupSeconds + " s)"
+                    + (r.errors.isEmpty() ? "" : ", errors: " + r.errors));
+        }
+        settle(t);
     }
 
     private void emit(Result r) {

@@ -65,6 +65,8 @@ public final class BenchOptions {
     int dsLongPollReaders;
     int dsSseReaders;
     int dsRate;
+    /** Seconds of each Durable Streams scenario run unmeasured first, on other streams (0: none). */
+    long dsWarmupSeconds;
 
     /** Parses {@code args}; throws IllegalArgumentException with a one-line reason on a bad one. */
     public static BenchOptions parse(String... args) {
@@ -174,6 +176,7 @@ public final class BenchOptions {
         dsLongPollReaders = 100;
         dsSseReaders = 100;
         dsRate = 100;
+        dsWarmupSeconds = 5;
     }
 
     private void toySizes() {
@@ -194,6 +197,7 @@ public final class BenchOptions {
         dsLongPollReaders = 5;
         dsSseReaders = 5;
         dsRate = 50;
+        dsWarmupSeconds = 1;
     }
 
     private void override(String key, String v) {
@@ -229,6 +233,8 @@ public final class BenchOptions {
             case "ds-long-poll-readers" -> dsLongPollReaders = (int) Long.parseLong(v);
             case "ds-sse-readers" -> dsSseReaders = (int) Long.parseLong(v);
             case "ds-rate" -> dsRate = positive(key, Long.parseLong(v));
+            case "ds-warmup-seconds" -> dsWarmupSeconds = Long.parseLong(v) == 0 ? 0
+                    : positive(key, Long.parseLong(v));
             default -> throw new IllegalArgumentException("unknown option: --" + key);
         }
     }
@@ -299,7 +305,8 @@ public final class BenchOptions {
                 "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
                 "Durable Streams: --ds-connections 64 (ds-append), --ds-streams one|per-connection (ds-append),",
                 "  --ds-message-size 100, --ds-rate 100 (ds-readers appends/s), --ds-long-poll-readers 100,",
-                "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads);",
+                "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads),",
+                "  --ds-warmup-seconds 5 (each runs that long unmeasured first, on other streams; 0: none);",
                 "  --duration applies; --server-fsync starts our server with -fsync",
                 "output: one JSON object per scenario on stdout, then a Markdown table");
     }
