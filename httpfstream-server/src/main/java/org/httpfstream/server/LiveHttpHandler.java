@@ -22,16 +22,30 @@ import org.httpfstream.store.Subscription;
  * <p>Keep-alives: a raw byte stream has no no-op message, and a zero-length chunk would end it. What
  * HTTP/1.1 does allow is leading zeros in a chunk's size ({@code chunk-size = 1*HEXDIG}): before
  * the response has been silent for a keep-alive interval, the handler sends one {@code '0'}, the
- * start of the next chunk-size line, below the HTTP encoder. The next chunk then reads {@code 0001a\r\n...} (26 bytes)
- * and the end {@code 000\r\n} (the last chunk), so the decision between more data and the end stays
- * open while bytes keep flowing through proxies. curl and Go read at most 16 hex digits per size, and a
- * chunk here has at most 5 ({@code maxMessage} ≤ 64 KiB), so at most {@link #MAX_KEEP_ALIVES} are sent in
- * a row; after that the stream stays silent until its next byte.
+ * start of the next chunk-size line, below the HTTP encoder. The next chunk then reads {@code
+ * 0001a\r\n...} (26 bytes) and the end {@code 000\r\n} (the last chunk), so the decision between more
+ * data and the end stays open while bytes keep flowing through proxies. curl and Go read at most 16 hex
+ * digits per size, and a chunk here has at most 5 ({@code maxMessage} ≤ 64 KiB), so at most {@link
+ * #MAX_ZEROS} zeros are sent in a row.
+ *
+ * <p>A silence longer than that (about 5 minutes) goes on with a chunk extension: the size line
+ * becomes {@code …01;k} and each later keep-alive adds a {@code k} to the extension's name, up to
+ * {@link #MAX_SIZE_LINE} bytes (Go's line limit is 4096): about 33 hours more. That commits the chunk
+ * to one byte: the next byte of the stream goes out alone ({@code \r\nX\r\n}), the rest as usual. If
+ * the stream ends first, there is no byte to send, so the response is aborted instead of ended (every
+ * byte of the stream was delivered; the client sees the body cut and resumes, if it wants the
+ * trailer's offset, with {@code HEAD}). Trading that corner for a read that no proxy's idle timer cuts
+ * is the point.
  */
 final class LiveHttpHandler extends CursorHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
-    static final int MAX_KEEP_ALIVES = 11;
-    private static final byte[] KEEP_ALIVE = {'0'};
+    static final int MAX_ZEROS = 11;
+    /** The longest chunk-size line sent, without its CRLF: under Go's 4096-byte line limit. */
+    static final int MAX_SIZE_LINE = 4000;
+    private static final byte[] ZERO = {'0'};
+    /** Commits the current size line to one byte and opens a chunk extension named {@code k…}. */
+    private static final byte[] ONE_BYTE = {'1', ';', 'k'};
+    private static final byte[] EXTENSION = {'k'};
     /** Silence is checked this many times per keep-alive interval. */
     private static final int TICKS = 6;
 
@@ -40,6 +54,10 @@ final class LiveHttpHandler extends CursorHandler {
     private ScheduledFuture<?> keepAlive;
     /** Keep-alive zeros sent since the last chunk: the current chunk-size line's leading zeros. */
     private int zeros;
+    /** Bytes of the current size line sent by keep-alives (zeros, then {@code 1;k…}). */
+    private int sizeLine;
+    /** The current size line says one byte: the stream's next byte must go out alone. */
+    private boolean oneByteOwed;
     /** When the last chunk or keep-alive went out ({@link System#nanoTime()}). */
     private long lastSentNanos;
 
@@ -74,17 +92,27 @@ final class LiveHttpHandler extends CursorHandler {
         }
         long now = System.nanoTime();
         if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()
-                || zeros >= MAX_KEEP_ALIVES) {
-            return; // not silent for long enough, or bytes are queued anyway, or no zero left to send
+                || sizeLine >= MAX_SIZE_LINE) {
+            return; // not silent for long enough, or bytes are queued anyway, or the line is full
         }
         ChannelHandlerContext http = ctx.pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
         if (http == null) {
             return;
         }
-        zeros++;
+        byte[] keepAlive;
+        if (oneByteOwed) {
+            keepAlive = EXTENSION;
+        } else if (zeros < MAX_ZEROS) {
+            keepAlive = ZERO;
+            zeros++;
+        } else {
+            keepAlive = ONE_BYTE;
+            oneByteOwed = true;
+        }
+        sizeLine += keepAlive.length;
         lastSentNanos = now;
         // Written through the codec's own context, so it goes out below the encoder, unframed.
-        http.writeAndFlush(Unpooled.wrappedBuffer(KEEP_ALIVE));
+        http.writeAndFlush(Unpooled.wrappedBuffer(keepAlive));
     }
 
     private void cancelKeepAlive() {
@@ -102,12 +130,26 @@ final class LiveHttpHandler extends CursorHandler {
     @Override
     Object message(ByteBuf payload) {
         zeros = 0;
+        sizeLine = 0;
         lastSentNanos = System.nanoTime();
-        return new DefaultHttpContent(payload);
+        if (oneByteOwed) {
+            oneByteOwed = false;
+            ChannelHandlerContext http = context().pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
+            // The one-byte chunk the size line promised, below the encoder; it is written before the
+            // chunk returned here, which the cursor writes next on this event loop.
+            ByteBuf first = http.alloc().buffer(5).writeByte('\r').writeByte('\n')
+                    .writeByte(payload.readByte()).writeByte('\r').writeByte('\n');
+            http.write(first);
+        }
+        return new DefaultHttpContent(payload); // an empty one encodes to nothing
     }
 
     @Override
     void writeEnd(ChannelHandlerContext ctx, long endPosition) {
+        if (oneByteOwed) { // no byte for the one-byte chunk: abort, as the class comment says
+            ctx.close();
+            return;
+        }
         LastHttpContent last = new DefaultLastHttpContent();
         last.trailingHeaders().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(endPosition));
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
