@@ -248,25 +248,19 @@ class WebSocketTest {
             try (RawWebSocket appender = RawWebSocket.append(address, "/quiet.log");
                     java.net.Socket curl = new java.net.Socket()) {
                 appender.send(RawWebSocket.TEXT, bytes("line 1\n"));
-                curl.connect(address);
-                curl.setSoTimeout(20_000);
-                curl.getOutputStream().write("GET /quiet.log?follow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
-                var in = curl.getInputStream();
-                assertThat(RawHttp.readHead(in).status).isEqualTo(200);
-                assertThat(new String(in.readNBytes(12), UTF_8)).isEqualTo("7\r\nline 1\n\r\n");
+                var in = followRaw(curl, "/quiet.log");
+                assertThat(text(in, 12)).isEqualTo("7\r\nline 1\n\r\n");
                 // Silence: keep-alive zeros arrive, and nothing else.
-                assertThat(new String(in.readNBytes(3), UTF_8)).isEqualTo("000");
+                assertThat(text(in, 3)).isEqualTo("000");
                 appender.send(RawWebSocket.TEXT, bytes("line 2\n"));
-                String size = sizeLine(in);
-                assertThat(size).matches("0{0,8}7"); // 3 zeros read already: at most 11 in all
-                assertThat(new String(in.readNBytes(9), UTF_8)).isEqualTo("line 2\n\r\n");
+                assertThat(sizeLine(in)).matches("0{0,8}7"); // 3 zeros read already: at most 11 in all
+                assertThat(text(in, 9)).isEqualTo("line 2\n\r\n");
                 // A longer silence: up to 11 zeros (what comes after them is the next test's).
-                assertThat(new String(in.readNBytes(10), UTF_8)).isEqualTo("0".repeat(10));
+                assertThat(text(in, 10)).isEqualTo("0".repeat(10));
                 appender.sendClose(1000);
                 // The end: the last chunk's size is zeros only, 12 digits at most.
                 assertThat(sizeLine(in)).matches("0{1,2}");
-                assertThat(new String(in.readNBytes(40), UTF_8))
-                        .isEqualTo("Stream-Next-Offset: 000000000000000e\r\n\r\n");
+                assertThat(text(in, 40)).isEqualTo("Stream-Next-Offset: 000000000000000e\r\n\r\n");
                 assertThat(in.read()).isEqualTo(-1);
             }
         }
