@@ -157,10 +157,11 @@ public final class Bench {
                     DsScenarios ds = new DsScenarios(t, c);
                     if (o.dsWarmupSeconds > 0) {
                         dsWarmUp(t, scenario, List.of(ds.append("/bench-" + runId + "/ds-append-warm-up",
-                                o.dsAppendConnections, o.dsMessageSize, o.dsWarmupSeconds, o.dsStreamPerConnection)));
+                                o.dsAppendConnections, o.dsMessageSize, o.dsWarmupSeconds, o.dsStreamPerConnection,
+                                o.dsProducers)));
                     }
                     emit(ds.append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
-                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection));
+                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection, o.dsProducers));
                 }
             }
             case "ds-readers" -> {

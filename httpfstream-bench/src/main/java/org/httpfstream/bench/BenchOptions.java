@@ -61,6 +61,8 @@ public final class BenchOptions {
     boolean serverFsync;
     int dsAppendConnections;
     boolean dsStreamPerConnection;
+    /** ds-append as idempotent producers (Producer-Id/-Epoch/-Seq), one per connection. */
+    boolean dsProducers;
     int dsMessageSize;
     int dsLongPollReaders;
     int dsSseReaders;
@@ -223,6 +225,11 @@ public final class BenchOptions {
             case "idle-followers" -> idleFollowers = positive(key, Long.parseLong(v));
             case "idle-streams" -> idleStreams = positive(key, Long.parseLong(v));
             case "ds-connections" -> dsAppendConnections = positive(key, Long.parseLong(v));
+            case "ds-producers" -> dsProducers = switch (v) {
+                case "yes" -> true;
+                case "no" -> false;
+                default -> throw new IllegalArgumentException("--ds-producers is yes or no: " + v);
+            };
             case "ds-streams" -> {
                 if (!v.equals("one") && !v.equals("per-connection")) {
                     throw new IllegalArgumentException("--ds-streams is one or per-connection: " + v);
@@ -304,6 +311,7 @@ public final class BenchOptions {
                 "  --stream-message-size, --stream-rate, --duration SECONDS, --catch-up-bytes,",
                 "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
                 "Durable Streams: --ds-connections 64 (ds-append), --ds-streams one|per-connection (ds-append),",
+                "  --ds-producers yes|no (ds-append as idempotent producers, one per connection; default no),",
                 "  --ds-message-size 100, --ds-rate 100 (ds-readers appends/s), --ds-long-poll-readers 100,",
                 "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads),",
                 "  --ds-warmup-seconds 5 (each runs that long unmeasured first, on other streams; 0: none);",

@@ -14,20 +14,39 @@ import java.util.zip.CRC32C;
  * <p>Confined to its event loop, as {@link DsClient} says.
  */
 abstract class DsAppender extends DsClient {
+    private static final byte[] END_OF_HEAD = {'\r', '\n', '\r', '\n'};
+
     protected final int size;
     protected final byte[] body;
+    /** The head; as an idempotent producer, all of it up to the value of {@code Producer-Seq}. */
     private final byte[] head;
+    private final boolean producer;
     private int headLength;
 
-    DsAppender(Cohort cohort, String name, LoadClient client, String path, String host, int size) {
+    /**
+     * @param producerId with it, every append is an idempotent producer's ({@code Producer-Id}, epoch
+     *     0, {@code Producer-Seq} from {@link #producerSeq()}), as the protocol's client libraries send
+     *     them; null for plain appends
+     */
+    DsAppender(Cohort cohort, String name, LoadClient client, String path, String host, int size,
+            String producerId) {
         super(cohort, name, client);
         if (size < 24) {
             throw new IllegalArgumentException("size < 24: " + size);
         }
         this.size = size;
         this.body = new byte[size];
-        this.head = DsConnection.ascii("POST " + path + " HTTP/1.1\r\nHost: " + host
-                + "\r\nContent-Type: text/plain\r\nContent-Length: " + size + "\r\n\r\n");
+        this.producer = producerId != null;
+        String h = "POST " + path + " HTTP/1.1\r\nHost: " + host
+                + "\r\nContent-Type: text/plain\r\nContent-Length: " + size;
+        this.head = DsConnection.ascii(producer
+                ? h + "\r\nProducer-Id: " + producerId + "\r\nProducer-Epoch: 0\r\nProducer-Seq: "
+                : h + "\r\n\r\n");
+    }
+
+    /** The {@code Producer-Seq} of the next append, for an idempotent producer. */
+    long producerSeq() {
+        throw new UnsupportedOperationException("not a producer");
     }
 
     @Override
@@ -45,8 +64,25 @@ abstract class DsAppender extends DsClient {
 
     /** Sends {@link #body}; call only when {@link #ready()}. */
     final void sendBody() {
-        connection.requestBuffer().setBytes(headLength, body);
+        ByteBuf b = connection.requestBuffer();
+        if (producer) { // the head's length changes with the sequence's digits
+            b.clear().writeBytes(head);
+            writeDecimal(b, producerSeq());
+            b.writeBytes(END_OF_HEAD).writeBytes(body);
+        } else {
+            b.setBytes(headLength, body);
+        }
         connection.send();
+    }
+
+    private static void writeDecimal(ByteBuf b, long n) {
+        long div = 1;
+        while (n / div >= 10) {
+            div *= 10;
+        }
+        for (; div > 0; div /= 10) {
+            b.writeByte((int) ('0' + n / div % 10));
+        }
     }
 
     /** True if the current connection can take the next request now. */
@@ -83,10 +119,17 @@ abstract class DsAppender extends DsClient {
         private volatile long crcSum;
         private volatile long lastNanos;
 
-        Loop(Cohort cohort, LoadClient client, int id, String path, String host, int size, Histogram latency) {
-            super(cohort, "connection " + id, client, path, host, size);
+        /** @param producer whether to append as an idempotent producer (one per connection) */
+        Loop(Cohort cohort, LoadClient client, int id, String path, String host, int size, boolean producer,
+                Histogram latency) {
+            super(cohort, "connection " + id, client, path, host, size, producer ? "bench-" + id : null);
             this.id = id;
             this.latency = latency;
+        }
+
+        @Override
+        long producerSeq() {
+            return acknowledged; // one in flight: the next is the count answered so far
         }
 
         /** Starts appending until {@code endNanos} (System.nanoTime); call from any thread, once. */
@@ -161,7 +204,7 @@ abstract class DsAppender extends DsClient {
         /** @param latency where each append's latency goes: just before its write to the end of its answer */
         Paced(Cohort cohort, LoadClient client, String path, String host, int size, long messages,
                 long periodNanos, Histogram latency) {
-            super(cohort, "appender", client, path, host, size);
+            super(cohort, "appender", client, path, host, size, null);
             if (periodNanos < 1) {
                 throw new IllegalArgumentException("periodNanos < 1: " + periodNanos);
             }

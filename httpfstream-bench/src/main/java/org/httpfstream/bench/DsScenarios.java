@@ -151,11 +151,14 @@ final class DsScenarios {
      * Runs ds-append: {@code connections} connections POSTing {@code size}-byte bodies back to back for
      * {@code seconds}, to one stream or one stream per connection; then reads every stream back.
      */
-    Result append(String pathPrefix, int connections, int size, long seconds, boolean streamPerConnection)
-            throws Exception {
+    Result append(String pathPrefix, int connections, int size, long seconds, boolean streamPerConnection,
+            boolean producers) throws Exception {
         Result r = new Result("ds-append", target.label()).param("connections", connections)
                 .param("messageSize", size).param("seconds", seconds)
                 .param("streams", streamPerConnection ? "per-connection" : "one");
+        if (producers) {
+            r.param("producers", "yes");
+        }
         int nStreams = streamPerConnection ? connections : 1;
         String[] paths = new String[nStreams];
         for (int i = 0; i < nStreams; i++) {
@@ -171,7 +174,7 @@ final class DsScenarios {
         List<DsAppender.Loop> loops = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             DsAppender.Loop loop = new DsAppender.Loop(cohort, client, c, paths[streamPerConnection ? c : 0], host,
-                    size, latency);
+                    size, producers, latency);
             loops.add(loop);
             loop.connect();
         }

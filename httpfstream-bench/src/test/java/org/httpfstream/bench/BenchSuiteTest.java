@@ -52,11 +52,11 @@ class BenchSuiteTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void durableStreamsAppendsToOneStreamPerConnectionAtToySizeAreVerified() throws Exception {
+    void durableStreamsProducersAppendingToOneStreamPerConnectionAtToySizeAreVerified() throws Exception {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         BenchOptions options = BenchOptions.parse("ds-append", "--size", "toy", "--warmup-bytes", "0",
-                "--ds-streams", "per-connection", "--ds-connections", "4", "--work-dir",
+                "--ds-streams", "per-connection", "--ds-producers", "yes", "--ds-connections", "4", "--work-dir",
                 work.resolve("bench").toString(), "--server-jvm-opts", "-Xmx256m");
         List<Result> results;
         try (PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
@@ -67,6 +67,6 @@ class BenchSuiteTest {
         Result r = results.get(0);
         assertThat(r.errors()).as(stdout.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(r.verified()).isTrue();
-        assertThat(r.toMap().get("params").toString()).contains("streams=per-connection");
+        assertThat(r.toMap().get("params").toString()).contains("streams=per-connection", "producers=yes");
     }
 }

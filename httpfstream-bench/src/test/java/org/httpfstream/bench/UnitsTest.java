@@ -213,5 +213,12 @@ class UnitsTest {
         assertThat(BenchOptions.parse("ds-readers", "--ds-threads", "2").dsThreads).isEqualTo(2);
         assertThatThrownBy(() -> BenchOptions.parse("ds-append", "--ds-streams", "some"))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThat(o.dsProducers).isFalse();
+        assertThat(BenchOptions.parse("ds-append", "--ds-producers", "yes").dsProducers).isTrue();
+        assertThatThrownBy(() -> BenchOptions.parse("ds-append", "--ds-producers", "maybe"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(o.dsWarmupSeconds).isEqualTo(5);
+        assertThat(BenchOptions.parse("ds-append", "--size", "toy").dsWarmupSeconds).isEqualTo(1);
+        assertThat(BenchOptions.parse("ds-append", "--ds-warmup-seconds", "0").dsWarmupSeconds).isZero();
     }
 }
