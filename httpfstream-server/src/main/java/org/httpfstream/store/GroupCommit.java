@@ -343,6 +343,7 @@ final class GroupCommit implements AutoCloseable {
         for (CompletableFuture<Void> c : covered) {
             c.complete(null);
         }
+        hook.beforeMetadataWrites();
         List<Deferred> writes = new ArrayList<>(d.values());
         Path[] written = new Path[writes.size()];
         inParallel(writes.size(), i -> {
