@@ -221,12 +221,13 @@ public final class DurableStreams {
     /**
      * Fails with {@code e} once the state it depends on is durable (every byte of {@code file} written
      * so far, if not null, and every metadata change before): an answer that depends on the stream's
-     * state (closed, a producer's sequence) must not precede that state.
+     * state (closed, a producer's sequence) must not precede that state. If that state could not be
+     * made durable, fails with that failure instead: the refusal would claim a state that may not last.
      */
     private <T> CompletableFuture<T> failDurably(DurableStreamException e, Path file) {
         CompletableFuture<T> f = new CompletableFuture<>();
         (file == null ? store.barrier() : store.durable(file, -1))
-                .whenComplete((v, t) -> f.completeExceptionally(e));
+                .whenComplete((v, t) -> f.completeExceptionally(t == null ? e : t));
         return f;
     }
 

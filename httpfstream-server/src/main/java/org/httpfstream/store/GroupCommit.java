@@ -41,7 +41,15 @@ import java.util.function.Function;
  * sees every byte written before the close.
  *
  * <p>A failed sync fails its waiters (an HTTP append is answered 500; its bytes may or may not
- * survive) and publishes nothing; a later sync of the same file publishes what it holds.
+ * survive) and publishes nothing; a later sync of the same file publishes what it holds. A failed
+ * metadata batch is not dropped: its changes and folders are carried into the next batch, which
+ * retries them after a pause ({@value #MIN_RETRY_DELAY_MS} ms, doubling up to {@value
+ * #MAX_RETRY_DELAY_MS} ms while batches keep failing). So a change the writers see is always durable
+ * or in a running or pending batch, and an answer that depends on it, given once a {@link #barrier()}
+ * taken after it was read completes, never claims a state that is not durable: the barrier fails
+ * until a batch that holds the change succeeds. (Dropping or undoing it would be wrong: the batch synced its streams' bytes before its
+ * metadata writes failed, so those bytes stay, and the state describing them must follow.) A batch
+ * failing once the group commit is closing is not retried.
  *
  * <p>Thread safety: the pending batch and its flags are guarded by this object's monitor; a stream's
  * sync state by its writer's {@link StreamWriter#syncLock}. Neither is held during I/O.
@@ -52,7 +60,10 @@ final class GroupCommit implements AutoCloseable {
         /** The stream file this change describes: its bytes are synced first. */
         Path stream();
 
-        /** Writes and forces the file; returns the folder whose entry must be forced too, or null. */
+        /**
+         * Writes and forces the file; returns the folder whose entry must be forced too, or null. Called
+         * again by the next batch if this one fails.
+         */
         Path write() throws IOException;
 
         /** Runs once the whole batch is durable. */
@@ -66,6 +77,12 @@ final class GroupCommit implements AutoCloseable {
      * {@code fdatasync}, so many cost little CPU; they exist only while there is work.
      */
     static final int FORCERS = 64;
+
+    /** The pause before the first retry of a failed metadata batch. */
+    static final long MIN_RETRY_DELAY_MS = 10;
+
+    /** The longest pause between retries of failing metadata batches. */
+    static final long MAX_RETRY_DELAY_MS = 1000;
 
     private final Thread thread;
     private final ExecutorService forcers;
@@ -225,7 +242,10 @@ final class GroupCommit implements AutoCloseable {
         notifyAll();
     }
 
-    /** Drops a pending write (its file was removed); a batch already running may still write it. */
+    /**
+     * Drops a pending write (its file was removed); a batch already running may still write it, or carry
+     * it over if it fails: {@link Deferred#write()} checks that its file still exists.
+     */
     synchronized void cancel(Object key) {
         deferred.remove(key);
     }
@@ -283,20 +303,14 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void run() {
+        long retryDelay = 0; // after failed batches: the pause before the next one
         for (;;) {
             Map<Object, Deferred> d;
             Set<Path> f;
             CompletableFuture<Void> done;
             synchronized (this) {
-                while (!wanted && deferred.isEmpty() && folders.isEmpty()) {
-                    if (closed) {
-                        return;
-                    }
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        closed = true; // nobody interrupts this thread but a shutdown
-                    }
+                if (!awaitWork(retryDelay)) {
+                    return;
                 }
                 d = deferred;
                 f = folders;
@@ -307,24 +321,80 @@ final class GroupCommit implements AutoCloseable {
                 wanted = false;
                 running = true;
             }
-            try {
-                if (!d.isEmpty() || !f.isEmpty()) {
-                    hook.beforeSync();
-                    sync(d, f);
+            Throwable failure = commit(d, f);
+            synchronized (this) {
+                if (failure != null && closed) {
+                    StreamStore.LOG.error("closing: {} metadata changes not made durable", d.size());
+                } else if (failure != null) {
+                    carryOver(d, f);
                 }
+                running = false;
+            }
+            retryDelay = failure == null ? 0
+                    : Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_RETRY_DELAY_MS, retryDelay * 2));
+            if (failure == null) {
                 done.complete(null);
-            } catch (IOException | RuntimeException | InterruptedException e) {
-                StreamStore.LOG.error("group commit of {} metadata files failed", d.size(), e);
-                done.completeExceptionally(e);
-            } catch (Error e) {
-                done.completeExceptionally(e);
+            } else {
+                done.completeExceptionally(failure);
+            }
+            if (failure instanceof Error e) {
                 throw e;
-            } finally {
-                synchronized (this) {
-                    running = false;
-                }
             }
         }
+    }
+
+    /**
+     * Waits, holding this object's monitor, until there is work and {@code delayMs} has passed (at once
+     * once closed); false once closed with nothing left to do.
+     */
+    private boolean awaitWork(long delayMs) {
+        long retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs);
+        for (;;) {
+            boolean work = wanted || !deferred.isEmpty() || !folders.isEmpty();
+            long left = closed ? 0 : retryAt - System.nanoTime();
+            if (work && left <= 0) {
+                return true;
+            }
+            if (!work && closed) {
+                return false;
+            }
+            try {
+                if (work) {
+                    wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } else {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                closed = true; // nobody interrupts this thread but a shutdown
+            }
+        }
+    }
+
+    /** Runs a batch; returns null once it is durable and published, else its failure. */
+    private Throwable commit(Map<Object, Deferred> d, Set<Path> f) {
+        if (d.isEmpty() && f.isEmpty()) {
+            return null;
+        }
+        try {
+            hook.beforeSync();
+            sync(d, f);
+            return null;
+        } catch (IOException | RuntimeException | InterruptedException | Error e) {
+            StreamStore.LOG.error("group commit of {} metadata files failed", d.size(), e);
+            return e;
+        }
+    }
+
+    /**
+     * Puts a failed batch's changes back into the pending batch, under this object's monitor. A change
+     * made since under the same key stays: it was made on top of the failed one (writers build on the
+     * latest state), so it carries it.
+     */
+    private void carryOver(Map<Object, Deferred> d, Set<Path> f) {
+        Map<Object, Deferred> merged = new LinkedHashMap<>(d);
+        merged.putAll(deferred);
+        deferred = merged;
+        folders.addAll(f);
     }
 
     private void sync(Map<Object, Deferred> d, Set<Path> f) throws IOException, InterruptedException {
@@ -343,6 +413,7 @@ final class GroupCommit implements AutoCloseable {
         for (CompletableFuture<Void> c : covered) {
             c.complete(null);
         }
+        hook.beforeMetadataWrites();
         List<Deferred> writes = new ArrayList<>(d.values());
         Path[] written = new Path[writes.size()];
         inParallel(writes.size(), i -> {

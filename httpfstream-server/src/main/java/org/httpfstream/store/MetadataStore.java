@@ -27,7 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * what readers may see. Without a group commit they are one, and {@link #put} writes the file at once.
  * With one (fsync), {@code put} updates the latest state and hands the file write to the next batch,
  * which forces it (with the stream's bytes) and only then publishes it to readers: a reader never sees
- * a stream closed before the bytes written before the close are visible.
+ * a stream closed before the bytes written before the close are visible. The latest state is ahead of
+ * the published one only by changes that a batch is writing or will write: a failed batch's changes
+ * are retried by the next one, never dropped (see {@link GroupCommit}), so an answer that depends on
+ * the latest state, given once a {@link StreamStore#barrier()} taken after reading it completes,
+ * never claims a state that is not durable.
  *
  * <p>Thread safety: reads may come from any thread (concurrent caches in front of the files, holding
  * the streams that exist); writers of one stream's metadata must be serialized by the caller ({@link
@@ -110,7 +114,7 @@ public final class MetadataStore {
     /**
      * Stores {@code metadata} for {@code file}, replacing what was there. With a group commit the file
      * is written by the next batch, after the stream's bytes are synced (wait for it with {@link
-     * StreamStore#barrier()}); else now.
+     * StreamStore#barrier()}; if that batch fails, the write is retried by the next); else now.
      */
     public void put(Path file, StreamMetadata metadata) throws IOException {
         Objects.requireNonNull(metadata, "metadata");

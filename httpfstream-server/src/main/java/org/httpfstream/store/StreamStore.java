@@ -110,6 +110,13 @@ public final class StreamStore implements Closeable {
     public interface SyncHook {
         /** Returns when the sync may go ahead; throwing fails it. */
         void beforeSync() throws InterruptedException;
+
+        /**
+         * Called by each metadata batch after its streams' bytes are synced, before its metadata files
+         * are written; throwing fails the batch as a failed write would. Does nothing unless overridden.
+         */
+        default void beforeMetadataWrites() throws IOException {
+        }
     }
 
     /** Sets the hook run before each sync (fsync only; null for none). For tests. */

@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.httpfstream.server.RawWebSocket.Frame;
+import org.httpfstream.store.StreamStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -45,13 +47,27 @@ class GroupCommitTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
     /** While closed, the sync thread waits before each batch; open it with {@link #releaseSyncs()}. */
     volatile CountDownLatch gate = new CountDownLatch(0);
+    /** Metadata batches left to fail (after their streams' bytes are synced, as a failed write would). */
+    final AtomicInteger metadataFailures = new AtomicInteger();
 
     @BeforeEach
     void start() throws IOException {
         server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true)
                 .longPollTimeout(Duration.ofSeconds(20)).build().start();
         address = server.localAddress();
-        server.store().syncHook(() -> gate.await());
+        server.store().syncHook(new StreamStore.SyncHook() {
+            @Override
+            public void beforeSync() throws InterruptedException {
+                gate.await();
+            }
+
+            @Override
+            public void beforeMetadataWrites() throws IOException {
+                if (metadataFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new IOException("the metadata write failed");
+                }
+            }
+        });
     }
 
     @AfterEach
@@ -89,6 +105,15 @@ class GroupCommitTest {
 
     long size(String name) {
         return root.resolve(name).toFile().length();
+    }
+
+    /** The metadata file of the stream {@code name}, as on disk. */
+    String metadataFile(String name) throws IOException {
+        return Files.readString(root.resolve(".httpfstream/streams/" + name + ".meta"), ISO_8859_1);
+    }
+
+    String header(HttpResponse<?> response, String name) {
+        return response.headers().firstValue(name).orElse(null);
     }
 
     @Nested
@@ -225,6 +250,123 @@ class GroupCommitTest {
                     "Stream-Closed", "true", "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "1");
             assertThat(retry.statusCode()).isEqualTo(204); // the closing request, retried: a duplicate
             assertThat(send("GET", "/r/a.txt?offset=-1", null).body()).isEqualTo("abc");
+        }
+    }
+
+    /**
+     * A metadata batch that fails (its write or force throws) after its streams' bytes are synced. The
+     * semantics: a failed batch's changes are not dropped but carried into the next batch, which retries
+     * them; the requests that waited for it are answered 500 (outcome unknown, as for bytes). The
+     * writers' view stays what the next batch will write, and every answer that depends on it waits for
+     * a batch that makes it durable: while the disk refuses, such answers are 500 too. Rolling the
+     * writers' view back instead would be wrong for the bytes, which are synced before the metadata
+     * write fails and stay: a producer's retry would append them a second time.
+     */
+    @Nested
+    class FailedMetadataBatches {
+        @Test
+        void aClosureIsClaimedByNoAnswerUntilARetriedBatchMakesItDurable() throws Exception {
+            assertThat(send("PUT", "/cf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            metadataFailures.set(Integer.MAX_VALUE);
+            assertThat(send("POST", "/cf.txt", "b", "Content-Type", "text/plain", "Stream-Closed", "true")
+                    .statusCode()).isEqualTo(500);
+            // Readers and the disk: the bytes synced before the metadata write failed; the stream is open.
+            assertThat(send("GET", "/cf.txt?offset=-1", null).body()).isEqualTo("ab");
+            HttpResponse<String> head = send("HEAD", "/cf.txt", null);
+            assertThat(header(head, "Stream-Closed")).isNull();
+            assertThat(header(head, "Stream-Next-Offset")).isEqualTo("0000000000000002");
+            assertThat(metadataFile("cf.txt")).contains("closed=false");
+            // Writers: the closure is pending, not durable, so neither "closed" (409) nor an append is answered.
+            assertThat(send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            assertThat(send("POST", "/cf.txt", null, "Stream-Closed", "true").statusCode()).isEqualTo(500);
+            assertThat(size("cf.txt")).isEqualTo(2);
+
+            metadataFailures.set(0); // the disk takes writes again: a retried batch makes the closure durable
+            WebSocketTest.await("the closure is durable and seen", () -> {
+                try {
+                    return "true".equals(header(send("HEAD", "/cf.txt", null), "Stream-Closed"));
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(metadataFile("cf.txt")).contains("closed=true");
+            HttpResponse<String> retried = send("POST", "/cf.txt", null, "Stream-Closed", "true");
+            assertThat(retried.statusCode()).isEqualTo(204);
+            assertThat(header(retried, "Stream-Closed")).isEqualTo("true");
+            assertThat(send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(409);
+
+            server.close();
+            start();
+            head = send("HEAD", "/cf.txt", null);
+            assertThat(header(head, "Stream-Closed")).isEqualTo("true");
+            assertThat(header(head, "Stream-Next-Offset")).isEqualTo("0000000000000002");
+            assertThat(send("GET", "/cf.txt?offset=-1", null).body()).isEqualTo("ab");
+        }
+
+        @Test
+        void aProducerAppendWhoseBatchFailsIsAppliedOnceAndItsRetryAcknowledgedOnlyWhenDurable() throws Exception {
+            assertThat(send("PUT", "/pf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(send("POST", "/pf.txt", "b", "Content-Type", "text/plain", "Producer-Id", "p",
+                    "Producer-Epoch", "0", "Producer-Seq", "0").statusCode()).isEqualTo(200);
+            metadataFailures.set(Integer.MAX_VALUE);
+            String[] seq1 = {"Content-Type", "text/plain", "Producer-Id", "p", "Producer-Epoch", "0",
+                    "Producer-Seq", "1"};
+            assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(500);
+            assertThat(send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abc"); // its bytes stay
+            assertThat(metadataFile("pf.txt")).contains("producer.p=0 0");
+            // The retry is not acknowledged as a duplicate while the state that makes it one is not durable.
+            assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(500);
+            assertThat(size("pf.txt")).isEqualTo(3);
+
+            metadataFailures.set(0);
+            HttpResponse<String> retried = send("POST", "/pf.txt", "c", seq1);
+            assertThat(retried.statusCode()).isEqualTo(204); // a duplicate: "c" is in the stream once
+            assertThat(header(retried, "Producer-Seq")).isEqualTo("1");
+            assertThat(metadataFile("pf.txt")).contains("producer.p=0 1");
+            assertThat(send("POST", "/pf.txt", "d", "Content-Type", "text/plain", "Producer-Id", "p",
+                    "Producer-Epoch", "0", "Producer-Seq", "2").statusCode()).isEqualTo(200);
+
+            server.close();
+            start();
+            assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(204);
+            assertThat(send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abcd");
+        }
+
+        @Test
+        void aCreationWhoseBatchFailsIsRetriedWithItsFolderEntry() throws Exception {
+            metadataFailures.set(Integer.MAX_VALUE);
+            assertThat(send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
+                    .isEqualTo(500);
+            assertThat(send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
+                    .isEqualTo(500);
+            metadataFailures.set(0);
+            // Retried: the stream exists with its configuration, now durable.
+            assertThat(send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
+                    .isEqualTo(200);
+            assertThat(metadataFile("new/n.json")).contains("contentType=application/json");
+
+            server.close();
+            start();
+            HttpResponse<String> read = send("GET", "/new/n.json?offset=-1", null);
+            assertThat(header(read, "Content-Type")).isEqualTo("application/json");
+            assertThat(read.body()).isEqualTo("[1]");
+        }
+
+        @Test
+        void aStreamSeqWhoseBatchFailsIsRefusedAgainOnlyOnceItIsDurable() throws Exception {
+            assertThat(send("PUT", "/sf.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            metadataFailures.set(Integer.MAX_VALUE);
+            assertThat(send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+                    .isEqualTo(500);
+            assertThat(send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+                    .isEqualTo(500);
+            assertThat(metadataFile("sf.txt")).doesNotContain("lastSeq");
+            metadataFailures.set(0);
+            // The first request did take effect (its bytes are in the stream): its retry is refused.
+            assertThat(send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+                    .isEqualTo(409);
+            assertThat(metadataFile("sf.txt")).contains("lastSeq=5");
+            assertThat(send("GET", "/sf.txt?offset=-1", null).body()).isEqualTo("a");
         }
     }
 
