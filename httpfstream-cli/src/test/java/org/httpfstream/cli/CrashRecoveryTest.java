@@ -204,9 +204,11 @@ class CrashRecoveryTest {
             byte[] kept = read.body();
             assertThat(text(read)).as("the stream after the crash: every acknowledged append, in order")
                     .startsWith(new String(expected, UTF_8));
-            assertThat(new String(kept, expected.length, kept.length - expected.length, UTF_8))
-                    .as("after the acknowledged appends: nothing, or the one unanswered POST, whole")
-                    .isIn("", body(acked));
+            // Then nothing, or the POST that was in flight: no other body, no duplicate. Whole in practice, but
+            // only a prefix of it is promised: the kernel may cut a write short when SIGKILL arrives (between
+            // pages or folios; 2 MiB steps for bodies of 8 MiB on ext4 with Linux 6.18).
+            assertThat(body(acked)).as("after the acknowledged appends: nothing, or (part of) the one unanswered POST")
+                    .startsWith(new String(kept, expected.length, kept.length - expected.length, UTF_8));
             assertThat(read.headers().firstValue("Stream-Next-Offset")).hasValue(String.format("%016x", kept.length));
             assertThat(read.headers().firstValue("Content-Type")).hasValue("text/plain");
             assertThat(read.headers().firstValue("Stream-Closed")).isEmpty();
