@@ -146,6 +146,16 @@ final class CliProcess implements AutoCloseable {
     }
 
     /**
+     * Sends SIGKILL (a forcible destroy of the process handle, on Linux): the JVM dies at once, no
+     * shutdown hook runs, nothing is flushed or closed by the process, as in a crash. Waits for the exit
+     * and returns its code (137 for SIGKILL). Keeps our ends of the pipes, like {@link #terminate()}.
+     */
+    int kill(Duration timeout) {
+        process.toHandle().destroyForcibly();
+        return awaitExit(timeout);
+    }
+
+    /**
      * Sends SIGINT, as Ctrl-C at a terminal does, when the process handles it; processes started from a
      * non-interactive shell in the background inherit SIGINT ignored, and then SIGTERM is sent instead,
      * which runs the same shutdown hooks. Returns the signal number sent.
