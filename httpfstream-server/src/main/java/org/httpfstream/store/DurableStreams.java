@@ -443,6 +443,10 @@ public final class DurableStreams {
             lock.unlock();
             drainReleases();
         }
+        metadata.flush(file); // the producer state, Stream-Seq or closure this append set (page cache)
+        if (request.close()) {
+            store.changed(file); // followers learn of the closure now that readers can see it
+        }
         return durably(appended, file, appended.tail());
     }
 
@@ -535,7 +539,9 @@ public final class DurableStreams {
                                 updated.closed(), updated.lastSeq(), updated.producers(), updated.closedBy(),
                                 null, 0, false);
                     }
-                    metadata.put(file, updated); // inside the lease: no WebSocket appender starts on a closed stream
+                    // Inside the lease: no WebSocket appender starts on a closed stream. Written to the
+                    // file by append()'s flush, after the stream's lock.
+                    metadata.putLater(file, updated);
                 }
                 touch(file);
                 return new Appended(w.written(), updated.closed(), false, producerState);

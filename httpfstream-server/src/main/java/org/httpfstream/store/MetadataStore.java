@@ -118,9 +118,12 @@ public final class MetadataStore {
     public void put(Path file, StreamMetadata metadata) throws IOException {
         Objects.requireNonNull(metadata, "metadata");
         if (groupCommit == null) {
-            write(file, metadata, fsync);
-            cache.put(file, Optional.of(metadata));
-            published.put(file, Optional.of(metadata));
+            synchronized (fileLock(file)) { // against a flush() writing an older state after this one
+                write(file, metadata, fsync);
+                Optional<StreamMetadata> m = Optional.of(metadata);
+                cache.put(file, m);
+                published.put(file, m);
+            }
             return;
         }
         cache.put(file, Optional.of(metadata));
@@ -151,6 +154,41 @@ public final class MetadataStore {
                 store.changed(file); // a closure wakes the followers now
             }
         });
+    }
+
+    /**
+     * As {@link #put}, except without fsync: then only the latest state changes now, for the writers,
+     * and the file is written, and the state published to readers, by the next {@link #flush} of
+     * {@code file}. A stream's writers call this holding its lock and {@code flush} after letting go
+     * of it, before they answer, so that appends of many producers to one stream share the writes of
+     * their metadata: one write covers every change made while the previous one ran.
+     */
+    public void putLater(Path file, StreamMetadata metadata) throws IOException {
+        if (groupCommit != null || fsync) {
+            put(file, metadata);
+            return;
+        }
+        cache.put(file, Optional.of(Objects.requireNonNull(metadata, "metadata")));
+    }
+
+    /**
+     * Writes and publishes the latest state of {@code file} if a {@link #putLater} left it unwritten;
+     * returns once the state as it was when this was called is in the file (written by this call or
+     * an earlier one). Does nothing with fsync (a group commit writes it). A failed write leaves the
+     * change pending: the next flush writes it.
+     */
+    public void flush(Path file) throws IOException {
+        if (groupCommit != null || fsync) {
+            return;
+        }
+        synchronized (fileLock(file)) {
+            Optional<StreamMetadata> latest = cache.get(file);
+            if (latest == null || latest.isEmpty() || latest == published.get(file)) {
+                return; // removed, or written already
+            }
+            write(file, latest.get(), false);
+            published.put(file, latest);
+        }
     }
 
     private boolean removed(Path file) {
