@@ -718,8 +718,8 @@ public final class DurableStreams {
             if (m.isPresent() && m.get().closed()) {
                 return true;
             }
-            StreamWriter w = store.openWriterOf(file);
-            return w == null || !w.isOpen() ? !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) : false;
+            StreamWriter w = store.openWriterOf(file); // open: the file is there, no stat needed
+            return (w == null || !w.isOpen()) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             return true;
         }

@@ -178,8 +178,8 @@ public final class MetadataStore {
      * change pending: the next flush writes it.
      */
     public void flush(Path file) throws IOException {
-        if (groupCommit != null || fsync) {
-            return;
+        if (groupCommit != null || fsync || cache.get(file) == published.get(file)) {
+            return; // published is set only once written: nothing left to write (the usual append)
         }
         synchronized (fileLock(file)) {
             Optional<StreamMetadata> latest = cache.get(file);
