@@ -365,11 +365,27 @@ public final class MetadataStore {
         sb.append('\n');
     }
 
+    /** True if {@code s} has nothing to escape (see {@link #escape}). */
+    private static boolean plain(String s, boolean key) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < ' ' || (c == ' ' && (key || i == 0)) || c > '~' || c == '\\' || c == '=' || c == ':'
+                    || c == '#' || c == '!') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Escapes as the properties format needs: separators, comment marks, controls, non-ASCII, and
      * spaces (in a key all of them, in a value a leading one), as {@link Properties#store} does.
      */
     private static void escape(StringBuilder sb, String s, boolean key) {
+        if (plain(s, key)) { // the usual case: copied whole
+            sb.append(s);
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
