@@ -444,8 +444,10 @@ public final class DurableStreams {
             drainReleases();
         }
         metadata.flush(file); // the producer state, Stream-Seq or closure this append set (page cache)
-        if (request.close()) {
-            store.changed(file); // followers learn of the closure now that readers can see it
+        if (request.close() && !store.fsync()) {
+            // Followers learn of the closure now that readers can see it (with fsync, once its batch
+            // publishes it).
+            store.changed(file);
         }
         return durably(appended, file, appended.tail());
     }
@@ -549,10 +551,6 @@ public final class DurableStreams {
         } catch (WriterConflictException e) {
             throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path
                     + "; appends are refused until it ends");
-        } finally {
-            if (request.close()) {
-                store.changed(file);
-            }
         }
     }
 

@@ -257,11 +257,8 @@ class WebSocketTest {
                 assertThat(text(in, 9)).isEqualTo("line 2\n\r\n");
                 // A longer silence: up to 11 zeros (what comes after them is the next test's).
                 assertThat(text(in, 10)).isEqualTo("0".repeat(10));
-                appender.sendClose(1000);
                 // The end: the last chunk's size is zeros only, 12 digits at most.
-                assertThat(sizeLine(in)).matches("0{1,2}");
-                assertThat(text(in, 40)).isEqualTo("Stream-Next-Offset: 000000000000000e\r\n\r\n");
-                assertThat(in.read()).isEqualTo(-1);
+                endsCleanly(appender, in, "0{1,2}", "000000000000000e");
             }
         }
 
@@ -290,10 +287,7 @@ class WebSocketTest {
                 assertThat(text(in, 3)).isEqualTo("z\r\n");
                 // A short silence, then the end: zeros and a clean last chunk.
                 assertThat(text(in, 2)).isEqualTo("00");
-                appender.sendClose(1000);
-                assertThat(sizeLine(in)).matches("0{0,10}"); // 2 read already: at most 12 digits
-                assertThat(text(in, 40)).isEqualTo("Stream-Next-Offset: 000000000000000a\r\n\r\n");
-                assertThat(in.read()).isEqualTo(-1);
+                endsCleanly(appender, in, "0{0,10}", "000000000000000a"); // 2 read already: at most 12 digits
             }
             assertThat(root.resolve("long-quiet.log")).hasContent("a\nline 3\nz");
         }
@@ -313,6 +307,18 @@ class WebSocketTest {
                 appender.sendClose(1000);
                 assertThat(new String(in.readAllBytes(), UTF_8)).matches("k*"); // then the connection closes
             }
+        }
+
+        /**
+         * Ends the append session; the response must end with a last chunk whose size line, after what
+         * was read, matches {@code zeros}, and the trailer {@code Stream-Next-Offset: offset}.
+         */
+        private void endsCleanly(RawWebSocket appender, java.io.InputStream in, String zeros, String offset)
+                throws IOException {
+            appender.sendClose(1000);
+            assertThat(sizeLine(in)).matches(zeros);
+            assertThat(text(in, 40)).isEqualTo("Stream-Next-Offset: " + offset + "\r\n\r\n");
+            assertThat(in.read()).isEqualTo(-1);
         }
 
         private java.io.InputStream followRaw(java.net.Socket curl, String path) throws IOException {
