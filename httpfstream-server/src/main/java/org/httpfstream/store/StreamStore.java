@@ -499,21 +499,20 @@ public final class StreamStore implements Closeable {
      * @throws NoSuchFileException if the file does not exist
      */
     public long committedLength(Path file) throws IOException {
-        StreamWriter w = writers.get(file);
-        if (w != null && w.isOpen()) { // its committed length is exact: no stat needed
-            return w.committed();
-        }
-        long size = Files.size(file); // before the writer: see committedLength(Path, long)
-        return committedLength(file, size);
+        long open = openCommitted(file);
+        return open >= 0 ? open : committedLength(file, Files.size(file)); // size first: see below
     }
 
     /** Like {@link #committedLength(Path)}, with the size read from {@code channel}, open on {@code file}. */
     long committedLength(Path file, FileChannel channel) throws IOException {
+        long open = openCommitted(file);
+        return open >= 0 ? open : committedLength(file, channel.size());
+    }
+
+    /** The committed length of {@code file}'s open writer, exact without a {@code stat}; -1 without one. */
+    private long openCommitted(Path file) {
         StreamWriter w = writers.get(file);
-        if (w != null && w.isOpen()) {
-            return w.committed();
-        }
-        return committedLength(file, channel.size());
+        return w != null && w.isOpen() ? w.committed() : -1;
     }
 
     /**
