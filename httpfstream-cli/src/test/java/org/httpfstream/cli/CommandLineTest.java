@@ -65,6 +65,20 @@ class CommandLineTest {
     }
 
     @Test
+    void serverLongPollTimeoutIsAnyDuration() {
+        assertThat(CommandLine.populateCommand(new ServerCommand()).longPollTimeout)
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "-long-poll-timeout=500ms").longPollTimeout)
+                .isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "--long-poll-timeout", "1m").longPollTimeout)
+                .isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-long-poll-timeout=soon"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("long-poll-timeout")
+                .hasMessageContaining("soon");
+    }
+
+    @Test
     void serverTakesNoArguments() {
         assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "extra"))
                 .isInstanceOf(ParameterException.class);

@@ -284,4 +284,25 @@ class EndToEndTest {
         assertThat(other.awaitExit(TIMEOUT)).isEqualTo(128 + signal);
         assertThat(other.stderrText()).contains("Stopping server on 127.0.0.1:" + started.group(1));
     }
+
+    @Test
+    void theLongPollTimeoutFlagSetsHowLongALongPollAtTheTailWaits(@TempDir Path otherRoot) throws Exception {
+        CliProcess other = start("server", "-root=" + otherRoot, "-http=127.0.0.1:0", "-long-poll-timeout=300ms");
+        String base = "http://127.0.0.1:" + other.awaitStderrLine(STARTED, TIMEOUT).group(1);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> put = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/lp.txt")).header("Content-Type", "text/plain")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("abc")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(201);
+        long start = System.nanoTime();
+        // With the default (30 s) this request would time out instead.
+        java.net.http.HttpResponse<String> poll = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/lp.txt?offset=0000000000000003&live=long-poll"))
+                .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(250).toNanos());
+        assertThat(poll.statusCode()).isEqualTo(204);
+        assertThat(poll.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
+        assertThat(poll.headers().firstValue("Stream-Up-To-Date")).hasValue("true");
+    }
 }
