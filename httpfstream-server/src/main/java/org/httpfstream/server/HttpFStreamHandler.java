@@ -100,8 +100,17 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final SubscriptionsHandler subscriptions;
     private final HttpFStreamSettings settings;
     private final WebSocketDecoderConfig decoderConfig;
+    private final Limits limits;
+    private final Refusals refusals;
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings) {
+        this(store, settings, Limits.defaults(), new Refusals());
+    }
+
+    public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.refusals = Objects.requireNonNull(refusals, "refusals");
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.streams = new DurableStreams(store, Clock.systemUTC());

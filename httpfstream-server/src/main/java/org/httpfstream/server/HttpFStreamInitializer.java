@@ -36,8 +36,13 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final ResponseHeadersHandler headers;
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
+        this(store, settings, Limits.defaults(), new Refusals());
+    }
+
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.handler = new HttpFStreamHandler(store, settings);
+        this.handler = new HttpFStreamHandler(store, settings, limits, refusals);
         this.headers = new ResponseHeadersHandler();
     }
 

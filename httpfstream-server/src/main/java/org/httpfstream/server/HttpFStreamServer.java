@@ -66,6 +66,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final int port;
     private final HttpFStreamSettings settings;
     private final boolean fsync;
+    private final Limits limits;
+    private final Refusals refusals = new Refusals();
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -82,6 +84,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.port = b.port;
         this.settings = b.settings;
         this.fsync = b.fsync;
+        this.limits = b.limits;
     }
 
     public static Builder builder() {
@@ -107,7 +110,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             boss = new MultiThreadIoEventLoopGroup(1, io);
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings);
+            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals);
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -198,6 +201,16 @@ public final class HttpFStreamServer implements AutoCloseable {
         return total;
     }
 
+    /** The refusals counted so far, by reason. */
+    public Refusals refusals() {
+        return refusals;
+    }
+
+    /** The limits this server enforces. */
+    public Limits limits() {
+        return limits;
+    }
+
     /** The storage root as given to the builder. */
     public Path root() {
         return root;
@@ -269,6 +282,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         private int port = 8080;
         private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
         private boolean fsync;
+        private Limits limits = Limits.defaults();
 
         private Builder() {}
 
@@ -296,6 +310,12 @@ public final class HttpFStreamServer implements AutoCloseable {
         /** Transport tunables; see {@link HttpFStreamSettings#defaults()}. */
         public Builder settings(HttpFStreamSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** Resource limits; see {@link Limits#defaults()}. */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
