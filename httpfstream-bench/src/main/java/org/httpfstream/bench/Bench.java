@@ -60,6 +60,7 @@ public final class Bench {
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);
+            RequestAuth.token(options.token);
         } catch (IllegalArgumentException e) {
             err.println("bench: " + e.getMessage());
             err.println(BenchOptions.usage());

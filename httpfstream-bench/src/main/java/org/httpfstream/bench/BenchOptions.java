@@ -38,6 +38,8 @@ public final class BenchOptions {
     long timeoutSeconds = 900;
     long stallTimeoutSeconds = 120;
     boolean help;
+    /** A bearer token every request carries (--token), or null. */
+    String token;
 
     long warmupBytes;
     long appendBytes;
@@ -99,6 +101,7 @@ public final class BenchOptions {
                     String v = inline != null ? inline : a.get(++i);
                     switch (key) {
                         case "size" -> o.size = v;
+                        case "token" -> o.token = v;
                         case "server-url" -> o.servers.add(new Server("peer " + (o.servers.size() + 1),
                                 URI.create(v), 0));
                         case "server-pid" -> o.lastServer(s, srv -> new Server(srv.label(), srv.url(),
@@ -291,6 +294,7 @@ public final class BenchOptions {
                 "usage: bench [SCENARIO...|all] [options]",
                 "scenarios: " + String.join(", ", SCENARIOS) + " (default: all)",
                 "  --size full|toy              full-size suite (default) or a few MB / tens of connections",
+                "  --token TOKEN                send Authorization: Bearer TOKEN on every request",
                 "  --server-url URL             measure a running server (repeatable); without it the",
                 "                               benchmark starts our server in a separate JVM",
                 "  --server-pid PID             PID of the last --server-url, for CPU and memory figures",

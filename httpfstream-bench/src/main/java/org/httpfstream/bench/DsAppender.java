@@ -37,8 +37,8 @@ abstract class DsAppender extends DsClient {
         this.size = size;
         this.body = new byte[size];
         this.producer = producerId != null;
-        String h = "POST " + path + " HTTP/1.1\r\nHost: " + host
-                + "\r\nContent-Type: text/plain\r\nContent-Length: " + size;
+        String h = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + RequestAuth.line()
+                + "Content-Type: text/plain\r\nContent-Length: " + size;
         this.head = DsConnection.ascii(producer
                 ? h + "\r\nProducer-Id: " + producerId + "\r\nProducer-Epoch: 0\r\nProducer-Seq: "
                 : h + "\r\n\r\n");

@@ -133,7 +133,7 @@ abstract class DsClient implements DsConnection.Listener {
 
     /** The bytes {@code " HTTP/1.1\r\nHost: " + host + "\r\n"}, which follow a request target. */
     static byte[] versionAndHost(String host) {
-        return DsConnection.ascii(" HTTP/1.1\r\nHost: " + host + "\r\n");
+        return DsConnection.ascii(" HTTP/1.1\r\nHost: " + host + "\r\n" + RequestAuth.line());
     }
 
     /** Writes {@code v} percent-encoded for a query (unreserved characters as they are). */

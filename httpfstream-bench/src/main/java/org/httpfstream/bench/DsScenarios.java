@@ -440,7 +440,7 @@ final class DsScenarios {
         @Override
         public void onConnected(DsConnection c) {
             StringBuilder h = new StringBuilder(requestLine).append(" HTTP/1.1\r\nHost: ").append(host)
-                    .append("\r\nConnection: close\r\n");
+                    .append("\r\n").append(RequestAuth.line()).append("Connection: close\r\n");
             if (body != null) {
                 h.append("Content-Type: ").append(TYPE).append("\r\nContent-Length: ").append(body.length)
                         .append("\r\n");

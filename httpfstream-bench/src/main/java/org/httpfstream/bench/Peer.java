@@ -181,7 +181,8 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
         channel = ctx.channel();
         StringBuilder r = new StringBuilder(256);
         String host = hostHeader(ctx);
-        r.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+        r.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n")
+                .append(RequestAuth.line());
         if (upgrade) {
             byte[] nonce = new byte[16];
             ThreadLocalRandom.current().nextBytes(nonce);

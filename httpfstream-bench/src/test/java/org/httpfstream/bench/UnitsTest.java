@@ -141,6 +141,23 @@ class UnitsTest {
         }
 
         @Test
+        void carryATokenOnEveryRequestOnlyWhenGiven() {
+            assertThat(BenchOptions.parse("--token", "s3cret").token).isEqualTo("s3cret");
+            try {
+                RequestAuth.token("s3cret");
+                assertThat(RequestAuth.line()).isEqualTo("Authorization: Bearer s3cret\r\n");
+                assertThat(new String(DsClient.versionAndHost("h:1"), java.nio.charset.StandardCharsets.US_ASCII))
+                        .isEqualTo(" HTTP/1.1\r\nHost: h:1\r\nAuthorization: Bearer s3cret\r\n");
+                assertThatThrownBy(() -> RequestAuth.token("a\r\nX-Evil: 1")).hasMessageContaining("line break");
+            } finally {
+                RequestAuth.token(null);
+            }
+            assertThat(RequestAuth.line()).isEmpty();
+            assertThat(new String(DsClient.versionAndHost("h:1"), java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo(" HTTP/1.1\r\nHost: h:1\r\n");
+        }
+
+        @Test
         void rejectUnknownScenariosAndOptions() {
             assertThatThrownBy(() -> BenchOptions.parse("nope")).hasMessageContaining("nope");
             assertThatThrownBy(() -> BenchOptions.parse("--bogus", "1")).hasMessageContaining("bogus");
