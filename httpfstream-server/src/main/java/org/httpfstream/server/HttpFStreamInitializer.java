@@ -41,8 +41,13 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
+        this(store, settings, limits, refusals, Authorizer.open(refusals));
+    }
+
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, Authorizer authorizer) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.handler = new HttpFStreamHandler(store, settings, limits, refusals);
+        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer);
         this.headers = new ResponseHeadersHandler();
     }
 
