@@ -110,6 +110,15 @@ public final class ServerCommand implements Callable<Integer> {
     long tokenRateBytes;
 
     @Option(
+            names = {"-tokens-poll", "--tokens-poll"},
+            paramLabel = "DURATION",
+            defaultValue = "1s",
+            converter = GoDuration.Converter.class,
+            description = "how often the grant file is looked at for changes; 0s reads it again only on SIGHUP "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration tokensPoll;
+
+    @Option(
             names = {"-link-key", "--link-key"},
             paramLabel = "FILE",
             description = "file holding the HMAC key of signed links (made if missing: 32 random bytes, mode 0600; "
@@ -123,6 +132,9 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
             throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
+        }
+        if (tokensPoll.isNegative()) {
+            throw new CommandFailure("-tokens-poll must not be negative: " + tokensPoll);
         }
         if (tokenRateRequests < 0 || tokenRateBytes < 0) {
             throw new CommandFailure("-token-rate-requests and -token-rate-bytes must not be negative");
@@ -141,7 +153,7 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             server = HttpFStreamServer.builder()
                     .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
-                            .withRate(new Rate(tokenRateRequests, tokenRateBytes)))
+                            .withRate(new Rate(tokenRateRequests, tokenRateBytes)).withPollInterval(tokensPoll))
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)

@@ -119,10 +119,18 @@ class AuthEndToEndTest {
     }
 
     @Test
+    void aServerOnEveryInterfaceWithoutTokensWarnsOnce() {
+        try (CliProcess s = CliProcess.start("server", "-root=" + dir.resolve("r4"), "-http=:0")) {
+            s.awaitStderrLine(Pattern.compile("WARN .*is open to anyone who can reach it: no grant file \\(-tokens\\)"),
+                    TIMEOUT);
+        }
+    }
+
+    @Test
     void sighupReloadsTheGrantFile() throws Exception {
         Path t = Files.writeString(dir.resolve("hup-tokens"), "first read /\n");
         try (CliProcess s = CliProcess.start("server", "-root=" + dir.resolve("r3"), "-http=127.0.0.1:0",
-                "-tokens=" + t)) {
+                "-tokens=" + t, "-tokens-poll=0s")) {
             int p = Integer.parseInt(s.awaitStderrLine(STARTED, TIMEOUT).group(1));
             Files.writeString(t, "second read /\n");
             new ProcessBuilder("kill", "-HUP", Long.toString(s.pid())).start().waitFor();
