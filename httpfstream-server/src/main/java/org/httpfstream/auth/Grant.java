@@ -12,9 +12,12 @@ import java.util.Set;
  * @param scopes canonical exact paths and prefixes ending in {@code /} ({@code /} is everything)
  * @param rate this token's rates, or null for the server's defaults
  * @param line the line number in the grant file, from 1
+ *
+ * <p>Thread safety: immutable, but for the array {@link #digest()} returns, which callers must not change.
  */
 public record Grant(byte[] digest, Set<Permission> permissions, List<String> scopes, Rate rate, int line) {
     public Grant {
+        digest = digest.clone();
         permissions = Set.copyOf(EnumSet.copyOf(permissions));
         scopes = List.copyOf(scopes);
     }
