@@ -50,25 +50,6 @@ class GrantsTest {
         assertThat(g.of("t").get(0).rate().orElse(new Rate(1, 2))).isEqualTo(new Rate(5, 2));
     }
 
-    @org.junit.jupiter.api.Test
-    void everyRouteNeedsItsPermissionAndAnUnknownMethodNeedsAdmin() {
-        io.netty.handler.codec.http.HttpMethod get = io.netty.handler.codec.http.HttpMethod.GET;
-        assertThat(org.httpfstream.server.Authorizer.required(get, "/a", null)).isEqualTo(Permission.READ);
-        assertThat(org.httpfstream.server.Authorizer.required(get, "/a", "FOLLOW")).isEqualTo(Permission.READ);
-        assertThat(org.httpfstream.server.Authorizer.required(get, "/a", "APPEND")).isEqualTo(Permission.APPEND);
-        assertThat(org.httpfstream.server.Authorizer.required(io.netty.handler.codec.http.HttpMethod.HEAD, "/a", null))
-                .isEqualTo(Permission.READ);
-        assertThat(org.httpfstream.server.Authorizer.required(io.netty.handler.codec.http.HttpMethod.PATCH, "/a", null))
-                .isEqualTo(Permission.ADMIN);
-        assertThat(org.httpfstream.server.Authorizer.required(io.netty.handler.codec.http.HttpMethod.OPTIONS, "/a", null))
-                .isNull();
-        assertThat(org.httpfstream.server.Authorizer.required(get, "/logs/__ds/subscriptions/s", null))
-                .isEqualTo(Permission.ADMIN);
-        assertThat(org.httpfstream.server.Authorizer.required(get, "/__ds/jwks.json", null)).isNull();
-        assertThat(org.httpfstream.server.Authorizer.required(io.netty.handler.codec.http.HttpMethod.DELETE,
-                "/__ds/jwks.json", null)).isEqualTo(Permission.ADMIN);
-    }
-
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "t read|1: expected TOKEN PERMISSIONS PATHS, found 2 fields",
