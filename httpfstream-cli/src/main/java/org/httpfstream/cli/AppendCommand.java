@@ -8,9 +8,10 @@ import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.httpfstream.client.HttpFStream;
+import org.httpfstream.client.NotAuthorizedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,6 +45,9 @@ public final class AppendCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
     String url;
 
+    @Mixin
+    TokenOption auth = new TokenOption();
+
     @Spec
     CommandSpec spec;
 
@@ -64,7 +68,9 @@ public final class AppendCommand implements Callable<Integer> {
 
         OutputStream out;
         try {
-            out = HttpFStream.openAppend(uri);
+            out = auth.client().openAppend(uri);
+        } catch (NotAuthorizedException e) {
+            throw TokenOption.failure(e);
         } catch (IOException | RuntimeException e) {
             throw failure(uri, e);
         }

@@ -8,9 +8,10 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.util.concurrent.Callable;
-import org.httpfstream.client.HttpFStream;
+import org.httpfstream.client.NotAuthorizedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,6 +45,9 @@ public final class FollowCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
     String url;
 
+    @Mixin
+    TokenOption auth = new TokenOption();
+
     @Spec
     CommandSpec spec;
 
@@ -64,7 +68,9 @@ public final class FollowCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         InputStream in;
         try {
-            in = HttpFStream.follow(uri);
+            in = auth.client().follow(uri);
+        } catch (NotAuthorizedException e) {
+            throw TokenOption.failure(e);
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure("failed to begin following " + uri + ": " + Errors.describe(e));
         }

@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
                     + "directory; any number of followers receive everything already written, then every new "
                     + "byte as it arrives."
         },
-        subcommands = {ServerCommand.class, AppendCommand.class, FollowCommand.class, BenchCommand.class,
-            HelpCommand.class},
+        subcommands = {ServerCommand.class, AppendCommand.class, FollowCommand.class, SignCommand.class,
+            BenchCommand.class, HelpCommand.class},
         footer = {
             "",
             "Example usage:",

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
+import org.httpfstream.auth.AuthConfig;
+import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +82,49 @@ public final class ServerCommand implements Callable<Integer> {
                     + "latency more than throughput; survives power loss (default: false, the page cache)")
     boolean fsync;
 
+    @Option(
+            names = {"-tokens", "--tokens"},
+            paramLabel = "FILE",
+            description = {"grant file: turns authentication on; every request then needs a token of the file "
+                    + "or a signed link. One grant a line: TOKEN PERMISSIONS PATHS [requests=N] [bytes=N], e.g. "
+                    + "\"sha256:<64 hex> read,append /builds/\"; permissions read, append, delete, admin; "
+                    + "paths exact or prefixes ending in /; # comments. Re-read when it changes and on SIGHUP; "
+                    + "a bad line is refused and the grants in force stay (default: none, everything open)"})
+    Path tokens;
+
+    @Option(
+            names = {"-token-rate-requests", "--token-rate-requests"},
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "requests a second one token may make, past which it gets 429 with Retry-After; a grant "
+                    + "line's requests=N overrides it (default: ${DEFAULT-VALUE}, no limit)")
+    long tokenRateRequests;
+
+    @Option(
+            names = {"-token-rate-bytes", "--token-rate-bytes"},
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "bytes a second one token may append: a POST past it gets 429 with Retry-After, a "
+                    + "WebSocket appender is slowed down; a grant line's bytes=N overrides it "
+                    + "(default: ${DEFAULT-VALUE}, no limit)")
+    long tokenRateBytes;
+
+    @Option(
+            names = {"-tokens-poll", "--tokens-poll"},
+            paramLabel = "DURATION",
+            defaultValue = "1s",
+            converter = GoDuration.Converter.class,
+            description = "how often the grant file is looked at for changes; 0s reads it again only on SIGHUP "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration tokensPoll;
+
+    @Option(
+            names = {"-link-key", "--link-key"},
+            paramLabel = "FILE",
+            description = "file holding the HMAC key of signed links (made if missing: 32 random bytes, mode 0600; "
+                    + "default: ROOT/.httpfstream/link.key)")
+    Path linkKey;
+
     public ServerCommand() {
     }
 
@@ -88,12 +133,27 @@ public final class ServerCommand implements Callable<Integer> {
         if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
             throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
         }
+        if (tokensPoll.isNegative()) {
+            throw new CommandFailure("-tokens-poll must not be negative: " + tokensPoll);
+        }
+        if (tokenRateRequests < 0 || tokenRateBytes < 0) {
+            throw new CommandFailure("-token-rate-requests and -token-rate-bytes must not be negative");
+        }
+        if (tokens == null && (tokenRateRequests > 0 || tokenRateBytes > 0 || linkKey != null)) {
+            throw new CommandFailure("-token-rate-requests, -token-rate-bytes and -link-key need -tokens");
+        }
+        if (tokens != null && !Files.isReadable(tokens)) {
+            throw new CommandFailure("failed to read grant file " + tokens + ": "
+                    + (Files.exists(tokens) ? "permission denied" : "no such file"));
+        }
         createRoot(root);
 
         checkHostResolves(http);
         HttpFStreamServer server;
         try {
             server = HttpFStreamServer.builder()
+                    .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
+                            .withRate(new Rate(tokenRateRequests, tokenRateBytes)).withPollInterval(tokensPoll))
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
@@ -106,6 +166,9 @@ public final class ServerCommand implements Callable<Integer> {
         }
 
         BindAddress bound = http.withPort(server.port());
+        if (tokens != null) {
+            ReloadSignal.install(server::reloadTokens);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -118,7 +181,8 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {}{})", bound, root, fsync ? ", fsync" : "");
+        LOG.info("Starting server on {} (root {}{}{})", bound, root, fsync ? ", fsync" : "",
+                tokens == null ? "" : ", grants " + tokens);
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();

@@ -38,13 +38,21 @@ final class CliProcess implements AutoCloseable {
 
     /** Starts {@code java org.httpfstream.cli.Main args...}. */
     static CliProcess start(String... args) {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** Starts {@code java org.httpfstream.cli.Main args...} with {@code env} added to the environment. */
+    static CliProcess start(java.util.Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(JAVA,
                 "-cp", System.getProperty("java.class.path"),
                 "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 Main.class.getName()));
         command.addAll(List.of(args));
         try {
-            return new CliProcess(String.join(" ", args), new ProcessBuilder(command).start());
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().remove("HTTPFSTREAM_TOKEN");
+            builder.environment().putAll(env);
+            return new CliProcess(String.join(" ", args), builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }

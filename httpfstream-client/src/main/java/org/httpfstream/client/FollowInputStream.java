@@ -65,6 +65,8 @@ public final class FollowInputStream extends InputStream {
     private static final HexFormat HEX = HexFormat.of();
 
     private final URI uri;
+    /** The bearer token sent with every request, or null. */
+    private final String authToken;
     private final String what;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
@@ -95,8 +97,10 @@ public final class FollowInputStream extends InputStream {
     /** Set once the stream failed; later reads rethrow it. */
     private volatile IOException failure;
 
-    private FollowInputStream(URI uri, int connectTimeoutMillis, int readTimeoutMillis, long resumeTimeoutNanos) {
+    private FollowInputStream(URI uri, String authToken, int connectTimeoutMillis, int readTimeoutMillis,
+                              long resumeTimeoutNanos) {
         this.uri = uri;
+        this.authToken = authToken;
         this.what = "FOLLOW " + uri;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
@@ -114,10 +118,16 @@ public final class FollowInputStream extends InputStream {
      */
     static FollowInputStream open(URI uri, String offset, int connectTimeoutMillis, int readTimeoutMillis,
                                   long resumeTimeoutNanos) throws IOException {
-        FollowInputStream stream = new FollowInputStream(uri, connectTimeoutMillis, readTimeoutMillis,
+        return open(uri, offset, null, connectTimeoutMillis, readTimeoutMillis, resumeTimeoutNanos);
+    }
+
+    /** Like {@link #open(URI, String, int, int, long)}, sending {@code authToken} (if not null) as Bearer. */
+    static FollowInputStream open(URI uri, String offset, String authToken, int connectTimeoutMillis,
+                                  int readTimeoutMillis, long resumeTimeoutNanos) throws IOException {
+        FollowInputStream stream = new FollowInputStream(uri, authToken, connectTimeoutMillis, readTimeoutMillis,
                 resumeTimeoutNanos);
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, offset, connectTimeoutMillis,
-                readTimeoutMillis, null);
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, offset, authToken,
+                connectTimeoutMillis, readTimeoutMillis, null);
         long start = parseOffset(opened.head().header("Stream-Offset"));
         long asked = parseOffset(offset);
         if (asked >= 0 && start >= 0 && start != asked) {
@@ -344,7 +354,8 @@ public final class FollowInputStream extends InputStream {
         rejectedStatus = 0;
         Handshake.Opened opened;
         try {
-            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, connectTimeoutMillis, readTimeoutMillis,
+            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, authToken, connectTimeoutMillis,
+                    readTimeoutMillis,
                     new Handshake.Observer() {
                         @Override
                         public void socketCreated(Socket socket) {

@@ -87,6 +87,18 @@ final class Handshake {
      */
     static Opened open(URI uri, Verb verb, String offset, int connectTimeoutMillis, int readTimeoutMillis,
                        Observer observer) throws IOException {
+        return open(uri, verb, offset, null, connectTimeoutMillis, readTimeoutMillis, observer);
+    }
+
+    /**
+     * Like {@link #open(URI, Verb, String, int, int, Observer)}, sending {@code token} (if not null) as
+     * {@code Authorization: Bearer}.
+     *
+     * @throws NotAuthorizedException if the server answered 401, or 403 with a {@code WWW-Authenticate}
+     *     challenge
+     */
+    static Opened open(URI uri, Verb verb, String offset, String token, int connectTimeoutMillis,
+                       int readTimeoutMillis, Observer observer) throws IOException {
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
@@ -109,7 +121,7 @@ final class Handshake {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = socket.getOutputStream();
             String key = newKey();
-            out.write(request(endpoint, verb, key, offset).getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request(endpoint, verb, key, offset, token).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             HttpResponseHead head = HttpResponseHead.read(in);
             if (head.status() == 101) {
@@ -193,6 +205,14 @@ final class Handshake {
      * {@code offset} is not null.
      */
     static String request(Endpoint endpoint, Verb verb, String key, String offset) {
+        return request(endpoint, verb, key, offset, null);
+    }
+
+    /**
+     * Returns the request head (ending with the empty line), with the query parameter {@code offset} and
+     * an {@code Authorization: Bearer} header for {@code token} when they are not null.
+     */
+    static String request(Endpoint endpoint, Verb verb, String key, String offset, String token) {
         StringBuilder sb = new StringBuilder(256)
                 .append("GET ").append(endpoint.requestTarget(offset)).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(endpoint.hostHeader()).append("\r\n")
@@ -203,6 +223,9 @@ final class Handshake {
                 .append("X-Verb: ").append(verb.name()).append("\r\n");
         if (verb == Verb.FOLLOW) {
             sb.append("X-Frames: binary\r\n");
+        }
+        if (token != null) {
+            sb.append("Authorization: Bearer ").append(token).append("\r\n");
         }
         return sb.append("\r\n").toString();
     }
@@ -234,6 +257,10 @@ final class Handshake {
         String at = offset == null ? "" : " at offset " + HttpResponseHead.printable(offset, 60);
         if (head.status() == 404) {
             return new NoSuchFileException(uri.toString(), null, verb + at + " failed: " + head.statusText() + quoted);
+        }
+        if (head.status() == 401 || head.status() == 403 && head.header("WWW-Authenticate") != null) {
+            return new NotAuthorizedException(head.status(), body.startsWith("not authorised: ") ? body
+                    : "not authorised: " + verb + " " + uri + " answered " + head.statusText() + quoted);
         }
         if (head.status() == 403 && verb == Verb.APPEND) {
             return new WriterConflictException(uri, body);

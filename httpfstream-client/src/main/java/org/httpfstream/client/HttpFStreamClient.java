@@ -41,8 +41,11 @@ public final class HttpFStreamClient {
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
     private final long resumeTimeoutNanos;
+    /** The bearer token sent with every request, or null. */
+    private final String token;
 
     private HttpFStreamClient(Builder builder) {
+        this.token = builder.token;
         this.connectTimeout = builder.connectTimeout;
         this.readTimeout = builder.readTimeout;
         this.resumeTimeout = builder.resumeTimeout;
@@ -154,12 +157,14 @@ public final class HttpFStreamClient {
      * @throws NullPointerException if {@code uri} is null
      * @throws IllegalArgumentException if the URI's scheme is not http or https or it has no host
      * @throws WriterConflictException if another appender is writing to the path (HTTP 403)
+     * @throws NotAuthorizedException if the server refused the token (HTTP 401, or 403 with a challenge)
      * @throws NoSuchFileException if the server answered HTTP 404
      * @throws IOException if connecting or the handshake fails, or the server answers with another status
      */
     public OutputStream openAppend(URI uri) throws IOException {
         Objects.requireNonNull(uri, "uri");
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, connectTimeoutMillis, readTimeoutMillis);
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, null, token, connectTimeoutMillis,
+                readTimeoutMillis, null);
         WebSocketConnection connection = opened.webSocket();
         // The reader thread waits for the server indefinitely: a quiet server is normal for an appender.
         try {
@@ -233,13 +238,23 @@ public final class HttpFStreamClient {
         if (offset != null && offset.isEmpty()) {
             throw new IllegalArgumentException("offset must not be empty (null means from the start)");
         }
-        return FollowInputStream.open(uri, offset, connectTimeoutMillis, readTimeoutMillis, resumeTimeoutNanos);
+        return FollowInputStream.open(uri, offset, token, connectTimeoutMillis, readTimeoutMillis,
+                resumeTimeoutNanos);
+    }
+
+    /**
+     * Returns whether this client sends a token.
+     *
+     * @return true if a token was set with {@link Builder#token(String)}
+     */
+    public boolean hasToken() {
+        return token != null;
     }
 
     @Override
-    public String toString() {
+    public String toString() { // never shows the token
         return "HttpFStreamClient[connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", resumeTimeout=" + resumeTimeout + "]";
+                + ", resumeTimeout=" + resumeTimeout + (token == null ? "" : ", token=(set)") + "]";
     }
 
     /** Converts a timeout to socket milliseconds: 0 stays 0 (no limit), anything else is at least 1. */
@@ -273,8 +288,35 @@ public final class HttpFStreamClient {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
         private Duration resumeTimeout = DEFAULT_RESUME_TIMEOUT;
+        private String token;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the token sent with every request as {@code Authorization: Bearer TOKEN}, on plain HTTP and
+         * on the WebSocket handshake, for a server started with a grant file. Default none. A server
+         * that refuses it answers 401 or 403, thrown as {@link NotAuthorizedException}.
+         *
+         * @param token the token, or null or empty for none
+         * @return this builder
+         * @throws IllegalArgumentException if {@code token} holds a character not allowed in a header
+         *     (a control character or a non-ASCII one) or a space at either end
+         */
+        public Builder token(String token) {
+            if (token != null && !token.isEmpty()) {
+                for (int i = 0; i < token.length(); i++) {
+                    char c = token.charAt(i);
+                    if (c < 0x20 || c >= 0x7f) {
+                        throw new IllegalArgumentException("token holds a character not allowed in a header at index " + i);
+                    }
+                }
+                if (!token.strip().equals(token)) {
+                    throw new IllegalArgumentException("token starts or ends with a space");
+                }
+            }
+            this.token = token == null || token.isEmpty() ? null : token;
+            return this;
         }
 
         /**

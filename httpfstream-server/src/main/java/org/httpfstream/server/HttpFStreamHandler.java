@@ -102,6 +102,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final WebSocketDecoderConfig decoderConfig;
     private final Limits limits;
     private final Refusals refusals;
+    private final Authorizer authorizer;
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings) {
         this(store, settings, Limits.defaults(), new Refusals());
@@ -109,6 +110,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
+        this(store, settings, limits, refusals, Authorizer.open(refusals));
+    }
+
+    public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, Authorizer authorizer) {
+        this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         this.store = Objects.requireNonNull(store, "store");
@@ -155,6 +162,9 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, "malformed request URI: " + e.getMessage(),
                     keepAlive);
             return;
+        }
+        if ((query = authorizer.admit(ctx, request, query, path, keepAlive)) == null) {
+            return; // refused, or the signing endpoint answered
         }
         int control = (path + "/").indexOf("/" + SubscriptionsHandler.PREFIX + "/");
         if (control >= 0) { // the reserved Durable Streams control APIs
@@ -411,7 +421,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     private WebSocketServerHandshaker handshaker(FullHttpRequest request) {
         String host = request.headers().get(HOST, "localhost");
-        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), null, decoderConfig)
+        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), Authorizer.SUBPROTOCOL,
+                decoderConfig)
                 .newHandshaker(request);
     }
 

@@ -25,7 +25,9 @@ import org.httpfstream.store.StreamStore;
  * After a WebSocket upgrade, the handshake swaps the HTTP codec for the WebSocket frame codec (on an
  * APPEND, the appender's own decoder, {@link AppendFrameDecoder}, in place of Netty's), and {@code idle}
  * and {@code request} give way to {@code ws-keepalive} ({@link WebSocketKeepAlive}) and {@code append}
- * ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}).
+ * ({@link AppendHandler}) or {@code follow} ({@link FollowHandler}). A WebSocket APPEND by a token with a
+ * byte rate also gets {@code append-rate} ({@link AppendRateThrottle}) first in the pipeline; the
+ * {@link Authorizer} that {@code request} calls first decides every request.
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     /** The name of the HTTP codec in the pipeline. */
@@ -41,8 +43,13 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
+        this(store, settings, limits, refusals, Authorizer.open(refusals));
+    }
+
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, Authorizer authorizer) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.handler = new HttpFStreamHandler(store, settings, limits, refusals);
+        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer);
         this.headers = new ResponseHeadersHandler();
     }
 

@@ -32,6 +32,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.auth.AccessControl;
+import org.httpfstream.auth.AuthConfig;
+import org.httpfstream.auth.GrantFileException;
+import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.StreamStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,9 +72,11 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final boolean fsync;
     private final Limits limits;
     private final Refusals refusals = new Refusals();
+    private final AuthConfig authConfig;
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
+    private AccessControl access; // Guarded by lock; null without a grant file.
     private EventLoopGroup boss; // Guarded by lock.
     private EventLoopGroup workers; // Guarded by lock.
     private ChannelGroup channels; // Guarded by lock.
@@ -85,6 +91,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.settings = b.settings;
         this.fsync = b.fsync;
         this.limits = b.limits;
+        this.authConfig = b.auth;
     }
 
     public static Builder builder() {
@@ -105,12 +112,22 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
             started = true;
             store = new StreamStore(root, fsync);
+            if (authConfig != null) {
+                try {
+                    access = AccessControl.start(authConfig, store.root().resolve(MetadataStore.FOLDER));
+                } catch (IOException | GrantFileException e) {
+                    closed = true;
+                    store.close();
+                    throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                }
+            }
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             boss = new MultiThreadIoEventLoopGroup(1, io);
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals);
+            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
+                    new Authorizer(access, refusals));
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -151,6 +168,9 @@ public final class HttpFStreamServer implements AutoCloseable {
             } catch (Exception e) {
                 closed = true; // nothing to close but the threads
                 shutdownGroups();
+                if (access != null) {
+                    access.close();
+                }
                 if (e instanceof IOException) {
                     throw (IOException) e;
                 }
@@ -158,6 +178,10 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
             LOG.info("httpfstream serving {} on {} ({})", store.root(), localAddress,
                     epoll ? "epoll" : "nio");
+            if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
+                LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
+                        + "so everyone may read, append to and delete every stream", localAddress);
+            }
             return this;
         }
     }
@@ -204,6 +228,28 @@ public final class HttpFStreamServer implements AutoCloseable {
     /** The refusals counted so far, by reason. */
     public Refusals refusals() {
         return refusals;
+    }
+
+    /**
+     * Reads the grant file again now, as on SIGHUP (it is also re-read when its contents change). A file
+     * with a bad line is refused, with the line's number in the log, and the grants in force stay; open
+     * connections are not touched either way.
+     *
+     * @return true if new grants are in force; false if unchanged, refused, or there is no grant file
+     */
+    public boolean reloadTokens() {
+        AccessControl a;
+        synchronized (lock) {
+            a = access;
+        }
+        return a != null && a.reloadTokens();
+    }
+
+    /** The decisions on who may do what, or null if this server has no grant file; valid after start. */
+    public AccessControl accessControl() {
+        synchronized (lock) {
+            return access;
+        }
     }
 
     /** The limits this server enforces. */
@@ -259,6 +305,9 @@ public final class HttpFStreamServer implements AutoCloseable {
             awaitAll(appenders);
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
             store.close();
+            if (access != null) {
+                access.close();
+            }
             shutdownGroups();
             LOG.info("httpfstream on {} stopped", localAddress);
         }
@@ -283,8 +332,24 @@ public final class HttpFStreamServer implements AutoCloseable {
         private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
         private boolean fsync;
         private Limits limits = Limits.defaults();
+        private AuthConfig auth;
 
         private Builder() {}
+
+        /**
+         * Turns on authentication and authorisation: every request needs a token of the grant file or a
+         * signed link (see {@link AuthConfig}). Default null: everything is open to everyone.
+         */
+        public Builder auth(AuthConfig auth) {
+            this.auth = auth;
+            return this;
+        }
+
+        /** Shorthand for {@code auth(AuthConfig.of(tokens))}: grants from this file, no rate limit. */
+        public Builder tokens(Path tokens) {
+            this.auth = AuthConfig.of(tokens);
+            return this;
+        }
 
         /** The storage root folder (default {@code /tmp/httpfstream}); created on start if missing. */
         public Builder root(Path root) {

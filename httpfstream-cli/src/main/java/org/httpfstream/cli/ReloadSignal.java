@@ -1,0 +1,24 @@
+package org.httpfstream.cli;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Calls a reload on SIGHUP, where the platform has it (not on Windows). */
+final class ReloadSignal {
+    private static final Logger LOG = LoggerFactory.getLogger(ReloadSignal.class);
+
+    private ReloadSignal() {}
+
+    /** Runs {@code reload} on every SIGHUP, on the JVM's signal thread. */
+    @SuppressWarnings("removal") // sun.misc.Signal: the only way to catch SIGHUP in Java 17
+    static void install(Runnable reload) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                LOG.info("SIGHUP: reading the grant file again");
+                reload.run();
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.debug("no SIGHUP here: {}", e.toString());
+        }
+    }
+}
