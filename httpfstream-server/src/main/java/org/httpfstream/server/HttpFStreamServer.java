@@ -75,6 +75,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private EventLoopGroup workers; // Guarded by lock.
     private ChannelGroup channels; // Guarded by lock.
     private volatile InetSocketAddress localAddress;
+    private volatile HttpFStreamInitializer initializer;
     private boolean started; // Guarded by lock.
     private boolean closed; // Guarded by lock.
 
@@ -111,6 +112,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals);
+            this.initializer = initializer;
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -199,6 +201,16 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /** Open connections counted against {@link Limits#maxConnections()}. For tests and diagnostics. */
+    int openConnections() {
+        return initializer.openConnections();
+    }
+
+    /** Live readers counted against {@link Limits#maxFollowers()}. For tests and diagnostics. */
+    int liveReaders() {
+        return initializer.liveReaders();
     }
 
     /** The refusals counted so far, by reason. */
