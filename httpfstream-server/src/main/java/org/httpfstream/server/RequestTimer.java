@@ -78,6 +78,8 @@ final class RequestTimer {
     private boolean done;
     /** The one timer; it fires at or before the current deadline and re-arms itself as needed. */
     private ScheduledFuture<?> timer;
+    /** When {@link #timer} fires ({@link System#nanoTime()}). */
+    private long timerAt;
 
     /**
      * @param requestTimeout time for the first byte of a connection's first request; zero for none
@@ -128,14 +130,22 @@ final class RequestTimer {
         return NONE;
     }
 
+    /** Makes sure the timer fires at or before the current deadline: keeps it if so, else moves it. */
     private void arm() {
-        if (timer != null || done) {
+        if (done) {
             return;
         }
         long deadline = deadline();
         if (deadline == NONE) {
             return;
         }
+        if (timer != null) {
+            if (timerAt - deadline <= 0) {
+                return; // fires soon enough, and re-arms itself for the rest
+            }
+            timer.cancel(false);
+        }
+        timerAt = deadline;
         timer = bytesCtx.executor().schedule(this::check, Math.max(0, deadline - System.nanoTime()),
                 TimeUnit.NANOSECONDS);
     }
