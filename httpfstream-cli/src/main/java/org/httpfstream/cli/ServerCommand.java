@@ -12,9 +12,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.Limits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code httpfstream server}: runs a server until SIGINT or SIGTERM. */
@@ -80,6 +82,10 @@ public final class ServerCommand implements Callable<Integer> {
                     + "latency more than throughput; survives power loss (default: false, the page cache)")
     boolean fsync;
 
+    /** The resource limits: -max-connections, -header-timeout and the rest. */
+    @Mixin
+    LimitOptions limits;
+
     public ServerCommand() {
     }
 
@@ -87,6 +93,12 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
             throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
+        }
+        Limits serverLimits;
+        try {
+            serverLimits = limits.toLimits();
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage());
         }
         createRoot(root);
 
@@ -98,6 +110,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
                     .fsync(fsync)
+                    .limits(serverLimits)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {
