@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * answer a bare {@code 417} there). WebSocket messages are not bounded here but by {@link
  * HttpFStreamSettings#maxFrameSize()}.
  *
- * <p>Per channel, not sharable (a {@link HttpObjectAggregator}).
+ * <p>Per channel, not sharable (a {@link HttpObjectAggregator}). Thread safety: confined to the
+ * channel's event loop; the {@link Refusals} it counts in is thread-safe.
  */
 final class BodyAggregator extends HttpObjectAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(BodyAggregator.class);

@@ -68,7 +68,9 @@ import org.slf4j.LoggerFactory;
  * io.netty.handler.codec.http.HttpObjectAggregator}, or use {@link HttpFStreamInitializer}. On an
  * upgrade it replaces itself (and the optional {@code "idle"} handler) with the WebSocket handlers.
  *
- * <p>{@link Sharable}: it holds only the store, the settings and the thread-safe protocol handlers.
+ * <p>{@link Sharable}: it holds only the store, the settings, the thread-safe protocol handlers and the
+ * thread-safe {@link FollowerGate}, which bounds live readers ({@link Limits#maxFollowersPerStream()},
+ * {@link Limits#maxFollowers()}).
  */
 @Sharable
 public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
