@@ -378,6 +378,20 @@ class LimitsTest {
         }
 
         @Test
+        void aHugeDeclaredBodyIsRefusedAtOnce_andTheConnectionIsNotLeftReadingIt() throws Exception {
+            start(Limits.defaults());
+            create("/h.txt");
+            Socket s = connect();
+            send(s, post("/h.txt", 100L << 20, "") + "h".repeat(1000));
+            RawHttp r = RawHttp.read(s.getInputStream(), false);
+            assertThat(r.status).isEqualTo(413);
+            assertThat(r.bodyText()).isEqualTo("request body too large: 104857600 bytes, the limit is 16777216 "
+                    + "(-max-body-size)\n");
+            assertThat(closedByServer(s)).isTrue();
+            assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
+        }
+
+        @Test
         void aChunkedBodyIsCutWhenItPassesTheLimit() throws Exception {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/c.txt");
