@@ -21,6 +21,9 @@ final class GoDuration {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("invalid duration: empty");
         }
+        if (text.equals("0")) { // as in Go, the one number that needs no unit
+            return Duration.ZERO;
+        }
         Matcher m = PART.matcher(text);
         double nanos = 0;
         int at = 0;

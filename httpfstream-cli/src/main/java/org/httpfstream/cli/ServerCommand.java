@@ -14,9 +14,11 @@ import java.util.regex.Pattern;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.Limits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code httpfstream server}: runs a server until SIGINT or SIGTERM. */
@@ -125,6 +127,10 @@ public final class ServerCommand implements Callable<Integer> {
                     + "default: ROOT/.httpfstream/link.key)")
     Path linkKey;
 
+    /** The resource limits: -max-connections, -header-timeout and the rest. */
+    @Mixin
+    LimitOptions limits;
+
     public ServerCommand() {
     }
 
@@ -146,6 +152,12 @@ public final class ServerCommand implements Callable<Integer> {
             throw new CommandFailure("failed to read grant file " + tokens + ": "
                     + (Files.exists(tokens) ? "permission denied" : "no such file"));
         }
+        Limits serverLimits;
+        try {
+            serverLimits = limits.toLimits();
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage());
+        }
         createRoot(root);
 
         checkHostResolves(http);
@@ -158,6 +170,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
                     .fsync(fsync)
+                    .limits(serverLimits)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {

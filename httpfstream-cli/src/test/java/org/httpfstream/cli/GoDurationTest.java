@@ -17,6 +17,8 @@ class GoDurationTest {
         assertThat(GoDuration.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
         assertThat(GoDuration.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
         assertThat(GoDuration.parse("250us")).isEqualTo(Duration.ofNanos(250_000));
+        assertThat(GoDuration.parse("0")).isEqualTo(Duration.ZERO); // as Go: the one number without a unit
+        assertThat(GoDuration.parse("0s")).isEqualTo(Duration.ZERO);
     }
 
     @ParameterizedTest

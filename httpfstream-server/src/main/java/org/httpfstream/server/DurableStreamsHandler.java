@@ -92,10 +92,12 @@ final class DurableStreamsHandler {
 
     private final DurableStreams streams;
     private final HttpFStreamSettings settings;
+    private final FollowerGate followers;
 
-    DurableStreamsHandler(DurableStreams streams, HttpFStreamSettings settings) {
+    DurableStreamsHandler(DurableStreams streams, HttpFStreamSettings settings, FollowerGate followers) {
         this.streams = Objects.requireNonNull(streams, "streams");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.followers = Objects.requireNonNull(followers, "followers");
     }
 
     /** True for the methods only this protocol has. */
@@ -341,12 +343,15 @@ final class DurableStreamsHandler {
         }
         String cursor = first(query, "cursor");
         if ("sse".equals(live)) {
-            sse(ctx, path, s, from, cursor);
+            sse(ctx, path, s, from, cursor, keepAlive);
         } else if ("long-poll".equals(live)) {
             if (from < s.tail() || s.closed()) {
                 catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), true, cursor, keepAlive);
             } else {
-                new LongPoll(ctx, request, path, s, from, cursor, keepAlive).start();
+                FollowerQuota.Place place = followers.admit(ctx, s.file(), path, keepAlive);
+                if (place != null) {
+                    new LongPoll(ctx, request, path, s, from, cursor, keepAlive, place).start();
+                }
             }
         } else {
             catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), false, cursor, keepAlive);
@@ -401,13 +406,23 @@ final class DurableStreamsHandler {
         send(ctx, r, keepAlive);
     }
 
-    private void sse(ChannelHandlerContext ctx, String path, DurableStreams.Snapshot s, long from, String cursor)
-            throws IOException {
+    private void sse(ChannelHandlerContext ctx, String path, DurableStreams.Snapshot s, long from, String cursor,
+            boolean keepAlive) throws IOException {
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, s.file(), path, keepAlive);
+        if (place == null) {
+            return; // answered 503
+        }
         String type = StreamMetadata.mediaType(contentType(s));
         SseHandler.Encoding encoding = s.metadata().json() ? SseHandler.Encoding.JSON
                 : type.startsWith("text/") ? SseHandler.Encoding.TEXT : SseHandler.Encoding.BASE64;
         SseHandler sse = new SseHandler(path, encoding, cursor, SSE_MAX_AGE);
-        Subscription subscription = streams.follow(s, sse);
+        Subscription subscription;
+        try {
+            subscription = streams.follow(s, sse);
+        } catch (IOException | RuntimeException e) {
+            place.release();
+            throw e;
+        }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()
                 .set(CONTENT_TYPE, "text/event-stream")
@@ -443,6 +458,8 @@ final class DurableStreamsHandler {
         private final long from;
         private final String cursor;
         private final boolean keepAlive;
+        /** This reader's place among the live readers, given back when the wait ends. */
+        private final FollowerQuota.Place place;
         private final AtomicBoolean done = new AtomicBoolean();
         /** Ends the wait if the connection closes; removed when the wait ends, so polls do not pile up on it. */
         private final io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>>
@@ -450,8 +467,9 @@ final class DurableStreamsHandler {
         private ScheduledFuture<?> timeout;
 
         LongPoll(ChannelHandlerContext ctx, FullHttpRequest request, String path, DurableStreams.Snapshot snapshot,
-                long from, String cursor, boolean keepAlive) {
+                long from, String cursor, boolean keepAlive, FollowerQuota.Place place) {
             this.ctx = ctx;
+            this.place = place;
             this.path = path;
             this.request = request.retainedDuplicate();
             this.snapshot = snapshot;
@@ -542,6 +560,7 @@ final class DurableStreamsHandler {
             if (timeout != null) {
                 timeout.cancel(false);
             }
+            place.release();
             ctx.executor().execute(request::release);
             return true;
         }

@@ -68,7 +68,9 @@ import org.slf4j.LoggerFactory;
  * io.netty.handler.codec.http.HttpObjectAggregator}, or use {@link HttpFStreamInitializer}. On an
  * upgrade it replaces itself (and the optional {@code "idle"} handler) with the WebSocket handlers.
  *
- * <p>{@link Sharable}: it holds only the store, the settings and the thread-safe protocol handlers.
+ * <p>{@link Sharable}: it holds only the store, the settings, the thread-safe protocol handlers and the
+ * thread-safe {@link FollowerGate}, which bounds live readers ({@link Limits#maxFollowersPerStream()},
+ * {@link Limits#maxFollowers()}).
  */
 @Sharable
 public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -103,6 +105,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final Limits limits;
     private final Refusals refusals;
     private final Authorizer authorizer;
+    private final FollowerGate followers;
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings) {
         this(store, settings, Limits.defaults(), new Refusals());
@@ -121,7 +124,9 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.streams = new DurableStreams(store, Clock.systemUTC());
-        this.durable = new DurableStreamsHandler(streams, settings);
+        this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
+                refusals);
+        this.durable = new DurableStreamsHandler(streams, settings, followers);
         this.subscriptions = new SubscriptionsHandler(streams);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
@@ -277,7 +282,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 return;
             }
         } else if ((info.live() || open != null) && query.parameters().containsKey(FOLLOW_PARAM)) {
-            if (followHttp(ctx, path, info, open, from)) {
+            if (followHttp(ctx, path, info, open, from, keepAlive)) {
                 return;
             }
         }
@@ -319,10 +324,15 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
         boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
                 || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), path, HttpUtil.isKeepAlive(request));
+        if (place == null) {
+            return true; // answered 503, before the upgrade
+        }
         FollowHandler follower = new FollowHandler(path, binary,
                 binary ? settings.binaryMessageSize() : settings.textMessageSize());
         Subscription subscription = subscribe(info, open, follower);
         if (subscription == null) {
+            place.release();
             return false;
         }
         ChannelPipeline p = ctx.pipeline();
@@ -343,11 +353,16 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
     private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info,
-            DurableStreams.Snapshot open, long from) {
+            DurableStreams.Snapshot open, long from, boolean keepAlive) {
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), path, keepAlive);
+        if (place == null) {
+            return true; // answered 503
+        }
         LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
                 2 * settings.pingInterval().toNanos());
         Subscription subscription = subscribe(info, open, live);
         if (subscription == null) {
+            place.release();
             return false;
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -373,6 +388,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             }
         });
         return true;
+    }
+
+    /** Live readers admitted and not yet ended, in total. For tests and diagnostics. */
+    int liveReaders() {
+        return followers.quota().total();
     }
 
     private static HttpHeaders streamHeaders(boolean writerActive) {

@@ -81,6 +81,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private EventLoopGroup workers; // Guarded by lock.
     private ChannelGroup channels; // Guarded by lock.
     private volatile InetSocketAddress localAddress;
+    private volatile HttpFStreamInitializer initializer;
     private boolean started; // Guarded by lock.
     private boolean closed; // Guarded by lock.
 
@@ -128,6 +129,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
                     new Authorizer(access, refusals));
+            this.initializer = initializer;
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -223,6 +225,16 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /** Open connections counted against {@link Limits#maxConnections()}. For tests and diagnostics. */
+    int openConnections() {
+        return initializer.openConnections();
+    }
+
+    /** Live readers counted against {@link Limits#maxFollowers()}. For tests and diagnostics. */
+    int liveReaders() {
+        return initializer.liveReaders();
     }
 
     /** The refusals counted so far, by reason. */

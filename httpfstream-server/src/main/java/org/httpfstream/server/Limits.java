@@ -12,15 +12,20 @@ import java.util.Objects;
  *     ({@code 413}, WebSocket Close 1009) and nothing of it is kept. Default 0: no cap, a stream is as
  *     long as its writer makes it (logs cut short are what users of such tools complain of most)
  * @param maxBodyBytes largest body of one HTTP request ({@code POST}/{@code PUT}; {@code 413} past it,
- *     and the connection is closed rather than read to the end)
+ *     and the connection is closed rather than read to the end). Bodies are held in memory whole, so
+ *     0 ("no limit") and anything larger mean 2 GiB - 1, the most one body can hold. WebSocket
+ *     messages are bounded by {@link HttpFStreamSettings#maxFrameSize()} instead
  * @param maxFollowersPerStream live readers of one stream at once (WebSocket, {@code ?follow}, SSE,
  *     long-poll); past it {@code 503} with {@code Retry-After}
  * @param maxFollowers live readers in total
  * @param maxConnections open connections in total; past it a new connection is closed at once
  * @param maxConnectionsPerAddress open connections from one client address
- * @param headerTimeout a request's head must arrive whole within this time from its first byte
- *     (a client that sends headers one byte a second is cut)
- * @param requestTimeout a new connection that sends no request within this time is closed
+ * @param headerTimeout a request's head must arrive whole within this time from its first byte, on
+ *     every request of a connection (a client that sends headers one byte a second is cut: {@code 408});
+ *     zero: no limit
+ * @param requestTimeout a new connection that sends no byte of a request within this time is closed
+ *     (between the requests of a keep-alive connection {@link HttpFStreamSettings#idleTimeout()}
+ *     applies instead); zero: no limit
  * @param maxProducersPerStream producer ids kept per Durable Streams stream; the least recently used
  *     expire past it
  */
@@ -41,9 +46,9 @@ public record Limits(
                 Duration.ofSeconds(10), Duration.ofSeconds(30), 1_000);
     }
 
-    /** No limit at all (the counts and sizes 0, the timeouts very long): for benchmarks and tests. */
+    /** No limit at all (every count, size and timeout 0): for benchmarks and tests. */
     public static Limits none() {
-        return new Limits(0, Integer.MAX_VALUE, 0, 0, 0, 0, Duration.ofDays(1), Duration.ofDays(1), 0);
+        return new Limits(0, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO, 0);
     }
 
     public Limits {
@@ -54,8 +59,8 @@ public record Limits(
         nonNegative(maxConnections, "maxConnections");
         nonNegative(maxConnectionsPerAddress, "maxConnectionsPerAddress");
         nonNegative(maxProducersPerStream, "maxProducersPerStream");
-        positive(headerTimeout, "headerTimeout");
-        positive(requestTimeout, "requestTimeout");
+        nonNegative(headerTimeout, "headerTimeout");
+        nonNegative(requestTimeout, "requestTimeout");
     }
 
     public Limits withMaxStreamBytes(long v) {
@@ -109,10 +114,10 @@ public record Limits(
         }
     }
 
-    private static void positive(Duration d, String name) {
+    private static void nonNegative(Duration d, String name) {
         Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " <= 0: " + d);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " < 0: " + d);
         }
     }
 }

@@ -69,7 +69,7 @@ final class RawHttp {
         }
         byte[] body;
         String length = headers.get("content-length");
-        if (head || status == 101 || status == 304 || "chunked".equals(headers.get("transfer-encoding"))) {
+        if (head || status == 101 || status == 204 || status == 304 || "chunked".equals(headers.get("transfer-encoding"))) {
             body = new byte[0];
         } else if (length != null) {
             body = in.readNBytes(Integer.parseInt(length));
