@@ -51,6 +51,7 @@ import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamInfo;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.Subscription;
+import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,13 +110,19 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
+        this(store, settings, limits, refusals, WebhookTargets.publicOnly());
+    }
+
+    /** As the four-argument form; {@code webhooks} says where subscription webhooks may be sent. */
+    public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, WebhookTargets webhooks) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.streams = new DurableStreams(store, Clock.systemUTC());
         this.durable = new DurableStreamsHandler(streams, settings);
-        this.subscriptions = new SubscriptionsHandler(streams);
+        this.subscriptions = new SubscriptionsHandler(streams, webhooks, refusals);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
                 .allowExtensions(false)

@@ -8,7 +8,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.webhook.WebhookTargets;
 
 /**
  * The whole httpfstream pipeline of one connection. Before an upgrade:
@@ -19,6 +21,7 @@ import org.httpfstream.store.StreamStore;
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   aggregator  HttpObjectAggregator Durable Streams bodies up to settings.maxFrameSize (else 413)
  *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
+ *   origin      BrowserOriginHandler refuses writes from disallowed browser origins; CORS answers
  *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
  *
@@ -34,6 +37,8 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final HttpFStreamSettings settings;
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
+    private final OriginPolicy origins;
+    private final Refusals refusals;
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
         this(store, settings, Limits.defaults(), new Refusals());
@@ -41,8 +46,19 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
+        this(store, settings, limits, refusals, OriginPolicy.sameOriginOnly(), WebhookTargets.publicOnly());
+    }
+
+    /**
+     * As the four-argument form; {@code origins} says which browser pages may write, {@code webhooks}
+     * where subscription webhooks may be sent.
+     */
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, OriginPolicy origins, WebhookTargets webhooks) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.handler = new HttpFStreamHandler(store, settings, limits, refusals);
+        this.refusals = Objects.requireNonNull(refusals, "refusals");
+        this.origins = Objects.requireNonNull(origins, "origins");
+        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, webhooks);
         this.headers = new ResponseHeadersHandler();
     }
 
@@ -55,6 +71,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         p.addLast("headers", headers);
         p.addLast("aggregator", new HttpObjectAggregator(settings.maxFrameSize()));
         p.addLast("pipelining", new PipeliningHandler());
+        p.addLast("origin", new BrowserOriginHandler(origins, refusals));
         p.addLast("request", handler);
     }
 }

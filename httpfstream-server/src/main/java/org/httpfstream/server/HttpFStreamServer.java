@@ -32,7 +32,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final HttpFStreamSettings settings;
     private final boolean fsync;
     private final Limits limits;
+    private final OriginPolicy origins;
+    private final WebhookTargets webhooks;
     private final Refusals refusals = new Refusals();
 
     private final Object lock = new Object();
@@ -85,6 +89,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.settings = b.settings;
         this.fsync = b.fsync;
         this.limits = b.limits;
+        this.origins = b.origins;
+        this.webhooks = b.webhooks;
     }
 
     public static Builder builder() {
@@ -110,7 +116,8 @@ public final class HttpFStreamServer implements AutoCloseable {
             boss = new MultiThreadIoEventLoopGroup(1, io);
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals);
+            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
+                    origins, webhooks);
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -283,6 +290,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
         private boolean fsync;
         private Limits limits = Limits.defaults();
+        private OriginPolicy origins = OriginPolicy.sameOriginOnly();
+        private WebhookTargets webhooks = WebhookTargets.publicOnly();
 
         private Builder() {}
 
@@ -316,6 +325,25 @@ public final class HttpFStreamServer implements AutoCloseable {
         /** Resource limits; see {@link Limits#defaults()}. */
         public Builder limits(Limits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Which browser pages may write (append, create, close, delete, change subscriptions): requests
+         * and WebSocket upgrades with an {@code Origin} header from any other page get {@code 403}.
+         * Default {@link OriginPolicy#sameOriginOnly()}; requests without {@code Origin} are not affected.
+         */
+        public Builder allowOrigins(OriginPolicy origins) {
+            this.origins = Objects.requireNonNull(origins, "origins");
+            return this;
+        }
+
+        /**
+         * Where subscription webhooks may be sent; default {@link WebhookTargets#publicOnly()}: public
+         * addresses over https only.
+         */
+        public Builder webhookTargets(WebhookTargets webhooks) {
+            this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
             return this;
         }
 
