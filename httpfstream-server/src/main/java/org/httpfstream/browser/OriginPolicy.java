@@ -73,7 +73,7 @@ public final class OriginPolicy {
             }
             set.add(n);
         }
-        return set.isEmpty() ? SAME_ORIGIN : new OriginPolicy(false, Set.copyOf(set));
+        return set.isEmpty() ? SAME_ORIGIN : new OriginPolicy(false, java.util.Collections.unmodifiableSet(set));
     }
 
     /** {@link #of} a comma-separated list, as the {@code -allow-origin} flag takes it; empty: same origin only. */

@@ -161,7 +161,7 @@ final class BrowserOriginHandler extends ChannelDuplexHandler {
                     .set(ACCESS_CONTROL_MAX_AGE, MAX_AGE)
                     .setInt(CONTENT_LENGTH, 0);
         }
-        r.headers().set(VARY, ORIGIN);
+        r.headers().set(VARY, "Origin");
         if (!keepAlive) {
             r.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -180,7 +180,7 @@ final class BrowserOriginHandler extends ChannelDuplexHandler {
                 if (allow != null && !response.headers().contains(ACCESS_CONTROL_ALLOW_ORIGIN)) {
                     response.headers().set(ACCESS_CONTROL_ALLOW_ORIGIN, allow);
                     if (!ANY.equals(allow)) {
-                        response.headers().add(VARY, ORIGIN);
+                        response.headers().add(VARY, "Origin");
                     }
                 }
             }
