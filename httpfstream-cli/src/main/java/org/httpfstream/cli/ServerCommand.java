@@ -15,6 +15,7 @@ import org.httpfstream.server.HttpFStreamServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code httpfstream server}: runs a server until SIGINT or SIGTERM. */
@@ -80,6 +81,9 @@ public final class ServerCommand implements Callable<Integer> {
                     + "latency more than throughput; survives power loss (default: false, the page cache)")
     boolean fsync;
 
+    @Mixin
+    ExposureFlags exposure = new ExposureFlags();
+
     public ServerCommand() {
     }
 
@@ -98,6 +102,8 @@ public final class ServerCommand implements Callable<Integer> {
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
                     .fsync(fsync)
+                    .allowOrigins(exposure.allowOrigin)
+                    .webhookTargets(exposure.webhookAllow)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {
