@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * page cannot even read the refusal. CORS preflights ({@code OPTIONS} with {@code Origin} and {@code
  * Access-Control-Request-Method}) are answered here for every path: for an allowed origin with every
  * method, for any other origin only with {@code GET} and {@code HEAD}; a preflight for a writing method
- * from another origin is refused ({@code 403}, counted).
+ * from another origin is refused ({@code 403}, counted). A Private Network Access request is granted
+ * with whatever the preflight grants.
  *
  * <p>Per channel, not sharable: it keeps the CORS answer of each request it passed on until that
  * request's response goes out; confined to the channel's event loop. Sits right before the request
@@ -67,6 +68,8 @@ final class BrowserOriginHandler extends ChannelDuplexHandler {
     static final String READ_METHODS = "GET, HEAD, OPTIONS";
     /** How long a browser may cache a preflight answer, in seconds. */
     static final String MAX_AGE = "600";
+    static final String REQUEST_PRIVATE_NETWORK = "Access-Control-Request-Private-Network";
+    static final String ALLOW_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network";
     /** The CORS answer of a read: any origin. */
     private static final String ANY = "*";
 
@@ -144,6 +147,7 @@ final class BrowserOriginHandler extends ChannelDuplexHandler {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String method = request.headers().get(ACCESS_CONTROL_REQUEST_METHOD).trim().toUpperCase(Locale.ROOT);
         boolean read = method.equals("GET") || method.equals("HEAD");
+        boolean privateNetwork = "true".equalsIgnoreCase(request.headers().get(REQUEST_PRIVATE_NETWORK));
         request.release();
         FullHttpResponse r;
         if (!allowed && !read) {
@@ -160,6 +164,11 @@ final class BrowserOriginHandler extends ChannelDuplexHandler {
                     .set(ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS)
                     .set(ACCESS_CONTROL_MAX_AGE, MAX_AGE)
                     .setInt(CONTENT_LENGTH, 0);
+            if (privateNetwork) {
+                // Chrome's Private Network Access asks before a public page reaches a private server: what
+                // this preflight grants (reads to anyone, writes to allowed origins) holds there too.
+                r.headers().set(ALLOW_PRIVATE_NETWORK, "true");
+            }
         }
         r.headers().set(VARY, "Origin");
         if (!keepAlive) {

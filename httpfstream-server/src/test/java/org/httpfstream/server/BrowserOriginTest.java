@@ -168,13 +168,15 @@ class BrowserOriginTest {
         void aReadPreflightFromAnyOriginIsGrantedWithTheHeadersClientsSend() throws Exception {
             start(OriginPolicy.sameOriginOnly());
             HttpResponse<String> r = send("OPTIONS", "/s", null, "Origin", EVIL,
-                    "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "if-none-match");
+                    "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "if-none-match",
+                    "Access-Control-Request-Private-Network", "true");
             assertThat(r.statusCode()).isEqualTo(204);
             assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).contains("*");
             assertThat(r.headers().firstValue("Access-Control-Allow-Methods")).contains("GET, HEAD, OPTIONS");
             assertThat(r.headers().firstValue("Access-Control-Allow-Headers").orElseThrow())
                     .contains("If-None-Match", "Authorization", "Producer-Epoch", "Stream-Seq", "X-Verb");
             assertThat(r.headers().allValues("Vary")).contains("Origin");
+            assertThat(r.headers().firstValue("Access-Control-Allow-Private-Network")).contains("true");
             assertThat(refused()).isZero();
         }
 
