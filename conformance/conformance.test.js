@@ -2,6 +2,8 @@
 // The jar is built by Maven (package phase of httpfstream-cli) before this runs; `mvn verify` runs
 // this file through exec-maven-plugin. HTTPFSTREAM_JAR overrides the jar's path;
 // HTTPFSTREAM_SERVER_FLAGS adds server flags (for example `-fsync`, to run the suite against group commit).
+// The suite's webhook receivers listen on 127.0.0.1, which webhooks may only reach when allowed:
+// hence -webhook-allow=127.0.0.1/32.
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -20,7 +22,7 @@ let root
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), `httpfstream-conformance-`))
   server = spawn(`java`, [`-jar`, jar, `server`, `-root=${root}`, `-http=127.0.0.1:0`,
-    `-long-poll-timeout=500ms`, ...(process.env.HTTPFSTREAM_SERVER_FLAGS ?? ``).split(` `).filter(Boolean)],
+    `-long-poll-timeout=500ms`, `-webhook-allow=127.0.0.1/32`, ...(process.env.HTTPFSTREAM_SERVER_FLAGS ?? ``).split(` `).filter(Boolean)],
     { stdio: [`ignore`, `pipe`, `pipe`] })
   const port = await new Promise((resolvePort, reject) => {
     let log = ``

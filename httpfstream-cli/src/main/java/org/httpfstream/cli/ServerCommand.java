@@ -131,6 +131,9 @@ public final class ServerCommand implements Callable<Integer> {
     @Mixin
     LimitOptions limits;
 
+    @Mixin
+    ExposureFlags exposure = new ExposureFlags();
+
     public ServerCommand() {
     }
 
@@ -171,6 +174,8 @@ public final class ServerCommand implements Callable<Integer> {
                     .longPollTimeout(longPollTimeout)
                     .fsync(fsync)
                     .limits(serverLimits)
+                    .allowOrigins(exposure.allowOrigin)
+                    .webhookTargets(exposure.webhookAllow)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {

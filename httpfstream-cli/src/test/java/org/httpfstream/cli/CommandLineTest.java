@@ -79,6 +79,33 @@ class CommandLineTest {
     }
 
     @Test
+    void serverAllowOriginDefaultsToTheServersOwnOriginAndTakesAListOrAStar() {
+        assertThat(CommandLine.populateCommand(new ServerCommand()).exposure.allowOrigin)
+                .isEqualTo(org.httpfstream.browser.OriginPolicy.sameOriginOnly());
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "-allow-origin=*").exposure.allowOrigin
+                .allowsAnyOrigin()).isTrue();
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "--allow-origin",
+                "https://app.example,http://localhost:3000").exposure.allowOrigin.origins())
+                .containsExactly("https://app.example:443", "http://localhost:3000");
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-allow-origin=app.example"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("allow-origin")
+                .hasMessageContaining("not an origin (http[s]://host[:port]): app.example");
+    }
+
+    @Test
+    void serverWebhookAllowDefaultsToPublicTargetsOnlyAndTakesRanges() {
+        assertThat(CommandLine.populateCommand(new ServerCommand()).exposure.webhookAllow)
+                .isSameAs(org.httpfstream.webhook.WebhookTargets.publicOnly());
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=127.0.0.1,10.0.0.0/8")
+                .exposure.webhookAllow.allowedRanges()).containsExactly("127.0.0.1/32", "10.0.0.0/8");
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=intranet"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("webhook-allow")
+                .hasMessageContaining("not an address range (ADDRESS[/BITS]): intranet");
+    }
+
+    @Test
     void serverTakesNoArguments() {
         assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "extra"))
                 .isInstanceOf(ParameterException.class);

@@ -51,6 +51,7 @@ import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamInfo;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.Subscription;
+import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,11 +114,15 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
-        this(store, settings, limits, refusals, Authorizer.open(refusals));
+        this(store, settings, limits, refusals, Authorizer.open(refusals), WebhookTargets.publicOnly());
     }
 
+    /**
+     * As the four-argument form; {@code authorizer} decides every request, {@code webhooks} says where
+     * subscription webhooks may be sent.
+     */
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
-            Refusals refusals, Authorizer authorizer) {
+            Refusals refusals, Authorizer authorizer, WebhookTargets webhooks) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
@@ -127,7 +132,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
                 refusals);
         this.durable = new DurableStreamsHandler(streams, settings, followers);
-        this.subscriptions = new SubscriptionsHandler(streams);
+        this.subscriptions = new SubscriptionsHandler(streams, webhooks, refusals);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
                 .allowExtensions(false)

@@ -7,7 +7,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.webhook.WebhookTargets;
 
 /**
  * The whole httpfstream pipeline of one connection. Before an upgrade:
@@ -21,6 +23,7 @@ import org.httpfstream.store.StreamStore;
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   aggregator  BodyAggregator       request bodies up to limits.maxBodyBytes (else 413 and close)
  *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
+ *   origin      BrowserOriginHandler refuses writes from disallowed browser origins; CORS answers
  *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
  *
@@ -42,6 +45,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final ConnectionLimiter connections;
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
+    private final OriginPolicy origins;
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
         this(store, settings, Limits.defaults(), new Refusals());
@@ -49,17 +53,23 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals) {
-        this(store, settings, limits, refusals, Authorizer.open(refusals));
+        this(store, settings, limits, refusals, Authorizer.open(refusals), OriginPolicy.sameOriginOnly(),
+                WebhookTargets.publicOnly());
     }
 
+    /**
+     * As the four-argument form; {@code authorizer} decides every request, {@code origins} says which
+     * browser pages may write, {@code webhooks} where subscription webhooks may be sent.
+     */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
-            Refusals refusals, Authorizer authorizer) {
+            Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
+        this.origins = Objects.requireNonNull(origins, "origins");
         this.connections = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerAddress(),
                 refusals);
-        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer);
+        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer, webhooks);
         this.headers = new ResponseHeadersHandler();
     }
 
@@ -86,6 +96,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         p.addLast("headers", headers);
         p.addLast("aggregator", new BodyAggregator(limits.maxBodyBytes(), refusals));
         p.addLast("pipelining", new PipeliningHandler());
+        p.addLast("origin", new BrowserOriginHandler(origins, refusals));
         p.addLast("request", handler);
     }
 }

@@ -36,7 +36,9 @@ import org.httpfstream.auth.AccessControl;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.GrantFileException;
 import org.httpfstream.store.MetadataStore;
+import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final HttpFStreamSettings settings;
     private final boolean fsync;
     private final Limits limits;
+    private final OriginPolicy origins;
+    private final WebhookTargets webhooks;
     private final Refusals refusals = new Refusals();
     private final AuthConfig authConfig;
 
@@ -93,6 +97,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.fsync = b.fsync;
         this.limits = b.limits;
         this.authConfig = b.auth;
+        this.origins = b.origins;
+        this.webhooks = b.webhooks;
     }
 
     public static Builder builder() {
@@ -128,7 +134,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
-                    new Authorizer(access, refusals));
+                    new Authorizer(access, refusals), origins, webhooks);
             this.initializer = initializer;
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -345,6 +351,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         private boolean fsync;
         private Limits limits = Limits.defaults();
         private AuthConfig auth;
+        private OriginPolicy origins = OriginPolicy.sameOriginOnly();
+        private WebhookTargets webhooks = WebhookTargets.publicOnly();
 
         private Builder() {}
 
@@ -393,6 +401,25 @@ public final class HttpFStreamServer implements AutoCloseable {
         /** Resource limits; see {@link Limits#defaults()}. */
         public Builder limits(Limits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Which browser pages may write (append, create, close, delete, change subscriptions): requests
+         * and WebSocket upgrades with an {@code Origin} header from any other page get {@code 403}.
+         * Default {@link OriginPolicy#sameOriginOnly()}; requests without {@code Origin} are not affected.
+         */
+        public Builder allowOrigins(OriginPolicy origins) {
+            this.origins = Objects.requireNonNull(origins, "origins");
+            return this;
+        }
+
+        /**
+         * Where subscription webhooks may be sent; default {@link WebhookTargets#publicOnly()}: public
+         * addresses over https only.
+         */
+        public Builder webhookTargets(WebhookTargets webhooks) {
+            this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
             return this;
         }
 

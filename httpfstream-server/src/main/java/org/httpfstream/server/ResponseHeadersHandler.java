@@ -9,9 +9,10 @@ import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * Adds the browser security and CORS headers to every HTTP response: {@code X-Content-Type-Options:
- * nosniff}, {@code Cross-Origin-Resource-Policy: cross-origin}, {@code Access-Control-Allow-Origin: *}
- * and {@code Access-Control-Expose-Headers} with the protocol's response headers, so a browser on any
- * origin can read streams with {@code fetch()}. Headers a handler already set are kept.
+ * nosniff}, {@code Cross-Origin-Resource-Policy: cross-origin} and {@code Access-Control-Expose-Headers}
+ * with the protocol's response headers, so a browser on any origin can read streams with {@code fetch()}.
+ * Which origin may read an answer ({@code Access-Control-Allow-Origin}) depends on the request: {@link
+ * BrowserOriginHandler} sets it. Headers a handler already set are kept.
  *
  * <p>{@link Sharable}: stateless.
  */
@@ -28,7 +29,6 @@ final class ResponseHeadersHandler extends ChannelOutboundHandlerAdapter {
             HttpHeaders h = response.headers();
             setIfAbsent(h, "X-Content-Type-Options", "nosniff");
             setIfAbsent(h, "Cross-Origin-Resource-Policy", "cross-origin");
-            setIfAbsent(h, "Access-Control-Allow-Origin", "*");
             setIfAbsent(h, "Access-Control-Expose-Headers", EXPOSED);
         }
         super.write(ctx, msg, promise);

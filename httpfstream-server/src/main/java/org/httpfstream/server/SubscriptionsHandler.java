@@ -18,9 +18,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +50,9 @@ import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.webhook.RefusedTargetException;
+import org.httpfstream.webhook.WebhookSender;
+import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,13 +74,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: safe from any thread. Each subscription's state is guarded by its own monitor;
  * stream changes are handled, and webhooks delivered, off the writers' threads, on a timer thread and
- * the HTTP client's threads.
+ * the {@link WebhookSender}'s threads.
+ *
+ * <p>Webhooks go only where {@link WebhookTargets} allows: the URL's form, scheme and address literal are
+ * checked when a subscription is created; at every delivery the sender resolves the host, keeps only
+ * allowed addresses and connects to one of those, never following a redirect. Each refusal is counted
+ * as {@link Refusals.Reason#WEBHOOK_TARGET}.
  */
 final class SubscriptionsHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionsHandler.class);
     static final String PREFIX = "__ds";
     private static final long DEFAULT_LEASE_MS = 30_000;
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private final DurableStreams streams;
     private final ConcurrentHashMap<String, Sub> subscriptions = new ConcurrentHashMap<>();
@@ -92,10 +96,20 @@ final class SubscriptionsHandler {
     private final Path folder;
     private final boolean fsync;
     private volatile ScheduledExecutorService timer;
-    private volatile HttpClient http;
+    /** Where webhooks may go; checked at creation and, after resolving, on every delivery. */
+    private final WebhookTargets targets;
+    private final Refusals refusals;
+    private final WebhookSender sender;
 
     SubscriptionsHandler(DurableStreams streams) {
+        this(streams, WebhookTargets.publicOnly(), new Refusals());
+    }
+
+    SubscriptionsHandler(DurableStreams streams, WebhookTargets targets, Refusals refusals) {
         this.streams = Objects.requireNonNull(streams, "streams");
+        this.targets = Objects.requireNonNull(targets, "targets");
+        this.refusals = Objects.requireNonNull(refusals, "refusals");
+        this.sender = new WebhookSender(targets, Duration.ofSeconds(10), Duration.ofSeconds(30));
         Path meta = streams.store().root().resolve(MetadataStore.FOLDER);
         this.folder = meta.resolve("subscriptions");
         this.fsync = streams.store().fsync();
@@ -291,6 +305,7 @@ final class SubscriptionsHandler {
         if (timer != null) {
             timer.shutdownNow();
         }
+        sender.close();
     }
 
     /** One subscription's configuration and delivery state. */
@@ -460,8 +475,9 @@ final class SubscriptionsHandler {
             if (webhookUrl == null) {
                 throw new IllegalArgumentException("webhook.url is required");
             }
-            String why = unsafe(webhookUrl);
+            String why = targets.refusalAtCreation(webhookUrl);
             if (why != null) {
+                refusals.count(Refusals.Reason.WEBHOOK_TARGET);
                 return error(HttpResponseStatus.BAD_REQUEST, "WEBHOOK_URL_REJECTED", why);
             }
         }
@@ -703,26 +719,32 @@ final class SubscriptionsHandler {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(sub.webhookUrl))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .header("Webhook-Signature", signature)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .build();
-        String refused = resolvesToLocalNetwork(request.uri());
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> sent = refused == null
-                ? client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                : java.util.concurrent.CompletableFuture.failedFuture(new IOException(refused));
-        if (refused != null) {
-            LOG.warn("subscription {}: webhook not sent: {}", sub.id, refused);
-        }
+        URI url = URI.create(sub.webhookUrl);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Webhook-Signature", signature);
+        java.util.concurrent.CompletableFuture<WebhookSender.Response> sent = sender.post(url, headers,
+                body.getBytes(StandardCharsets.UTF_8)).whenComplete((response, failure) -> {
+                    Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                            ? failure.getCause() : failure;
+                    if (cause instanceof RefusedTargetException) {
+                        refusals.count(Refusals.Reason.WEBHOOK_TARGET);
+                        LOG.warn("subscription {}: webhook not sent: {}", sub.id, cause.getMessage());
+                    } else if (cause != null) {
+                        LOG.info("subscription {}: webhook to {} failed: {}", sub.id, url.getHost(), cause.toString());
+                    } else if (response.status() / 100 == 3) {
+                        refusals.count(Refusals.Reason.WEBHOOK_TARGET);
+                        LOG.warn("subscription {}: webhook answered {}: redirects are not followed", sub.id,
+                                response.status());
+                    }
+                });
         sent.whenComplete((response, failure) -> {
             boolean again = false;
             synchronized (sub) {
                 if (sub.deleted || sub.generation != generation || !sub.wakeInFlight) {
                     return;
                 }
-                if (failure != null || response.statusCode() / 100 != 2) {
+                if (failure != null || response.status() / 100 != 2) {
                     sub.failed = true;
                     long delay = sub.retryMs + (long) (sub.retryMs * 0.2 * random.nextDouble());
                     sub.retryMs = Math.min(60_000, sub.retryMs * 2);
@@ -917,72 +939,6 @@ final class SubscriptionsHandler {
         return path[j].matches(regex) && glob(pat, i + 1, path, j + 1);
     }
 
-    /** Why a webhook URL is refused (SSRF), or null if it is acceptable. */
-    static String unsafe(String url) {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (java.net.URISyntaxException e) {
-            return "malformed webhook URL";
-        }
-        String host = uri.getHost();
-        if (host == null || uri.getScheme() == null) {
-            return "webhook URL needs a scheme and a host";
-        }
-        boolean local = host.equalsIgnoreCase("localhost") || host.matches("127\\.0\\.0\\.\\d{1,3}");
-        if (uri.getScheme().equalsIgnoreCase("http")) {
-            return local ? null : "webhook URLs must use https (http only for localhost)";
-        }
-        if (!uri.getScheme().equalsIgnoreCase("https")) {
-            return "webhook URLs must use https";
-        }
-        if (!local && (IPV4.matcher(host).matches() || host.startsWith("["))) {
-            try {
-                if (localAddress(java.net.InetAddress.getByName(host))) {
-                    return "webhook URL targets a local network address";
-                }
-            } catch (IOException e) {
-                return "malformed webhook host";
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Why a webhook must not be sent to {@code uri} now, or null: its host name resolves to a loopback,
-     * private, link-local or otherwise local address (a name can point anywhere, and can change after
-     * the subscription was accepted). {@code localhost} and {@code 127.x.x.x} themselves are allowed, as
-     * at creation. The HTTP client resolves the name again, so a name that changes between the two
-     * lookups is not caught; a deployment that needs that must filter egress.
-     */
-    static String resolvesToLocalNetwork(URI uri) {
-        String host = uri.getHost();
-        if (host == null) {
-            return "webhook URL " + uri + " has no host";
-        }
-        if (host.equalsIgnoreCase("localhost") || host.matches("127\\.0\\.0\\.\\d{1,3}")) {
-            return null;
-        }
-        try {
-            return localAddress(java.net.InetAddress.getAllByName(host)) ? "webhook host " + host
-                    + " resolves to a local network address" : null;
-        } catch (java.net.UnknownHostException e) {
-            return "webhook host " + host + " does not resolve";
-        }
-    }
-
-    /** True if any of {@code addresses} is loopback, private, link-local, wildcard, multicast or ULA. */
-    static boolean localAddress(java.net.InetAddress... addresses) {
-        for (java.net.InetAddress a : addresses) {
-            if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                    || a.isAnyLocalAddress() || a.isMulticastAddress()
-                    || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static String normalize(String path) {
         String p = Objects.requireNonNull(path, "stream path");
         while (p.startsWith("/")) {
@@ -1025,20 +981,6 @@ final class SubscriptionsHandler {
                 LOG.warn("subscription task failed", e);
             }
         }, delayMs, TimeUnit.MILLISECONDS);
-    }
-
-    private HttpClient client() {
-        HttpClient c = http;
-        if (c == null) {
-            synchronized (this) {
-                if (http == null) {
-                    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                            .followRedirects(HttpClient.Redirect.NEVER).build();
-                }
-                c = http;
-            }
-        }
-        return c;
     }
 
     private static FullHttpResponse fenced() {
