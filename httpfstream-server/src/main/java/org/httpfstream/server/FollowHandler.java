@@ -12,7 +12,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * A FOLLOW WebSocket: bytes go out as TEXT (default; arbitrary bytes, never UTF-8-checked) or BINARY
  * messages; the end of the append session is Close 1000 after the last byte; a read failure is Close
- * 1011; server shutdown is Close 1001. A Close from the follower is answered and ends the connection.
+ * 1011; server shutdown is Close 1001. A Close from the follower is answered (1000, or 1002 for a status
+ * code RFC 6455 does not allow, see {@link CloseCodes}) and ends the connection.
  * Per channel, not sharable; see {@link CursorHandler}.
  */
 final class FollowHandler extends CursorHandler {
@@ -54,10 +55,14 @@ final class FollowHandler extends CursorHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof CloseWebSocketFrame && !closing) { // the follower hung up
+            if (msg instanceof CloseWebSocketFrame close && !closing) { // the follower hung up
                 closing = true;
-                ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                        .addListener(ChannelFutureListener.CLOSE);
+                int code = close.statusCode(); // -1: no status
+                CloseWebSocketFrame answer = code == -1 || CloseCodes.isValid(code)
+                        ? new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)
+                        : new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR,
+                                "invalid close status code: " + code);
+                ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
             }
             // Data frames from a follower mean nothing; they are dropped.
         } finally {

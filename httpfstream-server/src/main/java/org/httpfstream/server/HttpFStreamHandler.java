@@ -271,6 +271,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 return;
             }
         }
+        // A finished stream to a follower that asked for BINARY messages (browsers and our clients):
+        // upgrade, send the bytes, Close 1000. A browser reports a 200 to an upgrade as a failure.
+        if (isUpgrade(request) && binaryFrames(request, query)) {
+            followFinished(ctx, request, path, info, from);
+            return;
+        }
         // No appender (or it ended meanwhile), or a plain GET: the bytes written so far.
         try {
             long length = info.live() ? info.session().length() : tail;
@@ -307,19 +313,48 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         if (handshaker == null) {
             return true;
         }
-        boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
-                || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
+        boolean binary = binaryFrames(request, query);
         FollowHandler follower = new FollowHandler(path, binary,
                 binary ? settings.binaryMessageSize() : settings.textMessageSize());
         Subscription subscription = subscribe(info, open, follower);
         if (subscription == null) {
             return false;
         }
+        upgradeToFollower(ctx, handshaker, request, path, follower, subscription, from, true);
+        return true;
+    }
+
+    /**
+     * Upgrades a BINARY follower of a finished stream (no appender, or a closed Durable Streams stream):
+     * it gets the bytes from {@code from} to the end, then Close 1000.
+     */
+    private void followFinished(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+            StreamInfo info, long from) {
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+        if (handshaker == null) {
+            return;
+        }
+        FollowHandler follower = new FollowHandler(path, true, settings.binaryMessageSize());
+        Subscription subscription;
+        try {
+            // Ended from the start: the follower reads to the committed length, then closes.
+            subscription = store.follow(info.file(), follower, () -> true);
+        } catch (IOException e) {
+            fail(ctx, e, path, false, false);
+            return;
+        }
+        LOG.debug("FOLLOW {}: finished stream, bytes from {} over a WebSocket", path, from);
+        upgradeToFollower(ctx, handshaker, request, path, follower, subscription, from, false);
+    }
+
+    private void upgradeToFollower(ChannelHandlerContext ctx, WebSocketServerHandshaker handshaker,
+            FullHttpRequest request, String path, FollowHandler follower, Subscription subscription,
+            long from, boolean live) {
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, false, "FOLLOW " + path));
         p.addLast("follow", follower);
-        HttpHeaders headers = streamHeaders(true).set(STREAM_OFFSET, Offsets.format(from));
+        HttpHeaders headers = streamHeaders(live).set(STREAM_OFFSET, Offsets.format(from));
         handshake(handshaker, ctx.channel(), request, headers, f -> {
             if (f.isSuccess()) {
                 follower.start(subscription, from);
@@ -328,7 +363,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 f.channel().close();
             }
         });
-        return true;
+    }
+
+    /** True if a follower asked for BINARY messages ({@code X-Frames: binary} or {@code ?frames=binary}). */
+    private static boolean binaryFrames(FullHttpRequest request, QueryStringDecoder query) {
+        return "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
+                || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
     }
 
     /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */

@@ -3,7 +3,6 @@ package org.httpfstream.server;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
@@ -17,7 +16,8 @@ import org.httpfstream.store.StreamStore;
  *   idle        IdleStateHandler     closes HTTP connections idle for settings.idleTimeout
  *   http        HttpServerCodec
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
- *   aggregator  HttpObjectAggregator Durable Streams bodies up to settings.maxFrameSize (else 413)
+ *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
+ *   aggregator  BodyAggregator       Durable Streams bodies up to settings.maxFrameSize (else 413, close)
  *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
  *   request     HttpFStreamHandler   routes APPEND / FOLLOW and the Durable Streams requests
  * </pre>
@@ -34,6 +34,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final HttpFStreamSettings settings;
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
+    private static final ContentSafetyHandler SAFETY = new ContentSafetyHandler();
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
         this(store, settings, Limits.defaults(), new Refusals());
@@ -53,7 +54,8 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
                 TimeUnit.MILLISECONDS));
         p.addLast(HTTP_CODEC, new HttpServerCodec());
         p.addLast("headers", headers);
-        p.addLast("aggregator", new HttpObjectAggregator(settings.maxFrameSize()));
+        p.addLast("safety", SAFETY);
+        p.addLast("aggregator", new BodyAggregator(settings.maxFrameSize()));
         p.addLast("pipelining", new PipeliningHandler());
         p.addLast("request", handler);
     }

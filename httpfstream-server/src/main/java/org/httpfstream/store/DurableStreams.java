@@ -690,6 +690,100 @@ public final class DurableStreams {
     }
 
     /**
+     * A catch-up read's extent and an open read handle on the stream's file, for a caller that sends
+     * the bytes without holding them (zero-copy, or streamed in bounded pieces). The caller owns
+     * {@code channel} and must close it.
+     *
+     * @param snapshot the stream's state at the read (its tail may be past {@code next})
+     * @param from position of the first byte
+     * @param next position after the last byte (for JSON streams, the end of a whole stored line)
+     * @param channel the file, open for reading; reading {@code [from, next)} from it gives the bytes
+     */
+    public record Extent(Snapshot snapshot, long from, long next, FileChannel channel) {
+        /** True if the read reaches the tail. */
+        public boolean upToDate() {
+            return next >= snapshot.tail();
+        }
+
+        /** Number of bytes in the extent. */
+        public long length() {
+            return next - from;
+        }
+    }
+
+    /**
+     * Opens a catch-up read from {@code from}: everything up to the snapshot's tail, or, if that is
+     * more than {@code max} bytes, about {@code max} bytes (whole messages for JSON streams: those that
+     * end within {@code max}, or the first message whole if it alone is larger). Reads no more than a
+     * block of the file to find a message's end, whatever the length.
+     *
+     * @param max the most bytes to answer with; {@code 0} for no cap
+     * @throws java.nio.file.NoSuchFileException if the stream's file is gone
+     */
+    public Extent openRead(Snapshot s, long from, long max) throws IOException {
+        Objects.requireNonNull(s, "s");
+        if (max < 0) {
+            throw new IllegalArgumentException("max < 0: " + max);
+        }
+        if (from < 0 || from > s.tail()) {
+            throw new IllegalArgumentException("from out of range: " + from);
+        }
+        FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        try {
+            long end = s.tail();
+            if (max > 0 && end - from > max) {
+                end = from + max;
+                if (s.metadata().json()) {
+                    end = messageEnd(ch, from, end, s.tail());
+                }
+            }
+            touch(s.file());
+            return new Extent(s, from, end, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The end of the last whole line of {@code [from, end)}, or if it holds no line end, the end of the
+     * line that starts at {@code from} (at most {@code tail}).
+     */
+    private static long messageEnd(FileChannel ch, long from, long end, long tail) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+        for (long hi = end; hi > from; ) { // backwards from end
+            long lo = Math.max(from, hi - block.capacity());
+            readFully(ch, block, lo, (int) (hi - lo));
+            for (int i = (int) (hi - lo) - 1; i >= 0; i--) {
+                if (block.get(i) == '\n') {
+                    return lo + i + 1;
+                }
+            }
+            hi = lo;
+        }
+        for (long lo = end; lo < tail; ) { // one message longer than the cap: forwards to its end
+            int n = (int) Math.min(block.capacity(), tail - lo);
+            readFully(ch, block, lo, n);
+            for (int i = 0; i < n; i++) {
+                if (block.get(i) == '\n') {
+                    return lo + i + 1;
+                }
+            }
+            lo += n;
+        }
+        return tail;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer block, long position, int n) throws IOException {
+        block.clear().limit(n);
+        while (block.hasRemaining()) {
+            if (ch.read(block, position + block.position()) < 0) {
+                throw new IOException("file shorter than its committed length");
+            }
+        }
+    }
+
+    /**
      * Follows the stream's file whoever appends to it, until the stream is closed or deleted.
      *
      * @see StreamStore#follow
