@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * past the limit with {@code 413}, one readable line and {@code Connection: close}, and then closes
  * the connection. Netty's aggregator keeps a keep-alive connection open after its {@code 413} and
  * reads and discards the whole declared body, so a client declaring a huge {@code Content-Length}
- * could keep the server reading for as long as it liked.
+ * could keep the server reading for as long as it liked. A request that declared {@code Expect:
+ * 100-continue} and is refused is closed after Netty's {@code 413} as well.
  *
  * <p>Per channel, not sharable (as its superclass).
  */
@@ -25,7 +26,7 @@ final class BodyAggregator extends HttpObjectAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(BodyAggregator.class);
 
     BodyAggregator(int maxContentLength) {
-        super(maxContentLength);
+        super(maxContentLength, true); // a refused Expect: 100-continue closes too
     }
 
     @Override

@@ -58,7 +58,7 @@ final class ContentSafetyHandler extends ChannelOutboundHandlerAdapter {
     /**
      * True if a browser could run a body of this {@code Content-Type} as a document or script: HTML,
      * XHTML, SVG, any XML (XSLT can make HTML of it), JavaScript and ECMAScript types, and multipart
-     * types (a part may be HTML). Errs on the side of yes: any type naming html, xml, svg or script,
+     * types (a part may be HTML). Errs on the side of yes: any type naming html, xml, xsl, svg or script,
      * and anything that is not a {@code type/subtype} at all.
      */
     static boolean isActive(String contentType) {
@@ -69,7 +69,7 @@ final class ContentSafetyHandler extends ChannelOutboundHandlerAdapter {
         if (slash <= 0 || slash == media.length() - 1) {
             return true;
         }
-        return t.contains("html") || t.contains("xml") || t.contains("svg") || t.contains("script")
+        return t.contains("html") || t.contains("xml") || t.contains("xsl") || t.contains("svg") || t.contains("script")
                 || media.startsWith("multipart/");
     }
 }
