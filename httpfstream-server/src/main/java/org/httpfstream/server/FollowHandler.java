@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
@@ -50,6 +51,22 @@ final class FollowHandler extends CursorHandler {
     void writeGoingAway(ChannelHandlerContext ctx) {
         ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
                 "server shutting down")).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A frame that breaks a rule (its decoder does not answer it): Close with the rule's status. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException bad && !closing && ctx.channel().isActive()) {
+            closing = true;
+            WebSocketCloseStatus status = bad.closeStatus() != null ? bad.closeStatus()
+                    : WebSocketCloseStatus.PROTOCOL_ERROR;
+            String reason = String.valueOf(bad.getMessage());
+            ctx.writeAndFlush(new CloseWebSocketFrame(status.code(),
+                    reason.length() > 100 ? reason.substring(0, 100) : reason))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        super.exceptionCaught(ctx, cause);
     }
 
     @Override

@@ -100,6 +100,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final SubscriptionsHandler subscriptions;
     private final HttpFStreamSettings settings;
     private final WebSocketDecoderConfig decoderConfig;
+    /**
+     * For followers: a broken rule is left to {@link FollowHandler}, which answers with a Close frame of
+     * its status; Netty's own answer to a bad Close frame is to drop the connection without one.
+     */
+    private final WebSocketDecoderConfig followerDecoderConfig;
     private final Limits limits;
     private final Refusals refusals;
 
@@ -123,6 +128,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 .expectMaskedFrames(true)
                 .closeOnProtocolViolation(true)
                 .build();
+        this.followerDecoderConfig = decoderConfig.toBuilder().closeOnProtocolViolation(false).build();
     }
 
     @Override
@@ -309,7 +315,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** Upgrades to a live WebSocket from {@code from}; false if the session ended meanwhile. */
     private boolean followWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
             String path, StreamInfo info, DurableStreams.Snapshot open, long from) {
-        WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request, followerDecoderConfig);
         if (handshaker == null) {
             return true;
         }
@@ -330,7 +336,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
      */
     private void followFinished(ChannelHandlerContext ctx, FullHttpRequest request, String path,
             StreamInfo info, long from) {
-        WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request, followerDecoderConfig);
         if (handshaker == null) {
             return;
         }
@@ -436,22 +442,27 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     /** A handshaker for a valid version-13 upgrade request; null (after answering) otherwise. */
     private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return handshaker(ctx, request, decoderConfig);
+    }
+
+    private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request,
+            WebSocketDecoderConfig config) {
         String key = request.headers().get(SEC_WEBSOCKET_KEY);
         if (key == null || key.isBlank()) {
             HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST,
                     "bad WebSocket handshake: no Sec-WebSocket-Key", false);
             return null;
         }
-        WebSocketServerHandshaker handshaker = handshaker(request);
+        WebSocketServerHandshaker handshaker = handshaker(request, config);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
         }
         return handshaker;
     }
 
-    private WebSocketServerHandshaker handshaker(FullHttpRequest request) {
+    private static WebSocketServerHandshaker handshaker(FullHttpRequest request, WebSocketDecoderConfig config) {
         String host = request.headers().get(HOST, "localhost");
-        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), null, decoderConfig)
+        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), null, config)
                 .newHandshaker(request);
     }
 
