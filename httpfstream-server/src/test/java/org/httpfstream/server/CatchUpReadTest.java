@@ -145,6 +145,29 @@ class CatchUpReadTest {
         }
 
         @Test
+        void aReaderWithASmallWindowGetsEveryEventAsTheServerWaitsForItToDrain() throws Exception {
+            List<String> events = events(EVENTS);
+            assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
+            try (Socket socket = new Socket()) {
+                socket.setReceiveBufferSize(4096); // the server's writes outrun it: pieces wait for the drain
+                socket.connect(address, 5000);
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write("GET /events?offset=-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(ISO_8859_1));
+                InputStream in = socket.getInputStream();
+                RawHttp head = RawHttp.read(in, true); // the head only: the body is read below
+                int length = Integer.parseInt(head.header("Content-Length"));
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(length);
+                byte[] small = new byte[1024];
+                for (int n = in.read(small); n >= 0; n = in.read(small)) {
+                    body.write(small, 0, n);
+                }
+                assertThat(body.toString(UTF_8)).isEqualTo(array(events));
+                assertThat(body.size()).isEqualTo(length);
+            }
+        }
+
+        @Test
         void requestsPipelinedBehindALongJsonAnswerAreAnsweredAfterIt() throws Exception {
             List<String> events = events(EVENTS);
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
