@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * Routes one HTTP request. The original httpfstream protocol: a {@code GET} whose verb comes from header
  * {@code X-Verb} or query parameter {@code verb}: {@code APPEND} appends over a WebSocket, anything else
  * follows — with the file over plain HTTP when no appender is active or no upgrade was asked for, and
- * with a live WebSocket otherwise. The Durable Streams protocol ({@link DurableStreamsHandler}): {@code
+ * with a live WebSocket otherwise; a finished stream to a follower that asks for an upgrade with BINARY
+ * messages gets a WebSocket too, which sends the bytes and closes with 1000 (browsers report a {@code
+ * 200} to an upgrade as a failure). The Durable Streams protocol ({@link DurableStreamsHandler}): {@code
  * PUT}, {@code POST}, {@code DELETE}, {@code OPTIONS} and {@code HEAD}, {@code GET}s with {@code live=},
  * and plain {@code GET}s of streams created over it; its control APIs under {@code …/__ds/} go to
  * {@link SubscriptionsHandler}. Both protocols share one {@link StreamStore}.
