@@ -93,7 +93,11 @@ describe(`catch-up reads (live: false) of multi-megabyte streams`, () => {
   }, 120_000)
 })
 
-/** Follows `streamUrl` live in `mode` until the stream is closed; resolves to what it read. */
+/**
+ * Follows `streamUrl` live in `mode` until its subscriber gets the batch that says the stream is closed;
+ * resolves to what it read. (`res.closed` is no sign of that: the client resolves it once its reader
+ * has fetched the last response, possibly before the subscriber has been handed it.)
+ */
 async function follow(streamUrl, mode, json) {
   const res = await stream({ url: streamUrl, offset: `-1`, live: mode })
   const got = []
@@ -105,7 +109,7 @@ async function follow(streamUrl, mode, json) {
     }
     if (json) res.subscribeJson(onBatch)
     else res.subscribeText(onBatch)
-    res.closed.then(resolve, reject)
+    res.closed.catch(reject)
   })
   res.cancel()
   return json ? got : got.join(``)
