@@ -1,5 +1,6 @@
 // Starts the packaged httpfstream server jar on a free loopback port with a fresh root, for the
-// tests in this folder other than the conformance suite (which keeps its own start-up).
+// tests in this folder other than the conformance suite (which keeps its own start-up). As there,
+// HTTPFSTREAM_JAR overrides the jar's path and HTTPFSTREAM_SERVER_FLAGS adds server flags.
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -11,7 +12,8 @@ export const jar = process.env.HTTPFSTREAM_JAR
 /** Starts the server with `flags`; resolves to { baseUrl, stop } once it listens. */
 export async function startServer(flags = []) {
   const root = mkdtempSync(join(tmpdir(), `httpfstream-client-`))
-  const server = spawn(`java`, [`-jar`, jar, `server`, `-root=${root}`, `-http=127.0.0.1:0`, ...flags],
+  const server = spawn(`java`, [`-jar`, jar, `server`, `-root=${root}`, `-http=127.0.0.1:0`, ...flags,
+    ...(process.env.HTTPFSTREAM_SERVER_FLAGS ?? ``).split(` `).filter(Boolean)],
     { stdio: [`ignore`, `pipe`, `pipe`] })
   const port = await new Promise((resolvePort, reject) => {
     let log = ``
