@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * could keep the server reading for as long as it liked. A request that declared {@code Expect:
  * 100-continue} and is refused is closed after Netty's {@code 413} as well.
  *
- * <p>Per channel, not sharable (as its superclass).
+ * <p>Thread safety: per channel, not sharable (as its superclass); confined to the channel's event loop.
  */
 final class BodyAggregator extends HttpObjectAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(BodyAggregator.class);

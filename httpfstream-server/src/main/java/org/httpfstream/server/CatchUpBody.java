@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * body goes out, later requests on the connection are held back ({@link PipeliningHandler}), so their
  * answers cannot come between its pieces.
  *
- * <p>Per response; confined to the channel's event loop. A read failure or a closed connection ends
+ * <p>Thread safety: one instance per response, confined to the channel's event loop. A read failure or a closed connection ends
  * the response early (the client sees a body shorter than its {@code Content-Length}); the file is
  * closed on every way out.
  */

@@ -29,7 +29,7 @@ import java.util.Locale;
  * the Durable Streams catch-up, long-poll and SSE reads, and {@code HEAD}. Headers a handler already
  * set are kept.
  *
- * <p>{@link Sharable}: stateless.
+ * <p>Thread safety: stateless, so {@link Sharable}: one instance serves every channel.
  */
 @Sharable
 final class ContentSafetyHandler extends ChannelOutboundHandlerAdapter {
