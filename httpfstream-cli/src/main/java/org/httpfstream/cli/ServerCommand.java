@@ -74,6 +74,16 @@ public final class ServerCommand implements Callable<Integer> {
     Duration longPollTimeout;
 
     @Option(
+            names = {"-max-read-bytes", "--max-read-bytes"},
+            paramLabel = "BYTES",
+            defaultValue = "0",
+            description = "the most bytes one Durable Streams catch-up or long-poll response carries; a reader "
+                    + "with more to read asks again (default: ${DEFAULT-VALUE}, no cap: a read answers everything "
+                    + "up to the tail, sent from the file, never held in memory; the official Durable Streams "
+                    + "client reads only the first response of a non-live read, so a cap truncates its reads)")
+    long maxReadBytes;
+
+    @Option(
             names = {"-fsync", "--fsync"},
             arity = "0..1",
             fallbackValue = "true",
@@ -161,6 +171,9 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(e.getMessage());
         }
+        if (maxReadBytes < 0) {
+            throw new CommandFailure("-max-read-bytes must be 0 (no cap) or positive: " + maxReadBytes);
+        }
         createRoot(root);
 
         checkHostResolves(http);
@@ -172,6 +185,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
+                    .maxReadBytes(maxReadBytes)
                     .fsync(fsync)
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)

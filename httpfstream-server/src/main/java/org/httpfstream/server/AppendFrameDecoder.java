@@ -309,7 +309,7 @@ final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
             return null;
         }
         int code = body.getUnsignedShort(body.readerIndex());
-        if (!WebSocketCloseStatus.isValidStatusCode(code)) {
+        if (!CloseCodes.isValid(code)) {
             return protocolError("invalid close status code: " + code);
         }
         if (body.readableBytes() > 2) {

@@ -45,7 +45,6 @@ import java.util.regex.Pattern;
 import org.httpfstream.store.DurableStreamException;
 import org.httpfstream.store.DurableStreams;
 import org.httpfstream.store.InvalidOffsetException;
-import org.httpfstream.store.JsonMessages;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
@@ -55,7 +54,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Durable Streams protocol on HTTP: {@code PUT} creates, {@code POST} appends and closes, {@code
- * DELETE} deletes, {@code HEAD} describes, and {@code GET} reads — catch-up (paginated), {@code
+ * DELETE} deletes, {@code HEAD} describes, and {@code GET} reads — catch-up (everything up to the
+ * tail, or {@link HttpFStreamSettings#maxReadBytes} if set), {@code
  * live=long-poll} and {@code live=sse} — plus CORS preflight ({@code OPTIONS}). {@link
  * HttpFStreamHandler} routes requests here; the operations themselves are {@link DurableStreams}'.
  *
@@ -84,8 +84,6 @@ final class DurableStreamsHandler {
     /** Set on a channel while a long-poll waits on it: the HTTP idle timeout does not apply then. */
     static final io.netty.util.AttributeKey<Boolean> POLLING = io.netty.util.AttributeKey.valueOf("httpfstream.polling");
 
-    /** Largest catch-up response body (before JSON framing). */
-    static final int MAX_CHUNK = 1024 * 1024;
     private static final Duration SSE_MAX_AGE = Duration.ofSeconds(60);
     private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]*");
     private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
@@ -358,18 +356,35 @@ final class DurableStreamsHandler {
         }
     }
 
-    /** Answers with the bytes from {@code from} (204 for a long-poll at the tail of a closed stream). */
+    /**
+     * Answers with the bytes from {@code from} up to the tail as of now (at most {@code maxReadBytes} of
+     * the settings, if set), straight from the file ({@link CatchUpBody}); 204 for a long-poll at the
+     * tail of a closed stream.
+     */
     private void catchUp(ChannelHandlerContext ctx, FullHttpRequest request, DurableStreams.Snapshot s, long from,
             boolean now, boolean live, String cursor, boolean keepAlive) throws IOException {
-        DurableStreams.Chunk c = streams.read(s, from, MAX_CHUNK);
+        DurableStreams.Extent c = streams.openRead(s, from, settings.maxReadBytes());
+        boolean sent = false;
+        try {
+            sent = catchUp(ctx, request, s, c, now, live, cursor, keepAlive);
+        } finally {
+            if (!sent) {
+                c.channel().close();
+            }
+        }
+    }
+
+    /** True if the body was sent (which takes over the extent's file). */
+    private boolean catchUp(ChannelHandlerContext ctx, FullHttpRequest request, DurableStreams.Snapshot s,
+            DurableStreams.Extent c, boolean now, boolean live, String cursor, boolean keepAlive) {
         boolean closed = s.closed() && c.upToDate();
-        if (live && c.bytes().length == 0) { // long-poll at the tail of a closed stream
+        if (live && c.length() == 0) { // long-poll at the tail of a closed stream
             FullHttpResponse r = empty(HttpResponseStatus.NO_CONTENT);
             r.headers().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()))
                     .set(STREAM_UP_TO_DATE, "true").set(STREAM_CLOSED, "true")
                     .set(CACHE_CONTROL, "no-store");
             send(ctx, r, keepAlive);
-            return;
+            return false;
         }
         String etag = "\"" + Integer.toHexString(s.file().hashCode()) + ":" + Offsets.format(c.from()) + ":"
                 + Offsets.format(c.next()) + (closed ? ":c" : "") + "\"";
@@ -378,14 +393,13 @@ final class DurableStreamsHandler {
             r.headers().set(ETAG, etag).set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()));
             r.headers().remove(CONTENT_LENGTH);
             send(ctx, r, keepAlive);
-            return;
+            return false;
         }
-        byte[] body = s.metadata().json() ? JsonMessages.toArray(c.bytes()) : c.bytes();
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                Unpooled.wrappedBuffer(body));
+        boolean json = s.metadata().json();
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         HttpHeaders h = r.headers();
         h.set(CONTENT_TYPE, contentType(s))
-                .set(CONTENT_LENGTH, body.length)
+                .set(CONTENT_LENGTH, CatchUpBody.length(c, json))
                 .set(HttpFStreamHandler.STREAM_OFFSET, Offsets.format(c.from()))
                 .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()))
                 .set(HttpFStreamHandler.WRITER_ACTIVE,
@@ -403,7 +417,11 @@ final class DurableStreamsHandler {
         } else {
             h.set(ETAG, etag).set(CACHE_CONTROL, "public, max-age=60, stale-while-revalidate=300");
         }
-        send(ctx, r, keepAlive);
+        if (!keepAlive) {
+            h.set(CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        CatchUpBody.send(ctx, r, c, json, keepAlive);
+        return true;
     }
 
     private void sse(ChannelHandlerContext ctx, String path, DurableStreams.Snapshot s, long from, String cursor,
@@ -643,16 +661,20 @@ final class DurableStreamsHandler {
         return value != null && value.trim().equalsIgnoreCase("true");
     }
 
+    /**
+     * Parses a producer number: a decimal integer from 0 to 2^53-1 (JavaScript's largest safe integer,
+     * which the protocol's clients can count to), without sign or leading zeros.
+     */
     private static long safeInteger(String value, String name) throws BadRequest {
         String v = value.trim();
-        if (!DECIMAL.matcher(v).matches() || v.length() > 16) {
-            throw new BadRequest(name + " must be a non-negative integer: " + value);
+        if (!DECIMAL.matcher(v).matches()) {
+            throw new BadRequest(name + " must be a non-negative decimal integer: " + value);
         }
-        long n = Long.parseLong(v);
-        if (n > MAX_SAFE_INTEGER) {
-            throw new BadRequest(name + " must be at most 2^53-1: " + value);
+        // 17 digits or more is past 2^53-1 (16 digits) whatever they are, and may not fit a long.
+        if (v.length() > 16 || Long.parseLong(v) > MAX_SAFE_INTEGER) {
+            throw new BadRequest(name + " must be at most 2^53-1 (" + MAX_SAFE_INTEGER + "): " + value);
         }
-        return n;
+        return Long.parseLong(v);
     }
 
     private static String first(QueryStringDecoder query, String name) {

@@ -178,7 +178,8 @@ final class FileResponder {
         String ext = dot < 0 ? "" : lower.substring(dot + 1);
         switch (ext) {
             case "txt": case "log": case "md": case "csv": case "tsv": case "out": case "err":
-            case "html": case "htm": case "xml": case "svg": case "js": case "css":
+            case "html": case "htm": case "xhtml": case "xht": case "shtml": case "xml": case "xsl":
+            case "xslt": case "svg": case "js": case "mjs": case "cjs": case "css":
                 return "text/plain; charset=utf-8";
             case "json":
                 return "application/json";

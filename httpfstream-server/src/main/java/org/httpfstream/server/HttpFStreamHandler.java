@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * Routes one HTTP request. The original httpfstream protocol: a {@code GET} whose verb comes from header
  * {@code X-Verb} or query parameter {@code verb}: {@code APPEND} appends over a WebSocket, anything else
  * follows — with the file over plain HTTP when no appender is active or no upgrade was asked for, and
- * with a live WebSocket otherwise. The Durable Streams protocol ({@link DurableStreamsHandler}): {@code
+ * with a live WebSocket otherwise; a finished stream to a follower that asks for an upgrade with BINARY
+ * messages gets a WebSocket too, which sends the bytes and closes with 1000 (browsers report a {@code
+ * 200} to an upgrade as a failure). The Durable Streams protocol ({@link DurableStreamsHandler}): {@code
  * PUT}, {@code POST}, {@code DELETE}, {@code OPTIONS} and {@code HEAD}, {@code GET}s with {@code live=},
  * and plain {@code GET}s of streams created over it; its control APIs under {@code …/__ds/} go to
  * {@link SubscriptionsHandler}. Both protocols share one {@link StreamStore}.
@@ -103,6 +105,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final SubscriptionsHandler subscriptions;
     private final HttpFStreamSettings settings;
     private final WebSocketDecoderConfig decoderConfig;
+    /**
+     * For followers: a broken rule is left to {@link FollowHandler}, which answers with a Close frame of
+     * its status; Netty's own answer to a bad Close frame is to drop the connection without one.
+     */
+    private final WebSocketDecoderConfig followerDecoderConfig;
     private final Limits limits;
     private final Refusals refusals;
     private final Authorizer authorizer;
@@ -140,6 +147,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 .expectMaskedFrames(true)
                 .closeOnProtocolViolation(true)
                 .build();
+        this.followerDecoderConfig = decoderConfig.toBuilder().closeOnProtocolViolation(false).build();
     }
 
     @Override
@@ -291,6 +299,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 return;
             }
         }
+        // A finished stream to a follower that asked for BINARY messages (browsers and our clients):
+        // upgrade, send the bytes, Close 1000. A browser reports a 200 to an upgrade as a failure.
+        if (isUpgrade(request) && binaryFrames(request, query)) {
+            followFinished(ctx, request, path, info, from);
+            return;
+        }
         // No appender (or it ended meanwhile), or a plain GET: the bytes written so far.
         try {
             long length = info.live() ? info.session().length() : tail;
@@ -323,12 +337,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** Upgrades to a live WebSocket from {@code from}; false if the session ended meanwhile. */
     private boolean followWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
             String path, StreamInfo info, DurableStreams.Snapshot open, long from) {
-        WebSocketServerHandshaker handshaker = handshaker(ctx, request);
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request, followerDecoderConfig);
         if (handshaker == null) {
             return true;
         }
-        boolean binary = "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
-                || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
+        boolean binary = binaryFrames(request, query);
         FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), path, HttpUtil.isKeepAlive(request));
         if (place == null) {
             return true; // answered 503, before the upgrade
@@ -340,11 +353,41 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             place.release();
             return false;
         }
+        upgradeToFollower(ctx, handshaker, request, path, follower, subscription, from, true);
+        return true;
+    }
+
+    /**
+     * Upgrades a BINARY follower of a finished stream (no appender, or a closed Durable Streams stream):
+     * it gets the bytes from {@code from} to the end, then Close 1000.
+     */
+    private void followFinished(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+            StreamInfo info, long from) {
+        WebSocketServerHandshaker handshaker = handshaker(ctx, request, followerDecoderConfig);
+        if (handshaker == null) {
+            return;
+        }
+        FollowHandler follower = new FollowHandler(path, true, settings.binaryMessageSize());
+        Subscription subscription;
+        try {
+            // Ended from the start: the follower reads to the committed length, then closes.
+            subscription = store.follow(info.file(), follower, () -> true);
+        } catch (IOException e) {
+            fail(ctx, e, path, false, false);
+            return;
+        }
+        LOG.debug("FOLLOW {}: finished stream, bytes from {} over a WebSocket", path, from);
+        upgradeToFollower(ctx, handshaker, request, path, follower, subscription, from, false);
+    }
+
+    private void upgradeToFollower(ChannelHandlerContext ctx, WebSocketServerHandshaker handshaker,
+            FullHttpRequest request, String path, FollowHandler follower, Subscription subscription,
+            long from, boolean live) {
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, false, "FOLLOW " + path));
         p.addLast("follow", follower);
-        HttpHeaders headers = streamHeaders(true).set(STREAM_OFFSET, Offsets.format(from));
+        HttpHeaders headers = streamHeaders(live).set(STREAM_OFFSET, Offsets.format(from));
         handshake(handshaker, ctx.channel(), request, headers, f -> {
             if (f.isSuccess()) {
                 follower.start(subscription, from);
@@ -353,7 +396,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 f.channel().close();
             }
         });
-        return true;
+    }
+
+    /** True if a follower asked for BINARY messages ({@code X-Frames: binary} or {@code ?frames=binary}). */
+    private static boolean binaryFrames(FullHttpRequest request, QueryStringDecoder query) {
+        return "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
+                || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
     }
 
     /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
@@ -431,23 +479,27 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
 
     /** A handshaker for a valid version-13 upgrade request; null (after answering) otherwise. */
     private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request) {
+        return handshaker(ctx, request, decoderConfig);
+    }
+
+    private WebSocketServerHandshaker handshaker(ChannelHandlerContext ctx, FullHttpRequest request,
+            WebSocketDecoderConfig config) {
         String key = request.headers().get(SEC_WEBSOCKET_KEY);
         if (key == null || key.isBlank()) {
             HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST,
                     "bad WebSocket handshake: no Sec-WebSocket-Key", false);
             return null;
         }
-        WebSocketServerHandshaker handshaker = handshaker(request);
+        WebSocketServerHandshaker handshaker = handshaker(request, config);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
         }
         return handshaker;
     }
 
-    private WebSocketServerHandshaker handshaker(FullHttpRequest request) {
+    private static WebSocketServerHandshaker handshaker(FullHttpRequest request, WebSocketDecoderConfig config) {
         String host = request.headers().get(HOST, "localhost");
-        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), Authorizer.SUBPROTOCOL,
-                decoderConfig)
+        return new WebSocketServerHandshakerFactory("ws://" + host + request.uri(), Authorizer.SUBPROTOCOL, config)
                 .newHandshaker(request);
     }
 

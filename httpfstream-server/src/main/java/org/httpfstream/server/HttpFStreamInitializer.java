@@ -21,6 +21,7 @@ import org.httpfstream.webhook.WebhookTargets;
  *   http        HttpServerCodec
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
+ *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
  *   aggregator  BodyAggregator       request bodies up to limits.maxBodyBytes (else 413 and close)
  *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
  *   origin      BrowserOriginHandler refuses writes from disallowed browser origins; CORS answers
@@ -46,6 +47,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
     private final OriginPolicy origins;
+    private static final ContentSafetyHandler SAFETY = new ContentSafetyHandler();
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
         this(store, settings, Limits.defaults(), new Refusals());
@@ -94,6 +96,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         p.addLast(HTTP_CODEC, new HttpServerCodec());
         p.addLast("head-end", timer.messages());
         p.addLast("headers", headers);
+        p.addLast("safety", SAFETY);
         p.addLast("aggregator", new BodyAggregator(limits.maxBodyBytes(), refusals));
         p.addLast("pipelining", new PipeliningHandler());
         p.addLast("origin", new BrowserOriginHandler(origins, refusals));

@@ -451,6 +451,12 @@ public final class HttpFStreamServer implements AutoCloseable {
             return this;
         }
 
+        /** Shorthand for {@code settings(settings().withMaxReadBytes(bytes))}; {@code 0}: no cap. */
+        public Builder maxReadBytes(long bytes) {
+            this.settings = settings.withMaxReadBytes(bytes);
+            return this;
+        }
+
         public HttpFStreamServer build() {
             return new HttpFStreamServer(this);
         }

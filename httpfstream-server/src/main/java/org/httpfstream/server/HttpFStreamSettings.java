@@ -22,6 +22,13 @@ import java.util.Objects;
  * @param binaryMessageSize largest BINARY message sent to a follower that asked for BINARY
  * @param longPollTimeout how long a Durable Streams long-poll read waits for data before it answers
  *     {@code 204}
+ * @param maxReadBytes the most bytes of a stream one Durable Streams catch-up or long-poll response
+ *     carries; a read with more to go answers that much without {@code Stream-Up-To-Date} and the
+ *     client asks again from {@code Stream-Next-Offset}. {@code 0} (the default): no cap, a read
+ *     answers everything up to the tail as of the request. The bytes are sent from the file without
+ *     being held in memory either way; a cap matters only to clients: the official Durable Streams
+ *     client ({@code live: false}) stops after the first response, and returns a truncated stream if
+ *     it is capped.
  */
 public record HttpFStreamSettings(
         Duration pingInterval,
@@ -30,16 +37,17 @@ public record HttpFStreamSettings(
         int maxFrameSize,
         int textMessageSize,
         int binaryMessageSize,
-        Duration longPollTimeout) {
+        Duration longPollTimeout,
+        long maxReadBytes) {
 
     /**
      * Production defaults: ping every 15 s, appender timeout 45 s, idle HTTP 120 s, 16 MiB frames,
-     * long-poll 30 s.
+     * long-poll 30 s, no cap on a catch-up read.
      */
     public static HttpFStreamSettings defaults() {
         return new HttpFStreamSettings(
                 Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(120),
-                16 * 1024 * 1024, 4 * 1024, 64 * 1024, Duration.ofSeconds(30));
+                16 * 1024 * 1024, 4 * 1024, 64 * 1024, Duration.ofSeconds(30), 0);
     }
 
     public HttpFStreamSettings {
@@ -60,31 +68,40 @@ public record HttpFStreamSettings(
         if (binaryMessageSize <= 0) {
             throw new IllegalArgumentException("binaryMessageSize <= 0: " + binaryMessageSize);
         }
+        if (maxReadBytes < 0) {
+            throw new IllegalArgumentException("maxReadBytes < 0: " + maxReadBytes);
+        }
     }
 
     public HttpFStreamSettings withPingInterval(Duration d) {
         return new HttpFStreamSettings(d, appenderTimeout, idleTimeout, maxFrameSize, textMessageSize,
-                binaryMessageSize, longPollTimeout);
+                binaryMessageSize, longPollTimeout, maxReadBytes);
     }
 
     public HttpFStreamSettings withAppenderTimeout(Duration d) {
         return new HttpFStreamSettings(pingInterval, d, idleTimeout, maxFrameSize, textMessageSize,
-                binaryMessageSize, longPollTimeout);
+                binaryMessageSize, longPollTimeout, maxReadBytes);
     }
 
     public HttpFStreamSettings withIdleTimeout(Duration d) {
         return new HttpFStreamSettings(pingInterval, appenderTimeout, d, maxFrameSize, textMessageSize,
-                binaryMessageSize, longPollTimeout);
+                binaryMessageSize, longPollTimeout, maxReadBytes);
     }
 
     public HttpFStreamSettings withMaxFrameSize(int bytes) {
         return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, bytes,
-                textMessageSize, binaryMessageSize, longPollTimeout);
+                textMessageSize, binaryMessageSize, longPollTimeout, maxReadBytes);
     }
 
     public HttpFStreamSettings withLongPollTimeout(Duration d) {
         return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, maxFrameSize,
-                textMessageSize, binaryMessageSize, d);
+                textMessageSize, binaryMessageSize, d, maxReadBytes);
+    }
+
+    /** The same settings with {@code maxReadBytes} ({@code 0}: no cap). */
+    public HttpFStreamSettings withMaxReadBytes(long bytes) {
+        return new HttpFStreamSettings(pingInterval, appenderTimeout, idleTimeout, maxFrameSize,
+                textMessageSize, binaryMessageSize, longPollTimeout, bytes);
     }
 
     private static void requirePositive(Duration d, String name) {

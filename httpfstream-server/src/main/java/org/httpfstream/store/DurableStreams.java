@@ -171,21 +171,6 @@ public final class DurableStreams {
     public record Created(boolean created, Snapshot snapshot) {}
 
     /**
-     * A catch-up read.
-     *
-     * @param snapshot the stream's state at the read (its tail may be past {@code next})
-     * @param from position of the first byte
-     * @param next position after the last byte
-     * @param bytes the stored bytes (for JSON streams, whole stored lines)
-     */
-    public record Chunk(Snapshot snapshot, long from, long next, byte[] bytes) {
-        /** True if the read reached the tail. */
-        public boolean upToDate() {
-            return next >= snapshot.tail();
-        }
-    }
-
-    /**
      * Creates the stream at {@code path}, or confirms that an equal one exists. A fork gets a copy of its
      * source's bytes up to the fork position (copy-on-fork), then its own; the source counts the fork
      * as a reference until the fork is deleted.
@@ -658,35 +643,97 @@ public final class DurableStreams {
     }
 
     /**
-     * Reads up to about {@code max} bytes from position {@code from} (whole messages for JSON streams: a
-     * message larger than {@code max} is returned whole).
+     * A catch-up read's extent and an open read handle on the stream's file, for a caller that sends
+     * the bytes without holding them (zero-copy, or streamed in bounded pieces). The caller owns
+     * {@code channel} and must close it.
+     *
+     * @param snapshot the stream's state at the read (its tail may be past {@code next})
+     * @param from position of the first byte
+     * @param next position after the last byte (for JSON streams, the end of a whole stored line)
+     * @param channel the file, open for reading; reading {@code [from, next)} from it gives the bytes
      */
-    public Chunk read(Snapshot s, long from, int max) throws IOException {
+    public record Extent(Snapshot snapshot, long from, long next, FileChannel channel) {
+        /** True if the read reaches the tail. */
+        public boolean upToDate() {
+            return next >= snapshot.tail();
+        }
+
+        /** Number of bytes in the extent. */
+        public long length() {
+            return next - from;
+        }
+    }
+
+    /**
+     * Opens a catch-up read from {@code from}: everything up to the snapshot's tail, or, if that is
+     * more than {@code max} bytes, about {@code max} bytes (whole messages for JSON streams: those that
+     * end within {@code max}, or the first message whole if it alone is larger). Reads no more than a
+     * block of the file to find a message's end, whatever the length.
+     *
+     * @param max the most bytes to answer with; {@code 0} for no cap
+     * @throws java.nio.file.NoSuchFileException if the stream's file is gone
+     */
+    public Extent openRead(Snapshot s, long from, long max) throws IOException {
         Objects.requireNonNull(s, "s");
-        if (max <= 0) {
-            throw new IllegalArgumentException("max <= 0: " + max);
+        if (max < 0) {
+            throw new IllegalArgumentException("max < 0: " + max);
         }
         if (from < 0 || from > s.tail()) {
             throw new IllegalArgumentException("from out of range: " + from);
         }
-        long end = Math.min(s.tail(), from + max);
-        byte[] bytes = null;
-        StreamWriter w = store.openWriterOf(s.file());
-        if (w != null && w.isOpen()) {
-            // The common live read: through the writer's open channel, no open() and no path walk.
-            try {
-                bytes = readMessages(w::read, s, from, end, max);
-            } catch (java.nio.channels.ClosedChannelException e) {
-                // closed since (idle or deleted): open the file as below
+        FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        try {
+            long end = s.tail();
+            if (max > 0 && end - from > max) {
+                end = from + max;
+                if (s.metadata().json()) {
+                    end = messageEnd(ch, from, end, s.tail());
+                }
+            }
+            touch(s.file());
+            return new Extent(s, from, end, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The end of the last whole line of {@code [from, end)}, or if it holds no line end, the end of the
+     * line that starts at {@code from} (at most {@code tail}).
+     */
+    private static long messageEnd(FileChannel ch, long from, long end, long tail) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+        for (long hi = end; hi > from; ) { // backwards from end
+            long lo = Math.max(from, hi - block.capacity());
+            readFully(ch, block, lo, (int) (hi - lo));
+            for (int i = (int) (hi - lo) - 1; i >= 0; i--) {
+                if (block.get(i) == '\n') {
+                    return lo + i + 1;
+                }
+            }
+            hi = lo;
+        }
+        for (long lo = end; lo < tail; ) { // one message longer than the cap: forwards to its end
+            int n = (int) Math.min(block.capacity(), tail - lo);
+            readFully(ch, block, lo, n);
+            for (int i = 0; i < n; i++) {
+                if (block.get(i) == '\n') {
+                    return lo + i + 1;
+                }
+            }
+            lo += n;
+        }
+        return tail;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer block, long position, int n) throws IOException {
+        block.clear().limit(n);
+        while (block.hasRemaining()) {
+            if (ch.read(block, position + block.position()) < 0) {
+                throw new IOException("file shorter than its committed length");
             }
         }
-        if (bytes == null) {
-            try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                bytes = readMessages((position, dst) -> ch.read(dst, position), s, from, end, max);
-            }
-        }
-        touch(s.file());
-        return new Chunk(s, from, from + bytes.length, bytes);
     }
 
     /**
@@ -850,29 +897,6 @@ public final class DurableStreams {
         int read(long position, ByteBuffer dst) throws IOException;
     }
 
-    /** The bytes from {@code from} to {@code end}; for a JSON stream cut back to whole messages. */
-    private static byte[] readMessages(PositionalReader ch, Snapshot s, long from, long end, int max)
-            throws IOException {
-        byte[] bytes = readRange(ch, from, end);
-        if (s.metadata().json() && bytes.length > 0 && bytes[bytes.length - 1] != '\n') {
-            int last = lastNewline(bytes);
-            if (last >= 0) {
-                bytes = java.util.Arrays.copyOf(bytes, last + 1);
-            } else { // one message larger than max: read to its end
-                long e = end;
-                while (last < 0 && e < s.tail()) {
-                    e = Math.min(s.tail(), e + max);
-                    bytes = readRange(ch, from, e);
-                    last = lastNewline(bytes);
-                }
-                if (last >= 0) {
-                    bytes = java.util.Arrays.copyOf(bytes, last + 1);
-                }
-            }
-        }
-        return bytes;
-    }
-
     private static byte[] readRange(PositionalReader ch, long from, long end) throws IOException {
         ByteBuffer dst = ByteBuffer.allocate((int) (end - from));
         while (dst.hasRemaining()) {
@@ -881,15 +905,6 @@ public final class DurableStreams {
             }
         }
         return dst.array();
-    }
-
-    private static int lastNewline(byte[] bytes) {
-        for (int i = bytes.length - 1; i >= 0; i--) {
-            if (bytes[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private ReentrantLock lock(Path file) {

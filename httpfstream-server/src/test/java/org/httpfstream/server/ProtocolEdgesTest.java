@@ -1,0 +1,198 @@
+package org.httpfstream.server;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.RawWebSocket.Frame;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The protocol edges issue 11 lists under "Also": close codes RFC 6455 does not allow get Close 1002
+ * from every WebSocket peer's point of view; a producer number past its limit is told the limit; a
+ * declared body past the limit is refused with {@code 413} and the connection closed, not read.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProtocolEdgesTest {
+    @TempDir Path root;
+    HttpFStreamServer server;
+    InetSocketAddress address;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
+        address = server.localAddress();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    /** Codes a peer must not send: below 1000, 1004-1006, 1015, unassigned 1016-2999, 5000 and up. */
+    @Nested
+    class CloseCodes {
+        @ParameterizedTest(name = "close code {0}")
+        @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 5001, 65535})
+        void anInvalidCodeFromAnAppenderIsAnswered1002AndTheDataIsKept(int code) throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/a.log")) {
+                assertThat(appender.status()).isEqualTo(101);
+                appender.send(RawWebSocket.BINARY, "kept".getBytes(UTF_8));
+                appender.sendClose(code);
+                Frame close = appender.readToClose(new ByteArrayOutputStream());
+                assertThat(close.closeCode()).isEqualTo(1002);
+                assertThat(new String(close.payload(), 2, close.payload().length - 2, UTF_8))
+                        .isEqualTo("invalid close status code: " + code);
+                assertThat(appender.closedByServer()).isTrue();
+            }
+            WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
+            assertThat(Files.readString(root.resolve("a.log"))).isEqualTo("kept");
+        }
+
+        @ParameterizedTest(name = "close code {0}")
+        @ValueSource(ints = {1000, 1001, 1002, 1003, 1007, 1011, 1012, 1014, 3000, 4000, 4999})
+        void aValidCodeFromAnAppenderIsAnswered1000(int code) throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/a.log")) {
+                appender.sendClose(code);
+                assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+            }
+        }
+
+        @ParameterizedTest(name = "close code {0}")
+        @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 5001, 65535})
+        void anInvalidCodeFromAFollowerIsAnswered1002(int code) throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/f.log");
+                    RawWebSocket follower = RawWebSocket.follow(address, "/f.log?frames=binary")) {
+                assertThat(follower.status()).isEqualTo(101);
+                appender.send(RawWebSocket.BINARY, "x".getBytes(UTF_8));
+                assertThat(follower.readData(1)).isEqualTo("x".getBytes(UTF_8));
+                follower.sendClose(code);
+                assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1002);
+                assertThat(follower.closedByServer()).isTrue();
+                appender.sendClose(1000);
+            }
+        }
+
+        @ParameterizedTest(name = "close code {0}")
+        @ValueSource(ints = {1000, 1001, 1003, 1011, 3000, 4999})
+        void aValidCodeFromAFollowerIsAnswered1000(int code) throws IOException {
+            try (RawWebSocket appender = RawWebSocket.append(address, "/f.log");
+                    RawWebSocket follower = RawWebSocket.follow(address, "/f.log?frames=binary")) {
+                assertThat(follower.status()).isEqualTo(101);
+                follower.sendClose(code);
+                assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+                appender.sendClose(1000);
+            }
+        }
+    }
+
+    @Nested
+    class ProducerNumbers {
+        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+        HttpResponse<String> produce(String epoch, String seq) throws Exception {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/p"))
+                    .POST(BodyPublishers.ofString("x", UTF_8)).header("Content-Type", "text/plain")
+                    .header("Producer-Id", "one").header("Producer-Epoch", epoch).header("Producer-Seq", seq)
+                    .timeout(Duration.ofSeconds(20)).build(), BodyHandlers.ofString(UTF_8));
+        }
+
+        @BeforeEach
+        void create() throws Exception {
+            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/p"))
+                    .PUT(BodyPublishers.noBody()).header("Content-Type", "text/plain").build(),
+                    BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"9223372036854775807", "9007199254740992", "18446744073709551616",
+                "99999999999999999999999"})
+        void anEpochPastTheLimitIsToldTheLimit(String epoch) throws Exception {
+            HttpResponse<String> r = produce(epoch, "0");
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).isEqualTo("Producer-Epoch must be at most 2^53-1 (9007199254740991): " + epoch + "\n");
+        }
+
+        @Test
+        void aSeqPastTheLimitIsToldTheLimit() throws Exception {
+            HttpResponse<String> r = produce("0", "9223372036854775807");
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body())
+                    .isEqualTo("Producer-Seq must be at most 2^53-1 (9007199254740991): 9223372036854775807\n");
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"-1", "01", "1.0", "x", "+1"})
+        void anEpochThatIsNoDecimalIntegerIsToldSo(String epoch) throws Exception {
+            HttpResponse<String> r = produce(epoch, "0");
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).isEqualTo("Producer-Epoch must be a non-negative decimal integer: " + epoch + "\n");
+        }
+
+        @Test
+        void theLargestEpochIsAccepted() throws Exception {
+            HttpResponse<String> r = produce("9007199254740991", "0");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Producer-Epoch")).hasValue("9007199254740991");
+        }
+    }
+
+    @Nested
+    class HugeDeclaredBodies {
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"POST", "PUT"})
+        void areRefusedWith413AndTheConnectionIsClosedNotRead(String method) throws IOException {
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 5000);
+                socket.setSoTimeout(10_000);
+                // Keep-alive, 1 GB declared, a little of it sent: the server must not wait for the rest.
+                socket.getOutputStream().write((method + " /huge HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n" + "x".repeat(1000))
+                        .getBytes(ISO_8859_1));
+                InputStream in = socket.getInputStream();
+                RawHttp r = RawHttp.read(in, false);
+                assertThat(r.status).isEqualTo(413);
+                assertThat(r.header("Connection")).isEqualTo("close");
+                assertThat(r.bodyText()).isEqualTo(
+                        "request body too large: 1000000000 bytes, the limit is 16777216 (-max-body-size)\n");
+                assertThat(in.read()).isEqualTo(-1); // closed, while the client still had bytes to send
+            }
+            assertThat(Files.exists(root.resolve("huge"))).isFalse();
+        }
+
+        @Test
+        void aRefusedExpectContinueIsClosedToo() throws IOException {
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 5000);
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("POST /huge HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                        + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n").getBytes(ISO_8859_1));
+                InputStream in = socket.getInputStream();
+                assertThat(RawHttp.read(in, false).status).isEqualTo(413);
+                assertThat(in.read()).isEqualTo(-1);
+            }
+        }
+    }
+}
