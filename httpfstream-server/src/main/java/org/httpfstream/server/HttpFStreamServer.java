@@ -104,7 +104,8 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
-            store = new StreamStore(root, fsync);
+            store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
+                    limits.maxStreamBytes(), limits.maxProducersPerStream()));
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             boss = new MultiThreadIoEventLoopGroup(1, io);

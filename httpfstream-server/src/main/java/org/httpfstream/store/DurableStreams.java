@@ -193,8 +193,10 @@ public final class DurableStreams {
     public CompletableFuture<Created> create(String path, CreateRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
         Created c;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] bytes = new CompletableFuture[1];
         try {
-            c = createStream(path, request);
+            c = createStream(path, request, bytes);
         } catch (DurableStreamException e) {
             if (!store.fsync()) {
                 throw e;
@@ -202,6 +204,9 @@ public final class DurableStreams {
             return failDurably(e, null);
         } finally {
             drainReleases();
+        }
+        if (bytes[0] != null) {
+            return store.durableAfter(bytes[0]).thenApply(v -> c);
         }
         return durably(c, c.snapshot().file(), c.snapshot().tail());
     }
@@ -248,7 +253,8 @@ public final class DurableStreams {
         }
     }
 
-    private Created createStream(String path, CreateRequest request) throws IOException {
+    private Created createStream(String path, CreateRequest request, CompletableFuture<Void>[] bytes)
+            throws IOException {
         Path file = store.locate(path);
         ForkRequest forkRequest = request.fork();
         Path sourceFile = forkRequest == null ? null : store.locate(forkRequest.source());
@@ -330,6 +336,7 @@ public final class DurableStreams {
                             metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
                         }
                         touch(file);
+                        bytes[0] = w.syncedFuture(); // under the lease: a failed sync fails it
                         return new Created(true, new Snapshot(file, created, true, w.written()));
                     } catch (IOException | RuntimeException e) {
                         metadata.remove(file);
@@ -431,9 +438,11 @@ public final class DurableStreams {
         Path file = cached != null ? cached.file() : store.locate(path);
         ReentrantLock lock = lock(file);
         Appended appended;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] bytes = new CompletableFuture[1];
         lock.lock();
         try {
-            appended = appendLocked(path, file, request);
+            appended = appendLocked(path, file, request, bytes);
         } catch (DurableStreamException e) {
             if (!store.fsync()) {
                 throw e;
@@ -449,10 +458,15 @@ public final class DurableStreams {
             // publishes it).
             store.changed(file);
         }
-        return durably(appended, file, appended.tail());
+        if (!store.fsync()) {
+            return CompletableFuture.completedFuture(appended);
+        }
+        return bytes[0] != null ? store.durableAfter(bytes[0]).thenApply(v -> appended)
+                : durably(appended, file, appended.tail());
     }
 
-    private Appended appendLocked(String path, Path file, AppendRequest request) throws IOException {
+    private Appended appendLocked(String path, Path file, AppendRequest request, CompletableFuture<Void>[] bytes)
+            throws IOException {
         Snapshot s = snapshotLocked(path, file, false, true);
         if (s == null) {
             throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
@@ -524,9 +538,11 @@ public final class DurableStreams {
         try {
             return exclusive(path, false, w -> {
                 write(w, request.body(), json);
+                bytes[0] = w.syncedFuture(); // under the lease: a failed sync, which cuts, fails it
                 StreamMetadata updated = m;
                 if (producerState != null) {
-                    updated = updated.withProducer(producer.id(), producerState);
+                    updated = updated.withProducer(producer.id(), producerState,
+                            store.limits().maxProducersPerStream());
                 }
                 if (request.seq() != null) {
                     updated = updated.withLastSeq(request.seq());
