@@ -708,6 +708,20 @@ public final class StreamStore implements Closeable {
     }
 
     /**
+     * Stops as a killed process would, for tests of crash recovery: the tail marks are left as they
+     * are (the next store on the root recovers from them), no session is ended, no writer closed.
+     */
+    void crashForTests() {
+        if (tailMarks != null) {
+            tailMarks.abandon();
+        }
+        idleCloser.shutdownNow();
+        if (groupCommit != null) {
+            groupCommit.close();
+        }
+    }
+
+    /**
      * Ends every active append session (their leases are released), commits what is pending (with
      * fsync: a last sync), and closes the writers. Runs the close listeners first.
      */

@@ -219,6 +219,22 @@ final class TailMarks implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the file go as a killed process does, every slot as it is (tests only: the next store on the
+     * root then recovers from these marks).
+     */
+    void abandon() {
+        synchronized (this) {
+            closed = true;
+        }
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException e) {
+            StreamStore.LOG.debug("abandoning the tail marks failed", e);
+        }
+    }
+
     /** One open stream's slot. Used under its writer's monitor only. */
     final class Mark {
         private final int at;
