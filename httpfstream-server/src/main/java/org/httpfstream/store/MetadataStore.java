@@ -173,6 +173,9 @@ public final class MetadataStore {
 
     /** Reads the file into both views where they have nothing yet; returns the view asked for. */
     private Optional<StreamMetadata> load(Path file, boolean forReaders) throws IOException {
+        if (file.equals(root)) {
+            return Optional.empty(); // the root folder: never a stream
+        }
         Optional<StreamMetadata> loaded = load(metaFile(file));
         if (loaded.isPresent() || Files.exists(file)) { // paths of no stream are not remembered
             Optional<StreamMetadata> latest = cache.putIfAbsent(file, loaded);

@@ -61,8 +61,15 @@ public final class StreamStore implements Closeable {
     private final Path privateFolder;
     private final boolean fsync;
     private final StoreLimits limits;
-    /** Null if the marks cannot be kept (see {@link TailMarks#open}). */
-    private final TailMarks tailMarks;
+    /**
+     * Null if the marks cannot be kept (see {@link TailMarks#open}), or until the first writer opens in
+     * a root that has none yet (so that a store only read from creates nothing). Written once, under
+     * {@link #marksLock}.
+     */
+    private volatile TailMarks tailMarks;
+    /** True while the marks are still to be made by the first writer. Guarded by marksLock. */
+    private boolean marksPending;
+    private final Object marksLock = new Object();
     private volatile FileOps fileOps = FileOps.DIRECT;
     private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -116,7 +123,11 @@ public final class StreamStore implements Closeable {
         this.privateFolder = this.root.resolve(MetadataStore.FOLDER);
         this.fsync = fsync;
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.tailMarks = TailMarks.open(this.root, privateFolder);
+        if (Files.exists(privateFolder.resolve(TailMarks.FILE), LinkOption.NOFOLLOW_LINKS)) {
+            this.tailMarks = TailMarks.open(this.root, privateFolder); // cuts what a killed process left
+        } else {
+            this.marksPending = true;
+        }
         this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf) : null;
         this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-idle-writers");
@@ -230,9 +241,19 @@ public final class StreamStore implements Closeable {
         return limits;
     }
 
-    /** The marks of the streams' last whole appends, or null. */
+    /** The marks of the streams' last whole appends (made on first use), or null. */
     TailMarks tailMarks() {
-        return tailMarks;
+        TailMarks m = tailMarks;
+        if (m != null) {
+            return m;
+        }
+        synchronized (marksLock) {
+            if (marksPending) {
+                marksPending = false;
+                tailMarks = TailMarks.open(root, privateFolder);
+            }
+            return tailMarks;
+        }
     }
 
     /**
@@ -712,8 +733,9 @@ public final class StreamStore implements Closeable {
      * are (the next store on the root recovers from them), no session is ended, no writer closed.
      */
     void crashForTests() {
-        if (tailMarks != null) {
-            tailMarks.abandon();
+        TailMarks m = tailMarks;
+        if (m != null) {
+            m.abandon();
         }
         idleCloser.shutdownNow();
         if (groupCommit != null) {
@@ -743,8 +765,11 @@ public final class StreamStore implements Closeable {
             }
             forget(w);
         }
-        if (tailMarks != null) {
-            tailMarks.close();
+        synchronized (marksLock) {
+            marksPending = false;
+            if (tailMarks != null) {
+                tailMarks.close();
+            }
         }
     }
 
