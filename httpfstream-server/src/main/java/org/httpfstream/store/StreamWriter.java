@@ -284,12 +284,13 @@ final class StreamWriter {
         java.util.List<Waiter> failed;
         synchronized (this) { // the lease: no write in between
             synchronized (syncLock) {
-                failed = new java.util.ArrayList<>(waiters);
-                waiters.clear();
-                if (!closed && written > synced) {
+                long keep = Math.max(synced, committed); // a concurrent batch may have synced and published more
+                failed = new java.util.ArrayList<>();
+                waiters.removeIf(w -> w.length() > keep && failed.add(w)); // the others: that batch completes them
+                if (!closed && written > keep) {
                     StreamStore.LOG.warn("{}: sync failed; cutting {} bytes of appends not synced", file,
-                            written - synced);
-                    cutTo(synced);
+                            written - keep);
+                    cutTo(keep);
                 }
             }
             AppendSession s = session;
