@@ -44,6 +44,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * on stable storage (and an error that depends on the stream's state, once that state is): the caller
  * answers then. Readers see only what is durable ({@link MetadataStore#published}).
  *
+ * <p>Limits: an append past the store's {@linkplain StoreLimits#maxStreamBytes size limit} is refused
+ * whole ({@link StreamTooLargeException}); one that cannot be stored is refused with {@link
+ * InsufficientStorageException} and leaves nothing (a producer's retry then stores it once). At most
+ * {@link StoreLimits#maxProducersPerStream} producer ids are kept per stream, the least recently used
+ * forgotten past it.
+ *
  * <p>Thread safety: safe for use from any number of threads. Mutations of one stream are serialized by
  * one of a fixed set of striped locks; reads take no lock. The sliding TTL's last-access times are
  * kept in memory only (a restart restarts the windows); everything else persists.

@@ -16,7 +16,8 @@ public final class InsufficientStorageException extends IOException {
     }
 
     private static String describe(String what, IOException cause) {
-        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                : cause.getMessage().replaceAll("[\\r\\n]+", " "); // one line
         boolean full = reason.contains("No space left on device") || reason.contains("Disk quota exceeded");
         return (full ? "insufficient storage: no space left on device; " : "insufficient storage: ")
                 + what + " was refused and nothing of it was kept" + (full ? "" : " (" + reason + ")");
