@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.AppendSession;
+import org.httpfstream.store.InsufficientStorageException;
+import org.httpfstream.store.StreamTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * is in the file), the TCP connection closing without a Close frame (the original Go client's normal
  * end: every byte received is kept), an error (a broken frame rule included), a timeout, or server
  * shutdown.
+ *
+ * <p>A refused append ends the session with a Close frame that says why, after every earlier byte: a
+ * stream past its size limit with 1009 ("message too big"), a full disk or another failed write with
+ * 1011; nothing of the refused bytes is kept (the store cuts them off).
  *
  * <p>With the store's fsync, nothing here waits for a sync: the group commit syncs the bytes and
  * publishes them to followers, and the Close 1000 that answers a Close frame goes out only after the
@@ -101,12 +107,23 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
                 }
                 session.append(buffers.toArray(new ByteBuffer[0]));
             }
+        } catch (StreamTooLargeException e) {
+            LOG.info("APPEND {}: refused: {}", session.name(), e.getMessage());
+            endReason = "stream size limit";
+            end();
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.MESSAGE_TOO_BIG,
+                    "stream size limit of " + e.limit() + " bytes reached; append refused"))
+                    .addListener(ChannelFutureListener.CLOSE);
         } catch (IOException e) {
-            LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
+            if (e instanceof InsufficientStorageException) {
+                LOG.warn("APPEND {}: {}", session.name(), e.getMessage());
+            } else {
+                LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
+            }
             endReason = "write failed: " + e;
             end();
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR,
-                    "failed to persist data")).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, closeReason(e)))
+                    .addListener(ChannelFutureListener.CLOSE);
         } finally {
             releasePending();
         }
@@ -178,10 +195,30 @@ final class AppendHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers a Close frame: 1000 if every byte is committed, 1011 if the final sync failed. */
     private void answerClose(ChannelHandlerContext ctx, CompletableFuture<Void> durable) {
-        CloseWebSocketFrame answer = durable.isCompletedExceptionally()
-                ? new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "failed to persist data")
-                : new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE);
+        CloseWebSocketFrame answer;
+        if (durable.isCompletedExceptionally()) {
+            Throwable cause = null;
+            try {
+                durable.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                cause = e.getCause();
+            }
+            answer = new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, closeReason(cause));
+        } else {
+            answer = new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE);
+        }
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The reason of a Close 1011 (at most 123 bytes, as RFC 6455 allows). */
+    static String closeReason(Throwable cause) {
+        if (cause instanceof InsufficientStorageException) {
+            String m = String.valueOf(cause.getMessage());
+            return m.contains("no space left on device")
+                    ? "insufficient storage: no space left on device; append refused, nothing of it kept"
+                    : "insufficient storage: write failed; append refused, nothing of it kept";
+        }
+        return "failed to persist data";
     }
 
     /** Ends the session; the future completes once its bytes are committed (with fsync: synced). */

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import org.httpfstream.store.DurableStreamException;
+import org.httpfstream.store.InsufficientStorageException;
+import org.httpfstream.store.StreamTooLargeException;
 import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
@@ -50,13 +52,34 @@ final class HttpErrors {
         if (t instanceof NoSuchFileException) {
             return HttpResponseStatus.NOT_FOUND;
         }
+        if (t instanceof StreamTooLargeException) {
+            return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (t instanceof InsufficientStorageException || diskFull(t)) {
+            return HttpResponseStatus.INSUFFICIENT_STORAGE;
+        }
         return null;
+    }
+
+    /** True for a write that failed because the file system is full (metadata, a new folder). */
+    private static boolean diskFull(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (c instanceof java.io.IOException && m != null
+                    && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The message sent for a failure of the store. */
     static String messageFor(Throwable t) {
         if (t instanceof NoSuchFileException) {
             return "no such stream: " + ((NoSuchFileException) t).getFile();
+        }
+        if (!(t instanceof InsufficientStorageException) && diskFull(t)) {
+            return "insufficient storage: no space left on device";
         }
         return t.getMessage();
     }

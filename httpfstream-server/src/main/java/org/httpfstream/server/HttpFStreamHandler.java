@@ -136,6 +136,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.streams = new DurableStreams(store, Clock.systemUTC());
+        store.addRefusalListener(e -> refusals.count(e instanceof org.httpfstream.store.StreamTooLargeException
+                ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
         this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
                 refusals);
         this.durable = new DurableStreamsHandler(streams, settings, followers);

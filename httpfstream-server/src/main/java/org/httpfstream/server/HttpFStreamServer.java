@@ -118,7 +118,8 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
-            store = new StreamStore(root, fsync);
+            store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
+                    limits.maxStreamBytes(), limits.maxProducersPerStream()));
             if (authConfig != null) {
                 try {
                     access = AccessControl.start(authConfig, store.root().resolve(MetadataStore.FOLDER));

@@ -46,6 +46,12 @@ public final class AppendSession {
     /** True once the session has ended and its last byte is committed: {@link #length()} is final. */
     private volatile boolean ended;
 
+    /**
+     * Why the session's bytes were refused after they were written (with fsync: a failed sync cut them
+     * off), or null. Set under the writer's monitor.
+     */
+    private volatile IOException failure;
+
     AppendSession(StreamStore store, String name, StreamWriter writer) {
         this.store = store;
         this.name = name;
@@ -99,7 +105,11 @@ public final class AppendSession {
      * fsync the bytes are committed later, by the group commit, and {@link #end()} waits for them.
      *
      * @throws ClosedChannelException if the session has ended (or the stream was deleted meanwhile)
-     * @throws IOException if the file cannot be written; the bytes already committed stay
+     * @throws StreamTooLargeException if the stream would pass the store's size limit (nothing of
+     *     {@code src} is written)
+     * @throws InsufficientStorageException if the bytes cannot be stored (nothing of {@code src} is
+     *     kept), or a sync of earlier bytes failed (they were cut off); end the session then
+     * @throws IOException if the file cannot be written otherwise; the bytes already committed stay
      */
     public void append(ByteBuffer src) throws IOException {
         append(new ByteBuffer[] {src});
@@ -113,14 +123,29 @@ public final class AppendSession {
      * this way. Never forces the file itself.
      *
      * @throws ClosedChannelException if the session has ended (or the stream was deleted meanwhile)
-     * @throws IOException if the file cannot be written; the bytes already committed stay
+     * @throws StreamTooLargeException if the stream would pass the store's size limit (nothing of
+     *     {@code srcs} is written)
+     * @throws InsufficientStorageException if the bytes cannot be stored (nothing of {@code srcs} is
+     *     kept), or a sync of earlier bytes failed (they were cut off); end the session then
+     * @throws IOException if the file cannot be written otherwise; the bytes already committed stay
      */
     public void append(ByteBuffer[] srcs) throws IOException {
         synchronized (writer) {
             if (endLength >= 0) {
                 throw new ClosedChannelException();
             }
+            IOException f = failure;
+            if (f != null) {
+                throw f;
+            }
             writer.write(srcs);
+        }
+    }
+
+    /** With fsync: a sync of this session's bytes failed and they were cut off. Under the writer's monitor. */
+    void fail(IOException cause) {
+        if (failure == null) {
+            failure = cause;
         }
     }
 
@@ -133,14 +158,19 @@ public final class AppendSession {
      *     with fsync it completes on the store's sync thread
      */
     public CompletableFuture<Void> end() {
+        CompletableFuture<Void> bytes;
         synchronized (writer) {
             if (endLength >= 0) {
                 return endFuture;
             }
             endLength = writer.release(this);
+            bytes = writer.syncedFuture(); // under the lease: a failed sync that cuts them fails it
         }
         store.release(this);
-        store.durable(writer, endLength).whenComplete((v, e) -> {
+        IOException failed = failure;
+        CompletableFuture<Void> outcome = failed != null ? CompletableFuture.failedFuture(failed)
+                : store.durableAfter(bytes);
+        outcome.whenComplete((v, e) -> {
             ended = true;
             notifyListeners();
             store.changed(file);

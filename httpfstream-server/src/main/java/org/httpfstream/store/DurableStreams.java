@@ -44,6 +44,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * on stable storage (and an error that depends on the stream's state, once that state is): the caller
  * answers then. Readers see only what is durable ({@link MetadataStore#published}).
  *
+ * <p>Limits: an append past the store's {@linkplain StoreLimits#maxStreamBytes size limit} is refused
+ * whole ({@link StreamTooLargeException}); one that cannot be stored is refused with {@link
+ * InsufficientStorageException} and leaves nothing (a producer's retry then stores it once). At most
+ * {@link StoreLimits#maxProducersPerStream} producer ids are kept per stream, the least recently used
+ * forgotten past it.
+ *
  * <p>Thread safety: safe for use from any number of threads. Mutations of one stream are serialized by
  * one of a fixed set of striped locks; reads take no lock. The sliding TTL's last-access times are
  * kept in memory only (a restart restarts the windows); everything else persists.
@@ -178,8 +184,10 @@ public final class DurableStreams {
     public CompletableFuture<Created> create(String path, CreateRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
         Created c;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] bytes = new CompletableFuture[1];
         try {
-            c = createStream(path, request);
+            c = createStream(path, request, bytes);
         } catch (DurableStreamException e) {
             if (!store.fsync()) {
                 throw e;
@@ -187,6 +195,9 @@ public final class DurableStreams {
             return failDurably(e, null);
         } finally {
             drainReleases();
+        }
+        if (bytes[0] != null) {
+            return store.durableAfter(bytes[0]).thenApply(v -> c);
         }
         return durably(c, c.snapshot().file(), c.snapshot().tail());
     }
@@ -233,7 +244,8 @@ public final class DurableStreams {
         }
     }
 
-    private Created createStream(String path, CreateRequest request) throws IOException {
+    private Created createStream(String path, CreateRequest request, CompletableFuture<Void>[] bytes)
+            throws IOException {
         Path file = store.locate(path);
         ForkRequest forkRequest = request.fork();
         Path sourceFile = forkRequest == null ? null : store.locate(forkRequest.source());
@@ -315,6 +327,7 @@ public final class DurableStreams {
                             metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
                         }
                         touch(file);
+                        bytes[0] = w.syncedFuture(); // under the lease: a failed sync fails it
                         return new Created(true, new Snapshot(file, created, true, w.written()));
                     } catch (IOException | RuntimeException e) {
                         metadata.remove(file);
@@ -416,9 +429,11 @@ public final class DurableStreams {
         Path file = cached != null ? cached.file() : store.locate(path);
         ReentrantLock lock = lock(file);
         Appended appended;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] bytes = new CompletableFuture[1];
         lock.lock();
         try {
-            appended = appendLocked(path, file, request);
+            appended = appendLocked(path, file, request, bytes);
         } catch (DurableStreamException e) {
             if (!store.fsync()) {
                 throw e;
@@ -434,10 +449,15 @@ public final class DurableStreams {
             // publishes it).
             store.changed(file);
         }
-        return durably(appended, file, appended.tail());
+        if (!store.fsync()) {
+            return CompletableFuture.completedFuture(appended);
+        }
+        return bytes[0] != null ? store.durableAfter(bytes[0]).thenApply(v -> appended)
+                : durably(appended, file, appended.tail());
     }
 
-    private Appended appendLocked(String path, Path file, AppendRequest request) throws IOException {
+    private Appended appendLocked(String path, Path file, AppendRequest request, CompletableFuture<Void>[] bytes)
+            throws IOException {
         Snapshot s = snapshotLocked(path, file, false, true);
         if (s == null) {
             throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
@@ -509,9 +529,11 @@ public final class DurableStreams {
         try {
             return exclusive(path, false, w -> {
                 write(w, request.body(), json);
+                bytes[0] = w.syncedFuture(); // under the lease: a failed sync, which cuts, fails it
                 StreamMetadata updated = m;
                 if (producerState != null) {
-                    updated = updated.withProducer(producer.id(), producerState);
+                    updated = updated.withProducer(producer.id(), producerState,
+                            store.limits().maxProducersPerStream());
                 }
                 if (request.seq() != null) {
                     updated = updated.withLastSeq(request.seq());

@@ -40,8 +40,12 @@ import java.util.function.Function;
  * Publication order: a stream's bytes before its metadata, so a reader who sees a stream closed also
  * sees every byte written before the close.
  *
- * <p>A failed sync fails its waiters (an HTTP append is answered 500; its bytes may or may not
- * survive) and publishes nothing; a later sync of the same file publishes what it holds. A failed
+ * <p>A failed sync of a stream's bytes refuses every append not yet synced: the file is cut back to
+ * what is synced, under the stream's lease ({@link StreamWriter#syncFailed}), and their waiters fail
+ * with {@link InsufficientStorageException} (an HTTP append is answered 507), so none of their bytes
+ * is ever visible and the next append goes where the last synced one ended. Waiters are registered
+ * under the lease right after the write ({@link StreamWriter#syncedFuture()}), so none can miss the
+ * cut. A failed
  * metadata batch is not dropped: its changes and folders are carried into the next batch, which
  * retries them after a pause ({@value #MIN_RETRY_DELAY_MS} ms, doubling up to {@value
  * #MAX_RETRY_DELAY_MS} ms while batches keep failing). So a change the writers see is always durable
@@ -142,6 +146,10 @@ final class GroupCommit implements AutoCloseable {
             if (writer.synced >= length) {
                 return DONE;
             }
+            if (length > writer.written()) { // bytes a failed sync has cut off since they were written
+                return CompletableFuture.failedFuture(new InsufficientStorageException("an append",
+                        new IOException("a sync failed; the bytes were cut off")));
+            }
             CompletableFuture<Void> f = new CompletableFuture<>();
             writer.waiters.add(new StreamWriter.Waiter(length, f));
             scheduleLocked(writer);
@@ -178,24 +186,17 @@ final class GroupCommit implements AutoCloseable {
                 StreamStore.LOG.error("syncing {} failed", writer.file(), e);
                 failure = e;
             }
+            if (failure != null) { // cut back to what is synced, refusing every append above it
+                writer.syncFailed(failure instanceof IOException io ? io : new IOException(failure));
+            }
             synchronized (writer.syncLock) {
-                if (failure != null) {
-                    for (StreamWriter.Waiter w : writer.waiters) {
-                        done.add(w.future());
-                    }
-                    writer.waiters.clear();
-                }
                 again = failure == null && writer.written() > writer.synced && !writer.discarded();
                 if (!again) {
                     writer.syncing = false;
                 }
             }
             for (CompletableFuture<Void> f : done) {
-                if (failure == null) {
-                    f.complete(null);
-                } else {
-                    f.completeExceptionally(failure);
-                }
+                f.complete(null);
             }
             if (!again) {
                 return;

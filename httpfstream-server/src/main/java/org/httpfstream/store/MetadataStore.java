@@ -17,9 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Persists {@link StreamMetadata} out of the way of the streams: the metadata of {@code ROOT/a/b.log}
- * is the properties file {@code ROOT/.httpfstream/streams/a/b.log.meta}. The folder {@value
- * #FOLDER} is refused as a stream path by {@link StreamStore}, so the root stays a plain tree of
- * stream files. Each file is replaced atomically (written beside, then renamed), so a crash leaves the
+ * is the properties file {@code ROOT/.httpfstream/metadata/a.d/b.log.meta} ({@link MetadataLayout}:
+ * distinct streams never share a place). The folder {@value #FOLDER} is refused as a stream path by
+ * {@link StreamStore}, also through links, so the root stays a plain tree of stream files. Metadata
+ * of the first layout ({@code ROOT/.httpfstream/streams/a/b.log.meta}, where {@code /x} and {@code
+ * /x.meta/y} collided) is moved to this one when the store opens ({@link #migrate}). Each file is replaced atomically (written beside, then renamed), so a crash leaves the
  * old or the new metadata, never a mix.
  *
  * <p>Two views: {@link #get} is the latest state, for the writers of a stream; {@link #published} is
@@ -42,8 +44,13 @@ public final class MetadataStore {
     /** The hidden folder under the root that holds everything that is not stream bytes. */
     public static final String FOLDER = ".httpfstream";
 
+    /** The folder of the first layout, moved to {@link #LAYOUT} on opening. */
+    static final String OLD_LAYOUT = "streams";
+    /** The folder of the current layout. */
+    static final String LAYOUT = "metadata";
+
     private final Path root;
-    private final Path dir;
+    private final MetadataLayout layout;
     private final boolean fsync;
     private final GroupCommit groupCommit;
     /** Told when a change is published by the group commit; null without one. */
@@ -69,12 +76,77 @@ public final class MetadataStore {
 
     private MetadataStore(Path root, boolean fsync, GroupCommit groupCommit, StreamStore store) {
         this.root = Objects.requireNonNull(root, "root");
-        this.dir = root.resolve(FOLDER).resolve("streams");
+        this.layout = new MetadataLayout(root.resolve(FOLDER).resolve(LAYOUT));
         this.fsync = fsync;
         this.groupCommit = groupCommit;
         this.store = store;
         for (int i = 0; i < fileLocks.length; i++) {
             fileLocks[i] = new Object();
+        }
+        migrate();
+    }
+
+    /**
+     * Moves the metadata of the first layout ({@value #OLD_LAYOUT}) to the current one, each file
+     * written (atomically, forced with fsync) before the old one is removed, so an interrupted
+     * migration is finished by the next opening. Where both layouts hold a stream's metadata, the
+     * current one wins. A file that cannot be moved stays, with a warning.
+     */
+    private void migrate() {
+        Path old = root.resolve(FOLDER).resolve(OLD_LAYOUT);
+        if (!Files.isDirectory(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        java.util.List<Path> files;
+        try (var walk = Files.walk(old)) {
+            files = walk.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            StreamStore.LOG.warn("cannot read the old metadata folder {}", old, e);
+            return;
+        }
+        int moved = 0;
+        boolean left = false;
+        for (Path f : files) {
+            String name = old.relativize(f).toString();
+            if (!name.endsWith(".meta")) {
+                tryDelete(f); // a temporary file of an interrupted write
+                continue;
+            }
+            Path stream = root.resolve(name.substring(0, name.length() - ".meta".length()));
+            try {
+                if (!Files.exists(metaFile(stream))) {
+                    Optional<StreamMetadata> m = load(f);
+                    if (m.isPresent()) {
+                        Path folder = write(stream, m.get(), fsync);
+                        if (folder != null) {
+                            StreamStore.syncDirectory(folder);
+                        }
+                    }
+                }
+                Files.delete(f);
+                moved++;
+            } catch (IOException | RuntimeException e) {
+                left = true;
+                StreamStore.LOG.warn("cannot move the metadata {} to the current layout", f, e);
+            }
+        }
+        if (!left) {
+            try (var walk = Files.walk(old)) {
+                for (Path d : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    tryDelete(d);
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                StreamStore.LOG.debug("cannot remove the old metadata folder {}", old, e);
+            }
+        }
+        StreamStore.LOG.info("moved the metadata of {} streams from {} to {}", moved, old, layout.dir());
+    }
+
+    private static void tryDelete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            StreamStore.LOG.debug("cannot remove {}", p, e);
         }
     }
 
@@ -101,6 +173,9 @@ public final class MetadataStore {
 
     /** Reads the file into both views where they have nothing yet; returns the view asked for. */
     private Optional<StreamMetadata> load(Path file, boolean forReaders) throws IOException {
+        if (file.equals(root)) {
+            return Optional.empty(); // the root folder: never a stream
+        }
         Optional<StreamMetadata> loaded = load(metaFile(file));
         if (loaded.isPresent() || Files.exists(file)) { // paths of no stream are not remembered
             Optional<StreamMetadata> latest = cache.putIfAbsent(file, loaded);
@@ -286,25 +361,35 @@ public final class MetadataStore {
         return fileLocks[Math.floorMod(file.hashCode(), fileLocks.length)];
     }
 
-    private Path metaFile(Path file) {
-        Path rel = root.relativize(Objects.requireNonNull(file, "file"));
-        return dir.resolve(rel.toString() + ".meta");
+    /** Where the metadata of the stream file {@code file} (under the root) is kept. */
+    Path metaFile(Path file) {
+        return layout.locate(root.relativize(Objects.requireNonNull(file, "file")), MetadataLayout.META);
     }
 
     private static Optional<StreamMetadata> load(Path metaFile) throws IOException {
-        Properties p = new Properties();
+        java.util.List<String> producerOrder = new java.util.ArrayList<>();
+        Properties p = new Properties() { // remembers the order of the producers' lines: least recent first
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Object put(Object key, Object value) {
+                if (key instanceof String k && k.startsWith("producer.")) {
+                    producerOrder.remove(k);
+                    producerOrder.add(k);
+                }
+                return super.put(key, value);
+            }
+        };
         try (InputStream in = Files.newInputStream(metaFile)) {
             p.load(in);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
         Map<String, StreamMetadata.Producer> producers = new LinkedHashMap<>();
-        for (String key : p.stringPropertyNames()) {
-            if (key.startsWith("producer.")) {
-                String[] v = p.getProperty(key).trim().split(" ");
-                producers.put(key.substring("producer.".length()),
-                        new StreamMetadata.Producer(Long.parseLong(v[0]), Long.parseLong(v[1])));
-            }
+        for (String key : producerOrder) {
+            String[] v = p.getProperty(key).trim().split(" ");
+            producers.put(key.substring("producer.".length()),
+                    new StreamMetadata.Producer(Long.parseLong(v[0]), Long.parseLong(v[1])));
         }
         String ttl = p.getProperty("ttl");
         String expiresAt = p.getProperty("expiresAt");

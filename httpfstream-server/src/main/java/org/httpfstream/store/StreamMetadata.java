@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param expiresAtInstant {@code expiresAt} parsed, or null
  * @param closed true once the stream is closed: no more appends
  * @param lastSeq the last {@code Stream-Seq} accepted, or null
- * @param producers idempotent producers by id
+ * @param producers idempotent producers by id, least recently used first (the order is kept)
  * @param closedBy the producer request that closed the stream ({@code id epoch seq}), or null
  * @param fork where this stream was forked from, or null
  * @param forkRefs how many live forks were forked from this stream
@@ -63,7 +63,8 @@ public record StreamMetadata(
 
     public StreamMetadata {
         Objects.requireNonNull(contentType, "contentType");
-        producers = Map.copyOf(Objects.requireNonNull(producers, "producers"));
+        producers = java.util.Collections.unmodifiableMap(
+                new LinkedHashMap<>(Objects.requireNonNull(producers, "producers")));
     }
 
     /** The metadata of a stream nobody created over this protocol: open, no expiry. */
@@ -98,8 +99,24 @@ public record StreamMetadata(
     }
 
     public StreamMetadata withProducer(String id, Producer state) {
+        return withProducer(id, state, 0);
+    }
+
+    /**
+     * With {@code id}'s state set and {@code id} the most recently used producer; if more than {@code
+     * max} producers are left ({@code max > 0}), the least recently used are forgotten.
+     */
+    public StreamMetadata withProducer(String id, Producer state, int max) {
         Map<String, Producer> p = new LinkedHashMap<>(producers);
+        p.remove(id);
         p.put(id, state);
+        if (max > 0) {
+            var it = p.keySet().iterator();
+            for (int excess = p.size() - max; excess > 0; excess--) {
+                it.next();
+                it.remove();
+            }
+        }
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq, p,
                 closedBy, fork, forkRefs, softDeleted);
     }

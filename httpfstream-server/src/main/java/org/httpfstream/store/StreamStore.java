@@ -30,7 +30,14 @@ import org.slf4j.LoggerFactory;
  * <p>A request path such as {@code /logs/build.log} names the file {@code ROOT/logs/build.log}. Paths
  * are checked before any file is touched: {@code .} and {@code ..} segments, backslashes and NUL
  * bytes are refused, and a path whose existing part resolves through a symbolic link to somewhere
- * outside the root is refused too. A path that names a folder is not a stream.
+ * outside the root, or into the server's own folder {@code ROOT/.httpfstream} (keys, metadata), is
+ * refused too: whatever links the root holds, nothing in that folder is ever read, written or
+ * deleted through a stream path. A path that names a folder is not a stream.
+ *
+ * <p>Appends are all or nothing (see {@link StreamWriter}): a failed write is cut off again and
+ * refused with {@link InsufficientStorageException}, an append past {@link StoreLimits#maxStreamBytes}
+ * with {@link StreamTooLargeException}; {@link TailMarks} cut an append that a killed process left
+ * half written when the store is opened next.
  *
  * <p>Each stream being written has one open {@link StreamWriter} in a cache (closed after {@value
  * #MAX_OPEN_WRITERS} open or ten seconds idle): every writer of the stream, over either protocol, goes
@@ -50,7 +57,22 @@ public final class StreamStore implements Closeable {
     static final int MAX_OPEN_WRITERS = 512;
 
     private final Path root;
+    /** {@code ROOT/.httpfstream}: never reachable through a stream path. */
+    private final Path privateFolder;
     private final boolean fsync;
+    private final StoreLimits limits;
+    /**
+     * Null if the marks cannot be kept (see {@link TailMarks#open}), or until the first writer opens in
+     * a root that has none yet (so that a store only read from creates nothing). Written once, under
+     * {@link #marksLock}.
+     */
+    private volatile TailMarks tailMarks;
+    /** True while the marks are still to be made by the first writer. Guarded by marksLock. */
+    private boolean marksPending;
+    private final Object marksLock = new Object();
+    private volatile FileOps fileOps = FileOps.DIRECT;
+    private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
     /** The open writer of each stream file that has one. */
@@ -81,17 +103,31 @@ public final class StreamStore implements Closeable {
         this(root, false);
     }
 
+    /** As {@link #StreamStore(Path, boolean, StoreLimits)} without limits. */
+    public StreamStore(Path root, boolean fsync) throws IOException {
+        this(root, fsync, StoreLimits.NONE);
+    }
+
     /**
      * Opens the store at {@code root}, creating the folder if it does not exist. With {@code fsync},
      * every append is on stable storage before its bytes count as committed (before followers see them
      * and before an HTTP append is answered), and so are new files' directory entries and metadata;
      * concurrent appends share one sync (see {@link #barrier()}). Without it, the page cache decides.
+     * Streams that a killed process left with half an append are cut back to their last whole append
+     * before this returns. {@code limits} bound what appends may do.
      */
-    public StreamStore(Path root, boolean fsync) throws IOException {
+    public StreamStore(Path root, boolean fsync, StoreLimits limits) throws IOException {
         Objects.requireNonNull(root, "root");
         Files.createDirectories(root);
         this.root = root.toRealPath();
+        this.privateFolder = this.root.resolve(MetadataStore.FOLDER);
         this.fsync = fsync;
+        this.limits = Objects.requireNonNull(limits, "limits");
+        if (Files.exists(privateFolder.resolve(TailMarks.FILE), LinkOption.NOFOLLOW_LINKS)) {
+            this.tailMarks = TailMarks.open(this.root, privateFolder); // cuts what a killed process left
+        } else {
+            this.marksPending = true;
+        }
         this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf) : null;
         this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-idle-writers");
@@ -180,9 +216,78 @@ public final class StreamStore implements Closeable {
         return f.isDone() && !f.isCompletedExceptionally();
     }
 
+    /**
+     * As {@link #durable(Path, long)} with the bytes' future taken under the lease ({@link
+     * StreamWriter#syncedFuture()}; null for none): with every metadata change made before this call.
+     */
+    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
+        if (groupCommit == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> metadata = groupCommit.barrier();
+        if (bytes == null || isDone(bytes)) {
+            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
+        }
+        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+    }
+
     /** The group commit, or null without fsync. */
     GroupCommit groupCommit() {
         return groupCommit;
+    }
+
+    /** The limits appends obey. */
+    public StoreLimits limits() {
+        return limits;
+    }
+
+    /** The marks of the streams' last whole appends (made on first use), or null. */
+    TailMarks tailMarks() {
+        TailMarks m = tailMarks;
+        if (m != null) {
+            return m;
+        }
+        synchronized (marksLock) {
+            if (marksPending) {
+                marksPending = false;
+                tailMarks = TailMarks.open(root, privateFolder);
+            }
+            return tailMarks;
+        }
+    }
+
+    /**
+     * The file operations of appends: a seam for tests, which inject write and sync failures (a full
+     * disk) with it. Production writes through {@link FileOps#DIRECT}.
+     */
+    interface FileOps {
+        /** Writes straight to the channel. */
+        FileOps DIRECT = new FileOps() {
+            @Override
+            public long write(Path file, FileChannel channel, java.nio.ByteBuffer[] srcs) throws IOException {
+                return channel.write(srcs);
+            }
+
+            @Override
+            public void force(Path file, FileChannel channel) throws IOException {
+                channel.force(false);
+            }
+        };
+
+        /** One gathering write of {@code srcs} at the channel's position, as {@link FileChannel#write}. */
+        long write(Path file, FileChannel channel, java.nio.ByteBuffer[] srcs) throws IOException;
+
+        /** Forces {@code channel}'s bytes to stable storage, as {@link FileChannel#force}{@code (false)}. */
+        void force(Path file, FileChannel channel) throws IOException;
+    }
+
+    FileOps fileOps() {
+        return fileOps;
+    }
+
+    /** Replaces the file operations of appends (tests only; null restores {@link FileOps#DIRECT}). */
+    void fileOps(FileOps ops) {
+        this.fileOps = ops == null ? FileOps.DIRECT : ops;
     }
 
     /** Closes writers idle for at least {@code nanos}, for tests (the default is ten seconds). */
@@ -297,7 +402,8 @@ public final class StreamStore implements Closeable {
             throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
         }
         // The folders just created are real folders, but one may have been swapped for a link since.
-        if (!parent.toRealPath().startsWith(root)) {
+        Path real = parent.toRealPath();
+        if (!real.startsWith(root) || real.startsWith(privateFolder)) {
             throw new OutsideRootException(path);
         }
     }
@@ -394,7 +500,7 @@ public final class StreamStore implements Closeable {
     }
 
     /** Removes a closed writer from the caches and drops the cache's reference. */
-    private void forget(StreamWriter w) {
+    void forget(StreamWriter w) {
         if (writers.remove(w.file(), w)) {
             writersByName.values().removeIf(v -> v == w);
             w.releaseReference();
@@ -563,6 +669,22 @@ public final class StreamStore implements Closeable {
         changeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Calls {@code listener} once for every append the store refuses: {@link StreamTooLargeException}
+     * or {@link InsufficientStorageException} (for counting; it must return quickly).
+     */
+    public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
+        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Tells the refusal listeners of {@code refusal}; returns it. */
+    <E extends IOException> E refused(E refusal) {
+        for (java.util.function.Consumer<IOException> l : refusalListeners) {
+            l.accept(refusal);
+        }
+        return refusal;
+    }
+
     /** Tells the watchers of {@code file} that it changed. */
     public void changed(Path file) {
         for (java.util.function.Consumer<Path> l : changeListeners) {
@@ -607,6 +729,21 @@ public final class StreamStore implements Closeable {
     }
 
     /**
+     * Stops as a killed process would, for tests of crash recovery: the tail marks are left as they
+     * are (the next store on the root recovers from them), no session is ended, no writer closed.
+     */
+    void crashForTests() {
+        TailMarks m = tailMarks;
+        if (m != null) {
+            m.abandon();
+        }
+        idleCloser.shutdownNow();
+        if (groupCommit != null) {
+            groupCommit.close();
+        }
+    }
+
+    /**
      * Ends every active append session (their leases are released), commits what is pending (with
      * fsync: a last sync), and closes the writers. Runs the close listeners first.
      */
@@ -627,6 +764,12 @@ public final class StreamStore implements Closeable {
                 w.closeLocked();
             }
             forget(w);
+        }
+        synchronized (marksLock) {
+            marksPending = false;
+            if (tailMarks != null) {
+                tailMarks.close();
+            }
         }
     }
 
@@ -691,7 +834,11 @@ public final class StreamStore implements Closeable {
         if (!real.startsWith(root)) {
             throw new OutsideRootException(printable(path));
         }
-        return real.resolve(existing.relativize(file));
+        Path confined = real.resolve(existing.relativize(file));
+        if (confined.startsWith(privateFolder)) { // through a link: the folder's own name is refused earlier
+            throw OutsideRootException.intoPrivateFolder(printable(path));
+        }
+        return confined;
     }
 
     private static String printable(String path) {

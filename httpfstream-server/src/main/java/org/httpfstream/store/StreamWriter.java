@@ -21,6 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reader never sees a byte that is not on stable storage; the group commit keeps its sync state for
  * the stream here ({@link #synced}, {@link #waiters}).
  *
+ * <p>An append is all or nothing: a write that fails (a full disk, an I/O error) or would pass the
+ * store's size limit leaves nothing behind. What a failed write put into the file is cut off at once
+ * (or, if even that fails, before the next append, and readers never see past {@link #committed()}
+ * meanwhile); with fsync, a failed sync cuts the file back to what is synced and fails every append
+ * above it. The end of the last whole append is kept in a {@link TailMarks.Mark}, so that a process
+ * killed in the middle of a write leaves no part of it either (cut at the next start).
+ *
  * <p>Thread safety: writes, the lease ({@link #session}) and {@link #closed} are guarded by this
  * object's monitor; a writer holds it for one append (or one Durable Streams operation), never while
  * waiting for anything but the file. {@code written}, {@code committed} and {@code session} are also
@@ -44,6 +51,13 @@ final class StreamWriter {
     private volatile boolean closed;
     /** {@link System#nanoTime()} of the last use; for the idle close. */
     private volatile long lastUsedNanos = System.nanoTime();
+    /** Where the last whole append ends, for a restart after a crash; null if none. Guarded by this. */
+    private TailMarks.Mark mark;
+    /**
+     * The file holds bytes past {@link #written} that a failed write left and a failed cut could not
+     * remove: the next write cuts them first. Guarded by this.
+     */
+    private boolean torn;
 
     /** Guards {@link #committed}'s updates and the sync state below (with fsync). */
     final Object syncLock = new Object();
@@ -57,13 +71,14 @@ final class StreamWriter {
     /** An append waiting until the file is synced up to {@code length}. */
     record Waiter(long length, java.util.concurrent.CompletableFuture<Void> future) {}
 
-    private StreamWriter(StreamStore store, Path file, FileChannel channel, long length) {
+    private StreamWriter(StreamStore store, Path file, FileChannel channel, long length, TailMarks.Mark mark) {
         this.store = store;
         this.file = file;
         this.channel = channel;
         this.written = length;
         this.committed = length;
         this.synced = length;
+        this.mark = mark;
     }
 
     /**
@@ -80,7 +95,8 @@ final class StreamWriter {
         try {
             long size = c.size();
             c.position(size);
-            return new StreamWriter(store, file, c, size);
+            TailMarks marks = store.tailMarks();
+            return new StreamWriter(store, file, c, size, marks == null ? null : marks.acquire(file, size));
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -116,9 +132,12 @@ final class StreamWriter {
         return !closed;
     }
 
-    /** True if nothing written waits for a sync and no session holds the lease: it may be closed. */
+    /**
+     * True if nothing written waits for a sync, no session holds the lease and no torn bytes wait to be
+     * cut: it may be closed.
+     */
     synchronized boolean idle() {
-        return !closed && session == null && committed == written;
+        return !closed && session == null && committed == written && !torn;
     }
 
     /**
@@ -179,7 +198,12 @@ final class StreamWriter {
      * handed to the group commit, which commits them after the sync. The caller holds this object's
      * monitor (through {@link #exclusive} or as the session holding the lease).
      *
+     * <p>All or nothing: if the write fails, what it wrote is cut off again and nothing of it is ever
+     * visible; an append that would pass the store's size limit is refused before anything is written.
+     *
      * @throws ClosedChannelException if this writer was closed (the stream deleted or expired)
+     * @throws StreamTooLargeException if the stream would pass the store's size limit
+     * @throws InsufficientStorageException if the bytes could not be written (a full disk)
      */
     void write(ByteBuffer[] srcs) throws IOException {
         assert Thread.holdsLock(this);
@@ -193,18 +217,30 @@ final class StreamWriter {
         if (remaining == 0) {
             return;
         }
+        long max = store.limits().maxStreamBytes();
+        if (max > 0 && written + remaining > max) {
+            throw store.refused(new StreamTooLargeException(written, remaining, max));
+        }
+        long start = written;
+        if (torn && !cutTo(start)) {
+            throw store.refused(new InsufficientStorageException("an append of " + remaining + " bytes",
+                    new IOException("cannot cut the bytes of an earlier failed append")));
+        }
+        StreamStore.FileOps ops = store.fileOps();
         long n = 0;
         try {
             while (n < remaining) {
-                n += channel.write(srcs);
+                n += ops.write(file, channel, srcs);
             }
-        } finally {
-            if (n > 0) {
-                written += n;
-            }
-            if (n < remaining) { // keep the position where the next append must go
-                channel.position(written);
-            }
+        } catch (IOException e) {
+            StreamStore.LOG.warn("{}: an append of {} bytes failed after {}; cutting it off: {}", file, remaining,
+                    n, e.toString());
+            cutTo(start);
+            throw store.refused(new InsufficientStorageException("an append of " + remaining + " bytes", e));
+        }
+        written = start + remaining;
+        if (mark != null) {
+            mark.set(written);
         }
         lastUsedNanos = System.nanoTime();
         GroupCommit commit = store.groupCommit();
@@ -216,13 +252,76 @@ final class StreamWriter {
     }
 
     /**
+     * Cuts the file back to {@code length} (the end of the last whole append) and puts the position
+     * there; true if done. If the cut fails, the torn bytes stay past {@link #written} (never visible:
+     * readers stop at {@link #committed()}) and the next write tries again. Call holding the monitor.
+     */
+    private boolean cutTo(long length) {
+        try {
+            channel.truncate(length);
+            channel.position(length);
+            torn = false;
+            return true;
+        } catch (IOException e) {
+            StreamStore.LOG.error("{}: cannot cut the file back to {} bytes", file, length, e);
+            torn = true;
+            return false;
+        } finally {
+            written = length;
+            if (mark != null) {
+                mark.set(length);
+            }
+        }
+    }
+
+    /**
+     * A sync of this file failed: every append not yet synced is refused. Cuts the file back to what is
+     * synced (readers never saw more), fails every append waiting for a sync and the session holding
+     * the lease, if any. Runs on a sync thread, holding no lock.
+     */
+    void syncFailed(IOException cause) {
+        InsufficientStorageException refused = new InsufficientStorageException("an append", cause);
+        java.util.List<Waiter> failed;
+        synchronized (this) { // the lease: no write in between
+            synchronized (syncLock) {
+                long keep = Math.max(synced, committed); // a concurrent batch may have synced and published more
+                failed = new java.util.ArrayList<>();
+                waiters.removeIf(w -> w.length() > keep && failed.add(w)); // the others: that batch completes them
+                if (!closed && written > keep) {
+                    StreamStore.LOG.warn("{}: sync failed; cutting {} bytes of appends not synced", file,
+                            written - keep);
+                    cutTo(keep);
+                }
+            }
+            AppendSession s = session;
+            if (s != null) {
+                s.fail(store.refused(refused));
+            }
+        }
+        for (Waiter w : failed) {
+            w.future().completeExceptionally(store.refused(refused));
+        }
+    }
+
+    /**
      * Forces the file's bytes to stable storage; returns the length that is now durable (read before
      * the force, so every byte below it is covered). Runs on the sync thread.
      */
     long force() throws IOException {
         long length = written;
-        channel.force(false);
+        store.fileOps().force(file, channel);
         return length;
+    }
+
+    /**
+     * With fsync: a future that completes once every byte written so far is synced, taken under the
+     * lease right after a write so that a failed sync, which cuts the file back under the lease, fails
+     * it. Null without fsync.
+     */
+    java.util.concurrent.CompletableFuture<Void> syncedFuture() {
+        assert Thread.holdsLock(this);
+        GroupCommit commit = store.groupCommit();
+        return commit == null ? null : commit.synced(this, written);
     }
 
     /** True if this writer was closed by a delete or an expiry: a failed force of it is no error. */
@@ -256,6 +355,10 @@ final class StreamWriter {
     void closeLocked() {
         assert Thread.holdsLock(this);
         closed = true;
+        if (mark != null && !torn) { // torn bytes stay marked: the next start cuts them
+            mark.release();
+            mark = null;
+        }
     }
 
     /** Drops one reference; the channel closes at zero. */

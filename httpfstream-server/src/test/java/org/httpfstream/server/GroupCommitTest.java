@@ -109,7 +109,12 @@ class GroupCommitTest {
 
     /** The metadata file of the stream {@code name}, as on disk. */
     String metadataFile(String name) throws IOException {
-        return Files.readString(root.resolve(".httpfstream/streams/" + name + ".meta"), ISO_8859_1);
+        String[] segments = name.split("/");
+        Path meta = root.resolve(".httpfstream/metadata");
+        for (int i = 0; i < segments.length - 1; i++) {
+            meta = meta.resolve(segments[i] + ".d");
+        }
+        return Files.readString(meta.resolve(segments[segments.length - 1] + ".meta"), ISO_8859_1);
     }
 
     String header(HttpResponse<?> response, String name) {
@@ -218,18 +223,22 @@ class GroupCommitTest {
         }
 
         @Test
-        void aFailedSyncIsAnswered500AndItsBytesAreNotSeenUntilALaterSync() throws Exception {
+        void aFailedSyncIsAnswered507AndItsBytesAreCutOffNeverSeen() throws Exception {
             assertThat(send("PUT", "/f.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             server.store().syncHook(() -> {
                 throw new InterruptedException("the sync failed");
             });
-            assertThat(send("POST", "/f.txt", "b", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            HttpResponse<String> refused = send("POST", "/f.txt", "b", "Content-Type", "text/plain");
+            assertThat(refused.statusCode()).isEqualTo(507);
+            assertThat(refused.body()).startsWith("insufficient storage: ").hasLineCount(1);
             assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("a");
+            assertThat(Files.readString(root.resolve("f.txt"))).as("cut back to the last acknowledged append")
+                    .isEqualTo("a");
             server.store().syncHook(() -> gate.await());
             HttpResponse<String> next = send("POST", "/f.txt", "c", "Content-Type", "text/plain");
             assertThat(next.statusCode()).isEqualTo(204);
-            assertThat(next.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
-            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("abc");
+            assertThat(next.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000002");
+            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("ac");
         }
 
         @Test

@@ -43,7 +43,7 @@ class MetadataStoreTest {
         Path file = root.resolve("s.txt");
         MetadataStore store = new MetadataStore(root, false);
         store.put(file, awkward());
-        Path meta = root.resolve(MetadataStore.FOLDER).resolve("streams").resolve("s.txt.meta");
+        Path meta = root.resolve(MetadataStore.FOLDER).resolve(MetadataStore.LAYOUT).resolve("s.txt.meta");
         long longLength = Files.size(meta);
         StreamMetadata shorter = StreamMetadata.defaults("text/plain").withClosed(null);
         store.put(file, shorter);
