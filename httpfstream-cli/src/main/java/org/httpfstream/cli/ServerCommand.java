@@ -15,6 +15,7 @@ import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
+import org.httpfstream.server.SseSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -72,6 +73,16 @@ public final class ServerCommand implements Callable<Integer> {
             description = "how long a Durable Streams long-poll read waits for new data before it answers 204 "
                     + "(default: ${DEFAULT-VALUE}; e.g. 500ms, 30s, 1m)")
     Duration longPollTimeout;
+
+    @Option(
+            names = {"-sse-max-age", "--sse-max-age"},
+            paramLabel = "DURATION",
+            defaultValue = "50s",
+            converter = GoDuration.Converter.class,
+            description = "how long a Durable Streams SSE response lasts before the server ends it cleanly; clients "
+                    + "reconnect from their last offset. Below the 60 s proxies commonly allow; a quiet response "
+                    + "gets a keep-alive comment every 15 s meanwhile (default: ${DEFAULT-VALUE})")
+    Duration sseMaxAge;
 
     @Option(
             names = {"-max-read-bytes", "--max-read-bytes"},
@@ -152,6 +163,9 @@ public final class ServerCommand implements Callable<Integer> {
         if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
             throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
         }
+        if (sseMaxAge.isZero() || sseMaxAge.isNegative()) {
+            throw new CommandFailure("-sse-max-age must be positive: " + sseMaxAge);
+        }
         if (tokensPoll.isNegative()) {
             throw new CommandFailure("-tokens-poll must not be negative: " + tokensPoll);
         }
@@ -185,6 +199,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .root(root)
                     .bind(http.allInterfaces() ? null : http.host(), http.port())
                     .longPollTimeout(longPollTimeout)
+                    .sse(new SseSettings(sseMaxAge))
                     .maxReadBytes(maxReadBytes)
                     .fsync(fsync)
                     .limits(serverLimits)

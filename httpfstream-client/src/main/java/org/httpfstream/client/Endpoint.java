@@ -68,6 +68,31 @@ record Endpoint(boolean secure, String host, int port, String hostHeader, String
      * @param offset the offset token, or null for {@link #requestTarget()} unchanged
      */
     String requestTarget(String offset) {
+        return requestTarget(offset, false);
+    }
+
+    /**
+     * Like {@link #requestTarget(String)}, with the query parameter {@code follow} (no value) added if
+     * {@code follow} is true and the query has none: a plain-HTTP live read, for a follower whose proxy
+     * drops the WebSocket upgrade.
+     */
+    String requestTarget(String offset, boolean follow) {
+        String target = withOffset(offset);
+        if (!follow) {
+            return target;
+        }
+        int q = target.indexOf('?');
+        if (q >= 0) {
+            for (String parameter : target.substring(q + 1).split("&")) {
+                if (parameter.equals("follow") || parameter.startsWith("follow=")) {
+                    return target;
+                }
+            }
+        }
+        return target + (q < 0 ? "?" : "&") + "follow";
+    }
+
+    private String withOffset(String offset) {
         if (offset == null) {
             return requestTarget;
         }

@@ -46,6 +46,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 1009), broke the protocol, or does not support offsets: {@code read} then fails as it did before
  * resuming existed.
  *
+ * <p><b>Behind a proxy.</b> A proxy that does not pass the WebSocket upgrade (a plain {@code proxy_pass}
+ * without the {@code Upgrade} and {@code Connection} headers) makes the server answer with HTTP 200 and
+ * the bytes written so far; its header {@code Stream-Writer-Active: true} says that the append goes on.
+ * Such a body is not the end of the stream: when it ends, the stream reconnects from {@link #offset()}
+ * with the query parameter {@code follow} added, which asks for a live chunked body (it streams through
+ * such a proxy; a server reached with the upgrade still upgrades). Every later reconnect keeps {@code
+ * follow}. A live body that ends cleanly (a proxy that times out an idle response ends it with the last
+ * chunk and without the server's {@code Stream-Next-Offset} trailer) is not taken for the end either:
+ * the stream reconnects, and only a response with {@code Stream-Writer-Active: false} (or a WebSocket
+ * Close 1000) ends it. Without offsets, or if the answer to {@code follow} is again the bytes so far
+ * ({@code Content-Length} and {@code Stream-Writer-Active: true}), {@code read} fails with an
+ * IOException whose message names the proxy, instead of ending early with a partial copy.
+ *
  * <p><b>Errors.</b> A failed stream stays failed: later reads throw an IOException with the same
  * message. {@code read} after {@link #close()} throws {@code IOException("stream closed")}.
  *
@@ -87,6 +100,15 @@ public final class FollowInputStream extends InputStream {
     private volatile long position;
     /** The {@code Stream-Next-Offset} of the current HTTP 200 body, or -1 (WebSocket, or not reported). */
     private long bodyEnd;
+    /**
+     * True if the current connection is an HTTP 200 body with {@code Stream-Writer-Active: true}: its end
+     * is not the end of the stream. Written only by the reading thread.
+     */
+    private boolean liveBody;
+    /** True if that body has a {@code Content-Length}: the bytes so far, not a live read. */
+    private boolean snapshotBody;
+    /** True once reconnects ask for a live plain-HTTP read ({@code ?follow}). Reading thread only. */
+    private boolean followParam;
     /** True once the current connection has returned a byte. */
     private boolean deliveredSinceConnect;
     /** The wait before the next reconnect attempt; 0 means at once. */
@@ -225,6 +247,10 @@ public final class FollowInputStream extends InputStream {
                         + ", before its Stream-Next-Offset " + formatOffset(bodyEnd)));
                 continue;
             }
+            if (liveBody) {
+                liveBodyEnded();
+                continue;
+            }
             endOfStream = true;
             return -1;
         }
@@ -331,6 +357,32 @@ public final class FollowInputStream extends InputStream {
         }
     }
 
+    /**
+     * The current body said {@code Stream-Writer-Active: true} and has ended: the append goes on, so
+     * this is not the end of the stream. Goes on with a live plain-HTTP read ({@code ?follow}) from
+     * {@link #position}, or fails with a message that names the proxy.
+     */
+    private void liveBodyEnded() throws IOException {
+        String at = position < 0 ? "" : " at offset " + formatOffset(position);
+        if (snapshotBody && followParam) {
+            throw fail(new IOException(what + ": the append goes on (Stream-Writer-Active: true), but the answer"
+                    + " to ?follow" + at + " was again only the bytes so far: a proxy in between drops the"
+                    + " WebSocket upgrade and does not stream ?follow; pass the Upgrade and Connection"
+                    + " headers through it"));
+        }
+        IOException ended = snapshotBody
+                ? new IOException(what + ": got the bytes so far" + at + " over plain HTTP (200, Stream-Writer-Active:"
+                        + " true) instead of a WebSocket while the append goes on: a proxy in between probably"
+                        + " dropped the upgrade (it must pass the Upgrade and Connection headers)")
+                : new EOFException(what + ": the live response ended" + at + " while the append goes on"
+                        + " (Stream-Writer-Active: true): cut by a proxy's read timeout?");
+        if (position < 0) {
+            throw fail(new IOException(ended.getMessage() + "; the server reports no offsets to resume from"));
+        }
+        followParam = true;
+        resume(ended);
+    }
+
     /** Waits {@code millis}, unless the stream is closed meanwhile. */
     private void pause(long millis) throws IOException {
         try {
@@ -354,7 +406,7 @@ public final class FollowInputStream extends InputStream {
         rejectedStatus = 0;
         Handshake.Opened opened;
         try {
-            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, authToken, connectTimeoutMillis,
+            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, followParam, authToken, connectTimeoutMillis,
                     readTimeoutMillis,
                     new Handshake.Observer() {
                         @Override
@@ -390,9 +442,13 @@ public final class FollowInputStream extends InputStream {
     private void install(Handshake.Opened opened) {
         if (opened.body() != null) {
             bodyEnd = parseOffset(opened.head().header("Stream-Next-Offset"));
+            liveBody = "true".equalsIgnoreCase(opened.head().header("Stream-Writer-Active"));
+            snapshotBody = opened.head().header("Content-Length") != null;
             source = opened.body();
         } else {
             bodyEnd = -1;
+            liveBody = false;
+            snapshotBody = false;
             source = new WebSocketFollowInputStream(opened.webSocket(), what, readTimeoutMillis);
         }
         deliveredSinceConnect = false;

@@ -99,6 +99,16 @@ final class Handshake {
      */
     static Opened open(URI uri, Verb verb, String offset, String token, int connectTimeoutMillis,
                        int readTimeoutMillis, Observer observer) throws IOException {
+        return open(uri, verb, offset, false, token, connectTimeoutMillis, readTimeoutMillis, observer);
+    }
+
+    /**
+     * Like {@link #open(URI, Verb, String, String, int, int, Observer)}; with {@code follow} true the
+     * request also carries the query parameter {@code follow}, so that a server reached without the
+     * upgrade (a proxy dropped it) answers with a live chunked body instead of the bytes so far.
+     */
+    static Opened open(URI uri, Verb verb, String offset, boolean follow, String token, int connectTimeoutMillis,
+                       int readTimeoutMillis, Observer observer) throws IOException {
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
@@ -121,7 +131,7 @@ final class Handshake {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = socket.getOutputStream();
             String key = newKey();
-            out.write(request(endpoint, verb, key, offset, token).getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request(endpoint, verb, key, offset, follow, token).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             HttpResponseHead head = HttpResponseHead.read(in);
             if (head.status() == 101) {
@@ -213,8 +223,17 @@ final class Handshake {
      * an {@code Authorization: Bearer} header for {@code token} when they are not null.
      */
     static String request(Endpoint endpoint, Verb verb, String key, String offset, String token) {
+        return request(endpoint, verb, key, offset, false, token);
+    }
+
+    /**
+     * Returns the request head (ending with the empty line), with the query parameters {@code offset}
+     * and {@code follow} (see {@link Endpoint#requestTarget(String, boolean)}) and an {@code
+     * Authorization: Bearer} header for {@code token} when they are not null.
+     */
+    static String request(Endpoint endpoint, Verb verb, String key, String offset, boolean follow, String token) {
         StringBuilder sb = new StringBuilder(256)
-                .append("GET ").append(endpoint.requestTarget(offset)).append(" HTTP/1.1\r\n")
+                .append("GET ").append(endpoint.requestTarget(offset, follow)).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(endpoint.hostHeader()).append("\r\n")
                 .append("Upgrade: websocket\r\n")
                 .append("Connection: Upgrade\r\n")

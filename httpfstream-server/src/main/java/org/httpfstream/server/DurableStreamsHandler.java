@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -84,18 +83,24 @@ final class DurableStreamsHandler {
     /** Set on a channel while a long-poll waits on it: the HTTP idle timeout does not apply then. */
     static final io.netty.util.AttributeKey<Boolean> POLLING = io.netty.util.AttributeKey.valueOf("httpfstream.polling");
 
-    private static final Duration SSE_MAX_AGE = Duration.ofSeconds(60);
     private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]*");
     private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
 
     private final DurableStreams streams;
     private final HttpFStreamSettings settings;
     private final FollowerGate followers;
+    private final SseSettings sse;
 
     DurableStreamsHandler(DurableStreams streams, HttpFStreamSettings settings, FollowerGate followers) {
+        this(streams, settings, followers, SseSettings.defaults());
+    }
+
+    DurableStreamsHandler(DurableStreams streams, HttpFStreamSettings settings, FollowerGate followers,
+            SseSettings sse) {
         this.streams = Objects.requireNonNull(streams, "streams");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.followers = Objects.requireNonNull(followers, "followers");
+        this.sse = Objects.requireNonNull(sse, "sse");
     }
 
     /** True for the methods only this protocol has. */
@@ -341,7 +346,7 @@ final class DurableStreamsHandler {
         }
         String cursor = first(query, "cursor");
         if ("sse".equals(live)) {
-            sse(ctx, path, s, from, cursor, keepAlive);
+            sse(ctx, request, path, s, from, cursor, keepAlive);
         } else if ("long-poll".equals(live)) {
             if (from < s.tail() || s.closed()) {
                 catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), true, cursor, keepAlive);
@@ -424,8 +429,12 @@ final class DurableStreamsHandler {
         return true;
     }
 
-    private void sse(ChannelHandlerContext ctx, String path, DurableStreams.Snapshot s, long from, String cursor,
-            boolean keepAlive) throws IOException {
+    /**
+     * Starts an SSE response. Chunked for HTTP/1.1; an HTTP/1.0 request, which knows no chunked coding,
+     * gets it delimited by the end of the connection.
+     */
+    private void sse(ChannelHandlerContext ctx, FullHttpRequest request, String path, DurableStreams.Snapshot s,
+            long from, String cursor, boolean keepAlive) throws IOException {
         FollowerQuota.Place place = followers.admitUntilClosed(ctx, s.file(), path, keepAlive);
         if (place == null) {
             return; // answered 503
@@ -433,7 +442,7 @@ final class DurableStreamsHandler {
         String type = StreamMetadata.mediaType(contentType(s));
         SseHandler.Encoding encoding = s.metadata().json() ? SseHandler.Encoding.JSON
                 : type.startsWith("text/") ? SseHandler.Encoding.TEXT : SseHandler.Encoding.BASE64;
-        SseHandler sse = new SseHandler(path, encoding, cursor, SSE_MAX_AGE);
+        SseHandler sse = new SseHandler(path, encoding, cursor, this.sse.maxAge(), settings.pingInterval());
         Subscription subscription;
         try {
             subscription = streams.follow(s, sse);
@@ -444,10 +453,12 @@ final class DurableStreamsHandler {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()
                 .set(CONTENT_TYPE, "text/event-stream")
-                .set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                 .set(CONNECTION, HttpHeaderValues.CLOSE)
                 .set(CACHE_CONTROL, "no-cache, no-transform")
                 .set("X-Accel-Buffering", "no");
+        if (!LiveResponses.closeDelimited(request)) {
+            response.headers().set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
         if (encoding == SseHandler.Encoding.BASE64) {
             response.headers().set(SSE_ENCODING, "base64");
         }

@@ -130,6 +130,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
      */
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, WebhookTargets webhooks) {
+        this(store, settings, limits, refusals, authorizer, webhooks, SseSettings.defaults());
+    }
+
+    /** As the six-argument form; {@code sse} says how long SSE responses last. */
+    public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, Authorizer authorizer, WebhookTargets webhooks, SseSettings sse) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
@@ -140,7 +146,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
         this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
                 refusals);
-        this.durable = new DurableStreamsHandler(streams, settings, followers);
+        this.durable = new DurableStreamsHandler(streams, settings, followers, sse);
         this.subscriptions = new SubscriptionsHandler(streams, webhooks, refusals);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
@@ -292,14 +298,19 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
         // A stream created over Durable Streams is live until it is closed, whoever appends to it.
         DurableStreams.Snapshot open = openManaged(path);
+        // False once a live read found the session ended meanwhile: then the bytes below are all there
+        // is, and Stream-Writer-Active must not tell a client (behind a proxy) that the append goes on.
+        boolean writerActive = info.live();
         if ((info.live() || open != null) && isUpgrade(request)) {
             if (followWebSocket(ctx, request, query, path, info, open, from)) {
                 return;
             }
+            writerActive = false;
         } else if ((info.live() || open != null) && query.parameters().containsKey(FOLLOW_PARAM)) {
-            if (followHttp(ctx, path, info, open, from, keepAlive)) {
+            if (followHttp(ctx, request, path, info, open, from, keepAlive)) {
                 return;
             }
+            writerActive = false;
         }
         // A finished stream to a follower that asked for BINARY messages (browsers and our clients):
         // upgrade, send the bytes, Close 1000. A browser reports a 200 to an upgrade as a failure.
@@ -312,7 +323,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             long length = info.live() ? info.session().length() : tail;
             long modified = Files.getLastModifiedTime(info.file()).toMillis();
             LOG.debug("GET {}: bytes {} to {}{}", path, from, length, info.live() ? " (live snapshot)" : "");
-            HttpHeaders extra = streamHeaders(info.live());
+            HttpHeaders extra = streamHeaders(writerActive);
             FileResponder.send(ctx, request, info.file(), offset == null ? -1 : from, length, modified,
                     info.live(), keepAlive, extra);
         } catch (IOException e) {
@@ -406,15 +417,19 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 || "binary".equalsIgnoreCase(first(query, FRAMES_PARAM));
     }
 
-    /** Starts a chunked live response from {@code from}; false if the session ended meanwhile. */
-    private boolean followHttp(ChannelHandlerContext ctx, String path, StreamInfo info,
+    /**
+     * Starts a live response from {@code from}, chunked (HTTP/1.0: delimited by the end of the
+     * connection, see {@link LiveResponses}); false if the session ended meanwhile.
+     */
+    private boolean followHttp(ChannelHandlerContext ctx, FullHttpRequest request, String path, StreamInfo info,
             DurableStreams.Snapshot open, long from, boolean keepAlive) {
+        boolean closeDelimited = LiveResponses.closeDelimited(request);
         FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), path, keepAlive);
         if (place == null) {
             return true; // answered 503
         }
         LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
-                2 * settings.pingInterval().toNanos());
+                2 * settings.pingInterval().toNanos(), closeDelimited);
         Subscription subscription = subscribe(info, open, live);
         if (subscription == null) {
             place.release();
@@ -424,13 +439,14 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         response.headers()
                 .set(CONTENT_TYPE, FileResponder.contentType(info.file().getFileName().toString()))
                 .set("X-Content-Type-Options", "nosniff")
-                .set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                 .set(CONNECTION, HttpHeaderValues.CLOSE)
                 .set(CACHE_CONTROL, "no-cache, no-transform")
                 .set("X-Accel-Buffering", "no")
-                .set("Trailer", NEXT_OFFSET)
                 .set(STREAM_OFFSET, Offsets.format(from))
                 .add(streamHeaders(true));
+        if (!closeDelimited) {
+            response.headers().set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED).set("Trailer", NEXT_OFFSET);
+        }
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);
         p.addLast("follow", live);

@@ -65,13 +65,20 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks) {
+        this(store, settings, limits, refusals, authorizer, origins, webhooks, SseSettings.defaults());
+    }
+
+    /** As the seven-argument form; {@code sse} says how long SSE responses last. */
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks,
+            SseSettings sse) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         this.origins = Objects.requireNonNull(origins, "origins");
         this.connections = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerAddress(),
                 refusals);
-        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer, webhooks);
+        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer, webhooks, sse);
         this.headers = new ResponseHeadersHandler();
     }
 

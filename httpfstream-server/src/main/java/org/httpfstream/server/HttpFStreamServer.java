@@ -75,6 +75,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final Limits limits;
     private final OriginPolicy origins;
     private final WebhookTargets webhooks;
+    private final SseSettings sse;
     private final Refusals refusals = new Refusals();
     private final AuthConfig authConfig;
 
@@ -99,6 +100,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.authConfig = b.auth;
         this.origins = b.origins;
         this.webhooks = b.webhooks;
+        this.sse = b.sse;
     }
 
     public static Builder builder() {
@@ -135,7 +137,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
-                    new Authorizer(access, refusals), origins, webhooks);
+                    new Authorizer(access, refusals), origins, webhooks, sse);
             this.initializer = initializer;
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -354,8 +356,15 @@ public final class HttpFStreamServer implements AutoCloseable {
         private AuthConfig auth;
         private OriginPolicy origins = OriginPolicy.sameOriginOnly();
         private WebhookTargets webhooks = WebhookTargets.publicOnly();
+        private SseSettings sse = SseSettings.defaults();
 
         private Builder() {}
+
+        /** How long Durable Streams SSE responses last; see {@link SseSettings#defaults()}. */
+        public Builder sse(SseSettings sse) {
+            this.sse = Objects.requireNonNull(sse, "sse");
+            return this;
+        }
 
         /**
          * Turns on authentication and authorisation: every request needs a token of the grant file or a

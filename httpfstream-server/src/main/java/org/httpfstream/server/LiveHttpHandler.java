@@ -36,6 +36,14 @@ import org.httpfstream.store.Subscription;
  * byte of the stream was delivered; the client sees the body cut and resumes, if it wants the
  * trailer's offset, with {@code HEAD}). Trading that corner for a read that no proxy's idle timer cuts
  * is the point.
+ *
+ * <p>Keep-alives are hop-by-hop: a proxy that decodes the chunks and re-chunks the body (nginx does)
+ * reads the zeros and the extensions but passes nothing on, so a second proxy behind it sees silence
+ * and its idle timeout cuts the response; its client gets an end without the trailer. Clients behind
+ * proxies use SSE or WebSocket, or resume from their offset.
+ *
+ * <p>An HTTP/1.0 request (see {@link LiveResponses}) gets the raw bytes delimited by the end of the
+ * connection: no chunks, so no keep-alives and no trailer.
  */
 final class LiveHttpHandler extends CursorHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
@@ -50,6 +58,8 @@ final class LiveHttpHandler extends CursorHandler {
     private static final int TICKS = 6;
 
     private final long keepAliveNanos;
+    /** True for an HTTP/1.0 response: raw bytes until the connection closes. */
+    private final boolean closeDelimited;
     /** Confined to the event loop, as every field below. */
     private ScheduledFuture<?> keepAlive;
     /** Keep-alive zeros sent since the last chunk: the current chunk-size line's leading zeros. */
@@ -66,7 +76,16 @@ final class LiveHttpHandler extends CursorHandler {
      * @param keepAliveNanos the longest silence: a keep-alive byte goes out before it has passed
      */
     LiveHttpHandler(String name, int maxMessage, long keepAliveNanos) {
+        this(name, maxMessage, keepAliveNanos, false);
+    }
+
+    /**
+     * @param closeDelimited true if the response has neither chunks nor a length (HTTP/1.0): then no
+     *     keep-alives and no trailer
+     */
+    LiveHttpHandler(String name, int maxMessage, long keepAliveNanos, boolean closeDelimited) {
         super(name, maxMessage);
+        this.closeDelimited = closeDelimited;
         if (maxMessage > 0x10000) {
             throw new IllegalArgumentException("maxMessage > 64 KiB: " + maxMessage);
         }
@@ -81,7 +100,10 @@ final class LiveHttpHandler extends CursorHandler {
         ChannelHandlerContext ctx = context();
         long tick = keepAliveNanos / TICKS;
         lastSentNanos = System.nanoTime();
-        keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick, TimeUnit.NANOSECONDS);
+        if (!closeDelimited) { // else a keep-alive byte would be a byte of the body
+            keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick,
+                    TimeUnit.NANOSECONDS);
+        }
         super.start(subscription, from);
     }
 
@@ -148,6 +170,10 @@ final class LiveHttpHandler extends CursorHandler {
     void writeEnd(ChannelHandlerContext ctx, long endPosition) {
         if (oneByteOwed) { // no byte for the one-byte chunk: abort, as the class comment says
             ctx.close();
+            return;
+        }
+        if (closeDelimited) { // the end of the connection is the end of the body
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent();

@@ -10,9 +10,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.JsonMessages;
 import org.httpfstream.store.Offsets;
+import org.httpfstream.store.Subscription;
 
 /**
  * A Durable Streams SSE read ({@code GET /path?offset=…&live=sse}): every block of bytes becomes an
@@ -22,24 +24,88 @@ import org.httpfstream.store.Offsets;
  * is closed and every byte is sent, the last control event says {@code streamClosed: true} and the
  * connection closes. The connection is also closed after {@code maxAge} so that caches can collapse
  * readers; clients reconnect from the last offset. Per channel, not sharable; see {@link CursorHandler}.
+ *
+ * <p>Keep-alives: once the response has been silent for {@code keepAlive} (the WebSocket ping
+ * interval, 15 s by default), it sends the comment {@link #KEEP_ALIVE} ({@code ": keep-alive"} and an
+ * empty line), which SSE readers ignore, so that a proxy's idle read timeout (nginx's default is 60 s)
+ * does not cut a quiet stream. A comment is a whole SSE block; it only goes out between events.
  */
 final class SseHandler extends CursorHandler {
     /** How data events are encoded. */
     enum Encoding { TEXT, JSON, BASE64 }
 
     private static final int JSON_READ_BLOCK = 32 * 1024 * 1024;
+    /** The keep-alive comment: ignored by every SSE reader, and a whole block of the event stream. */
+    static final String KEEP_ALIVE = ": keep-alive\n\n";
+    /** Silence is checked this many times per keep-alive interval. */
+    private static final int TICKS = 3;
 
     private final Encoding encoding;
     private final String clientCursor;
     private final Duration maxAge;
+    private final long keepAliveNanos;
+    /** Confined to the event loop, as every field below. */
     private boolean controlSent;
     private boolean closedSent;
+    private ScheduledFuture<?> keepAlive;
+    /** When the last event or comment was written ({@link System#nanoTime()}). */
+    private long lastSentNanos;
 
-    SseHandler(String name, Encoding encoding, String clientCursor, Duration maxAge) {
+    /**
+     * @param maxAge how long the response lasts at most; then it ends cleanly
+     * @param keepAlive the longest silence: a keep-alive comment goes out before it has passed
+     */
+    SseHandler(String name, Encoding encoding, String clientCursor, Duration maxAge, Duration keepAlive) {
         super(name, READ_BLOCK);
+        if (keepAlive.isNegative() || keepAlive.isZero()) {
+            throw new IllegalArgumentException("keepAlive <= 0: " + keepAlive);
+        }
         this.encoding = encoding;
         this.clientCursor = clientCursor;
         this.maxAge = maxAge;
+        this.keepAliveNanos = keepAlive.toNanos();
+    }
+
+    @Override
+    void start(Subscription subscription, long from) {
+        ChannelHandlerContext ctx = context();
+        long tick = keepAliveNanos / TICKS;
+        lastSentNanos = System.nanoTime();
+        keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick, TimeUnit.NANOSECONDS);
+        super.start(subscription, from);
+    }
+
+    private void tick(ChannelHandlerContext ctx, long tick) {
+        if (closing || !ctx.channel().isActive()) {
+            cancelKeepAlive();
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()) {
+            return; // not silent for long enough, or events are queued anyway
+        }
+        lastSentNanos = now;
+        ctx.writeAndFlush(new DefaultHttpContent(ctx.alloc().buffer(KEEP_ALIVE.length())
+                .writeBytes(KEEP_ALIVE.getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    private void cancelKeepAlive() {
+        if (keepAlive != null) {
+            keepAlive.cancel(false);
+            keepAlive = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelKeepAlive();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelKeepAlive();
+        super.handlerRemoved(ctx);
     }
 
     @Override
@@ -116,6 +182,7 @@ final class SseHandler extends CursorHandler {
         long next = from + block.readableBytes();
         block.skipBytes(block.readableBytes());
         control(sb, next, upToDate, last);
+        lastSentNanos = System.nanoTime();
         ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
     }
 
@@ -126,6 +193,7 @@ final class SseHandler extends CursorHandler {
         }
         StringBuilder sb = new StringBuilder();
         control(sb, position, true, false);
+        lastSentNanos = System.nanoTime();
         ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
         return true;
     }
