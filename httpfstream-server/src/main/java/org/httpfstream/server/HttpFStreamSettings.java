@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param pingInterval how often idle WebSocket peers (appenders and followers) are pinged; keeps
  *     proxies with a 60 s idle timeout from cutting the connection. A quiet plain-HTTP live read
  *     ({@code ?follow}) gets a keep-alive byte every two intervals (at most 11 in a row: see
- *     {@code LiveHttpHandler})
+ *     {@code LiveHttpHandler}), a quiet SSE response a keep-alive comment every interval
  * @param appenderTimeout an appender that has answered a ping before and then sends nothing (no data,
  *     no pong) for this long is taken for dead: its connection is closed and its lease freed. Clients
  *     that never answer pings (the original Go appender) are left to TCP keep-alive instead.

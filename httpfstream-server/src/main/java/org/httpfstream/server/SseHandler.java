@@ -25,10 +25,11 @@ import org.httpfstream.store.Subscription;
  * connection closes. The connection is also closed after {@code maxAge} so that caches can collapse
  * readers; clients reconnect from the last offset. Per channel, not sharable; see {@link CursorHandler}.
  *
- * <p>Keep-alives: once the response has been silent for {@code keepAlive} (the WebSocket ping
- * interval, 15 s by default), it sends the comment {@link #KEEP_ALIVE} ({@code ": keep-alive"} and an
- * empty line), which SSE readers ignore, so that a proxy's idle read timeout (nginx's default is 60 s)
- * does not cut a quiet stream. A comment is a whole SSE block; it only goes out between events.
+ * <p>Keep-alives: before the response has been silent for {@code keepAlive} (the WebSocket ping
+ * interval, 15 s by default; checked three times per interval, so after two thirds of it), it sends
+ * the comment {@link #KEEP_ALIVE} ({@code ": keep-alive"} and an empty line), which SSE readers
+ * ignore, so that a proxy's idle read timeout (nginx's default is 60 s) does not cut a quiet stream.
+ * A comment is a whole SSE block; it only goes out between events.
  */
 final class SseHandler extends CursorHandler {
     /** How data events are encoded. */
