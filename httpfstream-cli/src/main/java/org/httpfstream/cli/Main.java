@@ -96,7 +96,8 @@ public final class Main implements Runnable {
         System.exit(invocation(System.getProperty(PROGRAM_PROPERTY), args).execute());
     }
 
-    private static CommandLine withHandlers(CommandLine commandLine) {
+    /** Installs the project's handlers: one line for a failure (exit 1) and for a usage mistake (exit 2). */
+    static CommandLine withHandlers(CommandLine commandLine) {
         commandLine.setExecutionExceptionHandler(Main::handleExecutionException);
         commandLine.setParameterExceptionHandler(Main::handleParameterException);
         return commandLine;
