@@ -98,6 +98,38 @@ class DistributionIT {
     }
 
     /**
+     * The scripts tell the JVM whether stderr is a terminal ({@code [ -t 2 ]}): under {@code script(1)},
+     * which gives the command a pseudo-terminal, {@code append -v} of a file shows its progress line; with
+     * stderr sent to a file, it does not.
+     */
+    @Test
+    void appendVerboseShowsProgressOnATerminalOnly(@TempDir Path root) throws Exception {
+        Path data = root.resolve("data.bin");
+        Files.write(data, new byte[3 << 20]);
+        try (CliProcess server = script("httpfstream-server", "-root=" + root.resolve("streams"),
+                "-http=127.0.0.1:0")) {
+            Matcher started = server.awaitStderrLine(STARTED, TIMEOUT);
+            String url = "http://127.0.0.1:" + started.group(1);
+            String append = home.resolve("bin/httpfstream-append") + " -v ";
+
+            try (CliProcess terminal = CliProcess.exec(List.of("script", "-qefc",
+                    append + url + "/tty.bin < " + data, "/dev/null"), env())) {
+                assertThat(terminal.awaitExit(TIMEOUT)).as("output: %s", terminal.stdoutText()).isZero();
+                assertThat(terminal.stdoutText()).contains("appending from stdin to " + url + "/tty.bin")
+                        .contains("\r100%  3.0 MiB of 3.0 MiB  ").contains("finished appending");
+            }
+            Path log = root.resolve("stderr.txt");
+            try (CliProcess file = CliProcess.exec(List.of("script", "-qefc",
+                    append + url + "/file.bin < " + data + " 2> " + log, "/dev/null"), env())) {
+                assertThat(file.awaitExit(TIMEOUT)).as("output: %s", file.stdoutText()).isZero();
+                assertThat(Files.readString(log)).isEqualTo("appending from stdin to " + url
+                        + "/file.bin\nfinished appending from stdin to " + url + "/file.bin (3145728 bytes)\n");
+            }
+            assertThat(Files.size(root.resolve("streams/tty.bin"))).isEqualTo(3 << 20);
+        }
+    }
+
+    /**
      * {@code systemd-analyze verify} on the unit, its ExecStart pointed at the unpacked archive. Where
      * systemd-analyze is missing the check is skipped, but not in CI (CI=true), which must have it.
      */
@@ -122,8 +154,12 @@ class DistributionIT {
         List<String> command = new ArrayList<>();
         command.add(home.resolve("bin").resolve(name).toString());
         command.addAll(List.of(args));
-        return CliProcess.exec(command, Map.of(
+        return CliProcess.exec(command, env());
+    }
+
+    private static Map<String, String> env() {
+        return Map.of(
                 "JAVA_HOME", System.getProperty("java.home"),
-                "JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"));
+                "JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
     }
 }
