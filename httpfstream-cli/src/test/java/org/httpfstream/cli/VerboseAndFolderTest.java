@@ -51,7 +51,9 @@ class VerboseAndFolderTest {
     }
 
     private static URI url(TestInfo test) {
-        return server.uri().resolve("/" + test.getTestMethod().orElseThrow().getName() + ".bin");
+        // a stream of its own for every test: nested classes have methods of the same name
+        return server.uri().resolve("/" + test.getTestClass().orElseThrow().getSimpleName() + "/"
+                + test.getTestMethod().orElseThrow().getName() + ".bin");
     }
 
     private static LongSupplier clock() {
