@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the {@code httpfstream} command: {@code httpfstream server|append|follow|bench ...}.
@@ -110,7 +111,12 @@ public final class Main implements Runnable {
     private static int handleParameterException(ParameterException ex, String[] args) {
         CommandLine commandLine = ex.getCommandLine();
         PrintWriter err = commandLine.getErr();
-        err.println(usageMistake(ex.getMessage(), commandLine.getCommandSpec().qualifiedName()));
+        String problem = ex.getMessage();
+        if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            problem += "; did you mean " + String.join(" or ", unmatched.getSuggestions().stream().limit(3)
+                    .map(suggestion -> "'" + suggestion + "'").toList()) + "?";
+        }
+        err.println(usageMistake(problem, commandLine.getCommandSpec().qualifiedName()));
         err.flush();
         return commandLine.getCommandSpec().exitCodeOnInvalidInput();
     }

@@ -222,11 +222,24 @@ class CommandLineTest {
                 + "(try 'httpfstream -h')\n");
         Run upload = run("upload");
         assertThat(upload.exitCode).isEqualTo(2);
-        assertThat(upload.err).isEqualTo("unmatched argument at index 0: 'upload' (try 'httpfstream -h')\n");
+        assertThat(upload.err).startsWith("unmatched argument at index 0: 'upload'")
+                .endsWith(" (try 'httpfstream -h')\n").hasLineCount(1);
         Run badHttp = run("server", "-http=8080");
         assertThat(badHttp.exitCode).isEqualTo(2);
         assertThat(badHttp.err).contains("missing port in \"8080\"").endsWith(" (try 'httpfstream server -h')\n")
                 .hasLineCount(1);
+    }
+
+    @Test
+    void aMisspeltCommandOrOptionGetsASuggestionOnTheSameLine() {
+        Run verb = run("folow", "http://h/a");
+        assertThat(verb.exitCode).isEqualTo(2);
+        assertThat(verb.err).startsWith("unmatched arguments from index 0: 'folow', 'http://h/a'; did you mean ")
+                .contains("'follow'").endsWith("? (try 'httpfstream -h')\n").hasLineCount(1);
+        Run option = run("follow", "--verbos", "http://h/a");
+        assertThat(option.exitCode).isEqualTo(2);
+        assertThat(option.err).startsWith("unknown option: '--verbos'; did you mean ").contains("'--verbose'")
+                .endsWith("? (try 'httpfstream follow -h')\n");
     }
 
     @Test
