@@ -1,13 +1,17 @@
 package org.httpfstream.cli;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.httpfstream.bench.Bench;
 import org.httpfstream.bench.BenchOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IHelpSectionRenderer;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
@@ -61,19 +65,26 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * Puts the benchmark's scenarios and options, which picocli does not parse, into the usage after the
-     * help options, under "Scenarios and options:".
+     * help options, under "Scenarios and options:", as the benchmark lays them out (not re-wrapped).
      */
     static final class BenchOptionsInUsage implements IModelTransformer {
+        static final String SECTION = "benchOptions";
+
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            List<String> footer = new ArrayList<>();
-            footer.add("");
-            footer.add("Scenarios and options:");
+            String newline = System.lineSeparator();
+            StringBuilder text = new StringBuilder(newline).append("Scenarios and options:").append(newline);
             for (String line : Bench.help().split("\n")) {
-                footer.add("  " + line.replace("%", "%%"));
+                text.append("  ").append(line).append(newline);
             }
-            footer.addAll(List.of(spec.usageMessage().footer()));
-            spec.usageMessage().footer(footer.toArray(new String[0]));
+            String section = text.toString();
+            UsageMessageSpec usage = spec.usageMessage();
+            Map<String, IHelpSectionRenderer> sections = new LinkedHashMap<>(usage.sectionMap());
+            sections.put(SECTION, help -> section);
+            List<String> keys = new ArrayList<>(usage.sectionKeys());
+            keys.add(keys.indexOf(UsageMessageSpec.SECTION_KEY_FOOTER_HEADING), SECTION);
+            usage.sectionMap(sections);
+            usage.sectionKeys(keys);
             return spec;
         }
     }

@@ -358,6 +358,9 @@ class CommandLineTest {
                 .contains("  -h, --help ", "  -V, --version ")
                 .contains("Scenarios and options:\n  scenarios: ")
                 .contains("  --size full|toy ", "  --server-url URL ")
+                // as the benchmark lays its options out, not re-wrapped at 80 columns
+                .contains("\n    --size full|toy              full-size suite (default) or a few MB / tens of "
+                        + "connections\n")
                 .contains("Example usage:", "$ httpfstream bench --size toy")
                 .doesNotContain("usage: bench");
         // the same layout as the other commands: synopsis, description, options, footer
