@@ -53,6 +53,15 @@ public final class Bench {
     }
 
     /**
+     * The scenarios and options {@code --help} lists, one to a line, without the line {@code usage: ...}
+     * above them; for a command line that shows them in its own usage.
+     */
+    public static String help() {
+        String usage = BenchOptions.usage();
+        return usage.substring(usage.indexOf('\n') + 1);
+    }
+
+    /**
      * Parses {@code args}, runs, prints; returns the exit status: 0 if every result was verified,
      * 1 if some was not, 2 for a bad command line. Missed speed targets do not change the status.
      */

@@ -8,6 +8,8 @@ import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.httpfstream.client.NotAuthorizedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +41,8 @@ public final class AppendCommand implements Callable<Integer> {
 
     private static final int BUFFER_SIZE = 8192;
 
-    @Option(names = {"-v", "--verbose"}, description = "show verbose output")
+    @Option(names = {"-v", "--verbose"}, description = "show verbose output; on a terminal, also a progress line "
+            + "(bytes, rate, and for a file on stdin the percentage and time left)")
     boolean verbose;
 
     @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
@@ -52,13 +55,30 @@ public final class AppendCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final InputStream stdin;
+    private final BooleanSupplier stderrIsTerminal;
+    private final LongSupplier stdinSize;
+    private final LongSupplier nanoClock;
 
     public AppendCommand() {
-        this(System.in);
+        this(System.in, Terminal::stderrIsTerminal, Terminal::stdinSize, System::nanoTime);
     }
 
     AppendCommand(InputStream stdin) {
+        this(stdin, () -> false, () -> -1L, System::nanoTime);
+    }
+
+    /**
+     * @param stdin the data to append
+     * @param stderrIsTerminal whether stderr is a terminal, asked once, with -v: then a progress line is shown
+     * @param stdinSize the bytes {@code stdin} holds, or -1 if unknown; asked once, with -v on a terminal
+     * @param nanoClock the time for the progress line's rate, {@link System#nanoTime()} but in tests
+     */
+    AppendCommand(InputStream stdin, BooleanSupplier stderrIsTerminal, LongSupplier stdinSize,
+            LongSupplier nanoClock) {
         this.stdin = stdin;
+        this.stderrIsTerminal = stderrIsTerminal;
+        this.stdinSize = stdinSize;
+        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -77,11 +97,14 @@ public final class AppendCommand implements Callable<Integer> {
 
         AtomicLong sent = new AtomicLong();
         AtomicBoolean interrupted = new AtomicBoolean();
+        Progress progress = verbose && stderrIsTerminal.getAsBoolean()
+                ? new Progress(err, stdinSize.getAsLong(), nanoClock) : Progress.NONE;
         // Ctrl-C / SIGTERM: end the append cleanly; close() waits until the server has stored every byte sent.
         Thread onExit = new Thread(() -> {
             interrupted.set(true);
             try {
                 out.close();
+                progress.end();
                 if (verbose) {
                     err.println("interrupted; finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
                 }
@@ -105,14 +128,17 @@ public final class AppendCommand implements Callable<Integer> {
                 if (n > 0) {
                     out.write(buffer, 0, n);
                     sent.addAndGet(n);
+                    progress.add(n);
                 }
             }
             out.close();
+            progress.end();
         } catch (IOException | RuntimeException e) {
             if (interrupted.get()) {
                 // The exit hook closed the stream under us and reports the outcome.
                 return 130;
             }
+            progress.end();
             try {
                 out.close();
             } catch (IOException | RuntimeException suppressed) {

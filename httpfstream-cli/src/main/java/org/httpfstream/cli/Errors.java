@@ -16,6 +16,9 @@ import org.httpfstream.client.WriterConflictException;
 final class Errors {
     private static final Pattern CLIENT_CONTEXT = Pattern.compile("^(?:APPEND|FOLLOW) \\S+?(?: failed)?: ");
 
+    /** The server's reason in a client's 404 message, e.g. {@code FOLLOW failed: 404 Not Found: REASON}. */
+    private static final Pattern NOT_FOUND_REASON = Pattern.compile(" 404 Not Found: (.+)$");
+
     private Errors() {
     }
 
@@ -26,12 +29,27 @@ final class Errors {
             if (c instanceof WriterConflictException) {
                 return "another appender is active";
             }
-            if (c instanceof NoSuchFileException) {
-                return "no such stream";
+            if (c instanceof NoSuchFileException e) {
+                return notFound(e);
             }
         }
         // The client names the operation and URI ("FOLLOW http://h/x: ..."); the commands' lines already do.
         return CLIENT_CONTEXT.matcher(oneLine(describe(t, 0))).replaceFirst("");
+    }
+
+    /**
+     * "no such stream", or the server's own reason when the path is not a stream at all, e.g. {@code
+     * /logs is a folder, not a stream} (a 404 too, with that body).
+     */
+    private static String notFound(NoSuchFileException e) {
+        String reason = e.getReason();
+        if (reason != null) {
+            java.util.regex.Matcher m = NOT_FOUND_REASON.matcher(oneLine(reason));
+            if (m.find() && !m.group(1).startsWith("no such stream")) {
+                return m.group(1);
+            }
+        }
+        return "no such stream";
     }
 
     /** Like {@link #describe(Throwable)}, for failures of local file operations (no stream vocabulary). */

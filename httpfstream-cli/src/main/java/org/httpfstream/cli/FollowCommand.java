@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.httpfstream.client.NotAuthorizedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +41,8 @@ public final class FollowCommand implements Callable<Integer> {
 
     private static final int BUFFER_SIZE = 8192;
 
-    @Option(names = {"-v", "--verbose"}, description = "show verbose output")
+    @Option(names = {"-v", "--verbose"}, description = "show verbose output; on a terminal, also a progress line "
+            + "(bytes and rate)")
     boolean verbose;
 
     @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
@@ -52,14 +55,27 @@ public final class FollowCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final OutputStream stdout;
+    private final BooleanSupplier stderrIsTerminal;
+    private final LongSupplier nanoClock;
 
     public FollowCommand() {
         // Unbuffered and not a PrintStream, so write errors (e.g. a closed pipe) are reported, not swallowed.
-        this(new FileOutputStream(FileDescriptor.out));
+        this(new FileOutputStream(FileDescriptor.out), Terminal::stderrIsTerminal, System::nanoTime);
     }
 
     FollowCommand(OutputStream stdout) {
+        this(stdout, () -> false, System::nanoTime);
+    }
+
+    /**
+     * @param stdout where the stream's bytes go
+     * @param stderrIsTerminal whether stderr is a terminal, asked once, with -v: then a progress line is shown
+     * @param nanoClock the time for the progress line's rate, {@link System#nanoTime()} but in tests
+     */
+    FollowCommand(OutputStream stdout, BooleanSupplier stderrIsTerminal, LongSupplier nanoClock) {
         this.stdout = stdout;
+        this.stderrIsTerminal = stderrIsTerminal;
+        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -80,6 +96,8 @@ public final class FollowCommand implements Callable<Integer> {
             err.flush();
         }
 
+        Progress progress = verbose && stderrIsTerminal.getAsBoolean()
+                ? new Progress(err, -1, nanoClock) : Progress.NONE;
         long total = 0;
         try (in) {
             byte[] buffer = new byte[BUFFER_SIZE];
@@ -91,19 +109,23 @@ public final class FollowCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     if (isBrokenPipe(e)) {
                         // The reader went away (e.g. "| head"): end quietly, like a Unix tool killed by SIGPIPE.
+                        progress.end();
                         return 128 + 13;
                     }
                     throw new CommandFailure("error following " + uri + ": writing to stdout: " + Errors.describe(e));
                 }
                 total += n;
+                progress.add(n);
             }
         } catch (IOException | RuntimeException e) {
+            progress.end();
             if (e instanceof CommandFailure failure) {
                 throw failure;
             }
             throw new CommandFailure("error following " + uri + ": " + Errors.describe(e));
         }
 
+        progress.end();
         if (verbose) {
             err.println("finished following (read " + total + " bytes)");
             err.flush();

@@ -4,7 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 
-/** Parses and checks the resource URL given to {@code append} and {@code follow}. */
+/** Parses and checks the resource URL given to {@code append}, {@code follow} and {@code sign}. */
 final class StreamUrl {
     private StreamUrl() {
     }
@@ -12,22 +12,22 @@ final class StreamUrl {
     /**
      * Parses {@code text} as an http or https URL with a host.
      *
-     * @throws CommandFailure with the line {@code failed to parse URL "text": cause}
+     * @throws CommandFailure with the line {@code not an http(s) URL: text} when {@code text} does not start
+     *     with {@code http://} or {@code https://} (any case), else {@code failed to parse URL "text": cause}
      */
     static URI parse(String text) {
+        String lowerText = text.toLowerCase(Locale.ROOT);
+        if (!lowerText.startsWith("http://") && !lowerText.startsWith("https://")) {
+            // Checked before the JDK's parser, whose messages ("Illegal character in path at index 9") say
+            // nothing useful about the usual mistake: a missing or misspelt scheme.
+            throw new CommandFailure("not an http(s) URL: " + text);
+        }
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw failure(text, e.getMessage());
-        }
-        String scheme = uri.getScheme();
-        if (scheme == null) {
-            throw failure(text, "missing scheme (want http:// or https://)");
-        }
-        String lower = scheme.toLowerCase(Locale.ROOT);
-        if (!lower.equals("http") && !lower.equals("https")) {
-            throw failure(text, "unsupported scheme \"" + scheme + "\" (want http or https)");
+            String reason = e.getReason();
+            throw failure(text, Character.toLowerCase(reason.charAt(0)) + reason.substring(1) + " at index " + e.getIndex());
         }
         if (uri.getHost() == null) {
             throw failure(text, "missing or invalid host");

@@ -58,6 +58,18 @@ final class CliProcess implements AutoCloseable {
         }
     }
 
+    /** Starts {@code command} (a script, say) with {@code env} added to the environment. */
+    static CliProcess exec(List<String> command, java.util.Map<String, String> env) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().remove("HTTPFSTREAM_TOKEN");
+            builder.environment().putAll(env);
+            return new CliProcess(String.join(" ", command), builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
     long pid() {
         return process.pid();
     }

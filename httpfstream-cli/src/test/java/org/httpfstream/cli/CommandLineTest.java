@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -187,50 +188,120 @@ class CommandLineTest {
     // ---- exit codes ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"append", "follow"})
-    void missingUrlIsAUsageError(String verb) {
+    @ValueSource(strings = {"append", "follow", "sign"})
+    void missingUrlIsAOneLineUsageError(String verb) {
         Run run = run(verb);
         assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).contains("Missing required parameter: 'URL'").contains("Usage: httpfstream " + verb);
+        assertThat(run.err).isEqualTo("missing required parameter: 'URL' (try 'httpfstream " + verb + " -h')\n");
+        assertThat(run.out).isEmpty();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"append", "follow"})
-    void moreThanOneUrlIsAUsageError(String verb) {
+    void moreThanOneUrlIsAOneLineUsageError(String verb) {
         Run run = run(verb, "http://h/a", "http://h/b");
         assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).contains("Unmatched argument").contains("Usage: httpfstream " + verb);
+        assertThat(run.err).matches("unmatched argument at index \\d+: 'http://h/b' \\(try 'httpfstream " + verb
+                + " -h'\\)\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"server", "append", "follow", "sign"})
+    void anUnknownOptionIsOneLineSayingWhatIsWrongAndWhereHelpIs(String verb) {
+        Run run = verb.equals("server") ? run(verb, "-x") : run(verb, "-x", "http://h/a");
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).isEqualTo("unknown option: '-x' (try 'httpfstream " + verb + " -h')\n");
+        assertThat(run.out).isEmpty();
     }
 
     @Test
-    void otherUsageErrorsExitWithTwo() {
-        assertThat(run().exitCode).isEqualTo(2);
-        assertThat(run().err).contains("Missing required subcommand").contains("Usage: httpfstream");
-        assertThat(run("upload").exitCode).isEqualTo(2);
-        assertThat(run("follow", "-x", "http://h/a").exitCode).isEqualTo(2);
+    void otherUsageErrorsExitWithTwoAndOneLine() {
+        Run none = run();
+        assertThat(none.exitCode).isEqualTo(2);
+        assertThat(none.err).isEqualTo("missing required subcommand (server, append, follow, sign or bench) "
+                + "(try 'httpfstream -h')\n");
+        Run upload = run("upload");
+        assertThat(upload.exitCode).isEqualTo(2);
+        assertThat(upload.err).startsWith("unmatched argument at index 0: 'upload'")
+                .endsWith(" (try 'httpfstream -h')\n").hasLineCount(1);
         Run badHttp = run("server", "-http=8080");
         assertThat(badHttp.exitCode).isEqualTo(2);
-        assertThat(badHttp.err).contains("missing port in \"8080\"").contains("Usage: httpfstream server");
+        assertThat(badHttp.err).contains("missing port in \"8080\"").endsWith(" (try 'httpfstream server -h')\n")
+                .hasLineCount(1);
     }
 
     @Test
-    void badUrlsFailWithOneLine() {
-        Run scheme = run("follow", "ftp://localhost/foo.txt");
-        assertThat(scheme.exitCode).isEqualTo(1);
-        assertThat(scheme.err).isEqualTo(
-                "failed to parse URL \"ftp://localhost/foo.txt\": unsupported scheme \"ftp\" (want http or https)\n");
+    void aMisspeltCommandOrOptionGetsASuggestionOnTheSameLine() {
+        Run verb = run("folow", "http://h/a");
+        assertThat(verb.exitCode).isEqualTo(2);
+        assertThat(verb.err).startsWith("unmatched arguments from index 0: 'folow', 'http://h/a'; did you mean ")
+                .contains("'follow'").endsWith("? (try 'httpfstream -h')\n").hasLineCount(1);
+        Run option = run("follow", "--verbos", "http://h/a");
+        assertThat(option.exitCode).isEqualTo(2);
+        assertThat(option.err).startsWith("unknown option: '--verbos'; did you mean ").contains("'--verbose'")
+                .endsWith("? (try 'httpfstream follow -h')\n");
+    }
+
+    @Test
+    void theUsageMistakeLineLowersOnlyASentencesCapitalAndJoinsLines() {
+        assertThat(Main.usageMistake("Unknown option: '-x'", "httpfstream-server"))
+                .isEqualTo("unknown option: '-x' (try 'httpfstream-server -h')");
+        assertThat(Main.usageMistake("URL missing\nsecond line", "httpfstream follow"))
+                .isEqualTo("URL missing; second line (try 'httpfstream follow -h')");
+    }
+
+    // ---- the name a wrapper script runs a command under ----
+
+    @Test
+    void aWrapperNamesTheCommandInItsUsage() {
+        Run help = runAs("httpfstream-server", "server", "-h");
+        assertThat(help.exitCode).isZero();
+        assertThat(help.out).startsWith("Usage: httpfstream-server ").contains("-root", "-http");
+
+        Run follow = runAs("httpfstream-follow", "follow", "--help");
+        assertThat(follow.out).startsWith("Usage: httpfstream-follow ");
+    }
+
+    @Test
+    void aWrapperNamesTheCommandInItsUsageMistakes() {
+        Run wrong = runAs("httpfstream-server", "server", "-x");
+        assertThat(wrong.exitCode).isEqualTo(2);
+        assertThat(wrong.err).isEqualTo("unknown option: '-x' (try 'httpfstream-server -h')\n");
+    }
+
+    @Test
+    void aWrapperNameThatIsNotTheVerbChangesNothing() {
+        assertThat(runAs("httpfstream-follow", "server", "-h").out).startsWith("Usage: httpfstream server ");
+        assertThat(runAs(null, "server", "-h").out).startsWith("Usage: httpfstream server ");
+        assertThat(runAs("httpfstream-help", "help").out).startsWith("Usage: httpfstream ");
+    }
+
+    // ---- URLs ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"follow", "append", "sign"})
+    void aUrlWithoutHttpOrHttpsIsNotAnHttpUrl(String verb) {
+        for (String url : List.of("localhost:8080/x", "example.com/foo.txt", "ftp://localhost/foo.txt",
+                "httpx://h/a", "/foo.txt", "local host")) {
+            Run run = run(verb, url);
+            assertThat(run.exitCode).as(url).isEqualTo(1);
+            assertThat(run.err).as(url).isEqualTo("not an http(s) URL: " + url + "\n");
+        }
+    }
+
+    @Test
+    void badHttpUrlsFailWithOneLine() {
+        Run upper = run("follow", "HTTP:///x");
+        assertThat(upper.err).isEqualTo("failed to parse URL \"HTTP:///x\": missing or invalid host\n");
 
         Run syntax = run("append", "http://local host/x");
         assertThat(syntax.exitCode).isEqualTo(1);
-        assertThat(syntax.err).startsWith("failed to parse URL \"http://local host/x\": ").hasLineCount(1);
-
-        Run relative = run("append", "localhost:8080/x");
-        assertThat(relative.exitCode).isEqualTo(1);
-        assertThat(relative.err).startsWith("failed to parse URL \"localhost:8080/x\": ").hasLineCount(1);
+        assertThat(syntax.err).isEqualTo(
+                "failed to parse URL \"http://local host/x\": illegal character in authority at index 7\n");
 
         Run noHost = run("follow", "http:///x");
         assertThat(noHost.exitCode).isEqualTo(1);
-        assertThat(noHost.err).startsWith("failed to parse URL \"http:///x\": ").hasLineCount(1);
+        assertThat(noHost.err).isEqualTo("failed to parse URL \"http:///x\": missing or invalid host\n");
         assertThat(noHost.out).isEmpty();
     }
 
@@ -250,12 +321,18 @@ class CommandLineTest {
     }
 
     private static Run run(String... args) {
+        return runAs(null, args);
+    }
+
+    /** Runs {@code args} as {@code program} would, e.g. httpfstream-server as bin/httpfstream-server does. */
+    private static Run runAs(String program, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.newCommandLine();
+        Main.Invocation invocation = Main.invocation(program, args);
+        CommandLine commandLine = invocation.commandLine();
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
+        int exitCode = invocation.execute();
         return new Run(exitCode, out.toString().replace(System.lineSeparator(), "\n"),
                 err.toString().replace(System.lineSeparator(), "\n"));
     }
@@ -265,9 +342,38 @@ class CommandLineTest {
     @Test
     void benchPassesEveryArgumentOnInOrder() {
         BenchCommand bench = CommandLine.populateCommand(new BenchCommand(),
-                "streams", "--size", "toy", "--server-url=http://127.0.0.1:1/", "--help");
+                "streams", "--size", "toy", "--server-url=http://127.0.0.1:1/", "--work-dir", "/tmp/b");
         assertThat(bench.args).containsExactly("streams", "--size", "toy", "--server-url=http://127.0.0.1:1/",
-                "--help");
+                "--work-dir", "/tmp/b");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-h", "--help"})
+    void benchHelpIsAPicocliUsageListingTheBenchmarksOptions(String flag) {
+        Run run = run("bench", flag);
+        assertThat(run.exitCode).isZero();
+        assertThat(run.err).isEmpty();
+        assertThat(run.out)
+                .startsWith("Usage: httpfstream bench [-hV] [SCENARIO...|all] [OPTIONS]\n")
+                .contains("  -h, --help ", "  -V, --version ")
+                .contains("Scenarios and options:\n  scenarios: ")
+                .contains("  --size full|toy ", "  --server-url URL ")
+                // as the benchmark lays its options out, not re-wrapped at 80 columns
+                .contains("\n    --size full|toy              full-size suite (default) or a few MB / tens of "
+                        + "connections\n")
+                .contains("Example usage:", "$ httpfstream bench --size toy")
+                .doesNotContain("usage: bench");
+        // the same layout as the other commands: synopsis, description, options, footer
+        assertThat(run.out.indexOf("Measures an httpfstream server")).isLessThan(run.out.indexOf("--help"));
+        assertThat(run.out.indexOf("--help")).isLessThan(run.out.indexOf("Scenarios and options:"));
+    }
+
+    @Test
+    void aBenchUsageMistakeIsOneLineToo() {
+        Run run = run("bench", "--size");
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).isEqualTo("option --size needs a value (try 'httpfstream bench -h')\n");
+        assertThat(run.out).isEmpty();
     }
 
     @Test

@@ -187,7 +187,9 @@ public final class HttpFStreamServer implements AutoCloseable {
                 }
                 throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
             }
-            LOG.info("httpfstream serving {} on {} ({})", store.root(), localAddress,
+            // Debug: whoever starts the server says so at info, once, with what it knows (the command line
+            // logs "Starting server on ..." after this, when it is ready to be stopped).
+            LOG.debug("httpfstream serving {} on {} ({})", store.root(), localAddress,
                     epoll ? "epoll" : "nio");
             if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
                 LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
