@@ -38,13 +38,14 @@ import org.httpfstream.auth.GrantFileException;
 import org.httpfstream.store.MetadataStore;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.tls.TlsConfig;
 import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A standalone httpfstream server: streams under one root folder, served over HTTP/1.1 and
- * WebSocket. The Java form of the original {@code httpfstream.New(root)} plus {@code
+ * WebSocket, and HTTP/2; over TLS if given a certificate ({@link Builder#tls}). The Java form of the original {@code httpfstream.New(root)} plus {@code
  * http.ListenAndServe}.
  *
  * <pre>{@code
@@ -77,6 +78,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final WebhookTargets webhooks;
     private final Refusals refusals = new Refusals();
     private final AuthConfig authConfig;
+    private final TlsConfig tlsConfig;
+    private volatile TlsContexts tls; // null without TLS; set in start()
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -97,6 +100,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.fsync = b.fsync;
         this.limits = b.limits;
         this.authConfig = b.auth;
+        this.tlsConfig = b.tls;
         this.origins = b.origins;
         this.webhooks = b.webhooks;
     }
@@ -118,6 +122,14 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
+            if (tlsConfig != null) {
+                try {
+                    tls = TlsContexts.load(tlsConfig); // before anything that must be undone
+                } catch (IOException e) {
+                    closed = true;
+                    throw e;
+                }
+            }
             store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
                     limits.maxStreamBytes(), limits.maxProducersPerStream()));
             if (authConfig != null) {
@@ -135,7 +147,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
-                    new Authorizer(access, refusals), origins, webhooks);
+                    new Authorizer(access, refusals), origins, webhooks, tls, channels);
             this.initializer = initializer;
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -185,8 +197,9 @@ public final class HttpFStreamServer implements AutoCloseable {
                 }
                 throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
             }
-            LOG.info("httpfstream serving {} on {} ({})", store.root(), localAddress,
-                    epoll ? "epoll" : "nio");
+            LOG.info("httpfstream serving {} on {} ({}{})", store.root(), localAddress,
+                    epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
+                            : ", TLS by " + tls.engine() + ", HTTP/1.1 and h2 by ALPN");
             if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
                 LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
                         + "so everyone may read, append to and delete every stream", localAddress);
@@ -216,7 +229,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         if (h.indexOf(':') >= 0) {
             h = "[" + h + "]";
         }
-        return URI.create("http://" + h + ":" + a.getPort() + "/");
+        return URI.create((tls == null ? "http://" : "https://") + h + ":" + a.getPort() + "/");
     }
 
     /**
@@ -262,6 +275,23 @@ public final class HttpFStreamServer implements AutoCloseable {
             a = access;
         }
         return a != null && a.reloadTokens();
+    }
+
+    /**
+     * Reads the TLS certificate and key files again now, as on SIGHUP: new connections get the new pair,
+     * open ones keep theirs. A pair that cannot be used is refused (one line in the log) and the pair in
+     * force stays.
+     *
+     * @return true if the new pair is in force; false if refused or this server has no TLS
+     */
+    public boolean reloadTls() {
+        TlsContexts t = tls;
+        return t != null && t.reload();
+    }
+
+    /** True if this server speaks TLS ({@code https}, {@code wss}); valid after start. */
+    public boolean secure() {
+        return tls != null;
     }
 
     /** The decisions on who may do what, or null if this server has no grant file; valid after start. */
@@ -354,8 +384,19 @@ public final class HttpFStreamServer implements AutoCloseable {
         private AuthConfig auth;
         private OriginPolicy origins = OriginPolicy.sameOriginOnly();
         private WebhookTargets webhooks = WebhookTargets.publicOnly();
+        private TlsConfig tls;
 
         private Builder() {}
+
+        /**
+         * Serves HTTPS (HTTP/1.1 with WebSocket, and HTTP/2, chosen by ALPN) with this certificate chain and
+         * key instead of cleartext HTTP; {@link HttpFStreamServer#reloadTls()} reads them again. Default
+         * null: cleartext HTTP/1.1 and h2c (HTTP/2 with prior knowledge).
+         */
+        public Builder tls(TlsConfig tls) {
+            this.tls = tls;
+            return this;
+        }
 
         /**
          * Turns on authentication and authorisation: every request needs a token of the grant file or a
