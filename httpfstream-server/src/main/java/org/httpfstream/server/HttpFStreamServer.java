@@ -289,6 +289,12 @@ public final class HttpFStreamServer implements AutoCloseable {
         return t != null && t.reload();
     }
 
+    /** The TLS engine in use, {@code "OpenSSL"} (BoringSSL) or {@code "JDK"}; null without TLS. For tests and diagnostics. */
+    String tlsEngine() {
+        TlsContexts t = tls;
+        return t == null ? null : t.engine();
+    }
+
     /** True if this server speaks TLS ({@code https}, {@code wss}); valid after start. */
     public boolean secure() {
         return tls != null;

@@ -92,6 +92,7 @@ class TlsAndHttp2Test {
         void aFileIsReadWholeOverHttp11AndOverH2ChosenByAlpn() throws Exception {
             startTls(null);
             assertThat(server.uri().getScheme()).isEqualTo("https");
+            assertThat(server.tlsEngine()).isEqualTo("OpenSSL"); // netty-tcnative-boringssl-static loads here
             byte[] content = random(3 * 1024 * 1024 + 17); // many pieces through the TLS engine
             Files.createDirectories(dir.resolve("root"));
             Files.write(dir.resolve("root/big.bin"), content);
