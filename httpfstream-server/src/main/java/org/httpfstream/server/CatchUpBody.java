@@ -1,7 +1,6 @@
 package org.httpfstream.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,8 +8,6 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import org.httpfstream.store.DurableStreams;
@@ -61,17 +58,9 @@ final class CatchUpBody {
     }
 
     /**
-     * True if a file's bytes may go out on {@code channel} as a {@link DefaultFileRegion}: a cleartext
-     * HTTP/1.1 connection. TLS must encrypt them and HTTP/2 must frame them, so neither takes a region.
-     */
-    static boolean zeroCopy(Channel channel) {
-        return !(channel instanceof Http2StreamChannel) && channel.pipeline().get(SslHandler.class) == null;
-    }
-
-    /**
      * Writes {@code head} (whose {@code Content-Length} must be {@code end - from}) and then the bytes
      * {@code from} to {@code end} of {@code file}, which it takes over (and closes), in pieces as the
-     * channel takes them. For channels where {@link #zeroCopy} is false.
+     * channel takes them. For channels where {@link Transport#zeroCopy} is false.
      */
     static void sendBytes(ChannelHandlerContext ctx, HttpResponse head, FileChannel file, long from, long end,
             boolean keepAlive) {
@@ -94,7 +83,7 @@ final class CatchUpBody {
      */
     static void send(ChannelHandlerContext ctx, HttpResponse head, DurableStreams.Extent extent, boolean json,
             boolean keepAlive) {
-        if (json || !zeroCopy(ctx.channel())) {
+        if (json || !Transport.zeroCopy(ctx.channel())) {
             PipeliningHandler.hold(ctx);
             ctx.write(head);
             new CatchUpBody(ctx, extent.channel(), extent.from(), extent.next(), json, keepAlive).pump();

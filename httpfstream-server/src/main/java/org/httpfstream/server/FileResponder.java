@@ -102,7 +102,7 @@ final class FileResponder {
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
         }
-        if (end > start && !CatchUpBody.zeroCopy(ctx.channel())) {
+        if (end > start && !Transport.zeroCopy(ctx.channel())) {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
             if (!keepAlive) {
                 response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);

@@ -278,6 +278,38 @@ class TlsAndHttp2Test {
         }
 
         @Test
+        void aWebhookIsToldHttpsCallbackUrls() throws Exception {
+            cert = TestCertificates.selfSigned(dir, "first");
+            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0).tls(cert.config())
+                    .webhookTargets(org.httpfstream.webhook.WebhookTargets.allowing("127.0.0.1/32")).build().start();
+            java.util.concurrent.LinkedBlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+            com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            receiver.createContext("/", exchange -> {
+                got.add(new String(exchange.getRequestBody().readAllBytes(), UTF_8));
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            receiver.start();
+            try {
+                HttpClient h2 = client(HttpClient.Version.HTTP_2, cert.x509());
+                HttpResponse<String> sub = h2.send(request("PUT", "/__ds/subscriptions/s1",
+                        "{\"type\":\"webhook\",\"pattern\":\"events/*\",\"webhook\":{\"url\":\"http://127.0.0.1:"
+                                + receiver.getAddress().getPort() + "/hook\"}}", "Content-Type", "application/json"),
+                        BodyHandlers.ofString());
+                assertThat(sub.statusCode()).as(sub.body()).isEqualTo(201);
+                assertThat(h2.send(request("PUT", "/events/a", null, "Content-Type", "text/plain"), BodyHandlers.ofString()).statusCode())
+                        .isEqualTo(201);
+                assertThat(h2.send(request("POST", "/events/a", "x", "Content-Type", "text/plain"),
+                        BodyHandlers.ofString()).statusCode()).isIn(200, 204);
+                String delivery = got.poll(20, TimeUnit.SECONDS);
+                assertThat(delivery).contains("\"callback_url\":\"https://127.0.0.1:" + server.port() + "/");
+            } finally {
+                receiver.stop(0);
+            }
+        }
+
+        @Test
         void aMissingKeyFailsTheStartWithOneLine() throws Exception {
             cert = TestCertificates.selfSigned(dir, "first");
             Files.delete(cert.key());
