@@ -310,6 +310,35 @@ class TlsAndHttp2Test {
         }
 
         @Test
+        void anEcCertificateServesH2Too() throws Exception {
+            cert = TestCertificates.selfSigned(dir, "ec", "EC", "dns:localhost,ip:127.0.0.1");
+            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0).tls(cert.config())
+                    .build().start();
+            Files.writeString(dir.resolve("root/e.txt"), "elliptic");
+            HttpResponse<String> r = client(HttpClient.Version.HTTP_2, cert.x509()).send(request("GET", "/e.txt", null),
+                    BodyHandlers.ofString());
+            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(r.body()).isEqualTo("elliptic");
+        }
+
+        @Test
+        void closingTheServerEndsH2FollowersWithoutACleanEnd() throws Exception {
+            startTls(null);
+            HttpClient h2 = client(HttpClient.Version.HTTP_2, cert.x509());
+            assertThat(h2.send(request("PUT", "/g.txt", "so far", "Content-Type", "text/plain"),
+                    BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+            CompletableFuture<HttpResponse<String>> follow = h2.sendAsync(request("GET", "/g.txt?follow", null),
+                    BodyHandlers.ofString());
+            await("the follow is in", () -> server.liveReaders() == 1);
+            long start = System.nanoTime();
+            server.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            // the stream is reset, not ended: a client cannot take the cut for the end of the stream
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> follow.get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class);
+        }
+
+        @Test
         void aMissingKeyFailsTheStartWithOneLine() throws Exception {
             cert = TestCertificates.selfSigned(dir, "first");
             Files.delete(cert.key());
