@@ -36,6 +36,9 @@ import org.httpfstream.store.Subscription;
  * byte of the stream was delivered; the client sees the body cut and resumes, if it wants the
  * trailer's offset, with {@code HEAD}). Trading that corner for a read that no proxy's idle timer cuts
  * is the point.
+ *
+ * <p>On an HTTP/2 stream there is no chunked encoding and no codec named {@code http}: the chunks go out as
+ * DATA frames, the end as trailers, and no keep-alive is sent (HTTP/2 has no no-op for a stream's body).
  */
 final class LiveHttpHandler extends CursorHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
