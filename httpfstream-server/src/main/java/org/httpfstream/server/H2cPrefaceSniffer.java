@@ -36,7 +36,7 @@ final class H2cPrefaceSniffer extends ByteToMessageDecoder {
             }
         }
         if (n == PREFACE.readableBytes()) {
-            initializer.switchToHttp2(ctx.pipeline(), ctx.name());
+            initializer.switchToHttp2(ctx.pipeline());
             ctx.pipeline().remove(this); // the preface and what follows go on to the HTTP/2 codec
         }
     }

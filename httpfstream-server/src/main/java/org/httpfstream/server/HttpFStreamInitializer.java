@@ -24,6 +24,7 @@ import org.httpfstream.webhook.WebhookTargets;
  *   connections ConnectionLimiter    limits.maxConnections[PerAddress] (else 503 and close)
  *   idle        IdleStateHandler     closes HTTP connections idle for settings.idleTimeout
  *   head-start  RequestTimer.bytes   limits.requestTimeout, then limits.headerTimeout from a head's first byte
+ *   h2c         H2cPrefaceSniffer    cleartext only: the HTTP/2 preface switches to HTTP/2 (below); leaves
  *   http        HttpServerCodec
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
@@ -183,10 +184,10 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     }
 
     /**
-     * Replaces the HTTP/1.1 handlers that follow {@code sniffer} (and {@code idle} and {@code head-start}
-     * before it) with the HTTP/2 ones; the sniffer then leaves.
+     * Replaces the HTTP/1.1 handlers around the {@code h2c} sniffer with the HTTP/2 ones, after it; the
+     * sniffer then leaves.
      */
-    void switchToHttp2(ChannelPipeline p, String sniffer) {
+    void switchToHttp2(ChannelPipeline p) {
         for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "head-end", "headers", "safety",
                 "aggregator", "pipelining", "origin", "request"}) {
             if (p.get(name) != null) {
