@@ -228,6 +228,41 @@ class TlsAndHttp2Test {
         }
 
         @Test
+        void aStalledFollowerStallsNeitherTheOtherFollowerNorTheAppender() throws Exception {
+            startTls(null);
+            HttpClient h2 = client(HttpClient.Version.HTTP_2, cert.x509());
+            assertThat(h2.send(request("PUT", "/fan.bin", null, "Content-Type", "application/octet-stream"),
+                    BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+            Stalled stalled = new Stalled();
+            CompletableFuture<HttpResponse<byte[]>> slow = h2.sendAsync(request("GET", "/fan.bin?follow", null),
+                    info -> stalled);
+            HttpResponse<InputStream> live = h2.send(request("GET", "/fan.bin?follow", null),
+                    BodyHandlers.ofInputStream());
+            await("both followers are in", () -> server.liveReaders() == 2);
+            ByteArrayOutputStream appended = new ByteArrayOutputStream();
+            try (InputStream in = live.body()) {
+                // 24 MiB in all: more than the JDK client's stream window (16 MiB) holds for the stalled one
+                for (int i = 0; i < 24; i++) {
+                    byte[] piece = random(1024 * 1024 + i);
+                    appended.writeBytes(piece);
+                    HttpRequest post = HttpRequest.newBuilder(uri("/fan.bin")).timeout(Duration.ofSeconds(30))
+                            .header("Content-Type", "application/octet-stream")
+                            .POST(BodyPublishers.ofByteArray(piece)).build();
+                    assertThat(h2.send(post, BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+                    assertThat(in.readNBytes(piece.length)).isEqualTo(piece);
+                }
+                assertThat(stalled.received.get()).isLessThan(appended.size()); // it really was stalled
+                assertThat(h2.send(request("POST", "/fan.bin", null, "Stream-Closed", "true",
+                        "Content-Type", "application/octet-stream"), BodyHandlers.ofString()).statusCode())
+                        .isEqualTo(204);
+                assertThat(in.readAllBytes()).isEmpty();
+            }
+            stalled.resume();
+            assertThat(slow.get(60, TimeUnit.SECONDS).body()).isEqualTo(appended.toByteArray());
+            assertThat(server.openConnections()).isEqualTo(1);
+        }
+
+        @Test
         void aReloadGivesNewConnectionsTheNewCertificateAndKeepsOpenOnes() throws Exception {
             startTls(null);
             TestCertificates.Pem second = TestCertificates.selfSigned(dir, "second");
