@@ -454,6 +454,46 @@ class TlsAndHttp2Test {
         }
     }
 
+    @Nested
+    class IdleHttp2Connections {
+        @Test
+        void areClosedWhenNoStreamIsOpenButKeptWhileAQuietFollowIs() throws Exception {
+            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0)
+                    .settings(HttpFStreamSettings.defaults().withIdleTimeout(Duration.ofSeconds(1))).build().start();
+            try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.port())) {
+                idle.setSoTimeout(20_000);
+                idle.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(UTF_8));
+                idle.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // empty SETTINGS
+                idle.getOutputStream().flush();
+                long start = System.nanoTime();
+                InputStream in = idle.getInputStream();
+                while (in.read() >= 0) {
+                    // the server's SETTINGS, its ACK of ours, then GOAWAY, then the end
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            }
+
+            assertThat(curl("-sS", "--http2-prior-knowledge", "-X", "PUT", "-H", "Content-Type: text/plain",
+                    "-o", "/dev/null", "-w", "%{http_code}", server.uri() + "q.txt")).isEqualTo("201");
+            Process follow = new ProcessBuilder("curl", "-sS", "-N", "--http2-prior-knowledge",
+                    server.uri() + "q.txt?follow").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try {
+                await("the follow is in", () -> server.liveReaders() == 1);
+                // three idle timeouts of silence: time passing is the point here, not an event awaited
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
+                assertThat(server.liveReaders()).isEqualTo(1);
+                assertThat(curl("-sS", "--http2-prior-knowledge", "-X", "POST", "-H", "Content-Type: text/plain",
+                        "-H", "Stream-Closed: true", "--data-binary", "late", "-o", "/dev/null", "-w", "%{http_code}",
+                        server.uri() + "q.txt")).isEqualTo("204");
+                assertThat(new String(follow.getInputStream().readAllBytes(), UTF_8)).isEqualTo("late");
+                assertThat(follow.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(follow.exitValue()).isZero(); // a clean end, with its trailer
+            } finally {
+                follow.destroy();
+            }
+        }
+    }
+
     /** Runs curl and returns its standard output; fails on a non-zero exit. */
     static String curl(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
