@@ -3,7 +3,7 @@ package org.httpfstream.cli;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Calls a reload on SIGHUP, where the platform has it (not on Windows). */
+/** Calls a reload (of the grant file, the TLS pair) on SIGHUP, where the platform has it (not on Windows). */
 final class ReloadSignal {
     private static final Logger LOG = LoggerFactory.getLogger(ReloadSignal.class);
 
@@ -14,7 +14,7 @@ final class ReloadSignal {
     static void install(Runnable reload) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
-                LOG.info("SIGHUP: reading the grant file again");
+                LOG.info("SIGHUP: reading the grant file and the TLS certificate and key again (those in use)");
                 reload.run();
             });
         } catch (IllegalArgumentException | UnsupportedOperationException e) {

@@ -16,6 +16,7 @@ import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
 import org.httpfstream.server.SseSettings;
+import org.httpfstream.tls.TlsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -155,6 +156,9 @@ public final class ServerCommand implements Callable<Integer> {
     @Mixin
     ExposureFlags exposure = new ExposureFlags();
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
     public ServerCommand() {
     }
 
@@ -188,6 +192,7 @@ public final class ServerCommand implements Callable<Integer> {
         if (maxReadBytes < 0) {
             throw new CommandFailure("-max-read-bytes must be 0 (no cap) or positive: " + maxReadBytes);
         }
+        TlsConfig tlsConfig = tls.toConfig();
         createRoot(root);
 
         checkHostResolves(http);
@@ -205,6 +210,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
+                    .tls(tlsConfig)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {
@@ -213,8 +219,11 @@ public final class ServerCommand implements Callable<Integer> {
         }
 
         BindAddress bound = http.withPort(server.port());
-        if (tokens != null) {
-            ReloadSignal.install(server::reloadTokens);
+        if (tokens != null || tlsConfig != null) {
+            ReloadSignal.install(() -> {
+                server.reloadTokens();
+                server.reloadTls();
+            });
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -228,8 +237,8 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {}{}{})", bound, root, fsync ? ", fsync" : "",
-                tokens == null ? "" : ", grants " + tokens);
+        LOG.info("Starting server on {} (root {}{}{}{})", bound, root, fsync ? ", fsync" : "",
+                tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile());
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The bytes of a followed stream, as returned by {@link HttpFStreamClient#follow(URI, String)}: what was
@@ -80,6 +81,8 @@ public final class FollowInputStream extends InputStream {
     private final URI uri;
     /** The bearer token sent with every request, or null. */
     private final String authToken;
+    /** Makes https connections; null for the JDK's default. */
+    private final SSLSocketFactory tls;
     private final String what;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
@@ -119,8 +122,9 @@ public final class FollowInputStream extends InputStream {
     /** Set once the stream failed; later reads rethrow it. */
     private volatile IOException failure;
 
-    private FollowInputStream(URI uri, String authToken, int connectTimeoutMillis, int readTimeoutMillis,
-                              long resumeTimeoutNanos) {
+    private FollowInputStream(URI uri, String authToken, SSLSocketFactory tls, int connectTimeoutMillis,
+                              int readTimeoutMillis, long resumeTimeoutNanos) {
+        this.tls = tls;
         this.uri = uri;
         this.authToken = authToken;
         this.what = "FOLLOW " + uri;
@@ -146,9 +150,16 @@ public final class FollowInputStream extends InputStream {
     /** Like {@link #open(URI, String, int, int, long)}, sending {@code authToken} (if not null) as Bearer. */
     static FollowInputStream open(URI uri, String offset, String authToken, int connectTimeoutMillis,
                                   int readTimeoutMillis, long resumeTimeoutNanos) throws IOException {
-        FollowInputStream stream = new FollowInputStream(uri, authToken, connectTimeoutMillis, readTimeoutMillis,
-                resumeTimeoutNanos);
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, offset, authToken,
+        return open(uri, offset, authToken, null, connectTimeoutMillis, readTimeoutMillis, resumeTimeoutNanos);
+    }
+
+    /** Like {@link #open(URI, String, String, int, int, long)}, making https connections with {@code tls}. */
+    static FollowInputStream open(URI uri, String offset, String authToken, SSLSocketFactory tls,
+                                  int connectTimeoutMillis, int readTimeoutMillis, long resumeTimeoutNanos)
+            throws IOException {
+        FollowInputStream stream = new FollowInputStream(uri, authToken, tls, connectTimeoutMillis,
+                readTimeoutMillis, resumeTimeoutNanos);
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, offset, authToken, tls,
                 connectTimeoutMillis, readTimeoutMillis, null);
         long start = parseOffset(opened.head().header("Stream-Offset"));
         long asked = parseOffset(offset);
@@ -406,7 +417,7 @@ public final class FollowInputStream extends InputStream {
         rejectedStatus = 0;
         Handshake.Opened opened;
         try {
-            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, followParam, authToken, connectTimeoutMillis,
+            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, followParam, authToken, tls, connectTimeoutMillis,
                     readTimeoutMillis,
                     new Handshake.Observer() {
                         @Override

@@ -99,21 +99,31 @@ final class Handshake {
      */
     static Opened open(URI uri, Verb verb, String offset, String token, int connectTimeoutMillis,
                        int readTimeoutMillis, Observer observer) throws IOException {
-        return open(uri, verb, offset, false, token, connectTimeoutMillis, readTimeoutMillis, observer);
+        return open(uri, verb, offset, false, token, null, connectTimeoutMillis, readTimeoutMillis, observer);
     }
 
     /**
-     * Like {@link #open(URI, Verb, String, String, int, int, Observer)}; with {@code follow} true the
-     * request also carries the query parameter {@code follow}, so that a server reached without the
-     * upgrade (a proxy dropped it) answers with a live chunked body instead of the bytes so far.
+     * Like {@link #open(URI, Verb, String, String, int, int, Observer)}, making {@code https} connections
+     * with {@code tls} (null: the JDK's default, which trusts the JDK's CA certificates). The server's
+     * host name is always verified against its certificate.
      */
-    static Opened open(URI uri, Verb verb, String offset, boolean follow, String token, int connectTimeoutMillis,
-                       int readTimeoutMillis, Observer observer) throws IOException {
+    static Opened open(URI uri, Verb verb, String offset, String token, SSLSocketFactory tls,
+                       int connectTimeoutMillis, int readTimeoutMillis, Observer observer) throws IOException {
+        return open(uri, verb, offset, false, token, tls, connectTimeoutMillis, readTimeoutMillis, observer);
+    }
+
+    /**
+     * Like {@link #open(URI, Verb, String, String, SSLSocketFactory, int, int, Observer)}; with {@code
+     * follow} true the request also carries the query parameter {@code follow}, so that a server reached
+     * without the upgrade (a proxy dropped it) answers with a live chunked body instead of the bytes so far.
+     */
+    static Opened open(URI uri, Verb verb, String offset, boolean follow, String token, SSLSocketFactory tls,
+                       int connectTimeoutMillis, int readTimeoutMillis, Observer observer) throws IOException {
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
         try {
-            socket = connect(endpoint, connectTimeoutMillis, observer);
+            socket = connect(endpoint, tls, connectTimeoutMillis, observer);
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = new SocketTimeoutException(what + ": could not connect to "
                     + endpoint.host() + ":" + endpoint.port() + " within " + Errors.describeMillis(connectTimeoutMillis));
@@ -162,8 +172,8 @@ final class Handshake {
         return opened;
     }
 
-    private static Socket connect(Endpoint endpoint, int connectTimeoutMillis, Observer observer)
-            throws IOException {
+    private static Socket connect(Endpoint endpoint, SSLSocketFactory tlsFactory, int connectTimeoutMillis,
+                                  Observer observer) throws IOException {
         Socket socket = new Socket();
         try {
             if (observer != null) {
@@ -173,10 +183,11 @@ final class Handshake {
             if (!endpoint.secure()) {
                 return socket;
             }
-            SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                    .createSocket(socket, endpoint.host(), endpoint.port(), true);
+            SSLSocketFactory factory = tlsFactory != null ? tlsFactory : (SSLSocketFactory) SSLSocketFactory.getDefault();
+            SSLSocket tls = (SSLSocket) factory.createSocket(socket, endpoint.host(), endpoint.port(), true);
             SSLParameters parameters = tls.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setApplicationProtocols(new String[] {"http/1.1"}); // WebSocket needs HTTP/1.1
             tls.setSSLParameters(parameters);
             tls.setSoTimeout(connectTimeoutMillis);
             tls.startHandshake();

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A client for httpfstream servers: appends bytes to a path, or follows a path (reads what was written
@@ -43,9 +45,12 @@ public final class HttpFStreamClient {
     private final long resumeTimeoutNanos;
     /** The bearer token sent with every request, or null. */
     private final String token;
+    /** Makes https connections; null for the JDK's default. */
+    private final SSLSocketFactory tls;
 
     private HttpFStreamClient(Builder builder) {
         this.token = builder.token;
+        this.tls = builder.sslContext == null ? null : builder.sslContext.getSocketFactory();
         this.connectTimeout = builder.connectTimeout;
         this.readTimeout = builder.readTimeout;
         this.resumeTimeout = builder.resumeTimeout;
@@ -163,7 +168,7 @@ public final class HttpFStreamClient {
      */
     public OutputStream openAppend(URI uri) throws IOException {
         Objects.requireNonNull(uri, "uri");
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, null, token, connectTimeoutMillis,
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, null, token, tls, connectTimeoutMillis,
                 readTimeoutMillis, null);
         WebSocketConnection connection = opened.webSocket();
         // The reader thread waits for the server indefinitely: a quiet server is normal for an appender.
@@ -238,7 +243,7 @@ public final class HttpFStreamClient {
         if (offset != null && offset.isEmpty()) {
             throw new IllegalArgumentException("offset must not be empty (null means from the start)");
         }
-        return FollowInputStream.open(uri, offset, token, connectTimeoutMillis, readTimeoutMillis,
+        return FollowInputStream.open(uri, offset, token, tls, connectTimeoutMillis, readTimeoutMillis,
                 resumeTimeoutNanos);
     }
 
@@ -289,8 +294,23 @@ public final class HttpFStreamClient {
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
         private Duration resumeTimeout = DEFAULT_RESUME_TIMEOUT;
         private String token;
+        private SSLContext sslContext;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the TLS context of {@code https} connections (and so {@code wss} ones): its trust managers
+         * decide which server certificates are accepted, for example a private CA's or a test's
+         * self-signed certificate. The server's host name is verified against its certificate either way.
+         * Default null: the JDK's default context, which trusts the JDK's CA certificates.
+         *
+         * @param sslContext an initialised context, or null for the default
+         * @return this builder
+         */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = sslContext;
+            return this;
         }
 
         /**

@@ -15,8 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the body of a Durable Streams catch-up read from the stream's file without holding it: the
- * bytes of a byte stream zero-copy as one {@link DefaultFileRegion}; a JSON stream's stored lines as
+ * Sends the body of a catch-up read from the stream's file without holding it: the bytes of a byte
+ * stream zero-copy as one {@link DefaultFileRegion} on a cleartext HTTP/1.1 connection; on a TLS
+ * connection (which must encrypt the bytes) or an HTTP/2 stream (which frames them) read in pieces
+ * of {@link #PIECE} bytes into pooled buffers, a piece only while the channel is writable, as below (over
+ * HTTP/2 a channel is writable while its stream's flow-control window is open, so a stalled stream
+ * stops only itself); a JSON stream's stored lines as
  * a JSON array, read and rewritten in pieces of {@link #PIECE} bytes ({@code [}, each line end but the
  * last becomes {@code ,}, the last becomes {@code ]}), a piece only while the channel is writable, so
  * a reader that reads slowly holds at most the channel's high-water mark plus a piece. While a JSON
@@ -36,15 +40,33 @@ final class CatchUpBody {
     private final FileChannel file;
     private final long end;
     private final boolean keepAlive;
+    /** True: rewrite the lines as a JSON array; false: the bytes as they are. */
+    private final boolean json;
     private long position;
-    private boolean first = true;
+    /** True until the first piece (of a JSON array, which opens with {@code [}) is out. */
+    private boolean first;
 
-    private CatchUpBody(ChannelHandlerContext ctx, DurableStreams.Extent extent, boolean keepAlive) {
+    private CatchUpBody(ChannelHandlerContext ctx, FileChannel file, long from, long end, boolean json,
+            boolean keepAlive) {
         this.ctx = ctx;
-        this.file = extent.channel();
-        this.position = extent.from();
-        this.end = extent.next();
+        this.file = file;
+        this.position = from;
+        this.end = end;
+        this.json = json;
+        this.first = json;
         this.keepAlive = keepAlive;
+    }
+
+    /**
+     * Writes {@code head} (whose {@code Content-Length} must be {@code end - from}) and then the bytes
+     * {@code from} to {@code end} of {@code file}, which it takes over (and closes), in pieces as the
+     * channel takes them. For channels where {@link Transport#zeroCopy} is false.
+     */
+    static void sendBytes(ChannelHandlerContext ctx, HttpResponse head, FileChannel file, long from, long end,
+            boolean keepAlive) {
+        PipeliningHandler.hold(ctx);
+        ctx.write(head);
+        new CatchUpBody(ctx, file, from, end, false, keepAlive).pump();
     }
 
     /** The body's length: the extent's bytes, or for JSON the array they make. */
@@ -61,10 +83,10 @@ final class CatchUpBody {
      */
     static void send(ChannelHandlerContext ctx, HttpResponse head, DurableStreams.Extent extent, boolean json,
             boolean keepAlive) {
-        if (json) {
+        if (json || !Transport.zeroCopy(ctx.channel())) {
             PipeliningHandler.hold(ctx);
             ctx.write(head);
-            new CatchUpBody(ctx, extent, keepAlive).pump();
+            new CatchUpBody(ctx, extent.channel(), extent.from(), extent.next(), json, keepAlive).pump();
             return;
         }
         ctx.write(head);
@@ -95,7 +117,7 @@ final class CatchUpBody {
                     });
                     return;
                 }
-                if (position >= end && !first) {
+                if (position >= end && !first) { // a JSON body has at least its "[]"
                     finish();
                     return;
                 }
@@ -125,12 +147,15 @@ final class CatchUpBody {
                     throw new IOException("file shorter than its committed length");
                 }
             }
+            position += n;
+            if (!json) {
+                return buf;
+            }
             for (int i = start; i < start + n; i++) {
                 if (buf.getByte(i) == '\n') {
                     buf.setByte(i, ',');
                 }
             }
-            position += n;
             if (position >= end) {
                 if (n > 0) {
                     buf.writerIndex(buf.writerIndex() - 1); // the last line's end: no comma after it

@@ -23,6 +23,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.Date;
 import java.util.Locale;
 import org.httpfstream.store.Offsets;
@@ -30,8 +33,9 @@ import org.httpfstream.store.Offsets;
 /**
  * Answers a plain-HTTP read of a stream with the bytes it holds: {@code 200} with the whole content,
  * {@code 206} for a single satisfiable {@code Range}, {@code 416} for an unsatisfiable one, {@code
- * 304} for an {@code If-Modified-Since} that still holds. The bytes go out unmodified, zero-copy,
- * as a {@link DefaultFileRegion}.
+ * 304} for an {@code If-Modified-Since} that still holds. The bytes go out unmodified: zero-copy as a
+ * {@link DefaultFileRegion} on a cleartext HTTP/1.1 connection, else through {@link CatchUpBody} in
+ * pooled buffers (TLS encrypts them, HTTP/2 frames them).
  */
 final class FileResponder {
     private FileResponder() {}
@@ -43,9 +47,11 @@ final class FileResponder {
      * @param from the offset to start at, or -1 for none (then a {@code Range} header is honoured)
      * @param lastModified modification time in epoch milliseconds
      * @param live true if an appender is active: the response is a snapshot and must not be cached
+     * @throws IOException if the file cannot be opened (nothing was written then)
      */
     static void send(ChannelHandlerContext ctx, HttpRequest request, java.nio.file.Path file, long from,
-            long length, long lastModified, boolean live, boolean keepAlive, HttpHeaders extra) {
+            long length, long lastModified, boolean live, boolean keepAlive, HttpHeaders extra)
+            throws IOException {
         long start = Math.max(0, from);
         long end = length; // exclusive
         HttpResponseStatus status = HttpResponseStatus.OK;
@@ -95,6 +101,14 @@ final class FileResponder {
                 .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(end));
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
+        }
+        if (end > start && !Transport.zeroCopy(ctx.channel())) {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+            if (!keepAlive) {
+                response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            CatchUpBody.sendBytes(ctx, response, channel, start, end, keepAlive);
+            return;
         }
         DefaultFileRegion region =
                 end > start ? new DefaultFileRegion(file.toFile(), start, end - start) : null;

@@ -38,13 +38,14 @@ import org.httpfstream.auth.GrantFileException;
 import org.httpfstream.store.MetadataStore;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.tls.TlsConfig;
 import org.httpfstream.webhook.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A standalone httpfstream server: streams under one root folder, served over HTTP/1.1 and
- * WebSocket. The Java form of the original {@code httpfstream.New(root)} plus {@code
+ * WebSocket, and HTTP/2; over TLS if given a certificate ({@link Builder#tls}). The Java form of the original {@code httpfstream.New(root)} plus {@code
  * http.ListenAndServe}.
  *
  * <pre>{@code
@@ -78,6 +79,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final SseSettings sse;
     private final Refusals refusals = new Refusals();
     private final AuthConfig authConfig;
+    private final TlsConfig tlsConfig;
+    private volatile TlsContexts tls; // null without TLS; set in start()
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -98,6 +101,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.fsync = b.fsync;
         this.limits = b.limits;
         this.authConfig = b.auth;
+        this.tlsConfig = b.tls;
         this.origins = b.origins;
         this.webhooks = b.webhooks;
         this.sse = b.sse;
@@ -120,6 +124,14 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
+            if (tlsConfig != null) {
+                try {
+                    tls = TlsContexts.load(tlsConfig); // before anything that must be undone
+                } catch (IOException e) {
+                    closed = true;
+                    throw e;
+                }
+            }
             store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
                     limits.maxStreamBytes(), limits.maxProducersPerStream()));
             if (authConfig != null) {
@@ -137,7 +149,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
-                    new Authorizer(access, refusals), origins, webhooks, sse);
+                    new Authorizer(access, refusals), origins, webhooks, sse, tls, channels);
             this.initializer = initializer;
             ChannelGroup group = channels;
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -189,8 +201,9 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
             // Debug: whoever starts the server says so at info, once, with what it knows (the command line
             // logs "Starting server on ..." after this, when it is ready to be stopped).
-            LOG.debug("httpfstream serving {} on {} ({})", store.root(), localAddress,
-                    epoll ? "epoll" : "nio");
+            LOG.debug("httpfstream serving {} on {} ({}{})", store.root(), localAddress,
+                    epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
+                            : ", TLS by " + tls.engine() + ", HTTP/1.1 and h2 by ALPN");
             if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
                 LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
                         + "so everyone may read, append to and delete every stream", localAddress);
@@ -220,7 +233,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         if (h.indexOf(':') >= 0) {
             h = "[" + h + "]";
         }
-        return URI.create("http://" + h + ":" + a.getPort() + "/");
+        return URI.create((tls == null ? "http://" : "https://") + h + ":" + a.getPort() + "/");
     }
 
     /**
@@ -266,6 +279,29 @@ public final class HttpFStreamServer implements AutoCloseable {
             a = access;
         }
         return a != null && a.reloadTokens();
+    }
+
+    /**
+     * Reads the TLS certificate and key files again now, as on SIGHUP: new connections get the new pair,
+     * open ones keep theirs. A pair that cannot be used is refused (one line in the log) and the pair in
+     * force stays.
+     *
+     * @return true if the new pair is in force; false if refused or this server has no TLS
+     */
+    public boolean reloadTls() {
+        TlsContexts t = tls;
+        return t != null && t.reload();
+    }
+
+    /** The TLS engine in use, {@code "OpenSSL"} (BoringSSL) or {@code "JDK"}; null without TLS. For tests and diagnostics. */
+    String tlsEngine() {
+        TlsContexts t = tls;
+        return t == null ? null : t.engine();
+    }
+
+    /** True if this server speaks TLS ({@code https}, {@code wss}); valid after start. */
+    public boolean secure() {
+        return tls != null;
     }
 
     /** The decisions on who may do what, or null if this server has no grant file; valid after start. */
@@ -359,12 +395,23 @@ public final class HttpFStreamServer implements AutoCloseable {
         private OriginPolicy origins = OriginPolicy.sameOriginOnly();
         private WebhookTargets webhooks = WebhookTargets.publicOnly();
         private SseSettings sse = SseSettings.defaults();
+        private TlsConfig tls;
 
         private Builder() {}
 
         /** How long Durable Streams SSE responses last; see {@link SseSettings#defaults()}. */
         public Builder sse(SseSettings sse) {
             this.sse = Objects.requireNonNull(sse, "sse");
+            return this;
+        }
+
+        /**
+         * Serves HTTPS (HTTP/1.1 with WebSocket, and HTTP/2, chosen by ALPN) with this certificate chain and
+         * key instead of cleartext HTTP; {@link HttpFStreamServer#reloadTls()} reads them again. Default
+         * null: cleartext HTTP/1.1 and h2c (HTTP/2 with prior knowledge).
+         */
+        public Builder tls(TlsConfig tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -44,6 +44,9 @@ import org.httpfstream.store.Subscription;
  *
  * <p>An HTTP/1.0 request (see {@link LiveResponses}) gets the raw bytes delimited by the end of the
  * connection: no chunks, so no keep-alives and no trailer.
+
+ * <p>On an HTTP/2 stream there is no chunked encoding and no codec named {@code http}: the chunks go out as
+ * DATA frames, the end as trailers, and no keep-alive is sent (HTTP/2 has no no-op for a stream's body).
  */
 final class LiveHttpHandler extends CursorHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */

@@ -404,7 +404,7 @@ final class SubscriptionsHandler {
             String host = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.HOST, "localhost");
             FullHttpResponse r;
             if (action.isEmpty() && HttpMethod.PUT.equals(method)) {
-                r = create(root, id, key, body, "http://" + host);
+                r = create(root, id, key, body, (Transport.secure(ctx.channel()) ? "https://" : "http://") + host);
             } else {
                 Sub sub = subscriptions.get(key);
                 if (sub == null) {
