@@ -15,6 +15,7 @@ import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
+import org.httpfstream.server.admin.AdminServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -144,6 +145,10 @@ public final class ServerCommand implements Callable<Integer> {
     @Mixin
     ExposureFlags exposure = new ExposureFlags();
 
+    /** -admin and -access-log. */
+    @Mixin
+    OperatingOptions operating = new OperatingOptions();
+
     public ServerCommand() {
     }
 
@@ -177,9 +182,16 @@ public final class ServerCommand implements Callable<Integer> {
         createRoot(root);
 
         checkHostResolves(http);
+        if (operating.admin != null) {
+            checkHostResolves(operating.admin);
+        }
         HttpFStreamServer server;
         try {
-            server = HttpFStreamServer.builder()
+            HttpFStreamServer.Builder builder = HttpFStreamServer.builder();
+            if (operating.admin != null) {
+                builder.admin(operating.admin.allInterfaces() ? null : operating.admin.host(), operating.admin.port());
+            }
+            server = builder
                     .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
                             .withRate(new Rate(tokenRateRequests, tokenRateBytes)).withPollInterval(tokensPoll))
                     .root(root)
@@ -190,8 +202,12 @@ public final class ServerCommand implements Callable<Integer> {
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
+                    .accessLog(operating.accessLog)
                     .build()
                     .start();
+        } catch (AdminServer.AdminBindException e) {
+            throw new CommandFailure("failed to listen on " + operating.admin + " (-admin): "
+                    + bindFailure((Exception) e.getCause()));
         } catch (IOException | RuntimeException e) {
             // start() releases what it acquired when binding fails; there is nothing to close.
             throw new CommandFailure("failed to listen on " + http + ": " + bindFailure(e));
@@ -213,8 +229,9 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {}{}{})", bound, root, fsync ? ", fsync" : "",
-                tokens == null ? "" : ", grants " + tokens);
+        LOG.info("Starting server on {} (root {}{}{}{})", bound, root, fsync ? ", fsync" : "",
+                tokens == null ? "" : ", grants " + tokens,
+                server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();

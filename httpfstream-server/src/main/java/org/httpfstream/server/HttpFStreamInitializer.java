@@ -15,10 +15,12 @@ import org.httpfstream.webhook.WebhookTargets;
  * The whole httpfstream pipeline of one connection. Before an upgrade:
  *
  * <pre>
+ *   traffic     TrafficCounter       counts bytes both ways and connections ({@link ServerStats})
  *   connections ConnectionLimiter    limits.maxConnections[PerAddress] (else 503 and close)
  *   idle        IdleStateHandler     closes HTTP connections idle for settings.idleTimeout
  *   head-start  RequestTimer.bytes   limits.requestTimeout, then limits.headerTimeout from a head's first byte
  *   http        HttpServerCodec
+ *   access-log  AccessLogHandler     one line per request / WebSocket session (if on)
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
@@ -32,7 +34,8 @@ import org.httpfstream.webhook.WebhookTargets;
  * APPEND, the appender's own decoder, {@link AppendFrameDecoder}, in place of Netty's), {@code
  * head-start} and {@code head-end} leave, and {@code idle} and {@code request} give way to {@code
  * ws-keepalive} ({@link WebSocketKeepAlive}) and {@code append} ({@link AppendHandler}) or {@code
- * follow} ({@link FollowHandler}). {@code connections} stays until the connection closes. A WebSocket
+ * follow} ({@link FollowHandler}). {@code traffic}, {@code connections} and {@code access-log} stay until
+ * the connection closes. A WebSocket
  * APPEND by a token with a byte rate also gets {@code append-rate} ({@link AppendRateThrottle}) first in
  * the pipeline; the {@link Authorizer} that {@code request} calls first decides every request.
  */
@@ -47,6 +50,8 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final HttpFStreamHandler handler;
     private final ResponseHeadersHandler headers;
     private final OriginPolicy origins;
+    private final ServerStats stats;
+    private final boolean accessLog;
     private static final ContentSafetyHandler SAFETY = new ContentSafetyHandler();
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
@@ -65,6 +70,18 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks) {
+        this(store, settings, limits, refusals, authorizer, origins, webhooks, new ServerStats(), false);
+    }
+
+    /**
+     * As the seven-argument form; the connections count into {@code stats}, and with {@code accessLog}
+     * every request and WebSocket session gets a line on the access log ({@link AccessLogHandler}).
+     */
+    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
+            Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks,
+            ServerStats stats, boolean accessLog) {
+        this.stats = Objects.requireNonNull(stats, "stats");
+        this.accessLog = accessLog;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
@@ -89,11 +106,17 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         RequestTimer timer = new RequestTimer(limits.requestTimeout(), limits.headerTimeout(), refusals);
+        ch.attr(ServerStats.KEY).set(stats);
+        TrafficCounter traffic = new TrafficCounter(stats);
+        p.addLast("traffic", traffic);
         p.addLast("connections", connections);
         p.addLast("idle", new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
         p.addLast("head-start", timer.bytes());
         p.addLast(HTTP_CODEC, new HttpServerCodec());
+        if (accessLog) {
+            p.addLast("access-log", new AccessLogHandler(traffic));
+        }
         p.addLast("head-end", timer.messages());
         p.addLast("headers", headers);
         p.addLast("safety", SAFETY);
