@@ -32,13 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 class AccessLogTest {
     static final String TOKEN = "s3cret-token-4711";
 
-    @TempDir Path dir;
+    Path dir;
     Path log;
     Process process;
     InetSocketAddress address;
 
     @BeforeAll
-    void startServer() throws Exception {
+    void startServer(@TempDir Path dir) throws Exception {
+        this.dir = dir;
         Path tokens = Files.writeString(dir.resolve("tokens"), TOKEN + " read,append /\n");
         log = dir.resolve("server.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
