@@ -182,8 +182,13 @@ public final class ServerCommand implements Callable<Integer> {
         createRoot(root);
 
         checkHostResolves(http);
-        if (operating.admin != null) {
-            checkHostResolves(operating.admin);
+        if (operating.admin != null && !operating.admin.allInterfaces()) {
+            try {
+                InetAddress.getByName(operating.admin.host());
+            } catch (UnknownHostException e) {
+                throw new CommandFailure("failed to listen on " + operating.admin + " (-admin): unknown host "
+                        + operating.admin.host());
+            }
         }
         HttpFStreamServer server;
         try {
