@@ -93,6 +93,10 @@ final class AccessLogHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof HttpResponse r && informational(r)) { // 100 Continue: the response is still to come
+            super.write(ctx, msg, promise);
+            return;
+        }
         if (msg instanceof HttpResponse r) {
             Exchange e = open.peekFirst();
             if (e == null) { // a response to no request read whole (a 408 of an unfinished body, say)
@@ -115,6 +119,11 @@ final class AccessLogHandler extends ChannelDuplexHandler {
                 ctx.channel().attr(Authorizer.PRINCIPAL).set(null);
             }
         }
+    }
+
+    private static boolean informational(HttpResponse r) {
+        int code = r.status().code();
+        return code >= 100 && code < 200 && code != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
     }
 
     @Override

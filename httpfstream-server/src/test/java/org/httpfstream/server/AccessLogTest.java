@@ -125,6 +125,25 @@ class AccessLogTest {
     }
 
     @Test
+    void logsOneLineForARequestThatWasToldToContinue() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(address, 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("PUT /cont.txt HTTP/1.1\r\nHost: x\r\n" + AuthHttp.bearer(TOKEN)
+                    + "\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nExpect: 100-continue\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(UTF_8));
+            StringBuilder interim = new StringBuilder();
+            while (!interim.toString().endsWith("\r\n\r\n")) {
+                interim.append((char) s.getInputStream().read());
+            }
+            assertThat(interim.toString()).startsWith("HTTP/1.1 100 Continue\r\n");
+            s.getOutputStream().write("abc".getBytes(UTF_8));
+            assertThat(RawHttp.readHead(s.getInputStream()).status).isEqualTo(201);
+        }
+        assertThat(awaitLine("path=/cont.txt ")).contains(" status=201 in=3 ");
+    }
+
+    @Test
     void logsAWebSocketSessionWhenItEnds() throws Exception {
         try (RawWebSocket ws = RawWebSocket.connect(address, "/ws.log?token=" + TOKEN, 0, "X-Verb: APPEND")) {
             assertThat(ws.status()).isEqualTo(101);
