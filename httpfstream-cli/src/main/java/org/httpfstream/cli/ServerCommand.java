@@ -17,6 +17,7 @@ import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
 import org.httpfstream.server.SseSettings;
 import org.httpfstream.tls.TlsConfig;
+import org.httpfstream.server.admin.AdminServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -158,6 +159,9 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Mixin
     TlsOptions tls = new TlsOptions();
+    /** -admin and -access-log. */
+    @Mixin
+    OperatingOptions operating = new OperatingOptions();
 
     public ServerCommand() {
     }
@@ -196,9 +200,21 @@ public final class ServerCommand implements Callable<Integer> {
         createRoot(root);
 
         checkHostResolves(http);
+        if (operating.admin != null && !operating.admin.allInterfaces()) {
+            try {
+                InetAddress.getByName(operating.admin.host());
+            } catch (UnknownHostException e) {
+                throw new CommandFailure("failed to listen on " + operating.admin + " (-admin): unknown host "
+                        + operating.admin.host());
+            }
+        }
         HttpFStreamServer server;
         try {
-            server = HttpFStreamServer.builder()
+            HttpFStreamServer.Builder builder = HttpFStreamServer.builder();
+            if (operating.admin != null) {
+                builder.admin(operating.admin.allInterfaces() ? null : operating.admin.host(), operating.admin.port());
+            }
+            server = builder
                     .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
                             .withRate(new Rate(tokenRateRequests, tokenRateBytes)).withPollInterval(tokensPoll))
                     .root(root)
@@ -211,8 +227,12 @@ public final class ServerCommand implements Callable<Integer> {
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
                     .tls(tlsConfig)
+                    .accessLog(operating.accessLog)
                     .build()
                     .start();
+        } catch (AdminServer.AdminBindException e) {
+            throw new CommandFailure("failed to listen on " + operating.admin + " (-admin): "
+                    + bindFailure((Exception) e.getCause()));
         } catch (IOException | RuntimeException e) {
             // start() releases what it acquired when binding fails; there is nothing to close.
             throw new CommandFailure("failed to listen on " + http + ": " + bindFailure(e));
@@ -237,8 +257,9 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {}{}{}{})", bound, root, fsync ? ", fsync" : "",
-                tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile());
+        LOG.info("Starting server on {} (root {}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
+                tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile(),
+                server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 
         // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
         stopped.await();

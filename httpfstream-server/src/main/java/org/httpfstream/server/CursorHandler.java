@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * loop except {@link #onChange()}, which may be called from the appender's thread and only schedules
  * a pump.
  */
-abstract class CursorHandler extends ChannelInboundHandlerAdapter implements StreamListener {
+abstract class CursorHandler extends ChannelInboundHandlerAdapter implements StreamListener, ServerStats.Lagging {
     private static final Logger LOG = LoggerFactory.getLogger(CursorHandler.class);
 
     /** Bytes read from the file at once; at most this much goes past the channel's high-water mark. */
@@ -45,6 +45,12 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
     private boolean started;
     /** True once the end, an error or a going-away was sent: nothing more goes out. */
     protected boolean closing;
+    /** Where the counts go; set by {@link #start}. */
+    private ServerStats stats;
+    /** The subscription while started, for {@link #lag()} from other threads. */
+    private volatile Subscription lagSource;
+    /** {@link #position} as of the end of the last pump, for {@link #lag()} from other threads. */
+    private volatile long sentPosition;
 
     CursorHandler(String name, int maxMessage) {
         this.name = name;
@@ -63,6 +69,9 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
 
     /** What the log calls this kind of reader. */
     abstract String kind();
+
+    /** What the metrics call this kind of reader. */
+    abstract ServerStats.FollowerKind followerKind();
 
     /** Wraps {@code payload} (whose reference passes to the message) as one outbound message. */
     abstract Object message(ByteBuf payload);
@@ -125,6 +134,10 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         this.startPosition = from;
         this.position = from;
         this.started = true;
+        this.sentPosition = from;
+        this.lagSource = subscription;
+        this.stats = ServerStats.of(ctx.channel());
+        stats.followerStarted(followerKind(), this);
         LOG.info("FOLLOW {} started ({}, from byte {}, {} bytes written so far)", name, kind(), from,
                 subscription.length());
         pump();
@@ -183,6 +196,7 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
                     block.release();
                 }
                 position += used;
+                stats.followed(used);
                 wrote = true;
             }
         } catch (IOException e) {
@@ -191,9 +205,17 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
             writeError(ctx);
             return;
         }
+        sentPosition = position;
         if (wrote) {
             ctx.flush();
         }
+    }
+
+    /** Committed bytes not yet sent to this reader (0 once it has ended). Safe from any thread. */
+    @Override
+    public long lag() {
+        Subscription s = lagSource;
+        return s == null ? 0 : Math.max(0, s.length() - sentPosition);
     }
 
     /**
@@ -239,7 +261,9 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         }
         Subscription s = subscription;
         subscription = null;
+        lagSource = null;
         started = false;
+        stats.followerEnded(followerKind(), this);
         TailBlocks.forget(s.session());
         s.close();
         LOG.info("FOLLOW {} ended{}: {} bytes in {} ms", name, closing ? "" : " (connection closed early)",

@@ -250,7 +250,13 @@ final class DurableStreamsHandler {
             return;
         }
         boolean produced = producer != null && request.content().isReadable();
-        whenDurable(ctx, appended, "POST " + path, keepAlive, a -> appended(ctx, a, produced, keepAlive));
+        boolean body = request.content().isReadable();
+        whenDurable(ctx, appended, "POST " + path, keepAlive, a -> {
+            if (body && !a.duplicate()) {
+                ServerStats.of(ctx.channel()).appendStarted(ServerStats.AppendProtocol.HTTP);
+            }
+            appended(ctx, a, produced, keepAlive);
+        });
     }
 
     private static void appended(ChannelHandlerContext ctx, DurableStreams.Appended a, boolean produced,
@@ -508,6 +514,7 @@ final class DurableStreamsHandler {
         }
 
         void start() {
+            ServerStats.of(ctx.channel()).followerStarted(ServerStats.FollowerKind.LONG_POLL, null);
             ctx.channel().attr(POLLING).set(Boolean.TRUE);
             streams.watch(snapshot, this);
             timeout = ctx.executor().schedule(this::timedOut, settings.longPollTimeout().toMillis(),
@@ -590,6 +597,7 @@ final class DurableStreamsHandler {
                 timeout.cancel(false);
             }
             place.release();
+            ServerStats.of(ctx.channel()).followerEnded(ServerStats.FollowerKind.LONG_POLL, null);
             ctx.executor().execute(request::release);
             return true;
         }

@@ -26,6 +26,11 @@ final class FollowHandler extends CursorHandler {
     }
 
     @Override
+    ServerStats.FollowerKind followerKind() {
+        return ServerStats.FollowerKind.WEBSOCKET;
+    }
+
+    @Override
     String kind() {
         return binary ? "websocket, binary" : "websocket, text";
     }

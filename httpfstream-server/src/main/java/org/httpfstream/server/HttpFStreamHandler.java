@@ -254,6 +254,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
         LOG.info("APPEND {} started at byte {} from {}", path, session.length(),
                 ctx.channel().remoteAddress());
+        ServerStats.of(ctx.channel()).appendStarted(ServerStats.AppendProtocol.WEBSOCKET);
         Channel channel = ctx.channel();
         ChannelPipeline p = ctx.pipeline();
         // The WebSocket handlers go in first: the handshake may complete within handshake() itself.

@@ -21,11 +21,13 @@ import org.httpfstream.webhook.WebhookTargets;
  * The whole httpfstream pipeline of one connection. Before an upgrade:
  *
  * <pre>
+ *   traffic     TrafficCounter       counts bytes both ways and connections ({@link ServerStats})
  *   connections ConnectionLimiter    limits.maxConnections[PerAddress] (else 503 and close)
  *   idle        IdleStateHandler     closes HTTP connections idle for settings.idleTimeout
  *   head-start  RequestTimer.bytes   limits.requestTimeout, then limits.headerTimeout from a head's first byte
  *   h2c         H2cPrefaceSniffer    cleartext only: the HTTP/2 preface switches to HTTP/2 (below); leaves
  *   http        HttpServerCodec
+ *   access-log  AccessLogHandler     one line per request / WebSocket session (if on)
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
@@ -62,7 +64,8 @@ import org.httpfstream.webhook.WebhookTargets;
  * APPEND, the appender's own decoder, {@link AppendFrameDecoder}, in place of Netty's), {@code
  * head-start} and {@code head-end} leave, and {@code idle} and {@code request} give way to {@code
  * ws-keepalive} ({@link WebSocketKeepAlive}) and {@code append} ({@link AppendHandler}) or {@code
- * follow} ({@link FollowHandler}). {@code connections} stays until the connection closes. A WebSocket
+ * follow} ({@link FollowHandler}). {@code traffic}, {@code connections} and {@code access-log} stay until
+ * the connection closes. A WebSocket
  * APPEND by a token with a byte rate also gets {@code append-rate} ({@link AppendRateThrottle}) first in
  * the pipeline; the {@link Authorizer} that {@code request} calls first decides every request.
  */
@@ -84,6 +87,8 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final Http2Streams http2Streams = new Http2Streams();
     /** Streams one HTTP/2 connection may have open at once. */
     static final int MAX_CONCURRENT_STREAMS = 256;
+    private final ServerStats stats;
+    private final boolean accessLog;
     private static final ContentSafetyHandler SAFETY = new ContentSafetyHandler();
 
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
@@ -102,19 +107,23 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks) {
-        this(store, settings, limits, refusals, authorizer, origins, webhooks, SseSettings.defaults(), null, null);
+        this(store, settings, limits, refusals, authorizer, origins, webhooks, SseSettings.defaults(), null, null,
+                new ServerStats(), false);
     }
 
     /**
      * As the seven-argument form; {@code sse} says how long SSE responses last; serves TLS with {@code tls}
      * (null: cleartext) and registers every HTTP/2 stream's channel in {@code streams} (null: not
-     * registered).
+     * registered); the connections count into {@code stats}, and with {@code accessLog} every request and
+     * WebSocket session gets a line on the access log ({@link AccessLogHandler}).
      */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks,
-            SseSettings sse, TlsContexts tls, ChannelGroup streams) {
+            SseSettings sse, TlsContexts tls, ChannelGroup streams, ServerStats stats, boolean accessLog) {
         this.tls = tls;
         this.streams = streams;
+        this.stats = Objects.requireNonNull(stats, "stats");
+        this.accessLog = accessLog;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
@@ -138,6 +147,8 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
+        ch.attr(ServerStats.KEY).set(stats);
+        p.addLast("traffic", new TrafficCounter(stats));
         p.addLast("connections", connections);
         if (tls != null) {
             p.addLast("tls", tls.newHandler(ch.alloc()));
@@ -156,6 +167,9 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
             p.addLast("h2c", new H2cPrefaceSniffer(this));
         }
         p.addLast(HTTP_CODEC, new HttpServerCodec());
+        if (accessLog) {
+            p.addLast("access-log", new AccessLogHandler(p.get(TrafficCounter.class)));
+        }
         p.addLast("head-end", timer.messages());
         addRequestHandlers(p);
     }
@@ -189,7 +203,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      * sniffer then leaves.
      */
     void switchToHttp2(ChannelPipeline p) {
-        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "head-end", "headers", "safety",
+        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "headers", "safety",
                 "aggregator", "pipelining", "origin", "request"}) {
             if (p.get(name) != null) {
                 p.remove(name);

@@ -37,6 +37,10 @@ import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.GrantFileException;
 import org.httpfstream.store.MetadataStore;
 import org.httpfstream.browser.OriginPolicy;
+import org.httpfstream.server.admin.AdminConfig;
+import org.httpfstream.server.admin.AdminServer;
+import org.httpfstream.server.admin.Readiness;
+import org.httpfstream.server.admin.ServerMetrics;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.tls.TlsConfig;
 import org.httpfstream.webhook.WebhookTargets;
@@ -81,6 +85,12 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final AuthConfig authConfig;
     private final TlsConfig tlsConfig;
     private volatile TlsContexts tls; // null without TLS; set in start()
+    private final AdminConfig adminConfig;
+    private final boolean accessLog;
+    private final ServerStats stats = new ServerStats();
+    private final Readiness readiness;
+    private volatile ServerMetrics metrics;
+    private AdminServer admin; // Guarded by lock; null without an admin listener.
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -105,6 +115,9 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.origins = b.origins;
         this.webhooks = b.webhooks;
         this.sse = b.sse;
+        this.adminConfig = b.admin;
+        this.accessLog = b.accessLog;
+        this.readiness = new Readiness(root.resolve(MetadataStore.FOLDER));
     }
 
     public static Builder builder() {
@@ -149,12 +162,14 @@ public final class HttpFStreamServer implements AutoCloseable {
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
-                    new Authorizer(access, refusals), origins, webhooks, sse, tls, channels);
+                    new Authorizer(access, refusals), origins, webhooks, sse, tls, channels, stats, accessLog);
             this.initializer = initializer;
             ChannelGroup group = channels;
+            Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class
+                    : NioServerSocketChannel.class;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -204,12 +219,68 @@ public final class HttpFStreamServer implements AutoCloseable {
             LOG.debug("httpfstream serving {} on {} ({}{})", store.root(), localAddress,
                     epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
                             : ", TLS by " + tls.engine() + ", HTTP/1.1 and h2 by ALPN");
+            if (adminConfig != null) {
+                startAdmin(channelType);
+            }
             if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
                 LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
                         + "so everyone may read, append to and delete every stream", localAddress);
             }
             return this;
         }
+    }
+
+    /** Starts the admin listener; on failure releases everything start() took and throws. */
+    private void startAdmin(Class<? extends ServerChannel> channelType) throws IOException {
+        ServerMetrics m = new ServerMetrics(store, stats, refusals);
+        store.metrics(m);
+        metrics = m;
+        try {
+            admin = AdminServer.start(adminConfig, boss, workers, channelType, channels, m, readiness);
+        } catch (IOException e) {
+            closed = true;
+            channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+            store.close();
+            if (access != null) {
+                access.close();
+            }
+            shutdownGroups();
+            throw e;
+        }
+        LOG.info("httpfstream admin listener (/metrics, /healthz, /readyz) on {}", admin.localAddress());
+    }
+
+    /**
+     * The address of the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}); the real
+     * port when port 0 was asked for; null if this server has none ({@link Builder#admin}).
+     */
+    public InetSocketAddress adminAddress() {
+        synchronized (lock) {
+            return admin == null ? null : admin.localAddress();
+        }
+    }
+
+    /** This server's Prometheus metrics, or null without an admin listener; valid after start. */
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The transport's counts (connections, bytes, live readers, appends); kept with or without metrics. */
+    public ServerStats stats() {
+        return stats;
+    }
+
+    /**
+     * Marks the server as draining or not: while it drains, {@code /readyz} answers {@code 503} so that a
+     * load balancer stops sending it new clients. {@link #close()} sets it.
+     */
+    public void setDraining(boolean draining) {
+        readiness.setDraining(draining);
+    }
+
+    /** What {@code /readyz} answers from: draining, and whether the store can be written. */
+    public Readiness readiness() {
+        return readiness;
     }
 
     /** The address the server listens on; the real port when port 0 was asked for. */
@@ -343,6 +414,7 @@ public final class HttpFStreamServer implements AutoCloseable {
                 return;
             }
             closed = true;
+            readiness.setDraining(true);
             // Followers first, so that they learn the server went away (Close 1001) rather than see the
             // append sessions end, which would look like a normal end of their streams; appenders get
             // Close 1001 too, so that they know their append did not end as they asked.
@@ -362,6 +434,9 @@ public final class HttpFStreamServer implements AutoCloseable {
                 }
             }
             awaitAll(appenders);
+            if (admin != null) {
+                admin.close();
+            }
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
             store.close();
             if (access != null) {
@@ -396,6 +471,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         private WebhookTargets webhooks = WebhookTargets.publicOnly();
         private SseSettings sse = SseSettings.defaults();
         private TlsConfig tls;
+        private AdminConfig admin;
+        private boolean accessLog = true;
 
         private Builder() {}
 
@@ -412,6 +489,27 @@ public final class HttpFStreamServer implements AutoCloseable {
          */
         public Builder tls(TlsConfig tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /**
+         * Opens the admin listener on this address: {@code /metrics} (Prometheus text format), {@code
+         * /healthz} and {@code /readyz}, apart from the streams. Default: none.
+         *
+         * @param host a host name or address; null or empty for all interfaces
+         * @param port 0 to 65535; 0 picks a free port, readable from {@link #adminAddress()} after start
+         */
+        public Builder admin(String host, int port) {
+            this.admin = new AdminConfig(host, port);
+            return this;
+        }
+
+        /**
+         * With {@code true} (the default), one line per request and per WebSocket session on the SLF4J
+         * logger {@code httpfstream.access}; {@code false} adds no access-log handler at all.
+         */
+        public Builder accessLog(boolean accessLog) {
+            this.accessLog = accessLog;
             return this;
         }
 

@@ -148,6 +148,11 @@ final class LiveHttpHandler extends CursorHandler {
     }
 
     @Override
+    ServerStats.FollowerKind followerKind() {
+        return ServerStats.FollowerKind.FOLLOW;
+    }
+
+    @Override
     String kind() {
         return "http chunked";
     }

@@ -121,6 +121,11 @@ final class SseHandler extends CursorHandler {
     }
 
     @Override
+    ServerStats.FollowerKind followerKind() {
+        return ServerStats.FollowerKind.SSE;
+    }
+
+    @Override
     String kind() {
         return "sse, " + encoding.name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -94,6 +94,8 @@ final class GroupCommit implements AutoCloseable {
     private final ExecutorService batchForcers;
     /** The open writer of a stream file, or null. */
     private final Function<Path, StreamWriter> writers;
+    /** Who is told about the rounds and batches (the store's current {@link StoreMetrics}). */
+    private final java.util.function.Supplier<StoreMetrics> metrics;
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
     private volatile StreamStore.SyncHook hook = () -> { };
@@ -106,8 +108,9 @@ final class GroupCommit implements AutoCloseable {
     private boolean running;
     private boolean closed;
 
-    GroupCommit(String name, Function<Path, StreamWriter> writers) {
+    GroupCommit(String name, Function<Path, StreamWriter> writers, java.util.function.Supplier<StoreMetrics> metrics) {
         this.writers = writers;
+        this.metrics = metrics;
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(FORCERS, FORCERS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -179,13 +182,16 @@ final class GroupCommit implements AutoCloseable {
             List<CompletableFuture<Void>> done = new ArrayList<>();
             Throwable failure = null;
             boolean again;
+            long started = System.nanoTime();
+            long bytes = 0;
             try {
                 hook.beforeSync();
-                syncNow(writer, done);
+                bytes = syncNow(writer, done);
             } catch (IOException | RuntimeException | InterruptedException e) {
                 StreamStore.LOG.error("syncing {} failed", writer.file(), e);
                 failure = e;
             }
+            metrics.get().syncRound(System.nanoTime() - started, bytes, done.size());
             if (failure != null) { // cut back to what is synced, refusing every append above it
                 writer.syncFailed(failure instanceof IOException io ? io : new IOException(failure));
             }
@@ -206,9 +212,10 @@ final class GroupCommit implements AutoCloseable {
 
     /**
      * Forces {@code writer}'s file, publishes the length synced and collects the waiters it covers into
-     * {@code done} (to complete outside the lock). A writer deleted meanwhile counts as synced.
+     * {@code done} (to complete outside the lock); returns how many bytes it made durable that no
+     * earlier sync had. A writer deleted meanwhile counts as synced.
      */
-    private void syncNow(StreamWriter writer, List<CompletableFuture<Void>> done) throws IOException {
+    private long syncNow(StreamWriter writer, List<CompletableFuture<Void>> done) throws IOException {
         long length;
         try {
             length = writer.force();
@@ -223,8 +230,10 @@ final class GroupCommit implements AutoCloseable {
         if (length != Long.MAX_VALUE) {
             writer.publish(length);
         }
+        long added = 0;
         synchronized (writer.syncLock) {
             if (length > writer.synced) {
+                added = length == Long.MAX_VALUE ? 0 : length - writer.synced;
                 writer.synced = length;
             }
             writer.waiters.removeIf(w -> {
@@ -235,6 +244,7 @@ final class GroupCommit implements AutoCloseable {
                 return false;
             });
         }
+        return added;
     }
 
     /** Makes {@code write} part of the next batch, replacing a pending write under the same key. */
@@ -376,6 +386,7 @@ final class GroupCommit implements AutoCloseable {
         if (d.isEmpty() && f.isEmpty()) {
             return null;
         }
+        long started = System.nanoTime();
         try {
             hook.beforeSync();
             sync(d, f);
@@ -383,6 +394,8 @@ final class GroupCommit implements AutoCloseable {
         } catch (IOException | RuntimeException | InterruptedException | Error e) {
             StreamStore.LOG.error("group commit of {} metadata files failed", d.size(), e);
             return e;
+        } finally {
+            metrics.get().metadataBatch(System.nanoTime() - started, d.size() + f.size());
         }
     }
 

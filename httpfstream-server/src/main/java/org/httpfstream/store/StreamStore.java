@@ -71,6 +71,7 @@ public final class StreamStore implements Closeable {
     private boolean marksPending;
     private final Object marksLock = new Object();
     private volatile FileOps fileOps = FileOps.DIRECT;
+    private volatile StoreMetrics metrics = StoreMetrics.NONE;
     private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
@@ -128,7 +129,7 @@ public final class StreamStore implements Closeable {
         } else {
             this.marksPending = true;
         }
-        this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf) : null;
+        this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf, this::metrics) : null;
         this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-idle-writers");
             t.setDaemon(true);
@@ -721,6 +722,24 @@ public final class StreamStore implements Closeable {
     /** Number of active append sessions. */
     public int activeSessions() {
         return sessions.size();
+    }
+
+    /**
+     * Streams open for writing: writers holding a stream file open, those of append sessions and those
+     * kept open after Durable Streams appends until they are idle. For metrics.
+     */
+    public int openWriters() {
+        return writers.size();
+    }
+
+    /** Tells {@code metrics} about appends and syncs from now on; null for nobody. */
+    public void metrics(StoreMetrics metrics) {
+        this.metrics = metrics == null ? StoreMetrics.NONE : metrics;
+    }
+
+    /** Who is told about appends and syncs; never null. */
+    StoreMetrics metrics() {
+        return metrics;
     }
 
     /** Runs {@code listener} when the store is closed (for example to stop background work). */

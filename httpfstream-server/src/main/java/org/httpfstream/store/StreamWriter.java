@@ -239,6 +239,7 @@ final class StreamWriter {
             throw store.refused(new InsufficientStorageException("an append of " + remaining + " bytes", e));
         }
         written = start + remaining;
+        store.metrics().appended(remaining);
         if (mark != null) {
             mark.set(written);
         }
@@ -309,7 +310,9 @@ final class StreamWriter {
      */
     long force() throws IOException {
         long length = written;
+        long started = System.nanoTime();
         store.fileOps().force(file, channel);
+        store.metrics().synced(System.nanoTime() - started);
         return length;
     }
 

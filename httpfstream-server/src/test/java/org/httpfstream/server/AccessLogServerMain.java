@@ -1,0 +1,21 @@
+package org.httpfstream.server;
+
+import java.nio.file.Path;
+
+/**
+ * A server for {@link AccessLogTest}, run in a JVM of its own so that its access log can be sent to a
+ * file of its own at INFO (slf4j-simple reads its configuration once per JVM). Arguments: the root and
+ * the grant file. Prints {@code PORT n} once serving, and stops when its standard input ends.
+ */
+public final class AccessLogServerMain {
+    private AccessLogServerMain() {}
+
+    public static void main(String[] args) throws Exception {
+        try (HttpFStreamServer server = HttpFStreamServer.builder().root(Path.of(args[0])).tokens(Path.of(args[1]))
+                .bind("127.0.0.1", 0).build().start()) {
+            System.out.println("PORT " + server.port());
+            System.out.flush();
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+    }
+}
