@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs an httpfstream server, which supports simultaneous, streaming file uploading and "
                     + "downloading over HTTP. Streams are stored as files under the root directory.",
-            "Runs until interrupted (Ctrl-C) or terminated, then closes every connection and stops."
+            "Runs until interrupted (Ctrl-C) or terminated (SIGTERM), then drains (see -drain-timeout), "
+                    + "closes every connection and exits 0."
         },
         footer = {
             "",
@@ -137,6 +139,17 @@ public final class ServerCommand implements Callable<Integer> {
                     + "default: ROOT/.httpfstream/link.key)")
     Path linkKey;
 
+    @Option(
+            names = {"-drain-timeout", "--drain-timeout"},
+            paramLabel = "DURATION",
+            defaultValue = "10s",
+            converter = GoDuration.Converter.class,
+            description = "on SIGTERM or SIGINT the server stops accepting connections, ends followers with "
+                    + "their resume offset, answers the requests it has read and lets appenders finish for at "
+                    + "most this long; then it ends the rest (every byte received is kept) and exits 0. A second "
+                    + "signal ends the rest at once (default: ${DEFAULT-VALUE}; 0s: at once)")
+    Duration drainTimeout;
+
     /** The resource limits: -max-connections, -header-timeout and the rest. */
     @Mixin
     LimitOptions limits;
@@ -151,6 +164,9 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
             throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
+        }
+        if (drainTimeout.isNegative()) {
+            throw new CommandFailure("-drain-timeout must not be negative: " + drainTimeout);
         }
         if (tokensPoll.isNegative()) {
             throw new CommandFailure("-tokens-poll must not be negative: " + tokensPoll);
@@ -190,6 +206,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
+                    .drainTimeout(drainTimeout)
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {
@@ -202,21 +219,42 @@ public final class ServerCommand implements Callable<Integer> {
             ReloadSignal.install(server::reloadTokens);
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
             try {
-                LOG.info("Stopping server on {}", bound);
                 server.close();
             } catch (Exception e) {
                 LOG.warn("Error while stopping the server: {}", Errors.describe(e));
             } finally {
                 stopped.countDown();
             }
+        };
+        // The first SIGTERM (or SIGINT) drains the server, then call() returns 0; a second one ends the
+        // drain at once (close() called again forces the first). Both off the signal thread.
+        StopSignals.install(signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                LOG.info("Stopping server on {} ({}): draining for up to {} ms; {} again stops it at once", bound,
+                        signal, drainTimeout.toMillis(), signal);
+                new Thread(stop, "httpfstream-server-drain").start();
+            } else {
+                LOG.info("{} again: ending the drain now", signal);
+                Thread force = new Thread(server::close, "httpfstream-server-stop");
+                force.setDaemon(true);
+                force.start();
+            }
+        });
+        // Any other way out of the JVM (System.exit elsewhere, a signal that could not be caught).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (stopping.compareAndSet(false, true)) {
+                LOG.info("Stopping server on {}", bound);
+                stop.run();
+            }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
         LOG.info("Starting server on {} (root {}{}{})", bound, root, fsync ? ", fsync" : "",
                 tokens == null ? "" : ", grants " + tokens);
 
-        // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
+        // Serve until SIGTERM/SIGINT has drained and closed the server (or the JVM exits otherwise).
         stopped.await();
         return 0;
     }

@@ -428,7 +428,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 .set(CONNECTION, HttpHeaderValues.CLOSE)
                 .set(CACHE_CONTROL, "no-cache, no-transform")
                 .set("X-Accel-Buffering", "no")
-                .set("Trailer", NEXT_OFFSET)
+                .set("Trailer", NEXT_OFFSET + ", " + WRITER_ACTIVE)
                 .set(STREAM_OFFSET, Offsets.format(from))
                 .add(streamHeaders(true));
         ChannelPipeline p = ctx.pipeline();

@@ -20,6 +20,7 @@ import org.httpfstream.webhook.WebhookTargets;
  *   head-start  RequestTimer.bytes   limits.requestTimeout, then limits.headerTimeout from a head's first byte
  *   http        HttpServerCodec
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
+ *   drain       DrainHandler         while the server drains: answers what was read, then closes
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
  *   aggregator  BodyAggregator       request bodies up to limits.maxBodyBytes (else 413 and close)
@@ -95,6 +96,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         p.addLast("head-start", timer.bytes());
         p.addLast(HTTP_CODEC, new HttpServerCodec());
         p.addLast("head-end", timer.messages());
+        p.addLast("drain", new DrainHandler());
         p.addLast("headers", headers);
         p.addLast("safety", SAFETY);
         p.addLast("aggregator", new BodyAggregator(limits.maxBodyBytes(), refusals));

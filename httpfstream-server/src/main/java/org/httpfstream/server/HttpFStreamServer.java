@@ -67,6 +67,9 @@ public final class HttpFStreamServer implements AutoCloseable {
     /** Socket read sizes: Netty's adaptive sizes, growing to {@code MAX_READ} while reads come full. */
     static final int MIN_READ = 64, INITIAL_READ = 2048, MAX_READ = 256 * 1024;
 
+    /** How long {@link #close()} waits for appenders and answers by default. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
     private final Path root;
     private final String host;
     private final int port;
@@ -77,6 +80,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final WebhookTargets webhooks;
     private final Refusals refusals = new Refusals();
     private final AuthConfig authConfig;
+    private final Duration drainTimeout;
+    private final Drain drain = new Drain();
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -99,6 +104,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.authConfig = b.auth;
         this.origins = b.origins;
         this.webhooks = b.webhooks;
+        this.drainTimeout = b.drainTimeout;
     }
 
     public static Builder builder() {
@@ -156,6 +162,10 @@ public final class HttpFStreamServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (drain.draining()) { // accepted just before the listener closed
+                                ch.close();
+                                return;
+                            }
                             group.add(ch);
                             ch.pipeline().addLast(initializer);
                         }
@@ -292,14 +302,42 @@ public final class HttpFStreamServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening, closes every connection and ends every append session (their leases are
-     * released, every byte received so far stays in the files), then stops the I/O threads. Blocks
-     * until done. Idempotent.
+     * True from the moment {@link #close()} begins until the server is closed, and after: the server
+     * accepts no connection and is ending those it has. A readiness check reports not ready then.
+     */
+    public boolean isDraining() {
+        return drain.draining();
+    }
+
+    /**
+     * Drains, then stops. First it stops listening (new connections are refused); it answers the
+     * requests it has read ({@code POST}s waiting for their sync included) and closes their connections;
+     * it ends every live reader with its resume offset (a WebSocket follower with Close 1001, a {@code
+     * ?follow} response with its last chunk and the trailers {@code Stream-Next-Offset} and {@code
+     * Stream-Writer-Active: true}, an SSE response after a {@code control} event with {@code
+     * streamNextOffset}) and answers waiting long-polls as their timeout would (204 with {@code
+     * Stream-Next-Offset}). Appenders may finish for up to the {@linkplain Builder#drainTimeout drain
+     * timeout}. Then it closes every connection still open and ends every append session (appenders get
+     * Close 1001; their leases are released, every byte received so far stays in the files), closes the
+     * store (the syncs it owes done) and stops the I/O threads. Blocks until done. Idempotent; a call
+     * while another one drains ends the drain at once, then waits for the server to be closed.
      */
     @Override
     public void close() {
+        ChannelGroup all;
         synchronized (lock) {
             if (!started || closed) {
+                return;
+            }
+            all = channels;
+        }
+        if (drain.begin()) { // outside the lock: it may take the drain timeout
+            drain.run(all, drainTimeout);
+        } else {
+            drain.force();
+        }
+        synchronized (lock) {
+            if (closed) {
                 return;
             }
             closed = true;
@@ -354,8 +392,24 @@ public final class HttpFStreamServer implements AutoCloseable {
         private AuthConfig auth;
         private OriginPolicy origins = OriginPolicy.sameOriginOnly();
         private WebhookTargets webhooks = WebhookTargets.publicOnly();
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
         private Builder() {}
+
+        /**
+         * How long {@link HttpFStreamServer#close()} lets appenders and requests in progress finish after
+         * it stopped listening (default 10 s); then it ends them. Zero: at once.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder drainTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("drain timeout < 0: " + timeout);
+            }
+            this.drainTimeout = timeout;
+            return this;
+        }
 
         /**
          * Turns on authentication and authorisation: every request needs a token of the grant file or a
