@@ -78,8 +78,12 @@ class GracefulDrainTest {
         CliProcess server = startServer(0);
         int firstPort = port;
 
-        List<Appender> appenders = List.of(new Appender("/ws/0.log", true), new Appender("/ws/1.log", true),
-                new Appender("/ws/2.log", false)); // the last one never stops: the drain timeout ends it
+        List<Reader> readers = List.of(
+                new JavaFollower("/ws/0.log"), new HttpFollower("/ws/1.log"), new JavaFollower("/ws/2.log"),
+                new LongPoller("/ds/p0.txt"), new SseReader("/ds/p1.txt"));
+        List<Appender> appenders = List.of(new Appender("/ws/0.log", true, readers.get(0)),
+                new Appender("/ws/1.log", true, readers.get(1)),
+                new Appender("/ws/2.log", false, readers.get(2))); // never stops: the drain timeout ends it
         List<Producer> producers = List.of(new Producer("/ds/p0.txt", "p0"), new Producer("/ds/p1.txt", "p1"));
         for (Producer p : producers) {
             p.create();
@@ -88,14 +92,11 @@ class GracefulDrainTest {
             a.start();
         }
         for (Appender a : appenders) {
-            a.worker.awaitProgress(64 * 1024, TIMEOUT, "64 KiB appended to " + a.path);
+            a.worker.awaitProgress(1, TIMEOUT, "bytes appended to " + a.path);
         }
         for (Producer p : producers) {
             p.start();
         }
-        List<Reader> readers = List.of(
-                new JavaFollower("/ws/0.log"), new JavaFollower("/ws/2.log"), new HttpFollower("/ws/1.log"),
-                new LongPoller("/ds/p0.txt"), new SseReader("/ds/p1.txt"));
         for (Reader r : readers) {
             r.worker = start(r.getClass().getSimpleName() + " " + r.path, w -> r.run(w));
         }
@@ -108,6 +109,7 @@ class GracefulDrainTest {
 
         long signalled = System.nanoTime();
         server.terminate();
+        server.awaitStderrLine(Pattern.compile("Drain - draining: "), TIMEOUT);
         for (Appender a : appenders) {
             if (a.finishes) {
                 a.worker.stop(); // ends with close(), which returns once the server has every byte
@@ -116,7 +118,14 @@ class GracefulDrainTest {
         assertThat(server.awaitExit(DRAIN.plusSeconds(15)))
                 .as("exit code after SIGTERM; stderr: %s", server.stderrText()).isZero();
         assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(DRAIN.plusSeconds(15));
-        assertThat(server.stderrText()).contains("draining").contains("drain timed out");
+        String log = server.stderrText();
+        for (Appender a : appenders) {
+            String end = "APPEND " + a.path + " ended (" + (a.finishes ? "close frame" : "server shutting down") + ")";
+            assertThat(log).as("the log of the drained server").contains(end);
+            assertThat(log.indexOf(end)).as("%s ended during the drain", a.path)
+                    .isGreaterThan(log.indexOf("draining: ")).isLessThan(log.indexOf(" stopped"));
+        }
+        assertThat(log).contains("drain timed out after");
 
         for (Appender a : appenders) {
             a.stopped();
@@ -136,21 +145,34 @@ class GracefulDrainTest {
         for (Reader r : readers) {
             assertThat(r.worker.awaitEnd(TIMEOUT)).as("what ended the %s", r.worker.name).isNull();
             byte[] stream = Files.readAllBytes(root.resolve(r.path.substring(1)));
-            assertThat(r.received()).as("what the %s got, across the restart", r.worker.name).isEqualTo(stream);
+            if (r.patterned) { // checked byte by byte as they came (the appender checks the file)
+                assertThat(r.offset()).as("bytes the %s got, across the restart", r.worker.name)
+                        .isEqualTo(stream.length);
+            } else {
+                assertThat(r.received()).as("what the %s got, across the restart", r.worker.name).isEqualTo(stream);
+            }
         }
     }
 
-    /** A WebSocket appender of the Java client, writing numbered lines until told to stop (if it ever is). */
+    /**
+     * A WebSocket appender of the Java client, writing numbered lines until told to stop (if it ever is),
+     * at most {@link #AHEAD} bytes ahead of its follower and {@link #CAP} bytes in all, so that the test's
+     * memory and disk stay small.
+     */
     private final class Appender {
+        static final long AHEAD = 256 * 1024;
+        static final long CAP = 16 * 1024 * 1024;
         final String path;
         final boolean finishes;
+        final Reader follower;
         /** Bytes handed to write(), the last of them maybe not sent. Guarded by this. */
         private long attempted;
         Worker worker;
 
-        Appender(String path, boolean finishes) {
+        Appender(String path, boolean finishes, Reader follower) {
             this.path = path;
             this.finishes = finishes;
+            this.follower = follower;
         }
 
         void start() throws IOException {
@@ -160,6 +182,10 @@ class GracefulDrainTest {
                 long at = 0;
                 try {
                     while (!w.stopping()) {
+                        // At the cap it only waits to be told to stop.
+                        if (!follower.awaitOffset(at >= CAP ? Long.MAX_VALUE : at - AHEAD, w)) {
+                            break;
+                        }
                         int n = 1 + random.nextInt(4000);
                         synchronized (this) {
                             attempted = at + n;
@@ -176,6 +202,7 @@ class GracefulDrainTest {
 
         /** After the server stopped: what the appender confirmed. */
         void stopped() {
+            worker.stop();
             Throwable end = worker.awaitEnd(TIMEOUT);
             if (finishes) {
                 assertThat(end).as("the append to %s, closed during the drain", path).isNull();
@@ -265,29 +292,60 @@ class GracefulDrainTest {
         }
     }
 
-    /** A follower of one stream, collecting what it gets, across the restart. */
+    /**
+     * A follower of one stream, across the restart: it keeps what it gets, or, for the appenders' numbered
+     * lines, checks each byte as it comes and counts them.
+     */
     private abstract static class Reader {
         final String path;
-        final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        final boolean patterned;
+        /** Guarded by this. */
+        private final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        /** Bytes received. Guarded by this. */
+        private long count;
         Worker worker;
 
         Reader(String path) {
             this.path = path;
+            this.patterned = path.startsWith("/ws/");
         }
 
         abstract void run(Worker w) throws Exception;
 
         synchronized void add(byte[] b, int off, int n, Worker w) {
-            got.write(b, off, n);
-            w.progress(got.size());
+            if (patterned) {
+                byte[] expected = pattern(count, n);
+                if (!java.util.Arrays.equals(b, off, off + n, expected, 0, n)) {
+                    throw new AssertionError(path + ": bytes " + count + " to " + (count + n) + " are not the ones sent");
+                }
+            } else {
+                got.write(b, off, n);
+            }
+            count += n;
+            notifyAll();
+            w.progress(count);
         }
 
         synchronized byte[] received() {
             return got.toByteArray();
         }
 
-        long offset() {
-            return received().length;
+        synchronized long offset() {
+            return count;
+        }
+
+        /**
+         * Waits until this reader has {@code min} bytes; false if {@code appender} is told to stop first.
+         * Woken by every byte; the timed wait only looks at the stop flag again.
+         */
+        synchronized boolean awaitOffset(long min, Worker appender) throws InterruptedException {
+            while (count < min) {
+                if (appender.stopping()) {
+                    return false;
+                }
+                wait(50);
+            }
+            return true;
         }
     }
 
