@@ -1,7 +1,6 @@
 package org.httpfstream.server;
 
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.Channel;
@@ -9,6 +8,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -20,8 +20,9 @@ import io.netty.util.ReferenceCountUtil;
  * written. A connection with no request waiting is closed at once. Requests read after an answer that
  * said {@code Connection: close} are dropped, unanswered, as RFC 9112 has it.
  *
- * <p>It counts requests read (a request head) against answers written (a response's last content; an
- * interim {@code 1xx} answer other than {@code 101} does not count). After a WebSocket upgrade it sees
+ * <p>It counts requests read (a request head) against answers written (a response's last content, once
+ * its write has completed, so that a body still on its way is not cut; an interim {@code 1xx} answer
+ * other than {@code 101} does not count). After a WebSocket upgrade it sees
  * only frames and lets them pass; the follower and appender handlers have their own ways to end.
  *
  * <p>Per channel, not sharable; confined to the channel's event loop. Sits right after the HTTP codec
@@ -66,21 +67,26 @@ final class DrainHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        boolean interim = msg instanceof HttpResponse r && r.status().codeClass() == io.netty.handler.codec.http
-                .HttpStatusClass.INFORMATIONAL && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+        boolean interim = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL
+                && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
         if (draining && !interim && msg instanceof HttpResponse r && pending <= 1
                 && r.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
             HttpUtil.setKeepAlive(r, false); // the last answer: say so
             closing = true;
         }
         if (msg instanceof LastHttpContent && !interim) {
-            pending = Math.max(0, pending - 1);
-            if (draining && pending == 0) {
-                closing = true;
-                promise = promise.unvoid();
-                promise.addListener(ChannelFutureListener.CLOSE);
-            }
+            // Answered once written: a body still being sent (a file) is not cut by the drain.
+            promise = promise.unvoid();
+            promise.addListener(f -> answered(ctx));
         }
         ctx.write(msg, promise);
+    }
+
+    private void answered(ChannelHandlerContext ctx) {
+        pending = Math.max(0, pending - 1);
+        if (draining && pending == 0) {
+            closing = true;
+            ctx.close();
+        }
     }
 }

@@ -122,6 +122,30 @@ class DrainTest {
         }
 
         @Test
+        void aFileStillBeingSentIsSentToItsEnd() throws Exception {
+            byte[] big = new byte[8 * 1024 * 1024];
+            new java.util.Random(1).nextBytes(big);
+            Files.write(root.resolve("big.bin"), big);
+            start(false, Duration.ofSeconds(30));
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(16 * 1024); // the body waits in the server's buffers, not ours
+                s.connect(address, 5000);
+                s.setSoTimeout(20_000);
+                write(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+                InputStream in = s.getInputStream();
+                RawHttp head = RawHttp.read(in, true); // the head only: the body is read below
+                assertThat(head.status).isEqualTo(200);
+                byte[] first = in.readNBytes(1024);
+
+                CompletableFuture<Void> closed = closeInBackground();
+                byte[] rest = in.readAllBytes(); // to the end of the connection
+                assertThat(first.length + rest.length).as("bytes of the body").isEqualTo(big.length);
+                assertThat(java.util.Arrays.equals(rest, 0, rest.length, big, 1024, big.length)).isTrue();
+                closed.get(20, TimeUnit.SECONDS);
+            }
+        }
+
+        @Test
         void anIdleKeepAliveConnectionIsClosedAtOnce() throws Exception {
             start(false, Duration.ofSeconds(30));
             try (Socket s = connect(address)) {
