@@ -154,6 +154,31 @@ class GracefulDrainTest {
         }
     }
 
+    @Test
+    void aSecondSigtermEndsTheDrainAtOnce() throws Exception {
+        CliProcess server = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:0", "-drain-timeout=10m");
+        processes.add(server);
+        port = Integer.parseInt(server.awaitStderrLine(STARTED, TIMEOUT).group(1));
+        OutputStream append = client.openAppend(url("/held.log"));
+        append.write("kept\n".getBytes(UTF_8));
+        FollowInputStream follow = client.follow(url("/held.log"), "-1");
+        assertThat(follow.readNBytes(5)).isEqualTo("kept\n".getBytes(UTF_8)); // the server has the bytes
+
+        server.terminate();
+        server.awaitStderrLine(Pattern.compile("Drain - draining: "), TIMEOUT);
+        server.terminate(); // the appender would hold the drain for ten minutes
+        assertThat(server.awaitExit(TIMEOUT)).as("exit code; stderr: %s", server.stderrText()).isZero();
+        assertThat(server.stderrText()).contains("SIGTERM again: ending the drain now").contains("drain forced");
+        try {
+            append.close();
+            throw new AssertionError("the append was ended by the server, its close() must say so");
+        } catch (IOException expected) {
+            // Close 1001: the server went away
+        }
+        follow.close();
+        assertThat(Files.readString(root.resolve("held.log"))).isEqualTo("kept\n");
+    }
+
     /**
      * A WebSocket appender of the Java client, writing numbered lines until told to stop (if it ever is),
      * at most {@link #AHEAD} bytes ahead of its follower and {@link #CAP} bytes in all, so that the test's
