@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Thread safety: {@link #start()} and {@link #close()} may be called from any thread; {@code
- * close()} is idempotent. The accessors are valid after {@code start()} returns.
+ * close()} is idempotent, and a second call while the first drains ends the drain at once ({@link
+ * Drain}). {@link #isDraining()} may be called at any time; the other accessors are valid after {@code
+ * start()} returns.
  */
 public final class HttpFStreamServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
