@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs an httpfstream server, which supports simultaneous, streaming file uploading and "
                     + "downloading over HTTP. Streams are stored as files under the root directory.",
-            "Runs until interrupted (Ctrl-C) or terminated, then closes every connection and stops."
+            "Runs until interrupted (Ctrl-C) or terminated (SIGTERM), then drains (see -drain-timeout), "
+                    + "closes every connection and exits 0."
         },
         footer = {
             "",
@@ -150,6 +152,17 @@ public final class ServerCommand implements Callable<Integer> {
                     + "default: ROOT/.httpfstream/link.key)")
     Path linkKey;
 
+    @Option(
+            names = {"-drain-timeout", "--drain-timeout"},
+            paramLabel = "DURATION",
+            defaultValue = "10s",
+            converter = GoDuration.Converter.class,
+            description = "on SIGTERM or SIGINT the server stops accepting connections, ends followers with "
+                    + "their resume offset, answers the requests it has read and lets appenders finish for at "
+                    + "most this long; then it ends the rest (every byte received is kept) and exits 0. A second "
+                    + "signal ends the rest at once (default: ${DEFAULT-VALUE}; 0s: at once)")
+    Duration drainTimeout;
+
     /** The resource limits: -max-connections, -header-timeout and the rest. */
     @Mixin
     LimitOptions limits;
@@ -173,6 +186,9 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (sseMaxAge.isZero() || sseMaxAge.isNegative()) {
             throw new CommandFailure("-sse-max-age must be positive: " + sseMaxAge);
+        }
+        if (drainTimeout.isNegative()) {
+            throw new CommandFailure("-drain-timeout must not be negative: " + drainTimeout);
         }
         if (tokensPoll.isNegative()) {
             throw new CommandFailure("-tokens-poll must not be negative: " + tokensPoll);
@@ -228,6 +244,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .webhookTargets(exposure.webhookAllow)
                     .tls(tlsConfig)
                     .accessLog(operating.accessLog)
+                    .drainTimeout(drainTimeout)
                     .build()
                     .start();
         } catch (AdminServer.AdminBindException e) {
@@ -246,14 +263,35 @@ public final class ServerCommand implements Callable<Integer> {
             });
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
             try {
-                LOG.info("Stopping server on {}", bound);
                 server.close();
             } catch (Exception e) {
                 LOG.warn("Error while stopping the server: {}", Errors.describe(e));
             } finally {
                 stopped.countDown();
+            }
+        };
+        // The first SIGTERM (or SIGINT) drains the server, then call() returns 0; a second one ends the
+        // drain at once (close() called again forces the first). Both off the signal thread.
+        StopSignals.install(signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                LOG.info("Stopping server on {} ({}): draining for up to {} ms; {} again stops it at once", bound,
+                        signal, drainTimeout.toMillis(), signal);
+                new Thread(stop, "httpfstream-server-drain").start();
+            } else {
+                LOG.info("{} again: ending the drain now", signal);
+                Thread force = new Thread(server::close, "httpfstream-server-stop");
+                force.setDaemon(true);
+                force.start();
+            }
+        });
+        // Any other way out of the JVM (System.exit elsewhere, a signal that could not be caught).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (stopping.compareAndSet(false, true)) {
+                LOG.info("Stopping server on {}", bound);
+                stop.run();
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
@@ -261,7 +299,7 @@ public final class ServerCommand implements Callable<Integer> {
                 tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile(),
                 server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 
-        // Serve until the JVM is asked to exit (SIGINT/SIGTERM); the hook above closes the server.
+        // Serve until SIGTERM/SIGINT has drained and closed the server (or the JVM exits otherwise).
         stopped.await();
         return 0;
     }

@@ -158,7 +158,7 @@ final class CliProcess implements AutoCloseable {
     }
 
     /**
-     * Sends SIGTERM: the JVM runs its shutdown hooks, as for Ctrl-C. Uses the process handle, because
+     * Sends SIGTERM: a server drains and exits 0, other commands run their shutdown hooks. Uses the process handle, because
      * {@link Process#destroy()} also closes our ends of the pipes and the rest of the output would be lost.
      */
     void terminate() {

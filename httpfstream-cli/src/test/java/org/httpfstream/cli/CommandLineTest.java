@@ -80,6 +80,20 @@ class CommandLineTest {
     }
 
     @Test
+    void serverDrainTimeoutDefaultsToTenSecondsAndIsAnyDuration() {
+        assertThat(CommandLine.populateCommand(new ServerCommand()).drainTimeout)
+                .isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "-drain-timeout=0s").drainTimeout)
+                .isEqualTo(java.time.Duration.ZERO);
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "--drain-timeout", "1m30s").drainTimeout)
+                .isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-drain-timeout=later"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("drain-timeout")
+                .hasMessageContaining("later");
+    }
+
+    @Test
     void serverAllowOriginDefaultsToTheServersOwnOriginAndTakesAListOrAStar() {
         assertThat(CommandLine.populateCommand(new ServerCommand()).exposure.allowOrigin)
                 .isEqualTo(org.httpfstream.browser.OriginPolicy.sameOriginOnly());

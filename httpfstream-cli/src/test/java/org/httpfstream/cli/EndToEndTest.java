@@ -281,7 +281,9 @@ class EndToEndTest {
         assertThat(started.group(1)).isNotEqualTo("0");
 
         int signal = other.interrupt();
-        assertThat(other.awaitExit(TIMEOUT)).isEqualTo(128 + signal);
+        // The signal is caught: the server drains and the command exits 0.
+        assertThat(other.awaitExit(TIMEOUT)).as("exit code after signal %s; stderr: %s", signal, other.stderrText())
+                .isZero();
         assertThat(other.stderrText()).contains("Stopping server on 127.0.0.1:" + started.group(1));
     }
 

@@ -43,6 +43,8 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
     private long startPosition;
     private long position;
     private boolean started;
+    /** The server went away before {@link #start}: it ends the response as soon as it starts. */
+    private boolean goAwayPending;
     /** True once the end, an error or a going-away was sent: nothing more goes out. */
     protected boolean closing;
     /** Where the counts go; set by {@link #start}. */
@@ -122,8 +124,11 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
     /** Ends the response because the stream could not be read. */
     abstract void writeError(ChannelHandlerContext ctx);
 
-    /** Ends the response because the server is shutting down; it is not the end of the stream. */
-    abstract void writeGoingAway(ChannelHandlerContext ctx);
+    /**
+     * Ends the response because the server is shutting down; it is not the end of the stream. Every byte
+     * before {@code position}, and none after, was sent: the reader resumes there.
+     */
+    abstract void writeGoingAway(ChannelHandlerContext ctx, long position);
 
     /**
      * Starts sending from byte {@code from} of {@code subscription}. Call on the event loop once the
@@ -138,6 +143,11 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
         this.lagSource = subscription;
         this.stats = ServerStats.of(ctx.channel());
         stats.followerStarted(followerKind(), this);
+        if (goAwayPending) {
+            closing = true;
+            writeGoingAway(ctx, position);
+            return;
+        }
         LOG.info("FOLLOW {} started ({}, from byte {}, {} bytes written so far)", name, kind(), from,
                 subscription.length());
         pump();
@@ -219,15 +229,19 @@ abstract class CursorHandler extends ChannelInboundHandlerAdapter implements Str
     }
 
     /**
-     * The server is shutting down: tells the reader, in a way that is not the end of the stream, and
-     * closes. Call on the event loop, before the stream's session is ended.
+     * The server is shutting down: tells the reader, in a way that is not the end of the stream, where to
+     * resume, and closes. Call on the event loop, before the stream's session is ended.
      */
     void goAway() {
         if (closing || !ctx.channel().isActive()) {
             return;
         }
+        if (!started) { // the response head is still on its way: end it once it is out
+            goAwayPending = true;
+            return;
+        }
         closing = true;
-        writeGoingAway(ctx);
+        writeGoingAway(ctx, position);
     }
 
     @Override

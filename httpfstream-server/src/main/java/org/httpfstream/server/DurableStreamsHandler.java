@@ -520,7 +520,12 @@ final class DurableStreamsHandler {
             timeout = ctx.executor().schedule(this::timedOut, settings.longPollTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             ctx.channel().closeFuture().addListener(onClose);
+            // A draining server answers as the timeout would, at once (Drain).
+            ctx.channel().attr(Drain.WAKE).set(this::timedOut);
             check(); // anything that happened before the watch (we are on the channel's event loop)
+            if (DrainHandler.draining(ctx.channel())) {
+                timedOut();
+            }
         }
 
         @Override
@@ -593,6 +598,7 @@ final class DurableStreamsHandler {
             streams.unwatch(snapshot, this);
             ctx.channel().closeFuture().removeListener(onClose);
             ctx.channel().attr(POLLING).set(null);
+            ctx.channel().attr(Drain.WAKE).set(null);
             if (timeout != null) {
                 timeout.cancel(false);
             }

@@ -53,7 +53,7 @@ final class FollowHandler extends CursorHandler {
     }
 
     @Override
-    void writeGoingAway(ChannelHandlerContext ctx) {
+    void writeGoingAway(ChannelHandlerContext ctx, long position) {
         ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
                 "server shutting down")).addListener(ChannelFutureListener.CLOSE);
     }

@@ -446,7 +446,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
                 .set(STREAM_OFFSET, Offsets.format(from))
                 .add(streamHeaders(true));
         if (!closeDelimited) {
-            response.headers().set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED).set("Trailer", NEXT_OFFSET);
+            response.headers().set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
+                    .set("Trailer", NEXT_OFFSET + ", " + WRITER_ACTIVE);
         }
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);

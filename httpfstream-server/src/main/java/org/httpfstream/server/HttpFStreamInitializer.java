@@ -29,6 +29,7 @@ import org.httpfstream.webhook.WebhookTargets;
  *   http        HttpServerCodec
  *   access-log  AccessLogHandler     one line per request / WebSocket session (if on)
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
+ *   drain       DrainHandler         while the server drains: answers what was read, then closes
  *   headers     ResponseHeadersHandler  security and CORS headers on every response
  *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
  *   aggregator  BodyAggregator       request bodies up to limits.maxBodyBytes (else 413 and close)
@@ -171,6 +172,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
             p.addLast("access-log", new AccessLogHandler(p.get(TrafficCounter.class)));
         }
         p.addLast("head-end", timer.messages());
+        p.addLast("drain", new DrainHandler());
         addRequestHandlers(p);
     }
 
@@ -203,7 +205,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      * sniffer then leaves.
      */
     void switchToHttp2(ChannelPipeline p) {
-        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "headers", "safety",
+        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "drain", "headers", "safety",
                 "aggregator", "pipelining", "origin", "request"}) {
             if (p.get(name) != null) {
                 p.remove(name);

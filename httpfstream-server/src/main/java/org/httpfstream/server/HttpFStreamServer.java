@@ -64,13 +64,18 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Thread safety: {@link #start()} and {@link #close()} may be called from any thread; {@code
- * close()} is idempotent. The accessors are valid after {@code start()} returns.
+ * close()} is idempotent, and a second call while the first drains ends the drain at once ({@link
+ * Drain}). {@link #isDraining()} may be called at any time; the other accessors are valid after {@code
+ * start()} returns.
  */
 public final class HttpFStreamServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
 
     /** Socket read sizes: Netty's adaptive sizes, growing to {@code MAX_READ} while reads come full. */
     static final int MIN_READ = 64, INITIAL_READ = 2048, MAX_READ = 256 * 1024;
+
+    /** How long {@link #close()} waits for appenders and answers by default. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path root;
     private final String host;
@@ -91,6 +96,8 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final Readiness readiness;
     private volatile ServerMetrics metrics;
     private AdminServer admin; // Guarded by lock; null without an admin listener.
+    private final Duration drainTimeout;
+    private final Drain drain = new Drain();
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
@@ -118,6 +125,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.adminConfig = b.admin;
         this.accessLog = b.accessLog;
         this.readiness = new Readiness(root.resolve(MetadataStore.FOLDER));
+        this.drainTimeout = b.drainTimeout;
     }
 
     public static Builder builder() {
@@ -185,6 +193,10 @@ public final class HttpFStreamServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (drain.draining()) { // accepted just before the listener closed
+                                ch.close();
+                                return;
+                            }
                             group.add(ch);
                             ch.pipeline().addLast(initializer);
                         }
@@ -236,7 +248,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         store.metrics(m);
         metrics = m;
         try {
-            admin = AdminServer.start(adminConfig, boss, workers, channelType, channels, m, readiness);
+            admin = AdminServer.start(adminConfig, boss, workers, channelType,
+                    new DefaultChannelGroup("httpfstream-admin", GlobalEventExecutor.INSTANCE), m, readiness);
         } catch (IOException e) {
             closed = true;
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
@@ -403,18 +416,46 @@ public final class HttpFStreamServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening, closes every connection and ends every append session (their leases are
-     * released, every byte received so far stays in the files), then stops the I/O threads. Blocks
-     * until done. Idempotent.
+     * True from the moment {@link #close()} begins until the server is closed, and after: the server
+     * accepts no connection and is ending those it has. A readiness check reports not ready then.
+     */
+    public boolean isDraining() {
+        return drain.draining();
+    }
+
+    /**
+     * Drains, then stops. First it stops listening (new connections are refused); it answers the
+     * requests it has read ({@code POST}s waiting for their sync included) and closes their connections;
+     * it ends every live reader with its resume offset (a WebSocket follower with Close 1001, a {@code
+     * ?follow} response with its last chunk and the trailers {@code Stream-Next-Offset} and {@code
+     * Stream-Writer-Active: true}, an SSE response after a {@code control} event with {@code
+     * streamNextOffset}) and answers waiting long-polls as their timeout would (204 with {@code
+     * Stream-Next-Offset}). Appenders may finish for up to the {@linkplain Builder#drainTimeout drain
+     * timeout}. Then it closes every connection still open and ends every append session (appenders get
+     * Close 1001; their leases are released, every byte received so far stays in the files), closes the
+     * store (the syncs it owes done) and stops the I/O threads. Blocks until done. Idempotent; a call
+     * while another one drains ends the drain at once, then waits for the server to be closed.
      */
     @Override
     public void close() {
+        ChannelGroup all;
         synchronized (lock) {
             if (!started || closed) {
                 return;
             }
+            all = channels;
+        }
+        readiness.setDraining(true);
+        if (drain.begin()) { // outside the lock: it may take the drain timeout
+            drain.run(all, drainTimeout);
+        } else {
+            drain.force();
+        }
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
             closed = true;
-            readiness.setDraining(true);
             // Followers first, so that they learn the server went away (Close 1001) rather than see the
             // append sessions end, which would look like a normal end of their streams; appenders get
             // Close 1001 too, so that they know their append did not end as they asked.
@@ -473,6 +514,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         private TlsConfig tls;
         private AdminConfig admin;
         private boolean accessLog = true;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
         private Builder() {}
 
@@ -510,6 +552,21 @@ public final class HttpFStreamServer implements AutoCloseable {
          */
         public Builder accessLog(boolean accessLog) {
             this.accessLog = accessLog;
+            return this;
+        }
+
+        /**
+         * How long {@link HttpFStreamServer#close()} lets appenders and requests in progress finish after
+         * it stopped listening (default 10 s); then it ends them. Zero: at once.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder drainTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("drain timeout < 0: " + timeout);
+            }
+            this.drainTimeout = timeout;
             return this;
         }
 

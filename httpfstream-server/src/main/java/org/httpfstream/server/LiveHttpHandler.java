@@ -15,8 +15,10 @@ import org.httpfstream.store.Subscription;
 /**
  * A plain-HTTP live read ({@code GET /path?follow}): the raw bytes as HTTP/1.1 chunks, from the start
  * offset until the append session ends; then the last chunk, with the trailer {@code
- * Stream-Next-Offset}, and the connection closes. A read failure or server shutdown aborts the
- * response (the client sees an incomplete chunked body, not an end). Per channel, not sharable; see
+ * Stream-Next-Offset}, and the connection closes. A read failure aborts the response (the client sees an
+ * incomplete chunked body, not an end). Server shutdown ends it with the trailers {@code
+ * Stream-Next-Offset} (where to resume) and {@code Stream-Writer-Active: true}: the stream goes on, and
+ * only this trailer tells such an end from the stream's own. Per channel, not sharable; see
  * {@link CursorHandler}.
  *
  * <p>Keep-alives: a raw byte stream has no no-op message, and a zero-length chunk would end it. What
@@ -194,9 +196,23 @@ final class LiveHttpHandler extends CursorHandler {
         ctx.close();
     }
 
+    /**
+     * The server is shutting down: the last chunk, with the trailers {@code Stream-Next-Offset} (where to
+     * resume) and {@code Stream-Writer-Active: true} (the stream goes on; its real end has no such
+     * trailer). If a keep-alive committed the current chunk to one byte, the response is aborted instead,
+     * as at the end (the reader resumes from what it counted).
+     */
     @Override
-    void writeGoingAway(ChannelHandlerContext ctx) {
-        ctx.close();
+    void writeGoingAway(ChannelHandlerContext ctx, long position) {
+        cancelKeepAlive();
+        if (oneByteOwed) {
+            ctx.close();
+            return;
+        }
+        LastHttpContent last = new DefaultLastHttpContent();
+        last.trailingHeaders().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(position))
+                .set(HttpFStreamHandler.WRITER_ACTIVE, "true");
+        ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

@@ -23,7 +23,9 @@ import org.httpfstream.store.Subscription;
  * control} with {@code streamNextOffset}, {@code streamCursor} and {@code upToDate}. When the stream
  * is closed and every byte is sent, the last control event says {@code streamClosed: true} and the
  * connection closes. The connection is also closed after {@code maxAge} so that caches can collapse
- * readers; clients reconnect from the last offset. Per channel, not sharable; see {@link CursorHandler}.
+ * readers; clients reconnect from the last offset. Server shutdown ends it the same way, after a last
+ * {@code control} event with the offset to resume from. Per channel, not sharable; see
+ * {@link CursorHandler}.
  *
  * <p>Keep-alives: before the response has been silent for {@code keepAlive} (the WebSocket ping
  * interval, 15 s by default; checked three times per interval, so after two thirds of it), it sends
@@ -235,8 +237,16 @@ final class SseHandler extends CursorHandler {
         ctx.close();
     }
 
+    /**
+     * The server is shutting down: a last {@code control} event with {@code streamNextOffset} (where to
+     * resume) and {@code streamCursor}, not {@code streamClosed}, then the end of the response, as when
+     * {@code maxAge} has passed: the reader reconnects from that offset.
+     */
     @Override
-    void writeGoingAway(ChannelHandlerContext ctx) {
+    void writeGoingAway(ChannelHandlerContext ctx, long position) {
+        StringBuilder sb = new StringBuilder();
+        control(sb, position, false, false);
+        ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
     }
 

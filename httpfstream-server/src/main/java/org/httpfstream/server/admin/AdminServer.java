@@ -37,14 +37,18 @@ public final class AdminServer implements AutoCloseable {
     private final Channel serverChannel;
     private final ExecutorService work;
 
-    private AdminServer(Channel serverChannel, ExecutorService work) {
+    private final ChannelGroup channels;
+
+    private AdminServer(Channel serverChannel, ExecutorService work, ChannelGroup channels) {
         this.serverChannel = serverChannel;
         this.work = work;
+        this.channels = channels;
     }
 
     /**
      * Binds the admin listener on {@code config}'s address, its connections on {@code workers} and put
-     * into {@code channels} (so that the server's close closes them).
+     * into {@code channels}, a group of its own, apart from the stream port's: a drain of the stream port
+     * leaves {@code /readyz} answering (503) until {@link #close()}.
      *
      * @throws AdminBindException if the address cannot be bound (in use, unknown host)
      */
@@ -89,7 +93,7 @@ public final class AdminServer implements AutoCloseable {
             }
             Channel ch = bootstrap.bind(address).syncUninterruptibly().channel();
             channels.add(ch);
-            return new AdminServer(ch, work);
+            return new AdminServer(ch, work, channels);
         } catch (Exception e) {
             work.shutdownNow();
             throw new AdminBindException(config, e);
@@ -114,6 +118,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         work.shutdownNow();
     }
 }
