@@ -30,10 +30,15 @@ final class CliProcess implements AutoCloseable {
     private final Capture stderr;
 
     private CliProcess(String label, Process process) {
+        this(label, process, Long.MAX_VALUE);
+    }
+
+    /** @param stdoutLimit stdout bytes read before our end of the pipe is closed, like {@code head -c N} */
+    private CliProcess(String label, Process process, long stdoutLimit) {
         this.label = label;
         this.process = process;
-        this.stdout = new Capture(label + " stdout", process.getInputStream());
-        this.stderr = new Capture(label + " stderr", process.getErrorStream());
+        this.stdout = new Capture(label + " stdout", process.getInputStream(), stdoutLimit);
+        this.stderr = new Capture(label + " stderr", process.getErrorStream(), Long.MAX_VALUE);
     }
 
     /** Starts {@code java org.httpfstream.cli.Main args...}. */
@@ -43,6 +48,18 @@ final class CliProcess implements AutoCloseable {
 
     /** Starts {@code java org.httpfstream.cli.Main args...} with {@code env} added to the environment. */
     static CliProcess start(java.util.Map<String, String> env, String... args) {
+        return start(env, Long.MAX_VALUE, args);
+    }
+
+    /**
+     * Starts {@code java org.httpfstream.cli.Main args...} whose stdout is read for {@code stdoutLimit}
+     * bytes and then closed by the reader, as {@code | head -c N} does: the process's next writes fail.
+     */
+    static CliProcess startReadingAtMost(long stdoutLimit, String... args) {
+        return start(java.util.Map.of(), stdoutLimit, args);
+    }
+
+    private static CliProcess start(java.util.Map<String, String> env, long stdoutLimit, String... args) {
         List<String> command = new ArrayList<>(List.of(JAVA,
                 "-cp", System.getProperty("java.class.path"),
                 "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
@@ -52,7 +69,7 @@ final class CliProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().remove("HTTPFSTREAM_TOKEN");
             builder.environment().putAll(env);
-            return new CliProcess(String.join(" ", args), builder.start());
+            return new CliProcess(String.join(" ", args), builder.start(), stdoutLimit);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
@@ -265,8 +282,11 @@ final class CliProcess implements AutoCloseable {
         private boolean ended;
         private IOException failure;
 
-        Capture(String name, InputStream in) {
+        private final long limit;
+
+        Capture(String name, InputStream in, long limit) {
             this.name = name;
+            this.limit = limit;
             Thread reader = new Thread(() -> pump(in), "capture " + name);
             reader.setDaemon(true);
             reader.start();
@@ -276,7 +296,9 @@ final class CliProcess implements AutoCloseable {
             byte[] chunk = new byte[8192];
             try (in) {
                 int n;
-                while ((n = in.read(chunk)) != -1) {
+                long total = 0;
+                while (total < limit && (n = in.read(chunk, 0, (int) Math.min(chunk.length, limit - total))) != -1) {
+                    total += n;
                     synchronized (this) {
                         buffer.write(chunk, 0, n);
                         notifyAll();

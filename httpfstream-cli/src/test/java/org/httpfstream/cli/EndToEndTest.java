@@ -213,9 +213,11 @@ class EndToEndTest {
         append.closeStdin();
         assertThat(append.awaitExit(TIMEOUT)).isZero();
 
-        CliProcess follow = start("follow", url());
+        // Like "httpfstream follow URL | head -c 1": one byte is read, then the pipe's reading end is
+        // closed, while the follower still has far more to write than the pipe holds.
+        CliProcess follow = CliProcess.startReadingAtMost(1, "follow", url());
+        processes.add(follow);
         follow.awaitStdoutBytes(1, TIMEOUT);
-        follow.closeStdout(); // like "httpfstream follow URL | head -c 1"
 
         assertThat(follow.awaitExit(TIMEOUT)).isEqualTo(128 + 13);
         assertThat(follow.stderrText()).isEmpty();

@@ -1,5 +1,6 @@
 package org.httpfstream.server;
 
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *       true}, an SSE response with a last {@code control} event holding {@code streamNextOffset}; a
  *       waiting long-poll is answered as its timeout would be (204 with {@code Stream-Next-Offset}); an
  *       HTTP connection answers the requests it has read, {@code POST}s waiting for their sync included,
- *       and closes ({@link DrainHandler}); an idle one closes now. Appenders are left to finish.
+ *       and closes ({@link DrainHandler}); an idle one closes now; an HTTP/2 connection sends GOAWAY and
+ *       closes once its streams, each drained like a connection, have ended. Appenders are left to finish.
  *   <li>It waits until every connection has closed, at most the drain timeout, or until {@link #force()}.
  * </ol>
  *
@@ -138,6 +140,13 @@ final class Drain {
         }
         if (p.get(AppendHandler.class) != null) {
             return; // the appender may finish
+        }
+        if (p.get(Http2FrameCodec.class) != null) {
+            // An HTTP/2 connection: GOAWAY, then it closes once its streams (each drained as a channel of
+            // its own, above and below) have ended.
+            kinds.http.incrementAndGet();
+            ch.close();
+            return;
         }
         ChannelHandlerContext http = p.context(DrainHandler.class);
         if (http != null) {
