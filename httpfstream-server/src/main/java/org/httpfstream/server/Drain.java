@@ -94,6 +94,9 @@ final class Drain {
         CompletableFuture<Void> allClosed = new CompletableFuture<>();
         AtomicInteger left = new AtomicInteger(open.size() + 1);
         Kinds kinds = new Kinds();
+        // HTTP/2 connections last: their streams' channels share their event loop, so each stream is drained
+        // (its reader told where to resume) before its connection's GOAWAY goes out behind it.
+        open.sort(java.util.Comparator.comparing(ch -> ch.pipeline().get(Http2FrameCodec.class) != null));
         for (Channel ch : open) {
             ch.eventLoop().execute(() -> drain(ch, kinds));
             ch.closeFuture().addListener(f -> {
