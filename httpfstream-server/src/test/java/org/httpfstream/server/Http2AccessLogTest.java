@@ -29,11 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The access log of HTTP/2 requests, from a server in a JVM of its own ({@link AccessLogServerMain}) whose
  * logger writes to a file: over TLS with h2 chosen by ALPN (the JDK's HttpClient) and over cleartext h2c
- * with prior knowledge (curl), a PUT, a catch-up GET and a {@code ?follow} of a finished stream each get
+ * with prior knowledge (curl), a PUT (of a closed stream), a catch-up GET and a {@code ?follow} of it (which ends at once) each get
  * one line with their status, the body bytes both ways, the token's fingerprint, the connection's client
  * address and {@code proto=h2}.
  */
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class Http2AccessLogTest {
     static final String TOKEN = "h2-s3cret-token";
 
@@ -123,6 +123,7 @@ class Http2AccessLogTest {
         URI base = URI.create("https://127.0.0.1:" + port + "/");
         HttpResponse<String> put = h2.send(HttpRequest.newBuilder(base.resolve("t.txt"))
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "text/plain")
+                .header("Stream-Closed", "true") // so that ?follow ends
                 .PUT(BodyPublishers.ofString("hello", UTF_8)).build(), BodyHandlers.ofString());
         assertThat(put.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(put.statusCode()).isEqualTo(201);
@@ -144,7 +145,7 @@ class Http2AccessLogTest {
         String base = "http://127.0.0.1:" + port + "/";
         String auth = "Authorization: Bearer " + TOKEN;
         assertThat(TlsAndHttp2Test.curl("-sS", "--http2-prior-knowledge", "-X", "PUT", "-H", auth, "-H",
-                "Content-Type: text/plain", "--data-binary", "hello", "-o", "/dev/null", "-w",
+                "Content-Type: text/plain", "-H", "Stream-Closed: true", "--data-binary", "hello", "-o", "/dev/null", "-w",
                 "%{http_version} %{http_code}", base + "c.txt")).isEqualTo("2 201");
         assertThat(TlsAndHttp2Test.curl("-sS", "--http2-prior-knowledge", "-H", auth, base + "c.txt?offset=-1"))
                 .isEqualTo("hello");
