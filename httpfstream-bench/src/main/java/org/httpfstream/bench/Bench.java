@@ -103,7 +103,7 @@ public final class Bench {
             if (s == null) {
                 Path root = work.resolve("root");
                 t = Target.launch(root, o.serverJvmOptions, o.serverClasspath, work.resolve("server.log"),
-                        o.serverFsync);
+                        o.serverFsync, o.tls);
                 log.println("bench: started our server at " + t.base() + " (pid " + t.stats().pid()
                         + ", root " + root + ")");
             } else {
@@ -154,7 +154,7 @@ public final class Bench {
                 }
             }
             case "fanout-max" -> {
-                for (String frames : o.fanoutFrames) {
+                for (String frames : o.h2 ? List.of("text") : o.fanoutFrames) { // h2 ?follow has no frames
                     emit(fanoutMax(t, frames.equals("binary")));
                 }
             }
@@ -331,7 +331,8 @@ public final class Bench {
         int size = o.fanoutMessageSize;
         Result r = new Result("fanout-max", t.label()).param("followers", n)
                 .param("appendedBytes", o.fanoutBytes).param("messageSize", size)
-                .param("frames", binary ? "binary" : "text");
+                .param("frames", o.h2 ? "h2 ?follow" : binary ? "binary" : "text");
+        transport(r, t);
         double raw = limit("loopback-tcp", size, () -> Limits.loopbackTcp(size, o.fanoutBytes));
         long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
@@ -341,11 +342,22 @@ public final class Bench {
             open(c, appenders, List.of(a), deadline);
             Cohort followers = new Cohort("follower", n);
             List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                fs.add(new Follower(followers, i, path, true, binary, false, 0, null, null));
+            List<H2Follower> h2s = new ArrayList<>();
+            H2Connections h2 = new H2Connections(c);
+            if (o.h2) {
+                for (int i = 0; i < n; i++) {
+                    h2s.add(new H2Follower(followers, i, path + "?follow"));
+                }
+                h2.open(h2s, o.h2StreamsPerConnection);
+                awaitOpened(followers, deadline);
+                r.connections = (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection + 1;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    fs.add(new Follower(followers, i, path, true, binary, false, 0, null, null));
+                }
+                open(c, followers, fs, deadline);
+                r.connections = n + 1;
             }
-            open(c, followers, fs, deadline);
-            r.connections = n + 1;
             Meter m = new Meter(t, c);
             a.start();
             await(appenders, deadline);
@@ -353,16 +365,22 @@ public final class Bench {
             long end = System.nanoTime();
             m.stop(r);
             r.seconds = (end - a.startNanos()) / 1e9;
+            h2.close();
             boolean ok = appenders.errorCount() == 0;
             for (Follower f : fs) {
                 r.bytes += f.bytes();
                 ok &= f.verify(101, a);
             }
+            for (H2Follower f : h2s) {
+                r.bytes += f.bytes();
+                ok &= f.verify(200, a);
+            }
+            logUnfinished(h2s);
             r.errors.addAll(appenders.errors());
             r.errors.addAll(followers.errors());
             r.verified = ok && r.errors.isEmpty();
         }
-        r.limitName = "raw loopback TCP";
+        r.limitName = "raw loopback TCP" + (t.base().getScheme().equals("https") ? " (cleartext)" : "");
         r.limitBytesPerSecond = raw;
         r.target = "aggregate ≥ 0.5 × raw loopback TCP";
         r.targetMet = r.verified && r.ratio() >= 0.5;
@@ -487,18 +505,33 @@ public final class Bench {
             for (int n : o.catchUpFollowers) {
                 Result r = new Result("catch-up", t.label()).param("followers", n)
                         .param("streamBytes", o.catchUpBytes);
-                double raw = limit("file-to-socket", n, () -> Limits.fileToSocket(source, n));
+                boolean secure = t.base().getScheme().equals("https");
+                double raw = secure
+                        ? limit("file-to-tls-socket", n, () -> TlsLimit.fileToTlsSocket(source, n, probeCertificate()))
+                        : limit("file-to-socket", n, () -> Limits.fileToSocket(source, n));
                 r.errors.addAll(setupErrors);
+                transport(r, t);
                 Cohort followers = new Cohort("reader", n);
                 List<Follower> fs = new ArrayList<>();
+                List<H2Follower> h2s = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
+                    if (o.h2) {
+                        h2s.add(new H2Follower(followers, i, path));
+                    } else {
+                        fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
+                    }
                 }
-                r.connections = n;
+                r.connections = o.h2 ? (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection : n;
                 Meter m = new Meter(t, c);
                 long start = System.nanoTime();
-                open(c, followers, fs, deadline);
-                await(followers, deadline);
+                try (H2Connections h2 = new H2Connections(c)) {
+                    if (o.h2) {
+                        h2.open(h2s, o.h2StreamsPerConnection);
+                    } else {
+                        open(c, followers, fs, deadline);
+                    }
+                    await(followers, deadline);
+                }
                 long end = System.nanoTime();
                 m.stop(r);
                 r.seconds = (end - start) / 1e9;
@@ -507,11 +540,16 @@ public final class Bench {
                     r.bytes += f.bytes();
                     ok &= f.verify(200, a);
                 }
+                for (H2Follower f : h2s) {
+                    r.bytes += f.bytes();
+                    ok &= f.verify(200, a);
+                }
+                logUnfinished(h2s);
                 r.errors.addAll(followers.errors());
                 r.verified = ok && r.errors.isEmpty();
-                r.limitName = "raw transferTo ×" + n;
+                r.limitName = secure ? "raw TLS file copy ×" + n : "raw transferTo ×" + n;
                 r.limitBytesPerSecond = raw;
-                r.target = "≥ 0.8 × raw file-to-socket";
+                r.target = secure ? "≥ 0.8 × raw TLS file copy" : "≥ 0.8 × raw file-to-socket";
                 r.targetMet = r.verified && r.ratio() >= 0.8;
                 emit(r);
             }
@@ -735,6 +773,40 @@ public final class Bench {
         }
     }
 
+    /**
+     * Says how the readers of {@code r} reach the server: {@code http/1.1}, {@code tls http/1.1}, {@code h2c}
+     * or {@code tls h2} (the appender is always a WebSocket over HTTP/1.1, with TLS if the server has it).
+     */
+    private void transport(Result r, Target t) {
+        boolean secure = t.base().getScheme().equals("https");
+        r.param("protocol", (secure ? "tls " : "") + (o.h2 ? (secure ? "h2" : "h2c") : "http/1.1"));
+        if (o.h2) {
+            r.param("streamsPerConnection", o.h2StreamsPerConnection);
+        }
+    }
+
+    private SelfSignedCertificate.Pem probeCertificate;
+
+    /** The certificate of the raw TLS probe, made once per run in the work dir. */
+    private SelfSignedCertificate.Pem probeCertificate() throws IOException {
+        if (probeCertificate == null) {
+            probeCertificate = SelfSignedCertificate.generate(work.resolve("raw-tls"));
+        }
+        return probeCertificate;
+    }
+
+    private void awaitOpened(Cohort cohort, long deadline) throws InterruptedException {
+        if (!cohort.awaitOpened(deadline)) {
+            cohort.error(cohort.pendingOpen() + " of " + cohort.size() + " " + cohort.name()
+                    + "s not open at the deadline");
+        }
+    }
+
+    private void logUnfinished(List<H2Follower> readers) {
+        readers.stream().filter(f -> !f.isFinished()).limit(5)
+                .forEach(f -> log.println("bench: unfinished " + f.describe()));
+    }
+
     private void await(Cohort cohort, long deadline) throws InterruptedException {
         await(cohort, List.of(), deadline);
     }
@@ -763,7 +835,7 @@ public final class Bench {
         Double v = limits.get(key);
         if (v == null) {
             log.println("bench: measuring limit " + key + " (best of 3)");
-            Result r = new Result("limit:" + kind, "-").param(kind.equals("file-to-socket") ? "senders" : "chunk",
+            Result r = new Result("limit:" + kind, "-").param(kind.startsWith("file-to-") ? "senders" : "chunk",
                     param);
             List<Long> runs = new ArrayList<>();
             double best = 0;

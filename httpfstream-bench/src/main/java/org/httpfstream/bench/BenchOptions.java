@@ -40,6 +40,14 @@ public final class BenchOptions {
     boolean help;
     /** A bearer token every request carries (--token), or null. */
     String token;
+    /** Start our server with TLS (a self-signed certificate); the load generator speaks TLS to https URLs. */
+    boolean tls;
+    /** catch-up and fanout-max readers over HTTP/2 (h2 over TLS, h2c without). */
+    boolean h2;
+    /** HTTP/2 readers sharing one connection (--h2-streams-per-connection). */
+    int h2StreamsPerConnection = 1;
+    /** The scenarios --h2 changes; the only ones it runs. */
+    static final List<String> H2_SCENARIOS = List.of("fanout-max", "catch-up");
 
     long warmupBytes;
     long appendBytes;
@@ -94,6 +102,8 @@ public final class BenchOptions {
                 case "h", "help" -> o.help = true;
                 case "with-ours" -> o.withOurs = true;
                 case "server-fsync" -> o.serverFsync = true;
+                case "tls" -> o.tls = true;
+                case "h2" -> o.h2 = true;
                 default -> {
                     if (inline == null && i + 1 >= a.size()) {
                         throw new IllegalArgumentException("option " + s + " needs a value");
@@ -118,6 +128,13 @@ public final class BenchOptions {
                         case "server-classpath" -> o.serverClasspath = v;
                         case "timeout" -> o.timeoutSeconds = positive(key, Long.parseLong(v));
                         case "stall-timeout" -> o.stallTimeoutSeconds = positive(key, Long.parseLong(v));
+                        case "h2-streams-per-connection" -> {
+                            o.h2StreamsPerConnection = positive(key, Long.parseLong(v));
+                            if (o.h2StreamsPerConnection > 256) {
+                                throw new IllegalArgumentException(
+                                        "--h2-streams-per-connection > 256 (the server's limit): " + v);
+                            }
+                        }
                         default -> overrides.add(new String[] {key, v});
                     }
                 }
@@ -132,7 +149,11 @@ public final class BenchOptions {
             o.override(kv[0], kv[1]);
         }
         if (o.scenarios.isEmpty() || o.scenarios.equals(List.of("all"))) {
-            o.scenarios = new ArrayList<>(SCENARIOS);
+            o.scenarios = new ArrayList<>(o.h2 ? H2_SCENARIOS : SCENARIOS);
+        }
+        if (o.h2 && !H2_SCENARIOS.containsAll(o.scenarios)) {
+            throw new IllegalArgumentException("--h2 runs only " + String.join(" and ", H2_SCENARIOS) + ": "
+                    + String.join(", ", o.scenarios));
         }
         for (String sc : o.scenarios) {
             if (!SCENARIOS.contains(sc)) {
@@ -300,6 +321,13 @@ public final class BenchOptions {
                 "  --server-pid PID             PID of the last --server-url, for CPU and memory figures",
                 "  --server-label NAME          name of the last --server-url in the report",
                 "  --with-ours                  also start and measure our server when --server-url is given",
+                "  --tls                        start our server with TLS (a self-signed certificate made by",
+                "                               keytool in the work dir); the load generator speaks TLS",
+                "                               (trusting any certificate) to every https --server-url",
+                "  --h2                         fanout-max and catch-up (the only scenarios it runs) read over",
+                "                               HTTP/2: h2 by ALPN with TLS, else h2c with prior knowledge;",
+                "                               followers are ?follow streams; the appender stays WebSocket",
+                "  --h2-streams-per-connection N  HTTP/2 readers sharing a connection (default 1, at most 256)",
                 "  --markdown FILE              also write the Markdown table to FILE",
                 "  --work-dir DIR               server root, raw-limit files, logs (default: a new temp dir)",
                 "  --server-jvm-opts 'OPTS'     JVM options of our server (default: -Xmx1g)",

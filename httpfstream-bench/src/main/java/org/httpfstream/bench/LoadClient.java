@@ -31,6 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and at most {@code maxPendingConnects} handshakes are in flight at once so the server's accept
  * backlog never overflows.
  *
+ * <p>With an {@code https} base URI every connection is TLS: Netty's {@code SslHandler} first in the
+ * pipeline (OpenSSL where netty-tcnative loads, as in the server, else the JDK's engine), trusting any
+ * certificate (the benchmark's server has a self-signed one), offering {@code http/1.1} by ALPN for the
+ * WebSocket and HTTP/1.1 peers and {@code h2} for {@link #openH2}. Requests written before the handshake
+ * is done wait in the {@code SslHandler}.
+ *
  * <p>Thread safety: {@link #connect} may be called from any thread; {@link #close()} once, after use.
  */
 public final class LoadClient implements AutoCloseable {
@@ -41,9 +47,12 @@ public final class LoadClient implements AutoCloseable {
     private final AtomicInteger nextSource = new AtomicInteger();
     private final Semaphore pending;
     private final boolean epoll;
+    /** TLS contexts offering http/1.1 and h2 by ALPN, or null for cleartext. */
+    private final io.netty.handler.ssl.SslContext tls11;
+    private final io.netty.handler.ssl.SslContext tls2;
 
     /**
-     * @param base the server's base URI, {@code http://host:port/}
+     * @param base the server's base URI, {@code http://host:port/} or {@code https://host:port/}
      * @param threads event-loop threads
      * @param sourceAddresses number of loopback source addresses to spread connections over (ignored
      *     when the server is not on a loopback address)
@@ -61,7 +70,14 @@ public final class LoadClient implements AutoCloseable {
         if (maxPendingConnects < 1) {
             throw new IllegalArgumentException("maxPendingConnects < 1: " + maxPendingConnects);
         }
-        int port = base.getPort() == -1 ? 80 : base.getPort();
+        boolean secure = "https".equalsIgnoreCase(base.getScheme());
+        int port = base.getPort() == -1 ? (secure ? 443 : 80) : base.getPort();
+        try {
+            this.tls11 = secure ? clientTls("http/1.1") : null;
+            this.tls2 = secure ? clientTls("h2") : null;
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("no TLS client context: " + e, e);
+        }
         this.server = new InetSocketAddress(InetAddress.getByName(base.getHost()), port);
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -84,6 +100,37 @@ public final class LoadClient implements AutoCloseable {
             sources = null;
         }
         this.pending = new Semaphore(maxPendingConnects);
+    }
+
+    private static io.netty.handler.ssl.SslContext clientTls(String protocol) throws javax.net.ssl.SSLException {
+        return io.netty.handler.ssl.SslContextBuilder.forClient()
+                .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE)
+                .endpointIdentificationAlgorithm(null)
+                .applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                        io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        protocol))
+                .build();
+    }
+
+    /** True if connections are TLS. */
+    boolean tls() {
+        return tls11 != null;
+    }
+
+    /** {@code handler} alone in a cleartext connection, else after an {@code SslHandler} from {@code ctx}. */
+    private ChannelHandler secured(ChannelHandler handler, io.netty.handler.ssl.SslContext ctx) {
+        if (ctx == null) {
+            return handler;
+        }
+        return new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+            @Override
+            protected void initChannel(io.netty.channel.Channel ch) {
+                ch.pipeline().addLast("tls", ctx.newHandler(ch.alloc(), server.getHostString(), server.getPort()));
+                ch.pipeline().addLast(handler);
+            }
+        };
     }
 
     private final java.util.List<io.netty.util.concurrent.ScheduledFuture<?>> lagTasks =
@@ -138,7 +185,7 @@ public final class LoadClient implements AutoCloseable {
             throw new TimeoutException("handshakes still pending at the deadline");
         }
         peer.onSettled(pending::release);
-        Bootstrap b = bootstrap.clone().handler(peer);
+        Bootstrap b = bootstrap.clone().handler(secured(peer, tls11));
         peer.configure(b);
         ChannelFuture f = sources == null ? b.connect(server)
                 : b.connect(server, new InetSocketAddress(
@@ -157,10 +204,27 @@ public final class LoadClient implements AutoCloseable {
      * Durable Streams scenarios). Does not wait; the future says whether the connection was made.
      */
     ChannelFuture open(ChannelHandler handler, EventLoop loop) {
-        Bootstrap b = (loop == null ? bootstrap.clone() : bootstrap.clone(loop)).handler(handler);
+        Bootstrap b = (loop == null ? bootstrap.clone() : bootstrap.clone(loop)).handler(secured(handler, tls11));
         return sources == null ? b.connect(server)
                 : b.connect(server, new InetSocketAddress(
                         sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)], 0));
+    }
+
+    /**
+     * Opens an HTTP/2 connection whose pipeline {@code init} sets up (the frame codec and the multiplexer):
+     * over TLS with {@code h2} by ALPN if the base URI is {@code https}, else cleartext h2c with prior
+     * knowledge. Does not wait, and does not limit handshakes in flight.
+     */
+    ChannelFuture openH2(ChannelHandler init) {
+        Bootstrap b = bootstrap.clone().handler(secured(init, tls2));
+        return sources == null ? b.connect(server)
+                : b.connect(server, new InetSocketAddress(
+                        sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)], 0));
+    }
+
+    /** The server's address. */
+    InetSocketAddress server() {
+        return server;
     }
 
     /** Closes every connection and stops the threads; waits up to 10 s. */

@@ -189,7 +189,9 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
             key = Base64.getEncoder().encodeToString(nonce);
             r.append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
                     .append("Sec-WebSocket-Key: ").append(key).append("\r\n")
-                    .append("Origin: http://").append(host).append("\r\n");
+                    .append("Origin: ")
+                    .append(ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "https://" : "http://")
+                    .append(host).append("\r\n");
         }
         r.append(extraHeaders).append("\r\n");
         head = Unpooled.buffer(512);

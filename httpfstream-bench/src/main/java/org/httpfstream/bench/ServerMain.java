@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.tls.TlsConfig;
 
 /**
  * Runs our server for the benchmark in its own process: {@code ServerMain -root=DIR
- * -http=HOST:PORT [-fsync]}. Prints one line {@code LISTENING <base-uri> <pid>} once it serves, then serves
+ * -http=HOST:PORT [-fsync] [-tls-cert=PEM -tls-key=PEM]} (with both, HTTPS with h2 and http/1.1 by ALPN).
+ * Prints one line {@code LISTENING <base-uri> <pid>} once it serves, then serves
  * until its standard input ends (the benchmark closes it) or it gets SIGTERM.
  *
  * <p>Thread safety: a program entry point; not for use as a library.
@@ -20,10 +22,16 @@ public final class ServerMain {
         String host = "127.0.0.1";
         int port = 0;
         boolean fsync = false;
+        Path cert = null;
+        Path key = null;
         for (String a : args) {
             String arg = a.startsWith("--") ? a.substring(1) : a;
             if (arg.startsWith("-root=")) {
                 root = Path.of(arg.substring(6));
+            } else if (arg.startsWith("-tls-cert=")) {
+                cert = Path.of(arg.substring("-tls-cert=".length()));
+            } else if (arg.startsWith("-tls-key=")) {
+                key = Path.of(arg.substring("-tls-key=".length()));
             } else if (arg.equals("-fsync")) {
                 fsync = true;
             } else if (arg.startsWith("-http=")) {
@@ -38,7 +46,14 @@ public final class ServerMain {
                 throw new IllegalArgumentException("unknown argument: " + a);
             }
         }
-        HttpFStreamServer server = HttpFStreamServer.builder().root(root).fsync(fsync).bind(host, port).build().start();
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("-tls-cert and -tls-key go together");
+        }
+        HttpFStreamServer.Builder builder = HttpFStreamServer.builder().root(root).fsync(fsync).bind(host, port);
+        if (cert != null) {
+            builder.tls(TlsConfig.of(cert, key));
+        }
+        HttpFStreamServer server = builder.build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "server-shutdown"));
         System.out.println("LISTENING " + server.uri() + " " + ProcessHandle.current().pid());
         System.out.flush();

@@ -56,6 +56,15 @@ public final class Target implements AutoCloseable {
     /** As {@link #launch(Path, List, String, Path)}, with {@code -fsync} if {@code fsync}. */
     public static Target launch(Path root, List<String> jvmOptions, String classpath, Path log, boolean fsync)
             throws IOException, InterruptedException {
+        return launch(root, jvmOptions, classpath, log, fsync, false);
+    }
+
+    /**
+     * As {@link #launch(Path, List, String, Path, boolean)}; with {@code tls}, serving HTTPS with a self-signed
+     * certificate made now in the root's parent folder ({@link SelfSignedCertificate}).
+     */
+    public static Target launch(Path root, List<String> jvmOptions, String classpath, Path log, boolean fsync,
+            boolean tls) throws IOException, InterruptedException {
         Files.createDirectories(root);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -67,6 +76,12 @@ public final class Target implements AutoCloseable {
         cmd.add("-http=127.0.0.1:0");
         if (fsync) {
             cmd.add("-fsync");
+        }
+        if (tls) {
+            Path parent = root.toAbsolutePath().getParent();
+            SelfSignedCertificate.Pem pem = SelfSignedCertificate.generate(parent.resolve("tls"));
+            cmd.add("-tls-cert=" + pem.certificate());
+            cmd.add("-tls-key=" + pem.key());
         }
         Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -98,8 +113,9 @@ public final class Target implements AutoCloseable {
             throw new IOException("the server did not start: " + e.getMessage() + "; see " + log, e);
         }
         String[] parts = line.split(" ");
-        return new Target(fsync ? "httpfstream (Java, fsync)" : "httpfstream (Java)", URI.create(parts[1]),
-                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log, fsync));
+        String label = "httpfstream (Java" + (fsync ? ", fsync" : "") + (tls ? ", TLS" : "") + ")";
+        return new Target(label, URI.create(parts[1]),
+                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log, fsync, tls));
     }
 
     /** The server's storage root if the benchmark started it, else null. */
@@ -120,7 +136,8 @@ public final class Target implements AutoCloseable {
         }
         close();
         return launch((Path) launchArgs.get(0), (List<String>) launchArgs.get(1),
-                (String) launchArgs.get(2), (Path) launchArgs.get(3), (Boolean) launchArgs.get(4));
+                (String) launchArgs.get(2), (Path) launchArgs.get(3), (Boolean) launchArgs.get(4),
+                (Boolean) launchArgs.get(5));
     }
 
     public String label() {

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,5 +70,35 @@ class BenchSuiteTest {
         assertThat(r.errors()).as(stdout.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(r.verified()).isTrue();
         assertThat(r.toMap().get("params").toString()).contains("streams=per-connection", "producers=yes");
+    }
+
+    /**
+     * catch-up and fanout-max over TLS (WebSocket and HTTP/1.1 readers), over h2c with prior knowledge and
+     * over h2 by ALPN with readers sharing connections: every reader verified (status, end, byte count,
+     * CRC32C), and each result says its protocol.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"--tls, tls http/1.1", "--h2, h2c", "--h2 --tls --h2-streams-per-connection 2, tls h2"})
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void catchUpAndFanOutOverTlsAndHttp2AreVerified(String transport, String protocol) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("catch-up", "fanout-max", "--size", "toy",
+                "--warmup-bytes", "0", "--work-dir", work.resolve("bench").toString(), "--server-jvm-opts", "-Xmx256m"));
+        args.addAll(List.of(transport.split(" ")));
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        List<Result> results;
+        try (PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+                PrintStream log = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
+            results = new Bench(BenchOptions.parse(args.toArray(String[]::new)), out, log).runAll();
+        }
+        String output = stdout.toString(StandardCharsets.UTF_8) + stderr.toString(StandardCharsets.UTF_8);
+        List<Result> measured = results.stream().filter(r -> !r.scenario().startsWith("limit:")).toList();
+        assertThat(measured).extracting(Result::scenario).contains("catch-up", "fanout-max");
+        for (Result r : measured) {
+            assertThat(r.errors()).as(r.scenario() + " errors\n" + output).isEmpty();
+            assertThat(r.verified()).as(r.scenario() + " verified\n" + output).isTrue();
+            assertThat(r.toMap().get("params").toString()).as(output).contains("protocol=" + protocol);
+            assertThat(r.bytes).isPositive();
+        }
     }
 }

@@ -238,4 +238,23 @@ class UnitsTest {
         assertThat(BenchOptions.parse("ds-append", "--size", "toy").dsWarmupSeconds).isEqualTo(1);
         assertThat(BenchOptions.parse("ds-append", "--ds-warmup-seconds", "0").dsWarmupSeconds).isZero();
     }
+
+    @Test
+    void tlsAndHttp2OptionsParse() {
+        BenchOptions plain = BenchOptions.parse();
+        assertThat(plain.tls).isFalse();
+        assertThat(plain.h2).isFalse();
+        assertThat(plain.scenarios).isEqualTo(BenchOptions.SCENARIOS);
+        BenchOptions h2 = BenchOptions.parse("--h2", "--tls", "--h2-streams-per-connection", "10");
+        assertThat(h2.tls).isTrue();
+        assertThat(h2.h2).isTrue();
+        assertThat(h2.h2StreamsPerConnection).isEqualTo(10);
+        assertThat(h2.scenarios).containsExactly("fanout-max", "catch-up");
+        assertThat(BenchOptions.parse("catch-up", "--h2").scenarios).containsExactly("catch-up");
+        assertThatThrownBy(() -> BenchOptions.parse("append", "--h2"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--h2 runs only");
+        assertThatThrownBy(() -> BenchOptions.parse("--h2", "--h2-streams-per-connection", "257"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("256");
+        assertThat(BenchOptions.usage()).contains("--tls", "--h2", "--h2-streams-per-connection");
+    }
 }

@@ -1,5 +1,6 @@
 package org.httpfstream.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * when the read ends; for a WebSocket, when its connection closes). In logfmt:
  *
  * <pre>
- * client=127.0.0.1:50412 principal=token:1f2e3d4c method=GET path=/logs/app?offset=0 status=200 in=0 out=5123 ms=12 kind=http end=complete
+ * client=127.0.0.1:50412 principal=token:1f2e3d4c method=GET path=/logs/app?offset=0 status=200 in=0 out=5123 ms=12 kind=http end=complete proto=http/1.1
  * </pre>
  *
  * {@code principal} is who {@link Authorizer} found ({@link Authorizer#PRINCIPAL}: {@code
@@ -33,13 +34,20 @@ import org.slf4j.LoggerFactory;
  * received after the upgrade), {@code out} the bytes written for the response (head, body, frames);
  * {@code ms} the time from the request head to the end. {@code kind} is {@code http} or {@code
  * websocket}; {@code end} is {@code complete}, or {@code aborted} when the connection closed before the
- * response ended (or before there was one: then {@code status=-}). Connections refused before a request
+ * response ended (or before there was one: then {@code status=-}). {@code proto} is {@code http/1.1} or
+ * {@code http/1.0} (as the request line says) or {@code h2}. Connections refused before a request
  * was read ({@link ConnectionLimiter}) and request heads that never arrived whole ({@link RequestTimer})
  * are not logged here; they are counted in {@link Refusals}.
  *
  * <p>Right after the HTTP codec ({@link HttpFStreamInitializer}), so that it sees the parsed requests
  * and the responses before they are encoded; it stays after a WebSocket upgrade. Responses come in
  * request order (HTTP/1.1), so pipelined requests are matched to them first in, first out.
+ *
+ * <p>On HTTP/2 there is one per stream, in the stream's child channel right after its {@code
+ * Http2StreamFrameToHttpObjectCodec}, with the stream's own {@link TrafficCounter#forStream() counter}
+ * before that codec: {@code out} is then the payload of the stream's DATA frames (its body; the head
+ * goes HPACK-compressed on the connection, where it is not the stream's alone), {@code in} the request
+ * body as on HTTP/1.1, and {@code client} the connection's remote address.
  *
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
@@ -57,6 +65,7 @@ final class AccessLogHandler extends ChannelDuplexHandler {
     private static final class Exchange {
         final String method;
         final String path;
+        final String protocol;
         final long startNanos;
         long in;
         String status = "-";
@@ -65,25 +74,37 @@ final class AccessLogHandler extends ChannelDuplexHandler {
         boolean websocket;
         long receivedAtUpgrade;
 
-        Exchange(String method, String path, long startNanos) {
+        Exchange(String method, String path, String protocol, long startNanos) {
             this.method = method;
             this.path = path;
+            this.protocol = protocol;
             this.startNanos = startNanos;
         }
     }
 
     private final TrafficCounter traffic;
+    private final boolean http2;
     /** Requests whose response has not ended, oldest first. */
     private final ArrayDeque<Exchange> open = new ArrayDeque<>(2);
 
+    /** The access log of an HTTP/1.1 connection whose bytes {@code traffic} counts. */
     AccessLogHandler(TrafficCounter traffic) {
-        this.traffic = traffic;
+        this(traffic, false);
+    }
+
+    /**
+     * The access log of an HTTP/1.1 connection, or with {@code http2} of one HTTP/2 stream, whose bytes
+     * {@code traffic} counts.
+     */
+    AccessLogHandler(TrafficCounter traffic, boolean http2) {
+        this.traffic = java.util.Objects.requireNonNull(traffic, "traffic");
+        this.http2 = http2;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof HttpRequest r) {
-            open.addLast(new Exchange(r.method().name(), redact(r.uri()), System.nanoTime()));
+            open.addLast(new Exchange(r.method().name(), redact(r.uri()), protocol(r), System.nanoTime()));
         }
         if (msg instanceof HttpContent c && !open.isEmpty()) {
             open.peekLast().in += c.content().readableBytes();
@@ -100,7 +121,7 @@ final class AccessLogHandler extends ChannelDuplexHandler {
         if (msg instanceof HttpResponse r) {
             Exchange e = open.peekFirst();
             if (e == null) { // a response to no request read whole (a 408 of an unfinished body, say)
-                e = new Exchange("-", "-", System.nanoTime());
+                e = new Exchange("-", "-", http2 ? "h2" : "-", System.nanoTime());
                 open.addFirst(e);
             }
             e.status = Integer.toString(r.status().code());
@@ -119,6 +140,10 @@ final class AccessLogHandler extends ChannelDuplexHandler {
                 ctx.channel().attr(Authorizer.PRINCIPAL).set(null);
             }
         }
+    }
+
+    private String protocol(HttpRequest r) {
+        return http2 ? "h2" : clean(r.protocolVersion().text().toLowerCase(java.util.Locale.ROOT), 20);
     }
 
     private static boolean informational(HttpResponse r) {
@@ -145,7 +170,8 @@ final class AccessLogHandler extends ChannelDuplexHandler {
             principal = ctx.channel().attr(Authorizer.PRINCIPAL).get();
         }
         StringBuilder line = new StringBuilder(160 + e.path.length());
-        line.append("client=").append(client(ctx.channel().remoteAddress()))
+        Channel connection = http2 && ctx.channel().parent() != null ? ctx.channel().parent() : ctx.channel();
+        line.append("client=").append(client(connection.remoteAddress()))
                 .append(" principal=").append(principal == null ? "-" : clean(principal, 200))
                 .append(" method=").append(e.method)
                 .append(" path=").append(e.path)
@@ -154,7 +180,8 @@ final class AccessLogHandler extends ChannelDuplexHandler {
                 .append(" out=").append(out)
                 .append(" ms=").append(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.startNanos))
                 .append(" kind=").append(e.websocket ? "websocket" : "http")
-                .append(" end=").append(complete ? "complete" : "aborted");
+                .append(" end=").append(complete ? "complete" : "aborted")
+                .append(" proto=").append(e.protocol);
         LOG.info(line.toString());
     }
 

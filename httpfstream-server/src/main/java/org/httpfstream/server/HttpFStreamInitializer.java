@@ -54,10 +54,12 @@ import org.httpfstream.webhook.WebhookTargets;
  *   h2-idle     Http2ConnectionIdle
  * </pre>
  *
- * and each stream's child channel: {@code idle}, {@code h2-http} ({@link Http2StreamFrameToHttpObjectCodec}:
- * frames to and from the HTTP/1.1 messages the handlers know; it drops the connection-specific headers
- * such as {@code Connection} and {@code Transfer-Encoding}), then {@code headers} to {@code request} as
- * above. Closing a child channel ends its stream (a reset if its response is not complete), not the
+ * and each stream's child channel: {@code idle}, {@code stream-traffic} (if the access log is on: {@link
+ * TrafficCounter#forStream()}, the stream's DATA bytes, into no stats: the connection's {@code traffic}
+ * already counts them), {@code h2-http} ({@link Http2StreamFrameToHttpObjectCodec}: frames to and from
+ * the HTTP/1.1 messages the handlers know; it drops the connection-specific headers such as {@code
+ * Connection} and {@code Transfer-Encoding}), {@code access-log} (if on; one line per stream), then
+ * {@code headers} to {@code request} as above. Closing a child channel ends its stream (a reset if its response is not complete), not the
  * connection. There is no request timer on HTTP/2 streams (a stream's head arrives in one HEADERS frame
  * sequence) and no WebSocket (it needs HTTP/1.1's upgrade).
  *
@@ -224,7 +226,13 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
             }
             ChannelPipeline p = ch.pipeline();
             p.addLast("idle", idle());
+            if (accessLog) {
+                p.addLast("stream-traffic", TrafficCounter.forStream());
+            }
             p.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+            if (accessLog) {
+                p.addLast("access-log", new AccessLogHandler(p.get(TrafficCounter.class), true));
+            }
             addRequestHandlers(p);
         }
     }

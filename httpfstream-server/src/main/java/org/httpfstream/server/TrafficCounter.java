@@ -15,16 +15,31 @@ import io.netty.channel.FileRegion;
  * written message counts when it is written (queued), not when the socket has taken it. Costs two
  * additions per message, none per byte.
  *
+ * <p>Without {@link ServerStats} ({@link #forStream()}) it counts only its own totals: on an HTTP/2
+ * stream's child channel, before its frame codec, it counts the payload of the DATA frames written (the
+ * stream's share of what its connection's counter, which does count into the stats, sees with the frame
+ * heads, HPACK and TLS), for {@link AccessLogHandler}'s {@code out}; it counts no connection.
+ *
  * <p>Per channel, not sharable; confined to the channel's event loop (handlers write through the event
  * loop, so {@link #sent()} and {@link #received()} are read there).
  */
 final class TrafficCounter extends ChannelDuplexHandler {
+    /** Null: a stream's counter, which counts into no stats. */
     private final ServerStats stats;
     private long received;
     private long sent;
 
     TrafficCounter(ServerStats stats) {
-        this.stats = stats;
+        this.stats = java.util.Objects.requireNonNull(stats, "stats");
+    }
+
+    private TrafficCounter() {
+        this.stats = null;
+    }
+
+    /** A counter of one HTTP/2 stream's bytes, which counts into no {@link ServerStats}. */
+    static TrafficCounter forStream() {
+        return new TrafficCounter();
     }
 
     /** Bytes read on this connection so far. */
@@ -39,21 +54,29 @@ final class TrafficCounter extends ChannelDuplexHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        stats.connectionOpened();
+        if (stats != null) {
+            stats.connectionOpened();
+        }
         super.channelActive(ctx);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        stats.connectionClosed();
+        if (stats != null) {
+            stats.connectionClosed();
+        }
         super.channelInactive(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (msg instanceof ByteBuf b) {
-            received += b.readableBytes();
-            stats.received(b.readableBytes());
+        long n = msg instanceof ByteBuf b ? b.readableBytes()
+                : stats == null && msg instanceof ByteBufHolder h ? h.content().readableBytes() : 0;
+        if (n > 0) {
+            received += n;
+            if (stats != null) {
+                stats.received(n);
+            }
         }
         super.channelRead(ctx, msg);
     }
@@ -63,7 +86,9 @@ final class TrafficCounter extends ChannelDuplexHandler {
         long n = size(msg);
         if (n > 0) {
             sent += n;
-            stats.sent(n);
+            if (stats != null) {
+                stats.sent(n);
+            }
         }
         super.write(ctx, msg, promise);
     }
