@@ -144,11 +144,12 @@ final class Drain {
         if (p.get(AppendHandler.class) != null) {
             return; // the appender may finish
         }
-        if (p.get(Http2FrameCodec.class) != null) {
-            // An HTTP/2 connection: GOAWAY, then it closes once its streams (each drained as a channel of
-            // its own, above and below) have ended.
+        Http2FrameCodec h2 = p.get(Http2FrameCodec.class);
+        if (h2 != null) {
+            // An HTTP/2 connection: its streams are drained as channels of their own; the GOAWAY goes out
+            // once none is active any more (a client may fail every stream still open when it arrives).
             kinds.http.incrementAndGet();
-            ch.close();
+            closeWhenIdle(ch, h2);
             return;
         }
         ChannelHandlerContext http = p.context(DrainHandler.class);
@@ -160,6 +161,18 @@ final class Drain {
         if (wake != null) {
             kinds.polls.incrementAndGet();
             wake.run();
+        }
+    }
+
+    /** Closes an HTTP/2 connection once it has no active stream; looks again every 10 ms. On its event loop. */
+    private static void closeWhenIdle(Channel ch, Http2FrameCodec h2) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        if (h2.connection().numActiveStreams() == 0) {
+            ch.close();
+        } else {
+            ch.eventLoop().schedule(() -> closeWhenIdle(ch, h2), 10, TimeUnit.MILLISECONDS);
         }
     }
 
