@@ -268,6 +268,40 @@ class BehindNginxTest {
     }
 
     @Test
+    @Order(50) // after the test that reads the plain proxy's access log from its first line
+    void aFollowerOfAnOpenDurableStreamBehindAPlainProxyPassGoesOnToTheStreamsClose() throws Exception {
+        // No WebSocket appender here: the stream is live because it was created over Durable Streams and
+        // is not closed yet, whoever appends to it.
+        URI direct = server.uri("/plain/ds.txt");
+        assertThat(http.send(HttpRequest.newBuilder(direct).PUT(HttpRequest.BodyPublishers.ofString("part1 "))
+                .header("Content-Type", "text/plain").build(), BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+        try (FollowInputStream in = client.follow(via(plain, "/plain/ds.txt"))) {
+            assertThat(new String(in.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("part1 ");
+            CompletableFuture<byte[]> live = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return in.readNBytes(5);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, threads);
+            assertThat(http.send(HttpRequest.newBuilder(direct).POST(HttpRequest.BodyPublishers.ofString("part2"))
+                    .header("Content-Type", "text/plain").build(), BodyHandlers.discarding()).statusCode())
+                    .isEqualTo(204);
+            assertThat(new String(live.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("part2");
+            assertThat(http.send(HttpRequest.newBuilder(direct).POST(HttpRequest.BodyPublishers.noBody())
+                    .header("Stream-Closed", "true").build(), BodyHandlers.discarding()).statusCode()).isEqualTo(204);
+            CompletableFuture<Integer> end = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return in.read();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, threads);
+            assertThat(end.get(20, TimeUnit.SECONDS)).as("the end, once the stream is closed").isEqualTo(-1);
+        }
+    }
+
+    @Test
     @Order(3)
     void followStreamsThroughTheDocumentedConfigAndHeadTellsTheFinalOffset() throws Exception {
         try (OutputStream appender = client.openAppend(server.uri("/live/out.log"))) {

@@ -306,6 +306,15 @@ final class DurableStreamsHandler {
         answer.accept(result);
     }
 
+    /**
+     * The value of {@code Stream-Writer-Active}: true while a WebSocket appender holds the stream, and
+     * while a stream created over Durable Streams is open (it is live until closed, whoever appends), so
+     * that a follower whose proxy dropped its WebSocket upgrade goes on with {@code ?follow}.
+     */
+    private boolean live(DurableStreams.Snapshot s) {
+        return streams.store().activeSession(s.file()) != null || (s.managed() && !s.closed());
+    }
+
     private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) throws IOException {
         DurableStreams.Snapshot s = streams.head(path);
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -313,8 +322,7 @@ final class DurableStreamsHandler {
         h.set(CONTENT_TYPE, contentType(s))
                 .set(CACHE_CONTROL, "no-store")
                 .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(s.tail()))
-                .set(HttpFStreamHandler.WRITER_ACTIVE,
-                        Boolean.toString(streams.store().activeSession(s.file()) != null));
+                .set(HttpFStreamHandler.WRITER_ACTIVE, Boolean.toString(live(s)));
         if (!s.metadata().json()) {
             h.set(CONTENT_LENGTH, s.tail()).set(ACCEPT_RANGES, HttpHeaderValues.BYTES);
         }
@@ -413,8 +421,7 @@ final class DurableStreamsHandler {
                 .set(CONTENT_LENGTH, CatchUpBody.length(c, json))
                 .set(HttpFStreamHandler.STREAM_OFFSET, Offsets.format(c.from()))
                 .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(c.next()))
-                .set(HttpFStreamHandler.WRITER_ACTIVE,
-                        Boolean.toString(streams.store().activeSession(s.file()) != null));
+                .set(HttpFStreamHandler.WRITER_ACTIVE, Boolean.toString(live(s)));
         if (c.upToDate()) {
             h.set(STREAM_UP_TO_DATE, "true");
         }
