@@ -1,7 +1,7 @@
 package org.httpfstream.cli;
 
 import org.httpfstream.browser.OriginPolicy;
-import org.httpfstream.webhook.WebhookTargets;
+import org.httpfstream.subscriptions.WebhookTargets;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;

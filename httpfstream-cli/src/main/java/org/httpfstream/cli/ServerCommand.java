@@ -16,7 +16,7 @@ import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
-import org.httpfstream.server.SseSettings;
+import org.httpfstream.server.http.SseSettings;
 import org.httpfstream.tls.TlsConfig;
 import org.httpfstream.server.admin.AdminServer;
 import org.slf4j.Logger;

@@ -111,7 +111,7 @@ class CommandLineTest {
     @Test
     void serverWebhookAllowDefaultsToPublicTargetsOnlyAndTakesRanges() {
         assertThat(CommandLine.populateCommand(new ServerCommand()).exposure.webhookAllow)
-                .isSameAs(org.httpfstream.webhook.WebhookTargets.publicOnly());
+                .isSameAs(org.httpfstream.subscriptions.WebhookTargets.publicOnly());
         assertThat(CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=127.0.0.1,10.0.0.0/8")
                 .exposure.webhookAllow.allowedRanges()).containsExactly("127.0.0.1/32", "10.0.0.0/8");
         assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=intranet"))

@@ -6,7 +6,7 @@ import java.util.Locale;
  * What a token may do on the paths of its grant. {@link #ADMIN} implies every other permission.
  *
  * <p>Which request needs which permission is decided in one place: {@code
- * org.httpfstream.server.Authorizer#required}.
+ * org.httpfstream.server.guard.Authorizer#required}.
  */
 public enum Permission {
     /** Read a stream: plain GET, {@code ?follow}, WebSocket FOLLOW, Durable Streams HEAD/GET/long-poll/SSE. */

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Thread safety: safe for use by any thread.
  */
-final class Rates {
+public final class Rates {
     /** The buckets of one token; a null bucket means unlimited. */
     record Buckets(Rate rate, TokenBucket requests, TokenBucket bytes) {}
 

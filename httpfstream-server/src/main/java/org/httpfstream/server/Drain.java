@@ -1,5 +1,8 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.connection.DrainHandler;
+import org.httpfstream.server.follow.CursorHandler;
+import org.httpfstream.server.ws.AppendHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,14 +43,14 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: thread safe. {@link #begin()} admits one drain; {@link #draining()} and {@link
  * #force()} may be called from any thread.
  */
-final class Drain {
+public final class Drain {
     private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
 
     /**
      * Set on a channel while something on it waits that the drain should end now (a long-poll): run on
      * the channel's event loop, it answers. Cleared by whoever ends the wait.
      */
-    static final AttributeKey<Runnable> WAKE = AttributeKey.valueOf("httpfstream.drain.wake");
+    public static final AttributeKey<Runnable> WAKE = AttributeKey.valueOf("httpfstream.drain.wake");
 
     private final AtomicBoolean begun = new AtomicBoolean();
     private final CompletableFuture<Void> forced = new CompletableFuture<>();

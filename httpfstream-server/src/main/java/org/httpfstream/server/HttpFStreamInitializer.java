@@ -1,5 +1,27 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.connection.AccessLogHandler;
+import org.httpfstream.server.connection.AlpnSelector;
+import org.httpfstream.server.connection.DrainHandler;
+import org.httpfstream.server.connection.H2cPrefaceSniffer;
+import org.httpfstream.server.connection.Http2ConnectionIdle;
+import org.httpfstream.server.connection.PipeliningHandler;
+import org.httpfstream.server.connection.TlsContexts;
+import org.httpfstream.server.connection.TrafficCounter;
+import org.httpfstream.server.guard.Authorizer;
+import org.httpfstream.server.guard.BodyAggregator;
+import org.httpfstream.server.guard.BrowserOriginHandler;
+import org.httpfstream.server.guard.ConnectionLimiter;
+import org.httpfstream.server.guard.ContentSafetyHandler;
+import org.httpfstream.server.guard.RequestTimer;
+import org.httpfstream.server.guard.ResponseHeadersHandler;
+import org.httpfstream.server.http.SseSettings;
+import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.ws.AppendFrameDecoder;
+import org.httpfstream.server.ws.AppendHandler;
+import org.httpfstream.server.ws.AppendRateThrottle;
+import org.httpfstream.server.ws.FollowHandler;
+import org.httpfstream.server.ws.WebSocketKeepAlive;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
@@ -15,7 +37,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.webhook.WebhookTargets;
+import org.httpfstream.subscriptions.WebhookTargets;
 
 /**
  * The whole httpfstream pipeline of one connection. Before an upgrade:
@@ -74,7 +96,7 @@ import org.httpfstream.webhook.WebhookTargets;
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     /** The name of the HTTP codec in the pipeline. */
-    static final String HTTP_CODEC = "http";
+    public static final String HTTP_CODEC = "http";
 
     private final HttpFStreamSettings settings;
     private final Limits limits;
@@ -162,7 +184,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     }
 
     /** Adds the HTTP/1.1 handlers, from {@code idle} on; with {@code sniff}, {@code h2c} before the codec. */
-    void addHttp1(ChannelPipeline p, boolean sniff) {
+    public void addHttp1(ChannelPipeline p, boolean sniff) {
         RequestTimer timer = new RequestTimer(limits.requestTimeout(), limits.headerTimeout(), refusals);
         p.addLast("idle", idle());
         p.addLast("head-start", timer.bytes());
@@ -193,7 +215,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     }
 
     /** Adds the HTTP/2 connection handlers at the end of {@code p}. */
-    void addHttp2(ChannelPipeline p) {
+    public void addHttp2(ChannelPipeline p) {
         p.addLast("idle", idle());
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
@@ -206,7 +228,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      * Replaces the HTTP/1.1 handlers around the {@code h2c} sniffer with the HTTP/2 ones, after it; the
      * sniffer then leaves.
      */
-    void switchToHttp2(ChannelPipeline p) {
+    public void switchToHttp2(ChannelPipeline p) {
         for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "drain", "headers", "safety",
                 "aggregator", "pipelining", "origin", "request"}) {
             if (p.get(name) != null) {

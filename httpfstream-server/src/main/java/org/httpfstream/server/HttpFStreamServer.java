@@ -1,5 +1,10 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.connection.TlsContexts;
+import org.httpfstream.server.follow.CursorHandler;
+import org.httpfstream.server.guard.Authorizer;
+import org.httpfstream.server.http.SseSettings;
+import org.httpfstream.server.ws.AppendHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -43,7 +48,7 @@ import org.httpfstream.server.admin.Readiness;
 import org.httpfstream.server.admin.ServerMetrics;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.tls.TlsConfig;
-import org.httpfstream.webhook.WebhookTargets;
+import org.httpfstream.subscriptions.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.http.LiveHttpHandler;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -63,7 +63,7 @@ public final class ServerStats {
     }
 
     /** A live reader whose lag can be read from any thread. */
-    interface Lagging {
+    public interface Lagging {
         /** Committed bytes not yet sent to this reader; 0 or more. */
         long lag();
     }
@@ -96,7 +96,7 @@ public final class ServerStats {
      * The counts of the server that owns {@code channel} (or, for an HTTP/2 stream's channel, its
      * connection); a detached instance if none was set.
      */
-    static ServerStats of(Channel channel) {
+    public static ServerStats of(Channel channel) {
         ServerStats s = channel.attr(KEY).get();
         if (s == null && channel.parent() != null) {
             s = channel.parent().attr(KEY).get();
@@ -104,42 +104,42 @@ public final class ServerStats {
         return s == null ? DETACHED : s;
     }
 
-    void connectionOpened() {
+    public void connectionOpened() {
         accepted.increment();
         open.increment();
     }
 
-    void connectionClosed() {
+    public void connectionClosed() {
         open.decrement();
     }
 
-    void received(long bytes) {
+    public void received(long bytes) {
         received.add(bytes);
     }
 
-    void sent(long bytes) {
+    public void sent(long bytes) {
         sent.add(bytes);
     }
 
-    void followed(long bytes) {
+    public void followed(long bytes) {
         followed.add(bytes);
     }
 
-    void followerStarted(FollowerKind kind, Lagging reader) {
+    public void followerStarted(FollowerKind kind, Lagging reader) {
         followers.get(kind).increment();
         if (reader != null) {
             live.add(reader);
         }
     }
 
-    void followerEnded(FollowerKind kind, Lagging reader) {
+    public void followerEnded(FollowerKind kind, Lagging reader) {
         followers.get(kind).decrement();
         if (reader != null) {
             live.remove(reader);
         }
     }
 
-    void appendStarted(AppendProtocol protocol) {
+    public void appendStarted(AppendProtocol protocol) {
         appends.get(protocol).increment();
     }
 

@@ -10,7 +10,7 @@ import io.netty.handler.ssl.SslHandler;
  *
  * <p>Thread safety: stateless; the answers hold for a channel's life once its protocol is chosen.
  */
-final class Transport {
+public final class Transport {
     private Transport() {}
 
     /**
@@ -18,12 +18,12 @@ final class Transport {
      * a cleartext HTTP/1.1 connection. TLS must encrypt them and HTTP/2 must frame them, so neither takes a
      * region.
      */
-    static boolean zeroCopy(Channel channel) {
+    public static boolean zeroCopy(Channel channel) {
         return !(channel instanceof Http2StreamChannel) && channel.pipeline().get(SslHandler.class) == null;
     }
 
     /** True if {@code channel} (a connection or an HTTP/2 stream) is encrypted: its URLs are {@code https}. */
-    static boolean secure(Channel channel) {
+    public static boolean secure(Channel channel) {
         Channel connection = channel instanceof Http2StreamChannel && channel.parent() != null
                 ? channel.parent() : channel;
         return connection.pipeline().get(SslHandler.class) != null;

@@ -58,7 +58,7 @@ import java.util.function.Function;
  * <p>Thread safety: the pending batch and its flags are guarded by this object's monitor; a stream's
  * sync state by its writer's {@link StreamWriter#syncLock}. Neither is held during I/O.
  */
-final class GroupCommit implements AutoCloseable {
+public final class GroupCommit implements AutoCloseable {
     /** A file replaced as part of a batch (a stream's metadata). */
     interface Deferred {
         /** The stream file this change describes: its bytes are synced first. */

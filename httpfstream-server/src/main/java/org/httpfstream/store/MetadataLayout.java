@@ -25,7 +25,7 @@ import java.util.Objects;
  *
  * <p>Immutable, so thread-safe.
  */
-final class MetadataLayout {
+public final class MetadataLayout {
     /** Suffix of a stream's Durable Streams metadata file. */
     static final String META = ".meta";
     /** Suffix of a folder. */

@@ -1,5 +1,6 @@
 package org.httpfstream.store;
 
+import org.httpfstream.durable.DurableStreams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -70,7 +71,7 @@ public final class MetadataStore {
     }
 
     /** The metadata of {@code store}'s streams; with fsync, written by its group commit. */
-    MetadataStore(StreamStore store) {
+    public MetadataStore(StreamStore store) {
         this(store.root(), store.fsync(), store.groupCommit(), store);
     }
 

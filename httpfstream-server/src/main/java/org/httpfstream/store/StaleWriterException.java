@@ -6,7 +6,7 @@ import java.io.IOException;
  * The {@link StreamWriter} a caller holds was closed meanwhile (idle, or the stream deleted): the
  * caller opens the current one and tries again. Never leaves the store package.
  */
-final class StaleWriterException extends IOException {
+public final class StaleWriterException extends IOException {
     private static final long serialVersionUID = 1L;
 
     static final StaleWriterException INSTANCE = new StaleWriterException();

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * the writer's monitor.
  */
 public final class StreamStore implements Closeable {
-    static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
+    public static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
 
     /** Writers idle this long are closed (their file descriptors freed). */
     static final long DEFAULT_IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -221,7 +221,7 @@ public final class StreamStore implements Closeable {
      * As {@link #durable(Path, long)} with the bytes' future taken under the lease ({@link
      * StreamWriter#syncedFuture()}; null for none): with every metadata change made before this call.
      */
-    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
+    public CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
         if (groupCommit == null) {
             return CompletableFuture.completedFuture(null);
         }
@@ -355,7 +355,7 @@ public final class StreamStore implements Closeable {
      * @throws NotAStreamException if the path names a folder or lies below a regular file
      * @throws NoSuchFileException if the file does not exist and {@code create} is false
      */
-    StreamWriter writer(String path, boolean create) throws IOException {
+    public StreamWriter writer(String path, boolean create) throws IOException {
         StreamWriter cached = cachedWriter(path);
         if (cached != null) {
             return cached;
@@ -382,13 +382,13 @@ public final class StreamStore implements Closeable {
      * resolution (no {@code realpath}, no {@code stat}) while its writer stays open. The writer's file
      * was confined to the root when it was opened, and its writes go to that open file.
      */
-    StreamWriter cachedWriter(String path) {
+    public StreamWriter cachedWriter(String path) {
         StreamWriter w = writersByName.get(path);
         return w != null && w.isOpen() ? w : null;
     }
 
     /** The open writer of {@code file}, or null. */
-    StreamWriter openWriterOf(Path file) {
+    public StreamWriter openWriterOf(Path file) {
         return writers.get(file);
     }
 
@@ -514,7 +514,7 @@ public final class StreamStore implements Closeable {
      *
      * @throws WriterConflictException if a WebSocket session holds the lease
      */
-    void delete(Path file, IoRunnable action) throws IOException {
+    public void delete(Path file, IoRunnable action) throws IOException {
         for (;;) {
             StreamWriter w;
             try {
@@ -541,7 +541,7 @@ public final class StreamStore implements Closeable {
      * Closes the writer of {@code file} whatever holds it (its stream expired or is gone): a session
      * holding the lease gets an error on its next append.
      */
-    void discard(Path file) {
+    public void discard(Path file) {
         StreamWriter w = writers.get(file);
         if (w != null) {
             synchronized (w) {
@@ -553,7 +553,7 @@ public final class StreamStore implements Closeable {
 
     /** An action on files that may fail. */
     @FunctionalInterface
-    interface IoRunnable {
+    public interface IoRunnable {
         void run() throws IOException;
     }
 
@@ -634,7 +634,7 @@ public final class StreamStore implements Closeable {
     }
 
     /** Bytes in {@code file}, committed or not: where the next append goes. */
-    long writtenLength(Path file) throws IOException {
+    public long writtenLength(Path file) throws IOException {
         StreamWriter w = writers.get(file);
         return w != null && w.isOpen() ? w.written() : Files.size(file);
     }

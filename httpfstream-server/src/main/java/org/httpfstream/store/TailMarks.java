@@ -37,7 +37,7 @@ import java.util.UUID;
  * <p>Thread safety: slots are handed out and taken back under this object's monitor; each slot is
  * written only by the writer holding it (under that writer's monitor), at its own offsets.
  */
-final class TailMarks implements AutoCloseable {
+public final class TailMarks implements AutoCloseable {
     static final String FILE = "tails";
     static final int SLOT = 512;
     static final int SLOTS = 640;

@@ -1,5 +1,6 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.ws.AppendFrameDecoderTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.ClientFrames.BINARY;
 import static org.httpfstream.server.ClientFrames.CONTINUATION;

@@ -9,7 +9,7 @@ import java.net.Socket;
 import java.util.Base64;
 
 /** Requests for the auth tests: one request on a fresh connection, answered by its head (and short body). */
-final class AuthHttp {
+public final class AuthHttp {
     private AuthHttp() {}
 
     /** The {@code Authorization} header line carrying {@code token}. */

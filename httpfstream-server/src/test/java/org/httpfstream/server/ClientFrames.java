@@ -10,20 +10,20 @@ import org.junit.jupiter.params.provider.Arguments;
  * (FIN, reserved bits, opcode), any masking key or none, and a length in its shortest encoding or a
  * longer one. Test helper; stateless.
  */
-final class ClientFrames {
-    static final int FIN = 0x80;
-    static final int CONTINUATION = 0x0, TEXT = 0x1, BINARY = 0x2, CLOSE = 0x8, PING = 0x9, PONG = 0xA;
-    static final byte[] MASK = {(byte) 0x37, (byte) 0xFA, (byte) 0x21, (byte) 0x3D};
+public final class ClientFrames {
+    public static final int FIN = 0x80;
+    public static final int CONTINUATION = 0x0, TEXT = 0x1, BINARY = 0x2, CLOSE = 0x8, PING = 0x9, PONG = 0xA;
+    public static final byte[] MASK = {(byte) 0x37, (byte) 0xFA, (byte) 0x21, (byte) 0x3D};
 
     private ClientFrames() {}
 
     /** A final frame of {@code opcode} masked with {@link #MASK}. */
-    static byte[] frame(int opcode, byte[] payload) {
+    public static byte[] frame(int opcode, byte[] payload) {
         return frame(FIN | opcode, payload, MASK);
     }
 
     /** A frame with first byte {@code b0} (FIN, RSV, opcode) masked with {@code mask}, or unmasked if null. */
-    static byte[] frame(int b0, byte[] payload, byte[] mask) {
+    public static byte[] frame(int b0, byte[] payload, byte[] mask) {
         int lengthBytes = payload.length < 126 ? 0 : payload.length < 65536 ? 2 : 8;
         return frame(b0, payload, mask, lengthBytes);
     }
@@ -32,7 +32,7 @@ final class ClientFrames {
      * A frame whose length takes {@code lengthBytes} extra bytes: 0 (up to 125), 2 (code 126) or 8
      * (code 127), whether or not that is the shortest encoding.
      */
-    static byte[] frame(int b0, byte[] payload, byte[] mask, int lengthBytes) {
+    public static byte[] frame(int b0, byte[] payload, byte[] mask, int lengthBytes) {
         ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
         f.write(b0);
         int maskBit = mask == null ? 0 : 0x80;
@@ -61,7 +61,7 @@ final class ClientFrames {
     }
 
     /** A header alone announcing {@code length} payload bytes in 8 length bytes, masked with {@link #MASK}. */
-    static byte[] header64(int b0, long length) {
+    public static byte[] header64(int b0, long length) {
         byte[] h = new byte[14];
         h[0] = (byte) b0;
         h[1] = (byte) (0x80 | 127);
@@ -73,7 +73,7 @@ final class ClientFrames {
     }
 
     /** A Close frame body: the status code, then {@code reason} bytes. */
-    static byte[] closeBody(int code, byte... reason) {
+    public static byte[] closeBody(int code, byte... reason) {
         byte[] b = new byte[2 + reason.length];
         b[0] = (byte) (code >>> 8);
         b[1] = (byte) code;
@@ -82,7 +82,7 @@ final class ClientFrames {
     }
 
     /** The bytes 0 to 255, in order. */
-    static byte[] allByteValues() {
+    public static byte[] allByteValues() {
         byte[] all = new byte[256];
         for (int i = 0; i < 256; i++) {
             all[i] = (byte) i;
@@ -91,7 +91,7 @@ final class ClientFrames {
     }
 
     /** The concatenation of {@code parts}. */
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.write(p, 0, p.length);
@@ -103,7 +103,7 @@ final class ClientFrames {
      * Frames that break a rule, each with the close code it must get: (what, frame bytes, code), for a
      * server whose frame limit is {@code maxFrame}.
      */
-    static Stream<Arguments> badFrames(int maxFrame) {
+    public static Stream<Arguments> badFrames(int maxFrame) {
         byte[] five = "12345".getBytes(StandardCharsets.US_ASCII);
         return Stream.of(
                 Arguments.of("an unmasked frame", frame(FIN | TEXT, five, null), 1002),

@@ -16,16 +16,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * A WebSocket peer written by hand, so tests can misbehave on purpose: never read, never answer a
  * ping, drop TCP without a Close frame, send fragments. Test helper; not thread safe.
  */
-final class RawWebSocket implements AutoCloseable {
-    static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
+public final class RawWebSocket implements AutoCloseable {
+    public static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10;
 
-    final Socket socket;
-    final RawHttp response; // the handshake response; body only when the status is not 101
+    public final Socket socket;
+    public final RawHttp response; // the handshake response; body only when the status is not 101
     private final DataInputStream in;
     private final OutputStream out;
 
-    record Frame(int opcode, boolean fin, byte[] payload) {
-        int closeCode() {
+    public record Frame(int opcode, boolean fin, byte[] payload) {
+        public int closeCode() {
             return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
         }
     }
@@ -37,11 +37,11 @@ final class RawWebSocket implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static RawWebSocket append(InetSocketAddress server, String path) throws IOException {
+    public static RawWebSocket append(InetSocketAddress server, String path) throws IOException {
         return connect(server, path, 0, "X-Verb: APPEND");
     }
 
-    static RawWebSocket follow(InetSocketAddress server, String path, String... headers)
+    public static RawWebSocket follow(InetSocketAddress server, String path, String... headers)
             throws IOException {
         return connect(server, path, 0, headers);
     }
@@ -50,12 +50,12 @@ final class RawWebSocket implements AutoCloseable {
      * An APPEND that sends {@code frames} in the same TCP write as its upgrade request, without waiting
      * for the handshake response as RFC 6455 asks clients to.
      */
-    static RawWebSocket appendEagerly(InetSocketAddress server, String path, byte[] frames) throws IOException {
+    public static RawWebSocket appendEagerly(InetSocketAddress server, String path, byte[] frames) throws IOException {
         return connect(server, path, 0, frames, "X-Verb: APPEND");
     }
 
     /** Opens a socket (with {@code receiveBuffer} bytes of receive buffer if > 0) and shakes hands. */
-    static RawWebSocket connect(InetSocketAddress server, String target, int receiveBuffer,
+    public static RawWebSocket connect(InetSocketAddress server, String target, int receiveBuffer,
             String... headers) throws IOException {
         return connect(server, target, receiveBuffer, new byte[0], headers);
     }
@@ -83,15 +83,15 @@ final class RawWebSocket implements AutoCloseable {
         return new RawWebSocket(socket, response);
     }
 
-    int status() {
+    public int status() {
         return response.status;
     }
 
-    void send(int opcode, byte[] payload) throws IOException {
+    public void send(int opcode, byte[] payload) throws IOException {
         send(opcode, true, payload);
     }
 
-    void send(int opcode, boolean fin, byte[] payload) throws IOException {
+    public void send(int opcode, boolean fin, byte[] payload) throws IOException {
         ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
         f.write((fin ? 0x80 : 0) | opcode);
         if (payload.length < 126) {
@@ -125,7 +125,7 @@ final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
-    void sendClose(int code) throws IOException {
+    public void sendClose(int code) throws IOException {
         send(CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
     }
 
@@ -170,7 +170,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Reads data frames, answering pings, up to the Close frame, which it returns; data goes to {@code sink}. */
-    Frame readToClose(ByteArrayOutputStream sink) throws IOException {
+    public Frame readToClose(ByteArrayOutputStream sink) throws IOException {
         for (;;) {
             Frame f = read();
             if (f.opcode == PING) {

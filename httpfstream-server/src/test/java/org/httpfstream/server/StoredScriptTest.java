@@ -1,5 +1,6 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.guard.ContentSafetyHandler;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

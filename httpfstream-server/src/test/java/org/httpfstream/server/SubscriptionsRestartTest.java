@@ -1,5 +1,6 @@
 package org.httpfstream.server;
 
+import org.httpfstream.json.Json;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -22,7 +22,7 @@ import org.httpfstream.tls.TlsConfig;
  * Self-signed certificates for the TLS tests, made by the JDK's {@code keytool} in a temporary folder and
  * written as PEM: the certificate, and the key as PKCS#8.
  */
-final class TestCertificates {
+public final class TestCertificates {
     private TestCertificates() {}
 
     /** A certificate and key in PEM files, and the certificate itself. */

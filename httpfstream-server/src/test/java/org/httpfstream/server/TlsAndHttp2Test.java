@@ -316,7 +316,7 @@ class TlsAndHttp2Test {
         void aWebhookIsToldHttpsCallbackUrls() throws Exception {
             cert = TestCertificates.selfSigned(dir, "first");
             server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0).tls(cert.config())
-                    .webhookTargets(org.httpfstream.webhook.WebhookTargets.allowing("127.0.0.1/32")).build().start();
+                    .webhookTargets(org.httpfstream.subscriptions.WebhookTargets.allowing("127.0.0.1/32")).build().start();
             java.util.concurrent.LinkedBlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
             com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
                     new java.net.InetSocketAddress("127.0.0.1", 0), 0);

@@ -19,7 +19,7 @@ import net.jqwik.api.Provide;
  * file system once encoded, and the first layout's own collision ({@code /a.txt} and {@code
  * /a.txt.meta/x}).
  */
-class MetadataLayoutProperties {
+public class MetadataLayoutProperties {
     private final MetadataLayout layout = new MetadataLayout(Path.of("/root/.httpfstream/metadata"));
 
     @Provide

@@ -1,5 +1,7 @@
 package org.httpfstream.store;
 
+import org.httpfstream.durable.DurableStreamException;
+import org.httpfstream.durable.DurableStreams;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
 package org.httpfstream.store;
 
+import org.httpfstream.durable.DurableStreams;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 

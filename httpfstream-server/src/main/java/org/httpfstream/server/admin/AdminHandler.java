@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link Sharable}: holds only thread-safe objects.
  */
 @Sharable
-final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
     static final String TEXT = "text/plain; charset=utf-8";
 
