@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -281,24 +280,21 @@ public final class Bench {
         String name = stalled ? "append+stalled" : "append";
         Result r = new Result(name, t.label()).param("messageSize", messageSize)
                 .param("bytes", o.appendBytes);
-        long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(messageSize, false)) {
+            ScenarioRun s = new ScenarioRun(c, deadline(), log);
             String path = path(name + "-" + messageSize, run);
-            Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, o.appendBytes / messageSize, 0, 0, true, null);
-            open(c, appenders, List.of(a), deadline);
-            Cohort followers = new Cohort("stalled follower", 1);
+            Appender a = s.appender(path, p, o.appendBytes / messageSize, 0, null);
             Follower f = null;
             if (stalled) {
-                f = new Follower(followers, 0, path, true, false, true, 0, null, null);
-                open(c, followers, List.of(f), deadline);
+                Cohort followers = s.cohort("stalled follower", 1);
+                f = s.open(followers, i -> new Follower(followers, i, path, true, false, true, 0, null, null)).get(0);
             }
             r.connections = stalled ? 2 : 1;
             // The raw probe starts from recycled memory; so does the server it is compared with.
             Limits.recycleMemory(work.resolve("raw"), o.appendBytes);
             Meter m = new Meter(t, c);
             a.start();
-            if (stalled && !appenders.awaitFinished(Math.min(deadline,
+            if (stalled && !a.cohort.awaitFinished(Math.min(s.deadline(),
                     System.nanoTime() + TimeUnit.SECONDS.toNanos(o.stallTimeoutSeconds)))) {
                 // A server that lets one stalled reader hold up its writer (the original did) would
                 // block here for good: say so, and let the follower read so that the run can go on.
@@ -306,22 +302,20 @@ public final class Bench {
                         + " s with a stalled follower; the follower was then let read");
                 f.resume();
             }
-            await(appenders, deadline);
+            s.await(a.cohort);
             m.stop(r);
             r.bytes = a.sentBytes();
             r.seconds = (a.endNanos() - a.startNanos()) / 1e9;
-            boolean ok = appenders.errorCount() == 0 && a.endNanos() > 0;
+            s.check(a.cohort.errorCount() == 0 && a.endNanos() > 0);
             if (stalled) {
                 f.resume(); // it must still get every byte, from the file
-                await(followers, deadline);
-                ok &= f.verify(101, a);
-                r.errors.addAll(followers.errors());
+                s.await(f.cohort);
+                s.check(f.verify(101, a));
             }
-            r.errors.addAll(appenders.errors());
-            if (ok) {
-                ok = readBack(c, path, a, deadline, r);
+            if (s.passed()) {
+                s.readBack(path, a);
             }
-            r.verified = ok && r.errors.isEmpty();
+            s.finish(r);
         }
         return r;
     }
@@ -334,51 +328,33 @@ public final class Bench {
                 .param("frames", o.h2 ? "h2 ?follow" : binary ? "binary" : "text");
         transport(r, t);
         double raw = limit("loopback-tcp", size, () -> Limits.loopbackTcp(size, o.fanoutBytes));
-        long deadline = deadline();
-        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+        try (LoadClient c = client(t); Payload p = new Payload(size, false); H2Connections h2 = new H2Connections(c)) {
+            ScenarioRun s = new ScenarioRun(c, deadline(), log);
             String path = path("fanout-max-" + (binary ? "binary" : "text"), 0);
-            Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, o.fanoutBytes / size, 0, 0, true, null);
-            open(c, appenders, List.of(a), deadline);
-            Cohort followers = new Cohort("follower", n);
+            Appender a = s.appender(path, p, o.fanoutBytes / size, 0, null);
+            Cohort followers = s.cohort("follower", n);
             List<Follower> fs = new ArrayList<>();
             List<H2Follower> h2s = new ArrayList<>();
-            H2Connections h2 = new H2Connections(c);
             if (o.h2) {
                 for (int i = 0; i < n; i++) {
                     h2s.add(new H2Follower(followers, i, path + "?follow"));
                 }
                 h2.open(h2s, o.h2StreamsPerConnection);
-                awaitOpened(followers, deadline);
+                s.awaitOpened(followers);
                 r.connections = (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection + 1;
             } else {
-                for (int i = 0; i < n; i++) {
-                    fs.add(new Follower(followers, i, path, true, binary, false, 0, null, null));
-                }
-                open(c, followers, fs, deadline);
+                fs = s.open(followers, i -> new Follower(followers, i, path, true, binary, false, 0, null, null));
                 r.connections = n + 1;
             }
             Meter m = new Meter(t, c);
-            a.start();
-            await(appenders, deadline);
-            await(followers, fs, deadline);
-            long end = System.nanoTime();
+            r.seconds = s.stream(a, followers, fs);
             m.stop(r);
-            r.seconds = (end - a.startNanos()) / 1e9;
             h2.close();
-            boolean ok = appenders.errorCount() == 0;
-            for (Follower f : fs) {
-                r.bytes += f.bytes();
-                ok &= f.verify(101, a);
-            }
-            for (H2Follower f : h2s) {
-                r.bytes += f.bytes();
-                ok &= f.verify(200, a);
-            }
-            logUnfinished(h2s);
-            r.errors.addAll(appenders.errors());
-            r.errors.addAll(followers.errors());
-            r.verified = ok && r.errors.isEmpty();
+            s.check(a.cohort.errorCount() == 0);
+            s.check(fs, 101, a);
+            s.check(h2s, 200, a);
+            s.logUnfinished(h2s);
+            s.finish(r);
         }
         r.limitName = "raw loopback TCP" + (t.base().getScheme().equals("https") ? " (cleartext)" : "");
         r.limitBytesPerSecond = raw;
@@ -394,35 +370,22 @@ public final class Bench {
         Result r = new Result("fanout-latency", t.label()).param("followers", n)
                 .param("messageSize", size).param("rate", o.latencyRate)
                 .param("seconds", o.durationSeconds);
-        long deadline = deadline();
         Histogram latency = new Histogram();
         AtomicLongArray sendTimes = new AtomicLongArray(messages);
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            ScenarioRun s = new ScenarioRun(c, deadline(), log);
             String path = path("fanout-latency", 0);
-            Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, messages, 1_000_000_000L / o.latencyRate, 0,
-                    true, sendTimes);
-            open(c, appenders, List.of(a), deadline);
-            Cohort followers = new Cohort("follower", n);
-            List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                fs.add(new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
-            }
-            open(c, followers, fs, deadline);
+            Appender a = s.appender(path, p, messages, 1_000_000_000L / o.latencyRate, sendTimes);
+            Cohort followers = s.cohort("follower", n);
+            List<Follower> fs = s.open(followers,
+                    i -> new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
             r.connections = n + 1;
             Meter m = new Meter(t, c);
-            a.start();
-            await(appenders, deadline);
-            await(followers, fs, deadline);
-            long end = System.nanoTime();
+            r.seconds = s.stream(a, followers, fs);
             m.stop(r);
-            r.seconds = (end - a.startNanos()) / 1e9;
-            boolean ok = appenders.errorCount() == 0;
-            for (Follower f : fs) {
-                r.bytes += f.bytes();
-                ok &= f.verify(101, a);
-            }
-            settleLatency(r, ok, latency, (long) n * messages, appenders, followers);
+            s.check(a.cohort.errorCount() == 0);
+            s.check(fs, 101, a);
+            s.finish(r, latency, (long) n * messages);
         }
         r.target = "every byte to all; p99 ≤ 20 ms";
         r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
@@ -436,11 +399,11 @@ public final class Bench {
         long period = 1_000_000_000L / o.streamRate;
         Result r = new Result("streams", t.label()).param("streams", n).param("messageSize", size)
                 .param("rate", o.streamRate).param("seconds", o.durationSeconds);
-        long deadline = deadline();
         Histogram latency = new Histogram();
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            Cohort appenders = new Cohort("appender", n);
-            Cohort followers = new Cohort("follower", n);
+            ScenarioRun s = new ScenarioRun(c, deadline(), log);
+            Cohort appenders = s.cohort("appender", n);
+            Cohort followers = s.cohort("follower", n);
             List<Appender> as = new ArrayList<>();
             List<Follower> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -450,137 +413,113 @@ public final class Bench {
                 as.add(new Appender(appenders, i, path, p, messages, period, period * i / n, true, sendTimes));
                 fs.add(new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
             }
-            open(c, appenders, as, deadline);
-            open(c, followers, fs, deadline);
+            s.open(appenders, as);
+            s.open(followers, fs);
             r.connections = 2 * n;
             Meter m = new Meter(t, c);
             long start = System.nanoTime();
             for (Appender a : as) {
                 a.start();
             }
-            await(appenders, as, deadline);
-            await(followers, fs, deadline);
+            s.await(appenders, as);
+            s.await(followers, fs);
             long end = System.nanoTime();
             m.stop(r);
             r.seconds = (end - start) / 1e9;
-            boolean ok = appenders.errorCount() == 0;
+            s.check(appenders.errorCount() == 0);
             for (int i = 0; i < n; i++) {
-                r.bytes += fs.get(i).bytes();
-                ok &= fs.get(i).verify(101, as.get(i));
+                s.check(fs.get(i), 101, as.get(i));
             }
-            settleLatency(r, ok, latency, (long) n * messages, appenders, followers);
+            s.finish(r, latency, (long) n * messages);
         }
         r.target = "no loss; p99 ≤ 20 ms";
         r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
         return r;
     }
 
-    /**
-     * Completes a latency scenario's result: every message must have given one sample at every
-     * follower, and neither cohort may have failed.
-     */
-    private static void settleLatency(Result r, boolean ok, Histogram latency, long expectedSamples,
-            Cohort appenders, Cohort followers) {
-        if (latency.count() != expectedSamples) {
-            r.errors.add("latency samples " + latency.count() + ", expected " + expectedSamples);
-        }
-        r.errors.addAll(appenders.errors());
-        r.errors.addAll(followers.errors());
-        r.verified = ok && r.errors.isEmpty();
-        r.latency = latency;
-    }
-
     private void catchUp(Target t) throws Exception {
         int size = 65536;
         long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            String path = path("catch-up", 0);
-            Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, o.catchUpBytes / size, 0, 0, true, null);
-            open(c, appenders, List.of(a), deadline);
+            ScenarioRun setup = new ScenarioRun(c, deadline, log);
+            Appender a = setup.appender(path("catch-up", 0), p, o.catchUpBytes / size, 0, null);
             a.start();
-            await(appenders, deadline);
-            List<String> setupErrors = appenders.errors();
+            setup.await(a.cohort);
+            List<String> setupErrors = a.cohort.errors();
             Path source = Limits.sourceFile(work.resolve("raw"), o.catchUpBytes);
             for (int n : o.catchUpFollowers) {
-                Result r = new Result("catch-up", t.label()).param("followers", n)
-                        .param("streamBytes", o.catchUpBytes);
-                boolean secure = t.base().getScheme().equals("https");
-                double raw = secure
-                        ? limit("file-to-tls-socket", n, () -> TlsLimit.fileToTlsSocket(source, n, probeCertificate()))
-                        : limit("file-to-socket", n, () -> Limits.fileToSocket(source, n));
-                r.errors.addAll(setupErrors);
-                transport(r, t);
-                Cohort followers = new Cohort("reader", n);
-                List<Follower> fs = new ArrayList<>();
-                List<H2Follower> h2s = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    if (o.h2) {
-                        h2s.add(new H2Follower(followers, i, path));
-                    } else {
-                        fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
-                    }
-                }
-                r.connections = o.h2 ? (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection : n;
-                Meter m = new Meter(t, c);
-                long start = System.nanoTime();
-                try (H2Connections h2 = new H2Connections(c)) {
-                    if (o.h2) {
-                        h2.open(h2s, o.h2StreamsPerConnection);
-                    } else {
-                        open(c, followers, fs, deadline);
-                    }
-                    await(followers, deadline);
-                }
-                long end = System.nanoTime();
-                m.stop(r);
-                r.seconds = (end - start) / 1e9;
-                boolean ok = setupErrors.isEmpty();
-                for (Follower f : fs) {
-                    r.bytes += f.bytes();
-                    ok &= f.verify(200, a);
-                }
-                for (H2Follower f : h2s) {
-                    r.bytes += f.bytes();
-                    ok &= f.verify(200, a);
-                }
-                logUnfinished(h2s);
-                r.errors.addAll(followers.errors());
-                r.verified = ok && r.errors.isEmpty();
-                r.limitName = secure ? "raw TLS file copy ×" + n : "raw transferTo ×" + n;
-                r.limitBytesPerSecond = raw;
-                r.target = secure ? "≥ 0.8 × raw TLS file copy" : "≥ 0.8 × raw file-to-socket";
-                r.targetMet = r.verified && r.ratio() >= 0.8;
-                emit(r);
+                emit(catchUp(t, new ScenarioRun(c, deadline, log), a, n, source, setupErrors));
             }
         }
+    }
+
+    /** One catch-up run: {@code n} readers of the finished stream of {@code a}, all at once. */
+    private Result catchUp(Target t, ScenarioRun s, Appender a, int n, Path source, List<String> setupErrors)
+            throws Exception {
+        Result r = new Result("catch-up", t.label()).param("followers", n)
+                .param("streamBytes", o.catchUpBytes);
+        boolean secure = t.base().getScheme().equals("https");
+        double raw = secure
+                ? limit("file-to-tls-socket", n, () -> TlsLimit.fileToTlsSocket(source, n, probeCertificate()))
+                : limit("file-to-socket", n, () -> Limits.fileToSocket(source, n));
+        r.errors.addAll(setupErrors);
+        transport(r, t);
+        Cohort followers = s.cohort("reader", n);
+        List<Follower> fs = new ArrayList<>();
+        List<H2Follower> h2s = new ArrayList<>();
+        String path = path("catch-up", 0);
+        for (int i = 0; i < n; i++) {
+            if (o.h2) {
+                h2s.add(new H2Follower(followers, i, path));
+            } else {
+                fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
+            }
+        }
+        r.connections = o.h2 ? (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection : n;
+        Meter m = new Meter(t, s.client());
+        long start = System.nanoTime();
+        try (H2Connections h2 = new H2Connections(s.client())) {
+            if (o.h2) {
+                h2.open(h2s, o.h2StreamsPerConnection);
+            } else {
+                s.open(followers, fs);
+            }
+            s.await(followers);
+        }
+        long end = System.nanoTime();
+        m.stop(r);
+        r.seconds = (end - start) / 1e9;
+        s.check(setupErrors.isEmpty());
+        s.check(fs, 200, a);
+        s.check(h2s, 200, a);
+        s.logUnfinished(h2s);
+        s.finish(r);
+        r.limitName = secure ? "raw TLS file copy ×" + n : "raw transferTo ×" + n;
+        r.limitBytesPerSecond = raw;
+        r.target = secure ? "≥ 0.8 × raw TLS file copy" : "≥ 0.8 × raw file-to-socket";
+        r.targetMet = r.verified && r.ratio() >= 0.8;
+        return r;
     }
 
     private Result idle(Target t) throws Exception {
         int n = o.idleFollowers;
         int streams = Math.min(o.idleStreams, n);
         Result r = new Result("idle", t.label()).param("followers", n).param("streams", streams);
-        long deadline = deadline();
         try (LoadClient c = client(t); Payload p = new Payload(100, false)) {
-            Cohort appenders = new Cohort("appender", streams);
-            List<Appender> as = new ArrayList<>();
-            for (int i = 0; i < streams; i++) {
-                as.add(new Appender(appenders, i, path("idle", i), p, 1, 0, 0, false, null));
-            }
-            open(c, appenders, as, deadline);
+            ScenarioRun run = new ScenarioRun(c, deadline(), log);
+            Cohort appenders = run.cohort("appender", streams);
+            List<Appender> as = run.open(appenders, i -> new Appender(appenders, i, path("idle", i), p, 1, 0, 0, false,
+                    null));
             for (Appender a : as) {
                 a.start(); // one message each, then idle until end()
             }
             ProcStats s = t.stats();
             boolean gc = s != null && s.gc(60);
             Meter m = new Meter(t, c);
-            Cohort followers = new Cohort("follower", n);
-            List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                fs.add(new Follower(followers, i, path("idle", i % streams), true, false, false, 0, null, null));
-            }
+            Cohort followers = run.cohort("follower", n);
             long start = System.nanoTime();
-            open(c, followers, fs, deadline);
+            List<Follower> fs = run.open(followers,
+                    i -> new Follower(followers, i, path("idle", i % streams), true, false, false, 0, null, null));
             r.seconds = (System.nanoTime() - start) / 1e9; // time to connect them all
             if (s != null) {
                 gc &= s.gc(60);
@@ -595,17 +534,13 @@ public final class Bench {
             for (Appender a : as) {
                 a.end();
             }
-            await(appenders, deadline);
-            await(followers, deadline);
-            boolean ok = appenders.errorCount() == 0;
-            for (Follower f : fs) {
-                Appender a = as.get(f.id % streams);
-                r.bytes += f.bytes();
-                ok &= f.verify(101, a);
+            run.await(appenders);
+            run.await(followers);
+            run.check(appenders.errorCount() == 0);
+            for (int i = 0; i < n; i++) {
+                run.check(fs.get(i), 101, as.get(i % streams));
             }
-            r.errors.addAll(appenders.errors());
-            r.errors.addAll(followers.errors());
-            r.verified = ok && r.errors.isEmpty();
+            run.finish(r);
         }
         r.target = "≤ 16 KiB server memory per follower";
         r.targetMet = r.perConnectionBytes < 0 ? null : r.verified && r.perConnectionBytes <= 16 * 1024;
@@ -671,28 +606,18 @@ public final class Bench {
     private void warmUp(Target t, int size, long bytes, int followerCount) throws Exception {
         log.println("bench: warm-up on " + t.label() + " (" + bytes + " bytes in " + size + "-byte messages, "
                 + followerCount + " followers, not measured)");
-        long deadline = deadline();
         Result scratch = new Result("warm-up", t.label());
         try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
+            ScenarioRun s = new ScenarioRun(c, deadline(), log);
             String path = path("warm-up-" + size, 0);
-            Cohort appenders = new Cohort("appender", 1);
-            Appender a = new Appender(appenders, 0, path, p, Math.max(1, bytes / size), 0, 0, true, null);
-            open(c, appenders, List.of(a), deadline);
-            Cohort followers = new Cohort("follower", followerCount);
-            List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < followerCount; i++) {
-                fs.add(new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
-            }
-            open(c, followers, fs, deadline);
-            a.start();
-            await(appenders, deadline);
-            await(followers, deadline);
-            for (Follower f : fs) {
-                f.verify(101, a);
-            }
-            readBack(c, path, a, deadline, scratch);
-            scratch.errors.addAll(appenders.errors());
-            scratch.errors.addAll(followers.errors());
+            Appender a = s.appender(path, p, Math.max(1, bytes / size), 0, null);
+            Cohort followers = s.cohort("follower", followerCount);
+            List<Follower> fs = s.open(followers,
+                    i -> new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
+            s.stream(a, followers, List.of());
+            s.check(fs, 101, a);
+            s.readBack(path, a);
+            s.finish(scratch);
         }
         if (!scratch.errors.isEmpty()) {
             log.println("bench: warm-up errors: " + scratch.errors);
@@ -729,18 +654,6 @@ public final class Bench {
         log.println("bench: quiet after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
     }
 
-    /** Reads the finished stream back with a plain GET and checks it against what {@code a} sent. */
-    private boolean readBack(LoadClient c, String path, Appender a, long deadline, Result r)
-            throws Exception {
-        Cohort readers = new Cohort("read-back", 1);
-        Follower f = new Follower(readers, 0, path, false, false, false, 0, null, null);
-        open(c, readers, List.of(f), deadline);
-        await(readers, deadline);
-        boolean ok = f.verify(200, a);
-        r.errors.addAll(readers.errors());
-        return ok;
-    }
-
     private LoadClient client(Target t) throws IOException {
         return new LoadClient(t.base(), o.threads, o.sourceAddresses, o.maxPendingConnects);
     }
@@ -755,22 +668,6 @@ public final class Bench {
 
     private String path(String scenario, int i) {
         return "/bench-" + runId + "/" + scenario + "/" + i + ".log";
-    }
-
-    private static <P extends Peer> void open(LoadClient c, Cohort cohort, List<P> peers, long deadline)
-            throws InterruptedException {
-        try {
-            for (P p : peers) {
-                c.connect(p, deadline);
-            }
-        } catch (TimeoutException e) {
-            cohort.error(cohort.name() + "s: " + e.getMessage());
-            return;
-        }
-        if (!cohort.awaitOpened(deadline)) {
-            cohort.error(cohort.pendingOpen() + " of " + cohort.size() + " " + cohort.name()
-                    + "s not open at the deadline");
-        }
     }
 
     /**
@@ -793,32 +690,6 @@ public final class Bench {
             probeCertificate = SelfSignedCertificate.generate(work.resolve("raw-tls"));
         }
         return probeCertificate;
-    }
-
-    private void awaitOpened(Cohort cohort, long deadline) throws InterruptedException {
-        if (!cohort.awaitOpened(deadline)) {
-            cohort.error(cohort.pendingOpen() + " of " + cohort.size() + " " + cohort.name()
-                    + "s not open at the deadline");
-        }
-    }
-
-    private void logUnfinished(List<H2Follower> readers) {
-        readers.stream().filter(f -> !f.isFinished()).limit(5)
-                .forEach(f -> log.println("bench: unfinished " + f.describe()));
-    }
-
-    private void await(Cohort cohort, long deadline) throws InterruptedException {
-        await(cohort, List.of(), deadline);
-    }
-
-    private void await(Cohort cohort, List<? extends Peer> peers, long deadline)
-            throws InterruptedException {
-        if (!cohort.awaitFinished(deadline)) {
-            cohort.error(cohort.pendingFinish() + " of " + cohort.size() + " " + cohort.name()
-                    + "s not finished at the deadline");
-            peers.stream().filter(p -> !p.isFinished()).limit(5)
-                    .forEach(p -> log.println("bench: unfinished " + p.describe()));
-        }
     }
 
     private interface Probe {
