@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Runs the benchmark suite: for each server under test, each chosen scenario with the same load, and
@@ -24,11 +23,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * LoadClient}'s event loops).
  */
 public final class Bench {
-    private static final double LATENCY_TARGET_MS = 20;
     private static final long SETTLE_INTERVAL_MS = 250;
     private static final long SETTLE_TIMEOUT_S = 30;
-    /** Run numbers of the warm-up's append runs (their streams' names), apart from the measured ones. */
-    private static final int WARM_UP_RUNS = 1000;
 
     private final BenchOptions o;
     private final PrintStream out;
@@ -37,8 +33,11 @@ public final class Bench {
             + "-" + ProcessHandle.current().pid();
     private final Map<String, Double> limits = new HashMap<>();
     private final Map<String, Result> byKey = new LinkedHashMap<>();
-    private final List<Result> results = new ArrayList<>();
-    private Path work;
+    /** Every result so far, in the order emitted; the WebSocket scenarios look up earlier ones. */
+    final List<Result> results = new ArrayList<>();
+    private final WsScenarios ws;
+    /** The work directory, set when the run starts. */
+    Path work;
 
     /**
      * @param options the parsed command line
@@ -49,6 +48,7 @@ public final class Bench {
         this.o = options;
         this.out = out;
         this.log = log;
+        this.ws = new WsScenarios(this, options, log);
     }
 
     /**
@@ -110,7 +110,7 @@ public final class Bench {
             }
             try {
                 if (o.warmupBytes > 0) {
-                    warmUp(t);
+                    ws.warmUp(t);
                 }
                 boolean fresh = true;
                 for (String scenario : o.scenarios) {
@@ -144,23 +144,23 @@ public final class Bench {
         switch (scenario) {
             case "append" -> {
                 for (int size : o.appendMessageSizes) {
-                    emit(append(t, size, false));
+                    emit(ws.append(t, size, false));
                 }
             }
             case "append+stalled" -> {
                 for (int size : o.appendMessageSizes) {
-                    emit(append(t, size, true));
+                    emit(ws.append(t, size, true));
                 }
             }
             case "fanout-max" -> {
                 for (String frames : o.h2 ? List.of("text") : o.fanoutFrames) { // h2 ?follow has no frames
-                    emit(fanoutMax(t, frames.equals("binary")));
+                    emit(ws.fanoutMax(t, frames.equals("binary")));
                 }
             }
-            case "fanout-latency" -> emit(fanoutLatency(t));
-            case "streams" -> emit(streams(t));
-            case "catch-up" -> catchUp(t);
-            case "idle" -> emit(idle(t));
+            case "fanout-latency" -> emit(ws.fanoutLatency(t));
+            case "streams" -> emit(ws.streams(t));
+            case "catch-up" -> ws.catchUp(t);
+            case "idle" -> emit(ws.idle(t));
             case "ds-append" -> {
                 try (LoadClient c = dsClient(t)) {
                     DsScenarios ds = new DsScenarios(t, c);
@@ -201,350 +201,11 @@ public final class Bench {
         settle(t);
     }
 
-    private void emit(Result r) {
+    void emit(Result r) {
         results.add(r);
         byKey.put(r.server + "|" + r.scenario + "|" + r.params, r);
         out.println(Json.write(r.toMap()));
         out.flush();
-    }
-
-    // ---------------------------------------------------------------- scenarios
-
-    /**
-     * The append scenario, plain or with a stalled follower: the best of {@code appendRuns} runs, as a
-     * limit is the best of three probe runs (every run's figure is in {@code runsMBps}). A run that
-     * fails verification is the result at once: a failure is never hidden behind a better run.
-     */
-    private Result append(Target t, int messageSize, boolean stalled) throws Exception {
-        double raw = limit("file-append", messageSize, () -> Limits.fileAppend(work.resolve("raw"),
-                messageSize, o.appendBytes));
-        Result r = null;
-        List<Long> runs = new ArrayList<>();
-        for (int run = 0; run < o.appendRuns; run++) {
-            settle(t); // the probe's or the last run's code may still be compiling, on a core we need
-            Result next = appendOnce(t, messageSize, stalled, run);
-            runs.add(Math.round(next.throughput() / 1e6));
-            if (!next.verified) {
-                r = next;
-                break;
-            }
-            if (r == null || next.throughput() > r.throughput()) {
-                r = next;
-            }
-            deleteStreams(t);
-        }
-        if (o.appendRuns > 1) {
-            r.param("runsMBps", runs);
-        }
-        if (!stalled) {
-            r.limitName = "raw file append";
-            r.limitBytesPerSecond = raw;
-            r.target = "≥ 0.8 × raw file append";
-            r.targetMet = r.verified && r.ratio() >= 0.8;
-        } else {
-            Result plain = plainAppend(t, messageSize);
-            r.target = "≥ 0.9 × plain append; memory bounded";
-            if (plain != null && plain.verified) {
-                r.limitName = "plain append";
-                r.limitBytesPerSecond = plain.throughput();
-                long growth = r.serverRssPeak - r.serverRssBefore;
-                long plainGrowth = plain.serverRssPeak - plain.serverRssBefore;
-                boolean bounded = r.serverRssPeak < 0 || growth <= Math.max(0, plainGrowth) + (64L << 20);
-                r.targetNote = "peak RSS growth " + (growth >> 20) + " MiB vs " + (plainGrowth >> 20)
-                        + " MiB for plain append (bound: plain + 64 MiB); raw file append "
-                        + Math.round(raw / 1e6) + " MB/s";
-                r.targetMet = r.verified && r.ratio() >= 0.9 && bounded;
-            } else {
-                r.limitName = "raw file append";
-                r.limitBytesPerSecond = raw;
-                r.targetNote = "plain append not measured in this run: ratio is to raw file append";
-            }
-        }
-        return r;
-    }
-
-    /** The plain append result of this run for {@code t} with {@code messageSize}, or null. */
-    private Result plainAppend(Target t, int messageSize) {
-        for (Result p : results) {
-            if (p.scenario().equals("append") && p.server.equals(t.label())
-                    && Integer.valueOf(messageSize).equals(p.params.get("messageSize"))
-                    && Long.valueOf(o.appendBytes).equals(p.params.get("bytes"))) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    /** One measured run of the append scenario. */
-    private Result appendOnce(Target t, int messageSize, boolean stalled, int run) throws Exception {
-        String name = stalled ? "append+stalled" : "append";
-        Result r = new Result(name, t.label()).param("messageSize", messageSize)
-                .param("bytes", o.appendBytes);
-        try (LoadClient c = client(t); Payload p = new Payload(messageSize, false)) {
-            ScenarioRun s = new ScenarioRun(c, deadline(), log);
-            String path = path(name + "-" + messageSize, run);
-            Appender a = s.appender(path, p, o.appendBytes / messageSize, 0, null);
-            Follower f = null;
-            if (stalled) {
-                Cohort followers = s.cohort("stalled follower", 1);
-                f = s.open(followers, i -> new Follower(followers, i, path, true, false, true, 0, null, null)).get(0);
-            }
-            r.connections = stalled ? 2 : 1;
-            // The raw probe starts from recycled memory; so does the server it is compared with.
-            Limits.recycleMemory(work.resolve("raw"), o.appendBytes);
-            Meter m = new Meter(t, c);
-            a.start();
-            if (stalled && !a.cohort.awaitFinished(Math.min(s.deadline(),
-                    System.nanoTime() + TimeUnit.SECONDS.toNanos(o.stallTimeoutSeconds)))) {
-                // A server that lets one stalled reader hold up its writer (the original did) would
-                // block here for good: say so, and let the follower read so that the run can go on.
-                r.errors.add("the appender had not finished after " + o.stallTimeoutSeconds
-                        + " s with a stalled follower; the follower was then let read");
-                f.resume();
-            }
-            s.await(a.cohort);
-            m.stop(r);
-            r.bytes = a.sentBytes();
-            r.seconds = (a.endNanos() - a.startNanos()) / 1e9;
-            s.check(a.cohort.errorCount() == 0 && a.endNanos() > 0);
-            if (stalled) {
-                f.resume(); // it must still get every byte, from the file
-                s.await(f.cohort);
-                s.check(f.verify(101, a));
-            }
-            if (s.passed()) {
-                s.readBack(path, a);
-            }
-            s.finish(r);
-        }
-        return r;
-    }
-
-    private Result fanoutMax(Target t, boolean binary) throws Exception {
-        int n = o.fanoutFollowers;
-        int size = o.fanoutMessageSize;
-        Result r = new Result("fanout-max", t.label()).param("followers", n)
-                .param("appendedBytes", o.fanoutBytes).param("messageSize", size)
-                .param("frames", o.h2 ? "h2 ?follow" : binary ? "binary" : "text");
-        transport(r, t);
-        double raw = limit("loopback-tcp", size, () -> Limits.loopbackTcp(size, o.fanoutBytes));
-        try (LoadClient c = client(t); Payload p = new Payload(size, false); H2Connections h2 = new H2Connections(c)) {
-            ScenarioRun s = new ScenarioRun(c, deadline(), log);
-            String path = path("fanout-max-" + (binary ? "binary" : "text"), 0);
-            Appender a = s.appender(path, p, o.fanoutBytes / size, 0, null);
-            Cohort followers = s.cohort("follower", n);
-            List<Follower> fs = new ArrayList<>();
-            List<H2Follower> h2s = new ArrayList<>();
-            if (o.h2) {
-                for (int i = 0; i < n; i++) {
-                    h2s.add(new H2Follower(followers, i, path + "?follow"));
-                }
-                h2.open(h2s, o.h2StreamsPerConnection);
-                s.awaitOpened(followers);
-                r.connections = (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection + 1;
-            } else {
-                fs = s.open(followers, i -> new Follower(followers, i, path, true, binary, false, 0, null, null));
-                r.connections = n + 1;
-            }
-            Meter m = new Meter(t, c);
-            r.seconds = s.stream(a, followers, fs);
-            m.stop(r);
-            h2.close();
-            s.check(a.cohort.errorCount() == 0);
-            s.check(fs, 101, a);
-            s.check(h2s, 200, a);
-            s.logUnfinished(h2s);
-            s.finish(r);
-        }
-        r.limitName = "raw loopback TCP" + (t.base().getScheme().equals("https") ? " (cleartext)" : "");
-        r.limitBytesPerSecond = raw;
-        r.target = "aggregate ≥ 0.5 × raw loopback TCP";
-        r.targetMet = r.verified && r.ratio() >= 0.5;
-        return r;
-    }
-
-    private Result fanoutLatency(Target t) throws Exception {
-        int n = o.latencyFollowers;
-        int size = o.latencyMessageSize;
-        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) o.latencyRate * o.durationSeconds);
-        Result r = new Result("fanout-latency", t.label()).param("followers", n)
-                .param("messageSize", size).param("rate", o.latencyRate)
-                .param("seconds", o.durationSeconds);
-        Histogram latency = new Histogram();
-        AtomicLongArray sendTimes = new AtomicLongArray(messages);
-        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun s = new ScenarioRun(c, deadline(), log);
-            String path = path("fanout-latency", 0);
-            Appender a = s.appender(path, p, messages, 1_000_000_000L / o.latencyRate, sendTimes);
-            Cohort followers = s.cohort("follower", n);
-            List<Follower> fs = s.open(followers,
-                    i -> new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
-            r.connections = n + 1;
-            Meter m = new Meter(t, c);
-            r.seconds = s.stream(a, followers, fs);
-            m.stop(r);
-            s.check(a.cohort.errorCount() == 0);
-            s.check(fs, 101, a);
-            s.finish(r, latency, (long) n * messages);
-        }
-        r.target = "every byte to all; p99 ≤ 20 ms";
-        r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
-        return r;
-    }
-
-    private Result streams(Target t) throws Exception {
-        int n = o.streams;
-        int size = o.streamMessageSize;
-        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) o.streamRate * o.durationSeconds);
-        long period = 1_000_000_000L / o.streamRate;
-        Result r = new Result("streams", t.label()).param("streams", n).param("messageSize", size)
-                .param("rate", o.streamRate).param("seconds", o.durationSeconds);
-        Histogram latency = new Histogram();
-        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun s = new ScenarioRun(c, deadline(), log);
-            Cohort appenders = s.cohort("appender", n);
-            Cohort followers = s.cohort("follower", n);
-            List<Appender> as = new ArrayList<>();
-            List<Follower> fs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                String path = path("streams", i);
-                AtomicLongArray sendTimes = new AtomicLongArray(messages);
-                // Spread the streams' ticks evenly over one period, as independent writers would be.
-                as.add(new Appender(appenders, i, path, p, messages, period, period * i / n, true, sendTimes));
-                fs.add(new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
-            }
-            s.open(appenders, as);
-            s.open(followers, fs);
-            r.connections = 2 * n;
-            Meter m = new Meter(t, c);
-            long start = System.nanoTime();
-            for (Appender a : as) {
-                a.start();
-            }
-            s.await(appenders, as);
-            s.await(followers, fs);
-            long end = System.nanoTime();
-            m.stop(r);
-            r.seconds = (end - start) / 1e9;
-            s.check(appenders.errorCount() == 0);
-            for (int i = 0; i < n; i++) {
-                s.check(fs.get(i), 101, as.get(i));
-            }
-            s.finish(r, latency, (long) n * messages);
-        }
-        r.target = "no loss; p99 ≤ 20 ms";
-        r.targetMet = r.verified && latency.percentile(99) <= LATENCY_TARGET_MS * 1e6;
-        return r;
-    }
-
-    private void catchUp(Target t) throws Exception {
-        int size = 65536;
-        long deadline = deadline();
-        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun setup = new ScenarioRun(c, deadline, log);
-            Appender a = setup.appender(path("catch-up", 0), p, o.catchUpBytes / size, 0, null);
-            a.start();
-            setup.await(a.cohort);
-            List<String> setupErrors = a.cohort.errors();
-            Path source = Limits.sourceFile(work.resolve("raw"), o.catchUpBytes);
-            for (int n : o.catchUpFollowers) {
-                emit(catchUp(t, new ScenarioRun(c, deadline, log), a, n, source, setupErrors));
-            }
-        }
-    }
-
-    /** One catch-up run: {@code n} readers of the finished stream of {@code a}, all at once. */
-    private Result catchUp(Target t, ScenarioRun s, Appender a, int n, Path source, List<String> setupErrors)
-            throws Exception {
-        Result r = new Result("catch-up", t.label()).param("followers", n)
-                .param("streamBytes", o.catchUpBytes);
-        boolean secure = t.base().getScheme().equals("https");
-        double raw = secure
-                ? limit("file-to-tls-socket", n, () -> TlsLimit.fileToTlsSocket(source, n, probeCertificate()))
-                : limit("file-to-socket", n, () -> Limits.fileToSocket(source, n));
-        r.errors.addAll(setupErrors);
-        transport(r, t);
-        Cohort followers = s.cohort("reader", n);
-        List<Follower> fs = new ArrayList<>();
-        List<H2Follower> h2s = new ArrayList<>();
-        String path = path("catch-up", 0);
-        for (int i = 0; i < n; i++) {
-            if (o.h2) {
-                h2s.add(new H2Follower(followers, i, path));
-            } else {
-                fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
-            }
-        }
-        r.connections = o.h2 ? (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection : n;
-        Meter m = new Meter(t, s.client());
-        long start = System.nanoTime();
-        try (H2Connections h2 = new H2Connections(s.client())) {
-            if (o.h2) {
-                h2.open(h2s, o.h2StreamsPerConnection);
-            } else {
-                s.open(followers, fs);
-            }
-            s.await(followers);
-        }
-        long end = System.nanoTime();
-        m.stop(r);
-        r.seconds = (end - start) / 1e9;
-        s.check(setupErrors.isEmpty());
-        s.check(fs, 200, a);
-        s.check(h2s, 200, a);
-        s.logUnfinished(h2s);
-        s.finish(r);
-        r.limitName = secure ? "raw TLS file copy ×" + n : "raw transferTo ×" + n;
-        r.limitBytesPerSecond = raw;
-        r.target = secure ? "≥ 0.8 × raw TLS file copy" : "≥ 0.8 × raw file-to-socket";
-        r.targetMet = r.verified && r.ratio() >= 0.8;
-        return r;
-    }
-
-    private Result idle(Target t) throws Exception {
-        int n = o.idleFollowers;
-        int streams = Math.min(o.idleStreams, n);
-        Result r = new Result("idle", t.label()).param("followers", n).param("streams", streams);
-        try (LoadClient c = client(t); Payload p = new Payload(100, false)) {
-            ScenarioRun run = new ScenarioRun(c, deadline(), log);
-            Cohort appenders = run.cohort("appender", streams);
-            List<Appender> as = run.open(appenders, i -> new Appender(appenders, i, path("idle", i), p, 1, 0, 0, false,
-                    null));
-            for (Appender a : as) {
-                a.start(); // one message each, then idle until end()
-            }
-            ProcStats s = t.stats();
-            boolean gc = s != null && s.gc(60);
-            Meter m = new Meter(t, c);
-            Cohort followers = run.cohort("follower", n);
-            long start = System.nanoTime();
-            List<Follower> fs = run.open(followers,
-                    i -> new Follower(followers, i, path("idle", i % streams), true, false, false, 0, null, null));
-            r.seconds = (System.nanoTime() - start) / 1e9; // time to connect them all
-            if (s != null) {
-                gc &= s.gc(60);
-            }
-            m.stop(r);
-            r.connections = n;
-            if (r.serverRssBefore > 0 && r.serverRssAfter > 0) {
-                r.perConnectionBytes = Math.max(0, (r.serverRssAfter - r.serverRssBefore) / n);
-            }
-            r.targetNote = gc ? "RSS after a full GC (jcmd GC.run) before and after connecting"
-                    : "RSS as is (no GC could be requested)";
-            for (Appender a : as) {
-                a.end();
-            }
-            run.await(appenders);
-            run.await(followers);
-            run.check(appenders.errorCount() == 0);
-            for (int i = 0; i < n; i++) {
-                run.check(fs.get(i), 101, as.get(i % streams));
-            }
-            run.finish(r);
-        }
-        r.target = "≤ 16 KiB server memory per follower";
-        r.targetMet = r.perConnectionBytes < 0 ? null : r.verified && r.perConnectionBytes <= 16 * 1024;
-        return r;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -554,7 +215,7 @@ public final class Bench {
      * probe deletes its file: the page cache they held is free again, so each scenario writes into
      * memory on the same terms as the probe, and the disk does not fill up over runs.
      */
-    private void deleteStreams(Target t) throws IOException {
+    void deleteStreams(Target t) throws IOException {
         Path root = t.root();
         if (root == null) {
             return;
@@ -571,66 +232,11 @@ public final class Bench {
     }
 
     /**
-     * Unmeasured load so that the JIT compilers of the server and of this load generator have compiled
-     * the measured paths before anything is measured: {@code warmupBytes} in 64 KiB messages with four
-     * live followers (append, live follow, read back), then each chosen append scenario (plain, with a
-     * stalled follower) per message size, run exactly as it will be measured. Less is not enough: the
-     * per-read paths (socket read, decoder entry, file write) run a few thousand times per append,
-     * so a smaller warm-up leaves them to be compiled during the first measured append, and on two
-     * cores the compiler threads then take time from the server and the load generator (that run
-     * came out at half the speed of the same scenario measured later). Twice: the Close frame that
-     * ends the first round takes the server's compiled frame decoder down a branch it had never
-     * taken, which discards that code (a deoptimization), and only the next append compiles it
-     * again. Then waits for both processes to go quiet.
-     */
-    private void warmUp(Target t) throws Exception {
-        warmUp(t, 65536, o.warmupBytes, 4);
-        for (int round = 0; round < 2; round++) {
-            for (int size : o.appendMessageSizes) {
-                for (boolean stalled : new boolean[] {false, true}) {
-                    if (o.scenarios.contains(stalled ? "append+stalled" : "append")) {
-                        log.println("bench: warm-up on " + t.label() + ": " + (stalled ? "append+stalled"
-                                : "append") + " with " + size + "-byte messages, not measured");
-                        Result scratch = appendOnce(t, size, stalled, WARM_UP_RUNS + round);
-                        if (!scratch.verified) {
-                            log.println("bench: warm-up errors: " + scratch.errors);
-                        }
-                        deleteStreams(t);
-                    }
-                }
-            }
-        }
-        settle(t);
-    }
-
-    private void warmUp(Target t, int size, long bytes, int followerCount) throws Exception {
-        log.println("bench: warm-up on " + t.label() + " (" + bytes + " bytes in " + size + "-byte messages, "
-                + followerCount + " followers, not measured)");
-        Result scratch = new Result("warm-up", t.label());
-        try (LoadClient c = client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun s = new ScenarioRun(c, deadline(), log);
-            String path = path("warm-up-" + size, 0);
-            Appender a = s.appender(path, p, Math.max(1, bytes / size), 0, null);
-            Cohort followers = s.cohort("follower", followerCount);
-            List<Follower> fs = s.open(followers,
-                    i -> new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
-            s.stream(a, followers, List.of());
-            s.check(fs, 101, a);
-            s.readBack(path, a);
-            s.finish(scratch);
-        }
-        if (!scratch.errors.isEmpty()) {
-            log.println("bench: warm-up errors: " + scratch.errors);
-        }
-        deleteStreams(t); // its page cache is free again before anything is measured
-    }
-
-    /**
      * Waits until the server (if its PID is known) and this process use less than a tenth of a core
      * each over {@link #SETTLE_INTERVAL_MS} twice in a row: the JIT compilers have finished what the
      * warm-up (or a probe) gave them. Gives up after {@link #SETTLE_TIMEOUT_S} seconds and says so.
      */
-    private void settle(Target t) throws InterruptedException {
+    void settle(Target t) throws InterruptedException {
         ProcStats self = ProcStats.self();
         ProcStats server = t.stats();
         long start = System.nanoTime();
@@ -654,7 +260,7 @@ public final class Bench {
         log.println("bench: quiet after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
     }
 
-    private LoadClient client(Target t) throws IOException {
+    LoadClient client(Target t) throws IOException {
         return new LoadClient(t.base(), o.threads, o.sourceAddresses, o.maxPendingConnects);
     }
 
@@ -662,37 +268,15 @@ public final class Bench {
         return new LoadClient(t.base(), o.dsThreads, o.sourceAddresses, o.maxPendingConnects);
     }
 
-    private long deadline() {
+    long deadline() {
         return System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutSeconds);
     }
 
-    private String path(String scenario, int i) {
+    String path(String scenario, int i) {
         return "/bench-" + runId + "/" + scenario + "/" + i + ".log";
     }
 
-    /**
-     * Says how the readers of {@code r} reach the server: {@code http/1.1}, {@code tls http/1.1}, {@code h2c}
-     * or {@code tls h2} (the appender is always a WebSocket over HTTP/1.1, with TLS if the server has it).
-     */
-    private void transport(Result r, Target t) {
-        boolean secure = t.base().getScheme().equals("https");
-        r.param("protocol", (secure ? "tls " : "") + (o.h2 ? (secure ? "h2" : "h2c") : "http/1.1"));
-        if (o.h2) {
-            r.param("streamsPerConnection", o.h2StreamsPerConnection);
-        }
-    }
-
-    private SelfSignedCertificate.Pem probeCertificate;
-
-    /** The certificate of the raw TLS probe, made once per run in the work dir. */
-    private SelfSignedCertificate.Pem probeCertificate() throws IOException {
-        if (probeCertificate == null) {
-            probeCertificate = SelfSignedCertificate.generate(work.resolve("raw-tls"));
-        }
-        return probeCertificate;
-    }
-
-    private interface Probe {
+    interface Probe {
         double run() throws Exception;
     }
 
@@ -701,7 +285,7 @@ public final class Bench {
      * since a limit is what the machine can do, and single runs of page-cache and loopback probes vary
      * by a factor of two or more on a virtual machine.
      */
-    private double limit(String kind, int param, Probe probe) throws Exception {
+    double limit(String kind, int param, Probe probe) throws Exception {
         String key = kind + ":" + param;
         Double v = limits.get(key);
         if (v == null) {
