@@ -12,8 +12,8 @@ import java.util.Map;
 import org.httpfstream.testing.HttpWire;
 
 /** Sends one exact HTTP/1.1 request on a fresh socket and reads the whole response. Test helper. */
-final class RawHttp {
-    final int status;
+public final class RawHttp {
+    public final int status;
     final Map<String, String> headers;
     final byte[] body;
 
@@ -32,7 +32,7 @@ final class RawHttp {
     }
 
     /** Sends {@code GET target} (or another method) with {@code extraHeaders} lines and Connection: close. */
-    static RawHttp request(InetSocketAddress server, String method, String target,
+    public static RawHttp request(InetSocketAddress server, String method, String target,
             String... extraHeaders) throws IOException {
         StringBuilder req = new StringBuilder()
                 .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
@@ -57,7 +57,7 @@ final class RawHttp {
     }
 
     /** Reads a response head and its Content-Length body (or up to EOF) from {@code in}. */
-    static RawHttp read(InputStream in, boolean head) throws IOException {
+    public static RawHttp read(InputStream in, boolean head) throws IOException {
         Map<String, String> headers = HttpWire.readHead(in);
         int status = Integer.parseInt(headers.remove(":status"));
         byte[] body;
@@ -75,7 +75,7 @@ final class RawHttp {
     }
 
     /** Reads one chunk of a chunked body: its data, or null for the last chunk (trailers go to {@code trailers}). */
-    static byte[] readChunk(InputStream in, Map<String, String> trailers) throws IOException {
+    public static byte[] readChunk(InputStream in, Map<String, String> trailers) throws IOException {
         return HttpWire.readChunk(in, trailers);
     }
 }
