@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
@@ -431,13 +430,8 @@ class GracefulDrainTest {
         void run(Worker w) throws Exception {
             String offset = "-1";
             while (true) {
-                HttpResponse<byte[]> r;
-                try {
-                    r = send(http, "GET", path + "?offset=" + offset + "&live=long-poll", null);
-                } catch (IOException e) {
-                    servers.awaitServer();
-                    continue;
-                }
+                HttpResponse<byte[]> r = servers.getAcrossRestarts(http, path + "?offset=" + offset + "&live=long-poll",
+                        BodyHandlers.ofByteArray());
                 assertThat(r.statusCode()).as("long-poll at %s", offset).isIn(200, 204);
                 add(r.body(), 0, r.body().length, w);
                 offset = r.headers().firstValue("Stream-Next-Offset").orElseThrow();
@@ -461,14 +455,8 @@ class GracefulDrainTest {
         void run(Worker w) throws Exception {
             Pattern next = Pattern.compile("\"streamNextOffset\":\"([0-9a-f]{16})\"");
             while (true) {
-                HttpResponse<InputStream> r;
-                try {
-                    r = http.send(HttpRequest.newBuilder(url(path + "?offset=" + String.format("%016x", offset())
-                            + "&live=sse")).timeout(TIMEOUT).build(), BodyHandlers.ofInputStream());
-                } catch (IOException e) {
-                    servers.awaitServer();
-                    continue;
-                }
+                String target = path + "?offset=" + String.format("%016x", offset()) + "&live=sse";
+                HttpResponse<InputStream> r = servers.getAcrossRestarts(http, target, BodyHandlers.ofInputStream());
                 assertThat(r.statusCode()).isEqualTo(200);
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), UTF_8))) {
                     String event = null;

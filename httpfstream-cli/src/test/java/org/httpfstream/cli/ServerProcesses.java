@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,6 +90,21 @@ final class ServerProcesses implements AfterEachCallback {
             b.headers(headers);
         }
         return http.send(b.build(), BodyHandlers.ofByteArray());
+    }
+
+    /**
+     * GETs {@code target} (a path and query); when the request fails on the connection (the server is
+     * restarting), waits until the server is back and sends it again.
+     */
+    <T> HttpResponse<T> getAcrossRestarts(HttpClient http, String target, BodyHandler<T> handler)
+            throws InterruptedException {
+        while (true) {
+            try {
+                return http.send(HttpRequest.newBuilder(url(target)).timeout(REQUEST_TIMEOUT).build(), handler);
+            } catch (IOException e) {
+                awaitServer();
+            }
+        }
     }
 
     /** Waits until the server accepts connections again (a restart), polling with a deadline. */
