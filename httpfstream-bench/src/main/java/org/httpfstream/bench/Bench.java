@@ -26,9 +26,11 @@ public final class Bench {
     private static final long SETTLE_INTERVAL_MS = 250;
     private static final long SETTLE_TIMEOUT_S = 30;
 
-    private final BenchOptions o;
+    /** The parsed command line. */
+    final BenchOptions o;
     private final PrintStream out;
-    private final PrintStream log;
+    /** Where progress goes. */
+    final PrintStream log;
     private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
             + "-" + ProcessHandle.current().pid();
     private final Map<String, Double> limits = new HashMap<>();
@@ -48,7 +50,7 @@ public final class Bench {
         this.o = options;
         this.out = out;
         this.log = log;
-        this.ws = new WsScenarios(this, options, log);
+        this.ws = new WsScenarios(this);
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.httpfstream.bench;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,14 +20,11 @@ final class WsScenarios {
     /** Run numbers of the warm-up's append runs (their streams' names), apart from the measured ones. */
     private static final int WARM_UP_RUNS = 1000;
 
+    /** The suite these scenarios run in: its options, its log, its limits and results. */
     private final Bench bench;
-    private final BenchOptions o;
-    private final PrintStream log;
 
-    WsScenarios(Bench bench, BenchOptions options, PrintStream log) {
+    WsScenarios(Bench bench) {
         this.bench = bench;
-        this.o = options;
-        this.log = log;
     }
 
     /**
@@ -38,10 +34,10 @@ final class WsScenarios {
      */
     Result append(Target t, int messageSize, boolean stalled) throws Exception {
         double raw = bench.limit("file-append", messageSize, () -> Limits.fileAppend(bench.work.resolve("raw"),
-                messageSize, o.appendBytes));
+                messageSize, bench.o.appendBytes));
         Result r = null;
         List<Long> runs = new ArrayList<>();
-        for (int run = 0; run < o.appendRuns; run++) {
+        for (int run = 0; run < bench.o.appendRuns; run++) {
             bench.settle(t); // the probe's or the last run's code may still be compiling, on a core we need
             Result next = appendOnce(t, messageSize, stalled, run);
             runs.add(Math.round(next.throughput() / 1e6));
@@ -54,7 +50,7 @@ final class WsScenarios {
             }
             bench.deleteStreams(t);
         }
-        if (o.appendRuns > 1) {
+        if (bench.o.appendRuns > 1) {
             r.param("runsMBps", runs);
         }
         if (!stalled) {
@@ -89,7 +85,7 @@ final class WsScenarios {
         for (Result p : bench.results) {
             if (p.scenario().equals("append") && p.server.equals(t.label())
                     && Integer.valueOf(messageSize).equals(p.params.get("messageSize"))
-                    && Long.valueOf(o.appendBytes).equals(p.params.get("bytes"))) {
+                    && Long.valueOf(bench.o.appendBytes).equals(p.params.get("bytes"))) {
                 return p;
             }
         }
@@ -100,11 +96,11 @@ final class WsScenarios {
     private Result appendOnce(Target t, int messageSize, boolean stalled, int run) throws Exception {
         String name = stalled ? "append+stalled" : "append";
         Result r = new Result(name, t.label()).param("messageSize", messageSize)
-                .param("bytes", o.appendBytes);
+                .param("bytes", bench.o.appendBytes);
         try (LoadClient c = bench.client(t); Payload p = new Payload(messageSize, false)) {
-            ScenarioRun s = new ScenarioRun(c, bench.deadline(), log);
+            ScenarioRun s = new ScenarioRun(c, bench.deadline(), bench.log);
             String path = bench.path(name + "-" + messageSize, run);
-            Appender a = s.appender(path, p, o.appendBytes / messageSize, 0, null);
+            Appender a = s.appender(path, p, bench.o.appendBytes / messageSize, 0, null);
             Follower f = null;
             if (stalled) {
                 Cohort followers = s.cohort("stalled follower", 1);
@@ -112,14 +108,14 @@ final class WsScenarios {
             }
             r.connections = stalled ? 2 : 1;
             // The raw probe starts from recycled memory; so does the server it is compared with.
-            Limits.recycleMemory(bench.work.resolve("raw"), o.appendBytes);
+            Limits.recycleMemory(bench.work.resolve("raw"), bench.o.appendBytes);
             Meter m = new Meter(t, c);
             a.start();
             if (stalled && !a.cohort.awaitFinished(Math.min(s.deadline(),
-                    System.nanoTime() + TimeUnit.SECONDS.toNanos(o.stallTimeoutSeconds)))) {
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(bench.o.stallTimeoutSeconds)))) {
                 // A server that lets one stalled reader hold up its writer (the original did) would
                 // block here for good: say so, and let the follower read so that the run can go on.
-                r.errors.add("the appender had not finished after " + o.stallTimeoutSeconds
+                r.errors.add("the appender had not finished after " + bench.o.stallTimeoutSeconds
                         + " s with a stalled follower; the follower was then let read");
                 f.resume();
             }
@@ -142,28 +138,28 @@ final class WsScenarios {
     }
 
     Result fanoutMax(Target t, boolean binary) throws Exception {
-        int n = o.fanoutFollowers;
-        int size = o.fanoutMessageSize;
+        int n = bench.o.fanoutFollowers;
+        int size = bench.o.fanoutMessageSize;
         Result r = new Result("fanout-max", t.label()).param("followers", n)
-                .param("appendedBytes", o.fanoutBytes).param("messageSize", size)
-                .param("frames", o.h2 ? "h2 ?follow" : binary ? "binary" : "text");
+                .param("appendedBytes", bench.o.fanoutBytes).param("messageSize", size)
+                .param("frames", bench.o.h2 ? "h2 ?follow" : binary ? "binary" : "text");
         transport(r, t);
-        double raw = bench.limit("loopback-tcp", size, () -> Limits.loopbackTcp(size, o.fanoutBytes));
+        double raw = bench.limit("loopback-tcp", size, () -> Limits.loopbackTcp(size, bench.o.fanoutBytes));
         try (LoadClient c = bench.client(t); Payload p = new Payload(size, false);
                 H2Connections h2 = new H2Connections(c)) {
-            ScenarioRun s = new ScenarioRun(c, bench.deadline(), log);
+            ScenarioRun s = new ScenarioRun(c, bench.deadline(), bench.log);
             String path = bench.path("fanout-max-" + (binary ? "binary" : "text"), 0);
-            Appender a = s.appender(path, p, o.fanoutBytes / size, 0, null);
+            Appender a = s.appender(path, p, bench.o.fanoutBytes / size, 0, null);
             Cohort followers = s.cohort("follower", n);
             List<Follower> fs = new ArrayList<>();
             List<H2Follower> h2s = new ArrayList<>();
-            if (o.h2) {
+            if (bench.o.h2) {
                 for (int i = 0; i < n; i++) {
                     h2s.add(new H2Follower(followers, i, path + "?follow"));
                 }
-                h2.open(h2s, o.h2StreamsPerConnection);
+                h2.open(h2s, bench.o.h2StreamsPerConnection);
                 s.awaitOpened(followers);
-                r.connections = (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection + 1;
+                r.connections = (n + bench.o.h2StreamsPerConnection - 1) / bench.o.h2StreamsPerConnection + 1;
             } else {
                 fs = s.open(followers, i -> new Follower(followers, i, path, true, binary, false, 0, null, null));
                 r.connections = n + 1;
@@ -186,18 +182,18 @@ final class WsScenarios {
     }
 
     Result fanoutLatency(Target t) throws Exception {
-        int n = o.latencyFollowers;
-        int size = o.latencyMessageSize;
-        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) o.latencyRate * o.durationSeconds);
+        int n = bench.o.latencyFollowers;
+        int size = bench.o.latencyMessageSize;
+        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) bench.o.latencyRate * bench.o.durationSeconds);
         Result r = new Result("fanout-latency", t.label()).param("followers", n)
-                .param("messageSize", size).param("rate", o.latencyRate)
-                .param("seconds", o.durationSeconds);
+                .param("messageSize", size).param("rate", bench.o.latencyRate)
+                .param("seconds", bench.o.durationSeconds);
         Histogram latency = new Histogram();
         AtomicLongArray sendTimes = new AtomicLongArray(messages);
         try (LoadClient c = bench.client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun s = new ScenarioRun(c, bench.deadline(), log);
+            ScenarioRun s = new ScenarioRun(c, bench.deadline(), bench.log);
             String path = bench.path("fanout-latency", 0);
-            Appender a = s.appender(path, p, messages, 1_000_000_000L / o.latencyRate, sendTimes);
+            Appender a = s.appender(path, p, messages, 1_000_000_000L / bench.o.latencyRate, sendTimes);
             Cohort followers = s.cohort("follower", n);
             List<Follower> fs = s.open(followers,
                     i -> new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
@@ -215,15 +211,15 @@ final class WsScenarios {
     }
 
     Result streams(Target t) throws Exception {
-        int n = o.streams;
-        int size = o.streamMessageSize;
-        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) o.streamRate * o.durationSeconds);
-        long period = 1_000_000_000L / o.streamRate;
+        int n = bench.o.streams;
+        int size = bench.o.streamMessageSize;
+        int messages = (int) Math.min(Integer.MAX_VALUE - 8, (long) bench.o.streamRate * bench.o.durationSeconds);
+        long period = 1_000_000_000L / bench.o.streamRate;
         Result r = new Result("streams", t.label()).param("streams", n).param("messageSize", size)
-                .param("rate", o.streamRate).param("seconds", o.durationSeconds);
+                .param("rate", bench.o.streamRate).param("seconds", bench.o.durationSeconds);
         Histogram latency = new Histogram();
         try (LoadClient c = bench.client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun s = new ScenarioRun(c, bench.deadline(), log);
+            ScenarioRun s = new ScenarioRun(c, bench.deadline(), bench.log);
             Cohort appenders = s.cohort("appender", n);
             Cohort followers = s.cohort("follower", n);
             List<Appender> as = new ArrayList<>();
@@ -263,13 +259,13 @@ final class WsScenarios {
         int size = 65536;
         long deadline = bench.deadline();
         try (LoadClient c = bench.client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun setup = new ScenarioRun(c, deadline, log);
-            Appender a = setup.appender(bench.path("catch-up", 0), p, o.catchUpBytes / size, 0, null);
+            ScenarioRun setup = new ScenarioRun(c, deadline, bench.log);
+            Appender a = setup.appender(bench.path("catch-up", 0), p, bench.o.catchUpBytes / size, 0, null);
             a.start();
             setup.await(a.cohort);
             List<String> setupErrors = a.cohort.errors();
-            Path source = Limits.sourceFile(bench.work.resolve("raw"), o.catchUpBytes);
-            for (int n : o.catchUpFollowers) {
+            Path source = Limits.sourceFile(bench.work.resolve("raw"), bench.o.catchUpBytes);
+            for (int n : bench.o.catchUpFollowers) {
                 bench.emit(catchUp(t, new ScenarioRun(c, deadline, log), a, n, source, setupErrors));
             }
         }
@@ -279,7 +275,7 @@ final class WsScenarios {
     private Result catchUp(Target t, ScenarioRun s, Appender a, int n, Path source, List<String> setupErrors)
             throws Exception {
         Result r = new Result("catch-up", t.label()).param("followers", n)
-                .param("streamBytes", o.catchUpBytes);
+                .param("streamBytes", bench.o.catchUpBytes);
         boolean secure = t.base().getScheme().equals("https");
         double raw = secure
                 ? bench.limit("file-to-tls-socket", n, () -> TlsLimit.fileToTlsSocket(source, n, probeCertificate()))
@@ -291,18 +287,18 @@ final class WsScenarios {
         List<H2Follower> h2s = new ArrayList<>();
         String path = bench.path("catch-up", 0);
         for (int i = 0; i < n; i++) {
-            if (o.h2) {
+            if (bench.o.h2) {
                 h2s.add(new H2Follower(followers, i, path));
             } else {
                 fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
             }
         }
-        r.connections = o.h2 ? (n + o.h2StreamsPerConnection - 1) / o.h2StreamsPerConnection : n;
+        r.connections = bench.o.h2 ? (n + bench.o.h2StreamsPerConnection - 1) / bench.o.h2StreamsPerConnection : n;
         Meter m = new Meter(t, s.client());
         long start = System.nanoTime();
         try (H2Connections h2 = new H2Connections(s.client())) {
-            if (o.h2) {
-                h2.open(h2s, o.h2StreamsPerConnection);
+            if (bench.o.h2) {
+                h2.open(h2s, bench.o.h2StreamsPerConnection);
             } else {
                 s.open(followers, fs);
             }
@@ -324,11 +320,11 @@ final class WsScenarios {
     }
 
     Result idle(Target t) throws Exception {
-        int n = o.idleFollowers;
-        int streams = Math.min(o.idleStreams, n);
+        int n = bench.o.idleFollowers;
+        int streams = Math.min(bench.o.idleStreams, n);
         Result r = new Result("idle", t.label()).param("followers", n).param("streams", streams);
         try (LoadClient c = bench.client(t); Payload p = new Payload(100, false)) {
-            ScenarioRun run = new ScenarioRun(c, bench.deadline(), log);
+            ScenarioRun run = new ScenarioRun(c, bench.deadline(), bench.log);
             Cohort appenders = run.cohort("appender", streams);
             List<Appender> as = run.open(appenders,
                     i -> new Appender(appenders, i, bench.path("idle", i), p, 1, 0, 0, false, null));
@@ -384,16 +380,16 @@ final class WsScenarios {
      * again. Then waits for both processes to go quiet.
      */
     void warmUp(Target t) throws Exception {
-        warmUp(t, 65536, o.warmupBytes, 4);
+        warmUp(t, 65536, bench.o.warmupBytes, 4);
         for (int round = 0; round < 2; round++) {
-            for (int size : o.appendMessageSizes) {
+            for (int size : bench.o.appendMessageSizes) {
                 for (boolean stalled : new boolean[] {false, true}) {
-                    if (o.scenarios.contains(stalled ? "append+stalled" : "append")) {
-                        log.println("bench: warm-up on " + t.label() + ": " + (stalled ? "append+stalled"
+                    if (bench.o.scenarios.contains(stalled ? "append+stalled" : "append")) {
+                        bench.log.println("bench: warm-up on " + t.label() + ": " + (stalled ? "append+stalled"
                                 : "append") + " with " + size + "-byte messages, not measured");
                         Result scratch = appendOnce(t, size, stalled, WARM_UP_RUNS + round);
                         if (!scratch.verified) {
-                            log.println("bench: warm-up errors: " + scratch.errors);
+                            bench.log.println("bench: warm-up errors: " + scratch.errors);
                         }
                         bench.deleteStreams(t);
                     }
@@ -404,11 +400,11 @@ final class WsScenarios {
     }
 
     private void warmUp(Target t, int size, long bytes, int followerCount) throws Exception {
-        log.println("bench: warm-up on " + t.label() + " (" + bytes + " bytes in " + size + "-byte messages, "
+        bench.log.println("bench: warm-up on " + t.label() + " (" + bytes + " bytes in " + size + "-byte messages, "
                 + followerCount + " followers, not measured)");
         Result scratch = new Result("warm-up", t.label());
         try (LoadClient c = bench.client(t); Payload p = new Payload(size, false)) {
-            ScenarioRun s = new ScenarioRun(c, bench.deadline(), log);
+            ScenarioRun s = new ScenarioRun(c, bench.deadline(), bench.log);
             String path = bench.path("warm-up-" + size, 0);
             Appender a = s.appender(path, p, Math.max(1, bytes / size), 0, null);
             Cohort followers = s.cohort("follower", followerCount);
@@ -420,7 +416,7 @@ final class WsScenarios {
             s.finish(scratch);
         }
         if (!scratch.errors.isEmpty()) {
-            log.println("bench: warm-up errors: " + scratch.errors);
+            bench.log.println("bench: warm-up errors: " + scratch.errors);
         }
         bench.deleteStreams(t); // its page cache is free again before anything is measured
     }
@@ -431,9 +427,9 @@ final class WsScenarios {
      */
     private void transport(Result r, Target t) {
         boolean secure = t.base().getScheme().equals("https");
-        r.param("protocol", (secure ? "tls " : "") + (o.h2 ? (secure ? "h2" : "h2c") : "http/1.1"));
-        if (o.h2) {
-            r.param("streamsPerConnection", o.h2StreamsPerConnection);
+        r.param("protocol", (secure ? "tls " : "") + (bench.o.h2 ? (secure ? "h2" : "h2c") : "http/1.1"));
+        if (bench.o.h2) {
+            r.param("streamsPerConnection", bench.o.h2StreamsPerConnection);
         }
     }
 
