@@ -266,7 +266,7 @@ final class WsScenarios {
             List<String> setupErrors = a.cohort.errors();
             Path source = Limits.sourceFile(bench.work.resolve("raw"), bench.o.catchUpBytes);
             for (int n : bench.o.catchUpFollowers) {
-                bench.emit(catchUp(t, new ScenarioRun(c, deadline, log), a, n, source, setupErrors));
+                bench.emit(catchUp(t, new ScenarioRun(c, deadline, bench.log), a, n, source, setupErrors));
             }
         }
     }
