@@ -8,7 +8,8 @@ import picocli.CommandLine.TypeConversionException;
  * A picocli converter made of a parse function that throws IllegalArgumentException with the message to
  * show: the message becomes picocli's conversion error, which picocli prints with the option's name. Each
  * flag type ({@link ByteSize}, {@link GoDuration}, {@link BindAddress}) has a {@code Converter} that is
- * this with its own {@code parse}.
+ * this with its own {@code parse}. Written here because picocli's converters are classes named in
+ * annotations, and picocli has none made from a function.
  *
  * <p>Thread safety: stateless, as long as the parse function is.
  */
