@@ -116,31 +116,23 @@ async function follow(streamUrl, mode, json) {
 }
 
 describe.each([`sse`, `long-poll`])(`live readers (%s)`, (mode) => {
-  test(`follow a JSON stream from a 2 MB backlog to its close`, async () => {
-    const streamUrl = url(`live-json-${mode}`)
-    const handle = await create(streamUrl, `application/json`)
-    const backlog = events(30_000)
+  // A backlog of about 2 MB, then more written while the reader follows, then the close.
+  test.each([
+    { kind: `JSON`, type: `application/json`, json: true, backlog: () => events(30_000),
+      more: () => events(2_000, 30_000), length: 32_000 },
+    { kind: `text`, type: `text/plain`, json: false, backlog: () => lines(20_000),
+      more: () => lines(1_000, 20_000), length: 2_100_000 },
+  ])(`follow a $kind stream from a 2 MB backlog to its close`, async (c) => {
+    const streamUrl = url(`live-${c.json ? `json` : `text`}-${mode}`)
+    const handle = await create(streamUrl, c.type)
+    const backlog = c.backlog()
     await produce(handle, backlog)
 
-    const reading = follow(streamUrl, mode, true)
-    const more = events(2_000, 30_000)
+    const reading = follow(streamUrl, mode, c.json)
+    const more = c.more()
     await produce(handle, more, { close: true, id: `producer-2` })
     const got = await reading
-    expect(got.length).toBe(32_000)
-    expect(got).toEqual([...backlog, ...more])
-  }, 120_000)
-
-  test(`follow a text stream from a 2 MB backlog to its close`, async () => {
-    const streamUrl = url(`live-text-${mode}`)
-    const handle = await create(streamUrl, `text/plain`)
-    const backlog = lines(20_000)
-    await produce(handle, backlog)
-
-    const reading = follow(streamUrl, mode, false)
-    const more = lines(1_000, 20_000)
-    await produce(handle, more, { close: true, id: `producer-2` })
-    const got = await reading
-    expect(got.length).toBe(2_100_000)
-    expect(got).toBe([...backlog, ...more].join(``))
+    expect(got.length).toBe(c.length)
+    expect(got).toEqual(c.json ? [...backlog, ...more] : [...backlog, ...more].join(``))
   }, 120_000)
 })

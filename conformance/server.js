@@ -1,6 +1,6 @@
-// Starts the packaged httpfstream server jar on a free loopback port with a fresh root, for the
-// tests in this folder other than the conformance suite (which keeps its own start-up). As there,
-// HTTPFSTREAM_JAR overrides the jar's path and HTTPFSTREAM_SERVER_FLAGS adds server flags.
+// Starts the packaged httpfstream server jar on a free loopback port with a fresh root, for every test
+// file in this folder. HTTPFSTREAM_JAR overrides the jar's path; HTTPFSTREAM_SERVER_FLAGS adds server
+// flags (for example `-fsync`, to run the tests against group commit).
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -9,9 +9,12 @@ import { join, resolve } from "node:path"
 export const jar = process.env.HTTPFSTREAM_JAR
   ?? resolve(import.meta.dirname, `../httpfstream-cli/target/httpfstream.jar`)
 
-/** Starts the server with `flags`; resolves to { baseUrl, stop } once it listens. */
-export async function startServer(flags = []) {
-  const root = mkdtempSync(join(tmpdir(), `httpfstream-client-`))
+/**
+ * Starts the server with `flags` on a fresh root (a temporary folder named from `rootPrefix`); resolves
+ * to { baseUrl, stop } once it listens. stop() ends it with SIGTERM and deletes the root.
+ */
+export async function startServer(flags = [], rootPrefix = `httpfstream-client-`) {
+  const root = mkdtempSync(join(tmpdir(), rootPrefix))
   const server = spawn(`java`, [`-jar`, jar, `server`, `-root=${root}`, `-http=127.0.0.1:0`, ...flags,
     ...(process.env.HTTPFSTREAM_SERVER_FLAGS ?? ``).split(` `).filter(Boolean)],
     { stdio: [`ignore`, `pipe`, `pipe`] })

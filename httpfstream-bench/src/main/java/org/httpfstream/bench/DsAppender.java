@@ -21,16 +21,22 @@ abstract class DsAppender extends DsClient {
     /** The head; as an idempotent producer, all of it up to the value of {@code Producer-Seq}. */
     private final byte[] head;
     private final boolean producer;
+    /** Where each append's latency goes: from just before its write to the end of its answer. */
+    private final Histogram latency;
     private int headLength;
+    /** System.nanoTime just before the write of the request in flight. */
+    private long sendNanos;
 
     /**
      * @param producerId with it, every append is an idempotent producer's ({@code Producer-Id}, epoch
      *     0, {@code Producer-Seq} from {@link #producerSeq()}), as the protocol's client libraries send
      *     them; null for plain appends
+     * @param latency where each append's latency goes: from just before its write to the end of its answer
      */
     DsAppender(Cohort cohort, String name, LoadClient client, String path, String host, int size,
-            String producerId) {
+            String producerId, Histogram latency) {
         super(cohort, name, client);
+        this.latency = latency;
         if (size < 24) {
             throw new IllegalArgumentException("size < 24: " + size);
         }
@@ -61,6 +67,12 @@ abstract class DsAppender extends DsClient {
 
     /** A (new) connection is ready: carry on if started. */
     abstract void resume();
+
+    /** Notes the time just before a write, from which the answer's latency is measured; returns it. */
+    final long stamp() {
+        sendNanos = System.nanoTime();
+        return sendNanos;
+    }
 
     /** Sends {@link #body}; call only when {@link #ready()}. */
     final void sendBody() {
@@ -102,6 +114,19 @@ abstract class DsAppender extends DsClient {
         // The answer to an append has nothing the benchmark needs.
     }
 
+    /** Records the answer's latency, then lets the appender go on (unless it has finished). */
+    @Override
+    public final void onEnd(DsConnection c, long nowNanos) {
+        if (isFinished()) {
+            return;
+        }
+        latency.record(nowNanos - sendNanos);
+        answered(nowNanos);
+    }
+
+    /** The request in flight was answered with success at {@code nowNanos}. */
+    abstract void answered(long nowNanos);
+
     /**
      * ds-append: POSTs the next body as soon as the previous one is answered, until {@code endNanos};
      * body {@code seq} of connection {@code id} is {@link DsScenarios#appendRecord}. Records the latency
@@ -110,21 +135,22 @@ abstract class DsAppender extends DsClient {
      */
     static final class Loop extends DsAppender {
         private final int id;
-        private final Histogram latency;
         private final CRC32C crc = new CRC32C();
         private boolean started;
         private long endNanos;
-        private long sendNanos;
         private volatile long acknowledged;
         private volatile long crcSum;
         private volatile long lastNanos;
 
-        /** @param producer whether to append as an idempotent producer (one per connection) */
+        /**
+         * @param producer whether to append as an idempotent producer (one per connection)
+         * @param latency where each append's latency goes
+         */
         Loop(Cohort cohort, LoadClient client, int id, String path, String host, int size, boolean producer,
                 Histogram latency) {
-            super(cohort, "connection " + id, client, path, host, size, producer ? "bench-" + id : null);
+            super(cohort, "connection " + id, client, path, host, size, producer ? "bench-" + id : null,
+                    latency);
             this.id = id;
-            this.latency = latency;
         }
 
         @Override
@@ -145,17 +171,13 @@ abstract class DsAppender extends DsClient {
         void resume() {
             if (started && ready()) {
                 DsScenarios.appendRecord(body, id, acknowledged);
-                sendNanos = System.nanoTime();
+                stamp();
                 sendBody();
             }
         }
 
         @Override
-        public void onEnd(DsConnection c, long nowNanos) {
-            if (isFinished()) {
-                return;
-            }
-            latency.record(nowNanos - sendNanos);
+        void answered(long nowNanos) {
             crc.reset();
             crc.update(body, 0, size);
             crcSum += crc.getValue();
@@ -194,23 +216,20 @@ abstract class DsAppender extends DsClient {
     static final class Paced extends DsAppender {
         private final long messages;
         private final long periodNanos;
-        private final Histogram latency;
         private boolean started;
         private long startNanos;
-        private long sendNanos;
         private ScheduledFuture<?> ticker;
         private volatile long appended;
 
         /** @param latency where each append's latency goes: just before its write to the end of its answer */
         Paced(Cohort cohort, LoadClient client, String path, String host, int size, long messages,
                 long periodNanos, Histogram latency) {
-            super(cohort, "appender", client, path, host, size, null);
+            super(cohort, "appender", client, path, host, size, null, latency);
             if (periodNanos < 1) {
                 throw new IllegalArgumentException("periodNanos < 1: " + periodNanos);
             }
             this.messages = messages;
             this.periodNanos = periodNanos;
-            this.latency = latency;
         }
 
         /** Starts appending; call from any thread, once. */
@@ -236,18 +255,13 @@ abstract class DsAppender extends DsClient {
             long seq = appended;
             if (started && seq < messages && ready() && System.nanoTime() - (startNanos + seq * periodNanos) >= 0) {
                 DsScenarios.readerRecord(body, seq);
-                sendNanos = System.nanoTime();
-                DsScenarios.hex(body, 8, sendNanos, 16); // the send time, as late as possible
+                DsScenarios.hex(body, 8, stamp(), 16); // the send time, as late as possible
                 sendBody();
             }
         }
 
         @Override
-        public void onEnd(DsConnection c, long nowNanos) {
-            if (isFinished()) {
-                return;
-            }
-            latency.record(nowNanos - sendNanos);
+        void answered(long nowNanos) {
             appended++;
             if (appended == messages) {
                 finish();

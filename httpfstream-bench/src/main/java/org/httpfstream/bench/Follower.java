@@ -15,7 +15,7 @@ import java.util.zip.CRC32C;
  * <p>Per connection; confined to its channel's event loop except {@link #resume()}, which may be
  * called from any thread. Results are safe to read once the cohort has finished.
  */
-final class Follower extends Peer {
+final class Follower extends Peer implements Receiver {
     private final CRC32C crc = new CRC32C();
     private final boolean stalled;
     private final int messageSize;
@@ -99,7 +99,8 @@ final class Follower extends Peer {
     }
 
     /** Bytes received. */
-    long bytes() {
+    @Override
+    public long bytes() {
         return bytes;
     }
 
@@ -113,7 +114,8 @@ final class Follower extends Peer {
      * byte count, the checksum and (for WebSockets) Close 1000. Reports a mismatch to the cohort and
      * returns false.
      */
-    boolean verify(int expectedStatus, Appender appender) {
+    @Override
+    public boolean verify(int expectedStatus, Appender appender) {
         if (!appender.finishedSending()) {
             cohort.error(cohort.name() + " " + id + ": received " + bytes
                     + " bytes; the appender never finished sending, so there is nothing to compare");

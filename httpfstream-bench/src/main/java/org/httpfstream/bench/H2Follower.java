@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
  * <p>Per stream; confined to its connection's event loop. Results are safe to read once the cohort has
  * finished.
  */
-final class H2Follower extends ChannelInboundHandlerAdapter {
+final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver {
     private final Cohort cohort;
     private final int id;
     private final String path;
@@ -55,7 +55,8 @@ final class H2Follower extends ChannelInboundHandlerAdapter {
     }
 
     /** DATA bytes received. */
-    long bytes() {
+    @Override
+    public long bytes() {
         return bytes;
     }
 
@@ -185,7 +186,8 @@ final class H2Follower extends ChannelInboundHandlerAdapter {
      * Checks what this reader received against what {@code appender} sent: the status, the byte count and
      * the checksum. Reports a mismatch to the cohort and returns false.
      */
-    boolean verify(int expectedStatus, Appender appender) {
+    @Override
+    public boolean verify(int expectedStatus, Appender appender) {
         if (!appender.finishedSending()) {
             cohort.error(cohort.name() + " " + id + " (h2): received " + bytes
                     + " bytes; the appender never finished sending, so there is nothing to compare");

@@ -9,18 +9,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Durable Streams readers' wire handling: responses fed one byte at a time through an {@link
@@ -31,22 +27,11 @@ class DsClientTest {
     private static final int SIZE = 100;
     private static final String HOST = "127.0.0.1:9";
 
-    private ServerSocket listener;
-    private LoadClient client;
+    @RegisterExtension
+    final ScriptedServer scripted = new ScriptedServer();
+
     private final Histogram latency = new Histogram();
     private final Cohort cohort = new Cohort("reader", 1);
-
-    @BeforeEach
-    void listen() throws IOException {
-        listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        client = new LoadClient(URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/"), 1, 1, 4);
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        client.close();
-        listener.close();
-    }
 
     /** Record {@code seq} as the paced appender sends it, stamped now. */
     private static String record(long seq) {
@@ -88,8 +73,8 @@ class DsClientTest {
     class ALongPollReader {
         @Test
         void repollsAfter204AndReadsChunkedAndSizedBodiesFollowingOffsetAndCursor() throws Exception {
-            DsReader.LongPoll reader = new DsReader.LongPoll(cohort, client, 0, "/s/0.txt", HOST, "-1", SIZE, 3,
-                    latency);
+            DsReader.LongPoll reader = new DsReader.LongPoll(cohort, scripted.client(), 0, "/s/0.txt", HOST, "-1",
+                    SIZE, 3, latency);
             EmbeddedChannel ch = new EmbeddedChannel(new DsConnection(reader));
             assertThat(nextRequest(ch)).startsWith("GET /s/0.txt?offset=-1&live=long-poll HTTP/1.1\r\n")
                     .contains("\r\nHost: " + HOST + "\r\n").endsWith("\r\n\r\n");
@@ -116,8 +101,8 @@ class DsClientTest {
 
         @Test
         void reportsARecordOutOfOrder() {
-            DsReader.LongPoll reader = new DsReader.LongPoll(cohort, client, 0, "/s/0.txt", HOST, "-1", SIZE, 3,
-                    latency);
+            DsReader.LongPoll reader = new DsReader.LongPoll(cohort, scripted.client(), 0, "/s/0.txt", HOST, "-1",
+                    SIZE, 3, latency);
             EmbeddedChannel ch = new EmbeddedChannel(new DsConnection(reader));
             nextRequest(ch);
             feedBytewise(ch, "HTTP/1.1 200 OK\r\nContent-Length: 200\r\nStream-Next-Offset: 200\r\n\r\n"
@@ -132,7 +117,8 @@ class DsClientTest {
     class AnSseReader {
         @Test
         void joinsDataLinesOfEventsSplitAnywhereAndCommitsControlOffsets() {
-            DsReader.Sse reader = new DsReader.Sse(cohort, client, 0, "/s/0.txt", HOST, "0", SIZE, 3, latency);
+            DsReader.Sse reader = new DsReader.Sse(cohort, scripted.client(), 0, "/s/0.txt", HOST, "0", SIZE, 3,
+                    latency);
             EmbeddedChannel ch = new EmbeddedChannel(new DsConnection(reader));
             assertThat(nextRequest(ch)).startsWith("GET /s/0.txt?offset=0&live=sse HTTP/1.1\r\n")
                     .contains("\r\nAccept: text/event-stream\r\n");
@@ -161,7 +147,7 @@ class DsClientTest {
             CompletableFuture<String> secondRequest = new CompletableFuture<>();
             Thread server = new Thread(() -> {
                 try {
-                    try (Socket s = listener.accept()) {
+                    try (Socket s = scripted.accept()) {
                         readHead(s.getInputStream());
                         OutputStream out = s.getOutputStream();
                         out.write(ascii("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -170,7 +156,7 @@ class DsClientTest {
                                 + "event: data\ndata:" + r1 + "\n\nevent: data\ndata:" + r2.substring(0, 50))));
                         out.flush();
                     } // dropped inside an event, after data beyond the committed offset
-                    try (Socket s = listener.accept()) {
+                    try (Socket s = scripted.accept()) {
                         secondRequest.complete(readHead(s.getInputStream()));
                         OutputStream out = s.getOutputStream();
                         out.write(ascii("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -184,9 +170,10 @@ class DsClientTest {
                 }
             });
             server.start();
-            DsReader.Sse reader = new DsReader.Sse(cohort, client, 0, "/s/0.txt", HOST, "0", SIZE, 3, latency);
+            DsReader.Sse reader = new DsReader.Sse(cohort, scripted.client(), 0, "/s/0.txt", HOST, "0", SIZE, 3,
+                    latency);
             reader.connect();
-            assertThat(cohort.awaitFinished(System.nanoTime() + TimeUnit.SECONDS.toNanos(20))).isTrue();
+            assertThat(cohort.awaitFinished(ScriptedServer.deadline())).isTrue();
             assertThat(secondRequest.get(5, TimeUnit.SECONDS)).startsWith(
                     "GET /s/0.txt?offset=100&live=sse&cursor=3 HTTP/1.1\r\n");
             assertThat(reader.error()).isNull();

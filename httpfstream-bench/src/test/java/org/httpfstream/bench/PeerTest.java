@@ -6,41 +6,34 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The follower's wire handling against a scripted server on a plain socket. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class PeerTest {
-    private ServerSocket listener;
-    private LoadClient client;
+    @RegisterExtension
+    final ScriptedServer scripted = new ScriptedServer();
 
-    @BeforeEach
-    void listen() throws IOException {
-        listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        client = new LoadClient(URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/"), 1, 1, 4);
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        client.close();
-        listener.close();
-    }
-
-    private static long deadline() {
-        return System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    /**
+     * Starts {@code script}, then one follower of {@code /x.log} in {@code cohort} (a WebSocket if {@code
+     * upgrade}, else a plain GET); returns it once it and the script have finished.
+     */
+    private Follower follow(Thread script, Cohort cohort, boolean upgrade) throws Exception {
+        script.start();
+        Follower f = scripted.client().connect(new Follower(cohort, 0, "/x.log", upgrade, false, false, 0, null,
+                null), ScriptedServer.deadline());
+        assertThat(cohort.awaitFinished(ScriptedServer.deadline())).isTrue();
+        script.join();
+        return f;
     }
 
     @Test
@@ -51,7 +44,7 @@ class PeerTest {
         }
         CompletableFuture<byte[]> pong = new CompletableFuture<>();
         Thread server = new Thread(() -> {
-            try (Socket s = listener.accept()) {
+            try (Socket s = scripted.accept()) {
                 String head = readHead(s.getInputStream());
                 String key = head.lines().filter(l -> l.startsWith("Sec-WebSocket-Key:"))
                         .findFirst().orElseThrow().substring(18).trim();
@@ -87,13 +80,8 @@ class PeerTest {
                 pong.completeExceptionally(e);
             }
         });
-        server.start();
-
         Cohort cohort = new Cohort("follower", 1);
-        Follower f = client.connect(new Follower(cohort, 0, "/x.log", true, false, false, 0, null, null),
-                deadline());
-        assertThat(cohort.awaitFinished(deadline())).isTrue();
-        server.join();
+        Follower f = follow(server, cohort, true);
 
         CRC32C crc = new CRC32C();
         crc.update(data);
@@ -109,7 +97,7 @@ class PeerTest {
         byte[] wrong = data.clone();
         wrong[5] ^= 1;
         Thread server = new Thread(() -> {
-            try (Socket s = listener.accept()) {
+            try (Socket s = scripted.accept()) {
                 readHead(s.getInputStream());
                 OutputStream out = s.getOutputStream();
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + wrong.length + "\r\n\r\n")
@@ -121,13 +109,8 @@ class PeerTest {
                 // the test's assertions tell
             }
         });
-        server.start();
-
         Cohort cohort = new Cohort("reader", 1);
-        Follower f = client.connect(new Follower(cohort, 0, "/x.log", false, false, false, 0, null, null),
-                deadline());
-        assertThat(cohort.awaitFinished(deadline())).isTrue();
-        server.join();
+        Follower f = follow(server, cohort, false);
 
         assertThat(f.bytes()).isEqualTo(data.length);
         assertThat(f.verify(200, data.length, crc.getValue())).isFalse();

@@ -10,13 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
-import org.httpfstream.client.NotAuthorizedException;
+import org.httpfstream.client.HttpFStreamClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code httpfstream append URL}: streams stdin to a resource as it arrives. */
 @Command(
@@ -40,19 +36,11 @@ import picocli.CommandLine.Spec;
 public final class AppendCommand implements Callable<Integer> {
 
     private static final int BUFFER_SIZE = 8192;
-
-    @Option(names = {"-v", "--verbose"}, description = "show verbose output; on a terminal, also a progress line "
-            + "(bytes, rate, and for a file on stdin the percentage and time left)")
-    boolean verbose;
-
-    @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
-    String url;
+    /** The start of the line that says the append failed; the URL and the cause follow. */
+    private static final String FAILING = "failed to append from stdin to ";
 
     @Mixin
-    TokenOption auth = new TokenOption();
-
-    @Spec
-    CommandSpec spec;
+    StreamOptions options = new StreamOptions();
 
     private final InputStream stdin;
     private final BooleanSupplier stderrIsTerminal;
@@ -83,43 +71,29 @@ public final class AppendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        URI uri = StreamUrl.parse(url);
-        PrintWriter err = spec.commandLine().getErr();
-
-        OutputStream out;
-        try {
-            out = auth.client().openAppend(uri);
-        } catch (NotAuthorizedException e) {
-            throw TokenOption.failure(e);
-        } catch (IOException | RuntimeException e) {
-            throw failure(uri, e);
-        }
+        URI uri = options.uri();
+        PrintWriter err = options.err();
+        OutputStream out = options.open(uri, HttpFStreamClient::openAppend, FAILING);
 
         AtomicLong sent = new AtomicLong();
         AtomicBoolean interrupted = new AtomicBoolean();
-        Progress progress = verbose && stderrIsTerminal.getAsBoolean()
-                ? new Progress(err, stdinSize.getAsLong(), nanoClock) : Progress.NONE;
+        Progress progress = options.progress(stderrIsTerminal, stdinSize, nanoClock);
         // Ctrl-C / SIGTERM: end the append cleanly; close() waits until the server has stored every byte sent.
         Thread onExit = new Thread(() -> {
             interrupted.set(true);
             try {
                 out.close();
                 progress.end();
-                if (verbose) {
-                    err.println("interrupted; finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
-                }
+                options.say("interrupted; finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
             } catch (IOException | RuntimeException e) {
-                err.println("failed to append from stdin to " + uri + ": " + Errors.describe(e));
+                err.println(FAILING + uri + ": " + Errors.describe(e));
+                err.flush();
             }
-            err.flush();
         }, "httpfstream-append-exit");
         Runtime.getRuntime().addShutdownHook(onExit);
         // Said once the append is open and Ctrl-C is handled, so the line confirms both (a refusal prints only
         // the error).
-        if (verbose) {
-            err.println("appending from stdin to " + uri);
-            err.flush();
-        }
+        options.say("appending from stdin to " + uri);
 
         try {
             byte[] buffer = new byte[BUFFER_SIZE];
@@ -149,15 +123,12 @@ public final class AppendCommand implements Callable<Integer> {
             removeHook(onExit);
         }
 
-        if (verbose) {
-            err.println("finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
-            err.flush();
-        }
+        options.say("finished appending from stdin to " + uri + " (" + sent.get() + " bytes)");
         return 0;
     }
 
     private static CommandFailure failure(URI uri, Exception e) {
-        return new CommandFailure("failed to append from stdin to " + uri + ": " + Errors.describe(e));
+        return new CommandFailure(FAILING + uri + ": " + Errors.describe(e));
     }
 
     private static void removeHook(Thread hook) {

@@ -1,7 +1,5 @@
 package org.httpfstream.cli;
 
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * A server bind address in the form {@code [host]:port}, as accepted by {@code -http}. An empty host
@@ -70,14 +68,9 @@ record BindAddress(String host, int port) {
     }
 
     /** picocli converter for {@code -http}. */
-    static final class Converter implements ITypeConverter<BindAddress> {
-        @Override
-        public BindAddress convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class Converter extends ParsingConverter<BindAddress> {
+        public Converter() {
+            super(BindAddress::parse);
         }
     }
 }

@@ -3,8 +3,6 @@ package org.httpfstream.cli;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * Sizes in bytes as flags take them: a whole number of bytes ({@code 16777216}) or a whole number with
@@ -64,14 +62,9 @@ final class ByteSize {
     }
 
     /** picocli converter. */
-    static final class Converter implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class Converter extends ParsingConverter<Long> {
+        public Converter() {
+            super(ByteSize::parse);
         }
     }
 }

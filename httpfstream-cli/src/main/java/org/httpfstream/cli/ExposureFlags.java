@@ -4,11 +4,11 @@ import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.subscriptions.WebhookTargets;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * The server flags that say what the server lets web pages and webhooks reach: {@code -allow-origin} and
- * {@code -webhook-allow}. A picocli mixin of {@link ServerCommand}. Not thread safe (filled in by picocli).
+ * {@code -webhook-allow}. A picocli mixin of {@link ServerCommand}; its values are parsed by picocli
+ * {@link ITypeConverter}s made with {@link ParsingConverter}. Not thread safe (filled in by picocli).
  */
 final class ExposureFlags {
     @Option(
@@ -33,25 +33,15 @@ final class ExposureFlags {
                     + "connects to (default: none, public https receivers only)")
     WebhookTargets webhookAllow = WebhookTargets.publicOnly();
 
-    static final class OriginsConverter implements ITypeConverter<OriginPolicy> {
-        @Override
-        public OriginPolicy convert(String value) {
-            try {
-                return OriginPolicy.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class OriginsConverter extends ParsingConverter<OriginPolicy> {
+        public OriginsConverter() {
+            super(OriginPolicy::parse);
         }
     }
 
-    static final class RangesConverter implements ITypeConverter<WebhookTargets> {
-        @Override
-        public WebhookTargets convert(String value) {
-            try {
-                return WebhookTargets.allowing(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class RangesConverter extends ParsingConverter<WebhookTargets> {
+        public RangesConverter() {
+            super(WebhookTargets::allowing);
         }
     }
 }

@@ -5,18 +5,13 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
-import org.httpfstream.client.NotAuthorizedException;
+import org.httpfstream.client.HttpFStreamClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code httpfstream follow URL}: copies a resource to stdout, then every new byte until the appender ends. */
 @Command(
@@ -41,18 +36,8 @@ public final class FollowCommand implements Callable<Integer> {
 
     private static final int BUFFER_SIZE = 8192;
 
-    @Option(names = {"-v", "--verbose"}, description = "show verbose output; on a terminal, also a progress line "
-            + "(bytes and rate)")
-    boolean verbose;
-
-    @Parameters(index = "0", paramLabel = "URL", description = "resource URL, e.g. http://localhost:8080/foo.txt")
-    String url;
-
     @Mixin
-    TokenOption auth = new TokenOption();
-
-    @Spec
-    CommandSpec spec;
+    StreamOptions options = new StreamOptions();
 
     private final OutputStream stdout;
     private final BooleanSupplier stderrIsTerminal;
@@ -80,24 +65,12 @@ public final class FollowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        URI uri = StreamUrl.parse(url);
-        PrintWriter err = spec.commandLine().getErr();
-        InputStream in;
-        try {
-            in = auth.client().follow(uri);
-        } catch (NotAuthorizedException e) {
-            throw TokenOption.failure(e);
-        } catch (IOException | RuntimeException e) {
-            throw new CommandFailure("failed to begin following " + uri + ": " + Errors.describe(e));
-        }
+        URI uri = options.uri();
+        InputStream in = options.open(uri, HttpFStreamClient::follow, "failed to begin following ");
         // Said once the follow has begun, so the line confirms it (a failure prints only the error).
-        if (verbose) {
-            err.println("following data at " + uri + " (ctrl-C to exit)");
-            err.flush();
-        }
+        options.say("following data at " + uri + " (ctrl-C to exit)");
 
-        Progress progress = verbose && stderrIsTerminal.getAsBoolean()
-                ? new Progress(err, -1, nanoClock) : Progress.NONE;
+        Progress progress = options.progress(stderrIsTerminal, () -> -1L, nanoClock);
         long total = 0;
         try (in) {
             byte[] buffer = new byte[BUFFER_SIZE];
@@ -126,10 +99,7 @@ public final class FollowCommand implements Callable<Integer> {
         }
 
         progress.end();
-        if (verbose) {
-            err.println("finished following (read " + total + " bytes)");
-            err.flush();
-        }
+        options.say("finished following (read " + total + " bytes)");
         return 0;
     }
 

@@ -3,8 +3,6 @@ package org.httpfstream.cli;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * Durations written as Go writes them: one or more decimal numbers with a unit each, {@code ns},
@@ -46,14 +44,9 @@ final class GoDuration {
     }
 
     /** picocli converter. */
-    static final class Converter implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class Converter extends ParsingConverter<Duration> {
+        public Converter() {
+            super(GoDuration::parse);
         }
     }
 }

@@ -32,8 +32,8 @@ class AuthOptionsTest {
 
     @Test
     void appendFollowAndSignTakeAToken() {
-        assertThat(CommandLine.populateCommand(new AppendCommand(), "-token=t1", "http://h/x").auth.token).isEqualTo("t1");
-        assertThat(CommandLine.populateCommand(new FollowCommand(), "--token", "t2", "http://h/x").auth.token)
+        assertThat(CommandLine.populateCommand(new AppendCommand(), "-token=t1", "http://h/x").options.auth.token).isEqualTo("t1");
+        assertThat(CommandLine.populateCommand(new FollowCommand(), "--token", "t2", "http://h/x").options.auth.token)
                 .isEqualTo("t2");
         SignCommand sign = CommandLine.populateCommand(new SignCommand(), "-token=t3", "-ttl=90m", "http://h/logs/");
         assertThat(sign.auth.token).isEqualTo("t3");

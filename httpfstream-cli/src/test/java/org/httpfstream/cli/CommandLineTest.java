@@ -131,27 +131,27 @@ class CommandLineTest {
     @Test
     void appendFlags() {
         AppendCommand quiet = CommandLine.populateCommand(new AppendCommand(), "http://localhost:8080/foo.txt");
-        assertThat(quiet.verbose).isFalse();
-        assertThat(quiet.url).isEqualTo("http://localhost:8080/foo.txt");
+        assertThat(quiet.options.verbose).isFalse();
+        assertThat(quiet.options.url).isEqualTo("http://localhost:8080/foo.txt");
 
         for (String flag : new String[] {"-v", "--verbose"}) {
             AppendCommand verbose = CommandLine.populateCommand(new AppendCommand(), flag, "http://h/x");
-            assertThat(verbose.verbose).as(flag).isTrue();
-            assertThat(verbose.url).isEqualTo("http://h/x");
+            assertThat(verbose.options.verbose).as(flag).isTrue();
+            assertThat(verbose.options.url).isEqualTo("http://h/x");
         }
         AppendCommand after = CommandLine.populateCommand(new AppendCommand(), "http://h/x", "-v");
-        assertThat(after.verbose).isTrue();
+        assertThat(after.options.verbose).isTrue();
     }
 
     @Test
     void followFlags() {
         FollowCommand quiet = CommandLine.populateCommand(new FollowCommand(), "http://localhost:8080/foo.txt");
-        assertThat(quiet.verbose).isFalse();
-        assertThat(quiet.url).isEqualTo("http://localhost:8080/foo.txt");
+        assertThat(quiet.options.verbose).isFalse();
+        assertThat(quiet.options.url).isEqualTo("http://localhost:8080/foo.txt");
 
         for (String flag : new String[] {"-v", "--verbose"}) {
             FollowCommand verbose = CommandLine.populateCommand(new FollowCommand(), flag, "https://h/x");
-            assertThat(verbose.verbose).as(flag).isTrue();
+            assertThat(verbose.options.verbose).as(flag).isTrue();
         }
     }
 
@@ -165,8 +165,8 @@ class CommandLineTest {
 
         result = Main.newCommandLine().parseArgs("follow", "--verbose", "http://h:1/a/b.log");
         FollowCommand follow = result.subcommand().commandSpec().commandLine().getCommand();
-        assertThat(follow.verbose).isTrue();
-        assertThat(follow.url).isEqualTo("http://h:1/a/b.log");
+        assertThat(follow.options.verbose).isTrue();
+        assertThat(follow.options.url).isEqualTo("http://h:1/a/b.log");
     }
 
     // ---- usage texts ----

@@ -1,6 +1,7 @@
 package org.httpfstream.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.httpfstream.cli.ServerProcesses.numberedLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -20,11 +21,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.httpfstream.client.FollowInputStream;
 import org.httpfstream.client.HttpFStreamClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,35 +38,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CrashRecoveryTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Duration TIMEOUT = ServerProcesses.TIMEOUT;
     /** The exit code of a process killed by SIGKILL. */
     private static final int KILLED = 128 + 9;
 
     @TempDir
     Path root;
 
-    private final List<CliProcess> processes = new ArrayList<>();
-    private final List<Worker> workers = new ArrayList<>();
-    private final HttpClient http = httpClient();
+    @RegisterExtension
+    final ServerProcesses servers = new ServerProcesses();
+
+    private final HttpClient http = ServerProcesses.httpClient();
 
     private CliProcess server;
-    private int port;
-
-    @AfterEach
-    void stopEverything() {
-        workers.forEach(Worker::stop);
-        processes.forEach(CliProcess::close);
-    }
 
     private void startServer(boolean fsync) {
-        List<String> args = new ArrayList<>(List.of("server", "-root=" + root, "-http=127.0.0.1:0"));
+        List<String> args = new ArrayList<>(List.of("-root=" + root, "-http=127.0.0.1:0"));
         if (fsync) {
             args.add("-fsync");
         }
-        server = CliProcess.start(args.toArray(String[]::new));
-        processes.add(server);
-        port = Integer.parseInt(server.awaitStderrLine(STARTED, TIMEOUT).group(1));
+        server = servers.start(args.toArray(String[]::new));
     }
 
     /**
@@ -171,8 +162,8 @@ class CrashRecoveryTest {
             }
 
             URI uri = url(path);
-            appender = start("background POSTs", w -> {
-                HttpClient own = httpClient(); // a connection of its own
+            appender = servers.worker("background POSTs", w -> {
+                HttpClient own = ServerProcesses.httpClient(); // a connection of its own
                 for (int j = 0; !w.stopping(); j++) {
                     HttpResponse<byte[]> r = own.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
                             .POST(BodyPublishers.ofString(body(j), UTF_8))
@@ -274,12 +265,12 @@ class CrashRecoveryTest {
 
         void beforeCrash() throws Exception {
             append = client.openAppend(url(path));
-            appender = start("WebSocket appender", w -> {
+            appender = servers.worker("WebSocket appender", w -> {
                 Random random = new Random(7);
                 long at = 0;
                 while (!w.stopping()) {
                     int n = 1 + random.nextInt(3000);
-                    byte[] chunk = pattern(at, n);
+                    byte[] chunk = numberedLines(at, n);
                     synchronized (attempted) {
                         attempted[0] = at + n;
                     }
@@ -289,7 +280,7 @@ class CrashRecoveryTest {
                 }
             });
             FollowInputStream follow = client.follow(url(path), "-1");
-            follower = start("WebSocket follower", w -> {
+            follower = servers.worker("WebSocket follower", w -> {
                 byte[] buffer = new byte[8192];
                 int n;
                 while ((n = follow.read(buffer)) != -1) {
@@ -324,8 +315,8 @@ class CrashRecoveryTest {
             byte[] kept = Files.readAllBytes(file);
             assertThat((long) kept.length).as("bytes kept; the follower had %s, %s were sent", seen.length, sent)
                     .isBetween((long) seen.length, sent);
-            assertThat(kept).as("the file: a prefix of what was sent").isEqualTo(pattern(0, kept.length));
-            assertThat(seen).as("what the follower saw: a prefix of what was sent").isEqualTo(pattern(0, seen.length));
+            assertThat(kept).as("the file: a prefix of what was sent").isEqualTo(numberedLines(0, kept.length));
+            assertThat(seen).as("what the follower saw: a prefix of what was sent").isEqualTo(numberedLines(0, seen.length));
             HttpResponse<byte[]> read = send("GET", path, null);
             assertThat(read.statusCode()).isEqualTo(200);
             assertThat(read.body()).isEqualTo(kept);
@@ -340,46 +331,16 @@ class CrashRecoveryTest {
         }
     }
 
-    /** Bytes {@code from} to {@code from + n} of an endless text of numbered lines ("0000000\n0000001\n..."). */
-    private static byte[] pattern(long from, int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            long p = from + i;
-            int column = (int) (p % 8);
-            long line = p / 8;
-            b[i] = column == 7 ? (byte) '\n' : (byte) ('0' + (line / pow10(6 - column)) % 10);
-        }
-        return b;
-    }
-
-    private static long pow10(int e) {
-        long r = 1;
-        for (int i = 0; i < e; i++) {
-            r *= 10;
-        }
-        return r;
-    }
-
     // ---------------------------------------------------------------------------------------------------
     // helpers
 
-    private static HttpClient httpClient() {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .build();
-    }
-
     private URI url(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return servers.url(path);
     }
 
     private HttpResponse<byte[]> send(String method, String path, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url(path)).timeout(TIMEOUT)
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofByteArray());
+        return servers.send(http, method, path, body, headers);
     }
 
     private static String text(HttpResponse<byte[]> r) {
@@ -390,97 +351,5 @@ class CrashRecoveryTest {
         byte[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
-    }
-
-    private Worker start(String name, Worker.Body body) {
-        Worker w = new Worker(name, body);
-        workers.add(w);
-        return w;
-    }
-
-    /**
-     * A loop on a thread of its own that reports its progress (a count) and its end; waiters wake up when
-     * either changes, with a deadline.
-     */
-    private static final class Worker {
-        interface Body {
-            void run(Worker w) throws Exception;
-        }
-
-        private final String name;
-        private final Thread thread;
-        private volatile boolean stop;
-        private long progress;
-        private boolean ended;
-        private Throwable failure;
-
-        Worker(String name, Body body) {
-            this.name = name;
-            this.thread = new Thread(() -> {
-                Throwable t = null;
-                try {
-                    body.run(this);
-                } catch (Throwable e) {
-                    t = e;
-                }
-                synchronized (this) {
-                    failure = t;
-                    ended = true;
-                    notifyAll();
-                }
-            }, name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        boolean stopping() {
-            return stop;
-        }
-
-        void stop() {
-            stop = true;
-        }
-
-        synchronized void progress(long value) {
-            progress = value;
-            notifyAll();
-        }
-
-        synchronized long progress() {
-            return progress;
-        }
-
-        /** Waits until the progress is at least {@code min}; fails if the loop ends first. */
-        synchronized void awaitProgress(long min, Duration timeout, String what) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (progress < min) {
-                if (ended) {
-                    throw new AssertionError(name + " ended at " + progress + " without " + what, failure);
-                }
-                waitUntil(deadline, what);
-            }
-        }
-
-        /** Waits until the loop has ended; returns what ended it (null if it returned). */
-        synchronized Throwable awaitEnd(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!ended) {
-                waitUntil(deadline, "the end of " + name);
-            }
-            return failure;
-        }
-
-        private void waitUntil(long deadline, String what) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new AssertionError("timed out waiting for " + what + " (" + name + " at " + progress + ")");
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
     }
 }

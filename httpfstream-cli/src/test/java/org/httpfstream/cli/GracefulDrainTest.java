@@ -2,6 +2,7 @@ package org.httpfstream.cli;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.httpfstream.cli.ServerProcesses.numberedLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -13,28 +14,24 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.httpfstream.client.FollowInputStream;
 import org.httpfstream.client.HttpFStreamClient;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.testing.HttpWire;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,37 +43,27 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GracefulDrainTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = ServerProcesses.TIMEOUT;
     private static final Duration DRAIN = Duration.ofSeconds(3);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     Path root;
 
-    private final List<CliProcess> processes = new ArrayList<>();
-    private final List<Worker> workers = new ArrayList<>();
+    @RegisterExtension
+    final ServerProcesses servers = new ServerProcesses();
+
     private final HttpFStreamClient client = HttpFStreamClient.builder().resumeTimeout(Duration.ofSeconds(60))
             .build();
-    private volatile int port;
-
-    @AfterEach
-    void stopEverything() {
-        workers.forEach(Worker::stop);
-        processes.forEach(CliProcess::close);
-    }
 
     private CliProcess startServer(int atPort) {
-        CliProcess server = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:" + atPort, "-fsync",
+        return servers.start("-root=" + root, "-http=127.0.0.1:" + atPort, "-fsync",
                 "-drain-timeout=" + DRAIN.toMillis() + "ms");
-        processes.add(server);
-        port = Integer.parseInt(server.awaitStderrLine(STARTED, TIMEOUT).group(1));
-        return server;
     }
 
     @Test
     void sigtermUnderLoadLosesNoAcknowledgedByteAndEveryFollowerResumesWithoutGapOrDuplicate() throws Exception {
         CliProcess server = startServer(0);
-        int firstPort = port;
+        int firstPort = servers.port();
 
         List<Reader> readers = List.of(
                 new JavaFollower("/ws/0.log"), new HttpFollower("/ws/1.log"), new JavaFollower("/ws/2.log"),
@@ -98,7 +85,7 @@ class GracefulDrainTest {
             p.start();
         }
         for (Reader r : readers) {
-            r.worker = start(r.getClass().getSimpleName() + " " + r.path, w -> r.run(w));
+            r.worker = servers.worker(r.getClass().getSimpleName() + " " + r.path, w -> r.run(w));
         }
         for (Producer p : producers) {
             p.worker.awaitProgress(20, TIMEOUT, "20 acknowledged POSTs to " + p.path);
@@ -156,9 +143,7 @@ class GracefulDrainTest {
 
     @Test
     void aSecondSigtermEndsTheDrainAtOnce() throws Exception {
-        CliProcess server = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:0", "-drain-timeout=10m");
-        processes.add(server);
-        port = Integer.parseInt(server.awaitStderrLine(STARTED, TIMEOUT).group(1));
+        CliProcess server = servers.start("-root=" + root, "-http=127.0.0.1:0", "-drain-timeout=10m");
         OutputStream append = client.openAppend(url("/held.log"));
         append.write("kept\n".getBytes(UTF_8));
         FollowInputStream follow = client.follow(url("/held.log"), "-1");
@@ -202,7 +187,7 @@ class GracefulDrainTest {
 
         void start() throws IOException {
             OutputStream out = client.openAppend(url(path));
-            worker = GracefulDrainTest.this.start("appender " + path, w -> {
+            worker = servers.worker("appender " + path, w -> {
                 Random random = new Random(path.hashCode());
                 long at = 0;
                 try {
@@ -215,7 +200,7 @@ class GracefulDrainTest {
                         synchronized (this) {
                             attempted = at + n;
                         }
-                        out.write(pattern(at, n));
+                        out.write(numberedLines(at, n));
                         at += n;
                         w.progress(at);
                     }
@@ -248,7 +233,7 @@ class GracefulDrainTest {
                 }
                 assertThat((long) kept.length).as("%s", path).isBetween(1L, sent);
             }
-            assertThat(kept).as("%s: the bytes sent, in order, each once", path).isEqualTo(pattern(0, kept.length));
+            assertThat(kept).as("%s: the bytes sent, in order, each once", path).isEqualTo(numberedLines(0, kept.length));
         }
     }
 
@@ -256,7 +241,7 @@ class GracefulDrainTest {
     private final class Producer {
         final String path;
         final String id;
-        private final HttpClient http = httpClient();
+        private final HttpClient http = ServerProcesses.httpClient();
         /** The first sequence number not acknowledged (it may have been sent). Written by the worker. */
         private volatile int next;
         Worker worker;
@@ -271,7 +256,7 @@ class GracefulDrainTest {
         }
 
         void start() {
-            worker = GracefulDrainTest.this.start("producer " + id, w -> {
+            worker = servers.worker("producer " + id, w -> {
                 for (int seq = 0; ; seq++) {
                     HttpResponse<byte[]> r = post(seq);
                     if (r.statusCode() != 200) {
@@ -339,7 +324,7 @@ class GracefulDrainTest {
 
         synchronized void add(byte[] b, int off, int n, Worker w) {
             if (patterned) {
-                byte[] expected = pattern(count, n);
+                byte[] expected = numberedLines(count, n);
                 if (!java.util.Arrays.equals(b, off, off + n, expected, 0, n)) {
                     throw new AssertionError(path + ": bytes " + count + " to " + (count + n) + " are not the ones sent");
                 }
@@ -406,11 +391,11 @@ class GracefulDrainTest {
         @Override
         void run(Worker w) throws Exception {
             while (true) {
-                try (Socket s = connectWithRetry()) {
+                try (Socket s = servers.connect()) {
                     s.getOutputStream().write(("GET " + path + "?follow&offset=" + String.format("%016x", offset())
                             + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(ISO_8859_1));
                     InputStream in = s.getInputStream();
-                    Map<String, String> head = head(in);
+                    Map<String, String> head = HttpWire.readHead(in);
                     assertThat(head.get(":status")).isEqualTo("200");
                     assertThat(head.get("stream-offset")).isEqualTo(String.format("%016x", offset()));
                     if (!"chunked".equals(head.get("transfer-encoding"))) { // not live: the rest, then the end
@@ -420,7 +405,7 @@ class GracefulDrainTest {
                     }
                     Map<String, String> trailers = new TreeMap<>();
                     byte[] chunk;
-                    while ((chunk = chunk(in, trailers)) != null) {
+                    while ((chunk = HttpWire.readChunk(in, trailers)) != null) {
                         add(chunk, 0, chunk.length, w);
                     }
                     assertThat(trailers.get("stream-next-offset")).as("the resume offset")
@@ -435,7 +420,7 @@ class GracefulDrainTest {
 
     /** A long-poll loop: 200 with bytes, or 204 at the timeout (or the drain); ends when the stream is closed. */
     private final class LongPoller extends Reader {
-        private final HttpClient http = httpClient();
+        private final HttpClient http = ServerProcesses.httpClient();
 
         LongPoller(String path) {
             super(path);
@@ -445,13 +430,8 @@ class GracefulDrainTest {
         void run(Worker w) throws Exception {
             String offset = "-1";
             while (true) {
-                HttpResponse<byte[]> r;
-                try {
-                    r = send(http, "GET", path + "?offset=" + offset + "&live=long-poll", null);
-                } catch (IOException e) {
-                    awaitServer();
-                    continue;
-                }
+                HttpResponse<byte[]> r = servers.getAcrossRestarts(http, path + "?offset=" + offset + "&live=long-poll",
+                        BodyHandlers.ofByteArray());
                 assertThat(r.statusCode()).as("long-poll at %s", offset).isIn(200, 204);
                 add(r.body(), 0, r.body().length, w);
                 offset = r.headers().firstValue("Stream-Next-Offset").orElseThrow();
@@ -465,7 +445,7 @@ class GracefulDrainTest {
 
     /** An SSE reader: data events count once their control event says where they end. */
     private final class SseReader extends Reader {
-        private final HttpClient http = httpClient();
+        private final HttpClient http = ServerProcesses.httpClient();
 
         SseReader(String path) {
             super(path);
@@ -475,14 +455,8 @@ class GracefulDrainTest {
         void run(Worker w) throws Exception {
             Pattern next = Pattern.compile("\"streamNextOffset\":\"([0-9a-f]{16})\"");
             while (true) {
-                HttpResponse<InputStream> r;
-                try {
-                    r = http.send(HttpRequest.newBuilder(url(path + "?offset=" + String.format("%016x", offset())
-                            + "&live=sse")).timeout(TIMEOUT).build(), BodyHandlers.ofInputStream());
-                } catch (IOException e) {
-                    awaitServer();
-                    continue;
-                }
+                String target = path + "?offset=" + String.format("%016x", offset()) + "&live=sse";
+                HttpResponse<InputStream> r = servers.getAcrossRestarts(http, target, BodyHandlers.ofInputStream());
                 assertThat(r.statusCode()).isEqualTo(200);
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), UTF_8))) {
                     String event = null;
@@ -524,199 +498,12 @@ class GracefulDrainTest {
     // ---------------------------------------------------------------------------------------------------
     // helpers
 
-    /** Waits until the server accepts connections again (the restart), polling with a deadline. */
-    private void awaitServer() {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no server on port " + port + " within " + TIMEOUT, e);
-                }
-                LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // poll interval, not a wait for the event
-            }
-        }
-    }
-
-    private Socket connectWithRetry() throws IOException {
-        while (true) {
-            try {
-                Socket s = new Socket("127.0.0.1", port);
-                s.setSoTimeout((int) TIMEOUT.toMillis());
-                return s;
-            } catch (java.net.ConnectException e) {
-                awaitServer();
-            }
-        }
-    }
-
-    /** Reads a response head: the status under ":status", header names in lower case. */
-    private static Map<String, String> head(InputStream in) throws IOException {
-        Map<String, String> head = new TreeMap<>();
-        head.put(":status", line(in).split(" ", 3)[1]);
-        for (String l = line(in); !l.isEmpty(); l = line(in)) {
-            int colon = l.indexOf(':');
-            head.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-        }
-        return head;
-    }
-
-    /** One chunk's data, or null after the last chunk (its trailers into {@code trailers}). */
-    private static byte[] chunk(InputStream in, Map<String, String> trailers) throws IOException {
-        String size = line(in);
-        int semicolon = size.indexOf(';');
-        int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
-        if (n == 0) {
-            for (String l = line(in); !l.isEmpty(); l = line(in)) {
-                int colon = l.indexOf(':');
-                trailers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-            }
-            return null;
-        }
-        byte[] data = in.readNBytes(n);
-        if (data.length != n || !line(in).isEmpty()) {
-            throw new IOException("malformed chunk");
-        }
-        return data;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new java.io.EOFException("connection closed in a line");
-            }
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        return b.toString(ISO_8859_1);
-    }
-
-    private static HttpClient httpClient() {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .build();
-    }
-
     private URI url(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return servers.url(path);
     }
 
     private HttpResponse<byte[]> send(HttpClient http, String method, String path, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofByteArray());
-    }
-
-    /** Bytes {@code from} to {@code from + n} of an endless text of numbered lines ("0000000\n0000001\n..."). */
-    private static byte[] pattern(long from, int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            long p = from + i;
-            int column = (int) (p % 8);
-            long line = p / 8;
-            b[i] = column == 7 ? (byte) '\n' : (byte) ('0' + (line / pow10(6 - column)) % 10);
-        }
-        return b;
-    }
-
-    private static long pow10(int e) {
-        long r = 1;
-        for (int i = 0; i < e; i++) {
-            r *= 10;
-        }
-        return r;
-    }
-
-    private Worker start(String name, Worker.Body body) {
-        Worker w = new Worker(name, body);
-        workers.add(w);
-        return w;
-    }
-
-    /** A loop on a thread of its own that reports its progress and its end; waiters wake on either. */
-    private static final class Worker {
-        interface Body {
-            void run(Worker w) throws Exception;
-        }
-
-        final String name;
-        private volatile boolean stop;
-        private long progress;
-        private boolean ended;
-        private Throwable failure;
-
-        Worker(String name, Body body) {
-            this.name = name;
-            Thread thread = new Thread(() -> {
-                Throwable t = null;
-                try {
-                    body.run(this);
-                } catch (Throwable e) {
-                    t = e;
-                }
-                synchronized (this) {
-                    failure = t;
-                    ended = true;
-                    notifyAll();
-                }
-            }, name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        boolean stopping() {
-            return stop;
-        }
-
-        void stop() {
-            stop = true;
-        }
-
-        synchronized void progress(long value) {
-            progress = value;
-            notifyAll();
-        }
-
-        synchronized long progress() {
-            return progress;
-        }
-
-        synchronized void awaitProgress(long min, Duration timeout, String what) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (progress < min) {
-                if (ended) {
-                    throw new AssertionError(name + " ended at " + progress + " without " + what, failure);
-                }
-                waitUntil(deadline, what);
-            }
-        }
-
-        /** Waits until the loop has ended; returns what ended it (null if it returned). */
-        synchronized Throwable awaitEnd(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!ended) {
-                waitUntil(deadline, "the end of " + name);
-            }
-            return failure;
-        }
-
-        private void waitUntil(long deadline, String what) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new AssertionError("timed out waiting for " + what + " (" + name + " at " + progress + ")");
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
+        return servers.send(http, method, path, body, headers);
     }
 }

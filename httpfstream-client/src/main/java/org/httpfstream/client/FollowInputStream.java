@@ -9,10 +9,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.util.HexFormat;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -63,11 +61,11 @@ import javax.net.ssl.SSLSocketFactory;
  * <p><b>Errors.</b> A failed stream stays failed: later reads throw an IOException with the same
  * message. {@code read} after {@link #close()} throws {@code IOException("stream closed")}.
  *
- * <p><b>Threads.</b> Not thread safe for reading: read from one thread at a time. {@link #offset()} and
+ * <p><b>Thread safety:</b> not thread safe for reading: read from one thread at a time. {@link #offset()} and
  * {@link #close()} may be called from any thread; close makes a {@code read} blocked in another thread
  * (also one waiting to resume) fail.
  */
-public final class FollowInputStream extends InputStream {
+public final class FollowInputStream extends LatchedInputStream {
 
     /** The wait after the first failed reconnect attempt. */
     static final long FIRST_BACKOFF_MILLIS = 100;
@@ -88,7 +86,6 @@ public final class FollowInputStream extends InputStream {
     private final int readTimeoutMillis;
     /** How long to try to reconnect; 0 disables resuming. */
     private final long resumeTimeoutNanos;
-    private final AtomicBoolean closed = new AtomicBoolean();
     /** Counted down by {@link #close()}, to end a wait between reconnect attempts. */
     private final CountDownLatch closeSignal = new CountDownLatch(1);
 
@@ -118,9 +115,6 @@ public final class FollowInputStream extends InputStream {
     private long backoffMillis;
     /** The HTTP status with which the last reconnect attempt was refused, or 0. */
     private int rejectedStatus;
-    private boolean endOfStream;
-    /** Set once the stream failed; later reads rethrow it. */
-    private volatile IOException failure;
 
     private FollowInputStream(URI uri, String authToken, SSLSocketFactory tls, int connectTimeoutMillis,
                               int readTimeoutMillis, long resumeTimeoutNanos) {
@@ -189,16 +183,6 @@ public final class FollowInputStream extends InputStream {
         return p < 0 ? null : formatOffset(p);
     }
 
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n;
-        do {
-            n = read(one, 0, 1);
-        } while (n == 0);
-        return n < 0 ? -1 : one[0] & 0xFF;
-    }
-
     /**
      * Reads up to {@code len} bytes, blocking until at least one byte is available or the stream ends;
      * resumes on a new connection meanwhile when the current one ends abnormally (see the class
@@ -214,30 +198,19 @@ public final class FollowInputStream extends InputStream {
      */
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        if (closed.get()) {
-            throw new IOException("stream closed");
-        }
-        IOException failed = failure;
-        if (failed != null) {
-            throw new IOException(failed.getMessage(), failed);
-        }
-        if (endOfStream) {
-            return -1;
-        }
-        if (len == 0) {
-            return 0;
-        }
+        return super.read(b, off, len);
+    }
+
+    /** The bytes of the current connection; resumes on a new one when it ends abnormally. */
+    @Override
+    int readSome(byte[] b, int off, int len) throws IOException {
         while (true) {
             int n;
             try {
                 n = source.read(b, off, len);
             } catch (IOException e) {
-                if (closed.get()) {
-                    throw new IOException("stream closed", e);
-                }
-                if (!isResumable(e)) {
-                    throw fail(e);
+                if (isClosed() || !isResumable(e)) {
+                    throw e;
                 }
                 resume(e);
                 continue;
@@ -251,42 +224,40 @@ public final class FollowInputStream extends InputStream {
             }
             if (bodyEnd >= 0 && position >= 0 && position != bodyEnd) {
                 if (position > bodyEnd) {
-                    throw fail(new ProtocolException(what + ": response body went past its Stream-Next-Offset "
-                            + formatOffset(bodyEnd) + " to " + formatOffset(position)));
+                    throw new ProtocolException(what + ": response body went past its Stream-Next-Offset "
+                            + formatOffset(bodyEnd) + " to " + formatOffset(position));
                 }
                 resume(new EOFException(what + ": response body ended at offset " + formatOffset(position)
                         + ", before its Stream-Next-Offset " + formatOffset(bodyEnd)));
                 continue;
             }
-            if (liveBody) {
-                liveBodyEnded();
-                continue;
+            if (!liveBody) {
+                return -1;
             }
-            endOfStream = true;
-            return -1;
+            liveBodyEnded();
         }
+    }
+
+    /** A failure is thrown as it is: the failed connection closed itself, and the message names the operation. */
+    @Override
+    IOException failed(IOException e) {
+        return e;
     }
 
     /**
      * Returns the number of bytes that can be read without blocking (possibly fewer); 0 while resuming.
      */
     @Override
-    public int available() throws IOException {
-        if (closed.get() || endOfStream || failure != null) {
-            return 0;
-        }
+    int availableNow() throws IOException {
         return source.available();
     }
 
     /**
-     * Closes the stream: ends the current connection (a WebSocket with Close 1000, best effort) and stops
-     * any reconnect in progress. Idempotent; may be called from any thread. Does not wait for the server.
+     * Ends the current connection (a WebSocket with Close 1000, best effort) and stops any reconnect in
+     * progress.
      */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    void closing() {
         closeSignal.countDown();
         Socket s = connecting;
         if (s != null) {
@@ -327,7 +298,7 @@ public final class FollowInputStream extends InputStream {
     private void resume(IOException cause) throws IOException {
         closeSource();
         if (position < 0 || resumeTimeoutNanos == 0) {
-            throw fail(cause);
+            throw cause;
         }
         if (deliveredSinceConnect) {
             backoffMillis = 0;
@@ -344,14 +315,14 @@ public final class FollowInputStream extends InputStream {
                 reconnect();
                 return;
             } catch (IOException e) {
-                if (closed.get()) {
+                if (isClosed()) {
                     throw new IOException("stream closed", e);
                 }
                 if (!isRetryable(e, rejectedStatus)) {
                     if (e != cause) {
                         e.addSuppressed(cause);
                     }
-                    throw fail(e);
+                    throw e;
                 }
                 last = e;
             }
@@ -363,7 +334,7 @@ public final class FollowInputStream extends InputStream {
                 if (last != cause) {
                     gaveUp.addSuppressed(cause);
                 }
-                throw fail(gaveUp);
+                throw gaveUp;
             }
         }
     }
@@ -376,10 +347,10 @@ public final class FollowInputStream extends InputStream {
     private void liveBodyEnded() throws IOException {
         String at = position < 0 ? "" : " at offset " + formatOffset(position);
         if (snapshotBody && followParam) {
-            throw fail(new IOException(what + ": the append goes on (Stream-Writer-Active: true), but the answer"
+            throw new IOException(what + ": the append goes on (Stream-Writer-Active: true), but the answer"
                     + " to ?follow" + at + " was again only the bytes so far: a proxy in between drops the"
                     + " WebSocket upgrade and does not stream ?follow; pass the Upgrade and Connection"
-                    + " headers through it"));
+                    + " headers through it");
         }
         IOException ended = snapshotBody
                 ? new IOException(what + ": got the bytes so far" + at + " over plain HTTP (200, Stream-Writer-Active:"
@@ -388,7 +359,7 @@ public final class FollowInputStream extends InputStream {
                 : new EOFException(what + ": the live response ended" + at + " while the append goes on"
                         + " (Stream-Writer-Active: true): cut by a proxy's read timeout?");
         if (position < 0) {
-            throw fail(new IOException(ended.getMessage() + "; the server reports no offsets to resume from"));
+            throw new IOException(ended.getMessage() + "; the server reports no offsets to resume from");
         }
         followParam = true;
         resume(ended);
@@ -402,8 +373,8 @@ public final class FollowInputStream extends InputStream {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw fail(new InterruptedIOException(what + ": interrupted while waiting to resume at offset "
-                    + formatOffset(position)));
+            throw new InterruptedIOException(what + ": interrupted while waiting to resume at offset "
+                    + formatOffset(position));
         }
     }
 
@@ -423,7 +394,7 @@ public final class FollowInputStream extends InputStream {
                         @Override
                         public void socketCreated(Socket socket) {
                             connecting = socket;
-                            if (closed.get()) {
+                            if (isClosed()) {
                                 closeQuietly(socket);
                             }
                         }
@@ -443,7 +414,7 @@ public final class FollowInputStream extends InputStream {
                     + (start == null ? "no Stream-Offset" : "Stream-Offset " + HttpResponseHead.printable(start, 60)));
         }
         install(opened);
-        if (closed.get()) {
+        if (isClosed()) {
             closeSource();
             throw new IOException("stream closed");
         }
@@ -463,12 +434,6 @@ public final class FollowInputStream extends InputStream {
             source = new WebSocketFollowInputStream(opened.webSocket(), what, readTimeoutMillis);
         }
         deliveredSinceConnect = false;
-    }
-
-    /** Records {@code e} as the stream's failure and returns it. */
-    private IOException fail(IOException e) {
-        failure = e;
-        return e;
     }
 
     /** Closes the current connection; idempotent (both kinds of source close idempotently). */

@@ -6,18 +6,16 @@ import java.io.InputStream;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The body of a plain HTTP response (a FOLLOW answered with {@code 200}, or an error response), delimited
  * by {@code Content-Length}, by chunked transfer coding, or by the end of the connection. Closing the
  * stream closes the socket; so does reaching the end of a delimited body.
  *
- * <p>Not thread safe, except that {@link #close()} may be called from any thread, which makes a blocked
- * {@code read} fail.
+ * <p>Thread safety: not thread safe, except that {@link #close()} may be called from any thread, which makes
+ * a blocked {@code read} fail. The framing state is confined to the reading thread.
  */
-final class HttpBodyInputStream extends InputStream {
+final class HttpBodyInputStream extends LatchedInputStream {
 
     private enum Framing { CONTENT_LENGTH, CHUNKED, UNTIL_EOF }
 
@@ -26,13 +24,10 @@ final class HttpBodyInputStream extends InputStream {
     private final String what;
     private final int readTimeoutMillis;
     private final Framing framing;
-    private final AtomicBoolean closed = new AtomicBoolean();
     /** CONTENT_LENGTH: bytes left in the body. CHUNKED: bytes left in the current chunk. */
     private long remaining;
     /** CHUNKED: true once the first chunk header has been read (later ones are preceded by CRLF). */
     private boolean chunkSeen;
-    private boolean endOfBody;
-    private IOException failure;
 
     private HttpBodyInputStream(Socket socket, InputStream in, String what, int readTimeoutMillis,
                                 Framing framing, long contentLength) {
@@ -88,51 +83,24 @@ final class HttpBodyInputStream extends InputStream {
         return Long.parseLong(s);
     }
 
+    /** Closes the socket at the end of a delimited body (an undelimited one ended with the connection). */
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n;
-        do {
-            n = read(one, 0, 1);
-        } while (n == 0);
-        return n < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        if (closed.get()) {
-            throw new IOException("stream closed");
-        }
-        if (failure != null) {
-            throw new IOException(failure.getMessage(), failure);
-        }
-        if (endOfBody) {
-            return -1;
-        }
-        if (len == 0) {
-            return 0;
-        }
-        try {
-            int n = readBody(b, off, len);
-            if (n < 0) {
-                endOfBody = true;
-                if (framing != Framing.UNTIL_EOF) {
-                    closeSocket();
-                }
-            }
-            return n;
-        } catch (IOException e) {
-            if (closed.get()) {
-                throw new IOException("stream closed", e);
-            }
-            failure = Errors.withContext(what, e, readTimeoutMillis);
+    void ended() {
+        if (framing != Framing.UNTIL_EOF) {
             closeSocket();
-            throw failure;
         }
     }
 
-    private int readBody(byte[] b, int off, int len) throws IOException {
+    /** Closes the socket; the failure names the operation. */
+    @Override
+    IOException failed(IOException e) {
+        IOException named = Errors.withContext(what, e, readTimeoutMillis);
+        closeSocket();
+        return named;
+    }
+
+    @Override
+    int readSome(byte[] b, int off, int len) throws IOException {
         switch (framing) {
             case UNTIL_EOF:
                 return in.read(b, off, len);
@@ -187,22 +155,15 @@ final class HttpBodyInputStream extends InputStream {
      * Returns the number of body bytes that can be read without blocking (possibly fewer).
      */
     @Override
-    public int available() throws IOException {
-        if (closed.get() || endOfBody || failure != null) {
-            return 0;
-        }
+    int availableNow() throws IOException {
         int buffered = in.available();
         return framing == Framing.UNTIL_EOF ? buffered : (int) Math.min(buffered, remaining);
     }
 
-    /**
-     * Closes the stream and its socket. Idempotent; may be called from any thread.
-     */
+    /** Closes the socket. */
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            closeSocket();
-        }
+    void closing() {
+        closeSocket();
     }
 
     private void closeSocket() {

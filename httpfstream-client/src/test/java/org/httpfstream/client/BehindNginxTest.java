@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -110,20 +111,8 @@ class BehindNginxTest {
         for (int port : new int[] {documented, plain, chained}) {
             await("nginx listens on " + port + " (" + log("stdout.log") + log("error.log") + ")", () -> accepts(port));
         }
-        idleSse = CompletableFuture.supplyAsync(() -> {
-            try {
-                return sseIdleThenData();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, threads);
-        idleChainedFollow = CompletableFuture.supplyAsync(() -> {
-            try {
-                return followIdleThroughTwoHops();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, threads);
+        idleSse = async(() -> sseIdleThenData());
+        idleChainedFollow = async(() -> followIdleThroughTwoHops());
     }
 
     @AfterAll
@@ -205,6 +194,17 @@ class BehindNginxTest {
 
     // ---------------------------------------------------------------- quick tests
 
+    /** Runs {@code call} on a thread of {@link #threads}; what it throws fails the future. */
+    private <T> CompletableFuture<T> async(Callable<T> call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, threads);
+    }
+
     @Test
     @Order(1)
     void webSocketAppendAndFollowGoThroughTheDocumentedConfig() throws Exception {
@@ -215,13 +215,11 @@ class BehindNginxTest {
             appender.flush();
             await("the first bytes are on disk", () -> size("ws/build.log") == 6);
             FollowInputStream in = client.follow(uri);
-            followed = CompletableFuture.supplyAsync(() -> {
+            followed = async(() -> {
                 try (in) {
                     return FollowTest.readAll(in, 4096);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
                 }
-            }, threads);
+            });
             appender.write("world".getBytes(StandardCharsets.UTF_8));
         }
         assertThat(new String(followed.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("hello world");
@@ -242,22 +240,10 @@ class BehindNginxTest {
                 appender.flush();
                 // While the append goes on, only a live read can bring these bytes (a second answer of
                 // the bytes so far would fail the follower).
-                CompletableFuture<byte[]> live = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return in.readNBytes(5);
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, threads);
+                CompletableFuture<byte[]> live = async(() -> in.readNBytes(5));
                 assertThat(new String(live.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("part2");
                 appender.close();
-                CompletableFuture<Integer> end = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return in.read();
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, threads);
+                CompletableFuture<Integer> end = async(() -> in.read());
                 assertThat(end.get(20, TimeUnit.SECONDS)).as("the end, once the append ends").isEqualTo(-1);
             }
         }
@@ -277,26 +263,14 @@ class BehindNginxTest {
                 .header("Content-Type", "text/plain").build(), BodyHandlers.discarding()).statusCode()).isEqualTo(201);
         try (FollowInputStream in = client.follow(via(plain, "/plain/ds.txt"))) {
             assertThat(new String(in.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("part1 ");
-            CompletableFuture<byte[]> live = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return in.readNBytes(5);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, threads);
+            CompletableFuture<byte[]> live = async(() -> in.readNBytes(5));
             assertThat(http.send(HttpRequest.newBuilder(direct).POST(HttpRequest.BodyPublishers.ofString("part2"))
                     .header("Content-Type", "text/plain").build(), BodyHandlers.discarding()).statusCode())
                     .isEqualTo(204);
             assertThat(new String(live.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("part2");
             assertThat(http.send(HttpRequest.newBuilder(direct).POST(HttpRequest.BodyPublishers.noBody())
                     .header("Stream-Closed", "true").build(), BodyHandlers.discarding()).statusCode()).isEqualTo(204);
-            CompletableFuture<Integer> end = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return in.read();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, threads);
+            CompletableFuture<Integer> end = async(() -> in.read());
             assertThat(end.get(20, TimeUnit.SECONDS)).as("the end, once the stream is closed").isEqualTo(-1);
         }
     }

@@ -9,12 +9,11 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FollowOffsetTest {
 
-    @TempDir
-    Path root;
+    @RegisterExtension
+    final ServerPerTest server = new ServerPerTest();
 
     private final HttpFStreamClient client = HttpFStreamClient.builder().readTimeout(Duration.ofSeconds(20)).build();
 
@@ -39,19 +38,17 @@ class FollowOffsetTest {
     @Test
     void finishedStreamFromTheStartByDefaultByNullAndByMinusOne() throws Exception {
         byte[] data = FollowTest.randomBytes(100_000, 11);
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/done.bin");
-            client.append(uri, new ByteArrayInputStream(data));
-            for (String offset : new String[] {null, "-1", offsetOf(0)}) {
-                try (FollowInputStream in = offset == null ? client.follow(uri) : client.follow(uri, offset)) {
-                    assertThat(in.offset()).as("start for %s", offset).isEqualTo(offsetOf(0));
-                    assertThat(FollowTest.readAll(in, 777)).isEqualTo(data);
-                    assertThat(in.offset()).isEqualTo(offsetOf(data.length));
-                }
+        URI uri = server.uri("/done.bin");
+        client.append(uri, new ByteArrayInputStream(data));
+        for (String offset : new String[] {null, "-1", offsetOf(0)}) {
+            try (FollowInputStream in = offset == null ? client.follow(uri) : client.follow(uri, offset)) {
+                assertThat(in.offset()).as("start for %s", offset).isEqualTo(offsetOf(0));
+                assertThat(FollowTest.readAll(in, 777)).isEqualTo(data);
+                assertThat(in.offset()).isEqualTo(offsetOf(data.length));
             }
-            try (FollowInputStream in = client.follow(uri, null)) {
-                assertThat(in.readAllBytes()).isEqualTo(data);
-            }
+        }
+        try (FollowInputStream in = client.follow(uri, null)) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
         }
     }
 
@@ -59,29 +56,25 @@ class FollowOffsetTest {
     @ValueSource(ints = {1, 1023, 1024, 65_536, 99_999, 100_000})
     void finishedStreamFromAFormattedPosition(int position) throws Exception {
         byte[] data = FollowTest.randomBytes(100_000, 12);
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/done.bin");
-            client.append(uri, new ByteArrayInputStream(data));
-            try (FollowInputStream in = client.follow(uri, offsetOf(position))) {
-                assertThat(in.offset()).isEqualTo(offsetOf(position));
-                assertThat(FollowTest.readAll(in, 4096)).isEqualTo(range(data, position));
-                assertThat(in.offset()).isEqualTo(offsetOf(data.length));
-                assertThat(in.read()).isEqualTo(-1);
-            }
+        URI uri = server.uri("/done.bin");
+        client.append(uri, new ByteArrayInputStream(data));
+        try (FollowInputStream in = client.follow(uri, offsetOf(position))) {
+            assertThat(in.offset()).isEqualTo(offsetOf(position));
+            assertThat(FollowTest.readAll(in, 4096)).isEqualTo(range(data, position));
+            assertThat(in.offset()).isEqualTo(offsetOf(data.length));
+            assertThat(in.read()).isEqualTo(-1);
         }
     }
 
     @Test
     void finishedStreamFromNowIsEmptyAndReportsTheTail() throws Exception {
         byte[] data = FollowTest.randomBytes(5000, 13);
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/done.bin");
-            client.append(uri, new ByteArrayInputStream(data));
-            try (FollowInputStream in = HttpFStream.follow(uri, "now")) {
-                assertThat(in.offset()).isEqualTo(offsetOf(data.length));
-                assertThat(in.read()).isEqualTo(-1);
-                assertThat(in.offset()).isEqualTo(offsetOf(data.length));
-            }
+        URI uri = server.uri("/done.bin");
+        client.append(uri, new ByteArrayInputStream(data));
+        try (FollowInputStream in = HttpFStream.follow(uri, "now")) {
+            assertThat(in.offset()).isEqualTo(offsetOf(data.length));
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(in.offset()).isEqualTo(offsetOf(data.length));
         }
     }
 
@@ -89,20 +82,18 @@ class FollowOffsetTest {
     @Test
     void aFollowersOffsetStartsAnotherWhereTheFirstIs() throws Exception {
         byte[] data = FollowTest.randomBytes(300_000, 14);
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/done.bin");
-            client.append(uri, new ByteArrayInputStream(data));
-            try (FollowInputStream first = client.follow(uri)) {
-                int position = 0;
-                for (int n : new int[] {1, 7, 4095, 65_537, 3}) {
-                    byte[] part = first.readNBytes(n);
-                    assertThat(part).isEqualTo(Arrays.copyOfRange(data, position, position + n));
-                    position += n;
-                    assertThat(first.offset()).isEqualTo(offsetOf(position));
-                    try (FollowInputStream second = client.follow(uri, first.offset())) {
-                        assertThat(second.offset()).isEqualTo(first.offset());
-                        assertThat(second.readAllBytes()).isEqualTo(range(data, position));
-                    }
+        URI uri = server.uri("/done.bin");
+        client.append(uri, new ByteArrayInputStream(data));
+        try (FollowInputStream first = client.follow(uri)) {
+            int position = 0;
+            for (int n : new int[] {1, 7, 4095, 65_537, 3}) {
+                byte[] part = first.readNBytes(n);
+                assertThat(part).isEqualTo(Arrays.copyOfRange(data, position, position + n));
+                position += n;
+                assertThat(first.offset()).isEqualTo(offsetOf(position));
+                try (FollowInputStream second = client.follow(uri, first.offset())) {
+                    assertThat(second.offset()).isEqualTo(first.offset());
+                    assertThat(second.readAllBytes()).isEqualTo(range(data, position));
                 }
             }
         }
@@ -115,54 +106,50 @@ class FollowOffsetTest {
         byte[] all = new byte[before.length + after.length];
         System.arraycopy(before, 0, all, 0, before.length);
         System.arraycopy(after, 0, all, before.length, after.length);
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/live.bin");
-            try (OutputStream w = client.openAppend(uri);
-                 FollowInputStream first = client.follow(uri)) {
-                w.write(before);
-                // The first follower has every byte of `before`, so the server has committed them all.
-                assertThat(first.readNBytes(before.length)).isEqualTo(before);
-                assertThat(first.offset()).isEqualTo(offsetOf(before.length));
-                try (FollowInputStream now = client.follow(uri, "now");
-                     FollowInputStream start = client.follow(uri, "-1");
-                     FollowInputStream middle = client.follow(uri, offsetOf(12_345));
-                     FollowInputStream atFirst = client.follow(uri, first.offset())) {
-                    assertThat(now.offset()).isEqualTo(offsetOf(before.length));
-                    assertThat(start.offset()).isEqualTo(offsetOf(0));
-                    assertThat(middle.offset()).isEqualTo(offsetOf(12_345));
-                    assertThat(atFirst.offset()).isEqualTo(offsetOf(before.length));
-                    w.write(after);
-                    w.close();
-                    assertThat(FollowTest.readAll(now, 1000)).isEqualTo(after);
-                    assertThat(FollowTest.readAll(start, 1000)).isEqualTo(all);
-                    assertThat(FollowTest.readAll(middle, 1000)).isEqualTo(range(all, 12_345));
-                    assertThat(FollowTest.readAll(atFirst, 1000)).isEqualTo(after);
-                    assertThat(FollowTest.readAll(first, 1000)).isEqualTo(after);
-                    for (FollowInputStream in : new FollowInputStream[] {now, start, middle, atFirst, first}) {
-                        assertThat(in.offset()).isEqualTo(offsetOf(all.length));
-                    }
+        URI uri = server.uri("/live.bin");
+        try (OutputStream w = client.openAppend(uri);
+             FollowInputStream first = client.follow(uri)) {
+            w.write(before);
+            // The first follower has every byte of `before`, so the server has committed them all.
+            assertThat(first.readNBytes(before.length)).isEqualTo(before);
+            assertThat(first.offset()).isEqualTo(offsetOf(before.length));
+            try (FollowInputStream now = client.follow(uri, "now");
+                 FollowInputStream start = client.follow(uri, "-1");
+                 FollowInputStream middle = client.follow(uri, offsetOf(12_345));
+                 FollowInputStream atFirst = client.follow(uri, first.offset())) {
+                assertThat(now.offset()).isEqualTo(offsetOf(before.length));
+                assertThat(start.offset()).isEqualTo(offsetOf(0));
+                assertThat(middle.offset()).isEqualTo(offsetOf(12_345));
+                assertThat(atFirst.offset()).isEqualTo(offsetOf(before.length));
+                w.write(after);
+                w.close();
+                assertThat(FollowTest.readAll(now, 1000)).isEqualTo(after);
+                assertThat(FollowTest.readAll(start, 1000)).isEqualTo(all);
+                assertThat(FollowTest.readAll(middle, 1000)).isEqualTo(range(all, 12_345));
+                assertThat(FollowTest.readAll(atFirst, 1000)).isEqualTo(after);
+                assertThat(FollowTest.readAll(first, 1000)).isEqualTo(after);
+                for (FollowInputStream in : new FollowInputStream[] {now, start, middle, atFirst, first}) {
+                    assertThat(in.offset()).isEqualTo(offsetOf(all.length));
                 }
             }
-            assertThat(Files.readAllBytes(root.resolve("live.bin"))).isEqualTo(all);
         }
+        assertThat(Files.readAllBytes(server.root().resolve("live.bin"))).isEqualTo(all);
     }
 
     @Test
     void offsetPastTheTailIsRefusedWithTheServersReason() throws Exception {
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/short.bin");
-            client.append(uri, new ByteArrayInputStream(new byte[1024]));
-            assertThatThrownBy(() -> client.follow(uri, offsetOf(1025)))
+        URI uri = server.uri("/short.bin");
+        client.append(uri, new ByteArrayInputStream(new byte[1024]));
+        assertThatThrownBy(() -> client.follow(uri, offsetOf(1025)))
+                .isExactlyInstanceOf(IOException.class)
+                .hasMessageStartingWith("FOLLOW " + uri + " at offset " + offsetOf(1025) + " failed: HTTP 400")
+                .hasMessageContaining("past the end of the stream");
+        try (OutputStream w = client.openAppend(uri); FollowInputStream in = client.follow(uri, offsetOf(1024))) {
+            w.write(7);
+            assertThat(in.read()).isEqualTo(7);
+            assertThatThrownBy(() -> client.follow(uri, offsetOf(1026)))
                     .isExactlyInstanceOf(IOException.class)
-                    .hasMessageStartingWith("FOLLOW " + uri + " at offset " + offsetOf(1025) + " failed: HTTP 400")
-                    .hasMessageContaining("past the end of the stream");
-            try (OutputStream w = client.openAppend(uri); FollowInputStream in = client.follow(uri, offsetOf(1024))) {
-                w.write(7);
-                assertThat(in.read()).isEqualTo(7);
-                assertThatThrownBy(() -> client.follow(uri, offsetOf(1026)))
-                        .isExactlyInstanceOf(IOException.class)
-                        .hasMessageContaining("HTTP 400");
-            }
+                    .hasMessageContaining("HTTP 400");
         }
     }
 
@@ -170,23 +157,19 @@ class FollowOffsetTest {
     @ValueSource(strings = {"00000000000004", "000000000000040A", "00000000000004g0", "0x00000000000040", "-2", "later",
             "+000000000000040", "00000000000000000"})
     void malformedOffsetIsRefusedWithTheServersReason(String offset) throws Exception {
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/bad.bin");
-            client.append(uri, new ByteArrayInputStream(new byte[2048]));
-            assertThatThrownBy(() -> client.follow(uri, offset))
-                    .isExactlyInstanceOf(IOException.class)
-                    .hasMessageStartingWith("FOLLOW " + uri + " at offset " + offset + " failed: HTTP 400")
-                    .hasMessageContaining("malformed offset");
-        }
+        URI uri = server.uri("/bad.bin");
+        client.append(uri, new ByteArrayInputStream(new byte[2048]));
+        assertThatThrownBy(() -> client.follow(uri, offset))
+                .isExactlyInstanceOf(IOException.class)
+                .hasMessageStartingWith("FOLLOW " + uri + " at offset " + offset + " failed: HTTP 400")
+                .hasMessageContaining("malformed offset");
     }
 
     @Test
     void missingStreamWithAnOffsetIsNoSuchFile() throws Exception {
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/never");
-            assertThatThrownBy(() -> client.follow(uri, offsetOf(0)))
-                    .isInstanceOfSatisfying(NoSuchFileException.class, e -> assertThat(e.getFile()).isEqualTo(uri.toString()));
-        }
+        URI uri = server.uri("/never");
+        assertThatThrownBy(() -> client.follow(uri, offsetOf(0)))
+                .isInstanceOfSatisfying(NoSuchFileException.class, e -> assertThat(e.getFile()).isEqualTo(uri.toString()));
     }
 
     @Test

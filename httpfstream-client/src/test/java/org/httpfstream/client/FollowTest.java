@@ -67,10 +67,9 @@ class FollowTest {
             c.readFrame();
             c.expectEof();
         })) {
-            try (InputStream in = client.follow(peer.uri("/bytes"))) {
+            peer.follow(client, "/bytes", (uri, in) -> {
                 assertThat(readAll(in, 4096)).isEqualTo(allByteValues());
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -85,12 +84,11 @@ class FollowTest {
             c.readFrame();
             c.expectEof();
         })) {
-            try (InputStream in = client.follow(peer.uri("/big"))) {
+            peer.follow(client, "/big", (uri, in) -> {
                 byte[] first = in.readNBytes(big.length);
                 assertThat(first).isEqualTo(big);
                 assertThat(readAll(in, 3)).isEqualTo("next".getBytes(StandardCharsets.US_ASCII));
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -113,10 +111,9 @@ class FollowTest {
             c.readFrame();
             c.expectEof();
         })) {
-            try (InputStream in = client.follow(peer.uri("/sizes"))) {
+            peer.follow(client, "/sizes", (uri, in) -> {
                 assertThat(readAll(in, 7)).isEqualTo(expected.toByteArray());
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -157,10 +154,9 @@ class FollowTest {
             c.readFrame();
             c.expectEof();
         })) {
-            try (InputStream in = client.follow(peer.uri("/masked"))) {
+            peer.follow(client, "/masked", (uri, in) -> {
                 assertThat(readAll(in, 5)).isEqualTo(allByteValues());
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -225,14 +221,12 @@ class FollowTest {
             c.readFrame();
             c.expectEof();
         })) {
-            URI uri = peer.uri("/away");
-            try (InputStream in = client.follow(uri)) {
+            peer.follow(client, "/away", (uri, in) -> {
                 assertThat(in.readNBytes(4)).isEqualTo("some".getBytes(StandardCharsets.US_ASCII));
                 assertThatThrownBy(in::read)
                         .isInstanceOf(IOException.class)
                         .hasMessageContaining("code 1001 (going away): server shutting down");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -266,14 +260,12 @@ class FollowTest {
             c.upgrade();
             c.sendText("abc");
         })) {
-            URI uri = peer.uri("/eof");
-            try (InputStream in = client.follow(uri)) {
+            peer.follow(client, "/eof", (uri, in) -> {
                 assertThat(in.readNBytes(3)).isEqualTo("abc".getBytes(StandardCharsets.US_ASCII));
                 assertThatThrownBy(in::read)
                         .isInstanceOf(EOFException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": connection closed before end of stream");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -284,14 +276,12 @@ class FollowTest {
             byte[] frame = ScriptedPeer.Connection.frame(true, 2, randomBytes(1000, 3), null);
             c.write(java.util.Arrays.copyOf(frame, 500));
         })) {
-            URI uri = peer.uri("/cut");
-            try (InputStream in = client.follow(uri)) {
+            peer.follow(client, "/cut", (uri, in) -> {
                 assertThatThrownBy(() -> readAll(in, 64))
                         .isInstanceOf(EOFException.class)
                         .hasMessageContaining("FOLLOW " + uri)
                         .hasMessageContaining("in the middle of a WebSocket frame");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -323,10 +313,9 @@ class FollowTest {
             c.sendFrame(true, 3, new byte[0]);
             c.expectEof();
         })) {
-            try (InputStream in = client.follow(peer.uri("/op"))) {
+            peer.follow(client, "/op", (uri, in) -> {
                 assertThatThrownBy(in::read).isInstanceOf(ProtocolException.class).hasMessageContaining("opcode 0x3");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -385,14 +374,12 @@ class FollowTest {
             c.sendText("only this");
             c.expectEof();
         })) {
-            URI uri = peer.uri("/quiet");
-            try (InputStream in = impatient.follow(uri)) {
+            peer.follow(impatient, "/quiet", (uri, in) -> {
                 assertThat(in.readNBytes(9)).isEqualTo("only this".getBytes(StandardCharsets.US_ASCII));
                 assertThatThrownBy(in::read)
                         .isInstanceOf(SocketTimeoutException.class)
                         .hasMessage("FOLLOW " + uri + ": no data from the server within 300 ms (read timeout)");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -404,11 +391,10 @@ class FollowTest {
             c.write(allByteValues());
             c.expectEof(); // the client closes once it has the whole body
         })) {
-            try (InputStream in = client.follow(peer.uri("/done"))) {
+            peer.follow(client, "/done", (uri, in) -> {
                 assertThat(readAll(in, 100)).isEqualTo(allByteValues());
                 assertThat(in.read()).isEqualTo(-1);
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -423,10 +409,9 @@ class FollowTest {
             c.write("0\r\nX-Trailer: yes\r\n\r\n");
             c.expectEof();
         })) {
-            try (InputStream in = client.follow(peer.uri("/chunked"))) {
+            peer.follow(client, "/chunked", (uri, in) -> {
                 assertThat(new String(readAll(in, 4), StandardCharsets.US_ASCII)).isEqualTo("hello 0123456789");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -436,10 +421,9 @@ class FollowTest {
             c.readRequest();
             c.write("HTTP/1.0 200 OK\r\n\r\nuntil the end");
         })) {
-            try (InputStream in = client.follow(peer.uri("/old"))) {
+            peer.follow(client, "/old", (uri, in) -> {
                 assertThat(new String(readAll(in, 100), StandardCharsets.US_ASCII)).isEqualTo("until the end");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -449,14 +433,12 @@ class FollowTest {
             c.readRequest();
             c.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
         })) {
-            URI uri = peer.uri("/trunc");
-            try (InputStream in = client.follow(uri)) {
+            peer.follow(client, "/trunc", (uri, in) -> {
                 assertThatThrownBy(() -> readAll(in, 100))
                         .isInstanceOf(EOFException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": connection closed before end of stream");
                 assertThatThrownBy(in::read).isInstanceOf(IOException.class);
-            }
-            peer.awaitScripts();
+            });
         }
     }
 

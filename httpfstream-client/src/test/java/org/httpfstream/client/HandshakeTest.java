@@ -17,8 +17,12 @@ import java.util.Base64;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The HTTP side of both verbs: request headers, accept check, status codes, endpoints, timeouts. */
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -115,39 +119,6 @@ class HandshakeTest {
     }
 
     @Test
-    void wrongAcceptIsRejected() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Accept: " + Handshake.acceptFor("c29tZSBvdGhlciBrZXk=") + "\r\n\r\n");
-            c.expectEof();
-        })) {
-            URI uri = peer.uri("/w");
-            assertThatThrownBy(() -> client.follow(uri))
-                    .isInstanceOf(ProtocolException.class)
-                    .hasMessageContaining("FOLLOW " + uri)
-                    .hasMessageContaining("wrong Sec-WebSocket-Accept");
-            peer.awaitScripts();
-        }
-    }
-
-    @Test
-    void missingAcceptIsRejected() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-            c.expectEof();
-        })) {
-            URI uri = peer.uri("/w");
-            assertThatThrownBy(() -> client.openAppend(uri))
-                    .isInstanceOf(ProtocolException.class)
-                    .hasMessageContaining("APPEND " + uri)
-                    .hasMessageContaining("without Sec-WebSocket-Accept");
-            peer.awaitScripts();
-        }
-    }
-
-    @Test
     void notFoundBecomesNoSuchFileException() throws Exception {
         ScriptedPeer.Script notFound = c -> {
             c.readRequest();
@@ -186,67 +157,76 @@ class HandshakeTest {
         }
     }
 
-    @Test
-    void forbiddenFollowIsAPlainIoException() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
-            c.expectEof();
-        })) {
-            URI uri = peer.uri("/secret");
-            assertThatThrownBy(() -> client.follow(uri))
-                    .isExactlyInstanceOf(IOException.class)
-                    .hasMessage("FOLLOW " + uri + " failed: HTTP 403 Forbidden");
-            peer.awaitScripts();
-        }
+    /** A refusal: the operation fails with an IOException of exactly this message (%s: the URI). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void refusalsAreIoExceptionsWithTheStatus(String behaviour, String verb, String response, String message)
+            throws Exception {
+        answer(response, uri -> assertThatThrownBy(() -> open(verb, uri))
+                .isExactlyInstanceOf(IOException.class)
+                .hasMessage(message.formatted(uri)));
     }
 
-    @Test
-    void otherStatusNamesUriStatusAndStartOfBody() throws Exception {
+    static Stream<Arguments> refusalsAreIoExceptionsWithTheStatus() {
         String body = "x".repeat(199) + "<-200 bytes" + "y".repeat(100);
+        return Stream.of(
+                Arguments.of("a forbidden FOLLOW is a plain IOException", "FOLLOW",
+                        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", "FOLLOW %s failed: HTTP 403 Forbidden"),
+                Arguments.of("another status names the URI, the status and the start of the body", "APPEND",
+                        "HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n",
+                        "APPEND %s failed: HTTP 500 Internal Server Error: " + "x".repeat(199) + "<..."),
+                Arguments.of("an APPEND answered with 200 is an error", "APPEND",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "APPEND %s failed: HTTP 200 OK: hello"));
+    }
+
+    /** Not the WebSocket upgrade asked for: a ProtocolException that names the operation and what was wrong. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void brokenHandshakesAreProtocolErrors(String behaviour, String verb, String response, String what)
+            throws Exception {
+        answer(response, uri -> assertThatThrownBy(() -> open(verb, uri))
+                .isInstanceOf(ProtocolException.class)
+                .hasMessageContaining(verb + " " + uri)
+                .hasMessageContaining(what));
+    }
+
+    static Stream<Arguments> brokenHandshakesAreProtocolErrors() {
+        String upgrade = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+        return Stream.of(
+                Arguments.of("a wrong Sec-WebSocket-Accept is rejected", "FOLLOW",
+                        upgrade + "Sec-WebSocket-Accept: " + Handshake.acceptFor("c29tZSBvdGhlciBrZXk=") + "\r\n\r\n",
+                        "wrong Sec-WebSocket-Accept"),
+                Arguments.of("a missing Sec-WebSocket-Accept is rejected", "APPEND", upgrade + "\r\n",
+                        "without Sec-WebSocket-Accept"),
+                Arguments.of("a garbage response is a protocol error", "FOLLOW", "SSH-2.0-OpenSSH_9.2\r\n",
+                        "malformed HTTP status line"));
+    }
+
+    /** What a test checks against the peer's URI. */
+    @FunctionalInterface
+    private interface Check {
+        void run(URI uri) throws Exception;
+    }
+
+    /**
+     * Runs {@code check} against a peer that reads one request, answers it with {@code response} and expects
+     * the client to close the connection; then waits for the peer's script.
+     */
+    private static void answer(String response, Check check) throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.readRequest();
-            c.write("HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n");
+            c.write(response);
             c.expectEof();
         })) {
-            URI uri = peer.uri("/boom");
-            assertThatThrownBy(() -> client.openAppend(uri))
-                    .isExactlyInstanceOf(IOException.class)
-                    .hasMessage("APPEND " + uri + " failed: HTTP 500 Internal Server Error: " + "x".repeat(199) + "<...");
+            check.run(peer.uri("/r"));
             peer.awaitScripts();
         }
     }
 
-    @Test
-    void appendAnsweredWith200IsAnError() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-            c.expectEof();
-        })) {
-            URI uri = peer.uri("/a");
-            assertThatThrownBy(() -> client.openAppend(uri))
-                    .isExactlyInstanceOf(IOException.class)
-                    .hasMessage("APPEND " + uri + " failed: HTTP 200 OK: hello");
-            peer.awaitScripts();
-        }
-    }
-
-    @Test
-    void garbageResponseIsAProtocolError() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("SSH-2.0-OpenSSH_9.2\r\n");
-            c.expectEof();
-        })) {
-            URI uri = peer.uri("/a");
-            assertThatThrownBy(() -> client.follow(uri))
-                    .isInstanceOf(ProtocolException.class)
-                    .hasMessageContaining("FOLLOW " + uri)
-                    .hasMessageContaining("malformed HTTP status line");
-            peer.awaitScripts();
-        }
+    /** Opens {@code uri} with the verb: a follow or an append. */
+    private Object open(String verb, URI uri) throws IOException {
+        return verb.equals("APPEND") ? client.openAppend(uri) : client.follow(uri);
     }
 
     @Test

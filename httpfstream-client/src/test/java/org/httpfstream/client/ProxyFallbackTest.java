@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.httpfstream.client.FollowOffsetTest.offsetOf;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -72,12 +71,11 @@ class ProxyFallbackTest {
             c.write(finished(6, "gh"));
             c.expectEof();
         })) {
-            try (FollowInputStream in = client.follow(peer.uri("/p"))) {
+            peer.follow(client, "/p", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdefgh");
                 assertThat(in.offset()).isEqualTo(offsetOf(8));
                 assertThat(in.read()).isEqualTo(-1);
-            }
-            peer.awaitScripts();
+            });
         }
         assertThat(requestLines).containsExactly("GET /p HTTP/1.1",
                 "GET /p?offset=0000000000000003&follow HTTP/1.1",
@@ -95,8 +93,7 @@ class ProxyFallbackTest {
             c.write(snapshot(3, ""));
             c.expectEof();
         })) {
-            URI uri = peer.uri("/q");
-            try (FollowInputStream in = client.follow(uri)) {
+            peer.follow(client, "/q", (uri, in) -> {
                 assertThat(text(in.readNBytes(3))).isEqualTo("abc");
                 assertThatThrownBy(in::read)
                         .isInstanceOf(IOException.class)
@@ -104,8 +101,7 @@ class ProxyFallbackTest {
                         .hasMessageContaining("a proxy in between drops the WebSocket upgrade")
                         .hasMessageNotContaining("\n");
                 assertThatThrownBy(in::read).hasMessageContaining("proxy"); // stays failed
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -116,16 +112,14 @@ class ProxyFallbackTest {
             c.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nStream-Writer-Active: true\r\n\r\nabc");
             c.expectEof();
         })) {
-            URI uri = peer.uri("/n");
-            try (FollowInputStream in = client.follow(uri)) {
+            peer.follow(client, "/n", (uri, in) -> {
                 assertThat(text(in.readNBytes(3))).isEqualTo("abc");
                 assertThatThrownBy(in::read)
                         .isInstanceOf(IOException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": got the bytes so far over plain HTTP")
                         .hasMessageContaining("a proxy in between probably dropped the upgrade")
                         .hasMessageEndingWith("the server reports no offsets to resume from");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -137,12 +131,10 @@ class ProxyFallbackTest {
             c.write(snapshot(0, "abc"));
             c.expectEof();
         })) {
-            URI uri = peer.uri("/z");
-            try (FollowInputStream in = noResume.follow(uri)) {
+            peer.follow(noResume, "/z", (uri, in) -> {
                 assertThat(text(in.readNBytes(3))).isEqualTo("abc");
                 assertThatThrownBy(in::read).hasMessageContaining("a proxy in between probably dropped the upgrade");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -153,10 +145,9 @@ class ProxyFallbackTest {
             c.write(finished(0, "abc"));
             c.expectEof();
         })) {
-            try (FollowInputStream in = client.follow(peer.uri("/f"))) {
+            peer.follow(client, "/f", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abc");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 }

@@ -78,16 +78,14 @@ class ResumeProtocolTest {
             c.write(okHead(0x18, "ijk") + "ijk");
             c.expectEof();
         })) {
-            URI uri = peer.uri("/r");
-            try (FollowInputStream in = client.follow(uri)) {
+            peer.follow(client, "/r", (uri, in) -> {
                 assertThat(in.offset()).isEqualTo(offsetOf(0x10));
                 assertThat(text(in.readNBytes(2))).isEqualTo("ab");
                 assertThat(in.offset()).isEqualTo(offsetOf(0x12));
                 assertThat(text(FollowTest.readAll(in, 2))).isEqualTo("cdefghijk");
                 assertThat(in.offset()).isEqualTo(offsetOf(0x1b));
                 assertThat(in.read()).isEqualTo(-1);
-            }
-            peer.awaitScripts();
+            });
         }
         assertThat(requestLines).containsExactly("GET /r HTTP/1.1", "GET /r?offset=0000000000000015 HTTP/1.1",
                 "GET /r?offset=0000000000000018 HTTP/1.1");
@@ -107,10 +105,9 @@ class ResumeProtocolTest {
             c.readFrame();
             c.expectEof();
         })) {
-            try (FollowInputStream in = impatient.follow(peer.uri("/t"))) {
+            peer.follow(impatient, "/t", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdef");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -125,11 +122,10 @@ class ResumeProtocolTest {
             c.write(okHead(4, "efghij") + "efghij");
             c.expectEof();
         })) {
-            try (FollowInputStream in = client.follow(peer.uri("/b"))) {
+            peer.follow(client, "/b", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 3))).isEqualTo("abcdefghij");
                 assertThat(in.offset()).isEqualTo(offsetOf(10));
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -144,10 +140,9 @@ class ResumeProtocolTest {
             c.write(okHead(3, "def") + "def");
             c.expectEof();
         })) {
-            try (FollowInputStream in = client.follow(peer.uri("/e"))) {
+            peer.follow(client, "/e", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdef");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -167,10 +162,9 @@ class ResumeProtocolTest {
             c.readFrame();
             c.expectEof();
         })) {
-            try (FollowInputStream in = client.follow(peer.uri("/s"))) {
+            peer.follow(client, "/s", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcd");
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -184,16 +178,14 @@ class ResumeProtocolTest {
             c.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!");
             c.expectEof();
         })) {
-            URI uri = peer.uri("/c");
-            try (FollowInputStream in = client.follow(uri)) {
+            peer.follow(client, "/c", (uri, in) -> {
                 assertThat(text(in.readNBytes(2))).isEqualTo("ab");
                 assertThatThrownBy(in::read)
                         .isExactlyInstanceOf(IOException.class)
                         .hasMessage("FOLLOW " + uri + " at offset 0000000000000002 failed: HTTP 400 Bad Request: "
                                 + "no such offset!");
                 assertThat(in.offset()).isEqualTo(offsetOf(2));
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -207,15 +199,13 @@ class ResumeProtocolTest {
             c.upgrade(header);
             c.expectEof();
         })) {
-            URI uri = peer.uri("/w");
-            try (FollowInputStream in = client.follow(uri)) {
+            peer.follow(client, "/w", (uri, in) -> {
                 assertThat(text(in.readNBytes(2))).isEqualTo("ab");
                 assertThatThrownBy(in::read)
                         .isInstanceOf(ProtocolException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": resumed at offset 0000000000000002 but the server "
                                 + "sent " + (header.isEmpty() ? "no Stream-Offset" : "Stream-Offset"));
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -229,14 +219,12 @@ class ResumeProtocolTest {
             c.readFrame();
             c.expectEof();
         })) {
-            URI uri = peer.uri("/x");
-            try (FollowInputStream in = client.follow(uri)) {
+            peer.follow(client, "/x", (uri, in) -> {
                 assertThat(text(in.readNBytes(2))).isEqualTo("ab");
                 assertThatThrownBy(in::read)
                         .isInstanceOf(IOException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": server closed the stream with code " + code);
-            }
-            peer.awaitScripts();
+            });
         }
     }
 
@@ -268,13 +256,11 @@ class ResumeProtocolTest {
             c.upgrade(offsetHeader(0));
             c.sendText("abc");
         })) {
-            URI uri = peer.uri("/z");
-            try (FollowInputStream in = noResume.follow(uri)) {
+            peer.follow(noResume, "/z", (uri, in) -> {
                 assertThat(text(in.readNBytes(3))).isEqualTo("abc");
                 assertThatThrownBy(in::read).isInstanceOf(EOFException.class).hasMessageStartingWith("FOLLOW " + uri);
                 assertThat(in.offset()).isEqualTo(offsetOf(3));
-            }
-            peer.awaitScripts();
+            });
         }
     }
 

@@ -89,6 +89,24 @@ final class ScriptedPeer implements AutoCloseable {
         }
     }
 
+    /** What a test checks on a followed stream of this peer. */
+    @FunctionalInterface
+    interface FollowCheck {
+        void check(URI uri, FollowInputStream in) throws Exception;
+    }
+
+    /**
+     * The skeleton of a follower's test: follows {@code pathAndQuery} on this peer with {@code client}, runs
+     * {@code check} on the stream, closes it, then waits for every script ({@link #awaitScripts()}).
+     */
+    void follow(HttpFStreamClient client, String pathAndQuery, FollowCheck check) throws Exception {
+        URI uri = uri(pathAndQuery);
+        try (FollowInputStream in = client.follow(uri)) {
+            check.check(uri, in);
+        }
+        awaitScripts();
+    }
+
     @Override
     public void close() throws IOException {
         serverSocket.close();

@@ -19,11 +19,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End to end against the real server: one appender, followers, and plain HTTP reads of the same path. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ServerStreamTest {
+
+    @RegisterExtension
+    final ServerPerTest server = new ServerPerTest();
 
     @TempDir
     Path root;
@@ -46,30 +50,28 @@ class ServerStreamTest {
      */
     @Test
     void stream() throws Exception {
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/stream");
-            try (OutputStream w = client.openAppend(uri); InputStream r = client.follow(uri)) {
-                List<String> writes = List.of("foo", "bar", "baz", "qux");
-                List<String> wants = List.of("abcfoo", "bar", "baz", "qux");
-                w.write(ascii("abc"));
-                StringBuilder all = new StringBuilder();
-                for (int i = 0; i < writes.size(); i++) {
-                    w.write(ascii(writes.get(i)));
-                    String want = wants.get(i);
-                    // The follower gets the bytes once they are in the file...
-                    assertThat(new String(r.readNBytes(want.length()), StandardCharsets.US_ASCII)).isEqualTo(want);
-                    all.append(want);
-                    // ...so a plain GET now returns everything written so far.
-                    assertThat(body(uri)).isEqualTo(all.toString());
-                }
-                w.close();
-                assertThat(r.read()).as("the follower's stream ends with the append").isEqualTo(-1);
+        URI uri = server.uri("/stream");
+        try (OutputStream w = client.openAppend(uri); InputStream r = client.follow(uri)) {
+            List<String> writes = List.of("foo", "bar", "baz", "qux");
+            List<String> wants = List.of("abcfoo", "bar", "baz", "qux");
+            w.write(ascii("abc"));
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < writes.size(); i++) {
+                w.write(ascii(writes.get(i)));
+                String want = wants.get(i);
+                // The follower gets the bytes once they are in the file...
+                assertThat(new String(r.readNBytes(want.length()), StandardCharsets.US_ASCII)).isEqualTo(want);
+                all.append(want);
+                // ...so a plain GET now returns everything written so far.
+                assertThat(body(uri)).isEqualTo(all.toString());
             }
-            assertThat(Files.readString(root.resolve("stream"))).isEqualTo("abcfoobarbazqux");
-            // With no appender, FOLLOW is answered with the stored file.
-            try (InputStream r = client.follow(uri)) {
-                assertThat(new String(r.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("abcfoobarbazqux");
-            }
+            w.close();
+            assertThat(r.read()).as("the follower's stream ends with the append").isEqualTo(-1);
+        }
+        assertThat(Files.readString(server.root().resolve("stream"))).isEqualTo("abcfoobarbazqux");
+        // With no appender, FOLLOW is answered with the stored file.
+        try (InputStream r = client.follow(uri)) {
+            assertThat(new String(r.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("abcfoobarbazqux");
         }
     }
 
@@ -80,40 +82,36 @@ class ServerStreamTest {
         expected.writeBytes(FollowTest.randomBytes(1 << 20, 42));
         expected.writeBytes(new byte[] {'\r', '\n', 0, (byte) 0xC3, (byte) 0x28, (byte) 0xFF});
         byte[] data = expected.toByteArray();
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/bin/data.bin");
-            try (OutputStream w = client.openAppend(uri); InputStream r = client.follow(uri)) {
-                w.write(data, 0, 256);
-                assertThat(r.readNBytes(256)).isEqualTo(FollowTest.allByteValues());
-                w.write(data, 256, data.length - 256);
-                w.close();
-                // Small reads: messages bigger than the buffer must come through whole.
-                byte[] rest = FollowTest.readAll(r, 1000);
-                assertThat(rest).isEqualTo(java.util.Arrays.copyOfRange(data, 256, data.length));
-            }
-            assertThat(Files.readAllBytes(root.resolve("bin/data.bin"))).isEqualTo(data);
-            assertThat(RealServer.get(uri).body()).isEqualTo(data);
+        URI uri = server.uri("/bin/data.bin");
+        try (OutputStream w = client.openAppend(uri); InputStream r = client.follow(uri)) {
+            w.write(data, 0, 256);
+            assertThat(r.readNBytes(256)).isEqualTo(FollowTest.allByteValues());
+            w.write(data, 256, data.length - 256);
+            w.close();
+            // Small reads: messages bigger than the buffer must come through whole.
+            byte[] rest = FollowTest.readAll(r, 1000);
+            assertThat(rest).isEqualTo(java.util.Arrays.copyOfRange(data, 256, data.length));
         }
+        assertThat(Files.readAllBytes(server.root().resolve("bin/data.bin"))).isEqualTo(data);
+        assertThat(RealServer.get(uri).body()).isEqualTo(data);
     }
 
     @Test
     void lateFollowerGetsTheBacklogThenLiveBytes() throws Exception {
         byte[] backlog = FollowTest.randomBytes(300_000, 9);
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/late");
-            try (OutputStream w = client.openAppend(uri)) {
-                w.write(backlog);
-                try (InputStream early = client.follow(uri)) {
-                    // An early follower proves the backlog is stored before the late one joins.
-                    assertThat(early.readNBytes(backlog.length)).isEqualTo(backlog);
-                }
-                try (InputStream late = client.follow(uri)) {
-                    assertThat(late.readNBytes(backlog.length)).isEqualTo(backlog);
-                    w.write(ascii("live"));
-                    assertThat(late.readNBytes(4)).isEqualTo(ascii("live"));
-                    w.close();
-                    assertThat(late.read()).isEqualTo(-1);
-                }
+        URI uri = server.uri("/late");
+        try (OutputStream w = client.openAppend(uri)) {
+            w.write(backlog);
+            try (InputStream early = client.follow(uri)) {
+                // An early follower proves the backlog is stored before the late one joins.
+                assertThat(early.readNBytes(backlog.length)).isEqualTo(backlog);
+            }
+            try (InputStream late = client.follow(uri)) {
+                assertThat(late.readNBytes(backlog.length)).isEqualTo(backlog);
+                w.write(ascii("live"));
+                assertThat(late.readNBytes(4)).isEqualTo(ascii("live"));
+                w.close();
+                assertThat(late.read()).isEqualTo(-1);
             }
         }
     }
@@ -145,17 +143,15 @@ class ServerStreamTest {
 
     @Test
     void secondAppenderIsRefusedWhileTheFirstIsActive() throws Exception {
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/one-writer");
-            try (OutputStream w = client.openAppend(uri)) {
-                w.write(ascii("first"));
-                assertThatThrownBy(() -> client.openAppend(uri))
-                        .isInstanceOfSatisfying(WriterConflictException.class, e -> assertThat(e.uri()).isEqualTo(uri));
-            }
-            // close() returned, so the server has ended the session: the path is free again.
-            assertThat(client.append(uri, new java.io.ByteArrayInputStream(ascii("second")))).isEqualTo(6);
-            assertThat(Files.readString(root.resolve("one-writer"))).isEqualTo("firstsecond");
+        URI uri = server.uri("/one-writer");
+        try (OutputStream w = client.openAppend(uri)) {
+            w.write(ascii("first"));
+            assertThatThrownBy(() -> client.openAppend(uri))
+                    .isInstanceOfSatisfying(WriterConflictException.class, e -> assertThat(e.uri()).isEqualTo(uri));
         }
+        // close() returned, so the server has ended the session: the path is free again.
+        assertThat(client.append(uri, new java.io.ByteArrayInputStream(ascii("second")))).isEqualTo(6);
+        assertThat(Files.readString(server.root().resolve("one-writer"))).isEqualTo("firstsecond");
     }
 
     /**
@@ -169,21 +165,19 @@ class ServerStreamTest {
                 .readTimeout(Duration.ofSeconds(20))
                 .resumeTimeout(Duration.ZERO)
                 .build();
-        try (RealServer server = RealServer.start(root)) {
-            URI uri = server.uri("/dies");
-            OutputStream w = client.openAppend(uri);
-            InputStream r = noResume.follow(uri);
-            w.write(ascii("partial"));
-            assertThat(r.readNBytes(7)).isEqualTo(ascii("partial"));
-            server.close(); // drops every connection
-            assertThatThrownBy(w::close)
-                    .isInstanceOf(IOException.class)
-                    .hasMessageStartingWith("APPEND " + uri + ": append did not end cleanly");
-            assertThatThrownBy(r::read)
-                    .isInstanceOf(IOException.class)
-                    .hasMessage("FOLLOW " + uri + ": server closed the stream with code 1001 (going away): "
-                            + "server shutting down");
-            r.close();
-        }
+        URI uri = server.uri("/dies");
+        OutputStream w = client.openAppend(uri);
+        InputStream r = noResume.follow(uri);
+        w.write(ascii("partial"));
+        assertThat(r.readNBytes(7)).isEqualTo(ascii("partial"));
+        server.stop(); // drops every connection
+        assertThatThrownBy(w::close)
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("APPEND " + uri + ": append did not end cleanly");
+        assertThatThrownBy(r::read)
+                .isInstanceOf(IOException.class)
+                .hasMessage("FOLLOW " + uri + ": server closed the stream with code 1001 (going away): "
+                        + "server shutting down");
+        r.close();
     }
 }

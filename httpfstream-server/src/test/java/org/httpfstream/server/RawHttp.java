@@ -9,7 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
+import org.httpfstream.testing.HttpWire;
 
 /** Sends one exact HTTP/1.1 request on a fresh socket and reads the whole response. Test helper. */
 public final class RawHttp {
@@ -58,15 +58,8 @@ public final class RawHttp {
 
     /** Reads a response head and its Content-Length body (or up to EOF) from {@code in}. */
     public static RawHttp read(InputStream in, boolean head) throws IOException {
-        String statusLine = line(in);
-        String[] parts = statusLine.split(" ", 3);
-        int status = Integer.parseInt(parts[1]);
-        Map<String, String> headers = new TreeMap<>();
-        for (String l = line(in); !l.isEmpty(); l = line(in)) {
-            int colon = l.indexOf(':');
-            headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                    l.substring(colon + 1).trim());
-        }
+        Map<String, String> headers = HttpWire.readHead(in);
+        int status = Integer.parseInt(headers.remove(":status"));
         byte[] body;
         String length = headers.get("content-length");
         if (head || status == 101 || status == 204 || status == 304 || "chunked".equals(headers.get("transfer-encoding"))) {
@@ -83,33 +76,6 @@ public final class RawHttp {
 
     /** Reads one chunk of a chunked body: its data, or null for the last chunk (trailers go to {@code trailers}). */
     public static byte[] readChunk(InputStream in, Map<String, String> trailers) throws IOException {
-        String sizeLine = line(in);
-        int semicolon = sizeLine.indexOf(';');
-        int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
-        if (size == 0) {
-            for (String l = line(in); !l.isEmpty(); l = line(in)) {
-                int colon = l.indexOf(':');
-                trailers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-            }
-            return null;
-        }
-        byte[] data = in.readNBytes(size);
-        if (data.length != size || !line(in).isEmpty()) {
-            throw new IOException("malformed chunk");
-        }
-        return data;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed in response head");
-            }
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        return b.toString(ISO_8859_1);
+        return HttpWire.readChunk(in, trailers);
     }
 }

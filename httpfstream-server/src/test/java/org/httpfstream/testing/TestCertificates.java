@@ -1,4 +1,4 @@
-package org.httpfstream.client;
+package org.httpfstream.testing;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
@@ -20,20 +20,23 @@ import org.httpfstream.tls.TlsConfig;
 
 /**
  * Self-signed certificates for the TLS tests, made by the JDK's {@code keytool} in a temporary folder and
- * written as PEM: the certificate, and the key as PKCS#8. (The server module's tests have the same helper.)
+ * written as PEM: the certificate, and the key as PKCS#8. The one copy for every module: the server module's
+ * test-jar carries it to the client's and the command line's tests.
+ *
+ * <p>Thread safety: stateless; each call writes its own files (give each a distinct {@code name}).
  */
-final class TestCertificates {
+public final class TestCertificates {
     private TestCertificates() {}
 
     /** A certificate and key in PEM files, and the certificate itself. */
-    record Pem(Path certificate, Path key, X509Certificate x509) {
-        TlsConfig config() {
+    public record Pem(Path certificate, Path key, X509Certificate x509) {
+        public TlsConfig config() {
             return TlsConfig.of(certificate, key);
         }
     }
 
     /** A self-signed RSA certificate for {@code localhost} and {@code 127.0.0.1}, named {@code name}. */
-    static Pem selfSigned(Path dir, String name) throws IOException {
+    public static Pem selfSigned(Path dir, String name) throws IOException {
         return selfSigned(dir, name, "RSA", "dns:localhost,ip:127.0.0.1");
     }
 
@@ -43,7 +46,7 @@ final class TestCertificates {
      * @param algorithm RSA or EC
      * @param san the subject alternative names as keytool takes them, e.g. {@code dns:localhost,ip:127.0.0.1}
      */
-    static Pem selfSigned(Path dir, String name, String algorithm, String san) throws IOException {
+    public static Pem selfSigned(Path dir, String name, String algorithm, String san) throws IOException {
         Path store = dir.resolve(name + ".p12");
         Files.deleteIfExists(store);
         List<String> command = new ArrayList<>(List.of(
@@ -77,14 +80,14 @@ final class TestCertificates {
         }
     }
 
-    static String pem(String type, byte[] der) {
+    private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 
     /** A client TLS context that trusts exactly these certificates. */
-    static SSLContext trusting(Certificate... certificates) {
+    public static SSLContext trusting(Certificate... certificates) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);

@@ -1,0 +1,31 @@
+package org.httpfstream.cli;
+
+import java.util.function.Function;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * A picocli converter made of a parse function that throws IllegalArgumentException with the message to
+ * show: the message becomes picocli's conversion error, which picocli prints with the option's name. Each
+ * flag type ({@link ByteSize}, {@link GoDuration}, {@link BindAddress}) has a {@code Converter} that is
+ * this with its own {@code parse}. Written here because picocli's converters are classes named in
+ * annotations, and picocli has none made from a function.
+ *
+ * <p>Thread safety: stateless, as long as the parse function is.
+ */
+abstract class ParsingConverter<T> implements ITypeConverter<T> {
+    private final Function<String, T> parse;
+
+    ParsingConverter(Function<String, T> parse) {
+        this.parse = parse;
+    }
+
+    @Override
+    public final T convert(String value) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+}
