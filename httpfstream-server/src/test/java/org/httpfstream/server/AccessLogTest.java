@@ -1,8 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -76,7 +77,7 @@ class AccessLogTest {
     }
 
     String awaitLine(String... parts) {
-        await("an access-log line with " + String.join(", ", parts), () -> {
+        Await.until("an access-log line with " + String.join(", ", parts), () -> {
             try {
                 return lines(parts).size() == 1;
             } catch (IOException e) {

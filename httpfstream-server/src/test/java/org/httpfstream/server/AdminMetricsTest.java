@@ -1,9 +1,10 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -117,7 +118,7 @@ class AdminMetricsTest {
     }
 
     void awaitMetric(String sample, double value) {
-        await(sample + " == " + value, () -> {
+        Await.until(sample + " == " + value, () -> {
             try {
                 return Double.valueOf(value).equals(scrape(server).get(sample));
             } catch (Exception e) {

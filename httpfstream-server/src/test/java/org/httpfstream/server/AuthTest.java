@@ -1,11 +1,12 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.AuthHttp.bearer;
 import static org.httpfstream.server.AuthHttp.send;
 import static org.httpfstream.server.AuthHttp.upgrade;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -174,7 +175,7 @@ class AuthTest {
                 assertThat(follower.status()).isEqualTo(101);
                 assertThat(follower.readData(4)).isEqualTo("one ".getBytes(UTF_8));
                 Files.writeString(tokens, "new admin /\n");
-                await("the new grants are in force", () -> statusOf("/live", "new") == 200);
+                Await.until("the new grants are in force", () -> statusOf("/live", "new") == 200);
                 assertThat(get("/live", bearer("old")).status).isEqualTo(401);
                 assertThat(post("/live", "two", "new").status).isEqualTo(204);
                 assertThat(follower.readData(3)).isEqualTo("two".getBytes(UTF_8));

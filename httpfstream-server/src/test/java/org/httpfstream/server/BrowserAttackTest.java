@@ -1,5 +1,7 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -193,7 +195,7 @@ class BrowserAttackTest {
                 "\"nocors\":\"answer:opaque\"", // no-cors hides every answer; the server refused it
                 "\"read\":\"read:hello\""); // reads stay open to every origin
         // WebSocket, no-cors POST, CORS POST, JSON preflight and the form POST: five refusals.
-        WebSocketTest.await("the form POST is refused too", () -> refused() >= 5);
+        Await.until("the form POST is refused too", () -> refused() >= 5);
         assertThat(refused()).isEqualTo(5);
         assertThat(Files.readString(root.resolve("victim.txt"))).isEqualTo("hello");
         assertThat(root.resolve("hijacked.txt")).doesNotExist();
@@ -214,7 +216,7 @@ class BrowserAttackTest {
         start(OriginPolicy.anyOrigin());
         String seen = load(evilSite, "attack.html");
         assertThat(seen).contains("\"ws\":\"opened:1000\"", "\"cors\":\"status:204\"");
-        WebSocketTest.await("the form POST lands", () -> {
+        Await.until("the form POST lands", () -> {
             try {
                 return Files.readString(root.resolve("victim.txt")).contains("evil-form=x");
             } catch (IOException e) {

@@ -1,5 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,24 +42,13 @@ class CatchUpReadTest {
     static final int TEXT_BYTES = 3_030_000;
     static final int EVENTS = 50_000;
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    void start(HttpFStreamServer.Builder builder) throws IOException {
-        server = builder.root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     int send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
                 .timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
         if (headers.length > 0) {
@@ -91,7 +84,7 @@ class CatchUpReadTest {
     class WithoutACap {
         @BeforeEach
         void start() throws IOException {
-            CatchUpReadTest.this.start(HttpFStreamServer.builder());
+            server.start();
         }
 
         @Test
@@ -99,7 +92,7 @@ class CatchUpReadTest {
             String content = text(TEXT_BYTES);
             assertThat(send("PUT", "/big.txt", content, "Content-Type", "text/plain")).isEqualTo(201);
 
-            RawHttp r = RawHttp.request(address, "GET", "/big.txt?offset=-1");
+            RawHttp r = RawHttp.request(server.address(), "GET", "/big.txt?offset=-1");
             assertThat(r.status).isEqualTo(200);
             assertThat(r.header("Content-Length")).isEqualTo(Integer.toString(TEXT_BYTES));
             assertThat(r.body.length).isEqualTo(TEXT_BYTES);
@@ -107,11 +100,11 @@ class CatchUpReadTest {
             assertThat(r.header("Stream-Next-Offset")).isEqualTo(Offsets.format(TEXT_BYTES));
             assertThat(r.header("Stream-Up-To-Date")).isEqualTo("true");
 
-            RawHttp rest = RawHttp.request(address, "GET", "/big.txt?offset=" + Offsets.format(1000));
+            RawHttp rest = RawHttp.request(server.address(), "GET", "/big.txt?offset=" + Offsets.format(1000));
             assertThat(rest.bodyText()).isEqualTo(content.substring(1000));
             assertThat(rest.header("Stream-Up-To-Date")).isEqualTo("true");
 
-            RawHttp longPoll = RawHttp.request(address, "GET", "/big.txt?offset=-1&live=long-poll");
+            RawHttp longPoll = RawHttp.request(server.address(), "GET", "/big.txt?offset=-1&live=long-poll");
             assertThat(longPoll.bodyText()).isEqualTo(content);
             assertThat(longPoll.header("Stream-Up-To-Date")).isEqualTo("true");
         }
@@ -121,7 +114,7 @@ class CatchUpReadTest {
             List<String> events = events(EVENTS);
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
 
-            RawHttp r = RawHttp.request(address, "GET", "/events?offset=-1");
+            RawHttp r = RawHttp.request(server.address(), "GET", "/events?offset=-1");
             assertThat(r.status).isEqualTo(200);
             assertThat(r.header("Content-Type")).isEqualTo("application/json");
             assertThat(r.bodyText()).isEqualTo(array(events));
@@ -133,13 +126,13 @@ class CatchUpReadTest {
         @Test
         void anEmptyJsonStreamIsAnEmptyArrayAndAnEmptyTextStreamNoBytes() throws Exception {
             assertThat(send("PUT", "/none", null, "Content-Type", "application/json")).isEqualTo(201);
-            RawHttp json = RawHttp.request(address, "GET", "/none?offset=-1");
+            RawHttp json = RawHttp.request(server.address(), "GET", "/none?offset=-1");
             assertThat(json.bodyText()).isEqualTo("[]");
             assertThat(json.header("Content-Length")).isEqualTo("2");
             assertThat(json.header("Stream-Up-To-Date")).isEqualTo("true");
 
             assertThat(send("PUT", "/nothing", null, "Content-Type", "text/plain")).isEqualTo(201);
-            RawHttp bytes = RawHttp.request(address, "GET", "/nothing?offset=-1");
+            RawHttp bytes = RawHttp.request(server.address(), "GET", "/nothing?offset=-1");
             assertThat(bytes.body).isEmpty();
             assertThat(bytes.header("Content-Length")).isEqualTo("0");
         }
@@ -150,7 +143,7 @@ class CatchUpReadTest {
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
             try (Socket socket = new Socket()) {
                 socket.setReceiveBufferSize(4096); // the server's writes outrun it: pieces wait for the drain
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(30_000);
                 socket.getOutputStream().write("GET /events?offset=-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                         .getBytes(ISO_8859_1));
@@ -173,7 +166,7 @@ class CatchUpReadTest {
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
             assertThat(send("PUT", "/small", "[1,2]", "Content-Type", "application/json")).isEqualTo(201);
             try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(30_000);
                 socket.getOutputStream().write(("GET /events?offset=-1 HTTP/1.1\r\nHost: x\r\n\r\n"
                         + "GET /small?offset=-1 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -194,7 +187,7 @@ class CatchUpReadTest {
 
         @BeforeEach
         void start() throws IOException {
-            CatchUpReadTest.this.start(HttpFStreamServer.builder().maxReadBytes(CAP));
+            server.start(b -> b.maxReadBytes(CAP));
         }
 
         @Test
@@ -205,7 +198,7 @@ class CatchUpReadTest {
             String offset = "-1";
             List<Integer> sizes = new ArrayList<>();
             for (;;) {
-                RawHttp r = RawHttp.request(address, "GET", "/big.txt?offset=" + offset);
+                RawHttp r = RawHttp.request(server.address(), "GET", "/big.txt?offset=" + offset);
                 sizes.add(r.body.length);
                 read.append(r.bodyText());
                 offset = r.header("Stream-Next-Offset");
@@ -225,7 +218,7 @@ class CatchUpReadTest {
             String offset = "-1";
             int responses = 0;
             for (;;) {
-                RawHttp r = RawHttp.request(address, "GET", "/events?offset=" + offset);
+                RawHttp r = RawHttp.request(server.address(), "GET", "/events?offset=" + offset);
                 responses++;
                 String body = r.bodyText();
                 assertThat(body).startsWith("[{").endsWith("}]");
@@ -245,10 +238,10 @@ class CatchUpReadTest {
             String big = "{\"blob\":\"" + "x".repeat(CAP + 10) + "\"}";
             assertThat(send("PUT", "/blob", "[" + big + ",{\"after\":1}]", "Content-Type", "application/json"))
                     .isEqualTo(201);
-            RawHttp first = RawHttp.request(address, "GET", "/blob?offset=-1");
+            RawHttp first = RawHttp.request(server.address(), "GET", "/blob?offset=-1");
             assertThat(first.bodyText()).isEqualTo("[" + big + "]");
             assertThat(first.header("Stream-Up-To-Date")).isNull();
-            RawHttp second = RawHttp.request(address, "GET", "/blob?offset=" + first.header("Stream-Next-Offset"));
+            RawHttp second = RawHttp.request(server.address(), "GET", "/blob?offset=" + first.header("Stream-Next-Offset"));
             assertThat(second.bodyText()).isEqualTo("[{\"after\":1}]");
             assertThat(second.header("Stream-Up-To-Date")).isEqualTo("true");
         }

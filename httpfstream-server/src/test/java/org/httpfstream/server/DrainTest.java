@@ -1,5 +1,7 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,13 +56,13 @@ class DrainTest {
     /** Runs close() on a thread of its own and waits until the drain has begun. */
     CompletableFuture<Void> closeInBackground() {
         CompletableFuture<Void> closed = CompletableFuture.runAsync(server::close);
-        WebSocketTest.await("the server drains", server::isDraining);
+        Await.until("the server drains", server::isDraining);
         return closed;
     }
 
     /** Waits (with a deadline) until a new connection is refused: the drain closes the listener first. */
     void assertRefusesConnections() {
-        WebSocketTest.await("new connections are refused", () -> {
+        Await.until("new connections are refused", () -> {
             try (Socket s = new Socket()) {
                 s.connect(address, 5000);
                 return false;
@@ -179,7 +181,7 @@ class DrainTest {
                 write(post, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc");
                 assertThat(RawHttp.readHead(post.getInputStream()).status).isEqualTo(204);
                 appender.send(RawWebSocket.TEXT, "hello\n".getBytes(UTF_8));
-                WebSocketTest.await("the appender's bytes are written",
+                Await.until("the appender's bytes are written",
                         () -> root.resolve("live.log").toFile().length() == 6);
 
                 try (RawWebSocket webSocket = RawWebSocket.follow(address, "/live.log", "X-Verb: FOLLOW");
@@ -201,7 +203,7 @@ class DrainTest {
                         events.append(new String(RawHttp.readChunk(sseIn, trailers), UTF_8));
                     }
                     write(poll, "GET /ds.txt?offset=" + Offsets.format(3) + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
-                    WebSocketTest.await("four live readers", () -> server.liveReaders() == 4);
+                    Await.until("four live readers", () -> server.liveReaders() == 4);
 
                     CompletableFuture<Void> closed = closeInBackground();
                     assertRefusesConnections();
@@ -250,7 +252,7 @@ class DrainTest {
             start(false, Duration.ofMillis(300));
             try (RawWebSocket appender = RawWebSocket.append(address, "/slow.log")) {
                 appender.send(RawWebSocket.TEXT, "abc".getBytes(UTF_8));
-                WebSocketTest.await("the bytes are written", () -> root.resolve("slow.log").toFile().length() == 3);
+                Await.until("the bytes are written", () -> root.resolve("slow.log").toFile().length() == 3);
                 server.close();
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
             }
@@ -262,7 +264,7 @@ class DrainTest {
             start(false, Duration.ofMinutes(10));
             try (RawWebSocket appender = RawWebSocket.append(address, "/busy.log")) {
                 appender.send(RawWebSocket.TEXT, "xyz".getBytes(UTF_8));
-                WebSocketTest.await("the bytes are written", () -> root.resolve("busy.log").toFile().length() == 3);
+                Await.until("the bytes are written", () -> root.resolve("busy.log").toFile().length() == 3);
                 CompletableFuture<Void> first = closeInBackground();
                 server.close(); // as a second SIGTERM: returns once the server is closed
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);

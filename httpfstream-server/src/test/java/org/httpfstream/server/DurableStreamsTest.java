@@ -1,5 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,26 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DurableStreamsTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().longPollTimeout(Duration.ofSeconds(20));
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)
-                .longPollTimeout(Duration.ofSeconds(20)).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     URI uri(String pathAndQuery) {
-        return URI.create("http://127.0.0.1:" + address.getPort() + pathAndQuery);
+        return URI.create("http://127.0.0.1:" + server.address().getPort() + pathAndQuery);
     }
 
     HttpResponse<String> send(String method, String pathAndQuery, String body, String... headers)
@@ -86,11 +77,11 @@ class DurableStreamsTest {
 
     @Test
     void bytesAppendedOverWebSocketAreReadWithEveryDurableStreamsReadMode() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(address, "/ws.txt")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/ws.txt")) {
             assertThat(appender.status()).isEqualTo(101);
             appender.send(RawWebSocket.BINARY, "hello ".getBytes(UTF_8));
-            WebSocketTest.await("the first bytes are in", () -> Files.exists(root.resolve("ws.txt"))
-                    && root.resolve("ws.txt").toFile().length() == 6);
+            Await.until("the first bytes are in", () -> Files.exists(server.root().resolve("ws.txt"))
+                    && server.root().resolve("ws.txt").toFile().length() == 6);
 
             HttpResponse<String> catchUp = send("GET", "/ws.txt?offset=-1&live=long-poll", null);
             assertThat(catchUp.statusCode()).isEqualTo(200);
@@ -120,13 +111,13 @@ class DurableStreamsTest {
             appender.sendClose(1000);
             assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
-        assertThat(Files.readString(root.resolve("ws.txt"))).isEqualTo("hello world");
+        assertThat(Files.readString(server.root().resolve("ws.txt"))).isEqualTo("hello world");
     }
 
     @Test
     void bytesAppendedWithPostAreFollowedOverWebSocketUntilTheStreamIsClosed() throws Exception {
         assertThat(send("PUT", "/ds.log", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        try (RawWebSocket follower = RawWebSocket.follow(address, "/ds.log")) {
+        try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/ds.log")) {
             // An open Durable Streams stream is live with no WebSocket appender at all.
             assertThat(follower.status()).isEqualTo(101);
             assertThat(new String(follower.readData(1), UTF_8)).isEqualTo("a");
@@ -141,22 +132,22 @@ class DurableStreamsTest {
             assertThat(rest.toString(UTF_8)).isEqualTo("d");
             assertThat(end.closeCode()).isEqualTo(1000);
         }
-        assertThat(Files.readString(root.resolve("ds.log"))).isEqualTo("abcd");
+        assertThat(Files.readString(server.root().resolve("ds.log"))).isEqualTo("abcd");
     }
 
     @Test
     void aClosedStreamRefusesWebSocketAppenders() throws Exception {
         assertThat(send("PUT", "/closed.bin", "x", "Stream-Closed", "true").statusCode()).isEqualTo(201);
-        try (RawWebSocket appender = RawWebSocket.append(address, "/closed.bin")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/closed.bin")) {
             assertThat(appender.status()).isEqualTo(409);
             assertThat(appender.response.bodyText()).isEqualTo("stream is closed\n");
         }
-        assertThat(Files.readString(root.resolve("closed.bin"))).isEqualTo("x");
+        assertThat(Files.readString(server.root().resolve("closed.bin"))).isEqualTo("x");
     }
 
     @Test
     void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(address, "/lease.bin")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/lease.bin")) {
             assertThat(appender.status()).isEqualTo(101);
             appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
             HttpResponse<String> post = send("POST", "/lease.bin", "post", "Content-Type",
@@ -169,7 +160,7 @@ class DurableStreamsTest {
         }
         assertThat(send("POST", "/lease.bin", "post", "Content-Type", "application/octet-stream").statusCode())
                 .isEqualTo(204);
-        assertThat(Files.readString(root.resolve("lease.bin"))).isEqualTo("wspost");
+        assertThat(Files.readString(server.root().resolve("lease.bin"))).isEqualTo("wspost");
     }
 
     @Test
@@ -185,8 +176,7 @@ class DurableStreamsTest {
         assertThat(send("DELETE", "/m/events.json", null).statusCode()).isEqualTo(204); // soft: a fork uses it
         assertThat(send("POST", "/m/fork.json", null, "Stream-Closed", "true").statusCode()).isEqualTo(204);
 
-        server.close();
-        start();
+        server.restart();
 
         HttpResponse<String> head = send("HEAD", "/m/fork.json", null);
         assertThat(head.statusCode()).isEqualTo(200);
@@ -201,8 +191,7 @@ class DurableStreamsTest {
         assertThat(send("PUT", "/m/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         assertThat(send("POST", "/m/p.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "b",
                 "Producer-Id", "w", "Producer-Epoch", "3", "Producer-Seq", "0").statusCode()).isEqualTo(200);
-        server.close();
-        start();
+        server.restart();
         HttpResponse<String> retry = send("POST", "/m/p.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "b",
                 "Producer-Id", "w", "Producer-Epoch", "3", "Producer-Seq", "0");
         assertThat(retry.statusCode()).isEqualTo(204); // a duplicate: nothing written
@@ -210,24 +199,22 @@ class DurableStreamsTest {
                 "Producer-Epoch", "2", "Producer-Seq", "0").statusCode()).isEqualTo(403);
         assertThat(send("POST", "/m/p.txt", "z", "Content-Type", "text/plain", "Stream-Seq", "a")
                 .statusCode()).isEqualTo(409);
-        assertThat(Files.readString(root.resolve("m/p.txt"))).isEqualTo("a");
+        assertThat(Files.readString(server.root().resolve("m/p.txt"))).isEqualTo("a");
 
         // The stream files are plain files; the metadata lives in one hidden folder, which is no stream.
-        try (Stream<Path> files = Files.list(root.resolve("m"))) {
+        try (Stream<Path> files = Files.list(server.root().resolve("m"))) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fork.json", "p.txt");
         }
-        assertThat(Files.isDirectory(root.resolve(".httpfstream"))).isTrue();
+        assertThat(Files.isDirectory(server.root().resolve(".httpfstream"))).isTrue();
         assertThat(send("GET", "/.httpfstream/streams/m/p.txt.meta", null).statusCode()).isEqualTo(400);
     }
 
     @Test
     void withFsyncEveryAppendPathStillWorks() throws Exception {
-        server.close();
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true).build().start();
-        address = server.localAddress();
+        server.restart(b -> b.fsync(true));
         assertThat(send("PUT", "/sync/a.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         assertThat(send("POST", "/sync/a.txt", "post ", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
-        try (RawWebSocket appender = RawWebSocket.append(address, "/sync/a.txt")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/sync/a.txt")) {
             appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
             appender.sendClose(1000);
             assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
@@ -237,7 +224,7 @@ class DurableStreamsTest {
 
     @Test
     void aFilePlacedByHandIsAStream() throws Exception {
-        Files.writeString(root.resolve("hand.txt"), "by hand\n");
+        Files.writeString(server.root().resolve("hand.txt"), "by hand\n");
         HttpResponse<String> head = send("HEAD", "/hand.txt", null);
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000008");
@@ -258,7 +245,7 @@ class DurableStreamsTest {
         CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
                 request("GET", "/re.txt?offset=0000000000000005&live=long-poll", null), BodyHandlers.ofString(UTF_8));
         Path file = server.store().locate("/re.txt");
-        WebSocketTest.await("the long-poll is waiting", () -> server.store().watched(file));
+        Await.until("the long-poll is waiting", () -> server.store().watched(file));
         assertThat(send("DELETE", "/re.txt", null).statusCode()).isEqualTo(204);
         assertThat(waiting.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
         assertThat(send("GET", "/re.txt?offset=-1", null).statusCode()).isEqualTo(404);
@@ -334,8 +321,7 @@ class DurableStreamsTest {
         } finally {
             pool.shutdownNow();
         }
-        server.close();
-        start();
+        server.restart();
         for (int p = 0; p < producers; p++) {
             String id = "producer-" + p;
             HttpResponse<String> retry = send("POST", "/many.txt", id + ":" + (appends - 1) + "\n",

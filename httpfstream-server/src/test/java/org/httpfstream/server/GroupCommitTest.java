@@ -1,5 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,9 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GroupCommitTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest().fsync(true)
+            .longPollTimeout(Duration.ofSeconds(20));
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     /** While closed, the sync thread waits before each batch; open it with {@link #releaseSyncs()}. */
@@ -52,10 +56,7 @@ class GroupCommitTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true)
-                .longPollTimeout(Duration.ofSeconds(20)).build().start();
-        address = server.localAddress();
-        server.store().syncHook(new StreamStore.SyncHook() {
+        server.start().store().syncHook(new StreamStore.SyncHook() {
             @Override
             public void beforeSync() throws InterruptedException {
                 gate.await();
@@ -72,8 +73,7 @@ class GroupCommitTest {
 
     @AfterEach
     void stop() {
-        releaseSyncs();
-        server.close();
+        releaseSyncs(); // before the extension closes the server, which waits for the syncs it owes
     }
 
     void holdSyncs() {
@@ -94,7 +94,7 @@ class GroupCommitTest {
     }
 
     HttpRequest request(String method, String path, String body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
         if (headers.length > 0) {
@@ -104,13 +104,13 @@ class GroupCommitTest {
     }
 
     long size(String name) {
-        return root.resolve(name).toFile().length();
+        return server.root().resolve(name).toFile().length();
     }
 
     /** The metadata file of the stream {@code name}, as on disk. */
     String metadataFile(String name) throws IOException {
         String[] segments = name.split("/");
-        Path meta = root.resolve(".httpfstream/metadata");
+        Path meta = server.root().resolve(".httpfstream/metadata");
         for (int i = 0; i < segments.length - 1; i++) {
             meta = meta.resolve(segments[i] + ".d");
         }
@@ -131,11 +131,11 @@ class GroupCommitTest {
             // The first POST's batch is held; the other 31 are written meanwhile and wait for the next.
             List<CompletableFuture<HttpResponse<String>>> posts = new ArrayList<>();
             posts.add(sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
-            WebSocketTest.await("the first append is written", () -> size("g.txt") == 10);
+            Await.until("the first append is written", () -> size("g.txt") == 10);
             for (int i = 1; i < 32; i++) {
                 posts.add(sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
             }
-            WebSocketTest.await("all 32 appends are written", () -> size("g.txt") == 320);
+            Await.until("all 32 appends are written", () -> size("g.txt") == 320);
             assertThat(posts).noneMatch(CompletableFuture::isDone);
             releaseSyncs();
             for (CompletableFuture<HttpResponse<String>> p : posts) {
@@ -153,7 +153,7 @@ class GroupCommitTest {
             holdSyncs();
             CompletableFuture<HttpResponse<String>> post = sendAsync("POST", "/s.txt", "new", "Content-Type",
                     "text/plain");
-            WebSocketTest.await("the bytes are in the file", () -> size("s.txt") == 7);
+            Await.until("the bytes are in the file", () -> size("s.txt") == 7);
 
             HttpResponse<String> read = send("GET", "/s.txt?offset=-1", null);
             assertThat(read.body()).isEqualTo("old ");
@@ -178,7 +178,7 @@ class GroupCommitTest {
             holdSyncs();
             CompletableFuture<HttpResponse<String>> close = sendAsync("POST", "/c.txt", "b", "Content-Type",
                     "text/plain", "Stream-Closed", "true");
-            WebSocketTest.await("the bytes are in the file", () -> size("c.txt") == 2);
+            Await.until("the bytes are in the file", () -> size("c.txt") == 2);
             HttpResponse<String> head = send("HEAD", "/c.txt", null);
             assertThat(head.headers().firstValue("Stream-Closed")).isEmpty();
             assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000001");
@@ -200,16 +200,16 @@ class GroupCommitTest {
             assertThat(send("PUT", "/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             holdSyncs();
             try (Socket s = new Socket()) {
-                s.connect(address, 5000);
+                s.connect(server.address(), 5000);
                 s.setSoTimeout(20_000);
-                String host = "Host: 127.0.0.1:" + address.getPort() + "\r\n";
+                String host = "Host: 127.0.0.1:" + server.address().getPort() + "\r\n";
                 s.getOutputStream().write(("POST /p.txt HTTP/1.1\r\n" + host
                         + "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\none"
                         + "GET /p.txt?offset=-1 HTTP/1.1\r\n" + host + "\r\n"
                         + "POST /p.txt HTTP/1.1\r\n" + host
                         + "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\ntwo"
                         + "GET /p.txt?offset=-1 HTTP/1.1\r\n" + host + "\r\n").getBytes(ISO_8859_1));
-                WebSocketTest.await("the first append is written", () -> size("p.txt") == 3);
+                Await.until("the first append is written", () -> size("p.txt") == 3);
                 InputStream in = s.getInputStream();
                 assertThat(in.available()).isZero(); // nothing answered while the sync is held
                 releaseSyncs();
@@ -232,7 +232,7 @@ class GroupCommitTest {
             assertThat(refused.statusCode()).isEqualTo(507);
             assertThat(refused.body()).startsWith("insufficient storage: ").hasLineCount(1);
             assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("a");
-            assertThat(Files.readString(root.resolve("f.txt"))).as("cut back to the last acknowledged append")
+            assertThat(Files.readString(server.root().resolve("f.txt"))).as("cut back to the last acknowledged append")
                     .isEqualTo("a");
             server.store().syncHook(() -> gate.await());
             HttpResponse<String> next = send("POST", "/f.txt", "c", "Content-Type", "text/plain");
@@ -249,7 +249,7 @@ class GroupCommitTest {
                     "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "0").statusCode()).isEqualTo(200);
             assertThat(send("POST", "/r/a.txt", "c", "Content-Type", "text/plain", "Stream-Closed", "true",
                     "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "1").statusCode()).isEqualTo(200);
-            server.close();
+            server.stop();
             start();
             HttpResponse<String> head = send("HEAD", "/r/a.txt", null);
             assertThat(head.headers().firstValue("Stream-Closed")).hasValue("true");
@@ -291,7 +291,7 @@ class GroupCommitTest {
             assertThat(size("cf.txt")).isEqualTo(2);
 
             metadataFailures.set(0); // the disk takes writes again: a retried batch makes the closure durable
-            WebSocketTest.await("the closure is durable and seen", () -> {
+            Await.until("the closure is durable and seen", () -> {
                 try {
                     return "true".equals(header(send("HEAD", "/cf.txt", null), "Stream-Closed"));
                 } catch (IOException | InterruptedException e) {
@@ -304,7 +304,7 @@ class GroupCommitTest {
             assertThat(header(retried, "Stream-Closed")).isEqualTo("true");
             assertThat(send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(409);
 
-            server.close();
+            server.stop();
             start();
             head = send("HEAD", "/cf.txt", null);
             assertThat(header(head, "Stream-Closed")).isEqualTo("true");
@@ -335,7 +335,7 @@ class GroupCommitTest {
             assertThat(send("POST", "/pf.txt", "d", "Content-Type", "text/plain", "Producer-Id", "p",
                     "Producer-Epoch", "0", "Producer-Seq", "2").statusCode()).isEqualTo(200);
 
-            server.close();
+            server.stop();
             start();
             assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(204);
             assertThat(send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abcd");
@@ -354,7 +354,7 @@ class GroupCommitTest {
                     .isEqualTo(200);
             assertThat(metadataFile("new/n.json")).contains("contentType=application/json");
 
-            server.close();
+            server.stop();
             start();
             HttpResponse<String> read = send("GET", "/new/n.json?offset=-1", null);
             assertThat(header(read, "Content-Type")).isEqualTo("application/json");
@@ -383,18 +383,18 @@ class GroupCommitTest {
     class WebSocketAppends {
         @Test
         void followersGetEveryByteAndTheAppenderItsCloseOnlyAfterTheFinalSync() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/ws.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/ws.log")) {
                 assertThat(appender.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "first ".getBytes(UTF_8));
                 org.httpfstream.store.AppendSession session = server.store().lookup("/ws.log").session();
-                WebSocketTest.await("the first bytes are committed", () -> session.length() == 6);
-                try (RawWebSocket follower = RawWebSocket.follow(address, "/ws.log")) {
+                Await.until("the first bytes are committed", () -> session.length() == 6);
+                try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/ws.log")) {
                     assertThat(follower.status()).isEqualTo(101);
                     assertThat(new String(follower.readData(6), UTF_8)).isEqualTo("first ");
                     holdSyncs();
                     appender.send(RawWebSocket.TEXT, "second".getBytes(UTF_8));
                     appender.sendClose(1000);
-                    WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
+                    Await.until("the session has ended", () -> server.store().activeSessions() == 0);
                     assertThat(size("ws.log")).isEqualTo(12);
                     assertThat(appender.socket.getInputStream().available()).isZero(); // no Close yet
                     assertThat(follower.socket.getInputStream().available()).isZero(); // nor the bytes
@@ -407,13 +407,13 @@ class GroupCommitTest {
                     assertThat(end.closeCode()).isEqualTo(1000);
                 }
             }
-            assertThat(Files.readString(root.resolve("ws.log"))).isEqualTo("first second");
+            assertThat(Files.readString(server.root().resolve("ws.log"))).isEqualTo("first second");
         }
 
         @Test
         void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
             assertThat(send("PUT", "/lease.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-            try (RawWebSocket appender = RawWebSocket.append(address, "/lease.txt")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/lease.txt")) {
                 assertThat(appender.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "ws ".getBytes(UTF_8));
                 HttpResponse<String> post = send("POST", "/lease.txt", "post", "Content-Type", "text/plain");
@@ -423,7 +423,7 @@ class GroupCommitTest {
                 appender.sendClose(1000);
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            try (RawWebSocket second = RawWebSocket.append(address, "/lease.txt")) {
+            try (RawWebSocket second = RawWebSocket.append(server.address(), "/lease.txt")) {
                 assertThat(second.status()).isEqualTo(101);
                 second.sendClose(1000);
                 assertThat(second.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);

@@ -1,8 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -87,7 +88,7 @@ class Http2AccessLogTest {
 
     /** The one line with every one of {@code parts}, once there is one. */
     String awaitLine(String... parts) throws IOException {
-        await("an access-log line with " + String.join(", ", parts), () -> {
+        Await.until("an access-log line with " + String.join(", ", parts), () -> {
             try {
                 return !lines(parts).isEmpty();
             } catch (IOException e) {

@@ -1,9 +1,10 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -112,7 +113,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxConnections(2));
             Socket first = connect();
             connect();
-            await("two connections are open", () -> server.openConnections() == 2);
+            Await.until("two connections are open", () -> server.openConnections() == 2);
 
             Socket third = connect();
             RawHttp r = RawHttp.read(third.getInputStream(), false);
@@ -125,7 +126,7 @@ class LimitsTest {
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
 
             first.close();
-            await("the closed connection is given back", () -> server.openConnections() == 1);
+            Await.until("the closed connection is given back", () -> server.openConnections() == 1);
             Socket fourth = connect();
             send(fourth, get("/nothing.txt"));
             assertThat(RawHttp.read(fourth.getInputStream(), false).status).isEqualTo(404);
@@ -137,7 +138,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxConnectionsPerAddress(2));
             connect("127.0.0.1");
             connect("127.0.0.1");
-            await("two connections are open", () -> server.openConnections() == 2);
+            Await.until("two connections are open", () -> server.openConnections() == 2);
 
             Socket third = connect("127.0.0.1");
             RawHttp r = RawHttp.read(third.getInputStream(), false);
@@ -162,7 +163,7 @@ class LimitsTest {
 
             appender.sendClose(1000);
             appender.closedByServer();
-            await("the appender's connection is given back", () -> server.openConnections() == 0);
+            Await.until("the appender's connection is given back", () -> server.openConnections() == 0);
             assertThat(RawWebSocket.append(address, "/ws.txt").status()).isEqualTo(101);
         }
     }
@@ -254,7 +255,7 @@ class LimitsTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)).isBetween(500L, 8_000L);
             assertThat(refused(Reason.REQUEST_TIMEOUT)).isEqualTo(1);
-            await("the connection is given back", () -> server.openConnections() == 0);
+            Await.until("the connection is given back", () -> server.openConnections() == 0);
         }
 
         @Test
@@ -482,7 +483,7 @@ class LimitsTest {
             closing.sendClose(1000); // a follower that says goodbye
             closing.closedByServer();
             dropping.close(); // and one that just goes away
-            await("both places are given back", () -> server.liveReaders() == 0);
+            Await.until("both places are given back", () -> server.liveReaders() == 0);
             assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(101);
             assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(101);
         }
@@ -499,7 +500,7 @@ class LimitsTest {
             Socket sse = connect();
             send(sse, get("/ds.txt?offset=now&live=sse"));
             assertThat(RawHttp.readHead(sse.getInputStream()).status).isEqualTo(200);
-            await("the long-poll and the SSE read are admitted", () -> server.liveReaders() == 2);
+            Await.until("the long-poll and the SSE read are admitted", () -> server.liveReaders() == 2);
 
             liveStream("/ws.txt");
             RawWebSocket refusedFollower = track(RawWebSocket.follow(address, "/ws.txt"));
@@ -514,12 +515,12 @@ class LimitsTest {
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(204);
             RawHttp answered = RawHttp.read(poll.getInputStream(), false);
             assertThat(answered.bodyText()).isEqualTo("hi");
-            await("the long-poll gave its place back", () -> server.liveReaders() == 1);
+            Await.until("the long-poll gave its place back", () -> server.liveReaders() == 1);
             assertThat(track(RawWebSocket.follow(address, "/ws.txt")).status()).isEqualTo(101);
             assertThat(refused(Reason.FOLLOWERS)).isEqualTo(2);
 
             sse.close();
-            await("the SSE read gave its place back", () -> server.liveReaders() == 1);
+            Await.until("the SSE read gave its place back", () -> server.liveReaders() == 1);
         }
     }
 }

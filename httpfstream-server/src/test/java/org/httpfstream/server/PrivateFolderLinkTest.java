@@ -1,5 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,25 +28,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Defect 4 of issue 11: whatever symbolic links the root holds (to a file in the server's private
- * folder, to the folder itself, relative or absolute, to the root, through a folder inside the root, or
- * to somewhere outside the root), no verb of either protocol reads, writes, creates or deletes anything
+ * Defect 4 of issue 11: whatever symbolic links the server.root() holds (to a file in the server's private
+ * folder, to the folder itself, relative or absolute, to the server.root(), through a folder inside the server.root(), or
+ * to somewhere outside the server.root()), no verb of either protocol reads, writes, creates or deletes anything
  * there: each is refused with {@code 403} before any byte is touched.
  */
 class PrivateFolderLinkTest {
-    @TempDir Path root;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
     @TempDir Path outside;
-    HttpFStreamServer server;
-    InetSocketAddress address;
     Path secret;
     Path outsideFile;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
+    void link() throws IOException {
         Path real = server.store().root();
         Path folder = Files.createDirectories(real.resolve(".httpfstream"));
         secret = Files.writeString(folder.resolve("signing-key"), "SECRET KEY\n");
@@ -60,7 +61,7 @@ class PrivateFolderLinkTest {
 
     @AfterEach
     void stop() throws IOException {
-        server.close();
+        server.stop();
         assertThat(Files.readString(secret)).as("the private file, untouched").isEqualTo("SECRET KEY\n");
         assertThat(Files.readString(outsideFile)).as("the file outside, untouched").isEqualTo("ELSEWHERE\n");
         try (Stream<Path> s = Files.list(outside)) {
@@ -81,7 +82,7 @@ class PrivateFolderLinkTest {
 
     HttpResponse<String> send(String method, String path, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
         if (headers.length > 0) {
@@ -112,13 +113,13 @@ class PrivateFolderLinkTest {
     @ParameterizedTest
     @MethodSource("paths")
     void webSocketAppendAndFollowAreRefusedBeforeTheUpgrade(String path) throws Exception {
-        try (RawWebSocket ws = RawWebSocket.append(address, path)) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), path)) {
             assertThat(ws.status()).as("APPEND " + path).isEqualTo(403);
             ws.send(RawWebSocket.TEXT, "not stored".getBytes(UTF_8)); // goes nowhere
         } catch (IOException e) {
             // the server may have closed the connection after its answer
         }
-        try (RawWebSocket ws = RawWebSocket.follow(address, path)) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), path)) {
             assertThat(ws.status()).as("FOLLOW " + path).isEqualTo(403);
             ByteArrayOutputStream sink = new ByteArrayOutputStream();
             assertThat(ws.response.bodyText()).doesNotContain("SECRET").doesNotContain("ELSEWHERE");

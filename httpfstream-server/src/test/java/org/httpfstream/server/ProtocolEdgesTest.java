@@ -1,5 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import org.httpfstream.server.ws.CloseCodes;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -37,20 +41,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProtocolEdgesTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
 
     /** Codes a peer must not send: below 1000, 1004-1006, 1015, unassigned 1016-2999, 5000 and up. */
     @Nested
@@ -58,7 +50,7 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 5001, 65535})
         void anInvalidCodeFromAnAppenderIsAnswered1002AndTheDataIsKept(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/a.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/a.log")) {
                 assertThat(appender.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "kept".getBytes(UTF_8));
                 appender.sendClose(code);
@@ -68,14 +60,14 @@ class ProtocolEdgesTest {
                         .isEqualTo("invalid close status code: " + code);
                 assertThat(appender.closedByServer()).isTrue();
             }
-            WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
-            assertThat(Files.readString(root.resolve("a.log"))).isEqualTo("kept");
+            Await.until("the session has ended", () -> server.store().activeSessions() == 0);
+            assertThat(Files.readString(server.root().resolve("a.log"))).isEqualTo("kept");
         }
 
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {1000, 1001, 1002, 1003, 1007, 1011, 1012, 1014, 3000, 4000, 4999})
         void aValidCodeFromAnAppenderIsAnswered1000(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/a.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/a.log")) {
                 appender.sendClose(code);
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
@@ -84,8 +76,8 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 5001, 65535})
         void anInvalidCodeFromAFollowerIsAnswered1002(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/f.log");
-                    RawWebSocket follower = RawWebSocket.follow(address, "/f.log?frames=binary")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/f.log");
+                    RawWebSocket follower = RawWebSocket.follow(server.address(), "/f.log?frames=binary")) {
                 assertThat(follower.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "x".getBytes(UTF_8));
                 assertThat(follower.readData(1)).isEqualTo("x".getBytes(UTF_8));
@@ -99,8 +91,8 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {1000, 1001, 1003, 1011, 3000, 4999})
         void aValidCodeFromAFollowerIsAnswered1000(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/f.log");
-                    RawWebSocket follower = RawWebSocket.follow(address, "/f.log?frames=binary")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/f.log");
+                    RawWebSocket follower = RawWebSocket.follow(server.address(), "/f.log?frames=binary")) {
                 assertThat(follower.status()).isEqualTo(101);
                 follower.sendClose(code);
                 assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
@@ -114,7 +106,7 @@ class ProtocolEdgesTest {
         final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
         HttpResponse<String> produce(String epoch, String seq) throws Exception {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/p"))
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + "/p"))
                     .POST(BodyPublishers.ofString("x", UTF_8)).header("Content-Type", "text/plain")
                     .header("Producer-Id", "one").header("Producer-Epoch", epoch).header("Producer-Seq", seq)
                     .timeout(Duration.ofSeconds(20)).build(), BodyHandlers.ofString(UTF_8));
@@ -122,7 +114,7 @@ class ProtocolEdgesTest {
 
         @BeforeEach
         void create() throws Exception {
-            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/p"))
+            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + "/p"))
                     .PUT(BodyPublishers.noBody()).header("Content-Type", "text/plain").build(),
                     BodyHandlers.discarding()).statusCode()).isEqualTo(201);
         }
@@ -166,7 +158,7 @@ class ProtocolEdgesTest {
         @ValueSource(strings = {"POST", "PUT"})
         void areRefusedWith413AndTheConnectionIsClosedNotRead(String method) throws IOException {
             try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(10_000);
                 // Keep-alive, 1 GB declared, a little of it sent: the server must not wait for the rest.
                 socket.getOutputStream().write((method + " /huge HTTP/1.1\r\nHost: x\r\n"
@@ -180,13 +172,13 @@ class ProtocolEdgesTest {
                         "request body too large: 1000000000 bytes, the limit is 16777216 (-max-body-size)\n");
                 assertThat(in.read()).isEqualTo(-1); // closed, while the client still had bytes to send
             }
-            assertThat(Files.exists(root.resolve("huge"))).isFalse();
+            assertThat(Files.exists(server.root().resolve("huge"))).isFalse();
         }
 
         @Test
         void aRefusedExpectContinueIsClosedToo() throws IOException {
             try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(10_000);
                 socket.getOutputStream().write(("POST /huge HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                         + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n").getBytes(ISO_8859_1));

@@ -1,8 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -85,7 +86,7 @@ class ReadOnlyStoreTest {
         assertThat(run("mount", "-o", "remount,ro", root.toString())).isNull();
         readOnly = true;
         AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
-        await("/readyz says 503", () -> {
+        Await.until("/readyz says 503", () -> {
             try {
                 last.set(readyz());
             } catch (Exception e) {
@@ -101,7 +102,7 @@ class ReadOnlyStoreTest {
 
         assertThat(run("mount", "-o", "remount,rw", root.toString())).isNull();
         readOnly = false;
-        await("/readyz says 200 again", () -> {
+        Await.until("/readyz says 200 again", () -> {
             try {
                 return readyz().statusCode() == 200;
             } catch (Exception e) {

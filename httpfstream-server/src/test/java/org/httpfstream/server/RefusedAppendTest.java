@@ -1,5 +1,7 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -117,7 +119,7 @@ class RefusedAppendTest {
         try (RawWebSocket ws = RawWebSocket.append(address, "/w.log")) {
             assertThat(ws.status()).isEqualTo(101);
             ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
-            WebSocketTest.await("the first message is readable", () -> read("/w.log").equals("first\n"));
+            Await.until("the first message is readable", () -> read("/w.log").equals("first\n"));
             faults.failWrites(true);
             ws.send(RawWebSocket.BINARY, "second message\n".getBytes(UTF_8));
             RawWebSocket.Frame close = ws.readToClose(new ByteArrayOutputStream());
@@ -138,10 +140,10 @@ class RefusedAppendTest {
         start(true);
         try (RawWebSocket ws = RawWebSocket.append(address, "/f.log")) {
             ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
-            WebSocketTest.await("the first message is synced and readable", () -> read("/f.log").equals("first\n"));
+            Await.until("the first message is synced and readable", () -> read("/f.log").equals("first\n"));
             faults.failSyncs(true);
             ws.send(RawWebSocket.TEXT, "lost\n".getBytes(UTF_8));
-            WebSocketTest.await("the failed sync cut the file back",
+            Await.until("the failed sync cut the file back",
                     () -> root.resolve("f.log").toFile().length() == 6 && diskFullRefusals() > 0);
             faults.failSyncs(false);
             ws.sendClose(1000);

@@ -1,5 +1,7 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -90,7 +92,7 @@ class StoreLimitsTest {
         try (RawWebSocket ws = RawWebSocket.append(server.localAddress(), "/w.log")) {
             assertThat(ws.status()).isEqualTo(101);
             ws.send(RawWebSocket.TEXT, "123456".getBytes(UTF_8));
-            WebSocketTest.await("the first bytes are stored", () -> {
+            Await.until("the first bytes are stored", () -> {
                 try {
                     return send("GET", "/w.log", null).body().equals("123456");
                 } catch (IOException | InterruptedException e) {

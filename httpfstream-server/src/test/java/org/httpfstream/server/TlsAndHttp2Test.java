@@ -1,8 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -133,7 +134,7 @@ class TlsAndHttp2Test {
             assertThat(sse.headers().firstValue("Content-Type")).hasValue("text/event-stream");
             try (BufferedReader events = new BufferedReader(new InputStreamReader(sse.body(), UTF_8))) {
                 assertThat(DurableStreamsTest.readSseUntil(events, "data:hello ")).contains("event: data\n");
-                await("the live readers are in", () -> server.liveReaders() >= 2);
+                Await.until("the live readers are in", () -> server.liveReaders() >= 2);
                 assertThat(h2.send(request("POST", "/ds/a.txt", "world", "Content-Type", "text/plain"),
                         BodyHandlers.ofString()).statusCode()).isEqualTo(204);
                 HttpResponse<String> polled = longPoll.get(20, TimeUnit.SECONDS);
@@ -176,7 +177,7 @@ class TlsAndHttp2Test {
             for (int i = 0; i < n; i++) {
                 follows.add(h2.sendAsync(request("GET", "/many/" + i + "?follow", null), BodyHandlers.ofByteArray()));
             }
-            await("all " + n + " follows are in", () -> server.liveReaders() == n);
+            Await.until("all " + n + " follows are in", () -> server.liveReaders() == n);
             assertThat(server.openConnections()).isEqualTo(1);
             for (int i = 0; i < n; i++) {
                 assertThat(h2.send(request("POST", "/many/" + i, "stream " + i, "Content-Type",
@@ -202,7 +203,7 @@ class TlsAndHttp2Test {
             Stalled stalled = new Stalled();
             CompletableFuture<HttpResponse<byte[]>> slow = h2.sendAsync(request("GET", "/huge.bin", null),
                     info -> stalled);
-            await("the stalled reader got its first bytes", () -> stalled.received.get() > 0);
+            Await.until("the stalled reader got its first bytes", () -> stalled.received.get() > 0);
 
             assertThat(h2.send(request("PUT", "/live.bin", null, "Content-Type", "application/octet-stream"),
                     BodyHandlers.ofString()).statusCode()).isEqualTo(201);
@@ -238,7 +239,7 @@ class TlsAndHttp2Test {
                     info -> stalled);
             HttpResponse<InputStream> live = h2.send(request("GET", "/fan.bin?follow", null),
                     BodyHandlers.ofInputStream());
-            await("both followers are in", () -> server.liveReaders() == 2);
+            Await.until("both followers are in", () -> server.liveReaders() == 2);
             ByteArrayOutputStream appended = new ByteArrayOutputStream();
             try (InputStream in = live.body()) {
                 // 24 MiB in all: more than the JDK client's stream window (16 MiB) holds for the stalled one
@@ -271,7 +272,7 @@ class TlsAndHttp2Test {
                     BodyHandlers.ofString()).statusCode()).isEqualTo(201);
             CompletableFuture<HttpResponse<String>> follow = before.sendAsync(request("GET", "/r.txt?follow", null),
                     BodyHandlers.ofString());
-            await("the follow is in", () -> server.liveReaders() == 1);
+            Await.until("the follow is in", () -> server.liveReaders() == 1);
 
             Files.copy(second.certificate(), cert.certificate(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.copy(second.key(), cert.key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -364,7 +365,7 @@ class TlsAndHttp2Test {
                     BodyHandlers.ofString()).statusCode()).isEqualTo(201);
             CompletableFuture<HttpResponse<String>> follow = h2.sendAsync(request("GET", "/g.txt?follow", null),
                     BodyHandlers.ofString());
-            await("the follow is in", () -> server.liveReaders() == 1);
+            Await.until("the follow is in", () -> server.liveReaders() == 1);
             long start = System.nanoTime();
             server.close();
             // Well inside the 10 s drain timeout: the follower is ended with its resume offset (the
@@ -481,7 +482,7 @@ class TlsAndHttp2Test {
             Process follow = new ProcessBuilder("curl", "-sS", "-N", "--http2-prior-knowledge",
                     server.uri() + "q.txt?follow").redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
-                await("the follow is in", () -> server.liveReaders() == 1);
+                Await.until("the follow is in", () -> server.liveReaders() == 1);
                 // three idle timeouts of silence: time passing is the point here, not an event awaited
                 java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
                 assertThat(server.liveReaders()).isEqualTo(1);

@@ -1,5 +1,7 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -107,7 +109,7 @@ class WebhookTargetTest {
     }
 
     void awaitRefusals(long n) {
-        WebSocketTest.await(n + " webhook refusals are counted", () -> refused() >= n);
+        Await.until(n + " webhook refusals are counted", () -> refused() >= n);
     }
 
     @Test

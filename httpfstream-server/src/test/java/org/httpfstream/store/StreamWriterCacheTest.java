@@ -1,5 +1,7 @@
 package org.httpfstream.store;
 
+import org.httpfstream.server.testing.Await;
+
 import org.httpfstream.durable.DurableStreamException;
 import org.httpfstream.durable.DurableStreams;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -88,7 +90,7 @@ class StreamWriterCacheTest {
         append("/idle.txt", "a");
         StreamWriter first = store.cachedWriter("/idle.txt");
         store.idleTimeout(0);
-        await("the idle writer is closed", () -> !first.isOpen());
+        Await.until("the idle writer is closed", () -> !first.isOpen());
         assertThat(store.cachedWriter("/idle.txt")).isNull();
         store.idleTimeout(Duration.ofMinutes(1).toNanos());
         assertThat(append("/idle.txt", "b").tail()).isEqualTo(2);

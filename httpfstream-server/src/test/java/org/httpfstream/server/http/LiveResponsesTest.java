@@ -1,5 +1,9 @@
 package org.httpfstream.server.http;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.RawHttp;
 import org.httpfstream.server.RawWebSocket;
@@ -36,26 +40,14 @@ class LiveResponsesTest {
     static final Duration PING = Duration.ofMillis(300);
     static final Duration SSE_MAX_AGE = Duration.ofMillis(1500);
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).pingInterval(PING)
-                .sse(new SseSettings(SSE_MAX_AGE)).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().with(b -> b.pingInterval(PING)
+            .sse(new SseSettings(SSE_MAX_AGE)));
 
     /** A socket with {@code request} (complete, with its empty line) sent. */
     Socket send(String request) throws IOException {
         Socket socket = new Socket();
-        socket.connect(address, 5000);
+        socket.connect(server.address(), 5000);
         socket.setSoTimeout(10_000);
         socket.getOutputStream().write(request.getBytes(ISO_8859_1));
         socket.getOutputStream().flush();
@@ -87,7 +79,7 @@ class LiveResponsesTest {
     }
 
     void createTextStream(String path, String first) throws IOException {
-        assertThat(RawHttp.request(address, "PUT", path, "Content-Type: text/plain", "Content-Length: 0").status)
+        assertThat(RawHttp.request(server.address(), "PUT", path, "Content-Type: text/plain", "Content-Length: 0").status)
                 .isEqualTo(201);
         RawHttp posted = postText(path, first);
         assertThat(posted.status).isBetween(200, 204);
@@ -104,7 +96,7 @@ class LiveResponsesTest {
     class AnHttp10Request {
         @Test
         void toFollowGetsTheRawBytesUntilTheConnectionClosesWithoutChunksOrKeepAlives() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/h10.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/h10.log")) {
                 assertThat(appender.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
                 try (Socket follower = send("GET /h10.log?follow HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
@@ -198,7 +190,7 @@ class LiveResponsesTest {
 
     @Test
     void anHttp11FollowStaysChunkedWithItsTrailer() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(address, "/h11.log")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/h11.log")) {
             appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
             try (Socket follower = send("GET /h11.log?follow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = follower.getInputStream();
@@ -212,6 +204,6 @@ class LiveResponsesTest {
                 assertThat(trailers.get("stream-next-offset")).isEqualTo("0000000000000003");
             }
         }
-        assertThat(Files.readString(root.resolve("h11.log"))).isEqualTo("abc");
+        assertThat(Files.readString(server.root().resolve("h11.log"))).isEqualTo("abc");
     }
 }

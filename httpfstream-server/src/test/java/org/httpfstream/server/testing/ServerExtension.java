@@ -1,0 +1,237 @@
+package org.httpfstream.server.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.Limits;
+import org.httpfstream.store.StreamStore;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real {@link HttpFStreamServer} for one test: before each test it makes a temporary folder, starts a
+ * server on {@code 127.0.0.1} port 0 with its root in that folder, and after the test (after the test's
+ * own {@code @AfterEach} methods) it closes every server it started, checks that none of their threads
+ * outlived them ({@link ThreadLeaks}) and deletes the folder. Register it on an instance field, so that
+ * each test (and each test of a {@code @Nested} class) gets its own server:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * final ServerExtension server = new ServerExtension().fsync(true);
+ *
+ * @Test
+ * void appends() throws IOException {
+ *     try (RawWebSocket ws = RawWebSocket.append(server.address(), "/a.log")) { ... }
+ *     assertThat(server.root().resolve("a.log")).hasContent("...");
+ * }
+ * }</pre>
+ *
+ * <p>Configuration is the server's own {@link HttpFStreamServer.Builder}: the shorthands here cover
+ * what many tests set, {@link #with} anything else. A test that must configure its server from its own
+ * state (a grant file it writes first, a parameter) says {@link #startedByTest()} and calls {@link
+ * #start(Consumer)}; one that restarts a server on the same root calls {@link #restart(Consumer)}; one
+ * that needs a second server calls {@link #startAnother(Consumer)}.
+ *
+ * <p>Written here rather than taken from a library: the server is ours, and what the extension does
+ * (start, restart on one root, stop, check threads) is a few lines on its builder.
+ *
+ * <p>Thread safety: not thread safe; configured while the test class is built and used from the test's
+ * thread. The server it hands out is itself thread safe.
+ */
+public final class ServerExtension implements BeforeEachCallback, AfterEachCallback {
+    private final List<Consumer<HttpFStreamServer.Builder>> config = new ArrayList<>();
+    private boolean startedByTest;
+
+    private Path folder; // this test's temporary folder; the root is its "root" child
+    private HttpFStreamServer server; // the current server; null before start and after stop
+    private final List<HttpFStreamServer> started = new ArrayList<>(); // every server of this test
+    private ThreadLeaks threads;
+
+    /** Adds {@code step} to how every server of this extension is built (after root and bind). */
+    public ServerExtension with(Consumer<HttpFStreamServer.Builder> step) {
+        config.add(step);
+        return this;
+    }
+
+    /** Shorthand for {@code with(b -> b.fsync(fsync))}. */
+    public ServerExtension fsync(boolean fsync) {
+        return with(b -> b.fsync(fsync));
+    }
+
+    /** Shorthand for {@code with(b -> b.limits(limits))}. */
+    public ServerExtension limits(Limits limits) {
+        return with(b -> b.limits(limits));
+    }
+
+    /** Shorthand for {@code with(b -> b.longPollTimeout(timeout))}. */
+    public ServerExtension longPollTimeout(Duration timeout) {
+        return with(b -> b.longPollTimeout(timeout));
+    }
+
+    /** Shorthand for an admin listener on {@code 127.0.0.1} port 0. */
+    public ServerExtension admin() {
+        return with(b -> b.admin("127.0.0.1", 0));
+    }
+
+    /** No server before the test: the test calls {@link #start()} or {@link #start(Consumer)} itself. */
+    public ServerExtension startedByTest() {
+        startedByTest = true;
+        return this;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        threads = ThreadLeaks.snapshot();
+        folder = Files.createTempDirectory("httpfstream-test-");
+        if (!startedByTest) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        try {
+            for (HttpFStreamServer s : started) {
+                s.close();
+            }
+            threads.assertNoneLeftSince();
+        } finally {
+            server = null;
+            started.clear();
+            TempFolders.delete(folder);
+        }
+    }
+
+    /** Starts the server as configured. */
+    public HttpFStreamServer start() throws IOException {
+        return start(b -> { });
+    }
+
+    /** Starts the server as configured, then changed by {@code more}; fails if one is running. */
+    public HttpFStreamServer start(Consumer<HttpFStreamServer.Builder> more) throws IOException {
+        if (server != null) {
+            throw new IllegalStateException("a server is running: restart() it, or startAnother()");
+        }
+        server = build(root(), more);
+        return server;
+    }
+
+    /** Closes the running server (if any) and starts a new one on the same root, configured as before. */
+    public HttpFStreamServer restart() throws IOException {
+        return restart(b -> { });
+    }
+
+    /** Closes the running server (if any) and starts a new one on the same root, changed by {@code more}. */
+    public HttpFStreamServer restart(Consumer<HttpFStreamServer.Builder> more) throws IOException {
+        stop();
+        return start(more);
+    }
+
+    /** Closes the running server now (idempotent); {@link #get()} fails until it is started again. */
+    public void stop() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+
+    /**
+     * Starts a second server, configured as this extension's and then by {@code more}, with a root of
+     * its own in this test's folder (unless {@code more} sets one); it is closed after the test.
+     */
+    public HttpFStreamServer startAnother(Consumer<HttpFStreamServer.Builder> more) throws IOException {
+        return build(folder.resolve("another-" + started.size()), more);
+    }
+
+    private HttpFStreamServer build(Path root, Consumer<HttpFStreamServer.Builder> more) throws IOException {
+        HttpFStreamServer.Builder b = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0);
+        config.forEach(step -> step.accept(b));
+        more.accept(b);
+        HttpFStreamServer s = b.build();
+        started.add(s); // closed after the test even if start() fails half way
+        return s.start();
+    }
+
+    /** The running server. */
+    public HttpFStreamServer get() {
+        if (server == null) {
+            throw new IllegalStateException("no server is running");
+        }
+        return server;
+    }
+
+    /** The storage root: the running server's, or before it starts the one it will be given by default. */
+    public Path root() {
+        return server != null ? server.root() : folder.resolve("root");
+    }
+
+    /** This test's temporary folder, which holds the root: a place for files beside it (grants, certificates). */
+    public Path folder() {
+        return folder;
+    }
+
+    /** Where the running server listens. */
+    public InetSocketAddress address() {
+        return get().localAddress();
+    }
+
+    /** The running server's base URI, such as {@code http://127.0.0.1:41234/}. */
+    public URI uri() {
+        return get().uri();
+    }
+
+    /** The URI of {@code path} (which may carry a query) on the running server; a leading '/' is optional. */
+    public URI uri(String path) {
+        return get().uri().resolve(path.startsWith("/") ? path.substring(1) : path);
+    }
+
+    /** The running server's stream store. */
+    public StreamStore store() {
+        return get().store();
+    }
+
+    /** Deletes a test's temporary folder, first giving back any permission a test took away. */
+    static final class TempFolders {
+        private TempFolders() {}
+
+        static void delete(Path folder) throws IOException {
+            if (folder == null || !Files.exists(folder)) {
+                return;
+            }
+            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e != null) {
+                        throw e;
+                    }
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        }
+    }
+}
