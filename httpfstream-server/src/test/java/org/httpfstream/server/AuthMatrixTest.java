@@ -1,5 +1,9 @@
 package org.httpfstream.server;
 
+import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.AuthHttp.bearer;
@@ -35,9 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthMatrixTest {
-    @TempDir static Path dir;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    /** One server for the whole matrix: each case works on streams of its own. */
+    @RegisterExtension
+    static final ServerExtension server = new ServerExtension().startedByTest();
     final AtomicInteger streams = new AtomicInteger();
 
     /** A token of the grant file, or a token the server does not know, or none. */
@@ -97,7 +101,7 @@ class AuthMatrixTest {
 
     @BeforeAll
     void start() throws IOException {
-        Path tokens = dir.resolve("tokens");
+        Path tokens = server.folder().resolve("tokens");
         Files.writeString(tokens, """
                 # one token per permission
                 r-secret   read    /
@@ -106,14 +110,7 @@ class AuthMatrixTest {
                 adm-secret admin   /
                 o-secret   admin   /elsewhere/
                 """);
-        server = HttpFStreamServer.builder().root(Files.createDirectories(dir.resolve("root")))
-                .bind("127.0.0.1", 0).tokens(tokens).longPollTimeout(Duration.ofMillis(200)).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
+        server.start(b -> b.tokens(tokens).longPollTimeout(Duration.ofMillis(200)));
     }
 
     static Stream<Arguments> matrix() {
@@ -175,7 +172,7 @@ class AuthMatrixTest {
         if (route == Route.DS_PUT || route == Route.SUBSCRIPTIONS) {
             return;
         }
-        RawHttp put = AuthHttp.send(address, "PUT", path, "hello".getBytes(UTF_8),
+        RawHttp put = AuthHttp.send(server.address(), "PUT", path, "hello".getBytes(UTF_8),
                 bearer("adm-secret"), "Content-Type: text/plain");
         assertThat(put.status).isEqualTo(201);
     }
@@ -215,9 +212,9 @@ class AuthMatrixTest {
         }
         if (route.webSocket) {
             headers.add(route == Route.WS_APPEND ? "X-Verb: APPEND" : "X-Verb: FOLLOW");
-            return AuthHttp.send(address, method, target, body, upgrade(headers.toArray(String[]::new)));
+            return AuthHttp.send(server.address(), method, target, body, upgrade(headers.toArray(String[]::new)));
         }
-        return AuthHttp.send(address, method, target, body, headers.toArray(String[]::new));
+        return AuthHttp.send(server.address(), method, target, body, headers.toArray(String[]::new));
     }
 
     private Path file(String path) {

@@ -44,17 +44,9 @@ class CatchUpReadTest {
 
     @RegisterExtension
     final ServerExtension server = new ServerExtension().startedByTest();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     int send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.discarding()).statusCode();
+        return server.send(method, path, body, headers).statusCode();
     }
 
     /** Numbered lines of text, exactly {@code n} bytes. */

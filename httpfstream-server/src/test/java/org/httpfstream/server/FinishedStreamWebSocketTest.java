@@ -136,7 +136,7 @@ class FinishedStreamWebSocketTest {
     @Test
     void aClosedDurableStreamIsFinishedToo() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + "/closed"))
+        int status = http.send(HttpRequest.newBuilder(server.uri("/closed"))
                 .PUT(BodyPublishers.ofString("the end", UTF_8))
                 .header("Content-Type", "text/plain").header("Stream-Closed", "true").build(),
                 BodyHandlers.discarding()).statusCode();

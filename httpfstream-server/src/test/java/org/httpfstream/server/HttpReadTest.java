@@ -27,7 +27,7 @@ class HttpReadTest {
 
     @BeforeEach
     void makeOutside() throws IOException {
-        outside = Files.createDirectories(server.folder().resolve("outside")); // the server.root()'s sibling
+        outside = Files.createDirectories(server.folder().resolve("outside")); // the root's sibling
     }
 
     RawHttp get(String target, String... headers) throws IOException {

@@ -1,6 +1,10 @@
 package org.httpfstream.server;
 
 import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.httpfstream.server.testing.Await;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -36,9 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LimitsTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final List<AutoCloseable> open = new ArrayList<>();
     final ExecutorService clients = Executors.newCachedThreadPool();
 
@@ -47,9 +50,7 @@ class LimitsTest {
     }
 
     void start(Limits limits, HttpFStreamSettings settings) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).limits(limits).settings(settings)
-                .build().start();
-        address = server.localAddress();
+        server.start(b -> b.limits(limits).settings(settings));
     }
 
     @AfterEach
@@ -58,13 +59,10 @@ class LimitsTest {
         for (AutoCloseable c : open) {
             c.close();
         }
-        if (server != null) {
-            server.close();
-        }
     }
 
     long refused(Reason reason) {
-        return server.refusals().get(reason);
+        return server.get().refusals().get(reason);
     }
 
     /** A connected socket from {@code localAddress} (null: any), closed after the test. */
@@ -74,7 +72,7 @@ class LimitsTest {
         if (localAddress != null) {
             s.bind(new InetSocketAddress(localAddress, 0));
         }
-        s.connect(address, 5000);
+        s.connect(server.address(), 5000);
         s.setSoTimeout(20_000);
         return s;
     }
@@ -89,7 +87,7 @@ class LimitsTest {
     }
 
     String get(String target) {
-        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + address.getPort() + "\r\n\r\n";
+        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort() + "\r\n\r\n";
     }
 
     /** True if the server closed {@code s}: the next read sees the end (or a reset), not data. */
@@ -113,7 +111,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxConnections(2));
             Socket first = connect();
             connect();
-            Await.until("two connections are open", () -> server.openConnections() == 2);
+            Await.until("two connections are open", () -> server.get().openConnections() == 2);
 
             Socket third = connect();
             RawHttp r = RawHttp.read(third.getInputStream(), false);
@@ -126,7 +124,7 @@ class LimitsTest {
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
 
             first.close();
-            Await.until("the closed connection is given back", () -> server.openConnections() == 1);
+            Await.until("the closed connection is given back", () -> server.get().openConnections() == 1);
             Socket fourth = connect();
             send(fourth, get("/nothing.txt"));
             assertThat(RawHttp.read(fourth.getInputStream(), false).status).isEqualTo(404);
@@ -138,13 +136,13 @@ class LimitsTest {
             start(Limits.defaults().withMaxConnectionsPerAddress(2));
             connect("127.0.0.1");
             connect("127.0.0.1");
-            Await.until("two connections are open", () -> server.openConnections() == 2);
+            Await.until("two connections are open", () -> server.get().openConnections() == 2);
 
             Socket third = connect("127.0.0.1");
             RawHttp r = RawHttp.read(third.getInputStream(), false);
             assertThat(r.status).isEqualTo(503);
-            assertThat(r.bodyText()).isEqualTo("too many connections from 127.0.0.1: 2 open (limit per address, "
-                    + "-max-connections-per-address)\n");
+            assertThat(r.bodyText()).isEqualTo("too many connections from 127.0.0.1: 2 open (limit per server.address(), "
+                    + "-max-connections-per-server.address())\n");
             assertThat(closedByServer(third)).isTrue();
 
             Socket other = connect("127.0.0.2");
@@ -156,15 +154,15 @@ class LimitsTest {
         @Test
         void upgradedConnectionsCountUntilTheyClose() throws Exception {
             start(Limits.defaults().withMaxConnections(1));
-            RawWebSocket appender = track(RawWebSocket.append(address, "/ws.txt"));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/ws.txt"));
             assertThat(appender.status()).isEqualTo(101);
             Socket second = connect();
             assertThat(RawHttp.read(second.getInputStream(), false).status).isEqualTo(503);
 
             appender.sendClose(1000);
             appender.closedByServer();
-            Await.until("the appender's connection is given back", () -> server.openConnections() == 0);
-            assertThat(RawWebSocket.append(address, "/ws.txt").status()).isEqualTo(101);
+            Await.until("the appender's connection is given back", () -> server.get().openConnections() == 0);
+            assertThat(RawWebSocket.append(server.address(), "/ws.txt").status()).isEqualTo(101);
         }
     }
 
@@ -217,7 +215,7 @@ class LimitsTest {
         @Test
         void everyRequestOfAKeepAliveConnectionIsTimed() throws Exception {
             start(Limits.defaults().withHeaderTimeout(Duration.ofMillis(800)));
-            Files.writeString(root.resolve("slow.txt"), "fast");
+            Files.writeString(server.root().resolve("slow.txt"), "fast");
             Socket s = connect();
             send(s, get("/slow.txt"));
             RawHttp first = RawHttp.read(s.getInputStream(), false);
@@ -233,7 +231,7 @@ class LimitsTest {
         @Test
         void theClockStartsAtTheFirstByteOfAHead_notAtTheConnection() throws Exception {
             start(Limits.defaults().withHeaderTimeout(Duration.ofMillis(300)));
-            Files.writeString(root.resolve("late.txt"), "late");
+            Files.writeString(server.root().resolve("late.txt"), "late");
             Socket s = connect();
             Thread.sleep(700); // longer than the header timeout, with nothing sent
             send(s, get("/late.txt"));
@@ -255,14 +253,14 @@ class LimitsTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)).isBetween(500L, 8_000L);
             assertThat(refused(Reason.REQUEST_TIMEOUT)).isEqualTo(1);
-            Await.until("the connection is given back", () -> server.openConnections() == 0);
+            Await.until("the connection is given back", () -> server.get().openConnections() == 0);
         }
 
         @Test
         void aConnectionThatSentARequestIsThenUnderTheIdleTimeout() throws Exception {
             start(Limits.defaults().withRequestTimeout(Duration.ofMillis(300)).withHeaderTimeout(Duration.ofMillis(300)),
                     HttpFStreamSettings.defaults().withIdleTimeout(Duration.ofSeconds(1)));
-            Files.writeString(root.resolve("a.txt"), "a");
+            Files.writeString(server.root().resolve("a.txt"), "a");
             Socket s = connect();
             send(s, get("/a.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("a");
@@ -291,9 +289,9 @@ class LimitsTest {
         @Test
         void aWebSocketFollowerAndAPlainFollowKeepReading() throws Exception {
             startShort();
-            RawWebSocket appender = track(RawWebSocket.append(address, "/live.txt"));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/live.txt"));
             assertThat(appender.status()).isEqualTo(101);
-            RawWebSocket follower = track(RawWebSocket.follow(address, "/live.txt"));
+            RawWebSocket follower = track(RawWebSocket.follow(server.address(), "/live.txt"));
             assertThat(follower.status()).isEqualTo(101);
             Socket plain = connect();
             send(plain, get("/live.txt?follow"));
@@ -374,7 +372,7 @@ class LimitsTest {
             assertThat(r.header("Connection")).isEqualTo("close");
             assertThat(r.bodyText()).isEqualTo("request body too large: 1001 bytes, the limit is 1000 (-max-body-size)\n");
             assertThat(closedByServer(s)).isTrue();
-            assertThat(Files.size(root.resolve("b.txt"))).isEqualTo(1000);
+            assertThat(Files.size(server.root().resolve("b.txt"))).isEqualTo(1000);
             assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
         }
 
@@ -404,7 +402,7 @@ class LimitsTest {
             assertThat(r.bodyText()).isEqualTo("request body too large: more than 1000 bytes, the limit is 1000 "
                     + "(-max-body-size)\n");
             assertThat(closedByServer(s)).isTrue();
-            assertThat(Files.size(root.resolve("c.txt"))).isZero();
+            assertThat(Files.size(server.root().resolve("c.txt"))).isZero();
             assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
         }
 
@@ -423,12 +421,12 @@ class LimitsTest {
         @Test
         void webSocketMessagesAreBoundedByTheFrameSizeInstead() throws Exception {
             start(Limits.defaults().withMaxBodyBytes(1000));
-            RawWebSocket appender = track(RawWebSocket.append(address, "/w.txt"));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/w.txt"));
             assertThat(appender.status()).isEqualTo(101);
             appender.send(RawWebSocket.BINARY, "w".repeat(5000).getBytes(UTF_8));
             appender.sendClose(1000);
             assertThat(appender.readToClose(new java.io.ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-            assertThat(Files.size(root.resolve("w.txt"))).isEqualTo(5000);
+            assertThat(Files.size(server.root().resolve("w.txt"))).isEqualTo(5000);
             assertThat(refused(Reason.BODY_SIZE)).isZero();
         }
     }
@@ -436,7 +434,7 @@ class LimitsTest {
     @Nested
     class Followers {
         RawWebSocket liveStream(String path) throws IOException {
-            RawWebSocket appender = track(RawWebSocket.append(address, path));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), path));
             assertThat(appender.status()).isEqualTo(101);
             return appender;
         }
@@ -446,12 +444,12 @@ class LimitsTest {
             start(Limits.defaults().withMaxFollowersPerStream(2));
             liveStream("/one.txt");
             liveStream("/two.txt");
-            RawWebSocket a = track(RawWebSocket.follow(address, "/one.txt"));
-            RawWebSocket b = track(RawWebSocket.follow(address, "/one.txt"));
+            RawWebSocket a = track(RawWebSocket.follow(server.address(), "/one.txt"));
+            RawWebSocket b = track(RawWebSocket.follow(server.address(), "/one.txt"));
             assertThat(a.status()).isEqualTo(101);
             assertThat(b.status()).isEqualTo(101);
 
-            RawWebSocket c = track(RawWebSocket.follow(address, "/one.txt"));
+            RawWebSocket c = track(RawWebSocket.follow(server.address(), "/one.txt"));
             assertThat(c.status()).isEqualTo(503);
             assertThat(c.response.header("Retry-After")).isEqualTo("5");
             assertThat(c.response.bodyText()).isEqualTo("too many live readers of /one.txt: 2 (limit per stream, "
@@ -464,7 +462,7 @@ class LimitsTest {
             // A plain GET is no live read; another stream has its own count.
             send(plain, get("/one.txt"));
             assertThat(RawHttp.read(plain.getInputStream(), false).status).isEqualTo(200);
-            assertThat(track(RawWebSocket.follow(address, "/two.txt")).status()).isEqualTo(101);
+            assertThat(track(RawWebSocket.follow(server.address(), "/two.txt")).status()).isEqualTo(101);
             assertThat(refused(Reason.FOLLOWERS)).isEqualTo(2);
         }
 
@@ -472,20 +470,20 @@ class LimitsTest {
         void placesAreGivenBackHoweverAFollowerEnds() throws Exception {
             start(Limits.defaults().withMaxFollowersPerStream(2).withMaxFollowers(2));
             liveStream("/gone.txt");
-            RawWebSocket closing = track(RawWebSocket.follow(address, "/gone.txt"));
+            RawWebSocket closing = track(RawWebSocket.follow(server.address(), "/gone.txt"));
             Socket dropping = connect();
             send(dropping, get("/gone.txt?follow"));
             assertThat(RawHttp.readHead(dropping.getInputStream()).status).isEqualTo(200);
             assertThat(closing.status()).isEqualTo(101);
-            assertThat(server.liveReaders()).isEqualTo(2);
-            assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(503);
+            assertThat(server.get().liveReaders()).isEqualTo(2);
+            assertThat(track(RawWebSocket.follow(server.address(), "/gone.txt")).status()).isEqualTo(503);
 
             closing.sendClose(1000); // a follower that says goodbye
             closing.closedByServer();
             dropping.close(); // and one that just goes away
-            Await.until("both places are given back", () -> server.liveReaders() == 0);
-            assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(101);
-            assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(101);
+            Await.until("both places are given back", () -> server.get().liveReaders() == 0);
+            assertThat(track(RawWebSocket.follow(server.address(), "/gone.txt")).status()).isEqualTo(101);
+            assertThat(track(RawWebSocket.follow(server.address(), "/gone.txt")).status()).isEqualTo(101);
         }
 
         @Test
@@ -500,10 +498,10 @@ class LimitsTest {
             Socket sse = connect();
             send(sse, get("/ds.txt?offset=now&live=sse"));
             assertThat(RawHttp.readHead(sse.getInputStream()).status).isEqualTo(200);
-            Await.until("the long-poll and the SSE read are admitted", () -> server.liveReaders() == 2);
+            Await.until("the long-poll and the SSE read are admitted", () -> server.get().liveReaders() == 2);
 
             liveStream("/ws.txt");
-            RawWebSocket refusedFollower = track(RawWebSocket.follow(address, "/ws.txt"));
+            RawWebSocket refusedFollower = track(RawWebSocket.follow(server.address(), "/ws.txt"));
             assertThat(refusedFollower.status()).isEqualTo(503);
             assertThat(refusedFollower.response.bodyText())
                     .isEqualTo("too many live readers: the server has 2 (limit 2, -max-followers); try again later\n");
@@ -515,12 +513,12 @@ class LimitsTest {
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(204);
             RawHttp answered = RawHttp.read(poll.getInputStream(), false);
             assertThat(answered.bodyText()).isEqualTo("hi");
-            Await.until("the long-poll gave its place back", () -> server.liveReaders() == 1);
-            assertThat(track(RawWebSocket.follow(address, "/ws.txt")).status()).isEqualTo(101);
+            Await.until("the long-poll gave its place back", () -> server.get().liveReaders() == 1);
+            assertThat(track(RawWebSocket.follow(server.address(), "/ws.txt")).status()).isEqualTo(101);
             assertThat(refused(Reason.FOLLOWERS)).isEqualTo(2);
 
             sse.close();
-            Await.until("the SSE read gave its place back", () -> server.liveReaders() == 1);
+            Await.until("the SSE read gave its place back", () -> server.get().liveReaders() == 1);
         }
     }
 }

@@ -28,9 +28,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Defect 4 of issue 11: whatever symbolic links the server.root() holds (to a file in the server's private
- * folder, to the folder itself, relative or absolute, to the server.root(), through a folder inside the server.root(), or
- * to somewhere outside the server.root()), no verb of either protocol reads, writes, creates or deletes anything
+ * Defect 4 of issue 11: whatever symbolic links the root holds (to a file in the server's private
+ * folder, to the folder itself, relative or absolute, to the root, through a folder inside the root, or
+ * to somewhere outside the root), no verb of either protocol reads, writes, creates or deletes anything
  * there: each is refused with {@code 403} before any byte is touched.
  */
 class PrivateFolderLinkTest {
@@ -39,8 +39,6 @@ class PrivateFolderLinkTest {
     @TempDir Path outside;
     Path secret;
     Path outsideFile;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void link() throws IOException {
@@ -80,17 +78,6 @@ class PrivateFolderLinkTest {
                 "/dir/up/signing-key", "/dir/up/new.txt", "/meta", "/out.txt", "/out/elsewhere.txt", "/out/new.txt");
     }
 
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofString(UTF_8));
-    }
-
     void assertRefused(HttpResponse<String> r, String what) {
         assertThat(r.statusCode()).as("%s: %s", what, r.body()).isEqualTo(403);
         assertThat(r.body()).as(what).doesNotContain("SECRET").doesNotContain("ELSEWHERE").hasLineCount(1);
@@ -99,15 +86,15 @@ class PrivateFolderLinkTest {
     @ParameterizedTest
     @MethodSource("paths")
     void everyHttpVerbIsRefused(String path) throws Exception {
-        assertRefused(send("GET", path, null), "GET " + path);
-        assertRefused(send("GET", path + "?offset=-1", null), "catch-up GET " + path);
-        assertRefused(send("GET", path + "?follow", null), "GET ?follow " + path);
-        assertRefused(send("GET", path + "?offset=-1&live=long-poll", null), "long-poll " + path);
-        HttpResponse<String> head = send("HEAD", path, null);
+        assertRefused(server.send("GET", path, null), "GET " + path);
+        assertRefused(server.send("GET", path + "?offset=-1", null), "catch-up GET " + path);
+        assertRefused(server.send("GET", path + "?follow", null), "GET ?follow " + path);
+        assertRefused(server.send("GET", path + "?offset=-1&live=long-poll", null), "long-poll " + path);
+        HttpResponse<String> head = server.send("HEAD", path, null);
         assertThat(head.statusCode()).as("HEAD " + path).isEqualTo(403);
-        assertRefused(send("PUT", path, "new\n", "Content-Type", "text/plain"), "PUT " + path);
-        assertRefused(send("POST", path, "more\n", "Content-Type", "text/plain"), "POST " + path);
-        assertRefused(send("DELETE", path, null), "DELETE " + path);
+        assertRefused(server.send("PUT", path, "new\n", "Content-Type", "text/plain"), "PUT " + path);
+        assertRefused(server.send("POST", path, "more\n", "Content-Type", "text/plain"), "POST " + path);
+        assertRefused(server.send("DELETE", path, null), "DELETE " + path);
     }
 
     @ParameterizedTest

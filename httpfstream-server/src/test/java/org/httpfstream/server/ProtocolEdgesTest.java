@@ -106,7 +106,7 @@ class ProtocolEdgesTest {
         final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
         HttpResponse<String> produce(String epoch, String seq) throws Exception {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + "/p"))
+            return http.send(HttpRequest.newBuilder(server.uri("/p"))
                     .POST(BodyPublishers.ofString("x", UTF_8)).header("Content-Type", "text/plain")
                     .header("Producer-Id", "one").header("Producer-Epoch", epoch).header("Producer-Seq", seq)
                     .timeout(Duration.ofSeconds(20)).build(), BodyHandlers.ofString(UTF_8));
@@ -114,7 +114,7 @@ class ProtocolEdgesTest {
 
         @BeforeEach
         void create() throws Exception {
-            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + "/p"))
+            assertThat(http.send(HttpRequest.newBuilder(server.uri("/p"))
                     .PUT(BodyPublishers.noBody()).header("Content-Type", "text/plain").build(),
                     BodyHandlers.discarding()).statusCode()).isEqualTo(201);
         }

@@ -1,8 +1,15 @@
 package org.httpfstream.server.testing;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +19,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
 import org.httpfstream.store.StreamStore;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -25,7 +35,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * server on {@code 127.0.0.1} port 0 with its root in that folder, and after the test (after the test's
  * own {@code @AfterEach} methods) it closes every server it started, checks that none of their threads
  * outlived them ({@link ThreadLeaks}) and deletes the folder. Register it on an instance field, so that
- * each test (and each test of a {@code @Nested} class) gets its own server:
+ * each test (and each test of a {@code @Nested} class) gets its own server; on a static field, one
+ * server serves every test of the class (started before its {@code @BeforeAll} methods, stopped after
+ * its {@code @AfterAll} ones), for a matrix of many quick requests that change nothing:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -50,9 +62,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Thread safety: not thread safe; configured while the test class is built and used from the test's
  * thread. The server it hands out is itself thread safe.
  */
-public final class ServerExtension implements BeforeEachCallback, AfterEachCallback {
+public final class ServerExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        AfterEachCallback {
+    /** One client for every test: its threads are the JDK's, shared, and not the server's. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
     private final List<Consumer<HttpFStreamServer.Builder>> config = new ArrayList<>();
     private boolean startedByTest;
+    private Class<?> perClass; // the test class, when registered on a static field: one server for the class
 
     private Path folder; // this test's temporary folder; the root is its "root" child
     private HttpFStreamServer server; // the current server; null before start and after stop
@@ -91,8 +109,37 @@ public final class ServerExtension implements BeforeEachCallback, AfterEachCallb
         return this;
     }
 
+    /** Called only for a static field: then one server serves every test of the class. */
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        if (perClass == null) { // not again for the @Nested classes, which inherit the extension
+            perClass = context.getRequiredTestClass();
+            setUp();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        if (context.getRequiredTestClass() == perClass) {
+            tearDown();
+        }
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
+        if (perClass == null) {
+            setUp();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        if (perClass == null) {
+            tearDown();
+        }
+    }
+
+    private void setUp() throws IOException {
         threads = ThreadLeaks.snapshot();
         folder = Files.createTempDirectory("httpfstream-test-");
         if (!startedByTest) {
@@ -100,8 +147,7 @@ public final class ServerExtension implements BeforeEachCallback, AfterEachCallb
         }
     }
 
-    @Override
-    public void afterEach(ExtensionContext context) throws IOException {
+    private void tearDown() throws IOException {
         try {
             for (HttpFStreamServer s : started) {
                 s.close();
@@ -192,9 +238,41 @@ public final class ServerExtension implements BeforeEachCallback, AfterEachCallb
         return get().uri();
     }
 
-    /** The URI of {@code path} (which may carry a query) on the running server; a leading '/' is optional. */
+    /** The URI of {@code path}, which starts with '/' and may carry a query, taken as it is, on the running server. */
     public URI uri(String path) {
-        return get().uri().resolve(path.startsWith("/") ? path.substring(1) : path);
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path does not start with '/': " + path);
+        }
+        String base = get().uri().toString();
+        return URI.create(base.substring(0, base.length() - 1) + path);
+    }
+
+    /**
+     * Sends {@code method path} to the running server with the JDK client over HTTP/1.1 and waits for
+     * the answer, its body as a string; see {@link #request}.
+     */
+    public HttpResponse<String> send(String method, String path, String body, String... headers)
+            throws IOException, InterruptedException {
+        return HTTP.send(request(method, path, body, headers), BodyHandlers.ofString(UTF_8));
+    }
+
+    /** Like {@link #send} but returns at once; the answer completes the future. */
+    public CompletableFuture<HttpResponse<String>> sendAsync(String method, String path, String body,
+            String... headers) {
+        return HTTP.sendAsync(request(method, path, body, headers), BodyHandlers.ofString(UTF_8));
+    }
+
+    /**
+     * A request of {@code method path} to the running server, with {@code body} (null: none) in UTF-8,
+     * {@code headers} as name, value pairs, and a timeout of 60 s.
+     */
+    public HttpRequest request(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return b.build();
     }
 
     /** The running server's stream store. */
