@@ -1,6 +1,10 @@
 package org.httpfstream.server;
 
 import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.httpfstream.server.testing.Await;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,10 +56,8 @@ class BrowserAttackTest {
     /** The httpfstream server's port, for the pages; set before each page load. */
     static volatile int streamPort;
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
 
     @BeforeAll
     static void startBrowserAndSites() throws IOException {
@@ -89,13 +91,6 @@ class BrowserAttackTest {
         }
         if (goodSite != null) {
             goodSite.stop(0);
-        }
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -165,13 +160,10 @@ class BrowserAttackTest {
     }
 
     void start(OriginPolicy policy) throws Exception {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).allowOrigins(policy).build().start();
-        streamPort = server.port();
-        URI victim = URI.create("http://127.0.0.1:" + streamPort + "/victim.txt");
-        assertThat(http.send(HttpRequest.newBuilder(victim).PUT(BodyPublishers.noBody())
-                .header("Content-Type", "text/plain").build(), BodyHandlers.ofString()).statusCode()).isEqualTo(201);
-        assertThat(http.send(HttpRequest.newBuilder(victim).POST(BodyPublishers.ofString("hello"))
-                .header("Content-Type", "text/plain").build(), BodyHandlers.ofString()).statusCode()).isIn(200, 204);
+        streamPort = server.start(b -> b.allowOrigins(policy)).port();
+        assertThat(server.send("PUT", "/victim.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("POST", "/victim.txt", "hello", "Content-Type", "text/plain").statusCode())
+                .isIn(200, 204);
     }
 
     /** Loads {@code page} from {@code site} and waits until its script has reported everything. */
@@ -182,7 +174,7 @@ class BrowserAttackTest {
     }
 
     long refused() {
-        return server.refusals().get(Refusals.Reason.ORIGIN);
+        return server.get().refusals().get(Refusals.Reason.ORIGIN);
     }
 
     @Test
@@ -197,8 +189,8 @@ class BrowserAttackTest {
         // WebSocket, no-cors POST, CORS POST, JSON preflight and the form POST: five refusals.
         Await.until("the form POST is refused too", () -> refused() >= 5);
         assertThat(refused()).isEqualTo(5);
-        assertThat(Files.readString(root.resolve("victim.txt"))).isEqualTo("hello");
-        assertThat(root.resolve("hijacked.txt")).doesNotExist();
+        assertThat(Files.readString(server.root().resolve("victim.txt"))).isEqualTo("hello");
+        assertThat(server.root().resolve("hijacked.txt")).doesNotExist();
     }
 
     @Test
@@ -206,7 +198,7 @@ class BrowserAttackTest {
         start(OriginPolicy.parse(origin(goodSite)));
         String seen = load(goodSite, "good.html");
         assertThat(seen).contains("\"ws\":\"opened:1000\"", "\"read\":\"read:hello from an allowed page\"");
-        assertThat(Files.readString(root.resolve("good.txt"))).isEqualTo("hello from an allowed page");
+        assertThat(Files.readString(server.root().resolve("good.txt"))).isEqualTo("hello from an allowed page");
         assertThat(refused()).isZero();
     }
 
@@ -218,13 +210,13 @@ class BrowserAttackTest {
         assertThat(seen).contains("\"ws\":\"opened:1000\"", "\"cors\":\"status:204\"");
         Await.until("the form POST lands", () -> {
             try {
-                return Files.readString(root.resolve("victim.txt")).contains("evil-form=x");
+                return Files.readString(server.root().resolve("victim.txt")).contains("evil-form=x");
             } catch (IOException e) {
                 return false;
             }
         });
-        assertThat(Files.readString(root.resolve("victim.txt"))).startsWith("hello").contains("evil-nocors", "evil-cors");
-        assertThat(Files.readString(root.resolve("hijacked.txt"))).isEqualTo("evil-ws");
+        assertThat(Files.readString(server.root().resolve("victim.txt"))).startsWith("hello").contains("evil-nocors", "evil-cors");
+        assertThat(Files.readString(server.root().resolve("hijacked.txt"))).isEqualTo("evil-ws");
         assertThat(refused()).isZero();
     }
 }

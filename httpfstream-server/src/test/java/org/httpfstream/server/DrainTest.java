@@ -1,6 +1,10 @@
 package org.httpfstream.server;
 
 import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.httpfstream.server.testing.Await;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -36,27 +40,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DrainTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    /** The tests close the server themselves, as a SIGTERM would; the extension's close then does nothing. */
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
 
     void start(boolean fsync, Duration drainTimeout) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(fsync)
-                .drainTimeout(drainTimeout).build().start();
-        address = server.localAddress();
+        server.start(b -> b.fsync(fsync).drainTimeout(drainTimeout));
     }
 
     /** Runs close() on a thread of its own and waits until the drain has begun. */
     CompletableFuture<Void> closeInBackground() {
-        CompletableFuture<Void> closed = CompletableFuture.runAsync(server::close);
-        Await.until("the server drains", server::isDraining);
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(server.get()::close);
+        Await.until("the server drains", server.get()::isDraining);
         return closed;
     }
 
@@ -64,7 +59,7 @@ class DrainTest {
     void assertRefusesConnections() {
         Await.until("new connections are refused", () -> {
             try (Socket s = new Socket()) {
-                s.connect(address, 5000);
+                s.connect(server.address(), 5000);
                 return false;
             } catch (ConnectException e) {
                 return true;
@@ -91,14 +86,14 @@ class DrainTest {
         @Test
         void aPostWaitingForItsFsyncAndOnePipelinedBehindItAreAnsweredAndDurable() throws Exception {
             start(true, Duration.ofSeconds(30));
-            assertThat(RawHttp.request(address, "PUT", "/d.txt", "Content-Type: text/plain").status).isEqualTo(201);
+            assertThat(RawHttp.request(server.address(), "PUT", "/d.txt", "Content-Type: text/plain").status).isEqualTo(201);
             CountDownLatch gate = new CountDownLatch(1);
             CountDownLatch syncing = new CountDownLatch(1);
             server.store().syncHook(() -> {
                 syncing.countDown();
                 gate.await();
             });
-            try (Socket s = connect(address)) {
+            try (Socket s = connect(server.address())) {
                 String post = "POST /d.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s";
                 // Two POSTs in one write: the second is held behind the first, which waits for its sync.
                 write(s, post.formatted(8, "durable\n") + post.formatted(7, "second\n"));
@@ -121,23 +116,23 @@ class DrainTest {
                 closed.get(20, TimeUnit.SECONDS);
             }
             server.store().syncHook(null);
-            server = null;
+            server.stop(); // closed above: lets it go, so that start() may start another
 
             start(true, Duration.ofSeconds(30)); // the same root, as after a restart
-            RawHttp read = RawHttp.request(address, "GET", "/d.txt?offset=-1");
+            RawHttp read = RawHttp.request(server.address(), "GET", "/d.txt?offset=-1");
             assertThat(read.bodyText()).isEqualTo("durable\nsecond\n");
-            assertThat(Files.readString(root.resolve("d.txt"))).isEqualTo("durable\nsecond\n");
+            assertThat(Files.readString(server.root().resolve("d.txt"))).isEqualTo("durable\nsecond\n");
         }
 
         @Test
         void aFileStillBeingSentIsSentToItsEnd() throws Exception {
             byte[] big = new byte[8 * 1024 * 1024];
             new java.util.Random(1).nextBytes(big);
-            Files.write(root.resolve("big.bin"), big);
+            Files.write(server.root().resolve("big.bin"), big);
             start(false, Duration.ofSeconds(30));
             try (Socket s = new Socket()) {
                 s.setReceiveBufferSize(16 * 1024); // the body waits in the server's buffers, not ours
-                s.connect(address, 5000);
+                s.connect(server.address(), 5000);
                 s.setSoTimeout(20_000);
                 write(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
                 InputStream in = s.getInputStream();
@@ -156,7 +151,7 @@ class DrainTest {
         @Test
         void anIdleKeepAliveConnectionIsClosedAtOnce() throws Exception {
             start(false, Duration.ofSeconds(30));
-            try (Socket s = connect(address)) {
+            try (Socket s = connect(server.address())) {
                 write(s, "PUT /idle.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
                 RawHttp created = RawHttp.readHead(s.getInputStream());
                 assertThat(created.status).isEqualTo(201);
@@ -174,20 +169,20 @@ class DrainTest {
         @Test
         void everyKindOfFollowerEndsWithItsResumeOffsetAndTheAppenderFinishes() throws Exception {
             start(false, Duration.ofSeconds(30));
-            assertThat(RawHttp.request(address, "PUT", "/ds.txt", "Content-Type: text/plain")
+            assertThat(RawHttp.request(server.address(), "PUT", "/ds.txt", "Content-Type: text/plain")
                     .status).isEqualTo(201);
-            try (RawWebSocket appender = RawWebSocket.append(address, "/live.log");
-                    Socket post = connect(address)) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/live.log");
+                    Socket post = connect(server.address())) {
                 write(post, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc");
                 assertThat(RawHttp.readHead(post.getInputStream()).status).isEqualTo(204);
                 appender.send(RawWebSocket.TEXT, "hello\n".getBytes(UTF_8));
                 Await.until("the appender's bytes are written",
-                        () -> root.resolve("live.log").toFile().length() == 6);
+                        () -> server.root().resolve("live.log").toFile().length() == 6);
 
-                try (RawWebSocket webSocket = RawWebSocket.follow(address, "/live.log", "X-Verb: FOLLOW");
-                        Socket follow = connect(address);
-                        Socket sse = connect(address);
-                        Socket poll = connect(address)) {
+                try (RawWebSocket webSocket = RawWebSocket.follow(server.address(), "/live.log", "X-Verb: FOLLOW");
+                        Socket follow = connect(server.address());
+                        Socket sse = connect(server.address());
+                        Socket poll = connect(server.address())) {
                     assertThat(webSocket.status()).isEqualTo(101);
                     assertThat(webSocket.readData(6)).isEqualTo("hello\n".getBytes(UTF_8));
                     write(follow, "GET /live.log?follow HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -203,7 +198,7 @@ class DrainTest {
                         events.append(new String(RawHttp.readChunk(sseIn, trailers), UTF_8));
                     }
                     write(poll, "GET /ds.txt?offset=" + Offsets.format(3) + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
-                    Await.until("four live readers", () -> server.liveReaders() == 4);
+                    Await.until("four live readers", () -> server.get().liveReaders() == 4);
 
                     CompletableFuture<Void> closed = closeInBackground();
                     assertRefusesConnections();
@@ -241,7 +236,7 @@ class DrainTest {
                     closed.get(20, TimeUnit.SECONDS);
                 }
             }
-            assertThat(Files.readString(root.resolve("live.log"))).isEqualTo("hello\nmore\n");
+            assertThat(Files.readString(server.root().resolve("live.log"))).isEqualTo("hello\nmore\n");
         }
     }
 
@@ -250,38 +245,38 @@ class DrainTest {
         @Test
         void anAppenderStillAppendingAfterTheDrainTimeoutGetsClose1001AndKeepsItsBytes() throws Exception {
             start(false, Duration.ofMillis(300));
-            try (RawWebSocket appender = RawWebSocket.append(address, "/slow.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/slow.log")) {
                 appender.send(RawWebSocket.TEXT, "abc".getBytes(UTF_8));
-                Await.until("the bytes are written", () -> root.resolve("slow.log").toFile().length() == 3);
-                server.close();
+                Await.until("the bytes are written", () -> server.root().resolve("slow.log").toFile().length() == 3);
+                server.get().close();
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
             }
-            assertThat(Files.readString(root.resolve("slow.log"))).isEqualTo("abc");
+            assertThat(Files.readString(server.root().resolve("slow.log"))).isEqualTo("abc");
         }
 
         @Test
         void aSecondCloseEndsTheDrainAtOnce() throws Exception {
             start(false, Duration.ofMinutes(10));
-            try (RawWebSocket appender = RawWebSocket.append(address, "/busy.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/busy.log")) {
                 appender.send(RawWebSocket.TEXT, "xyz".getBytes(UTF_8));
-                Await.until("the bytes are written", () -> root.resolve("busy.log").toFile().length() == 3);
+                Await.until("the bytes are written", () -> server.root().resolve("busy.log").toFile().length() == 3);
                 CompletableFuture<Void> first = closeInBackground();
-                server.close(); // as a second SIGTERM: returns once the server is closed
+                server.get().close(); // as a second SIGTERM: returns once the server is closed
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
                 first.get(20, TimeUnit.SECONDS);
             }
-            assertThat(Files.readString(root.resolve("busy.log"))).isEqualTo("xyz");
+            assertThat(Files.readString(server.root().resolve("busy.log"))).isEqualTo("xyz");
         }
     }
 
     @Test
     void closeBeforeStartAndTwiceIsHarmless() throws IOException {
-        HttpFStreamServer never = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build();
+        HttpFStreamServer never = HttpFStreamServer.builder().root(server.root()).bind("127.0.0.1", 0).build();
         never.close();
         assertThat(never.isDraining()).isFalse();
         start(false, Duration.ZERO);
-        server.close();
-        server.close();
-        assertThat(server.isDraining()).isTrue();
+        server.get().close();
+        server.get().close();
+        assertThat(server.get().isDraining()).isTrue();
     }
 }

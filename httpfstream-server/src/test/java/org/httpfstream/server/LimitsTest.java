@@ -141,8 +141,8 @@ class LimitsTest {
             Socket third = connect("127.0.0.1");
             RawHttp r = RawHttp.read(third.getInputStream(), false);
             assertThat(r.status).isEqualTo(503);
-            assertThat(r.bodyText()).isEqualTo("too many connections from 127.0.0.1: 2 open (limit per server.address(), "
-                    + "-max-connections-per-server.address())\n");
+            assertThat(r.bodyText()).isEqualTo("too many connections from 127.0.0.1: 2 open (limit per address, "
+                    + "-max-connections-per-address)\n");
             assertThat(closedByServer(third)).isTrue();
 
             Socket other = connect("127.0.0.2");

@@ -1,6 +1,10 @@
 package org.httpfstream.server;
 
 import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.httpfstream.server.testing.Await;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,61 +33,41 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReadOnlyStoreTest {
-    @TempDir Path temp;
-    Path root;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest().admin();
     boolean mounted;
     boolean readOnly;
-    HttpFStreamServer server;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void mount() throws Exception {
-        root = Files.createDirectory(temp.resolve("tmpfs"));
-        String failure = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", root.toString());
-        mounted = failure == null;
-        String missing = "cannot mount a tmpfs here (needs root and mount): " + failure;
-        if (!mounted && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(missing);
-        }
-        Assumptions.assumeTrue(mounted, missing);
+        Files.createDirectory(server.root()); // the server's root, before it starts
+        Tmpfs.mountOrSkip(server.root(), "1m");
+        mounted = true;
     }
 
     @AfterEach
     void unmount() throws Exception {
         if (readOnly) {
-            assertThat(run("mount", "-o", "remount,rw", root.toString())).isNull();
+            assertThat(Tmpfs.run("mount", "-o", "remount,rw", server.root().toString())).isNull();
         }
-        if (server != null) {
-            server.close();
-        }
+        server.stop(); // before the unmount
         if (mounted) {
-            assertThat(run("umount", "-l", root.toString())).isNull();
-        }
-    }
-
-    /** Runs a command; null if it succeeded, else what it said. */
-    static String run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
-            boolean done = p.waitFor(30, TimeUnit.SECONDS);
-            return done && p.exitValue() == 0 ? null : done ? "exit " + p.exitValue() + ": " + out : "did not finish";
-        } catch (IOException e) {
-            return e.toString();
+            Tmpfs.unmount(server.root());
         }
     }
 
     HttpResponse<String> readyz() throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort()
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.get().adminAddress().getPort()
                 + "/readyz")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void isNotReadyOnceTheStoreTurnsReadOnlyAndReadyAgainAfter() throws Exception {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).admin("127.0.0.1", 0).build().start();
+        server.start();
         assertThat(readyz().statusCode()).isEqualTo(200);
 
-        assertThat(run("mount", "-o", "remount,ro", root.toString())).isNull();
+        assertThat(Tmpfs.run("mount", "-o", "remount,ro", server.root().toString())).isNull();
         readOnly = true;
         AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
         Await.until("/readyz says 503", () -> {
@@ -97,10 +81,10 @@ class ReadOnlyStoreTest {
         assertThat(last.get().body()).startsWith("not ready: store not writable: ")
                 .contains("Read-only file system").endsWith("\n").hasLineCount(1);
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.adminAddress().getPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+                + server.get().adminAddress().getPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200); // alive, only not ready
 
-        assertThat(run("mount", "-o", "remount,rw", root.toString())).isNull();
+        assertThat(Tmpfs.run("mount", "-o", "remount,rw", server.root().toString())).isNull();
         readOnly = false;
         Await.until("/readyz says 200 again", () -> {
             try {
@@ -109,6 +93,6 @@ class ReadOnlyStoreTest {
                 throw new AssertionError(e);
             }
         });
-        assertThat(Files.exists(root.resolve(".httpfstream").resolve("readyz.probe"))).isFalse();
+        assertThat(Files.exists(server.root().resolve(".httpfstream").resolve("readyz.probe"))).isFalse();
     }
 }

@@ -1,6 +1,10 @@
 package org.httpfstream.server;
 
 import org.httpfstream.server.testing.Await;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.httpfstream.server.testing.Await;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,31 +40,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebhookTargetTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final List<HttpServer> receivers = new ArrayList<>();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** One request a receiver got: its Host header and body. */
     record Delivery(String host, String signature, String body) {}
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
+        server.stop(); // before its receivers
         receivers.forEach(r -> r.stop(0));
     }
 
     void start(WebhookTargets targets) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).webhookTargets(targets).build().start();
+        server.start(b -> b.webhookTargets(targets));
     }
 
-    /** A receiver on {@code address} that records each request and answers {@code status} (+ Location). */
-    HttpServer receiver(String address, LinkedBlockingQueue<Delivery> got, int status, String location)
+    /** A receiver on {@code host} that records each request and answers {@code status} (+ Location). */
+    HttpServer receiver(String host, LinkedBlockingQueue<Delivery> got, int status, String location)
             throws IOException {
-        HttpServer r = HttpServer.create(new InetSocketAddress(address, 0), 0);
+        HttpServer r = HttpServer.create(new InetSocketAddress(host, 0), 0);
         r.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             got.add(new Delivery(exchange.getRequestHeaders().getFirst("Host"),
@@ -89,10 +89,8 @@ class WebhookTargetTest {
     }
 
     HttpResponse<String> send(String method, String path, String body) throws Exception {
-        URI uri = URI.create("http://127.0.0.1:" + server.port() + path);
-        return http.send(HttpRequest.newBuilder(uri).method(method, body == null ? BodyPublishers.noBody()
-                : BodyPublishers.ofString(body)).header("Content-Type", body != null && body.startsWith("{")
-                ? "application/json" : "text/plain").build(), BodyHandlers.ofString());
+        return server.send(method, path, body,
+                "Content-Type", body != null && body.startsWith("{") ? "application/json" : "text/plain");
     }
 
     /** Subscribes {@code url} to events/*, then appends to events/a, which wakes the subscription. */
@@ -105,7 +103,7 @@ class WebhookTargetTest {
     }
 
     long refused() {
-        return server.refusals().get(Refusals.Reason.WEBHOOK_TARGET);
+        return server.get().refusals().get(Refusals.Reason.WEBHOOK_TARGET);
     }
 
     void awaitRefusals(long n) {
