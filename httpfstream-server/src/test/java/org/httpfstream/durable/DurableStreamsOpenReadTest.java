@@ -1,5 +1,8 @@
 package org.httpfstream.durable;
 
+import org.httpfstream.testing.StoreExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import org.httpfstream.store.StreamStore;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,25 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Where a catch-up read ends ({@link DurableStreams#openRead}), on temp files, without a network. */
 class DurableStreamsOpenReadTest {
-    @TempDir Path root;
-    StreamStore store;
-    DurableStreams streams;
-
-    @BeforeEach
-    void open() throws IOException {
-        store = new StreamStore(root);
-        streams = new DurableStreams(store, Clock.systemUTC());
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
 
     DurableStreams.Snapshot create(String path, String type, String body) throws IOException {
-        streams.create(path, new DurableStreams.CreateRequest(type, null, null, null, false,
+        stores.streams().create(path, new DurableStreams.CreateRequest(type, null, null, null, false,
                 body.getBytes(UTF_8), null)).join();
-        return streams.open(path);
+        return stores.streams().open(path);
     }
 
     static String read(DurableStreams.Extent e) throws IOException {
@@ -50,7 +41,7 @@ class DurableStreamsOpenReadTest {
     @Test
     void withoutACapAReadGoesToTheTail() throws IOException {
         DurableStreams.Snapshot s = create("/t", "text/plain", "0123456789");
-        DurableStreams.Extent e = streams.openRead(s, 3, 0);
+        DurableStreams.Extent e = stores.streams().openRead(s, 3, 0);
         assertThat(e.next()).isEqualTo(10);
         assertThat(e.upToDate()).isTrue();
         assertThat(read(e)).isEqualTo("3456789");
@@ -59,7 +50,7 @@ class DurableStreamsOpenReadTest {
     @Test
     void aCappedByteReadEndsAtTheCap() throws IOException {
         DurableStreams.Snapshot s = create("/t", "text/plain", "0123456789");
-        DurableStreams.Extent e = streams.openRead(s, 2, 4);
+        DurableStreams.Extent e = stores.streams().openRead(s, 2, 4);
         assertThat(e.next()).isEqualTo(6);
         assertThat(e.upToDate()).isFalse();
         assertThat(read(e)).isEqualTo("2345");
@@ -70,22 +61,22 @@ class DurableStreamsOpenReadTest {
         // Stored as the lines {"a":1}\n {"b":22}\n {"c":333}\n (8, 9 and 10 bytes).
         DurableStreams.Snapshot s = create("/j", "application/json", "[{\"a\":1},{\"b\":22},{\"c\":333}]");
         assertThat(s.tail()).isEqualTo(27);
-        assertThat(read(streams.openRead(s, 0, 20))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
-        assertThat(read(streams.openRead(s, 0, 17))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
-        assertThat(read(streams.openRead(s, 8, 100))).isEqualTo("{\"b\":22}\n{\"c\":333}\n");
+        assertThat(read(stores.streams().openRead(s, 0, 20))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
+        assertThat(read(stores.streams().openRead(s, 0, 17))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
+        assertThat(read(stores.streams().openRead(s, 8, 100))).isEqualTo("{\"b\":22}\n{\"c\":333}\n");
     }
 
     @Test
     void oneJsonMessageLongerThanTheCapIsReadWhole() throws IOException {
         DurableStreams.Snapshot s = create("/j", "application/json", "[{\"a\":1},{\"b\":22},{\"c\":333}]");
-        assertThat(read(streams.openRead(s, 0, 3))).isEqualTo("{\"a\":1}\n");
-        assertThat(read(streams.openRead(s, 17, 1))).isEqualTo("{\"c\":333}\n");
+        assertThat(read(stores.streams().openRead(s, 0, 3))).isEqualTo("{\"a\":1}\n");
+        assertThat(read(stores.streams().openRead(s, 17, 1))).isEqualTo("{\"c\":333}\n");
     }
 
     @Test
     void argumentsAreChecked() throws IOException {
         DurableStreams.Snapshot s = create("/t", "text/plain", "abc");
-        assertThatThrownBy(() -> streams.openRead(s, 4, 0)).hasMessage("from out of range: 4");
-        assertThatThrownBy(() -> streams.openRead(s, 0, -1)).hasMessage("max < 0: -1");
+        assertThatThrownBy(() -> stores.streams().openRead(s, 4, 0)).hasMessage("from out of range: 4");
+        assertThatThrownBy(() -> stores.streams().openRead(s, 0, -1)).hasMessage("max < 0: -1");
     }
 }

@@ -1,10 +1,10 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;

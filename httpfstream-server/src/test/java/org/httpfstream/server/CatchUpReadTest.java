@@ -1,6 +1,6 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

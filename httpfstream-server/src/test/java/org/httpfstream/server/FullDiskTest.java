@@ -1,6 +1,6 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,23 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FullDiskTest {
     @RegisterExtension
-    final ServerExtension server = new ServerExtension().startedByTest();
-    boolean mounted;
-
-    @BeforeEach
-    void mount() throws Exception {
-        Files.createDirectory(server.root()); // the server's root, before it starts
-        Tmpfs.mountOrSkip(server.root(), "1m");
-        mounted = true;
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        server.stop(); // before the unmount
-        if (mounted) {
-            Tmpfs.unmount(server.root());
-        }
-    }
+    final ServerExtension server = new ServerExtension().startedByTest().rootOnTmpfs("1m");
 
     void start(boolean fsync) throws IOException {
         server.start(b -> b.fsync(fsync));

@@ -1,10 +1,11 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Tmpfs;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,26 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReadOnlyStoreTest {
     @RegisterExtension
-    final ServerExtension server = new ServerExtension().startedByTest().admin();
-    boolean mounted;
+    final ServerExtension server = new ServerExtension().startedByTest().rootOnTmpfs("1m").admin();
     boolean readOnly;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @BeforeEach
-    void mount() throws Exception {
-        Files.createDirectory(server.root()); // the server's root, before it starts
-        Tmpfs.mountOrSkip(server.root(), "1m");
-        mounted = true;
-    }
-
     @AfterEach
-    void unmount() throws Exception {
-        if (readOnly) {
+    void writableAgain() throws Exception {
+        if (readOnly) { // before the extension closes the server and unmounts
             assertThat(Tmpfs.run("mount", "-o", "remount,rw", server.root().toString())).isNull();
-        }
-        server.stop(); // before the unmount
-        if (mounted) {
-            Tmpfs.unmount(server.root());
         }
     }
 

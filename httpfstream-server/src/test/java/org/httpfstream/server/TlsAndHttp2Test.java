@@ -1,10 +1,10 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.Await;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -92,7 +92,6 @@ class TlsAndHttp2Test {
             assertThat(server.uri().getScheme()).isEqualTo("https");
             assertThat(server.get().tlsEngine()).isEqualTo("OpenSSL"); // netty-tcnative-boringssl-static loads here
             byte[] content = random(3 * 1024 * 1024 + 17); // many pieces through the TLS engine
-            Files.createDirectories(server.root());
             Files.write(server.root().resolve("big.bin"), content);
             for (HttpClient.Version version : HttpClient.Version.values()) {
                 HttpResponse<byte[]> r = client(version, cert.x509()).send(request("GET", "/big.bin", null),
@@ -195,7 +194,6 @@ class TlsAndHttp2Test {
             HttpClient h2 = client(HttpClient.Version.HTTP_2, cert.x509());
             // More than the JDK client's stream window (16 MiB) and than the server will buffer for it.
             byte[] content = random(24 * 1024 * 1024);
-            Files.createDirectories(server.root());
             Files.write(server.root().resolve("huge.bin"), content);
             Stalled stalled = new Stalled();
             CompletableFuture<HttpResponse<byte[]>> slow = h2.sendAsync(request("GET", "/huge.bin", null),
@@ -295,7 +293,6 @@ class TlsAndHttp2Test {
             Path tokens = server.folder().resolve("tokens");
             Files.writeString(tokens, "t read,append /\n");
             startTls(AuthConfig.of(tokens));
-            Files.createDirectories(server.root());
             Files.writeString(server.root().resolve("page.html"), "<script>alert(1)</script>");
             for (HttpClient.Version version : HttpClient.Version.values()) {
                 HttpClient c = client(version, cert.x509());

@@ -1,5 +1,8 @@
 package org.httpfstream.store;
 
+import org.httpfstream.testing.StoreExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,16 +23,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class StreamStoreTest {
-    @TempDir Path dir;
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
     Path root;
     Path outside;
     StreamStore store;
 
     @BeforeEach
     void setUp() throws IOException {
-        root = Files.createDirectories(dir.resolve("root"));
-        outside = Files.createDirectories(dir.resolve("outside"));
-        store = new StreamStore(root);
+        root = stores.root();
+        outside = Files.createDirectories(stores.folder().resolve("outside")); // the root's sibling
+        store = stores.store();
     }
 
     @Nested

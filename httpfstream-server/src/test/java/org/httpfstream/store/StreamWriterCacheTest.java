@@ -1,6 +1,9 @@
 package org.httpfstream.store;
 
-import org.httpfstream.server.testing.Await;
+import org.httpfstream.testing.StoreExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.httpfstream.testing.Await;
 
 import org.httpfstream.durable.DurableStreamException;
 import org.httpfstream.durable.DurableStreams;
@@ -23,19 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The writer cache: a stream's file stays open between appends, and is closed when idle or deleted. */
 class StreamWriterCacheTest {
-    @TempDir Path root;
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
+    Path root;
     StreamStore store;
     DurableStreams streams;
 
     @BeforeEach
-    void open() throws IOException {
-        store = new StreamStore(root);
-        streams = new DurableStreams(store, Clock.systemUTC());
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
+    void open() {
+        root = stores.root();
+        store = stores.store();
+        streams = stores.streams();
     }
 
     void create(String path) throws IOException {
@@ -46,16 +47,6 @@ class StreamWriterCacheTest {
     DurableStreams.Appended append(String path, String body) throws IOException {
         return streams.append(path, new DurableStreams.AppendRequest("text/plain", null, null, false,
                 body.getBytes(UTF_8))).join();
-    }
-
-    static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval, not a wait for the event
-        }
     }
 
     @Test

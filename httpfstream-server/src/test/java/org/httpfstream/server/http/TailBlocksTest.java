@@ -1,5 +1,8 @@
 package org.httpfstream.server.http;
 
+import org.httpfstream.testing.StoreExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,14 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 class TailBlocksTest {
     private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
-    @TempDir Path root;
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
     StreamStore store;
     AppendSession session;
     Subscription subscription;
 
     @BeforeEach
     void open() throws IOException {
-        store = new StreamStore(root, false);
+        store = stores.store();
         session = store.startAppend("/tail");
         subscription = session.subscribe(() -> { });
     }
@@ -36,8 +40,7 @@ class TailBlocksTest {
     void close() {
         TailBlocks.forget(session);
         subscription.close();
-        session.end();
-        store.close();
+        session.end(); // the extension closes the store after
     }
 
     private void append(String text) throws IOException {

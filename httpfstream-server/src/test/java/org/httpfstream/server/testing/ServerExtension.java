@@ -10,12 +10,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +20,9 @@ import java.util.function.Consumer;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.Limits;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.testing.TempFolders;
+import org.httpfstream.testing.Tmpfs;
+import org.httpfstream.testing.ThreadLeaks;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -71,6 +70,8 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     private final List<Consumer<HttpFStreamServer.Builder>> config = new ArrayList<>();
     private boolean startedByTest;
     private Class<?> perClass; // the test class, when registered on a static field: one server for the class
+    private String tmpfsSize; // null: the root is a plain folder
+    private boolean mounted; // a tmpfs is mounted on this test's root
 
     private Path folder; // this test's temporary folder; the root is its "root" child
     private HttpFStreamServer server; // the current server; null before start and after stop
@@ -103,6 +104,16 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
         return with(b -> b.admin("127.0.0.1", 0));
     }
 
+    /**
+     * The root is a tmpfs of {@code size} ({@code 1m}) mounted for each test and unmounted after its
+     * servers are closed: a real disk that fills up or turns read-only. See {@link Tmpfs} for where this
+     * cannot run.
+     */
+    public ServerExtension rootOnTmpfs(String size) {
+        tmpfsSize = size;
+        return this;
+    }
+
     /** No server before the test: the test calls {@link #start()} or {@link #start(Consumer)} itself. */
     public ServerExtension startedByTest() {
         startedByTest = true;
@@ -111,7 +122,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
 
     /** Called only for a static field: then one server serves every test of the class. */
     @Override
-    public void beforeAll(ExtensionContext context) throws IOException {
+    public void beforeAll(ExtensionContext context) throws IOException, InterruptedException {
         if (perClass == null) { // not again for the @Nested classes, which inherit the extension
             perClass = context.getRequiredTestClass();
             setUp();
@@ -119,38 +130,47 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws IOException {
+    public void afterAll(ExtensionContext context) throws IOException, InterruptedException {
         if (context.getRequiredTestClass() == perClass) {
             tearDown();
         }
     }
 
     @Override
-    public void beforeEach(ExtensionContext context) throws IOException {
+    public void beforeEach(ExtensionContext context) throws IOException, InterruptedException {
         if (perClass == null) {
             setUp();
         }
     }
 
     @Override
-    public void afterEach(ExtensionContext context) throws IOException {
+    public void afterEach(ExtensionContext context) throws IOException, InterruptedException {
         if (perClass == null) {
             tearDown();
         }
     }
 
-    private void setUp() throws IOException {
+    private void setUp() throws IOException, InterruptedException {
         threads = ThreadLeaks.snapshot();
-        folder = Files.createTempDirectory("httpfstream-test-");
+        folder = TempFolders.create();
+        Path root = Files.createDirectory(folder.resolve("root")); // there before the server, as a @TempDir is
+        if (tmpfsSize != null) {
+            Tmpfs.mountOrSkip(root, tmpfsSize);
+            mounted = true;
+        }
         if (!startedByTest) {
             start();
         }
     }
 
-    private void tearDown() throws IOException {
+    private void tearDown() throws IOException, InterruptedException {
         try {
             for (HttpFStreamServer s : started) {
                 s.close();
+            }
+            if (mounted) {
+                mounted = false;
+                Tmpfs.unmount(folder.resolve("root"));
             }
             threads.assertNoneLeftSince();
         } finally {
@@ -278,38 +298,5 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     /** The running server's stream store. */
     public StreamStore store() {
         return get().store();
-    }
-
-    /** Deletes a test's temporary folder, first giving back any permission a test took away. */
-    static final class TempFolders {
-        private TempFolders() {}
-
-        static void delete(Path folder) throws IOException {
-            if (folder == null || !Files.exists(folder)) {
-                return;
-            }
-            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        }
     }
 }

@@ -1,4 +1,4 @@
-package org.httpfstream.server.testing;
+package org.httpfstream.testing;
 
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ThreadLeaks {
     /** How long a closed server's threads may take to end: Netty's graceful shutdown is asked for 2 s. */
-    static final Duration GRACE = Duration.ofSeconds(10);
+    public static final Duration GRACE = Duration.ofSeconds(10);
 
     private final Set<Thread> before;
 
@@ -30,11 +30,16 @@ public final class ThreadLeaks {
 
     /** Waits up to {@link #GRACE} for the server threads started since the snapshot to end; fails naming them. */
     public void assertNoneLeftSince() {
-        long end = System.nanoTime() + GRACE.toNanos();
+        assertNoneLeftSince(GRACE);
+    }
+
+    /** Waits up to {@code grace} for the server threads started since the snapshot to end; fails naming them. */
+    public void assertNoneLeftSince(Duration grace) {
+        long end = System.nanoTime() + grace.toNanos();
         List<String> left = left();
         while (!left.isEmpty()) {
             if (System.nanoTime() - end > 0) {
-                throw new AssertionError("server threads still running " + GRACE + " after close: " + left);
+                throw new AssertionError("server threads still running " + grace + " after close: " + left);
             }
             LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval
             left = left();
@@ -48,7 +53,7 @@ public final class ThreadLeaks {
     }
 
     /** Our own threads are named "httpfstream-..."; Netty names its event loop threads after the group class. */
-    static boolean isServerThread(String name) {
+    public static boolean isServerThread(String name) {
         return name.startsWith("httpfstream") || name.contains("EventLoopGroup");
     }
 }

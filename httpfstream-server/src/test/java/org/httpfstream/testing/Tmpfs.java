@@ -1,4 +1,4 @@
-package org.httpfstream.server;
+package org.httpfstream.testing;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Assumptions;
  * CI=true}, where the tests run as root), where it fails instead, so that a skip cannot hide the real
  * disk. Test helper; stateless.
  */
-final class Tmpfs {
+public final class Tmpfs {
     private Tmpfs() {}
 
     /** Mounts a tmpfs of {@code size} (as mount says it: {@code 1m}) on {@code folder}, or skips the test. */
-    static void mountOrSkip(Path folder, String size) throws InterruptedException {
+    public static void mountOrSkip(Path folder, String size) throws InterruptedException {
         String failure = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString());
         String missing = "cannot mount a tmpfs of " + size + " here (needs root and mount): " + failure;
         if (failure != null && "true".equalsIgnoreCase(System.getenv("CI"))) {
@@ -31,12 +31,12 @@ final class Tmpfs {
      * Unmounts {@code folder}, lazily: a closed server's tail marks stay mapped (so the file system busy)
      * until a GC unmaps them.
      */
-    static void unmount(Path folder) throws InterruptedException {
+    public static void unmount(Path folder) throws InterruptedException {
         assertThat(run("umount", "-l", folder.toString())).as("umount " + folder).isNull();
     }
 
     /** Runs a command; null if it succeeded, else what it said. */
-    static String run(String... command) throws InterruptedException {
+    public static String run(String... command) throws InterruptedException {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), UTF_8).trim();

@@ -1,4 +1,4 @@
-package org.httpfstream.server.testing;
+package org.httpfstream.testing;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
