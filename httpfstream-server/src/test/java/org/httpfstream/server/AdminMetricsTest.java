@@ -101,12 +101,9 @@ class AdminMetricsTest {
 
     /** A raw socket with {@code request} sent, closed after the test. */
     Socket send(String request) throws IOException {
-        Socket s = new Socket();
+        Socket s = RawHttp.connect(server.address());
         open.add(s);
-        s.connect(server.address(), 5000);
-        s.setSoTimeout(20_000);
-        s.getOutputStream().write(request.getBytes(ISO_8859_1));
-        s.getOutputStream().flush();
+        RawHttp.write(s, request);
         return s;
     }
 

@@ -81,13 +81,7 @@ class AppendFramingTest {
     @Test
     void everyByteValueUnderManyKeysAndAlignmentsArrivesExactly() throws IOException {
         Random random = new Random(11);
-        List<byte[]> keys = new ArrayList<>(List.of(new byte[4], new byte[] {-1, -1, -1, -1},
-                new byte[] {1, 2, 4, 8}, new byte[] {(byte) 0x80, 0x40, 0x20, 0x10}));
-        for (int i = 0; i < 12; i++) {
-            byte[] key = new byte[4];
-            random.nextBytes(key);
-            keys.add(key);
-        }
+        List<byte[]> keys = ClientFrames.maskingKeys(random, 12);
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         for (byte[] key : keys) {

@@ -69,18 +69,6 @@ class DrainTest {
         });
     }
 
-    static Socket connect(InetSocketAddress address) throws IOException {
-        Socket s = new Socket();
-        s.connect(address, 5000);
-        s.setSoTimeout(20_000);
-        return s;
-    }
-
-    static void write(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
     @Nested
     class InFlightRequests {
         @Test
@@ -93,10 +81,10 @@ class DrainTest {
                 syncing.countDown();
                 gate.await();
             });
-            try (Socket s = connect(server.address())) {
+            try (Socket s = RawHttp.connect(server.address())) {
                 String post = "POST /d.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s";
                 // Two POSTs in one write: the second is held behind the first, which waits for its sync.
-                write(s, post.formatted(8, "durable\n") + post.formatted(7, "second\n"));
+                RawHttp.write(s, post.formatted(8, "durable\n") + post.formatted(7, "second\n"));
                 assertThat(syncing.await(20, TimeUnit.SECONDS)).as("the first POST's sync began").isTrue();
 
                 CompletableFuture<Void> closed = closeInBackground();
@@ -134,7 +122,7 @@ class DrainTest {
                 s.setReceiveBufferSize(16 * 1024); // the body waits in the server's buffers, not ours
                 s.connect(server.address(), 5000);
                 s.setSoTimeout(20_000);
-                write(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.write(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
                 InputStream in = s.getInputStream();
                 RawHttp head = RawHttp.read(in, true); // the head only: the body is read below
                 assertThat(head.status).isEqualTo(200);
@@ -151,8 +139,8 @@ class DrainTest {
         @Test
         void anIdleKeepAliveConnectionIsClosedAtOnce() throws Exception {
             start(false, Duration.ofSeconds(30));
-            try (Socket s = connect(server.address())) {
-                write(s, "PUT /idle.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            try (Socket s = RawHttp.connect(server.address())) {
+                RawHttp.write(s, "PUT /idle.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
                 RawHttp created = RawHttp.readHead(s.getInputStream());
                 assertThat(created.status).isEqualTo(201);
                 assertThat(created.header("Connection")).isNull(); // kept alive
@@ -172,32 +160,32 @@ class DrainTest {
             assertThat(RawHttp.request(server.address(), "PUT", "/ds.txt", "Content-Type: text/plain")
                     .status).isEqualTo(201);
             try (RawWebSocket appender = RawWebSocket.append(server.address(), "/live.log");
-                    Socket post = connect(server.address())) {
-                write(post, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc");
+                    Socket post = RawHttp.connect(server.address())) {
+                RawHttp.write(post, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc");
                 assertThat(RawHttp.readHead(post.getInputStream()).status).isEqualTo(204);
                 appender.send(RawWebSocket.TEXT, "hello\n".getBytes(UTF_8));
                 Await.until("the appender's bytes are written",
                         () -> server.root().resolve("live.log").toFile().length() == 6);
 
                 try (RawWebSocket webSocket = RawWebSocket.follow(server.address(), "/live.log", "X-Verb: FOLLOW");
-                        Socket follow = connect(server.address());
-                        Socket sse = connect(server.address());
-                        Socket poll = connect(server.address())) {
+                        Socket follow = RawHttp.connect(server.address());
+                        Socket sse = RawHttp.connect(server.address());
+                        Socket poll = RawHttp.connect(server.address())) {
                     assertThat(webSocket.status()).isEqualTo(101);
                     assertThat(webSocket.readData(6)).isEqualTo("hello\n".getBytes(UTF_8));
-                    write(follow, "GET /live.log?follow HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.write(follow, "GET /live.log?follow HTTP/1.1\r\nHost: x\r\n\r\n");
                     InputStream followIn = follow.getInputStream();
                     assertThat(RawHttp.readHead(followIn).status).isEqualTo(200);
                     Map<String, String> trailers = new TreeMap<>();
                     assertThat(RawHttp.readChunk(followIn, trailers)).isEqualTo("hello\n".getBytes(UTF_8));
-                    write(sse, "GET /ds.txt?offset=-1&live=sse HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.write(sse, "GET /ds.txt?offset=-1&live=sse HTTP/1.1\r\nHost: x\r\n\r\n");
                     InputStream sseIn = sse.getInputStream();
                     assertThat(RawHttp.readHead(sseIn).status).isEqualTo(200);
                     StringBuilder events = new StringBuilder();
                     while (!events.toString().contains("\"upToDate\":true}\n\n")) {
                         events.append(new String(RawHttp.readChunk(sseIn, trailers), UTF_8));
                     }
-                    write(poll, "GET /ds.txt?offset=" + Offsets.format(3) + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.write(poll, "GET /ds.txt?offset=" + Offsets.format(3) + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
                     Await.until("four live readers", () -> server.get().liveReaders() == 4);
 
                     CompletableFuture<Void> closed = closeInBackground();

@@ -81,11 +81,6 @@ class LimitsTest {
         return connect(null);
     }
 
-    static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
     String get(String target) {
         return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort() + "\r\n\r\n";
     }
@@ -126,7 +121,7 @@ class LimitsTest {
             first.close();
             Await.until("the closed connection is given back", () -> server.get().openConnections() == 1);
             Socket fourth = connect();
-            send(fourth, get("/nothing.txt"));
+            RawHttp.write(fourth, get("/nothing.txt"));
             assertThat(RawHttp.read(fourth.getInputStream(), false).status).isEqualTo(404);
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
         }
@@ -146,7 +141,7 @@ class LimitsTest {
             assertThat(closedByServer(third)).isTrue();
 
             Socket other = connect("127.0.0.2");
-            send(other, get("/nothing.txt"));
+            RawHttp.write(other, get("/nothing.txt"));
             assertThat(RawHttp.read(other.getInputStream(), false).status).isEqualTo(404);
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
         }
@@ -217,7 +212,7 @@ class LimitsTest {
             start(Limits.defaults().withHeaderTimeout(Duration.ofMillis(800)));
             Files.writeString(server.root().resolve("slow.txt"), "fast");
             Socket s = connect();
-            send(s, get("/slow.txt"));
+            RawHttp.write(s, get("/slow.txt"));
             RawHttp first = RawHttp.read(s.getInputStream(), false);
             assertThat(first.bodyText()).isEqualTo("fast");
 
@@ -234,10 +229,10 @@ class LimitsTest {
             Files.writeString(server.root().resolve("late.txt"), "late");
             Socket s = connect();
             Thread.sleep(700); // longer than the header timeout, with nothing sent
-            send(s, get("/late.txt"));
+            RawHttp.write(s, get("/late.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("late");
             Thread.sleep(700); // and between two requests of a keep-alive connection
-            send(s, get("/late.txt"));
+            RawHttp.write(s, get("/late.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("late");
             assertThat(refused(Reason.HEADER_TIMEOUT)).isZero();
         }
@@ -262,10 +257,10 @@ class LimitsTest {
                     HttpFStreamSettings.defaults().withIdleTimeout(Duration.ofSeconds(1)));
             Files.writeString(server.root().resolve("a.txt"), "a");
             Socket s = connect();
-            send(s, get("/a.txt"));
+            RawHttp.write(s, get("/a.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("a");
             Thread.sleep(600); // past the request timeout, within the idle timeout
-            send(s, get("/a.txt"));
+            RawHttp.write(s, get("/a.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("a");
             long begin = System.nanoTime();
             assertThat(closedByServer(s)).isTrue(); // by the idle timeout
@@ -294,7 +289,7 @@ class LimitsTest {
             RawWebSocket follower = track(RawWebSocket.follow(server.address(), "/live.txt"));
             assertThat(follower.status()).isEqualTo(101);
             Socket plain = connect();
-            send(plain, get("/live.txt?follow"));
+            RawHttp.write(plain, get("/live.txt?follow"));
             InputStream in = plain.getInputStream();
             assertThat(RawHttp.readHead(in).status).isEqualTo(200);
 
@@ -309,20 +304,20 @@ class LimitsTest {
         void aLongPollWaitsItsOwnTimeoutAndAnSseReadGoesOn() throws Exception {
             startShort();
             Socket put = connect();
-            send(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(201);
 
             Socket poll = connect();
             long begin = System.nanoTime();
-            send(poll, get("/ds.txt?offset=now&live=long-poll"));
+            RawHttp.write(poll, get("/ds.txt?offset=now&live=long-poll"));
             Socket sse = connect();
-            send(sse, get("/ds.txt?offset=now&live=sse"));
+            RawHttp.write(sse, get("/ds.txt?offset=now&live=sse"));
             assertThat(RawHttp.readHead(sse.getInputStream()).status).isEqualTo(200);
 
             RawHttp polled = RawHttp.read(poll.getInputStream(), false);
             assertThat(polled.status).isEqualTo(204);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)).isGreaterThanOrEqualTo(1500L);
-            send(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello");
+            RawHttp.write(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(204);
             StringBuilder events = new StringBuilder();
             while (!events.toString().contains("data:hello")) {
@@ -354,7 +349,7 @@ class LimitsTest {
 
         void create(String path) throws IOException {
             Socket s = connect();
-            send(s, "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(s, "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(s.getInputStream(), false).status).isEqualTo(201);
         }
 
@@ -363,10 +358,10 @@ class LimitsTest {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/b.txt");
             Socket s = connect();
-            send(s, post("/b.txt", 1000, "") + "a".repeat(1000));
+            RawHttp.write(s, post("/b.txt", 1000, "") + "a".repeat(1000));
             assertThat(RawHttp.read(s.getInputStream(), false).status).isEqualTo(204);
 
-            send(s, post("/b.txt", 1001, "") + "b".repeat(100)); // the rest never comes
+            RawHttp.write(s, post("/b.txt", 1001, "") + "b".repeat(100)); // the rest never comes
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(r.header("Connection")).isEqualTo("close");
@@ -381,7 +376,7 @@ class LimitsTest {
             start(Limits.defaults());
             create("/h.txt");
             Socket s = connect();
-            send(s, post("/h.txt", 100L << 20, "") + "h".repeat(1000));
+            RawHttp.write(s, post("/h.txt", 100L << 20, "") + "h".repeat(1000));
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(r.bodyText()).isEqualTo("request body too large: 104857600 bytes, the limit is 16777216 "
@@ -395,7 +390,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/c.txt");
             Socket s = connect();
-            send(s, "POST /c.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+            RawHttp.write(s, "POST /c.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "258\r\n" + "c".repeat(600) + "\r\n" + "258\r\n" + "c".repeat(600) + "\r\n");
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
@@ -411,7 +406,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/e.txt");
             Socket s = connect();
-            send(s, post("/e.txt", 5000, "Expect: 100-continue\r\n"));
+            RawHttp.write(s, post("/e.txt", 5000, "Expect: 100-continue\r\n"));
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(closedByServer(s)).isTrue();
@@ -455,12 +450,12 @@ class LimitsTest {
             assertThat(c.response.bodyText()).isEqualTo("too many live readers of /one.txt: 2 (limit per stream, "
                     + "-max-followers-per-stream); try again later\n");
             Socket plain = connect();
-            send(plain, get("/one.txt?follow"));
+            RawHttp.write(plain, get("/one.txt?follow"));
             RawHttp r = RawHttp.read(plain.getInputStream(), false);
             assertThat(r.status).isEqualTo(503);
             assertThat(r.header("Retry-After")).isEqualTo("5");
             // A plain GET is no live read; another stream has its own count.
-            send(plain, get("/one.txt"));
+            RawHttp.write(plain, get("/one.txt"));
             assertThat(RawHttp.read(plain.getInputStream(), false).status).isEqualTo(200);
             assertThat(track(RawWebSocket.follow(server.address(), "/two.txt")).status()).isEqualTo(101);
             assertThat(refused(Reason.FOLLOWERS)).isEqualTo(2);
@@ -472,7 +467,7 @@ class LimitsTest {
             liveStream("/gone.txt");
             RawWebSocket closing = track(RawWebSocket.follow(server.address(), "/gone.txt"));
             Socket dropping = connect();
-            send(dropping, get("/gone.txt?follow"));
+            RawHttp.write(dropping, get("/gone.txt?follow"));
             assertThat(RawHttp.readHead(dropping.getInputStream()).status).isEqualTo(200);
             assertThat(closing.status()).isEqualTo(101);
             assertThat(server.get().liveReaders()).isEqualTo(2);
@@ -491,12 +486,12 @@ class LimitsTest {
             start(Limits.defaults().withMaxFollowers(2),
                     HttpFStreamSettings.defaults().withLongPollTimeout(Duration.ofSeconds(20)));
             Socket put = connect();
-            send(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(201);
             Socket poll = connect();
-            send(poll, get("/ds.txt?offset=now&live=long-poll"));
+            RawHttp.write(poll, get("/ds.txt?offset=now&live=long-poll"));
             Socket sse = connect();
-            send(sse, get("/ds.txt?offset=now&live=sse"));
+            RawHttp.write(sse, get("/ds.txt?offset=now&live=sse"));
             assertThat(RawHttp.readHead(sse.getInputStream()).status).isEqualTo(200);
             Await.until("the long-poll and the SSE read are admitted", () -> server.get().liveReaders() == 2);
 
@@ -506,10 +501,10 @@ class LimitsTest {
             assertThat(refusedFollower.response.bodyText())
                     .isEqualTo("too many live readers: the server has 2 (limit 2, -max-followers); try again later\n");
             Socket poll2 = connect();
-            send(poll2, get("/ds.txt?offset=now&live=long-poll"));
+            RawHttp.write(poll2, get("/ds.txt?offset=now&live=long-poll"));
             assertThat(RawHttp.read(poll2.getInputStream(), false).status).isEqualTo(503);
 
-            send(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
+            RawHttp.write(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(204);
             RawHttp answered = RawHttp.read(poll.getInputStream(), false);
             assertThat(answered.bodyText()).isEqualTo("hi");

@@ -46,36 +46,9 @@ class LiveResponsesTest {
 
     /** A socket with {@code request} (complete, with its empty line) sent. */
     Socket send(String request) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(server.address(), 5000);
-        socket.setSoTimeout(10_000);
-        socket.getOutputStream().write(request.getBytes(ISO_8859_1));
-        socket.getOutputStream().flush();
+        Socket socket = RawHttp.connect(server.address());
+        RawHttp.write(socket, request);
         return socket;
-    }
-
-    /** Reads a status line and headers (names in lower case); the status goes under {@code ":status"}. */
-    static Map<String, String> readHead(InputStream in) throws IOException {
-        Map<String, String> head = new TreeMap<>();
-        head.put(":status", line(in).split(" ", 3)[1]);
-        for (String l = line(in); !l.isEmpty(); l = line(in)) {
-            int colon = l.indexOf(':');
-            head.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-        }
-        return head;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed in response head");
-            }
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        return b.toString(ISO_8859_1);
     }
 
     void createTextStream(String path, String first) throws IOException {
@@ -101,10 +74,10 @@ class LiveResponsesTest {
                 appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
                 try (Socket follower = send("GET /h10.log?follow HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
                     InputStream in = follower.getInputStream();
-                    Map<String, String> head = readHead(in);
-                    assertThat(head.get(":status")).isEqualTo("200");
-                    assertThat(head).doesNotContainKeys("transfer-encoding", "content-length", "trailer");
-                    assertThat(head.get("stream-offset")).isEqualTo("0000000000000000");
+                    RawHttp head = RawHttp.readHeadOnly(in);
+                    assertThat(head.status).isEqualTo(200);
+                    assertThat(head.headers).doesNotContainKeys("transfer-encoding", "content-length", "trailer");
+                    assertThat(head.header("stream-offset")).isEqualTo("0000000000000000");
                     assertThat(new String(in.readNBytes(3), UTF_8)).isEqualTo("abc");
                     // Silent for two keep-alive intervals: a chunked response would get a '0' meanwhile.
                     follower.setSoTimeout((int) (4 * PING.toMillis()));
@@ -124,10 +97,10 @@ class LiveResponsesTest {
             long sent = System.nanoTime();
             try (Socket reader = send("GET /h10.txt?offset=-1&live=sse HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = reader.getInputStream();
-                Map<String, String> head = readHead(in);
-                assertThat(head.get(":status")).isEqualTo("200");
-                assertThat(head.get("content-type")).isEqualTo("text/event-stream");
-                assertThat(head).doesNotContainKeys("transfer-encoding", "content-length");
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.status).isEqualTo(200);
+                assertThat(head.header("content-type")).isEqualTo("text/event-stream");
+                assertThat(head.headers).doesNotContainKeys("transfer-encoding", "content-length");
                 String body = new String(in.readAllBytes(), UTF_8); // until the maximum age closes it
                 assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(SSE_MAX_AGE.toNanos());
                 assertThat(body).startsWith("event: data\ndata:hello\n\nevent: control\ndata:{\"streamNextOffset\":"
@@ -144,8 +117,8 @@ class LiveResponsesTest {
             createTextStream("/quiet.txt", "x");
             try (Socket reader = send("GET /quiet.txt?offset=-1&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = reader.getInputStream();
-                Map<String, String> head = readHead(in);
-                assertThat(head.get("transfer-encoding")).isEqualTo("chunked");
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
                 StringBuilder events = new StringBuilder();
                 Map<String, String> trailers = new TreeMap<>();
                 for (byte[] chunk = RawHttp.readChunk(in, trailers); chunk != null; chunk = RawHttp.readChunk(in, trailers)) {
@@ -169,7 +142,7 @@ class LiveResponsesTest {
             long started = System.nanoTime();
             try (Socket reader = send("GET /aged.txt?offset=-1&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = reader.getInputStream();
-                readHead(in);
+                RawHttp.readHeadOnly(in);
                 Map<String, String> trailers = new TreeMap<>();
                 while (RawHttp.readChunk(in, trailers) != null) {
                     // events and keep-alives until the last chunk
@@ -182,7 +155,7 @@ class LiveResponsesTest {
             postText("/aged.txt", "two");
             try (Socket again = send("GET /aged.txt?offset=0000000000000003&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = again.getInputStream();
-                readHead(in);
+                RawHttp.readHeadOnly(in);
                 assertThat(new String(RawHttp.readChunk(in, new TreeMap<>()), UTF_8)).startsWith("event: data\ndata:two\n");
             }
         }
@@ -194,8 +167,8 @@ class LiveResponsesTest {
             appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
             try (Socket follower = send("GET /h11.log?follow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = follower.getInputStream();
-                Map<String, String> head = readHead(in);
-                assertThat(head.get("transfer-encoding")).isEqualTo("chunked");
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
                 Map<String, String> trailers = new TreeMap<>();
                 assertThat(new String(RawHttp.readChunk(in, trailers), UTF_8)).isEqualTo("abc");
                 appender.sendClose(1000);

@@ -25,7 +25,8 @@ class ServerExtensionTest {
         assertThat(server.address().getPort()).isPositive();
         assertThat(server.root()).isEqualTo(server.folder().resolve("root")).isDirectory();
         assertThat(server.uri().toString()).isEqualTo("http://127.0.0.1:" + server.address().getPort() + "/");
-        assertThat(server.uri("/a b/c.txt?offset=-1").getRawPath()).isEqualTo("/a%20b/c.txt");
+        assertThat(server.uri("/a%20b/c.txt?offset=-1").getRawPath()).as("as given").isEqualTo("/a%20b/c.txt");
+        assertThat(server.uri("/a%20b/c.txt?offset=-1").getRawQuery()).isEqualTo("offset=-1");
         assertThat(server.send("PUT", "/a.txt", "hello", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         assertThat(server.root().resolve("a.txt")).hasContent("hello");
     }
