@@ -38,22 +38,22 @@ class DurableStreamsOpenReadTest {
         }
     }
 
+    /** Reads the text stream "0123456789" from {@code from} up to {@code cap}; checks where it ends and what it holds. */
+    void assertTextRead(long from, long cap, long next, boolean upToDate, String bytes) throws IOException {
+        DurableStreams.Extent e = stores.streams().openRead(create("/t", "text/plain", "0123456789"), from, cap);
+        assertThat(e.next()).isEqualTo(next);
+        assertThat(e.upToDate()).isEqualTo(upToDate);
+        assertThat(read(e)).isEqualTo(bytes);
+    }
+
     @Test
     void withoutACapAReadGoesToTheTail() throws IOException {
-        DurableStreams.Snapshot s = create("/t", "text/plain", "0123456789");
-        DurableStreams.Extent e = stores.streams().openRead(s, 3, 0);
-        assertThat(e.next()).isEqualTo(10);
-        assertThat(e.upToDate()).isTrue();
-        assertThat(read(e)).isEqualTo("3456789");
+        assertTextRead(3, 0, 10, true, "3456789");
     }
 
     @Test
     void aCappedByteReadEndsAtTheCap() throws IOException {
-        DurableStreams.Snapshot s = create("/t", "text/plain", "0123456789");
-        DurableStreams.Extent e = stores.streams().openRead(s, 2, 4);
-        assertThat(e.next()).isEqualTo(6);
-        assertThat(e.upToDate()).isFalse();
-        assertThat(read(e)).isEqualTo("2345");
+        assertTextRead(2, 4, 6, false, "2345");
     }
 
     @Test

@@ -50,13 +50,7 @@ class AccessLogTest {
     }
 
     String awaitLine(String... parts) {
-        Await.until("an access-log line with " + String.join(", ", parts), () -> {
-            try {
-                return server.lines(parts).size() == 1;
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        });
+        Await.until("an access-log line with " + String.join(", ", parts), () -> server.lines(parts).size() == 1);
         try {
             return server.lines(parts).get(0);
         } catch (IOException e) {

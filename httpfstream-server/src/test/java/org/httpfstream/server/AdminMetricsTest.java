@@ -108,13 +108,7 @@ class AdminMetricsTest {
     }
 
     void awaitMetric(String sample, double value) {
-        Await.until(sample + " == " + value, () -> {
-            try {
-                return Double.valueOf(value).equals(scrape(server.get()).get(sample));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        Await.until(sample + " == " + value, () -> Double.valueOf(value).equals(scrape(server.get()).get(sample)));
     }
 
     @Nested

@@ -148,7 +148,8 @@ class AppendFramingTest {
             assertThat(ws.status()).isEqualTo(101);
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(server.root().resolve("eager"))).isEqualTo(concat(bytes("early "), allByteValues()));
+        assertThat(Files.readAllBytes(server.root().resolve("eager"))).isEqualTo(concat(bytes("early "),
+                allByteValues()));
     }
 
     static Stream<Arguments> badFrames() {

@@ -9,7 +9,6 @@ import org.httpfstream.testing.Await;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.AuthHttp.bearer;
-import static org.httpfstream.server.AuthHttp.send;
 import static org.httpfstream.server.AuthHttp.upgrade;
 
 import java.io.ByteArrayOutputStream;
@@ -39,7 +38,7 @@ class AuthTest {
     final ServerExtension server = new ServerExtension().startedByTest();
     Path tokens;
 
-    /** Starts the server with a grant file beside its root holding {@code grants}; {@code config} null: no rate limit. */
+    /** Starts the server with a grant file holding {@code grants}; {@code config} null: no rate limit. */
     void start(String grants, AuthConfig config) throws IOException {
         tokens = server.folder().resolve("tokens");
         Files.writeString(tokens, grants);
@@ -51,16 +50,21 @@ class AuthTest {
         start(grants, null);
     }
 
+    /** One request on a fresh connection to the server; see {@link AuthHttp#send}. */
+    RawHttp send(String method, String target, byte[] body, String... headers) throws IOException {
+        return AuthHttp.send(server.address(), method, target, body, headers);
+    }
+
     RawHttp put(String path, String body, String token) throws IOException {
-        return send(server.address(), "PUT", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
+        return send("PUT", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
     }
 
     RawHttp post(String path, String body, String token) throws IOException {
-        return send(server.address(), "POST", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
+        return send("POST", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
     }
 
     RawHttp get(String target, String... headers) throws IOException {
-        return send(server.address(), "GET", target, null, headers);
+        return send("GET", target, null, headers);
     }
 
     Path file(String path) {
@@ -77,7 +81,7 @@ class AuthTest {
             start("admin-t admin /\nuser-t read,append /public/\n");
             assertThat(put("/secret", "top", "admin-t").status).isEqualTo(201);
             assertThat(get(target, bearer("user-t")).status).isEqualTo(403);
-            assertThat(send(server.address(), "POST", target, "x".getBytes(UTF_8), bearer("user-t"),
+            assertThat(send("POST", target, "x".getBytes(UTF_8), bearer("user-t"),
                     "Content-Type: text/plain").status).isEqualTo(403);
             assertThat(Files.readString(file("/secret"))).isEqualTo("top");
         }
@@ -125,7 +129,7 @@ class AuthTest {
         @Test
         void aTokenInTheQueryIsNeverStoredNorEchoed() throws IOException {
             start("query-token-XYZ admin /\n");
-            RawHttp r = send(server.address(), "PUT", "/q?token=query-token-XYZ", "x".getBytes(UTF_8),
+            RawHttp r = send("PUT", "/q?token=query-token-XYZ", "x".getBytes(UTF_8),
                     "Content-Type: text/plain");
             assertThat(r.status).isEqualTo(201);
             assertThat(r.header("Location")).doesNotContain("query-token");
@@ -142,7 +146,7 @@ class AuthTest {
             start("t read /\n");
             // The server's own origin, so that only authentication could refuse it (other origins get the
             // origin policy's 403, BrowserOriginTest).
-            assertThat(send(server.address(), "OPTIONS", "/x", null, "Origin: http://127.0.0.1:" + server.address().getPort(),
+            assertThat(send("OPTIONS", "/x", null, "Origin: http://127.0.0.1:" + server.address().getPort(),
                     "Access-Control-Request-Method: POST").status).isNotIn(401, 403);
             assertThat(get("/__ds/jwks.json").status).isEqualTo(200);
         }
@@ -215,7 +219,7 @@ class AuthTest {
     @Nested
     class SignedLinks_ {
         String sign(String scope, String ttl, String token) throws IOException {
-            RawHttp r = send(server.address(), "POST", "/__ds/sign?path=" + scope + "&ttl=" + ttl, new byte[0], bearer(token));
+            RawHttp r = send("POST", "/__ds/sign?path=" + scope + "&ttl=" + ttl, new byte[0], bearer(token));
             assertThat(r.status).as(r.bodyText()).isEqualTo(200);
             return r.bodyText().strip();
         }
@@ -230,8 +234,9 @@ class AuthTest {
             assertThat(get("/logs/build?follow&" + q).status).isEqualTo(200);
             assertThat(get("/logs/build?offset=-1&live=sse&" + q).status).isEqualTo(200);
             assertThat(get("/logs/build?offset=now&live=long-poll&" + q).status).isEqualTo(204);
-            assertThat(send(server.address(), "HEAD", "/logs/build?" + q, null).status).isEqualTo(200);
-            try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/logs/build?frames=binary&" + q, "X-Verb: FOLLOW")) {
+            assertThat(send("HEAD", "/logs/build?" + q, null).status).isEqualTo(200);
+            try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/logs/build?frames=binary&" + q,
+                    "X-Verb: FOLLOW")) {
                 assertThat(ws.status()).isEqualTo(101);
                 assertThat(ws.readData(3)).isEqualTo("log".getBytes(UTF_8));
             }
@@ -249,7 +254,7 @@ class AuthTest {
             RawHttp other = get("/other?" + q);
             assertThat(other.status).isEqualTo(403);
             assertThat(other.bodyText()).isEqualTo("not authorised: signed link is for /logs/, not /other\n");
-            RawHttp write = send(server.address(), "POST", "/logs/a?" + q, "x".getBytes(UTF_8), "Content-Type: text/plain");
+            RawHttp write = send("POST", "/logs/a?" + q, "x".getBytes(UTF_8), "Content-Type: text/plain");
             assertThat(write.status).isEqualTo(403);
             assertThat(write.bodyText()).isEqualTo("not authorised: a signed link grants read only, not append\n");
             assertThat(Files.readString(file("/logs/a"))).isEqualTo("A");
@@ -291,12 +296,12 @@ class AuthTest {
         @Test
         void onlyAnAdminOfTheScopeSigns() throws IOException {
             start("adm admin /logs/\nreader read /\n");
-            assertThat(send(server.address(), "POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0], bearer("reader")).status)
+            assertThat(send("POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0], bearer("reader")).status)
                     .isEqualTo(403);
-            assertThat(send(server.address(), "POST", "/__ds/sign?path=/other&ttl=1h", new byte[0], bearer("adm")).status)
+            assertThat(send("POST", "/__ds/sign?path=/other&ttl=1h", new byte[0], bearer("adm")).status)
                     .isEqualTo(403);
-            assertThat(send(server.address(), "POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0]).status).isEqualTo(401);
-            assertThat(send(server.address(), "POST", "/__ds/sign?path=/logs/a&ttl=soon", new byte[0], bearer("adm")).status)
+            assertThat(send("POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0]).status).isEqualTo(401);
+            assertThat(send("POST", "/__ds/sign?path=/logs/a&ttl=soon", new byte[0], bearer("adm")).status)
                     .isEqualTo(400);
             assertThat(sign("/logs/a", "1h", "adm")).startsWith("link-expires=");
         }
@@ -363,11 +368,11 @@ class AuthTest {
         @Test
         void everythingIsOpenAndATokenInTheQueryIsStillStripped() throws IOException {
             server.start();
-            RawHttp r = send(server.address(), "PUT", "/open?token=abc", "x".getBytes(UTF_8), "Content-Type: text/plain");
+            RawHttp r = send("PUT", "/open?token=abc", "x".getBytes(UTF_8), "Content-Type: text/plain");
             assertThat(r.status).isEqualTo(201);
             assertThat(r.header("Location")).endsWith("/open");
             assertThat(get("/open").bodyText()).isEqualTo("x");
-            assertThat(send(server.address(), "POST", "/__ds/sign?path=/open", new byte[0]).status).isEqualTo(404);
+            assertThat(send("POST", "/__ds/sign?path=/open", new byte[0]).status).isEqualTo(404);
         }
     }
 

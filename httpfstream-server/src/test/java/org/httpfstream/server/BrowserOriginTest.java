@@ -196,11 +196,13 @@ class BrowserOriginTest {
             stream("/s");
             assertThat(server.send("POST", "/s", "1", "Content-Type", "text/plain", "Origin", "http://app.example:8080")
                     .statusCode()).isIn(200, 204);
-            assertThat(server.send("POST", "/s", "2", "Content-Type", "text/plain", "Origin", "https://other.example:443")
+            assertThat(server.send("POST", "/s", "2", "Content-Type", "text/plain", "Origin",
+                    "https://other.example:443")
                     .statusCode()).isIn(200, 204);
             assertThat(server.send("POST", "/s", "x", "Content-Type", "text/plain", "Origin", "http://app.example")
                     .statusCode()).isEqualTo(403);
-            assertThat(server.send("POST", "/s", "x", "Content-Type", "text/plain", "Origin", "https://app.example:8080")
+            assertThat(server.send("POST", "/s", "x", "Content-Type", "text/plain", "Origin",
+                    "https://app.example:8080")
                     .statusCode()).isEqualTo(403);
             assertThat(server.send("POST", "/s", "3", "Content-Type", "text/plain", "Origin", self()).statusCode())
                     .isIn(200, 204); // the server's own origin stays allowed

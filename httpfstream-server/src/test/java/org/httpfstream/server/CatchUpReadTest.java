@@ -233,7 +233,8 @@ class CatchUpReadTest {
             RawHttp first = RawHttp.request(server.address(), "GET", "/blob?offset=-1");
             assertThat(first.bodyText()).isEqualTo("[" + big + "]");
             assertThat(first.header("Stream-Up-To-Date")).isNull();
-            RawHttp second = RawHttp.request(server.address(), "GET", "/blob?offset=" + first.header("Stream-Next-Offset"));
+            RawHttp second = RawHttp.request(server.address(), "GET", "/blob?offset="
+                    + first.header("Stream-Next-Offset"));
             assertThat(second.bodyText()).isEqualTo("[{\"after\":1}]");
             assertThat(second.header("Stream-Up-To-Date")).isEqualTo("true");
         }

@@ -74,7 +74,8 @@ class DrainTest {
         @Test
         void aPostWaitingForItsFsyncAndOnePipelinedBehindItAreAnsweredAndDurable() throws Exception {
             start(true, Duration.ofSeconds(30));
-            assertThat(RawHttp.request(server.address(), "PUT", "/d.txt", "Content-Type: text/plain").status).isEqualTo(201);
+            assertThat(RawHttp.request(server.address(), "PUT", "/d.txt",
+                    "Content-Type: text/plain").status).isEqualTo(201);
             CountDownLatch gate = new CountDownLatch(1);
             CountDownLatch syncing = new CountDownLatch(1);
             server.store().syncHook(() -> {
@@ -185,7 +186,8 @@ class DrainTest {
                     while (!events.toString().contains("\"upToDate\":true}\n\n")) {
                         events.append(new String(RawHttp.readChunk(sseIn, trailers), UTF_8));
                     }
-                    RawHttp.write(poll, "GET /ds.txt?offset=" + Offsets.format(3) + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.write(poll, "GET /ds.txt?offset=" + Offsets.format(3)
+                            + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
                     Await.until("four live readers", () -> server.get().liveReaders() == 4);
 
                     CompletableFuture<Void> closed = closeInBackground();

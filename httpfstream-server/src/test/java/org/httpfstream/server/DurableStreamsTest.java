@@ -71,9 +71,8 @@ class DurableStreamsTest {
             assertThat(catchUp.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000006");
             assertThat(catchUp.headers().firstValue("Stream-Up-To-Date")).hasValue("true");
 
-            CompletableFuture<HttpResponse<String>> longPoll = http.sendAsync(
-                    server.request("GET", "/ws.txt?offset=0000000000000006&live=long-poll", null),
-                    BodyHandlers.ofString(UTF_8));
+            CompletableFuture<HttpResponse<String>> longPoll = server.sendAsync(
+                    "GET", "/ws.txt?offset=0000000000000006&live=long-poll", null);
             HttpResponse<InputStream> sse = http.send(server.request("GET", "/ws.txt?offset=-1&live=sse", null),
                     BodyHandlers.ofInputStream());
             assertThat(sse.statusCode()).isEqualTo(200);
@@ -174,7 +173,8 @@ class DurableStreamsTest {
         assertThat(server.send("POST", "/m/p.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "b",
                 "Producer-Id", "w", "Producer-Epoch", "3", "Producer-Seq", "0").statusCode()).isEqualTo(200);
         server.restart();
-        HttpResponse<String> retry = server.send("POST", "/m/p.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "b",
+        HttpResponse<String> retry = server.send("POST", "/m/p.txt", "a", "Content-Type", "text/plain",
+                "Stream-Seq", "b",
                 "Producer-Id", "w", "Producer-Epoch", "3", "Producer-Seq", "0");
         assertThat(retry.statusCode()).isEqualTo(204); // a duplicate: nothing written
         assertThat(server.send("POST", "/m/p.txt", "z", "Content-Type", "text/plain", "Producer-Id", "w",
@@ -195,7 +195,8 @@ class DurableStreamsTest {
     void withFsyncEveryAppendPathStillWorks() throws Exception {
         server.restart(b -> b.fsync(true));
         assertThat(server.send("PUT", "/sync/a.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        assertThat(server.send("POST", "/sync/a.txt", "post ", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        assertThat(server.send("POST", "/sync/a.txt", "post ", "Content-Type",
+                "text/plain").statusCode()).isEqualTo(204);
         try (RawWebSocket appender = RawWebSocket.append(server.address(), "/sync/a.txt")) {
             appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
             appender.sendClose(1000);
@@ -210,7 +211,8 @@ class DurableStreamsTest {
         HttpResponse<String> head = server.send("HEAD", "/hand.txt", null);
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000008");
-        assertThat(server.send("POST", "/hand.txt", "more\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        assertThat(server.send("POST", "/hand.txt", "more\n", "Content-Type",
+                "text/plain").statusCode()).isEqualTo(204);
         HttpResponse<String> read = server.send("GET", "/hand.txt?offset=-1&live=long-poll", null);
         assertThat(read.body()).isEqualTo("by hand\nmore\n");
         assertThat(read.headers().firstValue("Stream-Up-To-Date")).hasValue("true");
@@ -224,8 +226,8 @@ class DurableStreamsTest {
     void aStreamDeletedAndCreatedAgainWhileItsWriterIsOpenIsReadAfresh() throws Exception {
         assertThat(server.send("PUT", "/re.txt", "old", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         assertThat(server.send("POST", "/re.txt", "er", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
-        CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
-                server.request("GET", "/re.txt?offset=0000000000000005&live=long-poll", null), BodyHandlers.ofString(UTF_8));
+        CompletableFuture<HttpResponse<String>> waiting = server.sendAsync(
+                "GET", "/re.txt?offset=0000000000000005&live=long-poll", null);
         Path file = server.store().locate("/re.txt");
         Await.until("the long-poll is waiting", () -> server.store().watched(file));
         assertThat(server.send("DELETE", "/re.txt", null).statusCode()).isEqualTo(204);
@@ -247,9 +249,8 @@ class DurableStreamsTest {
         StringBuilder read = new StringBuilder();
         String offset = "0000000000000000";
         for (int i = 0; i < 40; i++) {
-            CompletableFuture<HttpResponse<String>> poll = http.sendAsync(
-                    server.request("GET", "/closing.txt?offset=" + offset + "&live=long-poll", null),
-                    BodyHandlers.ofString(UTF_8));
+            CompletableFuture<HttpResponse<String>> poll = server.sendAsync(
+                    "GET", "/closing.txt?offset=" + offset + "&live=long-poll", null);
             String body = "line " + i + "\n";
             appended.append(body);
             String[] headers = i == 39 ? new String[] {"Content-Type", "text/plain", "Stream-Closed", "true"}

@@ -90,7 +90,8 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void aBinaryFollowerCanStartAtAnOffset() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/done.bin?frames=binary&offset=00000000000186a0")) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(),
+                "/done.bin?frames=binary&offset=00000000000186a0")) {
             assertThat(ws.response.header("Stream-Offset")).isEqualTo("00000000000186a0");
             assertThat(followToClose(ws)).isEqualTo(Arrays.copyOfRange(content, 100_000, content.length));
         }

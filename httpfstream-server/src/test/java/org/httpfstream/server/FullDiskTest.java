@@ -51,7 +51,8 @@ class FullDiskTest {
                 .isEqualTo(201);
         String block = "f".repeat(64 * 1024);
         for (int i = 0; i < 9; i++) {
-            int status = server.send("POST", "/filler.bin", block, "Content-Type", "application/octet-stream").statusCode();
+            int status = server.send("POST", "/filler.bin", block, "Content-Type",
+                    "application/octet-stream").statusCode();
             if (status == 507) {
                 break;
             }
@@ -64,7 +65,8 @@ class FullDiskTest {
     void textAndJsonPostsUntilTheDiskIsFullKeepExactlyWhatWasAcknowledged(boolean fsync) throws Exception {
         start(fsync);
         assertThat(server.send("PUT", "/log.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        assertThat(server.send("PUT", "/events.json", null, "Content-Type", "application/json").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/events.json", null, "Content-Type",
+                "application/json").statusCode()).isEqualTo(201);
         fill();
         StringBuilder text = new StringBuilder();
         List<String> events = new ArrayList<>();
@@ -108,7 +110,8 @@ class FullDiskTest {
                 .isEqualTo(json);
 
         assertThat(server.send("DELETE", "/filler.bin", null).statusCode()).isEqualTo(204);
-        assertThat(server.send("POST", "/log.txt", "after\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        assertThat(server.send("POST", "/log.txt", "after\n", "Content-Type",
+                "text/plain").statusCode()).isEqualTo(204);
         assertThat(server.send("POST", "/events.json", "{\"after\":true}", "Content-Type", "application/json")
                 .statusCode()).isEqualTo(204);
         assertThat(server.send("GET", "/log.txt?offset=-1", null).body()).isEqualTo(text + "after\n");

@@ -270,13 +270,8 @@ class GroupCommitTest {
             assertThat(size("cf.txt")).isEqualTo(2);
 
             metadataFailures.set(0); // the disk takes writes again: a retried batch makes the closure durable
-            Await.until("the closure is durable and seen", () -> {
-                try {
-                    return "true".equals(header(server.send("HEAD", "/cf.txt", null), "Stream-Closed"));
-                } catch (IOException | InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Await.until("the closure is durable and seen",
+                    () -> "true".equals(header(server.send("HEAD", "/cf.txt", null), "Stream-Closed")));
             assertThat(metadataFile("cf.txt")).contains("closed=true");
             HttpResponse<String> retried = server.send("POST", "/cf.txt", null, "Stream-Closed", "true");
             assertThat(retried.statusCode()).isEqualTo(204);
@@ -344,14 +339,17 @@ class GroupCommitTest {
         void aStreamSeqWhoseBatchFailsIsRefusedAgainOnlyOnceItIsDurable() throws Exception {
             assertThat(server.send("PUT", "/sf.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             metadataFailures.set(Integer.MAX_VALUE);
-            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5")
+                    .statusCode())
                     .isEqualTo(500);
-            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5")
+                    .statusCode())
                     .isEqualTo(500);
             assertThat(metadataFile("sf.txt")).doesNotContain("lastSeq");
             metadataFailures.set(0);
             // The first request did take effect (its bytes are in the stream): its retry is refused.
-            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5")
+                    .statusCode())
                     .isEqualTo(409);
             assertThat(metadataFile("sf.txt")).contains("lastSeq=5");
             assertThat(server.send("GET", "/sf.txt?offset=-1", null).body()).isEqualTo("a");
@@ -391,7 +389,8 @@ class GroupCommitTest {
 
         @Test
         void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
-            assertThat(server.send("PUT", "/lease.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/lease.txt", "put ", "Content-Type",
+                    "text/plain").statusCode()).isEqualTo(201);
             try (RawWebSocket appender = RawWebSocket.append(server.address(), "/lease.txt")) {
                 assertThat(appender.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "ws ".getBytes(UTF_8));
@@ -407,7 +406,8 @@ class GroupCommitTest {
                 second.sendClose(1000);
                 assertThat(second.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            assertThat(server.send("POST", "/lease.txt", "post", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+            assertThat(server.send("POST", "/lease.txt", "post", "Content-Type",
+                    "text/plain").statusCode()).isEqualTo(204);
             assertThat(server.send("GET", "/lease.txt?offset=-1", null).body()).isEqualTo("put ws post");
         }
     }

@@ -58,13 +58,7 @@ class Http2AccessLogTest {
 
     /** The one line with every one of {@code parts}, once there is one. */
     String awaitLine(String... parts) throws IOException {
-        Await.until("an access-log line with " + String.join(", ", parts), () -> {
-            try {
-                return !server.lines(parts).isEmpty();
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        });
+        Await.until("an access-log line with " + String.join(", ", parts), () -> !server.lines(parts).isEmpty());
         List<String> found = server.lines(parts);
         assertThat(found).as("lines with " + Arrays.toString(parts)).hasSize(1);
         return found.get(0);

@@ -349,7 +349,8 @@ class LimitsTest {
 
         void create(String path) throws IOException {
             Socket s = connect();
-            RawHttp.write(s, "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(s, "PUT " + path
+                    + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(s.getInputStream(), false).status).isEqualTo(201);
         }
 

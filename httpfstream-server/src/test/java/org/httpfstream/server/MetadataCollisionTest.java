@@ -44,7 +44,8 @@ class MetadataCollisionTest {
     @ValueSource(booleans = {false, true})
     void aStreamBelowAnotherStreamsMetadataNameLeavesItsCreationAlone(boolean fsync) throws Exception {
         start(fsync);
-        assertThat(server.send("PUT", "/a.txt.meta/x", "below\n", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/a.txt.meta/x", "below\n", "Content-Type",
+                "text/plain").statusCode()).isEqualTo(201);
         HttpResponse<String> created = server.send("PUT", "/a.txt", "above\n", "Content-Type", "text/plain");
         assertThat(created.statusCode()).as("PUT /a.txt: %s", created.body()).isEqualTo(201);
         assertThat(server.send("POST", "/a.txt", "more\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);

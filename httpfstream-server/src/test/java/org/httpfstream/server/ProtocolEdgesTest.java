@@ -103,45 +103,40 @@ class ProtocolEdgesTest {
 
     @Nested
     class ProducerNumbers {
-        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
         HttpResponse<String> produce(String epoch, String seq) throws Exception {
-            return http.send(HttpRequest.newBuilder(server.uri("/p"))
-                    .POST(BodyPublishers.ofString("x", UTF_8)).header("Content-Type", "text/plain")
-                    .header("Producer-Id", "one").header("Producer-Epoch", epoch).header("Producer-Seq", seq)
-                    .timeout(Duration.ofSeconds(20)).build(), BodyHandlers.ofString(UTF_8));
+            return server.send("POST", "/p", "x", "Content-Type", "text/plain",
+                    "Producer-Id", "one", "Producer-Epoch", epoch, "Producer-Seq", seq);
+        }
+
+        /** A producer append with {@code epoch} and {@code seq} is answered 400 with exactly {@code message}. */
+        void assertRefused(String epoch, String seq, String message) throws Exception {
+            HttpResponse<String> r = produce(epoch, seq);
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).isEqualTo(message + "\n");
         }
 
         @BeforeEach
         void create() throws Exception {
-            assertThat(http.send(HttpRequest.newBuilder(server.uri("/p"))
-                    .PUT(BodyPublishers.noBody()).header("Content-Type", "text/plain").build(),
-                    BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/p", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         }
 
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"9223372036854775807", "9007199254740992", "18446744073709551616",
                 "99999999999999999999999"})
         void anEpochPastTheLimitIsToldTheLimit(String epoch) throws Exception {
-            HttpResponse<String> r = produce(epoch, "0");
-            assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.body()).isEqualTo("Producer-Epoch must be at most 2^53-1 (9007199254740991): " + epoch + "\n");
+            assertRefused(epoch, "0", "Producer-Epoch must be at most 2^53-1 (9007199254740991): " + epoch);
         }
 
         @Test
         void aSeqPastTheLimitIsToldTheLimit() throws Exception {
-            HttpResponse<String> r = produce("0", "9223372036854775807");
-            assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.body())
-                    .isEqualTo("Producer-Seq must be at most 2^53-1 (9007199254740991): 9223372036854775807\n");
+            assertRefused("0", "9223372036854775807",
+                    "Producer-Seq must be at most 2^53-1 (9007199254740991): 9223372036854775807");
         }
 
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"-1", "01", "1.0", "x", "+1"})
         void anEpochThatIsNoDecimalIntegerIsToldSo(String epoch) throws Exception {
-            HttpResponse<String> r = produce(epoch, "0");
-            assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.body()).isEqualTo("Producer-Epoch must be a non-negative decimal integer: " + epoch + "\n");
+            assertRefused(epoch, "0", "Producer-Epoch must be a non-negative decimal integer: " + epoch);
         }
 
         @Test
@@ -157,9 +152,7 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"POST", "PUT"})
         void areRefusedWith413AndTheConnectionIsClosedNotRead(String method) throws IOException {
-            try (Socket socket = new Socket()) {
-                socket.connect(server.address(), 5000);
-                socket.setSoTimeout(10_000);
+            try (Socket socket = RawHttp.connect(server.address())) {
                 // Keep-alive, 1 GB declared, a little of it sent: the server must not wait for the rest.
                 socket.getOutputStream().write((method + " /huge HTTP/1.1\r\nHost: x\r\n"
                         + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n" + "x".repeat(1000))
@@ -177,9 +170,7 @@ class ProtocolEdgesTest {
 
         @Test
         void aRefusedExpectContinueIsClosedToo() throws IOException {
-            try (Socket socket = new Socket()) {
-                socket.connect(server.address(), 5000);
-                socket.setSoTimeout(10_000);
+            try (Socket socket = RawHttp.connect(server.address())) {
                 socket.getOutputStream().write(("POST /huge HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                         + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n").getBytes(ISO_8859_1));
                 InputStream in = socket.getInputStream();

@@ -75,13 +75,7 @@ class ReadOnlyStoreTest {
 
         assertThat(Tmpfs.run("mount", "-o", "remount,rw", server.root().toString())).isNull();
         readOnly = false;
-        Await.until("/readyz says 200 again", () -> {
-            try {
-                return readyz().statusCode() == 200;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        Await.until("/readyz says 200 again", () -> readyz().statusCode() == 200);
         assertThat(Files.exists(server.root().resolve(".httpfstream").resolve("readyz.probe"))).isFalse();
     }
 }

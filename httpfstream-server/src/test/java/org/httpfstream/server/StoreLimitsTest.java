@@ -75,13 +75,7 @@ class StoreLimitsTest {
         try (RawWebSocket ws = RawWebSocket.append(server.address(), "/w.log")) {
             assertThat(ws.status()).isEqualTo(101);
             ws.send(RawWebSocket.TEXT, "123456".getBytes(UTF_8));
-            Await.until("the first bytes are stored", () -> {
-                try {
-                    return server.send("GET", "/w.log", null).body().equals("123456");
-                } catch (IOException | InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Await.until("the first bytes are stored", () -> server.send("GET", "/w.log", null).body().equals("123456"));
             ws.send(RawWebSocket.TEXT, "78901".getBytes(UTF_8));
             RawWebSocket.Frame close = ws.readToClose(new ByteArrayOutputStream());
             assertThat(close.closeCode()).isEqualTo(1009);

@@ -132,13 +132,8 @@ class StoredScriptTest {
                 socket.getOutputStream().write(("GET /wait.html?offset=0000000000000000&live=long-poll HTTP/1.1\r\n"
                         + "Host: x\r\n\r\n").getBytes(ISO_8859_1));
                 // The poll is waiting; the append answers it.
-                Await.until("the append is in", () -> {
-                    try {
-                        return send("POST", "/wait.html", SCRIPT, "Content-Type", "text/html") == 204;
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                });
+                Await.until("the append is in", () -> send("POST", "/wait.html", SCRIPT, "Content-Type",
+                        "text/html") == 204);
                 RawHttp polled = RawHttp.read(socket.getInputStream(), false);
                 assertThat(polled.status).isEqualTo(200);
                 assertThat(polled.bodyText()).isEqualTo(SCRIPT);

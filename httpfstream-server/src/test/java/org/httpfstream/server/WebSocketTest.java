@@ -349,7 +349,8 @@ class WebSocketTest {
                 appender.send(RawWebSocket.TEXT, bytes("0123456789"));
                 appender.send(RawWebSocket.PING, new byte[0]);
                 assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
-                try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/offsets?offset=0000000000000006")) {
+                try (RawWebSocket follower = RawWebSocket.follow(server.address(),
+                        "/offsets?offset=0000000000000006")) {
                     assertThat(follower.status()).isEqualTo(101);
                     assertThat(follower.response.header("Stream-Offset")).isEqualTo("0000000000000006");
                     assertThat(follower.response.header("Stream-Writer-Active")).isEqualTo("true");
@@ -420,7 +421,8 @@ class WebSocketTest {
                 appender.send(RawWebSocket.BINARY, big);
                 try (RawWebSocket text = RawWebSocket.follow(server.address(), "/frames");
                         RawWebSocket binary = RawWebSocket.follow(server.address(), "/frames?frames=binary");
-                        RawWebSocket binaryByHeader = RawWebSocket.follow(server.address(), "/frames", "X-Frames: binary")) {
+                        RawWebSocket binaryByHeader = RawWebSocket.follow(server.address(), "/frames",
+                                "X-Frames: binary")) {
                     appender.sendClose(1000);
                     assertMessages(text, big, RawWebSocket.TEXT, 4096);
                     assertMessages(binary, big, RawWebSocket.BINARY, 65536);

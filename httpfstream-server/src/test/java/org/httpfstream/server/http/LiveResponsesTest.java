@@ -52,7 +52,8 @@ class LiveResponsesTest {
     }
 
     void createTextStream(String path, String first) throws IOException {
-        assertThat(RawHttp.request(server.address(), "PUT", path, "Content-Type: text/plain", "Content-Length: 0").status)
+        assertThat(RawHttp.request(server.address(), "PUT", path, "Content-Type: text/plain",
+                "Content-Length: 0").status)
                 .isEqualTo(201);
         RawHttp posted = postText(path, first);
         assertThat(posted.status).isBetween(200, 204);
@@ -121,7 +122,8 @@ class LiveResponsesTest {
                 assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
                 StringBuilder events = new StringBuilder();
                 Map<String, String> trailers = new TreeMap<>();
-                for (byte[] chunk = RawHttp.readChunk(in, trailers); chunk != null; chunk = RawHttp.readChunk(in, trailers)) {
+                for (byte[] chunk = RawHttp.readChunk(in, trailers); chunk != null;
+                        chunk = RawHttp.readChunk(in, trailers)) {
                     events.append(new String(chunk, UTF_8));
                 }
                 // Ended cleanly by the maximum age (the last chunk came), after keep-alives in the silence.
@@ -156,7 +158,8 @@ class LiveResponsesTest {
             try (Socket again = send("GET /aged.txt?offset=0000000000000003&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = again.getInputStream();
                 RawHttp.readHeadOnly(in);
-                assertThat(new String(RawHttp.readChunk(in, new TreeMap<>()), UTF_8)).startsWith("event: data\ndata:two\n");
+                assertThat(new String(RawHttp.readChunk(in, new TreeMap<>()), UTF_8))
+                        .startsWith("event: data\ndata:two\n");
             }
         }
     }
