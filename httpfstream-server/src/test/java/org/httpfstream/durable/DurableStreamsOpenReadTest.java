@@ -1,21 +1,14 @@
 package org.httpfstream.durable;
 
-import org.httpfstream.testing.StoreExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import org.httpfstream.store.StreamStore;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Clock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Where a catch-up read ends ({@link DurableStreams#openRead}), on temp files, without a network. */
 class DurableStreamsOpenReadTest {

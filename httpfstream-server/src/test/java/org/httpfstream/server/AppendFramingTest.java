@@ -1,10 +1,5 @@
 package org.httpfstream.server;
 
-import org.httpfstream.testing.Await;
-import org.httpfstream.server.testing.ServerExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import org.httpfstream.server.ws.AppendFrameDecoderTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.ClientFrames.BINARY;
 import static org.httpfstream.server.ClientFrames.CONTINUATION;
@@ -17,19 +12,17 @@ import static org.httpfstream.server.ClientFrames.frame;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.httpfstream.server.RawWebSocket.Frame;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.server.ws.AppendFrameDecoderTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,36 +1,27 @@
 package org.httpfstream.server;
 
-import org.httpfstream.testing.Await;
-import org.httpfstream.server.testing.ServerExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import org.httpfstream.testing.Await;
-
-import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.store.Offsets;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link HttpFStreamServer#close()} drains: new connections are refused at once, requests already read

@@ -1,12 +1,5 @@
 package org.httpfstream.store;
 
-import org.httpfstream.testing.StoreExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import org.httpfstream.testing.Await;
-
-import org.httpfstream.durable.DurableStreamException;
-import org.httpfstream.durable.DurableStreams;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,14 +8,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.durable.DurableStreamException;
+import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.testing.Await;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The writer cache: a stream's file stays open between appends, and is closed when idle or deleted. */
 class StreamWriterCacheTest {

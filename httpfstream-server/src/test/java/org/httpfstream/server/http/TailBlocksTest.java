@@ -1,8 +1,5 @@
 package org.httpfstream.server.http;
 
-import org.httpfstream.testing.StoreExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,14 +7,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.Subscription;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Followers at the same bytes share one read; a lagging one neither shares nor evicts. */
 class TailBlocksTest {

@@ -1,6 +1,5 @@
 package org.httpfstream.server.ws;
 
-import org.httpfstream.server.ClientFrames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.ClientFrames.BINARY;
 import static org.httpfstream.server.ClientFrames.CLOSE;
@@ -35,6 +34,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.httpfstream.server.ClientFrames;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
