@@ -51,8 +51,7 @@ class DurableStreamsTest {
 
     @Test
     void bytesAppendedOverWebSocketAreReadWithEveryDurableStreamsReadMode() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/ws.txt")) {
-            assertThat(appender.status()).isEqualTo(101);
+        try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/ws.txt")) {
             appender.send(RawWebSocket.BINARY, "hello ".getBytes(UTF_8));
             Await.until("the first bytes are in", () -> Files.exists(server.root().resolve("ws.txt"))
                     && server.root().resolve("ws.txt").toFile().length() == 6);
@@ -120,8 +119,7 @@ class DurableStreamsTest {
 
     @Test
     void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/lease.bin")) {
-            assertThat(appender.status()).isEqualTo(101);
+        try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/lease.bin")) {
             appender.send(RawWebSocket.BINARY, "ws".getBytes(UTF_8));
             HttpResponse<String> post = server.send("POST", "/lease.bin", "post", "Content-Type",
                     "application/octet-stream");

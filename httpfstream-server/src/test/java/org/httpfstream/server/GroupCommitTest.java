@@ -352,8 +352,7 @@ class GroupCommitTest {
     class WebSocketAppends {
         @Test
         void followersGetEveryByteAndTheAppenderItsCloseOnlyAfterTheFinalSync() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/ws.log")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/ws.log")) {
                 appender.send(RawWebSocket.BINARY, "first ".getBytes(UTF_8));
                 org.httpfstream.store.AppendSession session = server.store().lookup("/ws.log").session();
                 Await.until("the first bytes are committed", () -> session.length() == 6);
@@ -383,8 +382,7 @@ class GroupCommitTest {
         void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
             assertThat(server.send("PUT", "/lease.txt", "put ", "Content-Type",
                     "text/plain").statusCode()).isEqualTo(201);
-            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/lease.txt")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/lease.txt")) {
                 appender.send(RawWebSocket.BINARY, "ws ".getBytes(UTF_8));
                 HttpResponse<String> post = server.send("POST", "/lease.txt", "post", "Content-Type", "text/plain");
                 assertThat(post.statusCode()).isEqualTo(409);
@@ -393,8 +391,7 @@ class GroupCommitTest {
                 appender.sendClose(1000);
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            try (RawWebSocket second = RawWebSocket.append(server.address(), "/lease.txt")) {
-                assertThat(second.status()).isEqualTo(101);
+            try (RawWebSocket second = RawWebSocket.appendAccepted(server.address(), "/lease.txt")) {
                 second.sendClose(1000);
                 assertThat(second.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }

@@ -89,8 +89,7 @@ class RefusedAppendTest {
     @ValueSource(booleans = {false, true})
     void aRefusedWebSocketAppendIsClosed1011AndLeavesNoByte(boolean fsync) throws Exception {
         start(fsync);
-        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/w.log")) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/w.log")) {
             ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
             Await.until("the first message is readable", () -> read("/w.log").equals("first\n"));
             faults.failWrites(true);
@@ -137,8 +136,7 @@ class RefusedAppendTest {
     }
 
     void appendOverWebSocket(String path, String text) throws IOException {
-        try (RawWebSocket ws = RawWebSocket.append(server.address(), path)) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path)) {
             ws.send(RawWebSocket.TEXT, text.getBytes(UTF_8));
             ws.sendClose(1000);
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);

@@ -179,8 +179,7 @@ class StoredScriptTest {
 
         @Test
         void isSandboxedWhileFollowedLive() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/live.html")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/live.html")) {
                 appender.send(RawWebSocket.TEXT, SCRIPT.getBytes(UTF_8));
                 try (Socket socket = new Socket()) {
                     socket.connect(server.address(), 5000);
@@ -207,8 +206,7 @@ class StoredScriptTest {
         RawHttp missing = get("/nothing.html");
         assertThat(missing.status).isEqualTo(404);
         assertSandboxed(missing);
-        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/up.html")) {
-            assertThat(appender.status()).isEqualTo(101);
+        try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/up.html")) {
             assertThat(appender.response.header("Content-Security-Policy")).isEqualTo(CSP);
             appender.sendClose(1000);
         }

@@ -48,8 +48,7 @@ class WebSocketTest {
     class Appending {
         @Test
         void everyDataFrameIsAppendedInOrderAndCloseIsAnsweredAfterPersisting() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/a/b/c.log")) {
-                assertThat(ws.status()).isEqualTo(101);
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/a/b/c.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("one "));
                 ws.send(RawWebSocket.BINARY, bytes("two "));
                 ws.send(RawWebSocket.TEXT, false, bytes("thr"));
@@ -86,8 +85,7 @@ class WebSocketTest {
 
         @Test
         void aSecondAppenderGets403BeforeAnyUpgrade() throws IOException {
-            try (RawWebSocket first = RawWebSocket.append(server.address(), "/x")) {
-                assertThat(first.status()).isEqualTo(101);
+            try (RawWebSocket first = RawWebSocket.appendAccepted(server.address(), "/x")) {
                 try (RawWebSocket second = RawWebSocket.append(server.address(), "/x")) {
                     assertThat(second.status()).isEqualTo(403);
                     assertThat(second.response.bodyText()).isEqualTo("path already has an active writer\n");
@@ -134,8 +132,7 @@ class WebSocketTest {
                 }
             }
             server.restart();
-            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/restart.log")) {
-                assertThat(ws.status()).isEqualTo(101);
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/restart.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("after\n"));
                 ws.sendClose(1000);
                 ws.readToClose(new ByteArrayOutputStream());

@@ -60,8 +60,7 @@ class LiveResponsesTest {
     class AnHttp10Request {
         @Test
         void toFollowGetsTheRawBytesUntilTheConnectionClosesWithoutChunksOrKeepAlives() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/h10.log")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/h10.log")) {
                 appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
                 try (Socket follower = send("GET /h10.log?follow HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
                     InputStream in = follower.getInputStream();
