@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * outlived them ({@link ThreadLeaks}) and deletes the folder. Register it on an instance field, so that
  * each test (and each test of a {@code @Nested} class) gets its own server; on a static field, one
  * server serves every test of the class (started before its {@code @BeforeAll} methods, stopped after
- * its {@code @AfterAll} ones), for a matrix of many quick requests that change nothing:
+ * its {@code @AfterAll} ones), for a matrix of many quick cases that do not disturb each other:
  *
  * <pre>{@code
  * @RegisterExtension
