@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.httpfstream.auth.Permission;
 import org.httpfstream.server.testing.ServerExtension;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +35,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AuthMatrixTest {
     /** One server for the whole matrix: each case works on streams of its own. */
     @RegisterExtension
-    static final ServerExtension server = new ServerExtension().startedByTest();
+    static final ServerExtension server = new ServerExtension().longPollTimeout(Duration.ofMillis(200)).tokens("""
+            # one token per permission
+            r-secret   read    /
+            a-secret   append  /
+            d-secret   delete  /
+            adm-secret admin   /
+            o-secret   admin   /elsewhere/
+            """);
     final AtomicInteger streams = new AtomicInteger();
 
     /** A token of the grant file, or a token the server does not know, or none. */
@@ -92,20 +98,6 @@ class AuthMatrixTest {
             this.needs = needs;
             this.webSocket = webSocket;
         }
-    }
-
-    @BeforeAll
-    void start() throws IOException {
-        Path tokens = server.folder().resolve("tokens");
-        Files.writeString(tokens, """
-                # one token per permission
-                r-secret   read    /
-                a-secret   append  /
-                d-secret   delete  /
-                adm-secret admin   /
-                o-secret   admin   /elsewhere/
-                """);
-        server.start(b -> b.tokens(tokens).longPollTimeout(Duration.ofMillis(200)));
     }
 
     static Stream<Arguments> matrix() {

@@ -71,6 +71,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     private boolean startedByTest;
     private Class<?> perClass; // the test class, when registered on a static field: one server for the class
     private String tmpfsSize; // null: the root is a plain folder
+    private String grants; // null: no grant file
     private boolean mounted; // a tmpfs is mounted on this test's root
 
     private Path folder; // this test's temporary folder; the root is its "root" child
@@ -97,6 +98,15 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     /** Shorthand for {@code with(b -> b.longPollTimeout(timeout))}. */
     public ServerExtension longPollTimeout(Duration timeout) {
         return with(b -> b.longPollTimeout(timeout));
+    }
+
+    /**
+     * A grant file holding {@code grants} (one {@code token permissions paths} line each, as {@code
+     * -tokens} reads them), written beside the root before the server starts; see {@link #tokens()}.
+     */
+    public ServerExtension tokens(String grants) {
+        this.grants = grants;
+        return with(b -> b.tokens(tokens()));
     }
 
     /** Shorthand for an admin listener on {@code 127.0.0.1} port 0. */
@@ -157,6 +167,9 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
         if (tmpfsSize != null) {
             Tmpfs.mountOrSkip(root, tmpfsSize);
             mounted = true;
+        }
+        if (grants != null) {
+            Files.writeString(tokens(), grants);
         }
         if (!startedByTest) {
             start();
@@ -241,6 +254,11 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     /** The storage root: the running server's, or before it starts the one it will be given by default. */
     public Path root() {
         return server != null ? server.root() : folder.resolve("root");
+    }
+
+    /** The grant file of {@link #tokens(String)}, beside the root; rewrite it to change the grants. */
+    public Path tokens() {
+        return folder.resolve("tokens");
     }
 
     /** This test's temporary folder, which holds the root: a place for files beside it (grants, certificates). */

@@ -58,6 +58,19 @@ class ServerExtensionTest {
         assertThat(other.port()).isNotEqualTo(server.get().port());
     }
 
+    @Test
+    void aGrantFileIsWrittenBesideTheRootBeforeTheServerStarts() throws Exception {
+        ServerExtension own = new ServerExtension().tokens("t read /\n");
+        own.beforeEach(null);
+        try {
+            assertThat(own.tokens()).hasContent("t read /\n").hasParent(own.folder());
+            assertThat(own.send("GET", "/x", null).statusCode()).isEqualTo(401);
+            assertThat(own.send("GET", "/x", null, "Authorization", "Bearer t").statusCode()).isEqualTo(404);
+        } finally {
+            own.afterEach(null);
+        }
+    }
+
     @Nested
     class AfterEachTest {
         @Test
