@@ -8,6 +8,9 @@ import java.util.concurrent.locks.LockSupport;
  * wait of the server tests (never a sleep). The condition is polled every 5 ms: the poll interval, not
  * a guess at how long the event takes.
  *
+ * <p>Written here rather than taken from Awaitility: one polling loop, not worth a dependency the
+ * project does not otherwise have.
+ *
  * <p>Thread safety: stateless; may be called from any thread.
  */
 public final class Await {
