@@ -1,40 +1,24 @@
 package org.httpfstream.durable;
 
-import org.httpfstream.store.StreamStore;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Clock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Where a catch-up read ends ({@link DurableStreams#openRead}), on temp files, without a network. */
 class DurableStreamsOpenReadTest {
-    @TempDir Path root;
-    StreamStore store;
-    DurableStreams streams;
-
-    @BeforeEach
-    void open() throws IOException {
-        store = new StreamStore(root);
-        streams = new DurableStreams(store, Clock.systemUTC());
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
 
     DurableStreams.Snapshot create(String path, String type, String body) throws IOException {
-        streams.create(path, new DurableStreams.CreateRequest(type, null, null, null, false,
+        stores.streams().create(path, new DurableStreams.CreateRequest(type, null, null, null, false,
                 body.getBytes(UTF_8), null)).join();
-        return streams.open(path);
+        return stores.streams().open(path);
     }
 
     static String read(DurableStreams.Extent e) throws IOException {
@@ -47,22 +31,22 @@ class DurableStreamsOpenReadTest {
         }
     }
 
+    /** Reads the text stream "0123456789" from {@code from} up to {@code cap}; checks where it ends and what it holds. */
+    void assertTextRead(long from, long cap, long next, boolean upToDate, String bytes) throws IOException {
+        DurableStreams.Extent e = stores.streams().openRead(create("/t", "text/plain", "0123456789"), from, cap);
+        assertThat(e.next()).isEqualTo(next);
+        assertThat(e.upToDate()).isEqualTo(upToDate);
+        assertThat(read(e)).isEqualTo(bytes);
+    }
+
     @Test
     void withoutACapAReadGoesToTheTail() throws IOException {
-        DurableStreams.Snapshot s = create("/t", "text/plain", "0123456789");
-        DurableStreams.Extent e = streams.openRead(s, 3, 0);
-        assertThat(e.next()).isEqualTo(10);
-        assertThat(e.upToDate()).isTrue();
-        assertThat(read(e)).isEqualTo("3456789");
+        assertTextRead(3, 0, 10, true, "3456789");
     }
 
     @Test
     void aCappedByteReadEndsAtTheCap() throws IOException {
-        DurableStreams.Snapshot s = create("/t", "text/plain", "0123456789");
-        DurableStreams.Extent e = streams.openRead(s, 2, 4);
-        assertThat(e.next()).isEqualTo(6);
-        assertThat(e.upToDate()).isFalse();
-        assertThat(read(e)).isEqualTo("2345");
+        assertTextRead(2, 4, 6, false, "2345");
     }
 
     @Test
@@ -70,22 +54,22 @@ class DurableStreamsOpenReadTest {
         // Stored as the lines {"a":1}\n {"b":22}\n {"c":333}\n (8, 9 and 10 bytes).
         DurableStreams.Snapshot s = create("/j", "application/json", "[{\"a\":1},{\"b\":22},{\"c\":333}]");
         assertThat(s.tail()).isEqualTo(27);
-        assertThat(read(streams.openRead(s, 0, 20))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
-        assertThat(read(streams.openRead(s, 0, 17))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
-        assertThat(read(streams.openRead(s, 8, 100))).isEqualTo("{\"b\":22}\n{\"c\":333}\n");
+        assertThat(read(stores.streams().openRead(s, 0, 20))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
+        assertThat(read(stores.streams().openRead(s, 0, 17))).isEqualTo("{\"a\":1}\n{\"b\":22}\n");
+        assertThat(read(stores.streams().openRead(s, 8, 100))).isEqualTo("{\"b\":22}\n{\"c\":333}\n");
     }
 
     @Test
     void oneJsonMessageLongerThanTheCapIsReadWhole() throws IOException {
         DurableStreams.Snapshot s = create("/j", "application/json", "[{\"a\":1},{\"b\":22},{\"c\":333}]");
-        assertThat(read(streams.openRead(s, 0, 3))).isEqualTo("{\"a\":1}\n");
-        assertThat(read(streams.openRead(s, 17, 1))).isEqualTo("{\"c\":333}\n");
+        assertThat(read(stores.streams().openRead(s, 0, 3))).isEqualTo("{\"a\":1}\n");
+        assertThat(read(stores.streams().openRead(s, 17, 1))).isEqualTo("{\"c\":333}\n");
     }
 
     @Test
     void argumentsAreChecked() throws IOException {
         DurableStreams.Snapshot s = create("/t", "text/plain", "abc");
-        assertThatThrownBy(() -> streams.openRead(s, 4, 0)).hasMessage("from out of range: 4");
-        assertThatThrownBy(() -> streams.openRead(s, 0, -1)).hasMessage("max < 0: -1");
+        assertThatThrownBy(() -> stores.streams().openRead(s, 4, 0)).hasMessage("from out of range: 4");
+        assertThatThrownBy(() -> stores.streams().openRead(s, 0, -1)).hasMessage("max < 0: -1");
     }
 }

@@ -2,18 +2,15 @@ package org.httpfstream.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.auth.Tokens;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,59 +29,26 @@ import org.junit.jupiter.api.io.TempDir;
 class AccessLogTest {
     static final String TOKEN = "s3cret-token-4711";
 
-    Path dir;
-    Path log;
-    Process process;
+    AccessLogServer server;
     InetSocketAddress address;
 
     @BeforeAll
     void startServer(@TempDir Path dir) throws Exception {
-        this.dir = dir;
-        Path tokens = Files.writeString(dir.resolve("tokens"), TOKEN + " read,append /\n");
-        log = dir.resolve("server.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.logFile=" + log,
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.httpfstream.access=info",
-                AccessLogServerMain.class.getName(), dir.resolve("root").toString(), tokens.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
-        String first = out.readLine();
-        assertThat(first).as("the server's first line").startsWith("PORT ");
-        address = new InetSocketAddress("127.0.0.1", Integer.parseInt(first.substring(5)));
+        server = AccessLogServer.start(dir, TOKEN, null);
+        address = new InetSocketAddress("127.0.0.1", server.port);
     }
 
     @AfterAll
     void stopServer() throws Exception {
-        if (process != null) {
-            process.getOutputStream().close(); // its cue to stop
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+        if (server != null) {
+            server.close();
         }
-    }
-
-    /** The access-log lines so far that contain every one of {@code parts}. */
-    List<String> lines(String... parts) throws IOException {
-        if (!Files.exists(log)) {
-            return List.of();
-        }
-        return Files.readAllLines(log, UTF_8).stream()
-                .filter(l -> l.contains("httpfstream.access"))
-                .filter(l -> java.util.Arrays.stream(parts).allMatch(l::contains)).toList();
     }
 
     String awaitLine(String... parts) {
-        await("an access-log line with " + String.join(", ", parts), () -> {
-            try {
-                return lines(parts).size() == 1;
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        });
+        Await.until("an access-log line with " + String.join(", ", parts), () -> server.lines(parts).size() == 1);
         try {
-            return lines(parts).get(0);
+            return server.lines(parts).get(0);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -108,7 +72,7 @@ class AccessLogTest {
         assertThat(out).isGreaterThan(get.body.length); // the head and the 5 bytes
         assertThat(get.bodyText()).isEqualTo("hello");
 
-        assertThat(Files.readString(log)).doesNotContain(TOKEN);
+        assertThat(Files.readString(server.log)).doesNotContain(TOKEN);
     }
 
     @Test
@@ -148,7 +112,7 @@ class AccessLogTest {
         try (RawWebSocket ws = RawWebSocket.connect(address, "/ws.log?token=" + TOKEN, 0, "X-Verb: APPEND")) {
             assertThat(ws.status()).isEqualTo(101);
             ws.send(RawWebSocket.BINARY, new byte[100]);
-            assertThat(lines("path=/ws.log ")).isEmpty(); // not before the session ends
+            assertThat(server.lines("path=/ws.log ")).isEmpty(); // not before the session ends
             ws.sendClose(1000);
             assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.CLOSE);
         }
@@ -157,7 +121,7 @@ class AccessLogTest {
                 .contains("principal=token:" + Tokens.fingerprint(TOKEN));
         long in = Long.parseLong(line.replaceAll(".* in=(\\d+) .*", "$1"));
         assertThat(in).isGreaterThanOrEqualTo(100 + 6 + 8); // a data frame and a Close frame, with their heads
-        assertThat(Files.readString(log)).doesNotContain(TOKEN);
+        assertThat(Files.readString(server.log)).doesNotContain(TOKEN);
     }
 
     @Test
@@ -174,7 +138,7 @@ class AccessLogTest {
                 assertThat(RawHttp.readHead(follow.getInputStream()).status).isEqualTo(200);
                 assertThat(new String(RawHttp.readChunk(follow.getInputStream(), new java.util.HashMap<>()), UTF_8))
                         .isEqualTo("abc");
-                assertThat(lines("path=/live.log?follow ")).isEmpty(); // still following
+                assertThat(server.lines("path=/live.log?follow ")).isEmpty(); // still following
             }
             String line = awaitLine("path=/live.log?follow ");
             assertThat(line).contains(" status=200 ").contains(" kind=http end=aborted");

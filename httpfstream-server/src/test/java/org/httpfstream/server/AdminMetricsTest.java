@@ -1,12 +1,9 @@
 package org.httpfstream.server;
 
-import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -23,11 +20,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.server.Refusals.Reason;
 import org.httpfstream.server.admin.ServerMetrics;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admin listener against a real server on real sockets: {@code /metrics} scraped with the JDK's
@@ -36,31 +35,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminMetricsTest {
-    @TempDir Path dir;
-    final List<HttpFStreamServer> servers = new ArrayList<>();
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final List<AutoCloseable> open = new ArrayList<>();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpFStreamServer server;
-    InetSocketAddress address;
 
-    HttpFStreamServer start(HttpFStreamServer.Builder b) throws IOException {
-        HttpFStreamServer s = b.bind("127.0.0.1", 0).admin("127.0.0.1", 0).build().start();
-        servers.add(s);
-        return s;
-    }
-
+    /** Starts the server with an admin listener. */
     void start() throws IOException {
-        server = start(HttpFStreamServer.builder().root(dir.resolve("root")));
-        address = server.localAddress();
+        server.start(b -> b.admin("127.0.0.1", 0));
     }
 
     @AfterEach
     void stop() throws Exception {
         for (AutoCloseable c : open) {
             c.close();
-        }
-        for (HttpFStreamServer s : servers) {
-            s.close();
         }
     }
 
@@ -89,13 +77,13 @@ class AdminMetricsTest {
     }
 
     double metric(String sample) throws Exception {
-        Double v = scrape(server).get(sample);
+        Double v = scrape(server.get()).get(sample);
         assertThat(v).as(sample).isNotNull();
         return v;
     }
 
     HttpResponse<String> stream(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path))
                 .timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
@@ -107,32 +95,21 @@ class AdminMetricsTest {
 
     /** A raw socket with {@code request} sent, closed after the test. */
     Socket send(String request) throws IOException {
-        Socket s = new Socket();
+        Socket s = RawHttp.connect(server.address());
         open.add(s);
-        s.connect(address, 5000);
-        s.setSoTimeout(20_000);
-        s.getOutputStream().write(request.getBytes(ISO_8859_1));
-        s.getOutputStream().flush();
+        RawHttp.write(s, request);
         return s;
     }
 
     void awaitMetric(String sample, double value) {
-        await(sample + " == " + value, () -> {
-            try {
-                return Double.valueOf(value).equals(scrape(server).get(sample));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        Await.until(sample + " == " + value, () -> Double.valueOf(value).equals(scrape(server.get()).get(sample)));
     }
 
     @Nested
     class TheAdminListener {
         @Test
         void isOffByDefault() throws Exception {
-            HttpFStreamServer s = HttpFStreamServer.builder().root(dir.resolve("plain")).bind("127.0.0.1", 0)
-                    .build().start();
-            servers.add(s);
+            HttpFStreamServer s = server.start();
             assertThat(s.adminAddress()).isNull();
             assertThat(s.metrics()).isNull();
         }
@@ -140,19 +117,19 @@ class AdminMetricsTest {
         @Test
         void answersHealthAndReadinessAndNothingElse() throws Exception {
             start();
-            assertThat(server.adminAddress().getPort()).isNotEqualTo(address.getPort());
-            HttpResponse<String> health = admin(server, "GET", "/healthz");
+            assertThat(server.get().adminAddress().getPort()).isNotEqualTo(server.address().getPort());
+            HttpResponse<String> health = admin(server.get(), "GET", "/healthz");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("ok\n");
-            HttpResponse<String> ready = admin(server, "GET", "/readyz");
+            HttpResponse<String> ready = admin(server.get(), "GET", "/readyz");
             assertThat(ready.statusCode()).isEqualTo(200);
             assertThat(ready.body()).isEqualTo("ready\n");
-            assertThat(admin(server, "HEAD", "/healthz").statusCode()).isEqualTo(200);
-            HttpResponse<String> other = admin(server, "GET", "/logs/app");
+            assertThat(admin(server.get(), "HEAD", "/healthz").statusCode()).isEqualTo(200);
+            HttpResponse<String> other = admin(server.get(), "GET", "/logs/app");
             assertThat(other.statusCode()).isEqualTo(404);
             assertThat(other.body()).isEqualTo(
                     "not found: /logs/app (the admin listener serves /metrics, /healthz and /readyz)\n");
-            HttpResponse<String> post = admin(server, "POST", "/metrics");
+            HttpResponse<String> post = admin(server.get(), "POST", "/metrics");
             assertThat(post.statusCode()).isEqualTo(405);
             assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
         }
@@ -160,13 +137,13 @@ class AdminMetricsTest {
         @Test
         void saysNotReadyWhileDraining() throws Exception {
             start();
-            server.setDraining(true);
-            HttpResponse<String> r = admin(server, "GET", "/readyz");
+            server.get().setDraining(true);
+            HttpResponse<String> r = admin(server.get(), "GET", "/readyz");
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.body()).isEqualTo("not ready: draining\n");
-            assertThat(admin(server, "GET", "/healthz").statusCode()).isEqualTo(200); // alive all the same
-            server.setDraining(false);
-            assertThat(admin(server, "GET", "/readyz").statusCode()).isEqualTo(200);
+            assertThat(admin(server.get(), "GET", "/healthz").statusCode()).isEqualTo(200); // alive all the same
+            server.get().setDraining(false);
+            assertThat(admin(server.get(), "GET", "/readyz").statusCode()).isEqualTo(200);
         }
 
         @Test
@@ -179,14 +156,14 @@ class AdminMetricsTest {
             HttpResponse<String> mine = stream("GET", "/metrics", null);
             assertThat(mine.statusCode()).isEqualTo(200);
             assertThat(mine.body()).isEqualTo("my metrics");
-            assertThat(admin(server, "GET", "/metrics").body()).contains("# TYPE httpfstream_appended_bytes_total counter");
-            assertThat(Files.readString(dir.resolve("root/metrics"))).isEqualTo("my metrics");
+            assertThat(admin(server.get(), "GET", "/metrics").body()).contains("# TYPE httpfstream_appended_bytes_total counter");
+            assertThat(Files.readString(server.root().resolve("metrics"))).isEqualTo("my metrics");
         }
 
         @Test
         void keepsEachServersMetricsApart() throws Exception {
             start();
-            HttpFStreamServer other = start(HttpFStreamServer.builder().root(dir.resolve("other")));
+            HttpFStreamServer other = server.startAnother(b -> b.admin("127.0.0.1", 0));
             assertThat(stream("PUT", "/a", "12345", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             assertThat(metric("httpfstream_appended_bytes_total")).isEqualTo(5);
             assertThat(scrape(other).get("httpfstream_appended_bytes_total")).isEqualTo(0);
@@ -207,8 +184,7 @@ class AdminMetricsTest {
             assertThat(metric("httpfstream_appended_bytes_total")).isEqualTo(bytes + 1234);
             assertThat(metric("httpfstream_appends_total{protocol=\"http\"}")).isEqualTo(posts + 1);
 
-            try (RawWebSocket ws = RawWebSocket.append(address, "/ws.log")) {
-                assertThat(ws.status()).isEqualTo(101);
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/ws.log")) {
                 assertThat(metric("httpfstream_appends_total{protocol=\"websocket\"}")).isEqualTo(1);
                 assertThat(metric("httpfstream_appenders")).isEqualTo(1);
                 assertThat(metric("httpfstream_streams_open")).isGreaterThanOrEqualTo(1);
@@ -219,7 +195,7 @@ class AdminMetricsTest {
                 assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.CLOSE);
             }
             awaitMetric("httpfstream_appenders", 0);
-            assertThat(Files.size(dir.resolve("root/ws.log"))).isEqualTo(780);
+            assertThat(Files.size(server.root().resolve("ws.log"))).isEqualTo(780);
         }
 
         @Test
@@ -228,11 +204,11 @@ class AdminMetricsTest {
             for (String kind : List.of("websocket", "follow", "long_poll", "sse")) {
                 assertThat(metric("httpfstream_followers{kind=\"" + kind + "\"}")).as(kind).isEqualTo(0);
             }
-            try (RawWebSocket appender = RawWebSocket.append(address, "/live.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/live.log")) {
                 appender.send(RawWebSocket.TEXT, "hello".getBytes(UTF_8));
                 double followed = metric("httpfstream_followed_bytes_total");
 
-                RawWebSocket ws = RawWebSocket.follow(address, "/live.log");
+                RawWebSocket ws = RawWebSocket.follow(server.address(), "/live.log");
                 open.add(ws);
                 assertThat(ws.status()).isEqualTo(101);
                 assertThat(new String(ws.read().payload(), UTF_8)).isEqualTo("hello");
@@ -269,9 +245,9 @@ class AdminMetricsTest {
         @Test
         void showTheLagOfAFollowerThatDoesNotRead() throws Exception {
             start();
-            try (RawWebSocket appender = RawWebSocket.append(address, "/big.bin")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/big.bin")) {
                 appender.send(RawWebSocket.BINARY, new byte[1]);
-                RawWebSocket slow = RawWebSocket.connect(address, "/big.bin", 4096, "X-Frames: binary");
+                RawWebSocket slow = RawWebSocket.connect(server.address(), "/big.bin", 4096, "X-Frames: binary");
                 open.add(slow);
                 assertThat(slow.status()).isEqualTo(101);
                 awaitMetric("httpfstream_followers{kind=\"websocket\"}", 1);
@@ -281,7 +257,7 @@ class AdminMetricsTest {
                 }
                 long total = 1 + 24L * chunk.length;
                 awaitMetric("httpfstream_appended_bytes_total", total);
-                Map<String, Double> m = scrape(server);
+                Map<String, Double> m = scrape(server.get());
                 double lag = m.get("httpfstream_follower_lag_max_bytes");
                 assertThat(lag).isGreaterThan(4 << 20).isLessThanOrEqualTo(total);
                 assertThat(m.get("httpfstream_follower_lag_bytes_count") // samples above 1 MiB
@@ -295,16 +271,15 @@ class AdminMetricsTest {
 
         @Test
         void countRefusalsByReason() throws Exception {
-            Path tokens = Files.writeString(dir.resolve("tokens"), "secret-token read /\n");
-            server = start(HttpFStreamServer.builder().root(dir.resolve("root")).tokens(tokens));
-            address = server.localAddress();
-            Map<String, Double> before = scrape(server);
+            Path tokens = Files.writeString(server.folder().resolve("tokens"), "secret-token read /\n");
+            server.start(b -> b.admin("127.0.0.1", 0).tokens(tokens));
+            Map<String, Double> before = scrape(server.get());
             for (Reason r : Reason.values()) { // every reason, as one label value of one counter
                 assertThat(before).containsKey("httpfstream_refusals_total{reason=\"" + ServerMetrics.label(r) + "\"}");
             }
             assertThat(stream("GET", "/a", null).statusCode()).isEqualTo(401);
             assertThat(stream("PUT", "/a", null, "Authorization", "Bearer secret-token").statusCode()).isEqualTo(403);
-            Map<String, Double> after = scrape(server);
+            Map<String, Double> after = scrape(server.get());
             assertThat(after.get("httpfstream_refusals_total{reason=\"auth_missing\"}"))
                     .isEqualTo(before.get("httpfstream_refusals_total{reason=\"auth_missing\"}") + 1);
             assertThat(after.get("httpfstream_refusals_total{reason=\"auth_forbidden\"}"))
@@ -332,13 +307,12 @@ class AdminMetricsTest {
 
         @Test
         void timeSyncsAndGroupCommitsWithFsync() throws Exception {
-            server = start(HttpFStreamServer.builder().root(dir.resolve("root")).fsync(true));
-            address = server.localAddress();
+            server.start(b -> b.admin("127.0.0.1", 0).fsync(true));
             assertThat(metric("httpfstream_fsync_seconds_count")).isEqualTo(0);
             assertThat(stream("PUT", "/d.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             assertThat(stream("POST", "/d.txt", "0123456789", "Content-Type", "text/plain").statusCode())
                     .isEqualTo(204);
-            Map<String, Double> m = scrape(server);
+            Map<String, Double> m = scrape(server.get());
             assertThat(m.get("httpfstream_fsync_seconds_count")).isGreaterThanOrEqualTo(1);
             assertThat(m.get("httpfstream_group_commit_seconds_count{kind=\"stream\"}")).isGreaterThanOrEqualTo(1);
             assertThat(m.get("httpfstream_group_commit_seconds_count{kind=\"metadata\"}")).isGreaterThanOrEqualTo(1);

@@ -1,6 +1,5 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.ws.AppendFrameDecoderTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.ClientFrames.BINARY;
 import static org.httpfstream.server.ClientFrames.CONTINUATION;
@@ -13,19 +12,17 @@ import static org.httpfstream.server.ClientFrames.frame;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.httpfstream.server.RawWebSocket.Frame;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.server.ws.AppendFrameDecoderTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,22 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * data bytes sent, and a broken rule must get its close code.
  */
 class AppendFramingTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)
-                .settings(HttpFStreamSettings.defaults().withMaxFrameSize(AppendFrameDecoderTest.MAX_FRAME))
-                .build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().with(b -> b.settings(
+            HttpFStreamSettings.defaults().withMaxFrameSize(AppendFrameDecoderTest.MAX_FRAME)));
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -76,13 +60,12 @@ class AppendFramingTest {
         byte[] stream = AppendFrameDecoderTest.STREAM; // ends with Close 1000
         for (int cut = 0; cut <= stream.length; cut++) {
             String path = "/split/" + cut;
-            try (RawWebSocket ws = RawWebSocket.append(address, path)) {
-                assertThat(ws.status()).isEqualTo(101);
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path)) {
                 ws.write(stream, 0, cut);
                 ws.write(stream, cut, stream.length - cut);
                 assertThat(readToClose(ws)).as("cut at %d", cut).containsExactly("pong hi", "pong ", "close 1000");
             }
-            assertThat(Files.readAllBytes(root.resolve("split/" + cut))).as("cut at %d", cut)
+            assertThat(Files.readAllBytes(server.root().resolve("split/" + cut))).as("cut at %d", cut)
                     .isEqualTo(AppendFrameDecoderTest.DATA);
         }
     }
@@ -90,13 +73,7 @@ class AppendFramingTest {
     @Test
     void everyByteValueUnderManyKeysAndAlignmentsArrivesExactly() throws IOException {
         Random random = new Random(11);
-        List<byte[]> keys = new ArrayList<>(List.of(new byte[4], new byte[] {-1, -1, -1, -1},
-                new byte[] {1, 2, 4, 8}, new byte[] {(byte) 0x80, 0x40, 0x20, 0x10}));
-        for (int i = 0; i < 12; i++) {
-            byte[] key = new byte[4];
-            random.nextBytes(key);
-            keys.add(key);
-        }
+        List<byte[]> keys = ClientFrames.maskingKeys(random, 12);
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         for (byte[] key : keys) {
@@ -111,18 +88,18 @@ class AppendFramingTest {
         }
         stream.writeBytes(frame(ClientFrames.CLOSE, ClientFrames.closeBody(1000)));
         byte[] all = stream.toByteArray();
-        try (RawWebSocket ws = RawWebSocket.append(address, "/all-bytes")) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/all-bytes")) {
             for (int from = 0, step = 1; from < all.length; from += step, step = step % 97 + 13) {
                 ws.write(all, from, Math.min(step, all.length - from));
             }
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(root.resolve("all-bytes"))).isEqualTo(expected.toByteArray());
+        assertThat(Files.readAllBytes(server.root().resolve("all-bytes"))).isEqualTo(expected.toByteArray());
     }
 
     @Test
     void aFragmentedMessageWithPingsInsideIsAppendedWholeAndEachPingAnswered() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.append(address, "/fragments")) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/fragments")) {
             ws.write(concat(frame(TEXT, bytes("ab"), ClientFrames.MASK), frame(PING, bytes("1"))), 0, 14);
             byte[] rest = concat(frame(TEXT, bytes("ab"), ClientFrames.MASK), frame(PING, bytes("1")),
                     frame(CONTINUATION, bytes("cd"), new byte[] {5, 6, 7, 8}), frame(PING, bytes("2")),
@@ -131,14 +108,12 @@ class AppendFramingTest {
             ws.write(rest, 14, rest.length - 14);
             assertThat(readToClose(ws)).containsExactly("pong 1", "pong 2", "close 1000");
         }
-        assertThat(root.resolve("fragments")).hasContent("abcdef");
+        assertThat(server.root().resolve("fragments")).hasContent("abcdef");
     }
 
     @Test
     void framesLargerThanManySocketReadsAreAppendedExactly() throws IOException {
-        server.close();
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
+        server.restart(b -> b.settings(HttpFStreamSettings.defaults())); // no frame limit
         Random random = new Random(5);
         byte[] five = new byte[5 << 20];
         byte[] three = new byte[3 << 20];
@@ -146,11 +121,11 @@ class AppendFramingTest {
         random.nextBytes(three);
         byte[] stream = concat(frame(BINARY, five), frame(TEXT, three), frame(TEXT, bytes("end")),
                 frame(ClientFrames.CLOSE, ClientFrames.closeBody(1000)));
-        try (RawWebSocket ws = RawWebSocket.append(address, "/big")) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/big")) {
             ws.write(stream, 0, stream.length);
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(root.resolve("big"))).isEqualTo(concat(five, three, bytes("end")));
+        assertThat(Files.readAllBytes(server.root().resolve("big"))).isEqualTo(concat(five, three, bytes("end")));
     }
 
     /**
@@ -161,11 +136,12 @@ class AppendFramingTest {
     void framesSentInTheSameWriteAsTheUpgradeRequestAreAppended() throws IOException {
         byte[] frames = concat(frame(TEXT, bytes("early ")), frame(BINARY, allByteValues()),
                 frame(ClientFrames.CLOSE, ClientFrames.closeBody(1000)));
-        try (RawWebSocket ws = RawWebSocket.appendEagerly(address, "/eager", frames)) {
+        try (RawWebSocket ws = RawWebSocket.appendEagerly(server.address(), "/eager", frames)) {
             assertThat(ws.status()).isEqualTo(101);
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(root.resolve("eager"))).isEqualTo(concat(bytes("early "), allByteValues()));
+        assertThat(Files.readAllBytes(server.root().resolve("eager"))).isEqualTo(concat(bytes("early "),
+                allByteValues()));
     }
 
     static Stream<Arguments> badFrames() {
@@ -175,17 +151,17 @@ class AppendFramingTest {
     @ParameterizedTest(name = "{0} gets Close {2}; the bytes before it are kept and the lease freed")
     @MethodSource("badFrames")
     void aBrokenRuleGetsItsCloseCodeAndKeepsWhatCameBefore(String what, byte[] bad, int code) throws IOException {
-        try (RawWebSocket ws = RawWebSocket.append(address, "/bad")) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/bad")) {
             ws.send(RawWebSocket.TEXT, bytes("kept"));
             byte[] rest = concat(bad, frame(TEXT, bytes("dropped")));
             ws.write(rest, 0, rest.length);
             assertThat(readToClose(ws)).as(what).containsExactly("close " + code);
         }
-        try (RawWebSocket next = RawWebSocket.append(address, "/bad")) { // the lease is free again
+        try (RawWebSocket next = RawWebSocket.append(server.address(), "/bad")) { // the lease is free again
             assertThat(next.status()).isEqualTo(101);
             next.sendClose(1000);
             assertThat(readToClose(next)).containsExactly("close 1000");
         }
-        assertThat(root.resolve("bad")).hasContent("kept");
+        assertThat(server.root().resolve("bad")).hasContent("kept");
     }
 }

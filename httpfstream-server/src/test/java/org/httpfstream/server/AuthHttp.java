@@ -49,9 +49,7 @@ public final class AuthHttp {
             req.append("Content-Length: ").append(body.length).append("\r\n");
         }
         req.append("\r\n");
-        try (Socket socket = new Socket()) {
-            socket.connect(server, 5000);
-            socket.setSoTimeout(10_000);
+        try (Socket socket = RawHttp.connect(server)) {
             socket.getOutputStream().write(req.toString().getBytes(ISO_8859_1));
             if (body != null) {
                 socket.getOutputStream().write(body);

@@ -8,7 +8,6 @@ import static org.httpfstream.server.AuthHttp.upgrade;
 import static org.httpfstream.server.AuthHttp.withParam;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +17,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.httpfstream.auth.Permission;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,9 +33,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthMatrixTest {
-    @TempDir static Path dir;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    /** One server for the whole matrix: each case works on streams of its own. */
+    @RegisterExtension
+    static final ServerExtension server = new ServerExtension().longPollTimeout(Duration.ofMillis(200)).tokens("""
+            # one token per permission
+            r-secret   read    /
+            a-secret   append  /
+            d-secret   delete  /
+            adm-secret admin   /
+            o-secret   admin   /elsewhere/
+            """);
     final AtomicInteger streams = new AtomicInteger();
 
     /** A token of the grant file, or a token the server does not know, or none. */
@@ -93,27 +98,6 @@ class AuthMatrixTest {
             this.needs = needs;
             this.webSocket = webSocket;
         }
-    }
-
-    @BeforeAll
-    void start() throws IOException {
-        Path tokens = dir.resolve("tokens");
-        Files.writeString(tokens, """
-                # one token per permission
-                r-secret   read    /
-                a-secret   append  /
-                d-secret   delete  /
-                adm-secret admin   /
-                o-secret   admin   /elsewhere/
-                """);
-        server = HttpFStreamServer.builder().root(Files.createDirectories(dir.resolve("root")))
-                .bind("127.0.0.1", 0).tokens(tokens).longPollTimeout(Duration.ofMillis(200)).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
     }
 
     static Stream<Arguments> matrix() {
@@ -175,7 +159,7 @@ class AuthMatrixTest {
         if (route == Route.DS_PUT || route == Route.SUBSCRIPTIONS) {
             return;
         }
-        RawHttp put = AuthHttp.send(address, "PUT", path, "hello".getBytes(UTF_8),
+        RawHttp put = AuthHttp.send(server.address(), "PUT", path, "hello".getBytes(UTF_8),
                 bearer("adm-secret"), "Content-Type: text/plain");
         assertThat(put.status).isEqualTo(201);
     }
@@ -215,9 +199,9 @@ class AuthMatrixTest {
         }
         if (route.webSocket) {
             headers.add(route == Route.WS_APPEND ? "X-Verb: APPEND" : "X-Verb: FOLLOW");
-            return AuthHttp.send(address, method, target, body, upgrade(headers.toArray(String[]::new)));
+            return AuthHttp.send(server.address(), method, target, body, upgrade(headers.toArray(String[]::new)));
         }
-        return AuthHttp.send(address, method, target, body, headers.toArray(String[]::new));
+        return AuthHttp.send(server.address(), method, target, body, headers.toArray(String[]::new));
     }
 
     private Path file(String path) {

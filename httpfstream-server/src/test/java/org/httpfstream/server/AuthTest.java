@@ -3,14 +3,10 @@ package org.httpfstream.server;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.AuthHttp.bearer;
-import static org.httpfstream.server.AuthHttp.send;
-import static org.httpfstream.server.AuthHttp.upgrade;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,50 +17,47 @@ import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
 import org.httpfstream.auth.SignedLinks;
 import org.httpfstream.auth.Tokens;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Authentication and authorisation beyond the matrix: paths, reloads, signed links, rates. */
 class AuthTest {
-    @TempDir Path dir;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     Path tokens;
 
+    /** Starts the server with a grant file holding {@code grants}; {@code config} null: no rate limit. */
     void start(String grants, AuthConfig config) throws IOException {
-        tokens = dir.resolve("tokens");
+        tokens = server.folder().resolve("tokens");
         Files.writeString(tokens, grants);
-        server = HttpFStreamServer.builder().root(Files.createDirectories(dir.resolve("root")))
-                .bind("127.0.0.1", 0).auth(config == null ? AuthConfig.of(tokens) : config)
-                .longPollTimeout(Duration.ofMillis(200)).build().start();
-        address = server.localAddress();
+        server.start(b -> b.auth(config == null ? AuthConfig.of(tokens) : config)
+                .longPollTimeout(Duration.ofMillis(200)));
     }
 
     void start(String grants) throws IOException {
         start(grants, null);
     }
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
+    /** One request on a fresh connection to the server; see {@link AuthHttp#send}. */
+    RawHttp send(String method, String target, byte[] body, String... headers) throws IOException {
+        return AuthHttp.send(server.address(), method, target, body, headers);
     }
 
     RawHttp put(String path, String body, String token) throws IOException {
-        return send(address, "PUT", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
+        return send("PUT", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
     }
 
     RawHttp post(String path, String body, String token) throws IOException {
-        return send(address, "POST", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
+        return send("POST", path, body.getBytes(UTF_8), bearer(token), "Content-Type: text/plain");
     }
 
     RawHttp get(String target, String... headers) throws IOException {
-        return send(address, "GET", target, null, headers);
+        return send("GET", target, null, headers);
     }
 
     Path file(String path) {
@@ -81,7 +74,7 @@ class AuthTest {
             start("admin-t admin /\nuser-t read,append /public/\n");
             assertThat(put("/secret", "top", "admin-t").status).isEqualTo(201);
             assertThat(get(target, bearer("user-t")).status).isEqualTo(403);
-            assertThat(send(address, "POST", target, "x".getBytes(UTF_8), bearer("user-t"),
+            assertThat(send("POST", target, "x".getBytes(UTF_8), bearer("user-t"),
                     "Content-Type: text/plain").status).isEqualTo(403);
             assertThat(Files.readString(file("/secret"))).isEqualTo("top");
         }
@@ -123,13 +116,13 @@ class AuthTest {
             assertThat(unknown.header("WWW-Authenticate")).contains("error=\"invalid_token\"");
             assertThat(unknown.bodyText()).isEqualTo("not authorised: unknown token "
                     + Tokens.fingerprint("nope") + "\n");
-            assertThat(server.refusals().get(Refusals.Reason.AUTH_MISSING)).isEqualTo(2);
+            assertThat(server.get().refusals().get(Refusals.Reason.AUTH_MISSING)).isEqualTo(2);
         }
 
         @Test
         void aTokenInTheQueryIsNeverStoredNorEchoed() throws IOException {
             start("query-token-XYZ admin /\n");
-            RawHttp r = send(address, "PUT", "/q?token=query-token-XYZ", "x".getBytes(UTF_8),
+            RawHttp r = send("PUT", "/q?token=query-token-XYZ", "x".getBytes(UTF_8),
                     "Content-Type: text/plain");
             assertThat(r.status).isEqualTo(201);
             assertThat(r.header("Location")).doesNotContain("query-token");
@@ -146,7 +139,7 @@ class AuthTest {
             start("t read /\n");
             // The server's own origin, so that only authentication could refuse it (other origins get the
             // origin policy's 403, BrowserOriginTest).
-            assertThat(send(address, "OPTIONS", "/x", null, "Origin: http://127.0.0.1:" + address.getPort(),
+            assertThat(send("OPTIONS", "/x", null, "Origin: http://127.0.0.1:" + server.address().getPort(),
                     "Access-Control-Request-Method: POST").status).isNotIn(401, 403);
             assertThat(get("/__ds/jwks.json").status).isEqualTo(200);
         }
@@ -155,11 +148,11 @@ class AuthTest {
         void aRefusedWebSocketAppendStoresNothingEvenWithFramesSentEarly() throws IOException {
             start("r read /\n");
             byte[] frame = {(byte) 0x82, (byte) 0x83, 0, 0, 0, 0, 'a', 'b', 'c'};
-            try (RawWebSocket ws = RawWebSocket.appendEagerly(address, "/early?token=r", frame)) {
+            try (RawWebSocket ws = RawWebSocket.appendEagerly(server.address(), "/early?token=r", frame)) {
                 assertThat(ws.status()).isEqualTo(403);
             }
             assertThat(Files.exists(file("/early"))).isFalse();
-            assertThat(server.refusals().get(Refusals.Reason.AUTH_FORBIDDEN)).isEqualTo(1);
+            assertThat(server.get().refusals().get(Refusals.Reason.AUTH_FORBIDDEN)).isEqualTo(1);
         }
     }
 
@@ -169,12 +162,12 @@ class AuthTest {
         void aChangedFileTakesEffectAndAnOpenFollowerStaysConnected() throws IOException {
             start("old admin /\nfollower read /\n");
             assertThat(put("/live", "one ", "old").status).isEqualTo(201);
-            try (RawWebSocket follower = RawWebSocket.follow(address, "/live?frames=binary",
+            try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/live?frames=binary",
                     bearer("follower"), "X-Verb: FOLLOW")) {
                 assertThat(follower.status()).isEqualTo(101);
                 assertThat(follower.readData(4)).isEqualTo("one ".getBytes(UTF_8));
                 Files.writeString(tokens, "new admin /\n");
-                await("the new grants are in force", () -> statusOf("/live", "new") == 200);
+                Await.until("the new grants are in force", () -> statusOf("/live", "new") == 200);
                 assertThat(get("/live", bearer("old")).status).isEqualTo(401);
                 assertThat(post("/live", "two", "new").status).isEqualTo(204);
                 assertThat(follower.readData(3)).isEqualTo("two".getBytes(UTF_8));
@@ -183,23 +176,22 @@ class AuthTest {
 
         @Test
         void aBadLineIsRefusedAndTheOldGrantsStay() throws IOException {
-            start("keep read /\n", AuthConfig.of(dir.resolve("tokens")).withPollInterval(Duration.ZERO));
+            start("keep read /\n", AuthConfig.of(server.folder().resolve("tokens")).withPollInterval(Duration.ZERO));
             Files.writeString(tokens, "fresh read /\nbroken reed /\n");
-            assertThat(server.reloadTokens()).isFalse();
+            assertThat(server.get().reloadTokens()).isFalse();
             assertThat(status(get("/x", bearer("keep")))).isEqualTo(404);
             assertThat(status(get("/x", bearer("fresh")))).isEqualTo(401);
             Files.writeString(tokens, "fresh read /\n");
-            assertThat(server.reloadTokens()).isTrue();
+            assertThat(server.get().reloadTokens()).isTrue();
             assertThat(status(get("/x", bearer("fresh")))).isEqualTo(404);
             assertThat(status(get("/x", bearer("keep")))).isEqualTo(401);
         }
 
         @Test
         void aBadFileAtStartStopsTheServerFromStarting() throws IOException {
-            Path t = Files.writeString(dir.resolve("bad"), "# fine\nt read,write /\n");
+            Path t = Files.writeString(server.folder().resolve("bad"), "# fine\nt read,write /\n");
             IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                    () -> HttpFStreamServer.builder().root(dir.resolve("r2")).bind("127.0.0.1", 0).tokens(t)
-                            .build().start());
+                    () -> server.startAnother(b -> b.tokens(t)));
             assertThat(e.getMessage()).isEqualTo(t + " line 2: unknown permission \"write\" "
                     + "(expected read, append, delete or admin)");
         }
@@ -220,7 +212,7 @@ class AuthTest {
     @Nested
     class SignedLinks_ {
         String sign(String scope, String ttl, String token) throws IOException {
-            RawHttp r = send(address, "POST", "/__ds/sign?path=" + scope + "&ttl=" + ttl, new byte[0], bearer(token));
+            RawHttp r = send("POST", "/__ds/sign?path=" + scope + "&ttl=" + ttl, new byte[0], bearer(token));
             assertThat(r.status).as(r.bodyText()).isEqualTo(200);
             return r.bodyText().strip();
         }
@@ -235,8 +227,9 @@ class AuthTest {
             assertThat(get("/logs/build?follow&" + q).status).isEqualTo(200);
             assertThat(get("/logs/build?offset=-1&live=sse&" + q).status).isEqualTo(200);
             assertThat(get("/logs/build?offset=now&live=long-poll&" + q).status).isEqualTo(204);
-            assertThat(send(address, "HEAD", "/logs/build?" + q, null).status).isEqualTo(200);
-            try (RawWebSocket ws = RawWebSocket.follow(address, "/logs/build?frames=binary&" + q, "X-Verb: FOLLOW")) {
+            assertThat(send("HEAD", "/logs/build?" + q, null).status).isEqualTo(200);
+            try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/logs/build?frames=binary&" + q,
+                    "X-Verb: FOLLOW")) {
                 assertThat(ws.status()).isEqualTo(101);
                 assertThat(ws.readData(3)).isEqualTo("log".getBytes(UTF_8));
             }
@@ -254,11 +247,11 @@ class AuthTest {
             RawHttp other = get("/other?" + q);
             assertThat(other.status).isEqualTo(403);
             assertThat(other.bodyText()).isEqualTo("not authorised: signed link is for /logs/, not /other\n");
-            RawHttp write = send(address, "POST", "/logs/a?" + q, "x".getBytes(UTF_8), "Content-Type: text/plain");
+            RawHttp write = send("POST", "/logs/a?" + q, "x".getBytes(UTF_8), "Content-Type: text/plain");
             assertThat(write.status).isEqualTo(403);
             assertThat(write.bodyText()).isEqualTo("not authorised: a signed link grants read only, not append\n");
             assertThat(Files.readString(file("/logs/a"))).isEqualTo("A");
-            try (RawWebSocket ws = RawWebSocket.connect(address, "/logs/a?" + q, 0, "X-Verb: APPEND")) {
+            try (RawWebSocket ws = RawWebSocket.connect(server.address(), "/logs/a?" + q, 0, "X-Verb: APPEND")) {
                 assertThat(ws.status()).isEqualTo(403);
             }
         }
@@ -276,7 +269,7 @@ class AuthTest {
                 assertThat(r.status).isEqualTo(403);
                 assertThat(r.bodyText()).isEqualTo("not authorised: signed link signature does not match\n");
             }
-            assertThat(server.refusals().get(Refusals.Reason.SIGNED_LINK)).isEqualTo(2);
+            assertThat(server.get().refusals().get(Refusals.Reason.SIGNED_LINK)).isEqualTo(2);
         }
 
         @Test
@@ -296,12 +289,12 @@ class AuthTest {
         @Test
         void onlyAnAdminOfTheScopeSigns() throws IOException {
             start("adm admin /logs/\nreader read /\n");
-            assertThat(send(address, "POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0], bearer("reader")).status)
+            assertThat(send("POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0], bearer("reader")).status)
                     .isEqualTo(403);
-            assertThat(send(address, "POST", "/__ds/sign?path=/other&ttl=1h", new byte[0], bearer("adm")).status)
+            assertThat(send("POST", "/__ds/sign?path=/other&ttl=1h", new byte[0], bearer("adm")).status)
                     .isEqualTo(403);
-            assertThat(send(address, "POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0]).status).isEqualTo(401);
-            assertThat(send(address, "POST", "/__ds/sign?path=/logs/a&ttl=soon", new byte[0], bearer("adm")).status)
+            assertThat(send("POST", "/__ds/sign?path=/logs/a&ttl=1h", new byte[0]).status).isEqualTo(401);
+            assertThat(send("POST", "/__ds/sign?path=/logs/a&ttl=soon", new byte[0], bearer("adm")).status)
                     .isEqualTo(400);
             assertThat(sign("/logs/a", "1h", "adm")).startsWith("link-expires=");
         }
@@ -320,7 +313,7 @@ class AuthTest {
     class Rates {
         @Test
         void aTokenPastItsRequestRateGets429WithRetryAfter() throws IOException {
-            start("t read,append /\n", AuthConfig.of(dir.resolve("tokens")).withRate(new Rate(2, 0)));
+            start("t read,append /\n", AuthConfig.of(server.folder().resolve("tokens")).withRate(new Rate(2, 0)));
             assertThat(get("/x", bearer("t")).status).isEqualTo(404);
             assertThat(get("/x", bearer("t")).status).isEqualTo(404);
             RawHttp r = get("/x", bearer("t"));
@@ -328,7 +321,7 @@ class AuthTest {
             assertThat(r.header("Retry-After")).isEqualTo("1");
             assertThat(r.bodyText()).isEqualTo("too many requests: token " + Tokens.fingerprint("t")
                     + " is past its 2 requests per second\n");
-            assertThat(server.refusals().get(Refusals.Reason.RATE)).isEqualTo(1);
+            assertThat(server.get().refusals().get(Refusals.Reason.RATE)).isEqualTo(1);
         }
 
         @Test
@@ -348,7 +341,7 @@ class AuthTest {
             byte[] data = new byte[6000];
             java.util.Arrays.fill(data, (byte) 'w');
             long started = System.nanoTime();
-            try (RawWebSocket ws = RawWebSocket.connect(address, "/ws?token=t", 0, "X-Verb: APPEND")) {
+            try (RawWebSocket ws = RawWebSocket.connect(server.address(), "/ws?token=t", 0, "X-Verb: APPEND")) {
                 assertThat(ws.status()).isEqualTo(101);
                 for (int i = 0; i < 6; i++) {
                     ws.send(RawWebSocket.BINARY, java.util.Arrays.copyOfRange(data, i * 1000, i * 1000 + 1000));
@@ -367,13 +360,12 @@ class AuthTest {
     class WithoutAGrantFile {
         @Test
         void everythingIsOpenAndATokenInTheQueryIsStillStripped() throws IOException {
-            server = HttpFStreamServer.builder().root(dir).bind("127.0.0.1", 0).build().start();
-            address = server.localAddress();
-            RawHttp r = send(address, "PUT", "/open?token=abc", "x".getBytes(UTF_8), "Content-Type: text/plain");
+            server.start();
+            RawHttp r = send("PUT", "/open?token=abc", "x".getBytes(UTF_8), "Content-Type: text/plain");
             assertThat(r.status).isEqualTo(201);
             assertThat(r.header("Location")).endsWith("/open");
             assertThat(get("/open").bodyText()).isEqualTo("x");
-            assertThat(send(address, "POST", "/__ds/sign?path=/open", new byte[0]).status).isEqualTo(404);
+            assertThat(send("POST", "/__ds/sign?path=/open", new byte[0]).status).isEqualTo(404);
         }
     }
 

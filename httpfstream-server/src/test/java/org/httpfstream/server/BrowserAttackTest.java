@@ -6,24 +6,20 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.browser.OriginPolicy;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -50,10 +46,8 @@ class BrowserAttackTest {
     /** The httpfstream server's port, for the pages; set before each page load. */
     static volatile int streamPort;
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
 
     @BeforeAll
     static void startBrowserAndSites() throws IOException {
@@ -87,13 +81,6 @@ class BrowserAttackTest {
         }
         if (goodSite != null) {
             goodSite.stop(0);
-        }
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -163,13 +150,10 @@ class BrowserAttackTest {
     }
 
     void start(OriginPolicy policy) throws Exception {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).allowOrigins(policy).build().start();
-        streamPort = server.port();
-        URI victim = URI.create("http://127.0.0.1:" + streamPort + "/victim.txt");
-        assertThat(http.send(HttpRequest.newBuilder(victim).PUT(BodyPublishers.noBody())
-                .header("Content-Type", "text/plain").build(), BodyHandlers.ofString()).statusCode()).isEqualTo(201);
-        assertThat(http.send(HttpRequest.newBuilder(victim).POST(BodyPublishers.ofString("hello"))
-                .header("Content-Type", "text/plain").build(), BodyHandlers.ofString()).statusCode()).isIn(200, 204);
+        streamPort = server.start(b -> b.allowOrigins(policy)).port();
+        assertThat(server.send("PUT", "/victim.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("POST", "/victim.txt", "hello", "Content-Type", "text/plain").statusCode())
+                .isIn(200, 204);
     }
 
     /** Loads {@code page} from {@code site} and waits until its script has reported everything. */
@@ -180,7 +164,7 @@ class BrowserAttackTest {
     }
 
     long refused() {
-        return server.refusals().get(Refusals.Reason.ORIGIN);
+        return server.get().refusals().get(Refusals.Reason.ORIGIN);
     }
 
     @Test
@@ -193,10 +177,10 @@ class BrowserAttackTest {
                 "\"nocors\":\"answer:opaque\"", // no-cors hides every answer; the server refused it
                 "\"read\":\"read:hello\""); // reads stay open to every origin
         // WebSocket, no-cors POST, CORS POST, JSON preflight and the form POST: five refusals.
-        WebSocketTest.await("the form POST is refused too", () -> refused() >= 5);
+        Await.until("the form POST is refused too", () -> refused() >= 5);
         assertThat(refused()).isEqualTo(5);
-        assertThat(Files.readString(root.resolve("victim.txt"))).isEqualTo("hello");
-        assertThat(root.resolve("hijacked.txt")).doesNotExist();
+        assertThat(Files.readString(server.root().resolve("victim.txt"))).isEqualTo("hello");
+        assertThat(server.root().resolve("hijacked.txt")).doesNotExist();
     }
 
     @Test
@@ -204,7 +188,7 @@ class BrowserAttackTest {
         start(OriginPolicy.parse(origin(goodSite)));
         String seen = load(goodSite, "good.html");
         assertThat(seen).contains("\"ws\":\"opened:1000\"", "\"read\":\"read:hello from an allowed page\"");
-        assertThat(Files.readString(root.resolve("good.txt"))).isEqualTo("hello from an allowed page");
+        assertThat(Files.readString(server.root().resolve("good.txt"))).isEqualTo("hello from an allowed page");
         assertThat(refused()).isZero();
     }
 
@@ -214,15 +198,15 @@ class BrowserAttackTest {
         start(OriginPolicy.anyOrigin());
         String seen = load(evilSite, "attack.html");
         assertThat(seen).contains("\"ws\":\"opened:1000\"", "\"cors\":\"status:204\"");
-        WebSocketTest.await("the form POST lands", () -> {
+        Await.until("the form POST lands", () -> {
             try {
-                return Files.readString(root.resolve("victim.txt")).contains("evil-form=x");
+                return Files.readString(server.root().resolve("victim.txt")).contains("evil-form=x");
             } catch (IOException e) {
                 return false;
             }
         });
-        assertThat(Files.readString(root.resolve("victim.txt"))).startsWith("hello").contains("evil-nocors", "evil-cors");
-        assertThat(Files.readString(root.resolve("hijacked.txt"))).isEqualTo("evil-ws");
+        assertThat(Files.readString(server.root().resolve("victim.txt"))).startsWith("hello").contains("evil-nocors", "evil-cors");
+        assertThat(Files.readString(server.root().resolve("hijacked.txt"))).isEqualTo("evil-ws");
         assertThat(refused()).isZero();
     }
 }

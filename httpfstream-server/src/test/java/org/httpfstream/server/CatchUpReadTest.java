@@ -6,25 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.store.Offsets;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Defect "the official Durable Streams client reads a truncated stream": a catch-up read answers with
@@ -38,30 +30,11 @@ class CatchUpReadTest {
     static final int TEXT_BYTES = 3_030_000;
     static final int EVENTS = 50_000;
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    void start(HttpFStreamServer.Builder builder) throws IOException {
-        server = builder.root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
 
     int send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.discarding()).statusCode();
+        return server.send(method, path, body, headers).statusCode();
     }
 
     /** Numbered lines of text, exactly {@code n} bytes. */
@@ -91,7 +64,7 @@ class CatchUpReadTest {
     class WithoutACap {
         @BeforeEach
         void start() throws IOException {
-            CatchUpReadTest.this.start(HttpFStreamServer.builder());
+            server.start();
         }
 
         @Test
@@ -99,7 +72,7 @@ class CatchUpReadTest {
             String content = text(TEXT_BYTES);
             assertThat(send("PUT", "/big.txt", content, "Content-Type", "text/plain")).isEqualTo(201);
 
-            RawHttp r = RawHttp.request(address, "GET", "/big.txt?offset=-1");
+            RawHttp r = RawHttp.request(server.address(), "GET", "/big.txt?offset=-1");
             assertThat(r.status).isEqualTo(200);
             assertThat(r.header("Content-Length")).isEqualTo(Integer.toString(TEXT_BYTES));
             assertThat(r.body.length).isEqualTo(TEXT_BYTES);
@@ -107,11 +80,11 @@ class CatchUpReadTest {
             assertThat(r.header("Stream-Next-Offset")).isEqualTo(Offsets.format(TEXT_BYTES));
             assertThat(r.header("Stream-Up-To-Date")).isEqualTo("true");
 
-            RawHttp rest = RawHttp.request(address, "GET", "/big.txt?offset=" + Offsets.format(1000));
+            RawHttp rest = RawHttp.request(server.address(), "GET", "/big.txt?offset=" + Offsets.format(1000));
             assertThat(rest.bodyText()).isEqualTo(content.substring(1000));
             assertThat(rest.header("Stream-Up-To-Date")).isEqualTo("true");
 
-            RawHttp longPoll = RawHttp.request(address, "GET", "/big.txt?offset=-1&live=long-poll");
+            RawHttp longPoll = RawHttp.request(server.address(), "GET", "/big.txt?offset=-1&live=long-poll");
             assertThat(longPoll.bodyText()).isEqualTo(content);
             assertThat(longPoll.header("Stream-Up-To-Date")).isEqualTo("true");
         }
@@ -121,7 +94,7 @@ class CatchUpReadTest {
             List<String> events = events(EVENTS);
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
 
-            RawHttp r = RawHttp.request(address, "GET", "/events?offset=-1");
+            RawHttp r = RawHttp.request(server.address(), "GET", "/events?offset=-1");
             assertThat(r.status).isEqualTo(200);
             assertThat(r.header("Content-Type")).isEqualTo("application/json");
             assertThat(r.bodyText()).isEqualTo(array(events));
@@ -133,13 +106,13 @@ class CatchUpReadTest {
         @Test
         void anEmptyJsonStreamIsAnEmptyArrayAndAnEmptyTextStreamNoBytes() throws Exception {
             assertThat(send("PUT", "/none", null, "Content-Type", "application/json")).isEqualTo(201);
-            RawHttp json = RawHttp.request(address, "GET", "/none?offset=-1");
+            RawHttp json = RawHttp.request(server.address(), "GET", "/none?offset=-1");
             assertThat(json.bodyText()).isEqualTo("[]");
             assertThat(json.header("Content-Length")).isEqualTo("2");
             assertThat(json.header("Stream-Up-To-Date")).isEqualTo("true");
 
             assertThat(send("PUT", "/nothing", null, "Content-Type", "text/plain")).isEqualTo(201);
-            RawHttp bytes = RawHttp.request(address, "GET", "/nothing?offset=-1");
+            RawHttp bytes = RawHttp.request(server.address(), "GET", "/nothing?offset=-1");
             assertThat(bytes.body).isEmpty();
             assertThat(bytes.header("Content-Length")).isEqualTo("0");
         }
@@ -150,7 +123,7 @@ class CatchUpReadTest {
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
             try (Socket socket = new Socket()) {
                 socket.setReceiveBufferSize(4096); // the server's writes outrun it: pieces wait for the drain
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(30_000);
                 socket.getOutputStream().write("GET /events?offset=-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                         .getBytes(ISO_8859_1));
@@ -173,7 +146,7 @@ class CatchUpReadTest {
             assertThat(send("PUT", "/events", array(events), "Content-Type", "application/json")).isEqualTo(201);
             assertThat(send("PUT", "/small", "[1,2]", "Content-Type", "application/json")).isEqualTo(201);
             try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(30_000);
                 socket.getOutputStream().write(("GET /events?offset=-1 HTTP/1.1\r\nHost: x\r\n\r\n"
                         + "GET /small?offset=-1 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -194,7 +167,7 @@ class CatchUpReadTest {
 
         @BeforeEach
         void start() throws IOException {
-            CatchUpReadTest.this.start(HttpFStreamServer.builder().maxReadBytes(CAP));
+            server.start(b -> b.maxReadBytes(CAP));
         }
 
         @Test
@@ -205,7 +178,7 @@ class CatchUpReadTest {
             String offset = "-1";
             List<Integer> sizes = new ArrayList<>();
             for (;;) {
-                RawHttp r = RawHttp.request(address, "GET", "/big.txt?offset=" + offset);
+                RawHttp r = RawHttp.request(server.address(), "GET", "/big.txt?offset=" + offset);
                 sizes.add(r.body.length);
                 read.append(r.bodyText());
                 offset = r.header("Stream-Next-Offset");
@@ -225,7 +198,7 @@ class CatchUpReadTest {
             String offset = "-1";
             int responses = 0;
             for (;;) {
-                RawHttp r = RawHttp.request(address, "GET", "/events?offset=" + offset);
+                RawHttp r = RawHttp.request(server.address(), "GET", "/events?offset=" + offset);
                 responses++;
                 String body = r.bodyText();
                 assertThat(body).startsWith("[{").endsWith("}]");
@@ -245,10 +218,11 @@ class CatchUpReadTest {
             String big = "{\"blob\":\"" + "x".repeat(CAP + 10) + "\"}";
             assertThat(send("PUT", "/blob", "[" + big + ",{\"after\":1}]", "Content-Type", "application/json"))
                     .isEqualTo(201);
-            RawHttp first = RawHttp.request(address, "GET", "/blob?offset=-1");
+            RawHttp first = RawHttp.request(server.address(), "GET", "/blob?offset=-1");
             assertThat(first.bodyText()).isEqualTo("[" + big + "]");
             assertThat(first.header("Stream-Up-To-Date")).isNull();
-            RawHttp second = RawHttp.request(address, "GET", "/blob?offset=" + first.header("Stream-Next-Offset"));
+            RawHttp second = RawHttp.request(server.address(), "GET", "/blob?offset="
+                    + first.header("Stream-Next-Offset"));
             assertThat(second.bodyText()).isEqualTo("[{\"after\":1}]");
             assertThat(second.header("Stream-Up-To-Date")).isEqualTo("true");
         }

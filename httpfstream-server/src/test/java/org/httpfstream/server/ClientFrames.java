@@ -2,6 +2,9 @@ package org.httpfstream.server;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 
@@ -79,6 +82,18 @@ public final class ClientFrames {
         b[1] = (byte) code;
         System.arraycopy(reason, 0, b, 2, reason.length);
         return b;
+    }
+
+    /** Masking keys: all zero, all ones, single bits, high bits, then {@code randomOnes} drawn from {@code random}. */
+    public static List<byte[]> maskingKeys(Random random, int randomOnes) {
+        List<byte[]> keys = new ArrayList<>(List.of(new byte[4], new byte[] {-1, -1, -1, -1},
+                new byte[] {1, 2, 4, 8}, new byte[] {(byte) 0x80, 0x40, 0x20, 0x10}));
+        for (int i = 0; i < randomOnes; i++) {
+            byte[] key = new byte[4];
+            random.nextBytes(key);
+            keys.add(key);
+        }
+        return keys;
     }
 
     /** The bytes 0 to 255, in order. */

@@ -1,30 +1,27 @@
 package org.httpfstream.server;
 
-import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.store.Offsets;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link HttpFStreamServer#close()} drains: new connections are refused at once, requests already read
@@ -34,35 +31,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DrainTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    /** The tests close the server themselves, as a SIGTERM would; the extension's close then does nothing. */
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
 
     void start(boolean fsync, Duration drainTimeout) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(fsync)
-                .drainTimeout(drainTimeout).build().start();
-        address = server.localAddress();
+        server.start(b -> b.fsync(fsync).drainTimeout(drainTimeout));
     }
 
     /** Runs close() on a thread of its own and waits until the drain has begun. */
     CompletableFuture<Void> closeInBackground() {
-        CompletableFuture<Void> closed = CompletableFuture.runAsync(server::close);
-        WebSocketTest.await("the server drains", server::isDraining);
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(server.get()::close);
+        Await.until("the server drains", server.get()::isDraining);
         return closed;
     }
 
     /** Waits (with a deadline) until a new connection is refused: the drain closes the listener first. */
     void assertRefusesConnections() {
-        WebSocketTest.await("new connections are refused", () -> {
+        Await.until("new connections are refused", () -> {
             try (Socket s = new Socket()) {
-                s.connect(address, 5000);
+                s.connect(server.address(), 5000);
                 return false;
             } catch (ConnectException e) {
                 return true;
@@ -72,34 +60,23 @@ class DrainTest {
         });
     }
 
-    static Socket connect(InetSocketAddress address) throws IOException {
-        Socket s = new Socket();
-        s.connect(address, 5000);
-        s.setSoTimeout(20_000);
-        return s;
-    }
-
-    static void write(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
     @Nested
     class InFlightRequests {
         @Test
         void aPostWaitingForItsFsyncAndOnePipelinedBehindItAreAnsweredAndDurable() throws Exception {
             start(true, Duration.ofSeconds(30));
-            assertThat(RawHttp.request(address, "PUT", "/d.txt", "Content-Type: text/plain").status).isEqualTo(201);
+            assertThat(RawHttp.request(server.address(), "PUT", "/d.txt",
+                    "Content-Type: text/plain").status).isEqualTo(201);
             CountDownLatch gate = new CountDownLatch(1);
             CountDownLatch syncing = new CountDownLatch(1);
             server.store().syncHook(() -> {
                 syncing.countDown();
                 gate.await();
             });
-            try (Socket s = connect(address)) {
+            try (Socket s = RawHttp.connect(server.address())) {
                 String post = "POST /d.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s";
                 // Two POSTs in one write: the second is held behind the first, which waits for its sync.
-                write(s, post.formatted(8, "durable\n") + post.formatted(7, "second\n"));
+                RawHttp.write(s, post.formatted(8, "durable\n") + post.formatted(7, "second\n"));
                 assertThat(syncing.await(20, TimeUnit.SECONDS)).as("the first POST's sync began").isTrue();
 
                 CompletableFuture<Void> closed = closeInBackground();
@@ -119,25 +96,25 @@ class DrainTest {
                 closed.get(20, TimeUnit.SECONDS);
             }
             server.store().syncHook(null);
-            server = null;
+            server.stop(); // closed above: lets it go, so that start() may start another
 
             start(true, Duration.ofSeconds(30)); // the same root, as after a restart
-            RawHttp read = RawHttp.request(address, "GET", "/d.txt?offset=-1");
+            RawHttp read = RawHttp.request(server.address(), "GET", "/d.txt?offset=-1");
             assertThat(read.bodyText()).isEqualTo("durable\nsecond\n");
-            assertThat(Files.readString(root.resolve("d.txt"))).isEqualTo("durable\nsecond\n");
+            assertThat(Files.readString(server.root().resolve("d.txt"))).isEqualTo("durable\nsecond\n");
         }
 
         @Test
         void aFileStillBeingSentIsSentToItsEnd() throws Exception {
             byte[] big = new byte[8 * 1024 * 1024];
             new java.util.Random(1).nextBytes(big);
-            Files.write(root.resolve("big.bin"), big);
+            Files.write(server.root().resolve("big.bin"), big);
             start(false, Duration.ofSeconds(30));
             try (Socket s = new Socket()) {
                 s.setReceiveBufferSize(16 * 1024); // the body waits in the server's buffers, not ours
-                s.connect(address, 5000);
+                s.connect(server.address(), 5000);
                 s.setSoTimeout(20_000);
-                write(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.write(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
                 InputStream in = s.getInputStream();
                 RawHttp head = RawHttp.read(in, true); // the head only: the body is read below
                 assertThat(head.status).isEqualTo(200);
@@ -154,8 +131,8 @@ class DrainTest {
         @Test
         void anIdleKeepAliveConnectionIsClosedAtOnce() throws Exception {
             start(false, Duration.ofSeconds(30));
-            try (Socket s = connect(address)) {
-                write(s, "PUT /idle.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            try (Socket s = RawHttp.connect(server.address())) {
+                RawHttp.write(s, "PUT /idle.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
                 RawHttp created = RawHttp.readHead(s.getInputStream());
                 assertThat(created.status).isEqualTo(201);
                 assertThat(created.header("Connection")).isNull(); // kept alive
@@ -172,36 +149,37 @@ class DrainTest {
         @Test
         void everyKindOfFollowerEndsWithItsResumeOffsetAndTheAppenderFinishes() throws Exception {
             start(false, Duration.ofSeconds(30));
-            assertThat(RawHttp.request(address, "PUT", "/ds.txt", "Content-Type: text/plain")
+            assertThat(RawHttp.request(server.address(), "PUT", "/ds.txt", "Content-Type: text/plain")
                     .status).isEqualTo(201);
-            try (RawWebSocket appender = RawWebSocket.append(address, "/live.log");
-                    Socket post = connect(address)) {
-                write(post, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc");
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/live.log");
+                    Socket post = RawHttp.connect(server.address())) {
+                RawHttp.write(post, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc");
                 assertThat(RawHttp.readHead(post.getInputStream()).status).isEqualTo(204);
                 appender.send(RawWebSocket.TEXT, "hello\n".getBytes(UTF_8));
-                WebSocketTest.await("the appender's bytes are written",
-                        () -> root.resolve("live.log").toFile().length() == 6);
+                Await.until("the appender's bytes are written",
+                        () -> server.root().resolve("live.log").toFile().length() == 6);
 
-                try (RawWebSocket webSocket = RawWebSocket.follow(address, "/live.log", "X-Verb: FOLLOW");
-                        Socket follow = connect(address);
-                        Socket sse = connect(address);
-                        Socket poll = connect(address)) {
+                try (RawWebSocket webSocket = RawWebSocket.follow(server.address(), "/live.log", "X-Verb: FOLLOW");
+                        Socket follow = RawHttp.connect(server.address());
+                        Socket sse = RawHttp.connect(server.address());
+                        Socket poll = RawHttp.connect(server.address())) {
                     assertThat(webSocket.status()).isEqualTo(101);
                     assertThat(webSocket.readData(6)).isEqualTo("hello\n".getBytes(UTF_8));
-                    write(follow, "GET /live.log?follow HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.write(follow, "GET /live.log?follow HTTP/1.1\r\nHost: x\r\n\r\n");
                     InputStream followIn = follow.getInputStream();
                     assertThat(RawHttp.readHead(followIn).status).isEqualTo(200);
                     Map<String, String> trailers = new TreeMap<>();
                     assertThat(RawHttp.readChunk(followIn, trailers)).isEqualTo("hello\n".getBytes(UTF_8));
-                    write(sse, "GET /ds.txt?offset=-1&live=sse HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.write(sse, "GET /ds.txt?offset=-1&live=sse HTTP/1.1\r\nHost: x\r\n\r\n");
                     InputStream sseIn = sse.getInputStream();
                     assertThat(RawHttp.readHead(sseIn).status).isEqualTo(200);
                     StringBuilder events = new StringBuilder();
                     while (!events.toString().contains("\"upToDate\":true}\n\n")) {
                         events.append(new String(RawHttp.readChunk(sseIn, trailers), UTF_8));
                     }
-                    write(poll, "GET /ds.txt?offset=" + Offsets.format(3) + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
-                    WebSocketTest.await("four live readers", () -> server.liveReaders() == 4);
+                    RawHttp.write(poll, "GET /ds.txt?offset=" + Offsets.format(3)
+                            + "&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n");
+                    Await.until("four live readers", () -> server.get().liveReaders() == 4);
 
                     CompletableFuture<Void> closed = closeInBackground();
                     assertRefusesConnections();
@@ -239,7 +217,7 @@ class DrainTest {
                     closed.get(20, TimeUnit.SECONDS);
                 }
             }
-            assertThat(Files.readString(root.resolve("live.log"))).isEqualTo("hello\nmore\n");
+            assertThat(Files.readString(server.root().resolve("live.log"))).isEqualTo("hello\nmore\n");
         }
     }
 
@@ -248,38 +226,38 @@ class DrainTest {
         @Test
         void anAppenderStillAppendingAfterTheDrainTimeoutGetsClose1001AndKeepsItsBytes() throws Exception {
             start(false, Duration.ofMillis(300));
-            try (RawWebSocket appender = RawWebSocket.append(address, "/slow.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/slow.log")) {
                 appender.send(RawWebSocket.TEXT, "abc".getBytes(UTF_8));
-                WebSocketTest.await("the bytes are written", () -> root.resolve("slow.log").toFile().length() == 3);
-                server.close();
+                Await.until("the bytes are written", () -> server.root().resolve("slow.log").toFile().length() == 3);
+                server.get().close();
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
             }
-            assertThat(Files.readString(root.resolve("slow.log"))).isEqualTo("abc");
+            assertThat(Files.readString(server.root().resolve("slow.log"))).isEqualTo("abc");
         }
 
         @Test
         void aSecondCloseEndsTheDrainAtOnce() throws Exception {
             start(false, Duration.ofMinutes(10));
-            try (RawWebSocket appender = RawWebSocket.append(address, "/busy.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/busy.log")) {
                 appender.send(RawWebSocket.TEXT, "xyz".getBytes(UTF_8));
-                WebSocketTest.await("the bytes are written", () -> root.resolve("busy.log").toFile().length() == 3);
+                Await.until("the bytes are written", () -> server.root().resolve("busy.log").toFile().length() == 3);
                 CompletableFuture<Void> first = closeInBackground();
-                server.close(); // as a second SIGTERM: returns once the server is closed
+                server.get().close(); // as a second SIGTERM: returns once the server is closed
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
                 first.get(20, TimeUnit.SECONDS);
             }
-            assertThat(Files.readString(root.resolve("busy.log"))).isEqualTo("xyz");
+            assertThat(Files.readString(server.root().resolve("busy.log"))).isEqualTo("xyz");
         }
     }
 
     @Test
     void closeBeforeStartAndTwiceIsHarmless() throws IOException {
-        HttpFStreamServer never = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build();
+        HttpFStreamServer never = HttpFStreamServer.builder().root(server.root()).bind("127.0.0.1", 0).build();
         never.close();
         assertThat(never.isDraining()).isFalse();
         start(false, Duration.ZERO);
-        server.close();
-        server.close();
-        assertThat(server.isDraining()).isTrue();
+        server.get().close();
+        server.get().close();
+        assertThat(server.get().isDraining()).isTrue();
     }
 }

@@ -5,24 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.server.RawWebSocket.Frame;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,26 +30,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FinishedStreamWebSocketTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
     /** More than one BINARY message (64 KiB each), and every byte value. */
     final byte[] content = new byte[200_000];
 
     @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
+    void write() throws IOException {
         new Random(11).nextBytes(content);
         for (int i = 0; i < 256; i++) {
             content[i] = (byte) i;
         }
-        Files.write(root.resolve("done.bin"), content);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+        Files.write(server.root().resolve("done.bin"), content);
     }
 
     /** The bytes a follower gets up to the Close, whose code must be 1000, and the end after it. */
@@ -69,8 +58,8 @@ class FinishedStreamWebSocketTest {
     @ValueSource(strings = {"query", "header"})
     void aBinaryFollowerIsUpgradedGetsEveryByteThenClose1000(String how) throws IOException {
         try (RawWebSocket ws = how.equals("query")
-                ? RawWebSocket.follow(address, "/done.bin?frames=binary")
-                : RawWebSocket.follow(address, "/done.bin", "X-Frames: binary")) {
+                ? RawWebSocket.follow(server.address(), "/done.bin?frames=binary")
+                : RawWebSocket.follow(server.address(), "/done.bin", "X-Frames: binary")) {
             assertThat(ws.response.header("Stream-Writer-Active")).isEqualTo("false");
             assertThat(ws.response.header("Stream-Offset")).isEqualTo("0000000000000000");
             assertThat(followToClose(ws)).isEqualTo(content);
@@ -79,7 +68,7 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void everyMessageIsBinaryAndAtMost64KiB() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/done.bin?frames=binary")) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/done.bin?frames=binary")) {
             assertThat(ws.status()).isEqualTo(101);
             ByteArrayOutputStream data = new ByteArrayOutputStream();
             for (Frame f = ws.read(); f.opcode() != RawWebSocket.CLOSE; f = ws.read()) {
@@ -94,7 +83,8 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void aBinaryFollowerCanStartAtAnOffset() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/done.bin?frames=binary&offset=00000000000186a0")) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(),
+                "/done.bin?frames=binary&offset=00000000000186a0")) {
             assertThat(ws.response.header("Stream-Offset")).isEqualTo("00000000000186a0");
             assertThat(followToClose(ws)).isEqualTo(Arrays.copyOfRange(content, 100_000, content.length));
         }
@@ -102,15 +92,15 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void anEmptyFinishedStreamIsJustClose1000() throws IOException {
-        Files.write(root.resolve("empty.bin"), new byte[0]);
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/empty.bin?frames=binary")) {
+        Files.write(server.root().resolve("empty.bin"), new byte[0]);
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/empty.bin?frames=binary")) {
             assertThat(followToClose(ws)).isEmpty();
         }
     }
 
     @Test
     void aStreamThatDoesNotExistIs404BeforeAnyUpgrade() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/missing.bin?frames=binary")) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/missing.bin?frames=binary")) {
             assertThat(ws.status()).isEqualTo(404);
             assertThat(ws.response.bodyText()).isEqualTo("no such stream: /missing.bin\n");
         }
@@ -118,7 +108,7 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void theOriginalClientsWithoutBinaryKeepTheir200WithTheFile() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/done.bin", "X-Verb: FOLLOW")) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/done.bin", "X-Verb: FOLLOW")) {
             assertThat(ws.status()).isEqualTo(200);
             assertThat(ws.response.body).isEqualTo(content);
         }
@@ -126,13 +116,13 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void anEndedAppendSessionIsFinishedToo() throws IOException {
-        try (RawWebSocket appender = RawWebSocket.append(address, "/ended.log")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/ended.log")) {
             appender.send(RawWebSocket.TEXT, "all of it".getBytes(UTF_8));
             appender.sendClose(1000);
             assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
-        WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/ended.log?frames=binary")) {
+        Await.until("the session has ended", () -> server.store().activeSessions() == 0);
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/ended.log?frames=binary")) {
             assertThat(new String(followToClose(ws), UTF_8)).isEqualTo("all of it");
         }
     }
@@ -140,12 +130,12 @@ class FinishedStreamWebSocketTest {
     @Test
     void aClosedDurableStreamIsFinishedToo() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/closed"))
+        int status = http.send(HttpRequest.newBuilder(server.uri("/closed"))
                 .PUT(BodyPublishers.ofString("the end", UTF_8))
                 .header("Content-Type", "text/plain").header("Stream-Closed", "true").build(),
                 BodyHandlers.discarding()).statusCode();
         assertThat(status).isEqualTo(201);
-        try (RawWebSocket ws = RawWebSocket.follow(address, "/closed?frames=binary")) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/closed?frames=binary")) {
             assertThat(new String(followToClose(ws), UTF_8)).isEqualTo("the end");
         }
     }

@@ -5,23 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.httpfstream.server.testing.ServerExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,71 +23,21 @@ import org.junit.jupiter.params.provider.ValueSource;
  * right after the last acknowledged byte.
  */
 class FullDiskTest {
-    @TempDir Path temp;
-    Path root;
-    boolean mounted;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    @BeforeEach
-    void mount() throws Exception {
-        root = Files.createDirectory(temp.resolve("tmpfs"));
-        String failure;
-        try {
-            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", root.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
-            boolean done = p.waitFor(30, TimeUnit.SECONDS);
-            mounted = done && p.exitValue() == 0;
-            failure = done ? "exit " + p.exitValue() + ": " + out : "mount did not finish";
-        } catch (IOException e) {
-            failure = e.toString();
-        }
-        String missing = "cannot mount a 1 MiB tmpfs here (needs root and mount): " + failure;
-        if (!mounted && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(missing); // CI runs as root: there, a skip would hide the real disk
-        }
-        Assumptions.assumeTrue(mounted, missing);
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (mounted) {
-            // Lazily: the server's tail marks stay mapped (so the file system busy) until a GC unmaps them.
-            Process p = new ProcessBuilder("umount", "-l", root.toString()).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("umount " + root).isTrue();
-        }
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest().rootOnTmpfs("1m");
 
     void start(boolean fsync) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(fsync).build().start();
-        address = server.localAddress();
-    }
-
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofString(UTF_8));
+        server.start(b -> b.fsync(fsync));
     }
 
     /** Fills most of the disk with a stream of its own, to be deleted to free space. */
     void fill() throws Exception {
-        assertThat(send("PUT", "/filler.bin", null, "Content-Type", "application/octet-stream").statusCode())
+        assertThat(server.send("PUT", "/filler.bin", null, "Content-Type", "application/octet-stream").statusCode())
                 .isEqualTo(201);
         String block = "f".repeat(64 * 1024);
         for (int i = 0; i < 9; i++) {
-            int status = send("POST", "/filler.bin", block, "Content-Type", "application/octet-stream").statusCode();
+            int status = server.send("POST", "/filler.bin", block, "Content-Type",
+                    "application/octet-stream").statusCode();
             if (status == 507) {
                 break;
             }
@@ -110,8 +49,9 @@ class FullDiskTest {
     @ValueSource(booleans = {false, true})
     void textAndJsonPostsUntilTheDiskIsFullKeepExactlyWhatWasAcknowledged(boolean fsync) throws Exception {
         start(fsync);
-        assertThat(send("PUT", "/log.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        assertThat(send("PUT", "/events.json", null, "Content-Type", "application/json").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/log.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/events.json", null, "Content-Type",
+                "application/json").statusCode()).isEqualTo(201);
         fill();
         StringBuilder text = new StringBuilder();
         List<String> events = new ArrayList<>();
@@ -120,7 +60,7 @@ class FullDiskTest {
         for (int i = 0; i < 1000 && (refusedText == null || refusedJson == null); i++) {
             String line = i + " " + "t".repeat(9000) + "\n";
             if (refusedText == null) {
-                HttpResponse<String> r = send("POST", "/log.txt", line, "Content-Type", "text/plain");
+                HttpResponse<String> r = server.send("POST", "/log.txt", line, "Content-Type", "text/plain");
                 if (r.statusCode() == 507) {
                     refusedText = r;
                 } else {
@@ -130,7 +70,7 @@ class FullDiskTest {
             }
             if (refusedJson == null) {
                 String event = "{\"i\":" + i + ",\"s\":\"" + "j".repeat(7000) + "\"}";
-                HttpResponse<String> r = send("POST", "/events.json", event, "Content-Type", "application/json");
+                HttpResponse<String> r = server.send("POST", "/events.json", event, "Content-Type", "application/json");
                 if (r.statusCode() == 507) {
                     refusedJson = r;
                 } else {
@@ -145,21 +85,22 @@ class FullDiskTest {
                 + " \\d+ bytes was refused and nothing of it was kept\n")
                 .hasLineCount(1);
         assertThat(refusedJson.body()).startsWith("insufficient storage: no space left on device").hasLineCount(1);
-        assertThat(server.refusals().get(Refusals.Reason.DISK_FULL)).isGreaterThanOrEqualTo(2);
+        assertThat(server.get().refusals().get(Refusals.Reason.DISK_FULL)).isGreaterThanOrEqualTo(2);
 
-        assertThat(Files.readString(root.resolve("log.txt"))).as("the file: exactly the acknowledged appends")
+        assertThat(Files.readString(server.root().resolve("log.txt"))).as("the file: exactly the acknowledged appends")
                 .isEqualTo(text.toString());
-        assertThat(send("GET", "/log.txt?offset=-1", null).body()).as("reads go on").isEqualTo(text.toString());
+        assertThat(server.send("GET", "/log.txt?offset=-1", null).body()).as("reads go on").isEqualTo(text.toString());
         String json = "[" + String.join(",", events) + "]";
-        assertThat(send("GET", "/events.json?offset=-1", null).body()).as("valid JSON, every acknowledged event")
+        assertThat(server.send("GET", "/events.json?offset=-1", null).body()).as("valid JSON, every acknowledged event")
                 .isEqualTo(json);
 
-        assertThat(send("DELETE", "/filler.bin", null).statusCode()).isEqualTo(204);
-        assertThat(send("POST", "/log.txt", "after\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
-        assertThat(send("POST", "/events.json", "{\"after\":true}", "Content-Type", "application/json")
+        assertThat(server.send("DELETE", "/filler.bin", null).statusCode()).isEqualTo(204);
+        assertThat(server.send("POST", "/log.txt", "after\n", "Content-Type",
+                "text/plain").statusCode()).isEqualTo(204);
+        assertThat(server.send("POST", "/events.json", "{\"after\":true}", "Content-Type", "application/json")
                 .statusCode()).isEqualTo(204);
-        assertThat(send("GET", "/log.txt?offset=-1", null).body()).isEqualTo(text + "after\n");
-        assertThat(send("GET", "/events.json?offset=-1", null).body())
+        assertThat(server.send("GET", "/log.txt?offset=-1", null).body()).isEqualTo(text + "after\n");
+        assertThat(server.send("GET", "/events.json?offset=-1", null).body())
                 .isEqualTo("[" + String.join(",", events) + ",{\"after\":true}]");
     }
 
@@ -171,8 +112,7 @@ class FullDiskTest {
         byte[] message = new byte[48 * 1024];
         java.util.Arrays.fill(message, (byte) 'w');
         RawWebSocket.Frame close = null;
-        try (RawWebSocket ws = RawWebSocket.append(address, "/ws.log")) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/ws.log")) {
             try {
                 for (int i = 0; i < 100; i++) {
                     ws.send(RawWebSocket.BINARY, message);
@@ -185,19 +125,18 @@ class FullDiskTest {
         assertThat(close.closeCode()).isEqualTo(1011);
         assertThat(new String(close.payload(), 2, close.payload().length - 2, UTF_8))
                 .isEqualTo("insufficient storage: no space left on device; append refused, nothing of it kept");
-        long kept = Files.size(root.resolve("ws.log"));
-        HttpResponse<String> read = send("GET", "/ws.log", null);
+        long kept = Files.size(server.root().resolve("ws.log"));
+        HttpResponse<String> read = server.send("GET", "/ws.log", null);
         assertThat(read.body().length()).as("what readers see is the whole file: no torn bytes past it")
                 .isEqualTo(kept);
         assertThat(read.body()).matches("w*");
 
-        assertThat(send("DELETE", "/filler.bin", null).statusCode()).isEqualTo(204);
-        try (RawWebSocket ws = RawWebSocket.append(address, "/ws.log")) {
-            assertThat(ws.status()).isEqualTo(101);
+        assertThat(server.send("DELETE", "/filler.bin", null).statusCode()).isEqualTo(204);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/ws.log")) {
             ws.send(RawWebSocket.TEXT, "after".getBytes(UTF_8));
             ws.sendClose(1000);
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
-        assertThat(send("GET", "/ws.log", null).body()).isEqualTo("w".repeat((int) kept) + "after");
+        assertThat(server.send("GET", "/ws.log", null).body()).isEqualTo("w".repeat((int) kept) + "after");
     }
 }

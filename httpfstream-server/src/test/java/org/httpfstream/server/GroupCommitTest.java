@@ -7,14 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,13 +19,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.httpfstream.server.RawWebSocket.Frame;
+import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Durability with {@code -fsync}: appends share syncs (group commit), nothing is answered or seen before
@@ -40,11 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GroupCommitTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest().fsync(true)
+            .longPollTimeout(Duration.ofSeconds(20));
     /** While closed, the sync thread waits before each batch; open it with {@link #releaseSyncs()}. */
     volatile CountDownLatch gate = new CountDownLatch(0);
     /** Metadata batches left to fail (after their streams' bytes are synced, as a failed write would). */
@@ -52,10 +46,7 @@ class GroupCommitTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(true)
-                .longPollTimeout(Duration.ofSeconds(20)).build().start();
-        address = server.localAddress();
-        server.store().syncHook(new StreamStore.SyncHook() {
+        server.start().store().syncHook(new StreamStore.SyncHook() {
             @Override
             public void beforeSync() throws InterruptedException {
                 gate.await();
@@ -72,8 +63,7 @@ class GroupCommitTest {
 
     @AfterEach
     void stop() {
-        releaseSyncs();
-        server.close();
+        releaseSyncs(); // before the extension closes the server, which waits for the syncs it owes
     }
 
     void holdSyncs() {
@@ -84,33 +74,14 @@ class GroupCommitTest {
         gate.countDown();
     }
 
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        return http.send(request(method, path, body, headers), BodyHandlers.ofString(UTF_8));
-    }
-
-    CompletableFuture<HttpResponse<String>> sendAsync(String method, String path, String body, String... headers) {
-        return http.sendAsync(request(method, path, body, headers), BodyHandlers.ofString(UTF_8));
-    }
-
-    HttpRequest request(String method, String path, String body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return b.build();
-    }
-
     long size(String name) {
-        return root.resolve(name).toFile().length();
+        return server.root().resolve(name).toFile().length();
     }
 
     /** The metadata file of the stream {@code name}, as on disk. */
     String metadataFile(String name) throws IOException {
         String[] segments = name.split("/");
-        Path meta = root.resolve(".httpfstream/metadata");
+        Path meta = server.root().resolve(".httpfstream/metadata");
         for (int i = 0; i < segments.length - 1; i++) {
             meta = meta.resolve(segments[i] + ".d");
         }
@@ -125,42 +96,42 @@ class GroupCommitTest {
     class DurableStreamsAppends {
         @Test
         void concurrentPostsShareOneSync() throws Exception {
-            assertThat(send("PUT", "/g.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/g.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             long batchesBefore = server.store().syncBatches();
             holdSyncs();
             // The first POST's batch is held; the other 31 are written meanwhile and wait for the next.
             List<CompletableFuture<HttpResponse<String>>> posts = new ArrayList<>();
-            posts.add(sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
-            WebSocketTest.await("the first append is written", () -> size("g.txt") == 10);
+            posts.add(server.sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
+            Await.until("the first append is written", () -> size("g.txt") == 10);
             for (int i = 1; i < 32; i++) {
-                posts.add(sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
+                posts.add(server.sendAsync("POST", "/g.txt", "0123456789", "Content-Type", "text/plain"));
             }
-            WebSocketTest.await("all 32 appends are written", () -> size("g.txt") == 320);
+            Await.until("all 32 appends are written", () -> size("g.txt") == 320);
             assertThat(posts).noneMatch(CompletableFuture::isDone);
             releaseSyncs();
             for (CompletableFuture<HttpResponse<String>> p : posts) {
                 assertThat(p.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
             }
             assertThat(server.store().syncBatches() - batchesBefore).isBetween(1L, 2L);
-            assertThat(send("GET", "/g.txt?offset=-1", null).body()).hasSize(320);
+            assertThat(server.send("GET", "/g.txt?offset=-1", null).body()).hasSize(320);
         }
 
         @Test
         void aPostIsAnsweredAndItsBytesSeenOnlyAfterTheSync() throws Exception {
-            assertThat(send("PUT", "/s.txt", "old ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-            CompletableFuture<HttpResponse<String>> longPoll = sendAsync("GET",
+            assertThat(server.send("PUT", "/s.txt", "old ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            CompletableFuture<HttpResponse<String>> longPoll = server.sendAsync("GET",
                     "/s.txt?offset=0000000000000004&live=long-poll", null);
             holdSyncs();
-            CompletableFuture<HttpResponse<String>> post = sendAsync("POST", "/s.txt", "new", "Content-Type",
+            CompletableFuture<HttpResponse<String>> post = server.sendAsync("POST", "/s.txt", "new", "Content-Type",
                     "text/plain");
-            WebSocketTest.await("the bytes are in the file", () -> size("s.txt") == 7);
+            Await.until("the bytes are in the file", () -> size("s.txt") == 7);
 
-            HttpResponse<String> read = send("GET", "/s.txt?offset=-1", null);
+            HttpResponse<String> read = server.send("GET", "/s.txt?offset=-1", null);
             assertThat(read.body()).isEqualTo("old ");
             assertThat(read.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000004");
-            assertThat(send("HEAD", "/s.txt", null).headers().firstValue("Stream-Next-Offset"))
+            assertThat(server.send("HEAD", "/s.txt", null).headers().firstValue("Stream-Next-Offset"))
                     .hasValue("0000000000000004");
-            assertThat(send("GET", "/s.txt", null).body()).isEqualTo("old "); // plain GET too
+            assertThat(server.send("GET", "/s.txt", null).body()).isEqualTo("old "); // plain GET too
             assertThat(post).isNotDone();
             assertThat(longPoll).isNotDone();
 
@@ -169,47 +140,47 @@ class GroupCommitTest {
             assertThat(answered.statusCode()).isEqualTo(204);
             assertThat(answered.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000007");
             assertThat(longPoll.get(20, TimeUnit.SECONDS).body()).isEqualTo("new");
-            assertThat(send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("old new");
+            assertThat(server.send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("old new");
         }
 
         @Test
         void aClosureIsAnsweredAndSeenOnlyAfterTheSync() throws Exception {
-            assertThat(send("PUT", "/c.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/c.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             holdSyncs();
-            CompletableFuture<HttpResponse<String>> close = sendAsync("POST", "/c.txt", "b", "Content-Type",
+            CompletableFuture<HttpResponse<String>> close = server.sendAsync("POST", "/c.txt", "b", "Content-Type",
                     "text/plain", "Stream-Closed", "true");
-            WebSocketTest.await("the bytes are in the file", () -> size("c.txt") == 2);
-            HttpResponse<String> head = send("HEAD", "/c.txt", null);
+            Await.until("the bytes are in the file", () -> size("c.txt") == 2);
+            HttpResponse<String> head = server.send("HEAD", "/c.txt", null);
             assertThat(head.headers().firstValue("Stream-Closed")).isEmpty();
             assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000001");
             assertThat(close).isNotDone();
             // A POST after the closure is refused, once the closure is durable.
-            CompletableFuture<HttpResponse<String>> refused = sendAsync("POST", "/c.txt", "c", "Content-Type",
+            CompletableFuture<HttpResponse<String>> refused = server.sendAsync("POST", "/c.txt", "c", "Content-Type",
                     "text/plain");
 
             releaseSyncs();
             assertThat(close.get(20, TimeUnit.SECONDS).headers().firstValue("Stream-Closed")).hasValue("true");
             assertThat(refused.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(409);
-            HttpResponse<String> after = send("HEAD", "/c.txt", null);
+            HttpResponse<String> after = server.send("HEAD", "/c.txt", null);
             assertThat(after.headers().firstValue("Stream-Closed")).hasValue("true");
             assertThat(after.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000002");
         }
 
         @Test
         void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-            assertThat(send("PUT", "/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             holdSyncs();
             try (Socket s = new Socket()) {
-                s.connect(address, 5000);
+                s.connect(server.address(), 5000);
                 s.setSoTimeout(20_000);
-                String host = "Host: 127.0.0.1:" + address.getPort() + "\r\n";
+                String host = "Host: 127.0.0.1:" + server.address().getPort() + "\r\n";
                 s.getOutputStream().write(("POST /p.txt HTTP/1.1\r\n" + host
                         + "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\none"
                         + "GET /p.txt?offset=-1 HTTP/1.1\r\n" + host + "\r\n"
                         + "POST /p.txt HTTP/1.1\r\n" + host
                         + "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\ntwo"
                         + "GET /p.txt?offset=-1 HTTP/1.1\r\n" + host + "\r\n").getBytes(ISO_8859_1));
-                WebSocketTest.await("the first append is written", () -> size("p.txt") == 3);
+                Await.until("the first append is written", () -> size("p.txt") == 3);
                 InputStream in = s.getInputStream();
                 assertThat(in.available()).isZero(); // nothing answered while the sync is held
                 releaseSyncs();
@@ -224,41 +195,41 @@ class GroupCommitTest {
 
         @Test
         void aFailedSyncIsAnswered507AndItsBytesAreCutOffNeverSeen() throws Exception {
-            assertThat(send("PUT", "/f.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/f.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             server.store().syncHook(() -> {
                 throw new InterruptedException("the sync failed");
             });
-            HttpResponse<String> refused = send("POST", "/f.txt", "b", "Content-Type", "text/plain");
+            HttpResponse<String> refused = server.send("POST", "/f.txt", "b", "Content-Type", "text/plain");
             assertThat(refused.statusCode()).isEqualTo(507);
             assertThat(refused.body()).startsWith("insufficient storage: ").hasLineCount(1);
-            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("a");
-            assertThat(Files.readString(root.resolve("f.txt"))).as("cut back to the last acknowledged append")
+            assertThat(server.send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("a");
+            assertThat(Files.readString(server.root().resolve("f.txt"))).as("cut back to the last acknowledged append")
                     .isEqualTo("a");
             server.store().syncHook(() -> gate.await());
-            HttpResponse<String> next = send("POST", "/f.txt", "c", "Content-Type", "text/plain");
+            HttpResponse<String> next = server.send("POST", "/f.txt", "c", "Content-Type", "text/plain");
             assertThat(next.statusCode()).isEqualTo(204);
             assertThat(next.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000002");
-            assertThat(send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("ac");
+            assertThat(server.send("GET", "/f.txt?offset=-1", null).body()).isEqualTo("ac");
         }
 
         @Test
         void bytesAndMetadataSurviveARestart() throws Exception {
-            assertThat(send("PUT", "/r/a.txt", "a", "Content-Type", "text/plain", "Stream-TTL", "3600")
+            assertThat(server.send("PUT", "/r/a.txt", "a", "Content-Type", "text/plain", "Stream-TTL", "3600")
                     .statusCode()).isEqualTo(201);
-            assertThat(send("POST", "/r/a.txt", "b", "Content-Type", "text/plain", "Stream-Seq", "1",
+            assertThat(server.send("POST", "/r/a.txt", "b", "Content-Type", "text/plain", "Stream-Seq", "1",
                     "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "0").statusCode()).isEqualTo(200);
-            assertThat(send("POST", "/r/a.txt", "c", "Content-Type", "text/plain", "Stream-Closed", "true",
+            assertThat(server.send("POST", "/r/a.txt", "c", "Content-Type", "text/plain", "Stream-Closed", "true",
                     "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "1").statusCode()).isEqualTo(200);
-            server.close();
+            server.stop();
             start();
-            HttpResponse<String> head = send("HEAD", "/r/a.txt", null);
+            HttpResponse<String> head = server.send("HEAD", "/r/a.txt", null);
             assertThat(head.headers().firstValue("Stream-Closed")).hasValue("true");
             assertThat(head.headers().firstValue("Stream-TTL")).hasValue("3600");
             assertThat(head.headers().firstValue("Stream-Next-Offset")).hasValue("0000000000000003");
-            HttpResponse<String> retry = send("POST", "/r/a.txt", "c", "Content-Type", "text/plain",
+            HttpResponse<String> retry = server.send("POST", "/r/a.txt", "c", "Content-Type", "text/plain",
                     "Stream-Closed", "true", "Producer-Id", "p", "Producer-Epoch", "2", "Producer-Seq", "1");
             assertThat(retry.statusCode()).isEqualTo(204); // the closing request, retried: a duplicate
-            assertThat(send("GET", "/r/a.txt?offset=-1", null).body()).isEqualTo("abc");
+            assertThat(server.send("GET", "/r/a.txt?offset=-1", null).body()).isEqualTo("abc");
         }
     }
 
@@ -275,107 +246,105 @@ class GroupCommitTest {
     class FailedMetadataBatches {
         @Test
         void aClosureIsClaimedByNoAnswerUntilARetriedBatchMakesItDurable() throws Exception {
-            assertThat(send("PUT", "/cf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/cf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             metadataFailures.set(Integer.MAX_VALUE);
-            assertThat(send("POST", "/cf.txt", "b", "Content-Type", "text/plain", "Stream-Closed", "true")
+            assertThat(server.send("POST", "/cf.txt", "b", "Content-Type", "text/plain", "Stream-Closed", "true")
                     .statusCode()).isEqualTo(500);
             // Readers and the disk: the bytes synced before the metadata write failed; the stream is open.
-            assertThat(send("GET", "/cf.txt?offset=-1", null).body()).isEqualTo("ab");
-            HttpResponse<String> head = send("HEAD", "/cf.txt", null);
+            assertThat(server.send("GET", "/cf.txt?offset=-1", null).body()).isEqualTo("ab");
+            HttpResponse<String> head = server.send("HEAD", "/cf.txt", null);
             assertThat(header(head, "Stream-Closed")).isNull();
             assertThat(header(head, "Stream-Next-Offset")).isEqualTo("0000000000000002");
             assertThat(metadataFile("cf.txt")).contains("closed=false");
             // Writers: the closure is pending, not durable, so neither "closed" (409) nor an append is answered.
-            assertThat(send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
-            assertThat(send("POST", "/cf.txt", null, "Stream-Closed", "true").statusCode()).isEqualTo(500);
+            assertThat(server.send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            assertThat(server.send("POST", "/cf.txt", null, "Stream-Closed", "true").statusCode()).isEqualTo(500);
             assertThat(size("cf.txt")).isEqualTo(2);
 
             metadataFailures.set(0); // the disk takes writes again: a retried batch makes the closure durable
-            WebSocketTest.await("the closure is durable and seen", () -> {
-                try {
-                    return "true".equals(header(send("HEAD", "/cf.txt", null), "Stream-Closed"));
-                } catch (IOException | InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Await.until("the closure is durable and seen",
+                    () -> "true".equals(header(server.send("HEAD", "/cf.txt", null), "Stream-Closed")));
             assertThat(metadataFile("cf.txt")).contains("closed=true");
-            HttpResponse<String> retried = send("POST", "/cf.txt", null, "Stream-Closed", "true");
+            HttpResponse<String> retried = server.send("POST", "/cf.txt", null, "Stream-Closed", "true");
             assertThat(retried.statusCode()).isEqualTo(204);
             assertThat(header(retried, "Stream-Closed")).isEqualTo("true");
-            assertThat(send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(409);
+            assertThat(server.send("POST", "/cf.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(409);
 
-            server.close();
+            server.stop();
             start();
-            head = send("HEAD", "/cf.txt", null);
+            head = server.send("HEAD", "/cf.txt", null);
             assertThat(header(head, "Stream-Closed")).isEqualTo("true");
             assertThat(header(head, "Stream-Next-Offset")).isEqualTo("0000000000000002");
-            assertThat(send("GET", "/cf.txt?offset=-1", null).body()).isEqualTo("ab");
+            assertThat(server.send("GET", "/cf.txt?offset=-1", null).body()).isEqualTo("ab");
         }
 
         @Test
         void aProducerAppendWhoseBatchFailsIsAppliedOnceAndItsRetryAcknowledgedOnlyWhenDurable() throws Exception {
-            assertThat(send("PUT", "/pf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-            assertThat(send("POST", "/pf.txt", "b", "Content-Type", "text/plain", "Producer-Id", "p",
+            assertThat(server.send("PUT", "/pf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("POST", "/pf.txt", "b", "Content-Type", "text/plain", "Producer-Id", "p",
                     "Producer-Epoch", "0", "Producer-Seq", "0").statusCode()).isEqualTo(200);
             metadataFailures.set(Integer.MAX_VALUE);
             String[] seq1 = {"Content-Type", "text/plain", "Producer-Id", "p", "Producer-Epoch", "0",
                     "Producer-Seq", "1"};
-            assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(500);
-            assertThat(send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abc"); // its bytes stay
+            assertThat(server.send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(500);
+            assertThat(server.send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abc"); // its bytes stay
             assertThat(metadataFile("pf.txt")).contains("producer.p=0 0");
             // The retry is not acknowledged as a duplicate while the state that makes it one is not durable.
-            assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(500);
+            assertThat(server.send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(500);
             assertThat(size("pf.txt")).isEqualTo(3);
 
             metadataFailures.set(0);
-            HttpResponse<String> retried = send("POST", "/pf.txt", "c", seq1);
+            HttpResponse<String> retried = server.send("POST", "/pf.txt", "c", seq1);
             assertThat(retried.statusCode()).isEqualTo(204); // a duplicate: "c" is in the stream once
             assertThat(header(retried, "Producer-Seq")).isEqualTo("1");
             assertThat(metadataFile("pf.txt")).contains("producer.p=0 1");
-            assertThat(send("POST", "/pf.txt", "d", "Content-Type", "text/plain", "Producer-Id", "p",
+            assertThat(server.send("POST", "/pf.txt", "d", "Content-Type", "text/plain", "Producer-Id", "p",
                     "Producer-Epoch", "0", "Producer-Seq", "2").statusCode()).isEqualTo(200);
 
-            server.close();
+            server.stop();
             start();
-            assertThat(send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(204);
-            assertThat(send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abcd");
+            assertThat(server.send("POST", "/pf.txt", "c", seq1).statusCode()).isEqualTo(204);
+            assertThat(server.send("GET", "/pf.txt?offset=-1", null).body()).isEqualTo("abcd");
         }
 
         @Test
         void aCreationWhoseBatchFailsIsRetriedWithItsFolderEntry() throws Exception {
             metadataFailures.set(Integer.MAX_VALUE);
-            assertThat(send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
+            assertThat(server.send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
                     .isEqualTo(500);
-            assertThat(send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
+            assertThat(server.send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
                     .isEqualTo(500);
             metadataFailures.set(0);
             // Retried: the stream exists with its configuration, now durable.
-            assertThat(send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
+            assertThat(server.send("PUT", "/new/n.json", "[1]", "Content-Type", "application/json").statusCode())
                     .isEqualTo(200);
             assertThat(metadataFile("new/n.json")).contains("contentType=application/json");
 
-            server.close();
+            server.stop();
             start();
-            HttpResponse<String> read = send("GET", "/new/n.json?offset=-1", null);
+            HttpResponse<String> read = server.send("GET", "/new/n.json?offset=-1", null);
             assertThat(header(read, "Content-Type")).isEqualTo("application/json");
             assertThat(read.body()).isEqualTo("[1]");
         }
 
         @Test
         void aStreamSeqWhoseBatchFailsIsRefusedAgainOnlyOnceItIsDurable() throws Exception {
-            assertThat(send("PUT", "/sf.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/sf.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
             metadataFailures.set(Integer.MAX_VALUE);
-            assertThat(send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5")
+                    .statusCode())
                     .isEqualTo(500);
-            assertThat(send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5")
+                    .statusCode())
                     .isEqualTo(500);
             assertThat(metadataFile("sf.txt")).doesNotContain("lastSeq");
             metadataFailures.set(0);
             // The first request did take effect (its bytes are in the stream): its retry is refused.
-            assertThat(send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+            assertThat(server.send("POST", "/sf.txt", "a", "Content-Type", "text/plain", "Stream-Seq", "5")
+                    .statusCode())
                     .isEqualTo(409);
             assertThat(metadataFile("sf.txt")).contains("lastSeq=5");
-            assertThat(send("GET", "/sf.txt?offset=-1", null).body()).isEqualTo("a");
+            assertThat(server.send("GET", "/sf.txt?offset=-1", null).body()).isEqualTo("a");
         }
     }
 
@@ -383,18 +352,17 @@ class GroupCommitTest {
     class WebSocketAppends {
         @Test
         void followersGetEveryByteAndTheAppenderItsCloseOnlyAfterTheFinalSync() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/ws.log")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/ws.log")) {
                 appender.send(RawWebSocket.BINARY, "first ".getBytes(UTF_8));
                 org.httpfstream.store.AppendSession session = server.store().lookup("/ws.log").session();
-                WebSocketTest.await("the first bytes are committed", () -> session.length() == 6);
-                try (RawWebSocket follower = RawWebSocket.follow(address, "/ws.log")) {
+                Await.until("the first bytes are committed", () -> session.length() == 6);
+                try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/ws.log")) {
                     assertThat(follower.status()).isEqualTo(101);
                     assertThat(new String(follower.readData(6), UTF_8)).isEqualTo("first ");
                     holdSyncs();
                     appender.send(RawWebSocket.TEXT, "second".getBytes(UTF_8));
                     appender.sendClose(1000);
-                    WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
+                    Await.until("the session has ended", () -> server.store().activeSessions() == 0);
                     assertThat(size("ws.log")).isEqualTo(12);
                     assertThat(appender.socket.getInputStream().available()).isZero(); // no Close yet
                     assertThat(follower.socket.getInputStream().available()).isZero(); // nor the bytes
@@ -407,29 +375,29 @@ class GroupCommitTest {
                     assertThat(end.closeCode()).isEqualTo(1000);
                 }
             }
-            assertThat(Files.readString(root.resolve("ws.log"))).isEqualTo("first second");
+            assertThat(Files.readString(server.root().resolve("ws.log"))).isEqualTo("first second");
         }
 
         @Test
         void postsAreRefusedWhileAWebSocketAppenderHoldsTheLease() throws Exception {
-            assertThat(send("PUT", "/lease.txt", "put ", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-            try (RawWebSocket appender = RawWebSocket.append(address, "/lease.txt")) {
-                assertThat(appender.status()).isEqualTo(101);
+            assertThat(server.send("PUT", "/lease.txt", "put ", "Content-Type",
+                    "text/plain").statusCode()).isEqualTo(201);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/lease.txt")) {
                 appender.send(RawWebSocket.BINARY, "ws ".getBytes(UTF_8));
-                HttpResponse<String> post = send("POST", "/lease.txt", "post", "Content-Type", "text/plain");
+                HttpResponse<String> post = server.send("POST", "/lease.txt", "post", "Content-Type", "text/plain");
                 assertThat(post.statusCode()).isEqualTo(409);
                 assertThat(post.body()).contains("a WebSocket appender is active on /lease.txt");
-                assertThat(send("DELETE", "/lease.txt", null).statusCode()).isEqualTo(409);
+                assertThat(server.send("DELETE", "/lease.txt", null).statusCode()).isEqualTo(409);
                 appender.sendClose(1000);
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            try (RawWebSocket second = RawWebSocket.append(address, "/lease.txt")) {
-                assertThat(second.status()).isEqualTo(101);
+            try (RawWebSocket second = RawWebSocket.appendAccepted(server.address(), "/lease.txt")) {
                 second.sendClose(1000);
                 assertThat(second.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            assertThat(send("POST", "/lease.txt", "post", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
-            assertThat(send("GET", "/lease.txt?offset=-1", null).body()).isEqualTo("put ws post");
+            assertThat(server.send("POST", "/lease.txt", "post", "Content-Type",
+                    "text/plain").statusCode()).isEqualTo(204);
+            assertThat(server.send("GET", "/lease.txt?offset=-1", null).body()).isEqualTo("put ws post");
         }
     }
 }

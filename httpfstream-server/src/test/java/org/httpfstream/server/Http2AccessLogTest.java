@@ -1,12 +1,10 @@
 package org.httpfstream.server;
 
+import org.httpfstream.testing.TestCertificates;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,12 +14,11 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.auth.Tokens;
-import org.httpfstream.testing.TestCertificates;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,63 +36,27 @@ class Http2AccessLogTest {
     static final String TOKEN = "h2-s3cret-token";
 
     @TempDir Path dir;
-    Process process;
-    Path log;
+    AccessLogServer server;
     int port;
+    TestCertificates.Pem cert;
 
     void start(boolean tls) throws Exception {
-        Path tokens = Files.writeString(dir.resolve("tokens"), TOKEN + " read,append /\n");
-        log = dir.resolve("server.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.logFile=" + log,
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.httpfstream.access=info",
-                AccessLogServerMain.class.getName(), dir.resolve("root").toString(), tokens.toString()));
-        if (tls) {
-            TestCertificates.Pem cert = TestCertificates.selfSigned(dir, "h2log");
-            command.add(cert.certificate().toString());
-            command.add(cert.key().toString());
-            this.cert = cert;
-        }
-        process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
-        String first = out.readLine();
-        assertThat(first).as("the server's first line").startsWith("PORT ");
-        port = Integer.parseInt(first.substring(5));
+        cert = tls ? TestCertificates.selfSigned(dir, "h2log") : null;
+        server = AccessLogServer.start(dir, TOKEN, cert);
+        port = server.port;
     }
-
-    TestCertificates.Pem cert;
 
     @AfterEach
     void stop() throws Exception {
-        if (process != null) {
-            process.getOutputStream().close(); // its cue to stop
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+        if (server != null) {
+            server.close();
         }
-    }
-
-    List<String> lines(String... parts) throws IOException {
-        if (!Files.exists(log)) {
-            return List.of();
-        }
-        return Files.readAllLines(log, UTF_8).stream()
-                .filter(l -> l.contains("httpfstream.access"))
-                .filter(l -> Arrays.stream(parts).allMatch(l::contains)).toList();
     }
 
     /** The one line with every one of {@code parts}, once there is one. */
     String awaitLine(String... parts) throws IOException {
-        await("an access-log line with " + String.join(", ", parts), () -> {
-            try {
-                return !lines(parts).isEmpty();
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        });
-        List<String> found = lines(parts);
+        Await.until("an access-log line with " + String.join(", ", parts), () -> !server.lines(parts).isEmpty());
+        List<String> found = server.lines(parts);
         assertThat(found).as("lines with " + Arrays.toString(parts)).hasSize(1);
         return found.get(0);
     }
@@ -113,7 +74,7 @@ class Http2AccessLogTest {
                 .contains(" kind=http end=complete proto=h2");
         String refused = awaitLine("path=" + prefix + "?offset=0 ");
         assertThat(refused).contains(" principal=anonymous ").contains(" status=401 ").contains(" proto=h2");
-        assertThat(Files.readString(log)).doesNotContain(TOKEN);
+        assertThat(Files.readString(server.log)).doesNotContain(TOKEN);
     }
 
     @Test

@@ -4,48 +4,37 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Plain-HTTP reads of finished streams, and every request the protocol refuses. */
 class HttpReadTest {
-    @TempDir Path dir;
-    Path root;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
     Path outside;
-    HttpFStreamServer server;
-    InetSocketAddress address;
 
     @BeforeEach
-    void start() throws IOException {
-        root = Files.createDirectories(dir.resolve("root"));
-        outside = Files.createDirectories(dir.resolve("outside"));
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    void makeOutside() throws IOException {
+        outside = Files.createDirectories(server.folder().resolve("outside")); // the root's sibling
     }
 
     RawHttp get(String target, String... headers) throws IOException {
-        return RawHttp.request(address, "GET", target, headers);
+        return RawHttp.request(server.address(), "GET", target, headers);
     }
 
     @Nested
     class AFinishedStream {
         @BeforeEach
         void write() throws IOException {
-            Files.createDirectories(root.resolve("logs"));
-            Files.writeString(root.resolve("logs/build.log"), "0123456789");
+            Files.createDirectories(server.root().resolve("logs"));
+            Files.writeString(server.root().resolve("logs/build.log"), "0123456789");
         }
 
         @Test
@@ -94,14 +83,14 @@ class HttpReadTest {
 
         @Test
         void headSaysLengthOffsetAndThatNoWriterIsActive() throws IOException {
-            RawHttp r = RawHttp.request(address, "HEAD", "/logs/build.log");
+            RawHttp r = RawHttp.request(server.address(), "HEAD", "/logs/build.log");
             assertThat(r.status).isEqualTo(200);
             assertThat(r.body).isEmpty();
             assertThat(r.header("Content-Length")).isEqualTo("10");
             assertThat(r.header("Stream-Next-Offset")).isEqualTo("000000000000000a");
             assertThat(r.header("Stream-Writer-Active")).isEqualTo("false");
             assertThat(r.header("Cache-Control")).isEqualTo("no-store");
-            assertThat(RawHttp.request(address, "HEAD", "/missing").status).isEqualTo(404);
+            assertThat(RawHttp.request(server.address(), "HEAD", "/missing").status).isEqualTo(404);
         }
 
         @Test
@@ -149,7 +138,7 @@ class HttpReadTest {
 
         @Test
         void servesManyRequestsOnOneKeepAliveConnection() throws IOException {
-            try (var socket = new java.net.Socket(address.getAddress(), address.getPort())) {
+            try (var socket = new java.net.Socket(server.address().getAddress(), server.address().getPort())) {
                 var out = socket.getOutputStream();
                 var in = socket.getInputStream();
                 for (int i = 0; i < 3; i++) {
@@ -171,7 +160,7 @@ class HttpReadTest {
 
     @Test
     void aFolderIsNotAStream() throws IOException {
-        Files.createDirectories(root.resolve("dir"));
+        Files.createDirectories(server.root().resolve("dir"));
         assertThat(get("/dir").status).isEqualTo(404);
         assertThat(get("/").status).isEqualTo(404);
     }
@@ -180,7 +169,7 @@ class HttpReadTest {
     void otherMethodsGet405() throws IOException {
         // POST, PUT, DELETE and OPTIONS belong to the Durable Streams protocol (DurableStreamsTest).
         for (String method : new String[] {"PATCH", "TRACE", "CONNECT"}) {
-            RawHttp r = RawHttp.request(address, method, "/x", "Content-Length: 0");
+            RawHttp r = RawHttp.request(server.address(), method, "/x", "Content-Length: 0");
             assertThat(r.status).as(method).isEqualTo(405);
             assertThat(r.header("Allow")).isEqualTo("GET, HEAD, POST, PUT, DELETE, OPTIONS");
         }
@@ -191,7 +180,7 @@ class HttpReadTest {
         RawHttp r = get("/new.log", "X-Verb: APPEND");
         assertThat(r.status).isEqualTo(426);
         assertThat(r.bodyText()).contains("WebSocket");
-        assertThat(root.resolve("new.log")).doesNotExist();
+        assertThat(server.root().resolve("new.log")).doesNotExist();
         assertThat(get("/new.log?verb=APPEND").status).isEqualTo(426);
     }
 
@@ -210,7 +199,7 @@ class HttpReadTest {
         try (var files = Files.list(outside)) {
             assertThat(files).hasSize(1);
         }
-        try (var files = Files.list(root)) {
+        try (var files = Files.list(server.root())) {
             assertThat(files).isEmpty();
         }
     }
@@ -218,7 +207,7 @@ class HttpReadTest {
     @Test
     void aSymlinkOutOfTheRootGets403() throws IOException {
         Files.writeString(outside.resolve("secret"), "secret");
-        Files.createSymbolicLink(root.resolve("link"), outside);
+        Files.createSymbolicLink(server.root().resolve("link"), outside);
         RawHttp read = get("/link/secret");
         assertThat(read.status).isEqualTo(403);
         assertThat(read.bodyText()).doesNotContain("secret\n");
@@ -230,7 +219,7 @@ class HttpReadTest {
 
     @Test
     void appendingToAFolderGets409() throws IOException {
-        Files.createDirectories(root.resolve("dir"));
+        Files.createDirectories(server.root().resolve("dir"));
         RawHttp r = get("/dir", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",
                 "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
         assertThat(r.status).isEqualTo(409);

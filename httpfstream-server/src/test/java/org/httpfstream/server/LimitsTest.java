@@ -3,7 +3,6 @@ package org.httpfstream.server;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,11 +20,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.server.Refusals.Reason;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each transport limit against a real server on a real socket: what a client past it gets (status,
@@ -35,9 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LimitsTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final List<AutoCloseable> open = new ArrayList<>();
     final ExecutorService clients = Executors.newCachedThreadPool();
 
@@ -46,9 +45,7 @@ class LimitsTest {
     }
 
     void start(Limits limits, HttpFStreamSettings settings) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).limits(limits).settings(settings)
-                .build().start();
-        address = server.localAddress();
+        server.start(b -> b.limits(limits).settings(settings));
     }
 
     @AfterEach
@@ -57,13 +54,10 @@ class LimitsTest {
         for (AutoCloseable c : open) {
             c.close();
         }
-        if (server != null) {
-            server.close();
-        }
     }
 
     long refused(Reason reason) {
-        return server.refusals().get(reason);
+        return server.get().refusals().get(reason);
     }
 
     /** A connected socket from {@code localAddress} (null: any), closed after the test. */
@@ -73,7 +67,7 @@ class LimitsTest {
         if (localAddress != null) {
             s.bind(new InetSocketAddress(localAddress, 0));
         }
-        s.connect(address, 5000);
+        s.connect(server.address(), 5000);
         s.setSoTimeout(20_000);
         return s;
     }
@@ -82,13 +76,8 @@ class LimitsTest {
         return connect(null);
     }
 
-    static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
     String get(String target) {
-        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + address.getPort() + "\r\n\r\n";
+        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort() + "\r\n\r\n";
     }
 
     /** True if the server closed {@code s}: the next read sees the end (or a reset), not data. */
@@ -112,7 +101,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxConnections(2));
             Socket first = connect();
             connect();
-            await("two connections are open", () -> server.openConnections() == 2);
+            Await.until("two connections are open", () -> server.get().openConnections() == 2);
 
             Socket third = connect();
             RawHttp r = RawHttp.read(third.getInputStream(), false);
@@ -125,9 +114,9 @@ class LimitsTest {
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
 
             first.close();
-            await("the closed connection is given back", () -> server.openConnections() == 1);
+            Await.until("the closed connection is given back", () -> server.get().openConnections() == 1);
             Socket fourth = connect();
-            send(fourth, get("/nothing.txt"));
+            RawHttp.write(fourth, get("/nothing.txt"));
             assertThat(RawHttp.read(fourth.getInputStream(), false).status).isEqualTo(404);
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
         }
@@ -137,7 +126,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxConnectionsPerAddress(2));
             connect("127.0.0.1");
             connect("127.0.0.1");
-            await("two connections are open", () -> server.openConnections() == 2);
+            Await.until("two connections are open", () -> server.get().openConnections() == 2);
 
             Socket third = connect("127.0.0.1");
             RawHttp r = RawHttp.read(third.getInputStream(), false);
@@ -147,7 +136,7 @@ class LimitsTest {
             assertThat(closedByServer(third)).isTrue();
 
             Socket other = connect("127.0.0.2");
-            send(other, get("/nothing.txt"));
+            RawHttp.write(other, get("/nothing.txt"));
             assertThat(RawHttp.read(other.getInputStream(), false).status).isEqualTo(404);
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
         }
@@ -155,15 +144,15 @@ class LimitsTest {
         @Test
         void upgradedConnectionsCountUntilTheyClose() throws Exception {
             start(Limits.defaults().withMaxConnections(1));
-            RawWebSocket appender = track(RawWebSocket.append(address, "/ws.txt"));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/ws.txt"));
             assertThat(appender.status()).isEqualTo(101);
             Socket second = connect();
             assertThat(RawHttp.read(second.getInputStream(), false).status).isEqualTo(503);
 
             appender.sendClose(1000);
             appender.closedByServer();
-            await("the appender's connection is given back", () -> server.openConnections() == 0);
-            assertThat(RawWebSocket.append(address, "/ws.txt").status()).isEqualTo(101);
+            Await.until("the appender's connection is given back", () -> server.get().openConnections() == 0);
+            assertThat(RawWebSocket.append(server.address(), "/ws.txt").status()).isEqualTo(101);
         }
     }
 
@@ -216,9 +205,9 @@ class LimitsTest {
         @Test
         void everyRequestOfAKeepAliveConnectionIsTimed() throws Exception {
             start(Limits.defaults().withHeaderTimeout(Duration.ofMillis(800)));
-            Files.writeString(root.resolve("slow.txt"), "fast");
+            Files.writeString(server.root().resolve("slow.txt"), "fast");
             Socket s = connect();
-            send(s, get("/slow.txt"));
+            RawHttp.write(s, get("/slow.txt"));
             RawHttp first = RawHttp.read(s.getInputStream(), false);
             assertThat(first.bodyText()).isEqualTo("fast");
 
@@ -232,13 +221,13 @@ class LimitsTest {
         @Test
         void theClockStartsAtTheFirstByteOfAHead_notAtTheConnection() throws Exception {
             start(Limits.defaults().withHeaderTimeout(Duration.ofMillis(300)));
-            Files.writeString(root.resolve("late.txt"), "late");
+            Files.writeString(server.root().resolve("late.txt"), "late");
             Socket s = connect();
             Thread.sleep(700); // longer than the header timeout, with nothing sent
-            send(s, get("/late.txt"));
+            RawHttp.write(s, get("/late.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("late");
             Thread.sleep(700); // and between two requests of a keep-alive connection
-            send(s, get("/late.txt"));
+            RawHttp.write(s, get("/late.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("late");
             assertThat(refused(Reason.HEADER_TIMEOUT)).isZero();
         }
@@ -254,19 +243,19 @@ class LimitsTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)).isBetween(500L, 8_000L);
             assertThat(refused(Reason.REQUEST_TIMEOUT)).isEqualTo(1);
-            await("the connection is given back", () -> server.openConnections() == 0);
+            Await.until("the connection is given back", () -> server.get().openConnections() == 0);
         }
 
         @Test
         void aConnectionThatSentARequestIsThenUnderTheIdleTimeout() throws Exception {
             start(Limits.defaults().withRequestTimeout(Duration.ofMillis(300)).withHeaderTimeout(Duration.ofMillis(300)),
                     HttpFStreamSettings.defaults().withIdleTimeout(Duration.ofSeconds(1)));
-            Files.writeString(root.resolve("a.txt"), "a");
+            Files.writeString(server.root().resolve("a.txt"), "a");
             Socket s = connect();
-            send(s, get("/a.txt"));
+            RawHttp.write(s, get("/a.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("a");
             Thread.sleep(600); // past the request timeout, within the idle timeout
-            send(s, get("/a.txt"));
+            RawHttp.write(s, get("/a.txt"));
             assertThat(RawHttp.read(s.getInputStream(), false).bodyText()).isEqualTo("a");
             long begin = System.nanoTime();
             assertThat(closedByServer(s)).isTrue(); // by the idle timeout
@@ -290,12 +279,12 @@ class LimitsTest {
         @Test
         void aWebSocketFollowerAndAPlainFollowKeepReading() throws Exception {
             startShort();
-            RawWebSocket appender = track(RawWebSocket.append(address, "/live.txt"));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/live.txt"));
             assertThat(appender.status()).isEqualTo(101);
-            RawWebSocket follower = track(RawWebSocket.follow(address, "/live.txt"));
+            RawWebSocket follower = track(RawWebSocket.follow(server.address(), "/live.txt"));
             assertThat(follower.status()).isEqualTo(101);
             Socket plain = connect();
-            send(plain, get("/live.txt?follow"));
+            RawHttp.write(plain, get("/live.txt?follow"));
             InputStream in = plain.getInputStream();
             assertThat(RawHttp.readHead(in).status).isEqualTo(200);
 
@@ -310,20 +299,20 @@ class LimitsTest {
         void aLongPollWaitsItsOwnTimeoutAndAnSseReadGoesOn() throws Exception {
             startShort();
             Socket put = connect();
-            send(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(201);
 
             Socket poll = connect();
             long begin = System.nanoTime();
-            send(poll, get("/ds.txt?offset=now&live=long-poll"));
+            RawHttp.write(poll, get("/ds.txt?offset=now&live=long-poll"));
             Socket sse = connect();
-            send(sse, get("/ds.txt?offset=now&live=sse"));
+            RawHttp.write(sse, get("/ds.txt?offset=now&live=sse"));
             assertThat(RawHttp.readHead(sse.getInputStream()).status).isEqualTo(200);
 
             RawHttp polled = RawHttp.read(poll.getInputStream(), false);
             assertThat(polled.status).isEqualTo(204);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)).isGreaterThanOrEqualTo(1500L);
-            send(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello");
+            RawHttp.write(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(204);
             StringBuilder events = new StringBuilder();
             while (!events.toString().contains("data:hello")) {
@@ -355,7 +344,8 @@ class LimitsTest {
 
         void create(String path) throws IOException {
             Socket s = connect();
-            send(s, "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(s, "PUT " + path
+                    + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(s.getInputStream(), false).status).isEqualTo(201);
         }
 
@@ -364,16 +354,16 @@ class LimitsTest {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/b.txt");
             Socket s = connect();
-            send(s, post("/b.txt", 1000, "") + "a".repeat(1000));
+            RawHttp.write(s, post("/b.txt", 1000, "") + "a".repeat(1000));
             assertThat(RawHttp.read(s.getInputStream(), false).status).isEqualTo(204);
 
-            send(s, post("/b.txt", 1001, "") + "b".repeat(100)); // the rest never comes
+            RawHttp.write(s, post("/b.txt", 1001, "") + "b".repeat(100)); // the rest never comes
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(r.header("Connection")).isEqualTo("close");
             assertThat(r.bodyText()).isEqualTo("request body too large: 1001 bytes, the limit is 1000 (-max-body-size)\n");
             assertThat(closedByServer(s)).isTrue();
-            assertThat(Files.size(root.resolve("b.txt"))).isEqualTo(1000);
+            assertThat(Files.size(server.root().resolve("b.txt"))).isEqualTo(1000);
             assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
         }
 
@@ -382,7 +372,7 @@ class LimitsTest {
             start(Limits.defaults());
             create("/h.txt");
             Socket s = connect();
-            send(s, post("/h.txt", 100L << 20, "") + "h".repeat(1000));
+            RawHttp.write(s, post("/h.txt", 100L << 20, "") + "h".repeat(1000));
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(r.bodyText()).isEqualTo("request body too large: 104857600 bytes, the limit is 16777216 "
@@ -396,14 +386,14 @@ class LimitsTest {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/c.txt");
             Socket s = connect();
-            send(s, "POST /c.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+            RawHttp.write(s, "POST /c.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "258\r\n" + "c".repeat(600) + "\r\n" + "258\r\n" + "c".repeat(600) + "\r\n");
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(r.bodyText()).isEqualTo("request body too large: more than 1000 bytes, the limit is 1000 "
                     + "(-max-body-size)\n");
             assertThat(closedByServer(s)).isTrue();
-            assertThat(Files.size(root.resolve("c.txt"))).isZero();
+            assertThat(Files.size(server.root().resolve("c.txt"))).isZero();
             assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
         }
 
@@ -412,7 +402,7 @@ class LimitsTest {
             start(Limits.defaults().withMaxBodyBytes(1000));
             create("/e.txt");
             Socket s = connect();
-            send(s, post("/e.txt", 5000, "Expect: 100-continue\r\n"));
+            RawHttp.write(s, post("/e.txt", 5000, "Expect: 100-continue\r\n"));
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
             assertThat(closedByServer(s)).isTrue();
@@ -422,12 +412,12 @@ class LimitsTest {
         @Test
         void webSocketMessagesAreBoundedByTheFrameSizeInstead() throws Exception {
             start(Limits.defaults().withMaxBodyBytes(1000));
-            RawWebSocket appender = track(RawWebSocket.append(address, "/w.txt"));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/w.txt"));
             assertThat(appender.status()).isEqualTo(101);
             appender.send(RawWebSocket.BINARY, "w".repeat(5000).getBytes(UTF_8));
             appender.sendClose(1000);
             assertThat(appender.readToClose(new java.io.ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-            assertThat(Files.size(root.resolve("w.txt"))).isEqualTo(5000);
+            assertThat(Files.size(server.root().resolve("w.txt"))).isEqualTo(5000);
             assertThat(refused(Reason.BODY_SIZE)).isZero();
         }
     }
@@ -435,7 +425,7 @@ class LimitsTest {
     @Nested
     class Followers {
         RawWebSocket liveStream(String path) throws IOException {
-            RawWebSocket appender = track(RawWebSocket.append(address, path));
+            RawWebSocket appender = track(RawWebSocket.append(server.address(), path));
             assertThat(appender.status()).isEqualTo(101);
             return appender;
         }
@@ -445,25 +435,25 @@ class LimitsTest {
             start(Limits.defaults().withMaxFollowersPerStream(2));
             liveStream("/one.txt");
             liveStream("/two.txt");
-            RawWebSocket a = track(RawWebSocket.follow(address, "/one.txt"));
-            RawWebSocket b = track(RawWebSocket.follow(address, "/one.txt"));
+            RawWebSocket a = track(RawWebSocket.follow(server.address(), "/one.txt"));
+            RawWebSocket b = track(RawWebSocket.follow(server.address(), "/one.txt"));
             assertThat(a.status()).isEqualTo(101);
             assertThat(b.status()).isEqualTo(101);
 
-            RawWebSocket c = track(RawWebSocket.follow(address, "/one.txt"));
+            RawWebSocket c = track(RawWebSocket.follow(server.address(), "/one.txt"));
             assertThat(c.status()).isEqualTo(503);
             assertThat(c.response.header("Retry-After")).isEqualTo("5");
             assertThat(c.response.bodyText()).isEqualTo("too many live readers of /one.txt: 2 (limit per stream, "
                     + "-max-followers-per-stream); try again later\n");
             Socket plain = connect();
-            send(plain, get("/one.txt?follow"));
+            RawHttp.write(plain, get("/one.txt?follow"));
             RawHttp r = RawHttp.read(plain.getInputStream(), false);
             assertThat(r.status).isEqualTo(503);
             assertThat(r.header("Retry-After")).isEqualTo("5");
             // A plain GET is no live read; another stream has its own count.
-            send(plain, get("/one.txt"));
+            RawHttp.write(plain, get("/one.txt"));
             assertThat(RawHttp.read(plain.getInputStream(), false).status).isEqualTo(200);
-            assertThat(track(RawWebSocket.follow(address, "/two.txt")).status()).isEqualTo(101);
+            assertThat(track(RawWebSocket.follow(server.address(), "/two.txt")).status()).isEqualTo(101);
             assertThat(refused(Reason.FOLLOWERS)).isEqualTo(2);
         }
 
@@ -471,20 +461,20 @@ class LimitsTest {
         void placesAreGivenBackHoweverAFollowerEnds() throws Exception {
             start(Limits.defaults().withMaxFollowersPerStream(2).withMaxFollowers(2));
             liveStream("/gone.txt");
-            RawWebSocket closing = track(RawWebSocket.follow(address, "/gone.txt"));
+            RawWebSocket closing = track(RawWebSocket.follow(server.address(), "/gone.txt"));
             Socket dropping = connect();
-            send(dropping, get("/gone.txt?follow"));
+            RawHttp.write(dropping, get("/gone.txt?follow"));
             assertThat(RawHttp.readHead(dropping.getInputStream()).status).isEqualTo(200);
             assertThat(closing.status()).isEqualTo(101);
-            assertThat(server.liveReaders()).isEqualTo(2);
-            assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(503);
+            assertThat(server.get().liveReaders()).isEqualTo(2);
+            assertThat(track(RawWebSocket.follow(server.address(), "/gone.txt")).status()).isEqualTo(503);
 
             closing.sendClose(1000); // a follower that says goodbye
             closing.closedByServer();
             dropping.close(); // and one that just goes away
-            await("both places are given back", () -> server.liveReaders() == 0);
-            assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(101);
-            assertThat(track(RawWebSocket.follow(address, "/gone.txt")).status()).isEqualTo(101);
+            Await.until("both places are given back", () -> server.get().liveReaders() == 0);
+            assertThat(track(RawWebSocket.follow(server.address(), "/gone.txt")).status()).isEqualTo(101);
+            assertThat(track(RawWebSocket.follow(server.address(), "/gone.txt")).status()).isEqualTo(101);
         }
 
         @Test
@@ -492,34 +482,34 @@ class LimitsTest {
             start(Limits.defaults().withMaxFollowers(2),
                     HttpFStreamSettings.defaults().withLongPollTimeout(Duration.ofSeconds(20)));
             Socket put = connect();
-            send(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.write(put, "PUT /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(201);
             Socket poll = connect();
-            send(poll, get("/ds.txt?offset=now&live=long-poll"));
+            RawHttp.write(poll, get("/ds.txt?offset=now&live=long-poll"));
             Socket sse = connect();
-            send(sse, get("/ds.txt?offset=now&live=sse"));
+            RawHttp.write(sse, get("/ds.txt?offset=now&live=sse"));
             assertThat(RawHttp.readHead(sse.getInputStream()).status).isEqualTo(200);
-            await("the long-poll and the SSE read are admitted", () -> server.liveReaders() == 2);
+            Await.until("the long-poll and the SSE read are admitted", () -> server.get().liveReaders() == 2);
 
             liveStream("/ws.txt");
-            RawWebSocket refusedFollower = track(RawWebSocket.follow(address, "/ws.txt"));
+            RawWebSocket refusedFollower = track(RawWebSocket.follow(server.address(), "/ws.txt"));
             assertThat(refusedFollower.status()).isEqualTo(503);
             assertThat(refusedFollower.response.bodyText())
                     .isEqualTo("too many live readers: the server has 2 (limit 2, -max-followers); try again later\n");
             Socket poll2 = connect();
-            send(poll2, get("/ds.txt?offset=now&live=long-poll"));
+            RawHttp.write(poll2, get("/ds.txt?offset=now&live=long-poll"));
             assertThat(RawHttp.read(poll2.getInputStream(), false).status).isEqualTo(503);
 
-            send(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
+            RawHttp.write(put, "POST /ds.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
             assertThat(RawHttp.read(put.getInputStream(), false).status).isEqualTo(204);
             RawHttp answered = RawHttp.read(poll.getInputStream(), false);
             assertThat(answered.bodyText()).isEqualTo("hi");
-            await("the long-poll gave its place back", () -> server.liveReaders() == 1);
-            assertThat(track(RawWebSocket.follow(address, "/ws.txt")).status()).isEqualTo(101);
+            Await.until("the long-poll gave its place back", () -> server.get().liveReaders() == 1);
+            assertThat(track(RawWebSocket.follow(server.address(), "/ws.txt")).status()).isEqualTo(101);
             assertThat(refused(Reason.FOLLOWERS)).isEqualTo(2);
 
             sse.close();
-            await("the SSE read gave its place back", () -> server.liveReaders() == 1);
+            Await.until("the SSE read gave its place back", () -> server.get().liveReaders() == 1);
         }
     }
 }

@@ -5,18 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,95 +22,75 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and metadata written in the first layout is moved, not lost.
  */
 class MetadataCollisionTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** Starts the server, or restarts it on the same root. */
     void start(boolean fsync) throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(fsync).build().start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.localAddress().getPort() + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofString(UTF_8));
+        server.restart(b -> b.fsync(fsync));
     }
 
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(booleans = {false, true})
     void aStreamBelowAnotherStreamsMetadataNameLeavesItsCreationAlone(boolean fsync) throws Exception {
         start(fsync);
-        assertThat(send("PUT", "/a.txt.meta/x", "below\n", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        HttpResponse<String> created = send("PUT", "/a.txt", "above\n", "Content-Type", "text/plain");
+        assertThat(server.send("PUT", "/a.txt.meta/x", "below\n", "Content-Type",
+                "text/plain").statusCode()).isEqualTo(201);
+        HttpResponse<String> created = server.send("PUT", "/a.txt", "above\n", "Content-Type", "text/plain");
         assertThat(created.statusCode()).as("PUT /a.txt: %s", created.body()).isEqualTo(201);
-        assertThat(send("POST", "/a.txt", "more\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
+        assertThat(server.send("POST", "/a.txt", "more\n", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
 
         start(fsync); // a restart on the same root
-        assertThat(send("PUT", "/a.txt", null, "Content-Type", "text/plain").statusCode()).as("exists, equal")
+        assertThat(server.send("PUT", "/a.txt", null, "Content-Type", "text/plain").statusCode()).as("exists, equal")
                 .isEqualTo(200);
-        assertThat(send("GET", "/a.txt?offset=-1", null).body()).isEqualTo("above\nmore\n");
-        assertThat(send("GET", "/a.txt.meta/x?offset=-1", null).body()).isEqualTo("below\n");
-        assertThat(send("HEAD", "/a.txt", null).headers().firstValue("Content-Type")).hasValue("text/plain");
-        assertThat(send("DELETE", "/a.txt", null).statusCode()).isEqualTo(204);
-        assertThat(send("DELETE", "/a.txt.meta/x", null).statusCode()).isEqualTo(204);
+        assertThat(server.send("GET", "/a.txt?offset=-1", null).body()).isEqualTo("above\nmore\n");
+        assertThat(server.send("GET", "/a.txt.meta/x?offset=-1", null).body()).isEqualTo("below\n");
+        assertThat(server.send("HEAD", "/a.txt", null).headers().firstValue("Content-Type")).hasValue("text/plain");
+        assertThat(server.send("DELETE", "/a.txt", null).statusCode()).isEqualTo(204);
+        assertThat(server.send("DELETE", "/a.txt.meta/x", null).statusCode()).isEqualTo(204);
     }
 
     @Test
     void aWebSocketWrittenStreamIsClosedAndDeletedWithoutErrors() throws Exception {
         start(false);
-        try (RawWebSocket ws = RawWebSocket.append(server.localAddress(), "/w.txt")) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/w.txt")) {
             ws.send(RawWebSocket.TEXT, "hello\n".getBytes(UTF_8));
             ws.sendClose(1000);
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
-        assertThat(send("PUT", "/w.txt.meta/x", "x", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        HttpResponse<String> close = send("POST", "/w.txt", null, "Stream-Closed", "true");
+        assertThat(server.send("PUT", "/w.txt.meta/x", "x", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        HttpResponse<String> close = server.send("POST", "/w.txt", null, "Stream-Closed", "true");
         assertThat(close.statusCode()).as("close: %s", close.body()).isEqualTo(204);
-        assertThat(send("HEAD", "/w.txt", null).headers().firstValue("Stream-Closed")).hasValue("true");
-        HttpResponse<String> delete = send("DELETE", "/w.txt", null);
+        assertThat(server.send("HEAD", "/w.txt", null).headers().firstValue("Stream-Closed")).hasValue("true");
+        HttpResponse<String> delete = server.send("DELETE", "/w.txt", null);
         assertThat(delete.statusCode()).as("DELETE: %s", delete.body()).isEqualTo(204);
-        assertThat(send("GET", "/w.txt", null).statusCode()).isEqualTo(404);
-        assertThat(send("GET", "/w.txt.meta/x?offset=-1", null).body()).isEqualTo("x");
+        assertThat(server.send("GET", "/w.txt", null).statusCode()).isEqualTo(404);
+        assertThat(server.send("GET", "/w.txt.meta/x?offset=-1", null).body()).isEqualTo("x");
     }
 
     @Test
     void metadataOfTheFirstLayoutIsMovedWhenTheServerStarts() throws Exception {
-        Files.createDirectories(root.resolve("logs"));
-        Files.writeString(root.resolve("logs/b.log"), "old bytes\n");
-        Files.writeString(root.resolve("top.txt"), "top\n");
-        Path old = root.resolve(".httpfstream/streams");
+        Files.createDirectories(server.root().resolve("logs"));
+        Files.writeString(server.root().resolve("logs/b.log"), "old bytes\n");
+        Files.writeString(server.root().resolve("top.txt"), "top\n");
+        Path old = server.root().resolve(".httpfstream/streams");
         Files.createDirectories(old.resolve("logs"));
         Files.writeString(old.resolve("logs/b.log.meta"), "contentType=text/x-log\nclosed=true\nforkRefs=0\n"
                 + "softDeleted=false\n");
         Files.writeString(old.resolve("top.txt.meta"), "contentType=text/plain\nclosed=false\nlastSeq=7\n"
                 + "forkRefs=0\nsoftDeleted=false\nproducer.p=3 4\n");
         start(false);
-        HttpResponse<String> head = send("HEAD", "/logs/b.log", null);
+        HttpResponse<String> head = server.send("HEAD", "/logs/b.log", null);
         assertThat(head.headers().firstValue("Content-Type")).hasValue("text/x-log");
         assertThat(head.headers().firstValue("Stream-Closed")).hasValue("true");
-        assertThat(send("POST", "/top.txt", "x", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
+        assertThat(server.send("POST", "/top.txt", "x", "Content-Type", "text/plain", "Stream-Seq", "5").statusCode())
                 .as("the last Stream-Seq was kept").isEqualTo(409);
-        HttpResponse<String> duplicate = send("POST", "/top.txt", "x", "Content-Type", "text/plain",
+        HttpResponse<String> duplicate = server.send("POST", "/top.txt", "x", "Content-Type", "text/plain",
                 "Producer-Id", "p", "Producer-Epoch", "3", "Producer-Seq", "4");
         assertThat(duplicate.statusCode()).as("the producer's state was kept").isEqualTo(204);
         assertThat(old).doesNotExist();
-        assertThat(root.resolve(".httpfstream/metadata/logs.d/b.log.meta")).exists();
+        assertThat(server.root().resolve(".httpfstream/metadata/logs.d/b.log.meta")).exists();
     }
 }

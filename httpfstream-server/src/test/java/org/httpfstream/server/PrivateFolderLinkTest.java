@@ -5,20 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,19 +25,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * there: each is refused with {@code 403} before any byte is touched.
  */
 class PrivateFolderLinkTest {
-    @TempDir Path root;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
     @TempDir Path outside;
-    HttpFStreamServer server;
-    InetSocketAddress address;
     Path secret;
     Path outsideFile;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
+    void link() throws IOException {
         Path real = server.store().root();
         Path folder = Files.createDirectories(real.resolve(".httpfstream"));
         secret = Files.writeString(folder.resolve("signing-key"), "SECRET KEY\n");
@@ -60,7 +50,7 @@ class PrivateFolderLinkTest {
 
     @AfterEach
     void stop() throws IOException {
-        server.close();
+        server.stop();
         assertThat(Files.readString(secret)).as("the private file, untouched").isEqualTo("SECRET KEY\n");
         assertThat(Files.readString(outsideFile)).as("the file outside, untouched").isEqualTo("ELSEWHERE\n");
         try (Stream<Path> s = Files.list(outside)) {
@@ -79,17 +69,6 @@ class PrivateFolderLinkTest {
                 "/dir/up/signing-key", "/dir/up/new.txt", "/meta", "/out.txt", "/out/elsewhere.txt", "/out/new.txt");
     }
 
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofString(UTF_8));
-    }
-
     void assertRefused(HttpResponse<String> r, String what) {
         assertThat(r.statusCode()).as("%s: %s", what, r.body()).isEqualTo(403);
         assertThat(r.body()).as(what).doesNotContain("SECRET").doesNotContain("ELSEWHERE").hasLineCount(1);
@@ -98,27 +77,27 @@ class PrivateFolderLinkTest {
     @ParameterizedTest
     @MethodSource("paths")
     void everyHttpVerbIsRefused(String path) throws Exception {
-        assertRefused(send("GET", path, null), "GET " + path);
-        assertRefused(send("GET", path + "?offset=-1", null), "catch-up GET " + path);
-        assertRefused(send("GET", path + "?follow", null), "GET ?follow " + path);
-        assertRefused(send("GET", path + "?offset=-1&live=long-poll", null), "long-poll " + path);
-        HttpResponse<String> head = send("HEAD", path, null);
+        assertRefused(server.send("GET", path, null), "GET " + path);
+        assertRefused(server.send("GET", path + "?offset=-1", null), "catch-up GET " + path);
+        assertRefused(server.send("GET", path + "?follow", null), "GET ?follow " + path);
+        assertRefused(server.send("GET", path + "?offset=-1&live=long-poll", null), "long-poll " + path);
+        HttpResponse<String> head = server.send("HEAD", path, null);
         assertThat(head.statusCode()).as("HEAD " + path).isEqualTo(403);
-        assertRefused(send("PUT", path, "new\n", "Content-Type", "text/plain"), "PUT " + path);
-        assertRefused(send("POST", path, "more\n", "Content-Type", "text/plain"), "POST " + path);
-        assertRefused(send("DELETE", path, null), "DELETE " + path);
+        assertRefused(server.send("PUT", path, "new\n", "Content-Type", "text/plain"), "PUT " + path);
+        assertRefused(server.send("POST", path, "more\n", "Content-Type", "text/plain"), "POST " + path);
+        assertRefused(server.send("DELETE", path, null), "DELETE " + path);
     }
 
     @ParameterizedTest
     @MethodSource("paths")
     void webSocketAppendAndFollowAreRefusedBeforeTheUpgrade(String path) throws Exception {
-        try (RawWebSocket ws = RawWebSocket.append(address, path)) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), path)) {
             assertThat(ws.status()).as("APPEND " + path).isEqualTo(403);
             ws.send(RawWebSocket.TEXT, "not stored".getBytes(UTF_8)); // goes nowhere
         } catch (IOException e) {
             // the server may have closed the connection after its answer
         }
-        try (RawWebSocket ws = RawWebSocket.follow(address, path)) {
+        try (RawWebSocket ws = RawWebSocket.follow(server.address(), path)) {
             assertThat(ws.status()).as("FOLLOW " + path).isEqualTo(403);
             ByteArrayOutputStream sink = new ByteArrayOutputStream();
             assertThat(ws.response.bodyText()).doesNotContain("SECRET").doesNotContain("ELSEWHERE");

@@ -1,6 +1,5 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.ws.CloseCodes;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,25 +7,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.server.RawWebSocket.Frame;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.server.ws.CloseCodes;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,20 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProtocolEdgesTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
 
     /** Codes a peer must not send: below 1000, 1004-1006, 1015, unassigned 1016-2999, 5000 and up. */
     @Nested
@@ -58,8 +39,7 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 5001, 65535})
         void anInvalidCodeFromAnAppenderIsAnswered1002AndTheDataIsKept(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/a.log")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/a.log")) {
                 appender.send(RawWebSocket.BINARY, "kept".getBytes(UTF_8));
                 appender.sendClose(code);
                 Frame close = appender.readToClose(new ByteArrayOutputStream());
@@ -68,14 +48,14 @@ class ProtocolEdgesTest {
                         .isEqualTo("invalid close status code: " + code);
                 assertThat(appender.closedByServer()).isTrue();
             }
-            WebSocketTest.await("the session has ended", () -> server.store().activeSessions() == 0);
-            assertThat(Files.readString(root.resolve("a.log"))).isEqualTo("kept");
+            Await.until("the session has ended", () -> server.store().activeSessions() == 0);
+            assertThat(Files.readString(server.root().resolve("a.log"))).isEqualTo("kept");
         }
 
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {1000, 1001, 1002, 1003, 1007, 1011, 1012, 1014, 3000, 4000, 4999})
         void aValidCodeFromAnAppenderIsAnswered1000(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/a.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/a.log")) {
                 appender.sendClose(code);
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
@@ -84,8 +64,8 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 5001, 65535})
         void anInvalidCodeFromAFollowerIsAnswered1002(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/f.log");
-                    RawWebSocket follower = RawWebSocket.follow(address, "/f.log?frames=binary")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/f.log");
+                    RawWebSocket follower = RawWebSocket.follow(server.address(), "/f.log?frames=binary")) {
                 assertThat(follower.status()).isEqualTo(101);
                 appender.send(RawWebSocket.BINARY, "x".getBytes(UTF_8));
                 assertThat(follower.readData(1)).isEqualTo("x".getBytes(UTF_8));
@@ -99,8 +79,8 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "close code {0}")
         @ValueSource(ints = {1000, 1001, 1003, 1011, 3000, 4999})
         void aValidCodeFromAFollowerIsAnswered1000(int code) throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/f.log");
-                    RawWebSocket follower = RawWebSocket.follow(address, "/f.log?frames=binary")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/f.log");
+                    RawWebSocket follower = RawWebSocket.follow(server.address(), "/f.log?frames=binary")) {
                 assertThat(follower.status()).isEqualTo(101);
                 follower.sendClose(code);
                 assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
@@ -111,45 +91,40 @@ class ProtocolEdgesTest {
 
     @Nested
     class ProducerNumbers {
-        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
         HttpResponse<String> produce(String epoch, String seq) throws Exception {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/p"))
-                    .POST(BodyPublishers.ofString("x", UTF_8)).header("Content-Type", "text/plain")
-                    .header("Producer-Id", "one").header("Producer-Epoch", epoch).header("Producer-Seq", seq)
-                    .timeout(Duration.ofSeconds(20)).build(), BodyHandlers.ofString(UTF_8));
+            return server.send("POST", "/p", "x", "Content-Type", "text/plain",
+                    "Producer-Id", "one", "Producer-Epoch", epoch, "Producer-Seq", seq);
+        }
+
+        /** A producer append with {@code epoch} and {@code seq} is answered 400 with exactly {@code message}. */
+        void assertRefused(String epoch, String seq, String message) throws Exception {
+            HttpResponse<String> r = produce(epoch, seq);
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).isEqualTo(message + "\n");
         }
 
         @BeforeEach
         void create() throws Exception {
-            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/p"))
-                    .PUT(BodyPublishers.noBody()).header("Content-Type", "text/plain").build(),
-                    BodyHandlers.discarding()).statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/p", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         }
 
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"9223372036854775807", "9007199254740992", "18446744073709551616",
                 "99999999999999999999999"})
         void anEpochPastTheLimitIsToldTheLimit(String epoch) throws Exception {
-            HttpResponse<String> r = produce(epoch, "0");
-            assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.body()).isEqualTo("Producer-Epoch must be at most 2^53-1 (9007199254740991): " + epoch + "\n");
+            assertRefused(epoch, "0", "Producer-Epoch must be at most 2^53-1 (9007199254740991): " + epoch);
         }
 
         @Test
         void aSeqPastTheLimitIsToldTheLimit() throws Exception {
-            HttpResponse<String> r = produce("0", "9223372036854775807");
-            assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.body())
-                    .isEqualTo("Producer-Seq must be at most 2^53-1 (9007199254740991): 9223372036854775807\n");
+            assertRefused("0", "9223372036854775807",
+                    "Producer-Seq must be at most 2^53-1 (9007199254740991): 9223372036854775807");
         }
 
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"-1", "01", "1.0", "x", "+1"})
         void anEpochThatIsNoDecimalIntegerIsToldSo(String epoch) throws Exception {
-            HttpResponse<String> r = produce(epoch, "0");
-            assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.body()).isEqualTo("Producer-Epoch must be a non-negative decimal integer: " + epoch + "\n");
+            assertRefused(epoch, "0", "Producer-Epoch must be a non-negative decimal integer: " + epoch);
         }
 
         @Test
@@ -165,9 +140,7 @@ class ProtocolEdgesTest {
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"POST", "PUT"})
         void areRefusedWith413AndTheConnectionIsClosedNotRead(String method) throws IOException {
-            try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
-                socket.setSoTimeout(10_000);
+            try (Socket socket = RawHttp.connect(server.address())) {
                 // Keep-alive, 1 GB declared, a little of it sent: the server must not wait for the rest.
                 socket.getOutputStream().write((method + " /huge HTTP/1.1\r\nHost: x\r\n"
                         + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n" + "x".repeat(1000))
@@ -180,14 +153,12 @@ class ProtocolEdgesTest {
                         "request body too large: 1000000000 bytes, the limit is 16777216 (-max-body-size)\n");
                 assertThat(in.read()).isEqualTo(-1); // closed, while the client still had bytes to send
             }
-            assertThat(Files.exists(root.resolve("huge"))).isFalse();
+            assertThat(Files.exists(server.root().resolve("huge"))).isFalse();
         }
 
         @Test
         void aRefusedExpectContinueIsClosedToo() throws IOException {
-            try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
-                socket.setSoTimeout(10_000);
+            try (Socket socket = RawHttp.connect(server.address())) {
                 socket.getOutputStream().write(("POST /huge HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                         + "Content-Type: text/plain\r\nContent-Length: 1000000000\r\n\r\n").getBytes(ISO_8859_1));
                 InputStream in = socket.getInputStream();

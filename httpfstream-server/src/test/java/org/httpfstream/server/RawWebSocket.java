@@ -41,6 +41,16 @@ public final class RawWebSocket implements AutoCloseable {
         return connect(server, path, 0, "X-Verb: APPEND");
     }
 
+    /** An APPEND the server must accept: fails the test unless the handshake is answered 101. */
+    public static RawWebSocket appendAccepted(InetSocketAddress server, String path) throws IOException {
+        RawWebSocket ws = append(server, path);
+        if (ws.status() != 101) {
+            ws.close();
+            throw new AssertionError("APPEND " + path + " answered " + ws.status() + ": " + ws.response.bodyText());
+        }
+        return ws;
+    }
+
     public static RawWebSocket follow(InetSocketAddress server, String path, String... headers)
             throws IOException {
         return connect(server, path, 0, headers);

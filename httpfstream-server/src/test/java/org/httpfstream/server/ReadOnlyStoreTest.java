@@ -1,25 +1,22 @@
 package org.httpfstream.server;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
+import org.httpfstream.testing.Tmpfs;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code /readyz} on a store that really cannot be written: the root is a tmpfs mounted for the test and
@@ -28,64 +25,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReadOnlyStoreTest {
-    @TempDir Path temp;
-    Path root;
-    boolean mounted;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest().rootOnTmpfs("1m").admin();
     boolean readOnly;
-    HttpFStreamServer server;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @BeforeEach
-    void mount() throws Exception {
-        root = Files.createDirectory(temp.resolve("tmpfs"));
-        String failure = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", root.toString());
-        mounted = failure == null;
-        String missing = "cannot mount a tmpfs here (needs root and mount): " + failure;
-        if (!mounted && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(missing);
-        }
-        Assumptions.assumeTrue(mounted, missing);
-    }
-
     @AfterEach
-    void unmount() throws Exception {
-        if (readOnly) {
-            assertThat(run("mount", "-o", "remount,rw", root.toString())).isNull();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (mounted) {
-            assertThat(run("umount", "-l", root.toString())).isNull();
-        }
-    }
-
-    /** Runs a command; null if it succeeded, else what it said. */
-    static String run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
-            boolean done = p.waitFor(30, TimeUnit.SECONDS);
-            return done && p.exitValue() == 0 ? null : done ? "exit " + p.exitValue() + ": " + out : "did not finish";
-        } catch (IOException e) {
-            return e.toString();
+    void writableAgain() throws Exception {
+        if (readOnly) { // before the extension closes the server and unmounts
+            assertThat(Tmpfs.run("mount", "-o", "remount,rw", server.root().toString())).isNull();
         }
     }
 
     HttpResponse<String> readyz() throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort()
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.get().adminAddress().getPort()
                 + "/readyz")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void isNotReadyOnceTheStoreTurnsReadOnlyAndReadyAgainAfter() throws Exception {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).admin("127.0.0.1", 0).build().start();
+        server.start();
         assertThat(readyz().statusCode()).isEqualTo(200);
 
-        assertThat(run("mount", "-o", "remount,ro", root.toString())).isNull();
+        assertThat(Tmpfs.run("mount", "-o", "remount,ro", server.root().toString())).isNull();
         readOnly = true;
         AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
-        await("/readyz says 503", () -> {
+        Await.until("/readyz says 503", () -> {
             try {
                 last.set(readyz());
             } catch (Exception e) {
@@ -96,18 +61,12 @@ class ReadOnlyStoreTest {
         assertThat(last.get().body()).startsWith("not ready: store not writable: ")
                 .contains("Read-only file system").endsWith("\n").hasLineCount(1);
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.adminAddress().getPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+                + server.get().adminAddress().getPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200); // alive, only not ready
 
-        assertThat(run("mount", "-o", "remount,rw", root.toString())).isNull();
+        assertThat(Tmpfs.run("mount", "-o", "remount,rw", server.root().toString())).isNull();
         readOnly = false;
-        await("/readyz says 200 again", () -> {
-            try {
-                return readyz().statusCode() == 200;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
-        assertThat(Files.exists(root.resolve(".httpfstream").resolve("readyz.probe"))).isFalse();
+        Await.until("/readyz says 200 again", () -> readyz().statusCode() == 200);
+        assertThat(Files.exists(server.root().resolve(".httpfstream").resolve("readyz.probe"))).isFalse();
     }
 }

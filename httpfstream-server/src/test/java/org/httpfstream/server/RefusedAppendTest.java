@@ -5,19 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.store.StoreFaults;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.httpfstream.testing.Await;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,63 +25,43 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and without fsync (where a failed sync is refused the same way).
  */
 class RefusedAppendTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     StoreFaults faults;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     void start(boolean fsync) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(fsync).build().start();
-        address = server.localAddress();
+        server.start(b -> b.fsync(fsync));
         faults = StoreFaults.install(server.store());
     }
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofString(UTF_8));
-    }
-
     long diskFullRefusals() {
-        return server.refusals().get(Refusals.Reason.DISK_FULL);
+        return server.get().refusals().get(Refusals.Reason.DISK_FULL);
     }
 
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(booleans = {false, true})
     void aRefusedPostLeavesNoByteAndTheNextAppendFollowsTheLastAcknowledgedOne(boolean fsync) throws Exception {
         start(fsync);
-        assertThat(send("PUT", "/s.txt", "one\n", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/s.txt", "one\n", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         faults.failWrites(true);
-        HttpResponse<String> refused = send("POST", "/s.txt", "two two two\n", "Content-Type", "text/plain");
+        HttpResponse<String> refused = server.send("POST", "/s.txt", "two two two\n", "Content-Type", "text/plain");
         assertThat(refused.statusCode()).isEqualTo(507);
         assertThat(refused.body()).startsWith("insufficient storage: no space left on device").hasLineCount(1);
         assertThat(diskFullRefusals()).isEqualTo(1);
-        assertThat(Files.readString(root.resolve("s.txt"))).as("the file, cut back").isEqualTo("one\n");
-        HttpResponse<String> read = send("GET", "/s.txt?offset=-1", null);
+        assertThat(Files.readString(server.root().resolve("s.txt"))).as("the file, cut back").isEqualTo("one\n");
+        HttpResponse<String> read = server.send("GET", "/s.txt?offset=-1", null);
         assertThat(read.statusCode()).as("reads go on while appends are refused").isEqualTo(200);
         assertThat(read.body()).isEqualTo("one\n");
-        assertThat(send("GET", "/s.txt", null).body()).as("a plain read").isEqualTo("one\n");
+        assertThat(server.send("GET", "/s.txt", null).body()).as("a plain read").isEqualTo("one\n");
 
         faults.failWrites(false);
-        HttpResponse<String> next = send("POST", "/s.txt", "three\n", "Content-Type", "text/plain");
+        HttpResponse<String> next = server.send("POST", "/s.txt", "three\n", "Content-Type", "text/plain");
         assertThat(next.statusCode()).isEqualTo(204);
         assertThat(next.headers().firstValue("Stream-Next-Offset")).hasValue(String.format("%016x", 10));
-        assertThat(send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("one\nthree\n");
-        assertThat(Files.readString(root.resolve("s.txt"))).isEqualTo("one\nthree\n");
+        assertThat(server.send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("one\nthree\n");
+        assertThat(Files.readString(server.root().resolve("s.txt"))).isEqualTo("one\nthree\n");
     }
 
     @ParameterizedTest(name = "fsync={0}")
@@ -94,19 +69,19 @@ class RefusedAppendTest {
     void aJsonStreamStaysValidAndAProducersRetryIsStoredOnce(boolean fsync) throws Exception {
         start(fsync);
         String json = "application/json";
-        assertThat(send("PUT", "/j.json", "[{\"n\":1}]", "Content-Type", json).statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/j.json", "[{\"n\":1}]", "Content-Type", json).statusCode()).isEqualTo(201);
         String event = "{\"n\":2,\"text\":\"" + "x".repeat(5000) + "\"}";
         String[] producer = {"Content-Type", json, "Producer-Id", "p", "Producer-Epoch", "0", "Producer-Seq", "0"};
         faults.failWrites(true);
-        assertThat(send("POST", "/j.json", event, producer).statusCode()).isEqualTo(507);
-        assertThat(send("GET", "/j.json?offset=-1", null).body()).isEqualTo("[{\"n\":1}]");
+        assertThat(server.send("POST", "/j.json", event, producer).statusCode()).isEqualTo(507);
+        assertThat(server.send("GET", "/j.json?offset=-1", null).body()).isEqualTo("[{\"n\":1}]");
 
         faults.failWrites(false);
-        HttpResponse<String> retry = send("POST", "/j.json", event, producer);
+        HttpResponse<String> retry = server.send("POST", "/j.json", event, producer);
         assertThat(retry.statusCode()).as("the retry is the producer's first stored append").isEqualTo(200);
-        assertThat(send("POST", "/j.json", event, producer).statusCode()).as("and its retry a duplicate")
+        assertThat(server.send("POST", "/j.json", event, producer).statusCode()).as("and its retry a duplicate")
                 .isEqualTo(204);
-        assertThat(send("GET", "/j.json?offset=-1", null).body()).as("valid JSON, the event once")
+        assertThat(server.send("GET", "/j.json?offset=-1", null).body()).as("valid JSON, the event once")
                 .isEqualTo("[{\"n\":1}," + event + "]");
     }
 
@@ -114,10 +89,9 @@ class RefusedAppendTest {
     @ValueSource(booleans = {false, true})
     void aRefusedWebSocketAppendIsClosed1011AndLeavesNoByte(boolean fsync) throws Exception {
         start(fsync);
-        try (RawWebSocket ws = RawWebSocket.append(address, "/w.log")) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/w.log")) {
             ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
-            WebSocketTest.await("the first message is readable", () -> read("/w.log").equals("first\n"));
+            Await.until("the first message is readable", () -> read("/w.log").equals("first\n"));
             faults.failWrites(true);
             ws.send(RawWebSocket.BINARY, "second message\n".getBytes(UTF_8));
             RawWebSocket.Frame close = ws.readToClose(new ByteArrayOutputStream());
@@ -126,7 +100,7 @@ class RefusedAppendTest {
                     .startsWith("insufficient storage: no space left on device");
         }
         assertThat(diskFullRefusals()).isEqualTo(1);
-        assertThat(Files.readString(root.resolve("w.log"))).isEqualTo("first\n");
+        assertThat(Files.readString(server.root().resolve("w.log"))).isEqualTo("first\n");
         faults.failWrites(false);
         appendOverWebSocket("/w.log", "third\n");
         assertThat(read("/w.log")).isEqualTo("first\nthird\n");
@@ -136,13 +110,13 @@ class RefusedAppendTest {
     @org.junit.jupiter.api.Test
     void aWebSocketAppendWhoseSyncFailsIsClosed1011AndItsBytesCutOff() throws Exception {
         start(true);
-        try (RawWebSocket ws = RawWebSocket.append(address, "/f.log")) {
+        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/f.log")) {
             ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
-            WebSocketTest.await("the first message is synced and readable", () -> read("/f.log").equals("first\n"));
+            Await.until("the first message is synced and readable", () -> read("/f.log").equals("first\n"));
             faults.failSyncs(true);
             ws.send(RawWebSocket.TEXT, "lost\n".getBytes(UTF_8));
-            WebSocketTest.await("the failed sync cut the file back",
-                    () -> root.resolve("f.log").toFile().length() == 6 && diskFullRefusals() > 0);
+            Await.until("the failed sync cut the file back",
+                    () -> server.root().resolve("f.log").toFile().length() == 6 && diskFullRefusals() > 0);
             faults.failSyncs(false);
             ws.sendClose(1000);
             RawWebSocket.Frame close = ws.readToClose(new ByteArrayOutputStream());
@@ -155,15 +129,14 @@ class RefusedAppendTest {
 
     String read(String path) {
         try {
-            return send("GET", path + "?offset=-1", null).body();
+            return server.send("GET", path + "?offset=-1", null).body();
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
         }
     }
 
     void appendOverWebSocket(String path, String text) throws IOException {
-        try (RawWebSocket ws = RawWebSocket.append(address, path)) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path)) {
             ws.send(RawWebSocket.TEXT, text.getBytes(UTF_8));
             ws.sendClose(1000);
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);

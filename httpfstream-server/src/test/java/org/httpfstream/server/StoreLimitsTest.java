@@ -5,18 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,59 +24,38 @@ import org.junit.jupiter.params.provider.ValueSource;
  * least recently used first.
  */
 class StoreLimitsTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** Starts the server, or restarts it on the same root. */
     void start(Limits limits, boolean fsync) throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).fsync(fsync).limits(limits).build()
-                .start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    HttpResponse<String> send(String method, String path, String body, String... headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.localAddress().getPort() + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.ofString(UTF_8));
+        server.restart(b -> b.fsync(fsync).limits(limits));
     }
 
     long sizeRefusals() {
-        return server.refusals().get(Refusals.Reason.STREAM_SIZE);
+        return server.get().refusals().get(Refusals.Reason.STREAM_SIZE);
     }
 
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(booleans = {false, true})
     void aPostPastTheStreamSizeLimitIsRefusedWhole(boolean fsync) throws Exception {
         start(Limits.defaults().withMaxStreamBytes(10), fsync);
-        assertThat(send("PUT", "/s.txt", "12345", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
-        HttpResponse<String> refused = send("POST", "/s.txt", "678901", "Content-Type", "text/plain");
+        assertThat(server.send("PUT", "/s.txt", "12345", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        HttpResponse<String> refused = server.send("POST", "/s.txt", "678901", "Content-Type", "text/plain");
         assertThat(refused.statusCode()).isEqualTo(413);
         assertThat(refused.body()).isEqualTo("stream size limit: an append of 6 bytes to a stream of 5 bytes would"
                 + " pass the limit of 10 bytes; nothing of it was stored\n");
         assertThat(sizeRefusals()).isEqualTo(1);
-        assertThat(Files.readString(root.resolve("s.txt"))).isEqualTo("12345");
-        assertThat(send("POST", "/s.txt", "67890", "Content-Type", "text/plain").statusCode())
+        assertThat(Files.readString(server.root().resolve("s.txt"))).isEqualTo("12345");
+        assertThat(server.send("POST", "/s.txt", "67890", "Content-Type", "text/plain").statusCode())
                 .as("up to the limit exactly").isEqualTo(204);
-        assertThat(send("POST", "/s.txt", "x", "Content-Type", "text/plain").statusCode()).isEqualTo(413);
-        assertThat(send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("1234567890");
-        HttpResponse<String> tooBig = send("PUT", "/new.txt", "12345678901", "Content-Type", "text/plain");
+        assertThat(server.send("POST", "/s.txt", "x", "Content-Type", "text/plain").statusCode()).isEqualTo(413);
+        assertThat(server.send("GET", "/s.txt?offset=-1", null).body()).isEqualTo("1234567890");
+        HttpResponse<String> tooBig = server.send("PUT", "/new.txt", "12345678901", "Content-Type", "text/plain");
         assertThat(tooBig.statusCode()).as("a PUT whose first bytes pass it").isEqualTo(413);
-        assertThat(send("HEAD", "/new.txt", null).statusCode()).isEqualTo(404);
+        assertThat(server.send("HEAD", "/new.txt", null).statusCode()).isEqualTo(404);
         assertThat(sizeRefusals()).isEqualTo(3);
     }
 
@@ -87,16 +63,9 @@ class StoreLimitsTest {
     @ValueSource(booleans = {false, true})
     void aWebSocketAppendPastTheStreamSizeLimitIsClosed1009(boolean fsync) throws Exception {
         start(Limits.defaults().withMaxStreamBytes(10), fsync);
-        try (RawWebSocket ws = RawWebSocket.append(server.localAddress(), "/w.log")) {
-            assertThat(ws.status()).isEqualTo(101);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/w.log")) {
             ws.send(RawWebSocket.TEXT, "123456".getBytes(UTF_8));
-            WebSocketTest.await("the first bytes are stored", () -> {
-                try {
-                    return send("GET", "/w.log", null).body().equals("123456");
-                } catch (IOException | InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Await.until("the first bytes are stored", () -> server.send("GET", "/w.log", null).body().equals("123456"));
             ws.send(RawWebSocket.TEXT, "78901".getBytes(UTF_8));
             RawWebSocket.Frame close = ws.readToClose(new ByteArrayOutputStream());
             assertThat(close.closeCode()).isEqualTo(1009);
@@ -104,14 +73,14 @@ class StoreLimitsTest {
                     .isEqualTo("stream size limit of 10 bytes reached; append refused");
         }
         assertThat(sizeRefusals()).isEqualTo(1);
-        assertThat(send("GET", "/w.log", null).body()).isEqualTo("123456");
-        assertThat(Files.readString(root.resolve("w.log"))).isEqualTo("123456");
+        assertThat(server.send("GET", "/w.log", null).body()).isEqualTo("123456");
+        assertThat(Files.readString(server.root().resolve("w.log"))).isEqualTo("123456");
     }
 
     @Test
     void producerIdsPastTheBoundExpireLeastRecentlyUsedFirst() throws Exception {
         start(Limits.defaults().withMaxProducersPerStream(3), false);
-        assertThat(send("PUT", "/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/p.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         for (String id : new String[] {"a", "b", "c"}) {
             assertThat(append(id, 0).statusCode()).isEqualTo(200);
         }
@@ -132,11 +101,11 @@ class StoreLimitsTest {
     @Test
     void thousandsOfProducerIdsKeepTheMetadataBounded() throws Exception {
         start(Limits.defaults().withMaxProducersPerStream(100), false);
-        assertThat(send("PUT", "/many.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+        assertThat(server.send("PUT", "/many.txt", null, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
         for (int i = 0; i < 2000; i++) {
             assertThat(append("/many.txt", "producer-" + i, 0).statusCode()).isEqualTo(200);
         }
-        Path meta = root.resolve(".httpfstream/metadata/many.txt.meta");
+        Path meta = server.root().resolve(".httpfstream/metadata/many.txt.meta");
         long producers;
         try (var lines = Files.lines(meta)) {
             producers = lines.filter(l -> l.startsWith("producer.")).count();
@@ -150,7 +119,7 @@ class StoreLimitsTest {
     }
 
     HttpResponse<String> append(String path, String id, long seq) throws IOException, InterruptedException {
-        return send("POST", path, id + seq + "\n", "Content-Type", "text/plain", "Producer-Id", id,
+        return server.send("POST", path, id + seq + "\n", "Content-Type", "text/plain", "Producer-Id", id,
                 "Producer-Epoch", "0", "Producer-Seq", Long.toString(seq));
     }
 }

@@ -1,30 +1,22 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.guard.ContentSafetyHandler;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.httpfstream.server.guard.ContentSafetyHandler;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,41 +31,21 @@ class StoredScriptTest {
     static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
     static final String SCRIPT = "<script>alert(document.domain)</script>";
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
 
     int send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body, UTF_8));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return http.send(b.build(), BodyHandlers.discarding()).statusCode();
+        return server.send(method, path, body, headers).statusCode();
     }
 
     RawHttp get(String target, String... headers) throws IOException {
-        return RawHttp.request(address, "GET", target, headers);
+        return RawHttp.request(server.address(), "GET", target, headers);
     }
 
     /** The head of a response that does not end by itself (SSE, ?follow), read on a socket then closed. */
     RawHttp head(String target, String... headers) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.connect(address, 5000);
+            socket.connect(server.address(), 5000);
             socket.setSoTimeout(10_000);
             StringBuilder req = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: x\r\n");
             for (String h : headers) {
@@ -122,7 +94,7 @@ class StoredScriptTest {
             assertThat(longPoll.bodyText()).isEqualTo(SCRIPT);
             assertAttachment(longPoll, type);
 
-            RawHttp head = RawHttp.request(address, "HEAD", "/page");
+            RawHttp head = RawHttp.request(server.address(), "HEAD", "/page");
             assertThat(head.status).isEqualTo(200);
             assertAttachment(head, type);
 
@@ -143,18 +115,13 @@ class StoredScriptTest {
         void aLongPollThatWaitsIsSandboxedToo() throws Exception {
             assertThat(send("PUT", "/wait.html", null, "Content-Type", "text/html")).isEqualTo(201);
             try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
+                socket.connect(server.address(), 5000);
                 socket.setSoTimeout(20_000);
                 socket.getOutputStream().write(("GET /wait.html?offset=0000000000000000&live=long-poll HTTP/1.1\r\n"
                         + "Host: x\r\n\r\n").getBytes(ISO_8859_1));
                 // The poll is waiting; the append answers it.
-                WebSocketTest.await("the append is in", () -> {
-                    try {
-                        return send("POST", "/wait.html", SCRIPT, "Content-Type", "text/html") == 204;
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                });
+                Await.until("the append is in", () -> send("POST", "/wait.html", SCRIPT, "Content-Type",
+                        "text/html") == 204);
                 RawHttp polled = RawHttp.read(socket.getInputStream(), false);
                 assertThat(polled.status).isEqualTo(200);
                 assertThat(polled.bodyText()).isEqualTo(SCRIPT);
@@ -171,7 +138,7 @@ class StoredScriptTest {
             String body = type.equals("application/json") ? "[1]" : "1";
             assertThat(send("PUT", "/data", body, "Content-Type", type)).isEqualTo(201);
             for (RawHttp r : new RawHttp[] {get("/data"), get("/data?offset=-1"),
-                    RawHttp.request(address, "HEAD", "/data")}) {
+                    RawHttp.request(server.address(), "HEAD", "/data")}) {
                 assertThat(r.status).isEqualTo(200);
                 assertThat(r.header("Content-Type")).isEqualTo(type);
                 assertThat(r.header("Content-Disposition")).isNull();
@@ -186,7 +153,7 @@ class StoredScriptTest {
         @ValueSource(strings = {"page.html", "page.htm", "page.xhtml", "image.svg", "app.js", "app.mjs", "feed.xml",
                 "style.xsl"})
         void isServedAsSandboxedPlainTextWholeByRangeAndByOffset(String name) throws IOException {
-            Files.writeString(root.resolve(name), SCRIPT);
+            Files.writeString(server.root().resolve(name), SCRIPT);
 
             RawHttp whole = get("/" + name);
             assertThat(whole.status).isEqualTo(200);
@@ -205,18 +172,17 @@ class StoredScriptTest {
             assertThat(offset.bodyText()).isEqualTo(SCRIPT.substring(8));
             assertSandboxed(offset);
 
-            RawHttp head = RawHttp.request(address, "HEAD", "/" + name);
+            RawHttp head = RawHttp.request(server.address(), "HEAD", "/" + name);
             assertThat(head.status).isEqualTo(200);
             assertSandboxed(head);
         }
 
         @Test
         void isSandboxedWhileFollowedLive() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/live.html")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/live.html")) {
                 appender.send(RawWebSocket.TEXT, SCRIPT.getBytes(UTF_8));
                 try (Socket socket = new Socket()) {
-                    socket.connect(address, 5000);
+                    socket.connect(server.address(), 5000);
                     socket.setSoTimeout(20_000);
                     socket.getOutputStream().write("GET /live.html?follow HTTP/1.1\r\nHost: x\r\n\r\n"
                             .getBytes(ISO_8859_1));
@@ -240,8 +206,7 @@ class StoredScriptTest {
         RawHttp missing = get("/nothing.html");
         assertThat(missing.status).isEqualTo(404);
         assertSandboxed(missing);
-        try (RawWebSocket appender = RawWebSocket.append(address, "/up.html")) {
-            assertThat(appender.status()).isEqualTo(101);
+        try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/up.html")) {
             assertThat(appender.response.header("Content-Security-Policy")).isEqualTo(CSP);
             appender.sendClose(1000);
         }

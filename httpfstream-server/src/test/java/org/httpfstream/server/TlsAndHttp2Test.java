@@ -1,8 +1,8 @@
 package org.httpfstream.server;
 
+import org.httpfstream.testing.TestCertificates;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.server.WebSocketTest.await;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -16,7 +16,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpResponse.BodySubscribers;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +31,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.httpfstream.auth.AuthConfig;
-import org.httpfstream.testing.TestCertificates;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * HTTPS (HTTP/1.1 and h2 by ALPN) and cleartext h2c with prior knowledge, driven by the JDK's HttpClient and
@@ -46,21 +45,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TlsAndHttp2Test {
-    @TempDir Path dir;
-    HttpFStreamServer server;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     TestCertificates.Pem cert;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     void startTls(AuthConfig auth) throws IOException {
-        cert = TestCertificates.selfSigned(dir, "first");
-        server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0)
-                .longPollTimeout(Duration.ofSeconds(20)).tls(cert.config()).auth(auth).build().start();
+        cert = TestCertificates.selfSigned(server.folder(), "first");
+        server.start(b -> b
+                .longPollTimeout(Duration.ofSeconds(20)).tls(cert.config()).auth(auth));
     }
 
     HttpClient client(HttpClient.Version version, X509Certificate... trusted) {
@@ -93,10 +85,9 @@ class TlsAndHttp2Test {
         void aFileIsReadWholeOverHttp11AndOverH2ChosenByAlpn() throws Exception {
             startTls(null);
             assertThat(server.uri().getScheme()).isEqualTo("https");
-            assertThat(server.tlsEngine()).isEqualTo("OpenSSL"); // netty-tcnative-boringssl-static loads here
+            assertThat(server.get().tlsEngine()).isEqualTo("OpenSSL"); // netty-tcnative-boringssl-static loads here
             byte[] content = random(3 * 1024 * 1024 + 17); // many pieces through the TLS engine
-            Files.createDirectories(dir.resolve("root"));
-            Files.write(dir.resolve("root/big.bin"), content);
+            Files.write(server.root().resolve("big.bin"), content);
             for (HttpClient.Version version : HttpClient.Version.values()) {
                 HttpResponse<byte[]> r = client(version, cert.x509()).send(request("GET", "/big.bin", null),
                         BodyHandlers.ofByteArray());
@@ -134,7 +125,7 @@ class TlsAndHttp2Test {
             assertThat(sse.headers().firstValue("Content-Type")).hasValue("text/event-stream");
             try (BufferedReader events = new BufferedReader(new InputStreamReader(sse.body(), UTF_8))) {
                 assertThat(DurableStreamsTest.readSseUntil(events, "data:hello ")).contains("event: data\n");
-                await("the live readers are in", () -> server.liveReaders() >= 2);
+                Await.until("the live readers are in", () -> server.get().liveReaders() >= 2);
                 assertThat(h2.send(request("POST", "/ds/a.txt", "world", "Content-Type", "text/plain"),
                         BodyHandlers.ofString()).statusCode()).isEqualTo(204);
                 HttpResponse<String> polled = longPoll.get(20, TimeUnit.SECONDS);
@@ -161,7 +152,7 @@ class TlsAndHttp2Test {
                     .isEqualTo(204);
             assertThat(h2.send(request("GET", "/ds/a.txt?offset=-1", null), BodyHandlers.ofString()).statusCode())
                     .isEqualTo(404);
-            assertThat(server.openConnections()).isEqualTo(1); // all of it over one HTTP/2 connection
+            assertThat(server.get().openConnections()).isEqualTo(1); // all of it over one HTTP/2 connection
         }
 
         @Test
@@ -177,8 +168,8 @@ class TlsAndHttp2Test {
             for (int i = 0; i < n; i++) {
                 follows.add(h2.sendAsync(request("GET", "/many/" + i + "?follow", null), BodyHandlers.ofByteArray()));
             }
-            await("all " + n + " follows are in", () -> server.liveReaders() == n);
-            assertThat(server.openConnections()).isEqualTo(1);
+            Await.until("all " + n + " follows are in", () -> server.get().liveReaders() == n);
+            assertThat(server.get().openConnections()).isEqualTo(1);
             for (int i = 0; i < n; i++) {
                 assertThat(h2.send(request("POST", "/many/" + i, "stream " + i, "Content-Type",
                         "application/octet-stream", "Stream-Closed", "true"), BodyHandlers.ofString()).statusCode())
@@ -189,7 +180,7 @@ class TlsAndHttp2Test {
                 assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
                 assertThat(new String(r.body(), UTF_8)).isEqualTo("stream " + i);
             }
-            assertThat(server.openConnections()).isEqualTo(1);
+            assertThat(server.get().openConnections()).isEqualTo(1);
         }
 
         @Test
@@ -198,12 +189,11 @@ class TlsAndHttp2Test {
             HttpClient h2 = client(HttpClient.Version.HTTP_2, cert.x509());
             // More than the JDK client's stream window (16 MiB) and than the server will buffer for it.
             byte[] content = random(24 * 1024 * 1024);
-            Files.createDirectories(dir.resolve("root"));
-            Files.write(dir.resolve("root/huge.bin"), content);
+            Files.write(server.root().resolve("huge.bin"), content);
             Stalled stalled = new Stalled();
             CompletableFuture<HttpResponse<byte[]>> slow = h2.sendAsync(request("GET", "/huge.bin", null),
                     info -> stalled);
-            await("the stalled reader got its first bytes", () -> stalled.received.get() > 0);
+            Await.until("the stalled reader got its first bytes", () -> stalled.received.get() > 0);
 
             assertThat(h2.send(request("PUT", "/live.bin", null, "Content-Type", "application/octet-stream"),
                     BodyHandlers.ofString()).statusCode()).isEqualTo(201);
@@ -225,7 +215,7 @@ class TlsAndHttp2Test {
             stalled.resume();
             HttpResponse<byte[]> r = slow.get(60, TimeUnit.SECONDS);
             assertThat(r.body()).isEqualTo(content); // and then got every byte, in order
-            assertThat(server.openConnections()).isEqualTo(1);
+            assertThat(server.get().openConnections()).isEqualTo(1);
         }
 
         @Test
@@ -239,7 +229,7 @@ class TlsAndHttp2Test {
                     info -> stalled);
             HttpResponse<InputStream> live = h2.send(request("GET", "/fan.bin?follow", null),
                     BodyHandlers.ofInputStream());
-            await("both followers are in", () -> server.liveReaders() == 2);
+            Await.until("both followers are in", () -> server.get().liveReaders() == 2);
             ByteArrayOutputStream appended = new ByteArrayOutputStream();
             try (InputStream in = live.body()) {
                 // 24 MiB in all: more than the JDK client's stream window (16 MiB) holds for the stalled one
@@ -260,23 +250,23 @@ class TlsAndHttp2Test {
             }
             stalled.resume();
             assertThat(slow.get(60, TimeUnit.SECONDS).body()).isEqualTo(appended.toByteArray());
-            assertThat(server.openConnections()).isEqualTo(1);
+            assertThat(server.get().openConnections()).isEqualTo(1);
         }
 
         @Test
         void aReloadGivesNewConnectionsTheNewCertificateAndKeepsOpenOnes() throws Exception {
             startTls(null);
-            TestCertificates.Pem second = TestCertificates.selfSigned(dir, "second");
+            TestCertificates.Pem second = TestCertificates.selfSigned(server.folder(), "second");
             HttpClient before = client(HttpClient.Version.HTTP_2, cert.x509(), second.x509());
             assertThat(before.send(request("PUT", "/r.txt", "a", "Content-Type", "text/plain"),
                     BodyHandlers.ofString()).statusCode()).isEqualTo(201);
             CompletableFuture<HttpResponse<String>> follow = before.sendAsync(request("GET", "/r.txt?follow", null),
                     BodyHandlers.ofString());
-            await("the follow is in", () -> server.liveReaders() == 1);
+            Await.until("the follow is in", () -> server.get().liveReaders() == 1);
 
             Files.copy(second.certificate(), cert.certificate(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.copy(second.key(), cert.key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            assertThat(server.reloadTls()).isTrue();
+            assertThat(server.get().reloadTls()).isTrue();
 
             HttpResponse<String> fresh = client(HttpClient.Version.HTTP_2, cert.x509(), second.x509())
                     .send(request("GET", "/r.txt?offset=-1", null), BodyHandlers.ofString());
@@ -288,18 +278,17 @@ class TlsAndHttp2Test {
             assertThat(follow.get(20, TimeUnit.SECONDS).body()).isEqualTo("ab"); // not dropped by the reload
 
             Files.writeString(cert.key(), "not a key\n");
-            assertThat(server.reloadTls()).isFalse(); // a bad pair is refused, the one in force stays
+            assertThat(server.get().reloadTls()).isFalse(); // a bad pair is refused, the one in force stays
             assertThat(client(HttpClient.Version.HTTP_2, second.x509()).send(request("GET", "/r.txt?offset=-1", null),
                     BodyHandlers.ofString()).body()).isEqualTo("ab");
         }
 
         @Test
         void tokensAndContentSafetyHoldOverH2AndHttp11() throws Exception {
-            Path tokens = dir.resolve("tokens");
+            Path tokens = server.folder().resolve("tokens");
             Files.writeString(tokens, "t read,append /\n");
             startTls(AuthConfig.of(tokens));
-            Files.createDirectories(dir.resolve("root"));
-            Files.writeString(dir.resolve("root/page.html"), "<script>alert(1)</script>");
+            Files.writeString(server.root().resolve("page.html"), "<script>alert(1)</script>");
             for (HttpClient.Version version : HttpClient.Version.values()) {
                 HttpClient c = client(version, cert.x509());
                 HttpResponse<String> anonymous = c.send(request("GET", "/page.html", null), BodyHandlers.ofString());
@@ -315,9 +304,9 @@ class TlsAndHttp2Test {
 
         @Test
         void aWebhookIsToldHttpsCallbackUrls() throws Exception {
-            cert = TestCertificates.selfSigned(dir, "first");
-            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0).tls(cert.config())
-                    .webhookTargets(org.httpfstream.subscriptions.WebhookTargets.allowing("127.0.0.1/32")).build().start();
+            cert = TestCertificates.selfSigned(server.folder(), "first");
+            server.start(b -> b.tls(cert.config())
+                    .webhookTargets(org.httpfstream.subscriptions.WebhookTargets.allowing("127.0.0.1/32")));
             java.util.concurrent.LinkedBlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
             com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
                     new java.net.InetSocketAddress("127.0.0.1", 0), 0);
@@ -339,7 +328,7 @@ class TlsAndHttp2Test {
                 assertThat(h2.send(request("POST", "/events/a", "x", "Content-Type", "text/plain"),
                         BodyHandlers.ofString()).statusCode()).isIn(200, 204);
                 String delivery = got.poll(20, TimeUnit.SECONDS);
-                assertThat(delivery).contains("\"callback_url\":\"https://127.0.0.1:" + server.port() + "/");
+                assertThat(delivery).contains("\"callback_url\":\"https://127.0.0.1:" + server.get().port() + "/");
             } finally {
                 receiver.stop(0);
             }
@@ -347,10 +336,10 @@ class TlsAndHttp2Test {
 
         @Test
         void anEcCertificateServesH2Too() throws Exception {
-            cert = TestCertificates.selfSigned(dir, "ec", "EC", "dns:localhost,ip:127.0.0.1");
-            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0).tls(cert.config())
-                    .build().start();
-            Files.writeString(dir.resolve("root/e.txt"), "elliptic");
+            cert = TestCertificates.selfSigned(server.folder(), "ec", "EC", "dns:localhost,ip:127.0.0.1");
+            server.start(b -> b.tls(cert.config())
+                    );
+            Files.writeString(server.root().resolve("e.txt"), "elliptic");
             HttpResponse<String> r = client(HttpClient.Version.HTTP_2, cert.x509()).send(request("GET", "/e.txt", null),
                     BodyHandlers.ofString());
             assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
@@ -365,9 +354,9 @@ class TlsAndHttp2Test {
                     BodyHandlers.ofString()).statusCode()).isEqualTo(201);
             CompletableFuture<HttpResponse<String>> follow = h2.sendAsync(request("GET", "/g.txt?follow", null),
                     BodyHandlers.ofString());
-            await("the follow is in", () -> server.liveReaders() == 1);
+            Await.until("the follow is in", () -> server.get().liveReaders() == 1);
             long start = System.nanoTime();
-            server.close();
+            server.stop();
             // Well inside the 10 s drain timeout: the follower is ended with its resume offset (the
             // trailers Stream-Next-Offset and Stream-Writer-Active: true, as over HTTP/1.1, see DrainTest),
             // and the connection goes away once its streams have ended.
@@ -379,13 +368,10 @@ class TlsAndHttp2Test {
 
         @Test
         void aMissingKeyFailsTheStartWithOneLine() throws Exception {
-            cert = TestCertificates.selfSigned(dir, "first");
+            cert = TestCertificates.selfSigned(server.folder(), "first");
             Files.delete(cert.key());
-            HttpFStreamServer s = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0)
-                    .tls(cert.config()).build();
-            org.assertj.core.api.Assertions.assertThatThrownBy(s::start).isInstanceOf(IOException.class)
-                    .hasMessageContaining(cert.key().toString());
-            s.close();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> server.start(b -> b.tls(cert.config())))
+                    .isInstanceOf(IOException.class).hasMessageContaining(cert.key().toString());
         }
     }
 
@@ -440,7 +426,7 @@ class TlsAndHttp2Test {
     class H2cWithPriorKnowledge {
         @Test
         void curlReadsAndWritesOverCleartextHttp2() throws Exception {
-            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0).build().start();
+            server.start();
             String base = server.uri().toString();
             assertThat(curl("-sS", "--http2-prior-knowledge", "-X", "PUT", "-H", "Content-Type: text/plain",
                     "--data-binary", "over h2c", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
@@ -448,10 +434,10 @@ class TlsAndHttp2Test {
             assertThat(curl("-sS", "--http2-prior-knowledge", base + "c.txt?offset=-1")).isEqualTo("over h2c");
             String head = curl("-sS", "--http2-prior-knowledge", "-I", base + "c.txt");
             assertThat(head).startsWith("HTTP/2 200").contains("stream-next-offset: 0000000000000008");
-            Files.write(dir.resolve("root/f.bin"), random(1 << 20));
-            assertThat(curl("-sS", "--http2-prior-knowledge", "-o", dir.resolve("copy.bin").toString(),
+            Files.write(server.root().resolve("f.bin"), random(1 << 20));
+            assertThat(curl("-sS", "--http2-prior-knowledge", "-o", server.folder().resolve("copy.bin").toString(),
                     "-w", "%{http_version} %{http_code}", base + "f.bin")).isEqualTo("2 200");
-            assertThat(Files.readAllBytes(dir.resolve("copy.bin"))).isEqualTo(random(1 << 20));
+            assertThat(Files.readAllBytes(server.folder().resolve("copy.bin"))).isEqualTo(random(1 << 20));
             // and HTTP/1.1 on the same port, as before
             assertThat(curl("-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
                     base + "c.txt")).isEqualTo("1.1 200");
@@ -462,9 +448,9 @@ class TlsAndHttp2Test {
     class IdleHttp2Connections {
         @Test
         void areClosedWhenNoStreamIsOpenButKeptWhileAQuietFollowIs() throws Exception {
-            server = HttpFStreamServer.builder().root(dir.resolve("root")).bind("127.0.0.1", 0)
-                    .settings(HttpFStreamSettings.defaults().withIdleTimeout(Duration.ofSeconds(1))).build().start();
-            try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.port())) {
+            server.start(b -> b
+                    .settings(HttpFStreamSettings.defaults().withIdleTimeout(Duration.ofSeconds(1))));
+            try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.get().port())) {
                 idle.setSoTimeout(20_000);
                 idle.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(UTF_8));
                 idle.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // empty SETTINGS
@@ -482,10 +468,10 @@ class TlsAndHttp2Test {
             Process follow = new ProcessBuilder("curl", "-sS", "-N", "--http2-prior-knowledge",
                     server.uri() + "q.txt?follow").redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
-                await("the follow is in", () -> server.liveReaders() == 1);
+                Await.until("the follow is in", () -> server.get().liveReaders() == 1);
                 // three idle timeouts of silence: time passing is the point here, not an event awaited
                 java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
-                assertThat(server.liveReaders()).isEqualTo(1);
+                assertThat(server.get().liveReaders()).isEqualTo(1);
                 assertThat(curl("-sS", "--http2-prior-knowledge", "-X", "POST", "-H", "Content-Type: text/plain",
                         "-H", "Stream-Closed: true", "--data-binary", "late", "-o", "/dev/null", "-w", "%{http_code}",
                         server.uri() + "q.txt")).isEqualTo("204");

@@ -1,69 +1,37 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.ws.FollowHandler;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.httpfstream.server.RawWebSocket.Frame;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.server.ws.FollowHandler;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The APPEND and FOLLOW WebSockets, driven by a hand-written peer that can misbehave. */
 class WebSocketTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @BeforeEach
-    void start() throws IOException {
-        start(HttpFStreamServer.builder());
-    }
-
-    void start(HttpFStreamServer.Builder builder) throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        server = builder.root(root).bind("127.0.0.1", 0).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
 
     static byte[] bytes(String s) {
         return s.getBytes(UTF_8);
     }
 
-    static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval, not a wait for the event
-        }
-    }
-
     /** Waits until a new appender on {@code path} is accepted, i.e. the lease is free; then ends it. */
     void awaitLeaseFree(String path) {
-        await("the lease on " + path + " is free", () -> {
-            try (RawWebSocket ws = RawWebSocket.append(address, path)) {
+        Await.until("the lease on " + path + " is free", () -> {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), path)) {
                 if (ws.status() == 101) {
                     ws.sendClose(1000);
                     ws.readToClose(new ByteArrayOutputStream());
@@ -80,8 +48,7 @@ class WebSocketTest {
     class Appending {
         @Test
         void everyDataFrameIsAppendedInOrderAndCloseIsAnsweredAfterPersisting() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(address, "/a/b/c.log")) {
-                assertThat(ws.status()).isEqualTo(101);
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/a/b/c.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("one "));
                 ws.send(RawWebSocket.BINARY, bytes("two "));
                 ws.send(RawWebSocket.TEXT, false, bytes("thr"));
@@ -90,7 +57,7 @@ class WebSocketTest {
                 ws.sendClose(1000);
                 Frame close = ws.readToClose(new ByteArrayOutputStream());
                 assertThat(close.closeCode()).isEqualTo(1000);
-                assertThat(root.resolve("a/b/c.log")).hasContent("one two three");
+                assertThat(server.root().resolve("a/b/c.log")).hasContent("one two three");
             }
         }
 
@@ -100,8 +67,8 @@ class WebSocketTest {
             for (int i = 0; i < 256; i++) {
                 all[i] = (byte) i;
             }
-            try (RawWebSocket appender = RawWebSocket.append(address, "/bin");
-                    RawWebSocket follower = RawWebSocket.follow(address, "/bin")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/bin");
+                    RawWebSocket follower = RawWebSocket.follow(server.address(), "/bin")) {
                 assertThat(follower.status()).isEqualTo(101);
                 appender.send(RawWebSocket.TEXT, all);
                 Frame f = follower.read();
@@ -113,14 +80,13 @@ class WebSocketTest {
                 appender.sendClose(1000);
                 appender.readToClose(new ByteArrayOutputStream());
             }
-            assertThat(Files.readAllBytes(root.resolve("bin"))).isEqualTo(all);
+            assertThat(Files.readAllBytes(server.root().resolve("bin"))).isEqualTo(all);
         }
 
         @Test
         void aSecondAppenderGets403BeforeAnyUpgrade() throws IOException {
-            try (RawWebSocket first = RawWebSocket.append(address, "/x")) {
-                assertThat(first.status()).isEqualTo(101);
-                try (RawWebSocket second = RawWebSocket.append(address, "/x")) {
+            try (RawWebSocket first = RawWebSocket.appendAccepted(server.address(), "/x")) {
+                try (RawWebSocket second = RawWebSocket.append(server.address(), "/x")) {
                     assertThat(second.status()).isEqualTo(403);
                     assertThat(second.response.bodyText()).isEqualTo("path already has an active writer\n");
                 }
@@ -129,50 +95,49 @@ class WebSocketTest {
 
         @Test
         void droppingTcpWithoutCloseFrameIsANormalEndThatKeepsEveryByte() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(address, "/go.log")) {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/go.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("foo\n"));
                 ws.send(RawWebSocket.TEXT, bytes("bar\n"));
             } // the original Go client's way to end
             awaitLeaseFree("/go.log");
-            assertThat(root.resolve("go.log")).hasContent("foo\nbar\n");
+            assertThat(server.root().resolve("go.log")).hasContent("foo\nbar\n");
         }
 
         @Test
         void aFrameOverTheLimitEndsTheSessionWith1009AndKeepsWhatCameBefore() throws IOException {
-            start(HttpFStreamServer.builder().settings(
+            server.restart(b -> b.settings(
                     HttpFStreamSettings.defaults().withMaxFrameSize(1024)));
-            try (RawWebSocket ws = RawWebSocket.append(address, "/big")) {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/big")) {
                 ws.send(RawWebSocket.TEXT, bytes("kept"));
                 ws.send(RawWebSocket.TEXT, new byte[2000]);
                 Frame close = ws.readToClose(new ByteArrayOutputStream());
                 assertThat(close.closeCode()).isEqualTo(1009);
             }
             awaitLeaseFree("/big");
-            assertThat(root.resolve("big")).hasContent("kept");
+            assertThat(server.root().resolve("big")).hasContent("kept");
         }
 
         @Test
         void serverShutdownReleasesTheLeaseAndKeepsTheBytes() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/restart.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("before restart\n"));
                 ws.send(RawWebSocket.PING, new byte[0]); // a round trip: the text frame was processed
                 assertThat(ws.read().opcode()).isEqualTo(RawWebSocket.PONG);
-                try (RawWebSocket follower = RawWebSocket.follow(address, "/restart.log")) {
+                try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/restart.log")) {
                     assertThat(follower.readData(15)).isEqualTo(bytes("before restart\n"));
-                    server.close();
+                    server.stop();
                     // Neither is told that the stream ended: the server went away (1001).
                     assertThat(follower.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
                     assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
                 }
             }
-            start(HttpFStreamServer.builder());
-            try (RawWebSocket ws = RawWebSocket.append(address, "/restart.log")) {
-                assertThat(ws.status()).isEqualTo(101);
+            server.restart();
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/restart.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("after\n"));
                 ws.sendClose(1000);
                 ws.readToClose(new ByteArrayOutputStream());
             }
-            assertThat(root.resolve("restart.log")).hasContent("before restart\nafter\n");
+            assertThat(server.root().resolve("restart.log")).hasContent("before restart\nafter\n");
         }
     }
 
@@ -180,7 +145,7 @@ class WebSocketTest {
     class Liveness {
         @BeforeEach
         void fastPings() throws IOException {
-            start(HttpFStreamServer.builder()
+            server.restart(b -> b
                     .pingInterval(Duration.ofMillis(50))
                     .appenderTimeout(Duration.ofMillis(300)));
         }
@@ -195,7 +160,7 @@ class WebSocketTest {
 
         @Test
         void anIdleAppenderThatAnswersPingsStaysConnected() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(address, "/idle")) {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/idle")) {
                 proveItReads(ws);
                 int pings = 0;
                 while (pings < 30) { // 30 pings = 1.5 s = 5 appender timeouts of silence but for pongs
@@ -208,12 +173,12 @@ class WebSocketTest {
                 ws.sendClose(1000);
                 assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            assertThat(root.resolve("idle")).hasContent("still here");
+            assertThat(server.root().resolve("idle")).hasContent("still here");
         }
 
         @Test
         void anAppenderThatNeverReadsIsNeverPingedAndLeftToTcp() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(address, "/go-style")) {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/go-style")) {
                 ws.send(RawWebSocket.TEXT, bytes("early line\n"));
                 // Like the original Go client it never reads; unread pings would make its close a reset
                 // that loses data. Five appender timeouts pass without a single frame from the server.
@@ -222,12 +187,12 @@ class WebSocketTest {
                 ws.send(RawWebSocket.TEXT, bytes("late line\n"));
             } // and it ends by dropping TCP
             awaitLeaseFree("/go-style");
-            assertThat(root.resolve("go-style")).hasContent("early line\nlate line\n");
+            assertThat(server.root().resolve("go-style")).hasContent("early line\nlate line\n");
         }
 
         @Test
         void anAppenderThatStopsAnsweringIsDroppedAndItsLeaseFreed() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.append(address, "/dead")) {
+            try (RawWebSocket ws = RawWebSocket.append(server.address(), "/dead")) {
                 ws.send(RawWebSocket.TEXT, bytes("last words"));
                 proveItReads(ws);
                 Frame ping = ws.read();
@@ -236,7 +201,7 @@ class WebSocketTest {
                 assertThat(ws.closedByServer()).isTrue();
             }
             awaitLeaseFree("/dead");
-            assertThat(root.resolve("dead")).hasContent("last words");
+            assertThat(server.root().resolve("dead")).hasContent("last words");
         }
 
         /**
@@ -246,7 +211,7 @@ class WebSocketTest {
          */
         @Test
         void aQuietPlainHttpFollowSendsKeepAlivesAsLeadingZerosOfTheNextChunkSize() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/quiet.log");
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/quiet.log");
                     java.net.Socket curl = new java.net.Socket()) {
                 appender.send(RawWebSocket.TEXT, bytes("line 1\n"));
                 var in = followRaw(curl, "/quiet.log");
@@ -270,7 +235,7 @@ class WebSocketTest {
          */
         @Test
         void aLongerSilenceGoesOnInAChunkExtensionAndTheNextByteGoesAlone() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/long-quiet.log");
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/long-quiet.log");
                     java.net.Socket curl = new java.net.Socket()) {
                 appender.send(RawWebSocket.TEXT, bytes("a\n"));
                 var in = followRaw(curl, "/long-quiet.log");
@@ -290,7 +255,7 @@ class WebSocketTest {
                 assertThat(text(in, 2)).isEqualTo("00");
                 endsCleanly(appender, in, "0{0,10}", "000000000000000a"); // 2 read already: at most 12 digits
             }
-            assertThat(root.resolve("long-quiet.log")).hasContent("a\nline 3\nz");
+            assertThat(server.root().resolve("long-quiet.log")).hasContent("a\nline 3\nz");
         }
 
         /**
@@ -299,7 +264,7 @@ class WebSocketTest {
          */
         @Test
         void aStreamEndingWhileAByteIsOwedAbortsTheResponse() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/owed.log");
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/owed.log");
                     java.net.Socket curl = new java.net.Socket()) {
                 appender.send(RawWebSocket.TEXT, bytes("all of it"));
                 var in = followRaw(curl, "/owed.log");
@@ -323,7 +288,7 @@ class WebSocketTest {
         }
 
         private java.io.InputStream followRaw(java.net.Socket curl, String path) throws IOException {
-            curl.connect(address);
+            curl.connect(server.address());
             curl.setSoTimeout(20_000);
             curl.getOutputStream().write(("GET " + path + "?follow HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(UTF_8));
             var in = curl.getInputStream();
@@ -351,9 +316,9 @@ class WebSocketTest {
     class Following {
         @Test
         void aFollowerGetsWhatWasWrittenThenEveryNewByteThenClose1000() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/live")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/live")) {
                 appender.send(RawWebSocket.TEXT, bytes("abc"));
-                try (RawWebSocket follower = RawWebSocket.follow(address, "/live", "X-Verb: FOLLOW")) {
+                try (RawWebSocket follower = RawWebSocket.follow(server.address(), "/live", "X-Verb: FOLLOW")) {
                     assertThat(follower.status()).isEqualTo(101);
                     assertThat(follower.readData(3)).isEqualTo(bytes("abc"));
                     appender.send(RawWebSocket.TEXT, bytes("foo"));
@@ -370,11 +335,12 @@ class WebSocketTest {
 
         @Test
         void aFollowerCanStartAtAnOffsetAndIsToldWhere() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/offsets")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/offsets")) {
                 appender.send(RawWebSocket.TEXT, bytes("0123456789"));
                 appender.send(RawWebSocket.PING, new byte[0]);
                 assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
-                try (RawWebSocket follower = RawWebSocket.follow(address, "/offsets?offset=0000000000000006")) {
+                try (RawWebSocket follower = RawWebSocket.follow(server.address(),
+                        "/offsets?offset=0000000000000006")) {
                     assertThat(follower.status()).isEqualTo(101);
                     assertThat(follower.response.header("Stream-Offset")).isEqualTo("0000000000000006");
                     assertThat(follower.response.header("Stream-Writer-Active")).isEqualTo("true");
@@ -382,15 +348,15 @@ class WebSocketTest {
                     appender.send(RawWebSocket.TEXT, bytes("ab"));
                     assertThat(follower.readData(2)).isEqualTo(bytes("ab"));
                 }
-                try (RawWebSocket late = RawWebSocket.follow(address, "/offsets?offset=now")) {
+                try (RawWebSocket late = RawWebSocket.follow(server.address(), "/offsets?offset=now")) {
                     assertThat(late.response.header("Stream-Offset")).isEqualTo("000000000000000c");
                     appender.send(RawWebSocket.TEXT, bytes("new"));
                     assertThat(late.readData(3)).isEqualTo(bytes("new"));
                 }
-                RawHttp head = RawHttp.request(address, "HEAD", "/offsets");
+                RawHttp head = RawHttp.request(server.address(), "HEAD", "/offsets");
                 assertThat(head.header("Stream-Writer-Active")).isEqualTo("true");
                 assertThat(head.header("Stream-Next-Offset")).isEqualTo("000000000000000f");
-                try (RawWebSocket past = RawWebSocket.follow(address, "/offsets?offset=00000000000000ff")) {
+                try (RawWebSocket past = RawWebSocket.follow(server.address(), "/offsets?offset=00000000000000ff")) {
                     assertThat(past.status()).isEqualTo(400);
                 }
             }
@@ -398,10 +364,10 @@ class WebSocketTest {
 
         @Test
         void aPlainHttpFollowStreamsChunksUntilTheAppenderEnds() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/tail.log")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/tail.log")) {
                 appender.send(RawWebSocket.TEXT, bytes("line 1\n"));
                 try (java.net.Socket curl = new java.net.Socket()) {
-                    curl.connect(address);
+                    curl.connect(server.address());
                     curl.setSoTimeout(20_000);
                     curl.getOutputStream().write("GET /tail.log?follow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
                     var in = curl.getInputStream();
@@ -426,11 +392,11 @@ class WebSocketTest {
 
         @Test
         void aPlainGetDuringAnAppendGetsTheBytesSoFar() throws IOException {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/snap")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/snap")) {
                 appender.send(RawWebSocket.TEXT, bytes("so far"));
                 appender.send(RawWebSocket.PING, new byte[0]);
                 assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
-                RawHttp r = RawHttp.request(address, "GET", "/snap");
+                RawHttp r = RawHttp.request(server.address(), "GET", "/snap");
                 assertThat(r.status).isEqualTo(200);
                 assertThat(r.bodyText()).isEqualTo("so far");
                 assertThat(r.header("Cache-Control")).isEqualTo("no-cache");
@@ -441,11 +407,12 @@ class WebSocketTest {
         void textMessagesStaySmallAndBinaryIsOnRequest() throws IOException {
             byte[] big = new byte[100_000];
             new Random(1).nextBytes(big);
-            try (RawWebSocket appender = RawWebSocket.append(address, "/frames")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/frames")) {
                 appender.send(RawWebSocket.BINARY, big);
-                try (RawWebSocket text = RawWebSocket.follow(address, "/frames");
-                        RawWebSocket binary = RawWebSocket.follow(address, "/frames?frames=binary");
-                        RawWebSocket binaryByHeader = RawWebSocket.follow(address, "/frames", "X-Frames: binary")) {
+                try (RawWebSocket text = RawWebSocket.follow(server.address(), "/frames");
+                        RawWebSocket binary = RawWebSocket.follow(server.address(), "/frames?frames=binary");
+                        RawWebSocket binaryByHeader = RawWebSocket.follow(server.address(), "/frames",
+                                "X-Frames: binary")) {
                     appender.sendClose(1000);
                     assertMessages(text, big, RawWebSocket.TEXT, 4096);
                     assertMessages(binary, big, RawWebSocket.BINARY, 65536);
@@ -478,13 +445,13 @@ class WebSocketTest {
         void aPlainHttpDownloadThatNeverReadsDoesNotSlowTheAppender() throws Exception {
             byte[] chunk = new byte[64 * 1024];
             new Random(3).nextBytes(chunk);
-            try (RawWebSocket appender = RawWebSocket.append(address, "/slow-get")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/slow-get")) {
                 for (int i = 0; i < 64; i++) {
                     appender.send(RawWebSocket.BINARY, chunk);
                 }
                 try (java.net.Socket download = new java.net.Socket()) {
                     download.setReceiveBufferSize(4096);
-                    download.connect(address);
+                    download.connect(server.address());
                     download.getOutputStream().write(
                             "GET /slow-get HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
                     download.getInputStream().read(); // the response has started; now it stalls
@@ -495,7 +462,7 @@ class WebSocketTest {
                     assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
                 }
             }
-            assertThat(root.resolve("slow-get")).hasSize(192L * chunk.length);
+            assertThat(server.root().resolve("slow-get")).hasSize(192L * chunk.length);
         }
 
         @Test
@@ -503,9 +470,9 @@ class WebSocketTest {
             int chunk = 64 * 1024;
             int chunks = 512; // 32 MiB
             MessageDigest expected = MessageDigest.getInstance("SHA-256");
-            try (RawWebSocket appender = RawWebSocket.append(address, "/stall");
-                    RawWebSocket stalled = RawWebSocket.connect(address, "/stall", 4096);
-                    RawWebSocket normal = RawWebSocket.follow(address, "/stall", "X-Frames: binary")) {
+            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/stall");
+                    RawWebSocket stalled = RawWebSocket.connect(server.address(), "/stall", 4096);
+                    RawWebSocket normal = RawWebSocket.follow(server.address(), "/stall", "X-Frames: binary")) {
                 assertThat(stalled.status()).isEqualTo(101);
                 assertThat(normal.status()).isEqualTo(101);
                 MessageDigest got = MessageDigest.getInstance("SHA-256");
@@ -533,7 +500,7 @@ class WebSocketTest {
                     random.nextBytes(data);
                     expected.update(data);
                     appender.send(RawWebSocket.BINARY, data);
-                    maxPending = Math.max(maxPending, server.pendingOutboundBytes());
+                    maxPending = Math.max(maxPending, server.get().pendingOutboundBytes());
                 }
                 appender.sendClose(1000);
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode())
@@ -542,10 +509,10 @@ class WebSocketTest {
                 assertThat(failure[0]).isNull();
                 assertThat(received[0]).isEqualTo((long) chunk * chunks);
                 assertThat(got.digest()).isEqualTo(expected.digest());
-                assertThat(root.resolve("stall")).hasSize((long) chunk * chunks);
+                assertThat(server.root().resolve("stall")).hasSize((long) chunk * chunks);
                 // Everything the stalled follower has not taken stays in the file, not in server memory:
                 // at most the write-buffer high-water mark plus one read block is queued for it.
-                long pending = server.pendingOutboundBytes();
+                long pending = server.get().pendingOutboundBytes();
                 assertThat(pending).isLessThanOrEqualTo(64 * 1024 + FollowHandler.READ_BLOCK);
                 assertThat(maxPending).isLessThanOrEqualTo(2 * (64 * 1024 + 65536));
             }

@@ -6,26 +6,21 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.subscriptions.WebhookTargets;
+import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Webhooks go only to allowed addresses, checked on the address actually connected to: a name that
@@ -34,31 +29,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebhookTargetTest {
-    @TempDir Path root;
-    HttpFStreamServer server;
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().startedByTest();
     final List<HttpServer> receivers = new ArrayList<>();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** One request a receiver got: its Host header and body. */
     record Delivery(String host, String signature, String body) {}
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
+        server.stop(); // before its receivers
         receivers.forEach(r -> r.stop(0));
     }
 
     void start(WebhookTargets targets) throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).webhookTargets(targets).build().start();
+        server.start(b -> b.webhookTargets(targets));
     }
 
-    /** A receiver on {@code address} that records each request and answers {@code status} (+ Location). */
-    HttpServer receiver(String address, LinkedBlockingQueue<Delivery> got, int status, String location)
+    /** A receiver on {@code host} that records each request and answers {@code status} (+ Location). */
+    HttpServer receiver(String host, LinkedBlockingQueue<Delivery> got, int status, String location)
             throws IOException {
-        HttpServer r = HttpServer.create(new InetSocketAddress(address, 0), 0);
+        HttpServer r = HttpServer.create(new InetSocketAddress(host, 0), 0);
         r.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             got.add(new Delivery(exchange.getRequestHeaders().getFirst("Host"),
@@ -87,10 +78,8 @@ class WebhookTargetTest {
     }
 
     HttpResponse<String> send(String method, String path, String body) throws Exception {
-        URI uri = URI.create("http://127.0.0.1:" + server.port() + path);
-        return http.send(HttpRequest.newBuilder(uri).method(method, body == null ? BodyPublishers.noBody()
-                : BodyPublishers.ofString(body)).header("Content-Type", body != null && body.startsWith("{")
-                ? "application/json" : "text/plain").build(), BodyHandlers.ofString());
+        return server.send(method, path, body,
+                "Content-Type", body != null && body.startsWith("{") ? "application/json" : "text/plain");
     }
 
     /** Subscribes {@code url} to events/*, then appends to events/a, which wakes the subscription. */
@@ -103,11 +92,11 @@ class WebhookTargetTest {
     }
 
     long refused() {
-        return server.refusals().get(Refusals.Reason.WEBHOOK_TARGET);
+        return server.get().refusals().get(Refusals.Reason.WEBHOOK_TARGET);
     }
 
     void awaitRefusals(long n) {
-        WebSocketTest.await(n + " webhook refusals are counted", () -> refused() >= n);
+        Await.until(n + " webhook refusals are counted", () -> refused() >= n);
     }
 
     @Test

@@ -12,24 +12,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class StreamStoreTest {
-    @TempDir Path dir;
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
     Path root;
     Path outside;
     StreamStore store;
 
     @BeforeEach
     void setUp() throws IOException {
-        root = Files.createDirectories(dir.resolve("root"));
-        outside = Files.createDirectories(dir.resolve("outside"));
-        store = new StreamStore(root);
+        root = stores.root();
+        outside = Files.createDirectories(stores.folder().resolve("outside")); // the root's sibling
+        store = stores.store();
     }
 
     @Nested

@@ -1,7 +1,5 @@
 package org.httpfstream.store;
 
-import org.httpfstream.durable.DurableStreamException;
-import org.httpfstream.durable.DurableStreams;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,30 +8,28 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.httpfstream.durable.DurableStreamException;
+import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.testing.Await;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The writer cache: a stream's file stays open between appends, and is closed when idle or deleted. */
 class StreamWriterCacheTest {
-    @TempDir Path root;
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
+    Path root;
     StreamStore store;
     DurableStreams streams;
 
     @BeforeEach
-    void open() throws IOException {
-        store = new StreamStore(root);
-        streams = new DurableStreams(store, Clock.systemUTC());
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
+    void open() {
+        root = stores.root();
+        store = stores.store();
+        streams = stores.streams();
     }
 
     void create(String path) throws IOException {
@@ -44,16 +40,6 @@ class StreamWriterCacheTest {
     DurableStreams.Appended append(String path, String body) throws IOException {
         return streams.append(path, new DurableStreams.AppendRequest("text/plain", null, null, false,
                 body.getBytes(UTF_8))).join();
-    }
-
-    static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval, not a wait for the event
-        }
     }
 
     @Test
@@ -88,7 +74,7 @@ class StreamWriterCacheTest {
         append("/idle.txt", "a");
         StreamWriter first = store.cachedWriter("/idle.txt");
         store.idleTimeout(0);
-        await("the idle writer is closed", () -> !first.isOpen());
+        Await.until("the idle writer is closed", () -> !first.isOpen());
         assertThat(store.cachedWriter("/idle.txt")).isNull();
         store.idleTimeout(Duration.ofMinutes(1).toNanos());
         assertThat(append("/idle.txt", "b").tail()).isEqualTo(2);

@@ -1,9 +1,5 @@
 package org.httpfstream.server.http;
 
-import org.httpfstream.server.HttpFStreamServer;
-import org.httpfstream.server.RawHttp;
-import org.httpfstream.server.RawWebSocket;
-import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,20 +7,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.httpfstream.server.RawHttp;
+import org.httpfstream.server.RawWebSocket;
+import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Live responses of unknown length as proxies need them: HTTP/1.0 requests (nginx's default towards
@@ -36,58 +30,20 @@ class LiveResponsesTest {
     static final Duration PING = Duration.ofMillis(300);
     static final Duration SSE_MAX_AGE = Duration.ofMillis(1500);
 
-    @TempDir Path root;
-    HttpFStreamServer server;
-    InetSocketAddress address;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0).pingInterval(PING)
-                .sse(new SseSettings(SSE_MAX_AGE)).build().start();
-        address = server.localAddress();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension().with(b -> b.pingInterval(PING)
+            .sse(new SseSettings(SSE_MAX_AGE)));
 
     /** A socket with {@code request} (complete, with its empty line) sent. */
     Socket send(String request) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(address, 5000);
-        socket.setSoTimeout(10_000);
-        socket.getOutputStream().write(request.getBytes(ISO_8859_1));
-        socket.getOutputStream().flush();
+        Socket socket = RawHttp.connect(server.address());
+        RawHttp.write(socket, request);
         return socket;
     }
 
-    /** Reads a status line and headers (names in lower case); the status goes under {@code ":status"}. */
-    static Map<String, String> readHead(InputStream in) throws IOException {
-        Map<String, String> head = new TreeMap<>();
-        head.put(":status", line(in).split(" ", 3)[1]);
-        for (String l = line(in); !l.isEmpty(); l = line(in)) {
-            int colon = l.indexOf(':');
-            head.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-        }
-        return head;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed in response head");
-            }
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        return b.toString(ISO_8859_1);
-    }
-
     void createTextStream(String path, String first) throws IOException {
-        assertThat(RawHttp.request(address, "PUT", path, "Content-Type: text/plain", "Content-Length: 0").status)
+        assertThat(RawHttp.request(server.address(), "PUT", path, "Content-Type: text/plain",
+                "Content-Length: 0").status)
                 .isEqualTo(201);
         RawHttp posted = postText(path, first);
         assertThat(posted.status).isBetween(200, 204);
@@ -104,15 +60,14 @@ class LiveResponsesTest {
     class AnHttp10Request {
         @Test
         void toFollowGetsTheRawBytesUntilTheConnectionClosesWithoutChunksOrKeepAlives() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.append(address, "/h10.log")) {
-                assertThat(appender.status()).isEqualTo(101);
+            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/h10.log")) {
                 appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
                 try (Socket follower = send("GET /h10.log?follow HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
                     InputStream in = follower.getInputStream();
-                    Map<String, String> head = readHead(in);
-                    assertThat(head.get(":status")).isEqualTo("200");
-                    assertThat(head).doesNotContainKeys("transfer-encoding", "content-length", "trailer");
-                    assertThat(head.get("stream-offset")).isEqualTo("0000000000000000");
+                    RawHttp head = RawHttp.readHeadOnly(in);
+                    assertThat(head.status).isEqualTo(200);
+                    assertThat(head.headers).doesNotContainKeys("transfer-encoding", "content-length", "trailer");
+                    assertThat(head.header("stream-offset")).isEqualTo("0000000000000000");
                     assertThat(new String(in.readNBytes(3), UTF_8)).isEqualTo("abc");
                     // Silent for two keep-alive intervals: a chunked response would get a '0' meanwhile.
                     follower.setSoTimeout((int) (4 * PING.toMillis()));
@@ -132,10 +87,10 @@ class LiveResponsesTest {
             long sent = System.nanoTime();
             try (Socket reader = send("GET /h10.txt?offset=-1&live=sse HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = reader.getInputStream();
-                Map<String, String> head = readHead(in);
-                assertThat(head.get(":status")).isEqualTo("200");
-                assertThat(head.get("content-type")).isEqualTo("text/event-stream");
-                assertThat(head).doesNotContainKeys("transfer-encoding", "content-length");
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.status).isEqualTo(200);
+                assertThat(head.header("content-type")).isEqualTo("text/event-stream");
+                assertThat(head.headers).doesNotContainKeys("transfer-encoding", "content-length");
                 String body = new String(in.readAllBytes(), UTF_8); // until the maximum age closes it
                 assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(SSE_MAX_AGE.toNanos());
                 assertThat(body).startsWith("event: data\ndata:hello\n\nevent: control\ndata:{\"streamNextOffset\":"
@@ -152,11 +107,12 @@ class LiveResponsesTest {
             createTextStream("/quiet.txt", "x");
             try (Socket reader = send("GET /quiet.txt?offset=-1&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = reader.getInputStream();
-                Map<String, String> head = readHead(in);
-                assertThat(head.get("transfer-encoding")).isEqualTo("chunked");
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
                 StringBuilder events = new StringBuilder();
                 Map<String, String> trailers = new TreeMap<>();
-                for (byte[] chunk = RawHttp.readChunk(in, trailers); chunk != null; chunk = RawHttp.readChunk(in, trailers)) {
+                for (byte[] chunk = RawHttp.readChunk(in, trailers); chunk != null;
+                        chunk = RawHttp.readChunk(in, trailers)) {
                     events.append(new String(chunk, UTF_8));
                 }
                 // Ended cleanly by the maximum age (the last chunk came), after keep-alives in the silence.
@@ -177,7 +133,7 @@ class LiveResponsesTest {
             long started = System.nanoTime();
             try (Socket reader = send("GET /aged.txt?offset=-1&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = reader.getInputStream();
-                readHead(in);
+                RawHttp.readHeadOnly(in);
                 Map<String, String> trailers = new TreeMap<>();
                 while (RawHttp.readChunk(in, trailers) != null) {
                     // events and keep-alives until the last chunk
@@ -190,20 +146,21 @@ class LiveResponsesTest {
             postText("/aged.txt", "two");
             try (Socket again = send("GET /aged.txt?offset=0000000000000003&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = again.getInputStream();
-                readHead(in);
-                assertThat(new String(RawHttp.readChunk(in, new TreeMap<>()), UTF_8)).startsWith("event: data\ndata:two\n");
+                RawHttp.readHeadOnly(in);
+                assertThat(new String(RawHttp.readChunk(in, new TreeMap<>()), UTF_8))
+                        .startsWith("event: data\ndata:two\n");
             }
         }
     }
 
     @Test
     void anHttp11FollowStaysChunkedWithItsTrailer() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(address, "/h11.log")) {
+        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/h11.log")) {
             appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
             try (Socket follower = send("GET /h11.log?follow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
                 InputStream in = follower.getInputStream();
-                Map<String, String> head = readHead(in);
-                assertThat(head.get("transfer-encoding")).isEqualTo("chunked");
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
                 Map<String, String> trailers = new TreeMap<>();
                 assertThat(new String(RawHttp.readChunk(in, trailers), UTF_8)).isEqualTo("abc");
                 appender.sendClose(1000);
@@ -212,6 +169,6 @@ class LiveResponsesTest {
                 assertThat(trailers.get("stream-next-offset")).isEqualTo("0000000000000003");
             }
         }
-        assertThat(Files.readString(root.resolve("h11.log"))).isEqualTo("abc");
+        assertThat(Files.readString(server.root().resolve("h11.log"))).isEqualTo("abc");
     }
 }

@@ -7,27 +7,28 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.Subscription;
+import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Followers at the same bytes share one read; a lagging one neither shares nor evicts. */
 class TailBlocksTest {
     private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
-    @TempDir Path root;
+    @RegisterExtension
+    final StoreExtension stores = new StoreExtension();
     StreamStore store;
     AppendSession session;
     Subscription subscription;
 
     @BeforeEach
     void open() throws IOException {
-        store = new StreamStore(root, false);
+        store = stores.store();
         session = store.startAppend("/tail");
         subscription = session.subscribe(() -> { });
     }
@@ -36,8 +37,7 @@ class TailBlocksTest {
     void close() {
         TailBlocks.forget(session);
         subscription.close();
-        session.end();
-        store.close();
+        session.end(); // the extension closes the store after
     }
 
     private void append(String text) throws IOException {

@@ -1,6 +1,5 @@
 package org.httpfstream.server.ws;
 
-import org.httpfstream.server.ClientFrames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.server.ClientFrames.BINARY;
 import static org.httpfstream.server.ClientFrames.CLOSE;
@@ -35,6 +34,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.httpfstream.server.ClientFrames;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -278,13 +278,7 @@ public class AppendFrameDecoderTest {
         void everyByteValueIsUnmaskedUnderEveryKeyPhaseAndAlignment() {
             byte[] all = allByteValues();
             Random random = new Random(7);
-            List<byte[]> keys = new ArrayList<>(List.of(new byte[4], new byte[] {-1, -1, -1, -1},
-                    new byte[] {1, 2, 4, 8}, new byte[] {(byte) 0x80, 0x40, 0x20, 0x10}));
-            for (int i = 0; i < 16; i++) {
-                byte[] key = new byte[4];
-                random.nextBytes(key);
-                keys.add(key);
-            }
+            List<byte[]> keys = ClientFrames.maskingKeys(random, 16);
             for (byte[] key : keys) {
                 for (int before = 0; before < 9; before++) {
                     byte[] lead = random(before, before);
