@@ -221,7 +221,7 @@ public final class StreamStore implements Closeable {
      * As {@link #durable(Path, long)} with the bytes' future taken under the lease ({@link
      * StreamWriter#syncedFuture()}; null for none): with every metadata change made before this call.
      */
-    public CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
+    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
         if (groupCommit == null) {
             return CompletableFuture.completedFuture(null);
         }
@@ -355,7 +355,7 @@ public final class StreamStore implements Closeable {
      * @throws NotAStreamException if the path names a folder or lies below a regular file
      * @throws NoSuchFileException if the file does not exist and {@code create} is false
      */
-    public StreamWriter writer(String path, boolean create) throws IOException {
+    StreamWriter writer(String path, boolean create) throws IOException {
         StreamWriter cached = cachedWriter(path);
         if (cached != null) {
             return cached;
@@ -382,13 +382,13 @@ public final class StreamStore implements Closeable {
      * resolution (no {@code realpath}, no {@code stat}) while its writer stays open. The writer's file
      * was confined to the root when it was opened, and its writes go to that open file.
      */
-    public StreamWriter cachedWriter(String path) {
+    StreamWriter cachedWriter(String path) {
         StreamWriter w = writersByName.get(path);
         return w != null && w.isOpen() ? w : null;
     }
 
     /** The open writer of {@code file}, or null. */
-    public StreamWriter openWriterOf(Path file) {
+    StreamWriter openWriterOf(Path file) {
         return writers.get(file);
     }
 
@@ -514,7 +514,7 @@ public final class StreamStore implements Closeable {
      *
      * @throws WriterConflictException if a WebSocket session holds the lease
      */
-    public void delete(Path file, IoRunnable action) throws IOException {
+    void delete(Path file, IoRunnable action) throws IOException {
         for (;;) {
             StreamWriter w;
             try {
@@ -541,7 +541,7 @@ public final class StreamStore implements Closeable {
      * Closes the writer of {@code file} whatever holds it (its stream expired or is gone): a session
      * holding the lease gets an error on its next append.
      */
-    public void discard(Path file) {
+    void discard(Path file) {
         StreamWriter w = writers.get(file);
         if (w != null) {
             synchronized (w) {
@@ -553,7 +553,7 @@ public final class StreamStore implements Closeable {
 
     /** An action on files that may fail. */
     @FunctionalInterface
-    public interface IoRunnable {
+    interface IoRunnable {
         void run() throws IOException;
     }
 
@@ -705,14 +705,14 @@ public final class StreamStore implements Closeable {
      *
      * @throws NoSuchFileException if the file does not exist
      */
-    public Subscription follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
+    public Follower follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
             throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(ended, "ended");
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         watch(file, listener);
-        return new Subscription(this, file, channel, listener, ended);
+        return new Follower(Follower.fileSource(this, file, channel, listener), listener, ended);
     }
 
     void release(AppendSession session) {

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class TailBlocksTest {
     @TempDir Path root;
     StreamStore store;
     AppendSession session;
-    Subscription subscription;
+    Follower subscription;
 
     @BeforeEach
     void open() throws IOException {
