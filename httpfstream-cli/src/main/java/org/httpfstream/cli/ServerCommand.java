@@ -110,6 +110,15 @@ public final class ServerCommand implements Callable<Integer> {
     boolean fsync;
 
     @Option(
+            names = {"-store", "--store"},
+            paramLabel = "KIND",
+            defaultValue = "file",
+            description = "where Durable Streams streams live: file (plain files under -root) or memory (lost "
+                    + "when the server stops; for tests and throwaway servers). The WebSocket protocol always "
+                    + "uses the files (default: file)")
+    String store;
+
+    @Option(
             names = {"-tokens", "--tokens"},
             paramLabel = "FILE",
             description = {"grant file: turns authentication on; every request then needs a token of the file "
@@ -209,6 +218,9 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(e.getMessage());
         }
+        if (!"file".equals(store) && !"memory".equals(store)) {
+            throw new CommandFailure("-store must be file or memory: " + store);
+        }
         if (maxReadBytes < 0) {
             throw new CommandFailure("-max-read-bytes must be 0 (no cap) or positive: " + maxReadBytes);
         }
@@ -239,6 +251,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .sse(new SseSettings(sseMaxAge))
                     .maxReadBytes(maxReadBytes)
                     .fsync(fsync)
+                    .storage(store)
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
@@ -295,7 +308,8 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
+        LOG.info("Starting server on {} (root {}{}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
+                "memory".equals(store) ? ", Durable Streams in memory" : "",
                 tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile(),
                 server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 

@@ -63,7 +63,12 @@ public final class FileStorage implements Storage {
         Path root = store.root();
         Path hidden = root.resolve(MetadataStore.FOLDER);
         List<String> names = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root)) {
+        int slash = prefix.lastIndexOf('/');
+        Path base = slash <= 0 ? root : store.locate(prefix.substring(0, slash)); // the folder to walk
+        if (!Files.isDirectory(base)) {
+            return names;
+        }
+        try (Stream<Path> files = Files.walk(base)) {
             files.filter(p -> !p.startsWith(hidden) && Files.isRegularFile(p))
                     .map(p -> "/" + root.relativize(p).toString().replace('\\', '/'))
                     .filter(n -> n.startsWith(prefix))
@@ -91,6 +96,13 @@ public final class FileStorage implements Storage {
     public void leaseGuard(LeaseGuard guard) {
         Objects.requireNonNull(guard, "guard");
         store.appendGuard(file -> guard.check(streamOf(file)));
+    }
+
+    @Override
+    public void addChangeListener(java.util.function.Consumer<String> listener) {
+        Objects.requireNonNull(listener, "listener");
+        Path root = store.root();
+        store.addChangeListener(file -> listener.accept("/" + root.relativize(file).toString().replace('\\', '/')));
     }
 
     /** Closes the store of files. */

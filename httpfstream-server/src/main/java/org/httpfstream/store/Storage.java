@@ -61,6 +61,12 @@ public interface Storage extends Closeable {
      */
     void leaseGuard(LeaseGuard guard);
 
+    /**
+     * Calls {@code listener} with the path of every stream that changes (committed bytes, a closure,
+     * a deletion), on the writer's or the store's thread: it must return quickly and must not block.
+     */
+    void addChangeListener(java.util.function.Consumer<String> listener);
+
     /** Checks a stream whose lease an append session is about to take. */
     @FunctionalInterface
     interface LeaseGuard {

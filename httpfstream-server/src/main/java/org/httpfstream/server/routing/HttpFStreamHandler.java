@@ -155,12 +155,22 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** As the six-argument form; {@code sse} says how long SSE responses last. */
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, WebhookTargets webhooks, SseSettings sse) {
+        this(store, null, settings, limits, refusals, authorizer, webhooks, sse);
+    }
+
+    /**
+     * As the seven-argument form; Durable Streams live in {@code storage} (null: the files of {@code
+     * store}).
+     */
+    public HttpFStreamHandler(StreamStore store, org.httpfstream.store.Storage storage, HttpFStreamSettings settings,
+            Limits limits, Refusals refusals, Authorizer authorizer, WebhookTargets webhooks, SseSettings sse) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.streams = new DurableStreams(store, Clock.systemUTC());
+        this.streams = storage == null ? new DurableStreams(store, Clock.systemUTC())
+                : new DurableStreams(storage, store, Clock.systemUTC());
         store.addRefusalListener(e -> refusals.count(e instanceof org.httpfstream.store.StreamTooLargeException
                 ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
         this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
