@@ -62,7 +62,7 @@ final class Appending {
             }
             return CompletableFuture.completedFuture(appended);
         }
-        return bytes[0] != null ? streams.after(bytes[0]).thenApply(v -> appended)
+        return bytes[0] != null ? streams.after(stream, bytes[0]).thenApply(v -> appended)
                 : streams.durably(appended, stream, appended.tail());
     }
 

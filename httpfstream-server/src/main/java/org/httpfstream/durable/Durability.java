@@ -27,8 +27,8 @@ final class Durability {
     }
 
     /** Completes once {@code bytes} (taken under a lease) and every metadata change before this call do. */
-    static CompletableFuture<Void> after(Storage storage, CompletableFuture<?> bytes) {
-        CompletableFuture<Void> metadata = storage.barrier();
+    static CompletableFuture<Void> after(Storage storage, StoredStream stream, CompletableFuture<?> bytes) {
+        CompletableFuture<Void> metadata = stream == null ? storage.barrier() : stream.barrier();
         if (bytes.isDone() && !bytes.isCompletedExceptionally()) {
             return metadata;
         }

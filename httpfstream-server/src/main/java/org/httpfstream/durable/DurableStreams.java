@@ -218,7 +218,7 @@ public final class DurableStreams {
             forks.drain();
         }
         if (bytes[0] != null) {
-            return after(bytes[0]).thenApply(v -> c);
+            return after(null, bytes[0]).thenApply(v -> c); // with the source's fork reference
         }
         return durably(c, c.snapshot().stream(), c.snapshot().tail());
     }
@@ -241,8 +241,8 @@ public final class DurableStreams {
         return Durability.durably(storage, result, stream, length);
     }
 
-    CompletableFuture<Void> after(CompletableFuture<?> bytes) {
-        return Durability.after(storage, bytes);
+    CompletableFuture<Void> after(StoredStream stream, CompletableFuture<?> bytes) {
+        return Durability.after(storage, stream, bytes);
     }
 
     <T> CompletableFuture<T> failDurably(DurableStreamException e, StoredStream stream) {

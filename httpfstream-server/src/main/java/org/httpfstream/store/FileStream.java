@@ -131,6 +131,11 @@ final class FileStream implements StoredStream {
     }
 
     @Override
+    public CompletableFuture<Void> barrier() {
+        return store.barrier(file);
+    }
+
+    @Override
     public Optional<StreamMetadata> metadata() throws IOException {
         return storage.metadataStore().get(file);
     }

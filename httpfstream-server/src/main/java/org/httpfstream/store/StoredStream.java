@@ -116,6 +116,12 @@ public interface StoredStream {
      */
     CompletableFuture<Void> durable(long length);
 
+    /**
+     * A future that completes once every metadata change of this stream made before this call is
+     * committed (exceptionally if that failed); another stream's failing metadata does not hold it up.
+     */
+    CompletableFuture<Void> barrier();
+
     /** The latest metadata, if the stream has any (the writers' view). */
     Optional<StreamMetadata> metadata() throws IOException;
 

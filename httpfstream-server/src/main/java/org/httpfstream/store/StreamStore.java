@@ -154,6 +154,13 @@ public final class StreamStore implements Closeable {
          */
         default void beforeMetadataWrites() throws IOException {
         }
+
+        /**
+         * Called by a metadata batch before it writes the metadata of {@code stream}; throwing fails that
+         * stream's write alone, as a failed write of its file would. Does nothing unless overridden.
+         */
+        default void beforeMetadataWrite(Path stream) throws IOException {
+        }
     }
 
     /** Sets the hook run before each sync (fsync only; null for none). For tests. */
@@ -206,7 +213,7 @@ public final class StreamStore implements Closeable {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> bytes = writer == null ? null : groupCommit.synced(writer, length);
-        CompletableFuture<Void> metadata = groupCommit.barrier();
+        CompletableFuture<Void> metadata = writer == null ? groupCommit.barrier() : groupCommit.barrier(writer.file());
         if (bytes == null || isDone(bytes)) {
             return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
         }
@@ -230,6 +237,15 @@ public final class StreamStore implements Closeable {
             return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
         }
         return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+    }
+
+    /**
+     * A future that completes once every metadata change of the stream in {@code file} (and new folder
+     * entry) made before this call is committed; unlike {@link #barrier()}, another stream's failing
+     * metadata does not fail it.
+     */
+    public CompletableFuture<Void> barrier(Path file) {
+        return groupCommit == null ? CompletableFuture.completedFuture(null) : groupCommit.barrier(file);
     }
 
     /** The group commit, or null without fsync. */

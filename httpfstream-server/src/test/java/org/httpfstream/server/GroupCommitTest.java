@@ -49,6 +49,8 @@ class GroupCommitTest {
     volatile CountDownLatch gate = new CountDownLatch(0);
     /** Metadata batches left to fail (after their streams' bytes are synced, as a failed write would). */
     final AtomicInteger metadataFailures = new AtomicInteger();
+    /** Streams whose own metadata writes fail (the others' succeed). */
+    final java.util.Set<Path> failingStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void start() throws IOException {
@@ -65,6 +67,13 @@ class GroupCommitTest {
             public void beforeMetadataWrites() throws IOException {
                 if (metadataFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new IOException("the metadata write failed");
+                }
+            }
+
+            @Override
+            public void beforeMetadataWrite(Path stream) throws IOException {
+                if (failingStreams.contains(stream)) {
+                    throw new IOException("the metadata write of " + stream + " failed");
                 }
             }
         });
@@ -273,6 +282,35 @@ class GroupCommitTest {
      */
     @Nested
     class FailedMetadataBatches {
+        @Test
+        void aStreamWhoseMetadataKeepsFailingHoldsUpNoOtherStream() throws Exception {
+            assertThat(send("PUT", "/bad.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(send("PUT", "/good.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            failingStreams.add(root.toRealPath().resolve("bad.txt"));
+            assertThat(send("POST", "/bad.txt", "b", "Content-Type", "text/plain", "Stream-Closed", "true")
+                    .statusCode()).isEqualTo(500);
+            // The other stream's changes are made durable, answered and seen while bad.txt keeps failing.
+            HttpResponse<String> produced = send("POST", "/good.txt", "x", "Content-Type", "text/plain",
+                    "Producer-Id", "p", "Producer-Epoch", "0", "Producer-Seq", "0");
+            assertThat(produced.statusCode()).isEqualTo(200);
+            assertThat(metadataFile("good.txt")).contains("producer.p=0 0");
+            assertThat(send("POST", "/good.txt", null, "Stream-Closed", "true").statusCode()).isEqualTo(204);
+            assertThat(header(send("HEAD", "/good.txt", null), "Stream-Closed")).isEqualTo("true");
+            assertThat(metadataFile("good.txt")).contains("closed=true");
+            assertThat(send("POST", "/bad.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            assertThat(metadataFile("bad.txt")).contains("closed=false");
+
+            failingStreams.clear(); // its retry succeeds on its own
+            WebSocketTest.await("the failed closure is retried and seen", () -> {
+                try {
+                    return "true".equals(header(send("HEAD", "/bad.txt", null), "Stream-Closed"));
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(metadataFile("bad.txt")).contains("closed=true");
+        }
+
         @Test
         void aClosureIsClaimedByNoAnswerUntilARetriedBatchMakesItDurable() throws Exception {
             assertThat(send("PUT", "/cf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);

@@ -214,6 +214,12 @@ final class MemoryStream implements StoredStream {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** Complete: metadata is committed when set. */
+    @Override
+    public CompletableFuture<Void> barrier() {
+        return CompletableFuture.completedFuture(null);
+    }
+
     @Override
     public Optional<StreamMetadata> metadata() {
         return Optional.ofNullable(storage.metadata.get(name));
