@@ -55,7 +55,7 @@ public final class ServerCommand implements Callable<Integer> {
             names = {"-root", "--root"},
             paramLabel = "DIR",
             defaultValue = "/tmp/httpfstream",
-            description = "storage root directory (default: ${DEFAULT-VALUE}); created if missing")
+            description = "storage root directory, created if missing (default: ${DEFAULT-VALUE})")
     Path root;
 
     @Option(
@@ -116,7 +116,10 @@ public final class ServerCommand implements Callable<Integer> {
             description = "where Durable Streams streams live: file (plain files under -root) or memory (lost "
                     + "when the server stops; for tests and throwaway servers). The WebSocket protocol always "
                     + "uses the files (default: file)")
-    String store;
+    StoreKind store;
+
+    /** The values of {@code -store}; picocli refuses any other as a usage mistake. */
+    enum StoreKind { file, memory }
 
     @Option(
             names = {"-tokens", "--tokens"},
@@ -218,9 +221,6 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(e.getMessage());
         }
-        if (!"file".equals(store) && !"memory".equals(store)) {
-            throw new CommandFailure("-store must be file or memory: " + store);
-        }
         if (maxReadBytes < 0) {
             throw new CommandFailure("-max-read-bytes must be 0 (no cap) or positive: " + maxReadBytes);
         }
@@ -251,7 +251,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .sse(new SseSettings(sseMaxAge))
                     .maxReadBytes(maxReadBytes)
                     .fsync(fsync)
-                    .storage(store)
+                    .storage(store.name())
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
@@ -309,7 +309,7 @@ public final class ServerCommand implements Callable<Integer> {
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
         LOG.info("Starting server on {} (root {}{}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
-                "memory".equals(store) ? ", Durable Streams in memory" : "",
+                store == StoreKind.memory ? ", Durable Streams in memory" : "",
                 tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile(),
                 server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 
