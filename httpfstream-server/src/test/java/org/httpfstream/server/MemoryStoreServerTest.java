@@ -61,7 +61,7 @@ class MemoryStoreServerTest {
         assertThat(send("POST", "/m/s.txt", "world", "Content-Type", "text/plain").statusCode()).isEqualTo(204);
         HttpResponse<String> read = send("GET", "/m/s.txt?offset=-1", null);
         assertThat(read.body()).isEqualTo("hello world");
-        assertThat(read.headers().firstValue("Stream-Next-Offset")).contains("000000000000000b") // 11, in hex;
+        assertThat(read.headers().firstValue("Stream-Next-Offset")).contains("000000000000000b"); // 11, in hex
         assertThat(Files.exists(root.resolve("m/s.txt"))).isFalse();
         assertThat(Files.exists(root.resolve(".httpfstream/metadata/m.d/s.txt.meta"))).isFalse();
 
