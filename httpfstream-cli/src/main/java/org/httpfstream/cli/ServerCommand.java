@@ -55,7 +55,7 @@ public final class ServerCommand implements Callable<Integer> {
             names = {"-root", "--root"},
             paramLabel = "DIR",
             defaultValue = "/tmp/httpfstream",
-            description = "storage root directory (default: ${DEFAULT-VALUE}); created if missing")
+            description = "storage root directory, created if missing (default: ${DEFAULT-VALUE})")
     Path root;
 
     @Option(
@@ -108,6 +108,18 @@ public final class ServerCommand implements Callable<Integer> {
                     + "append's Close 1000; concurrent appends share one sync (group commit), so it costs "
                     + "latency more than throughput; survives power loss (default: false, the page cache)")
     boolean fsync;
+
+    @Option(
+            names = {"-store", "--store"},
+            paramLabel = "KIND",
+            defaultValue = "file",
+            description = "where Durable Streams streams live: file (plain files under -root) or memory (lost "
+                    + "when the server stops; for tests and throwaway servers). The WebSocket protocol always "
+                    + "uses the files (default: file)")
+    StoreKind store;
+
+    /** The values of {@code -store}; picocli refuses any other as a usage mistake. */
+    enum StoreKind { file, memory }
 
     @Option(
             names = {"-tokens", "--tokens"},
@@ -239,6 +251,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .sse(new SseSettings(sseMaxAge))
                     .maxReadBytes(maxReadBytes)
                     .fsync(fsync)
+                    .storage(store.name())
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)
@@ -295,7 +308,8 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
-        LOG.info("Starting server on {} (root {}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
+        LOG.info("Starting server on {} (root {}{}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
+                store == StoreKind.memory ? ", Durable Streams in memory" : "",
                 tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile(),
                 server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 

@@ -245,6 +245,17 @@ class CommandLineTest {
     }
 
     @Test
+    void theStoreIsFileOrMemoryAndAnyOtherIsAUsageMistake() throws Exception {
+        assertThat(CommandLine.populateCommand(new ServerCommand()).store).isEqualTo(ServerCommand.StoreKind.file);
+        assertThat(CommandLine.populateCommand(new ServerCommand(), "-store=memory").store)
+                .isEqualTo(ServerCommand.StoreKind.memory);
+        Run disk = run("server", "-store=disk");
+        assertThat(disk.exitCode).isEqualTo(2);
+        assertThat(disk.err).contains("-store", "file, memory", "disk")
+                .endsWith(" (try 'httpfstream server -h')\n").hasLineCount(1);
+    }
+
+    @Test
     void aMisspeltCommandOrOptionGetsASuggestionOnTheSameLine() {
         Run verb = run("folow", "http://h/a");
         assertThat(verb.exitCode).isEqualTo(2);

@@ -1,62 +1,50 @@
 package org.httpfstream.durable;
 
-import org.httpfstream.store.InsufficientStorageException;
-import org.httpfstream.store.InvalidOffsetException;
-import org.httpfstream.store.MetadataStore;
-import org.httpfstream.store.Offsets;
-import org.httpfstream.store.StaleWriterException;
-import org.httpfstream.store.StoreLimits;
-import org.httpfstream.store.StreamClosedException;
-import org.httpfstream.store.StreamListener;
-import org.httpfstream.store.StreamMetadata;
-import org.httpfstream.store.StreamStore;
-import org.httpfstream.store.StreamTooLargeException;
-import org.httpfstream.store.StreamWriter;
-import org.httpfstream.store.Subscription;
-import org.httpfstream.store.WriterConflictException;
-import static org.httpfstream.durable.DurableStreamException.Reason.BAD_REQUEST;
-import static org.httpfstream.durable.DurableStreamException.Reason.CLOSED;
 import static org.httpfstream.durable.DurableStreamException.Reason.CONFLICT;
 import static org.httpfstream.durable.DurableStreamException.Reason.GONE;
 import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
-import static org.httpfstream.durable.DurableStreamException.Reason.SEQUENCE_GAP;
-import static org.httpfstream.durable.DurableStreamException.Reason.STALE_EPOCH;
 import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIVE;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.httpfstream.store.FileStorage;
+import org.httpfstream.store.Follower;
+import org.httpfstream.store.InsufficientStorageException;
+import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoreLimits;
+import org.httpfstream.store.StoredStream;
+import org.httpfstream.store.StreamClosedException;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.StreamMetadata;
+import org.httpfstream.store.StreamStore;
+import org.httpfstream.store.StreamTooLargeException;
+import org.httpfstream.store.WriterConflictException;
 
 /**
- * The Durable Streams protocol's operations over a {@link StreamStore}: create, append (with {@code
- * Stream-Seq} and idempotent producers), close, delete, metadata and catch-up reads. The bytes stay in
- * the store's plain files, so every stream can also be appended and followed over the original
- * WebSocket protocol; the protocol's own state lives in a {@link MetadataStore}.
+ * The Durable Streams protocol's operations over a {@link Storage}: create ({@link Creation}), append
+ * with {@code Stream-Seq} and idempotent producers ({@link Appending}, {@link Producers}), close,
+ * delete, forks ({@link Forks}), expiry ({@link Expiry}), metadata and catch-up reads ({@link Reads}).
+ * With the {@link FileStorage} the bytes stay in the store's plain files, so every stream can also be
+ * appended and followed over the original WebSocket protocol.
  *
- * <p>Single writer: every append, close and delete takes the stream's lease from the store for its
- * duration (the monitor of the stream's open {@link StreamWriter}, which stays open between appends),
- * so it never interleaves with another append; while a WebSocket append session holds the lease, they
- * are refused ({@link DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream refuses new
- * WebSocket append sessions too ({@link StreamClosedException}).
+ * <p>Single writer: every append, close and delete holds the stream's lease ({@link
+ * StoredStream#withLease}) for its duration, so it never interleaves with another append; while a
+ * WebSocket append session holds the lease, they are refused ({@link
+ * DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream refuses new WebSocket append sessions
+ * too ({@link StreamClosedException}).
  *
- * <p>Durability: the mutating operations return futures. Without fsync they are complete on return.
- * With fsync each completes, on the store's sync thread, once the operation's bytes and metadata are
- * on stable storage (and an error that depends on the stream's state, once that state is): the caller
- * answers then. Readers see only what is durable ({@link MetadataStore#published}).
+ * <p>Durability: the mutating operations return futures. Without durable writes they are complete on
+ * return. With them each completes, on the store's own thread, once the operation's bytes and metadata
+ * are committed (and an error that depends on the stream's state, once that state is): the caller
+ * answers then. Readers see only what is committed ({@link StoredStream#publishedMetadata}).
  *
  * <p>Limits: an append past the store's {@linkplain StoreLimits#maxStreamBytes size limit} is refused
  * whole ({@link StreamTooLargeException}); one that cannot be stored is refused with {@link
@@ -65,37 +53,37 @@ import java.util.concurrent.locks.ReentrantLock;
  * forgotten past it.
  *
  * <p>Thread safety: safe for use from any number of threads. Mutations of one stream are serialized by
- * one of a fixed set of striped locks; reads take no lock. The sliding TTL's last-access times are
- * kept in memory only (a restart restarts the windows); everything else persists.
+ * one of a fixed set of striped locks ({@link StreamLocks}); reads take no lock. The sliding TTL's
+ * last-access times are kept in memory only (a restart restarts the windows); everything else persists.
  */
 public final class DurableStreams {
-    private static final int STRIPES = 64;
+    private final Storage storage;
+    private final StreamStore files;
+    private final StreamLocks locks = new StreamLocks();
+    private final Expiry expiry;
+    private final Forks forks;
+    private final Creation creation;
+    private final Appending appending;
 
-    private final StreamStore store;
-    private final MetadataStore metadata;
-    private final Clock clock;
-    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
-    private final ConcurrentHashMap<Path, Long> lastAccess = new ConcurrentHashMap<>();
-    /** Sources whose fork reference is to be released (see {@link #drainReleases()}). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<String> releases =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Serves the protocol over the files of {@code store}. */
+    public DurableStreams(StreamStore store, Clock clock) {
+        this(new FileStorage(store), store, clock);
+    }
 
     /**
-     * The zero offset as the reference server writes it; accepted as a fork offset because clients
-     * written against that server's examples use it.
+     * Serves the protocol over {@code storage}; installs its lease guard (closed streams refuse append
+     * sessions). {@code files} is the store of the original protocol, kept for the webhook
+     * subscriptions ({@link #store()}); it may be the one under {@code storage}.
      */
-    private static final String REFERENCE_ZERO_OFFSET = "0000000000000000_0000000000000000";
-
-    /** Serves the protocol over {@code store}; installs the store's append guard (closed streams). */
-    public DurableStreams(StreamStore store, Clock clock) {
-        this.store = Objects.requireNonNull(store, "store");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.metadata = new MetadataStore(store);
-        for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new ReentrantLock();
-        }
-        store.appendGuard(file -> {
-            Optional<StreamMetadata> m = metadata.get(file);
+    public DurableStreams(Storage storage, StreamStore files, Clock clock) {
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.files = Objects.requireNonNull(files, "files");
+        this.expiry = new Expiry(Objects.requireNonNull(clock, "clock"));
+        this.forks = new Forks(this);
+        this.creation = new Creation(this);
+        this.appending = new Appending(this);
+        storage.leaseGuard(stream -> {
+            Optional<StreamMetadata> m = stream.metadata();
             if (m.isPresent() && m.get().softDeleted()) {
                 throw new DurableStreamException(GONE, "stream was deleted");
             }
@@ -105,9 +93,29 @@ public final class DurableStreams {
         });
     }
 
-    /** The underlying store. */
+    /**
+     * The store of the original protocol's files (the webhook subscriptions watch it until they move
+     * onto the seam).
+     */
     public StreamStore store() {
-        return store;
+        return files;
+    }
+
+    /** The storage the streams live in. */
+    public Storage storage() {
+        return storage;
+    }
+
+    StreamLocks locks() {
+        return locks;
+    }
+
+    Expiry expiry() {
+        return expiry;
+    }
+
+    Forks forks() {
+        return forks;
     }
 
     /**
@@ -161,12 +169,12 @@ public final class DurableStreams {
     /**
      * A stream's state.
      *
-     * @param file its file
+     * @param stream its handle in the store
      * @param metadata its metadata ({@linkplain StreamMetadata#defaults defaults} if it has none)
      * @param managed true if the stream has metadata (was created over this protocol)
      * @param tail its tail position
      */
-    public record Snapshot(Path file, StreamMetadata metadata, boolean managed, long tail) {
+    public record Snapshot(StoredStream stream, StreamMetadata metadata, boolean managed, long tail) {
         public boolean closed() {
             return metadata.closed();
         }
@@ -198,408 +206,74 @@ public final class DurableStreams {
     public CompletableFuture<Created> create(String path, CreateRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
         Created c;
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Void>[] bytes = new CompletableFuture[1];
+        CompletableFuture<?>[] bytes = new CompletableFuture<?>[1];
         try {
-            c = createStream(path, request, bytes);
+            c = creation.create(path, request, bytes);
         } catch (DurableStreamException e) {
-            if (!store.fsync()) {
+            if (!storage.durableWrites()) {
                 throw e;
             }
             return failDurably(e, null);
         } finally {
-            drainReleases();
+            forks.drain();
         }
         if (bytes[0] != null) {
-            return store.durableAfter(bytes[0]).thenApply(v -> c);
+            return after(null, bytes[0]).thenApply(v -> c); // with the source's fork reference
         }
-        return durably(c, c.snapshot().file(), c.snapshot().tail());
-    }
-
-    /**
-     * {@code result} once the bytes of {@code file} up to {@code length} and every metadata change
-     * before are durable (at once without fsync).
-     */
-    private <T> CompletableFuture<T> durably(T result, Path file, long length) {
-        if (!store.fsync()) {
-            return CompletableFuture.completedFuture(result);
-        }
-        CompletableFuture<Void> durable = file == null ? store.barrier() : store.durable(file, length);
-        return durable.thenApply(v -> result);
-    }
-
-    /**
-     * Fails with {@code e} once the state it depends on is durable (every byte of {@code file} written
-     * so far, if not null, and every metadata change before): an answer that depends on the stream's
-     * state (closed, a producer's sequence) must not precede that state. If that state could not be
-     * made durable, fails with that failure instead: the refusal would claim a state that may not last.
-     */
-    private <T> CompletableFuture<T> failDurably(DurableStreamException e, Path file) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        (file == null ? store.barrier() : store.durable(file, -1))
-                .whenComplete((v, t) -> f.completeExceptionally(t == null ? e : t));
-        return f;
-    }
-
-    /**
-     * Runs {@code action} holding the lease of the stream at {@code path}, through its open writer
-     * (opened, and with {@code create} created, if needed).
-     *
-     * @throws WriterConflictException if a WebSocket append session holds the lease
-     */
-    private <T> T exclusive(String path, boolean create, StreamWriter.Action<T> action) throws IOException {
-        for (;;) {
-            StreamWriter w = store.writer(path, create);
-            try {
-                return w.exclusive(action);
-            } catch (StaleWriterException e) {
-                // closed since we got it (idle or deleted): take the current one
-            }
-        }
-    }
-
-    private Created createStream(String path, CreateRequest request, CompletableFuture<Void>[] bytes)
-            throws IOException {
-        Path file = store.locate(path);
-        ForkRequest forkRequest = request.fork();
-        Path sourceFile = forkRequest == null ? null : store.locate(forkRequest.source());
-        ReentrantLock first = lock(file);
-        ReentrantLock second = sourceFile == null ? first : lock(sourceFile);
-        if (stripe(sourceFile == null ? file : sourceFile) < stripe(file)) {
-            ReentrantLock t = first;
-            first = second;
-            second = t;
-        }
-        first.lock();
-        second.lock();
-        try {
-            Snapshot source = null;
-            if (forkRequest != null) {
-                source = snapshotLocked(forkRequest.source(), sourceFile, true, true);
-                if (source == null) {
-                    throw new DurableStreamException(NOT_FOUND, "no such stream to fork: " + forkRequest.source());
-                }
-            }
-            String type = request.contentType() == null || request.contentType().isBlank()
-                    ? (source != null ? source.metadata().contentType() : StreamMetadata.DEFAULT_CONTENT_TYPE)
-                    : request.contentType().trim();
-            if (source != null && !StreamMetadata.mediaType(type).equals(
-                    StreamMetadata.mediaType(source.metadata().contentType()))) {
-                throw new DurableStreamException(CONFLICT, "content type " + type + " differs from the source's "
-                        + source.metadata().contentType());
-            }
-            Long ttl = request.ttlSeconds();
-            String expiresAt = request.expiresAt();
-            Instant expiresAtInstant = request.expiresAtInstant();
-            if (source != null && ttl == null && expiresAt == null) { // a fork inherits its source's expiry
-                ttl = source.metadata().ttlSeconds();
-                expiresAt = source.metadata().expiresAt();
-                expiresAtInstant = source.metadata().expiresAtInstant();
-            }
-            StreamMetadata.Fork fork = source == null ? null : forkPoint(source, forkRequest);
-            List<String> messages = null;
-            if (StreamMetadata.isJson(type) && request.body().length > 0) {
-                messages = parseJson(request.body());
-            }
-            Snapshot existing = snapshotLocked(path, file, true, true);
-            if (existing != null) {
-                StreamMetadata m = existing.metadata();
-                boolean same = (!existing.managed() || StreamMetadata.mediaType(m.contentType())
-                        .equals(StreamMetadata.mediaType(type)))
-                        && Objects.equals(m.ttlSeconds(), ttl)
-                        && Objects.equals(m.expiresAtInstant(), expiresAtInstant)
-                        && m.closed() == request.closed()
-                        && sameFork(m.fork(), fork);
-                if (!same) {
-                    throw new DurableStreamException(CONFLICT,
-                            "stream " + path + " already exists with a different configuration");
-                }
-                return new Created(false, existing);
-            }
-            if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-                throw new DurableStreamException(CONFLICT, path + " is a folder, not a stream");
-            }
-            StreamMetadata m = new StreamMetadata(type, ttl, expiresAt, expiresAtInstant, false, null,
-                    java.util.Map.of(), null, fork, 0, false);
-            metadata.put(file, m);
-            Snapshot forked = source;
-            List<String> initial = messages;
-            try {
-                return exclusive(path, true, w -> {
-                    try {
-                        if (fork != null) {
-                            copy(forked.file(), fork.position(), w);
-                        }
-                        write(w, request.body(), initial);
-                        StreamMetadata created = m;
-                        if (request.closed()) {
-                            created = created.withClosed(null);
-                            metadata.put(file, created);
-                        }
-                        if (forked != null) {
-                            StreamMetadata sm = forked.metadata();
-                            metadata.put(sourceFile, sm.withForkRefs(sm.forkRefs() + 1));
-                        }
-                        touch(file);
-                        bytes[0] = w.syncedFuture(); // under the lease: a failed sync fails it
-                        return new Created(true, new Snapshot(file, created, true, w.written()));
-                    } catch (IOException | RuntimeException e) {
-                        metadata.remove(file);
-                        w.closeLocked();
-                        Files.deleteIfExists(file);
-                        throw e;
-                    }
-                });
-            } catch (WriterConflictException e) {
-                metadata.remove(file);
-                throw new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE);
-            } catch (IOException | RuntimeException e) {
-                metadata.remove(file);
-                store.discard(file);
-                throw e;
-            }
-        } finally {
-            second.unlock();
-            first.unlock();
-        }
-    }
-
-    /** Where a fork of {@code source} diverges. */
-    private static StreamMetadata.Fork forkPoint(Snapshot source, ForkRequest request) throws IOException {
-        long anchor;
-        try {
-            anchor = request.offset() == null ? source.tail()
-                    : REFERENCE_ZERO_OFFSET.equals(request.offset()) ? 0 : Offsets.parse(request.offset(), source.tail());
-        } catch (InvalidOffsetException e) {
-            throw new DurableStreamException(BAD_REQUEST, "bad Stream-Fork-Offset: " + e.getMessage());
-        }
-        long position = anchor;
-        long sub = request.subOffset();
-        if (sub > 0) {
-            if (source.metadata().json()) {
-                try (FileChannel ch = FileChannel.open(source.file(), StandardOpenOption.READ)) {
-                    byte[] rest = readRange((at, dst) -> ch.read(dst, at), anchor, source.tail());
-                    long lines = 0;
-                    int i = 0;
-                    for (; i < rest.length && lines < sub; i++) {
-                        if (rest[i] == '\n') {
-                            lines++;
-                        }
-                    }
-                    if (lines < sub) {
-                        throw new DurableStreamException(BAD_REQUEST, "Stream-Fork-Sub-Offset " + sub
-                                + " is past the stream's last message");
-                    }
-                    position = anchor + i;
-                }
-            } else {
-                if (anchor + sub > source.tail()) {
-                    throw new DurableStreamException(BAD_REQUEST, "Stream-Fork-Sub-Offset " + sub
-                            + " is past the stream's data");
-                }
-                position = anchor + sub;
-            }
-        }
-        String sourcePath = request.source();
-        return new StreamMetadata.Fork(sourcePath, anchor, sub, position);
-    }
-
-    private static boolean sameFork(StreamMetadata.Fork a, StreamMetadata.Fork b) {
-        if (a == null || b == null) {
-            return a == b;
-        }
-        return a.source().equals(b.source()) && a.position() == b.position();
-    }
-
-    private static void copy(Path source, long length, StreamWriter writer) throws IOException {
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            long at = 0;
-            while (at < length) {
-                buf.clear().limit((int) Math.min(buf.capacity(), length - at));
-                int n = in.read(buf, at);
-                if (n < 0) {
-                    throw new IOException("source shorter than the fork position");
-                }
-                buf.flip();
-                writer.write(new ByteBuffer[] {buf});
-                at += n;
-            }
-        }
+        return durably(c, c.snapshot().stream(), c.snapshot().tail());
     }
 
     /**
      * Appends to (and, if asked, closes) the stream at {@code path}. A stream written before costs no
      * path resolution and no file open: its writer stays open.
      *
-     * @return the outcome, complete at once without fsync; with fsync it completes on the store's sync
-     *     thread once the append (or the state a refusal depends on) is durable. A refusal completes it
-     *     with a {@link DurableStreamException}.
-     * @throws IOException if the path is invalid or the file cannot be written
+     * @return the outcome, complete at once without durable writes; with them it completes on the
+     *     store's thread once the append (or the state a refusal depends on) is durable. A refusal
+     *     completes it with a {@link DurableStreamException}.
+     * @throws IOException if the path is invalid or the stream cannot be written
      */
     public CompletableFuture<Appended> append(String path, AppendRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
-        StreamWriter cached = store.cachedWriter(path);
-        Path file = cached != null ? cached.file() : store.locate(path);
-        ReentrantLock lock = lock(file);
-        Appended appended;
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Void>[] bytes = new CompletableFuture[1];
-        lock.lock();
-        try {
-            appended = appendLocked(path, file, request, bytes);
-        } catch (DurableStreamException e) {
-            if (!store.fsync()) {
-                throw e;
-            }
-            return failDurably(e, file);
-        } finally {
-            lock.unlock();
-            drainReleases();
-        }
-        metadata.flush(file); // the producer state, Stream-Seq or closure this append set (page cache)
-        if (request.close() && !store.fsync()) {
-            // Followers learn of the closure now that readers can see it (with fsync, once its batch
-            // publishes it).
-            store.changed(file);
-        }
-        if (!store.fsync()) {
-            return CompletableFuture.completedFuture(appended);
-        }
-        return bytes[0] != null ? store.durableAfter(bytes[0]).thenApply(v -> appended)
-                : durably(appended, file, appended.tail());
+        return appending.append(path, request);
     }
 
-    private Appended appendLocked(String path, Path file, AppendRequest request, CompletableFuture<Void>[] bytes)
-            throws IOException {
-        Snapshot s = snapshotLocked(path, file, false, true);
-        if (s == null) {
-            throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
-        }
-        StreamMetadata m = s.metadata();
-        ProducerRequest producer = request.producer();
-        boolean empty = request.body().length == 0;
-        if (m.closed()) {
-            if (producer != null && producer.key().equals(m.closedBy())) {
-                return new Appended(s.tail(), true, true, new StreamMetadata.Producer(producer.epoch(),
-                        producer.seq()));
-            }
-            if (empty && request.close()) {
-                return new Appended(s.tail(), true, false, null);
-            }
-            throw new DurableStreamException(CLOSED, "stream is closed", s.tail(), -1, -1, -1);
-        }
-        if (empty && !request.close()) {
-            throw new DurableStreamException(BAD_REQUEST, "empty body: an append needs bytes");
-        }
-        if (!empty) {
-            if (request.contentType() == null || request.contentType().isBlank()) {
-                throw new DurableStreamException(BAD_REQUEST, "missing Content-Type");
-            }
-            if (s.managed() && !StreamMetadata.mediaType(request.contentType())
-                    .equals(StreamMetadata.mediaType(m.contentType()))) {
-                throw new DurableStreamException(CONFLICT, "content type " + request.contentType()
-                        + " does not match the stream's " + m.contentType());
-            }
-        }
-        StreamMetadata.Producer state = null;
-        if (producer != null) {
-            StreamMetadata.Producer current = m.producers().get(producer.id());
-            if (current != null && producer.epoch() < current.epoch()) {
-                throw new DurableStreamException(STALE_EPOCH, "stale producer epoch " + producer.epoch()
-                        + " (current " + current.epoch() + ")", -1, current.epoch(), -1, -1);
-            }
-            if (current == null || producer.epoch() > current.epoch()) {
-                if (producer.seq() != 0) {
-                    if (current == null) {
-                        throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected 0, got "
-                                + producer.seq(), -1, -1, 0, producer.seq());
-                    }
-                    throw new DurableStreamException(BAD_REQUEST,
-                            "a new producer epoch must start at sequence 0");
-                }
-            } else if (producer.seq() <= current.seq()) {
-                return new Appended(s.tail(), false, true, current);
-            } else if (producer.seq() > current.seq() + 1) {
-                throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected "
-                        + (current.seq() + 1) + ", got " + producer.seq(), -1, -1, current.seq() + 1,
-                        producer.seq());
-            }
-            state = new StreamMetadata.Producer(producer.epoch(), producer.seq());
-        }
-        if (request.seq() != null && m.lastSeq() != null && request.seq().compareTo(m.lastSeq()) <= 0) {
-            throw new DurableStreamException(CONFLICT, "Stream-Seq " + request.seq()
-                    + " is not greater than the last one (" + m.lastSeq() + ")");
-        }
-        List<String> messages = null;
-        if (!empty && m.json()) {
-            messages = parseJson(request.body());
-            if (messages.isEmpty()) {
-                throw new DurableStreamException(BAD_REQUEST, "empty JSON array: nothing to append");
-            }
-        }
-        StreamMetadata.Producer producerState = state;
-        List<String> json = messages;
-        try {
-            return exclusive(path, false, w -> {
-                write(w, request.body(), json);
-                bytes[0] = w.syncedFuture(); // under the lease: a failed sync, which cuts, fails it
-                StreamMetadata updated = m;
-                if (producerState != null) {
-                    updated = updated.withProducer(producer.id(), producerState,
-                            store.limits().maxProducersPerStream());
-                }
-                if (request.seq() != null) {
-                    updated = updated.withLastSeq(request.seq());
-                }
-                if (request.close()) {
-                    updated = updated.withClosed(producer == null ? null : producer.key());
-                }
-                if (updated != m) {
-                    if (!s.managed() && request.contentType() != null && !request.contentType().isBlank()) {
-                        // First state of a stream written by other means: it takes this append's type.
-                        updated = new StreamMetadata(request.contentType().trim(), null, null, null,
-                                updated.closed(), updated.lastSeq(), updated.producers(), updated.closedBy(),
-                                null, 0, false);
-                    }
-                    // Inside the lease: no WebSocket appender starts on a closed stream. Written to the
-                    // file by append()'s flush, after the stream's lock.
-                    metadata.putLater(file, updated);
-                }
-                touch(file);
-                return new Appended(w.written(), updated.closed(), false, producerState);
-            });
-        } catch (WriterConflictException e) {
-            throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path
-                    + "; appends are refused until it ends");
-        }
+    <T> CompletableFuture<T> durably(T result, StoredStream stream, long length) {
+        return Durability.durably(storage, result, stream, length);
+    }
+
+    CompletableFuture<Void> after(StoredStream stream, CompletableFuture<?> bytes) {
+        return Durability.after(storage, stream, bytes);
+    }
+
+    <T> CompletableFuture<T> failDurably(DurableStreamException e, StoredStream stream) {
+        return Durability.failDurably(storage, e, stream);
     }
 
     /**
-     * Deletes the stream at {@code path}: its file and its metadata.
+     * Deletes the stream at {@code path}: its bytes and its metadata.
      *
-     * @return complete at once without fsync; with fsync, once the metadata left behind (a soft delete,
-     *     a fork reference released) is durable and readers see it
+     * @return complete at once without durable writes; with them, once the metadata left behind (a soft
+     *     delete, a fork reference released) is durable and readers see it
      */
     public CompletableFuture<Void> delete(String path) throws IOException {
-        Path file = store.locate(path);
-        ReentrantLock lock = lock(file);
+        StoredStream stream = storage.stream(path);
+        ReentrantLock lock = locks.of(stream.key());
         lock.lock();
         try {
-            Snapshot s = snapshotLocked(path, file, false, true);
+            Snapshot s = snapshotLocked(stream, false, true);
             if (s == null) {
                 throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
             }
             try {
-                store.delete(file, () -> deleteLocked(file, s.managed() ? s.metadata() : null));
+                stream.delete(() -> forgetLocked(stream, s.managed() ? s.metadata() : null));
             } catch (WriterConflictException e) {
                 throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path);
             } finally {
-                store.changed(file);
+                stream.changed();
             }
         } finally {
             lock.unlock();
-            drainReleases();
+            forks.drain();
         }
         return durably(null, null, 0);
     }
@@ -619,79 +293,100 @@ public final class DurableStreams {
      */
     public Snapshot open(String path) throws IOException {
         Snapshot s = head(path);
-        touch(s.file());
+        expiry.touch(s.stream().key());
         return s;
     }
 
     /** The stream's state, or null if there is no stream at {@code path} (expired streams are removed). */
     public Snapshot snapshot(String path) throws IOException {
-        StreamWriter cached = store.cachedWriter(path);
-        if (cached != null) {
-            Snapshot s = quickLook(cached.file());
-            if (s != null) {
-                return s;
-            }
+        StoredStream stream = storage.stream(path);
+        Snapshot quick = quickLook(stream);
+        if (quick != null) {
+            return quick;
         }
-        Path file = cached != null ? cached.file() : store.locate(path);
-        ReentrantLock lock = lock(file);
+        ReentrantLock lock = locks.of(stream.key());
         lock.lock();
         try {
-            return snapshotLocked(path, file, false, false);
+            return snapshotLocked(stream, false, false);
         } finally {
             lock.unlock();
-            drainReleases();
+            forks.drain();
         }
     }
 
     /**
      * The state now of the stream {@code earlier} was taken of (found at {@code path}), or null if it is
-     * gone. While the stream's writer is open this costs no lock, no path resolution and no {@code
-     * stat}.
+     * gone. While the stream's length is known without I/O this costs no lock, no path resolution and
+     * no {@code stat}.
      */
     public Snapshot refresh(String path, Snapshot earlier) throws IOException {
-        Snapshot s = quickLook(earlier.file());
+        Snapshot s = quickLook(earlier.stream());
         return s != null ? s : snapshot(path);
     }
 
+    /** True if the stream at {@code path} was created over this protocol (has metadata readers may see). */
+    public boolean managed(String path) throws IOException {
+        return storage.stream(path).publishedMetadata().isPresent();
+    }
+
     /**
-     * A reader's snapshot without the stream's lock, taken from the open writer's committed length and
-     * the published metadata; null when only the locked path can tell (no open writer, an expiry due,
-     * a soft-deleted stream). Metadata is read before the length, and a closure or other change is
-     * published only after the bytes it follows, so a closed snapshot never misses a byte. The writer
-     * is checked open again last: a delete closes it before the file and metadata go, so a snapshot
-     * that passes saw neither half of a delete.
+     * True while the stream is live for a follower: a WebSocket appender holds it, or it was created
+     * over this protocol and is not closed.
      */
-    private Snapshot quickLook(Path file) throws IOException {
-        StreamWriter w = store.openWriterOf(file);
-        if (w == null || !w.isOpen()) {
+    public boolean live(Snapshot s) {
+        return s.stream().sessionActive() || (s.managed() && !s.closed());
+    }
+
+    /**
+     * A reader's snapshot without the stream's lock, taken from the committed length the store knows
+     * without I/O and the published metadata; null when only the locked path can tell (no open writer,
+     * an expiry due, a soft-deleted stream). Metadata is read before the length, and a closure or other
+     * change is published only after the bytes it follows, so a closed snapshot never misses a byte.
+     * The length is checked known again last: a delete closes the writer before the bytes and metadata
+     * go, so a snapshot that passes saw neither half of a delete.
+     */
+    private Snapshot quickLook(StoredStream stream) throws IOException {
+        if (stream.knownCommittedLength() < 0) {
             return null;
         }
-        Optional<StreamMetadata> m = metadata.published(file);
-        if (m.isPresent() && (m.get().softDeleted() || expired(file, m.get()))) {
+        Optional<StreamMetadata> m = stream.publishedMetadata();
+        if (m.isPresent() && (m.get().softDeleted() || expiry.expired(stream.key(), m.get()))) {
             return null;
         }
-        long tail = w.committed();
-        if (!w.isOpen()) {
+        long tail = stream.knownCommittedLength();
+        if (tail < 0) {
             return null;
         }
-        return new Snapshot(file, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
+        return new Snapshot(stream, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
                 m.isPresent(), tail);
     }
 
     /**
-     * A catch-up read's extent and an open read handle on the stream's file, for a caller that sends
-     * the bytes without holding them (zero-copy, or streamed in bounded pieces). The caller owns
-     * {@code channel} and must close it.
+     * A catch-up read's extent and, if the store keeps the stream in a file, an open read handle on it,
+     * for a caller that sends the bytes without holding them (zero-copy, or streamed in bounded pieces).
+     * The caller owns {@code channel} and must close it.
      *
      * @param snapshot the stream's state at the read (its tail may be past {@code next})
      * @param from position of the first byte
      * @param next position after the last byte (for JSON streams, the end of a whole stored line)
-     * @param channel the file, open for reading; reading {@code [from, next)} from it gives the bytes
+     * @param channel the file, open for reading, or null if the store has none: read with {@link #read}
      */
     public record Extent(Snapshot snapshot, long from, long next, FileChannel channel) {
         /** True if the read reaches the tail. */
         public boolean upToDate() {
             return next >= snapshot.tail();
+        }
+
+        /** Reads the stream's bytes at {@code position}, as {@link FileChannel#read(ByteBuffer, long)}. */
+        public int read(long position, ByteBuffer dst) throws IOException {
+            return channel != null ? channel.read(dst, position) : snapshot.stream().read(position, dst);
+        }
+
+        /** Closes the channel, if any. */
+        public void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+            }
         }
 
         /** Number of bytes in the extent. */
@@ -704,10 +399,10 @@ public final class DurableStreams {
      * Opens a catch-up read from {@code from}: everything up to the snapshot's tail, or, if that is
      * more than {@code max} bytes, about {@code max} bytes (whole messages for JSON streams: those that
      * end within {@code max}, or the first message whole if it alone is larger). Reads no more than a
-     * block of the file to find a message's end, whatever the length.
+     * block of the stream to find a message's end, whatever the length.
      *
      * @param max the most bytes to answer with; {@code 0} for no cap
-     * @throws java.nio.file.NoSuchFileException if the stream's file is gone
+     * @throws java.nio.file.NoSuchFileException if the stream is gone
      */
     public Extent openRead(Snapshot s, long from, long max) throws IOException {
         Objects.requireNonNull(s, "s");
@@ -717,238 +412,88 @@ public final class DurableStreams {
         if (from < 0 || from > s.tail()) {
             throw new IllegalArgumentException("from out of range: " + from);
         }
-        FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        try {
-            long end = s.tail();
-            if (max > 0 && end - from > max) {
-                end = from + max;
-                if (s.metadata().json()) {
-                    end = messageEnd(ch, from, end, s.tail());
-                }
-            }
-            touch(s.file());
-            return new Extent(s, from, end, ch);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        Extent e = Reads.open(s, from, max);
+        expiry.touch(s.stream().key());
+        return e;
     }
 
-    /**
-     * The end of the last whole line of {@code [from, end)}, or if it holds no line end, the end of the
-     * line that starts at {@code from} (at most {@code tail}).
-     */
-    private static long messageEnd(FileChannel ch, long from, long end, long tail) throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(64 * 1024);
-        for (long hi = end; hi > from; ) { // backwards from end
-            long lo = Math.max(from, hi - block.capacity());
-            readFully(ch, block, lo, (int) (hi - lo));
-            for (int i = (int) (hi - lo) - 1; i >= 0; i--) {
-                if (block.get(i) == '\n') {
-                    return lo + i + 1;
-                }
-            }
-            hi = lo;
-        }
-        for (long lo = end; lo < tail; ) { // one message longer than the cap: forwards to its end
-            int n = (int) Math.min(block.capacity(), tail - lo);
-            readFully(ch, block, lo, n);
-            for (int i = 0; i < n; i++) {
-                if (block.get(i) == '\n') {
-                    return lo + i + 1;
-                }
-            }
-            lo += n;
-        }
-        return tail;
+    /** Follows the stream whoever appends to it, until the stream is closed or deleted. */
+    public Follower follow(Snapshot s, StreamListener listener) throws IOException {
+        StoredStream stream = s.stream();
+        return stream.follow(listener, () -> ended(stream));
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer block, long position, int n) throws IOException {
-        block.clear().limit(n);
-        while (block.hasRemaining()) {
-            if (ch.read(block, position + block.position()) < 0) {
-                throw new IOException("file shorter than its committed length");
-            }
-        }
-    }
-
-    /**
-     * Follows the stream's file whoever appends to it, until the stream is closed or deleted.
-     *
-     * @see StreamStore#follow
-     */
-    public Subscription follow(Snapshot s, StreamListener listener) throws IOException {
-        Path file = s.file();
-        return store.follow(file, listener, () -> ended(file));
-    }
-
-    /** Registers {@code listener} for every change to the stream; see {@link StreamStore#watch}. */
+    /** Registers {@code listener} for every change to the stream; see {@link StoredStream#watch}. */
     public void watch(Snapshot s, StreamListener listener) {
-        store.watch(s.file(), listener);
+        s.stream().watch(listener);
     }
 
     /** Undoes {@link #watch}. */
     public void unwatch(Snapshot s, StreamListener listener) {
-        store.unwatch(s.file(), listener);
+        s.stream().unwatch(listener);
     }
 
-    /** True if the stream in {@code file} is closed or gone: a follower has nothing more to wait for. */
-    public boolean ended(Path file) {
+    /** True if {@code stream} is closed or gone: a follower has nothing more to wait for. */
+    public boolean ended(StoredStream stream) {
         try {
-            Optional<StreamMetadata> m = metadata.published(file);
+            Optional<StreamMetadata> m = stream.publishedMetadata();
             if (m.isPresent() && m.get().closed()) {
                 return true;
             }
-            StreamWriter w = store.openWriterOf(file); // open: the file is there, no stat needed
-            return (w == null || !w.isOpen()) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+            return !stream.exists();
         } catch (IOException e) {
             return true;
         }
     }
 
-    /** The metadata of the stream in {@code file}, if it has any (as readers may see it). */
-    public Optional<StreamMetadata> metadata(Path file) throws IOException {
-        return metadata.published(file);
-    }
-
     /**
      * The stream's state: with {@code latest}, as its writers see it (every byte written, the latest
-     * metadata); else as readers may see it (with fsync: what is durable).
+     * metadata); else as readers may see it (committed). Removes an expired stream.
      */
-    private Snapshot snapshotLocked(String path, Path file, boolean forCreate, boolean latest) throws IOException {
-        Optional<StreamMetadata> m = latest ? metadata.get(file) : metadata.published(file);
+    Snapshot snapshotLocked(StoredStream stream, boolean forCreate, boolean latest) throws IOException {
+        Optional<StreamMetadata> m = latest ? stream.metadata() : stream.publishedMetadata();
         if (m.isPresent() && m.get().softDeleted()) {
             throw forCreate
-                    ? new DurableStreamException(CONFLICT, "stream " + path + " was deleted; forks still use it")
-                    : new DurableStreamException(GONE, "stream " + path + " was deleted");
+                    ? new DurableStreamException(CONFLICT, "stream " + stream.name() + " was deleted; forks still use it")
+                    : new DurableStreamException(GONE, "stream " + stream.name() + " was deleted");
         }
-        StreamWriter w = latest ? store.openWriterOf(file) : null;
-        boolean open = w != null && w.isOpen(); // our writer has the file: no stat needed
-        if (!open && !Files.isRegularFile(file)) {
+        if (!stream.exists()) {
             return null;
         }
-        if (m.isPresent() && expired(file, m.get())) {
-            deleteLocked(file, m.get());
-            store.changed(file);
-            return snapshotLocked(path, file, forCreate, latest); // gone, or soft-deleted
+        if (m.isPresent() && expiry.expired(stream.key(), m.get())) {
+            deleteLocked(stream, m.get());
+            stream.changed();
+            return snapshotLocked(stream, forCreate, latest); // gone, or soft-deleted
         }
         long tail;
         try {
-            tail = open ? w.written() : latest ? store.writtenLength(file) : store.committedLength(file);
+            tail = latest ? stream.writtenLength() : stream.committedLength();
         } catch (NoSuchFileException e) {
             return null;
         }
-        return new Snapshot(file, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
+        return new Snapshot(stream, m.orElseGet(() -> StreamMetadata.defaults(StreamMetadata.DEFAULT_CONTENT_TYPE)),
                 m.isPresent(), tail);
     }
 
     /**
      * Deletes the stream's bytes; its metadata too unless forks still reference it (then it is
-     * soft-deleted). A deleted fork's reference on its source is released by {@link #drainReleases()}.
+     * soft-deleted). A deleted fork's reference on its source is released by {@link Forks#drain()}.
      */
-    private void deleteLocked(Path file, StreamMetadata m) throws IOException {
-        store.discard(file); // no append goes to the old file after this
-        Files.deleteIfExists(file);
-        lastAccess.remove(file);
+    void deleteLocked(StoredStream stream, StreamMetadata m) throws IOException {
+        stream.discard(); // no append goes to the old bytes after this
+        forgetLocked(stream, m);
+    }
+
+    /** The metadata part of {@link #deleteLocked}, once the bytes are gone. */
+    private void forgetLocked(StoredStream stream, StreamMetadata m) throws IOException {
+        expiry.forget(stream.key());
         if (m != null && m.forkRefs() > 0) {
-            metadata.put(file, m.withSoftDeleted());
+            stream.putMetadata(m.withSoftDeleted());
             return;
         }
-        metadata.remove(file);
+        stream.removeMetadata();
         if (m != null && m.fork() != null) {
-            releases.add(m.fork().source());
+            forks.release(m.fork().source());
         }
     }
-
-    /**
-     * Releases the fork references of deleted forks, outside any other stream's lock: a source that was
-     * soft-deleted and loses its last reference is removed, and so on up the fork chain.
-     */
-    private void drainReleases() {
-        String source;
-        while ((source = releases.poll()) != null) {
-            try {
-                Path file = store.locate(source);
-                ReentrantLock lock = lock(file);
-                lock.lock();
-                try {
-                    Optional<StreamMetadata> m = metadata.get(file);
-                    if (m.isEmpty()) {
-                        continue;
-                    }
-                    int refs = Math.max(0, m.get().forkRefs() - 1);
-                    if (m.get().softDeleted() && refs == 0) {
-                        deleteLocked(file, m.get().withForkRefs(0));
-                    } else {
-                        metadata.put(file, m.get().withForkRefs(refs));
-                    }
-                } finally {
-                    lock.unlock();
-                }
-            } catch (IOException e) {
-                StreamStore.LOG.warn("releasing a fork reference on {} failed", source, e);
-            }
-        }
-    }
-
-    private boolean expired(Path file, StreamMetadata m) {
-        long now = clock.millis();
-        if (m.expiresAtInstant() != null && !Instant.ofEpochMilli(now).isBefore(m.expiresAtInstant())) {
-            return true;
-        }
-        if (m.ttlSeconds() != null) {
-            long last = lastAccess.computeIfAbsent(file, f -> now);
-            return now - last >= m.ttlSeconds() * 1000;
-        }
-        return false;
-    }
-
-    private void touch(Path file) {
-        lastAccess.put(file, clock.millis());
-    }
-
-    private static void write(StreamWriter writer, byte[] body, List<String> messages) throws IOException {
-        if (messages != null) {
-            StringBuilder sb = new StringBuilder();
-            for (String msg : messages) {
-                sb.append(msg);
-            }
-            writer.write(new ByteBuffer[] {ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8))});
-        } else if (body.length > 0) {
-            writer.write(new ByteBuffer[] {ByteBuffer.wrap(body)});
-        }
-    }
-
-    private static List<String> parseJson(byte[] body) throws DurableStreamException {
-        try {
-            return JsonMessages.split(body);
-        } catch (IllegalArgumentException e) {
-            throw new DurableStreamException(BAD_REQUEST, e.getMessage());
-        }
-    }
-
-    /** Positional reads, as {@link FileChannel#read(ByteBuffer, long)}. */
-    @FunctionalInterface
-    private interface PositionalReader {
-        int read(long position, ByteBuffer dst) throws IOException;
-    }
-
-    private static byte[] readRange(PositionalReader ch, long from, long end) throws IOException {
-        ByteBuffer dst = ByteBuffer.allocate((int) (end - from));
-        while (dst.hasRemaining()) {
-            if (ch.read(from + dst.position(), dst) < 0) {
-                throw new IOException("file shorter than its committed length");
-            }
-        }
-        return dst.array();
-    }
-
-    private ReentrantLock lock(Path file) {
-        return locks[stripe(file)];
-    }
-
-    private static int stripe(Path file) {
-        return Math.floorMod(file.hashCode(), STRIPES);
-    }
-
 }

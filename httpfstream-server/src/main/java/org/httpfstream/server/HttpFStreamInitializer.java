@@ -145,6 +145,15 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks,
             SseSettings sse, TlsContexts tls, ChannelGroup streams, ServerStats stats, boolean accessLog) {
+        this(store, null, settings, limits, refusals, authorizer, origins, webhooks, sse, tls, streams, stats,
+                accessLog);
+    }
+
+    /** As the twelve-argument form; Durable Streams live in {@code storage} (null: the files of {@code store}). */
+    public HttpFStreamInitializer(StreamStore store, org.httpfstream.store.Storage storage,
+            HttpFStreamSettings settings, Limits limits, Refusals refusals, Authorizer authorizer,
+            OriginPolicy origins, WebhookTargets webhooks, SseSettings sse, TlsContexts tls, ChannelGroup streams,
+            ServerStats stats, boolean accessLog) {
         this.tls = tls;
         this.streams = streams;
         this.stats = Objects.requireNonNull(stats, "stats");
@@ -155,7 +164,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
         this.origins = Objects.requireNonNull(origins, "origins");
         this.connections = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerAddress(),
                 refusals);
-        this.handler = new HttpFStreamHandler(store, settings, limits, refusals, authorizer, webhooks, sse);
+        this.handler = new HttpFStreamHandler(store, storage, settings, limits, refusals, authorizer, webhooks, sse);
         this.headers = new ResponseHeadersHandler();
     }
 

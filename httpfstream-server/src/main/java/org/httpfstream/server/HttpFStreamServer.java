@@ -86,7 +86,13 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final HttpFStreamSettings settings;
+    /** {@link Builder#storage}: Durable Streams in plain files under the root. */
+    public static final String STORAGE_FILE = "file";
+    /** {@link Builder#storage}: Durable Streams in memory. */
+    public static final String STORAGE_MEMORY = "memory";
     private final boolean fsync;
+    /** Where Durable Streams live: {@code file} or {@code memory}. */
+    private final String storageKind;
     private final Limits limits;
     private final OriginPolicy origins;
     private final WebhookTargets webhooks;
@@ -121,6 +127,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.port = b.port;
         this.settings = b.settings;
         this.fsync = b.fsync;
+        this.storageKind = b.storage;
         this.limits = b.limits;
         this.authConfig = b.auth;
         this.tlsConfig = b.tls;
@@ -174,7 +181,13 @@ public final class HttpFStreamServer implements AutoCloseable {
             boss = new MultiThreadIoEventLoopGroup(1, io);
             workers = new MultiThreadIoEventLoopGroup(io);
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
+            org.httpfstream.store.Storage storage = null; // the files of the store
+            if (STORAGE_MEMORY.equals(storageKind)) {
+                org.httpfstream.store.Storage memory = new org.httpfstream.store.memory.MemoryStorage(store.limits());
+                store.addCloseListener(memory::close);
+                storage = memory;
+            }
+            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, storage, settings, limits, refusals,
                     new Authorizer(access, refusals), origins, webhooks, sse, tls, channels, stats, accessLog);
             this.initializer = initializer;
             ChannelGroup group = channels;
@@ -511,6 +524,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         private int port = 8080;
         private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
         private boolean fsync;
+        private String storage = STORAGE_FILE;
         private Limits limits = Limits.defaults();
         private AuthConfig auth;
         private OriginPolicy origins = OriginPolicy.sameOriginOnly();
@@ -661,6 +675,21 @@ public final class HttpFStreamServer implements AutoCloseable {
          */
         public Builder fsync(boolean fsync) {
             this.fsync = fsync;
+            return this;
+        }
+
+        /**
+         * Where Durable Streams streams live: {@value HttpFStreamServer#STORAGE_FILE} (the default: plain files under the
+         * root) or {@value HttpFStreamServer#STORAGE_MEMORY} (in memory, lost when the server stops; for tests and
+         * throwaway servers). The original WebSocket protocol always uses the files.
+         *
+         * @throws IllegalArgumentException for any other name
+         */
+        public Builder storage(String kind) {
+            if (!STORAGE_FILE.equals(kind) && !STORAGE_MEMORY.equals(kind)) {
+                throw new IllegalArgumentException("storage must be file or memory: " + kind);
+            }
+            this.storage = kind;
             return this;
         }
 

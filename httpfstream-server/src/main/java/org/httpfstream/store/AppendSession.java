@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The file is the log: {@link #append} writes bytes to the file first and only then publishes
  * the new {@link #length()}, so a follower never sees a byte that is not in the file (with the store's
  * fsync, not before it is on stable storage: the group commit publishes it after the sync). Followers
- * are cursors over the file ({@link Subscription}); the session keeps no per-follower buffer, so a
+ * are cursors over the file ({@link Follower}); the session keeps no per-follower buffer, so a
  * follower that stops reading costs nothing here and never slows the writer.
  *
  * <p>The bytes go through the stream's {@link StreamWriter}, whose lease this session holds from
@@ -188,9 +188,9 @@ public final class AppendSession {
      * Registers {@code listener} and returns a cursor source over this session's file, or {@code null}
      * if the session has ended and its file is already released (read the file itself then). The
      * listener is called once right away if the session has already ended. The caller must {@linkplain
-     * Subscription#close() close} the subscription.
+     * Follower#close() close} the subscription.
      */
-    public Subscription subscribe(StreamListener listener) {
+    public Follower subscribe(StreamListener listener) {
         if (!retainReference()) {
             return null;
         }
@@ -198,7 +198,7 @@ public final class AppendSession {
         if (ended) {
             listener.onChange();
         }
-        return new Subscription(this, listener);
+        return new Follower(this, listener);
     }
 
     void unsubscribe(StreamListener listener) {

@@ -1,7 +1,6 @@
 package org.httpfstream.store;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,7 +73,7 @@ public final class GroupCommit implements AutoCloseable {
         void publish();
     }
 
-    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     /**
      * Files forced at once, at most; more wait for a free forcer. A forcer spends its time blocked in
@@ -89,19 +88,30 @@ public final class GroupCommit implements AutoCloseable {
     static final long MAX_RETRY_DELAY_MS = 1000;
 
     private final Thread thread;
-    private final ExecutorService forcers;
+    final ExecutorService forcers;
     /** The metadata batch's own forcers, so that busy sync rounds never hold a batch up. */
     private final ExecutorService batchForcers;
     /** The open writer of a stream file, or null. */
     private final Function<Path, StreamWriter> writers;
     /** Who is told about the rounds and batches (the store's current {@link StoreMetrics}). */
-    private final java.util.function.Supplier<StoreMetrics> metrics;
-    private final AtomicLong rounds = new AtomicLong();
-    private final AtomicLong forces = new AtomicLong();
-    private volatile StreamStore.SyncHook hook = () -> { };
+    final java.util.function.Supplier<StoreMetrics> metrics;
+    final AtomicLong rounds = new AtomicLong();
+    final AtomicLong forces = new AtomicLong();
+    private final SyncRounds syncs = new SyncRounds(this);
+    volatile StreamStore.SyncHook hook = () -> { };
 
     // Guarded by this.
     private Map<Object, Deferred> deferred = new LinkedHashMap<>();
+    /** Changes whose own write failed, retried after {@link #retryAt} unless a barrier wants them now. */
+    private Map<Object, Deferred> retrying = new LinkedHashMap<>();
+    private long retryAt;
+    /** The last batch failed whole: the next waits for the pause. */
+    private boolean pausedAll;
+    /** Waiters for one stream's pending changes ({@link #barrier(Object)}), and for the running batch's. */
+    private Map<Object, CompletableFuture<Void>> keyed = new LinkedHashMap<>();
+    private Map<Object, CompletableFuture<Void>> runningKeyed = new LinkedHashMap<>();
+    /** The streams whose changes the running batch writes. */
+    private Set<Object> runningKeys = Set.of();
     private Set<Path> folders = new LinkedHashSet<>();
     private CompletableFuture<Void> next = new CompletableFuture<>();
     private boolean wanted;
@@ -135,9 +145,7 @@ public final class GroupCommit implements AutoCloseable {
 
     /** {@code writer} has written bytes: makes sure a sync round of it runs (which publishes them). */
     void dirty(StreamWriter writer) {
-        synchronized (writer.syncLock) {
-            scheduleLocked(writer);
-        }
+        syncs.dirty(writer);
     }
 
     /**
@@ -145,106 +153,7 @@ public final class GroupCommit implements AutoCloseable {
      * (exceptionally if the sync failed); already complete if it is. Completes on a forcer thread.
      */
     CompletableFuture<Void> synced(StreamWriter writer, long length) {
-        synchronized (writer.syncLock) {
-            if (writer.synced >= length) {
-                return DONE;
-            }
-            if (length > writer.written()) { // bytes a failed sync has cut off since they were written
-                return CompletableFuture.failedFuture(new InsufficientStorageException("an append",
-                        new IOException("a sync failed; the bytes were cut off")));
-            }
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            writer.waiters.add(new StreamWriter.Waiter(length, f));
-            scheduleLocked(writer);
-            return f;
-        }
-    }
-
-    private void scheduleLocked(StreamWriter writer) {
-        if (!writer.syncing) {
-            writer.syncing = true;
-            try {
-                forcers.execute(() -> syncRounds(writer));
-            } catch (java.util.concurrent.RejectedExecutionException e) { // closed: the store is gone
-                writer.syncing = false;
-                IOException closedStore = new IOException("the store is closed");
-                for (StreamWriter.Waiter w : writer.waiters) {
-                    w.future().completeExceptionally(closedStore);
-                }
-                writer.waiters.clear();
-            }
-        }
-    }
-
-    /** Sync rounds of one writer, until nothing written is left unsynced. */
-    private void syncRounds(StreamWriter writer) {
-        for (;;) {
-            List<CompletableFuture<Void>> done = new ArrayList<>();
-            Throwable failure = null;
-            boolean again;
-            long started = System.nanoTime();
-            long bytes = 0;
-            try {
-                hook.beforeSync();
-                bytes = syncNow(writer, done);
-            } catch (IOException | RuntimeException | InterruptedException e) {
-                StreamStore.LOG.error("syncing {} failed", writer.file(), e);
-                failure = e;
-            }
-            metrics.get().syncRound(System.nanoTime() - started, bytes, done.size());
-            if (failure != null) { // cut back to what is synced, refusing every append above it
-                writer.syncFailed(failure instanceof IOException io ? io : new IOException(failure));
-            }
-            synchronized (writer.syncLock) {
-                again = failure == null && writer.written() > writer.synced && !writer.discarded();
-                if (!again) {
-                    writer.syncing = false;
-                }
-            }
-            for (CompletableFuture<Void> f : done) {
-                f.complete(null);
-            }
-            if (!again) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Forces {@code writer}'s file, publishes the length synced and collects the waiters it covers into
-     * {@code done} (to complete outside the lock); returns how many bytes it made durable that no
-     * earlier sync had. A writer deleted meanwhile counts as synced.
-     */
-    private long syncNow(StreamWriter writer, List<CompletableFuture<Void>> done) throws IOException {
-        long length;
-        try {
-            length = writer.force();
-            rounds.incrementAndGet();
-            forces.incrementAndGet();
-        } catch (ClosedChannelException e) {
-            if (!writer.discarded()) {
-                throw e;
-            }
-            length = Long.MAX_VALUE; // deleted: nothing left to make durable, nobody left to tell
-        }
-        if (length != Long.MAX_VALUE) {
-            writer.publish(length);
-        }
-        long added = 0;
-        synchronized (writer.syncLock) {
-            if (length > writer.synced) {
-                added = length == Long.MAX_VALUE ? 0 : length - writer.synced;
-                writer.synced = length;
-            }
-            writer.waiters.removeIf(w -> {
-                if (w.length() <= writer.synced) {
-                    done.add(w.future());
-                    return true;
-                }
-                return false;
-            });
-        }
-        return added;
+        return syncs.synced(writer, length);
     }
 
     /** Makes {@code write} part of the next batch, replacing a pending write under the same key. */
@@ -280,6 +189,22 @@ public final class GroupCommit implements AutoCloseable {
         wanted = true;
         notifyAll();
         return next;
+    }
+
+    /**
+     * As {@link #barrier()} for the changes of one stream ({@code key}) and the pending folder entries
+     * only: a stream whose metadata keeps failing to write does not fail it.
+     */
+    synchronized CompletableFuture<Void> barrier(Object key) {
+        if (!folders.isEmpty()) {
+            return barrier();
+        }
+        if (deferred.containsKey(key) || retrying.containsKey(key)) {
+            wanted = true;
+            notifyAll();
+            return keyed.computeIfAbsent(key, k -> new CompletableFuture<>());
+        }
+        return runningKeys.contains(key) ? runningKeyed.computeIfAbsent(key, k -> new CompletableFuture<>()) : DONE;
     }
 
     /** Sync rounds and metadata batches so far that forced anything. */
@@ -319,38 +244,85 @@ public final class GroupCommit implements AutoCloseable {
             Map<Object, Deferred> d;
             Set<Path> f;
             CompletableFuture<Void> done;
+            Map<Object, CompletableFuture<Void>> waiting;
             synchronized (this) {
                 if (!awaitWork(retryDelay)) {
                     return;
                 }
-                d = deferred;
+                d = takeBatch();
                 f = folders;
                 done = next;
-                deferred = new LinkedHashMap<>();
                 folders = new LinkedHashSet<>();
                 next = new CompletableFuture<>();
                 wanted = false;
                 running = true;
             }
-            Throwable failure = commit(d, f);
+            Map<Object, IOException> failed = new java.util.concurrent.ConcurrentHashMap<>();
+            Throwable failure = commit(d, f, failed);
+            if (failure == null && !failed.isEmpty()) {
+                failure = failed.values().iterator().next();
+            }
             synchronized (this) {
                 if (failure != null && closed) {
                     StreamStore.LOG.error("closing: {} metadata changes not made durable", d.size());
                 } else if (failure != null) {
-                    carryOver(d, f);
+                    carryOver(d, f, failed);
                 }
                 running = false;
+                waiting = runningKeyed; // settled outside the monitor: no barrier adds to it any more
+                runningKeyed = new LinkedHashMap<>();
+                runningKeys = Set.of();
             }
             retryDelay = failure == null ? 0
                     : Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_RETRY_DELAY_MS, retryDelay * 2));
-            if (failure == null) {
-                done.complete(null);
-            } else {
-                done.completeExceptionally(failure);
-            }
+            settle(done, waiting, failure, failed);
             if (failure instanceof Error e) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * The next batch, under this object's monitor: every pending change, and the failed ones to retry
+     * if their pause is over or a barrier waits; moves their keyed waiters to the running batch.
+     */
+    private Map<Object, Deferred> takeBatch() {
+        pausedAll = false;
+        Map<Object, Deferred> d = deferred;
+        deferred = new LinkedHashMap<>();
+        if (!retrying.isEmpty() && (wanted || closed || System.nanoTime() - retryAt >= 0)) {
+            Map<Object, Deferred> all = new LinkedHashMap<>(retrying);
+            all.putAll(d); // a newer change of the same stream carries the failed one
+            d = all;
+            retrying = new LinkedHashMap<>();
+        }
+        Map<Object, CompletableFuture<Void>> moved = new LinkedHashMap<>();
+        for (Object key : d.keySet()) {
+            CompletableFuture<Void> w = keyed.remove(key);
+            if (w != null) {
+                moved.put(key, w);
+            }
+        }
+        runningKeyed = moved;
+        runningKeys = d.keySet();
+        return d;
+    }
+
+    /** Completes the batch's futures: each stream's by its own outcome, the whole batch's by all. */
+    private static void settle(CompletableFuture<Void> done, Map<Object, CompletableFuture<Void>> waiting,
+            Throwable failure, Map<Object, IOException> failed) {
+        for (Map.Entry<Object, CompletableFuture<Void>> w : waiting.entrySet()) {
+            Throwable own = failed.isEmpty() ? failure : failed.get(w.getKey());
+            if (own == null) {
+                w.getValue().complete(null);
+            } else {
+                w.getValue().completeExceptionally(own);
+            }
+        }
+        if (failure == null) {
+            done.complete(null);
+        } else {
+            done.completeExceptionally(failure);
         }
     }
 
@@ -359,10 +331,12 @@ public final class GroupCommit implements AutoCloseable {
      * once closed); false once closed with nothing left to do.
      */
     private boolean awaitWork(long delayMs) {
-        long retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs);
+        retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs);
         for (;;) {
-            boolean work = wanted || !deferred.isEmpty() || !folders.isEmpty();
-            long left = closed ? 0 : retryAt - System.nanoTime();
+            boolean fresh = wanted || !deferred.isEmpty() || !folders.isEmpty();
+            boolean work = fresh || !retrying.isEmpty();
+            // After a whole batch failed, everything pauses; after one stream's write failed, only its retry.
+            long left = closed || fresh && !pausedAll ? 0 : retryAt - System.nanoTime();
             if (work && left <= 0) {
                 return true;
             }
@@ -382,14 +356,14 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /** Runs a batch; returns null once it is durable and published, else its failure. */
-    private Throwable commit(Map<Object, Deferred> d, Set<Path> f) {
+    private Throwable commit(Map<Object, Deferred> d, Set<Path> f, Map<Object, IOException> failed) {
         if (d.isEmpty() && f.isEmpty()) {
             return null;
         }
         long started = System.nanoTime();
         try {
             hook.beforeSync();
-            sync(d, f);
+            sync(d, f, failed);
             return null;
         } catch (IOException | RuntimeException | InterruptedException | Error e) {
             StreamStore.LOG.error("group commit of {} metadata files failed", d.size(), e);
@@ -404,14 +378,24 @@ public final class GroupCommit implements AutoCloseable {
      * made since under the same key stays: it was made on top of the failed one (writers build on the
      * latest state), so it carries it.
      */
-    private void carryOver(Map<Object, Deferred> d, Set<Path> f) {
-        Map<Object, Deferred> merged = new LinkedHashMap<>(d);
-        merged.putAll(deferred);
-        deferred = merged;
-        folders.addAll(f);
+    private void carryOver(Map<Object, Deferred> d, Set<Path> f, Map<Object, IOException> failed) {
+        if (failed.isEmpty()) { // the whole batch failed: all of it again, after the pause
+            pausedAll = true;
+            Map<Object, Deferred> merged = new LinkedHashMap<>(d);
+            merged.putAll(deferred);
+            deferred = merged;
+            folders.addAll(f);
+            return;
+        }
+        for (Object key : failed.keySet()) { // only the streams whose own write failed wait for a retry
+            if (!deferred.containsKey(key)) {
+                retrying.put(key, d.get(key));
+            }
+        }
     }
 
-    private void sync(Map<Object, Deferred> d, Set<Path> f) throws IOException, InterruptedException {
+    private void sync(Map<Object, Deferred> d, Set<Path> f, Map<Object, IOException> failed)
+            throws IOException, InterruptedException {
         rounds.incrementAndGet();
         // The bytes the metadata describes first.
         Set<StreamWriter> streams = new LinkedHashSet<>();
@@ -423,16 +407,34 @@ public final class GroupCommit implements AutoCloseable {
         }
         List<StreamWriter> toSync = new ArrayList<>(streams);
         List<CompletableFuture<Void>> covered = java.util.Collections.synchronizedList(new ArrayList<>());
-        inParallel(toSync.size(), i -> syncNow(toSync.get(i), covered));
+        Map<Path, IOException> unsynced = new java.util.concurrent.ConcurrentHashMap<>();
+        inParallel(toSync.size(), i -> {
+            try {
+                syncs.syncNow(toSync.get(i), covered);
+            } catch (IOException e) { // that stream's metadata waits; the others go on
+                unsynced.put(toSync.get(i).file(), e);
+            }
+        });
         for (CompletableFuture<Void> c : covered) {
             c.complete(null);
         }
         hook.beforeMetadataWrites();
-        List<Deferred> writes = new ArrayList<>(d.values());
+        List<Map.Entry<Object, Deferred>> writes = new ArrayList<>(d.entrySet());
         Path[] written = new Path[writes.size()];
         inParallel(writes.size(), i -> {
-            written[i] = writes.get(i).write();
-            forces.incrementAndGet();
+            Deferred write = writes.get(i).getValue();
+            try {
+                IOException bytes = unsynced.get(write.stream());
+                if (bytes != null) {
+                    throw bytes;
+                }
+                hook.beforeMetadataWrite(write.stream());
+                written[i] = write.write();
+                forces.incrementAndGet();
+            } catch (IOException e) {
+                StreamStore.LOG.error("writing the metadata of {} failed; retrying it alone", write.stream(), e);
+                failed.put(writes.get(i).getKey(), e);
+            }
         });
         Set<Path> folderSet = new LinkedHashSet<>(f);
         for (Path folder : written) {
@@ -445,8 +447,10 @@ public final class GroupCommit implements AutoCloseable {
             StreamStore.syncDirectory(folderList.get(i));
             forces.incrementAndGet();
         });
-        for (Deferred write : writes) {
-            write.publish();
+        for (Map.Entry<Object, Deferred> write : writes) {
+            if (!failed.containsKey(write.getKey())) {
+                write.getValue().publish();
+            }
         }
     }
 

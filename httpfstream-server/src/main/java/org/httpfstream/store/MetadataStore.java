@@ -71,7 +71,7 @@ public final class MetadataStore {
     }
 
     /** The metadata of {@code store}'s streams; with fsync, written by its group commit. */
-    public MetadataStore(StreamStore store) {
+    MetadataStore(StreamStore store) {
         this(store.root(), store.fsync(), store.groupCommit(), store);
     }
 

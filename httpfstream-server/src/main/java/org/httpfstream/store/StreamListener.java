@@ -2,8 +2,8 @@ package org.httpfstream.store;
 
 /**
  * Told that a followed append session has changed: new bytes were committed, or the session ended.
- * The callback carries no data; the listener reads {@link Subscription#length()} and {@link
- * Subscription#ended()} itself, so a notification that is coalesced or arrives late loses nothing.
+ * The callback carries no data; the listener reads {@link Follower#length()} and {@link
+ * Follower#ended()} itself, so a notification that is coalesced or arrives late loses nothing.
  */
 @FunctionalInterface
 public interface StreamListener {

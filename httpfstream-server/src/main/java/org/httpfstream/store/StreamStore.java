@@ -59,6 +59,7 @@ public final class StreamStore implements Closeable {
     private final Path root;
     /** {@code ROOT/.httpfstream}: never reachable through a stream path. */
     private final Path privateFolder;
+    private final StorePaths paths;
     private final boolean fsync;
     private final StoreLimits limits;
     /**
@@ -122,6 +123,7 @@ public final class StreamStore implements Closeable {
         Files.createDirectories(root);
         this.root = root.toRealPath();
         this.privateFolder = this.root.resolve(MetadataStore.FOLDER);
+        this.paths = new StorePaths(this.root, privateFolder);
         this.fsync = fsync;
         this.limits = Objects.requireNonNull(limits, "limits");
         if (Files.exists(privateFolder.resolve(TailMarks.FILE), LinkOption.NOFOLLOW_LINKS)) {
@@ -153,6 +155,13 @@ public final class StreamStore implements Closeable {
          * are written; throwing fails the batch as a failed write would. Does nothing unless overridden.
          */
         default void beforeMetadataWrites() throws IOException {
+        }
+
+        /**
+         * Called by a metadata batch before it writes the metadata of {@code stream}; throwing fails that
+         * stream's write alone, as a failed write of its file would. Does nothing unless overridden.
+         */
+        default void beforeMetadataWrite(Path stream) throws IOException {
         }
     }
 
@@ -206,7 +215,7 @@ public final class StreamStore implements Closeable {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> bytes = writer == null ? null : groupCommit.synced(writer, length);
-        CompletableFuture<Void> metadata = groupCommit.barrier();
+        CompletableFuture<Void> metadata = writer == null ? groupCommit.barrier() : groupCommit.barrier(writer.file());
         if (bytes == null || isDone(bytes)) {
             return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
         }
@@ -221,7 +230,7 @@ public final class StreamStore implements Closeable {
      * As {@link #durable(Path, long)} with the bytes' future taken under the lease ({@link
      * StreamWriter#syncedFuture()}; null for none): with every metadata change made before this call.
      */
-    public CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
+    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
         if (groupCommit == null) {
             return CompletableFuture.completedFuture(null);
         }
@@ -230,6 +239,15 @@ public final class StreamStore implements Closeable {
             return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
         }
         return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+    }
+
+    /**
+     * A future that completes once every metadata change of the stream in {@code file} (and new folder
+     * entry) made before this call is committed; unlike {@link #barrier()}, another stream's failing
+     * metadata does not fail it.
+     */
+    public CompletableFuture<Void> barrier(Path file) {
+        return groupCommit == null ? CompletableFuture.completedFuture(null) : groupCommit.barrier(file);
     }
 
     /** The group commit, or null without fsync. */
@@ -355,7 +373,7 @@ public final class StreamStore implements Closeable {
      * @throws NotAStreamException if the path names a folder or lies below a regular file
      * @throws NoSuchFileException if the file does not exist and {@code create} is false
      */
-    public StreamWriter writer(String path, boolean create) throws IOException {
+    StreamWriter writer(String path, boolean create) throws IOException {
         StreamWriter cached = cachedWriter(path);
         if (cached != null) {
             return cached;
@@ -382,13 +400,13 @@ public final class StreamStore implements Closeable {
      * resolution (no {@code realpath}, no {@code stat}) while its writer stays open. The writer's file
      * was confined to the root when it was opened, and its writes go to that open file.
      */
-    public StreamWriter cachedWriter(String path) {
+    StreamWriter cachedWriter(String path) {
         StreamWriter w = writersByName.get(path);
         return w != null && w.isOpen() ? w : null;
     }
 
     /** The open writer of {@code file}, or null. */
-    public StreamWriter openWriterOf(Path file) {
+    StreamWriter openWriterOf(Path file) {
         return writers.get(file);
     }
 
@@ -514,7 +532,7 @@ public final class StreamStore implements Closeable {
      *
      * @throws WriterConflictException if a WebSocket session holds the lease
      */
-    public void delete(Path file, IoRunnable action) throws IOException {
+    void delete(Path file, IoRunnable action) throws IOException {
         for (;;) {
             StreamWriter w;
             try {
@@ -541,7 +559,7 @@ public final class StreamStore implements Closeable {
      * Closes the writer of {@code file} whatever holds it (its stream expired or is gone): a session
      * holding the lease gets an error on its next append.
      */
-    public void discard(Path file) {
+    void discard(Path file) {
         StreamWriter w = writers.get(file);
         if (w != null) {
             synchronized (w) {
@@ -553,7 +571,7 @@ public final class StreamStore implements Closeable {
 
     /** An action on files that may fail. */
     @FunctionalInterface
-    public interface IoRunnable {
+    interface IoRunnable {
         void run() throws IOException;
     }
 
@@ -705,14 +723,14 @@ public final class StreamStore implements Closeable {
      *
      * @throws NoSuchFileException if the file does not exist
      */
-    public Subscription follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
+    public Follower follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
             throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(ended, "ended");
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         watch(file, listener);
-        return new Subscription(this, file, channel, listener, ended);
+        return new Follower(Follower.fileSource(this, file, channel, listener), listener, ended);
     }
 
     void release(AppendSession session) {
@@ -799,77 +817,10 @@ public final class StreamStore implements Closeable {
      *     a path not starting with {@code /}, or a name the file system cannot hold
      */
     public Path resolve(String path) throws InvalidStreamPathException {
-        Objects.requireNonNull(path, "path");
-        if (!path.startsWith("/")) {
-            throw new InvalidStreamPathException("path must start with '/': " + printable(path));
-        }
-        if (path.indexOf('\0') >= 0) {
-            throw new InvalidStreamPathException("path contains a NUL byte: " + printable(path));
-        }
-        if (path.indexOf('\\') >= 0) {
-            throw new InvalidStreamPathException("path contains a backslash: " + printable(path));
-        }
-        Path file = root;
-        for (String segment : path.split("/")) {
-            if (segment.isEmpty()) {
-                continue;
-            }
-            if (file == root && segment.equals(MetadataStore.FOLDER)) {
-                throw new InvalidStreamPathException("path " + printable(path) + " is reserved for the server");
-            }
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new InvalidStreamPathException(
-                        "path contains a '" + segment + "' segment: " + printable(path));
-            }
-            try {
-                file = file.resolve(segment);
-            } catch (InvalidPathException e) {
-                throw new InvalidStreamPathException("invalid path " + printable(path) + ": " + e.getReason());
-            }
-        }
-        if (!file.normalize().startsWith(root)) { // cannot happen after the checks above; kept as a guard
-            throw new OutsideRootException(printable(path));
-        }
-        return file;
+        return paths.resolve(path);
     }
 
-    /**
-     * Resolves the symbolic links in the existing part of {@code file} and checks that the result is
-     * still inside the root. Returns the real path of the file, or of its deepest existing ancestor
-     * with the rest of the path appended.
-     */
     private Path confine(Path file, String path) throws IOException {
-        Path existing = file;
-        while (!Files.exists(existing)) {
-            if (Files.isSymbolicLink(existing)) { // a dangling link: it would lead wherever it points
-                throw new OutsideRootException(printable(path));
-            }
-            existing = existing.getParent();
-            if (existing == null || !existing.startsWith(root)) {
-                throw new OutsideRootException(printable(path));
-            }
-        }
-        Path real = existing.toRealPath();
-        if (!real.startsWith(root)) {
-            throw new OutsideRootException(printable(path));
-        }
-        Path confined = real.resolve(existing.relativize(file));
-        if (confined.startsWith(privateFolder)) { // through a link: the folder's own name is refused earlier
-            throw OutsideRootException.intoPrivateFolder(printable(path));
-        }
-        return confined;
-    }
-
-    private static String printable(String path) {
-        StringBuilder sb = new StringBuilder(Math.min(path.length(), 200) + 2).append('"');
-        for (int i = 0; i < path.length() && i < 200; i++) {
-            char c = path.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.append(path.length() > 200 ? "…\"" : "\"").toString();
+        return paths.confine(file, path);
     }
 }

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * volatile so that readers and the sync thread read them without the monitor. Readers use positional
  * reads only; only a holder of the monitor moves the channel's position.
  */
-public final class StreamWriter {
+final class StreamWriter {
     private final StreamStore store;
     private final Path file;
     private final FileChannel channel;
@@ -104,17 +104,17 @@ public final class StreamWriter {
     }
 
     /** The stream's file. */
-    public Path file() {
+    Path file() {
         return file;
     }
 
     /** Bytes in the file, synced or not: where the next append goes. */
-    public long written() {
+    long written() {
         return written;
     }
 
     /** Bytes readers may see (with fsync: bytes on stable storage). */
-    public long committed() {
+    long committed() {
         return committed;
     }
 
@@ -128,7 +128,7 @@ public final class StreamWriter {
     }
 
     /** True while writes may go through this writer. */
-    public boolean isOpen() {
+    boolean isOpen() {
         return !closed;
     }
 
@@ -147,7 +147,7 @@ public final class StreamWriter {
      * @throws WriterConflictException if a WebSocket session holds the lease
      * @throws StaleWriterException if this writer was closed; open the current one and retry
      */
-    public synchronized <T> T exclusive(Action<T> action) throws IOException {
+    synchronized <T> T exclusive(Action<T> action) throws IOException {
         if (closed) {
             throw StaleWriterException.INSTANCE;
         }
@@ -160,7 +160,7 @@ public final class StreamWriter {
 
     /** An operation run holding a writer's lease. */
     @FunctionalInterface
-    public interface Action<T> {
+    interface Action<T> {
         T run(StreamWriter writer) throws IOException;
     }
 
@@ -205,7 +205,7 @@ public final class StreamWriter {
      * @throws StreamTooLargeException if the stream would pass the store's size limit
      * @throws InsufficientStorageException if the bytes could not be written (a full disk)
      */
-    public void write(ByteBuffer[] srcs) throws IOException {
+    void write(ByteBuffer[] srcs) throws IOException {
         assert Thread.holdsLock(this);
         if (closed) {
             throw new ClosedChannelException();
@@ -321,7 +321,7 @@ public final class StreamWriter {
      * lease right after a write so that a failed sync, which cuts the file back under the lease, fails
      * it. Null without fsync.
      */
-    public java.util.concurrent.CompletableFuture<Void> syncedFuture() {
+    java.util.concurrent.CompletableFuture<Void> syncedFuture() {
         assert Thread.holdsLock(this);
         GroupCommit commit = store.groupCommit();
         return commit == null ? null : commit.synced(this, written);
@@ -355,7 +355,7 @@ public final class StreamWriter {
      * {@link ClosedChannelException} on its next append. The channel closes when the last reference
      * goes. Call holding the monitor; the store removes it from its cache.
      */
-    public void closeLocked() {
+    void closeLocked() {
         assert Thread.holdsLock(this);
         closed = true;
         if (mark != null && !torn) { // torn bytes stay marked: the next start cuts them

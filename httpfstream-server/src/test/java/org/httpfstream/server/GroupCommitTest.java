@@ -43,6 +43,8 @@ class GroupCommitTest {
     volatile CountDownLatch gate = new CountDownLatch(0);
     /** Metadata batches left to fail (after their streams' bytes are synced, as a failed write would). */
     final AtomicInteger metadataFailures = new AtomicInteger();
+    /** Streams whose own metadata writes fail (the others' succeed). */
+    final java.util.Set<Path> failingStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void start() throws IOException {
@@ -56,6 +58,13 @@ class GroupCommitTest {
             public void beforeMetadataWrites() throws IOException {
                 if (metadataFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new IOException("the metadata write failed");
+                }
+            }
+
+            @Override
+            public void beforeMetadataWrite(Path stream) throws IOException {
+                if (failingStreams.contains(stream)) {
+                    throw new IOException("the metadata write of " + stream + " failed");
                 }
             }
         });
@@ -244,6 +253,29 @@ class GroupCommitTest {
      */
     @Nested
     class FailedMetadataBatches {
+        @Test
+        void aStreamWhoseMetadataKeepsFailingHoldsUpNoOtherStream() throws Exception {
+            assertThat(server.send("PUT", "/bad.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/good.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            failingStreams.add(server.root().toRealPath().resolve("bad.txt"));
+            assertThat(server.send("POST", "/bad.txt", "b", "Content-Type", "text/plain", "Stream-Closed", "true")
+                    .statusCode()).isEqualTo(500);
+            // The other stream's changes are made durable, answered and seen while bad.txt keeps failing.
+            HttpResponse<String> produced = server.send("POST", "/good.txt", "x", "Content-Type", "text/plain",
+                    "Producer-Id", "p", "Producer-Epoch", "0", "Producer-Seq", "0");
+            assertThat(produced.statusCode()).isEqualTo(200);
+            assertThat(metadataFile("good.txt")).contains("producer.p=0 0");
+            assertThat(server.send("POST", "/good.txt", null, "Stream-Closed", "true").statusCode()).isEqualTo(204);
+            assertThat(header(server.send("HEAD", "/good.txt", null), "Stream-Closed")).isEqualTo("true");
+            assertThat(metadataFile("good.txt")).contains("closed=true");
+            assertThat(server.send("POST", "/bad.txt", "c", "Content-Type", "text/plain").statusCode()).isEqualTo(500);
+            assertThat(metadataFile("bad.txt")).contains("closed=false");
+
+            failingStreams.clear(); // its retry succeeds on its own
+            Await.until("the failed closure is retried and seen", () -> "true".equals(header(server.send("HEAD", "/bad.txt", null), "Stream-Closed")));
+            assertThat(metadataFile("bad.txt")).contains("closed=true");
+        }
+
         @Test
         void aClosureIsClaimedByNoAnswerUntilARetriedBatchMakesItDurable() throws Exception {
             assertThat(server.send("PUT", "/cf.txt", "a", "Content-Type", "text/plain").statusCode()).isEqualTo(201);

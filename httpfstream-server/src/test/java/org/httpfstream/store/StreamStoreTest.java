@@ -168,7 +168,7 @@ class StreamStoreTest {
         void bytesAreInTheFileBeforeAFollowerIsTold() throws IOException {
             AppendSession s = store.startAppend("/f");
             List<Long> seen = new ArrayList<>();
-            Subscription sub = s.subscribe(() -> {
+            Follower sub = s.subscribe(() -> {
                 try {
                     seen.add(Files.size(root.resolve("f")) - s.length()); // never negative
                 } catch (IOException e) {
@@ -189,11 +189,11 @@ class StreamStoreTest {
         void theEndIsToldOnceAndLateSubscribersLearnItAtOnce() throws IOException {
             AppendSession s = store.startAppend("/f");
             AtomicInteger calls = new AtomicInteger();
-            Subscription early = s.subscribe(calls::incrementAndGet);
+            Follower early = s.subscribe(calls::incrementAndGet);
             s.end();
             assertThat(calls).hasValue(1);
             AtomicInteger late = new AtomicInteger();
-            Subscription lateSub = s.subscribe(late::incrementAndGet); // the early one keeps the file open
+            Follower lateSub = s.subscribe(late::incrementAndGet); // the early one keeps the file open
             assertThat(lateSub).isNotNull();
             assertThat(late).hasValue(1);
             assertThat(lateSub.ended()).isTrue();
@@ -206,7 +206,7 @@ class StreamStoreTest {
         @Test
         void aSubscriptionKeepsTheFileReadableAfterTheEnd() throws IOException {
             AppendSession s = store.startAppend("/f");
-            Subscription sub = s.subscribe(() -> {});
+            Follower sub = s.subscribe(() -> {});
             s.append(ByteBuffer.wrap("tail".getBytes(UTF_8)));
             s.end();
             ByteBuffer dst = ByteBuffer.allocate(4);

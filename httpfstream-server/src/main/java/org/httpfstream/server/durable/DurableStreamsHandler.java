@@ -61,7 +61,7 @@ import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -326,7 +326,7 @@ public final class DurableStreamsHandler {
      * that a follower whose proxy dropped its WebSocket upgrade goes on with {@code ?follow}.
      */
     private boolean live(DurableStreams.Snapshot s) {
-        return streams.store().activeSession(s.file()) != null || (s.managed() && !s.closed());
+        return streams.live(s);
     }
 
     private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) throws IOException {
@@ -379,7 +379,7 @@ public final class DurableStreamsHandler {
             if (from < s.tail() || s.closed()) {
                 catchUp(ctx, request, s, from, Offsets.NOW.equals(offset), true, cursor, keepAlive);
             } else {
-                FollowerQuota.Place place = followers.admit(ctx, s.file(), path, keepAlive);
+                FollowerQuota.Place place = followers.admit(ctx, s.stream().key(), path, keepAlive);
                 if (place != null) {
                     new LongPoll(ctx, request, path, s, from, cursor, keepAlive, place).start();
                 }
@@ -402,7 +402,7 @@ public final class DurableStreamsHandler {
             sent = catchUp(ctx, request, s, c, now, live, cursor, keepAlive);
         } finally {
             if (!sent) {
-                c.channel().close();
+                c.close();
             }
         }
     }
@@ -419,7 +419,7 @@ public final class DurableStreamsHandler {
             send(ctx, r, keepAlive);
             return false;
         }
-        String etag = "\"" + Integer.toHexString(s.file().hashCode()) + ":" + Offsets.format(c.from()) + ":"
+        String etag = "\"" + Integer.toHexString(s.stream().key().hashCode()) + ":" + Offsets.format(c.from()) + ":"
                 + Offsets.format(c.next()) + (closed ? ":c" : "") + "\"";
         if (!now && etag.equals(request.headers().get(IF_NONE_MATCH))) {
             FullHttpResponse r = empty(HttpResponseStatus.NOT_MODIFIED);
@@ -462,7 +462,7 @@ public final class DurableStreamsHandler {
      */
     private void sse(ChannelHandlerContext ctx, FullHttpRequest request, String path, DurableStreams.Snapshot s,
             long from, String cursor, boolean keepAlive) throws IOException {
-        FollowerQuota.Place place = followers.admitUntilClosed(ctx, s.file(), path, keepAlive);
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, s.stream().key(), path, keepAlive);
         if (place == null) {
             return; // answered 503
         }
@@ -470,7 +470,7 @@ public final class DurableStreamsHandler {
         SseHandler.Encoding encoding = s.metadata().json() ? SseHandler.Encoding.JSON
                 : type.startsWith("text/") ? SseHandler.Encoding.TEXT : SseHandler.Encoding.BASE64;
         SseHandler sse = new SseHandler(path, encoding, cursor, this.sse.maxAge(), settings.pingInterval());
-        Subscription subscription;
+        Follower subscription;
         try {
             subscription = streams.follow(s, sse);
         } catch (IOException | RuntimeException e) {
@@ -589,11 +589,11 @@ public final class DurableStreamsHandler {
          */
         private boolean moved() {
             try {
-                Optional<StreamMetadata> m = streams.metadata(snapshot.file());
+                Optional<StreamMetadata> m = snapshot.stream().publishedMetadata();
                 if (m.isPresent() && (m.get().closed() || m.get().softDeleted())) {
                     return true;
                 }
-                return streams.store().committedLength(snapshot.file()) > from;
+                return snapshot.stream().committedLength() > from;
             } catch (IOException e) {
                 return true; // gone or unreadable: the snapshot says which
             }
@@ -647,7 +647,7 @@ public final class DurableStreamsHandler {
         if (s.managed()) {
             return s.metadata().contentType();
         }
-        return FileResponder.contentType(s.file().getFileName().toString());
+        return FileResponder.contentType(s.stream().name().substring(s.stream().name().lastIndexOf('/') + 1));
     }
 
     private static FullHttpResponse error(DurableStreamException e) {

@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.httpfstream.store.StreamListener;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +43,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean pumpScheduled = new AtomicBoolean();
     private volatile ChannelHandlerContext ctx;
-    private Subscription subscription;
+    private Follower subscription;
     private long startPosition;
     private long position;
     private boolean started;
@@ -54,7 +54,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
     /** Where the counts go; set by {@link #start}. */
     private ServerStats stats;
     /** The subscription while started, for {@link #lag()} from other threads. */
-    private volatile Subscription lagSource;
+    private volatile Follower lagSource;
     /** {@link #position} as of the end of the last pump, for {@link #lag()} from other threads. */
     private volatile long sentPosition;
 
@@ -138,7 +138,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
      * Starts sending from byte {@code from} of {@code subscription}. Call on the event loop once the
      * response head has been written.
      */
-    public void start(Subscription subscription, long from) {
+    public void start(Follower subscription, long from) {
         this.subscription = subscription;
         this.startPosition = from;
         this.position = from;
@@ -228,7 +228,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
     /** Committed bytes not yet sent to this reader (0 once it has ended). Safe from any thread. */
     @Override
     public long lag() {
-        Subscription s = lagSource;
+        Follower s = lagSource;
         return s == null ? 0 : Math.max(0, s.length() - sentPosition);
     }
 
@@ -277,7 +277,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
         if (subscription == null) {
             return;
         }
-        Subscription s = subscription;
+        Follower s = subscription;
         subscription = null;
         lagSource = null;
         started = false;

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.file.Path;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +44,7 @@ public final class FollowerGate {
      * A place for a live reader of {@code file} (called {@code name}), or null after answering {@code 503}
      * on {@code ctx}. The caller gives the place back when the read ends.
      */
-    public FollowerQuota.Place admit(ChannelHandlerContext ctx, Path file, String name, boolean keepAlive) {
+    public FollowerQuota.Place admit(ChannelHandlerContext ctx, Object file, String name, boolean keepAlive) {
         try {
             return quota.admit(file, name);
         } catch (FollowerQuota.Full e) {
@@ -69,7 +68,7 @@ public final class FollowerGate {
      * place is given back when the channel closes, however it closes. The caller gives it back itself if
      * the read does not start after all.
      */
-    public FollowerQuota.Place admitUntilClosed(ChannelHandlerContext ctx, Path file, String name, boolean keepAlive) {
+    public FollowerQuota.Place admitUntilClosed(ChannelHandlerContext ctx, Object file, String name, boolean keepAlive) {
         FollowerQuota.Place place = admit(ctx, file, name, keepAlive);
         if (place != null) {
             ctx.channel().closeFuture().addListener(f -> place.release());

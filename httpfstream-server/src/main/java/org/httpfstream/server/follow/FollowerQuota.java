@@ -2,7 +2,6 @@ package org.httpfstream.server.follow;
 
 import org.httpfstream.server.Limits;
 import org.httpfstream.server.Refusals;
-import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +22,7 @@ public final class FollowerQuota {
     private final int maxPerStream;
     private final int maxTotal;
     private final AtomicInteger total = new AtomicInteger();
-    private final ConcurrentHashMap<Path, Integer> perStream = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Integer> perStream = new ConcurrentHashMap<>();
 
     /**
      * @param maxPerStream live readers of one stream; 0 for no limit
@@ -42,10 +41,10 @@ public final class FollowerQuota {
 
     /** A live reader's place; {@link #release()} gives it back, once however often it is called. */
     public final class Place {
-        private final Path stream;
+        private final Object stream;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        private Place(Path stream) {
+        private Place(Object stream) {
             this.stream = stream;
         }
 
@@ -72,7 +71,7 @@ public final class FollowerQuota {
      *
      * @throws Full if the stream or the server has as many live readers as allowed
      */
-    Place admit(Path file, String name) throws Full {
+    Place admit(Object file, String name) throws Full {
         if (maxTotal > 0) {
             int n;
             do {
@@ -108,7 +107,7 @@ public final class FollowerQuota {
     }
 
     /** Live readers of the stream in {@code file}. For tests and diagnostics. */
-    int of(Path file) {
+    int of(Object file) {
         return perStream.getOrDefault(file, 0);
     }
 }

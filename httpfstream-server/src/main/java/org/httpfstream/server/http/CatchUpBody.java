@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import org.httpfstream.store.Follower;
 import org.httpfstream.durable.DurableStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,9 @@ public final class CatchUpBody {
     static final int PIECE = 64 * 1024;
 
     private final ChannelHandlerContext ctx;
+    /** Reads the bytes; {@code file} if there is one, else the store's reads. */
+    private final Follower.Reader reader;
+    /** Closed on every way out; null for a store without files. */
     private final FileChannel file;
     private final long end;
     private final boolean keepAlive;
@@ -48,10 +52,11 @@ public final class CatchUpBody {
     /** True until the first piece (of a JSON array, which opens with {@code [}) is out. */
     private boolean first;
 
-    private CatchUpBody(ChannelHandlerContext ctx, FileChannel file, long from, long end, boolean json,
-            boolean keepAlive) {
+    private CatchUpBody(ChannelHandlerContext ctx, FileChannel file, Follower.Reader reader, long from, long end,
+            boolean json, boolean keepAlive) {
         this.ctx = ctx;
         this.file = file;
+        this.reader = reader;
         this.position = from;
         this.end = end;
         this.json = json;
@@ -68,7 +73,7 @@ public final class CatchUpBody {
             boolean keepAlive) {
         PipeliningHandler.hold(ctx);
         ctx.write(head);
-        new CatchUpBody(ctx, file, from, end, false, keepAlive).pump();
+        new CatchUpBody(ctx, file, (at, dst) -> file.read(dst, at), from, end, false, keepAlive).pump();
     }
 
     /** The body's length: the extent's bytes, or for JSON the array they make. */
@@ -85,10 +90,10 @@ public final class CatchUpBody {
      */
     public static void send(ChannelHandlerContext ctx, HttpResponse head, DurableStreams.Extent extent, boolean json,
             boolean keepAlive) {
-        if (json || !Transport.zeroCopy(ctx.channel())) {
+        if (json || extent.channel() == null || !Transport.zeroCopy(ctx.channel())) {
             PipeliningHandler.hold(ctx);
             ctx.write(head);
-            new CatchUpBody(ctx, extent.channel(), extent.from(), extent.next(), json, keepAlive).pump();
+            new CatchUpBody(ctx, extent.channel(), extent::read, extent.from(), extent.next(), json, keepAlive).pump();
             return;
         }
         ctx.write(head);
@@ -144,10 +149,12 @@ public final class CatchUpBody {
             }
             int start = buf.writerIndex();
             while (buf.writerIndex() - start < n) {
-                int read = buf.writeBytes(file, position + (buf.writerIndex() - start), n - (buf.writerIndex() - start));
+                int done = buf.writerIndex() - start;
+                int read = reader.read(position + done, buf.nioBuffer(buf.writerIndex(), n - done));
                 if (read < 0) {
-                    throw new IOException("file shorter than its committed length");
+                    throw new IOException("stream shorter than its committed length");
                 }
+                buf.writerIndex(buf.writerIndex() + read);
             }
             position += n;
             if (!json) {
@@ -181,6 +188,9 @@ public final class CatchUpBody {
     }
 
     private static void closeQuietly(FileChannel channel) {
+        if (channel == null) {
+            return;
+        }
         try {
             channel.close();
         } catch (IOException e) {

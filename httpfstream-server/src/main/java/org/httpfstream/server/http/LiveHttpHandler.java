@@ -14,7 +14,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.Offsets;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 
 /**
  * A plain-HTTP live read ({@code GET /path?follow}): the raw bytes as HTTP/1.1 chunks, from the start
@@ -105,7 +105,7 @@ public final class LiveHttpHandler extends CursorHandler {
     }
 
     @Override
-    public void start(Subscription subscription, long from) {
+    public void start(Follower subscription, long from) {
         ChannelHandlerContext ctx = context();
         long tick = keepAliveNanos / TICKS;
         lastSentNanos = System.nanoTime();

@@ -17,7 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.durable.JsonMessages;
 import org.httpfstream.store.Offsets;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 
 /**
  * A Durable Streams SSE read ({@code GET /path?offset=…&live=sse}): every block of bytes becomes an
@@ -73,7 +73,7 @@ public final class SseHandler extends CursorHandler {
     }
 
     @Override
-    public void start(Subscription subscription, long from) {
+    public void start(Follower subscription, long from) {
         ChannelHandlerContext ctx = context();
         long tick = keepAliveNanos / TICKS;
         lastSentNanos = System.nanoTime();

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.httpfstream.store.AppendSession;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 
 /**
  * Reads of a live stream's file, shared among the followers of one event loop. After an append, every
@@ -51,7 +51,7 @@ public final class TailBlocks {
      *
      * @throws IOException if the file cannot be read or is shorter than its committed length
      */
-    public static ByteBuf read(Subscription subscription, boolean share, ByteBufAllocator alloc, long position,
+    public static ByteBuf read(Follower subscription, boolean share, ByteBufAllocator alloc, long position,
             int max) throws IOException {
         AppendSession session = subscription.session();
         if (session == null || !share) {
@@ -89,7 +89,7 @@ public final class TailBlocks {
         return BLOCKS.get().size();
     }
 
-    private static ByteBuf readFile(Subscription subscription, ByteBufAllocator alloc, long position, int n)
+    private static ByteBuf readFile(Follower subscription, ByteBufAllocator alloc, long position, int n)
             throws IOException {
         ByteBuf buf = alloc.ioBuffer(n);
         try {

@@ -69,7 +69,7 @@ import org.httpfstream.durable.DurableStreams;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StreamInfo;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 import org.httpfstream.subscriptions.WebhookTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,12 +155,22 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** As the six-argument form; {@code sse} says how long SSE responses last. */
     public HttpFStreamHandler(StreamStore store, HttpFStreamSettings settings, Limits limits,
             Refusals refusals, Authorizer authorizer, WebhookTargets webhooks, SseSettings sse) {
+        this(store, null, settings, limits, refusals, authorizer, webhooks, sse);
+    }
+
+    /**
+     * As the seven-argument form; Durable Streams live in {@code storage} (null: the files of {@code
+     * store}).
+     */
+    public HttpFStreamHandler(StreamStore store, org.httpfstream.store.Storage storage, HttpFStreamSettings settings,
+            Limits limits, Refusals refusals, Authorizer authorizer, WebhookTargets webhooks, SseSettings sse) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.streams = new DurableStreams(store, Clock.systemUTC());
+        this.streams = storage == null ? new DurableStreams(store, Clock.systemUTC())
+                : new DurableStreams(storage, store, Clock.systemUTC());
         store.addRefusalListener(e -> refusals.count(e instanceof org.httpfstream.store.StreamTooLargeException
                 ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
         this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
@@ -236,7 +246,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     /** True if the stream at {@code path} was created over the Durable Streams protocol. */
     private boolean managed(String path) {
         try {
-            return streams.metadata(store.locate(path)).isPresent();
+            return streams.managed(path);
         } catch (IOException e) {
             return false; // the read reports it
         }
@@ -355,12 +365,12 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
      * Follows an open Durable Streams stream until it is closed, else the append session until it
      * ends; null if there is nothing live to follow any more.
      */
-    private Subscription subscribe(StreamInfo info, DurableStreams.Snapshot open, CursorHandler follower) {
+    private Follower subscribe(StreamInfo info, DurableStreams.Snapshot open, CursorHandler follower) {
         if (open != null) {
             try {
                 return streams.follow(open, follower);
             } catch (IOException e) {
-                LOG.debug("FOLLOW {}: cannot follow {}", info.name(), open.file(), e);
+                LOG.debug("FOLLOW {}: cannot follow {}", info.name(), open.stream(), e);
                 return null;
             }
         }
@@ -381,7 +391,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
         FollowHandler follower = new FollowHandler(path, binary,
                 binary ? settings.binaryMessageSize() : settings.textMessageSize());
-        Subscription subscription = subscribe(info, open, follower);
+        Follower subscription = subscribe(info, open, follower);
         if (subscription == null) {
             place.release();
             return false;
@@ -401,7 +411,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             return;
         }
         FollowHandler follower = new FollowHandler(path, true, settings.binaryMessageSize());
-        Subscription subscription;
+        Follower subscription;
         try {
             // Ended from the start: the follower reads to the committed length, then closes.
             subscription = store.follow(info.file(), follower, () -> true);
@@ -414,7 +424,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     }
 
     private void upgradeToFollower(ChannelHandlerContext ctx, WebSocketServerHandshaker handshaker,
-            FullHttpRequest request, String path, FollowHandler follower, Subscription subscription,
+            FullHttpRequest request, String path, FollowHandler follower, Follower subscription,
             long from, boolean live) {
         ChannelPipeline p = ctx.pipeline();
         upgradePipeline(ctx);
@@ -450,7 +460,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         }
         LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
                 2 * settings.pingInterval().toNanos(), closeDelimited);
-        Subscription subscription = subscribe(info, open, live);
+        Follower subscription = subscribe(info, open, live);
         if (subscription == null) {
             place.release();
             return false;

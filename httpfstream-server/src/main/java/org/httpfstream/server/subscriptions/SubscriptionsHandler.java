@@ -118,7 +118,7 @@ public final class SubscriptionsHandler {
         this.fsync = streams.store().fsync();
         this.keyFile = meta.resolve("signing-key");
         load();
-        streams.store().addChangeListener(this::changed);
+        streams.storage().addChangeListener(this::changed);
         streams.store().addCloseListener(this::shutdown);
         for (Sub sub : subscriptions.values()) {
             schedule(() -> maybeWake(sub), 0); // work left pending before the restart
@@ -623,12 +623,10 @@ public final class SubscriptionsHandler {
     }
 
     /** A stream changed (on the writer's thread): link it if it matches, and wake whom it concerns. */
-    private void changed(Path file) {
+    private void changed(String path) {
         if (subscriptions.isEmpty()) {
             return;
         }
-        Path rel = streams.store().root().relativize(file);
-        String path = "/" + rel.toString().replace(java.io.File.separatorChar, '/');
         schedule(() -> {
             for (Sub sub : subscriptions.values()) {
                 if (!path.startsWith(sub.root + "/")) {
@@ -863,23 +861,14 @@ public final class SubscriptionsHandler {
 
     /** Links the existing streams that match the pattern, at their tails. Caller holds sub. */
     private void backfill(Sub sub) {
-        Path base;
+        String base = sub.root + "/";
         try {
-            base = streams.store().locate(sub.root.isEmpty() ? "/" : sub.root);
-        } catch (IOException e) {
-            return;
-        }
-        if (!Files.isDirectory(base)) {
-            return;
-        }
-        Path metaDir = streams.store().root().resolve(MetadataStore.FOLDER);
-        try (Stream<Path> files = Files.walk(base)) {
-            files.filter(f -> !f.startsWith(metaDir) && Files.isRegularFile(f)).forEach(f -> {
-                String p = base.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+            for (String name : streams.storage().list(base)) {
+                String p = name.substring(base.length());
                 if (glob(sub.pattern, p) && !p.startsWith(PREFIX + "/")) {
                     sub.links.computeIfAbsent(p, x -> new Link(tail(sub, x))).glob = true;
                 }
-            });
+            }
         } catch (IOException | java.io.UncheckedIOException e) {
             LOG.warn("subscription {}: listing streams under {} failed: {}", sub.id, base, e.getMessage());
         }

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.store.Subscription;
+import org.httpfstream.store.Follower;
 import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +24,7 @@ class TailBlocksTest {
     final StoreExtension stores = new StoreExtension();
     StreamStore store;
     AppendSession session;
-    Subscription subscription;
+    Follower subscription;
 
     @BeforeEach
     void open() throws IOException {

@@ -1,0 +1,43 @@
+package org.httpfstream.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the holder of a stream's single-writer lease may do: append, learn where the stream ends, and
+ * stage metadata that is to be committed with what it appended. Valid only inside {@link
+ * StoredStream#withLease}; not to be kept.
+ *
+ * <p>Thread safety: not thread safe; used by the thread that holds the lease.
+ */
+public interface Lease {
+
+    /**
+     * Appends every remaining byte of {@code srcs}, in order, all or nothing. Returns a future of the
+     * stream's length after these bytes, completed once they are committed (visible to readers; with
+     * durable writes on stable storage or acknowledged); a failure to commit completes it
+     * exceptionally, and the bytes are then never visible.
+     *
+     * @throws StreamTooLargeException if the stream would pass the store's size limit
+     * @throws InsufficientStorageException if the bytes could not be stored
+     * @throws java.nio.channels.ClosedChannelException if the stream was deleted meanwhile
+     */
+    CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException;
+
+    /** Every byte appended so far, committed or not: where the next append goes. */
+    long written();
+
+    /**
+     * Sets the stream's latest metadata now (the writers' view) and has it committed with the bytes
+     * appended under this lease: never later than {@link StoredStream#flushMetadata()} or the next
+     * barrier.
+     */
+    void stageMetadata(StreamMetadata metadata) throws IOException;
+
+    /**
+     * Undoes the creation of the stream this lease created (a failed create): closes it for writers and
+     * removes its bytes and metadata.
+     */
+    void abandon() throws IOException;
+}

@@ -1,0 +1,106 @@
+package org.httpfstream.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The file store's path rules: a request path names a file under the root, never outside it (no
+ * {@code .} or {@code ..} segments, no backslash or NUL, no symbolic link leading out) and never in the
+ * server's own folder.
+ *
+ * <p>Thread safety: immutable.
+ */
+final class StorePaths {
+    private final Path root;
+    /** {@code ROOT/.httpfstream}: never reachable through a stream path. */
+    private final Path privateFolder;
+
+    StorePaths(Path root, Path privateFolder) {
+        this.root = root;
+        this.privateFolder = privateFolder;
+    }
+
+    /**
+     * Maps a percent-decoded request path to a file under the root, without touching the file system.
+     *
+     * @throws InvalidStreamPathException for {@code .} or {@code ..} segments, backslashes, NUL bytes,
+     *     a path not starting with {@code /}, or a name the file system cannot hold
+     */
+    Path resolve(String path) throws InvalidStreamPathException {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new InvalidStreamPathException("path must start with '/': " + printable(path));
+        }
+        if (path.indexOf('\0') >= 0) {
+            throw new InvalidStreamPathException("path contains a NUL byte: " + printable(path));
+        }
+        if (path.indexOf('\\') >= 0) {
+            throw new InvalidStreamPathException("path contains a backslash: " + printable(path));
+        }
+        Path file = root;
+        for (String segment : path.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            if (file == root && segment.equals(MetadataStore.FOLDER)) {
+                throw new InvalidStreamPathException("path " + printable(path) + " is reserved for the server");
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new InvalidStreamPathException(
+                        "path contains a '" + segment + "' segment: " + printable(path));
+            }
+            try {
+                file = file.resolve(segment);
+            } catch (InvalidPathException e) {
+                throw new InvalidStreamPathException("invalid path " + printable(path) + ": " + e.getReason());
+            }
+        }
+        if (!file.normalize().startsWith(root)) { // cannot happen after the checks above; kept as a guard
+            throw new OutsideRootException(printable(path));
+        }
+        return file;
+    }
+
+    /**
+     * Resolves the symbolic links in the existing part of {@code file} and checks that the result is
+     * still inside the root. Returns the real path of the file, or of its deepest existing ancestor
+     * with the rest of the path appended.
+     */
+    Path confine(Path file, String path) throws IOException {
+        Path existing = file;
+        while (!Files.exists(existing)) {
+            if (Files.isSymbolicLink(existing)) { // a dangling link: it would lead wherever it points
+                throw new OutsideRootException(printable(path));
+            }
+            existing = existing.getParent();
+            if (existing == null || !existing.startsWith(root)) {
+                throw new OutsideRootException(printable(path));
+            }
+        }
+        Path real = existing.toRealPath();
+        if (!real.startsWith(root)) {
+            throw new OutsideRootException(printable(path));
+        }
+        Path confined = real.resolve(existing.relativize(file));
+        if (confined.startsWith(privateFolder)) { // through a link: the folder's own name is refused earlier
+            throw OutsideRootException.intoPrivateFolder(printable(path));
+        }
+        return confined;
+    }
+
+    private static String printable(String path) {
+        StringBuilder sb = new StringBuilder(Math.min(path.length(), 200) + 2).append('"');
+        for (int i = 0; i < path.length() && i < 200; i++) {
+            char c = path.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append(path.length() > 200 ? "…\"" : "\"").toString();
+    }
+}

@@ -1,0 +1,174 @@
+package org.httpfstream.store.memory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.httpfstream.store.InvalidStreamPathException;
+import org.httpfstream.store.MetadataStore;
+import org.httpfstream.store.NotAStreamException;
+import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoreLimits;
+import org.httpfstream.store.StoredStream;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.StreamMetadata;
+
+/**
+ * Streams kept in memory only, for tests and throwaway servers ({@code -store=memory}): nothing
+ * survives the process. Paths obey the file store's rules (no {@code .} or {@code ..} segments, no
+ * backslash or NUL, the server's folder reserved, and a stream cannot also be a folder of streams), so
+ * a client sees the same answers from both stores. Every append is committed at once; there are no
+ * long-held leases (the original WebSocket protocol keeps its sessions in the file store).
+ *
+ * <p>Written here rather than taken from a library: it is the seam's smallest honest implementation,
+ * a growable byte array per stream, and no library offers the seam's lease and follower contract.
+ *
+ * <p>Thread safety: safe for use from any number of threads. Streams, metadata and watchers are
+ * concurrent maps keyed by path; a stream's bytes are written under its monitor (the lease) and read
+ * without it (see {@link MemoryStream}).
+ */
+public final class MemoryStorage implements Storage {
+    private final StoreLimits limits;
+    /** The streams that exist, by path. */
+    final ConcurrentHashMap<String, MemoryStream.Bytes> bytes = new ConcurrentHashMap<>();
+    /** Metadata by path; it may outlive the bytes (a soft-deleted stream). */
+    final ConcurrentHashMap<String, StreamMetadata> metadata = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
+    /** Serializes creations, so that a stream and a folder of the same name are never both made. */
+    private final Object creations = new Object();
+    private volatile LeaseGuard guard = s -> { };
+    private volatile boolean closed;
+
+    /** An empty store whose appends obey {@code limits}. */
+    public MemoryStorage(StoreLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    @Override
+    public StoredStream stream(String path) throws IOException {
+        return new MemoryStream(this, normalize(path));
+    }
+
+    /**
+     * The path with empty segments dropped.
+     *
+     * @throws InvalidStreamPathException for what the file store refuses too
+     */
+    static String normalize(String path) throws InvalidStreamPathException {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\\') >= 0) {
+            throw new InvalidStreamPathException("invalid path: " + path.replace('\0', '?'));
+        }
+        StringBuilder sb = new StringBuilder(path.length());
+        for (String segment : path.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new InvalidStreamPathException("path contains a '" + segment + "' segment: " + path);
+            }
+            if (sb.length() == 0 && segment.equals(MetadataStore.FOLDER)) {
+                throw new InvalidStreamPathException("path " + path + " is reserved for the server");
+            }
+            sb.append('/').append(segment);
+        }
+        return sb.length() == 0 ? "/" : sb.toString();
+    }
+
+    /** The bytes of a new stream at {@code name}, or of the existing one. */
+    MemoryStream.Bytes create(String name) throws IOException {
+        MemoryStream.Bytes b = bytes.get(name);
+        if (b != null) {
+            return b;
+        }
+        synchronized (creations) {
+            if (name.equals("/") || folder(name)) {
+                throw new NotAStreamException(name + " is a folder, not a stream");
+            }
+            for (int i = name.indexOf('/', 1); i > 0; i = name.indexOf('/', i + 1)) {
+                if (bytes.containsKey(name.substring(0, i))) {
+                    throw new NotAStreamException("a parent of " + name + " is a file, not a folder");
+                }
+            }
+            return bytes.computeIfAbsent(name, n -> new MemoryStream.Bytes());
+        }
+    }
+
+    /** True if some stream lies below {@code name}. */
+    boolean folder(String name) {
+        String prefix = name + "/";
+        for (String n : bytes.keySet()) {
+            if (n.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Told of every change. */
+    final java.util.List<java.util.function.Consumer<String>> changeListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void addChangeListener(java.util.function.Consumer<String> listener) {
+        changeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    LeaseGuard guard() {
+        return guard;
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        List<String> names = new ArrayList<>();
+        for (String n : bytes.keySet()) {
+            if (n.startsWith(prefix)) {
+                names.add(n);
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public StoreLimits limits() {
+        return limits;
+    }
+
+    /** False: a change is committed when it is made. */
+    @Override
+    public boolean durableWrites() {
+        return false;
+    }
+
+    @Override
+    public CompletableFuture<Void> barrier() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Kept, though no long-held lease is ever taken here. */
+    @Override
+    public void leaseGuard(LeaseGuard guard) {
+        this.guard = Objects.requireNonNull(guard, "guard");
+    }
+
+    /** True once closed. */
+    public boolean closed() {
+        return closed;
+    }
+
+    /** Drops every stream; followers see them end. */
+    @Override
+    public void close() {
+        closed = true;
+        for (String name : new ArrayList<>(bytes.keySet())) {
+            MemoryStream.Bytes b = bytes.remove(name);
+            if (b != null) {
+                b.discard();
+            }
+        }
+        metadata.clear();
+    }
+}

@@ -1,0 +1,325 @@
+package org.httpfstream.store.memory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+import org.httpfstream.store.Follower;
+import org.httpfstream.store.InsufficientStorageException;
+import org.httpfstream.store.Lease;
+import org.httpfstream.store.StoredStream;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.StreamMetadata;
+import org.httpfstream.store.StreamTooLargeException;
+
+/**
+ * A stream of the {@link MemoryStorage}: a handle by path on the store's maps.
+ *
+ * <p>Thread safety: immutable; the bytes are {@link Bytes}, whose monitor is the lease.
+ */
+final class MemoryStream implements StoredStream {
+    /** The most bytes one stream may hold in memory. */
+    static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    private final MemoryStorage storage;
+    private final String name;
+
+    MemoryStream(MemoryStorage storage, String name) {
+        this.storage = storage;
+        this.name = name;
+    }
+
+    /**
+     * A stream's bytes: one array, grown by copying. The writer holds the monitor; a reader reads {@link
+     * #committed} and then {@link #data} without it, which is safe because the bytes below {@code
+     * committed} are in the array before it moves, and a grown array is a copy holding them.
+     *
+     * <p>Thread safety: written under this object's monitor (the stream's lease); read from any thread.
+     */
+    static final class Bytes {
+        /** The bytes; a larger copy replaces it as the stream grows. Written under this. */
+        private volatile byte[] data = new byte[256];
+        /** Bytes readers may see: every byte written. Written under this. */
+        private volatile long committed;
+        /** True once deleted: nothing appends any more. Written under this. */
+        private volatile boolean deleted;
+
+        synchronized void discard() {
+            deleted = true;
+        }
+
+        long committed() {
+            return committed;
+        }
+
+        int read(long position, ByteBuffer dst) {
+            long end = committed;
+            if (position >= end) {
+                return -1;
+            }
+            byte[] d = data;
+            int n = (int) Math.min(dst.remaining(), end - position);
+            dst.put(d, (int) position, n);
+            return n;
+        }
+
+        /** Appends {@code srcs} whole; the caller holds the monitor. */
+        long append(ByteBuffer[] srcs, long max) throws IOException {
+            assert Thread.holdsLock(this);
+            if (deleted) {
+                throw new ClosedChannelException();
+            }
+            long n = 0;
+            for (ByteBuffer b : srcs) {
+                n += b.remaining();
+            }
+            if (max > 0 && committed + n > max) {
+                throw new StreamTooLargeException(committed, n, max);
+            }
+            if (committed + n > MAX_BYTES) {
+                throw new InsufficientStorageException("an append of " + n + " bytes",
+                        new IOException("a stream in memory holds at most " + MAX_BYTES + " bytes"));
+            }
+            int at = (int) committed;
+            byte[] d = data;
+            if (at + n > d.length) {
+                byte[] grown = new byte[(int) Math.min(MAX_BYTES, Math.max(at + n, 2L * d.length))];
+                System.arraycopy(d, 0, grown, 0, at);
+                data = grown;
+                d = grown;
+            }
+            for (ByteBuffer b : srcs) {
+                int len = b.remaining();
+                b.get(d, at, len);
+                at += len;
+            }
+            committed = at;
+            return at;
+        }
+    }
+
+    private Bytes bytes() throws NoSuchFileException {
+        Bytes b = storage.bytes.get(name);
+        if (b == null) {
+            throw new NoSuchFileException(name);
+        }
+        return b;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Object key() {
+        return name;
+    }
+
+    @Override
+    public boolean exists() {
+        return storage.bytes.containsKey(name);
+    }
+
+    @Override
+    public long committedLength() throws IOException {
+        return bytes().committed();
+    }
+
+    @Override
+    public long knownCommittedLength() {
+        Bytes b = storage.bytes.get(name);
+        return b == null ? -1 : b.committed();
+    }
+
+    @Override
+    public long writtenLength() throws IOException {
+        return committedLength();
+    }
+
+    @Override
+    public <T> T withLease(boolean create, LeaseAction<T> action) throws IOException {
+        for (;;) {
+            Bytes b = create ? storage.create(name) : bytes();
+            synchronized (b) {
+                if (storage.bytes.get(name) != b) {
+                    continue; // deleted meanwhile: take the current one
+                }
+                return action.run(new MemoryLease(b));
+            }
+        }
+    }
+
+    /** False: the memory store has no long-held leases. */
+    @Override
+    public boolean sessionActive() {
+        return false;
+    }
+
+    @Override
+    public int read(long position, ByteBuffer dst) throws IOException {
+        return bytes().read(position, dst);
+    }
+
+    /** Empty: no file; read with {@link #read}. */
+    @Override
+    public Optional<FileChannel> openChannel() throws IOException {
+        bytes();
+        return Optional.empty();
+    }
+
+    @Override
+    public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
+        Bytes b = bytes();
+        watch(listener);
+        return new Follower(Follower.source(b::committed, b::read, () -> unwatch(listener)), listener, ended);
+    }
+
+    @Override
+    public void watch(StreamListener listener) {
+        storage.watchers.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    @Override
+    public void unwatch(StreamListener listener) {
+        storage.watchers.computeIfPresent(name, (n, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    @Override
+    public void changed() {
+        for (java.util.function.Consumer<String> l : storage.changeListeners) {
+            l.accept(name);
+        }
+        Set<StreamListener> set = storage.watchers.get(name);
+        if (set != null) {
+            for (StreamListener l : set) {
+                l.onChange();
+            }
+        }
+    }
+
+    /** Complete: every change is committed when made. */
+    @Override
+    public CompletableFuture<Void> durable(long length) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Complete: metadata is committed when set. */
+    @Override
+    public CompletableFuture<Void> barrier() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public Optional<StreamMetadata> metadata() {
+        return Optional.ofNullable(storage.metadata.get(name));
+    }
+
+    @Override
+    public Optional<StreamMetadata> publishedMetadata() {
+        return metadata();
+    }
+
+    @Override
+    public void putMetadata(StreamMetadata metadata) {
+        storage.metadata.put(name, java.util.Objects.requireNonNull(metadata, "metadata"));
+    }
+
+    @Override
+    public Optional<StreamMetadata> updateMetadata(UnaryOperator<Optional<StreamMetadata>> change) {
+        StreamMetadata m = storage.metadata.compute(name, (n, old) -> {
+            Optional<StreamMetadata> next = change.apply(Optional.ofNullable(old));
+            return next == null ? null : next.orElse(null);
+        });
+        return Optional.ofNullable(m);
+    }
+
+    @Override
+    public void removeMetadata() {
+        storage.metadata.remove(name);
+    }
+
+    /** Nothing to do: metadata is committed when set. */
+    @Override
+    public void flushMetadata() {
+    }
+
+    @Override
+    public void delete(IoAction action) throws IOException {
+        Bytes b = storage.bytes.get(name);
+        if (b == null) {
+            action.run();
+            return;
+        }
+        synchronized (b) {
+            discard();
+            action.run();
+        }
+    }
+
+    @Override
+    public void discard() {
+        Bytes b = storage.bytes.remove(name);
+        if (b != null) {
+            b.discard();
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MemoryStream other && other.storage == storage && other.name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryStream{" + name + "}";
+    }
+
+    /** The lease of a memory stream: its bytes, under their monitor. */
+    private final class MemoryLease implements Lease {
+        private final Bytes bytes;
+
+        MemoryLease(Bytes bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
+            long end = bytes.append(srcs, storage.limits().maxStreamBytes());
+            changed();
+            return CompletableFuture.completedFuture(end);
+        }
+
+        @Override
+        public long written() {
+            return bytes.committed();
+        }
+
+        @Override
+        public void stageMetadata(StreamMetadata metadata) {
+            putMetadata(metadata);
+        }
+
+        @Override
+        public void abandon() {
+            removeMetadata();
+            storage.bytes.remove(name, bytes);
+            bytes.discard();
+        }
+    }
+}
