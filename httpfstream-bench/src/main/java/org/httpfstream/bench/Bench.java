@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.httpfstream.json.Json;
 
 /**
  * Runs the benchmark suite: for each server under test, each chosen scenario with the same load, and
@@ -205,7 +206,7 @@ public final class Bench {
     private void emit(Result r) {
         results.add(r);
         byKey.put(r.server + "|" + r.scenario + "|" + r.params, r);
-        out.println(Json.write(r.toMap()));
+        out.println(Json.writeRounded(r.toMap(), 4));
         out.flush();
     }
 
@@ -853,7 +854,7 @@ public final class Bench {
             r.verified = true;
             limits.put(key, v);
             results.add(r);
-            out.println(Json.write(r.toMap()));
+            out.println(Json.writeRounded(r.toMap(), 4));
             out.flush();
         }
         return v;

@@ -45,6 +45,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.httpfstream.json.Json;
 import org.httpfstream.store.DurableStreams;
 import org.httpfstream.store.InvalidOffsetException;
 import org.httpfstream.store.MetadataStore;

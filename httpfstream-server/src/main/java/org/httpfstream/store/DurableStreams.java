@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.httpfstream.json.JsonMessages;
 
 /**
  * The Durable Streams protocol's operations over a {@link StreamStore}: create, append (with {@code
