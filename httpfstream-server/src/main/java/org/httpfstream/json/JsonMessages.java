@@ -8,9 +8,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +61,7 @@ public final class JsonMessages {
      */
     public static List<String> split(byte[] body) {
         Objects.requireNonNull(body, "body");
-        checkEncoding(body);
+        checkStart(body);
         try (JsonParser p = FACTORY.createParser(body)) {
             try {
                 return messages(p, body);
@@ -159,15 +157,14 @@ public final class JsonMessages {
             n--;
         }
         scratch[n++] = '\n';
-        return new String(scratch, 0, n, StandardCharsets.UTF_8);
+        return decode(scratch, n, from);
     }
 
     /**
-     * Refuses what Jackson's UTF-8 reader would accept or misread: a byte-order mark, a NUL among the
-     * first four bytes (Jackson would read UTF-16 or UTF-32), and any byte sequence that is not strict
-     * UTF-8. The JDK's decoder judges UTF-8, into a small buffer that is thrown away.
+     * Refuses what Jackson would misread: a byte-order mark (it skips one) and a NUL among the first four
+     * bytes (from which it would guess UTF-16 or UTF-32). A NUL is never valid JSON anywhere.
      */
-    private static void checkEncoding(byte[] body) {
+    private static void checkStart(byte[] body) {
         for (int i = 0; i < Math.min(4, body.length); i++) {
             if (body[i] == 0) {
                 throw new JsonException("invalid JSON at byte " + i + ": NUL");
@@ -176,25 +173,23 @@ public final class JsonMessages {
         if (body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF) {
             throw new JsonException("invalid JSON at byte 0: a byte-order mark");
         }
-        int i = 0;
-        while (i < body.length && body[i] >= 0) {
-            i++;
-        }
-        if (i == body.length) {
-            return; // ASCII
-        }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
-        ByteBuffer in = ByteBuffer.wrap(body, i, body.length - i);
-        CharBuffer out = CharBuffer.allocate(Math.min(8192, body.length - i + 1));
-        for (;;) {
-            CoderResult r = decoder.decode(in, out, true);
-            if (r.isError()) {
-                throw new JsonException("body is not valid UTF-8 (at byte " + in.position() + ")");
+    }
+
+    /**
+     * {@code bytes[0, n)} as a String, refused unless strict UTF-8. The JDK's fast decoder replaces what is
+     * not UTF-8 (overlong forms, encoded surrogates, code points past U+10FFFF, truncated sequences) with
+     * U+FFFD; only a message holding U+FFFD is decoded again, strictly, to tell a sent U+FFFD from one
+     * put in place of bad bytes.
+     */
+    private static String decode(byte[] bytes, int n, int at) {
+        String s = new String(bytes, 0, n, StandardCharsets.UTF_8);
+        if (s.indexOf('\uFFFD') >= 0) {
+            try {
+                StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, n));
+            } catch (CharacterCodingException e) {
+                throw new JsonException("body is not valid UTF-8 (in the message at byte " + at + ")");
             }
-            if (r.isUnderflow()) {
-                return;
-            }
-            out.clear();
         }
+        return s;
     }
 }
