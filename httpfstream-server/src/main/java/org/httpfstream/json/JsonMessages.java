@@ -8,10 +8,11 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -53,13 +54,30 @@ public final class JsonMessages {
     private JsonMessages() {}
 
     /**
+     * The messages of one body, as the stream stores them.
+     *
+     * @param lines the messages, each compacted and ending with {@code \n}, one after the other: the
+     *     bytes to append (not copied: the caller must not change them)
+     * @param count how many messages {@code lines} holds
+     */
+    public record Messages(byte[] lines, int count) {
+        /** Checks the arguments. */
+        public Messages {
+            Objects.requireNonNull(lines, "lines");
+            if (count < 0) {
+                throw new IllegalArgumentException("count < 0: " + count);
+            }
+        }
+    }
+
+    /**
      * Parses {@code body} as one JSON value and returns its messages as stored lines (each compacted and
      * ending with {@code \n}): the elements of a top-level array (one level flattened, so {@code []}
      * gives none), or the value itself.
      *
      * @throws JsonException if the body is not one acceptable UTF-8 JSON value
      */
-    public static List<String> split(byte[] body) {
+    public static Messages split(byte[] body) {
         Objects.requireNonNull(body, "body");
         checkStart(body);
         try (JsonParser p = FACTORY.createParser(body)) {
@@ -92,37 +110,44 @@ public final class JsonMessages {
         return out;
     }
 
-    private static List<String> messages(JsonParser p, byte[] body) throws IOException {
+    private static Messages messages(JsonParser p, byte[] body) throws IOException {
         JsonToken first = p.nextToken();
         if (first == null) {
             throw new JsonException("invalid JSON: no value");
         }
-        List<String> messages = new ArrayList<>();
-        byte[] scratch = new byte[body.length + 1];
+        // The lines are never longer than the body: each message's \n takes the place of the comma or
+        // bracket after it, or for a body that is not an array, is the one byte more.
+        Output out = new Output(new byte[body.length + 1]);
+        int count = 0;
+        int from = start(p);
+        int to = body.length;
         if (first == JsonToken.START_ARRAY) {
             // Each element runs from its first byte to the next element's first byte (or the closing
-            // bracket); compacting that span leaves the element and at most a trailing comma.
-            int from = -1;
+            // bracket); compacting that span leaves the element and at most a trailing comma. A span is
+            // compacted only once Jackson has read past it, so it is valid JSON.
+            from = -1;
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
                 int start = start(p);
                 if (from >= 0) {
-                    messages.add(compact(body, from, start, scratch));
+                    compact(body, from, start, out);
                 }
                 from = start;
+                count++;
                 p.skipChildren();
             }
-            if (from >= 0) {
-                messages.add(compact(body, from, start(p), scratch));
-            }
+            to = start(p);
         } else {
-            int from = start(p);
             p.skipChildren();
-            messages.add(compact(body, from, body.length, scratch));
+            count = 1;
         }
         if (p.nextToken() != null) {
             throw new JsonException("invalid JSON at byte " + start(p) + ": unexpected data after the JSON value");
         }
-        return messages;
+        if (from >= 0) {
+            compact(body, from, to, out);
+        }
+        out.checkUtf8();
+        return new Messages(out.n == out.bytes.length ? out.bytes : Arrays.copyOf(out.bytes, out.n), count);
     }
 
     /** The byte offset of the parser's current token. */
@@ -130,34 +155,74 @@ public final class JsonMessages {
         return (int) p.currentTokenLocation().getByteOffset();
     }
 
-    /**
-     * {@code body[from, to)}, valid JSON followed by whitespace and at most one comma, without the
-     * whitespace outside strings and without that comma, plus {@code \n}, decoded as UTF-8.
-     */
-    static String compact(byte[] body, int from, int to, byte[] scratch) {
-        int n = 0;
-        boolean inString = false;
-        for (int i = from; i < to; i++) {
-            byte b = body[i];
-            if (inString) {
-                if (b == '\\') {
-                    scratch[n++] = b;
-                    b = body[++i]; // the escaped character, which cannot end the string
-                } else if (b == '"') {
-                    inString = false;
-                }
-            } else if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
-                continue;
-            } else if (b == '"') {
-                inString = true;
-            }
-            scratch[n++] = b;
+    /** The lines being written. Not thread safe: one split's own. */
+    private static final class Output {
+        final byte[] bytes;
+        int n;
+        /** The bits of every byte of every string copied: negative if one was not ASCII. */
+        int strings;
+
+        Output(byte[] bytes) {
+            this.bytes = bytes;
         }
-        if (n > 0 && scratch[n - 1] == ',') {
+
+        /**
+         * Refuses what is not strict UTF-8 and Jackson's reader lets through: overlong forms, encoded
+         * surrogates, code points past U+10FFFF. Bytes other than ASCII can only be inside strings, so
+         * only a body whose strings held one is decoded, by the JDK, into a small buffer thrown away.
+         */
+        void checkUtf8() {
+            if (strings >= 0) {
+                return;
+            }
+            CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+            ByteBuffer in = ByteBuffer.wrap(bytes, 0, n);
+            CharBuffer chars = CharBuffer.allocate(Math.min(8192, n));
+            for (;;) {
+                CoderResult r = decoder.decode(in, chars, true);
+                if (r.isError()) {
+                    throw new JsonException("body is not valid UTF-8 (a message's byte " + in.position() + ")");
+                }
+                if (r.isUnderflow()) {
+                    return;
+                }
+                chars.clear();
+            }
+        }
+    }
+
+    /**
+     * Appends {@code body[from, to)}, valid JSON followed by whitespace and at most one comma, to
+     * {@code out} without the whitespace outside strings and without that comma, then {@code \n}.
+     * Jackson has checked the text: outside strings a byte up to a space can only be whitespace, and
+     * every string ends with an unescaped quote.
+     */
+    static void compact(byte[] body, int from, int to, Output out) {
+        byte[] o = out.bytes;
+        int n = out.n;
+        int seen = 0;
+        for (int i = from; i < to; ) {
+            byte b = body[i++];
+            if (b == '"') {
+                int s = i - 1;
+                for (byte c = body[i++]; c != '"'; c = body[i++]) {
+                    seen |= c;
+                    if (c == '\\') {
+                        i++; // the escaped character, which cannot end the string
+                    }
+                }
+                System.arraycopy(body, s, o, n, i - s);
+                n += i - s;
+            } else if (b > ' ') {
+                o[n++] = b;
+            }
+        }
+        if (n > out.n && o[n - 1] == ',') {
             n--;
         }
-        scratch[n++] = '\n';
-        return decode(scratch, n, from);
+        o[n++] = '\n';
+        out.n = n;
+        out.strings |= seen;
     }
 
     /**
@@ -173,23 +238,5 @@ public final class JsonMessages {
         if (body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF) {
             throw new JsonException("invalid JSON at byte 0: a byte-order mark");
         }
-    }
-
-    /**
-     * {@code bytes[0, n)} as a String, refused unless strict UTF-8. The JDK's fast decoder replaces what is
-     * not UTF-8 (overlong forms, encoded surrogates, code points past U+10FFFF, truncated sequences) with
-     * U+FFFD; only a message holding U+FFFD is decoded again, strictly, to tell a sent U+FFFD from one
-     * put in place of bad bytes.
-     */
-    private static String decode(byte[] bytes, int n, int at) {
-        String s = new String(bytes, 0, n, StandardCharsets.UTF_8);
-        if (s.indexOf('\uFFFD') >= 0) {
-            try {
-                StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, n));
-            } catch (CharacterCodingException e) {
-                throw new JsonException("body is not valid UTF-8 (in the message at byte " + at + ")");
-            }
-        }
-        return s;
     }
 }

@@ -12,7 +12,6 @@ import static org.httpfstream.store.DurableStreamException.Reason.WRITER_ACTIVE;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -284,7 +282,7 @@ public final class DurableStreams {
                 expiresAtInstant = source.metadata().expiresAtInstant();
             }
             StreamMetadata.Fork fork = source == null ? null : forkPoint(source, forkRequest);
-            List<String> messages = null;
+            JsonMessages.Messages messages = null;
             if (StreamMetadata.isJson(type) && request.body().length > 0) {
                 messages = parseJson(request.body());
             }
@@ -310,7 +308,7 @@ public final class DurableStreams {
                     java.util.Map.of(), null, fork, 0, false);
             metadata.put(file, m);
             Snapshot forked = source;
-            List<String> initial = messages;
+            JsonMessages.Messages initial = messages;
             try {
                 return exclusive(path, true, w -> {
                     try {
@@ -518,15 +516,15 @@ public final class DurableStreams {
             throw new DurableStreamException(CONFLICT, "Stream-Seq " + request.seq()
                     + " is not greater than the last one (" + m.lastSeq() + ")");
         }
-        List<String> messages = null;
+        JsonMessages.Messages messages = null;
         if (!empty && m.json()) {
             messages = parseJson(request.body());
-            if (messages.isEmpty()) {
+            if (messages.count() == 0) {
                 throw new DurableStreamException(BAD_REQUEST, "empty JSON array: nothing to append");
             }
         }
         StreamMetadata.Producer producerState = state;
-        List<String> json = messages;
+        JsonMessages.Messages json = messages;
         try {
             return exclusive(path, false, w -> {
                 write(w, request.body(), json);
@@ -894,19 +892,15 @@ public final class DurableStreams {
         lastAccess.put(file, clock.millis());
     }
 
-    private static void write(StreamWriter writer, byte[] body, List<String> messages) throws IOException {
+    private static void write(StreamWriter writer, byte[] body, JsonMessages.Messages messages) throws IOException {
         if (messages != null) {
-            StringBuilder sb = new StringBuilder();
-            for (String msg : messages) {
-                sb.append(msg);
-            }
-            writer.write(new ByteBuffer[] {ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8))});
+            writer.write(new ByteBuffer[] {ByteBuffer.wrap(messages.lines())});
         } else if (body.length > 0) {
             writer.write(new ByteBuffer[] {ByteBuffer.wrap(body)});
         }
     }
 
-    private static List<String> parseJson(byte[] body) throws DurableStreamException {
+    private static JsonMessages.Messages parseJson(byte[] body) throws DurableStreamException {
         try {
             return JsonMessages.split(body);
         } catch (IllegalArgumentException e) {

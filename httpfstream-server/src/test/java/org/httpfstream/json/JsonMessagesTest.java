@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -15,10 +16,10 @@ class JsonMessagesTest {
 
     @Test
     void flattensOneLevelAndCompactsEachMessageToOneLine() {
-        assertThat(JsonMessages.split("[ {\"a\": [1, 2]},\n \"x y\" , [[3]] ]".getBytes(UTF_8)))
+        assertThat(split("[ {\"a\": [1, 2]},\n \"x y\" , [[3]] ]".getBytes(UTF_8)))
                 .containsExactly("{\"a\":[1,2]}\n", "\"x y\"\n", "[[3]]\n");
-        assertThat(JsonMessages.split(" {\"k\" : \"v\\n\"} ".getBytes(UTF_8))).containsExactly("{\"k\":\"v\\n\"}\n");
-        assertThat(JsonMessages.split("[]".getBytes(UTF_8))).isEmpty();
+        assertThat(split(" {\"k\" : \"v\\n\"} ".getBytes(UTF_8))).containsExactly("{\"k\":\"v\\n\"}\n");
+        assertThat(split("[]".getBytes(UTF_8))).isEmpty();
     }
 
     @ParameterizedTest
@@ -26,7 +27,7 @@ class JsonMessagesTest {
         " ", "[1] ,", "{} ,", "[1]x", "1 2", "\"a\" \"b\"", "[1 2]", "{\"a\" 1}", "\"\\x\"", "\"a\tb\"",
         "NaN", "[1,,2]", "/* c */ 1", "[", "]"})
     void refusesInvalidJson(String body) {
-        assertThatThrownBy(() -> JsonMessages.split(body.getBytes(UTF_8)))
+        assertThatThrownBy(() -> split(body.getBytes(UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -43,59 +44,59 @@ class JsonMessagesTest {
         void stringsKeepTheirEscapesAndNumbersTheirSpelling() {
             String body = "[ {\"\\u0041\" : \"\\u00e9\\/ \\\" \\\\\"} , 1.0E+2 , -0 , 1e400 , "
                     + "123456789012345678901234567890 , \"\\ud83d\\ude00\" ]";
-            assertThat(JsonMessages.split(body.getBytes(UTF_8))).containsExactly(
+            assertThat(split(body.getBytes(UTF_8))).containsExactly(
                     "{\"\\u0041\":\"\\u00e9\\/ \\\" \\\\\"}\n", "1.0E+2\n", "-0\n", "1e400\n",
                     "123456789012345678901234567890\n", "\"\\ud83d\\ude00\"\n");
         }
 
         @Test
         void whitespaceInsideStringsIsKeptAndOutsideIsDropped() {
-            assertThat(JsonMessages.split("\r\n\t[ \" a , b \" ,\t{ \"k k\" :\n[ true , false , null ] } ]\n"
+            assertThat(split("\r\n\t[ \" a , b \" ,\t{ \"k k\" :\n[ true , false , null ] } ]\n"
                     .getBytes(UTF_8)))
                     .containsExactly("\" a , b \"\n", "{\"k k\":[true,false,null]}\n");
         }
 
         @Test
         void aStringEndingInAnEscapedBackslashEndsThere() {
-            assertThat(JsonMessages.split("[\"a\\\\\" , \"b\"]".getBytes(UTF_8)))
+            assertThat(split("[\"a\\\\\" , \"b\"]".getBytes(UTF_8)))
                     .containsExactly("\"a\\\\\"\n", "\"b\"\n");
         }
 
         @Test
         void nonAsciiTextIsStoredAsSent() {
-            assertThat(JsonMessages.split("[\"é 😀 日本\", {\"ключ\": 1}]".getBytes(UTF_8)))
+            assertThat(split("[\"é 😀 日本\", {\"ключ\": 1}]".getBytes(UTF_8)))
                     .containsExactly("\"é 😀 日本\"\n", "{\"ключ\":1}\n");
         }
 
         @Test
         void aTopLevelScalarOrEmptyContainerIsOneMessage() {
-            assertThat(JsonMessages.split(" 42 ".getBytes(UTF_8))).containsExactly("42\n");
-            assertThat(JsonMessages.split("\"s\"".getBytes(UTF_8))).containsExactly("\"s\"\n");
-            assertThat(JsonMessages.split("{ }".getBytes(UTF_8))).containsExactly("{}\n");
-            assertThat(JsonMessages.split("[[ ]]".getBytes(UTF_8))).containsExactly("[]\n");
-            assertThat(JsonMessages.split("[ ]".getBytes(UTF_8))).isEmpty();
+            assertThat(split(" 42 ".getBytes(UTF_8))).containsExactly("42\n");
+            assertThat(split("\"s\"".getBytes(UTF_8))).containsExactly("\"s\"\n");
+            assertThat(split("{ }".getBytes(UTF_8))).containsExactly("{}\n");
+            assertThat(split("[[ ]]".getBytes(UTF_8))).containsExactly("[]\n");
+            assertThat(split("[ ]".getBytes(UTF_8))).isEmpty();
         }
 
         @Test
         void aRepeatedKeyIsStoredAsSent() {
-            assertThat(JsonMessages.split("{\"a\":1, \"a\":2}".getBytes(UTF_8))).containsExactly("{\"a\":1,\"a\":2}\n");
+            assertThat(split("{\"a\":1, \"a\":2}".getBytes(UTF_8))).containsExactly("{\"a\":1,\"a\":2}\n");
         }
 
         @Test
         void aReplacementCharacterSentIsKept() {
-            assertThat(JsonMessages.split("[\"\uFFFD\", \"a\uFFFDb\"]".getBytes(UTF_8)))
+            assertThat(split("[\"\uFFFD\", \"a\uFFFDb\"]".getBytes(UTF_8)))
                     .containsExactly("\"\uFFFD\"\n", "\"a\uFFFDb\"\n");
         }
 
         @Test
         void aLoneSurrogateEscapeIsStoredAsSent() {
-            assertThat(JsonMessages.split("\"\\ud800\"".getBytes(UTF_8))).containsExactly("\"\\ud800\"\n");
+            assertThat(split("\"\\ud800\"".getBytes(UTF_8))).containsExactly("\"\\ud800\"\n");
         }
 
         @Test
         void aLongStringIsAccepted() {
             String big = "x".repeat(25_000_000); // over Jackson's default limit for strings it holds
-            assertThat(JsonMessages.split(("[\"" + big + "\"]").getBytes(UTF_8)))
+            assertThat(split(("[\"" + big + "\"]").getBytes(UTF_8)))
                     .containsExactly("\"" + big + "\"\n");
         }
     }
@@ -105,7 +106,7 @@ class JsonMessagesTest {
         @Test
         void nestingDeeperThanTheLimit() {
             int d = JsonMessages.MAX_DEPTH;
-            assertThat(JsonMessages.split(nested(d).getBytes(UTF_8))).hasSize(1);
+            assertThat(split(nested(d).getBytes(UTF_8))).hasSize(1);
             assertRefused(nested(d + 1).getBytes(UTF_8), "nesting depth");
             assertRefused(nested(100_000).getBytes(UTF_8), "nesting depth");
         }
@@ -113,7 +114,7 @@ class JsonMessagesTest {
         @Test
         void aNumberLongerThanTheLimit() {
             String ok = "9".repeat(JsonMessages.MAX_NUMBER_LENGTH);
-            assertThat(JsonMessages.split(("[" + ok + "]").getBytes(UTF_8))).containsExactly(ok + "\n");
+            assertThat(split(("[" + ok + "]").getBytes(UTF_8))).containsExactly(ok + "\n");
             assertRefused(("[" + ok + "9]").getBytes(UTF_8), "Number value length");
             assertRefused(("[1." + "5".repeat(100_000) + "]").getBytes(UTF_8), "Number value length");
         }
@@ -149,6 +150,15 @@ class JsonMessagesTest {
         }
     }
 
+    /** The stored lines of {@code body}, one string each, checked against the message count. */
+    static List<String> split(byte[] body) {
+        JsonMessages.Messages m = JsonMessages.split(body);
+        String text = new String(m.lines(), UTF_8);
+        List<String> lines = text.isEmpty() ? List.of() : Arrays.stream(text.split("(?<=\n)")).toList();
+        assertThat(lines).hasSize(m.count()).allSatisfy(l -> assertThat(l).endsWith("\n").hasLineCount(1));
+        return lines;
+    }
+
     static String nested(int depth) {
         return "[".repeat(depth) + "]".repeat(depth);
     }
@@ -166,7 +176,7 @@ class JsonMessagesTest {
     }
 
     static void assertRefused(byte[] body, String why) {
-        assertThatThrownBy(() -> JsonMessages.split(body))
+        assertThatThrownBy(() -> split(body))
                 .isInstanceOf(JsonException.class)
                 .hasMessageContaining(why)
                 .hasMessageNotContaining("\n")
