@@ -37,14 +37,22 @@ public final class Json {
     /** The longest number, in characters, {@link #parse} accepts. */
     public static final int MAX_NUMBER_LENGTH = 1000;
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_DEPTH)
-                    .maxNumberLength(MAX_NUMBER_LENGTH)
-                    .build())
-            .build();
+    private static final JsonFactory FACTORY = factory(MAX_DEPTH);
 
     private Json() {}
+
+    /**
+     * A factory (thread-safe once built) whose parsers refuse nesting deeper than {@code maxDepth} and
+     * numbers longer than {@value #MAX_NUMBER_LENGTH} characters; Jackson's other limits stay its own.
+     */
+    static JsonFactory factory(int maxDepth) {
+        return JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(maxDepth)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .build())
+                .build();
+    }
 
     /**
      * Parses {@code text} as one JSON value.

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -34,7 +33,8 @@ import java.util.Objects;
  * not: bytes that are not strict UTF-8 (overlong forms, encoded surrogates, code points past U+10FFFF,
  * which Jackson's UTF-8 reader passes), a byte-order mark (which Jackson skips) and a NUL among the
  * first four bytes (from which Jackson would guess UTF-16 or UTF-32). Strings may be of any length:
- * they are skipped, never held. A repeated key is stored as sent.
+ * they are skipped, never held; a key may be as long as Jackson allows (50,000 characters). A repeated
+ * key is stored as sent.
  *
  * <p>Thread safety: stateless; all methods may be called from any thread.
  */
@@ -42,14 +42,9 @@ public final class JsonMessages {
     /** The deepest nesting of arrays and objects a body may have, its top-level array included. */
     public static final int MAX_DEPTH = 512;
     /** The longest number, in characters, a body may hold. */
-    public static final int MAX_NUMBER_LENGTH = 1000;
+    public static final int MAX_NUMBER_LENGTH = Json.MAX_NUMBER_LENGTH;
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_DEPTH)
-                    .maxNumberLength(MAX_NUMBER_LENGTH)
-                    .build())
-            .build();
+    private static final JsonFactory FACTORY = Json.factory(MAX_DEPTH);
 
     private JsonMessages() {}
 

@@ -145,6 +145,13 @@ class JsonMessagesTest {
         }
 
         @Test
+        void aKeyLongerThanJacksonsLimit() {
+            String key = "k".repeat(50_000);
+            assertThat(split(("{\"" + key + "\":1}").getBytes(UTF_8))).containsExactly("{\"" + key + "\":1}\n");
+            assertRefused(("{\"" + key + "k\":1}").getBytes(UTF_8), "Name length");
+        }
+
+        @Test
         void trailingData() {
             assertRefused("[1] [2]".getBytes(UTF_8), "after the JSON value");
         }
