@@ -80,7 +80,7 @@ public final class Json {
         }
     }
 
-    /** {@code value} as compact JSON: maps, collections, strings, numbers, booleans and null; see {@link #writeRounded}. */
+    /** {@code value} as compact JSON: maps, collections, strings, numbers, booleans, null (see {@link #writeRounded}). */
     public static String write(Object value) {
         return write(value, -1);
     }

@@ -51,6 +51,8 @@ public final class JsonMessages {
     /**
      * The messages of one body, as the stream stores them.
      *
+     * <p>Thread safety: immutable as long as no one writes into {@code lines}; safe to hand to another thread.
+     *
      * @param lines the messages, each compacted and ending with {@code \n}, one after the other: the
      *     bytes to append (not copied: the caller must not change them)
      * @param count how many messages {@code lines} holds
@@ -150,7 +152,7 @@ public final class JsonMessages {
         return (int) p.currentTokenLocation().getByteOffset();
     }
 
-    /** The lines being written. Not thread safe: one split's own. */
+    /** The lines being written. Thread safety: not thread safe; each split has its own, on its thread. */
     private static final class Output {
         final byte[] bytes;
         int n;
