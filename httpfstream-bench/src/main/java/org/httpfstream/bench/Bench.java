@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.json.Json;
 
 /**
  * Runs the benchmark suite: for each server under test, each chosen scenario with the same load, and
@@ -206,7 +207,7 @@ public final class Bench {
     void emit(Result r) {
         results.add(r);
         byKey.put(r.server + "|" + r.scenario + "|" + r.params, r);
-        out.println(Json.write(r.toMap()));
+        out.println(Json.writeRounded(r.toMap(), 4));
         out.flush();
     }
 
@@ -310,7 +311,7 @@ public final class Bench {
             r.verified = true;
             limits.put(key, v);
             results.add(r);
-            out.println(Json.write(r.toMap()));
+            out.println(Json.writeRounded(r.toMap(), 4));
             out.flush();
         }
         return v;

@@ -8,14 +8,13 @@ import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIV
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.httpfstream.durable.DurableStreams.AppendRequest;
 import org.httpfstream.durable.DurableStreams.Appended;
 import org.httpfstream.durable.DurableStreams.ProducerRequest;
 import org.httpfstream.durable.DurableStreams.Snapshot;
+import org.httpfstream.json.JsonMessages;
 import org.httpfstream.store.Lease;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamMetadata;
@@ -98,10 +97,10 @@ final class Appending {
             throw new DurableStreamException(CONFLICT, "Stream-Seq " + request.seq()
                     + " is not greater than the last one (" + m.lastSeq() + ")");
         }
-        List<String> messages = null;
+        JsonMessages.Messages messages = null;
         if (!empty && m.json()) {
             messages = parseJson(request.body());
-            if (messages.isEmpty()) {
+            if (messages.count() == 0) {
                 throw new DurableStreamException(BAD_REQUEST, "empty JSON array: nothing to append");
             }
         }
@@ -152,7 +151,7 @@ final class Appending {
         return updated;
     }
 
-    private Appended writeLeased(Snapshot s, AppendRequest request, List<String> messages, StreamMetadata updated,
+    private Appended writeLeased(Snapshot s, AppendRequest request, JsonMessages.Messages messages, StreamMetadata updated,
             StreamMetadata.Producer state, CompletableFuture<?>[] bytes) throws IOException {
         StoredStream stream = s.stream();
         return stream.withLease(false, lease -> {
@@ -170,20 +169,16 @@ final class Appending {
     }
 
     /** Appends {@code body} (or the JSON {@code messages}, one per line); null if there was nothing. */
-    static CompletableFuture<Long> write(Lease lease, byte[] body, List<String> messages) throws IOException {
+    static CompletableFuture<Long> write(Lease lease, byte[] body, JsonMessages.Messages messages) throws IOException {
         if (messages != null) {
-            StringBuilder sb = new StringBuilder();
-            for (String msg : messages) {
-                sb.append(msg);
-            }
-            return lease.append(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            return lease.append(ByteBuffer.wrap(messages.lines()));
         } else if (body.length > 0) {
             return lease.append(ByteBuffer.wrap(body));
         }
         return null;
     }
 
-    static List<String> parseJson(byte[] body) throws DurableStreamException {
+    static JsonMessages.Messages parseJson(byte[] body) throws DurableStreamException {
         try {
             return JsonMessages.split(body);
         } catch (IllegalArgumentException e) {

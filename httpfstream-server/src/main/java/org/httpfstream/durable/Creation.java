@@ -6,13 +6,13 @@ import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIV
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.httpfstream.durable.DurableStreams.CreateRequest;
 import org.httpfstream.durable.DurableStreams.Created;
 import org.httpfstream.durable.DurableStreams.ForkRequest;
 import org.httpfstream.durable.DurableStreams.Snapshot;
+import org.httpfstream.json.JsonMessages;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamMetadata;
@@ -67,7 +67,7 @@ final class Creation {
             }
             return new Created(false, existing);
         }
-        List<String> messages = null;
+        JsonMessages.Messages messages = null;
         if (m.json() && request.body().length > 0) {
             messages = Appending.parseJson(request.body());
         }
@@ -123,7 +123,7 @@ final class Creation {
 
     /** Writes the new stream's first bytes under its lease; counts the fork's reference on its source. */
     private Created write(StoredStream stream, Snapshot source, StreamMetadata m, CreateRequest request,
-            List<String> messages, CompletableFuture<?>[] bytes) throws IOException {
+            JsonMessages.Messages messages, CompletableFuture<?>[] bytes) throws IOException {
         return stream.withLease(true, lease -> {
             try {
                 if (m.fork() != null) {

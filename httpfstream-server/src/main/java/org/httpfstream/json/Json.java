@@ -1,224 +1,206 @@
 package org.httpfstream.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * A small JSON reader and writer for the control APIs' bodies: objects become {@code Map<String,
- * Object>} (in order), arrays {@code List<Object>}, numbers {@code Long} when integral else {@code
- * Double}, and {@code true}/{@code false}/{@code null} as themselves. Thread safety: stateless.
+ * JSON values as plain Java objects, for the control APIs' bodies and the server's small JSON files:
+ * objects are {@code Map<String, Object>} (in document order; of a repeated key the last value wins),
+ * arrays {@code List<Object>}, integers {@code Long} (beyond a long's range, {@code Double}), other
+ * numbers {@code Double}, and strings, booleans and null as themselves.
+ *
+ * <p>Hostile input is refused with a {@link JsonException}: nesting deeper than {@value #MAX_DEPTH}
+ * arrays or objects, a number longer than {@value #MAX_NUMBER_LENGTH} characters, an unknown escape, a
+ * control character inside a string, or anything after the value.
+ *
+ * <p>Thread safety: stateless; the shared factory is configured once and safe to use from any thread.
  */
 public final class Json {
+    /** The deepest nesting of arrays and objects {@link #parse} accepts. */
+    public static final int MAX_DEPTH = 64;
+    /** The longest number, in characters, {@link #parse} accepts. */
+    public static final int MAX_NUMBER_LENGTH = 1000;
+
+    private static final JsonFactory FACTORY = factory(MAX_DEPTH);
+
     private Json() {}
 
-    /** Parses {@code text}; throws IllegalArgumentException if it is not one JSON value. */
+    /**
+     * A factory (thread-safe once built) whose parsers refuse nesting deeper than {@code maxDepth} and
+     * numbers longer than {@value #MAX_NUMBER_LENGTH} characters; Jackson's other limits stay its own.
+     */
+    static JsonFactory factory(int maxDepth) {
+        return JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(maxDepth)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .build())
+                .build();
+    }
+
+    /**
+     * Parses {@code text} as one JSON value.
+     *
+     * @throws JsonException if {@code text} is not exactly one acceptable JSON value
+     */
     public static Object parse(String text) {
-        Reader r = new Reader(text);
-        Object v = r.value(0);
-        r.skip();
-        if (r.pos != text.length()) {
-            throw new IllegalArgumentException("unexpected data after the JSON value");
-        }
-        return v;
-    }
-
-    /** Serializes maps, lists, strings, numbers, booleans and null. */
-    public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value);
-        return sb.toString();
-    }
-
-    private static void write(StringBuilder sb, Object v) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
-        } else if (v instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) {
-                    sb.append(',');
-                }
-                first = false;
-                write(sb, String.valueOf(e.getKey()));
-                sb.append(':');
-                write(sb, e.getValue());
-            }
-            sb.append('}');
-        } else if (v instanceof List<?> l) {
-            sb.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                write(sb, l.get(i));
-            }
-            sb.append(']');
-        } else {
-            sb.append(v); // numbers and booleans
-        }
-    }
-
-    private static final class Reader {
-        private final String s;
-        int pos;
-
-        Reader(String s) {
-            this.s = s;
-        }
-
-        void skip() {
-            while (pos < s.length() && " \t\r\n".indexOf(s.charAt(pos)) >= 0) {
-                pos++;
-            }
-        }
-
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("invalid JSON at " + pos + ": " + what);
-        }
-
-        char next() {
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            return s.charAt(pos++);
-        }
-
-        Object value(int depth) {
-            if (depth > 64) {
-                throw error("nested too deeply");
-            }
-            skip();
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(pos);
-            if (c == '{') {
-                pos++;
-                Map<String, Object> m = new LinkedHashMap<>();
-                skip();
-                if (pos < s.length() && s.charAt(pos) == '}') {
-                    pos++;
-                    return m;
-                }
-                for (;;) {
-                    skip();
-                    if (next() != '"') {
-                        throw error("expected a key");
-                    }
-                    String key = string();
-                    skip();
-                    if (next() != ':') {
-                        throw error("expected ':'");
-                    }
-                    m.put(key, value(depth + 1));
-                    skip();
-                    char d = next();
-                    if (d == '}') {
-                        return m;
-                    }
-                    if (d != ',') {
-                        throw error("expected ',' or '}'");
-                    }
-                }
-            }
-            if (c == '[') {
-                pos++;
-                List<Object> l = new ArrayList<>();
-                skip();
-                if (pos < s.length() && s.charAt(pos) == ']') {
-                    pos++;
-                    return l;
-                }
-                for (;;) {
-                    l.add(value(depth + 1));
-                    skip();
-                    char d = next();
-                    if (d == ']') {
-                        return l;
-                    }
-                    if (d != ',') {
-                        throw error("expected ',' or ']'");
-                    }
-                }
-            }
-            if (c == '"') {
-                pos++;
-                return string();
-            }
-            for (String word : new String[] {"true", "false", "null"}) {
-                if (s.startsWith(word, pos)) {
-                    pos += word.length();
-                    return word.equals("null") ? null : Boolean.valueOf(word);
-                }
-            }
-            int start = pos;
-            while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
-                pos++;
-            }
-            String n = s.substring(start, pos);
-            if (n.isEmpty()) {
-                throw error("unexpected character");
-            }
+        Objects.requireNonNull(text, "text");
+        try (JsonParser p = FACTORY.createParser(text)) {
             try {
-                return n.matches("-?(0|[1-9][0-9]*)") && n.length() < 19 ? (Object) Long.parseLong(n)
-                        : (Object) Double.parseDouble(n);
-            } catch (NumberFormatException e) {
-                throw error("bad number");
+                JsonToken first = p.nextToken();
+                if (first == null) {
+                    throw new JsonException("invalid JSON: no value");
+                }
+                Object value = read(p, first);
+                if (p.nextToken() != null) {
+                    throw new JsonException("invalid JSON: unexpected data after the JSON value");
+                }
+                return value;
+            } catch (JsonProcessingException e) {
+                throw JsonException.of(e, p);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a String cannot fail", e);
         }
+    }
 
-        /** Reads a string body after its opening quote. */
-        String string() {
-            StringBuilder sb = new StringBuilder();
-            for (;;) {
-                char c = next();
-                if (c == '"') {
-                    return sb.toString();
+    /** {@code value} as compact JSON: maps, collections, strings, numbers, booleans, null (see {@link #writeRounded}). */
+    public static String write(Object value) {
+        return write(value, -1);
+    }
+
+    /**
+     * {@code value} as compact JSON, doubles and floats written with at most {@code decimals} decimals
+     * (an integral one under 10^15 without any), for reports that people read.
+     *
+     * <p>Of both writers: NaN and infinities become {@code null}; map keys are written as
+     * {@link String#valueOf}; any other object is written as the string of its {@code toString()}.
+     */
+    public static String writeRounded(Object value, int decimals) {
+        if (decimals < 0) {
+            throw new IllegalArgumentException("decimals < 0: " + decimals);
+        }
+        return write(value, decimals);
+    }
+
+    private static String write(Object value, int decimals) {
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, value, decimals);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to a String cannot fail", e);
+        }
+        return out.toString();
+    }
+
+    private static Object read(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    m.put(key, read(p, p.nextToken()));
                 }
-                if (c == '\\') {
-                    char e = next();
-                    switch (e) {
-                        case 'n' -> sb.append('\n');
-                        case 't' -> sb.append('\t');
-                        case 'r' -> sb.append('\r');
-                        case 'b' -> sb.append('\b');
-                        case 'f' -> sb.append('\f');
-                        case 'u' -> {
-                            if (pos + 4 > s.length()) {
-                                throw error("bad escape");
-                            }
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                            pos += 4;
-                        }
-                        default -> sb.append(e);
-                    }
-                } else {
-                    sb.append(c);
-                }
+                return m;
             }
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(read(p, e));
+                }
+                return l;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? (Object) p.getDoubleValue()
+                        : (Object) p.getLongValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDoubleValue();
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new JsonException("invalid JSON: unexpected " + t);
+        }
+    }
+
+    private static void write(JsonGenerator g, Object v, int decimals) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof String s) {
+            g.writeString(s);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Number n) {
+            number(g, n, decimals);
+        } else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue(), decimals);
+            }
+            g.writeEndObject();
+        } else if (v instanceof Collection<?> c) {
+            g.writeStartArray();
+            for (Object o : c) {
+                write(g, o, decimals);
+            }
+            g.writeEndArray();
+        } else {
+            g.writeString(v.toString());
+        }
+    }
+
+    private static void number(JsonGenerator g, Number n, int decimals) throws IOException {
+        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
+            g.writeNumber(n.longValue());
+        } else if (n instanceof Double || n instanceof Float) {
+            double d = n.doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                g.writeNull();
+            } else if (decimals < 0) {
+                if (n instanceof Float f) {
+                    g.writeNumber(f);
+                } else {
+                    g.writeNumber(d);
+                }
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                g.writeNumber((long) d);
+            } else {
+                g.writeNumber(BigDecimal.valueOf(d).setScale(decimals, RoundingMode.HALF_EVEN)
+                        .stripTrailingZeros().toPlainString());
+            }
+        } else if (n instanceof BigInteger b) {
+            g.writeNumber(b);
+        } else if (n instanceof BigDecimal b) {
+            g.writeNumber(b.toPlainString());
+        } else {
+            g.writeNumber(n.toString());
         }
     }
 }

@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.httpfstream.durable.JsonMessages;
+import org.httpfstream.json.JsonMessages;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.Follower;
 
