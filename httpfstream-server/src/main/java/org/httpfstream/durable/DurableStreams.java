@@ -21,7 +21,6 @@ import static org.httpfstream.durable.DurableStreamException.Reason.GONE;
 import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
 import static org.httpfstream.durable.DurableStreamException.Reason.SEQUENCE_GAP;
 import static org.httpfstream.durable.DurableStreamException.Reason.STALE_EPOCH;
-import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIVE;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -50,7 +49,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Single writer: every append, close and delete takes the stream's lease from the store for its
  * duration (the monitor of the stream's open {@link StreamWriter}, which stays open between appends),
  * so it never interleaves with another append; while a WebSocket append session holds the lease, they
- * are refused ({@link DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream refuses new
+ * are refused ({@link WriterConflictException}). A closed stream refuses new
  * WebSocket append sessions too ({@link StreamClosedException}).
  *
  * <p>Durability: the mutating operations return futures. Without fsync they are complete on return.
@@ -352,7 +351,7 @@ public final class DurableStreams {
                 });
             } catch (WriterConflictException e) {
                 metadata.remove(file);
-                throw new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE);
+                throw e;
             } catch (IOException | RuntimeException e) {
                 metadata.remove(file);
                 store.discard(file);
@@ -570,7 +569,7 @@ public final class DurableStreams {
                 return new Appended(w.written(), updated.closed(), false, producerState);
             });
         } catch (WriterConflictException e) {
-            throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path
+            throw new WriterConflictException("a WebSocket appender is active on " + path
                     + "; appends are refused until it ends");
         }
     }
@@ -593,7 +592,7 @@ public final class DurableStreams {
             try {
                 store.delete(file, () -> deleteLocked(file, s.managed() ? s.metadata() : null));
             } catch (WriterConflictException e) {
-                throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path);
+                throw new WriterConflictException("a WebSocket appender is active on " + path);
             } finally {
                 store.changed(file);
             }

@@ -1,54 +1,33 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.connection.TlsContexts;
-import org.httpfstream.server.follow.CursorHandler;
-import org.httpfstream.server.guard.Authorizer;
-import org.httpfstream.server.http.SseSettings;
-import org.httpfstream.server.ws.AppendHandler;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.auth.AccessControl;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.GrantFileException;
-import org.httpfstream.store.MetadataStore;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.server.admin.AdminConfig;
 import org.httpfstream.server.admin.AdminServer;
 import org.httpfstream.server.admin.Readiness;
 import org.httpfstream.server.admin.ServerMetrics;
+import org.httpfstream.server.connection.TlsContexts;
+import org.httpfstream.server.guard.Authorizer;
+import org.httpfstream.server.http.SseSettings;
+import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.tls.TlsConfig;
 import org.httpfstream.subscriptions.WebhookTargets;
+import org.httpfstream.tls.TlsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpFStreamServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
-
-    /** Socket read sizes: Netty's adaptive sizes, growing to {@code MAX_READ} while reads come full. */
-    static final int MIN_READ = 64, INITIAL_READ = 2048, MAX_READ = 256 * 1024;
 
     /** How long {@link #close()} waits for appenders and answers by default. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -107,8 +83,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
     private AccessControl access; // Guarded by lock; null without a grant file.
-    private EventLoopGroup boss; // Guarded by lock.
-    private EventLoopGroup workers; // Guarded by lock.
+    private Listener listener; // Guarded by lock.
     private ChannelGroup channels; // Guarded by lock.
     private volatile InetSocketAddress localAddress;
     private volatile HttpFStreamInitializer initializer;
@@ -150,94 +125,32 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
-            if (tlsConfig != null) {
-                try {
-                    tls = TlsContexts.load(tlsConfig); // before anything that must be undone
-                } catch (IOException e) {
-                    closed = true;
-                    throw e;
-                }
-            }
-            store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
-                    limits.maxStreamBytes(), limits.maxProducersPerStream()));
-            if (authConfig != null) {
-                try {
-                    access = AccessControl.start(authConfig, store.root().resolve(MetadataStore.FOLDER));
-                } catch (IOException | GrantFileException e) {
-                    closed = true;
-                    store.close();
-                    throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-                }
-            }
-            boolean epoll = Epoll.isAvailable();
-            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-            boss = new MultiThreadIoEventLoopGroup(1, io);
-            workers = new MultiThreadIoEventLoopGroup(io);
+            openStore();
+            listener = new Listener();
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, settings, limits, refusals,
-                    new Authorizer(access, refusals), origins, webhooks, sse, tls, channels, stats, accessLog);
-            this.initializer = initializer;
-            ChannelGroup group = channels;
-            Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class
-                    : NioServerSocketChannel.class;
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(boss, workers)
-                    .channel(channelType)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    // Reads grow while they come full, up to 256 KiB rather than Netty's 64 KiB: an
-                    // appender at full speed then needs a quarter of the system calls and decoder passes,
-                    // and a read still fits the core's cache through the socket copy, the unmasking and
-                    // the file write (1 MiB measured no faster). Set here because a channel keeps the
-                    // read handle it made on its first read.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(
-                            MIN_READ, INITIAL_READ, MAX_READ))
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                            new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            if (drain.draining()) { // accepted just before the listener closed
-                                ch.close();
-                                return;
-                            }
-                            group.add(ch);
-                            ch.pipeline().addLast(initializer);
-                        }
-                    });
-            if (epoll) { // find dead peers within minutes rather than hours
-                bootstrap.childOption(EpollChannelOption.TCP_KEEPIDLE, 30)
-                        .childOption(EpollChannelOption.TCP_KEEPINTVL, 10)
-                        .childOption(EpollChannelOption.TCP_KEEPCNT, 3);
-            }
-            InetSocketAddress address = host == null || host.isEmpty()
-                    ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+            // The composition root: the domain over the store, the protocol handlers, the pipeline.
+            HttpFStreamHandler router = ServerContext.compose(store,
+                    new ServerContext.Protocols(settings, limits, webhooks, sse), new Authorizer(access, refusals),
+                    refusals);
+            initializer = new HttpFStreamInitializer(
+                    new ServerContext(settings, limits, refusals, origins, router, tls, channels, stats, accessLog));
             try {
-                if (address.isUnresolved()) {
-                    throw new UnknownHostException("unknown host: " + host);
-                }
-                Channel serverChannel = bootstrap.bind(address).syncUninterruptibly().channel();
-                channels.add(serverChannel);
-                localAddress = (InetSocketAddress) serverChannel.localAddress();
-            } catch (Exception e) {
+                localAddress = listener.bind(host, port, channels, drain, initializer);
+            } catch (IOException e) {
                 closed = true; // nothing to close but the threads
-                shutdownGroups();
+                listener.shutdown();
                 if (access != null) {
                     access.close();
                 }
-                if (e instanceof IOException) {
-                    throw (IOException) e;
-                }
-                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+                throw e;
             }
             // Debug: whoever starts the server says so at info, once, with what it knows (the command line
             // logs "Starting server on ..." after this, when it is ready to be stopped).
             LOG.debug("httpfstream serving {} on {} ({}{})", store.root(), localAddress,
-                    epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
+                    listener.epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
                             : ", TLS by " + tls.engine() + ", HTTP/1.1 and h2 by ALPN");
             if (adminConfig != null) {
-                startAdmin(channelType);
+                startAdmin();
             }
             if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
                 LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
@@ -247,13 +160,36 @@ public final class HttpFStreamServer implements AutoCloseable {
         }
     }
 
+    /** Loads the TLS pair, opens the store and the grant file; on failure undoes what it did and throws. */
+    private void openStore() throws IOException {
+        if (tlsConfig != null) {
+            try {
+                tls = TlsContexts.load(tlsConfig); // before anything that must be undone
+            } catch (IOException e) {
+                closed = true;
+                throw e;
+            }
+        }
+        store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
+                limits.maxStreamBytes(), limits.maxProducersPerStream()));
+        if (authConfig != null) {
+            try {
+                access = AccessControl.start(authConfig, store.root().resolve(MetadataStore.FOLDER));
+            } catch (IOException | GrantFileException e) {
+                closed = true;
+                store.close();
+                throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            }
+        }
+    }
+
     /** Starts the admin listener; on failure releases everything start() took and throws. */
-    private void startAdmin(Class<? extends ServerChannel> channelType) throws IOException {
+    private void startAdmin() throws IOException {
         ServerMetrics m = new ServerMetrics(store, stats, refusals);
         store.metrics(m);
         metrics = m;
         try {
-            admin = AdminServer.start(adminConfig, boss, workers, channelType,
+            admin = AdminServer.start(adminConfig, listener.boss, listener.workers, listener.channelType,
                     new DefaultChannelGroup("httpfstream-admin", GlobalEventExecutor.INSTANCE), m, readiness);
         } catch (IOException e) {
             closed = true;
@@ -262,7 +198,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             if (access != null) {
                 access.close();
             }
-            shutdownGroups();
+            listener.shutdown();
             throw e;
         }
         LOG.info("httpfstream admin listener (/metrics, /healthz, /readyz) on {}", admin.localAddress());
@@ -461,25 +397,7 @@ public final class HttpFStreamServer implements AutoCloseable {
                 return;
             }
             closed = true;
-            // Followers first, so that they learn the server went away (Close 1001) rather than see the
-            // append sessions end, which would look like a normal end of their streams; appenders get
-            // Close 1001 too, so that they know their append did not end as they asked.
-            List<Future<?>> followers = new ArrayList<>();
-            for (Channel ch : channels) {
-                CursorHandler follower = ch.pipeline().get(CursorHandler.class);
-                if (follower != null) {
-                    followers.add(ch.eventLoop().submit(follower::goAway));
-                }
-            }
-            awaitAll(followers);
-            List<Future<?>> appenders = new ArrayList<>();
-            for (Channel ch : channels) {
-                ChannelHandlerContext appender = ch.pipeline().context(AppendHandler.class);
-                if (appender != null) {
-                    appenders.add(ch.eventLoop().submit(() -> ((AppendHandler) appender.handler()).goAway(appender)));
-                }
-            }
-            awaitAll(appenders);
+            Drain.endSessions(channels);
             if (admin != null) {
                 admin.close();
             }
@@ -488,20 +406,9 @@ public final class HttpFStreamServer implements AutoCloseable {
             if (access != null) {
                 access.close();
             }
-            shutdownGroups();
+            listener.shutdown();
             LOG.info("httpfstream on {} stopped", localAddress);
         }
-    }
-
-    private static void awaitAll(List<Future<?>> futures) {
-        for (Future<?> f : futures) {
-            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
-    }
-
-    private void shutdownGroups() {
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     /** Builds a server. Not thread safe. */

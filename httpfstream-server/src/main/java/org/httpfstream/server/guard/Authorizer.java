@@ -1,5 +1,6 @@
 package org.httpfstream.server.guard;
 
+import org.httpfstream.server.Headers;
 import org.httpfstream.server.Refusals;
 import org.httpfstream.server.routing.HttpErrors;
 import org.httpfstream.server.routing.HttpFStreamHandler;
@@ -123,9 +124,9 @@ public final class Authorizer {
      */
     public QueryStringDecoder admit(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
             String path, boolean keepAlive) {
-        String verb = request.headers().get(HttpFStreamHandler.VERB_HEADER);
+        String verb = request.headers().get(Headers.VERB_HEADER);
         if (verb == null) {
-            verb = first(query, HttpFStreamHandler.VERB_PARAM);
+            verb = first(query, Headers.VERB_PARAM);
         }
         String queryToken = first(query, TOKEN_PARAM);
         AccessControl.Link link = query.parameters().containsKey(SignedLinks.SIGNATURE)

@@ -1,7 +1,7 @@
 package org.httpfstream.server.http;
 
 import org.httpfstream.server.Transport;
-import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.Headers;
 import static io.netty.handler.codec.http.HttpHeaderNames.ACCEPT_RANGES;
 import static io.netty.handler.codec.http.HttpHeaderNames.CACHE_CONTROL;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONNECTION;
@@ -99,8 +99,8 @@ public final class FileResponder {
         }
         response.headers()
                 .add(extra)
-                .set(HttpFStreamHandler.STREAM_OFFSET, Offsets.format(start))
-                .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(end));
+                .set(Headers.STREAM_OFFSET, Offsets.format(start))
+                .set(Headers.NEXT_OFFSET, Offsets.format(end));
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
         }

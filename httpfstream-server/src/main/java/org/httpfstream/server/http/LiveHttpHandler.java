@@ -2,8 +2,8 @@ package org.httpfstream.server.http;
 
 import org.httpfstream.server.HttpFStreamInitializer;
 import org.httpfstream.server.ServerStats;
-import org.httpfstream.server.follow.CursorHandler;
-import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.follow.FollowerHandler;
+import org.httpfstream.server.Headers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -23,7 +23,7 @@ import org.httpfstream.store.Subscription;
  * incomplete chunked body, not an end). Server shutdown ends it with the trailers {@code
  * Stream-Next-Offset} (where to resume) and {@code Stream-Writer-Active: true}: the stream goes on, and
  * only this trailer tells such an end from the stream's own. Per channel, not sharable; see
- * {@link CursorHandler}.
+ * {@link FollowerHandler}.
  *
  * <p>Keep-alives: a raw byte stream has no no-op message, and a zero-length chunk would end it. What
  * HTTP/1.1 does allow is leading zeros in a chunk's size ({@code chunk-size = 1*HEXDIG}): before
@@ -54,7 +54,7 @@ import org.httpfstream.store.Subscription;
  * <p>On an HTTP/2 stream there is no chunked encoding and no codec named {@code http}: the chunks go out as
  * DATA frames, the end as trailers, and no keep-alive is sent (HTTP/2 has no no-op for a stream's body).
  */
-public final class LiveHttpHandler extends CursorHandler {
+public final class LiveHttpHandler extends FollowerHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
     static final int MAX_ZEROS = 11;
     /** The longest chunk-size line sent, without its CRLF: under Go's 4096-byte line limit. */
@@ -191,7 +191,7 @@ public final class LiveHttpHandler extends CursorHandler {
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent();
-        last.trailingHeaders().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(endPosition));
+        last.trailingHeaders().set(Headers.NEXT_OFFSET, Offsets.format(endPosition));
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -214,8 +214,8 @@ public final class LiveHttpHandler extends CursorHandler {
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent();
-        last.trailingHeaders().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(position))
-                .set(HttpFStreamHandler.WRITER_ACTIVE, "true");
+        last.trailingHeaders().set(Headers.NEXT_OFFSET, Offsets.format(position))
+                .set(Headers.WRITER_ACTIVE, "true");
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 

@@ -1,7 +1,7 @@
 package org.httpfstream.server.http;
 
 import org.httpfstream.server.ServerStats;
-import org.httpfstream.server.follow.CursorHandler;
+import org.httpfstream.server.follow.FollowerHandler;
 import org.httpfstream.server.durable.StreamCursors;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -28,7 +28,7 @@ import org.httpfstream.store.Subscription;
  * connection closes. The connection is also closed after {@code maxAge} so that caches can collapse
  * readers; clients reconnect from the last offset. Server shutdown ends it the same way, after a last
  * {@code control} event with the offset to resume from. Per channel, not sharable; see
- * {@link CursorHandler}.
+ * {@link FollowerHandler}.
  *
  * <p>Keep-alives: before the response has been silent for {@code keepAlive} (the WebSocket ping
  * interval, 15 s by default; checked three times per interval, so after two thirds of it), it sends
@@ -36,7 +36,7 @@ import org.httpfstream.store.Subscription;
  * ignore, so that a proxy's idle read timeout (nginx's default is 60 s) does not cut a quiet stream.
  * A comment is a whole SSE block; it only goes out between events.
  */
-public final class SseHandler extends CursorHandler {
+public final class SseHandler extends FollowerHandler {
     /** How data events are encoded. */
     public enum Encoding { TEXT, JSON, BASE64 }
 

@@ -17,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A live reader of a stream: a cursor over the stream's file. It sends everything from its position up
+ * A live reader of a stream, the base of every follower (not to be confused with the Durable Streams
+ * {@code Stream-Cursor} token, {@link org.httpfstream.server.durable.StreamCursors}): a position in the
+ * stream's file. It sends everything from its position up
  * to the committed length while the channel is writable, as messages of at most {@code maxMessage}
  * bytes; it stops when the channel's outbound buffer is full and resumes when it drains, so a reader
  * that stops reading holds at most the high-water mark plus one read block and never slows the appender
@@ -32,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * loop except {@link #onChange()}, which may be called from the appender's thread and only schedules
  * a pump.
  */
-public abstract class CursorHandler extends ChannelInboundHandlerAdapter implements StreamListener, ServerStats.Lagging {
-    private static final Logger LOG = LoggerFactory.getLogger(CursorHandler.class);
+public abstract class FollowerHandler extends ChannelInboundHandlerAdapter implements StreamListener, ServerStats.Lagging {
+    private static final Logger LOG = LoggerFactory.getLogger(FollowerHandler.class);
 
     /** Bytes read from the file at once; at most this much goes past the channel's high-water mark. */
     public static final int READ_BLOCK = 64 * 1024;
@@ -58,7 +60,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
     /** {@link #position} as of the end of the last pump, for {@link #lag()} from other threads. */
     private volatile long sentPosition;
 
-    public CursorHandler(String name, int maxMessage) {
+    public FollowerHandler(String name, int maxMessage) {
         this.name = name;
         this.maxMessage = maxMessage;
     }
