@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A standalone httpfstream server: streams under one root folder, served over HTTP/1.1 and
- * WebSocket, and HTTP/2; over TLS if given a certificate ({@link Builder#tls}). The Java form of the original {@code httpfstream.New(root)} plus {@code
+ * WebSocket, and HTTP/2; over TLS if given a certificate ({@link HttpFStreamServerBuilder#tls}). The Java form of the original {@code httpfstream.New(root)} plus {@code
  * http.ListenAndServe}.
  *
  * <pre>{@code
@@ -90,7 +90,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private boolean started; // Guarded by lock.
     private boolean closed; // Guarded by lock.
 
-    private HttpFStreamServer(Builder b) {
+    HttpFStreamServer(HttpFStreamServerBuilder b) {
         this.root = b.root;
         this.host = b.host;
         this.port = b.port;
@@ -108,8 +108,9 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /** A builder with the defaults; see {@link HttpFStreamServerBuilder}. */
+    public static HttpFStreamServerBuilder builder() {
+        return new HttpFStreamServerBuilder();
     }
 
     /**
@@ -206,7 +207,7 @@ public final class HttpFStreamServer implements AutoCloseable {
 
     /**
      * The address of the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}); the real
-     * port when port 0 was asked for; null if this server has none ({@link Builder#admin}).
+     * port when port 0 was asked for; null if this server has none ({@link HttpFStreamServerBuilder#admin}).
      */
     public InetSocketAddress adminAddress() {
         synchronized (lock) {
@@ -371,7 +372,7 @@ public final class HttpFStreamServer implements AutoCloseable {
      * ?follow} response with its last chunk and the trailers {@code Stream-Next-Offset} and {@code
      * Stream-Writer-Active: true}, an SSE response after a {@code control} event with {@code
      * streamNextOffset}) and answers waiting long-polls as their timeout would (204 with {@code
-     * Stream-Next-Offset}). Appenders may finish for up to the {@linkplain Builder#drainTimeout drain
+     * Stream-Next-Offset}). Appenders may finish for up to the {@linkplain HttpFStreamServerBuilder#drainTimeout drain
      * timeout}. Then it closes every connection still open and ends every append session (appenders get
      * Close 1001; their leases are released, every byte received so far stays in the files), closes the
      * store (the syncs it owes done) and stops the I/O threads. Blocks until done. Idempotent; a call
@@ -408,183 +409,6 @@ public final class HttpFStreamServer implements AutoCloseable {
             }
             listener.shutdown();
             LOG.info("httpfstream on {} stopped", localAddress);
-        }
-    }
-
-    /** Builds a server. Not thread safe. */
-    public static final class Builder {
-        private Path root = Path.of("/tmp/httpfstream");
-        private String host;
-        private int port = 8080;
-        private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
-        private boolean fsync;
-        private Limits limits = Limits.defaults();
-        private AuthConfig auth;
-        private OriginPolicy origins = OriginPolicy.sameOriginOnly();
-        private WebhookTargets webhooks = WebhookTargets.publicOnly();
-        private SseSettings sse = SseSettings.defaults();
-        private TlsConfig tls;
-        private AdminConfig admin;
-        private boolean accessLog = true;
-        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-
-        private Builder() {}
-
-        /** How long Durable Streams SSE responses last; see {@link SseSettings#defaults()}. */
-        public Builder sse(SseSettings sse) {
-            this.sse = Objects.requireNonNull(sse, "sse");
-            return this;
-        }
-
-        /**
-         * Serves HTTPS (HTTP/1.1 with WebSocket, and HTTP/2, chosen by ALPN) with this certificate chain and
-         * key instead of cleartext HTTP; {@link HttpFStreamServer#reloadTls()} reads them again. Default
-         * null: cleartext HTTP/1.1 and h2c (HTTP/2 with prior knowledge).
-         */
-        public Builder tls(TlsConfig tls) {
-            this.tls = tls;
-            return this;
-        }
-
-        /**
-         * Opens the admin listener on this address: {@code /metrics} (Prometheus text format), {@code
-         * /healthz} and {@code /readyz}, apart from the streams. Default: none.
-         *
-         * @param host a host name or address; null or empty for all interfaces
-         * @param port 0 to 65535; 0 picks a free port, readable from {@link #adminAddress()} after start
-         */
-        public Builder admin(String host, int port) {
-            this.admin = new AdminConfig(host, port);
-            return this;
-        }
-
-        /**
-         * With {@code true} (the default), one line per request and per WebSocket session on the SLF4J
-         * logger {@code httpfstream.access}; {@code false} adds no access-log handler at all.
-         */
-        public Builder accessLog(boolean accessLog) {
-            this.accessLog = accessLog;
-            return this;
-        }
-
-        /**
-         * How long {@link HttpFStreamServer#close()} lets appenders and requests in progress finish after
-         * it stopped listening (default 10 s); then it ends them. Zero: at once.
-         *
-         * @throws IllegalArgumentException if {@code timeout} is negative
-         */
-        public Builder drainTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("drain timeout < 0: " + timeout);
-            }
-            this.drainTimeout = timeout;
-            return this;
-        }
-
-        /**
-         * Turns on authentication and authorisation: every request needs a token of the grant file or a
-         * signed link (see {@link AuthConfig}). Default null: everything is open to everyone.
-         */
-        public Builder auth(AuthConfig auth) {
-            this.auth = auth;
-            return this;
-        }
-
-        /** Shorthand for {@code auth(AuthConfig.of(tokens))}: grants from this file, no rate limit. */
-        public Builder tokens(Path tokens) {
-            this.auth = AuthConfig.of(tokens);
-            return this;
-        }
-
-        /** The storage root folder (default {@code /tmp/httpfstream}); created on start if missing. */
-        public Builder root(Path root) {
-            this.root = Objects.requireNonNull(root, "root");
-            return this;
-        }
-
-        /**
-         * The address to listen on (default: all interfaces, port 8080).
-         *
-         * @param host a host name or address; null or empty for all interfaces
-         * @param port 0 to 65535; 0 picks a free port, readable from {@link #port()} after start
-         */
-        public Builder bind(String host, int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port out of range: " + port);
-            }
-            this.host = host;
-            this.port = port;
-            return this;
-        }
-
-        /** Transport tunables; see {@link HttpFStreamSettings#defaults()}. */
-        public Builder settings(HttpFStreamSettings settings) {
-            this.settings = Objects.requireNonNull(settings, "settings");
-            return this;
-        }
-
-        /** Resource limits; see {@link Limits#defaults()}. */
-        public Builder limits(Limits limits) {
-            this.limits = Objects.requireNonNull(limits, "limits");
-            return this;
-        }
-
-        /**
-         * Which browser pages may write (append, create, close, delete, change subscriptions): requests
-         * and WebSocket upgrades with an {@code Origin} header from any other page get {@code 403}.
-         * Default {@link OriginPolicy#sameOriginOnly()}; requests without {@code Origin} are not affected.
-         */
-        public Builder allowOrigins(OriginPolicy origins) {
-            this.origins = Objects.requireNonNull(origins, "origins");
-            return this;
-        }
-
-        /**
-         * Where subscription webhooks may be sent; default {@link WebhookTargets#publicOnly()}: public
-         * addresses over https only.
-         */
-        public Builder webhookTargets(WebhookTargets webhooks) {
-            this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withPingInterval(d))}. */
-        public Builder pingInterval(Duration d) {
-            this.settings = settings.withPingInterval(d);
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withAppenderTimeout(d))}. */
-        public Builder appenderTimeout(Duration d) {
-            this.settings = settings.withAppenderTimeout(d);
-            return this;
-        }
-
-        /**
-         * With {@code true}, every append is on stable storage before followers see it, before an
-         * HTTP append is answered and before a WebSocket append's Close 1000; concurrent appends share
-         * one sync (see {@link StreamStore#StreamStore(Path, boolean)}). Default false: the page cache.
-         */
-        public Builder fsync(boolean fsync) {
-            this.fsync = fsync;
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withLongPollTimeout(d))}. */
-        public Builder longPollTimeout(Duration d) {
-            this.settings = settings.withLongPollTimeout(d);
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withMaxReadBytes(bytes))}; {@code 0}: no cap. */
-        public Builder maxReadBytes(long bytes) {
-            this.settings = settings.withMaxReadBytes(bytes);
-            return this;
-        }
-
-        public HttpFStreamServer build() {
-            return new HttpFStreamServer(this);
         }
     }
 }

@@ -50,7 +50,7 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
 
     /** What the protocols are configured with: the builder's choices that are not the pipeline's. */
     public record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse) {
-        /** The defaults of {@link HttpFStreamServer.Builder}, with {@code settings}. */
+        /** The defaults of {@link HttpFStreamServerBuilder}, with {@code settings}. */
         public static Protocols defaults(HttpFStreamSettings settings) {
             return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults());
         }

@@ -43,7 +43,7 @@ class AdminMetricsTest {
     HttpFStreamServer server;
     InetSocketAddress address;
 
-    HttpFStreamServer start(HttpFStreamServer.Builder b) throws IOException {
+    HttpFStreamServer start(HttpFStreamServerBuilder b) throws IOException {
         HttpFStreamServer s = b.bind("127.0.0.1", 0).admin("127.0.0.1", 0).build().start();
         servers.add(s);
         return s;

@@ -44,7 +44,7 @@ class CatchUpReadTest {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    void start(HttpFStreamServer.Builder builder) throws IOException {
+    void start(HttpFStreamServerBuilder builder) throws IOException {
         server = builder.root(root).bind("127.0.0.1", 0).build().start();
         address = server.localAddress();
     }

@@ -33,7 +33,7 @@ class WebSocketTest {
         start(HttpFStreamServer.builder());
     }
 
-    void start(HttpFStreamServer.Builder builder) throws IOException {
+    void start(HttpFStreamServerBuilder builder) throws IOException {
         if (server != null) {
             server.close();
         }
