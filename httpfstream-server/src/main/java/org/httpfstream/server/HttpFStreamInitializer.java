@@ -11,7 +11,6 @@ import org.httpfstream.server.connection.TrafficCounter;
 import org.httpfstream.server.guard.BodyAggregator;
 import org.httpfstream.server.guard.BrowserOriginHandler;
 import org.httpfstream.server.guard.ConnectionLimiter;
-import org.httpfstream.server.guard.ContentSafetyHandler;
 import org.httpfstream.server.guard.RequestTimer;
 import org.httpfstream.server.guard.ResponseHeadersHandler;
 import org.httpfstream.server.ws.AppendFrameDecoder;
@@ -46,8 +45,8 @@ import org.httpfstream.store.StreamStore;
  *   access-log  AccessLogHandler     one line per request / WebSocket session (if on)
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
  *   drain       DrainHandler         while the server drains: answers what was read, then closes
- *   headers     ResponseHeadersHandler  security and CORS headers on every response
- *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
+ *   headers     ResponseHeadersHandler  security and CORS headers, sandbox CSP on every response,
+ *                                    attachment for active types
  *   aggregator  BodyAggregator       request bodies up to limits.maxBodyBytes (else 413 and close)
  *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
  *   origin      BrowserOriginHandler refuses writes from disallowed browser origins; CORS answers
@@ -100,7 +99,6 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     /** Streams one HTTP/2 connection may have open at once. */
     static final int MAX_CONCURRENT_STREAMS = 256;
     private static final ResponseHeadersHandler HEADERS = new ResponseHeadersHandler();
-    private static final ContentSafetyHandler SAFETY = new ContentSafetyHandler();
 
     private final ServerContext context;
     private final ConnectionLimiter connections;
@@ -164,7 +162,6 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     /** The handlers of a request, over HTTP/1.1 or on an HTTP/2 stream: from {@code headers} to {@code request}. */
     private void addRequestHandlers(ChannelPipeline p) {
         p.addLast("headers", HEADERS);
-        p.addLast("safety", SAFETY);
         p.addLast("aggregator", new BodyAggregator(context.limits().maxBodyBytes(), context.refusals()));
         p.addLast("pipelining", new PipeliningHandler());
         p.addLast("origin", new BrowserOriginHandler(context.origins(), context.refusals()));
@@ -190,7 +187,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      * sniffer then leaves.
      */
     public void switchToHttp2(ChannelPipeline p) {
-        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "drain", "headers", "safety",
+        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "drain", "headers",
                 "aggregator", "pipelining", "origin", "request"}) {
             if (p.get(name) != null) {
                 p.remove(name);

@@ -1,6 +1,6 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.guard.ContentSafetyHandler;
+import org.httpfstream.server.guard.ResponseHeadersHandler;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -255,6 +255,6 @@ class StoredScriptTest {
         "text/plain|false", "text/plain; charset=utf-8|false", "application/json|false", "application/x-ndjson|false",
         "application/octet-stream|false", "image/png|false", "text/event-stream|false", "text/css|false"})
     void activeTypesAreRecognised(String type, boolean active) {
-        assertThat(ContentSafetyHandler.isActive(type)).isEqualTo(active);
+        assertThat(ResponseHeadersHandler.isActive(type)).isEqualTo(active);
     }
 }
