@@ -76,17 +76,9 @@ public final class FileResponder {
         }
 
         long seconds = lastModified / 1000;
-        if (!live && range == null && request.headers().contains(IF_MODIFIED_SINCE)) {
-            Date since = DateFormatter.parseHttpDate(request.headers().get(IF_MODIFIED_SINCE));
-            if (since != null && seconds <= since.getTime() / 1000) {
-                HttpResponse response =
-                        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
-                response.headers().set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)));
-                finish(ctx, response, null, keepAlive);
-                return;
-            }
+        if (!live && range == null && notModified(ctx, request, seconds, keepAlive)) {
+            return;
         }
-
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         response.headers()
                 .set(CONTENT_TYPE, contentType(file.getFileName().toString()))
@@ -115,6 +107,22 @@ public final class FileResponder {
         DefaultFileRegion region =
                 end > start ? new DefaultFileRegion(file.toFile(), start, end - start) : null;
         finish(ctx, response, region, keepAlive);
+    }
+
+    /** Answers 304 and returns true if the file has not changed since the request's If-Modified-Since. */
+    private static boolean notModified(ChannelHandlerContext ctx, HttpRequest request, long seconds,
+            boolean keepAlive) {
+        if (!request.headers().contains(IF_MODIFIED_SINCE)) {
+            return false;
+        }
+        Date since = DateFormatter.parseHttpDate(request.headers().get(IF_MODIFIED_SINCE));
+        if (since == null || seconds > since.getTime() / 1000) {
+            return false;
+        }
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
+        response.headers().set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)));
+        finish(ctx, response, null, keepAlive);
+        return true;
     }
 
     private static void finish(ChannelHandlerContext ctx, HttpResponse response,
