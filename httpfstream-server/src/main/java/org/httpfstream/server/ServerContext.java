@@ -23,6 +23,8 @@ import org.httpfstream.subscriptions.WebhookTargets;
  * #compose}) and handed to {@link HttpFStreamInitializer}: the settings and limits, the counters, the
  * TLS contexts, and the request router with its protocol handlers and their domain objects.
  *
+ * <p>Thread safety: immutable; its components are thread safe.
+ *
  * @param settings transport tunables
  * @param limits resource limits
  * @param refusals where refusals are counted
@@ -33,8 +35,6 @@ import org.httpfstream.subscriptions.WebhookTargets;
  *     followers); null: not registered
  * @param stats the transport's counts
  * @param accessLog true for one access-log line per request and WebSocket session
- *
- * <p>Thread safety: immutable; its components are thread safe.
  */
 public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusals refusals, OriginPolicy origins,
         HttpFStreamHandler router, TlsContexts tls, ChannelGroup streams, ServerStats stats, boolean accessLog) {
@@ -49,9 +49,9 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     }
 
     /** What the protocols are configured with: the builder's choices that are not the pipeline's. */
-    public record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse) {
+    record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse) {
         /** The defaults of {@link HttpFStreamServerBuilder}, with {@code settings}. */
-        public static Protocols defaults(HttpFStreamSettings settings) {
+        static Protocols defaults(HttpFStreamSettings settings) {
             return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults());
         }
     }
@@ -61,7 +61,7 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
      * webhook subscriptions, the live-reader quota) and the protocol handlers that use them, and counts
      * the store's refused appends into {@code refusals}.
      */
-    public static HttpFStreamHandler compose(StreamStore store, Protocols protocols, Authorizer authorizer,
+    static HttpFStreamHandler compose(StreamStore store, Protocols protocols, Authorizer authorizer,
             Refusals refusals) {
         Limits limits = protocols.limits();
         DurableStreams streams = new DurableStreams(store, Clock.systemUTC());

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>To mount httpfstream in an existing Netty server, use {@link HttpFStreamInitializer}. On an upgrade
  * or a live read the protocol handler replaces this handler (and the optional {@code "idle"} handler).
  *
- * <p>{@link Sharable}: it holds only thread-safe protocol handlers.
+ * <p>Thread safety: {@link Sharable}; it holds only thread-safe protocol handlers.
  */
 @Sharable
 public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
