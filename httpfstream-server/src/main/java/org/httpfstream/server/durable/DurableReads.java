@@ -17,7 +17,6 @@ import static org.httpfstream.server.Headers.STREAM_TTL;
 import static org.httpfstream.server.Headers.STREAM_UP_TO_DATE;
 import static org.httpfstream.server.Headers.WRITER_ACTIVE;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -215,14 +214,7 @@ final class DurableReads {
         }
         p.addLast("sse", sse);
         p.remove(ctx.name());
-        ctx.channel().writeAndFlush(response).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                sse.start(follower, from);
-            } else {
-                follower.close();
-                f.channel().close();
-            }
-        });
+        ctx.channel().writeAndFlush(response).addListener(sse.startWhenWritten(follower, from));
     }
 
     /**

@@ -6,6 +6,7 @@ import org.httpfstream.server.http.TailBlocks;
 import org.httpfstream.server.ws.FollowHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
@@ -135,6 +136,22 @@ public abstract class FollowerHandler extends ChannelInboundHandlerAdapter imple
      * before {@code position}, and none after, was sent: the reader resumes there.
      */
     protected abstract void writeGoingAway(ChannelHandlerContext ctx, long position);
+
+    /**
+     * A listener for the write of the response head (or the WebSocket handshake): once it succeeded,
+     * {@link #start starts} this follower at {@code from}; if it failed, closes {@code subscription} and
+     * the connection.
+     */
+    public ChannelFutureListener startWhenWritten(Subscription subscription, long from) {
+        return f -> {
+            if (f.isSuccess()) {
+                start(subscription, from);
+            } else {
+                subscription.close();
+                f.channel().close();
+            }
+        };
+    }
 
     /**
      * Starts sending from byte {@code from} of {@code subscription}. Call on the event loop once the

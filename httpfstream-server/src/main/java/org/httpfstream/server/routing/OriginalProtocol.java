@@ -13,7 +13,6 @@ import static org.httpfstream.server.Headers.FOLLOW_PARAM;
 import static org.httpfstream.server.Headers.STREAM_OFFSET;
 import static org.httpfstream.server.Headers.WRITER_ACTIVE;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -281,14 +280,7 @@ public final class OriginalProtocol {
         }
         WebSocketUpgrade.leaveHttp(ctx);
         ctx.pipeline().addLast("follow", live);
-        ctx.channel().writeAndFlush(response).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                live.start(subscription, from);
-            } else {
-                subscription.close();
-                f.channel().close();
-            }
-        });
+        ctx.channel().writeAndFlush(response).addListener(live.startWhenWritten(subscription, from));
         return true;
     }
 

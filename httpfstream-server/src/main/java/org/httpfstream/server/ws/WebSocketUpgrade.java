@@ -128,14 +128,7 @@ public final class WebSocketUpgrade {
         leaveHttp(ctx);
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(), 0, false, "FOLLOW " + path));
         p.addLast("follow", follower);
-        handshake(handshaker, ctx.channel(), request, headers, f -> {
-            if (f.isSuccess()) {
-                follower.start(subscription, from);
-            } else {
-                subscription.close();
-                f.channel().close();
-            }
-        });
+        handshake(handshaker, ctx.channel(), request, headers, follower.startWhenWritten(subscription, from));
     }
 
     /** Removes the request handler of {@code ctx} and the {@code idle} handler, if any. */
