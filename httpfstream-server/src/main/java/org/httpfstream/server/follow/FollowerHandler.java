@@ -278,12 +278,21 @@ public abstract class FollowerHandler extends ChannelInboundHandlerAdapter imple
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         stop();
+        stopped();
         super.channelInactive(ctx);
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         stop();
+        stopped();
+    }
+
+    /**
+     * Called once the connection closed or this handler left the pipeline, after the subscription
+     * closed: a subclass stops its own timers here. Does nothing by default.
+     */
+    protected void stopped() {
     }
 
     @Override

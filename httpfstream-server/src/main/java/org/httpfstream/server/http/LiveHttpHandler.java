@@ -11,8 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.Subscription;
 
@@ -66,19 +64,16 @@ public final class LiveHttpHandler extends FollowerHandler {
     /** Silence is checked this many times per keep-alive interval. */
     private static final int TICKS = 6;
 
-    private final long keepAliveNanos;
     /** True for an HTTP/1.0 response: raw bytes until the connection closes. */
     private final boolean closeDelimited;
     /** Confined to the event loop, as every field below. */
-    private ScheduledFuture<?> keepAlive;
+    private final KeepAliveTimer keepAlive;
     /** Keep-alive zeros sent since the last chunk: the current chunk-size line's leading zeros. */
     private int zeros;
     /** Bytes of the current size line sent by keep-alives (zeros, then {@code 1;k…}). */
     private int sizeLine;
     /** The current size line says one byte: the stream's next byte must go out alone. */
     private boolean oneByteOwed;
-    /** When the last chunk or keep-alive went out ({@link System#nanoTime()}). */
-    private long lastSentNanos;
 
     /**
      * @param maxMessage largest chunk, at most 64 KiB (its size takes at most 5 hex digits)
@@ -101,34 +96,24 @@ public final class LiveHttpHandler extends FollowerHandler {
         if (keepAliveNanos <= 0) {
             throw new IllegalArgumentException("keepAliveNanos <= 0: " + keepAliveNanos);
         }
-        this.keepAliveNanos = keepAliveNanos;
+        this.keepAlive = new KeepAliveTimer(keepAliveNanos, TICKS);
     }
 
     @Override
     public void start(Subscription subscription, long from) {
-        ChannelHandlerContext ctx = context();
-        long tick = keepAliveNanos / TICKS;
-        lastSentNanos = System.nanoTime();
-        if (!closeDelimited) { // else a keep-alive byte would be a byte of the body
-            keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick,
-                    TimeUnit.NANOSECONDS);
-        }
+        // Close-delimited: no keep-alives, a keep-alive byte would be a byte of the body.
+        keepAlive.start(context(), () -> closing, closeDelimited ? null : this::keepAlive);
         super.start(subscription, from);
     }
 
-    private void tick(ChannelHandlerContext ctx, long tick) {
-        if (closing || !ctx.channel().isActive()) {
-            cancelKeepAlive();
-            return;
-        }
-        long now = System.nanoTime();
-        if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()
-                || sizeLine >= MAX_SIZE_LINE) {
-            return; // not silent for long enough, or bytes are queued anyway, or the line is full
+    /** Sends one keep-alive byte; false if the size line is full or the codec is gone. */
+    private boolean keepAlive(ChannelHandlerContext ctx) {
+        if (sizeLine >= MAX_SIZE_LINE) {
+            return false; // the line is full
         }
         ChannelHandlerContext http = ctx.pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
         if (http == null) {
-            return;
+            return false;
         }
         byte[] keepAlive;
         if (oneByteOwed) {
@@ -141,16 +126,9 @@ public final class LiveHttpHandler extends FollowerHandler {
             oneByteOwed = true;
         }
         sizeLine += keepAlive.length;
-        lastSentNanos = now;
         // Written through the codec's own context, so it goes out below the encoder, unframed.
         http.writeAndFlush(Unpooled.wrappedBuffer(keepAlive));
-    }
-
-    private void cancelKeepAlive() {
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-            keepAlive = null;
-        }
+        return true;
     }
 
     @Override
@@ -167,7 +145,7 @@ public final class LiveHttpHandler extends FollowerHandler {
     protected Object message(ByteBuf payload) {
         zeros = 0;
         sizeLine = 0;
-        lastSentNanos = System.nanoTime();
+        keepAlive.sent();
         if (oneByteOwed) {
             oneByteOwed = false;
             ChannelHandlerContext http = context().pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
@@ -208,7 +186,7 @@ public final class LiveHttpHandler extends FollowerHandler {
      */
     @Override
     protected void writeGoingAway(ChannelHandlerContext ctx, long position) {
-        cancelKeepAlive();
+        keepAlive.cancel();
         if (oneByteOwed) {
             ctx.close();
             return;
@@ -220,15 +198,8 @@ public final class LiveHttpHandler extends FollowerHandler {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelKeepAlive();
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelKeepAlive();
-        super.handlerRemoved(ctx);
+    protected void stopped() {
+        keepAlive.cancel();
     }
 
     @Override
