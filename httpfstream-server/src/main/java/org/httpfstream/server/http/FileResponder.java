@@ -38,6 +38,8 @@ import org.httpfstream.store.Offsets;
  * 304} for an {@code If-Modified-Since} that still holds. The bytes go out unmodified: zero-copy as a
  * {@link DefaultFileRegion} on a cleartext HTTP/1.1 connection, else through {@link CatchUpBody} in
  * pooled buffers (TLS encrypts them, HTTP/2 frames them).
+ *
+ * <p>Thread safety: stateless; call on the channel's event loop.
  */
 public final class FileResponder {
     private FileResponder() {}
