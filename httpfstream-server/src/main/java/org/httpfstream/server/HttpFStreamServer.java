@@ -138,8 +138,9 @@ public final class HttpFStreamServer implements AutoCloseable {
             try {
                 localAddress = listener.bind(host, port, channels, drain, initializer);
             } catch (IOException e) {
-                closed = true; // nothing to close but the threads
+                closed = true; // nothing to close but the threads, the store and the grant file
                 listener.shutdown();
+                store.close();
                 if (access != null) {
                     access.close();
                 }
