@@ -78,12 +78,6 @@ public final class LiveHttpHandler extends FollowerHandler {
     /**
      * @param maxMessage largest chunk, at most 64 KiB (its size takes at most 5 hex digits)
      * @param keepAliveNanos the longest silence: a keep-alive byte goes out before it has passed
-     */
-    public LiveHttpHandler(String name, int maxMessage, long keepAliveNanos) {
-        this(name, maxMessage, keepAliveNanos, false);
-    }
-
-    /**
      * @param closeDelimited true if the response has neither chunks nor a length (HTTP/1.0): then no
      *     keep-alives and no trailer
      */

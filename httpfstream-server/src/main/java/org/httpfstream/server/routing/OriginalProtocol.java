@@ -145,12 +145,16 @@ public final class OriginalProtocol {
                 writerActive, keepAlive);
     }
 
-    /** No appender (or it ended meanwhile), or a plain GET: the bytes written so far, up to {@code length}. */
+    /**
+     * No appender (or it ended meanwhile), or a plain GET: the bytes written so far, from {@code from}
+     * ({@code -1}: no offset asked, a {@code Range} may apply) up to {@code length}.
+     */
     private static void sendFile(ChannelHandlerContext ctx, FullHttpRequest request, String path, StreamInfo info,
             long from, long length, boolean writerActive, boolean keepAlive) {
         try {
             long modified = Files.getLastModifiedTime(info.file()).toMillis();
-            LOG.debug("GET {}: bytes {} to {}{}", path, from, length, info.live() ? " (live snapshot)" : "");
+            LOG.debug("GET {}: bytes {} to {}{}", path, Math.max(0, from), length,
+                    info.live() ? " (live snapshot)" : "");
             FileResponder.send(ctx, request, info.file(), from, length, modified, info.live(), keepAlive,
                     streamHeaders(writerActive));
         } catch (IOException e) {
