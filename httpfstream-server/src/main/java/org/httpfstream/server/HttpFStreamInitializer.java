@@ -104,7 +104,10 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final ConnectionLimiter connections;
     private final Http2Streams http2Streams = new Http2Streams();
 
-    /** The pipeline of a standalone server over {@code store}; see {@link ServerContext#of}. */
+    /**
+     * The pipeline over {@code store} with the defaults, to mount into another Netty server; see {@link
+     * ServerContext#of}.
+     */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
         this(ServerContext.of(store, settings));
     }
