@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.HttpFStreamServerBuilder;
 import org.httpfstream.tls.TlsConfig;
 
 /**
@@ -49,7 +50,7 @@ public final class ServerMain {
         if ((cert == null) != (key == null)) {
             throw new IllegalArgumentException("-tls-cert and -tls-key go together");
         }
-        HttpFStreamServer.Builder builder = HttpFStreamServer.builder().root(root).fsync(fsync).bind(host, port);
+        HttpFStreamServerBuilder builder = HttpFStreamServer.builder().root(root).fsync(fsync).bind(host, port);
         if (cert != null) {
             builder.tls(TlsConfig.of(cert, key));
         }

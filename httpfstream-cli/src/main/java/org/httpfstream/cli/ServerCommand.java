@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.Rate;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.HttpFStreamServerBuilder;
 import org.httpfstream.server.Limits;
 import org.httpfstream.server.http.SseSettings;
 import org.httpfstream.tls.TlsConfig;
@@ -238,7 +239,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         HttpFStreamServer server;
         try {
-            HttpFStreamServer.Builder builder = HttpFStreamServer.builder();
+            HttpFStreamServerBuilder builder = HttpFStreamServer.builder();
             if (operating.admin != null) {
                 builder.admin(operating.admin.allInterfaces() ? null : operating.admin.host(), operating.admin.port());
             }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.HttpFStreamServerBuilder;
 
 /** The real httpfstream server on a free loopback port, for end-to-end tests. */
 final class RealServer implements AutoCloseable {
@@ -18,7 +19,7 @@ final class RealServer implements AutoCloseable {
     final HttpFStreamServer server;
     final Path root;
 
-    private RealServer(Path root, UnaryOperator<HttpFStreamServer.Builder> options) throws IOException {
+    private RealServer(Path root, UnaryOperator<HttpFStreamServerBuilder> options) throws IOException {
         this.root = root;
         this.server = options.apply(HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)).build().start();
     }
@@ -27,7 +28,7 @@ final class RealServer implements AutoCloseable {
         return new RealServer(root, b -> b);
     }
 
-    static RealServer start(Path root, UnaryOperator<HttpFStreamServer.Builder> options) throws IOException {
+    static RealServer start(Path root, UnaryOperator<HttpFStreamServerBuilder> options) throws IOException {
         return new RealServer(root, options);
     }
 

@@ -4,7 +4,6 @@ import static org.httpfstream.durable.DurableStreamException.Reason.BAD_REQUEST;
 import static org.httpfstream.durable.DurableStreamException.Reason.CLOSED;
 import static org.httpfstream.durable.DurableStreamException.Reason.CONFLICT;
 import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
-import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIVE;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -107,7 +106,7 @@ final class Appending {
         try {
             return writeLeased(s, request, messages, updated(s, request, state), state, bytes);
         } catch (WriterConflictException e) {
-            throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + stream.name()
+            throw new WriterConflictException("a WebSocket appender is active on " + stream.name()
                     + "; appends are refused until it ends");
         }
     }

@@ -2,7 +2,6 @@ package org.httpfstream.durable;
 
 import static org.httpfstream.durable.DurableStreamException.Reason.CONFLICT;
 import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
-import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIVE;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -76,7 +75,7 @@ final class Creation {
             return write(stream, source, m, request, messages, bytes);
         } catch (WriterConflictException e) {
             stream.removeMetadata();
-            throw new DurableStreamException(WRITER_ACTIVE, WriterConflictException.MESSAGE);
+            throw e;
         } catch (NotAStreamException e) {
             stream.removeMetadata();
             throw new DurableStreamException(CONFLICT, stream.name() + " is a folder, not a stream");

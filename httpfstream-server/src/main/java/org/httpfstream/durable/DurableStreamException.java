@@ -5,7 +5,10 @@ import java.util.Objects;
 
 /**
  * A Durable Streams operation refused, with the reason the protocol distinguishes and the details its
- * response carries. Immutable.
+ * response carries. A refusal that the store already names with its own type is that type instead:
+ * a WebSocket appender holding the stream's lease is a {@link org.httpfstream.store.WriterConflictException}.
+ * The transport maps each reason to one status ({@code org.httpfstream.server.routing.FailureStatus}).
+ * Immutable.
  */
 public final class DurableStreamException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -20,8 +23,6 @@ public final class DurableStreamException extends IOException {
         CONFLICT,
         /** The stream is closed; {@link #nextOffset()} is its final offset. */
         CLOSED,
-        /** A WebSocket append session holds the stream's single-writer lease. */
-        WRITER_ACTIVE,
         /** An idempotent producer's epoch is older than the stream's; {@link #producerEpoch()} is current. */
         STALE_EPOCH,
         /** An idempotent producer skipped sequence numbers; see {@link #expectedSeq()}. */

@@ -3,7 +3,6 @@ package org.httpfstream.durable;
 import static org.httpfstream.durable.DurableStreamException.Reason.CONFLICT;
 import static org.httpfstream.durable.DurableStreamException.Reason.GONE;
 import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
-import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIVE;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,7 +37,7 @@ import org.httpfstream.store.WriterConflictException;
  * <p>Single writer: every append, close and delete holds the stream's lease ({@link
  * StoredStream#withLease}) for its duration, so it never interleaves with another append; while a
  * WebSocket append session holds the lease, they are refused ({@link
- * DurableStreamException.Reason#WRITER_ACTIVE}). A closed stream refuses new WebSocket append sessions
+ * WriterConflictException}). A closed stream refuses new WebSocket append sessions
  * too ({@link StreamClosedException}).
  *
  * <p>Durability: the mutating operations return futures. Without durable writes they are complete on
@@ -267,7 +266,7 @@ public final class DurableStreams {
             try {
                 stream.delete(() -> forgetLocked(stream, s.managed() ? s.metadata() : null));
             } catch (WriterConflictException e) {
-                throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path);
+                throw new WriterConflictException("a WebSocket appender is active on " + path);
             } finally {
                 stream.changed();
             }

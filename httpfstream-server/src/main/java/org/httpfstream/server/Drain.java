@@ -1,7 +1,7 @@
 package org.httpfstream.server;
 
 import org.httpfstream.server.connection.DrainHandler;
-import org.httpfstream.server.follow.CursorHandler;
+import org.httpfstream.server.follow.FollowerHandler;
 import org.httpfstream.server.ws.AppendHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.channel.Channel;
@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ServerChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>The listeners close: new connections are refused from here on.
- *   <li>Each connection, on its own event loop: a live reader ({@link CursorHandler}) is ended at once
+ *   <li>Each connection, on its own event loop: a live reader ({@link FollowerHandler}) is ended at once
  *       with its resume offset — a WebSocket follower with Close 1001, a {@code ?follow} response with
  *       its last chunk and the trailers {@code Stream-Next-Offset} and {@code Stream-Writer-Active:
  *       true}, an SSE response with a last {@code control} event holding {@code streamNextOffset}; a
@@ -138,7 +139,7 @@ public final class Drain {
     /** Ends what should end now on one connection. On its event loop. */
     private static void drain(Channel ch, Kinds kinds) {
         ChannelPipeline p = ch.pipeline();
-        CursorHandler follower = p.get(CursorHandler.class);
+        FollowerHandler follower = p.get(FollowerHandler.class);
         if (follower != null) {
             kinds.followers.incrementAndGet();
             follower.goAway();
@@ -176,6 +177,38 @@ public final class Drain {
             ch.close();
         } else {
             ch.eventLoop().schedule(() -> closeWhenIdle(ch, h2), 10, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * After the drain: ends every live reader ({@link FollowerHandler#goAway}, Close 1001) first, so
+     * that followers learn the server went away rather than see the append sessions end, which would
+     * look like a normal end of their streams; then every append session ({@link AppendHandler#goAway},
+     * Close 1001 too, so that appenders know their append did not end as they asked). Each on its
+     * channel's event loop; waits at most 5 s for each.
+     */
+    static void endSessions(Iterable<Channel> channels) {
+        List<Future<?>> followers = new ArrayList<>();
+        for (Channel ch : channels) {
+            FollowerHandler follower = ch.pipeline().get(FollowerHandler.class);
+            if (follower != null) {
+                followers.add(ch.eventLoop().submit(follower::goAway));
+            }
+        }
+        awaitAll(followers);
+        List<Future<?>> appenders = new ArrayList<>();
+        for (Channel ch : channels) {
+            ChannelHandlerContext appender = ch.pipeline().context(AppendHandler.class);
+            if (appender != null) {
+                appenders.add(ch.eventLoop().submit(() -> ((AppendHandler) appender.handler()).goAway(appender)));
+            }
+        }
+        awaitAll(appenders);
+    }
+
+    private static void awaitAll(List<Future<?>> futures) {
+        for (Future<?> f : futures) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 

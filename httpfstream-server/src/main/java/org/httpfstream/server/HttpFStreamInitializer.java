@@ -8,15 +8,11 @@ import org.httpfstream.server.connection.Http2ConnectionIdle;
 import org.httpfstream.server.connection.PipeliningHandler;
 import org.httpfstream.server.connection.TlsContexts;
 import org.httpfstream.server.connection.TrafficCounter;
-import org.httpfstream.server.guard.Authorizer;
 import org.httpfstream.server.guard.BodyAggregator;
 import org.httpfstream.server.guard.BrowserOriginHandler;
 import org.httpfstream.server.guard.ConnectionLimiter;
-import org.httpfstream.server.guard.ContentSafetyHandler;
 import org.httpfstream.server.guard.RequestTimer;
 import org.httpfstream.server.guard.ResponseHeadersHandler;
-import org.httpfstream.server.http.SseSettings;
-import org.httpfstream.server.routing.HttpFStreamHandler;
 import org.httpfstream.server.ws.AppendFrameDecoder;
 import org.httpfstream.server.ws.AppendHandler;
 import org.httpfstream.server.ws.AppendRateThrottle;
@@ -26,7 +22,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -35,9 +30,7 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.subscriptions.WebhookTargets;
 
 /**
  * The whole httpfstream pipeline of one connection. Before an upgrade:
@@ -52,8 +45,8 @@ import org.httpfstream.subscriptions.WebhookTargets;
  *   access-log  AccessLogHandler     one line per request / WebSocket session (if on)
  *   head-end    RequestTimer.messages  ... to its end (else 408 and close)
  *   drain       DrainHandler         while the server drains: answers what was read, then closes
- *   headers     ResponseHeadersHandler  security and CORS headers on every response
- *   safety      ContentSafetyHandler sandbox CSP on every response, attachment for active types
+ *   headers     ResponseHeadersHandler  security and CORS headers, sandbox CSP on every response,
+ *                                    attachment for active types
  *   aggregator  BodyAggregator       request bodies up to limits.maxBodyBytes (else 413 and close)
  *   pipelining  PipeliningHandler    holds later requests while an answer waits for a group commit
  *   origin      BrowserOriginHandler refuses writes from disallowed browser origins; CORS answers
@@ -92,80 +85,39 @@ import org.httpfstream.subscriptions.WebhookTargets;
  * follow} ({@link FollowHandler}). {@code traffic}, {@code connections} and {@code access-log} stay until
  * the connection closes. A WebSocket
  * APPEND by a token with a byte rate also gets {@code append-rate} ({@link AppendRateThrottle}) first in
- * the pipeline; the {@link Authorizer} that {@code request} calls first decides every request.
+ * the pipeline; the {@link org.httpfstream.server.guard.Authorizer} that {@code request} calls first
+ * decides every request.
+ *
+ * <p>Everything the handlers need comes in one {@link ServerContext}, built by the composition root.
+ * Thread safety: {@link io.netty.channel.ChannelHandler.Sharable}, as every {@code ChannelInitializer};
+ * holds only the immutable context and the thread-safe connection limiter.
  */
 public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     /** The name of the HTTP codec in the pipeline. */
     public static final String HTTP_CODEC = "http";
 
-    private final HttpFStreamSettings settings;
-    private final Limits limits;
-    private final Refusals refusals;
-    private final ConnectionLimiter connections;
-    private final HttpFStreamHandler handler;
-    private final ResponseHeadersHandler headers;
-    private final OriginPolicy origins;
-    /** Null: cleartext, HTTP/1.1 or h2c. */
-    private final TlsContexts tls;
-    /** Where HTTP/2 stream channels are registered (so that closing the server finds their followers), or null. */
-    private final ChannelGroup streams;
-    private final Http2Streams http2Streams = new Http2Streams();
     /** Streams one HTTP/2 connection may have open at once. */
     static final int MAX_CONCURRENT_STREAMS = 256;
-    private final ServerStats stats;
-    private final boolean accessLog;
-    private static final ContentSafetyHandler SAFETY = new ContentSafetyHandler();
+    private static final ResponseHeadersHandler HEADERS = new ResponseHeadersHandler();
 
+    private final ServerContext context;
+    private final ConnectionLimiter connections;
+    private final Http2Streams http2Streams = new Http2Streams();
+
+    /**
+     * The pipeline over {@code store} with the defaults, to mount into another Netty server; see {@link
+     * ServerContext#of}.
+     */
     public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings) {
-        this(store, settings, Limits.defaults(), new Refusals());
+        this(ServerContext.of(store, settings));
     }
 
-    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
-            Refusals refusals) {
-        this(store, settings, limits, refusals, Authorizer.open(refusals), OriginPolicy.sameOriginOnly(),
-                WebhookTargets.publicOnly());
-    }
-
-    /**
-     * As the four-argument form; {@code authorizer} decides every request, {@code origins} says which
-     * browser pages may write, {@code webhooks} where subscription webhooks may be sent.
-     */
-    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
-            Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks) {
-        this(store, settings, limits, refusals, authorizer, origins, webhooks, SseSettings.defaults(), null, null,
-                new ServerStats(), false);
-    }
-
-    /**
-     * As the seven-argument form; {@code sse} says how long SSE responses last; serves TLS with {@code tls}
-     * (null: cleartext) and registers every HTTP/2 stream's channel in {@code streams} (null: not
-     * registered); the connections count into {@code stats}, and with {@code accessLog} every request and
-     * WebSocket session gets a line on the access log ({@link AccessLogHandler}).
-     */
-    public HttpFStreamInitializer(StreamStore store, HttpFStreamSettings settings, Limits limits,
-            Refusals refusals, Authorizer authorizer, OriginPolicy origins, WebhookTargets webhooks,
-            SseSettings sse, TlsContexts tls, ChannelGroup streams, ServerStats stats, boolean accessLog) {
-        this(store, null, settings, limits, refusals, authorizer, origins, webhooks, sse, tls, streams, stats,
-                accessLog);
-    }
-
-    /** As the twelve-argument form; Durable Streams live in {@code storage} (null: the files of {@code store}). */
-    public HttpFStreamInitializer(StreamStore store, org.httpfstream.store.Storage storage,
-            HttpFStreamSettings settings, Limits limits, Refusals refusals, Authorizer authorizer,
-            OriginPolicy origins, WebhookTargets webhooks, SseSettings sse, TlsContexts tls, ChannelGroup streams,
-            ServerStats stats, boolean accessLog) {
-        this.tls = tls;
-        this.streams = streams;
-        this.stats = Objects.requireNonNull(stats, "stats");
-        this.accessLog = accessLog;
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.limits = Objects.requireNonNull(limits, "limits");
-        this.refusals = Objects.requireNonNull(refusals, "refusals");
-        this.origins = Objects.requireNonNull(origins, "origins");
+    /** The pipeline with everything {@code context} holds; the composition root builds it. */
+    public HttpFStreamInitializer(ServerContext context) {
+        this.context = Objects.requireNonNull(context, "context");
+        Limits limits = context.limits();
         this.connections = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerAddress(),
-                refusals);
-        this.handler = new HttpFStreamHandler(store, storage, settings, limits, refusals, authorizer, webhooks, sse);
-        this.headers = new ResponseHeadersHandler();
+                context.refusals());
     }
 
     /** Open connections admitted, in total. For tests and diagnostics. */
@@ -175,17 +127,17 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     /** Live readers admitted and not yet ended, in total. For tests and diagnostics. */
     int liveReaders() {
-        return handler.liveReaders();
+        return context.router().liveReaders();
     }
 
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
-        ch.attr(ServerStats.KEY).set(stats);
-        p.addLast("traffic", new TrafficCounter(stats));
+        ch.attr(ServerStats.KEY).set(context.stats());
+        p.addLast("traffic", new TrafficCounter(context.stats()));
         p.addLast("connections", connections);
-        if (tls != null) {
-            p.addLast("tls", tls.newHandler(ch.alloc()));
+        if (context.tls() != null) {
+            p.addLast("tls", context.tls().newHandler(ch.alloc()));
             p.addLast("alpn", new AlpnSelector(this));
             return;
         }
@@ -194,14 +146,15 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     /** Adds the HTTP/1.1 handlers, from {@code idle} on; with {@code sniff}, {@code h2c} before the codec. */
     public void addHttp1(ChannelPipeline p, boolean sniff) {
-        RequestTimer timer = new RequestTimer(limits.requestTimeout(), limits.headerTimeout(), refusals);
+        Limits limits = context.limits();
+        RequestTimer timer = new RequestTimer(limits.requestTimeout(), limits.headerTimeout(), context.refusals());
         p.addLast("idle", idle());
         p.addLast("head-start", timer.bytes());
         if (sniff) {
             p.addLast("h2c", new H2cPrefaceSniffer(this));
         }
         p.addLast(HTTP_CODEC, new HttpServerCodec());
-        if (accessLog) {
+        if (context.accessLog()) {
             p.addLast("access-log", new AccessLogHandler(p.get(TrafficCounter.class)));
         }
         p.addLast("head-end", timer.messages());
@@ -211,16 +164,15 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
 
     /** The handlers of a request, over HTTP/1.1 or on an HTTP/2 stream: from {@code headers} to {@code request}. */
     private void addRequestHandlers(ChannelPipeline p) {
-        p.addLast("headers", headers);
-        p.addLast("safety", SAFETY);
-        p.addLast("aggregator", new BodyAggregator(limits.maxBodyBytes(), refusals));
+        p.addLast("headers", HEADERS);
+        p.addLast("aggregator", new BodyAggregator(context.limits().maxBodyBytes(), context.refusals()));
         p.addLast("pipelining", new PipeliningHandler());
-        p.addLast("origin", new BrowserOriginHandler(origins, refusals));
-        p.addLast("request", handler);
+        p.addLast("origin", new BrowserOriginHandler(context.origins(), context.refusals()));
+        p.addLast("request", context.router());
     }
 
     private IdleStateHandler idle() {
-        return new IdleStateHandler(true, 0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return new IdleStateHandler(true, 0, 0, context.settings().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Adds the HTTP/2 connection handlers at the end of {@code p}. */
@@ -238,7 +190,7 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
      * sniffer then leaves.
      */
     public void switchToHttp2(ChannelPipeline p) {
-        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "drain", "headers", "safety",
+        for (String name : new String[] {"idle", "head-start", HTTP_CODEC, "access-log", "head-end", "drain", "headers",
                 "aggregator", "pipelining", "origin", "request"}) {
             if (p.get(name) != null) {
                 p.remove(name);
@@ -252,16 +204,16 @@ public final class HttpFStreamInitializer extends ChannelInitializer<Channel> {
     private final class Http2Streams extends ChannelInitializer<Channel> {
         @Override
         protected void initChannel(Channel ch) {
-            if (streams != null) {
-                streams.add(ch);
+            if (context.streams() != null) {
+                context.streams().add(ch);
             }
             ChannelPipeline p = ch.pipeline();
             p.addLast("idle", idle());
-            if (accessLog) {
+            if (context.accessLog()) {
                 p.addLast("stream-traffic", TrafficCounter.forStream());
             }
             p.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
-            if (accessLog) {
+            if (context.accessLog()) {
                 p.addLast("access-log", new AccessLogHandler(p.get(TrafficCounter.class), true));
             }
             addRequestHandlers(p);

@@ -1,60 +1,39 @@
 package org.httpfstream.server;
 
-import org.httpfstream.server.connection.TlsContexts;
-import org.httpfstream.server.follow.CursorHandler;
-import org.httpfstream.server.guard.Authorizer;
-import org.httpfstream.server.http.SseSettings;
-import org.httpfstream.server.ws.AppendHandler;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.auth.AccessControl;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.auth.GrantFileException;
-import org.httpfstream.store.MetadataStore;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.server.admin.AdminConfig;
 import org.httpfstream.server.admin.AdminServer;
 import org.httpfstream.server.admin.Readiness;
 import org.httpfstream.server.admin.ServerMetrics;
+import org.httpfstream.server.connection.TlsContexts;
+import org.httpfstream.server.guard.Authorizer;
+import org.httpfstream.server.http.SseSettings;
+import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.StreamStore;
-import org.httpfstream.tls.TlsConfig;
 import org.httpfstream.subscriptions.WebhookTargets;
+import org.httpfstream.tls.TlsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A standalone httpfstream server: streams under one root folder, served over HTTP/1.1 and
- * WebSocket, and HTTP/2; over TLS if given a certificate ({@link Builder#tls}). The Java form of the original {@code httpfstream.New(root)} plus {@code
+ * WebSocket, and HTTP/2; over TLS if given a certificate ({@link HttpFStreamServerBuilder#tls}). The Java form of the original {@code httpfstream.New(root)} plus {@code
  * http.ListenAndServe}.
  *
  * <pre>{@code
@@ -76,9 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpFStreamServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFStreamServer.class);
 
-    /** Socket read sizes: Netty's adaptive sizes, growing to {@code MAX_READ} while reads come full. */
-    static final int MIN_READ = 64, INITIAL_READ = 2048, MAX_READ = 256 * 1024;
-
     /** How long {@link #close()} waits for appenders and answers by default. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -86,11 +62,11 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final HttpFStreamSettings settings;
-    /** {@link Builder#storage}: Durable Streams in plain files under the root. */
-    public static final String STORAGE_FILE = "file";
-    /** {@link Builder#storage}: Durable Streams in memory. */
-    public static final String STORAGE_MEMORY = "memory";
     private final boolean fsync;
+    /** {@link HttpFStreamServerBuilder#storage}: Durable Streams in plain files under the root. */
+    public static final String STORAGE_FILE = "file";
+    /** {@link HttpFStreamServerBuilder#storage}: Durable Streams in memory. */
+    public static final String STORAGE_MEMORY = "memory";
     /** Where Durable Streams live: {@code file} or {@code memory}. */
     private final String storageKind;
     private final Limits limits;
@@ -113,15 +89,14 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
     private AccessControl access; // Guarded by lock; null without a grant file.
-    private EventLoopGroup boss; // Guarded by lock.
-    private EventLoopGroup workers; // Guarded by lock.
+    private Listener listener; // Guarded by lock.
     private ChannelGroup channels; // Guarded by lock.
     private volatile InetSocketAddress localAddress;
     private volatile HttpFStreamInitializer initializer;
     private boolean started; // Guarded by lock.
     private boolean closed; // Guarded by lock.
 
-    private HttpFStreamServer(Builder b) {
+    HttpFStreamServer(HttpFStreamServerBuilder b) {
         this.root = b.root;
         this.host = b.host;
         this.port = b.port;
@@ -140,8 +115,9 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /** A builder with the defaults; see {@link HttpFStreamServerBuilder}. */
+    public static HttpFStreamServerBuilder builder() {
+        return new HttpFStreamServerBuilder();
     }
 
     /**
@@ -157,100 +133,33 @@ public final class HttpFStreamServer implements AutoCloseable {
                 throw new IllegalStateException("already started");
             }
             started = true;
-            if (tlsConfig != null) {
-                try {
-                    tls = TlsContexts.load(tlsConfig); // before anything that must be undone
-                } catch (IOException e) {
-                    closed = true;
-                    throw e;
-                }
-            }
-            store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
-                    limits.maxStreamBytes(), limits.maxProducersPerStream()));
-            if (authConfig != null) {
-                try {
-                    access = AccessControl.start(authConfig, store.root().resolve(MetadataStore.FOLDER));
-                } catch (IOException | GrantFileException e) {
-                    closed = true;
-                    store.close();
-                    throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-                }
-            }
-            boolean epoll = Epoll.isAvailable();
-            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-            boss = new MultiThreadIoEventLoopGroup(1, io);
-            workers = new MultiThreadIoEventLoopGroup(io);
+            openStore();
+            listener = new Listener();
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
-            org.httpfstream.store.Storage storage = null; // the files of the store
-            if (STORAGE_MEMORY.equals(storageKind)) {
-                org.httpfstream.store.Storage memory = new org.httpfstream.store.memory.MemoryStorage(store.limits());
-                store.addCloseListener(memory::close);
-                storage = memory;
-            }
-            HttpFStreamInitializer initializer = new HttpFStreamInitializer(store, storage, settings, limits, refusals,
-                    new Authorizer(access, refusals), origins, webhooks, sse, tls, channels, stats, accessLog);
-            this.initializer = initializer;
-            ChannelGroup group = channels;
-            Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class
-                    : NioServerSocketChannel.class;
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(boss, workers)
-                    .channel(channelType)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    // Reads grow while they come full, up to 256 KiB rather than Netty's 64 KiB: an
-                    // appender at full speed then needs a quarter of the system calls and decoder passes,
-                    // and a read still fits the core's cache through the socket copy, the unmasking and
-                    // the file write (1 MiB measured no faster). Set here because a channel keeps the
-                    // read handle it made on its first read.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(
-                            MIN_READ, INITIAL_READ, MAX_READ))
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                            new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            if (drain.draining()) { // accepted just before the listener closed
-                                ch.close();
-                                return;
-                            }
-                            group.add(ch);
-                            ch.pipeline().addLast(initializer);
-                        }
-                    });
-            if (epoll) { // find dead peers within minutes rather than hours
-                bootstrap.childOption(EpollChannelOption.TCP_KEEPIDLE, 30)
-                        .childOption(EpollChannelOption.TCP_KEEPINTVL, 10)
-                        .childOption(EpollChannelOption.TCP_KEEPCNT, 3);
-            }
-            InetSocketAddress address = host == null || host.isEmpty()
-                    ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+            // The composition root: the domain over the store, the protocol handlers, the pipeline.
+            HttpFStreamHandler router = ServerContext.compose(store, durableStorage(),
+                    new ServerContext.Protocols(settings, limits, webhooks, sse), new Authorizer(access, refusals),
+                    refusals);
+            initializer = new HttpFStreamInitializer(
+                    new ServerContext(settings, limits, refusals, origins, router, tls, channels, stats, accessLog));
             try {
-                if (address.isUnresolved()) {
-                    throw new UnknownHostException("unknown host: " + host);
-                }
-                Channel serverChannel = bootstrap.bind(address).syncUninterruptibly().channel();
-                channels.add(serverChannel);
-                localAddress = (InetSocketAddress) serverChannel.localAddress();
-            } catch (Exception e) {
-                closed = true; // nothing to close but the threads
-                shutdownGroups();
+                localAddress = listener.bind(host, port, channels, drain, initializer);
+            } catch (IOException e) {
+                closed = true; // nothing to close but the threads, the store and the grant file
+                listener.shutdown();
+                store.close();
                 if (access != null) {
                     access.close();
                 }
-                if (e instanceof IOException) {
-                    throw (IOException) e;
-                }
-                throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+                throw e;
             }
             // Debug: whoever starts the server says so at info, once, with what it knows (the command line
             // logs "Starting server on ..." after this, when it is ready to be stopped).
             LOG.debug("httpfstream serving {} on {} ({}{})", store.root(), localAddress,
-                    epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
+                    listener.epoll ? "epoll" : "nio", tls == null ? ", HTTP/1.1 and h2c"
                             : ", TLS by " + tls.engine() + ", HTTP/1.1 and h2 by ALPN");
             if (adminConfig != null) {
-                startAdmin(channelType);
+                startAdmin();
             }
             if (access == null && !localAddress.getAddress().isLoopbackAddress()) {
                 LOG.warn("httpfstream on {} is open to anyone who can reach it: no grant file (-tokens), "
@@ -260,13 +169,49 @@ public final class HttpFStreamServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Where Durable Streams live: null for the files of the store, else an in-memory store that closes
+     * with it ({@link HttpFStreamServerBuilder#storage}).
+     */
+    private org.httpfstream.store.Storage durableStorage() {
+        if (!STORAGE_MEMORY.equals(storageKind)) {
+            return null;
+        }
+        org.httpfstream.store.Storage memory = new org.httpfstream.store.memory.MemoryStorage(store.limits());
+        store.addCloseListener(memory::close);
+        return memory;
+    }
+
+    /** Loads the TLS pair, opens the store and the grant file; on failure undoes what it did and throws. */
+    private void openStore() throws IOException {
+        if (tlsConfig != null) {
+            try {
+                tls = TlsContexts.load(tlsConfig); // before anything that must be undone
+            } catch (IOException e) {
+                closed = true;
+                throw e;
+            }
+        }
+        store = new StreamStore(root, fsync, new org.httpfstream.store.StoreLimits(
+                limits.maxStreamBytes(), limits.maxProducersPerStream()));
+        if (authConfig != null) {
+            try {
+                access = AccessControl.start(authConfig, store.root().resolve(MetadataStore.FOLDER));
+            } catch (IOException | GrantFileException e) {
+                closed = true;
+                store.close();
+                throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            }
+        }
+    }
+
     /** Starts the admin listener; on failure releases everything start() took and throws. */
-    private void startAdmin(Class<? extends ServerChannel> channelType) throws IOException {
+    private void startAdmin() throws IOException {
         ServerMetrics m = new ServerMetrics(store, stats, refusals);
         store.metrics(m);
         metrics = m;
         try {
-            admin = AdminServer.start(adminConfig, boss, workers, channelType,
+            admin = AdminServer.start(adminConfig, listener.boss, listener.workers, listener.channelType,
                     new DefaultChannelGroup("httpfstream-admin", GlobalEventExecutor.INSTANCE), m, readiness);
         } catch (IOException e) {
             closed = true;
@@ -275,7 +220,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             if (access != null) {
                 access.close();
             }
-            shutdownGroups();
+            listener.shutdown();
             throw e;
         }
         LOG.info("httpfstream admin listener (/metrics, /healthz, /readyz) on {}", admin.localAddress());
@@ -283,7 +228,7 @@ public final class HttpFStreamServer implements AutoCloseable {
 
     /**
      * The address of the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}); the real
-     * port when port 0 was asked for; null if this server has none ({@link Builder#admin}).
+     * port when port 0 was asked for; null if this server has none ({@link HttpFStreamServerBuilder#admin}).
      */
     public InetSocketAddress adminAddress() {
         synchronized (lock) {
@@ -448,7 +393,7 @@ public final class HttpFStreamServer implements AutoCloseable {
      * ?follow} response with its last chunk and the trailers {@code Stream-Next-Offset} and {@code
      * Stream-Writer-Active: true}, an SSE response after a {@code control} event with {@code
      * streamNextOffset}) and answers waiting long-polls as their timeout would (204 with {@code
-     * Stream-Next-Offset}). Appenders may finish for up to the {@linkplain Builder#drainTimeout drain
+     * Stream-Next-Offset}). Appenders may finish for up to the {@linkplain HttpFStreamServerBuilder#drainTimeout drain
      * timeout}. Then it closes every connection still open and ends every append session (appenders get
      * Close 1001; their leases are released, every byte received so far stays in the files), closes the
      * store (the syncs it owes done) and stops the I/O threads. Blocks until done. Idempotent; a call
@@ -474,25 +419,7 @@ public final class HttpFStreamServer implements AutoCloseable {
                 return;
             }
             closed = true;
-            // Followers first, so that they learn the server went away (Close 1001) rather than see the
-            // append sessions end, which would look like a normal end of their streams; appenders get
-            // Close 1001 too, so that they know their append did not end as they asked.
-            List<Future<?>> followers = new ArrayList<>();
-            for (Channel ch : channels) {
-                CursorHandler follower = ch.pipeline().get(CursorHandler.class);
-                if (follower != null) {
-                    followers.add(ch.eventLoop().submit(follower::goAway));
-                }
-            }
-            awaitAll(followers);
-            List<Future<?>> appenders = new ArrayList<>();
-            for (Channel ch : channels) {
-                ChannelHandlerContext appender = ch.pipeline().context(AppendHandler.class);
-                if (appender != null) {
-                    appenders.add(ch.eventLoop().submit(() -> ((AppendHandler) appender.handler()).goAway(appender)));
-                }
-            }
-            awaitAll(appenders);
+            Drain.endSessions(channels);
             if (admin != null) {
                 admin.close();
             }
@@ -501,212 +428,8 @@ public final class HttpFStreamServer implements AutoCloseable {
             if (access != null) {
                 access.close();
             }
-            shutdownGroups();
+            listener.shutdown();
             LOG.info("httpfstream on {} stopped", localAddress);
-        }
-    }
-
-    private static void awaitAll(List<Future<?>> futures) {
-        for (Future<?> f : futures) {
-            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
-    }
-
-    private void shutdownGroups() {
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-    }
-
-    /** Builds a server. Not thread safe. */
-    public static final class Builder {
-        private Path root = Path.of("/tmp/httpfstream");
-        private String host;
-        private int port = 8080;
-        private HttpFStreamSettings settings = HttpFStreamSettings.defaults();
-        private boolean fsync;
-        private String storage = STORAGE_FILE;
-        private Limits limits = Limits.defaults();
-        private AuthConfig auth;
-        private OriginPolicy origins = OriginPolicy.sameOriginOnly();
-        private WebhookTargets webhooks = WebhookTargets.publicOnly();
-        private SseSettings sse = SseSettings.defaults();
-        private TlsConfig tls;
-        private AdminConfig admin;
-        private boolean accessLog = true;
-        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-
-        private Builder() {}
-
-        /** How long Durable Streams SSE responses last; see {@link SseSettings#defaults()}. */
-        public Builder sse(SseSettings sse) {
-            this.sse = Objects.requireNonNull(sse, "sse");
-            return this;
-        }
-
-        /**
-         * Serves HTTPS (HTTP/1.1 with WebSocket, and HTTP/2, chosen by ALPN) with this certificate chain and
-         * key instead of cleartext HTTP; {@link HttpFStreamServer#reloadTls()} reads them again. Default
-         * null: cleartext HTTP/1.1 and h2c (HTTP/2 with prior knowledge).
-         */
-        public Builder tls(TlsConfig tls) {
-            this.tls = tls;
-            return this;
-        }
-
-        /**
-         * Opens the admin listener on this address: {@code /metrics} (Prometheus text format), {@code
-         * /healthz} and {@code /readyz}, apart from the streams. Default: none.
-         *
-         * @param host a host name or address; null or empty for all interfaces
-         * @param port 0 to 65535; 0 picks a free port, readable from {@link #adminAddress()} after start
-         */
-        public Builder admin(String host, int port) {
-            this.admin = new AdminConfig(host, port);
-            return this;
-        }
-
-        /**
-         * With {@code true} (the default), one line per request and per WebSocket session on the SLF4J
-         * logger {@code httpfstream.access}; {@code false} adds no access-log handler at all.
-         */
-        public Builder accessLog(boolean accessLog) {
-            this.accessLog = accessLog;
-            return this;
-        }
-
-        /**
-         * How long {@link HttpFStreamServer#close()} lets appenders and requests in progress finish after
-         * it stopped listening (default 10 s); then it ends them. Zero: at once.
-         *
-         * @throws IllegalArgumentException if {@code timeout} is negative
-         */
-        public Builder drainTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("drain timeout < 0: " + timeout);
-            }
-            this.drainTimeout = timeout;
-            return this;
-        }
-
-        /**
-         * Turns on authentication and authorisation: every request needs a token of the grant file or a
-         * signed link (see {@link AuthConfig}). Default null: everything is open to everyone.
-         */
-        public Builder auth(AuthConfig auth) {
-            this.auth = auth;
-            return this;
-        }
-
-        /** Shorthand for {@code auth(AuthConfig.of(tokens))}: grants from this file, no rate limit. */
-        public Builder tokens(Path tokens) {
-            this.auth = AuthConfig.of(tokens);
-            return this;
-        }
-
-        /** The storage root folder (default {@code /tmp/httpfstream}); created on start if missing. */
-        public Builder root(Path root) {
-            this.root = Objects.requireNonNull(root, "root");
-            return this;
-        }
-
-        /**
-         * The address to listen on (default: all interfaces, port 8080).
-         *
-         * @param host a host name or address; null or empty for all interfaces
-         * @param port 0 to 65535; 0 picks a free port, readable from {@link #port()} after start
-         */
-        public Builder bind(String host, int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port out of range: " + port);
-            }
-            this.host = host;
-            this.port = port;
-            return this;
-        }
-
-        /** Transport tunables; see {@link HttpFStreamSettings#defaults()}. */
-        public Builder settings(HttpFStreamSettings settings) {
-            this.settings = Objects.requireNonNull(settings, "settings");
-            return this;
-        }
-
-        /** Resource limits; see {@link Limits#defaults()}. */
-        public Builder limits(Limits limits) {
-            this.limits = Objects.requireNonNull(limits, "limits");
-            return this;
-        }
-
-        /**
-         * Which browser pages may write (append, create, close, delete, change subscriptions): requests
-         * and WebSocket upgrades with an {@code Origin} header from any other page get {@code 403}.
-         * Default {@link OriginPolicy#sameOriginOnly()}; requests without {@code Origin} are not affected.
-         */
-        public Builder allowOrigins(OriginPolicy origins) {
-            this.origins = Objects.requireNonNull(origins, "origins");
-            return this;
-        }
-
-        /**
-         * Where subscription webhooks may be sent; default {@link WebhookTargets#publicOnly()}: public
-         * addresses over https only.
-         */
-        public Builder webhookTargets(WebhookTargets webhooks) {
-            this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withPingInterval(d))}. */
-        public Builder pingInterval(Duration d) {
-            this.settings = settings.withPingInterval(d);
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withAppenderTimeout(d))}. */
-        public Builder appenderTimeout(Duration d) {
-            this.settings = settings.withAppenderTimeout(d);
-            return this;
-        }
-
-        /**
-         * With {@code true}, every append is on stable storage before followers see it, before an
-         * HTTP append is answered and before a WebSocket append's Close 1000; concurrent appends share
-         * one sync (see {@link StreamStore#StreamStore(Path, boolean)}). Default false: the page cache.
-         */
-        public Builder fsync(boolean fsync) {
-            this.fsync = fsync;
-            return this;
-        }
-
-        /**
-         * Where Durable Streams streams live: {@value HttpFStreamServer#STORAGE_FILE} (the default: plain files under the
-         * root) or {@value HttpFStreamServer#STORAGE_MEMORY} (in memory, lost when the server stops; for tests and
-         * throwaway servers). The original WebSocket protocol always uses the files.
-         *
-         * @throws IllegalArgumentException for any other name
-         */
-        public Builder storage(String kind) {
-            if (!STORAGE_FILE.equals(kind) && !STORAGE_MEMORY.equals(kind)) {
-                throw new IllegalArgumentException("storage must be file or memory: " + kind);
-            }
-            this.storage = kind;
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withLongPollTimeout(d))}. */
-        public Builder longPollTimeout(Duration d) {
-            this.settings = settings.withLongPollTimeout(d);
-            return this;
-        }
-
-        /** Shorthand for {@code settings(settings().withMaxReadBytes(bytes))}; {@code 0}: no cap. */
-        public Builder maxReadBytes(long bytes) {
-            this.settings = settings.withMaxReadBytes(bytes);
-            return this;
-        }
-
-        public HttpFStreamServer build() {
-            return new HttpFStreamServer(this);
         }
     }
 }

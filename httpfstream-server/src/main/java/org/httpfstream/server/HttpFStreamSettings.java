@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Tunables of the HTTP/WebSocket transport. Immutable.
+ * Tunables of the HTTP/WebSocket transport. Thread safety: immutable.
  *
  * @param pingInterval how often idle WebSocket peers (appenders and followers) are pinged; keeps
  *     proxies with a 60 s idle timeout from cutting the connection. A quiet plain-HTTP live read

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * Resource limits of one server: what a single client, stream or token may take. Each limit refused
  * gives the right status (or WebSocket close code), one readable line, and a count in {@link
- * Refusals}. A value of {@code 0} means "no limit" for the counts and sizes. Immutable.
+ * Refusals}. A value of {@code 0} means "no limit" for the counts and sizes. Thread safety: immutable.
  *
  * @param maxStreamBytes largest size of one stream; an append that would pass it is refused whole
  *     ({@code 413}, WebSocket Close 1009) and nothing of it is kept. Default 0: no cap, a stream is as

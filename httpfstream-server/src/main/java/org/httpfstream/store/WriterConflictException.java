@@ -15,4 +15,9 @@ public final class WriterConflictException extends IOException {
     public WriterConflictException() {
         super(MESSAGE);
     }
+
+    /** With {@code message} for the protocol that refuses (Durable Streams names the path). */
+    public WriterConflictException(String message) {
+        super(message);
+    }
 }

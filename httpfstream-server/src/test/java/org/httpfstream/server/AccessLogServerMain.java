@@ -11,7 +11,7 @@ public final class AccessLogServerMain {
     private AccessLogServerMain() {}
 
     public static void main(String[] args) throws Exception {
-        HttpFStreamServer.Builder builder = HttpFStreamServer.builder().root(Path.of(args[0])).tokens(Path.of(args[1]))
+        HttpFStreamServerBuilder builder = HttpFStreamServer.builder().root(Path.of(args[0])).tokens(Path.of(args[1]))
                 .bind("127.0.0.1", 0);
         if (args.length >= 4) {
             builder.tls(org.httpfstream.tls.TlsConfig.of(Path.of(args[2]), Path.of(args[3])));

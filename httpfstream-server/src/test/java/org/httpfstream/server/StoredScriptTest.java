@@ -10,7 +10,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.httpfstream.server.guard.ContentSafetyHandler;
+import org.httpfstream.server.guard.ResponseHeadersHandler;
 import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
@@ -220,6 +220,6 @@ class StoredScriptTest {
         "text/plain|false", "text/plain; charset=utf-8|false", "application/json|false", "application/x-ndjson|false",
         "application/octet-stream|false", "image/png|false", "text/event-stream|false", "text/css|false"})
     void activeTypesAreRecognised(String type, boolean active) {
-        assertThat(ContentSafetyHandler.isActive(type)).isEqualTo(active);
+        assertThat(ResponseHeadersHandler.isActive(type)).isEqualTo(active);
     }
 }

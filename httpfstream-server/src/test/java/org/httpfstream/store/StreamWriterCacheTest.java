@@ -90,8 +90,8 @@ class StreamWriterCacheTest {
         assertThat(session.length()).isEqualTo(5);
         session.append(ByteBuffer.wrap("ws ".getBytes(UTF_8)));
         assertThatThrownBy(() -> append("/shared.txt", "refused"))
-                .isInstanceOfSatisfying(DurableStreamException.class,
-                        e -> assertThat(e.reason()).isEqualTo(DurableStreamException.Reason.WRITER_ACTIVE));
+                .isInstanceOf(WriterConflictException.class)
+                .hasMessage("a WebSocket appender is active on /shared.txt; appends are refused until it ends");
         session.end().join();
         assertThat(append("/shared.txt", "post").tail()).isEqualTo(12);
         assertThat(Files.readString(root.resolve("shared.txt"))).isEqualTo("post ws post");

@@ -3,7 +3,7 @@ package org.httpfstream.server.admin;
 import java.net.InetSocketAddress;
 
 /**
- * Where the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) listens. Immutable.
+ * Where the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) listens. Thread safety: immutable.
  *
  * @param host a host name or address; null or empty for all interfaces
  * @param port 0 to 65535; 0 picks a free port

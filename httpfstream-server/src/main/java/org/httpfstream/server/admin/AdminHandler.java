@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * Scrapes and readiness probes run on {@code work}, not on the event loop (a probe writes a file); the
  * answer is written back on the channel's event loop.
  *
- * <p>{@link Sharable}: holds only thread-safe objects.
+ * <p>Thread safety: {@link Sharable}; holds only thread-safe objects.
  */
 @Sharable
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {

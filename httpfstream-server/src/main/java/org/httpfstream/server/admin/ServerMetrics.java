@@ -61,6 +61,40 @@ public final class ServerMetrics implements StoreMetrics {
         Objects.requireNonNull(store, "store");
         this.stats = Objects.requireNonNull(stats, "stats");
         Objects.requireNonNull(refusals, "refusals");
+        registerCounts(store, stats, refusals);
+        fsync = Histogram.builder().name("httpfstream_fsync_seconds")
+                .help("Time of one fdatasync of a stream file (with -fsync)")
+                .classicUpperBounds(SECONDS).classicOnly().withoutExemplars().register(registry);
+        Histogram rounds = Histogram.builder().name("httpfstream_group_commit_seconds")
+                .help("Time of one group commit, with -fsync: kind stream (a sync round of one stream's bytes) "
+                        + "or metadata (a batch of metadata files and folder entries)")
+                .labelNames("kind")
+                .classicUpperBounds(SECONDS).classicOnly().withoutExemplars().register(registry);
+        streamRoundSeconds = rounds.labelValues("stream");
+        metadataBatchSeconds = rounds.labelValues("metadata");
+        Histogram sizes = Histogram.builder().name("httpfstream_group_commit_size")
+                .help("What one group commit covered, with -fsync: kind stream, the waiting appends it answered; "
+                        + "kind metadata, the metadata files and folder entries it made durable")
+                .labelNames("kind")
+                .classicExponentialUpperBounds(1, 2, 12).classicOnly().withoutExemplars().register(registry);
+        streamRoundSize = sizes.labelValues("stream");
+        metadataBatchSize = sizes.labelValues("metadata");
+        streamRoundBytes = Histogram.builder().name("httpfstream_group_commit_bytes")
+                .help("Bytes one sync round of a stream made durable (with -fsync)")
+                .classicExponentialUpperBounds(1024, 4, 10).classicOnly().withoutExemplars().register(registry);
+        lag = Histogram.builder().name("httpfstream_follower_lag_bytes")
+                .help("Lag of the live readers that send from a cursor (websocket, follow, sse): committed bytes "
+                        + "not yet sent, one sample per reader per scrape")
+                .classicUpperBounds(0, 1024, 65536, 1 << 20, 16 << 20, 256 << 20, 1L << 30, 16L << 30)
+                .classicOnly().withoutExemplars().register(registry);
+        lagMax = Gauge.builder().name("httpfstream_follower_lag_max_bytes")
+                .help("The largest lag of a live reader at the last scrape, in bytes")
+                .withoutExemplars().register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** Registers the metrics read from the store, the transport's counts and the refusals at each scrape. */
+    private void registerCounts(StreamStore store, ServerStats stats, Refusals refusals) {
         GaugeWithCallback.builder().name("httpfstream_streams_open")
                 .help("Streams open for writing: append sessions and Durable Streams writers not yet idle")
                 .callback(cb -> cb.call(store.openWriters())).register(registry);
@@ -109,35 +143,6 @@ public final class ServerMetrics implements StoreMetrics {
         GaugeWithCallback.builder().name("httpfstream_connections_open")
                 .help("TCP connections open on the stream port")
                 .callback(cb -> cb.call(stats.connectionsOpen())).register(registry);
-        fsync = Histogram.builder().name("httpfstream_fsync_seconds")
-                .help("Time of one fdatasync of a stream file (with -fsync)")
-                .classicUpperBounds(SECONDS).classicOnly().withoutExemplars().register(registry);
-        Histogram rounds = Histogram.builder().name("httpfstream_group_commit_seconds")
-                .help("Time of one group commit, with -fsync: kind stream (a sync round of one stream's bytes) "
-                        + "or metadata (a batch of metadata files and folder entries)")
-                .labelNames("kind")
-                .classicUpperBounds(SECONDS).classicOnly().withoutExemplars().register(registry);
-        streamRoundSeconds = rounds.labelValues("stream");
-        metadataBatchSeconds = rounds.labelValues("metadata");
-        Histogram sizes = Histogram.builder().name("httpfstream_group_commit_size")
-                .help("What one group commit covered, with -fsync: kind stream, the waiting appends it answered; "
-                        + "kind metadata, the metadata files and folder entries it made durable")
-                .labelNames("kind")
-                .classicExponentialUpperBounds(1, 2, 12).classicOnly().withoutExemplars().register(registry);
-        streamRoundSize = sizes.labelValues("stream");
-        metadataBatchSize = sizes.labelValues("metadata");
-        streamRoundBytes = Histogram.builder().name("httpfstream_group_commit_bytes")
-                .help("Bytes one sync round of a stream made durable (with -fsync)")
-                .classicExponentialUpperBounds(1024, 4, 10).classicOnly().withoutExemplars().register(registry);
-        lag = Histogram.builder().name("httpfstream_follower_lag_bytes")
-                .help("Lag of the live readers that send from a cursor (websocket, follow, sse): committed bytes "
-                        + "not yet sent, one sample per reader per scrape")
-                .classicUpperBounds(0, 1024, 65536, 1 << 20, 16 << 20, 256 << 20, 1L << 30, 16L << 30)
-                .classicOnly().withoutExemplars().register(registry);
-        lagMax = Gauge.builder().name("httpfstream_follower_lag_max_bytes")
-                .help("The largest lag of a live reader at the last scrape, in bytes")
-                .withoutExemplars().register(registry);
-        JvmMetrics.builder().register(registry);
     }
 
     /** The label value of a refusal reason: its name in lower case, such as {@code auth_missing}. */

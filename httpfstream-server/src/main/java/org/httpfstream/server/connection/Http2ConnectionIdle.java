@@ -12,7 +12,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  * stream is as long-lived over HTTP/2 as over HTTP/1.1, and each stream has its own {@code idle} handler
  * for the time before its answer begins.
  *
- * <p>{@link Sharable}: stateless.
+ * <p>Thread safety: {@link Sharable}; stateless.
  */
 @Sharable
 public final class Http2ConnectionIdle extends ChannelInboundHandlerAdapter {

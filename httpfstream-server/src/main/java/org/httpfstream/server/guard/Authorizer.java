@@ -1,5 +1,6 @@
 package org.httpfstream.server.guard;
 
+import org.httpfstream.server.Headers;
 import org.httpfstream.server.Refusals;
 import org.httpfstream.server.routing.HttpErrors;
 import org.httpfstream.server.routing.HttpFStreamHandler;
@@ -123,16 +124,12 @@ public final class Authorizer {
      */
     public QueryStringDecoder admit(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
             String path, boolean keepAlive) {
-        String verb = request.headers().get(HttpFStreamHandler.VERB_HEADER);
+        String verb = request.headers().get(Headers.VERB_HEADER);
         if (verb == null) {
-            verb = first(query, HttpFStreamHandler.VERB_PARAM);
+            verb = first(query, Headers.VERB_PARAM);
         }
         String queryToken = first(query, TOKEN_PARAM);
-        AccessControl.Link link = query.parameters().containsKey(SignedLinks.SIGNATURE)
-                || query.parameters().containsKey(SignedLinks.EXPIRES)
-                ? new AccessControl.Link(first(query, SignedLinks.EXPIRES), first(query, SignedLinks.SCOPE),
-                        first(query, SignedLinks.SIGNATURE))
-                : null;
+        AccessControl.Link link = link(query);
         if (queryToken != null || link != null || query.parameters().containsKey(SignedLinks.SCOPE)) {
             query = strip(request, query);
         }
@@ -164,13 +161,7 @@ public final class Authorizer {
         } else {
             scope = StreamPaths.canonical(path);
         }
-        String token = bearer(request);
-        if (token == null) {
-            token = queryToken;
-        }
-        if (token == null && isUpgrade(request)) {
-            token = subprotocolToken(request);
-        }
+        String token = token(request, queryToken);
         long body = permission == Permission.APPEND ? request.content().readableBytes() : 0;
         Decision d = access.decide(token, link, scope, permission, body);
         ctx.channel().attr(PRINCIPAL).set(d.principal());
@@ -186,6 +177,27 @@ public final class Authorizer {
             ctx.pipeline().addFirst("append-rate", new AppendRateThrottle(d.bytes(), access::nanoTime));
         }
         return query;
+    }
+
+    /** The signed link of the query, or null if it has none. */
+    private static AccessControl.Link link(QueryStringDecoder query) {
+        return query.parameters().containsKey(SignedLinks.SIGNATURE)
+                || query.parameters().containsKey(SignedLinks.EXPIRES)
+                ? new AccessControl.Link(first(query, SignedLinks.EXPIRES), first(query, SignedLinks.SCOPE),
+                        first(query, SignedLinks.SIGNATURE))
+                : null;
+    }
+
+    /** The token of a request: its bearer header, else its query's, else (on an upgrade) its subprotocol's. */
+    private static String token(FullHttpRequest request, String queryToken) {
+        String token = bearer(request);
+        if (token == null) {
+            token = queryToken;
+        }
+        if (token == null && isUpgrade(request)) {
+            token = subprotocolToken(request);
+        }
+        return token;
     }
 
     private void refuse(ChannelHandlerContext ctx, Decision d, boolean keepAlive) {

@@ -3,7 +3,7 @@ package org.httpfstream.server.guard;
 import org.httpfstream.server.HttpFStreamInitializer;
 import org.httpfstream.server.Refusals;
 import org.httpfstream.server.routing.HttpErrors;
-import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.Headers;
 import static io.netty.handler.codec.http.HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS;
 import static io.netty.handler.codec.http.HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS;
 import static io.netty.handler.codec.http.HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN;
@@ -138,9 +138,9 @@ public final class BrowserOriginHandler extends ChannelDuplexHandler {
         if (!HttpMethod.GET.equals(m)) {
             return true;
         }
-        String verb = request.headers().get(HttpFStreamHandler.VERB_HEADER);
+        String verb = request.headers().get(Headers.VERB_HEADER);
         if (verb == null) {
-            List<String> v = new QueryStringDecoder(request.uri()).parameters().get(HttpFStreamHandler.VERB_PARAM);
+            List<String> v = new QueryStringDecoder(request.uri()).parameters().get(Headers.VERB_PARAM);
             verb = v == null || v.isEmpty() ? null : v.get(0);
         }
         return verb != null && verb.trim().equalsIgnoreCase("APPEND");

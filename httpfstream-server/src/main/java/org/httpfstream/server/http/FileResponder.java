@@ -1,7 +1,7 @@
 package org.httpfstream.server.http;
 
 import org.httpfstream.server.Transport;
-import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.Headers;
 import static io.netty.handler.codec.http.HttpHeaderNames.ACCEPT_RANGES;
 import static io.netty.handler.codec.http.HttpHeaderNames.CACHE_CONTROL;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONNECTION;
@@ -38,6 +38,8 @@ import org.httpfstream.store.Offsets;
  * 304} for an {@code If-Modified-Since} that still holds. The bytes go out unmodified: zero-copy as a
  * {@link DefaultFileRegion} on a cleartext HTTP/1.1 connection, else through {@link CatchUpBody} in
  * pooled buffers (TLS encrypts them, HTTP/2 frames them).
+ *
+ * <p>Thread safety: stateless; call on the channel's event loop.
  */
 public final class FileResponder {
     private FileResponder() {}
@@ -76,17 +78,9 @@ public final class FileResponder {
         }
 
         long seconds = lastModified / 1000;
-        if (!live && range == null && request.headers().contains(IF_MODIFIED_SINCE)) {
-            Date since = DateFormatter.parseHttpDate(request.headers().get(IF_MODIFIED_SINCE));
-            if (since != null && seconds <= since.getTime() / 1000) {
-                HttpResponse response =
-                        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
-                response.headers().set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)));
-                finish(ctx, response, null, keepAlive);
-                return;
-            }
+        if (!live && range == null && notModified(ctx, request, seconds, keepAlive)) {
+            return;
         }
-
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         response.headers()
                 .set(CONTENT_TYPE, contentType(file.getFileName().toString()))
@@ -99,8 +93,8 @@ public final class FileResponder {
         }
         response.headers()
                 .add(extra)
-                .set(HttpFStreamHandler.STREAM_OFFSET, Offsets.format(start))
-                .set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(end));
+                .set(Headers.STREAM_OFFSET, Offsets.format(start))
+                .set(Headers.NEXT_OFFSET, Offsets.format(end));
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
         }
@@ -115,6 +109,22 @@ public final class FileResponder {
         DefaultFileRegion region =
                 end > start ? new DefaultFileRegion(file.toFile(), start, end - start) : null;
         finish(ctx, response, region, keepAlive);
+    }
+
+    /** Answers 304 and returns true if the file has not changed since the request's If-Modified-Since. */
+    private static boolean notModified(ChannelHandlerContext ctx, HttpRequest request, long seconds,
+            boolean keepAlive) {
+        if (!request.headers().contains(IF_MODIFIED_SINCE)) {
+            return false;
+        }
+        Date since = DateFormatter.parseHttpDate(request.headers().get(IF_MODIFIED_SINCE));
+        if (since == null || seconds > since.getTime() / 1000) {
+            return false;
+        }
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
+        response.headers().set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)));
+        finish(ctx, response, null, keepAlive);
+        return true;
     }
 
     private static void finish(ChannelHandlerContext ctx, HttpResponse response,

@@ -2,8 +2,8 @@ package org.httpfstream.server.http;
 
 import org.httpfstream.server.HttpFStreamInitializer;
 import org.httpfstream.server.ServerStats;
-import org.httpfstream.server.follow.CursorHandler;
-import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.follow.FollowerHandler;
+import org.httpfstream.server.Headers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -11,8 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.Follower;
 
@@ -23,7 +21,7 @@ import org.httpfstream.store.Follower;
  * incomplete chunked body, not an end). Server shutdown ends it with the trailers {@code
  * Stream-Next-Offset} (where to resume) and {@code Stream-Writer-Active: true}: the stream goes on, and
  * only this trailer tells such an end from the stream's own. Per channel, not sharable; see
- * {@link CursorHandler}.
+ * {@link FollowerHandler}.
  *
  * <p>Keep-alives: a raw byte stream has no no-op message, and a zero-length chunk would end it. What
  * HTTP/1.1 does allow is leading zeros in a chunk's size ({@code chunk-size = 1*HEXDIG}): before
@@ -54,7 +52,7 @@ import org.httpfstream.store.Follower;
  * <p>On an HTTP/2 stream there is no chunked encoding and no codec named {@code http}: the chunks go out as
  * DATA frames, the end as trailers, and no keep-alive is sent (HTTP/2 has no no-op for a stream's body).
  */
-public final class LiveHttpHandler extends CursorHandler {
+public final class LiveHttpHandler extends FollowerHandler {
     /** Leading zeros sent in a row at most: 16 hex digits (curl's and Go's limit) less 5 for the size. */
     static final int MAX_ZEROS = 11;
     /** The longest chunk-size line sent, without its CRLF: under Go's 4096-byte line limit. */
@@ -66,29 +64,20 @@ public final class LiveHttpHandler extends CursorHandler {
     /** Silence is checked this many times per keep-alive interval. */
     private static final int TICKS = 6;
 
-    private final long keepAliveNanos;
     /** True for an HTTP/1.0 response: raw bytes until the connection closes. */
     private final boolean closeDelimited;
     /** Confined to the event loop, as every field below. */
-    private ScheduledFuture<?> keepAlive;
+    private final KeepAliveTimer keepAlive;
     /** Keep-alive zeros sent since the last chunk: the current chunk-size line's leading zeros. */
     private int zeros;
     /** Bytes of the current size line sent by keep-alives (zeros, then {@code 1;k…}). */
     private int sizeLine;
     /** The current size line says one byte: the stream's next byte must go out alone. */
     private boolean oneByteOwed;
-    /** When the last chunk or keep-alive went out ({@link System#nanoTime()}). */
-    private long lastSentNanos;
 
     /**
      * @param maxMessage largest chunk, at most 64 KiB (its size takes at most 5 hex digits)
      * @param keepAliveNanos the longest silence: a keep-alive byte goes out before it has passed
-     */
-    public LiveHttpHandler(String name, int maxMessage, long keepAliveNanos) {
-        this(name, maxMessage, keepAliveNanos, false);
-    }
-
-    /**
      * @param closeDelimited true if the response has neither chunks nor a length (HTTP/1.0): then no
      *     keep-alives and no trailer
      */
@@ -101,34 +90,24 @@ public final class LiveHttpHandler extends CursorHandler {
         if (keepAliveNanos <= 0) {
             throw new IllegalArgumentException("keepAliveNanos <= 0: " + keepAliveNanos);
         }
-        this.keepAliveNanos = keepAliveNanos;
+        this.keepAlive = new KeepAliveTimer(keepAliveNanos, TICKS);
     }
 
     @Override
     public void start(Follower subscription, long from) {
-        ChannelHandlerContext ctx = context();
-        long tick = keepAliveNanos / TICKS;
-        lastSentNanos = System.nanoTime();
-        if (!closeDelimited) { // else a keep-alive byte would be a byte of the body
-            keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick,
-                    TimeUnit.NANOSECONDS);
-        }
+        // Close-delimited: no keep-alives, a keep-alive byte would be a byte of the body.
+        keepAlive.start(context(), () -> closing, closeDelimited ? null : this::keepAlive);
         super.start(subscription, from);
     }
 
-    private void tick(ChannelHandlerContext ctx, long tick) {
-        if (closing || !ctx.channel().isActive()) {
-            cancelKeepAlive();
-            return;
-        }
-        long now = System.nanoTime();
-        if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()
-                || sizeLine >= MAX_SIZE_LINE) {
-            return; // not silent for long enough, or bytes are queued anyway, or the line is full
+    /** Sends one keep-alive byte; false if the size line is full or the codec is gone. */
+    private boolean keepAlive(ChannelHandlerContext ctx) {
+        if (sizeLine >= MAX_SIZE_LINE) {
+            return false; // the line is full
         }
         ChannelHandlerContext http = ctx.pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
         if (http == null) {
-            return;
+            return false;
         }
         byte[] keepAlive;
         if (oneByteOwed) {
@@ -141,16 +120,9 @@ public final class LiveHttpHandler extends CursorHandler {
             oneByteOwed = true;
         }
         sizeLine += keepAlive.length;
-        lastSentNanos = now;
         // Written through the codec's own context, so it goes out below the encoder, unframed.
         http.writeAndFlush(Unpooled.wrappedBuffer(keepAlive));
-    }
-
-    private void cancelKeepAlive() {
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-            keepAlive = null;
-        }
+        return true;
     }
 
     @Override
@@ -167,7 +139,7 @@ public final class LiveHttpHandler extends CursorHandler {
     protected Object message(ByteBuf payload) {
         zeros = 0;
         sizeLine = 0;
-        lastSentNanos = System.nanoTime();
+        keepAlive.sent();
         if (oneByteOwed) {
             oneByteOwed = false;
             ChannelHandlerContext http = context().pipeline().context(HttpFStreamInitializer.HTTP_CODEC);
@@ -191,7 +163,7 @@ public final class LiveHttpHandler extends CursorHandler {
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent();
-        last.trailingHeaders().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(endPosition));
+        last.trailingHeaders().set(Headers.NEXT_OFFSET, Offsets.format(endPosition));
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -208,27 +180,20 @@ public final class LiveHttpHandler extends CursorHandler {
      */
     @Override
     protected void writeGoingAway(ChannelHandlerContext ctx, long position) {
-        cancelKeepAlive();
+        keepAlive.cancel();
         if (oneByteOwed) {
             ctx.close();
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent();
-        last.trailingHeaders().set(HttpFStreamHandler.NEXT_OFFSET, Offsets.format(position))
-                .set(HttpFStreamHandler.WRITER_ACTIVE, "true");
+        last.trailingHeaders().set(Headers.NEXT_OFFSET, Offsets.format(position))
+                .set(Headers.WRITER_ACTIVE, "true");
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelKeepAlive();
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelKeepAlive();
-        super.handlerRemoved(ctx);
+    protected void stopped() {
+        keepAlive.cancel();
     }
 
     @Override

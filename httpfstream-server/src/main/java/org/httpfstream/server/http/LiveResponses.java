@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpVersion;
  * Content-Length}, whose body ends when the server closes the connection: no trailers and no keep-alive
  * bytes, and an end that looks like an abort (the client learns the final offset with {@code HEAD}).
  * Proxies such as nginx talk HTTP/1.0 to their upstream unless told otherwise ({@code
- * proxy_http_version 1.1}). Stateless.
+ * proxy_http_version 1.1}). Thread safety: stateless.
  */
 public final class LiveResponses {
     private LiveResponses() {}

@@ -1,7 +1,7 @@
 package org.httpfstream.server.http;
 
 import org.httpfstream.server.ServerStats;
-import org.httpfstream.server.follow.CursorHandler;
+import org.httpfstream.server.follow.FollowerHandler;
 import org.httpfstream.server.durable.StreamCursors;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -13,7 +13,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.json.JsonMessages;
 import org.httpfstream.store.Offsets;
@@ -28,7 +27,7 @@ import org.httpfstream.store.Follower;
  * connection closes. The connection is also closed after {@code maxAge} so that caches can collapse
  * readers; clients reconnect from the last offset. Server shutdown ends it the same way, after a last
  * {@code control} event with the offset to resume from. Per channel, not sharable; see
- * {@link CursorHandler}.
+ * {@link FollowerHandler}.
  *
  * <p>Keep-alives: before the response has been silent for {@code keepAlive} (the WebSocket ping
  * interval, 15 s by default; checked three times per interval, so after two thirds of it), it sends
@@ -36,7 +35,7 @@ import org.httpfstream.store.Follower;
  * ignore, so that a proxy's idle read timeout (nginx's default is 60 s) does not cut a quiet stream.
  * A comment is a whole SSE block; it only goes out between events.
  */
-public final class SseHandler extends CursorHandler {
+public final class SseHandler extends FollowerHandler {
     /** How data events are encoded. */
     public enum Encoding { TEXT, JSON, BASE64 }
 
@@ -49,13 +48,10 @@ public final class SseHandler extends CursorHandler {
     private final Encoding encoding;
     private final String clientCursor;
     private final Duration maxAge;
-    private final long keepAliveNanos;
     /** Confined to the event loop, as every field below. */
+    private final KeepAliveTimer keepAlive;
     private boolean controlSent;
     private boolean closedSent;
-    private ScheduledFuture<?> keepAlive;
-    /** When the last event or comment was written ({@link System#nanoTime()}). */
-    private long lastSentNanos;
 
     /**
      * @param maxAge how long the response lasts at most; then it ends cleanly
@@ -69,49 +65,25 @@ public final class SseHandler extends CursorHandler {
         this.encoding = encoding;
         this.clientCursor = clientCursor;
         this.maxAge = maxAge;
-        this.keepAliveNanos = keepAlive.toNanos();
+        this.keepAlive = new KeepAliveTimer(keepAlive.toNanos(), TICKS);
     }
 
     @Override
     public void start(Follower subscription, long from) {
-        ChannelHandlerContext ctx = context();
-        long tick = keepAliveNanos / TICKS;
-        lastSentNanos = System.nanoTime();
-        keepAlive = ctx.executor().scheduleAtFixedRate(() -> tick(ctx, tick), tick, tick, TimeUnit.NANOSECONDS);
+        keepAlive.start(context(), () -> closing, this::keepAlive);
         super.start(subscription, from);
     }
 
-    private void tick(ChannelHandlerContext ctx, long tick) {
-        if (closing || !ctx.channel().isActive()) {
-            cancelKeepAlive();
-            return;
-        }
-        long now = System.nanoTime();
-        if (now - lastSentNanos < keepAliveNanos - tick || !ctx.channel().isWritable()) {
-            return; // not silent for long enough, or events are queued anyway
-        }
-        lastSentNanos = now;
+    /** Sends one keep-alive comment. */
+    private boolean keepAlive(ChannelHandlerContext ctx) {
         ctx.writeAndFlush(new DefaultHttpContent(ctx.alloc().buffer(KEEP_ALIVE.length())
                 .writeBytes(KEEP_ALIVE.getBytes(StandardCharsets.US_ASCII))));
-    }
-
-    private void cancelKeepAlive() {
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-            keepAlive = null;
-        }
+        return true;
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelKeepAlive();
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelKeepAlive();
-        super.handlerRemoved(ctx);
+    protected void stopped() {
+        keepAlive.cancel();
     }
 
     @Override
@@ -193,7 +165,7 @@ public final class SseHandler extends CursorHandler {
         long next = from + block.readableBytes();
         block.skipBytes(block.readableBytes());
         control(sb, next, upToDate, last);
-        lastSentNanos = System.nanoTime();
+        keepAlive.sent();
         ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
     }
 
@@ -204,7 +176,7 @@ public final class SseHandler extends CursorHandler {
         }
         StringBuilder sb = new StringBuilder();
         control(sb, position, true, false);
-        lastSentNanos = System.nanoTime();
+        keepAlive.sent();
         ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8))));
         return true;
     }

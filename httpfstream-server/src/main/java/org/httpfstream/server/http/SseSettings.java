@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * How long-lived Durable Streams SSE responses ({@code live=sse}) are kept. Their keep-alive comment
  * ({@code : keep-alive}) goes out after every silence of {@link HttpFStreamSettings#pingInterval()}, so
- * a proxy's idle read timeout (nginx: 60 s) does not cut a quiet response. Immutable.
+ * a proxy's idle read timeout (nginx: 60 s) does not cut a quiet response. Thread safety: immutable.
  *
  * @param maxAge an SSE response is ended cleanly (the last chunk, then the connection closes) this long
  *     after it started; clients reconnect from the last {@code streamNextOffset}. Kept below the 60 s

@@ -11,83 +11,75 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import org.httpfstream.durable.DurableStreamException;
-import org.httpfstream.store.InsufficientStorageException;
-import org.httpfstream.store.StreamTooLargeException;
-import org.httpfstream.store.InvalidOffsetException;
-import org.httpfstream.store.InvalidStreamPathException;
-import org.httpfstream.store.NotAStreamException;
-import org.httpfstream.store.OutsideRootException;
-import org.httpfstream.store.StreamClosedException;
-import org.httpfstream.store.WriterConflictException;
+import org.httpfstream.server.Headers;
+import org.httpfstream.store.Offsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Maps store failures to HTTP statuses, in one place, and writes plain-text error responses. */
+/**
+ * Writes plain-text error responses, and answers a failed request with the status of {@link
+ * FailureStatus} (the one map of failures to statuses).
+ *
+ * <p>Thread safety: stateless.
+ */
 public final class HttpErrors {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
+
     private HttpErrors() {}
 
-    /** The status for a failure of the store; null for an unexpected failure (a 500). */
-    public static HttpResponseStatus statusFor(Throwable t, boolean append) {
-        if (t instanceof WriterConflictException) {
-            return HttpResponseStatus.FORBIDDEN;
+    /**
+     * Answers {@code request} that failed with {@code e}: the status of {@link FailureStatus} with its
+     * message (a Durable Streams refusal with the headers its reason carries), or {@code 500} with the
+     * failure's type (logged as an error, connection closed). {@code what} names the request in the log,
+     * such as {@code "APPEND /a.txt"}; refusals of the original protocol are logged at info.
+     */
+    public static void fail(ChannelHandlerContext ctx, IOException e, FailureStatus.Operation operation,
+            String what, boolean keepAlive) {
+        HttpResponseStatus status = FailureStatus.of(e, operation);
+        if (status == null) {
+            LOG.error("{} failed", what, e);
+            send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName(),
+                    false);
+            return;
         }
-        if (t instanceof DurableStreamException d && d.reason() == DurableStreamException.Reason.GONE) {
-            return HttpResponseStatus.GONE;
+        if (e instanceof DurableStreamException d) {
+            FullHttpResponse r = response(status, d.getMessage());
+            refusalHeaders(r.headers(), d);
+            send(ctx, r, keepAlive);
+            return;
         }
-        if (t instanceof StreamClosedException) {
-            return HttpResponseStatus.CONFLICT;
+        if (operation != FailureStatus.Operation.DURABLE && !(e instanceof NoSuchFileException)) {
+            LOG.info("{} refused: {} {}", what, status.code(), e.getMessage());
         }
-        if (t instanceof OutsideRootException) {
-            return HttpResponseStatus.FORBIDDEN;
-        }
-        if (t instanceof InvalidStreamPathException || t instanceof InvalidOffsetException) {
-            return HttpResponseStatus.BAD_REQUEST;
-        }
-        if (t instanceof NotAStreamException) {
-            return append ? HttpResponseStatus.CONFLICT : HttpResponseStatus.NOT_FOUND;
-        }
-        if (t instanceof NoSuchFileException) {
-            return HttpResponseStatus.NOT_FOUND;
-        }
-        if (t instanceof StreamTooLargeException) {
-            return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
-        }
-        if (t instanceof InsufficientStorageException || diskFull(t)) {
-            return HttpResponseStatus.INSUFFICIENT_STORAGE;
-        }
-        return null;
+        send(ctx, status, FailureStatus.message(e), keepAlive);
     }
 
-    /** True for a write that failed because the file system is full (metadata, a new folder). */
-    private static boolean diskFull(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            String m = c.getMessage();
-            if (c instanceof java.io.IOException && m != null
-                    && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
-                return true;
-            }
+    /** The headers a Durable Streams refusal carries besides its status. */
+    private static void refusalHeaders(HttpHeaders h, DurableStreamException e) {
+        switch (e.reason()) {
+            case CLOSED -> h.set(Headers.STREAM_CLOSED, "true").set(Headers.NEXT_OFFSET, Offsets.format(e.nextOffset()));
+            case STALE_EPOCH -> h.set(Headers.PRODUCER_EPOCH, e.producerEpoch());
+            case SEQUENCE_GAP -> h.set(Headers.PRODUCER_EXPECTED_SEQ, e.expectedSeq())
+                    .set(Headers.PRODUCER_RECEIVED_SEQ, e.receivedSeq());
+            default -> { }
         }
-        return false;
-    }
-
-    /** The message sent for a failure of the store. */
-    public static String messageFor(Throwable t) {
-        if (t instanceof NoSuchFileException) {
-            return "no such stream: " + ((NoSuchFileException) t).getFile();
-        }
-        if (!(t instanceof InsufficientStorageException) && diskFull(t)) {
-            return "insufficient storage: no space left on device";
-        }
-        return t.getMessage();
     }
 
     /** Writes {@code status} with {@code message} (plus a newline) as a text/plain body. */
     public static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String message,
             boolean keepAlive) {
-        FullHttpResponse response = response(status, message);
+        send(ctx, response(status, message), keepAlive);
+    }
+
+    /** Writes {@code response}; unless {@code keepAlive}, with {@code Connection: close}, then closes. */
+    public static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         if (!keepAlive) {
             response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -97,6 +89,7 @@ public final class HttpErrors {
         }
     }
 
+    /** A response of {@code status} with {@code message} (plus a newline) as a text/plain body. */
     public static FullHttpResponse response(HttpResponseStatus status, String message) {
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
         FullHttpResponse response =

@@ -131,32 +131,23 @@ public final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
                     if (headerLength < need) {
                         break; // the read ended inside the header
                     }
-                    CorruptedWebSocketFrameException violation =
-                            headerLength == 2 ? checkFirstBytes() : null;
-                    if (violation == null && headerLength == headerSize()) {
-                        violation = startFrame();
-                    }
+                    CorruptedWebSocketFrameException violation = headerRead();
                     if (violation != null) {
                         emit(ctx, in, dataStart, out);
                         fail(ctx, violation);
                         return;
                     }
-                    if (headerLength == headerSize()) {
-                        headerLength = 0;
-                        if (state == State.CONTROL && remaining == 0) {
-                            emit(ctx, in, dataStart, out);
-                            dataStart = out;
-                            if (!endControlFrame(ctx)) {
-                                return;
-                            }
+                    if (headerLength == 0 && state == State.CONTROL && remaining == 0) { // an empty control frame
+                        emit(ctx, in, dataStart, out);
+                        dataStart = out;
+                        if (!endControlFrame(ctx)) {
+                            return;
                         }
                     }
                 }
                 case DATA -> {
                     int n = Math.min(remaining, end - r);
-                    if (view == null) {
-                        view = view(in);
-                    }
+                    view = view != null ? view : view(in); // made once per read, at its first data byte
                     unmask(in, view, r, out, n);
                     r += n;
                     out += n;
@@ -168,12 +159,8 @@ public final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
                 }
                 case CONTROL -> {
                     int n = Math.min(remaining, end - r);
-                    for (int i = 0; i < n; i++) {
-                        control.writeByte(in.getByte(r + i) ^ (mask >>> 8 * ((maskPhase + i) & 3)));
-                    }
+                    copyControl(in, r, n);
                     r += n;
-                    remaining -= n;
-                    maskPhase = (maskPhase + n) & 3;
                     if (remaining == 0) {
                         emit(ctx, in, dataStart, out);
                         dataStart = out;
@@ -186,6 +173,31 @@ public final class AppendFrameDecoder extends ChannelInboundHandlerAdapter {
             }
         }
         emit(ctx, in, dataStart, out);
+    }
+
+    /**
+     * Checks the header read so far ({@code headerLength} bytes, at least two): the first two bytes'
+     * rules once they are in, the frame's once all of it is, which starts the frame and makes {@code
+     * headerLength} 0. Null if the rules hold, else what is wrong.
+     */
+    private CorruptedWebSocketFrameException headerRead() {
+        CorruptedWebSocketFrameException violation = headerLength == 2 ? checkFirstBytes() : null;
+        if (violation == null && headerLength == headerSize()) {
+            violation = startFrame();
+            if (violation == null) {
+                headerLength = 0;
+            }
+        }
+        return violation;
+    }
+
+    /** Unmasks {@code n} bytes of a control frame's payload at {@code r} of {@code in} into {@code control}. */
+    private void copyControl(ByteBuf in, int r, int n) {
+        for (int i = 0; i < n; i++) {
+            control.writeByte(in.getByte(r + i) ^ (mask >>> 8 * ((maskPhase + i) & 3)));
+        }
+        remaining -= n;
+        maskPhase = (maskPhase + n) & 3;
     }
 
     /** The size of the current header, known once its first two bytes are in. */

@@ -107,22 +107,20 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
                 }
                 session.append(buffers.toArray(new ByteBuffer[0]));
             }
-        } catch (StreamTooLargeException e) {
-            LOG.info("APPEND {}: refused: {}", session.name(), e.getMessage());
-            endReason = "stream size limit";
-            end();
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.MESSAGE_TOO_BIG,
-                    "stream size limit of " + e.limit() + " bytes reached; append refused"))
-                    .addListener(ChannelFutureListener.CLOSE);
         } catch (IOException e) {
-            if (e instanceof InsufficientStorageException) {
-                LOG.warn("APPEND {}: {}", session.name(), e.getMessage());
+            if (e instanceof StreamTooLargeException) {
+                LOG.info("APPEND {}: refused: {}", session.name(), e.getMessage());
+                endReason = "stream size limit";
             } else {
-                LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
+                if (e instanceof InsufficientStorageException) {
+                    LOG.warn("APPEND {}: {}", session.name(), e.getMessage());
+                } else {
+                    LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
+                }
+                endReason = "write failed: " + e;
             }
-            endReason = "write failed: " + e;
             end();
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, closeReason(e)))
+            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.forFailure(e), CloseCodes.appendReason(e)))
                     .addListener(ChannelFutureListener.CLOSE);
         } finally {
             releasePending();
@@ -181,7 +179,7 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
                     bad.getMessage());
             endReason = "bad frame: " + bad.getMessage();
             end();
-            ctx.writeAndFlush(new CloseWebSocketFrame(bad.closeStatus(), bad.getMessage()))
+            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.forFailure(bad), bad.getMessage()))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
@@ -203,22 +201,11 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
             } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
                 cause = e.getCause();
             }
-            answer = new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, closeReason(cause));
+            answer = new CloseWebSocketFrame(CloseCodes.forFailure(cause), CloseCodes.appendReason(cause));
         } else {
             answer = new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE);
         }
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    /** The reason of a Close 1011 (at most 123 bytes, as RFC 6455 allows). */
-    static String closeReason(Throwable cause) {
-        if (cause instanceof InsufficientStorageException) {
-            String m = String.valueOf(cause.getMessage());
-            return m.contains("no space left on device")
-                    ? "insufficient storage: no space left on device; append refused, nothing of it kept"
-                    : "insufficient storage: write failed; append refused, nothing of it kept";
-        }
-        return "failed to persist data";
     }
 
     /** Ends the session; the future completes once its bytes are committed (with fsync: synced). */

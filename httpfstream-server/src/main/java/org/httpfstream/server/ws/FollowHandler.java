@@ -1,7 +1,7 @@
 package org.httpfstream.server.ws;
 
 import org.httpfstream.server.ServerStats;
-import org.httpfstream.server.follow.CursorHandler;
+import org.httpfstream.server.follow.FollowerHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,9 +17,9 @@ import io.netty.util.ReferenceCountUtil;
  * messages; the end of the append session is Close 1000 after the last byte; a read failure is Close
  * 1011; server shutdown is Close 1001. A Close from the follower is answered (1000, or 1002 for a status
  * code RFC 6455 does not allow, see {@link CloseCodes}) and ends the connection.
- * Per channel, not sharable; see {@link CursorHandler}.
+ * Per channel, not sharable; see {@link FollowerHandler}.
  */
-public final class FollowHandler extends CursorHandler {
+public final class FollowHandler extends FollowerHandler {
     private final boolean binary;
 
     public FollowHandler(String name, boolean binary, int maxMessage) {
@@ -65,8 +65,7 @@ public final class FollowHandler extends CursorHandler {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof CorruptedWebSocketFrameException bad && !closing && ctx.channel().isActive()) {
             closing = true;
-            WebSocketCloseStatus status = bad.closeStatus() != null ? bad.closeStatus()
-                    : WebSocketCloseStatus.PROTOCOL_ERROR;
+            WebSocketCloseStatus status = CloseCodes.forFailure(bad);
             String reason = String.valueOf(bad.getMessage());
             ctx.writeAndFlush(new CloseWebSocketFrame(status.code(),
                     reason.length() > 100 ? reason.substring(0, 100) : reason))

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.HttpFStreamServerBuilder;
 import org.httpfstream.server.Limits;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.testing.TempFolders;
@@ -49,7 +50,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }
  * }</pre>
  *
- * <p>Configuration is the server's own {@link HttpFStreamServer.Builder}: the shorthands here cover
+ * <p>Configuration is the server's own {@link HttpFStreamServerBuilder}: the shorthands here cover
  * what many tests set, {@link #with} anything else. A test that must configure its server from its own
  * state (a grant file it writes first, a parameter) says {@link #startedByTest()} and calls {@link
  * #start(Consumer)}; one that restarts a server on the same root calls {@link #restart(Consumer)}; one
@@ -67,7 +68,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final List<Consumer<HttpFStreamServer.Builder>> config = new ArrayList<>();
+    private final List<Consumer<HttpFStreamServerBuilder>> config = new ArrayList<>();
     private boolean startedByTest;
     private Class<?> perClass; // the test class, when registered on a static field: one server for the class
     private String tmpfsSize; // null: the root is a plain folder
@@ -80,7 +81,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     private ThreadLeaks threads;
 
     /** Adds {@code step} to how every server of this extension is built (after root and bind). */
-    public ServerExtension with(Consumer<HttpFStreamServer.Builder> step) {
+    public ServerExtension with(Consumer<HttpFStreamServerBuilder> step) {
         config.add(step);
         return this;
     }
@@ -199,7 +200,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     }
 
     /** Starts the server as configured, then changed by {@code more}; fails if one is running. */
-    public HttpFStreamServer start(Consumer<HttpFStreamServer.Builder> more) throws IOException {
+    public HttpFStreamServer start(Consumer<HttpFStreamServerBuilder> more) throws IOException {
         if (server != null) {
             throw new IllegalStateException("a server is running: restart() it, or startAnother()");
         }
@@ -213,7 +214,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     }
 
     /** Closes the running server (if any) and starts a new one on the same root, changed by {@code more}. */
-    public HttpFStreamServer restart(Consumer<HttpFStreamServer.Builder> more) throws IOException {
+    public HttpFStreamServer restart(Consumer<HttpFStreamServerBuilder> more) throws IOException {
         stop();
         return start(more);
     }
@@ -230,12 +231,12 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
      * Starts a second server, configured as this extension's and then by {@code more}, with a root of
      * its own in this test's folder (unless {@code more} sets one); it is closed after the test.
      */
-    public HttpFStreamServer startAnother(Consumer<HttpFStreamServer.Builder> more) throws IOException {
+    public HttpFStreamServer startAnother(Consumer<HttpFStreamServerBuilder> more) throws IOException {
         return build(folder.resolve("another-" + started.size()), more);
     }
 
-    private HttpFStreamServer build(Path root, Consumer<HttpFStreamServer.Builder> more) throws IOException {
-        HttpFStreamServer.Builder b = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0);
+    private HttpFStreamServer build(Path root, Consumer<HttpFStreamServerBuilder> more) throws IOException {
+        HttpFStreamServerBuilder b = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0);
         config.forEach(step -> step.accept(b));
         more.accept(b);
         HttpFStreamServer s = b.build();

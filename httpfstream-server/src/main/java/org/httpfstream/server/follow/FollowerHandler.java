@@ -6,6 +6,7 @@ import org.httpfstream.server.http.TailBlocks;
 import org.httpfstream.server.ws.FollowHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
@@ -17,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A live reader of a stream: a cursor over the stream's file. It sends everything from its position up
+ * A live reader of a stream, the base of every follower (not to be confused with the Durable Streams
+ * {@code Stream-Cursor} token, {@link org.httpfstream.server.durable.StreamCursors}): a position in the
+ * stream's file. It sends everything from its position up
  * to the committed length while the channel is writable, as messages of at most {@code maxMessage}
  * bytes; it stops when the channel's outbound buffer is full and resumes when it drains, so a reader
  * that stops reading holds at most the high-water mark plus one read block and never slows the appender
@@ -32,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * loop except {@link #onChange()}, which may be called from the appender's thread and only schedules
  * a pump.
  */
-public abstract class CursorHandler extends ChannelInboundHandlerAdapter implements StreamListener, ServerStats.Lagging {
-    private static final Logger LOG = LoggerFactory.getLogger(CursorHandler.class);
+public abstract class FollowerHandler extends ChannelInboundHandlerAdapter implements StreamListener, ServerStats.Lagging {
+    private static final Logger LOG = LoggerFactory.getLogger(FollowerHandler.class);
 
     /** Bytes read from the file at once; at most this much goes past the channel's high-water mark. */
     public static final int READ_BLOCK = 64 * 1024;
@@ -58,7 +61,7 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
     /** {@link #position} as of the end of the last pump, for {@link #lag()} from other threads. */
     private volatile long sentPosition;
 
-    public CursorHandler(String name, int maxMessage) {
+    public FollowerHandler(String name, int maxMessage) {
         this.name = name;
         this.maxMessage = maxMessage;
     }
@@ -133,6 +136,22 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
      * before {@code position}, and none after, was sent: the reader resumes there.
      */
     protected abstract void writeGoingAway(ChannelHandlerContext ctx, long position);
+
+    /**
+     * A listener for the write of the response head (or the WebSocket handshake): once it succeeded,
+     * {@link #start starts} this follower at {@code from}; if it failed, closes {@code subscription} and
+     * the connection.
+     */
+    public ChannelFutureListener startWhenWritten(Follower subscription, long from) {
+        return f -> {
+            if (f.isSuccess()) {
+                start(subscription, from);
+            } else {
+                subscription.close();
+                f.channel().close();
+            }
+        };
+    }
 
     /**
      * Starts sending from byte {@code from} of {@code subscription}. Call on the event loop once the
@@ -259,12 +278,21 @@ public abstract class CursorHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         stop();
+        stopped();
         super.channelInactive(ctx);
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         stop();
+        stopped();
+    }
+
+    /**
+     * Called once the connection closed or this handler left the pipeline, after the subscription
+     * closed: a subclass stops its own timers here. Does nothing by default.
+     */
+    protected void stopped() {
     }
 
     @Override

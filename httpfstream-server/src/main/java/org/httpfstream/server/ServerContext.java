@@ -1,0 +1,92 @@
+package org.httpfstream.server;
+
+import io.netty.channel.group.ChannelGroup;
+import java.time.Clock;
+import java.util.Objects;
+import org.httpfstream.browser.OriginPolicy;
+import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.server.connection.TlsContexts;
+import org.httpfstream.server.durable.DurableStreamsHandler;
+import org.httpfstream.server.follow.FollowerGate;
+import org.httpfstream.server.follow.FollowerQuota;
+import org.httpfstream.server.guard.Authorizer;
+import org.httpfstream.server.http.SseSettings;
+import org.httpfstream.server.routing.HttpFStreamHandler;
+import org.httpfstream.server.routing.OriginalProtocol;
+import org.httpfstream.server.subscriptions.SubscriptionsHandler;
+import org.httpfstream.store.Storage;
+import org.httpfstream.store.StreamStore;
+import org.httpfstream.store.StreamTooLargeException;
+import org.httpfstream.subscriptions.WebhookTargets;
+
+/**
+ * Everything the pipeline of a connection needs, built once per server by the composition root ({@link
+ * #compose}) and handed to {@link HttpFStreamInitializer}: the settings and limits, the counters, the
+ * TLS contexts, and the request router with its protocol handlers and their domain objects.
+ *
+ * <p>Thread safety: immutable; its components are thread safe.
+ *
+ * @param settings transport tunables
+ * @param limits resource limits
+ * @param refusals where refusals are counted
+ * @param origins which browser pages may write
+ * @param router the request handler of every connection and HTTP/2 stream (sharable)
+ * @param tls the TLS contexts; null: cleartext, HTTP/1.1 or h2c
+ * @param streams where HTTP/2 stream channels are registered (so that closing the server finds their
+ *     followers); null: not registered
+ * @param stats the transport's counts
+ * @param accessLog true for one access-log line per request and WebSocket session
+ */
+public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusals refusals, OriginPolicy origins,
+        HttpFStreamHandler router, TlsContexts tls, ChannelGroup streams, ServerStats stats, boolean accessLog) {
+
+    public ServerContext {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(refusals, "refusals");
+        Objects.requireNonNull(origins, "origins");
+        Objects.requireNonNull(router, "router");
+        Objects.requireNonNull(stats, "stats");
+    }
+
+    /** What the protocols are configured with: the builder's choices that are not the pipeline's. */
+    record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse) {
+        /** The defaults of {@link HttpFStreamServerBuilder}, with {@code settings}. */
+        static Protocols defaults(HttpFStreamSettings settings) {
+            return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults());
+        }
+    }
+
+    /**
+     * The composition root: builds the domain objects over {@code store} (the Durable Streams rules, the
+     * webhook subscriptions, the live-reader quota) and the protocol handlers that use them, and counts
+     * the store's refused appends into {@code refusals}. Durable Streams live in {@code storage}, or in
+     * the files of {@code store} when it is null.
+     */
+    static HttpFStreamHandler compose(StreamStore store, Storage storage, Protocols protocols,
+            Authorizer authorizer, Refusals refusals) {
+        Limits limits = protocols.limits();
+        DurableStreams streams = storage == null ? new DurableStreams(store, Clock.systemUTC())
+                : new DurableStreams(storage, store, Clock.systemUTC());
+        store.addRefusalListener(e -> refusals.count(e instanceof StreamTooLargeException
+                ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
+        FollowerGate followers = new FollowerGate(
+                new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()), refusals);
+        return new HttpFStreamHandler(authorizer,
+                new OriginalProtocol(store, streams, protocols.settings(), followers),
+                new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
+                new SubscriptionsHandler(streams, protocols.webhooks(), refusals));
+    }
+
+    /**
+     * A context for mounting httpfstream into another Netty server: {@code store} with the default
+     * limits, origins, webhook targets and SSE settings, everything open (no grant file), cleartext,
+     * no access log.
+     */
+    public static ServerContext of(StreamStore store, HttpFStreamSettings settings) {
+        Refusals refusals = new Refusals();
+        return new ServerContext(settings, Limits.defaults(), refusals, OriginPolicy.sameOriginOnly(),
+                compose(store, null, Protocols.defaults(settings), Authorizer.open(refusals), refusals), null, null,
+                new ServerStats(), false);
+    }
+}
