@@ -341,8 +341,7 @@ final class GroupCommit implements AutoCloseable {
                 }
                 running = false;
             }
-            retryDelay = failure == null ? 0
-                    : Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_RETRY_DELAY_MS, retryDelay * 2));
+            retryDelay = failure == null ? 0 : nextRetryDelay(retryDelay);
             if (failure == null) {
                 done.complete(null);
             } else {
@@ -352,6 +351,11 @@ final class GroupCommit implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /** The pause (ms) before retrying a failed batch, given the pause before it (0 if none): doubling, bounded. */
+    static long nextRetryDelay(long previousMs) {
+        return Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_RETRY_DELAY_MS, previousMs * 2));
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,12 @@ class StreamStoreTest {
         root = Files.createDirectories(dir.resolve("root"));
         outside = Files.createDirectories(dir.resolve("outside"));
         store = new StreamStore(root);
+    }
+
+    /** Its idle-writer thread and open files go with it (closing twice is harmless). */
+    @AfterEach
+    void closeStore() {
+        store.close();
     }
 
     @Nested
