@@ -201,4 +201,39 @@ class GroupCommitBatchTest {
             }
         }
     }
+
+    @Nested
+    class Closing {
+        @Test
+        void closingWritesWhatIsPendingAsALastBatch() throws Exception {
+            Path a = root.resolve("a.txt");
+            Path b = root.resolve("b.txt");
+            holdABatchOf(a);
+            metadata.put(b, typed("text/b"));
+            Thread closer = new Thread(store::close, "closer");
+            closer.start();
+            gate.releaseBatches();
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(closer.isAlive()).isFalse();
+            assertThat(new MetadataStore(root).get(a)).contains(typed("text/first"));
+            assertThat(new MetadataStore(root).get(b)).contains(typed("text/b"));
+        }
+
+        @Test
+        void aBatchThatFailsWhileClosingIsNotRetried() throws Exception {
+            Path a = root.resolve("a.txt");
+            holdABatchOf(a);
+            gate.metadataFailures.set(Integer.MAX_VALUE);
+            metadata.put(root.resolve("b.txt"), typed("text/b"));
+            Thread closer = new Thread(store::close, "closer");
+            closer.start();
+            SyncGate.await("the store is closing", () -> closer.getState() == Thread.State.WAITING
+                    || closer.getState() == Thread.State.TIMED_WAITING);
+            gate.releaseBatches();
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(closer.isAlive()).as("close returned").isFalse();
+            assertThat(gate.metadataAttempts).hasSizeLessThanOrEqualTo(2);
+            assertThat(metadata.metaFile(a)).doesNotExist();
+        }
+    }
 }
