@@ -3,6 +3,7 @@ package org.httpfstream.store;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.httpfstream.store.StoreFixture.typed;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,11 +12,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GroupCommitBatchTest {
+    @RegisterExtension final StoreFixture stores = new StoreFixture();
     @TempDir Path dir;
     Path root;
     StreamStore store;
@@ -33,20 +35,10 @@ class GroupCommitBatchTest {
 
     @BeforeEach
     void open() throws IOException {
-        store = new StreamStore(dir, true);
+        store = stores.open(dir, true);
         root = store.root();
         metadata = new MetadataStore(store);
-        gate = SyncGate.install(store);
-    }
-
-    @AfterEach
-    void close() {
-        gate.releaseAll();
-        store.close();
-    }
-
-    static StreamMetadata typed(String contentType) {
-        return StreamMetadata.defaults(contentType);
+        gate = stores.gate();
     }
 
     String metaFileContent(Path file) throws IOException {

@@ -2,6 +2,7 @@ package org.httpfstream.store;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.httpfstream.store.StoreFixture.typed;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,10 +11,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MetadataStoreRetryTest {
+    @RegisterExtension final StoreFixture stores = new StoreFixture();
     @TempDir Path dir;
     Path root;
     StreamStore store;
@@ -30,20 +32,10 @@ class MetadataStoreRetryTest {
 
     @BeforeEach
     void open() throws IOException {
-        store = new StreamStore(dir, true);
+        store = stores.open(dir, true);
         root = store.root();
         metadata = new MetadataStore(store);
-        gate = SyncGate.install(store);
-    }
-
-    @AfterEach
-    void close() {
-        gate.releaseAll();
-        store.close();
-    }
-
-    static StreamMetadata typed(String contentType) {
-        return StreamMetadata.defaults(contentType);
+        gate = stores.gate();
     }
 
     String onDisk(Path file) throws IOException {

@@ -2,6 +2,7 @@ package org.httpfstream.store;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.httpfstream.store.StoreFixture.typed;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,10 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MetadataStoreViewsTest {
     @TempDir Path root;
-
-    static StreamMetadata typed(String contentType) {
-        return StreamMetadata.defaults(contentType);
-    }
 
     Path meta(MetadataStore store, Path file) {
         return store.metaFile(file);

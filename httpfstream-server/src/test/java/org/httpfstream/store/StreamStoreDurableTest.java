@@ -16,10 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,26 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StreamStoreDurableTest {
+    @RegisterExtension final StoreFixture stores = new StoreFixture();
     @TempDir Path dir;
     StreamStore store;
     SyncGate gate;
 
     StreamStore open(boolean fsync) throws IOException {
-        store = new StreamStore(dir, fsync);
-        if (fsync) {
-            gate = SyncGate.install(store);
-        }
+        store = stores.open(dir, fsync);
+        gate = fsync ? stores.gate() : null;
         return store;
-    }
-
-    @AfterEach
-    void close() {
-        if (gate != null) {
-            gate.releaseAll();
-        }
-        if (store != null) {
-            store.close();
-        }
     }
 
     static ByteBuffer bytes(String s) {

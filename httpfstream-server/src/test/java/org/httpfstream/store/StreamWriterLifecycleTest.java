@@ -16,10 +16,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,25 +31,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StreamWriterLifecycleTest {
+    @RegisterExtension final StoreFixture stores = new StoreFixture();
     @TempDir Path dir;
-    final List<StreamStore> stores = new ArrayList<>();
     SyncGate gate;
 
     StreamStore open(boolean fsync) throws IOException {
-        StreamStore s = new StreamStore(dir, fsync);
-        stores.add(s);
-        if (fsync) {
-            gate = SyncGate.install(s);
-        }
+        StreamStore s = stores.open(dir, fsync);
+        gate = fsync ? stores.gate() : null;
         return s;
-    }
-
-    @AfterEach
-    void close() {
-        if (gate != null) {
-            gate.releaseAll();
-        }
-        stores.forEach(StreamStore::close);
     }
 
     static ByteBuffer[] bytes(String s) {
