@@ -1,7 +1,7 @@
 package org.httpfstream.store;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.httpfstream.store.StoreFixture.bytes;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
@@ -28,10 +28,6 @@ class AppendSessionTest {
     @AfterEach
     void close() {
         store.close();
-    }
-
-    static ByteBuffer bytes(String s) {
-        return ByteBuffer.wrap(s.getBytes(UTF_8));
     }
 
     @Test

@@ -38,6 +38,11 @@ final class StoreFixture implements AfterEachCallback {
         return StreamMetadata.defaults(contentType);
     }
 
+    /** The UTF-8 bytes of {@code s}. */
+    static java.nio.ByteBuffer bytes(String s) {
+        return java.nio.ByteBuffer.wrap(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Override
     public void afterEach(ExtensionContext context) {
         gates.forEach(SyncGate::releaseAll);

@@ -1,7 +1,7 @@
 package org.httpfstream.store;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.httpfstream.store.StoreFixture.bytes;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,10 +31,6 @@ class StreamStoreListenersTest {
         store = stores.open(dir, fsync);
         gate = fsync ? stores.gate() : null;
         return store;
-    }
-
-    static ByteBuffer bytes(String s) {
-        return ByteBuffer.wrap(s.getBytes(UTF_8));
     }
 
     @Nested

@@ -1,11 +1,10 @@
 package org.httpfstream.store;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.httpfstream.store.StoreFixture.bytes;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,10 +24,6 @@ class StreamWriterRefusalTest {
     @AfterEach
     void close() {
         store.close();
-    }
-
-    static ByteBuffer bytes(String s) {
-        return ByteBuffer.wrap(s.getBytes(UTF_8));
     }
 
     @Test
