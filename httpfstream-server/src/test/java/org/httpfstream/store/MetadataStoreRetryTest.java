@@ -47,8 +47,11 @@ class MetadataStoreRetryTest {
     CompletableFuture<Void> aFailingBatchOf(Path file, StreamMetadata m) throws IOException {
         gate.holdBatches();
         gate.metadataFailures.set(1);
-        metadata.put(file, m);
-        CompletableFuture<Void> failing = store.barrier();
+        CompletableFuture<Void> failing;
+        synchronized (store.groupCommit()) { // the batch thread takes the change only once the barrier is taken
+            metadata.put(file, m);
+            failing = store.barrier();
+        }
         SyncGate.await("the batch thread holds the batch", () -> gate.batchesArrived.get() > 0);
         return failing;
     }
