@@ -93,4 +93,16 @@ class AppendSessionTest {
         store.close();
         assertThat(closed).hasValue(1);
     }
+
+    @Test
+    void aSessionThatEndsOnAnEmptyStreamStaysAtZeroWhileLaterWritersAppend() throws IOException {
+        AppendSession empty = store.startAppend("/z.log");
+        empty.end();
+        AppendSession later = store.startAppend("/z.log");
+        later.append(bytes("12345"));
+        assertThat(empty.length()).isZero();
+        assertThat(empty.appended()).isZero();
+        assertThat(later.length()).isEqualTo(5);
+        later.end();
+    }
 }

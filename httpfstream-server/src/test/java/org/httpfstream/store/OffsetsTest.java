@@ -55,6 +55,8 @@ class OffsetsTest {
         String longToken = "x".repeat(50);
         assertThatThrownBy(() -> Offsets.parse(longToken, 0))
                 .hasMessage("malformed offset: \"" + "x".repeat(40) + "…\"");
+        assertThatThrownBy(() -> Offsets.parse("y".repeat(40), 0))
+                .hasMessage("malformed offset: \"" + "y".repeat(40) + "\"");
         assertThatThrownBy(() -> Offsets.parse("00000000\n0000000", 0))
                 .hasMessage("malformed offset: \"00000000?0000000\"");
     }
