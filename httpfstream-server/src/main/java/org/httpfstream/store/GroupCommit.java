@@ -273,13 +273,17 @@ public final class GroupCommit implements AutoCloseable {
                 runningKeyed = new LinkedHashMap<>();
                 runningKeys = Set.of();
             }
-            retryDelay = failure == null ? 0
-                    : Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_RETRY_DELAY_MS, retryDelay * 2));
+            retryDelay = failure == null ? 0 : nextRetryDelay(retryDelay);
             settle(done, waiting, failure, failed);
             if (failure instanceof Error e) {
                 throw e;
             }
         }
+    }
+
+    /** The pause (ms) before retrying a failed batch, given the pause before it (0 if none): doubling, bounded. */
+    static long nextRetryDelay(long previousMs) {
+        return Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_RETRY_DELAY_MS, previousMs * 2));
     }
 
     /**
