@@ -166,7 +166,8 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         this.followers = new FollowerGate(new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()),
                 refusals);
         this.durable = new DurableStreamsHandler(streams, settings, followers, sse);
-        this.subscriptions = new SubscriptionsHandler(streams, webhooks, refusals);
+        this.subscriptions = new SubscriptionsHandler(org.httpfstream.subscriptions.Subscriptions.open(streams,
+                webhooks, () -> refusals.count(Refusals.Reason.WEBHOOK_TARGET)));
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(settings.maxFrameSize())
                 .allowExtensions(false)
