@@ -12,7 +12,8 @@ import org.httpfstream.json.Json;
 /**
  * What a subscription was created with, fixed for its life: where it lives ({@code root}, {@code id}),
  * its kind ({@code webhook} or {@code pull-wake}), the streams it covers (a glob {@code pattern} and the
- * {@code explicit} paths it started with), where wakes go, the lease of a wake, and {@code config}: the
+ * {@code explicit} paths it was created or last loaded with; the current ones are {@link
+ * Subscription#explicit}), where wakes go, the lease of a wake, and {@code config}: the
  * canonical form that a second create must match exactly.
  *
  * <p>Thread safety: immutable.

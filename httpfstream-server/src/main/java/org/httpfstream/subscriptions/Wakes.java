@@ -69,7 +69,7 @@ final class Wakes {
         } else {
             List<String> events = wakeEvents(sub, snapshot);
             if (!events.isEmpty()) {
-                saved.thenRun(() -> appendWakeEvents(sub, events));
+                saved.thenRun(() -> scheduler.execute(() -> appendWakeEvents(sub, events)));
             }
         }
     }

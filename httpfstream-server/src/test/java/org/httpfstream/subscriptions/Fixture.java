@@ -53,7 +53,7 @@ final class Fixture {
 
     /** Runs what is due and returns the operation's result; fails if it failed or is not done. */
     <T> T ok(CompletableFuture<T> f) {
-        scheduler.runDue();
+        settle(f::isDone);
         try {
             return f.get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -61,9 +61,25 @@ final class Fixture {
         }
     }
 
+    /**
+     * Runs what is due until {@code done} holds (work may come back from the store's writer thread),
+     * failing after 5 s.
+     */
+    void settle(java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            scheduler.runDue();
+            if (done.getAsBoolean()) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("settled within 5 s").isLessThan(deadline);
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     /** Runs what is due and returns why the operation failed. */
     Throwable failure(CompletableFuture<?> f) {
-        scheduler.runDue();
+        settle(f::isDone);
         assertThat(f).isCompletedExceptionally();
         try {
             f.join();
