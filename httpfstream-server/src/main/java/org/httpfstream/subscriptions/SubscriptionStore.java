@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * sync for all. Written by hand rather than through the stream store's metadata batches: subscription
  * files are few, small and not tied to any stream.
  *
- * <p>Thread safety: safe from any thread. {@code pending} and {@code draining} are guarded by this;
+ * <p>Thread safety: safe from any thread. {@code pending}, {@code draining} and {@code closed} are guarded by this;
  * files are touched only by the writer thread.
  */
 public final class SubscriptionStore implements AutoCloseable {
@@ -52,6 +52,8 @@ public final class SubscriptionStore implements AutoCloseable {
     private Map<Path, Pending> pending = new LinkedHashMap<>();
     /** True while a drain is queued or running on the writer. Guarded by this. */
     private boolean draining;
+    /** True once {@link #close} began: saves complete at once and write nothing. Guarded by this. */
+    private boolean closed;
 
     private record Pending(String text, List<CompletableFuture<Void>> waiting) {}
 
@@ -115,6 +117,10 @@ public final class SubscriptionStore implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         boolean start;
         synchronized (this) {
+            if (closed) {
+                done.complete(null); // closed: nothing more is written
+                return done;
+            }
             Pending before = pending.remove(file(config));
             List<CompletableFuture<Void>> waiting = before == null ? new ArrayList<>() : before.waiting();
             waiting.add(done);
@@ -123,11 +129,7 @@ public final class SubscriptionStore implements AutoCloseable {
             draining = true;
         }
         if (start) {
-            try {
-                writer.execute(this::drain);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                done.complete(null); // closed: nothing more is written
-            }
+            writer.execute(this::drain); // not shut down: close() marks closed first, under this
         }
         return done;
     }
@@ -178,6 +180,9 @@ public final class SubscriptionStore implements AutoCloseable {
     public void close() {
         if (writer == null) {
             return;
+        }
+        synchronized (this) {
+            closed = true;
         }
         writer.shutdown();
         try {

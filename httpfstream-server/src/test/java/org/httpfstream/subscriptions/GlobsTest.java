@@ -16,4 +16,15 @@ class GlobsTest {
         assertThat(Globs.matches("events/*", "other/a")).isFalse();
         assertThat(Globs.matches("a.b/*", "aXb/c")).isFalse(); // no regex leaks
     }
+
+    @Test
+    void aPatternMatchesWholePathsOnly() {
+        assertThat(Globs.matches("a/**/c", "a/b/d")).isFalse();
+        assertThat(Globs.matches("a/**/c", "a/c")).isTrue();
+        assertThat(Globs.matches("a/**/c", "a/b/b/c")).isTrue();
+        assertThat(Globs.matches("**/x", "a/b")).isFalse();
+        assertThat(Globs.matches("a/b", "a")).isFalse();
+        assertThat(Globs.matches("a", "a/b")).isFalse();
+        assertThat(Globs.matches("**", "a/b/c")).isTrue();
+    }
 }

@@ -85,9 +85,13 @@ final class ManualScheduler implements Scheduler {
         return d;
     }
 
-    /** Tasks waiting (cancelled ones included). */
-    synchronized int waiting() {
-        return queue.size();
+    /** Tasks waiting that were not cancelled. */
+    synchronized int live() {
+        return (int) queue.stream().filter(e -> !e.cancelled[0]).count();
+    }
+
+    synchronized boolean isShutdown() {
+        return shutdown;
     }
 
     Clock clock() {

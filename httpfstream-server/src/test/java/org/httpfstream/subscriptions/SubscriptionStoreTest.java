@@ -112,7 +112,8 @@ class SubscriptionStoreTest {
             store.save(sample()).get(5, TimeUnit.SECONDS);
             Files.writeString(folder().resolve("0.json"), "{\"root\":", StandardCharsets.UTF_8);
             Files.writeString(folder().resolve("1.json"), "{}", StandardCharsets.UTF_8);
-            Files.writeString(folder().resolve("note.txt"), "{", StandardCharsets.UTF_8);
+            Files.writeString(folder().resolve("note.txt"), Json.write(SubscriptionStore.toMap(sample())),
+                    StandardCharsets.UTF_8); // valid, but not a .json file
             assertThat(store.load()).hasSize(1);
         }
 
@@ -133,7 +134,8 @@ class SubscriptionStoreTest {
             assertThat(files()).hasSize(1);
             Subscription other = new Subscription(new SubscriptionConfig("/r", "other", "pull-wake", "a", List.of(),
                     null, "w", 1000, null, "h", "c", "t"));
-            assertThat(store.save(other)).isDone();
+            store.save(other).get(5, TimeUnit.SECONDS);
+            store.remove(sample()).get(5, TimeUnit.SECONDS);
             assertThat(files()).hasSize(1);
         }
     }

@@ -185,7 +185,9 @@ class SubscriptionsTest {
         void aDeletedSubscriptionIsGoneAndItsWakeFenced() {
             f.pullWake("s1", "logs/*");
             Map<String, Object> wake = f.claim("s1");
+            assertThat(f.scheduler.live()).isEqualTo(1); // the lease
             f.ok(f.subscriptions.delete("", "s1"));
+            assertThat(f.scheduler.live()).isZero();
             assertThat(f.subscriptions.exists("", "s1")).isFalse();
             assertThat(f.failure(f.subscriptions.describe("", "s1"))).isInstanceOf(NoSuchSubscriptionException.class)
                     .hasMessage("no such subscription: s1");
@@ -217,6 +219,7 @@ class SubscriptionsTest {
             f.streams.closeListener.run();
             f.subscriptions.close();
             assertThat(f.senderCloses).hasValue(1);
+            assertThat(f.scheduler.isShutdown()).isTrue();
             assertThat(f.subscriptions.exists("", "s1")).isFalse();
             var later = f.subscriptions.describe("", "s1");
             assertThat(later).isCompletedExceptionally();

@@ -97,6 +97,15 @@ class WakeCycleTest {
         }
 
         @Test
+        void everyWakeHasItsOwnIdAndToken() {
+            Map<String, Object> first = f.claim("s1");
+            f.ok(f.subscriptions.release("", "s1", bearer(first), ackBody(first, "")));
+            Map<String, Object> second = f.claim("s1");
+            assertThat(second.get("token")).isNotEqualTo(first.get("token"));
+            assertThat(second.get("wake_id")).isNotEqualTo(first.get("wake_id"));
+        }
+
+        @Test
         void aClaimWithoutAWorkerIsHeldByWorker() {
             f.ok(f.subscriptions.claim("", "s1", "{}"));
             Throwable e = f.failure(f.subscriptions.claim("", "s1", ""));
@@ -153,6 +162,7 @@ class WakeCycleTest {
             assertThat(f.wakeEvents()).hasSize(1);
             Map<String, Object> r = ack(wake, ",\"acks\":[{\"stream\":\"logs/a\",\"offset\":\"now\"}],\"done\":true");
             assertThat(Json.write(r)).isEqualTo("{\"ok\":true,\"next_wake\":false}");
+            assertThat(f.scheduler.live()).isZero(); // the lease was cancelled
             f.scheduler.advance(60_000);
             assertThat(f.wakeEvents()).isEmpty();
             assertThat(f.ok(f.subscriptions.claim("", "s1", "")).get("generation")).isEqualTo(2L);
