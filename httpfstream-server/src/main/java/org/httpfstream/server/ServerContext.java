@@ -17,6 +17,8 @@ import org.httpfstream.server.subscriptions.SubscriptionsHandler;
 import org.httpfstream.store.Storage;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.StreamTooLargeException;
+import org.httpfstream.subscriptions.DurableStreamAccess;
+import org.httpfstream.subscriptions.Subscriptions;
 import org.httpfstream.subscriptions.WebhookTargets;
 
 /**
@@ -75,7 +77,18 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
         return new HttpFStreamHandler(authorizer,
                 new OriginalProtocol(store, streams, protocols.settings(), followers),
                 new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
-                new SubscriptionsHandler(streams, protocols.webhooks(), refusals));
+                new SubscriptionsHandler(subscriptions(streams, storage != null, protocols.webhooks(), refusals)));
+    }
+
+    /**
+     * The webhook and pull-wake subscriptions over {@code streams}: kept in the store's metadata folder,
+     * or in memory only when the streams are ({@code inMemory}).
+     */
+    private static Subscriptions subscriptions(DurableStreams streams, boolean inMemory, WebhookTargets webhooks,
+            Refusals refusals) {
+        Runnable refused = () -> refusals.count(Refusals.Reason.WEBHOOK_TARGET);
+        return inMemory ? Subscriptions.open(new DurableStreamAccess(streams), null, null, false, webhooks, refused)
+                : Subscriptions.open(streams, webhooks, refused);
     }
 
     /**

@@ -31,7 +31,9 @@ import javax.net.ssl.SSLSocket;
  * through {@link WebhookTargets#resolve}, connects to one of the addresses that passed (the next one if a
  * connection fails) and speaks HTTP/1.1 on that exact socket: the host name goes in the {@code Host}
  * header and, over {@code https}, in TLS SNI and the certificate check. Nothing resolves the name again
- * behind its back, and a redirect is never followed: a {@code 3xx} answer is a failed delivery.
+ * behind its back, and a redirect is never followed: a {@code 3xx} answer is a failed delivery. Written by
+ * hand rather than on the JDK's {@code HttpClient}, which resolves the name itself and so cannot be held
+ * to the address that was checked.
  *
  * <p>Thread safety: safe for use by any thread. Requests run on up to {@value #THREADS} daemon threads of
  * its own; {@link #close()} stops them.
@@ -138,6 +140,12 @@ public final class WebhookSender implements AutoCloseable {
 
     private static Response exchange(Socket s, URI url, int port, boolean tls, Map<String, String> headers,
             byte[] body) throws IOException {
+        writeRequest(s.getOutputStream(), url, port, tls, headers, body);
+        return readResponse(new BufferedInputStream(s.getInputStream()));
+    }
+
+    private static void writeRequest(OutputStream out, URI url, int port, boolean tls, Map<String, String> headers,
+            byte[] body) throws IOException {
         String target = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
                 + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
         boolean defaultPort = port == (tls ? 443 : 80);
@@ -154,11 +162,12 @@ public final class WebhookSender implements AutoCloseable {
             head.append(k).append(": ").append(v).append("\r\n");
         });
         head.append("\r\n");
-        OutputStream out = s.getOutputStream();
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
-        InputStream in = new BufferedInputStream(s.getInputStream());
+    }
+
+    private static Response readResponse(InputStream in) throws IOException {
         int status;
         Map<String, String> answer;
         do { // skip interim answers (100 Continue)
