@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -65,32 +68,35 @@ class CommandLineTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Exception"));
     }
 
-    @Test
-    void serverLongPollTimeoutIsAnyDuration() {
-        assertThat(CommandLine.populateCommand(new ServerCommand()).longPollTimeout)
-                .isEqualTo(java.time.Duration.ofSeconds(30));
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "-long-poll-timeout=500ms").longPollTimeout)
-                .isEqualTo(java.time.Duration.ofMillis(500));
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "--long-poll-timeout", "1m").longPollTimeout)
-                .isEqualTo(java.time.Duration.ofMinutes(1));
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-long-poll-timeout=soon"))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("long-poll-timeout")
-                .hasMessageContaining("soon");
+    /** A duration flag of the server: its field, its default, a value in each spelling, a refused value. */
+    record DurationFlag(String name, Function<ServerCommand, Duration> field, Duration byDefault, String shortValue,
+            Duration shortParsed, String longValue, Duration longParsed, String bad) {
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
-    @Test
-    void serverDrainTimeoutDefaultsToTenSecondsAndIsAnyDuration() {
-        assertThat(CommandLine.populateCommand(new ServerCommand()).drainTimeout)
-                .isEqualTo(java.time.Duration.ofSeconds(10));
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "-drain-timeout=0s").drainTimeout)
-                .isEqualTo(java.time.Duration.ZERO);
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "--drain-timeout", "1m30s").drainTimeout)
-                .isEqualTo(java.time.Duration.ofSeconds(90));
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-drain-timeout=later"))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("drain-timeout")
-                .hasMessageContaining("later");
+    static List<DurationFlag> serverDurationFlags() {
+        return List.of(
+                // -long-poll-timeout is any duration, 30 s unless given
+                new DurationFlag("long-poll-timeout", c -> c.longPollTimeout, Duration.ofSeconds(30),
+                        "500ms", Duration.ofMillis(500), "1m", Duration.ofMinutes(1), "soon"),
+                // -drain-timeout defaults to ten seconds and is any duration
+                new DurationFlag("drain-timeout", c -> c.drainTimeout, Duration.ofSeconds(10),
+                        "0s", Duration.ZERO, "1m30s", Duration.ofSeconds(90), "later"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("serverDurationFlags")
+    void serverDurationFlagsHaveTheirDefaultAndTakeAnyDuration(DurationFlag flag) {
+        assertThat(flag.field().apply(CommandLine.populateCommand(new ServerCommand())))
+                .isEqualTo(flag.byDefault());
+        assertThat(flag.field().apply(CommandLine.populateCommand(new ServerCommand(),
+                "-" + flag.name() + "=" + flag.shortValue()))).isEqualTo(flag.shortParsed());
+        assertThat(flag.field().apply(CommandLine.populateCommand(new ServerCommand(),
+                "--" + flag.name(), flag.longValue()))).isEqualTo(flag.longParsed());
+        assertServerRefuses("-" + flag.name() + "=" + flag.bad(), flag.name(), flag.bad());
     }
 
     @Test
@@ -102,10 +108,8 @@ class CommandLineTest {
         assertThat(CommandLine.populateCommand(new ServerCommand(), "--allow-origin",
                 "https://app.example,http://localhost:3000").exposure.allowOrigin.origins())
                 .containsExactly("https://app.example:443", "http://localhost:3000");
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-allow-origin=app.example"))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("allow-origin")
-                .hasMessageContaining("not an origin (http[s]://host[:port]): app.example");
+        assertServerRefuses("-allow-origin=app.example", "allow-origin",
+                "not an origin (http[s]://host[:port]): app.example");
     }
 
     @Test
@@ -114,10 +118,16 @@ class CommandLineTest {
                 .isSameAs(org.httpfstream.subscriptions.WebhookTargets.publicOnly());
         assertThat(CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=127.0.0.1,10.0.0.0/8")
                 .exposure.webhookAllow.allowedRanges()).containsExactly("127.0.0.1/32", "10.0.0.0/8");
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=intranet"))
+        assertServerRefuses("-webhook-allow=intranet", "webhook-allow",
+                "not an address range (ADDRESS[/BITS]): intranet");
+    }
+
+    /** The server command refuses {@code arg} as a usage mistake naming the flag and saying {@code why}. */
+    private static void assertServerRefuses(String arg, String flag, String why) {
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), arg))
                 .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("webhook-allow")
-                .hasMessageContaining("not an address range (ADDRESS[/BITS]): intranet");
+                .hasMessageContaining(flag)
+                .hasMessageContaining(why);
     }
 
     @Test
