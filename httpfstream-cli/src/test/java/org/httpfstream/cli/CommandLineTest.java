@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -138,31 +140,27 @@ class CommandLineTest {
 
     // ---- append / follow flags ----
 
-    @Test
-    void appendFlags() {
-        AppendCommand quiet = CommandLine.populateCommand(new AppendCommand(), "http://localhost:8080/foo.txt");
-        assertThat(quiet.options.verbose).isFalse();
-        assertThat(quiet.options.url).isEqualTo("http://localhost:8080/foo.txt");
-
-        for (String flag : new String[] {"-v", "--verbose"}) {
-            AppendCommand verbose = CommandLine.populateCommand(new AppendCommand(), flag, "http://h/x");
-            assertThat(verbose.options.verbose).as(flag).isTrue();
-            assertThat(verbose.options.url).isEqualTo("http://h/x");
-        }
-        AppendCommand after = CommandLine.populateCommand(new AppendCommand(), "http://h/x", "-v");
-        assertThat(after.options.verbose).isTrue();
+    static List<Arguments> streamCommands() {
+        Function<String[], StreamOptions> append = args -> CommandLine.populateCommand(new AppendCommand(), args).options;
+        Function<String[], StreamOptions> follow = args -> CommandLine.populateCommand(new FollowCommand(), args).options;
+        return List.of(Arguments.of(Named.of("append", append), "http://h/x"),
+                Arguments.of(Named.of("follow", follow), "https://h/x"));
     }
 
-    @Test
-    void followFlags() {
-        FollowCommand quiet = CommandLine.populateCommand(new FollowCommand(), "http://localhost:8080/foo.txt");
-        assertThat(quiet.options.verbose).isFalse();
-        assertThat(quiet.options.url).isEqualTo("http://localhost:8080/foo.txt");
+    @ParameterizedTest
+    @MethodSource("streamCommands")
+    void appendAndFollowTakeAUrlAndVerboseBeforeOrAfterIt(Function<String[], StreamOptions> parse, String url) {
+        StreamOptions quiet = parse.apply(new String[] {"http://localhost:8080/foo.txt"});
+        assertThat(quiet.verbose).isFalse();
+        assertThat(quiet.url).isEqualTo("http://localhost:8080/foo.txt");
 
         for (String flag : new String[] {"-v", "--verbose"}) {
-            FollowCommand verbose = CommandLine.populateCommand(new FollowCommand(), flag, "https://h/x");
-            assertThat(verbose.options.verbose).as(flag).isTrue();
+            StreamOptions verbose = parse.apply(new String[] {flag, url});
+            assertThat(verbose.verbose).as(flag).isTrue();
+            assertThat(verbose.url).isEqualTo(url);
         }
+        StreamOptions after = parse.apply(new String[] {url, "-v"});
+        assertThat(after.verbose).isTrue();
     }
 
     @Test
