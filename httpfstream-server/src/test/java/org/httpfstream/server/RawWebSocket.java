@@ -28,6 +28,12 @@ public final class RawWebSocket implements AutoCloseable {
         public int closeCode() {
             return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
         }
+
+        /** A Close frame's reason: the UTF-8 text after its status code ("" if it has none). */
+        public String closeReason() {
+            return payload.length > 2
+                    ? new String(payload, 2, payload.length - 2, java.nio.charset.StandardCharsets.UTF_8) : "";
+        }
     }
 
     private RawWebSocket(Socket socket, RawHttp response) throws IOException {
