@@ -213,9 +213,7 @@ class CommandLineTest {
     @ValueSource(strings = {"append", "follow", "sign"})
     void missingUrlIsAOneLineUsageError(String verb) {
         Run run = run(verb);
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).isEqualTo("missing required parameter: 'URL' (try 'httpfstream " + verb + " -h')\n");
-        assertThat(run.out).isEmpty();
+        assertFailsWithOnly(run, 2, "missing required parameter: 'URL' (try 'httpfstream " + verb + " -h')\n");
     }
 
     @ParameterizedTest
@@ -231,9 +229,7 @@ class CommandLineTest {
     @ValueSource(strings = {"server", "append", "follow", "sign"})
     void anUnknownOptionIsOneLineSayingWhatIsWrongAndWhereHelpIs(String verb) {
         Run run = verb.equals("server") ? run(verb, "-x") : run(verb, "-x", "http://h/a");
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).isEqualTo("unknown option: '-x' (try 'httpfstream " + verb + " -h')\n");
-        assertThat(run.out).isEmpty();
+        assertFailsWithOnly(run, 2, "unknown option: '-x' (try 'httpfstream " + verb + " -h')\n");
     }
 
     @Test
@@ -333,9 +329,7 @@ class CommandLineTest {
                 "failed to parse URL \"http://local host/x\": illegal character in authority at index 7\n");
 
         Run noHost = run("follow", "http:///x");
-        assertThat(noHost.exitCode).isEqualTo(1);
-        assertThat(noHost.err).isEqualTo("failed to parse URL \"http:///x\": missing or invalid host\n");
-        assertThat(noHost.out).isEmpty();
+        assertFailsWithOnly(noHost, 1, "failed to parse URL \"http:///x\": missing or invalid host\n");
     }
 
     @Test
@@ -404,13 +398,18 @@ class CommandLineTest {
     @Test
     void aBenchUsageMistakeIsOneLineToo() {
         Run run = run("bench", "--size");
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).isEqualTo("option --size needs a value (try 'httpfstream bench -h')\n");
-        assertThat(run.out).isEmpty();
+        assertFailsWithOnly(run, 2, "option --size needs a value (try 'httpfstream bench -h')\n");
     }
 
     @Test
     void benchIsASubcommandOfHttpfstream() {
         assertThat(Main.newCommandLine().getSubcommands()).containsKey("bench");
+    }
+
+    /** The run exited with {@code exitCode}, printing exactly {@code err} on stderr and nothing on stdout. */
+    private static void assertFailsWithOnly(Run run, int exitCode, String err) {
+        assertThat(run.exitCode).isEqualTo(exitCode);
+        assertThat(run.err).isEqualTo(err);
+        assertThat(run.out).isEmpty();
     }
 }
