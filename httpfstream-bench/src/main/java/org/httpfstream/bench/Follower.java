@@ -105,44 +105,31 @@ final class Follower extends Peer implements Receiver {
     }
 
     /** CRC32C of the bytes received. */
-    long crc() {
+    @Override
+    public long crc() {
         return crc.getValue();
     }
 
-    /**
-     * Checks what this follower received against what {@code appender} sent: the response status, the
-     * byte count, the checksum and (for WebSockets) Close 1000. Reports a mismatch to the cohort and
-     * returns false.
-     */
     @Override
-    public boolean verify(int expectedStatus, Appender appender) {
-        if (!appender.finishedSending()) {
-            cohort.error(cohort.name() + " " + id + ": received " + bytes
-                    + " bytes; the appender never finished sending, so there is nothing to compare");
-            return false;
-        }
-        return verify(expectedStatus, appender.sentBytes(), appender.sentCrc());
+    public void report(String problem) {
+        cohort.error(cohort.name() + " " + id + ": " + problem);
     }
 
-    /** As {@link #verify(int, Appender)}, against a known byte count and CRC32C. */
-    boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
-        String problem = null;
+    /**
+     * Checks what this follower received: the response status, the byte count, the checksum and (for
+     * WebSockets) Close 1000. Reports a mismatch to the cohort and returns false.
+     */
+    @Override
+    public boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
         if (error() != null) {
             return false;
-        } else if (status() != expectedStatus) {
-            problem = "status " + status() + ", expected " + expectedStatus;
-        } else if (bytes != expectedBytes) {
-            problem = "received " + bytes + " bytes, the appender sent " + expectedBytes;
-        } else if (crc() != expectedCrc) {
-            problem = "CRC32C " + Long.toHexString(crc()) + " differs from the appender's "
-                    + Long.toHexString(expectedCrc);
-        } else if (expectedStatus == 101 && closeCode() != 1000) {
+        }
+        String problem = status() != expectedStatus
+                ? "status " + status() + ", expected " + expectedStatus
+                : bytesProblem(expectedBytes, expectedCrc);
+        if (problem == null && expectedStatus == 101 && closeCode() != 1000) {
             problem = "stream ended with close code " + closeCode() + ", expected 1000";
         }
-        if (problem != null) {
-            cohort.error(cohort.name() + " " + id + ": " + problem);
-            return false;
-        }
-        return true;
+        return passes(problem);
     }
 }

@@ -61,7 +61,8 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
     }
 
     /** CRC32C of the bytes received. */
-    long crc() {
+    @Override
+    public long crc() {
         return crc.getValue();
     }
 
@@ -174,7 +175,7 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
     private void fail(String message) {
         if (error == null) {
             error = message;
-            cohort.error(cohort.name() + " " + id + " (h2): " + message);
+            report(message);
         }
         settle();
         if (channel != null) {
@@ -182,34 +183,22 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
         }
     }
 
+    @Override
+    public void report(String problem) {
+        cohort.error(cohort.name() + " " + id + " (h2): " + problem);
+    }
+
     /**
-     * Checks what this reader received against what {@code appender} sent: the status, the byte count and
-     * the checksum. Reports a mismatch to the cohort and returns false.
+     * Checks what this reader received: the status, that the stream ended, the byte count and the
+     * checksum. Reports a mismatch to the cohort and returns false.
      */
     @Override
-    public boolean verify(int expectedStatus, Appender appender) {
-        if (!appender.finishedSending()) {
-            cohort.error(cohort.name() + " " + id + " (h2): received " + bytes
-                    + " bytes; the appender never finished sending, so there is nothing to compare");
-            return false;
-        }
-        String problem = null;
+    public boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
         if (error != null) {
             return false;
-        } else if (status != expectedStatus) {
-            problem = "status " + status + ", expected " + expectedStatus;
-        } else if (!ended) {
-            problem = "the stream did not end";
-        } else if (bytes != appender.sentBytes()) {
-            problem = "received " + bytes + " bytes, the appender sent " + appender.sentBytes();
-        } else if (crc() != appender.sentCrc()) {
-            problem = "CRC32C " + Long.toHexString(crc()) + " differs from the appender's "
-                    + Long.toHexString(appender.sentCrc());
         }
-        if (problem != null) {
-            cohort.error(cohort.name() + " " + id + " (h2): " + problem);
-            return false;
-        }
-        return true;
+        return passes(status != expectedStatus ? "status " + status + ", expected " + expectedStatus
+                : !ended ? "the stream did not end"
+                : bytesProblem(expectedBytes, expectedCrc));
     }
 }
