@@ -119,17 +119,17 @@ public final class BenchOptions {
                         case "server-label" -> o.lastServer(s, srv -> new Server(v, srv.url(), srv.pid()));
                         case "work-dir" -> o.workDir = Path.of(v);
                         case "markdown" -> o.markdown = Path.of(v);
-                        case "threads" -> o.threads = positive(key, Long.parseLong(v));
-                        case "ds-threads" -> o.dsThreads = positive(key, Long.parseLong(v));
-                        case "source-addresses" -> o.sourceAddresses = positive(key, Long.parseLong(v));
-                        case "max-pending-connects" -> o.maxPendingConnects = positive(key, Long.parseLong(v));
+                        case "threads" -> o.threads = count(key, v);
+                        case "ds-threads" -> o.dsThreads = count(key, v);
+                        case "source-addresses" -> o.sourceAddresses = count(key, v);
+                        case "max-pending-connects" -> o.maxPendingConnects = count(key, v);
                         case "server-jvm-opts" -> o.serverJvmOptions = v.isBlank() ? List.of()
                                 : Arrays.asList(v.trim().split("\\s+"));
                         case "server-classpath" -> o.serverClasspath = v;
-                        case "timeout" -> o.timeoutSeconds = positive(key, Long.parseLong(v));
-                        case "stall-timeout" -> o.stallTimeoutSeconds = positive(key, Long.parseLong(v));
+                        case "timeout" -> o.timeoutSeconds = count(key, v);
+                        case "stall-timeout" -> o.stallTimeoutSeconds = count(key, v);
                         case "h2-streams-per-connection" -> {
-                            o.h2StreamsPerConnection = positive(key, Long.parseLong(v));
+                            o.h2StreamsPerConnection = count(key, v);
                             if (o.h2StreamsPerConnection > 256) {
                                 throw new IllegalArgumentException(
                                         "--h2-streams-per-connection > 256 (the server's limit): " + v);
@@ -205,50 +205,46 @@ public final class BenchOptions {
         dsWarmupSeconds = 5;
     }
 
+    /**
+     * {@code --size toy}: the full sizes with these overrides, in the terms of the command line's own
+     * size options (so a toy size reads and is checked like one given on the command line).
+     */
+    private static final String TOY_OVERRIDES = "warmup-bytes=2MiB append-bytes=4MiB append-runs=1 "
+            + "fanout-bytes=4MiB fanout-followers=10 latency-followers=20 streams=20 duration=2 "
+            + "catch-up-bytes=8MiB catch-up-followers=1,3 idle-followers=50 idle-streams=5 ds-connections=8 "
+            + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1";
+
     private void toySizes() {
         fullSizes();
-        warmupBytes = 2L << 20;
-        appendBytes = 4L << 20;
-        appendRuns = 1;
-        fanoutBytes = 4L << 20;
-        fanoutFollowers = 10;
-        latencyFollowers = 20;
-        streams = 20;
-        durationSeconds = 2;
-        catchUpBytes = 8L << 20;
-        catchUpFollowers = List.of(1, 3);
-        idleFollowers = 50;
-        idleStreams = 5;
-        dsAppendConnections = 8;
-        dsLongPollReaders = 5;
-        dsSseReaders = 5;
-        dsRate = 50;
-        dsWarmupSeconds = 1;
+        for (String kv : TOY_OVERRIDES.split(" ")) {
+            int eq = kv.indexOf('=');
+            override(kv.substring(0, eq), kv.substring(eq + 1));
+        }
     }
 
     private void override(String key, String v) {
         switch (key) {
             case "warmup-bytes" -> warmupBytes = v.equals("0") ? 0 : bytes(key, v);
             case "append-bytes" -> appendBytes = bytes(key, v);
-            case "append-runs" -> appendRuns = positive(key, Long.parseLong(v));
+            case "append-runs" -> appendRuns = count(key, v);
             case "append-message-sizes" -> appendMessageSizes = sizes(key, v);
             case "fanout-bytes" -> fanoutBytes = bytes(key, v);
             case "fanout-message-size" -> fanoutMessageSize = (int) bytes(key, v);
-            case "fanout-followers" -> fanoutFollowers = positive(key, Long.parseLong(v));
+            case "fanout-followers" -> fanoutFollowers = count(key, v);
             case "fanout-frames" -> fanoutFrames = v.equals("both") ? List.of("text", "binary")
                     : List.of(v.split(","));
-            case "latency-followers" -> latencyFollowers = positive(key, Long.parseLong(v));
+            case "latency-followers" -> latencyFollowers = count(key, v);
             case "latency-message-size" -> latencyMessageSize = (int) bytes(key, v);
-            case "latency-rate" -> latencyRate = positive(key, Long.parseLong(v));
-            case "streams" -> streams = positive(key, Long.parseLong(v));
+            case "latency-rate" -> latencyRate = count(key, v);
+            case "streams" -> streams = count(key, v);
             case "stream-message-size" -> streamMessageSize = (int) bytes(key, v);
-            case "stream-rate" -> streamRate = positive(key, Long.parseLong(v));
-            case "duration" -> durationSeconds = positive(key, Long.parseLong(v));
+            case "stream-rate" -> streamRate = count(key, v);
+            case "duration" -> durationSeconds = count(key, v);
             case "catch-up-bytes" -> catchUpBytes = bytes(key, v);
             case "catch-up-followers" -> catchUpFollowers = sizes(key, v);
-            case "idle-followers" -> idleFollowers = positive(key, Long.parseLong(v));
-            case "idle-streams" -> idleStreams = positive(key, Long.parseLong(v));
-            case "ds-connections" -> dsAppendConnections = positive(key, Long.parseLong(v));
+            case "idle-followers" -> idleFollowers = count(key, v);
+            case "idle-streams" -> idleStreams = count(key, v);
+            case "ds-connections" -> dsAppendConnections = count(key, v);
             case "ds-producers" -> dsProducers = switch (v) {
                 case "yes" -> true;
                 case "no" -> false;
@@ -263,11 +259,16 @@ public final class BenchOptions {
             case "ds-message-size" -> dsMessageSize = (int) bytes(key, v);
             case "ds-long-poll-readers" -> dsLongPollReaders = (int) Long.parseLong(v);
             case "ds-sse-readers" -> dsSseReaders = (int) Long.parseLong(v);
-            case "ds-rate" -> dsRate = positive(key, Long.parseLong(v));
+            case "ds-rate" -> dsRate = count(key, v);
             case "ds-warmup-seconds" -> dsWarmupSeconds = Long.parseLong(v) == 0 ? 0
-                    : positive(key, Long.parseLong(v));
+                    : count(key, v);
             default -> throw new IllegalArgumentException("unknown option: --" + key);
         }
+    }
+
+    /** A whole number of at least 1, as {@code --key} gives it. */
+    private static int count(String key, String v) {
+        return positive(key, Long.parseLong(v));
     }
 
     private static int positive(String key, long v) {
