@@ -1,9 +1,7 @@
 package org.httpfstream.bench;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.zip.CRC32C;
 
 /**
  * A reader of a stream: a FOLLOW WebSocket (101, then data frames, then Close 1000 when the appender
@@ -16,12 +14,11 @@ import java.util.zip.CRC32C;
  * called from any thread. Results are safe to read once the cohort has finished.
  */
 final class Follower extends Peer implements Receiver {
-    private final CRC32C crc = new CRC32C();
+    private final ReceivedBytes received = new ReceivedBytes();
     private final boolean stalled;
     private final int messageSize;
     private final AtomicLongArray sendTimes;
     private final Histogram latency;
-    private long bytes;
     private long nextBoundary;
     private int message;
 
@@ -67,18 +64,11 @@ final class Follower extends Peer implements Receiver {
 
     @Override
     void onData(ByteBuf buf, int index, int length, long nowNanos) {
-        if (buf.nioBufferCount() == 1) {
-            crc.update(buf.internalNioBuffer(index, length));
-        } else {
-            for (ByteBuffer b : buf.nioBuffers(index, length)) {
-                crc.update(b);
-            }
-        }
-        bytes += length;
+        received.add(buf, index, length);
         if (latency != null) {
-            while (bytes >= nextBoundary) {
+            while (received.count() >= nextBoundary) {
                 if (message >= sendTimes.length()) {
-                    fail("more bytes than the appender sent: " + bytes);
+                    fail("more bytes than the appender sent: " + received.count());
                     return;
                 }
                 long sentAt = sendTimes.get(message);
@@ -95,19 +85,12 @@ final class Follower extends Peer implements Receiver {
 
     @Override
     String describe() {
-        return super.describe() + ", " + bytes + " bytes, message " + message;
+        return super.describe() + ", " + received.count() + " bytes, message " + message;
     }
 
-    /** Bytes received. */
     @Override
-    public long bytes() {
-        return bytes;
-    }
-
-    /** CRC32C of the bytes received. */
-    @Override
-    public long crc() {
-        return crc.getValue();
+    public ReceivedBytes received() {
+        return received;
     }
 
     @Override

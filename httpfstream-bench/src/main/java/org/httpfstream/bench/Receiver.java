@@ -9,11 +9,18 @@ package org.httpfstream.bench;
  * <p>Thread safety: read after the reader's cohort says it has finished, which orders its results.
  */
 interface Receiver {
+    /** The bytes received so far. */
+    ReceivedBytes received();
+
     /** Bytes received. */
-    long bytes();
+    default long bytes() {
+        return received().count();
+    }
 
     /** CRC32C of the bytes received. */
-    long crc();
+    default long crc() {
+        return received().crc();
+    }
 
     /** Reports {@code problem} to the reader's cohort, under the reader's name. */
     void report(String problem);
