@@ -109,64 +109,71 @@ public final class BenchOptions {
                         throw new IllegalArgumentException("option " + s + " needs a value");
                     }
                     String v = inline != null ? inline : a.get(++i);
-                    switch (key) {
-                        case "size" -> o.size = v;
-                        case "token" -> o.token = v;
-                        case "server-url" -> o.servers.add(new Server("peer " + (o.servers.size() + 1),
-                                URI.create(v), 0));
-                        case "server-pid" -> o.lastServer(s, srv -> new Server(srv.label(), srv.url(),
-                                Long.parseLong(v)));
-                        case "server-label" -> o.lastServer(s, srv -> new Server(v, srv.url(), srv.pid()));
-                        case "work-dir" -> o.workDir = Path.of(v);
-                        case "markdown" -> o.markdown = Path.of(v);
-                        case "threads" -> o.threads = count(key, v);
-                        case "ds-threads" -> o.dsThreads = count(key, v);
-                        case "source-addresses" -> o.sourceAddresses = count(key, v);
-                        case "max-pending-connects" -> o.maxPendingConnects = count(key, v);
-                        case "server-jvm-opts" -> o.serverJvmOptions = v.isBlank() ? List.of()
-                                : Arrays.asList(v.trim().split("\\s+"));
-                        case "server-classpath" -> o.serverClasspath = v;
-                        case "timeout" -> o.timeoutSeconds = count(key, v);
-                        case "stall-timeout" -> o.stallTimeoutSeconds = count(key, v);
-                        case "h2-streams-per-connection" -> {
-                            o.h2StreamsPerConnection = count(key, v);
-                            if (o.h2StreamsPerConnection > 256) {
-                                throw new IllegalArgumentException(
-                                        "--h2-streams-per-connection > 256 (the server's limit): " + v);
-                            }
-                        }
-                        default -> overrides.add(new String[] {key, v});
-                    }
+                    o.valueOption(s, key, v, overrides);
                 }
             }
         }
-        switch (o.size) {
-            case "full" -> o.fullSizes();
-            case "toy" -> o.toySizes();
-            default -> throw new IllegalArgumentException("--size is full or toy: " + o.size);
+        o.applySizesAndCheck(overrides);
+        return o;
+    }
+
+    /** Takes the option {@code s} ({@code --key}) with the value {@code v}; a size option is kept for later. */
+    private void valueOption(String s, String key, String v, List<String[]> overrides) {
+        switch (key) {
+            case "size" -> size = v;
+            case "token" -> token = v;
+            case "server-url" -> servers.add(new Server("peer " + (servers.size() + 1), URI.create(v), 0));
+            case "server-pid" -> lastServer(s, srv -> new Server(srv.label(), srv.url(), Long.parseLong(v)));
+            case "server-label" -> lastServer(s, srv -> new Server(v, srv.url(), srv.pid()));
+            case "work-dir" -> workDir = Path.of(v);
+            case "markdown" -> markdown = Path.of(v);
+            case "threads" -> threads = count(key, v);
+            case "ds-threads" -> dsThreads = count(key, v);
+            case "source-addresses" -> sourceAddresses = count(key, v);
+            case "max-pending-connects" -> maxPendingConnects = count(key, v);
+            case "server-jvm-opts" -> serverJvmOptions = v.isBlank() ? List.of()
+                    : Arrays.asList(v.trim().split("\\s+"));
+            case "server-classpath" -> serverClasspath = v;
+            case "timeout" -> timeoutSeconds = count(key, v);
+            case "stall-timeout" -> stallTimeoutSeconds = count(key, v);
+            case "h2-streams-per-connection" -> {
+                h2StreamsPerConnection = count(key, v);
+                if (h2StreamsPerConnection > 256) {
+                    throw new IllegalArgumentException("--h2-streams-per-connection > 256 (the server's limit): " + v);
+                }
+            }
+            default -> overrides.add(new String[] {key, v});
+        }
+    }
+
+    /** Sets the sizes of {@code --size}, then the overrides, and checks the scenarios and frames asked for. */
+    private void applySizesAndCheck(List<String[]> overrides) {
+        switch (size) {
+            case "full" -> fullSizes();
+            case "toy" -> toySizes();
+            default -> throw new IllegalArgumentException("--size is full or toy: " + size);
         }
         for (String[] kv : overrides) {
-            o.override(kv[0], kv[1]);
+            override(kv[0], kv[1]);
         }
-        if (o.scenarios.isEmpty() || o.scenarios.equals(List.of("all"))) {
-            o.scenarios = new ArrayList<>(o.h2 ? H2_SCENARIOS : SCENARIOS);
+        if (scenarios.isEmpty() || scenarios.equals(List.of("all"))) {
+            scenarios = new ArrayList<>(h2 ? H2_SCENARIOS : SCENARIOS);
         }
-        if (o.h2 && !H2_SCENARIOS.containsAll(o.scenarios)) {
+        if (h2 && !H2_SCENARIOS.containsAll(scenarios)) {
             throw new IllegalArgumentException("--h2 runs only " + String.join(" and ", H2_SCENARIOS) + ": "
-                    + String.join(", ", o.scenarios));
+                    + String.join(", ", scenarios));
         }
-        for (String sc : o.scenarios) {
+        for (String sc : scenarios) {
             if (!SCENARIOS.contains(sc)) {
                 throw new IllegalArgumentException("unknown scenario: " + sc + " (known: "
                         + String.join(", ", SCENARIOS) + ", all)");
             }
         }
-        for (String f : o.fanoutFrames) {
+        for (String f : fanoutFrames) {
             if (!f.equals("text") && !f.equals("binary")) {
                 throw new IllegalArgumentException("--fanout-frames is text, binary or both: " + f);
             }
         }
-        return o;
     }
 
     private void lastServer(String option, java.util.function.UnaryOperator<Server> change) {
