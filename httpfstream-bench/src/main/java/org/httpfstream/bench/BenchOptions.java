@@ -109,64 +109,71 @@ public final class BenchOptions {
                         throw new IllegalArgumentException("option " + s + " needs a value");
                     }
                     String v = inline != null ? inline : a.get(++i);
-                    switch (key) {
-                        case "size" -> o.size = v;
-                        case "token" -> o.token = v;
-                        case "server-url" -> o.servers.add(new Server("peer " + (o.servers.size() + 1),
-                                URI.create(v), 0));
-                        case "server-pid" -> o.lastServer(s, srv -> new Server(srv.label(), srv.url(),
-                                Long.parseLong(v)));
-                        case "server-label" -> o.lastServer(s, srv -> new Server(v, srv.url(), srv.pid()));
-                        case "work-dir" -> o.workDir = Path.of(v);
-                        case "markdown" -> o.markdown = Path.of(v);
-                        case "threads" -> o.threads = positive(key, Long.parseLong(v));
-                        case "ds-threads" -> o.dsThreads = positive(key, Long.parseLong(v));
-                        case "source-addresses" -> o.sourceAddresses = positive(key, Long.parseLong(v));
-                        case "max-pending-connects" -> o.maxPendingConnects = positive(key, Long.parseLong(v));
-                        case "server-jvm-opts" -> o.serverJvmOptions = v.isBlank() ? List.of()
-                                : Arrays.asList(v.trim().split("\\s+"));
-                        case "server-classpath" -> o.serverClasspath = v;
-                        case "timeout" -> o.timeoutSeconds = positive(key, Long.parseLong(v));
-                        case "stall-timeout" -> o.stallTimeoutSeconds = positive(key, Long.parseLong(v));
-                        case "h2-streams-per-connection" -> {
-                            o.h2StreamsPerConnection = positive(key, Long.parseLong(v));
-                            if (o.h2StreamsPerConnection > 256) {
-                                throw new IllegalArgumentException(
-                                        "--h2-streams-per-connection > 256 (the server's limit): " + v);
-                            }
-                        }
-                        default -> overrides.add(new String[] {key, v});
-                    }
+                    o.valueOption(s, key, v, overrides);
                 }
             }
         }
-        switch (o.size) {
-            case "full" -> o.fullSizes();
-            case "toy" -> o.toySizes();
-            default -> throw new IllegalArgumentException("--size is full or toy: " + o.size);
+        o.applySizesAndCheck(overrides);
+        return o;
+    }
+
+    /** Takes the option {@code s} ({@code --key}) with the value {@code v}; a size option is kept for later. */
+    private void valueOption(String s, String key, String v, List<String[]> overrides) {
+        switch (key) {
+            case "size" -> size = v;
+            case "token" -> token = v;
+            case "server-url" -> servers.add(new Server("peer " + (servers.size() + 1), URI.create(v), 0));
+            case "server-pid" -> lastServer(s, srv -> new Server(srv.label(), srv.url(), Long.parseLong(v)));
+            case "server-label" -> lastServer(s, srv -> new Server(v, srv.url(), srv.pid()));
+            case "work-dir" -> workDir = Path.of(v);
+            case "markdown" -> markdown = Path.of(v);
+            case "threads" -> threads = count(key, v);
+            case "ds-threads" -> dsThreads = count(key, v);
+            case "source-addresses" -> sourceAddresses = count(key, v);
+            case "max-pending-connects" -> maxPendingConnects = count(key, v);
+            case "server-jvm-opts" -> serverJvmOptions = v.isBlank() ? List.of()
+                    : Arrays.asList(v.trim().split("\\s+"));
+            case "server-classpath" -> serverClasspath = v;
+            case "timeout" -> timeoutSeconds = count(key, v);
+            case "stall-timeout" -> stallTimeoutSeconds = count(key, v);
+            case "h2-streams-per-connection" -> {
+                h2StreamsPerConnection = count(key, v);
+                if (h2StreamsPerConnection > 256) {
+                    throw new IllegalArgumentException("--h2-streams-per-connection > 256 (the server's limit): " + v);
+                }
+            }
+            default -> overrides.add(new String[] {key, v});
+        }
+    }
+
+    /** Sets the sizes of {@code --size}, then the overrides, and checks the scenarios and frames asked for. */
+    private void applySizesAndCheck(List<String[]> overrides) {
+        switch (size) {
+            case "full" -> fullSizes();
+            case "toy" -> toySizes();
+            default -> throw new IllegalArgumentException("--size is full or toy: " + size);
         }
         for (String[] kv : overrides) {
-            o.override(kv[0], kv[1]);
+            override(kv[0], kv[1]);
         }
-        if (o.scenarios.isEmpty() || o.scenarios.equals(List.of("all"))) {
-            o.scenarios = new ArrayList<>(o.h2 ? H2_SCENARIOS : SCENARIOS);
+        if (scenarios.isEmpty() || scenarios.equals(List.of("all"))) {
+            scenarios = new ArrayList<>(h2 ? H2_SCENARIOS : SCENARIOS);
         }
-        if (o.h2 && !H2_SCENARIOS.containsAll(o.scenarios)) {
+        if (h2 && !H2_SCENARIOS.containsAll(scenarios)) {
             throw new IllegalArgumentException("--h2 runs only " + String.join(" and ", H2_SCENARIOS) + ": "
-                    + String.join(", ", o.scenarios));
+                    + String.join(", ", scenarios));
         }
-        for (String sc : o.scenarios) {
+        for (String sc : scenarios) {
             if (!SCENARIOS.contains(sc)) {
                 throw new IllegalArgumentException("unknown scenario: " + sc + " (known: "
                         + String.join(", ", SCENARIOS) + ", all)");
             }
         }
-        for (String f : o.fanoutFrames) {
+        for (String f : fanoutFrames) {
             if (!f.equals("text") && !f.equals("binary")) {
                 throw new IllegalArgumentException("--fanout-frames is text, binary or both: " + f);
             }
         }
-        return o;
     }
 
     private void lastServer(String option, java.util.function.UnaryOperator<Server> change) {
@@ -205,50 +212,46 @@ public final class BenchOptions {
         dsWarmupSeconds = 5;
     }
 
+    /**
+     * {@code --size toy}: the full sizes with these overrides, in the terms of the command line's own
+     * size options (so a toy size reads and is checked like one given on the command line).
+     */
+    private static final String TOY_OVERRIDES = "warmup-bytes=2MiB append-bytes=4MiB append-runs=1 "
+            + "fanout-bytes=4MiB fanout-followers=10 latency-followers=20 streams=20 duration=2 "
+            + "catch-up-bytes=8MiB catch-up-followers=1,3 idle-followers=50 idle-streams=5 ds-connections=8 "
+            + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1";
+
     private void toySizes() {
         fullSizes();
-        warmupBytes = 2L << 20;
-        appendBytes = 4L << 20;
-        appendRuns = 1;
-        fanoutBytes = 4L << 20;
-        fanoutFollowers = 10;
-        latencyFollowers = 20;
-        streams = 20;
-        durationSeconds = 2;
-        catchUpBytes = 8L << 20;
-        catchUpFollowers = List.of(1, 3);
-        idleFollowers = 50;
-        idleStreams = 5;
-        dsAppendConnections = 8;
-        dsLongPollReaders = 5;
-        dsSseReaders = 5;
-        dsRate = 50;
-        dsWarmupSeconds = 1;
+        for (String kv : TOY_OVERRIDES.split(" ")) {
+            int eq = kv.indexOf('=');
+            override(kv.substring(0, eq), kv.substring(eq + 1));
+        }
     }
 
     private void override(String key, String v) {
         switch (key) {
             case "warmup-bytes" -> warmupBytes = v.equals("0") ? 0 : bytes(key, v);
             case "append-bytes" -> appendBytes = bytes(key, v);
-            case "append-runs" -> appendRuns = positive(key, Long.parseLong(v));
+            case "append-runs" -> appendRuns = count(key, v);
             case "append-message-sizes" -> appendMessageSizes = sizes(key, v);
             case "fanout-bytes" -> fanoutBytes = bytes(key, v);
             case "fanout-message-size" -> fanoutMessageSize = (int) bytes(key, v);
-            case "fanout-followers" -> fanoutFollowers = positive(key, Long.parseLong(v));
+            case "fanout-followers" -> fanoutFollowers = count(key, v);
             case "fanout-frames" -> fanoutFrames = v.equals("both") ? List.of("text", "binary")
                     : List.of(v.split(","));
-            case "latency-followers" -> latencyFollowers = positive(key, Long.parseLong(v));
+            case "latency-followers" -> latencyFollowers = count(key, v);
             case "latency-message-size" -> latencyMessageSize = (int) bytes(key, v);
-            case "latency-rate" -> latencyRate = positive(key, Long.parseLong(v));
-            case "streams" -> streams = positive(key, Long.parseLong(v));
+            case "latency-rate" -> latencyRate = count(key, v);
+            case "streams" -> streams = count(key, v);
             case "stream-message-size" -> streamMessageSize = (int) bytes(key, v);
-            case "stream-rate" -> streamRate = positive(key, Long.parseLong(v));
-            case "duration" -> durationSeconds = positive(key, Long.parseLong(v));
+            case "stream-rate" -> streamRate = count(key, v);
+            case "duration" -> durationSeconds = count(key, v);
             case "catch-up-bytes" -> catchUpBytes = bytes(key, v);
             case "catch-up-followers" -> catchUpFollowers = sizes(key, v);
-            case "idle-followers" -> idleFollowers = positive(key, Long.parseLong(v));
-            case "idle-streams" -> idleStreams = positive(key, Long.parseLong(v));
-            case "ds-connections" -> dsAppendConnections = positive(key, Long.parseLong(v));
+            case "idle-followers" -> idleFollowers = count(key, v);
+            case "idle-streams" -> idleStreams = count(key, v);
+            case "ds-connections" -> dsAppendConnections = count(key, v);
             case "ds-producers" -> dsProducers = switch (v) {
                 case "yes" -> true;
                 case "no" -> false;
@@ -263,11 +266,16 @@ public final class BenchOptions {
             case "ds-message-size" -> dsMessageSize = (int) bytes(key, v);
             case "ds-long-poll-readers" -> dsLongPollReaders = (int) Long.parseLong(v);
             case "ds-sse-readers" -> dsSseReaders = (int) Long.parseLong(v);
-            case "ds-rate" -> dsRate = positive(key, Long.parseLong(v));
+            case "ds-rate" -> dsRate = count(key, v);
             case "ds-warmup-seconds" -> dsWarmupSeconds = Long.parseLong(v) == 0 ? 0
-                    : positive(key, Long.parseLong(v));
+                    : count(key, v);
             default -> throw new IllegalArgumentException("unknown option: --" + key);
         }
+    }
+
+    /** A whole number of at least 1, as {@code --key} gives it. */
+    private static int count(String key, String v) {
+        return positive(key, Long.parseLong(v));
     }
 
     private static int positive(String key, long v) {

@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
  * response head is read line by line into a fixed array, and only the headers the scenarios use are
  * kept (status, framing, {@code Stream-Next-Offset}, {@code Stream-Cursor}, {@code Stream-Up-To-Date});
  * body bytes (after {@code Content-Length}, chunked or until-close framing) go to the {@link Listener}
- * as ranges of the received buffers.
+ * as ranges of the received buffers. This class keeps the exchange's state machine; {@link ResponseLine}
+ * reads and parses the lines.
  *
  * <p>Per channel, not sharable; all state is confined to the channel's event loop, and the listener
  * is called there.
@@ -45,7 +46,6 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         void onClosed(DsConnection c);
     }
 
-    private static final int MAX_LINE = 16 * 1024;
     private static final int IDLE = 0;
     private static final int HEAD = 1;
     private static final int BODY = 2;
@@ -71,8 +71,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
     private ByteBuf request;
 
     private int state = IDLE;
-    private final byte[] line = new byte[MAX_LINE];
-    private int lineLength;
+    private final ResponseLine line = new ResponseLine();
     private boolean statusLine;
     private int status = -1;
     private long contentLength;
@@ -224,7 +223,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         nextOffset.clear();
         cursor.clear();
         statusLine = true;
-        lineLength = 0;
+        line.reset();
         state = HEAD;
         outstanding = true;
         request.readerIndex(0);
@@ -253,8 +252,11 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
             while (in.isReadable() && state != CLOSED) {
                 switch (state) {
                     case HEAD, CHUNK_SIZE, CHUNK_END, TRAILER -> {
-                        if (readLine(in)) {
-                            line(now);
+                        int len = line.read(in);
+                        if (len == ResponseLine.TOO_LONG) {
+                            fail("response line over " + ResponseLine.MAX + " bytes");
+                        } else if (len >= 0) {
+                            line(len, now);
                         }
                     }
                     case BODY, CHUNK_DATA -> {
@@ -284,31 +286,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Reads up to the next LF into {@link #line}; true once a whole line (without CR LF) is there. */
-    private boolean readLine(ByteBuf in) {
-        int from = in.readerIndex();
-        int lf = in.indexOf(from, in.writerIndex(), (byte) '\n');
-        int to = lf < 0 ? in.writerIndex() : lf;
-        int n = to - from;
-        if (lineLength + n > MAX_LINE) {
-            fail("response line over " + MAX_LINE + " bytes");
-            return false;
-        }
-        in.getBytes(from, line, lineLength, n);
-        lineLength += n;
-        in.readerIndex(lf < 0 ? to : lf + 1);
-        if (lf < 0) {
-            return false;
-        }
-        if (lineLength > 0 && line[lineLength - 1] == '\r') {
-            lineLength--;
-        }
-        return true;
-    }
-
-    private void line(long now) {
-        int len = lineLength;
-        lineLength = 0;
+    private void line(int len, long now) {
         switch (state) {
             case HEAD -> {
                 if (statusLine) {
@@ -322,18 +300,9 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
                 }
             }
             case CHUNK_SIZE -> {
-                long size = 0;
-                int digits = 0;
-                for (int i = 0; i < len && line[i] != ';' && line[i] != ' ' && line[i] != '\t'; i++) {
-                    int d = Character.digit(line[i], 16);
-                    if (d < 0 || ++digits > 15) {
-                        fail("bad chunk size line: " + text(0, len));
-                        return;
-                    }
-                    size = size << 4 | d;
-                }
-                if (digits == 0) {
-                    fail("bad chunk size line: " + text(0, len));
+                long size = line.chunkSize(len);
+                if (size < 0) {
+                    fail("bad chunk size line: " + line.text(len));
                 } else if (size == 0) {
                     state = TRAILER;
                 } else {
@@ -343,7 +312,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
             }
             case CHUNK_END -> {
                 if (len != 0) {
-                    fail("no CRLF after a chunk: " + text(0, len));
+                    fail("no CRLF after a chunk: " + line.text(len));
                 } else {
                     state = CHUNK_SIZE;
                 }
@@ -360,65 +329,41 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void statusLine(int len) {
-        if (len < 12 || !startsWith(line, len, "HTTP/1.") || line[8] != ' ') {
-            fail("not an HTTP/1.x status line: " + text(0, len));
+        int s = line.statusCode(len);
+        if (s < 0) {
+            fail((s == -1 ? "not an HTTP/1.x status line: " : "bad status line: ") + line.text(len));
             return;
-        }
-        int s = 0;
-        for (int i = 9; i < 12; i++) {
-            int d = line[i] - '0';
-            if (d < 0 || d > 9) {
-                fail("bad status line: " + text(0, len));
-                return;
-            }
-            s = s * 10 + d;
         }
         status = s;
         statusLine = false;
-        if (line[7] == '0') {
+        if (line.http10()) {
             closeAfter = true; // HTTP/1.0: closes unless it says keep-alive (not expected here)
         }
     }
 
     private void header(int len) {
-        int colon = 0;
-        while (colon < len && line[colon] != ':') {
-            colon++;
-        }
-        if (colon == len) {
+        int name = line.headerName(len);
+        if (name < 0) {
             return; // not a header: ignored
         }
-        int from = colon + 1;
-        int to = len;
-        while (from < to && (line[from] == ' ' || line[from] == '\t')) {
-            from++;
-        }
-        while (to > from && (line[to - 1] == ' ' || line[to - 1] == '\t')) {
-            to--;
-        }
-        if (nameIs(colon, NEXT_OFFSET)) {
-            nextOffset.set(line, from, to - from);
-        } else if (nameIs(colon, CURSOR)) {
-            cursor.set(line, from, to - from);
-        } else if (nameIs(colon, UP_TO_DATE)) {
-            upToDate = equalsIgnoreCase(from, to, TRUE);
-        } else if (nameIs(colon, CONTENT_LENGTH)) {
-            long v = 0;
-            for (int i = from; i < to; i++) {
-                int d = line[i] - '0';
-                if (d < 0 || d > 9 || i - from > 15) {
-                    fail("bad Content-Length: " + text(from, to - from));
-                    return;
-                }
-                v = v * 10 + d;
+        if (line.nameIs(name, NEXT_OFFSET)) {
+            line.copyValue(nextOffset);
+        } else if (line.nameIs(name, CURSOR)) {
+            line.copyValue(cursor);
+        } else if (line.nameIs(name, UP_TO_DATE)) {
+            upToDate = line.valueIs(TRUE);
+        } else if (line.nameIs(name, CONTENT_LENGTH)) {
+            contentLength = line.decimalValue();
+            if (contentLength < 0) {
+                fail("bad Content-Length: " + line.valueText());
             }
-            contentLength = v;
-        } else if (nameIs(colon, TRANSFER_ENCODING)) {
-            chunked = contains(from, to, CHUNKED);
-        } else if (nameIs(colon, CONNECTION)) {
-            closeAfter |= contains(from, to, CLOSE);
+        } else if (line.nameIs(name, TRANSFER_ENCODING)) {
+            chunked = line.valueContains(CHUNKED);
+        } else if (line.nameIs(name, CONNECTION)) {
+            closeAfter |= line.valueContains(CLOSE);
         }
     }
+
 
     private void headEnd(long now) {
         if (status < 0) {
@@ -494,51 +439,6 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
             problem = "connection failed: " + cause;
         }
         ctx.close();
-    }
-
-    private boolean nameIs(int nameLength, byte[] lowerName) {
-        if (nameLength != lowerName.length) {
-            return false;
-        }
-        for (int i = 0; i < nameLength; i++) {
-            if ((line[i] | 0x20) != lowerName[i] && line[i] != lowerName[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private boolean equalsIgnoreCase(int from, int to, byte[] lower) {
-        return to - from == lower.length && contains(from, to, lower);
-    }
-
-    private boolean contains(int from, int to, byte[] lower) {
-        outer:
-        for (int i = from; i + lower.length <= to; i++) {
-            for (int k = 0; k < lower.length; k++) {
-                if ((line[i + k] | 0x20) != lower[k]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-
-    private static boolean startsWith(byte[] b, int len, String prefix) {
-        if (len < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (b[i] != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private String text(int from, int len) {
-        return new String(line, from, Math.min(len, 200), StandardCharsets.ISO_8859_1);
     }
 
     static byte[] ascii(String s) {

@@ -1,9 +1,7 @@
 package org.httpfstream.bench;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.zip.CRC32C;
 
 /**
  * A reader of a stream: a FOLLOW WebSocket (101, then data frames, then Close 1000 when the appender
@@ -16,12 +14,11 @@ import java.util.zip.CRC32C;
  * called from any thread. Results are safe to read once the cohort has finished.
  */
 final class Follower extends Peer implements Receiver {
-    private final CRC32C crc = new CRC32C();
+    private final ReceivedBytes received = new ReceivedBytes();
     private final boolean stalled;
     private final int messageSize;
     private final AtomicLongArray sendTimes;
     private final Histogram latency;
-    private long bytes;
     private long nextBoundary;
     private int message;
 
@@ -67,18 +64,11 @@ final class Follower extends Peer implements Receiver {
 
     @Override
     void onData(ByteBuf buf, int index, int length, long nowNanos) {
-        if (buf.nioBufferCount() == 1) {
-            crc.update(buf.internalNioBuffer(index, length));
-        } else {
-            for (ByteBuffer b : buf.nioBuffers(index, length)) {
-                crc.update(b);
-            }
-        }
-        bytes += length;
+        received.add(buf, index, length);
         if (latency != null) {
-            while (bytes >= nextBoundary) {
+            while (received.count() >= nextBoundary) {
                 if (message >= sendTimes.length()) {
-                    fail("more bytes than the appender sent: " + bytes);
+                    fail("more bytes than the appender sent: " + received.count());
                     return;
                 }
                 long sentAt = sendTimes.get(message);
@@ -95,54 +85,34 @@ final class Follower extends Peer implements Receiver {
 
     @Override
     String describe() {
-        return super.describe() + ", " + bytes + " bytes, message " + message;
+        return super.describe() + ", " + received.count() + " bytes, message " + message;
     }
 
-    /** Bytes received. */
     @Override
-    public long bytes() {
-        return bytes;
+    public ReceivedBytes received() {
+        return received;
     }
 
-    /** CRC32C of the bytes received. */
-    long crc() {
-        return crc.getValue();
+    @Override
+    public void report(String problem) {
+        cohort.error(cohort.name() + " " + id + ": " + problem);
     }
 
     /**
-     * Checks what this follower received against what {@code appender} sent: the response status, the
-     * byte count, the checksum and (for WebSockets) Close 1000. Reports a mismatch to the cohort and
-     * returns false.
+     * Checks what this follower received: the response status, the byte count, the checksum and (for
+     * WebSockets) Close 1000. Reports a mismatch to the cohort and returns false.
      */
     @Override
-    public boolean verify(int expectedStatus, Appender appender) {
-        if (!appender.finishedSending()) {
-            cohort.error(cohort.name() + " " + id + ": received " + bytes
-                    + " bytes; the appender never finished sending, so there is nothing to compare");
-            return false;
-        }
-        return verify(expectedStatus, appender.sentBytes(), appender.sentCrc());
-    }
-
-    /** As {@link #verify(int, Appender)}, against a known byte count and CRC32C. */
-    boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
-        String problem = null;
+    public boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
         if (error() != null) {
             return false;
-        } else if (status() != expectedStatus) {
-            problem = "status " + status() + ", expected " + expectedStatus;
-        } else if (bytes != expectedBytes) {
-            problem = "received " + bytes + " bytes, the appender sent " + expectedBytes;
-        } else if (crc() != expectedCrc) {
-            problem = "CRC32C " + Long.toHexString(crc()) + " differs from the appender's "
-                    + Long.toHexString(expectedCrc);
-        } else if (expectedStatus == 101 && closeCode() != 1000) {
+        }
+        String problem = status() != expectedStatus
+                ? "status " + status() + ", expected " + expectedStatus
+                : bytesProblem(expectedBytes, expectedCrc);
+        if (problem == null && expectedStatus == 101 && closeCode() != 1000) {
             problem = "stream ended with close code " + closeCode() + ", expected 1000";
         }
-        if (problem != null) {
-            cohort.error(cohort.name() + " " + id + ": " + problem);
-            return false;
-        }
-        return true;
+        return passes(problem);
     }
 }

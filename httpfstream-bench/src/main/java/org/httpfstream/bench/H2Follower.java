@@ -8,8 +8,6 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.ByteBuffer;
-import java.util.zip.CRC32C;
 
 /**
  * A reader of a stream over HTTP/2: one stream (a child channel of an {@link H2Connections} connection)
@@ -26,10 +24,9 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
     private final Cohort cohort;
     private final int id;
     private final String path;
-    private final CRC32C crc = new CRC32C();
+    private final ReceivedBytes received = new ReceivedBytes();
     private Channel channel;
     private int status = -1;
-    private long bytes;
     private boolean ended;
     private boolean settled;
     private volatile boolean finished;
@@ -54,15 +51,9 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
         return status;
     }
 
-    /** DATA bytes received. */
     @Override
-    public long bytes() {
-        return bytes;
-    }
-
-    /** CRC32C of the bytes received. */
-    long crc() {
-        return crc.getValue();
+    public ReceivedBytes received() {
+        return received;
     }
 
     /** True once the stream has ended or failed and the cohort has counted it. */
@@ -77,8 +68,8 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
 
     String describe() {
         Channel ch = channel;
-        return cohort.name() + " " + id + " (h2): status " + status + ", " + bytes + " bytes, ended " + ended
-                + ", channel " + (ch == null ? "none" : ch.isActive() ? "active" : "closed")
+        return cohort.name() + " " + id + " (h2): status " + status + ", " + received.count() + " bytes, ended "
+                + ended + ", channel " + (ch == null ? "none" : ch.isActive() ? "active" : "closed")
                 + (error == null ? "" : ", error " + error);
     }
 
@@ -117,14 +108,7 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
                 ByteBuf b = d.content();
                 int n = b.readableBytes();
                 if (n > 0) {
-                    if (b.nioBufferCount() == 1) {
-                        crc.update(b.internalNioBuffer(b.readerIndex(), n));
-                    } else {
-                        for (ByteBuffer nio : b.nioBuffers(b.readerIndex(), n)) {
-                            crc.update(nio);
-                        }
-                    }
-                    bytes += n;
+                    received.add(b, b.readerIndex(), n);
                 }
                 if (d.isEndStream()) {
                     end(ctx);
@@ -145,7 +129,7 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (!ended) {
-            fail("stream closed before its end (status " + status + ", " + bytes + " bytes)");
+            fail("stream closed before its end (status " + status + ", " + received.count() + " bytes)");
         }
         finish();
         super.channelInactive(ctx);
@@ -174,7 +158,7 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
     private void fail(String message) {
         if (error == null) {
             error = message;
-            cohort.error(cohort.name() + " " + id + " (h2): " + message);
+            report(message);
         }
         settle();
         if (channel != null) {
@@ -182,34 +166,22 @@ final class H2Follower extends ChannelInboundHandlerAdapter implements Receiver 
         }
     }
 
+    @Override
+    public void report(String problem) {
+        cohort.error(cohort.name() + " " + id + " (h2): " + problem);
+    }
+
     /**
-     * Checks what this reader received against what {@code appender} sent: the status, the byte count and
-     * the checksum. Reports a mismatch to the cohort and returns false.
+     * Checks what this reader received: the status, that the stream ended, the byte count and the
+     * checksum. Reports a mismatch to the cohort and returns false.
      */
     @Override
-    public boolean verify(int expectedStatus, Appender appender) {
-        if (!appender.finishedSending()) {
-            cohort.error(cohort.name() + " " + id + " (h2): received " + bytes
-                    + " bytes; the appender never finished sending, so there is nothing to compare");
-            return false;
-        }
-        String problem = null;
+    public boolean verify(int expectedStatus, long expectedBytes, long expectedCrc) {
         if (error != null) {
             return false;
-        } else if (status != expectedStatus) {
-            problem = "status " + status + ", expected " + expectedStatus;
-        } else if (!ended) {
-            problem = "the stream did not end";
-        } else if (bytes != appender.sentBytes()) {
-            problem = "received " + bytes + " bytes, the appender sent " + appender.sentBytes();
-        } else if (crc() != appender.sentCrc()) {
-            problem = "CRC32C " + Long.toHexString(crc()) + " differs from the appender's "
-                    + Long.toHexString(appender.sentCrc());
         }
-        if (problem != null) {
-            cohort.error(cohort.name() + " " + id + " (h2): " + problem);
-            return false;
-        }
-        return true;
+        return passes(status != expectedStatus ? "status " + status + ", expected " + expectedStatus
+                : !ended ? "the stream did not end"
+                : bytesProblem(expectedBytes, expectedCrc));
     }
 }

@@ -35,7 +35,6 @@ import picocli.CommandLine.Mixin;
         })
 public final class AppendCommand implements Callable<Integer> {
 
-    private static final int BUFFER_SIZE = 8192;
     /** The start of the line that says the append failed; the URL and the cause follow. */
     private static final String FAILING = "failed to append from stdin to ";
 
@@ -96,7 +95,7 @@ public final class AppendCommand implements Callable<Integer> {
         options.say("appending from stdin to " + uri);
 
         try {
-            byte[] buffer = new byte[BUFFER_SIZE];
+            byte[] buffer = new byte[StreamOptions.BUFFER_SIZE];
             int n;
             while ((n = stdin.read(buffer)) != -1) {
                 if (n > 0) {

@@ -34,8 +34,6 @@ import picocli.CommandLine.Mixin;
         })
 public final class FollowCommand implements Callable<Integer> {
 
-    private static final int BUFFER_SIZE = 8192;
-
     @Mixin
     StreamOptions options = new StreamOptions();
 
@@ -73,7 +71,7 @@ public final class FollowCommand implements Callable<Integer> {
         Progress progress = options.progress(stderrIsTerminal, () -> -1L, nanoClock);
         long total = 0;
         try (in) {
-            byte[] buffer = new byte[BUFFER_SIZE];
+            byte[] buffer = new byte[StreamOptions.BUFFER_SIZE];
             int n;
             while ((n = in.read(buffer)) != -1) {
                 try {

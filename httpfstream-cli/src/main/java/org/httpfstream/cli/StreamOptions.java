@@ -22,6 +22,8 @@ import picocli.CommandLine.Spec;
  * line may also come from append's exit hook, through the command line's own error writer).
  */
 final class StreamOptions {
+    /** The size of the buffer append and follow copy the stream's bytes through. */
+    static final int BUFFER_SIZE = 8192;
 
     /** One stream operation of the client. */
     @FunctionalInterface

@@ -6,9 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -65,32 +70,35 @@ class CommandLineTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Exception"));
     }
 
-    @Test
-    void serverLongPollTimeoutIsAnyDuration() {
-        assertThat(CommandLine.populateCommand(new ServerCommand()).longPollTimeout)
-                .isEqualTo(java.time.Duration.ofSeconds(30));
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "-long-poll-timeout=500ms").longPollTimeout)
-                .isEqualTo(java.time.Duration.ofMillis(500));
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "--long-poll-timeout", "1m").longPollTimeout)
-                .isEqualTo(java.time.Duration.ofMinutes(1));
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-long-poll-timeout=soon"))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("long-poll-timeout")
-                .hasMessageContaining("soon");
+    /** A duration flag of the server: its field, its default, a value in each spelling, a refused value. */
+    record DurationFlag(String name, Function<ServerCommand, Duration> field, Duration byDefault, String shortValue,
+            Duration shortParsed, String longValue, Duration longParsed, String bad) {
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
-    @Test
-    void serverDrainTimeoutDefaultsToTenSecondsAndIsAnyDuration() {
-        assertThat(CommandLine.populateCommand(new ServerCommand()).drainTimeout)
-                .isEqualTo(java.time.Duration.ofSeconds(10));
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "-drain-timeout=0s").drainTimeout)
-                .isEqualTo(java.time.Duration.ZERO);
-        assertThat(CommandLine.populateCommand(new ServerCommand(), "--drain-timeout", "1m30s").drainTimeout)
-                .isEqualTo(java.time.Duration.ofSeconds(90));
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-drain-timeout=later"))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("drain-timeout")
-                .hasMessageContaining("later");
+    static List<DurationFlag> serverDurationFlags() {
+        return List.of(
+                // -long-poll-timeout is any duration, 30 s unless given
+                new DurationFlag("long-poll-timeout", c -> c.longPollTimeout, Duration.ofSeconds(30),
+                        "500ms", Duration.ofMillis(500), "1m", Duration.ofMinutes(1), "soon"),
+                // -drain-timeout defaults to ten seconds and is any duration
+                new DurationFlag("drain-timeout", c -> c.drainTimeout, Duration.ofSeconds(10),
+                        "0s", Duration.ZERO, "1m30s", Duration.ofSeconds(90), "later"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("serverDurationFlags")
+    void serverDurationFlagsHaveTheirDefaultAndTakeAnyDuration(DurationFlag flag) {
+        assertThat(flag.field().apply(CommandLine.populateCommand(new ServerCommand())))
+                .isEqualTo(flag.byDefault());
+        assertThat(flag.field().apply(CommandLine.populateCommand(new ServerCommand(),
+                "-" + flag.name() + "=" + flag.shortValue()))).isEqualTo(flag.shortParsed());
+        assertThat(flag.field().apply(CommandLine.populateCommand(new ServerCommand(),
+                "--" + flag.name(), flag.longValue()))).isEqualTo(flag.longParsed());
+        assertServerRefuses("-" + flag.name() + "=" + flag.bad(), flag.name(), flag.bad());
     }
 
     @Test
@@ -102,10 +110,8 @@ class CommandLineTest {
         assertThat(CommandLine.populateCommand(new ServerCommand(), "--allow-origin",
                 "https://app.example,http://localhost:3000").exposure.allowOrigin.origins())
                 .containsExactly("https://app.example:443", "http://localhost:3000");
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-allow-origin=app.example"))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("allow-origin")
-                .hasMessageContaining("not an origin (http[s]://host[:port]): app.example");
+        assertServerRefuses("-allow-origin=app.example", "allow-origin",
+                "not an origin (http[s]://host[:port]): app.example");
     }
 
     @Test
@@ -114,10 +120,16 @@ class CommandLineTest {
                 .isSameAs(org.httpfstream.subscriptions.WebhookTargets.publicOnly());
         assertThat(CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=127.0.0.1,10.0.0.0/8")
                 .exposure.webhookAllow.allowedRanges()).containsExactly("127.0.0.1/32", "10.0.0.0/8");
-        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), "-webhook-allow=intranet"))
+        assertServerRefuses("-webhook-allow=intranet", "webhook-allow",
+                "not an address range (ADDRESS[/BITS]): intranet");
+    }
+
+    /** The server command refuses {@code arg} as a usage mistake naming the flag and saying {@code why}. */
+    private static void assertServerRefuses(String arg, String flag, String why) {
+        assertThatThrownBy(() -> CommandLine.populateCommand(new ServerCommand(), arg))
                 .isInstanceOf(ParameterException.class)
-                .hasMessageContaining("webhook-allow")
-                .hasMessageContaining("not an address range (ADDRESS[/BITS]): intranet");
+                .hasMessageContaining(flag)
+                .hasMessageContaining(why);
     }
 
     @Test
@@ -128,31 +140,27 @@ class CommandLineTest {
 
     // ---- append / follow flags ----
 
-    @Test
-    void appendFlags() {
-        AppendCommand quiet = CommandLine.populateCommand(new AppendCommand(), "http://localhost:8080/foo.txt");
-        assertThat(quiet.options.verbose).isFalse();
-        assertThat(quiet.options.url).isEqualTo("http://localhost:8080/foo.txt");
-
-        for (String flag : new String[] {"-v", "--verbose"}) {
-            AppendCommand verbose = CommandLine.populateCommand(new AppendCommand(), flag, "http://h/x");
-            assertThat(verbose.options.verbose).as(flag).isTrue();
-            assertThat(verbose.options.url).isEqualTo("http://h/x");
-        }
-        AppendCommand after = CommandLine.populateCommand(new AppendCommand(), "http://h/x", "-v");
-        assertThat(after.options.verbose).isTrue();
+    static List<Arguments> streamCommands() {
+        Function<String[], StreamOptions> append = args -> CommandLine.populateCommand(new AppendCommand(), args).options;
+        Function<String[], StreamOptions> follow = args -> CommandLine.populateCommand(new FollowCommand(), args).options;
+        return List.of(Arguments.of(Named.of("append", append), "http://h/x"),
+                Arguments.of(Named.of("follow", follow), "https://h/x"));
     }
 
-    @Test
-    void followFlags() {
-        FollowCommand quiet = CommandLine.populateCommand(new FollowCommand(), "http://localhost:8080/foo.txt");
-        assertThat(quiet.options.verbose).isFalse();
-        assertThat(quiet.options.url).isEqualTo("http://localhost:8080/foo.txt");
+    @ParameterizedTest
+    @MethodSource("streamCommands")
+    void appendAndFollowTakeAUrlAndVerboseBeforeOrAfterIt(Function<String[], StreamOptions> parse, String url) {
+        StreamOptions quiet = parse.apply(new String[] {"http://localhost:8080/foo.txt"});
+        assertThat(quiet.verbose).isFalse();
+        assertThat(quiet.url).isEqualTo("http://localhost:8080/foo.txt");
 
         for (String flag : new String[] {"-v", "--verbose"}) {
-            FollowCommand verbose = CommandLine.populateCommand(new FollowCommand(), flag, "https://h/x");
-            assertThat(verbose.options.verbose).as(flag).isTrue();
+            StreamOptions verbose = parse.apply(new String[] {flag, url});
+            assertThat(verbose.verbose).as(flag).isTrue();
+            assertThat(verbose.url).isEqualTo(url);
         }
+        StreamOptions after = parse.apply(new String[] {url, "-v"});
+        assertThat(after.verbose).isTrue();
     }
 
     @Test
@@ -205,9 +213,7 @@ class CommandLineTest {
     @ValueSource(strings = {"append", "follow", "sign"})
     void missingUrlIsAOneLineUsageError(String verb) {
         Run run = run(verb);
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).isEqualTo("missing required parameter: 'URL' (try 'httpfstream " + verb + " -h')\n");
-        assertThat(run.out).isEmpty();
+        assertFailsWithOnly(run, 2, "missing required parameter: 'URL' (try 'httpfstream " + verb + " -h')\n");
     }
 
     @ParameterizedTest
@@ -223,9 +229,7 @@ class CommandLineTest {
     @ValueSource(strings = {"server", "append", "follow", "sign"})
     void anUnknownOptionIsOneLineSayingWhatIsWrongAndWhereHelpIs(String verb) {
         Run run = verb.equals("server") ? run(verb, "-x") : run(verb, "-x", "http://h/a");
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).isEqualTo("unknown option: '-x' (try 'httpfstream " + verb + " -h')\n");
-        assertThat(run.out).isEmpty();
+        assertFailsWithOnly(run, 2, "unknown option: '-x' (try 'httpfstream " + verb + " -h')\n");
     }
 
     @Test
@@ -325,9 +329,7 @@ class CommandLineTest {
                 "failed to parse URL \"http://local host/x\": illegal character in authority at index 7\n");
 
         Run noHost = run("follow", "http:///x");
-        assertThat(noHost.exitCode).isEqualTo(1);
-        assertThat(noHost.err).isEqualTo("failed to parse URL \"http:///x\": missing or invalid host\n");
-        assertThat(noHost.out).isEmpty();
+        assertFailsWithOnly(noHost, 1, "failed to parse URL \"http:///x\": missing or invalid host\n");
     }
 
     @Test
@@ -396,13 +398,18 @@ class CommandLineTest {
     @Test
     void aBenchUsageMistakeIsOneLineToo() {
         Run run = run("bench", "--size");
-        assertThat(run.exitCode).isEqualTo(2);
-        assertThat(run.err).isEqualTo("option --size needs a value (try 'httpfstream bench -h')\n");
-        assertThat(run.out).isEmpty();
+        assertFailsWithOnly(run, 2, "option --size needs a value (try 'httpfstream bench -h')\n");
     }
 
     @Test
     void benchIsASubcommandOfHttpfstream() {
         assertThat(Main.newCommandLine().getSubcommands()).containsKey("bench");
+    }
+
+    /** The run exited with {@code exitCode}, printing exactly {@code err} on stderr and nothing on stdout. */
+    private static void assertFailsWithOnly(Run run, int exitCode, String err) {
+        assertThat(run.exitCode).isEqualTo(exitCode);
+        assertThat(run.err).isEqualTo(err);
+        assertThat(run.out).isEmpty();
     }
 }

@@ -94,18 +94,28 @@ class EndToEndTest {
         return follow;
     }
 
+    /**
+     * Writes each of {@code lines} into {@code append}, one at a time, and waits after each until {@code
+     * follow} has printed every line written so far; returns all it wrote.
+     */
+    private static String writeEachSeenBy(CliProcess append, CliProcess follow, String... lines) throws IOException {
+        StringBuilder written = new StringBuilder();
+        for (String line : lines) {
+            append.write(line);
+            written.append(line);
+            follow.awaitStdout(written.toString(), TIMEOUT);
+        }
+        return written.toString();
+    }
+
     @Test
     void linesTypedIntoTheAppenderReachTheFollowerOneByOne() throws IOException {
         CliProcess append = startAppender();
         CliProcess follow = startFollower();
 
-        StringBuilder written = new StringBuilder();
-        for (String line : List.of("foo\n", "bar\n", "baz\n", "a line with ünïcödé\n", "\n", "no newline yet")) {
-            append.write(line);
-            written.append(line);
-            // Each line must arrive before the next one is written: streamed, not buffered until EOF.
-            follow.awaitStdout(written.toString(), TIMEOUT);
-        }
+        // Each line must arrive before the next one is written: streamed, not buffered until EOF.
+        String written = writeEachSeenBy(append, follow,
+                "foo\n", "bar\n", "baz\n", "a line with ünïcödé\n", "\n", "no newline yet");
         assertThat(append.isAlive()).isTrue();
         assertThat(follow.isAlive()).isTrue();
 
@@ -113,7 +123,7 @@ class EndToEndTest {
 
         assertThat(append.awaitExit(TIMEOUT)).as("append exit code; stderr: %s", append.stderrText()).isZero();
         assertThat(follow.awaitExit(TIMEOUT)).as("follow exit code; stderr: %s", follow.stderrText()).isZero();
-        byte[] expected = written.toString().getBytes(UTF_8);
+        byte[] expected = written.getBytes(UTF_8);
         assertThat(follow.stdout()).isEqualTo(expected);
         assertThat(Files.readAllBytes(file())).isEqualTo(expected);
         assertThat(append.stderrText()).endsWith(
@@ -125,10 +135,7 @@ class EndToEndTest {
     void aLateFollowerGetsWhatIsAlreadyWrittenThenEveryNewByte() throws IOException {
         CliProcess append = startAppender();
         CliProcess early = startFollower();
-        append.write("before 1\n");
-        early.awaitStdout("before 1\n", TIMEOUT);
-        append.write("before 2\n");
-        early.awaitStdout("before 1\nbefore 2\n", TIMEOUT); // so the server has both lines
+        writeEachSeenBy(append, early, "before 1\n", "before 2\n"); // so the server has both lines
 
         // Joining mid-stream: everything already written arrives at once, before anything new is written.
         CliProcess late = startFollower();
@@ -227,10 +234,7 @@ class EndToEndTest {
     void interruptingTheAppenderEndsTheAppendCleanlyKeepingWhatWasSent() throws IOException {
         CliProcess append = startAppender();
         CliProcess follow = startFollower();
-        append.write("kept 1\n");
-        follow.awaitStdout("kept 1\n", TIMEOUT);
-        append.write("kept 2\n");
-        follow.awaitStdout("kept 1\nkept 2\n", TIMEOUT);
+        writeEachSeenBy(append, follow, "kept 1\n", "kept 2\n");
 
         // Ctrl-C (SIGTERM where SIGINT is ignored): the shutdown hook closes the append cleanly.
         int signal = append.interrupt();

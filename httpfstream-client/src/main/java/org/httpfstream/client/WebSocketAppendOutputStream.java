@@ -66,21 +66,14 @@ final class WebSocketAppendOutputStream extends OutputStream {
         }
     }
 
-    /** How the server side of the connection ended. */
-    private static final class Ending {
-        /** The server's Close status, or null if the connection ended without a Close frame. */
-        final CloseStatus close;
-        /** The read error, or null if the connection ended with a Close frame or cleanly. */
-        final IOException error;
-        /** True if this happened after our Close frame was sent. */
-        final boolean afterOurClose;
-
-        Ending(CloseStatus close, IOException error, boolean afterOurClose) {
-            this.close = close;
-            this.error = error;
-            this.afterOurClose = afterOurClose;
-        }
-
+    /**
+     * How the server side of the connection ended.
+     *
+     * @param close the server's Close status, or null if the connection ended without a Close frame
+     * @param error the read error, or null if the connection ended with a Close frame or cleanly
+     * @param afterOurClose true if this happened after our Close frame was sent
+     */
+    private record Ending(CloseStatus close, IOException error, boolean afterOurClose) {
         /** True if every byte written before our Close frame is known to have been accepted. */
         boolean isClean() {
             if (close != null) {
@@ -207,7 +200,7 @@ final class WebSocketAppendOutputStream extends OutputStream {
     private void throwIfServerEnded() throws IOException {
         Ending e = ending;
         if (e != null) {
-            throw new IOException(what + ": cannot write, " + e.describe(), e.error);
+            throw new IOException(what + ": cannot write, " + e.describe(), e.error());
         }
     }
 
@@ -243,7 +236,7 @@ final class WebSocketAppendOutputStream extends OutputStream {
             Ending e = ending;
             if (!e.isClean()) {
                 throw new IOException(what + ": append did not end cleanly, " + e.describe()
-                        + "; the last bytes may not have been stored", e.error);
+                        + "; the last bytes may not have been stored", e.error());
             }
         } finally {
             connection.closeSocket();

@@ -33,6 +33,15 @@ class AppendTest {
     }
 
     /** Peer side of a clean end: expects our Close 1000, answers it, waits for the client to hang up. */
+    /** A peer that accepts one append, puts its one message's text into {@code received}, then closes normally. */
+    private static ScriptedPeer receivingOneMessage(BlockingQueue<String> received) throws IOException {
+        return ScriptedPeer.start(c -> {
+            c.upgradeAppend();
+            received.add(c.readFrame().text());
+            closeNormally(c);
+        });
+    }
+
     private static void closeNormally(ScriptedPeer.Connection c) throws IOException {
         ScriptedPeer.Frame close = c.readFrame();
         assertThat(close.opcode()).isEqualTo(8);
@@ -314,11 +323,7 @@ class AppendTest {
     @Test
     void closeFromAnotherThreadWhileTheProducerWaitsForInput() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgradeAppend();
-            received.add(c.readFrame().text());
-            closeNormally(c);
-        })) {
+        try (ScriptedPeer peer = receivingOneMessage(received)) {
             OutputStream out = client.openAppend(peer.uri("/ctrl-c"));
             BlockingQueue<String> input = new LinkedBlockingQueue<>();
             CompletableFuture<Throwable> producer = CompletableFuture.supplyAsync(() -> {
@@ -381,11 +386,7 @@ class AppendTest {
     @Test
     void appendClosesCleanlyWhenTheInputFails() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgradeAppend();
-            received.add(c.readFrame().text());
-            closeNormally(c);
-        })) {
+        try (ScriptedPeer peer = receivingOneMessage(received)) {
             InputStream failing = new InputStream() {
                 private boolean first = true;
 

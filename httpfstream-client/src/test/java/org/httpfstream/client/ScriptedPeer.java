@@ -23,6 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.testing.WsWire;
 
 /**
  * A test server that speaks HTTP/1.1 and WebSocket by hand, byte by byte, so tests control exactly what
@@ -262,23 +263,9 @@ final class ScriptedPeer implements AutoCloseable {
         }
 
         Frame readFrame() throws IOException {
-            int b0 = in.readUnsignedByte();
-            int b1 = in.readUnsignedByte();
-            long len = b1 & 0x7F;
-            if (len == 126) {
-                len = in.readUnsignedShort();
-            } else if (len == 127) {
-                len = in.readLong();
-            }
-            assertThat(b1 & 0x80).as("client frames are masked").isNotZero();
-            byte[] key = new byte[4];
-            in.readFully(key);
-            byte[] payload = new byte[Math.toIntExact(len)];
-            in.readFully(payload);
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] ^= key[i & 3];
-            }
-            return new Frame((b0 & 0x80) != 0, (b0 >>> 4) & 7, b0 & 0xF, key, payload);
+            WsWire.Frame f = WsWire.readFrame(in);
+            assertThat(f.maskKey()).as("client frames are masked").isNotNull();
+            return new Frame(f.fin(), f.rsv(), f.opcode(), f.maskKey(), f.payload());
         }
 
         /** Reads frames until a data frame arrives, collecting control frames on the way. */

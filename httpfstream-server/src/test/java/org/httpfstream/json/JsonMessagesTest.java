@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class JsonMessagesTest {
@@ -49,23 +52,30 @@ class JsonMessagesTest {
                     "123456789012345678901234567890\n", "\"\\ud83d\\ude00\"\n");
         }
 
-        @Test
-        void whitespaceInsideStringsIsKeptAndOutsideIsDropped() {
-            assertThat(split("\r\n\t[ \" a , b \" ,\t{ \"k k\" :\n[ true , false , null ] } ]\n"
-                    .getBytes(UTF_8)))
-                    .containsExactly("\" a , b \"\n", "{\"k k\":[true,false,null]}\n");
+        /** Bodies stored as sent, message by message: each row is a body and the lines it is stored as. */
+        static List<Arguments> storedAsSent() {
+            return List.of(
+                    stored("whitespace inside strings is kept and outside is dropped",
+                            "\r\n\t[ \" a , b \" ,\t{ \"k k\" :\n[ true , false , null ] } ]\n",
+                            "\" a , b \"\n", "{\"k k\":[true,false,null]}\n"),
+                    stored("a string ending in an escaped backslash ends there",
+                            "[\"a\\\\\" , \"b\"]", "\"a\\\\\"\n", "\"b\"\n"),
+                    stored("non-ASCII text is stored as sent",
+                            "[\"é 😀 日本\", {\"ключ\": 1}]", "\"é 😀 日本\"\n", "{\"ключ\":1}\n"),
+                    stored("a repeated key is stored as sent", "{\"a\":1, \"a\":2}", "{\"a\":1,\"a\":2}\n"),
+                    stored("a replacement character sent is kept",
+                            "[\"\uFFFD\", \"a\uFFFDb\"]", "\"\uFFFD\"\n", "\"a\uFFFDb\"\n"),
+                    stored("a lone surrogate escape is stored as sent", "\"\\ud800\"", "\"\\ud800\"\n"));
         }
 
-        @Test
-        void aStringEndingInAnEscapedBackslashEndsThere() {
-            assertThat(split("[\"a\\\\\" , \"b\"]".getBytes(UTF_8)))
-                    .containsExactly("\"a\\\\\"\n", "\"b\"\n");
+        private static Arguments stored(String name, String body, String... lines) {
+            return Arguments.of(Named.of(name, body), lines);
         }
 
-        @Test
-        void nonAsciiTextIsStoredAsSent() {
-            assertThat(split("[\"é 😀 日本\", {\"ключ\": 1}]".getBytes(UTF_8)))
-                    .containsExactly("\"é 😀 日本\"\n", "{\"ключ\":1}\n");
+        @ParameterizedTest
+        @MethodSource("storedAsSent")
+        void isStoredAsSent(String body, String[] lines) {
+            assertThat(split(body.getBytes(UTF_8))).containsExactly(lines);
         }
 
         @Test
@@ -75,22 +85,6 @@ class JsonMessagesTest {
             assertThat(split("{ }".getBytes(UTF_8))).containsExactly("{}\n");
             assertThat(split("[[ ]]".getBytes(UTF_8))).containsExactly("[]\n");
             assertThat(split("[ ]".getBytes(UTF_8))).isEmpty();
-        }
-
-        @Test
-        void aRepeatedKeyIsStoredAsSent() {
-            assertThat(split("{\"a\":1, \"a\":2}".getBytes(UTF_8))).containsExactly("{\"a\":1,\"a\":2}\n");
-        }
-
-        @Test
-        void aReplacementCharacterSentIsKept() {
-            assertThat(split("[\"\uFFFD\", \"a\uFFFDb\"]".getBytes(UTF_8)))
-                    .containsExactly("\"\uFFFD\"\n", "\"a\uFFFDb\"\n");
-        }
-
-        @Test
-        void aLoneSurrogateEscapeIsStoredAsSent() {
-            assertThat(split("\"\\ud800\"".getBytes(UTF_8))).containsExactly("\"\\ud800\"\n");
         }
 
         @Test

@@ -53,32 +53,14 @@ class FullDiskTest {
         assertThat(server.send("PUT", "/events.json", null, "Content-Type",
                 "application/json").statusCode()).isEqualTo(201);
         fill();
-        StringBuilder text = new StringBuilder();
-        List<String> events = new ArrayList<>();
-        HttpResponse<String> refusedText = null;
-        HttpResponse<String> refusedJson = null;
-        for (int i = 0; i < 1000 && (refusedText == null || refusedJson == null); i++) {
-            String line = i + " " + "t".repeat(9000) + "\n";
-            if (refusedText == null) {
-                HttpResponse<String> r = server.send("POST", "/log.txt", line, "Content-Type", "text/plain");
-                if (r.statusCode() == 507) {
-                    refusedText = r;
-                } else {
-                    assertThat(r.statusCode()).as("POST %s: %s", i, r.body()).isEqualTo(204);
-                    text.append(line);
-                }
-            }
-            if (refusedJson == null) {
-                String event = "{\"i\":" + i + ",\"s\":\"" + "j".repeat(7000) + "\"}";
-                HttpResponse<String> r = server.send("POST", "/events.json", event, "Content-Type", "application/json");
-                if (r.statusCode() == 507) {
-                    refusedJson = r;
-                } else {
-                    assertThat(r.statusCode()).as("JSON POST %s: %s", i, r.body()).isEqualTo(204);
-                    events.add(event);
-                }
-            }
+        Poster text = new Poster("/log.txt", "text/plain", "POST");
+        Poster json = new Poster("/events.json", "application/json", "JSON POST");
+        for (int i = 0; i < 1000 && (text.refused == null || json.refused == null); i++) {
+            text.post(i, i + " " + "t".repeat(9000) + "\n");
+            json.post(i, "{\"i\":" + i + ",\"s\":\"" + "j".repeat(7000) + "\"}");
         }
+        HttpResponse<String> refusedText = text.refused;
+        HttpResponse<String> refusedJson = json.refused;
         assertThat(refusedText).as("the disk filled up").isNotNull();
         assertThat(refusedJson).isNotNull();
         assertThat(refusedText.body()).matches("insufficient storage: no space left on device; an append of"
@@ -88,20 +70,21 @@ class FullDiskTest {
         assertThat(server.get().refusals().get(Refusals.Reason.DISK_FULL)).isGreaterThanOrEqualTo(2);
 
         assertThat(Files.readString(server.root().resolve("log.txt"))).as("the file: exactly the acknowledged appends")
-                .isEqualTo(text.toString());
-        assertThat(server.send("GET", "/log.txt?offset=-1", null).body()).as("reads go on").isEqualTo(text.toString());
-        String json = "[" + String.join(",", events) + "]";
+                .isEqualTo(String.join("", text.kept));
+        assertThat(server.send("GET", "/log.txt?offset=-1", null).body()).as("reads go on")
+                .isEqualTo(String.join("", text.kept));
         assertThat(server.send("GET", "/events.json?offset=-1", null).body()).as("valid JSON, every acknowledged event")
-                .isEqualTo(json);
+                .isEqualTo("[" + String.join(",", json.kept) + "]");
 
         assertThat(server.send("DELETE", "/filler.bin", null).statusCode()).isEqualTo(204);
         assertThat(server.send("POST", "/log.txt", "after\n", "Content-Type",
                 "text/plain").statusCode()).isEqualTo(204);
         assertThat(server.send("POST", "/events.json", "{\"after\":true}", "Content-Type", "application/json")
                 .statusCode()).isEqualTo(204);
-        assertThat(server.send("GET", "/log.txt?offset=-1", null).body()).isEqualTo(text + "after\n");
+        assertThat(server.send("GET", "/log.txt?offset=-1", null).body())
+                .isEqualTo(String.join("", text.kept) + "after\n");
         assertThat(server.send("GET", "/events.json?offset=-1", null).body())
-                .isEqualTo("[" + String.join(",", events) + ",{\"after\":true}]");
+                .isEqualTo("[" + String.join(",", json.kept) + ",{\"after\":true}]");
     }
 
     @ParameterizedTest(name = "fsync={0}")
@@ -123,7 +106,7 @@ class FullDiskTest {
             close = ws.readToClose(new ByteArrayOutputStream());
         }
         assertThat(close.closeCode()).isEqualTo(1011);
-        assertThat(new String(close.payload(), 2, close.payload().length - 2, UTF_8))
+        assertThat(close.closeReason())
                 .isEqualTo("insufficient storage: no space left on device; append refused, nothing of it kept");
         long kept = Files.size(server.root().resolve("ws.log"));
         HttpResponse<String> read = server.send("GET", "/ws.log", null);
@@ -138,5 +121,34 @@ class FullDiskTest {
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
         assertThat(server.send("GET", "/ws.log", null).body()).isEqualTo("w".repeat((int) kept) + "after");
+    }
+
+    /** POSTs bodies to one stream until one is refused with 507: keeps the acknowledged bodies and the refusal. */
+    private final class Poster {
+        private final String path;
+        private final String contentType;
+        private final String label;
+        final List<String> kept = new ArrayList<>();
+        HttpResponse<String> refused;
+
+        Poster(String path, String contentType, String label) {
+            this.path = path;
+            this.contentType = contentType;
+            this.label = label;
+        }
+
+        /** POSTs {@code body} (the {@code i}th), unless a POST was refused already; any answer but 507 is 204. */
+        void post(int i, String body) throws Exception {
+            if (refused != null) {
+                return;
+            }
+            HttpResponse<String> r = server.send("POST", path, body, "Content-Type", contentType);
+            if (r.statusCode() == 507) {
+                refused = r;
+            } else {
+                assertThat(r.statusCode()).as(label + " %s: %s", i, r.body()).isEqualTo(204);
+                kept.add(body);
+            }
+        }
     }
 }

@@ -40,8 +40,7 @@ class HttpReadTest {
         @Test
         void isServedWhole() throws IOException {
             RawHttp r = get("/logs/build.log");
-            assertThat(r.status).isEqualTo(200);
-            assertThat(r.bodyText()).isEqualTo("0123456789");
+            assertAnswered(r, 200, "0123456789");
             assertThat(r.header("Content-Length")).isEqualTo("10");
             assertThat(r.header("Accept-Ranges")).isEqualTo("bytes");
             assertThat(r.header("Last-Modified")).endsWith("GMT");
@@ -53,15 +52,13 @@ class HttpReadTest {
             RawHttp r = get("/logs/build.log", "Upgrade: websocket", "Connection: Upgrade",
                     "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                     "X-Verb: FOLLOW");
-            assertThat(r.status).isEqualTo(200);
-            assertThat(r.bodyText()).isEqualTo("0123456789");
+            assertAnswered(r, 200, "0123456789");
         }
 
         @Test
         void answersRangesWith206() throws IOException {
             RawHttp r = get("/logs/build.log", "Range: bytes=2-4");
-            assertThat(r.status).isEqualTo(206);
-            assertThat(r.bodyText()).isEqualTo("234");
+            assertAnswered(r, 206, "234");
             assertThat(r.header("Content-Range")).isEqualTo("bytes 2-4/10");
             RawHttp tail = get("/logs/build.log", "Range: bytes=-3");
             assertThat(tail.bodyText()).isEqualTo("789");
@@ -96,8 +93,7 @@ class HttpReadTest {
         @Test
         void readsStartAtAnOffset() throws IOException {
             RawHttp r = get("/logs/build.log?offset=0000000000000004");
-            assertThat(r.status).isEqualTo(200);
-            assertThat(r.bodyText()).isEqualTo("456789");
+            assertAnswered(r, 200, "456789");
             assertThat(r.header("Stream-Offset")).isEqualTo("0000000000000004");
             assertThat(r.header("Stream-Next-Offset")).isEqualTo("000000000000000a");
             assertThat(r.header("Stream-Writer-Active")).isEqualTo("false");
@@ -125,8 +121,7 @@ class HttpReadTest {
         @Test
         void aFollowOfAFinishedStreamEndsAtOnce() throws IOException {
             RawHttp r = get("/logs/build.log?follow&offset=0000000000000002");
-            assertThat(r.status).isEqualTo(200);
-            assertThat(r.bodyText()).isEqualTo("23456789");
+            assertAnswered(r, 200, "23456789");
             assertThat(r.header("Content-Length")).isEqualTo("8");
         }
 
@@ -144,8 +139,7 @@ class HttpReadTest {
                 for (int i = 0; i < 3; i++) {
                     out.write(("GET /logs/build.log HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(UTF_8));
                     RawHttp r = RawHttp.read(in, false);
-                    assertThat(r.status).isEqualTo(200);
-                    assertThat(r.bodyText()).isEqualTo("0123456789");
+                    assertAnswered(r, 200, "0123456789");
                 }
             }
         }
@@ -154,8 +148,7 @@ class HttpReadTest {
     @Test
     void aPathNeverWrittenIs404() throws IOException {
         RawHttp r = get("/nothing/here");
-        assertThat(r.status).isEqualTo(404);
-        assertThat(r.bodyText()).isEqualTo("no such stream: /nothing/here\n");
+        assertAnswered(r, 404, "no such stream: /nothing/here\n");
     }
 
     @Test
@@ -222,7 +215,12 @@ class HttpReadTest {
         Files.createDirectories(server.root().resolve("dir"));
         RawHttp r = get("/dir", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",
                 "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
-        assertThat(r.status).isEqualTo(409);
-        assertThat(r.bodyText()).isEqualTo("/dir is a folder, not a stream\n");
+        assertAnswered(r, 409, "/dir is a folder, not a stream\n");
+    }
+
+    /** The response has {@code status} and exactly {@code body}. */
+    private static void assertAnswered(RawHttp r, int status, String body) {
+        assertThat(r.status).isEqualTo(status);
+        assertThat(r.bodyText()).isEqualTo(body);
     }
 }

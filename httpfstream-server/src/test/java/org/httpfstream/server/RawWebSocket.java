@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.ThreadLocalRandom;
+import org.httpfstream.testing.WsWire;
 
 /**
  * A WebSocket peer written by hand, so tests can misbehave on purpose: never read, never answer a
@@ -27,6 +28,12 @@ public final class RawWebSocket implements AutoCloseable {
     public record Frame(int opcode, boolean fin, byte[] payload) {
         public int closeCode() {
             return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+        }
+
+        /** A Close frame's reason: the UTF-8 text after its status code ("" if it has none). */
+        public String closeReason() {
+            return payload.length > 2
+                    ? new String(payload, 2, payload.length - 2, java.nio.charset.StandardCharsets.UTF_8) : "";
         }
     }
 
@@ -140,27 +147,8 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     Frame read() throws IOException {
-        int b0 = in.readUnsignedByte();
-        int b1 = in.readUnsignedByte();
-        long len = b1 & 0x7f;
-        if (len == 126) {
-            len = in.readUnsignedShort();
-        } else if (len == 127) {
-            len = in.readLong();
-        }
-        byte[] mask = null;
-        if ((b1 & 0x80) != 0) {
-            mask = new byte[4];
-            in.readFully(mask);
-        }
-        byte[] payload = new byte[Math.toIntExact(len)];
-        in.readFully(payload);
-        if (mask != null) {
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] ^= mask[i & 3];
-            }
-        }
-        return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
+        WsWire.Frame f = WsWire.readFrame(in);
+        return new Frame(f.opcode(), f.fin(), f.payload());
     }
 
     /** Reads data frames, answering pings, until {@code n} bytes arrived. */
