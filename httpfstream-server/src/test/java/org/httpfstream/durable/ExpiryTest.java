@@ -65,6 +65,19 @@ class ExpiryTest {
 
     @ParameterizedTest
     @EnumSource(Rules.Store.class)
+    void openingAloneRestartsTheTtl(Rules.Store kind) throws IOException {
+        Rules r = Rules.on(kind, stores);
+        r.streams.create("/t", ttl(10)).join();
+        r.clock.advance(Duration.ofSeconds(8));
+        r.streams.open("/t");
+        r.clock.advance(Duration.ofSeconds(8));
+        assertThat(gone(r, "/t")).isFalse();
+        r.clock.advance(Duration.ofSeconds(2));
+        assertThat(gone(r, "/t")).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Rules.Store.class)
     void anExpiresAtStreamIsGoneFromThatInstantOn(Rules.Store kind) throws IOException {
         Rules r = Rules.on(kind, stores);
         r.streams.create("/t", at(START.plusSeconds(5))).join();
