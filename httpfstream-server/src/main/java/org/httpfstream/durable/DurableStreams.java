@@ -265,7 +265,11 @@ public final class DurableStreams {
                 throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
             }
             try {
-                stream.delete(() -> forgetLocked(stream, s.managed() ? s.metadata() : null));
+                if (s.managed() && s.metadata().forkRefs() > 0) {
+                    forgetLocked(stream, s.metadata()); // soft: the forks read its bytes
+                } else {
+                    stream.delete(() -> forgetLocked(stream, s.managed() ? s.metadata() : null));
+                }
             } catch (WriterConflictException e) {
                 throw new DurableStreamException(WRITER_ACTIVE, "a WebSocket appender is active on " + path);
             } finally {
@@ -437,8 +441,8 @@ public final class DurableStreams {
     public boolean ended(StoredStream stream) {
         try {
             Optional<StreamMetadata> m = stream.publishedMetadata();
-            if (m.isPresent() && m.get().closed()) {
-                return true;
+            if (m.isPresent() && (m.get().closed() || m.get().softDeleted())) {
+                return true; // a soft-deleted source keeps its bytes for its forks, but has ended
             }
             return !stream.exists();
         } catch (IOException e) {
@@ -476,11 +480,13 @@ public final class DurableStreams {
     }
 
     /**
-     * Deletes the stream's bytes; its metadata too unless forks still reference it (then it is
-     * soft-deleted). A deleted fork's reference on its source is released by {@link Forks#drain()}.
+     * Deletes the stream's bytes and metadata, unless forks still reference it: then it is soft-deleted
+     * (gone for direct access) and its bytes stay, for the forks' reads below their fork points. A deleted fork's reference on its source is released by {@link Forks#drain()}.
      */
     void deleteLocked(StoredStream stream, StreamMetadata m) throws IOException {
-        stream.discard(); // no append goes to the old bytes after this
+        if (m == null || m.forkRefs() == 0) {
+            stream.discard(); // no append goes to the old bytes after this
+        } // else soft: the forks read its bytes below their fork points until the last is gone
         forgetLocked(stream, m);
     }
 

@@ -51,8 +51,8 @@ public record StreamMetadata(
     public record Producer(long epoch, long seq) {}
 
     /**
-     * The origin of a fork: its bytes up to {@code position} were copied from {@code source} when it
-     * was created.
+     * The origin of a fork: its bytes up to {@code position} are {@code source}'s, read from the source
+     * (never copied), which is kept (soft-deleted if deleted) while forks reference it.
      *
      * @param source the source stream's request path
      * @param offset the fork offset asked for (a position in the source)
