@@ -64,6 +64,7 @@ public final class DurableStreams {
     private final Forks forks;
     private final Creation creation;
     private final Appending appending;
+    private final Recovery recovery = new Recovery();
 
     /** Serves the protocol over the files of {@code store}. */
     public DurableStreams(StreamStore store, Clock clock) {
@@ -82,15 +83,7 @@ public final class DurableStreams {
         this.forks = new Forks(this);
         this.creation = new Creation(this);
         this.appending = new Appending(this);
-        storage.leaseGuard(stream -> {
-            Optional<StreamMetadata> m = stream.metadata();
-            if (m.isPresent() && m.get().softDeleted()) {
-                throw new DurableStreamException(GONE, "stream was deleted");
-            }
-            if (m.isPresent() && m.get().closed()) {
-                throw new StreamClosedException();
-            }
-        });
+        storage.leaseGuard(Sessions::check);
     }
 
     /**
@@ -441,10 +434,8 @@ public final class DurableStreams {
     public boolean ended(StoredStream stream) {
         try {
             Optional<StreamMetadata> m = stream.publishedMetadata();
-            if (m.isPresent() && (m.get().closed() || m.get().softDeleted())) {
-                return true; // a soft-deleted source keeps its bytes for its forks, but has ended
-            }
-            return !stream.exists();
+            // a soft-deleted source keeps its bytes for its forks, but has ended
+            return m.isPresent() && (m.get().closed() || m.get().softDeleted()) || !stream.exists();
         } catch (IOException e) {
             return true;
         }
@@ -463,6 +454,9 @@ public final class DurableStreams {
         }
         if (!stream.exists()) {
             return null;
+        }
+        if (m.isPresent() && storage.durableWrites()) {
+            recovery.firstUse(stream, m.get());
         }
         if (m.isPresent() && expiry.expired(stream.key(), m.get())) {
             deleteLocked(stream, m.get());
@@ -484,15 +478,16 @@ public final class DurableStreams {
      * (gone for direct access) and its bytes stay, for the forks' reads below their fork points. A deleted fork's reference on its source is released by {@link Forks#drain()}.
      */
     void deleteLocked(StoredStream stream, StreamMetadata m) throws IOException {
-        if (m == null || m.forkRefs() == 0) {
+        if (m == null || m.forkRefs() == 0) { // else soft: the forks read its bytes until the last is gone
             stream.discard(); // no append goes to the old bytes after this
-        } // else soft: the forks read its bytes below their fork points until the last is gone
+        }
         forgetLocked(stream, m);
     }
 
     /** The metadata part of {@link #deleteLocked}, once the bytes are gone. */
     private void forgetLocked(StoredStream stream, StreamMetadata m) throws IOException {
         expiry.forget(stream.key());
+        recovery.forget(stream.key());
         if (m != null && m.forkRefs() > 0) {
             stream.putMetadata(m.withSoftDeleted());
             return;

@@ -262,6 +262,11 @@ final class FileStream implements StoredStream {
             return writer.written();
         }
 
+        @Override
+        public void cut(long length) throws IOException {
+            writer.cut(length);
+        }
+
         /** A hole up to {@code length} in the fork's file; reads below it go to the source (see {@link #read}). */
         @Override
         public void reference(StoredStream source, long length) throws IOException {

@@ -37,6 +37,14 @@ public interface Lease {
      */
     void reference(StoredStream source, long length) throws IOException;
 
+    /**
+     * Cuts the stream back to {@code length}: recovery of bytes a crash left that were never
+     * acknowledged, before readers see them (see {@link StreamMetadata#length()}).
+     *
+     * @throws IllegalArgumentException if {@code length} is negative or past {@link #written()}
+     */
+    void cut(long length) throws IOException;
+
     /** Every byte appended so far, committed or not: where the next append goes. */
     long written();
 

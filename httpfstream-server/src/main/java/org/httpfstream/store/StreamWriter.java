@@ -253,6 +253,26 @@ final class StreamWriter {
     }
 
     /**
+     * Cuts the stream back to {@code length}, bytes a crash left that were never acknowledged (recovery,
+     * before readers look): written, committed and synced go back with it. Call holding the monitor.
+     *
+     * @throws IOException if the file could not be cut
+     */
+    void cut(long length) throws IOException {
+        assert Thread.holdsLock(this);
+        if (length < 0 || length > written) {
+            throw new IllegalArgumentException("length out of range: " + length + " of " + written);
+        }
+        synchronized (syncLock) {
+            if (!cutTo(length)) {
+                throw new IOException("cannot cut " + file + " back to " + length + " bytes");
+            }
+            committed = Math.min(committed, length);
+            synced = Math.min(synced, length);
+        }
+    }
+
+    /**
      * Makes a new, empty stream {@code length} bytes long without writing them: the file gets a hole
      * up to its last byte, which is written (a zero, never read: the fork's reads below {@code length}
      * go to its source), so the file takes one block whatever {@code length}. Followed like an append

@@ -93,6 +93,15 @@ final class MemoryStream implements StoredStream {
             return n;
         }
 
+        /** Cuts the bytes back to {@code length} (not below a fork point); the caller holds the monitor. */
+        void cut(long length) {
+            assert Thread.holdsLock(this);
+            if (length < base || length > committed) {
+                throw new IllegalArgumentException("length out of range: " + length + " of " + committed);
+            }
+            committed = length;
+        }
+
         /** Appends {@code srcs} whole; the caller holds the monitor. */
         long append(ByteBuffer[] srcs, long max) throws IOException {
             assert Thread.holdsLock(this);
@@ -337,6 +346,11 @@ final class MemoryStream implements StoredStream {
         @Override
         public void reference(StoredStream source, long length) throws IOException {
             bytes.reference(((MemoryStream) source).bytes(), length);
+        }
+
+        @Override
+        public void cut(long length) {
+            bytes.cut(length);
         }
 
         @Override
