@@ -77,10 +77,7 @@ public final class StreamStore implements Closeable {
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
-    /** The open writer of each stream file that has one. */
-    private final ConcurrentHashMap<Path, StreamWriter> writers = new ConcurrentHashMap<>();
-    /** Request paths already resolved and confined to the open writer of their file. */
-    private final ConcurrentHashMap<String, StreamWriter> writersByName = new ConcurrentHashMap<>();
+    private final WriterCache cache = new WriterCache(this);
     /** Null without fsync. */
     private final GroupCommit groupCommit;
     private final ScheduledExecutorService idleCloser;
@@ -205,40 +202,8 @@ public final class StreamStore implements Closeable {
         if (groupCommit == null) {
             return CompletableFuture.completedFuture(null);
         }
-        StreamWriter w = writers.get(file);
-        return durable(w, w == null ? 0 : length < 0 ? w.written() : length);
-    }
-
-    /** As {@link #durable(Path, long)} for {@code writer}'s bytes (none if it is null). */
-    CompletableFuture<Void> durable(StreamWriter writer, long length) {
-        if (groupCommit == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> bytes = writer == null ? null : groupCommit.synced(writer, length);
-        CompletableFuture<Void> metadata = writer == null ? groupCommit.barrier() : groupCommit.barrier(writer.file());
-        if (bytes == null || isDone(bytes)) {
-            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
-        }
-        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
-    }
-
-    private static boolean isDone(CompletableFuture<Void> f) {
-        return f.isDone() && !f.isCompletedExceptionally();
-    }
-
-    /**
-     * As {@link #durable(Path, long)} with the bytes' future taken under the lease ({@link
-     * StreamWriter#syncedFuture()}; null for none): with every metadata change made before this call.
-     */
-    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
-        if (groupCommit == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> metadata = groupCommit.barrier();
-        if (bytes == null || isDone(bytes)) {
-            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
-        }
-        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+        StreamWriter w = cache.openWriterOf(file);
+        return Commits.durable(groupCommit, w, w == null ? 0 : length < 0 ? w.written() : length);
     }
 
     /**
@@ -273,31 +238,6 @@ public final class StreamStore implements Closeable {
             }
             return tailMarks;
         }
-    }
-
-    /**
-     * The file operations of appends: a seam for tests, which inject write and sync failures (a full
-     * disk) with it. Production writes through {@link FileOps#DIRECT}.
-     */
-    interface FileOps {
-        /** Writes straight to the channel. */
-        FileOps DIRECT = new FileOps() {
-            @Override
-            public long write(Path file, FileChannel channel, java.nio.ByteBuffer[] srcs) throws IOException {
-                return channel.write(srcs);
-            }
-
-            @Override
-            public void force(Path file, FileChannel channel) throws IOException {
-                channel.force(false);
-            }
-        };
-
-        /** One gathering write of {@code srcs} at the channel's position, as {@link FileChannel#write}. */
-        long write(Path file, FileChannel channel, java.nio.ByteBuffer[] srcs) throws IOException;
-
-        /** Forces {@code channel}'s bytes to stable storage, as {@link FileChannel#force}{@code (false)}. */
-        void force(Path file, FileChannel channel) throws IOException;
     }
 
     FileOps fileOps() {
@@ -350,7 +290,7 @@ public final class StreamStore implements Closeable {
         }
         createParents(file, path);
         for (;;) {
-            StreamWriter writer = openWriter(file, true);
+            StreamWriter writer = cache.openWriter(file, true);
             try {
                 synchronized (writer) { // the session starts where the last writer stopped
                     AppendSession session = new AppendSession(this, path, writer);
@@ -385,13 +325,8 @@ public final class StreamStore implements Closeable {
         if (create) {
             createParents(file, path);
         }
-        StreamWriter writer = openWriter(file, create);
-        if (writersByName.size() < 4 * MAX_OPEN_WRITERS) {
-            writersByName.put(path, writer);
-            if (!writer.isOpen()) { // closed meanwhile, maybe before the entry went in: take it out
-                writersByName.remove(path, writer);
-            }
-        }
+        StreamWriter writer = cache.openWriter(file, create);
+        cache.remember(path, writer);
         return writer;
     }
 
@@ -401,13 +336,12 @@ public final class StreamStore implements Closeable {
      * was confined to the root when it was opened, and its writes go to that open file.
      */
     StreamWriter cachedWriter(String path) {
-        StreamWriter w = writersByName.get(path);
-        return w != null && w.isOpen() ? w : null;
+        return cache.cachedWriter(path);
     }
 
     /** The open writer of {@code file}, or null. */
     StreamWriter openWriterOf(Path file) {
-        return writers.get(file);
+        return cache.openWriterOf(file);
     }
 
     private void createParents(Path file, String path) throws IOException {
@@ -445,128 +379,28 @@ public final class StreamStore implements Closeable {
         }
     }
 
-    /** The open writer of {@code file}, opening the file (creating it if {@code create}) if needed. */
-    private StreamWriter openWriter(Path file, boolean create) throws IOException {
-        for (;;) {
-            StreamWriter w = writers.get(file);
-            if (w == null) {
-                if (writers.size() >= MAX_OPEN_WRITERS) {
-                    // Before the new writer is in the cache: it would be the one idle writer when every
-                    // other is leased, and closing it at once would send this loop round for ever.
-                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4);
-                }
-                boolean[] created = new boolean[1];
-                try {
-                    w = writers.computeIfAbsent(file, f -> {
-                        try {
-                            created[0] = create && !Files.exists(f, LinkOption.NOFOLLOW_LINKS);
-                            return StreamWriter.open(this, f, create);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-                if (created[0] && groupCommit != null) {
-                    groupCommit.folder(file.getParent()); // the new name is durable with the first sync
-                }
-            }
-            if (w.isOpen()) {
-                return w;
-            }
-            writers.remove(file, w); // closed meanwhile; the closer removes it too
-        }
-    }
-
     /** Closes the writers idle for {@link #idleTimeout}; runs every second. */
     private void closeIdleWriters() {
         try {
-            closeIdleWriters(idleNanos, Integer.MAX_VALUE);
+            cache.closeIdleWriters(idleNanos, Integer.MAX_VALUE);
         } catch (RuntimeException e) {
             LOG.warn("closing idle writers failed", e);
         }
     }
 
-    /**
-     * Closes writers that hold no lease, have nothing waiting for a sync, and were last used at least
-     * {@code nanos} ago, least recently used first, until at most {@code keep} stay open (or none is
-     * left to close).
-     */
-    private void closeIdleWriters(long nanos, int keep) {
-        long now = System.nanoTime();
-        java.util.List<StreamWriter> candidates = new ArrayList<>();
-        for (StreamWriter w : writers.values()) {
-            if (now - w.lastUsedNanos() >= nanos && w.idle()) {
-                candidates.add(w);
-            }
-        }
-        candidates.sort(java.util.Comparator.comparingLong(StreamWriter::lastUsedNanos));
-        int open = writers.size();
-        for (StreamWriter w : candidates) {
-            if (open <= keep && keep != Integer.MAX_VALUE) {
-                break;
-            }
-            synchronized (w) {
-                if (!w.idle() || System.nanoTime() - w.lastUsedNanos() < nanos) {
-                    continue;
-                }
-                w.closeLocked();
-            }
-            forget(w);
-            open--;
-        }
-    }
-
-    /** Removes a closed writer from the caches and drops the cache's reference. */
-    void forget(StreamWriter w) {
-        if (writers.remove(w.file(), w)) {
-            writersByName.values().removeIf(v -> v == w);
-            w.releaseReference();
-        }
-    }
-
-    /**
-     * Runs {@code action} (which removes the stream's file) holding the stream's lease, then closes the
-     * stream's writer: the lease means no WebSocket session is active and none starts meanwhile.
-     *
-     * @throws WriterConflictException if a WebSocket session holds the lease
-     */
+    /** See {@link WriterCache#delete}. */
     void delete(Path file, IoRunnable action) throws IOException {
-        for (;;) {
-            StreamWriter w;
-            try {
-                w = openWriter(file, false);
-            } catch (NoSuchFileException e) {
-                action.run();
-                return;
-            }
-            try {
-                w.exclusive(writer -> {
-                    action.run();
-                    writer.closeLocked();
-                    return null;
-                });
-            } catch (StaleWriterException e) {
-                continue;
-            }
-            forget(w);
-            return;
-        }
+        cache.delete(file, action);
     }
 
-    /**
-     * Closes the writer of {@code file} whatever holds it (its stream expired or is gone): a session
-     * holding the lease gets an error on its next append.
-     */
+    /** See {@link WriterCache#discard}. */
     void discard(Path file) {
-        StreamWriter w = writers.get(file);
-        if (w != null) {
-            synchronized (w) {
-                w.closeLocked();
-            }
-            forget(w);
-        }
+        cache.discard(file);
+    }
+
+    /** As {@link #durable(Path, long)} with the bytes' future taken under the lease (null: none). */
+    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
+        return Commits.durableAfter(groupCommit, bytes);
     }
 
     /** An action on files that may fail. */
@@ -636,7 +470,7 @@ public final class StreamStore implements Closeable {
 
     /** The committed length of {@code file}'s open writer, exact without a {@code stat}; -1 without one. */
     private long openCommitted(Path file) {
-        StreamWriter w = writers.get(file);
+        StreamWriter w = cache.openWriterOf(file);
         return w != null && w.isOpen() ? w.committed() : -1;
     }
 
@@ -647,13 +481,13 @@ public final class StreamStore implements Closeable {
      * committed, so if no writer is found now, every byte the size counted was committed.
      */
     long committedLength(Path file, long size) {
-        StreamWriter w = writers.get(file);
+        StreamWriter w = cache.openWriterOf(file);
         return w != null ? w.committed() : size;
     }
 
     /** Bytes in {@code file}, committed or not: where the next append goes. */
     public long writtenLength(Path file) throws IOException {
-        StreamWriter w = writers.get(file);
+        StreamWriter w = cache.openWriterOf(file);
         return w != null && w.isOpen() ? w.written() : Files.size(file);
     }
 
@@ -747,7 +581,7 @@ public final class StreamStore implements Closeable {
      * kept open after Durable Streams appends until they are idle. For metrics.
      */
     public int openWriters() {
-        return writers.size();
+        return cache.size();
     }
 
     /** Tells {@code metrics} about appends and syncs from now on; null for nobody. */
@@ -796,12 +630,7 @@ public final class StreamStore implements Closeable {
             groupCommit.close();
         }
         idleCloser.shutdownNow();
-        for (StreamWriter w : new ArrayList<>(writers.values())) {
-            synchronized (w) {
-                w.closeLocked();
-            }
-            forget(w);
-        }
+        cache.closeAll();
         synchronized (marksLock) {
             marksPending = false;
             if (tailMarks != null) {

@@ -226,7 +226,7 @@ final class StreamWriter {
             throw store.refused(new InsufficientStorageException("an append of " + remaining + " bytes",
                     new IOException("cannot cut the bytes of an earlier failed append")));
         }
-        StreamStore.FileOps ops = store.fileOps();
+        FileOps ops = store.fileOps();
         long n = 0;
         try {
             while (n < remaining) {
@@ -380,11 +380,7 @@ final class StreamWriter {
                 committed = length;
             }
         }
-        AppendSession s = session;
-        if (s != null) {
-            s.notifyListeners();
-        }
-        store.changed(file);
+        store.changed(file); // one notification: watchers, followers of any kind, change listeners
     }
 
     int read(long position, ByteBuffer dst) throws IOException {
