@@ -2,21 +2,14 @@ package org.httpfstream.store;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams stored as plain files under one root folder, and the registry of active append sessions
- * (the single-writer leases).
+ * Streams stored as plain files under one root folder, and their single-writer leases. One class per
+ * concern beside it: {@link StorePaths} (path rules), {@link Leases} (append sessions and leased
+ * writers), {@link WriterCache} (open writers), {@link StoreListeners} (the one notification per
+ * change), {@link Commits} and {@link GroupCommit} (durability), {@link LazyTailMarks}.
  *
  * <p>A request path such as {@code /logs/build.log} names the file {@code ROOT/logs/build.log}. Paths
  * are checked before any file is touched: {@code .} and {@code ..} segments, backslashes and NUL
@@ -45,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * the appends durable off the writers' threads: each stream's concurrent appends share one sync.
  *
  * <p>Thread safety: safe for use from any number of threads. The writers and the registry of
- * WebSocket sessions are concurrent maps keyed by the stream's real file path; a lease is taken under
- * the writer's monitor.
+ * WebSocket sessions are concurrent maps keyed by the stream's real file path (in {@link WriterCache}
+ * and {@link Leases}); a lease is taken under the writer's monitor.
  */
 public final class StreamStore implements Closeable {
     public static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
@@ -62,29 +57,17 @@ public final class StreamStore implements Closeable {
     private final StorePaths paths;
     private final boolean fsync;
     private final StoreLimits limits;
-    /**
-     * Null if the marks cannot be kept (see {@link TailMarks#open}), or until the first writer opens in
-     * a root that has none yet (so that a store only read from creates nothing). Written once, under
-     * {@link #marksLock}.
-     */
-    private volatile TailMarks tailMarks;
-    /** True while the marks are still to be made by the first writer. Guarded by marksLock. */
-    private boolean marksPending;
-    private final Object marksLock = new Object();
+    private final LazyTailMarks marks;
     private volatile FileOps fileOps = FileOps.DIRECT;
     private volatile StoreMetrics metrics = StoreMetrics.NONE;
-    private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
+    private final StoreListeners listeners = new StoreListeners();
     private final WriterCache cache = new WriterCache(this);
+    private final Leases leases;
     /** Null without fsync. */
     private final GroupCommit groupCommit;
     private final ScheduledExecutorService idleCloser;
     private volatile long idleNanos = DEFAULT_IDLE_NANOS;
     private volatile AppendGuard appendGuard = file -> { };
-    private final java.util.List<java.util.function.Consumer<Path>> changeListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.List<Runnable> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
@@ -123,12 +106,9 @@ public final class StreamStore implements Closeable {
         this.paths = new StorePaths(this.root, privateFolder);
         this.fsync = fsync;
         this.limits = Objects.requireNonNull(limits, "limits");
-        if (Files.exists(privateFolder.resolve(TailMarks.FILE), LinkOption.NOFOLLOW_LINKS)) {
-            this.tailMarks = TailMarks.open(this.root, privateFolder); // cuts what a killed process left
-        } else {
-            this.marksPending = true;
-        }
+        this.marks = new LazyTailMarks(this.root, privateFolder); // cuts what a killed process left
         this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf, this::metrics) : null;
+        this.leases = new Leases(this, paths, cache, this::newFolder);
         this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-idle-writers");
             t.setDaemon(true);
@@ -227,17 +207,7 @@ public final class StreamStore implements Closeable {
 
     /** The marks of the streams' last whole appends (made on first use), or null. */
     TailMarks tailMarks() {
-        TailMarks m = tailMarks;
-        if (m != null) {
-            return m;
-        }
-        synchronized (marksLock) {
-            if (marksPending) {
-                marksPending = false;
-                tailMarks = TailMarks.open(root, privateFolder);
-            }
-            return tailMarks;
-        }
+        return marks.get();
     }
 
     FileOps fileOps() {
@@ -272,62 +242,21 @@ public final class StreamStore implements Closeable {
     }
 
     /**
-     * Starts an append session on {@code path}, creating the file and its parent folders if needed.
-     * The caller must {@linkplain AppendSession#end() end} the session on every path out.
-     *
-     * @param path a percent-decoded request path starting with {@code /}
-     * @throws WriterConflictException if the path already has an active writer
-     * @throws InvalidStreamPathException if the path can never name a stream inside the root
-     * @throws NotAStreamException if the path names a folder or lies below a regular file
+     * Starts an append session on {@code path} (a WebSocket appender's long-held lease); see {@link
+     * Leases#startAppend}. The caller must {@linkplain AppendSession#end() end} it on every path out.
      */
     public AppendSession startAppend(String path) throws IOException {
-        Path file = confine(resolve(path), path);
-        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        if (sessions.containsKey(file)) {
-            throw new WriterConflictException();
-        }
-        createParents(file, path);
-        for (;;) {
-            StreamWriter writer = cache.openWriter(file, true);
-            try {
-                synchronized (writer) { // the session starts where the last writer stopped
-                    AppendSession session = new AppendSession(this, path, writer);
-                    writer.acquire(session, appendGuard);
-                    sessions.put(file, session);
-                    return session;
-                }
-            } catch (StaleWriterException e) {
-                continue; // closed meanwhile: open the current one
-            }
-        }
+        return leases.startAppend(path, appendGuard);
     }
 
-    /**
-     * The open writer of the stream at {@code path} for a Durable Streams operation, opening (and
-     * creating, with its parent folders, if {@code create}) the file if needed. The caller takes the
-     * lease with {@link StreamWriter#exclusive} and retries on {@link StaleWriterException}.
-     *
-     * @throws InvalidStreamPathException if the path can never name a stream inside the root
-     * @throws NotAStreamException if the path names a folder or lies below a regular file
-     * @throws NoSuchFileException if the file does not exist and {@code create} is false
-     */
+    /** The open writer of the stream at {@code path} for one leased operation; see {@link Leases#writer}. */
     StreamWriter writer(String path, boolean create) throws IOException {
-        StreamWriter cached = cachedWriter(path);
-        if (cached != null) {
-            return cached;
-        }
-        Path file = confine(resolve(path), path);
-        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        if (create) {
-            createParents(file, path);
-        }
-        StreamWriter writer = cache.openWriter(file, create);
-        cache.remember(path, writer);
-        return writer;
+        return leases.writer(path, create);
+    }
+
+    /** Looks up the stream at {@code path} for reading; see {@link Leases#lookup}. */
+    public StreamInfo lookup(String path) throws IOException {
+        return leases.lookup(path);
     }
 
     /**
@@ -344,38 +273,10 @@ public final class StreamStore implements Closeable {
         return cache.openWriterOf(file);
     }
 
-    private void createParents(Path file, String path) throws IOException {
-        Path parent = file.getParent();
-        if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
-            return; // confine() resolved it: a real folder inside the root
-        }
-        try {
-            createDirectories(parent);
-        } catch (FileAlreadyExistsException | NotDirectoryException e) {
-            throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
-        }
-        // The folders just created are real folders, but one may have been swapped for a link since.
-        Path real = parent.toRealPath();
-        if (!real.startsWith(root) || real.startsWith(privateFolder)) {
-            throw new OutsideRootException(path);
-        }
-    }
-
-    /**
-     * Creates {@code dir} and its missing parents; with fsync, the entries of the folders created join
-     * the next group commit (the folders holding them are forced), so a new stream's path is as
-     * durable as its first bytes.
-     */
-    private void createDirectories(Path dir) throws IOException {
-        Path existing = dir;
-        while (existing != null && !Files.isDirectory(existing)) {
-            existing = existing.getParent();
-        }
-        Files.createDirectories(dir);
-        if (groupCommit != null && existing != null) {
-            for (Path d = dir; !d.equals(existing); d = d.getParent()) {
-                groupCommit.folder(d.getParent());
-            }
+    /** A new entry in folder {@code dir}: with fsync, forced with the next group commit. */
+    private void newFolder(Path dir) {
+        if (groupCommit != null) {
+            groupCommit.folder(dir);
         }
     }
 
@@ -409,28 +310,6 @@ public final class StreamStore implements Closeable {
         void run() throws IOException;
     }
 
-    /**
-     * Looks up the stream at {@code path} for reading.
-     *
-     * @throws NoSuchFileException if nothing was ever written there
-     * @throws NotAStreamException if the path names a folder
-     * @throws InvalidStreamPathException if the path can never name a stream inside the root
-     */
-    public StreamInfo lookup(String path) throws IOException {
-        Path file = confine(resolve(path), path);
-        AppendSession session = sessions.get(file);
-        if (session != null) {
-            return new StreamInfo(path, file, session);
-        }
-        if (Files.isDirectory(file)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(path);
-        }
-        return new StreamInfo(path, file, null);
-    }
-
     /** Sets the check every new append session must pass (see {@link AppendGuard}). */
     public void appendGuard(AppendGuard guard) {
         this.appendGuard = Objects.requireNonNull(guard, "guard");
@@ -448,7 +327,7 @@ public final class StreamStore implements Closeable {
 
     /** The active append session on {@code file}, or null. */
     public AppendSession activeSession(Path file) {
-        return sessions.get(file);
+        return leases.activeSession(file);
     }
 
     /**
@@ -458,102 +337,60 @@ public final class StreamStore implements Closeable {
      * @throws NoSuchFileException if the file does not exist
      */
     public long committedLength(Path file) throws IOException {
-        long open = openCommitted(file);
-        return open >= 0 ? open : committedLength(file, Files.size(file)); // size first: see below
+        return cache.committedLength(file, (FileChannel) null);
     }
 
     /** Like {@link #committedLength(Path)}, with the size read from {@code channel}, open on {@code file}. */
     long committedLength(Path file, FileChannel channel) throws IOException {
-        long open = openCommitted(file);
-        return open >= 0 ? open : committedLength(file, channel.size());
-    }
-
-    /** The committed length of {@code file}'s open writer, exact without a {@code stat}; -1 without one. */
-    private long openCommitted(Path file) {
-        StreamWriter w = cache.openWriterOf(file);
-        return w != null && w.isOpen() ? w.committed() : -1;
-    }
-
-    /**
-     * The committed length of {@code file} given its {@code size} read just before: the open writer's
-     * committed length if it has one, else the size. Reading the size first is what makes this safe:
-     * a writer is in the cache before it writes its first byte and leaves it only with every byte
-     * committed, so if no writer is found now, every byte the size counted was committed.
-     */
-    long committedLength(Path file, long size) {
-        StreamWriter w = cache.openWriterOf(file);
-        return w != null ? w.committed() : size;
+        return cache.committedLength(file, channel);
     }
 
     /** Bytes in {@code file}, committed or not: where the next append goes. */
     public long writtenLength(Path file) throws IOException {
-        StreamWriter w = cache.openWriterOf(file);
-        return w != null && w.isOpen() ? w.written() : Files.size(file);
+        return cache.writtenLength(file);
     }
 
     /**
      * Calls {@code listener} after every change to {@code file} by any writer: committed bytes, the end
-     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link
-     * #unwatch}.
+     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link #unwatch}.
      */
     public void watch(Path file, StreamListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        watchers.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet()).add(listener);
+        listeners.watch(file, listener);
     }
 
     /** True while some listener {@link #watch watches} {@code file} (a waiting long-poll, for one). */
     public boolean watched(Path file) {
-        return watchers.containsKey(file);
+        return listeners.watched(file);
     }
 
     /** Stops calling {@code listener} for {@code file}. */
     public void unwatch(Path file, StreamListener listener) {
-        watchers.computeIfPresent(file, (f, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
+        listeners.unwatch(file, listener);
     }
 
-    /**
-     * Calls {@code listener} with the file of every stream that changes (see {@link #watch}). It runs
-     * on the writer's thread: it must return quickly and must not block.
-     */
+    /** See {@link StoreListeners#addChangeListener}. */
     public void addChangeListener(java.util.function.Consumer<Path> listener) {
-        changeListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.addChangeListener(listener);
     }
 
-    /**
-     * Calls {@code listener} once for every append the store refuses: {@link StreamTooLargeException}
-     * or {@link InsufficientStorageException} (for counting; it must return quickly).
-     */
+    /** See {@link StoreListeners#addRefusalListener}. */
     public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
-        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.addRefusalListener(listener);
     }
 
     /** Tells the refusal listeners of {@code refusal}; returns it. */
     <E extends IOException> E refused(E refusal) {
-        for (java.util.function.Consumer<IOException> l : refusalListeners) {
-            l.accept(refusal);
-        }
-        return refusal;
+        return listeners.refused(refusal);
     }
 
-    /** Tells the watchers of {@code file} that it changed. */
+    /** The one notification of a change to {@code file}: its watchers (every kind of follower) and the change listeners. */
     public void changed(Path file) {
-        for (java.util.function.Consumer<Path> l : changeListeners) {
-            l.accept(file);
-        }
-        Set<StreamListener> set = watchers.get(file);
-        if (set != null) {
-            for (StreamListener l : set) {
-                l.onChange();
-            }
-        }
+        listeners.changed(file);
     }
 
     /**
      * Follows {@code file} whatever writes to it, until {@code ended} says the stream has ended: a
-     * subscription over the stream's file with its own read handle.
+     * follower over the stream's file with its own read handle.
      *
      * @throws NoSuchFileException if the file does not exist
      */
@@ -568,12 +405,12 @@ public final class StreamStore implements Closeable {
     }
 
     void release(AppendSession session) {
-        sessions.remove(session.file(), session);
+        leases.release(session);
     }
 
     /** Number of active append sessions. */
     public int activeSessions() {
-        return sessions.size();
+        return leases.activeSessions();
     }
 
     /**
@@ -604,10 +441,7 @@ public final class StreamStore implements Closeable {
      * are (the next store on the root recovers from them), no session is ended, no writer closed.
      */
     void crashForTests() {
-        TailMarks m = tailMarks;
-        if (m != null) {
-            m.abandon();
-        }
+        marks.abandon();
         idleCloser.shutdownNow();
         if (groupCommit != null) {
             groupCommit.close();
@@ -623,20 +457,13 @@ public final class StreamStore implements Closeable {
         for (Runnable r : closeListeners) {
             r.run();
         }
-        for (AppendSession session : new ArrayList<>(sessions.values())) {
-            session.end();
-        }
+        leases.endAll();
         if (groupCommit != null) {
             groupCommit.close();
         }
         idleCloser.shutdownNow();
         cache.closeAll();
-        synchronized (marksLock) {
-            marksPending = false;
-            if (tailMarks != null) {
-                tailMarks.close();
-            }
-        }
+        marks.close();
     }
 
     /**

@@ -2,6 +2,7 @@ package org.httpfstream.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -177,5 +178,39 @@ final class WriterCache {
             }
             forget(w);
         }
+    }
+
+    /**
+     * Bytes committed to {@code file}: its open writer's committed length, else its size, read from
+     * {@code channel} (open on it) if not null.
+     *
+     * @throws java.nio.file.NoSuchFileException if the file does not exist
+     */
+    long committedLength(Path file, FileChannel channel) throws IOException {
+        long open = openCommitted(file);
+        return open >= 0 ? open : committedLength(file, channel != null ? channel.size() : Files.size(file));
+    }
+
+    /** The committed length of {@code file}'s open writer, exact without a {@code stat}; -1 without one. */
+    private long openCommitted(Path file) {
+        StreamWriter w = writers.get(file);
+        return w != null && w.isOpen() ? w.committed() : -1;
+    }
+
+    /**
+     * The committed length of {@code file} given its {@code size} read just before: the open writer's
+     * committed length if it has one, else the size. Reading the size first is what makes this safe:
+     * a writer is in the cache before it writes its first byte and leaves it only with every byte
+     * committed, so if no writer is found now, every byte the size counted was committed.
+     */
+    long committedLength(Path file, long size) {
+        StreamWriter w = writers.get(file);
+        return w != null ? w.committed() : size;
+    }
+
+    /** Bytes in {@code file}, committed or not: where the next append goes. */
+    public long writtenLength(Path file) throws IOException {
+        StreamWriter w = writers.get(file);
+        return w != null && w.isOpen() ? w.written() : Files.size(file);
     }
 }
