@@ -166,7 +166,7 @@ public final class AppendSession {
         store.release(this);
         IOException failed = failure;
         CompletableFuture<Void> outcome = failed != null ? CompletableFuture.failedFuture(failed)
-                : store.durableAfter(bytes);
+                : Commits.durableAfter(store.groupCommit(), bytes);
         outcome.whenComplete((v, e) -> {
             ended = true;
             store.changed(file); // the one notification path: the store's watchers include this session's followers

@@ -3,7 +3,6 @@ package org.httpfstream.store;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.channels.FileChannel;
@@ -210,6 +209,33 @@ public final class StreamStore implements Closeable {
         return marks.get();
     }
 
+    /**
+     * The file operations of appends: a seam for tests, which inject write and sync failures (a full
+     * disk) with it. Production writes through {@link FileOps#DIRECT}.
+     *
+     * <p>Thread safety: implementations are called by any writer's thread and must be thread safe.
+     */
+    interface FileOps {
+        /** Writes straight to the channel. */
+        FileOps DIRECT = new FileOps() {
+            @Override
+            public long write(Path file, FileChannel channel, java.nio.ByteBuffer[] srcs) throws IOException {
+                return channel.write(srcs);
+            }
+
+            @Override
+            public void force(Path file, FileChannel channel) throws IOException {
+                channel.force(false);
+            }
+        };
+
+        /** One gathering write of {@code srcs} at the channel's position, as {@link FileChannel#write}. */
+        long write(Path file, FileChannel channel, java.nio.ByteBuffer[] srcs) throws IOException;
+
+        /** Forces {@code channel}'s bytes to stable storage, as {@link FileChannel#force}{@code (false)}. */
+        void force(Path file, FileChannel channel) throws IOException;
+    }
+
     FileOps fileOps() {
         return fileOps;
     }
@@ -241,10 +267,7 @@ public final class StreamStore implements Closeable {
         return root;
     }
 
-    /**
-     * Starts an append session on {@code path} (a WebSocket appender's long-held lease); see {@link
-     * Leases#startAppend}. The caller must {@linkplain AppendSession#end() end} it on every path out.
-     */
+    /** Starts an append session on {@code path}, to be ended on every path out; see {@link Leases#startAppend}. */
     public AppendSession startAppend(String path) throws IOException {
         return leases.startAppend(path, appendGuard);
     }
@@ -297,11 +320,6 @@ public final class StreamStore implements Closeable {
     /** See {@link WriterCache#discard}. */
     void discard(Path file) {
         cache.discard(file);
-    }
-
-    /** As {@link #durable(Path, long)} with the bytes' future taken under the lease (null: none). */
-    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
-        return Commits.durableAfter(groupCommit, bytes);
     }
 
     /** An action on files that may fail. */
@@ -396,12 +414,7 @@ public final class StreamStore implements Closeable {
      */
     public Follower follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
             throws IOException {
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(listener, "listener");
-        Objects.requireNonNull(ended, "ended");
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        watch(file, listener);
-        return new Follower(Follower.fileSource(this, file, channel, listener), listener, ended);
+        return Follower.ofFile(this, file, listener, ended);
     }
 
     void release(AppendSession session) {

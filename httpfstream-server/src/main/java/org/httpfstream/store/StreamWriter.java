@@ -226,7 +226,7 @@ final class StreamWriter {
             throw store.refused(new InsufficientStorageException("an append of " + remaining + " bytes",
                     new IOException("cannot cut the bytes of an earlier failed append")));
         }
-        FileOps ops = store.fileOps();
+        StreamStore.FileOps ops = store.fileOps();
         long n = 0;
         try {
             while (n < remaining) {

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  *
  * <p>Thread safety: the switches are volatile; the store's writers call it from any thread.
  */
-public final class StoreFaults implements FileOps {
+public final class StoreFaults implements StreamStore.FileOps {
     private volatile boolean failWrites;
     private volatile boolean failSyncs;
 
