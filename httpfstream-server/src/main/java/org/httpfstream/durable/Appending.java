@@ -8,6 +8,7 @@ import static org.httpfstream.durable.DurableStreamException.Reason.WRITER_ACTIV
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.httpfstream.durable.DurableStreams.AppendRequest;
@@ -85,6 +86,10 @@ final class Appending {
      */
     private boolean recordLength(StoredStream stream, AppendRequest request) throws IOException {
         if (request.producer() == null && request.seq() == null) {
+            return false;
+        }
+        Optional<StreamMetadata> m = stream.metadata(); // recorded already, the usual case: no snapshot
+        if (m.isEmpty() || m.get().length() >= 0) {
             return false;
         }
         Snapshot s = streams.snapshotLocked(stream, false, true);
