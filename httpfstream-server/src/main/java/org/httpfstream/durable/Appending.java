@@ -7,6 +7,7 @@ import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.httpfstream.durable.DurableStreams.AppendRequest;
@@ -43,6 +44,15 @@ final class Appending {
         boolean durable = streams.storage().durableWrites();
         lock.lock();
         try {
+            if (durable && recordLength(stream, request)) { // its durable length first, then the append
+                return stream.barrier().thenComposeAsync(v -> {
+                    try {
+                        return append(path, request);
+                    } catch (IOException e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                });
+            }
             appended = appendLocked(stream, request, bytes);
         } catch (DurableStreamException e) {
             if (!durable) {
@@ -62,6 +72,31 @@ final class Appending {
         }
         return bytes[0] != null ? streams.after(stream, bytes[0]).thenApply(v -> appended)
                 : streams.durably(appended, stream, appended.tail());
+    }
+
+    /**
+     * Fix (a): a producer's state and its bytes become durable together. Before the first append that
+     * sets a managed stream's producer or {@code Stream-Seq} state (with durable writes), the stream's
+     * metadata records its length ({@link StreamMetadata#length()}) and the append waits until that is
+     * durable; from then on every append records its end in the metadata and is answered after it is
+     * durable, so bytes past the recorded length at the next start were never answered and are cut
+     * ({@link DurableStreams#recoverLocked}): a retried request is admitted once. True if the length was
+     * recorded now (the caller then retries once it is durable). Holds the stream's lock.
+     */
+    private boolean recordLength(StoredStream stream, AppendRequest request) throws IOException {
+        if (request.producer() == null && request.seq() == null) {
+            return false;
+        }
+        Optional<StreamMetadata> m = stream.metadata(); // recorded already, the usual case: no snapshot
+        if (m.isEmpty() || m.get().length() >= 0) {
+            return false;
+        }
+        Snapshot s = streams.snapshotLocked(stream, false, true);
+        if (s == null || !s.managed() || s.metadata().length() >= 0 || s.metadata().closed()) {
+            return false;
+        }
+        stream.putMetadata(s.metadata().withLength(s.tail()));
+        return true;
     }
 
     private Appended appendLocked(StoredStream stream, AppendRequest request, CompletableFuture<?>[] bytes)
@@ -157,10 +192,11 @@ final class Appending {
             CompletableFuture<Long> written = write(lease, request.body(), messages);
             // Under the lease: a failed sync, which cuts the bytes back, fails it.
             bytes[0] = written != null ? written : stream.durable(lease.written());
-            if (updated != s.metadata()) {
+            StreamMetadata staged = updated.length() >= 0 ? updated.withLength(lease.written()) : updated;
+            if (staged != s.metadata()) {
                 // Inside the lease: no WebSocket appender starts on a closed stream. Committed by
                 // append()'s flush, after the stream's lock.
-                lease.stageMetadata(updated);
+                lease.stageMetadata(staged);
             }
             streams.expiry().touch(stream.key());
             return new Appended(lease.written(), updated.closed(), false, state);

@@ -126,7 +126,7 @@ final class Creation {
         return stream.withLease(true, lease -> {
             try {
                 if (m.fork() != null) {
-                    Forks.copy(source.stream(), m.fork().position(), lease);
+                    lease.reference(source.stream(), m.fork().position()); // no copy: reads below go to the source
                 }
                 Appending.write(lease, request.body(), messages);
                 StreamMetadata created = m;

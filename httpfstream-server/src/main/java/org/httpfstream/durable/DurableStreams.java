@@ -63,6 +63,7 @@ public final class DurableStreams {
     private final Forks forks;
     private final Creation creation;
     private final Appending appending;
+    private final Recovery recovery = new Recovery();
 
     /** Serves the protocol over the files of {@code store}. */
     public DurableStreams(StreamStore store, Clock clock) {
@@ -81,15 +82,7 @@ public final class DurableStreams {
         this.forks = new Forks(this);
         this.creation = new Creation(this);
         this.appending = new Appending(this);
-        storage.leaseGuard(stream -> {
-            Optional<StreamMetadata> m = stream.metadata();
-            if (m.isPresent() && m.get().softDeleted()) {
-                throw new DurableStreamException(GONE, "stream was deleted");
-            }
-            if (m.isPresent() && m.get().closed()) {
-                throw new StreamClosedException();
-            }
-        });
+        storage.leaseGuard(Sessions::check);
     }
 
     /**
@@ -264,7 +257,11 @@ public final class DurableStreams {
                 throw new DurableStreamException(NOT_FOUND, "no such stream: " + path);
             }
             try {
-                stream.delete(() -> forgetLocked(stream, s.managed() ? s.metadata() : null));
+                if (s.managed() && s.metadata().forkRefs() > 0) {
+                    forgetLocked(stream, s.metadata()); // soft: the forks read its bytes
+                } else {
+                    stream.delete(() -> forgetLocked(stream, s.managed() ? s.metadata() : null));
+                }
             } catch (WriterConflictException e) {
                 throw new WriterConflictException("a WebSocket appender is active on " + path);
             } finally {
@@ -436,10 +433,8 @@ public final class DurableStreams {
     public boolean ended(StoredStream stream) {
         try {
             Optional<StreamMetadata> m = stream.publishedMetadata();
-            if (m.isPresent() && m.get().closed()) {
-                return true;
-            }
-            return !stream.exists();
+            // a soft-deleted source keeps its bytes for its forks, but has ended
+            return m.isPresent() && (m.get().closed() || m.get().softDeleted()) || !stream.exists();
         } catch (IOException e) {
             return true;
         }
@@ -459,6 +454,9 @@ public final class DurableStreams {
         if (!stream.exists()) {
             return null;
         }
+        if (m.isPresent() && storage.durableWrites()) {
+            recovery.firstUse(stream, m.get());
+        }
         if (m.isPresent() && expiry.expired(stream.key(), m.get())) {
             deleteLocked(stream, m.get());
             stream.changed();
@@ -475,17 +473,20 @@ public final class DurableStreams {
     }
 
     /**
-     * Deletes the stream's bytes; its metadata too unless forks still reference it (then it is
-     * soft-deleted). A deleted fork's reference on its source is released by {@link Forks#drain()}.
+     * Deletes the stream's bytes and metadata, unless forks still reference it: then it is soft-deleted
+     * (gone for direct access) and its bytes stay, for the forks' reads below their fork points. A deleted fork's reference on its source is released by {@link Forks#drain()}.
      */
     void deleteLocked(StoredStream stream, StreamMetadata m) throws IOException {
-        stream.discard(); // no append goes to the old bytes after this
+        if (m == null || m.forkRefs() == 0) { // else soft: the forks read its bytes until the last is gone
+            stream.discard(); // no append goes to the old bytes after this
+        }
         forgetLocked(stream, m);
     }
 
     /** The metadata part of {@link #deleteLocked}, once the bytes are gone. */
     private void forgetLocked(StoredStream stream, StreamMetadata m) throws IOException {
         expiry.forget(stream.key());
+        recovery.forget(stream.key());
         if (m != null && m.forkRefs() > 0) {
             stream.putMetadata(m.withSoftDeleted());
             return;

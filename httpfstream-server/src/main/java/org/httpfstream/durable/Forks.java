@@ -3,14 +3,12 @@ package org.httpfstream.durable;
 import static org.httpfstream.durable.DurableStreamException.Reason.BAD_REQUEST;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import org.httpfstream.durable.DurableStreams.ForkRequest;
 import org.httpfstream.durable.DurableStreams.Snapshot;
 import org.httpfstream.store.InvalidOffsetException;
-import org.httpfstream.store.Lease;
 import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamMetadata;
@@ -18,8 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forks: where a fork diverges from its source, its first bytes, and the reference count that keeps a
- * deleted source (soft-deleted) alive while forks use it. A deleted fork's reference is released after
+ * Forks: where a fork diverges from its source, and the reference count that keeps a deleted source
+ * (soft-deleted, bytes kept) alive while forks use it. A fork copies none of its source's bytes: it
+ * begins with a reference to them ({@link org.httpfstream.store.Lease#reference}), and its reads below
+ * the fork point go to the source. A deleted fork's reference is released after
  * its own lock is let go ({@link #drain}), so that no two streams' locks are taken out of order.
  *
  * <p>Thread safety: safe for use from any number of threads; the releases wait in a concurrent queue,
@@ -86,22 +86,6 @@ final class Forks {
             return a == b;
         }
         return a.source().equals(b.source()) && a.position() == b.position();
-    }
-
-    /** Appends {@code source}'s first {@code length} bytes to the fork holding {@code lease}. */
-    static void copy(StoredStream source, long length, Lease lease) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        long at = 0;
-        while (at < length) {
-            buf.clear().limit((int) Math.min(buf.capacity(), length - at));
-            int n = source.read(at, buf);
-            if (n < 0) {
-                throw new IOException("source shorter than the fork position");
-            }
-            buf.flip();
-            lease.append(buf);
-            at += n;
-        }
     }
 
     /** Queues the release of a deleted fork's reference on {@code source}. */

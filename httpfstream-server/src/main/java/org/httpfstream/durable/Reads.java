@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.httpfstream.durable.DurableStreams.Extent;
 import org.httpfstream.durable.DurableStreams.Snapshot;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.StreamMetadata;
 
 /**
  * Catch-up reads: how much of a stream one response carries (everything, or about a cap, in whole
@@ -25,7 +26,10 @@ final class Reads {
      * The extent holds the stream's file channel if the store offers one (the caller closes it).
      */
     static Extent open(Snapshot s, long from, long max) throws IOException {
-        Optional<FileChannel> channel = s.stream().openChannel();
+        StreamMetadata.Fork fork = s.metadata().fork();
+        // a fork's file has a hole below the fork point (those bytes are its source's): from there, no channel
+        Optional<FileChannel> channel = fork != null && from < fork.position() ? Optional.empty()
+                : s.stream().openChannel();
         FileChannel ch = channel.orElse(null);
         try {
             Follower.Reader reader = ch != null ? (at, dst) -> ch.read(dst, at) : s.stream()::read;

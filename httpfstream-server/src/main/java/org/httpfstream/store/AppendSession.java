@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,7 +32,6 @@ public final class AppendSession {
     private final StreamWriter writer;
     private final long startNanos = System.nanoTime();
     private final long startLength;
-    private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> endFuture = new CompletableFuture<>();
 
     /** One reference for the writer plus one per open subscription; the file is released at zero. */
@@ -169,11 +166,10 @@ public final class AppendSession {
         store.release(this);
         IOException failed = failure;
         CompletableFuture<Void> outcome = failed != null ? CompletableFuture.failedFuture(failed)
-                : store.durableAfter(bytes);
+                : Commits.durableAfter(store.groupCommit(), bytes);
         outcome.whenComplete((v, e) -> {
             ended = true;
-            notifyListeners();
-            store.changed(file);
+            store.changed(file); // the one notification path: the store's watchers include this session's followers
             releaseReference();
             if (e == null) {
                 endFuture.complete(null);
@@ -194,7 +190,7 @@ public final class AppendSession {
         if (!retainReference()) {
             return null;
         }
-        listeners.add(listener);
+        store.watch(file, listener); // told by the store's one notification per publish
         if (ended) {
             listener.onChange();
         }
@@ -202,18 +198,12 @@ public final class AppendSession {
     }
 
     void unsubscribe(StreamListener listener) {
-        listeners.remove(listener);
+        store.unwatch(file, listener);
         releaseReference();
     }
 
     int read(long position, ByteBuffer dst) throws IOException {
         return writer.read(position, dst);
-    }
-
-    void notifyListeners() {
-        for (StreamListener listener : listeners) {
-            listener.onChange();
-        }
     }
 
     private boolean retainReference() {

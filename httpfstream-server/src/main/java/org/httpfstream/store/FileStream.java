@@ -87,6 +87,31 @@ final class FileStream implements StoredStream {
 
     @Override
     public int read(long position, ByteBuffer dst) throws IOException {
+        StreamMetadata.Fork fork = fork();
+        if (fork != null && position < fork.position()) {
+            return readSource(fork, position, dst);
+        }
+        return readOwn(position, dst);
+    }
+
+    /** Where this stream was forked from, if it is a fork (its bytes below the fork point are the source's). */
+    private StreamMetadata.Fork fork() throws IOException {
+        Optional<StreamMetadata> m = storage.metadataStore().get(file);
+        return m.isPresent() ? m.get().fork() : null;
+    }
+
+    /** Reads the source's bytes below the fork point, never past it. */
+    private int readSource(StreamMetadata.Fork fork, long position, ByteBuffer dst) throws IOException {
+        ByteBuffer part = dst.slice();
+        part.limit((int) Math.min(part.remaining(), fork.position() - position));
+        int n = storage.stream(fork.source()).read(position, part);
+        if (n > 0) {
+            dst.position(dst.position() + n);
+        }
+        return n;
+    }
+
+    private int readOwn(long position, ByteBuffer dst) throws IOException {
         StreamWriter w = store.openWriterOf(file);
         if (w != null) {
             try {
@@ -105,9 +130,16 @@ final class FileStream implements StoredStream {
         return Optional.of(FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
     }
 
+    /** A fork's follower reads the source's bytes below the fork point (see {@link #read}). */
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
-        return store.follow(file, listener, ended);
+        Follower own = store.follow(file, listener, ended);
+        StreamMetadata.Fork fork = fork();
+        if (fork == null) {
+            return own;
+        }
+        return new Follower(Follower.source(own::length, (at, dst) -> at < fork.position()
+                ? readSource(fork, at, dst) : own.read(at, dst), own::close), listener, ended);
     }
 
     @Override
@@ -228,6 +260,17 @@ final class FileStream implements StoredStream {
         @Override
         public long written() {
             return writer.written();
+        }
+
+        @Override
+        public void cut(long length) throws IOException {
+            writer.cut(length);
+        }
+
+        /** A hole up to {@code length} in the fork's file; reads below it go to the source (see {@link #read}). */
+        @Override
+        public void reference(StoredStream source, long length) throws IOException {
+            writer.skipTo(length);
         }
 
         @Override

@@ -52,6 +52,18 @@ public final class Follower implements AutoCloseable {
         this.ended = ended;
     }
 
+    /** A follower of {@code file} in {@code store}, whatever writes to it, with its own read handle. */
+    static Follower ofFile(StreamStore store, Path file, StreamListener listener, BooleanSupplier ended)
+            throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
+        java.util.Objects.requireNonNull(listener, "listener");
+        java.util.Objects.requireNonNull(ended, "ended");
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        store.watch(file, listener);
+        return new Follower(fileSource(store, file, channel, listener), listener, ended);
+    }
+
     /** A source over a file channel with a length function: the file store's. */
     static Source fileSource(StreamStore store, Path file, java.nio.channels.FileChannel channel,
             StreamListener listener) {

@@ -25,6 +25,26 @@ public interface Lease {
      */
     CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException;
 
+    /**
+     * Begins this new, empty stream with the first {@code length} bytes of {@code source} by reference,
+     * copying none: reads below {@code length} go to the source, whose bytes the caller keeps (the
+     * Durable Streams rules keep a forked source's bytes until its last fork is gone). The fork's
+     * metadata names the source and {@code length} ({@link StreamMetadata#fork()}); the file store
+     * finds the reference there, also after a restart. Afterwards {@link #written()} is {@code length}
+     * and the next append goes there.
+     *
+     * @throws IllegalStateException if the stream is not empty
+     */
+    void reference(StoredStream source, long length) throws IOException;
+
+    /**
+     * Cuts the stream back to {@code length}: recovery of bytes a crash left that were never
+     * acknowledged, before readers see them (see {@link StreamMetadata#length()}).
+     *
+     * @throws IllegalArgumentException if {@code length} is negative or past {@link #written()}
+     */
+    void cut(long length) throws IOException;
+
     /** Every byte appended so far, committed or not: where the next append goes. */
     long written();
 

@@ -407,7 +407,8 @@ public final class MetadataStore {
                         Long.parseLong(p.getProperty("fork.offset")), Long.parseLong(p.getProperty("fork.subOffset")),
                         Long.parseLong(p.getProperty("fork.position"))),
                 Integer.parseInt(p.getProperty("forkRefs", "0")),
-                Boolean.parseBoolean(p.getProperty("softDeleted"))));
+                Boolean.parseBoolean(p.getProperty("softDeleted")),
+                Long.parseLong(p.getProperty("length", "-1"))));
     }
 
     /**
@@ -440,6 +441,9 @@ public final class MetadataStore {
         }
         line(sb, "forkRefs", Integer.toString(m.forkRefs()));
         line(sb, "softDeleted", Boolean.toString(m.softDeleted()));
+        if (m.length() >= 0) {
+            line(sb, "length", Long.toString(m.length()));
+        }
         m.producers().forEach((id, s) -> line(sb, "producer." + id, s.epoch() + " " + s.seq()));
         return sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // all ASCII
     }

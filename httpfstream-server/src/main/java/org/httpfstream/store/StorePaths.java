@@ -1,10 +1,14 @@
 package org.httpfstream.store;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The file store's path rules: a request path names a file under the root, never outside it (no
@@ -102,5 +106,43 @@ final class StorePaths {
             }
         }
         return sb.append(path.length() > 200 ? "…\"" : "\"").toString();
+    }
+
+    /**
+     * Creates the missing parent folders of {@code file} (the stream at {@code path}), telling {@code
+     * created} of the folder holding each new entry (with fsync it is forced with the next group
+     * commit, so a new stream's path is as durable as its first bytes).
+     *
+     * @throws NotAStreamException if a parent is a file
+     * @throws OutsideRootException if a folder created was swapped for a link leading out meanwhile
+     */
+    void createParents(Path file, String path, Consumer<Path> created) throws IOException {
+        Path parent = file.getParent();
+        if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+            return; // confine() resolved it: a real folder inside the root
+        }
+        try {
+            createDirectories(parent, created);
+        } catch (FileAlreadyExistsException | NotDirectoryException e) {
+            throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
+        }
+        // The folders just created are real folders, but one may have been swapped for a link since.
+        Path real = parent.toRealPath();
+        if (!real.startsWith(root) || real.startsWith(privateFolder)) {
+            throw new OutsideRootException(path);
+        }
+    }
+
+    private static void createDirectories(Path dir, Consumer<Path> created) throws IOException {
+        Path existing = dir;
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
+        Files.createDirectories(dir);
+        if (existing != null) {
+            for (Path d = dir; !d.equals(existing); d = d.getParent()) {
+                created.accept(d.getParent());
+            }
+        }
     }
 }

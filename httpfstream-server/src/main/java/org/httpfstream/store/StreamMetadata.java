@@ -25,6 +25,10 @@ import java.util.Objects;
  * @param fork where this stream was forked from, or null
  * @param forkRefs how many live forks were forked from this stream
  * @param softDeleted true once deleted while forks still referenced it: gone for direct access
+ * @param length with durable writes, once the stream has producer or {@code Stream-Seq} state: the
+ *     stream's length this state holds for, -1 if not recorded. Bytes past it found at the next start
+ *     were never acknowledged (their state never became durable) and are cut, so that a retried
+ *     request is admitted once.
  */
 public record StreamMetadata(
         String contentType,
@@ -37,7 +41,8 @@ public record StreamMetadata(
         String closedBy,
         Fork fork,
         int forkRefs,
-        boolean softDeleted) {
+        boolean softDeleted,
+        long length) {
 
     /** The content type of a stream created without one. */
     public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -51,8 +56,8 @@ public record StreamMetadata(
     public record Producer(long epoch, long seq) {}
 
     /**
-     * The origin of a fork: its bytes up to {@code position} were copied from {@code source} when it
-     * was created.
+     * The origin of a fork: its bytes up to {@code position} are {@code source}'s, read from the source
+     * (never copied), which is kept (soft-deleted if deleted) while forks reference it.
      *
      * @param source the source stream's request path
      * @param offset the fork offset asked for (a position in the source)
@@ -60,6 +65,14 @@ public record StreamMetadata(
      * @param position where the fork diverged from the source
      */
     public record Fork(String source, long offset, long subOffset, long position) {}
+
+    /** Metadata that records no length. */
+    public StreamMetadata(String contentType, Long ttlSeconds, String expiresAt, Instant expiresAtInstant,
+            boolean closed, String lastSeq, Map<String, Producer> producers, String closedBy, Fork fork,
+            int forkRefs, boolean softDeleted) {
+        this(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq, producers, closedBy, fork,
+                forkRefs, softDeleted, -1);
+    }
 
     public StreamMetadata {
         Objects.requireNonNull(contentType, "contentType");
@@ -90,12 +103,12 @@ public record StreamMetadata(
 
     public StreamMetadata withClosed(String closedBy) {
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, true, lastSeq,
-                producers, closedBy, fork, forkRefs, softDeleted);
+                producers, closedBy, fork, forkRefs, softDeleted, length);
     }
 
     public StreamMetadata withLastSeq(String seq) {
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, seq,
-                producers, closedBy, fork, forkRefs, softDeleted);
+                producers, closedBy, fork, forkRefs, softDeleted, length);
     }
 
     public StreamMetadata withProducer(String id, Producer state) {
@@ -118,16 +131,27 @@ public record StreamMetadata(
             }
         }
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq, p,
-                closedBy, fork, forkRefs, softDeleted);
+                closedBy, fork, forkRefs, softDeleted, length);
     }
 
     public StreamMetadata withForkRefs(int refs) {
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
-                producers, closedBy, fork, refs, softDeleted);
+                producers, closedBy, fork, refs, softDeleted, length);
     }
 
     public StreamMetadata withSoftDeleted() {
         return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
-                producers, closedBy, fork, forkRefs, true);
+                producers, closedBy, fork, forkRefs, true, length);
+    }
+
+    /** With the stream's length recorded ({@code -1}: none). */
+    public StreamMetadata withLength(long length) {
+        return new StreamMetadata(contentType, ttlSeconds, expiresAt, expiresAtInstant, closed, lastSeq,
+                producers, closedBy, fork, forkRefs, softDeleted, length);
+    }
+
+    /** True if this state is one that a retried request depends on: producers or a {@code Stream-Seq}. */
+    public boolean retryState() {
+        return !producers.isEmpty() || lastSeq != null;
     }
 }

@@ -2,21 +2,13 @@ package org.httpfstream.store;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams stored as plain files under one root folder, and the registry of active append sessions
- * (the single-writer leases).
+ * Streams stored as plain files under one root folder, and their single-writer leases. One class per
+ * concern beside it: {@link StorePaths} (path rules), {@link Leases} (append sessions and leased
+ * writers), {@link WriterCache} (open writers), {@link StoreListeners} (the one notification per
+ * change), {@link Commits} and {@link GroupCommit} (durability), {@link LazyTailMarks}.
  *
  * <p>A request path such as {@code /logs/build.log} names the file {@code ROOT/logs/build.log}. Paths
  * are checked before any file is touched: {@code .} and {@code ..} segments, backslashes and NUL
@@ -45,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * the appends durable off the writers' threads: each stream's concurrent appends share one sync.
  *
  * <p>Thread safety: safe for use from any number of threads. The writers and the registry of
- * WebSocket sessions are concurrent maps keyed by the stream's real file path; a lease is taken under
- * the writer's monitor.
+ * WebSocket sessions are concurrent maps keyed by the stream's real file path (in {@link WriterCache}
+ * and {@link Leases}); a lease is taken under the writer's monitor.
  */
 public final class StreamStore implements Closeable {
     public static final Logger LOG = LoggerFactory.getLogger(StreamStore.class);
@@ -62,32 +56,17 @@ public final class StreamStore implements Closeable {
     private final StorePaths paths;
     private final boolean fsync;
     private final StoreLimits limits;
-    /**
-     * Null if the marks cannot be kept (see {@link TailMarks#open}), or until the first writer opens in
-     * a root that has none yet (so that a store only read from creates nothing). Written once, under
-     * {@link #marksLock}.
-     */
-    private volatile TailMarks tailMarks;
-    /** True while the marks are still to be made by the first writer. Guarded by marksLock. */
-    private boolean marksPending;
-    private final Object marksLock = new Object();
+    private final LazyTailMarks marks;
     private volatile FileOps fileOps = FileOps.DIRECT;
     private volatile StoreMetrics metrics = StoreMetrics.NONE;
-    private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final ConcurrentHashMap<Path, AppendSession> sessions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
-    /** The open writer of each stream file that has one. */
-    private final ConcurrentHashMap<Path, StreamWriter> writers = new ConcurrentHashMap<>();
-    /** Request paths already resolved and confined to the open writer of their file. */
-    private final ConcurrentHashMap<String, StreamWriter> writersByName = new ConcurrentHashMap<>();
+    private final StoreListeners listeners = new StoreListeners();
+    private final WriterCache cache = new WriterCache(this);
+    private final Leases leases;
     /** Null without fsync. */
     private final GroupCommit groupCommit;
     private final ScheduledExecutorService idleCloser;
     private volatile long idleNanos = DEFAULT_IDLE_NANOS;
     private volatile AppendGuard appendGuard = file -> { };
-    private final java.util.List<java.util.function.Consumer<Path>> changeListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.List<Runnable> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
@@ -126,12 +105,9 @@ public final class StreamStore implements Closeable {
         this.paths = new StorePaths(this.root, privateFolder);
         this.fsync = fsync;
         this.limits = Objects.requireNonNull(limits, "limits");
-        if (Files.exists(privateFolder.resolve(TailMarks.FILE), LinkOption.NOFOLLOW_LINKS)) {
-            this.tailMarks = TailMarks.open(this.root, privateFolder); // cuts what a killed process left
-        } else {
-            this.marksPending = true;
-        }
+        this.marks = new LazyTailMarks(this.root, privateFolder); // cuts what a killed process left
         this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf, this::metrics) : null;
+        this.leases = new Leases(this, paths, cache, this::newFolder);
         this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-idle-writers");
             t.setDaemon(true);
@@ -205,40 +181,8 @@ public final class StreamStore implements Closeable {
         if (groupCommit == null) {
             return CompletableFuture.completedFuture(null);
         }
-        StreamWriter w = writers.get(file);
-        return durable(w, w == null ? 0 : length < 0 ? w.written() : length);
-    }
-
-    /** As {@link #durable(Path, long)} for {@code writer}'s bytes (none if it is null). */
-    CompletableFuture<Void> durable(StreamWriter writer, long length) {
-        if (groupCommit == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> bytes = writer == null ? null : groupCommit.synced(writer, length);
-        CompletableFuture<Void> metadata = writer == null ? groupCommit.barrier() : groupCommit.barrier(writer.file());
-        if (bytes == null || isDone(bytes)) {
-            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
-        }
-        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
-    }
-
-    private static boolean isDone(CompletableFuture<Void> f) {
-        return f.isDone() && !f.isCompletedExceptionally();
-    }
-
-    /**
-     * As {@link #durable(Path, long)} with the bytes' future taken under the lease ({@link
-     * StreamWriter#syncedFuture()}; null for none): with every metadata change made before this call.
-     */
-    CompletableFuture<Void> durableAfter(CompletableFuture<Void> bytes) {
-        if (groupCommit == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> metadata = groupCommit.barrier();
-        if (bytes == null || isDone(bytes)) {
-            return bytes != null && bytes.isCompletedExceptionally() ? bytes : metadata;
-        }
-        return isDone(metadata) ? bytes : CompletableFuture.allOf(bytes, metadata);
+        StreamWriter w = cache.openWriterOf(file);
+        return Commits.durable(groupCommit, w, w == null ? 0 : length < 0 ? w.written() : length);
     }
 
     /**
@@ -262,22 +206,14 @@ public final class StreamStore implements Closeable {
 
     /** The marks of the streams' last whole appends (made on first use), or null. */
     TailMarks tailMarks() {
-        TailMarks m = tailMarks;
-        if (m != null) {
-            return m;
-        }
-        synchronized (marksLock) {
-            if (marksPending) {
-                marksPending = false;
-                tailMarks = TailMarks.open(root, privateFolder);
-            }
-            return tailMarks;
-        }
+        return marks.get();
     }
 
     /**
      * The file operations of appends: a seam for tests, which inject write and sync failures (a full
      * disk) with it. Production writes through {@link FileOps#DIRECT}.
+     *
+     * <p>Thread safety: implementations are called by any writer's thread and must be thread safe.
      */
     interface FileOps {
         /** Writes straight to the channel. */
@@ -331,68 +267,19 @@ public final class StreamStore implements Closeable {
         return root;
     }
 
-    /**
-     * Starts an append session on {@code path}, creating the file and its parent folders if needed.
-     * The caller must {@linkplain AppendSession#end() end} the session on every path out.
-     *
-     * @param path a percent-decoded request path starting with {@code /}
-     * @throws WriterConflictException if the path already has an active writer
-     * @throws InvalidStreamPathException if the path can never name a stream inside the root
-     * @throws NotAStreamException if the path names a folder or lies below a regular file
-     */
+    /** Starts an append session on {@code path}, to be ended on every path out; see {@link Leases#startAppend}. */
     public AppendSession startAppend(String path) throws IOException {
-        Path file = confine(resolve(path), path);
-        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        if (sessions.containsKey(file)) {
-            throw new WriterConflictException();
-        }
-        createParents(file, path);
-        for (;;) {
-            StreamWriter writer = openWriter(file, true);
-            try {
-                synchronized (writer) { // the session starts where the last writer stopped
-                    AppendSession session = new AppendSession(this, path, writer);
-                    writer.acquire(session, appendGuard);
-                    sessions.put(file, session);
-                    return session;
-                }
-            } catch (StaleWriterException e) {
-                continue; // closed meanwhile: open the current one
-            }
-        }
+        return leases.startAppend(path, appendGuard);
     }
 
-    /**
-     * The open writer of the stream at {@code path} for a Durable Streams operation, opening (and
-     * creating, with its parent folders, if {@code create}) the file if needed. The caller takes the
-     * lease with {@link StreamWriter#exclusive} and retries on {@link StaleWriterException}.
-     *
-     * @throws InvalidStreamPathException if the path can never name a stream inside the root
-     * @throws NotAStreamException if the path names a folder or lies below a regular file
-     * @throws NoSuchFileException if the file does not exist and {@code create} is false
-     */
+    /** The open writer of the stream at {@code path} for one leased operation; see {@link Leases#writer}. */
     StreamWriter writer(String path, boolean create) throws IOException {
-        StreamWriter cached = cachedWriter(path);
-        if (cached != null) {
-            return cached;
-        }
-        Path file = confine(resolve(path), path);
-        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        if (create) {
-            createParents(file, path);
-        }
-        StreamWriter writer = openWriter(file, create);
-        if (writersByName.size() < 4 * MAX_OPEN_WRITERS) {
-            writersByName.put(path, writer);
-            if (!writer.isOpen()) { // closed meanwhile, maybe before the entry went in: take it out
-                writersByName.remove(path, writer);
-            }
-        }
-        return writer;
+        return leases.writer(path, create);
+    }
+
+    /** Looks up the stream at {@code path} for reading; see {@link Leases#lookup}. */
+    public StreamInfo lookup(String path) throws IOException {
+        return leases.lookup(path);
     }
 
     /**
@@ -401,200 +288,44 @@ public final class StreamStore implements Closeable {
      * was confined to the root when it was opened, and its writes go to that open file.
      */
     StreamWriter cachedWriter(String path) {
-        StreamWriter w = writersByName.get(path);
-        return w != null && w.isOpen() ? w : null;
+        return cache.cachedWriter(path);
     }
 
     /** The open writer of {@code file}, or null. */
     StreamWriter openWriterOf(Path file) {
-        return writers.get(file);
+        return cache.openWriterOf(file);
     }
 
-    private void createParents(Path file, String path) throws IOException {
-        Path parent = file.getParent();
-        if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
-            return; // confine() resolved it: a real folder inside the root
-        }
-        try {
-            createDirectories(parent);
-        } catch (FileAlreadyExistsException | NotDirectoryException e) {
-            throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
-        }
-        // The folders just created are real folders, but one may have been swapped for a link since.
-        Path real = parent.toRealPath();
-        if (!real.startsWith(root) || real.startsWith(privateFolder)) {
-            throw new OutsideRootException(path);
-        }
-    }
-
-    /**
-     * Creates {@code dir} and its missing parents; with fsync, the entries of the folders created join
-     * the next group commit (the folders holding them are forced), so a new stream's path is as
-     * durable as its first bytes.
-     */
-    private void createDirectories(Path dir) throws IOException {
-        Path existing = dir;
-        while (existing != null && !Files.isDirectory(existing)) {
-            existing = existing.getParent();
-        }
-        Files.createDirectories(dir);
-        if (groupCommit != null && existing != null) {
-            for (Path d = dir; !d.equals(existing); d = d.getParent()) {
-                groupCommit.folder(d.getParent());
-            }
-        }
-    }
-
-    /** The open writer of {@code file}, opening the file (creating it if {@code create}) if needed. */
-    private StreamWriter openWriter(Path file, boolean create) throws IOException {
-        for (;;) {
-            StreamWriter w = writers.get(file);
-            if (w == null) {
-                if (writers.size() >= MAX_OPEN_WRITERS) {
-                    // Before the new writer is in the cache: it would be the one idle writer when every
-                    // other is leased, and closing it at once would send this loop round for ever.
-                    closeIdleWriters(0, MAX_OPEN_WRITERS * 3 / 4);
-                }
-                boolean[] created = new boolean[1];
-                try {
-                    w = writers.computeIfAbsent(file, f -> {
-                        try {
-                            created[0] = create && !Files.exists(f, LinkOption.NOFOLLOW_LINKS);
-                            return StreamWriter.open(this, f, create);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-                if (created[0] && groupCommit != null) {
-                    groupCommit.folder(file.getParent()); // the new name is durable with the first sync
-                }
-            }
-            if (w.isOpen()) {
-                return w;
-            }
-            writers.remove(file, w); // closed meanwhile; the closer removes it too
+    /** A new entry in folder {@code dir}: with fsync, forced with the next group commit. */
+    private void newFolder(Path dir) {
+        if (groupCommit != null) {
+            groupCommit.folder(dir);
         }
     }
 
     /** Closes the writers idle for {@link #idleTimeout}; runs every second. */
     private void closeIdleWriters() {
         try {
-            closeIdleWriters(idleNanos, Integer.MAX_VALUE);
+            cache.closeIdleWriters(idleNanos, Integer.MAX_VALUE);
         } catch (RuntimeException e) {
             LOG.warn("closing idle writers failed", e);
         }
     }
 
-    /**
-     * Closes writers that hold no lease, have nothing waiting for a sync, and were last used at least
-     * {@code nanos} ago, least recently used first, until at most {@code keep} stay open (or none is
-     * left to close).
-     */
-    private void closeIdleWriters(long nanos, int keep) {
-        long now = System.nanoTime();
-        java.util.List<StreamWriter> candidates = new ArrayList<>();
-        for (StreamWriter w : writers.values()) {
-            if (now - w.lastUsedNanos() >= nanos && w.idle()) {
-                candidates.add(w);
-            }
-        }
-        candidates.sort(java.util.Comparator.comparingLong(StreamWriter::lastUsedNanos));
-        int open = writers.size();
-        for (StreamWriter w : candidates) {
-            if (open <= keep && keep != Integer.MAX_VALUE) {
-                break;
-            }
-            synchronized (w) {
-                if (!w.idle() || System.nanoTime() - w.lastUsedNanos() < nanos) {
-                    continue;
-                }
-                w.closeLocked();
-            }
-            forget(w);
-            open--;
-        }
-    }
-
-    /** Removes a closed writer from the caches and drops the cache's reference. */
-    void forget(StreamWriter w) {
-        if (writers.remove(w.file(), w)) {
-            writersByName.values().removeIf(v -> v == w);
-            w.releaseReference();
-        }
-    }
-
-    /**
-     * Runs {@code action} (which removes the stream's file) holding the stream's lease, then closes the
-     * stream's writer: the lease means no WebSocket session is active and none starts meanwhile.
-     *
-     * @throws WriterConflictException if a WebSocket session holds the lease
-     */
+    /** See {@link WriterCache#delete}. */
     void delete(Path file, IoRunnable action) throws IOException {
-        for (;;) {
-            StreamWriter w;
-            try {
-                w = openWriter(file, false);
-            } catch (NoSuchFileException e) {
-                action.run();
-                return;
-            }
-            try {
-                w.exclusive(writer -> {
-                    action.run();
-                    writer.closeLocked();
-                    return null;
-                });
-            } catch (StaleWriterException e) {
-                continue;
-            }
-            forget(w);
-            return;
-        }
+        cache.delete(file, action);
     }
 
-    /**
-     * Closes the writer of {@code file} whatever holds it (its stream expired or is gone): a session
-     * holding the lease gets an error on its next append.
-     */
+    /** See {@link WriterCache#discard}. */
     void discard(Path file) {
-        StreamWriter w = writers.get(file);
-        if (w != null) {
-            synchronized (w) {
-                w.closeLocked();
-            }
-            forget(w);
-        }
+        cache.discard(file);
     }
 
     /** An action on files that may fail. */
     @FunctionalInterface
     interface IoRunnable {
         void run() throws IOException;
-    }
-
-    /**
-     * Looks up the stream at {@code path} for reading.
-     *
-     * @throws NoSuchFileException if nothing was ever written there
-     * @throws NotAStreamException if the path names a folder
-     * @throws InvalidStreamPathException if the path can never name a stream inside the root
-     */
-    public StreamInfo lookup(String path) throws IOException {
-        Path file = confine(resolve(path), path);
-        AppendSession session = sessions.get(file);
-        if (session != null) {
-            return new StreamInfo(path, file, session);
-        }
-        if (Files.isDirectory(file)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(path);
-        }
-        return new StreamInfo(path, file, null);
     }
 
     /** Sets the check every new append session must pass (see {@link AppendGuard}). */
@@ -614,7 +345,7 @@ public final class StreamStore implements Closeable {
 
     /** The active append session on {@code file}, or null. */
     public AppendSession activeSession(Path file) {
-        return sessions.get(file);
+        return leases.activeSession(file);
     }
 
     /**
@@ -624,122 +355,75 @@ public final class StreamStore implements Closeable {
      * @throws NoSuchFileException if the file does not exist
      */
     public long committedLength(Path file) throws IOException {
-        long open = openCommitted(file);
-        return open >= 0 ? open : committedLength(file, Files.size(file)); // size first: see below
+        return cache.committedLength(file, (FileChannel) null);
     }
 
     /** Like {@link #committedLength(Path)}, with the size read from {@code channel}, open on {@code file}. */
     long committedLength(Path file, FileChannel channel) throws IOException {
-        long open = openCommitted(file);
-        return open >= 0 ? open : committedLength(file, channel.size());
-    }
-
-    /** The committed length of {@code file}'s open writer, exact without a {@code stat}; -1 without one. */
-    private long openCommitted(Path file) {
-        StreamWriter w = writers.get(file);
-        return w != null && w.isOpen() ? w.committed() : -1;
-    }
-
-    /**
-     * The committed length of {@code file} given its {@code size} read just before: the open writer's
-     * committed length if it has one, else the size. Reading the size first is what makes this safe:
-     * a writer is in the cache before it writes its first byte and leaves it only with every byte
-     * committed, so if no writer is found now, every byte the size counted was committed.
-     */
-    long committedLength(Path file, long size) {
-        StreamWriter w = writers.get(file);
-        return w != null ? w.committed() : size;
+        return cache.committedLength(file, channel);
     }
 
     /** Bytes in {@code file}, committed or not: where the next append goes. */
     public long writtenLength(Path file) throws IOException {
-        StreamWriter w = writers.get(file);
-        return w != null && w.isOpen() ? w.written() : Files.size(file);
+        return cache.writtenLength(file);
     }
 
     /**
      * Calls {@code listener} after every change to {@code file} by any writer: committed bytes, the end
-     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link
-     * #unwatch}.
+     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link #unwatch}.
      */
     public void watch(Path file, StreamListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        watchers.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet()).add(listener);
+        listeners.watch(file, listener);
     }
 
     /** True while some listener {@link #watch watches} {@code file} (a waiting long-poll, for one). */
     public boolean watched(Path file) {
-        return watchers.containsKey(file);
+        return listeners.watched(file);
     }
 
     /** Stops calling {@code listener} for {@code file}. */
     public void unwatch(Path file, StreamListener listener) {
-        watchers.computeIfPresent(file, (f, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
+        listeners.unwatch(file, listener);
     }
 
-    /**
-     * Calls {@code listener} with the file of every stream that changes (see {@link #watch}). It runs
-     * on the writer's thread: it must return quickly and must not block.
-     */
+    /** See {@link StoreListeners#addChangeListener}. */
     public void addChangeListener(java.util.function.Consumer<Path> listener) {
-        changeListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.addChangeListener(listener);
     }
 
-    /**
-     * Calls {@code listener} once for every append the store refuses: {@link StreamTooLargeException}
-     * or {@link InsufficientStorageException} (for counting; it must return quickly).
-     */
+    /** See {@link StoreListeners#addRefusalListener}. */
     public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
-        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.addRefusalListener(listener);
     }
 
     /** Tells the refusal listeners of {@code refusal}; returns it. */
     <E extends IOException> E refused(E refusal) {
-        for (java.util.function.Consumer<IOException> l : refusalListeners) {
-            l.accept(refusal);
-        }
-        return refusal;
+        return listeners.refused(refusal);
     }
 
-    /** Tells the watchers of {@code file} that it changed. */
+    /** The one notification of a change to {@code file}: its watchers (every kind of follower) and the change listeners. */
     public void changed(Path file) {
-        for (java.util.function.Consumer<Path> l : changeListeners) {
-            l.accept(file);
-        }
-        Set<StreamListener> set = watchers.get(file);
-        if (set != null) {
-            for (StreamListener l : set) {
-                l.onChange();
-            }
-        }
+        listeners.changed(file);
     }
 
     /**
      * Follows {@code file} whatever writes to it, until {@code ended} says the stream has ended: a
-     * subscription over the stream's file with its own read handle.
+     * follower over the stream's file with its own read handle.
      *
      * @throws NoSuchFileException if the file does not exist
      */
     public Follower follow(Path file, StreamListener listener, java.util.function.BooleanSupplier ended)
             throws IOException {
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(listener, "listener");
-        Objects.requireNonNull(ended, "ended");
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        watch(file, listener);
-        return new Follower(Follower.fileSource(this, file, channel, listener), listener, ended);
+        return Follower.ofFile(this, file, listener, ended);
     }
 
     void release(AppendSession session) {
-        sessions.remove(session.file(), session);
+        leases.release(session);
     }
 
     /** Number of active append sessions. */
     public int activeSessions() {
-        return sessions.size();
+        return leases.activeSessions();
     }
 
     /**
@@ -747,7 +431,7 @@ public final class StreamStore implements Closeable {
      * kept open after Durable Streams appends until they are idle. For metrics.
      */
     public int openWriters() {
-        return writers.size();
+        return cache.size();
     }
 
     /** Tells {@code metrics} about appends and syncs from now on; null for nobody. */
@@ -770,10 +454,7 @@ public final class StreamStore implements Closeable {
      * are (the next store on the root recovers from them), no session is ended, no writer closed.
      */
     void crashForTests() {
-        TailMarks m = tailMarks;
-        if (m != null) {
-            m.abandon();
-        }
+        marks.abandon();
         idleCloser.shutdownNow();
         if (groupCommit != null) {
             groupCommit.close();
@@ -789,25 +470,13 @@ public final class StreamStore implements Closeable {
         for (Runnable r : closeListeners) {
             r.run();
         }
-        for (AppendSession session : new ArrayList<>(sessions.values())) {
-            session.end();
-        }
+        leases.endAll();
         if (groupCommit != null) {
             groupCommit.close();
         }
         idleCloser.shutdownNow();
-        for (StreamWriter w : new ArrayList<>(writers.values())) {
-            synchronized (w) {
-                w.closeLocked();
-            }
-            forget(w);
-        }
-        synchronized (marksLock) {
-            marksPending = false;
-            if (tailMarks != null) {
-                tailMarks.close();
-            }
-        }
+        cache.closeAll();
+        marks.close();
     }
 
     /**

@@ -253,6 +253,47 @@ final class StreamWriter {
     }
 
     /**
+     * Cuts the stream back to {@code length}, bytes a crash left that were never acknowledged (recovery,
+     * before readers look): written, committed and synced go back with it. Call holding the monitor.
+     *
+     * @throws IOException if the file could not be cut
+     */
+    void cut(long length) throws IOException {
+        assert Thread.holdsLock(this);
+        if (length < 0 || length > written) {
+            throw new IllegalArgumentException("length out of range: " + length + " of " + written);
+        }
+        synchronized (syncLock) {
+            if (!cutTo(length)) {
+                throw new IOException("cannot cut " + file + " back to " + length + " bytes");
+            }
+            committed = Math.min(committed, length);
+            synced = Math.min(synced, length);
+        }
+    }
+
+    /**
+     * Makes a new, empty stream {@code length} bytes long without writing them: the file gets a hole
+     * up to its last byte, which is written (a zero, never read: the fork's reads below {@code length}
+     * go to its source), so the file takes one block whatever {@code length}. Followed like an append
+     * (published, or synced first with fsync). Call holding the monitor (the lease).
+     *
+     * @throws IllegalStateException if the stream is not empty
+     */
+    void skipTo(long length) throws IOException {
+        assert Thread.holdsLock(this);
+        if (written != 0) {
+            throw new IllegalStateException("skipTo on a stream of " + written + " bytes");
+        }
+        if (length <= 0) {
+            return;
+        }
+        channel.position(length - 1);
+        written = length - 1;
+        write(new ByteBuffer[] {ByteBuffer.allocate(1)});
+    }
+
+    /**
      * Cuts the file back to {@code length} (the end of the last whole append) and puts the position
      * there; true if done. If the cut fails, the torn bytes stay past {@link #written} (never visible:
      * readers stop at {@link #committed()}) and the next write tries again. Call holding the monitor.
@@ -339,11 +380,7 @@ final class StreamWriter {
                 committed = length;
             }
         }
-        AppendSession s = session;
-        if (s != null) {
-            s.notifyListeners();
-        }
-        store.changed(file);
+        store.changed(file); // one notification: watchers, followers of any kind, change listeners
     }
 
     int read(long position, ByteBuffer dst) throws IOException {

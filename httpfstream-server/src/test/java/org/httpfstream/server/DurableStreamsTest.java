@@ -173,10 +173,16 @@ class DurableStreamsTest {
                 .statusCode()).isEqualTo(409);
         assertThat(Files.readString(server.root().resolve("m/p.txt"))).isEqualTo("a");
 
-        // The stream files are plain files; the metadata lives in one hidden folder, which is no stream.
+        // The stream files are plain files (the soft-deleted source's too: its fork reads its bytes); the
+        // metadata lives in one hidden folder, which is no stream.
         try (Stream<Path> files = Files.list(server.root().resolve("m"))) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fork.json", "p.txt");
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("events.json", "fork.json", "p.txt");
         }
+        assertThat(Files.size(server.root().resolve("m/fork.json")))
+                .isEqualTo(Files.size(server.root().resolve("m/events.json"))); // a hole up to the fork point
+        assertThat(server.send("DELETE", "/m/fork.json", null).statusCode()).isEqualTo(204);
+        assertThat(Files.exists(server.root().resolve("m/events.json"))).isFalse(); // its last fork gone
         assertThat(Files.isDirectory(server.root().resolve(".httpfstream"))).isTrue();
         assertThat(server.send("GET", "/.httpfstream/streams/m/p.txt.meta", null).statusCode()).isEqualTo(400);
     }

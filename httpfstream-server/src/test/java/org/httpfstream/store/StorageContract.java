@@ -430,4 +430,37 @@ public abstract class StorageContract {
             assertThat(s.metadata()).isEmpty();
         }
     }
+
+    /** Forks by reference ({@link Lease#reference}): no copy of the source's bytes. */
+    @Nested
+    class Forks {
+        @Test
+        void aForkReadsItsSourcesBytesBelowTheForkPointAndItsOwnAbove() throws IOException {
+            StoredStream source = storage.stream("/src");
+            append(source, "0123456789").join();
+            StoredStream fork = storage.stream("/fork");
+            fork.putMetadata(new StreamMetadata("text/plain", null, null, null, false, null, java.util.Map.of(),
+                    null, new StreamMetadata.Fork("/src", 6, 0, 6), 0, false));
+            long end = fork.withLease(true, lease -> {
+                lease.reference(source, 6);
+                assertThat(lease.written()).isEqualTo(6);
+                return lease.append(ByteBuffer.wrap("abc".getBytes(UTF_8)));
+            }).join();
+            append(source, "XYZ").join(); // the source goes on: the fork does not see it
+
+            assertThat(end).isEqualTo(9);
+            assertThat(fork.committedLength()).isEqualTo(9);
+            assertThat(read(fork, 0, 9)).isEqualTo("012345abc");
+            assertThat(read(fork, 4, 8)).isEqualTo("45ab");
+            ByteBuffer across = ByteBuffer.allocate(5); // one read call stops at the fork point
+            assertThat(fork.read(3, across)).isEqualTo(3);
+            try (Follower f = fork.follow(() -> { }, () -> false)) {
+                assertThat(readAll(f)).isEqualTo("012345abc");
+            }
+            assertThatThrownBy(() -> fork.withLease(false, lease -> {
+                lease.reference(source, 2);
+                return null;
+            })).isInstanceOf(IllegalStateException.class);
+        }
+    }
 }

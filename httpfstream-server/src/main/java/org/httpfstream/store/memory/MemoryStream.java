@@ -37,7 +37,8 @@ final class MemoryStream implements StoredStream {
     }
 
     /**
-     * A stream's bytes: one array, grown by copying. The writer holds the monitor; a reader reads {@link
+     * A stream's bytes: one array, grown by copying; a fork's array holds only its own bytes, past the
+     * fork point, and its reads below it go to its source's {@code Bytes}, which it keeps alive. The writer holds the monitor; a reader reads {@link
      * #committed} and then {@link #data} without it, which is safe because the bytes below {@code
      * committed} are in the array before it moves, and a grown array is a copy holding them.
      *
@@ -50,6 +51,20 @@ final class MemoryStream implements StoredStream {
         private volatile long committed;
         /** True once deleted: nothing appends any more. Written under this. */
         private volatile boolean deleted;
+        /** A fork's source, whose bytes below {@link #base} are this stream's; null if none. Written under this. */
+        private volatile Bytes source;
+        /** The position of {@code data[0]}: the fork point, 0 if not a fork. Written under this, before {@link #committed}. */
+        private volatile long base;
+
+        /** Begins this empty stream with {@code source}'s first {@code length} bytes, shared, not copied. */
+        synchronized void reference(Bytes source, long length) {
+            if (committed != 0) {
+                throw new IllegalStateException("reference on a stream of " + committed + " bytes");
+            }
+            this.source = source;
+            this.base = length;
+            this.committed = length;
+        }
 
         synchronized void discard() {
             deleted = true;
@@ -64,10 +79,27 @@ final class MemoryStream implements StoredStream {
             if (position >= end) {
                 return -1;
             }
+            long from = base;
+            if (position < from) {
+                ByteBuffer part = dst.slice();
+                part.limit((int) Math.min(part.remaining(), from - position));
+                int n = source.read(position, part);
+                dst.position(dst.position() + Math.max(n, 0));
+                return n;
+            }
             byte[] d = data;
             int n = (int) Math.min(dst.remaining(), end - position);
-            dst.put(d, (int) position, n);
+            dst.put(d, (int) (position - from), n);
             return n;
+        }
+
+        /** Cuts the bytes back to {@code length} (not below a fork point); the caller holds the monitor. */
+        void cut(long length) {
+            assert Thread.holdsLock(this);
+            if (length < base || length > committed) {
+                throw new IllegalArgumentException("length out of range: " + length + " of " + committed);
+            }
+            committed = length;
         }
 
         /** Appends {@code srcs} whole; the caller holds the monitor. */
@@ -83,11 +115,12 @@ final class MemoryStream implements StoredStream {
             if (max > 0 && committed + n > max) {
                 throw new StreamTooLargeException(committed, n, max);
             }
-            if (committed + n > MAX_BYTES) {
+            if (committed - base + n > MAX_BYTES) {
                 throw new InsufficientStorageException("an append of " + n + " bytes",
                         new IOException("a stream in memory holds at most " + MAX_BYTES + " bytes"));
             }
-            int at = (int) committed;
+            long from = base;
+            int at = (int) (committed - from);
             byte[] d = data;
             if (at + n > d.length) {
                 byte[] grown = new byte[(int) Math.min(MAX_BYTES, Math.max(at + n, 2L * d.length))];
@@ -100,8 +133,8 @@ final class MemoryStream implements StoredStream {
                 b.get(d, at, len);
                 at += len;
             }
-            committed = at;
-            return at;
+            committed = from + at;
+            return from + at;
         }
     }
 
@@ -308,6 +341,16 @@ final class MemoryStream implements StoredStream {
         @Override
         public long written() {
             return bytes.committed();
+        }
+
+        @Override
+        public void reference(StoredStream source, long length) throws IOException {
+            bytes.reference(((MemoryStream) source).bytes(), length);
+        }
+
+        @Override
+        public void cut(long length) {
+            bytes.cut(length);
         }
 
         @Override

@@ -1,0 +1,85 @@
+package org.httpfstream.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Who the {@link StreamStore} tells of a change: the watchers of each file (every kind of follower: a
+ * WebSocket session's, a live HTTP or SSE follower, a long poll) and the store-wide change listeners
+ * (webhook wake-ups), through one call per change ({@link #changed}); and the refusal listeners
+ * (metrics).
+ *
+ * <p>Thread safety: safe for use from any number of threads (concurrent sets and copy-on-write lists);
+ * listeners run on the thread that reports the change and must return quickly.
+ */
+final class StoreListeners {
+    private final ConcurrentHashMap<Path, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
+    private final List<Consumer<Path>> changeListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<IOException>> refusalListeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Calls {@code listener} after every change to {@code file} by any writer: committed bytes, the end
+     * of an append session, or a {@link #changed(Path)} (closure, deletion). Undo with {@link
+     * #unwatch}.
+     */
+    void watch(Path file, StreamListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        watchers.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    /** True while some listener {@link #watch watches} {@code file} (a waiting long-poll, for one). */
+    boolean watched(Path file) {
+        return watchers.containsKey(file);
+    }
+
+    /** Stops calling {@code listener} for {@code file}. */
+    void unwatch(Path file, StreamListener listener) {
+        watchers.computeIfPresent(file, (f, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /**
+     * Calls {@code listener} with the file of every stream that changes (see {@link #watch}). It runs
+     * on the writer's thread: it must return quickly and must not block.
+     */
+    void addChangeListener(Consumer<Path> listener) {
+        changeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Calls {@code listener} once for every append the store refuses: {@link StreamTooLargeException}
+     * or {@link InsufficientStorageException} (for counting; it must return quickly).
+     */
+    void addRefusalListener(Consumer<IOException> listener) {
+        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Tells the refusal listeners of {@code refusal}; returns it. */
+    <E extends IOException> E refused(E refusal) {
+        for (Consumer<IOException> l : refusalListeners) {
+            l.accept(refusal);
+        }
+        return refusal;
+    }
+
+    /** Tells the watchers of {@code file} that it changed. */
+    void changed(Path file) {
+        for (Consumer<Path> l : changeListeners) {
+            l.accept(file);
+        }
+        Set<StreamListener> set = watchers.get(file);
+        if (set != null) {
+            for (StreamListener l : set) {
+                l.onChange();
+            }
+        }
+    }
+}
