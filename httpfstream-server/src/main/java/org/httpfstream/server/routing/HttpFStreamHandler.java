@@ -124,6 +124,11 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         } else if (!WebSocketUpgrade.isUpgrade(request) && !query.parameters().containsKey(FOLLOW_PARAM)
                 && (query.parameters().containsKey("live") || original.managed(path))) {
             durable.handle(ctx, request, query, path);
+        } else if (!(WebSocketUpgrade.isUpgrade(request) && OriginalProtocol.binaryFrames(request, query))
+                && original.closedManaged(path)) {
+            // A closed Durable Streams stream has no live read left: its bytes through the storage seam
+            // (a fork's first bytes are its source's, not in its own file).
+            durable.handle(ctx, request, query, path);
         } else {
             original.follow(ctx, request, query, path, keepAlive);
         }

@@ -171,6 +171,22 @@ public final class OriginalProtocol {
         }
     }
 
+    /** True if the stream at {@code path} was created over the Durable Streams protocol and is closed. */
+    boolean closedManaged(String path) {
+        DurableStreams.Snapshot s = managedSnapshot(path);
+        return s != null && s.closed();
+    }
+
+    /** The stream's Durable Streams state if it was created over that protocol, else null. */
+    private DurableStreams.Snapshot managedSnapshot(String path) {
+        try {
+            DurableStreams.Snapshot s = streams.snapshot(path);
+            return s != null && s.managed() ? s : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The stream's Durable Streams state if it is open there (live until closed), else null. */
     private DurableStreams.Snapshot openManaged(String path) {
         try {
@@ -234,8 +250,12 @@ public final class OriginalProtocol {
         FollowHandler follower = new FollowHandler(path, true, settings.binaryMessageSize());
         Follower subscription;
         try {
-            // Ended from the start: the follower reads to the committed length, then closes.
-            subscription = store.follow(info.file(), follower, () -> true);
+            // Ended from the start: the follower reads to the committed length, then closes. A closed
+            // Durable Streams stream is read through the storage seam (a fork's first bytes are its
+            // source's, not in its own file).
+            DurableStreams.Snapshot managed = managedSnapshot(path);
+            subscription = managed != null ? streams.follow(managed, follower)
+                    : store.follow(info.file(), follower, () -> true);
         } catch (IOException e) {
             HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "FOLLOW " + path, false);
             return;
@@ -246,7 +266,7 @@ public final class OriginalProtocol {
     }
 
     /** True if a follower asked for BINARY messages ({@code X-Frames: binary} or {@code ?frames=binary}). */
-    private static boolean binaryFrames(FullHttpRequest request, QueryStringDecoder query) {
+    static boolean binaryFrames(FullHttpRequest request, QueryStringDecoder query) {
         return "binary".equalsIgnoreCase(request.headers().get(FRAMES_HEADER))
                 || "binary".equalsIgnoreCase(HttpFStreamHandler.first(query, FRAMES_PARAM));
     }
