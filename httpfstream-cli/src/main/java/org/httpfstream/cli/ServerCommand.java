@@ -194,6 +194,19 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        Limits serverLimits = checkOptions();
+        TlsConfig tlsConfig = tls.toConfig();
+        createRoot(root);
+
+        checkHostResolves(http);
+        checkAdminHostResolves();
+        HttpFStreamServer server = startServer(serverLimits, tlsConfig);
+        serveUntilStopped(server, tlsConfig);
+        return 0;
+    }
+
+    /** Rejects option values and combinations the server cannot run with; returns the parsed limits. */
+    private Limits checkOptions() {
         if (longPollTimeout.isZero() || longPollTimeout.isNegative()) {
             throw new CommandFailure("-long-poll-timeout must be positive: " + longPollTimeout);
         }
@@ -225,10 +238,11 @@ public final class ServerCommand implements Callable<Integer> {
         if (maxReadBytes < 0) {
             throw new CommandFailure("-max-read-bytes must be 0 (no cap) or positive: " + maxReadBytes);
         }
-        TlsConfig tlsConfig = tls.toConfig();
-        createRoot(root);
+        return serverLimits;
+    }
 
-        checkHostResolves(http);
+    /** Like {@link #checkHostResolves}, for the -admin listener. */
+    private void checkAdminHostResolves() {
         if (operating.admin != null && !operating.admin.allInterfaces()) {
             try {
                 InetAddress.getByName(operating.admin.host());
@@ -237,13 +251,16 @@ public final class ServerCommand implements Callable<Integer> {
                         + operating.admin.host());
             }
         }
-        HttpFStreamServer server;
+    }
+
+    /** Builds the server from the options and starts it; a bind failure becomes a clear command failure. */
+    private HttpFStreamServer startServer(Limits serverLimits, TlsConfig tlsConfig) {
         try {
             HttpFStreamServerBuilder builder = HttpFStreamServer.builder();
             if (operating.admin != null) {
                 builder.admin(operating.admin.allInterfaces() ? null : operating.admin.host(), operating.admin.port());
             }
-            server = builder
+            return builder
                     .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
                             .withRate(new Rate(tokenRateRequests, tokenRateBytes)).withPollInterval(tokensPoll))
                     .root(root)
@@ -268,7 +285,13 @@ public final class ServerCommand implements Callable<Integer> {
             // start() releases what it acquired when binding fails; there is nothing to close.
             throw new CommandFailure("failed to listen on " + http + ": " + bindFailure(e));
         }
+    }
 
+    /**
+     * Installs the reload and stop signals and the shutdown hook, logs the start line, then blocks until
+     * the server has drained and closed.
+     */
+    private void serveUntilStopped(HttpFStreamServer server, TlsConfig tlsConfig) throws InterruptedException {
         BindAddress bound = http.withPort(server.port());
         if (tokens != null || tlsConfig != null) {
             ReloadSignal.install(() -> {
@@ -287,20 +310,7 @@ public final class ServerCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         };
-        // The first SIGTERM (or SIGINT) drains the server, then call() returns 0; a second one ends the
-        // drain at once (close() called again forces the first). Both off the signal thread.
-        StopSignals.install(signal -> {
-            if (stopping.compareAndSet(false, true)) {
-                LOG.info("Stopping server on {} ({}): draining for up to {} ms; {} again stops it at once", bound,
-                        signal, drainTimeout.toMillis(), signal);
-                new Thread(stop, "httpfstream-server-drain").start();
-            } else {
-                LOG.info("{} again: ending the drain now", signal);
-                Thread force = new Thread(server::close, "httpfstream-server-stop");
-                force.setDaemon(true);
-                force.start();
-            }
-        });
+        installStopSignals(server, bound, stopping, stop);
         // Any other way out of the JVM (System.exit elsewhere, a signal that could not be caught).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (stopping.compareAndSet(false, true)) {
@@ -316,7 +326,26 @@ public final class ServerCommand implements Callable<Integer> {
 
         // Serve until SIGTERM/SIGINT has drained and closed the server (or the JVM exits otherwise).
         stopped.await();
-        return 0;
+    }
+
+    /**
+     * The first SIGTERM (or SIGINT) drains the server, then call() returns 0; a second one ends the
+     * drain at once (close() called again forces the first). Both off the signal thread.
+     */
+    private void installStopSignals(HttpFStreamServer server, BindAddress bound, AtomicBoolean stopping,
+            Runnable stop) {
+        StopSignals.install(signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                LOG.info("Stopping server on {} ({}): draining for up to {} ms; {} again stops it at once", bound,
+                        signal, drainTimeout.toMillis(), signal);
+                new Thread(stop, "httpfstream-server-drain").start();
+            } else {
+                LOG.info("{} again: ending the drain now", signal);
+                Thread force = new Thread(server::close, "httpfstream-server-stop");
+                force.setDaemon(true);
+                force.start();
+            }
+        });
     }
 
     /** Creates the root directory (owner-only, like the original) if it does not exist yet. */
