@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 
 /**
@@ -159,15 +160,9 @@ final class DsScenarios {
         if (producers) {
             r.param("producers", "yes");
         }
-        int nStreams = streamPerConnection ? connections : 1;
-        String[] paths = new String[nStreams];
-        for (int i = 0; i < nStreams; i++) {
-            paths[i] = basePath + pathPrefix + "/" + i + ".txt";
-            Response put = exchange("PUT", paths[i], new byte[0]);
-            if (put.status() != 201 && put.status() != 200) {
-                r.errors.add("PUT " + paths[i] + ": " + put.status());
-                return r;
-            }
+        String[] paths = streamPaths(pathPrefix, streamPerConnection ? connections : 1);
+        if (!createStreams(r, paths)) {
+            return r;
         }
         Histogram latency = new Histogram();
         Cohort cohort = new Cohort("ds-append connection", connections);
@@ -188,15 +183,7 @@ final class DsScenarios {
         loops.forEach(l -> l.start(end));
         boolean finished = cohort.awaitFinished(end + TimeUnit.SECONDS.toNanos(LATE_APPENDS_SECONDS));
         meter.stop(r);
-        long t1 = t0; // the last answer
-        for (DsAppender.Loop l : loops) {
-            if (l.lastNanos() != 0 && l.lastNanos() - t1 > 0) {
-                t1 = l.lastNanos();
-            }
-        }
-        if (!finished) {
-            t1 = System.nanoTime();
-        }
+        long t1 = finished ? lastAnswer(loops, t0) : System.nanoTime();
         if (!finished) {
             r.errors.add(cohort.pendingFinish() + " of " + connections + " connections had not finished "
                     + LATE_APPENDS_SECONDS + " s after the end");
@@ -220,6 +207,38 @@ final class DsScenarios {
         verifyAppends(r, paths, streamPerConnection, size, sent, total, expectedCrc);
         r.verified = r.errors.isEmpty() && total > 0;
         return r;
+    }
+
+    /** The paths of {@code n} streams under {@code pathPrefix}: 0.txt, 1.txt, … */
+    private String[] streamPaths(String pathPrefix, int n) {
+        String[] paths = new String[n];
+        for (int i = 0; i < n; i++) {
+            paths[i] = basePath + pathPrefix + "/" + i + ".txt";
+        }
+        return paths;
+    }
+
+    /** PUTs each of {@code paths}; false (and the failure in {@code r}) at the first one not created. */
+    private boolean createStreams(Result r, String[] paths) throws Exception {
+        for (String path : paths) {
+            Response put = exchange("PUT", path, new byte[0]);
+            if (put.status() != 201 && put.status() != 200) {
+                r.errors.add("PUT " + path + ": " + put.status());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** When the last answer of any loop came ({@code t0} if none came). */
+    private static long lastAnswer(List<DsAppender.Loop> loops, long t0) {
+        long t1 = t0;
+        for (DsAppender.Loop l : loops) {
+            if (l.lastNanos() != 0 && l.lastNanos() - t1 > 0) {
+                t1 = l.lastNanos();
+            }
+        }
+        return t1;
     }
 
     /** Reads every stream back and checks it against what was acknowledged; errors go to {@code r}. */
@@ -308,13 +327,8 @@ final class DsScenarios {
      */
     List<Result> readers(String pathPrefix, int longPoll, int sse, int size, int rate, long seconds)
             throws Exception {
-        String label = target.label();
-        Result lp = new Result("ds-readers", label).param("readers", "long-poll").param("count", longPoll)
-                .param("otherReaders", sse + " sse").param("messageSize", size).param("rate", rate)
-                .param("seconds", seconds);
-        Result ss = new Result("ds-readers", label).param("readers", "sse").param("count", sse)
-                .param("otherReaders", longPoll + " long-poll").param("messageSize", size)
-                .param("rate", rate).param("seconds", seconds);
+        Result lp = readersResult("long-poll", longPoll, sse + " sse", size, rate, seconds);
+        Result ss = readersResult("sse", sse, longPoll + " long-poll", size, rate, seconds);
         Histogram lpLat = new Histogram();
         Histogram sseLat = new Histogram();
         String path = basePath + pathPrefix + "/0.txt";
@@ -329,14 +343,10 @@ final class DsScenarios {
         long openDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECT_SECONDS);
 
         Cohort readerCohort = longPoll + sse > 0 ? new Cohort("reader", longPoll + sse) : null;
-        List<DsReader> lpReaders = new ArrayList<>();
-        List<DsReader> sseReaders = new ArrayList<>();
-        for (int i = 0; i < longPoll; i++) {
-            lpReaders.add(new DsReader.LongPoll(readerCohort, client, i, path, host, start, size, messages, lpLat));
-        }
-        for (int i = 0; i < sse; i++) {
-            sseReaders.add(new DsReader.Sse(readerCohort, client, i, path, host, start, size, messages, sseLat));
-        }
+        List<DsReader> lpReaders = newReaders(longPoll,
+                i -> new DsReader.LongPoll(readerCohort, client, i, path, host, start, size, messages, lpLat));
+        List<DsReader> sseReaders = newReaders(sse,
+                i -> new DsReader.Sse(readerCohort, client, i, path, host, start, size, messages, sseLat));
         lpReaders.forEach(DsReader::connect);
         sseReaders.forEach(DsReader::connect);
         List<String> setupErrors = new ArrayList<>();
@@ -363,45 +373,38 @@ final class DsScenarios {
         long t1 = System.nanoTime();
         meter.stop(lp, ss);
 
-        for (Object[] x : new Object[][] {{lp, lpReaders, lpLat}, {ss, sseReaders, sseLat}}) {
-            Result r = (Result) x[0];
-            @SuppressWarnings("unchecked")
-            List<DsReader> rs = (List<DsReader>) x[1];
-            Histogram lat = (Histogram) x[2];
-            // The appender's own latency (send → 204): what of the readers' latency the append itself took.
-            r.param("appendLatencyMs", String.format(Locale.ROOT, "%.2f / %.2f / %.2f", appendLat.percentile(50) / 1e6,
-                    appendLat.percentile(99) / 1e6, appendLat.max() / 1e6));
-            r.errors.addAll(setupErrors);
-            r.errors.addAll(appenderCohort.errors());
-            if (appender.appended() != messages) {
-                r.errors.add("appended " + appender.appended() + " of " + messages
-                        + (appended ? "" : " by " + LATE_APPENDS_SECONDS + " s after the end"));
-            }
-            int bad = 0;
-            for (DsReader rd : rs) {
-                String err = rd.error() != null ? rd.name + ": " + rd.error()
-                        : rd.received() != messages ? rd.name + ": received " + rd.received() + " of " + messages
-                                + (read ? "" : " (readers still waiting at the deadline)")
-                        : rd.strayBytes() != 0 ? rd.name + ": " + rd.strayBytes() + " stray bytes" : null;
-                if (err != null && bad++ < 5) {
-                    r.errors.add(err);
-                }
-            }
-            if (bad > 5) {
-                r.errors.add((bad - 5) + " more readers failed");
-            }
-            r.connections = rs.size() + 1;
-            r.bytes = (long) rs.size() * messages * size;
-            r.seconds = (t1 - t0) / 1e9;
-            r.latency = lat;
-            r.verified = r.errors.isEmpty() && lat.count() == (long) rs.size() * messages;
-            if (r.errors.isEmpty() && !r.verified) {
-                r.errors.add("latency samples " + lat.count() + ", expected " + (long) rs.size() * messages);
-            }
-            r.target = "every body to every reader once, in order; p99 ≤ 10 ms";
-            r.targetMet = r.verified && lat.percentile(99) <= 10e6;
-        }
+        List<String> runErrors = new ArrayList<>(setupErrors);
+        runErrors.addAll(appenderCohort.errors());
+        addAppendedError(runErrors, appender.appended(), messages, appended);
+        DsReadersRun run = new DsReadersRun(DsReadersRun.latency(appendLat), runErrors, messages, size, read,
+                (t1 - t0) / 1e9);
+        run.report(lp, lpReaders, lpLat);
+        run.report(ss, sseReaders, sseLat);
         return List.of(lp, ss);
+    }
+
+    /** {@code count} readers, the i-th made by {@code reader}; not connected yet. */
+    private static List<DsReader> newReaders(int count, IntFunction<DsReader> reader) {
+        List<DsReader> readers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            readers.add(reader.apply(i));
+        }
+        return readers;
+    }
+
+    /** Adds an error if the appender did not append all {@code messages} ({@code inTime}: it finished). */
+    private static void addAppendedError(List<String> errors, long appended, long messages, boolean inTime) {
+        if (appended != messages) {
+            errors.add("appended " + appended + " of " + messages
+                    + (inTime ? "" : " by " + LATE_APPENDS_SECONDS + " s after the end"));
+        }
+    }
+
+    /** A ds-readers result before the run, with its parameters. */
+    private Result readersResult(String readers, int count, String otherReaders, int size, int rate, long seconds) {
+        return new Result("ds-readers", target.label()).param("readers", readers).param("count", count)
+                .param("otherReaders", otherReaders).param("messageSize", size).param("rate", rate)
+                .param("seconds", seconds);
     }
 
     // ------------------------------------------------------------ single requests
