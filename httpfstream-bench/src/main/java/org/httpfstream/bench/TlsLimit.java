@@ -20,6 +20,7 @@ import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The raw limit of a catch-up read over TLS: {@code senders} connections each send the same file through
@@ -53,49 +55,14 @@ final class TlsLimit {
         for (int i = 0; i < senders; i++) {
             received.add(new CompletableFuture<>());
         }
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         try {
-            Channel listener = new ServerBootstrap().group(sinks).channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            CompletableFuture<Long> done = received.get(next.getAndIncrement());
-                            ch.pipeline().addLast(server.newHandler(ch.alloc()));
-                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                long total;
-
-                                @Override
-                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    total += ((ByteBuf) msg).readableBytes();
-                                    ((ByteBuf) msg).release();
-                                }
-
-                                @Override
-                                public void channelInactive(ChannelHandlerContext ctx) {
-                                    done.complete(total);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                    done.completeExceptionally(cause);
-                                    ctx.close();
-                                }
-                            });
-                        }
-                    }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            Channel listener = listen(sinks, server, received);
             List<FileChannel> files = new ArrayList<>();
             List<Channel> outs = new ArrayList<>();
             for (int i = 0; i < senders; i++) {
                 FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
                 files.add(in);
-                outs.add(new Bootstrap().group(sources).channel(NioSocketChannel.class)
-                        .handler(new ChannelInitializer<Channel>() {
-                            @Override
-                            protected void initChannel(Channel ch) {
-                                ch.pipeline().addLast(client.newHandler(ch.alloc(), "127.0.0.1", 0));
-                                ch.pipeline().addLast(new ChunkedWriteHandler());
-                            }
-                        }).connect(listener.localAddress()).sync().channel());
+                outs.add(connect(sources, client, listener.localAddress()));
             }
             long start = System.nanoTime();
             for (int i = 0; i < senders; i++) {
@@ -118,6 +85,64 @@ final class TlsLimit {
         } finally {
             sinks.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             sources.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Listens on loopback; the i-th accepted connection decrypts, counts and completes {@code received[i]}. */
+    private static Channel listen(EventLoopGroup sinks, SslContext server, List<CompletableFuture<Long>> received)
+            throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        return new ServerBootstrap().group(sinks).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(server.newHandler(ch.alloc()));
+                        ch.pipeline().addLast(new CountingSink(received.get(next.getAndIncrement())));
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    /** A TLS sender connected to {@code to}, ready for a {@link ChunkedNioFile}. */
+    private static Channel connect(EventLoopGroup sources, SslContext client, SocketAddress to)
+            throws InterruptedException {
+        return new Bootstrap().group(sources).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(client.newHandler(ch.alloc(), "127.0.0.1", 0));
+                        ch.pipeline().addLast(new ChunkedWriteHandler());
+                    }
+                }).connect(to).sync().channel();
+    }
+
+    /**
+     * Counts and discards the decrypted bytes; completes {@code done} with the count when the connection
+     * closes. Per-channel (not sharable): {@code total} is confined to the channel's event loop.
+     */
+    private static final class CountingSink extends ChannelInboundHandlerAdapter {
+        private final CompletableFuture<Long> done;
+        /** Only the channel's event loop may access this. */
+        private long total;
+
+        CountingSink(CompletableFuture<Long> done) {
+            this.done = done;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            total += ((ByteBuf) msg).readableBytes();
+            ((ByteBuf) msg).release();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            done.complete(total);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            done.completeExceptionally(cause);
+            ctx.close();
         }
     }
 }
