@@ -259,71 +259,81 @@ abstract class DsReader extends DsClient {
             int end = index + length;
             while (i < end && !isFinished()) {
                 switch (state) {
-                    case LINE_START -> {
-                        byte b = buf.getByte(i);
-                        if (lastCr && b == '\n') { // the LF of a CR LF
-                            lastCr = false;
-                            i++;
-                        } else if (b == '\r' || b == '\n') { // a blank line: the event ends
-                            lastCr = b == '\r';
-                            i++;
-                            dispatch(nowNanos);
-                        } else {
-                            lastCr = false;
-                            fieldLength = 0;
-                            state = FIELD;
-                        }
-                    }
-                    case FIELD -> {
-                        byte b = buf.getByte(i++);
-                        if (b == ':') {
-                            valueStart = true;
-                            if (fieldIs(DATA)) {
-                                state = DATA_VALUE;
-                            } else if (fieldIs(EVENT)) {
-                                eventLength = 0;
-                                state = EVENT_VALUE;
-                            } else {
-                                state = SKIP; // a comment, id or retry
-                            }
-                        } else if (b == '\r' || b == '\n') { // a field without a value
-                            lastCr = b == '\r';
-                            if (fieldIs(EVENT)) {
-                                eventLength = 0;
-                            }
-                            state = LINE_START;
-                        } else if (fieldLength < field.length) {
-                            field[fieldLength++] = b;
-                        } else {
-                            fieldLength = field.length + 1; // too long to be one we know
-                        }
-                    }
-                    default -> {
-                        int eol = buf.forEachByte(i, end - i, ByteProcessor.FIND_CRLF);
-                        int to = eol < 0 ? end : eol;
-                        if (valueStart && to > i) {
-                            valueStart = false;
-                            if (buf.getByte(i) == ' ') { // one space after the colon is not part of the value
-                                i++;
-                            }
-                        }
-                        if (state == DATA_VALUE) {
-                            appendData(buf, i, to - i);
-                        } else if (state == EVENT_VALUE) {
-                            int n = Math.min(to - i, event.length - eventLength);
-                            buf.getBytes(i, event, eventLength, n);
-                            eventLength += n;
-                        }
-                        if (eol < 0) {
-                            i = end;
-                        } else {
-                            lastCr = buf.getByte(eol) == '\r';
-                            i = eol + 1;
-                            state = LINE_START;
-                        }
-                    }
+                    case LINE_START -> i = lineStart(buf, i, nowNanos);
+                    case FIELD -> i = fieldByte(buf, i);
+                    default -> i = value(buf, i, end);
                 }
             }
+        }
+
+        /** At the start of a line at {@code i}: a blank line ends the event; returns where to go on. */
+        private int lineStart(ByteBuf buf, int i, long nowNanos) {
+            byte b = buf.getByte(i);
+            if (lastCr && b == '\n') { // the LF of a CR LF
+                lastCr = false;
+                return i + 1;
+            } else if (b == '\r' || b == '\n') { // a blank line: the event ends
+                lastCr = b == '\r';
+                dispatch(nowNanos);
+                return i + 1;
+            } else {
+                lastCr = false;
+                fieldLength = 0;
+                state = FIELD;
+                return i;
+            }
+        }
+
+        /** One byte of a field name at {@code i}; the colon chooses how its value is read. */
+        private int fieldByte(ByteBuf buf, int i) {
+            byte b = buf.getByte(i);
+            if (b == ':') {
+                valueStart = true;
+                if (fieldIs(DATA)) {
+                    state = DATA_VALUE;
+                } else if (fieldIs(EVENT)) {
+                    eventLength = 0;
+                    state = EVENT_VALUE;
+                } else {
+                    state = SKIP; // a comment, id or retry
+                }
+            } else if (b == '\r' || b == '\n') { // a field without a value
+                lastCr = b == '\r';
+                if (fieldIs(EVENT)) {
+                    eventLength = 0;
+                }
+                state = LINE_START;
+            } else if (fieldLength < field.length) {
+                field[fieldLength++] = b;
+            } else {
+                fieldLength = field.length + 1; // too long to be one we know
+            }
+            return i + 1;
+        }
+
+        /** A field's value from {@code i} up to the end of the line or {@code end}; returns where to go on. */
+        private int value(ByteBuf buf, int i, int end) {
+            int eol = buf.forEachByte(i, end - i, ByteProcessor.FIND_CRLF);
+            int to = eol < 0 ? end : eol;
+            if (valueStart && to > i) {
+                valueStart = false;
+                if (buf.getByte(i) == ' ') { // one space after the colon is not part of the value
+                    i++;
+                }
+            }
+            if (state == DATA_VALUE) {
+                appendData(buf, i, to - i);
+            } else if (state == EVENT_VALUE) {
+                int n = Math.min(to - i, event.length - eventLength);
+                buf.getBytes(i, event, eventLength, n);
+                eventLength += n;
+            }
+            if (eol < 0) {
+                return end;
+            }
+            lastCr = buf.getByte(eol) == '\r';
+            state = LINE_START;
+            return eol + 1;
         }
 
         private boolean fieldIs(byte[] name) {
