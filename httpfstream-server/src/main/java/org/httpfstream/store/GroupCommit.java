@@ -458,17 +458,11 @@ public final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /** One step of a batch on item {@code i}. */
-    @FunctionalInterface
-    private interface Step {
-        void run(int i) throws IOException;
-    }
-
     /**
      * Runs {@code step} on items 0 to {@code n - 1}: on this thread if there is one, else on the batch's
      * forcers in parallel; returns when all are done and throws the first failure.
      */
-    private void inParallel(int n, Step step) throws IOException, InterruptedException {
+    private void inParallel(int n, BatchStep step) throws IOException, InterruptedException {
         if (n == 0) {
             return;
         }
