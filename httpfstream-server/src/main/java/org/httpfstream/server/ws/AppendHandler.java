@@ -119,9 +119,12 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
                 }
                 endReason = "write failed: " + e;
             }
-            end();
-            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.forFailure(e), CloseCodes.appendReason(e)))
-                    .addListener(ChannelFutureListener.CLOSE);
+            IOException refused = e;
+            // the Close comes once every byte kept before the refused one is committed: a reader that
+            // looks after the Close sees the whole file
+            end().whenComplete((v, x) -> ctx.executor().execute(() -> ctx.writeAndFlush(
+                    new CloseWebSocketFrame(CloseCodes.forFailure(refused), CloseCodes.appendReason(refused)))
+                    .addListener(ChannelFutureListener.CLOSE)));
         } finally {
             releasePending();
         }
