@@ -3,7 +3,7 @@ package org.httpfstream.store;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.store.StoreFixture.typed;
+import static org.httpfstream.store.GatedStoreTest.typed;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,8 +16,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The group commit's metadata batches with fsync, on a store without any network: what a batch writes,
@@ -25,20 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * SyncGate}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GroupCommitBatchTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
+class GroupCommitBatchTest extends GatedStoreTest {
     Path root;
-    StreamStore store;
     MetadataStore metadata;
-    SyncGate gate;
 
     @BeforeEach
-    void open() throws IOException {
-        store = stores.open(dir, true);
-        root = store.root();
+    void openWithFsync() throws IOException {
+        root = open(true).root();
         metadata = new MetadataStore(store);
-        gate = stores.gate();
     }
 
     String metaFileContent(Path file) throws IOException {

@@ -2,7 +2,7 @@ package org.httpfstream.store;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.store.StoreFixture.typed;
+import static org.httpfstream.store.GatedStoreTest.typed;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,28 +14,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A metadata batch that fails is not dropped: its changes, and the changes made while it ran, go into
  * the retry; a change made meanwhile under the same key wins (it was made on top of the failed one).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class MetadataStoreRetryTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
+class MetadataStoreRetryTest extends GatedStoreTest {
     Path root;
-    StreamStore store;
     MetadataStore metadata;
-    SyncGate gate;
 
     @BeforeEach
-    void open() throws IOException {
-        store = stores.open(dir, true);
-        root = store.root();
+    void openWithFsync() throws IOException {
+        root = open(true).root();
         metadata = new MetadataStore(store);
-        gate = stores.gate();
     }
 
     String onDisk(Path file) throws IOException {

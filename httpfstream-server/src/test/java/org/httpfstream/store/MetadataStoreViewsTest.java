@@ -2,7 +2,7 @@ package org.httpfstream.store;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.store.StoreFixture.typed;
+import static org.httpfstream.store.GatedStoreTest.typed;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package org.httpfstream.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.store.StoreFixture.bytes;
+import static org.httpfstream.store.GatedStoreTest.bytes;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
@@ -18,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The committed length readers see and the futures that say when bytes are durable, with and without
@@ -27,18 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what is synced.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class StreamStoreDurableTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
-    StreamStore store;
-    SyncGate gate;
-
-    StreamStore open(boolean fsync) throws IOException {
-        store = stores.open(dir, fsync);
-        gate = fsync ? stores.gate() : null;
-        return store;
-    }
-
+class StreamStoreDurableTest extends GatedStoreTest {
     @Nested
     class WithoutFsync {
         @Test

@@ -1,7 +1,7 @@
 package org.httpfstream.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.store.StoreFixture.bytes;
+import static org.httpfstream.store.GatedStoreTest.bytes;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,26 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Who the store tells about a change: watchers of a stream (long-polls, followers of the file), change
  * listeners (the webhook wake-up) and a session's subscribers, with and without fsync.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class StreamStoreListenersTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
-    StreamStore store;
-    SyncGate gate;
-
-    StreamStore open(boolean fsync) throws IOException {
-        store = stores.open(dir, fsync);
-        gate = fsync ? stores.gate() : null;
-        return store;
-    }
-
+class StreamStoreListenersTest extends GatedStoreTest {
     @Nested
     class Watchers {
         @Test

@@ -20,8 +20,6 @@ import org.httpfstream.durable.DurableStreams;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,18 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the Durable Streams layer keeps of forks across a restart.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class StreamWriterLifecycleTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
-    SyncGate gate;
-
-    StreamStore open(boolean fsync) throws IOException {
-        StreamStore s = stores.open(dir, fsync);
-        gate = fsync ? stores.gate() : null;
-        return s;
-    }
-
-    static ByteBuffer[] bytes(String s) {
+class StreamWriterLifecycleTest extends GatedStoreTest {
+    static ByteBuffer[] buffers(String s) {
         return new ByteBuffer[] {ByteBuffer.wrap(s.getBytes(UTF_8))};
     }
 
@@ -81,7 +69,7 @@ class StreamWriterLifecycleTest {
             store.barrier().get(20, TimeUnit.SECONDS);
             gate.holdRounds();
             unsynced.exclusive(w -> {
-                w.write(bytes("pending"));
+                w.write(buffers("pending"));
                 return null;
             });
             store.idleTimeout(0);

@@ -1,7 +1,7 @@
 package org.httpfstream.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.httpfstream.store.StoreFixture.bytes;
+import static org.httpfstream.store.GatedStoreTest.bytes;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
