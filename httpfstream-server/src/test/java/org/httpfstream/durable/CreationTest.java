@@ -3,6 +3,7 @@ package org.httpfstream.durable;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.httpfstream.durable.Rules.assertRefused;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -10,17 +11,10 @@ import org.httpfstream.durable.DurableStreamException.Reason;
 import org.httpfstream.durable.DurableStreams.CreateRequest;
 import org.httpfstream.durable.DurableStreams.Created;
 import org.httpfstream.store.StreamMetadata;
-import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Creating a stream, and the confirmation or refusal of a second create, on both stores. */
-class CreationTest {
-    @RegisterExtension
-    final StoreExtension stores = new StoreExtension();
-
+class CreationTest extends OnBothStores {
     static CreateRequest request(String type, Long ttl, Instant expiresAt, boolean closed) {
         return new CreateRequest(type, ttl, expiresAt == null ? null : expiresAt.toString(), expiresAt, closed,
                 new byte[0], null);
@@ -30,10 +24,8 @@ class CreationTest {
         return catchThrowableOfType(() -> r.streams.create(path, request).join(), DurableStreamException.class);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aNewStreamHoldsItsBodyAndConfiguration(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aNewStreamHoldsItsBodyAndConfiguration() throws IOException {
         Instant at = Instant.parse("2027-01-01T00:00:00Z");
         Created c = r.streams.create("/s", new CreateRequest(" text/plain ", 60L, at.toString(), at, false,
                 "hello".getBytes(UTF_8), null)).join();
@@ -50,20 +42,16 @@ class CreationTest {
         assertThat(r.streams.managed("/other")).isFalse();
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void withoutATypeAStreamIsBinary(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void withoutATypeAStreamIsBinary() throws IOException {
         r.streams.create("/a", request(null, null, null, false)).join();
         r.streams.create("/b", request("  ", null, null, false)).join();
         assertThat(r.streams.head("/a").metadata().contentType()).isEqualTo(StreamMetadata.DEFAULT_CONTENT_TYPE);
         assertThat(r.streams.head("/b").metadata().contentType()).isEqualTo(StreamMetadata.DEFAULT_CONTENT_TYPE);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aStreamCanBeCreatedClosed(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aStreamCanBeCreatedClosed() throws IOException {
         Created c = r.streams.create("/c", new CreateRequest("text/plain", null, null, null, true,
                 "last".getBytes(UTF_8), null)).join();
         assertThat(c.snapshot().closed()).isTrue();
@@ -73,10 +61,8 @@ class CreationTest {
                 DurableStreamException.class).reason()).isEqualTo(Reason.CLOSED);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anEqualCreateConfirmsTheStreamAndADifferentOneConflicts(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void anEqualCreateConfirmsTheStreamAndADifferentOneConflicts() throws IOException {
         Instant at = Instant.parse("2027-01-01T00:00:00Z");
         r.streams.create("/s", request("text/plain", 60L, at, false)).join();
         r.append("/s", Rules.append("text/plain", "ab"));
@@ -94,10 +80,8 @@ class CreationTest {
         assertThat(r.text("/s")).isEqualTo("ab");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aJsonStreamStoresItsInitialMessagesOnePerLine(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aJsonStreamStoresItsInitialMessagesOnePerLine() throws IOException {
         assertThat(r.create("/j", "application/json", "[1,2]").snapshot().tail()).isEqualTo(4);
         assertThat(r.text("/j")).isEqualTo("1\n2\n");
         assertThat(r.create("/e", "application/json", "[]").snapshot().tail()).isZero();
@@ -106,26 +90,13 @@ class CreationTest {
     }
 
     @Test
-    void aFolderIsNotAStream() throws IOException {
-        Rules r = Rules.on(Rules.Store.FILE, stores);
-        r.create("/dir/s", "text/plain", "");
-        DurableStreamException e = refused(r, "/dir", Rules.create("text/plain", "x"));
-        assertThat(e.reason()).isEqualTo(Reason.CONFLICT);
-        assertThat(e).hasMessage("/dir is a folder, not a stream");
-        assertThat(r.streams.managed("/dir")).isFalse();
-    }
-
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aDeletedStreamIsGoneAndCanBeMadeAgain(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    void aDeletedStreamIsGoneAndCanBeMadeAgain() throws IOException {
         r.create("/s", "text/plain", "old");
         r.streams.delete("/s").join();
         assertThat(r.streams.snapshot("/s")).isNull();
         assertThat(r.streams.managed("/s")).isFalse();
-        DurableStreamException e = catchThrowableOfType(() -> r.streams.head("/s"), DurableStreamException.class);
-        assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND);
-        assertThat(e).hasMessage("no such stream: /s");
+        assertRefused(catchThrowableOfType(() -> r.streams.head("/s"), DurableStreamException.class),
+                Reason.NOT_FOUND, "no such stream: /s");
         assertThat(catchThrowableOfType(() -> r.streams.delete("/s"), DurableStreamException.class).reason())
                 .isEqualTo(Reason.NOT_FOUND);
         assertThat(r.create("/s", "text/html", "new").created()).isTrue();

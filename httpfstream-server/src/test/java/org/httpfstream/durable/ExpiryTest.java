@@ -9,16 +9,10 @@ import java.time.Instant;
 import org.httpfstream.durable.DurableStreamException.Reason;
 import org.httpfstream.durable.DurableStreams.CreateRequest;
 import org.httpfstream.durable.DurableStreams.ForkRequest;
-import org.httpfstream.testing.StoreExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
 
 /** Sliding TTLs and absolute expiry on a manual clock, on both stores. */
-class ExpiryTest {
-    @RegisterExtension
-    final StoreExtension stores = new StoreExtension();
-
+class ExpiryTest extends OnBothStores {
     static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     static CreateRequest ttl(long seconds) {
@@ -33,75 +27,62 @@ class ExpiryTest {
         return r.streams.snapshot(path) == null;
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aTtlStreamExpiresExactlyItsTtlAfterTheLastAccess(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    /** Asserts that "/t" is there now and gone once the clock moved by {@code more}. */
+    void assertGoneAfter(Duration more) throws IOException {
+        assertThat(gone(r, "/t")).isFalse();
+        r.clock.advance(more);
+        assertThat(gone(r, "/t")).isTrue();
+    }
+
+    @Test
+    void aTtlStreamExpiresExactlyItsTtlAfterTheLastAccess() throws IOException {
         r.streams.create("/t", ttl(10)).join();
         r.clock.advance(Duration.ofMillis(9_999));
-        assertThat(gone(r, "/t")).isFalse();
         assertThat(r.streams.head("/t").tail()).isEqualTo(3); // head is no access
-        r.clock.advance(Duration.ofMillis(1));
-        assertThat(gone(r, "/t")).isTrue();
+        assertGoneAfter(Duration.ofMillis(1));
         assertThat(catchThrowableOfType(() -> r.streams.head("/t"), DurableStreamException.class).reason())
                 .isEqualTo(Reason.NOT_FOUND);
         assertThat(r.create("/t", "text/html", "").created()).isTrue(); // the path is free again
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void openingAndReadingRestartTheTtl(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void openingAndReadingRestartTheTtl() throws IOException {
         r.streams.create("/t", ttl(10)).join();
         r.clock.advance(Duration.ofSeconds(8));
         DurableStreams.Snapshot s = r.streams.open("/t");
         r.clock.advance(Duration.ofSeconds(8));
         r.streams.openRead(s, 0, 0).close();
         r.clock.advance(Duration.ofSeconds(8));
-        assertThat(gone(r, "/t")).isFalse();
-        r.clock.advance(Duration.ofSeconds(2));
-        assertThat(gone(r, "/t")).isTrue();
+        assertGoneAfter(Duration.ofSeconds(2));
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void openingAloneRestartsTheTtl(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void openingAloneRestartsTheTtl() throws IOException {
         r.streams.create("/t", ttl(10)).join();
         r.clock.advance(Duration.ofSeconds(8));
         r.streams.open("/t");
         r.clock.advance(Duration.ofSeconds(8));
-        assertThat(gone(r, "/t")).isFalse();
-        r.clock.advance(Duration.ofSeconds(2));
-        assertThat(gone(r, "/t")).isTrue();
+        assertGoneAfter(Duration.ofSeconds(2));
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anExpiresAtStreamIsGoneFromThatInstantOn(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void anExpiresAtStreamIsGoneFromThatInstantOn() throws IOException {
         r.streams.create("/t", at(START.plusSeconds(5))).join();
         r.clock.advance(Duration.ofMillis(4_999));
         r.streams.open("/t"); // access does not move an absolute expiry
-        assertThat(gone(r, "/t")).isFalse();
-        r.clock.advance(Duration.ofMillis(1));
-        assertThat(gone(r, "/t")).isTrue();
+        assertGoneAfter(Duration.ofMillis(1));
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anExpiredStreamRefusesAppends(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void anExpiredStreamRefusesAppends() throws IOException {
         r.streams.create("/t", ttl(1)).join();
         r.clock.advance(Duration.ofSeconds(1));
         assertThat(catchThrowableOfType(() -> r.append("/t", Rules.append("text/plain", "x")),
                 DurableStreamException.class).reason()).isEqualTo(Reason.NOT_FOUND);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aForkInheritsItsSourcesExpiryUnlessItSetsOne(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aForkInheritsItsSourcesExpiryUnlessItSetsOne() throws IOException {
         r.streams.create("/s", at(START.plusSeconds(100))).join();
         r.streams.create("/f", new CreateRequest(null, null, null, null, false, new byte[0],
                 new ForkRequest("/s", null, 0))).join();

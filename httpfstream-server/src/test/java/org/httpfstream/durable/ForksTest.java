@@ -2,6 +2,7 @@ package org.httpfstream.durable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.httpfstream.durable.Rules.assertRefused;
 
 import java.io.IOException;
 import org.httpfstream.durable.DurableStreamException.Reason;
@@ -9,16 +10,10 @@ import org.httpfstream.durable.DurableStreams.CreateRequest;
 import org.httpfstream.durable.DurableStreams.Created;
 import org.httpfstream.durable.DurableStreams.ForkRequest;
 import org.httpfstream.store.Offsets;
-import org.httpfstream.testing.StoreExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
 
 /** Forks: where they start (offset and sub-offset bounds), their bytes, and soft deletes, on both stores. */
-class ForksTest {
-    @RegisterExtension
-    final StoreExtension stores = new StoreExtension();
-
+class ForksTest extends OnBothStores {
     static CreateRequest fork(String source, String offset, long sub) {
         return new CreateRequest(null, null, null, null, false, new byte[0], new ForkRequest(source, offset, sub));
     }
@@ -31,10 +26,8 @@ class ForksTest {
         return catchThrowableOfType(() -> r.streams.head(path), DurableStreamException.class);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aForkHasItsSourcesBytesThenItsOwn(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aForkHasItsSourcesBytesThenItsOwn() throws IOException {
         r.create("/s", "text/plain", "0123456789");
         Created f = r.streams.create("/f", fork("/s", null, 0)).join();
         assertThat(f.snapshot().tail()).isEqualTo(10);
@@ -45,10 +38,8 @@ class ForksTest {
         assertThat(r.text("/s")).isEqualTo("0123456789s");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aForkStartsAtItsOffsetPlusItsSubOffsetWithinTheData(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aForkStartsAtItsOffsetPlusItsSubOffsetWithinTheData() throws IOException {
         r.create("/s", "text/plain", "0123456789");
         r.streams.create("/a", fork("/s", Offsets.format(4), 0)).join();
         r.streams.create("/b", fork("/s", Offsets.format(4), 3)).join();
@@ -58,48 +49,38 @@ class ForksTest {
         assertThat(r.text("/b")).isEqualTo("0123456");
         assertThat(r.text("/c")).isEqualTo("0123456789");
         assertThat(r.text("/z")).isEqualTo("01");
-        DurableStreamException past = refused(r, "/d", fork("/s", Offsets.format(4), 7));
-        assertThat(past.reason()).isEqualTo(Reason.BAD_REQUEST);
-        assertThat(past).hasMessage("Stream-Fork-Sub-Offset 7 is past the stream's data");
+        assertRefused(refused(r, "/d", fork("/s", Offsets.format(4), 7)),
+                Reason.BAD_REQUEST, "Stream-Fork-Sub-Offset 7 is past the stream's data");
         DurableStreamException bad = refused(r, "/d", fork("/s", "junk", 0));
         assertThat(bad.reason()).isEqualTo(Reason.BAD_REQUEST);
         assertThat(bad.getMessage()).startsWith("bad Stream-Fork-Offset: ");
         assertThat(r.streams.snapshot("/d")).isNull();
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aJsonForksSubOffsetCountsMessages(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aJsonForksSubOffsetCountsMessages() throws IOException {
         r.create("/s", "application/json", "[1,22,333]"); // "1\n22\n333\n"
         r.streams.create("/a", fork("/s", Offsets.format(2), 1)).join();
         r.streams.create("/b", fork("/s", Offsets.format(2), 2)).join(); // the last message exactly
         assertThat(r.text("/a")).isEqualTo("1\n22\n");
         assertThat(r.text("/b")).isEqualTo("1\n22\n333\n");
-        DurableStreamException past = refused(r, "/c", fork("/s", Offsets.format(2), 3));
-        assertThat(past.reason()).isEqualTo(Reason.BAD_REQUEST);
-        assertThat(past).hasMessage("Stream-Fork-Sub-Offset 3 is past the stream's last message");
+        assertRefused(refused(r, "/c", fork("/s", Offsets.format(2), 3)),
+                Reason.BAD_REQUEST, "Stream-Fork-Sub-Offset 3 is past the stream's last message");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aForkMustExistAndKeepItsSourcesType(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aForkMustExistAndKeepItsSourcesType() throws IOException {
         r.create("/s", "text/plain", "ab");
-        DurableStreamException missing = refused(r, "/f", fork("/nothing", null, 0));
-        assertThat(missing.reason()).isEqualTo(Reason.NOT_FOUND);
-        assertThat(missing).hasMessage("no such stream to fork: /nothing");
+        assertRefused(refused(r, "/f", fork("/nothing", null, 0)),
+                Reason.NOT_FOUND, "no such stream to fork: /nothing");
         CreateRequest html = new CreateRequest("text/html", null, null, null, false, new byte[0],
                 new ForkRequest("/s", null, 0));
-        DurableStreamException type = refused(r, "/f", html);
-        assertThat(type.reason()).isEqualTo(Reason.CONFLICT);
-        assertThat(type).hasMessage("content type text/html differs from the source's text/plain");
+        assertRefused(refused(r, "/f", html),
+                Reason.CONFLICT, "content type text/html differs from the source's text/plain");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anEqualForkIsConfirmedAndAnotherStartConflicts(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void anEqualForkIsConfirmedAndAnotherStartConflicts() throws IOException {
         r.create("/s", "text/plain", "0123");
         r.create("/t", "text/plain", "0123");
         r.streams.create("/f", fork("/s", Offsets.format(2), 0)).join();
@@ -110,20 +91,15 @@ class ForksTest {
         assertThat(refused(r, "/f", Rules.create("text/plain", "")).reason()).isEqualTo(Reason.CONFLICT);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aDeletedSourceStaysSoftDeletedUntilItsLastForkGoes(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aDeletedSourceStaysSoftDeletedUntilItsLastForkGoes() throws IOException {
         r.create("/s", "text/plain", "abc");
         r.streams.create("/f", fork("/s", null, 0)).join();
         r.streams.create("/g", fork("/s", null, 0)).join();
         r.streams.delete("/s").join();
-        DurableStreamException gone = headRefused(r, "/s");
-        assertThat(gone.reason()).isEqualTo(Reason.GONE);
-        assertThat(gone).hasMessage("stream /s was deleted");
-        DurableStreamException recreate = refused(r, "/s", Rules.create("text/plain", ""));
-        assertThat(recreate.reason()).isEqualTo(Reason.CONFLICT);
-        assertThat(recreate).hasMessage("stream /s was deleted; forks still use it");
+        assertRefused(headRefused(r, "/s"), Reason.GONE, "stream /s was deleted");
+        assertRefused(refused(r, "/s", Rules.create("text/plain", "")),
+                Reason.CONFLICT, "stream /s was deleted; forks still use it");
         assertThat(catchThrowableOfType(() -> r.append("/s", Rules.append("text/plain", "x")),
                 DurableStreamException.class).reason()).isEqualTo(Reason.GONE);
         assertThat(r.text("/f")).isEqualTo("abc");
@@ -135,10 +111,8 @@ class ForksTest {
         assertThat(r.create("/s", "text/plain", "new").created()).isTrue();
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aSourceWhoseForksWentIsDeletedOutright(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aSourceWhoseForksWentIsDeletedOutright() throws IOException {
         r.create("/s", "text/plain", "abc");
         r.streams.create("/f", fork("/s", null, 0)).join();
         r.streams.delete("/f").join();
@@ -146,10 +120,8 @@ class ForksTest {
         assertThat(headRefused(r, "/s").reason()).isEqualTo(Reason.NOT_FOUND);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void deletingTheLastForkOfAChainRemovesEveryDeletedSource(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void deletingTheLastForkOfAChainRemovesEveryDeletedSource() throws IOException {
         r.create("/a", "text/plain", "a");
         r.streams.create("/b", fork("/a", null, 0)).join();
         r.streams.create("/c", fork("/b", null, 0)).join();
@@ -162,10 +134,8 @@ class ForksTest {
         assertThat(headRefused(r, "/b").reason()).isEqualTo(Reason.NOT_FOUND);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anExpiredForkReleasesItsSource(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void anExpiredForkReleasesItsSource() throws IOException {
         r.create("/s", "text/plain", "abc");
         r.streams.create("/f", new CreateRequest(null, 5L, null, null, false, new byte[0],
                 new ForkRequest("/s", null, 0))).join();

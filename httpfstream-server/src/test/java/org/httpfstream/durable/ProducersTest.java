@@ -2,51 +2,50 @@ package org.httpfstream.durable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.httpfstream.durable.Rules.assertRefused;
 
 import java.io.IOException;
 import org.httpfstream.durable.DurableStreamException.Reason;
-import org.httpfstream.durable.DurableStreams.Appended;
 import org.httpfstream.durable.DurableStreams.AppendRequest;
+import org.httpfstream.durable.DurableStreams.Appended;
 import org.httpfstream.durable.DurableStreams.ProducerRequest;
-import org.httpfstream.store.StoreLimits;
 import org.httpfstream.store.StreamMetadata.Producer;
-import org.httpfstream.testing.StoreExtension;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** The idempotent producers' epoch and sequence rules, through {@link DurableStreams#append}, on both stores. */
-class ProducersTest {
-    @RegisterExtension
-    final StoreExtension stores = new StoreExtension();
-
-    Rules rules(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
-        r.create("/p", "text/plain", "");
-        return r;
-    }
-
+class ProducersTest extends OnBothStores {
     static DurableStreamException refused(Rules r, AppendRequest request) {
         return catchThrowableOfType(() -> r.append("/p", request), DurableStreamException.class);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aNewProducerMustStartAtSequenceZero(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
-        DurableStreamException e = refused(r, Rules.produce("a", 0, 1, "x"));
+    /** Asserts that {@code e} refused a sequence gap: {@code expected} was due, {@code received} came. */
+    static void assertGap(DurableStreamException e, long expected, long received) {
         assertThat(e.reason()).isEqualTo(Reason.SEQUENCE_GAP);
-        assertThat(e.expectedSeq()).isZero();
-        assertThat(e.receivedSeq()).isEqualTo(1);
-        assertThat(e).hasMessage("producer sequence gap: expected 0, got 1");
+        assertThat(e.expectedSeq()).isEqualTo(expected);
+        assertThat(e.receivedSeq()).isEqualTo(received);
+        assertThat(e).hasMessage("producer sequence gap: expected " + expected + ", got " + received);
+    }
+
+    /** Producer "a" appends "ab" then "cd": epoch 0, sequence numbers 0 and 1. */
+    void appendAbThenCd() throws IOException {
+        r.append("/p", Rules.produce("a", 0, 0, "ab"));
+        r.append("/p", Rules.produce("a", 0, 1, "cd"));
+    }
+
+    @BeforeEach
+    void createTheStream() throws IOException {
+        r.create("/p", "text/plain", "");
+    }
+
+    @Test
+    void aNewProducerMustStartAtSequenceZero() throws IOException {
+        assertGap(refused(r, Rules.produce("a", 0, 1, "x")), 0, 1);
         assertThat(r.text("/p")).isEmpty();
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void consecutiveSequenceNumbersAreWrittenAndReportTheirState(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
+    @Test
+    void consecutiveSequenceNumbersAreWrittenAndReportTheirState() throws IOException {
         Appended first = r.append("/p", Rules.produce("a", 0, 0, "ab"));
         Appended second = r.append("/p", Rules.produce("a", 0, 1, "cd"));
         assertThat(first).isEqualTo(new Appended(2, false, false, new Producer(0, 0)));
@@ -54,12 +53,9 @@ class ProducersTest {
         assertThat(r.text("/p")).isEqualTo("abcd");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aRepeatedOrOlderSequenceNumberIsADuplicateAndWritesNothing(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
-        r.append("/p", Rules.produce("a", 0, 0, "ab"));
-        r.append("/p", Rules.produce("a", 0, 1, "cd"));
+    @Test
+    void aRepeatedOrOlderSequenceNumberIsADuplicateAndWritesNothing() throws IOException {
+        appendAbThenCd();
         assertThat(r.append("/p", Rules.produce("a", 0, 1, "cd")))
                 .isEqualTo(new Appended(4, false, true, new Producer(0, 1)));
         assertThat(r.append("/p", Rules.produce("a", 0, 0, "ab")))
@@ -68,24 +64,15 @@ class ProducersTest {
         assertThat(r.append("/p", Rules.produce("a", 0, 2, "e")).tail()).isEqualTo(5);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aSkippedSequenceNumberIsAGap(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
-        r.append("/p", Rules.produce("a", 0, 0, "ab"));
-        r.append("/p", Rules.produce("a", 0, 1, "cd"));
-        DurableStreamException e = refused(r, Rules.produce("a", 0, 3, "x"));
-        assertThat(e.reason()).isEqualTo(Reason.SEQUENCE_GAP);
-        assertThat(e.expectedSeq()).isEqualTo(2);
-        assertThat(e.receivedSeq()).isEqualTo(3);
-        assertThat(e).hasMessage("producer sequence gap: expected 2, got 3");
+    @Test
+    void aSkippedSequenceNumberIsAGap() throws IOException {
+        appendAbThenCd();
+        assertGap(refused(r, Rules.produce("a", 0, 3, "x")), 2, 3);
         assertThat(r.text("/p")).isEqualTo("abcd");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anOlderEpochIsStaleAndReportsTheCurrentOne(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
+    @Test
+    void anOlderEpochIsStaleAndReportsTheCurrentOne() throws IOException {
         r.append("/p", Rules.produce("a", 2, 0, "ab"));
         DurableStreamException e = refused(r, Rules.produce("a", 1, 0, "x"));
         assertThat(e.reason()).isEqualTo(Reason.STALE_EPOCH);
@@ -94,16 +81,13 @@ class ProducersTest {
         assertThat(r.text("/p")).isEqualTo("ab");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aNewEpochRestartsTheSequenceAtZero(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
+    @Test
+    void aNewEpochRestartsTheSequenceAtZero() throws IOException {
         r.append("/p", Rules.produce("a", 0, 0, "a"));
         r.append("/p", Rules.produce("a", 0, 1, "b"));
         r.append("/p", Rules.produce("a", 0, 2, "c"));
-        DurableStreamException e = refused(r, Rules.produce("a", 1, 3, "x"));
-        assertThat(e.reason()).isEqualTo(Reason.BAD_REQUEST);
-        assertThat(e).hasMessage("a new producer epoch must start at sequence 0");
+        assertRefused(refused(r, Rules.produce("a", 1, 3, "x")),
+                Reason.BAD_REQUEST, "a new producer epoch must start at sequence 0");
         assertThat(r.append("/p", Rules.produce("a", 1, 0, "d")))
                 .isEqualTo(new Appended(4, false, false, new Producer(1, 0)));
         assertThat(r.append("/p", Rules.produce("a", 1, 1, "e")).producer()).isEqualTo(new Producer(1, 1));
@@ -111,10 +95,8 @@ class ProducersTest {
         assertThat(r.text("/p")).isEqualTo("abcde");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void producersAreIndependentOfEachOther(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
+    @Test
+    void producersAreIndependentOfEachOther() throws IOException {
         r.append("/p", Rules.produce("a", 5, 0, "a"));
         r.append("/p", Rules.produce("a", 5, 1, "b"));
         assertThat(r.append("/p", Rules.produce("b", 0, 0, "c")))
@@ -122,20 +104,16 @@ class ProducersTest {
         assertThat(r.append("/p", Rules.produce("a", 5, 2, "d")).producer()).isEqualTo(new Producer(5, 2));
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void theLargestEpochIsAccepted(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
+    @Test
+    void theLargestEpochIsAccepted() throws IOException {
         long max = (1L << 53) - 1;
         assertThat(r.append("/p", Rules.produce("a", max, 0, "a")).producer()).isEqualTo(new Producer(max, 0));
         assertThat(r.append("/p", Rules.produce("a", max, 0, "a")).duplicate()).isTrue();
         assertThat(refused(r, Rules.produce("a", max - 1, 0, "x")).producerEpoch()).isEqualTo(max);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aProducerThatClosedTheStreamGetsItsRetryAsADuplicate(Rules.Store kind) throws IOException {
-        Rules r = rules(kind);
+    @Test
+    void aProducerThatClosedTheStreamGetsItsRetryAsADuplicate() throws IOException {
         AppendRequest close = new AppendRequest("text/plain", null, new ProducerRequest("a", 0, 0), true,
                 "end".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(r.append("/p", close)).isEqualTo(new Appended(3, true, false, new Producer(0, 0)));
@@ -144,29 +122,5 @@ class ProducersTest {
         assertThat(other.reason()).isEqualTo(Reason.CLOSED);
         assertThat(other.nextOffset()).isEqualTo(3);
         assertThat(refused(r, Rules.produce("b", 0, 0, "x")).reason()).isEqualTo(Reason.CLOSED);
-    }
-
-    @Test
-    void theStateOfProducersOutlivesTheRulesOverTheSameFiles() throws IOException {
-        Rules r = rules(Rules.Store.FILE);
-        r.append("/p", Rules.produce("a", 3, 0, "a"));
-        r.append("/p", Rules.produce("a", 3, 1, "b"));
-        Rules again = Rules.on(Rules.Store.FILE, stores);
-        assertThat(again.append("/p", Rules.produce("a", 3, 1, "b")).duplicate()).isTrue();
-        assertThat(refused(again, Rules.produce("a", 2, 0, "x")).producerEpoch()).isEqualTo(3);
-        assertThat(again.append("/p", Rules.produce("a", 3, 2, "c")).tail()).isEqualTo(3);
-    }
-
-    @Test
-    void pastTheLimitTheLeastRecentlyUsedProducerIsForgotten() throws IOException {
-        Rules r = Rules.on(Rules.Store.MEMORY, stores, new StoreLimits(0, 2));
-        r.create("/p", "text/plain", "");
-        r.append("/p", Rules.produce("a", 0, 0, "a"));
-        r.append("/p", Rules.produce("b", 0, 0, "b"));
-        r.append("/p", Rules.produce("b", 0, 1, "b"));
-        r.append("/p", Rules.produce("c", 0, 0, "c"));
-        // "a" is forgotten: its next number is a gap from a new producer's 0
-        assertThat(refused(r, Rules.produce("a", 0, 1, "x")).expectedSeq()).isZero();
-        assertThat(r.append("/p", Rules.produce("b", 0, 1, "b")).duplicate()).isTrue();
     }
 }

@@ -7,16 +7,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.httpfstream.durable.DurableStreams.Extent;
 import org.httpfstream.durable.DurableStreams.Snapshot;
-import org.httpfstream.testing.StoreExtension;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
 
 /** Capped JSON reads across more than one block, and snapshots refreshed without the lock, on both stores. */
-class ReadsTest {
-    @RegisterExtension
-    final StoreExtension stores = new StoreExtension();
-
+class ReadsTest extends OnBothStores {
     /** A JSON stream of the message "1" then one string message of 200,000 bytes with its quotes. */
     static Snapshot longMessage(Rules r) throws IOException {
         String big = "\"" + "x".repeat(199_998) + "\"";
@@ -33,10 +27,8 @@ class ReadsTest {
         return new String(b.array(), UTF_8);
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aCapInsideALongMessageEndsAfterTheMessageBeforeIt(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aCapInsideALongMessageEndsAfterTheMessageBeforeIt() throws IOException {
         Snapshot s = longMessage(r);
         assertThat(s.tail()).isEqualTo(200_003);
         Extent e = r.streams.openRead(s, 0, 150_000); // two blocks back from the cap to the first line end
@@ -45,10 +37,8 @@ class ReadsTest {
         assertThat(read(e)).isEqualTo("1\n");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aMessageLongerThanTheCapAndABlockIsReadWhole(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aMessageLongerThanTheCapAndABlockIsReadWhole() throws IOException {
         Snapshot s = longMessage(r);
         Extent e = r.streams.openRead(s, 2, 10);
         assertThat(e.next()).isEqualTo(200_003);
@@ -57,10 +47,8 @@ class ReadsTest {
         assertThat(read(e)).endsWith("x\"\n");
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void aRefreshedSnapshotSeesNewBytesAndClosure(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void aRefreshedSnapshotSeesNewBytesAndClosure() throws IOException {
         r.create("/t", "text/plain", "ab");
         Snapshot s = r.streams.open("/t");
         r.append("/t", new DurableStreams.AppendRequest("text/plain", null, null, true, "cd".getBytes(UTF_8)));
@@ -72,10 +60,8 @@ class ReadsTest {
         assertThat(r.streams.refresh("/t", s)).isNull();
     }
 
-    @ParameterizedTest
-    @EnumSource(Rules.Store.class)
-    void anExpiredStreamIsNotRefreshed(Rules.Store kind) throws IOException {
-        Rules r = Rules.on(kind, stores);
+    @Test
+    void anExpiredStreamIsNotRefreshed() throws IOException {
         r.streams.create("/t", new DurableStreams.CreateRequest("text/plain", 1L, null, null, false,
                 "ab".getBytes(UTF_8), null)).join();
         Snapshot s = r.streams.open("/t");

@@ -1,6 +1,7 @@
 package org.httpfstream.durable;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,7 +22,7 @@ import org.httpfstream.testing.StoreExtension;
 /**
  * Test support for the Durable Streams rules' own tests: {@link DurableStreams} on either store (the
  * files of a {@link StoreExtension}, or a {@link MemoryStorage}) with a {@link ManualClock}, and short
- * forms of the requests the tests make.
+ * forms of the requests the tests make and of the assertion on a refusal.
  *
  * <p>Thread safety: not thread safe; used from a test's thread.
  */
@@ -68,6 +69,12 @@ final class Rules {
     /** An append of {@code body} as text/plain by a producer. */
     static AppendRequest produce(String id, long epoch, long seq, String body) {
         return new AppendRequest("text/plain", null, new ProducerRequest(id, epoch, seq), false, body.getBytes(UTF_8));
+    }
+
+    /** Asserts that {@code e} refused with {@code reason} and exactly {@code message}. */
+    static void assertRefused(DurableStreamException e, DurableStreamException.Reason reason, String message) {
+        assertThat(e.reason()).isEqualTo(reason);
+        assertThat(e).hasMessage(message);
     }
 
     /** Appends and waits. */
