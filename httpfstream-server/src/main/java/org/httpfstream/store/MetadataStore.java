@@ -3,11 +3,9 @@ package org.httpfstream.store;
 import org.httpfstream.durable.DurableStreams;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -278,36 +276,7 @@ public final class MetadataStore {
         if (!force && overwrite(target, metadata)) {
             return null;
         }
-        Path folder = target.getParent();
-        if (!Files.isDirectory(folder)) {
-            Path existing = folder;
-            while (!Files.isDirectory(existing)) {
-                existing = existing.getParent();
-            }
-            Files.createDirectories(folder);
-            if (force) { // the new folders' own entries, from the top one's parent down
-                for (Path d = folder; !d.equals(existing); d = d.getParent()) {
-                    StreamStore.syncDirectory(d.getParent());
-                }
-            }
-        }
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(serialize(metadata));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            if (force) {
-                ch.force(true);
-            }
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.replace(target, serialize(metadata), force, false);
         if (force && groupCommit == null) {
             StreamStore.syncDirectory(target.getParent());
         }

@@ -205,17 +205,8 @@ public final class TailMarks implements AutoCloseable {
     /** Frees every slot and lets the file go (a clean stop: nothing to cut at the next start). */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        try {
-            lock.release();
-            channel.close();
-        } catch (IOException e) {
-            StreamStore.LOG.debug("closing the tail marks failed", e);
+        if (markClosed()) {
+            letGo("closing");
         }
     }
 
@@ -224,14 +215,24 @@ public final class TailMarks implements AutoCloseable {
      * root then recovers from these marks).
      */
     void abandon() {
-        synchronized (this) {
-            closed = true;
-        }
+        markClosed();
+        letGo("abandoning");
+    }
+
+    /** Marks these marks closed; true for the call that closed them. */
+    private synchronized boolean markClosed() {
+        boolean wasOpen = !closed;
+        closed = true;
+        return wasOpen;
+    }
+
+    /** Releases the lock on the file and closes it; {@code doing} names the step in a failure's log line. */
+    private void letGo(String doing) {
         try {
             lock.release();
             channel.close();
         } catch (IOException e) {
-            StreamStore.LOG.debug("abandoning the tail marks failed", e);
+            StreamStore.LOG.debug(doing + " the tail marks failed", e);
         }
     }
 

@@ -2,14 +2,9 @@ package org.httpfstream.subscriptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -23,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.httpfstream.json.Json;
+import org.httpfstream.store.AtomicFiles;
 import org.httpfstream.store.StreamStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -205,37 +201,13 @@ public final class SubscriptionStore implements AutoCloseable {
     }
 
     /**
-     * Replaces {@code target} with {@code text}, readable by its owner only: a new file first, then an
-     * atomic rename. With {@code force} the file is forced before the rename, and a folder created here
-     * is made durable in its parent; with {@code syncFolder} the folder is synced after the rename.
+     * Replaces {@code target} with {@code text}, readable by its owner only (see {@link AtomicFiles}); with
+     * {@code syncFolder} the folder is synced after the rename.
      */
     static void writeAtomically(Path target, String text, boolean force, boolean syncFolder) throws IOException {
-        Path dir = target.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            if (force) {
-                StreamStore.syncDirectory(dir.getParent()); // the new folder's own entry
-            }
-        }
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: the folder's permissions apply
-            }
-            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            if (force) {
-                ch.force(true);
-            }
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.replace(target, text.getBytes(StandardCharsets.UTF_8), force, true);
         if (syncFolder) {
-            StreamStore.syncDirectory(dir);
+            StreamStore.syncDirectory(target.getParent());
         }
     }
 

@@ -5,11 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.httpfstream.durable.DurableStreams.AppendRequest;
 import org.httpfstream.durable.DurableStreams.Appended;
 import org.httpfstream.durable.DurableStreams.CreateRequest;
@@ -17,6 +12,7 @@ import org.httpfstream.durable.DurableStreams.Created;
 import org.httpfstream.durable.DurableStreams.ProducerRequest;
 import org.httpfstream.store.StoreLimits;
 import org.httpfstream.store.memory.MemoryStorage;
+import org.httpfstream.testing.ManualClock;
 import org.httpfstream.testing.StoreExtension;
 
 /**
@@ -95,30 +91,6 @@ final class Rules {
             return new String(b.array(), UTF_8);
         } finally {
             e.close();
-        }
-    }
-
-    /** A clock the test moves by hand. */
-    static final class ManualClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

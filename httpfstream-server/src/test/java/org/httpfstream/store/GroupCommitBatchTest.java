@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,16 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * SyncGate}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GroupCommitBatchTest extends GatedStoreTest {
-    Path root;
-    MetadataStore metadata;
-
-    @BeforeEach
-    void openWithFsync() throws IOException {
-        root = open(true).root();
-        metadata = new MetadataStore(store);
-    }
-
+class GroupCommitBatchTest extends MetadataBatchTest {
     String metaFileContent(Path file) throws IOException {
         return Files.readString(metadata.metaFile(file), ISO_8859_1);
     }

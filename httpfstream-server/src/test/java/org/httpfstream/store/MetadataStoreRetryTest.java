@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,16 +19,7 @@ import org.junit.jupiter.api.Timeout;
  * the retry; a change made meanwhile under the same key wins (it was made on top of the failed one).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class MetadataStoreRetryTest extends GatedStoreTest {
-    Path root;
-    MetadataStore metadata;
-
-    @BeforeEach
-    void openWithFsync() throws IOException {
-        root = open(true).root();
-        metadata = new MetadataStore(store);
-    }
-
+class MetadataStoreRetryTest extends MetadataBatchTest {
     String onDisk(Path file) throws IOException {
         Path meta = metadata.metaFile(file);
         return Files.exists(meta) ? Files.readString(meta, ISO_8859_1) : "";

@@ -11,12 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.testing.ManualClock;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,30 +31,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StreamWriterLifecycleTest extends GatedStoreTest {
     static ByteBuffer[] buffers(String s) {
         return new ByteBuffer[] {ByteBuffer.wrap(s.getBytes(UTF_8))};
-    }
-
-    /** A clock the test moves by hand. */
-    static final class ManualClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     @Nested

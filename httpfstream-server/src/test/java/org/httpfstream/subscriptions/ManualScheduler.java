@@ -2,10 +2,10 @@ package org.httpfstream.subscriptions;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import org.httpfstream.testing.ManualClock;
 
 /**
  * A {@link Scheduler} on virtual time for tests: tasks run only in {@link #runDue} and {@link #advance},
@@ -94,25 +94,12 @@ final class ManualScheduler implements Scheduler {
         return shutdown;
     }
 
+    /** A clock that shows this scheduler's virtual time. */
     Clock clock() {
-        ManualScheduler self = this;
-        return new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
+        return ManualClock.showing(this::virtualNow);
+    }
 
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                synchronized (self) {
-                    return START.plusMillis(now);
-                }
-            }
-        };
+    private synchronized Instant virtualNow() {
+        return START.plusMillis(now);
     }
 }
