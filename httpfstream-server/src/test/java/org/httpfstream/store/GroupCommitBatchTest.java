@@ -47,8 +47,7 @@ class GroupCommitBatchTest extends MetadataBatchTest {
             metadata.put(c, typed("text/c"));
             CompletableFuture<Void> barrier = store.barrier();
             assertThat(metadata.published(b)).isEmpty(); // not before it is durable
-            gate.releaseBatches();
-            barrier.get(20, TimeUnit.SECONDS);
+            releaseBatchesAndAwait(barrier);
 
             Path d = root.resolve("d.txt");
             Path e = root.resolve("e.txt");
@@ -57,8 +56,7 @@ class GroupCommitBatchTest extends MetadataBatchTest {
             metadata.put(b, typed("text/b2"));
             CompletableFuture<Void> second = store.barrier();
             long calls = store.syncCalls();
-            gate.releaseBatches();
-            second.get(20, TimeUnit.SECONDS);
+            releaseBatchesAndAwait(second);
             // d's batch: one metadata file and its folder; the next: two metadata files and their one folder.
             assertThat(store.syncCalls() - calls).isEqualTo(5);
             assertThat(metadata.published(b)).contains(typed("text/b2"));
@@ -121,8 +119,7 @@ class GroupCommitBatchTest extends MetadataBatchTest {
             CompletableFuture<Void> barrier = store.barrier();
             SyncGate.await("the batch of the new folders is held", () -> gate.batchesArrived.get() > 0);
             assertThat(barrier).isNotDone();
-            gate.releaseBatches();
-            barrier.get(20, TimeUnit.SECONDS);
+            releaseBatchesAndAwait(barrier);
             // the entries of "new" in the root, of "deep" in "new", and of "s.log" in "deep"
             assertThat(store.syncCalls() - calls).isEqualTo(3);
             assertThat(store.barrier()).isDone();
@@ -136,8 +133,7 @@ class GroupCommitBatchTest extends MetadataBatchTest {
             AppendSession s = store.startAppend("/fresh.log");
             CompletableFuture<Void> barrier = store.barrier();
             assertThat(barrier).isNotDone();
-            gate.releaseBatches();
-            barrier.get(20, TimeUnit.SECONDS);
+            releaseBatchesAndAwait(barrier);
             assertThat(store.syncCalls() - calls).as("the root folder, forced once").isEqualTo(1);
             s.end().get(20, TimeUnit.SECONDS);
             AppendSession again = store.startAppend("/fresh.log"); // an existing name: nothing to force

@@ -2,6 +2,8 @@ package org.httpfstream.store;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
@@ -15,6 +17,12 @@ abstract class MetadataBatchTest extends GatedStoreTest {
     Path root;
     /** The metadata over the store, through its group commit. */
     MetadataStore metadata;
+
+    /** Lets the held batches go and waits (up to 20 s) until {@code barrier} completes. */
+    void releaseBatchesAndAwait(CompletableFuture<Void> barrier) throws Exception {
+        gate.releaseBatches();
+        barrier.get(20, TimeUnit.SECONDS);
+    }
 
     @BeforeEach
     void openWithFsync() throws IOException {

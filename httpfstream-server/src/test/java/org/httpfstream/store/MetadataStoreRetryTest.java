@@ -97,8 +97,7 @@ class MetadataStoreRetryTest extends MetadataBatchTest {
         metadata.put(a, typed("text/a"));
         metadata.remove(a);
         CompletableFuture<Void> next = store.barrier();
-        gate.releaseBatches();
-        next.get(20, TimeUnit.SECONDS);
+        releaseBatchesAndAwait(next);
         assertThat(onDisk(a)).isEmpty();
         assertThat(metadata.get(a)).isEmpty();
         assertThat(onDisk(b)).contains("contentType=text/b");

@@ -24,6 +24,13 @@ class MetadataStoreViewsTest {
         return store.metaFile(file);
     }
 
+    /** Asserts that neither view of {@code store} nor the disk holds metadata of {@code file}. */
+    void assertForgotten(MetadataStore store, Path file) {
+        assertThat(meta(store, file)).doesNotExist();
+        assertThat(store.get(file)).isEmpty();
+        assertThat(store.published(file)).isEmpty();
+    }
+
     @Nested
     class PutLaterAndFlush {
         @Test
@@ -59,9 +66,7 @@ class MetadataStoreViewsTest {
             store.putLater(file, typed("text/x"));
             store.remove(file);
             store.flush(file);
-            assertThat(meta(store, file)).doesNotExist();
-            assertThat(store.get(file)).isEmpty();
-            assertThat(store.published(file)).isEmpty();
+            assertForgotten(store, file);
         }
     }
 
@@ -86,9 +91,7 @@ class MetadataStoreViewsTest {
             store.put(file, typed("text/x"));
             assertThat(meta(store, file)).exists();
             store.remove(file);
-            assertThat(meta(store, file)).doesNotExist();
-            assertThat(store.get(file)).isEmpty();
-            assertThat(store.published(file)).isEmpty();
+            assertForgotten(store, file);
         }
     }
 

@@ -59,6 +59,13 @@ public abstract class StorageContract {
         limited.close();
     }
 
+    /** The stream at {@code path}, made to hold {@code text} (appended and committed). */
+    StoredStream holding(String path, String text) throws IOException {
+        StoredStream s = storage.stream(path);
+        append(s, text).join();
+        return s;
+    }
+
     static CompletableFuture<Long> append(StoredStream s, String text) throws IOException {
         return s.withLease(true, lease -> lease.append(ByteBuffer.wrap(text.getBytes(UTF_8))));
     }
@@ -184,8 +191,7 @@ public abstract class StorageContract {
 
         @Test
         void offerTheZeroCopyPathWhereTheStoreHasFiles() throws IOException {
-            StoredStream s = storage.stream("/z.txt");
-            append(s, "abc").join();
+            StoredStream s = holding("/z.txt", "abc");
             Optional<FileChannel> ch = s.openChannel();
             assertThat(ch.isPresent()).isEqualTo(zeroCopy());
             if (ch.isPresent()) {
@@ -232,8 +238,7 @@ public abstract class StorageContract {
     class TheLease {
         @Test
         void admitsOneWriterAtATime() throws Exception {
-            StoredStream s = storage.stream("/lease.txt");
-            append(s, "a").join();
+            StoredStream s = holding("/lease.txt", "a");
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             AtomicInteger inside = new AtomicInteger();
@@ -295,8 +300,7 @@ public abstract class StorageContract {
     class Followers {
         @Test
         void manyFollowOneStreamEachAtItsOwnPace() throws IOException {
-            StoredStream s = storage.stream("/f.txt");
-            append(s, "one ").join();
+            StoredStream s = holding("/f.txt", "one ");
             AtomicInteger toldA = new AtomicInteger();
             AtomicInteger toldB = new AtomicInteger();
             AtomicBoolean closed = new AtomicBoolean();
@@ -317,8 +321,7 @@ public abstract class StorageContract {
 
         @Test
         void aClosedFollowerIsNoLongerToldNorReads() throws IOException {
-            StoredStream s = storage.stream("/g.txt");
-            append(s, "x").join();
+            StoredStream s = holding("/g.txt", "x");
             AtomicInteger told = new AtomicInteger();
             Follower f = s.follow(told::incrementAndGet, () -> false);
             f.close();
@@ -330,8 +333,7 @@ public abstract class StorageContract {
 
         @Test
         void oneWatcherLeavingKeepsTheOthers() throws IOException {
-            StoredStream s = storage.stream("/w.txt");
-            append(s, "x").join();
+            StoredStream s = holding("/w.txt", "x");
             AtomicInteger a = new AtomicInteger();
             AtomicInteger b = new AtomicInteger();
             StreamListener la = a::incrementAndGet;
@@ -349,8 +351,7 @@ public abstract class StorageContract {
 
         @Test
         void aStreamDeletedWhileFollowedEndsAndCanBeMadeAgain() throws IOException {
-            StoredStream s = storage.stream("/del.txt");
-            append(s, "before").join();
+            StoredStream s = holding("/del.txt", "before");
             try (Follower f = s.follow(() -> { }, () -> !exists(s))) {
                 AtomicBoolean ran = new AtomicBoolean();
                 s.delete(() -> ran.set(true));
@@ -366,8 +367,7 @@ public abstract class StorageContract {
 
         @Test
         void aDiscardedStreamIsGone() throws IOException {
-            StoredStream s = storage.stream("/disc.txt");
-            append(s, "x").join();
+            StoredStream s = holding("/disc.txt", "x");
             s.discard();
             assertThat(s.exists()).isFalse();
             assertThat(s.knownCommittedLength()).isEqualTo(-1);
@@ -381,8 +381,7 @@ public abstract class StorageContract {
 
         @Test
         void isStoredReplacedAndRemoved() throws IOException {
-            StoredStream s = storage.stream("/m.txt");
-            append(s, "x").join();
+            StoredStream s = holding("/m.txt", "x");
             s.putMetadata(plain);
             storage.barrier().join();
             assertThat(s.metadata()).contains(plain);
@@ -403,8 +402,7 @@ public abstract class StorageContract {
 
         @Test
         void updatesAreAtomic() throws Exception {
-            StoredStream s = storage.stream("/u.txt");
-            append(s, "x").join();
+            StoredStream s = holding("/u.txt", "x");
             s.putMetadata(plain);
             int threads = 4;
             int each = 200;
@@ -436,8 +434,7 @@ public abstract class StorageContract {
     class Forks {
         @Test
         void aForkReadsItsSourcesBytesBelowTheForkPointAndItsOwnAbove() throws IOException {
-            StoredStream source = storage.stream("/src");
-            append(source, "0123456789").join();
+            StoredStream source = holding("/src", "0123456789");
             StoredStream fork = storage.stream("/fork");
             fork.putMetadata(new StreamMetadata("text/plain", null, null, null, false, null, java.util.Map.of(),
                     null, new StreamMetadata.Fork("/src", 6, 0, 6), 0, false));

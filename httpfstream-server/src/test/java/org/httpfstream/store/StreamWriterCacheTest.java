@@ -37,6 +37,12 @@ class StreamWriterCacheTest {
                 null)).join();
     }
 
+    /** Creates {@code path} as text/plain, then appends {@code body} to it. */
+    void createHolding(String path, String body) throws IOException {
+        create(path);
+        append(path, body);
+    }
+
     DurableStreams.Appended append(String path, String body) throws IOException {
         return streams.append(path, new DurableStreams.AppendRequest("text/plain", null, null, false,
                 body.getBytes(UTF_8))).join();
@@ -44,8 +50,7 @@ class StreamWriterCacheTest {
 
     @Test
     void appendsToOneStreamGoThroughOneOpenWriter() throws IOException {
-        create("/a/s.txt");
-        append("/a/s.txt", "one ");
+        createHolding("/a/s.txt", "one ");
         StreamWriter w = store.openWriterOf(root.toRealPath().resolve("a/s.txt"));
         assertThat(w).isNotNull();
         assertThat(store.cachedWriter("/a/s.txt")).isSameAs(w);
@@ -56,22 +61,19 @@ class StreamWriterCacheTest {
 
     @Test
     void aDeletedStreamsWriterIsClosedAndANewStreamStartsEmpty() throws IOException {
-        create("/d.txt");
-        append("/d.txt", "old");
+        createHolding("/d.txt", "old");
         StreamWriter old = store.cachedWriter("/d.txt");
         streams.delete("/d.txt").join();
         assertThat(old.isOpen()).isFalse();
         assertThat(store.cachedWriter("/d.txt")).isNull();
         assertThatThrownBy(() -> append("/d.txt", "lost")).isInstanceOf(DurableStreamException.class);
-        create("/d.txt");
-        append("/d.txt", "new");
+        createHolding("/d.txt", "new");
         assertThat(Files.readString(root.resolve("d.txt"))).isEqualTo("new");
     }
 
     @Test
     void anIdleWriterIsClosedAndTheNextAppendReopensTheFile() throws IOException {
-        create("/idle.txt");
-        append("/idle.txt", "a");
+        createHolding("/idle.txt", "a");
         StreamWriter first = store.cachedWriter("/idle.txt");
         store.idleTimeout(0);
         Await.until("the idle writer is closed", () -> !first.isOpen());
@@ -84,8 +86,7 @@ class StreamWriterCacheTest {
 
     @Test
     void aWebSocketSessionAndPostsShareTheWriterOneAtATime() throws IOException {
-        create("/shared.txt");
-        append("/shared.txt", "post ");
+        createHolding("/shared.txt", "post ");
         AppendSession session = store.startAppend("/shared.txt");
         assertThat(session.length()).isEqualTo(5);
         session.append(ByteBuffer.wrap("ws ".getBytes(UTF_8)));
