@@ -3,6 +3,7 @@ package org.httpfstream.server;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,42 +24,30 @@ public final class ServerStats {
     /** How a live reader reads. */
     public enum FollowerKind {
         /** A WebSocket FOLLOW. */
-        WEBSOCKET("websocket"),
+        WEBSOCKET,
         /** A plain-HTTP chunked read, {@code GET …?follow}. */
-        FOLLOW("follow"),
+        FOLLOW,
         /** A Durable Streams long-poll waiting for data. */
-        LONG_POLL("long_poll"),
+        LONG_POLL,
         /** A Durable Streams SSE read. */
-        SSE("sse");
+        SSE;
 
-        private final String label;
-
-        FollowerKind(String label) {
-            this.label = label;
-        }
-
-        /** The metric label value. */
+        /** The metric label value: the name in lower case. */
         public String label() {
-            return label;
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
     /** How an append came. */
     public enum AppendProtocol {
         /** An httpfstream APPEND session over a WebSocket (counted once per session). */
-        WEBSOCKET("websocket"),
+        WEBSOCKET,
         /** A Durable Streams {@code POST} with a body (counted once answered). */
-        HTTP("http");
+        HTTP;
 
-        private final String label;
-
-        AppendProtocol(String label) {
-            this.label = label;
-        }
-
-        /** The metric label value. */
+        /** The metric label value: the name in lower case. */
         public String label() {
-            return label;
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

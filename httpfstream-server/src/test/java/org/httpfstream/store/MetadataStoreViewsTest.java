@@ -25,7 +25,7 @@ class MetadataStoreViewsTest {
     }
 
     /** Asserts that neither view of {@code store} nor the disk holds metadata of {@code file}. */
-    void assertForgotten(MetadataStore store, Path file) {
+    void assertForgotten(MetadataStore store, Path file) throws IOException {
         assertThat(meta(store, file)).doesNotExist();
         assertThat(store.get(file)).isEmpty();
         assertThat(store.published(file)).isEmpty();

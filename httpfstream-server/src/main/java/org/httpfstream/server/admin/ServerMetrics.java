@@ -13,6 +13,9 @@ import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import org.httpfstream.server.Refusals;
 import org.httpfstream.server.ServerStats;
 import org.httpfstream.store.StoreMetrics;
@@ -95,12 +98,10 @@ public final class ServerMetrics implements StoreMetrics {
 
     /** Registers the metrics read from the store, the transport's counts and the refusals at each scrape. */
     private void registerCounts(StreamStore store, ServerStats stats, Refusals refusals) {
-        GaugeWithCallback.builder().name("httpfstream_streams_open")
-                .help("Streams open for writing: append sessions and Durable Streams writers not yet idle")
-                .callback(cb -> cb.call(store.openWriters())).register(registry);
-        GaugeWithCallback.builder().name("httpfstream_appenders")
-                .help("Active WebSocket append sessions (each holds its stream's writer lease)")
-                .callback(cb -> cb.call(store.activeSessions())).register(registry);
+        gauge("httpfstream_streams_open",
+                "Streams open for writing: append sessions and Durable Streams writers not yet idle", store::openWriters);
+        gauge("httpfstream_appenders",
+                "Active WebSocket append sessions (each holds its stream's writer lease)", store::activeSessions);
         GaugeWithCallback.builder().name("httpfstream_followers")
                 .help("Live readers now, by kind: websocket, follow (?follow), long_poll, sse")
                 .labelNames("kind")
@@ -109,40 +110,46 @@ public final class ServerMetrics implements StoreMetrics {
                         cb.call(stats.followers(k), k.label());
                     }
                 }).register(registry);
-        CounterWithCallback.builder().name("httpfstream_appended_bytes")
-                .help("Stream bytes appended, by every protocol")
-                .callback(cb -> cb.call(appended.sum())).register(registry);
-        CounterWithCallback.builder().name("httpfstream_followed_bytes")
-                .help("Stream bytes sent to live readers (websocket, follow, sse)")
-                .callback(cb -> cb.call(stats.followedBytes())).register(registry);
-        CounterWithCallback.builder().name("httpfstream_received_bytes")
-                .help("Bytes read from clients on the stream port (request heads and bodies, WebSocket frames)")
-                .callback(cb -> cb.call(stats.bytesReceived())).register(registry);
-        CounterWithCallback.builder().name("httpfstream_sent_bytes")
-                .help("Bytes written to clients on the stream port (response heads, bodies, WebSocket frames)")
-                .callback(cb -> cb.call(stats.bytesSent())).register(registry);
-        CounterWithCallback.builder().name("httpfstream_appends")
-                .help("Appends, by protocol: websocket (one per APPEND session), http (one per POST with a body)")
-                .labelNames("protocol")
+        counter("httpfstream_appended_bytes", "Stream bytes appended, by every protocol", appended::sum);
+        counter("httpfstream_followed_bytes", "Stream bytes sent to live readers (websocket, follow, sse)",
+                stats::followedBytes);
+        counter("httpfstream_received_bytes",
+                "Bytes read from clients on the stream port (request heads and bodies, WebSocket frames)",
+                stats::bytesReceived);
+        counter("httpfstream_sent_bytes",
+                "Bytes written to clients on the stream port (response heads, bodies, WebSocket frames)",
+                stats::bytesSent);
+        counterBy("httpfstream_appends",
+                "Appends, by protocol: websocket (one per APPEND session), http (one per POST with a body)",
+                "protocol", ServerStats.AppendProtocol.values(), stats::appends, ServerStats.AppendProtocol::label);
+        counterBy("httpfstream_refusals", "Requests, connections and messages refused, by reason",
+                "reason", Refusals.Reason.values(), refusals::get, ServerMetrics::label);
+        counter("httpfstream_connections_accepted",
+                "TCP connections accepted on the stream port, refused ones included", stats::connectionsAccepted);
+        gauge("httpfstream_connections_open", "TCP connections open on the stream port", stats::connectionsOpen);
+    }
+
+    /** Registers a gauge read from {@code value} at each scrape. */
+    private void gauge(String name, String help, LongSupplier value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+                .register(registry);
+    }
+
+    /** Registers a counter read from {@code value} at each scrape. */
+    private void counter(String name, String help, LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+                .register(registry);
+    }
+
+    /** Registers a counter with one label, one series per value of {@code values}, read at each scrape. */
+    private <E> void counterBy(String name, String help, String labelName, E[] values, ToLongFunction<E> count,
+            Function<E, String> label) {
+        CounterWithCallback.builder().name(name).help(help).labelNames(labelName)
                 .callback(cb -> {
-                    for (ServerStats.AppendProtocol p : ServerStats.AppendProtocol.values()) {
-                        cb.call(stats.appends(p), p.label());
+                    for (E v : values) {
+                        cb.call(count.applyAsLong(v), label.apply(v));
                     }
                 }).register(registry);
-        CounterWithCallback.builder().name("httpfstream_refusals")
-                .help("Requests, connections and messages refused, by reason")
-                .labelNames("reason")
-                .callback(cb -> {
-                    for (Refusals.Reason r : Refusals.Reason.values()) {
-                        cb.call(refusals.get(r), label(r));
-                    }
-                }).register(registry);
-        CounterWithCallback.builder().name("httpfstream_connections_accepted")
-                .help("TCP connections accepted on the stream port, refused ones included")
-                .callback(cb -> cb.call(stats.connectionsAccepted())).register(registry);
-        GaugeWithCallback.builder().name("httpfstream_connections_open")
-                .help("TCP connections open on the stream port")
-                .callback(cb -> cb.call(stats.connectionsOpen())).register(registry);
     }
 
     /** The label value of a refusal reason: its name in lower case, such as {@code auth_missing}. */

@@ -3,6 +3,8 @@ package org.httpfstream.server.routing;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
 import org.httpfstream.durable.DurableStreamException;
 import org.httpfstream.store.InsufficientStorageException;
 import org.httpfstream.store.InvalidOffsetException;
@@ -48,6 +50,19 @@ public final class FailureStatus {
         DURABLE
     }
 
+    /**
+     * The failures whose status is the same for every operation, tried in this order (a subclass before
+     * its superclass: {@link OutsideRootException} is an {@link InvalidStreamPathException}).
+     */
+    private static final List<Map.Entry<Class<? extends Throwable>, HttpResponseStatus>> FIXED = List.of(
+            Map.entry(StreamClosedException.class, HttpResponseStatus.CONFLICT),
+            Map.entry(OutsideRootException.class, HttpResponseStatus.FORBIDDEN),
+            Map.entry(InvalidStreamPathException.class, HttpResponseStatus.BAD_REQUEST),
+            Map.entry(InvalidOffsetException.class, HttpResponseStatus.BAD_REQUEST),
+            Map.entry(NoSuchFileException.class, HttpResponseStatus.NOT_FOUND),
+            Map.entry(StreamTooLargeException.class, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE),
+            Map.entry(InsufficientStorageException.class, HttpResponseStatus.INSUFFICIENT_STORAGE));
+
     /** The status that answers {@code t} in {@code operation}; null for an unexpected failure (a 500). */
     public static HttpResponseStatus of(Throwable t, Operation operation) {
         if (t instanceof DurableStreamException d) {
@@ -56,28 +71,15 @@ public final class FailureStatus {
         if (t instanceof WriterConflictException) {
             return operation == Operation.DURABLE ? HttpResponseStatus.CONFLICT : HttpResponseStatus.FORBIDDEN;
         }
-        if (t instanceof StreamClosedException) {
-            return HttpResponseStatus.CONFLICT;
-        }
-        if (t instanceof OutsideRootException) {
-            return HttpResponseStatus.FORBIDDEN;
-        }
-        if (t instanceof InvalidStreamPathException || t instanceof InvalidOffsetException) {
-            return HttpResponseStatus.BAD_REQUEST;
-        }
         if (t instanceof NotAStreamException) {
             return operation == Operation.READ ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.CONFLICT;
         }
-        if (t instanceof NoSuchFileException) {
-            return HttpResponseStatus.NOT_FOUND;
+        for (Map.Entry<Class<? extends Throwable>, HttpResponseStatus> e : FIXED) {
+            if (e.getKey().isInstance(t)) {
+                return e.getValue();
+            }
         }
-        if (t instanceof StreamTooLargeException) {
-            return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
-        }
-        if (t instanceof InsufficientStorageException || diskFull(t)) {
-            return HttpResponseStatus.INSUFFICIENT_STORAGE;
-        }
-        return null;
+        return diskFull(t) ? HttpResponseStatus.INSUFFICIENT_STORAGE : null;
     }
 
     /** The status of a Durable Streams refusal. */
