@@ -3,6 +3,7 @@ package org.httpfstream.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.httpfstream.testing.StoreExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,6 +31,16 @@ abstract class GatedStoreTest {
             gate = g;
         }
         return store;
+    }
+
+    /**
+     * Opens a store with fsync and starts an append session on {@code path}; returns once the new file's
+     * name is durable (the barrier passed), so later syncs are the session's own.
+     */
+    AppendSession openWithFsyncAndStart(String path) throws Exception {
+        AppendSession s = open(true).startAppend(path);
+        store.barrier().get(20, TimeUnit.SECONDS);
+        return s;
     }
 
     /** Metadata of the default content type {@code contentType}, nothing else set. */

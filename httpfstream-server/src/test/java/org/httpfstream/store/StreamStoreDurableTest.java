@@ -69,9 +69,7 @@ class StreamStoreDurableTest extends GatedStoreTest {
     class WithFsync {
         @Test
         void bytesCountOnlyOnceSyncedAndDurableWaitsForThem() throws Exception {
-            open(true);
-            AppendSession s = store.startAppend("/f.log");
-            store.barrier().get(20, TimeUnit.SECONDS);
+            AppendSession s = openWithFsyncAndStart("/f.log");
             long batches = store.syncBatches();
             gate.holdRounds();
             s.append(bytes("abcd"));
@@ -96,9 +94,7 @@ class StreamStoreDurableTest extends GatedStoreTest {
 
         @Test
         void durableAlsoWaitsForTheMetadataChangesMadeBefore() throws Exception {
-            open(true);
-            AppendSession s = store.startAppend("/m.log");
-            store.barrier().get(20, TimeUnit.SECONDS);
+            AppendSession s = openWithFsyncAndStart("/m.log");
             s.append(bytes("x"));
             store.durable(s.file(), -1).get(20, TimeUnit.SECONDS);
             gate.holdBatches();

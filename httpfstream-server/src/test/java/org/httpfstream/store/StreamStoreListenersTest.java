@@ -83,9 +83,7 @@ class StreamStoreListenersTest extends GatedStoreTest {
 
         @Test
         void withFsyncAreCalledOnceTheBytesAreSynced() throws Exception {
-            open(true);
-            AppendSession s = store.startAppend("/c.log");
-            store.barrier().get(20, TimeUnit.SECONDS);
+            AppendSession s = openWithFsyncAndStart("/c.log");
             List<Long> lengths = new CopyOnWriteArrayList<>();
             store.addChangeListener(f -> lengths.add(s.length()));
             gate.holdRounds();
@@ -102,9 +100,7 @@ class StreamStoreListenersTest extends GatedStoreTest {
     class SessionEnd {
         @Test
         void subscribersAndWatchersAreToldWhenAWebSocketSessionEndsOnlyOnceItsBytesAreSynced() throws Exception {
-            open(true);
-            AppendSession s = store.startAppend("/ws.log");
-            store.barrier().get(20, TimeUnit.SECONDS);
+            AppendSession s = openWithFsyncAndStart("/ws.log");
             List<String> follower = new CopyOnWriteArrayList<>();
             List<String> longPoll = new CopyOnWriteArrayList<>();
             Follower sub = s.subscribe(() -> follower.add(s.length() + (s.ended() ? " ended" : "")));
@@ -127,9 +123,7 @@ class StreamStoreListenersTest extends GatedStoreTest {
 
         @Test
         void aSessionWhoseFinalSyncFailsEndsExceptionallyAndStillTellsItsFollowers() throws Exception {
-            open(true);
-            AppendSession s = store.startAppend("/bad.log");
-            store.barrier().get(20, TimeUnit.SECONDS);
+            AppendSession s = openWithFsyncAndStart("/bad.log");
             StoreFaults.install(store).failSyncs(true);
             AtomicInteger told = new AtomicInteger();
             store.watch(s.file(), told::incrementAndGet);

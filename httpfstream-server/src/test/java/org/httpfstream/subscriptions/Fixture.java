@@ -51,6 +51,12 @@ final class Fixture {
         return subscriptions;
     }
 
+    /** {@code path} grows by {@code n} bytes, then what is due runs (the wake cycle sees the growth). */
+    void grow(String path, long n) {
+        streams.grow(path, n);
+        scheduler.runDue();
+    }
+
     /** Runs what is due and returns the operation's result; fails if it failed or is not done. */
     <T> T ok(CompletableFuture<T> f) {
         settle(f::isDone);

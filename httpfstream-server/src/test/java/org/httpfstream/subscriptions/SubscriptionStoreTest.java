@@ -151,13 +151,19 @@ class SubscriptionStoreTest {
 
     @Nested
     class Restarts {
-        @Test
-        void aRestartKeepsSubscriptionsFencesOldWakesAndWakesWhatIsPending() throws Exception {
+        /** Subscriptions on a file store (no fsync) with the pull-wake subscription s1 on logs/*; logs/a has 5 bytes. */
+        Fixture pullingOnFiles() {
             Fixture f = new Fixture();
             f.streams.with("/logs/a", 5);
             store = SubscriptionStore.files(folder(), false);
             f.start(store);
             f.pullWake("s1", "logs/*");
+            return f;
+        }
+
+        @Test
+        void aRestartKeepsSubscriptionsFencesOldWakesAndWakesWhatIsPending() throws Exception {
+            Fixture f = pullingOnFiles();
             Map<String, Object> wake = f.claim("s1");
             f.streams.with("/logs/a", 8);
             Map<String, Object> before = f.ok(f.subscriptions.describe("", "s1"));
@@ -178,11 +184,7 @@ class SubscriptionStoreTest {
 
         @Test
         void anAcknowledgedOffsetSurvivesARestart() throws Exception {
-            Fixture f = new Fixture();
-            f.streams.with("/logs/a", 5);
-            store = SubscriptionStore.files(folder(), false);
-            f.start(store);
-            f.pullWake("s1", "logs/*");
+            Fixture f = pullingOnFiles();
             f.streams.grow("/logs/a", 4);
             Map<String, Object> wake = f.claim("s1");
             f.ok(f.subscriptions.ack("", "s1", bearer(wake),

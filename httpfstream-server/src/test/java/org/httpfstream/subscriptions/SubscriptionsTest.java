@@ -152,8 +152,7 @@ class SubscriptionsTest {
         void aChangeOnAMatchingStreamLinksItFromItsStart() {
             f.pullWake("s1", "logs/*");
             f.streams.grow("/logs/new", 4);
-            f.streams.grow("/other/d", 4);
-            f.scheduler.runDue();
+            f.grow("/other/d", 4);
             assertThat(paths(f.ok(f.subscriptions.describe("", "s1")))).containsExactly("logs/a", "logs/b", "logs/new");
             assertThat(f.wakeEvents().stream().map(e -> (Object) e.get("stream")).toList()).containsExactly("logs/new");
         }
@@ -163,11 +162,9 @@ class SubscriptionsTest {
             f.ok(f.subscriptions.create("/logs", "s1", "{\"type\":\"pull-wake\",\"pattern\":\"*\","
                     + "\"wake_stream\":\"w\"}", "h"));
             f.streams.grow("/other/c", 1);
-            f.streams.grow("/logsx", 1);
-            f.scheduler.runDue();
+            f.grow("/logsx", 1);
             assertThat(f.streams.appended).isEmpty();
-            f.streams.grow("/logs/b", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/b", 1);
             assertThat(f.streams.appended).hasSize(1).first().asString().startsWith("/logs/w [");
         }
 

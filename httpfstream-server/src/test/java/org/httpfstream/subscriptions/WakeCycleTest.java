@@ -36,8 +36,7 @@ class WakeCycleTest {
         @Test
         void aChangeAppendsOneWakeEventPerPendingStream() {
             f.scheduler.advance(1234);
-            f.streams.grow("/logs/b", 3);
-            f.scheduler.runDue();
+            f.grow("/logs/b", 3);
             assertThat(f.streams.appended).containsExactly("/wake [{\"type\":\"wake\",\"subscription_id\":\"s1\","
                     + "\"stream\":\"logs/b\",\"generation\":1,\"ts\":" + (ManualScheduler.START.toEpochMilli() + 1234)
                     + "}]");
@@ -45,19 +44,16 @@ class WakeCycleTest {
 
         @Test
         void aWakeInFlightIsNotRepeatedForLaterChanges() {
+            f.grow("/logs/a", 1);
             f.streams.grow("/logs/a", 1);
-            f.scheduler.runDue();
-            f.streams.grow("/logs/a", 1);
-            f.streams.grow("/logs/b", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/b", 1);
             assertThat(f.wakeEvents()).hasSize(1);
         }
 
         @Test
         void aWakeStreamThatCannotBeWrittenIsLoggedAndTheWakeStaysInFlight() {
             f.streams.appendFails = true;
-            f.streams.grow("/logs/a", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/a", 1);
             assertThat(f.claim("s1").get("generation")).isEqualTo(1L);
         }
     }
@@ -66,8 +62,7 @@ class WakeCycleTest {
     class Claiming {
         @Test
         void aClaimTakesTheWakeInFlightWithASnapshotOfTheStreams() {
-            f.streams.grow("/logs/a", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/a", 1);
             Map<String, Object> wake = f.claim("s1");
             assertThat(wake.keySet()).containsExactly("wake_id", "generation", "token", "streams", "lease_ttl_ms");
             assertThat((String) wake.get("wake_id")).matches("w_[A-Za-z0-9_-]{12}");
@@ -140,8 +135,7 @@ class WakeCycleTest {
         @Test
         void aDoneAckEndsTheWakeAndWakesAgainIfWorkIsLeft() {
             f.streams.grow("/logs/a", 1);
-            f.streams.grow("/logs/b", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/b", 1);
             f.wakeEvents();
             Map<String, Object> wake = f.claim("s1");
             Map<String, Object> r = ack(wake, ",\"acks\":[{\"stream\":\"logs/a\",\"offset\":\"0000000000000006\"}],"
@@ -189,8 +183,7 @@ class WakeCycleTest {
     class Leases {
         @Test
         void aWakeWhoseLeaseRunsOutIsFencedAndIssuedAgain() {
-            f.streams.grow("/logs/a", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/a", 1);
             f.wakeEvents();
             Map<String, Object> wake = f.claim("s1");
             f.scheduler.advance(9_999);
@@ -213,8 +206,7 @@ class WakeCycleTest {
 
         @Test
         void aReleasedWakeIsIssuedAgainAtOnceIfWorkIsPending() {
-            f.streams.grow("/logs/a", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/a", 1);
             f.wakeEvents();
             Map<String, Object> wake = f.claim("s1");
             f.ok(f.subscriptions.release("", "s1", bearer(wake), ackBody(wake, "")));

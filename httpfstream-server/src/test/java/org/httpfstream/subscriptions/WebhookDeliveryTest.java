@@ -28,8 +28,7 @@ class WebhookDeliveryTest {
 
     /** Makes logs/a pending and returns the webhook post it causes. */
     private Fixture.Post wake() {
-        f.streams.grow("/logs/a", 2);
-        f.scheduler.runDue();
+        f.grow("/logs/a", 2);
         assertThat(f.posts).isNotEmpty();
         return f.posts.remove(0);
     }
@@ -101,8 +100,7 @@ class WebhookDeliveryTest {
         void anAnswerWithoutDoneLeavesTheWakeInFlightUntilItsLease() {
             Fixture.Post p = wake();
             answer(p, 200, "");
-            f.streams.grow("/logs/a", 1);
-            f.scheduler.runDue();
+            f.grow("/logs/a", 1);
             assertThat(f.posts).isEmpty();
             answer(wakeAfterLease(), 200, "not json");
             assertThat(status()).isEqualTo("active");
@@ -209,8 +207,7 @@ class WebhookDeliveryTest {
                     () -> { }));
             g.subscriptions = s;
             g.create("s", "{\"type\":\"webhook\",\"pattern\":\"*\",\"webhook\":{\"url\":\"https://h.example/\"}}");
-            g.streams.grow("/a", 1);
-            g.scheduler.runDue();
+            g.grow("/a", 1);
             assertThat(g.ok(s.describe("", "s")).get("status")).isEqualTo("failed");
         }
     }
