@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The commands against a real server started with -tokens, each as its own JVM. */
 class AuthEndToEndTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     static Path dir;
@@ -34,8 +32,7 @@ class AuthEndToEndTest {
     static void startServer() throws IOException {
         tokens = Files.writeString(dir.resolve("tokens"), "ci read,append /builds/\nops admin /\n");
         server = CliProcess.start("server", "-root=" + dir.resolve("root"), "-http=127.0.0.1:0", "-tokens=" + tokens);
-        Matcher started = server.awaitStderrLine(STARTED, TIMEOUT);
-        port = Integer.parseInt(started.group(1));
+        port = server.awaitPort(TIMEOUT);
     }
 
     @AfterAll
@@ -131,7 +128,7 @@ class AuthEndToEndTest {
         Path t = Files.writeString(dir.resolve("hup-tokens"), "first read /\n");
         try (CliProcess s = CliProcess.start("server", "-root=" + dir.resolve("r3"), "-http=127.0.0.1:0",
                 "-tokens=" + t, "-tokens-poll=0s")) {
-            int p = Integer.parseInt(s.awaitStderrLine(STARTED, TIMEOUT).group(1));
+            int p = s.awaitPort(TIMEOUT);
             Files.writeString(t, "second read /\n");
             new ProcessBuilder("kill", "-HUP", Long.toString(s.pid())).start().waitFor();
             s.awaitStderrLine(Pattern.compile("tokens: reloaded 1 grant from"), TIMEOUT);

@@ -123,6 +123,14 @@ final class CliProcess implements AutoCloseable {
         return new String(stderr.bytes(), UTF_8);
     }
 
+    /** The line a server process prints once it listens, with its port. */
+    static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
+
+    /** Waits until the server process says it listens ({@link #STARTED}); returns its port. */
+    int awaitPort(Duration timeout) {
+        return Integer.parseInt(awaitStderrLine(STARTED, timeout).group(1));
+    }
+
     /** Waits until a line of stderr matches {@code pattern} (found anywhere in the line); returns the match. */
     Matcher awaitStderrLine(Pattern pattern, Duration timeout) {
         Matcher[] found = new Matcher[1];

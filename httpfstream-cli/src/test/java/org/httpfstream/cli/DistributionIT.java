@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.httpfstream.client.HttpFStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DistributionIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     static Path unpacked;
@@ -82,8 +79,7 @@ class DistributionIT {
     @Test
     void theServerServesAndTheFollowScriptReadsWhatWasAppended(@TempDir Path root) throws Exception {
         try (CliProcess server = script("httpfstream-server", "-root=" + root, "-http=127.0.0.1:0")) {
-            Matcher started = server.awaitStderrLine(STARTED, TIMEOUT);
-            URI uri = URI.create("http://127.0.0.1:" + started.group(1) + "/dist.txt");
+            URI uri = URI.create("http://127.0.0.1:" + server.awaitPort(TIMEOUT) + "/dist.txt");
             try (OutputStream append = HttpFStream.openAppend(uri)) {
                 append.write("from the archive\n".getBytes(UTF_8));
             }
@@ -108,8 +104,7 @@ class DistributionIT {
         Files.write(data, new byte[3 << 20]);
         try (CliProcess server = script("httpfstream-server", "-root=" + root.resolve("streams"),
                 "-http=127.0.0.1:0")) {
-            Matcher started = server.awaitStderrLine(STARTED, TIMEOUT);
-            String url = "http://127.0.0.1:" + started.group(1);
+            String url = "http://127.0.0.1:" + server.awaitPort(TIMEOUT);
             String append = home.resolve("bin/httpfstream-append") + " -v ";
 
             try (CliProcess terminal = CliProcess.exec(List.of("script", "-qefc",

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     static Path root;
@@ -42,8 +40,7 @@ class EndToEndTest {
     @BeforeAll
     static void startServer() {
         server = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:0");
-        Matcher started = server.awaitStderrLine(STARTED, TIMEOUT);
-        port = Integer.parseInt(started.group(1));
+        port = server.awaitPort(TIMEOUT);
         assertThat(port).isPositive();
     }
 
@@ -282,21 +279,21 @@ class EndToEndTest {
     void theServerCreatesItsRootAndStopsCleanlyWhenTerminated(@TempDir Path parent) {
         Path newRoot = parent.resolve("new").resolve("root");
         CliProcess other = start("server", "-root", newRoot.toString(), "-http=127.0.0.1:0");
-        Matcher started = other.awaitStderrLine(STARTED, TIMEOUT);
+        int started = other.awaitPort(TIMEOUT);
         assertThat(Files.isDirectory(newRoot)).isTrue();
-        assertThat(started.group(1)).isNotEqualTo("0");
+        assertThat(started).isNotZero();
 
         int signal = other.interrupt();
         // The signal is caught: the server drains and the command exits 0.
         assertThat(other.awaitExit(TIMEOUT)).as("exit code after signal %s; stderr: %s", signal, other.stderrText())
                 .isZero();
-        assertThat(other.stderrText()).contains("Stopping server on 127.0.0.1:" + started.group(1));
+        assertThat(other.stderrText()).contains("Stopping server on 127.0.0.1:" + started);
     }
 
     @Test
     void theLongPollTimeoutFlagSetsHowLongALongPollAtTheTailWaits(@TempDir Path otherRoot) throws Exception {
         CliProcess other = start("server", "-root=" + otherRoot, "-http=127.0.0.1:0", "-long-poll-timeout=300ms");
-        String base = "http://127.0.0.1:" + other.awaitStderrLine(STARTED, TIMEOUT).group(1);
+        String base = "http://127.0.0.1:" + other.awaitPort(TIMEOUT);
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         java.net.http.HttpResponse<String> put = http.send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(base + "/lp.txt")).header("Content-Type", "text/plain")

@@ -418,10 +418,17 @@ class GracefulDrainTest {
         }
     }
 
-    /** A long-poll loop: 200 with bytes, or 204 at the timeout (or the drain); ends when the stream is closed. */
-    private final class LongPoller extends Reader {
-        private final HttpClient http = ServerProcesses.httpClient();
+    /** A reader of the Durable Streams live modes, with its own HTTP client. */
+    private abstract class HttpReader extends Reader {
+        final HttpClient http = ServerProcesses.httpClient();
 
+        HttpReader(String path) {
+            super(path);
+        }
+    }
+
+    /** A long-poll loop: 200 with bytes, or 204 at the timeout (or the drain); ends when the stream is closed. */
+    private final class LongPoller extends HttpReader {
         LongPoller(String path) {
             super(path);
         }
@@ -444,9 +451,7 @@ class GracefulDrainTest {
     }
 
     /** An SSE reader: data events count once their control event says where they end. */
-    private final class SseReader extends Reader {
-        private final HttpClient http = ServerProcesses.httpClient();
-
+    private final class SseReader extends HttpReader {
         SseReader(String path) {
             super(path);
         }

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -33,7 +32,6 @@ final class ServerProcesses implements AfterEachCallback {
 
     /** How long a process may take to start, and a worker or a request to get where it is expected. */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
     /** The request timeout: above the server's default long-poll timeout (30 s). */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
@@ -55,7 +53,7 @@ final class ServerProcesses implements AfterEachCallback {
         System.arraycopy(args, 0, command, 1, args.length);
         CliProcess server = CliProcess.start(command);
         processes.add(server);
-        port = Integer.parseInt(server.awaitStderrLine(STARTED, TIMEOUT).group(1));
+        port = server.awaitPort(TIMEOUT);
         return server;
     }
 

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code httpfstream server -tls-cert -tls-key}: HTTPS and h2, and SIGHUP loading a new certificate. */
 class TlsServerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern STARTED = Pattern.compile("Starting server on 127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir Path dir;
 
@@ -39,7 +38,7 @@ class TlsServerTest {
         Files.writeString(root.resolve("a.txt"), "over TLS");
         try (CliProcess s = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:0",
                 "-tls-cert=" + first.certificate(), "-tls-key=" + first.key())) {
-            int port = Integer.parseInt(s.awaitStderrLine(STARTED, TIMEOUT).group(1));
+            int port = s.awaitPort(TIMEOUT);
             HttpResponse<String> before = get(port, first.x509(), second.x509());
             assertThat(before.version()).isEqualTo(HttpClient.Version.HTTP_2);
             assertThat(before.body()).isEqualTo("over TLS");
