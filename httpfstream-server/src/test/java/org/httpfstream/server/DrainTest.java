@@ -223,12 +223,19 @@ class DrainTest {
 
     @Nested
     class Appenders {
+        /** An append session on {@code path} that sent {@code text}, once its bytes are in the file. */
+        RawWebSocket appendWritten(String path, String text) throws Exception {
+            RawWebSocket appender = RawWebSocket.append(server.address(), path);
+            appender.send(RawWebSocket.TEXT, text.getBytes(UTF_8));
+            Await.until("the bytes are written",
+                    () -> server.root().resolve(path.substring(1)).toFile().length() == text.length());
+            return appender;
+        }
+
         @Test
         void anAppenderStillAppendingAfterTheDrainTimeoutGetsClose1001AndKeepsItsBytes() throws Exception {
             start(false, Duration.ofMillis(300));
-            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/slow.log")) {
-                appender.send(RawWebSocket.TEXT, "abc".getBytes(UTF_8));
-                Await.until("the bytes are written", () -> server.root().resolve("slow.log").toFile().length() == 3);
+            try (RawWebSocket appender = appendWritten("/slow.log", "abc")) {
                 server.get().close();
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);
             }
@@ -238,9 +245,7 @@ class DrainTest {
         @Test
         void aSecondCloseEndsTheDrainAtOnce() throws Exception {
             start(false, Duration.ofMinutes(10));
-            try (RawWebSocket appender = RawWebSocket.append(server.address(), "/busy.log")) {
-                appender.send(RawWebSocket.TEXT, "xyz".getBytes(UTF_8));
-                Await.until("the bytes are written", () -> server.root().resolve("busy.log").toFile().length() == 3);
+            try (RawWebSocket appender = appendWritten("/busy.log", "xyz")) {
                 CompletableFuture<Void> first = closeInBackground();
                 server.get().close(); // as a second SIGTERM: returns once the server is closed
                 assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1001);

@@ -99,10 +99,7 @@ class DurableStreamsTest {
                     "Stream-Closed", "true");
             assertThat(close.statusCode()).isEqualTo(204);
             assertThat(close.headers().firstValue("Stream-Closed")).hasValue("true");
-            ByteArrayOutputStream rest = new ByteArrayOutputStream();
-            Frame end = follower.readToClose(rest);
-            assertThat(rest.toString(UTF_8)).isEqualTo("d");
-            assertThat(end.closeCode()).isEqualTo(1000);
+            follower.assertDataThenClose("d", 1000);
         }
         assertThat(Files.readString(server.root().resolve("ds.log"))).isEqualTo("abcd");
     }

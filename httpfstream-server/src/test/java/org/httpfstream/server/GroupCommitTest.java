@@ -401,10 +401,7 @@ class GroupCommitTest {
 
                     releaseSyncs();
                     assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
-                    ByteArrayOutputStream rest = new ByteArrayOutputStream();
-                    Frame end = follower.readToClose(rest);
-                    assertThat(rest.toString(UTF_8)).isEqualTo("second");
-                    assertThat(end.closeCode()).isEqualTo(1000);
+                    follower.assertDataThenClose("second", 1000);
                 }
             }
             assertThat(Files.readString(server.root().resolve("ws.log"))).isEqualTo("first second");

@@ -1,6 +1,8 @@
 package org.httpfstream.server;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -179,6 +181,14 @@ public final class RawWebSocket implements AutoCloseable {
                 sink.write(f.payload, 0, f.payload.length);
             }
         }
+    }
+
+    /** Reads to the Close frame ({@link #readToClose}); asserts the data before it was {@code text} and its code {@code code}. */
+    public void assertDataThenClose(String text, int code) throws IOException {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        Frame close = readToClose(data);
+        assertThat(data.toString(UTF_8)).isEqualTo(text);
+        assertThat(close.closeCode()).isEqualTo(code);
     }
 
     /** True once the server has closed the connection (reads EOF), answering nothing meanwhile. */

@@ -325,10 +325,7 @@ class WebSocketTest {
                     assertThat(follower.readData(3)).isEqualTo(bytes("foo"));
                     appender.send(RawWebSocket.TEXT, bytes("bar"));
                     appender.sendClose(1000);
-                    ByteArrayOutputStream rest = new ByteArrayOutputStream();
-                    Frame close = follower.readToClose(rest);
-                    assertThat(rest.toString(UTF_8)).isEqualTo("bar");
-                    assertThat(close.closeCode()).isEqualTo(1000);
+                    follower.assertDataThenClose("bar", 1000);
                 }
             }
         }
