@@ -444,11 +444,8 @@ class FollowTest {
 
     @Test
     void bodyStreamCloseIsIdempotentAndLaterReadsFail() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nsome");
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
+                "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nsome"))) {
             InputStream in = client.follow(peer.uri("/b"));
             assertThat(in.readNBytes(4)).isEqualTo("some".getBytes(StandardCharsets.US_ASCII));
             in.close();

@@ -120,12 +120,9 @@ class HandshakeTest {
 
     @Test
     void notFoundBecomesNoSuchFileException() throws Exception {
-        ScriptedPeer.Script notFound = c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 19\r\n\r\n"
+        ScriptedPeer.Script notFound = c -> c.answerThenEof(
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 19\r\n\r\n"
                     + "404 page not found\n");
-            c.expectEof();
-        };
         try (ScriptedPeer peer = ScriptedPeer.start(notFound, notFound)) {
             URI uri = peer.uri("/missing");
             assertThatThrownBy(() -> client.follow(uri))
@@ -142,12 +139,9 @@ class HandshakeTest {
 
     @Test
     void forbiddenAppendBecomesWriterConflictException() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 44\r\n\r\n"
-                    + "addWriter: path already has an active writer");
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
+                "HTTP/1.1 403 Forbidden\r\nContent-Length: 44\r\n\r\n"
+                    + "addWriter: path already has an active writer"))) {
             URI uri = peer.uri("/busy");
             assertThatThrownBy(() -> HttpFStream.openAppend(uri))
                     .isInstanceOfSatisfying(WriterConflictException.class, e -> assertThat(e.uri()).isEqualTo(uri))
@@ -214,11 +208,7 @@ class HandshakeTest {
      * the client to close the connection; then waits for the peer's script.
      */
     private static void answer(String response, Check check) throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write(response);
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(response))) {
             check.run(peer.uri("/r"));
             peer.awaitScripts();
         }

@@ -3,9 +3,9 @@ package org.httpfstream.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.httpfstream.client.FollowOffsetTest.offsetOf;
+import static org.httpfstream.client.ScriptedPeer.text;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,14 +22,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ProxyFallbackTest {
 
-    private final HttpFStreamClient client = HttpFStreamClient.builder()
-            .readTimeout(Duration.ofSeconds(10))
-            .resumeTimeout(Duration.ofSeconds(10))
-            .build();
+    private final HttpFStreamClient client = ScriptedPeer.resumingClient();
 
-    private static String text(byte[] b) {
-        return new String(b, StandardCharsets.US_ASCII);
-    }
 
     /** The server's answer to a FOLLOW that reached it without the upgrade, while the append goes on. */
     private static String snapshot(long start, String body) {
@@ -84,11 +78,7 @@ class ProxyFallbackTest {
 
     @Test
     void aProxyThatAnswersFollowWithTheBytesSoFarAgainFailsWithALineNamingTheProxy() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write(snapshot(0, "abc"));
-            c.expectEof();
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(snapshot(0, "abc")), c -> {
             assertThat(c.readRequest().requestLine()).isEqualTo("GET /q?offset=0000000000000003&follow HTTP/1.1");
             c.write(snapshot(3, ""));
             c.expectEof();
@@ -107,11 +97,8 @@ class ProxyFallbackTest {
 
     @Test
     void withoutOffsetsADroppedUpgradeFailsWithALineNamingTheProxyInsteadOfEndingEarly() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nStream-Writer-Active: true\r\n\r\nabc");
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nStream-Writer-Active: true\r\n\r\nabc"))) {
             peer.follow(client, "/n", (uri, in) -> {
                 assertThat(text(in.readNBytes(3))).isEqualTo("abc");
                 assertThatThrownBy(in::read)
@@ -126,11 +113,7 @@ class ProxyFallbackTest {
     @Test
     void withResumingOffADroppedUpgradeFailsWithALineNamingTheProxy() throws Exception {
         HttpFStreamClient noResume = HttpFStreamClient.builder().resumeTimeout(Duration.ZERO).build();
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write(snapshot(0, "abc"));
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(snapshot(0, "abc")))) {
             peer.follow(noResume, "/z", (uri, in) -> {
                 assertThat(text(in.readNBytes(3))).isEqualTo("abc");
                 assertThatThrownBy(in::read).hasMessageContaining("a proxy in between probably dropped the upgrade");
@@ -140,11 +123,7 @@ class ProxyFallbackTest {
 
     @Test
     void aStreamThatEndedIsNotFollowedFurther() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write(finished(0, "abc"));
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(finished(0, "abc")))) {
             peer.follow(client, "/f", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abc");
             });

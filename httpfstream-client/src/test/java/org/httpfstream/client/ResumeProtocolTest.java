@@ -3,6 +3,7 @@ package org.httpfstream.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.httpfstream.client.FollowOffsetTest.offsetOf;
+import static org.httpfstream.client.ScriptedPeer.text;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -28,18 +29,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ResumeProtocolTest {
 
-    private final HttpFStreamClient client = HttpFStreamClient.builder()
-            .readTimeout(Duration.ofSeconds(10))
-            .resumeTimeout(Duration.ofSeconds(10))
-            .build();
+    private final HttpFStreamClient client = ScriptedPeer.resumingClient();
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static String text(byte[] b) {
-        return new String(b, StandardCharsets.US_ASCII);
-    }
 
     private static String offsetHeader(long position) {
         return "Stream-Offset: " + offsetOf(position) + "\r\n";
@@ -151,11 +146,7 @@ class ResumeProtocolTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade(offsetHeader(0));
             c.sendText("ab");
-        }, c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later");
-            c.expectEof();
-        }, c -> {
+        }, c -> c.answerThenEof("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"), c -> {
             assertThat(c.upgrade(offsetHeader(2)).requestLine()).isEqualTo("GET /s?offset=0000000000000002 HTTP/1.1");
             c.sendText("cd");
             c.sendClose(1000, "");
@@ -173,11 +164,7 @@ class ResumeProtocolTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade(offsetHeader(0));
             c.sendText("ab");
-        }, c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!");
-            c.expectEof();
-        })) {
+        }, c -> c.answerThenEof("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!"))) {
             peer.follow(client, "/c", (uri, in) -> {
                 assertThat(text(in.readNBytes(2))).isEqualTo("ab");
                 assertThatThrownBy(in::read)
@@ -320,11 +307,8 @@ class ResumeProtocolTest {
     /** A server without offsets ignores the offset and sends the stream from its start; offset() says so. */
     @Test
     void serverWithoutOffsetsIgnoresTheOffset() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcdef");
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
+                "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcdef"))) {
             try (FollowInputStream in = client.follow(peer.uri("/old"), offsetOf(3))) {
                 assertThat(in.offset()).isNull();
                 assertThat(text(in.readAllBytes())).isEqualTo("abcdef");
@@ -335,11 +319,7 @@ class ResumeProtocolTest {
 
     @Test
     void serverStartingElsewhereThanAskedIsAProtocolError() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write(okHead(0, "abcdef") + "abcdef");
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(okHead(0, "abcdef") + "abcdef"))) {
             URI uri = peer.uri("/elsewhere");
             assertThatThrownBy(() -> client.follow(uri, offsetOf(3)))
                     .isInstanceOf(ProtocolException.class)

@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,19 @@ final class ScriptedPeer implements AutoCloseable {
     @FunctionalInterface
     interface Script {
         void run(Connection c) throws Exception;
+    }
+
+    /** A client for scripts that may make it resume: 10 s to read, 10 s to resume. */
+    static HttpFStreamClient resumingClient() {
+        return HttpFStreamClient.builder()
+                .readTimeout(Duration.ofSeconds(10))
+                .resumeTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    /** {@code b} as US-ASCII text. */
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.US_ASCII);
     }
 
     private final ServerSocket serverSocket;
@@ -188,6 +202,13 @@ final class ScriptedPeer implements AutoCloseable {
                     + "Sec-WebSocket-Accept: " + Handshake.acceptFor(request.header("Sec-WebSocket-Key"))
                     + "\r\n" + extraHeaders + "\r\n");
             return request;
+        }
+
+        /** Reads a request, writes {@code response} as it stands, then waits until the client closes. */
+        void answerThenEof(String response) throws IOException {
+            readRequest();
+            write(response);
+            expectEof();
         }
 
         void write(String ascii) throws IOException {
