@@ -1,18 +1,16 @@
 package org.httpfstream.server.subscriptions;
 
 import static io.netty.handler.codec.http.HttpHeaderNames.CACHE_CONTROL;
-import static io.netty.handler.codec.http.HttpHeaderNames.CONNECTION;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE;
+import static org.httpfstream.server.routing.HttpErrors.send;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -177,15 +175,5 @@ public final class SubscriptionsHandler {
 
     private static FullHttpResponse empty() {
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
-    }
-
-    private static void send(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
-        if (!keepAlive) {
-            r.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        var f = ctx.writeAndFlush(r);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
     }
 }
