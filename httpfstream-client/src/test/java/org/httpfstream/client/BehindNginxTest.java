@@ -205,15 +205,21 @@ class BehindNginxTest {
         }, threads);
     }
 
+    /** An append to {@code uri} that wrote and flushed {@code text}, once the bytes are in {@code file} on disk. */
+    private OutputStream appenderWrote(URI uri, String text, String file) throws Exception {
+        OutputStream appender = client.openAppend(uri);
+        appender.write(text.getBytes(StandardCharsets.UTF_8));
+        appender.flush();
+        await("the first bytes are on disk", () -> size(file) == text.length());
+        return appender;
+    }
+
     @Test
     @Order(1)
     void webSocketAppendAndFollowGoThroughTheDocumentedConfig() throws Exception {
         URI uri = via(documented, "/ws/build.log");
         CompletableFuture<byte[]> followed;
-        try (OutputStream appender = client.openAppend(uri)) {
-            appender.write("hello ".getBytes(StandardCharsets.UTF_8));
-            appender.flush();
-            await("the first bytes are on disk", () -> size("ws/build.log") == 6);
+        try (OutputStream appender = appenderWrote(uri, "hello ", "ws/build.log")) {
             FollowInputStream in = client.follow(uri);
             followed = async(() -> {
                 try (in) {
@@ -230,10 +236,7 @@ class BehindNginxTest {
     @Test
     @Order(2)
     void aFollowerBehindAPlainProxyPassGoesOnWithFollowInsteadOfStoppingAtTheBytesSoFar() throws Exception {
-        try (OutputStream appender = client.openAppend(server.uri("/plain/build.log"))) {
-            appender.write("part1 ".getBytes(StandardCharsets.UTF_8));
-            appender.flush();
-            await("the first bytes are on disk", () -> size("plain/build.log") == 6);
+        try (OutputStream appender = appenderWrote(server.uri("/plain/build.log"), "part1 ", "plain/build.log")) {
             try (FollowInputStream in = client.follow(via(plain, "/plain/build.log"))) {
                 assertThat(new String(in.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("part1 ");
                 appender.write("part2".getBytes(StandardCharsets.UTF_8));
@@ -278,10 +281,7 @@ class BehindNginxTest {
     @Test
     @Order(3)
     void followStreamsThroughTheDocumentedConfigAndHeadTellsTheFinalOffset() throws Exception {
-        try (OutputStream appender = client.openAppend(server.uri("/live/out.log"))) {
-            appender.write("abc".getBytes(StandardCharsets.UTF_8));
-            appender.flush();
-            await("the first bytes are on disk", () -> size("live/out.log") == 3);
+        try (OutputStream appender = appenderWrote(server.uri("/live/out.log"), "abc", "live/out.log")) {
             HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(via(documented, "/live/out.log?follow"))
                     .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofInputStream());
             assertThat(response.statusCode()).isEqualTo(200);

@@ -80,6 +80,25 @@ class LimitsTest {
         return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort() + "\r\n\r\n";
     }
 
+    /** Asserts that a request on {@code s} is served: a GET of a missing file gets its 404, not a refusal. */
+    void assertServed(Socket s) throws IOException {
+        RawHttp.write(s, get("/nothing.txt"));
+        assertThat(RawHttp.read(s.getInputStream(), false).status).isEqualTo(404);
+    }
+
+    /** Asserts that the server closed {@code s} and counted it as one refusal for {@code reason}. */
+    void assertClosedAndRefusedOnce(Socket s, Reason reason) throws IOException {
+        assertThat(closedByServer(s)).isTrue();
+        assertThat(refused(reason)).isEqualTo(1);
+    }
+
+    /** An append session on {@code path}, upgraded (101), closed after the test. */
+    RawWebSocket acceptedAppender(String path) throws IOException {
+        RawWebSocket appender = track(RawWebSocket.append(server.address(), path));
+        assertThat(appender.status()).isEqualTo(101);
+        return appender;
+    }
+
     /** True if the server closed {@code s}: the next read sees the end (or a reset), not data. */
     static boolean closedByServer(Socket s) throws IOException {
         try {
@@ -110,14 +129,12 @@ class LimitsTest {
             assertThat(r.header("Connection")).isEqualTo("close");
             assertThat(r.bodyText()).isEqualTo("too many connections: the server has 2 open (limit 2, "
                     + "-max-connections)\n");
-            assertThat(closedByServer(third)).isTrue();
-            assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
+            assertClosedAndRefusedOnce(third, Reason.CONNECTIONS);
 
             first.close();
             Await.until("the closed connection is given back", () -> server.get().openConnections() == 1);
             Socket fourth = connect();
-            RawHttp.write(fourth, get("/nothing.txt"));
-            assertThat(RawHttp.read(fourth.getInputStream(), false).status).isEqualTo(404);
+            assertServed(fourth);
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
         }
 
@@ -136,16 +153,14 @@ class LimitsTest {
             assertThat(closedByServer(third)).isTrue();
 
             Socket other = connect("127.0.0.2");
-            RawHttp.write(other, get("/nothing.txt"));
-            assertThat(RawHttp.read(other.getInputStream(), false).status).isEqualTo(404);
+            assertServed(other);
             assertThat(refused(Reason.CONNECTIONS)).isEqualTo(1);
         }
 
         @Test
         void upgradedConnectionsCountUntilTheyClose() throws Exception {
             start(Limits.defaults().withMaxConnections(1));
-            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/ws.txt"));
-            assertThat(appender.status()).isEqualTo(101);
+            RawWebSocket appender = acceptedAppender("/ws.txt");
             Socket second = connect();
             assertThat(RawHttp.read(second.getInputStream(), false).status).isEqualTo(503);
 
@@ -214,8 +229,7 @@ class LimitsTest {
             drip(s, slowHead(), Duration.ofMillis(50));
             RawHttp second = RawHttp.read(s.getInputStream(), false);
             assertThat(second.status).isEqualTo(408);
-            assertThat(closedByServer(s)).isTrue();
-            assertThat(refused(Reason.HEADER_TIMEOUT)).isEqualTo(1);
+            assertClosedAndRefusedOnce(s, Reason.HEADER_TIMEOUT);
         }
 
         @Test
@@ -279,8 +293,7 @@ class LimitsTest {
         @Test
         void aWebSocketFollowerAndAPlainFollowKeepReading() throws Exception {
             startShort();
-            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/live.txt"));
-            assertThat(appender.status()).isEqualTo(101);
+            RawWebSocket appender = acceptedAppender("/live.txt");
             RawWebSocket follower = track(RawWebSocket.follow(server.address(), "/live.txt"));
             assertThat(follower.status()).isEqualTo(101);
             Socket plain = connect();
@@ -377,8 +390,7 @@ class LimitsTest {
             assertThat(r.status).isEqualTo(413);
             assertThat(r.bodyText()).isEqualTo("request body too large: 104857600 bytes, the limit is 16777216 "
                     + "(-max-body-size)\n");
-            assertThat(closedByServer(s)).isTrue();
-            assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
+            assertClosedAndRefusedOnce(s, Reason.BODY_SIZE);
         }
 
         @Test
@@ -405,15 +417,13 @@ class LimitsTest {
             RawHttp.write(s, post("/e.txt", 5000, "Expect: 100-continue\r\n"));
             RawHttp r = RawHttp.read(s.getInputStream(), false);
             assertThat(r.status).isEqualTo(413);
-            assertThat(closedByServer(s)).isTrue();
-            assertThat(refused(Reason.BODY_SIZE)).isEqualTo(1);
+            assertClosedAndRefusedOnce(s, Reason.BODY_SIZE);
         }
 
         @Test
         void webSocketMessagesAreBoundedByTheFrameSizeInstead() throws Exception {
             start(Limits.defaults().withMaxBodyBytes(1000));
-            RawWebSocket appender = track(RawWebSocket.append(server.address(), "/w.txt"));
-            assertThat(appender.status()).isEqualTo(101);
+            RawWebSocket appender = acceptedAppender("/w.txt");
             appender.send(RawWebSocket.BINARY, "w".repeat(5000).getBytes(UTF_8));
             appender.sendClose(1000);
             assertThat(appender.readToClose(new java.io.ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
