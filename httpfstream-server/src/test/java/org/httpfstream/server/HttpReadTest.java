@@ -41,8 +41,8 @@ class HttpReadTest {
         void isServedWhole() throws IOException {
             RawHttp r = get("/logs/build.log");
             assertAnswered(r, 200, "0123456789");
-            assertThat(r.header("Content-Length")).isEqualTo("10");
-            assertThat(r.header("Accept-Ranges")).isEqualTo("bytes");
+            assertHeaders(r, "Content-Length", "10",
+                    "Accept-Ranges", "bytes");
             assertThat(r.header("Last-Modified")).endsWith("GMT");
             assertThat(r.header("Content-Type")).isEqualTo("text/plain; charset=utf-8");
         }
@@ -83,10 +83,10 @@ class HttpReadTest {
             RawHttp r = RawHttp.request(server.address(), "HEAD", "/logs/build.log");
             assertThat(r.status).isEqualTo(200);
             assertThat(r.body).isEmpty();
-            assertThat(r.header("Content-Length")).isEqualTo("10");
-            assertThat(r.header("Stream-Next-Offset")).isEqualTo("000000000000000a");
-            assertThat(r.header("Stream-Writer-Active")).isEqualTo("false");
-            assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+            assertHeaders(r, "Content-Length", "10",
+                    "Stream-Next-Offset", "000000000000000a",
+                    "Stream-Writer-Active", "false",
+                    "Cache-Control", "no-store");
             assertThat(RawHttp.request(server.address(), "HEAD", "/missing").status).isEqualTo(404);
         }
 
@@ -94,9 +94,9 @@ class HttpReadTest {
         void readsStartAtAnOffset() throws IOException {
             RawHttp r = get("/logs/build.log?offset=0000000000000004");
             assertAnswered(r, 200, "456789");
-            assertThat(r.header("Stream-Offset")).isEqualTo("0000000000000004");
-            assertThat(r.header("Stream-Next-Offset")).isEqualTo("000000000000000a");
-            assertThat(r.header("Stream-Writer-Active")).isEqualTo("false");
+            assertHeaders(r, "Stream-Offset", "0000000000000004",
+                    "Stream-Next-Offset", "000000000000000a",
+                    "Stream-Writer-Active", "false");
             assertThat(get("/logs/build.log?offset=-1").bodyText()).isEqualTo("0123456789");
             RawHttp now = get("/logs/build.log?offset=now");
             assertThat(now.status).isEqualTo(200);
@@ -219,6 +219,13 @@ class HttpReadTest {
     }
 
     /** The response has {@code status} and exactly {@code body}. */
+    /** Asserts the headers of {@code r}: name, exact value, name, exact value, and so on. */
+    private static void assertHeaders(RawHttp r, String... namesAndValues) {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            assertThat(r.header(namesAndValues[i])).as(namesAndValues[i]).isEqualTo(namesAndValues[i + 1]);
+        }
+    }
+
     private static void assertAnswered(RawHttp r, int status, String body) {
         assertThat(r.status).isEqualTo(status);
         assertThat(r.bodyText()).isEqualTo(body);
