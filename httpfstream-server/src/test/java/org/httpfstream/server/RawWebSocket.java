@@ -183,7 +183,10 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
-    /** Reads to the Close frame ({@link #readToClose}); asserts the data before it was {@code text} and its code {@code code}. */
+    /**
+     * Reads to the Close frame ({@link #readToClose}); asserts that the data before it was {@code text} and
+     * that its code is {@code code}.
+     */
     public void assertDataThenClose(String text, int code) throws IOException {
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         Frame close = readToClose(data);

@@ -151,7 +151,7 @@ class SubscriptionStoreTest {
 
     @Nested
     class Restarts {
-        /** Subscriptions on a file store (no fsync) with the pull-wake subscription s1 on logs/*; logs/a has 5 bytes. */
+        /** Subscriptions on a file store (no fsync), pull-wake subscription s1 on logs/*; logs/a has 5 bytes. */
         Fixture pullingOnFiles() {
             Fixture f = new Fixture();
             f.streams.with("/logs/a", 5);

@@ -99,7 +99,8 @@ public final class ServerMetrics implements StoreMetrics {
     /** Registers the metrics read from the store, the transport's counts and the refusals at each scrape. */
     private void registerCounts(StreamStore store, ServerStats stats, Refusals refusals) {
         gauge("httpfstream_streams_open",
-                "Streams open for writing: append sessions and Durable Streams writers not yet idle", store::openWriters);
+                "Streams open for writing: append sessions and Durable Streams writers not yet idle",
+                store::openWriters);
         gauge("httpfstream_appenders",
                 "Active WebSocket append sessions (each holds its stream's writer lease)", store::activeSessions);
         GaugeWithCallback.builder().name("httpfstream_followers")
