@@ -271,7 +271,11 @@ public final class LineIndex implements Closeable {
      * sections open there: from the checkpoint before it plus a scan of the bytes in between.
      */
     public Position position(long line) throws IOException {
-        long offset = lineStart(line);
+        return stateAt(line, lineStart(line));
+    }
+
+    /** The state at byte {@code offset} (at most {@link #indexedLength()}), inside line {@code line}. */
+    public Position stateAt(long line, long offset) throws IOException {
         long lo = 0;
         long hi = published.checkpoints() - 1;
         while (lo < hi) { // the last checkpoint at or before the offset
