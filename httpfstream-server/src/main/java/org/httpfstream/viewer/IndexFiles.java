@@ -40,6 +40,8 @@ final class IndexFiles {
     private final FileChannel starts;
     private final FileChannel checkpoints;
     private final FileChannel states;
+    /** Checkpoint entries not yet written; only the index's writer touches it. */
+    private final ByteBuffer pendingCheckpoints = ByteBuffer.allocate(LineIndex.CHECKPOINT * 1024);
 
     private IndexFiles(Path base, FileChannel source, FileChannel starts, FileChannel checkpoints,
             FileChannel states) {
@@ -107,6 +109,7 @@ final class IndexFiles {
 
     /** Cuts the three data files to these sizes. */
     void truncate(long startBytes, long checkpointBytes, long stateBytes) throws IOException {
+        pendingCheckpoints.clear();
         starts.truncate(startBytes);
         checkpoints.truncate(checkpointBytes);
         states.truncate(stateBytes);
@@ -127,13 +130,21 @@ final class IndexFiles {
         return readFully(starts, ByteBuffer.allocate(8), position).getLong(0);
     }
 
+    /** Appends one checkpoint entry; it reaches the file at the latest with {@link #flushCheckpoints}. */
     void appendCheckpoint(long offset, long line, long statePosition) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(LineIndex.CHECKPOINT).putLong(offset).putLong(line).putLong(statePosition);
-        b.flip();
-        long at = checkpoints.size();
-        while (b.hasRemaining()) {
-            at += checkpoints.write(b, at);
+        if (pendingCheckpoints.remaining() < LineIndex.CHECKPOINT) {
+            flushCheckpoints();
         }
+        pendingCheckpoints.putLong(offset).putLong(line).putLong(statePosition);
+    }
+
+    void flushCheckpoints() throws IOException {
+        pendingCheckpoints.flip();
+        long at = checkpoints.size();
+        while (pendingCheckpoints.hasRemaining()) {
+            at += checkpoints.write(pendingCheckpoints, at);
+        }
+        pendingCheckpoints.clear();
     }
 
     long[] readCheckpoint(long position) throws IOException {

@@ -215,6 +215,7 @@ public final class LineIndex implements Closeable {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        files.flushCheckpoints();
         long[] last = checkpoint(checkpoints - 1);
         files.writeHeader(new IndexFiles.Header(String.valueOf(fileKey), checkpoints, files.crcBefore(last[0])));
     }

@@ -40,6 +40,8 @@ final class LogScanner {
     private long line = 1;
     private int column;
     private boolean classified;
+    /** The offset from which a possible checkpoint inside a line is reported again. */
+    private long nextCheck = FAST_RUN;
 
     /** Continues from a checkpoint at {@code offset} inside (or at the start of) line {@code line}. */
     void resume(long offset, long line, boolean midLine, Sgr sgr, Sections sections) {
@@ -51,6 +53,7 @@ final class LogScanner {
         this.textLength = 0;
         this.column = midLine ? PREFIX : 0;
         this.classified = midLine;
+        this.nextCheck = offset + FAST_RUN;
     }
 
     long offset() {
@@ -79,27 +82,34 @@ final class LogScanner {
         return column != 0;
     }
 
-    /** Reads {@code len} bytes of {@code b} from {@code off}, telling {@code sink}. */
+    /**
+     * Reads {@code len} bytes of {@code b} from {@code off}, telling {@code sink} of every line start
+     * and, at least every {@value #FAST_RUN} bytes where the state allows it, of a possible checkpoint.
+     */
     void feed(byte[] b, int off, int len, Sink sink) {
         int end = off + len;
         int i = off;
         while (i < end) {
             if (classified && escapes.ground()) { // fast path: only a line feed or an escape matters
+                int limit = (int) Math.min(end, i + Math.max(1, nextCheck - offset));
                 int j = i;
-                int limit = Math.min(end, i + FAST_RUN);
                 while (j < limit && b[j] != '\n' && b[j] != 0x1b) {
                     j++;
                 }
                 offset += j - i;
                 column = (int) Math.min(Integer.MAX_VALUE, (long) column + j - i);
                 i = j;
-                if (i == limit) {
+                if (offset >= nextCheck) {
+                    nextCheck = offset + FAST_RUN;
                     sink.checkpointable(this);
+                }
+                if (i == end || i == limit && b[i] != '\n' && b[i] != 0x1b) {
                     continue;
                 }
             }
             step(b[i++] & 0xff, sink);
-            if (checkpointable()) {
+            if (column == 0 || offset >= nextCheck && checkpointable()) {
+                nextCheck = offset + FAST_RUN;
                 sink.checkpointable(this);
             }
         }
@@ -135,8 +145,22 @@ final class LogScanner {
 
     private void classify() {
         classified = true;
-        if (textLength > 0) {
+        if (textLength > 0 && mayMark()) {
             sections.classify(new String(text, 0, textLength, StandardCharsets.UTF_8), line);
         }
+    }
+
+    /** True if the line's text may hold a section marker (most lines cannot: no string is made for them). */
+    private boolean mayMark() {
+        byte first = text[0];
+        if (first == ':' || first == '-' || first == '+' || first == '~') {
+            return true;
+        }
+        for (int i = 0; i + 8 <= textLength; i++) {
+            if (text[i] == 's' && text[i + 7] == '_' && text[i + 1] == 'e' && text[i + 2] == 'c') {
+                return true;
+            }
+        }
+        return false;
     }
 }
