@@ -72,26 +72,36 @@ public final class LineIndexes implements Closeable {
 
     private LineIndex opened(Path file) throws IOException {
         List<LineIndex> evicted = new ArrayList<>();
-        LineIndex index;
-        synchronized (this) {
-            index = open.get(file);
-            if (index != null && !index.current()) { // replaced or cut since: start again
-                open.remove(file);
-                evicted.add(index);
-                LineIndex.delete(bases.apply(file));
-                index = null;
+        try {
+            synchronized (this) {
+                LineIndex index = open.get(file);
+                if (index != null && !current(index)) { // replaced, cut or deleted since: start again
+                    open.remove(file);
+                    evicted.add(index);
+                    LineIndex.delete(bases.apply(file));
+                    index = null;
+                }
+                if (index == null) {
+                    index = LineIndex.open(file, bases.apply(file));
+                    open.put(file, index);
+                }
+                for (Iterator<Map.Entry<Path, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
+                    evicted.add(i.next().getValue());
+                    i.remove();
+                }
+                return index;
             }
-            if (index == null) {
-                index = LineIndex.open(file, bases.apply(file));
-                open.put(file, index);
-            }
-            for (Iterator<Map.Entry<Path, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
-                evicted.add(i.next().getValue());
-                i.remove();
-            }
+        } finally {
+            evicted.forEach(LineIndex::close);
         }
-        evicted.forEach(LineIndex::close);
-        return index;
+    }
+
+    private static boolean current(LineIndex index) throws IOException {
+        try {
+            return index.current();
+        } catch (java.nio.file.NoSuchFileException deleted) {
+            return false; // opening it again says so
+        }
     }
 
     /** The store changed {@code file}: an open index catches up in the background. Never blocks. */

