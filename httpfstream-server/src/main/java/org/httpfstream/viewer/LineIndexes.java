@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * indexed as it grows, and one nobody looks at costs nothing. A stream that was never viewed is
  * indexed on its first view (a 1 GiB log: a few seconds, once; the files then survive restarts).
  *
- * <p>Thread safety: safe for use by any thread. The map of open indexes is guarded by this; an index's
+ * <p>Thread safety: safe for use by any thread. The map of open indexes is guarded by this (its key set
+ * is mirrored in a concurrent set for {@link #changed}, which takes no lock); an index's
  * catch-up takes only the index's own lock. {@link #changed} only schedules work, so it may run on a
  * writer's thread.
  */
@@ -42,6 +43,8 @@ public final class LineIndexes implements Closeable {
     private final Lengths lengths;
     /** Guarded by this; in access order, eldest first. */
     private final LinkedHashMap<Path, LineIndex> open = new LinkedHashMap<>(16, 0.75f, true);
+    /** The keys of {@link #open}, readable without the lock (the writer's thread asks on every commit). */
+    private final Set<Path> openFiles = ConcurrentHashMap.newKeySet();
     private final Set<Path> scheduled = ConcurrentHashMap.newKeySet();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "httpfstream-line-index");
@@ -77,6 +80,7 @@ public final class LineIndexes implements Closeable {
                 LineIndex index = open.get(file);
                 if (index != null && !current(index)) { // replaced, cut or deleted since: start again
                     open.remove(file);
+                    openFiles.remove(file);
                     evicted.add(index);
                     LineIndex.delete(bases.apply(file));
                     index = null;
@@ -84,9 +88,12 @@ public final class LineIndexes implements Closeable {
                 if (index == null) {
                     index = LineIndex.open(file, bases.apply(file));
                     open.put(file, index);
+                    openFiles.add(file);
                 }
                 for (Iterator<Map.Entry<Path, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
-                    evicted.add(i.next().getValue());
+                    Map.Entry<Path, LineIndex> eldest = i.next();
+                    evicted.add(eldest.getValue());
+                    openFiles.remove(eldest.getKey());
                     i.remove();
                 }
                 return index;
@@ -106,12 +113,7 @@ public final class LineIndexes implements Closeable {
 
     /** The store changed {@code file}: an open index catches up in the background. Never blocks. */
     public void changed(Path file) {
-        synchronized (this) {
-            if (!open.containsKey(file)) {
-                return;
-            }
-        }
-        if (scheduled.add(file)) {
+        if (openFiles.contains(file) && scheduled.add(file)) {
             try {
                 background.execute(() -> {
                     scheduled.remove(file);
@@ -134,6 +136,7 @@ public final class LineIndexes implements Closeable {
         synchronized (this) {
             all = new ArrayList<>(open.values());
             open.clear();
+            openFiles.clear();
         }
         all.forEach(LineIndex::close);
     }

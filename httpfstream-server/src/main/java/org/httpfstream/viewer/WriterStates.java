@@ -29,6 +29,8 @@ public final class WriterStates {
     /** An append silent this long is idle. */
     public static final long IDLE_MILLIS = 5000;
     static final int MAX_ENTRIES = 10_000;
+    /** A live session's last write time is recorded at most this often. */
+    static final long REFRESH_MILLIS = 100;
 
     /** The writer's state and since when, in ms since the epoch. */
     public record Status(String writer, long since) {}
@@ -54,6 +56,10 @@ public final class WriterStates {
         AppendSession s = sessions.apply(file);
         long now = clock.getAsLong();
         if (s != null && !s.ended()) {
+            Entry e = entries.get(file);
+            if (e != null && e.session() == s && now - e.at() < REFRESH_MILLIS) {
+                return; // recent enough: no new entry per commit
+            }
             entries.put(file, new Entry(s, now, false));
             trim();
             return;

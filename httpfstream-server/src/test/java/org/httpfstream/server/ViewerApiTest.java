@@ -448,6 +448,42 @@ class ViewerApiTest {
     }
 
     @Nested
+    class SignedLinks {
+        @RegisterExtension
+        final ServerExtension auth = new ServerExtension().tokens("adm admin /\n");
+
+        RawHttp send(String method, String target, String... headers) throws IOException {
+            return RawHttp.request(auth.address(), method, target, headers);
+        }
+
+        String sign(String scope) throws IOException {
+            RawHttp r = AuthHttp.send(auth.address(), "POST", "/__ds/sign?path=" + scope + "&ttl=1h", new byte[0],
+                    bearer("adm"));
+            assertThat(r.status).as(r.bodyText()).isEqualTo(200);
+            return r.bodyText().strip();
+        }
+
+        @Test
+        void aLinkToAStreamOpensEveryViewerRead() throws IOException {
+            Path logs = auth.root().resolve("logs");
+            Files.createDirectories(logs);
+            Files.writeString(logs.resolve("build.log"), "one\n" + ESC + "[1mtwo\nthree\n");
+            Files.writeString(logs.resolve("other.log"), "x\n");
+            String q = sign("/logs/build.log");
+            assertThat(body(send("GET", "/logs/build.log?lines=3&" + q))).isEqualTo(ESC + "[0;1mthree\n");
+            assertThat(body(send("GET", "/logs/build.log?tail=1&" + q))).isEqualTo(ESC + "[0;1mthree\n");
+            assertThat(num(json(send("GET", "/logs/build.log?search=t&" + q)), "count")).isEqualTo(2);
+            assertThat(json(send("GET", "/logs/build.log?status&" + q))).containsEntry("writer", "finished");
+            assertThat(send("GET", "/logs/other.log?lines=1&" + q).status).isEqualTo(403);
+            assertThat(send("GET", "/logs/build.log?lines=1").status).isEqualTo(401);
+            assertThat(json(send("GET", "/logs/?list&" + q)).get("entries")).asList().hasSize(1)
+                    .first().asString().contains("name=build.log");
+            String folder = sign("/logs/");
+            assertThat(json(send("GET", "/logs/?list&" + folder)).get("entries")).asList().hasSize(2);
+        }
+    }
+
+    @Nested
     class ThePage {
         /**
          * The page's files are view14's (main resources); where they are not on the classpath yet, a
