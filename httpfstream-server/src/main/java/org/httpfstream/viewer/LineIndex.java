@@ -27,6 +27,10 @@ import java.util.List;
  * there, and rebuilds from the start when the header is missing, torn, or names another file or other
  * bytes (the stream was replaced or cut).
  *
+ * <p>Written here rather than kept in an embedded database (SQLite, MapDB, RocksDB): the index is
+ * append-only, fixed-width and rebuildable from the log, so three plain files read positionally do the
+ * whole job with no dependency, no page cache of their own, and nothing on the heap per line.
+ *
  * <p>Thread safety: {@link #catchUp} and {@link #close} are synchronized on this index (one writer);
  * readers ({@link #lineCount}, {@link #lineStart}, {@link #position}) take no lock: they read the
  * immutable {@link Published} snapshot and only entries below its counts, which are in the files

@@ -3,6 +3,8 @@ package org.httpfstream.viewer;
 /**
  * One open section of a log: a GitHub Actions group, a GitLab CI section or a Buildkite group.
  *
+ * <p>Thread safety: immutable.
+ *
  * @param kind {@code github}, {@code gitlab} or {@code buildkite}
  * @param title what its header line says (at most {@link Sections#MAX_TITLE} characters)
  * @param line the 1-based number of its header line
