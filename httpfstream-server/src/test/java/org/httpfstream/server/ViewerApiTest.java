@@ -484,6 +484,35 @@ class ViewerApiTest {
     }
 
     @Nested
+    class OverTlsAndH2 {
+        @RegisterExtension
+        final ServerExtension tls = new ServerExtension().startedByTest();
+
+        @Test
+        void linesAndTailAreTheSameBytesOverHttp11AndH2() throws Exception {
+            org.httpfstream.testing.TestCertificates.Pem cert =
+                    org.httpfstream.testing.TestCertificates.selfSigned(tls.folder(), "viewer");
+            tls.start(b -> b.tls(cert.config()));
+            StringBuilder log = new StringBuilder();
+            for (int i = 1; i <= 40_000; i++) { // bodies of many pieces through the TLS engine
+                log.append(ESC).append("[3").append(i % 8).append("mline ").append(i).append('\n');
+            }
+            Files.writeString(tls.root().resolve("t.log"), log);
+            String expected = log.substring(log.indexOf(ESC + "[32mline 2\n"));
+            for (java.net.http.HttpClient.Version version : java.net.http.HttpClient.Version.values()) {
+                java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(version)
+                        .sslContext(org.httpfstream.testing.TestCertificates.trusting(cert.x509())).build();
+                java.net.http.HttpResponse<byte[]> r = client.send(java.net.http.HttpRequest.newBuilder(
+                        tls.uri().resolve("/t.log?lines=2-")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.version()).isEqualTo(version);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(new String(r.body(), UTF_8)).isEqualTo(ESC + "[0;31m" + expected);
+                assertThat(r.headers().firstValue("Line-Count")).hasValue("40000");
+            }
+        }
+    }
+
+    @Nested
     class ThePage {
         /**
          * The page's files are view14's (main resources); where they are not on the classpath yet, a
