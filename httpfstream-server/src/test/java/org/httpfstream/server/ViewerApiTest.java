@@ -302,6 +302,29 @@ class ViewerApiTest {
         }
 
         @Test
+        void anOpenDurableStreamIsFollowedUntilItIsClosed() throws Exception {
+            assertThat(server.send("PUT", "/ds.log", "a\nb\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(201);
+            assertThat(json(get("/ds.log?status"))).containsEntry("writer", "live");
+            try (Socket socket = RawHttp.connect(server.address())) {
+                RawHttp.write(socket, "GET /ds.log?tail=1&follow HTTP/1.1\r\nHost: x\r\n\r\n");
+                InputStream in = socket.getInputStream();
+                RawHttp head = RawHttp.readHeadOnly(in);
+                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
+                Map<String, String> trailers = new HashMap<>();
+                assertThat(readUntil(in, trailers, 2)).isEqualTo("b\n");
+                assertThat(server.send("POST", "/ds.log", "c\n", "Content-Type", "text/plain").statusCode())
+                        .isEqualTo(204);
+                assertThat(readUntil(in, trailers, 2)).isEqualTo("c\n");
+                assertThat(server.send("POST", "/ds.log", "", "Content-Type", "text/plain", "Stream-Closed", "true")
+                        .statusCode()).isEqualTo(204);
+                assertThat(RawHttp.readChunk(in, trailers)).isNull();
+            }
+            assertThat(json(get("/ds.log?status"))).containsEntry("writer", "finished");
+            assertThat(body(get("/ds.log?lines=2-"))).isEqualTo("b\nc\n");
+        }
+
+        @Test
         void tailFollowOfAFinishedStreamIsJustTheTail() throws IOException {
             write("/done.log", "a\nb\nc\n");
             RawHttp r = get("/done.log?tail=1&follow");
