@@ -121,6 +121,21 @@ public final class AccessControl implements Closeable {
                 permission == Permission.APPEND ? buckets.bytes() : null);
     }
 
+    /**
+     * True if {@code token} (else the signed link {@code link}) may read {@code path} (canonical): the
+     * same rule as {@link #decide}, without counting a request against any rate (for filtering a
+     * listing entry by entry).
+     */
+    public boolean mayRead(String token, Link link, String path) {
+        if (token == null && link != null) {
+            return links.check(path, link.scope(), link.expires(), link.signature()) == null;
+        }
+        if (token == null || token.isEmpty()) {
+            return false;
+        }
+        return tokens.grants().of(token).stream().anyMatch(g -> g.allows(Permission.READ, path));
+    }
+
     private static Decision rate(String principal, String message, long waitNanos) {
         long seconds = Math.max(1, Duration.ofNanos(waitNanos).toSeconds()
                 + (Duration.ofNanos(waitNanos).toNanosPart() > 0 ? 1 : 0));

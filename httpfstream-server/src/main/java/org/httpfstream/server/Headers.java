@@ -59,4 +59,17 @@ public final class Headers {
     public static final String FORK_OFFSET = "Stream-Fork-Offset";
     /** Durable Streams: the message within the offset a JSON fork starts after. */
     public static final String FORK_SUB_OFFSET = "Stream-Fork-Sub-Offset";
+
+    /** Viewer ({@code ?lines}, {@code ?tail}): the first line of the body. */
+    public static final String LINE_FIRST = "Line-First";
+    /** Viewer: the last line of the body. */
+    public static final String LINE_LAST = "Line-Last";
+    /** Viewer: lines in the stream, an unterminated last line counted. */
+    public static final String LINE_COUNT = "Line-Count";
+    /** Viewer: the byte offset of the first line. */
+    public static final String LINE_OFFSET = "Line-Offset";
+    /** Viewer: the byte offset after the body's last byte. */
+    public static final String LINE_END_OFFSET = "Line-End-Offset";
+    /** Viewer: the sections open at the first line, a JSON array. */
+    public static final String LINE_SECTIONS = "Line-Sections";
 }

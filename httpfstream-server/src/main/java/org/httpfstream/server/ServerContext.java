@@ -1,7 +1,11 @@
 package org.httpfstream.server;
 
 import io.netty.channel.group.ChannelGroup;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Objects;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.durable.DurableStreams;
@@ -14,6 +18,11 @@ import org.httpfstream.server.http.SseSettings;
 import org.httpfstream.server.routing.HttpFStreamHandler;
 import org.httpfstream.server.routing.OriginalProtocol;
 import org.httpfstream.server.subscriptions.SubscriptionsHandler;
+import org.httpfstream.server.viewer.LineReplies;
+import org.httpfstream.server.viewer.ViewerHandler;
+import org.httpfstream.server.viewer.ViewerJson;
+import org.httpfstream.viewer.LineIndexes;
+import org.httpfstream.viewer.WriterStates;
 import org.httpfstream.store.Storage;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.StreamTooLargeException;
@@ -77,7 +86,39 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
         return new HttpFStreamHandler(authorizer,
                 new OriginalProtocol(store, streams, protocols.settings(), followers),
                 new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
-                new SubscriptionsHandler(subscriptions(streams, storage != null, protocols.webhooks(), refusals)));
+                new SubscriptionsHandler(subscriptions(streams, storage != null, protocols.webhooks(), refusals)),
+                viewer(store, streams, followers, protocols.settings()));
+    }
+
+    /**
+     * The log viewer over {@code store}: the streams' line indexes (under {@code ROOT/.httpfstream/lines})
+     * and writer states, both told by the store's one change notification, and two threads for the index
+     * and file work; all stopped when the store closes.
+     */
+    private static ViewerHandler viewer(StreamStore store, DurableStreams streams, FollowerGate followers,
+            HttpFStreamSettings settings) {
+        LineIndexes indexes = new LineIndexes(file -> {
+            Path p = store.derivedFile("lines", file, ".idx.head.tmp"); // the longest name the index makes
+            String name = p.getFileName().toString();
+            return p.resolveSibling(name.substring(0, name.length() - ".head.tmp".length()));
+        }, store::committedLength);
+        WriterStates writers = new WriterStates(store::activeSession, System::currentTimeMillis);
+        store.addChangeListener(file -> {
+            writers.changed(file);
+            indexes.changed(file);
+        });
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService work = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "httpfstream-viewer-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        store.addCloseListener(() -> {
+            work.shutdownNow();
+            indexes.close();
+        });
+        LineReplies lines = new LineReplies(store, streams, indexes, followers, settings);
+        return new ViewerHandler(lines, new ViewerJson(store, indexes, writers, lines), work);
     }
 
     /**

@@ -49,6 +49,9 @@ public final class AppendSession {
      */
     private volatile IOException failure;
 
+    /** True once the appender went away without ending its append (its connection just closed). */
+    private volatile boolean vanished;
+
     AppendSession(StreamStore store, String name, StreamWriter writer) {
         this.store = store;
         this.name = name;
@@ -94,6 +97,16 @@ public final class AppendSession {
      */
     public boolean ended() {
         return ended;
+    }
+
+    /** Records that the appender vanished: its connection ended without an end of the append. Call before {@link #end()}. */
+    public void vanished() {
+        vanished = true;
+    }
+
+    /** True if the appender vanished rather than ending its append (see {@link #vanished()}). */
+    public boolean wasVanished() {
+        return vanished;
     }
 
     /**

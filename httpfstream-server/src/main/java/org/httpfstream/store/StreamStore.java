@@ -343,6 +343,11 @@ public final class StreamStore implements Closeable {
         return w != null ? w.file() : confine(resolve(path), path);
     }
 
+    /** Where derived data of kind {@code kind} for the stream in {@code file} lives, under {@code ROOT/.httpfstream/<area>}. */
+    public Path derivedFile(String area, Path file, String kind) {
+        return new MetadataLayout(privateFolder.resolve(area)).locate(root.relativize(file), kind);
+    }
+
     /** The active append session on {@code file}, or null. */
     public AppendSession activeSession(Path file) {
         return leases.activeSession(file);

@@ -179,6 +179,33 @@ public final class Authorizer {
         return query;
     }
 
+    /**
+     * For a listing: which paths the request's credentials may read, or null after answering 401
+     * (credentials needed and none given). Every path is readable without a grant file. Removes the
+     * credentials from the request's URI, as {@link #admit} does.
+     */
+    public java.util.function.Predicate<String> readable(ChannelHandlerContext ctx, FullHttpRequest request,
+            QueryStringDecoder query, boolean keepAlive) {
+        String queryToken = first(query, TOKEN_PARAM);
+        AccessControl.Link link = link(query);
+        stripCredentials(request, query);
+        if (access == null) {
+            return p -> true;
+        }
+        String token = token(request, queryToken);
+        if (token == null && link == null) {
+            refuse(ctx, new Decision(Decision.Outcome.MISSING, "a token is needed (Authorization: Bearer TOKEN)",
+                    "anonymous", 0, null), keepAlive);
+            return null;
+        }
+        return p -> access.mayRead(token, link, StreamPaths.canonical(p));
+    }
+
+    /** Removes the token and the signed-link parameters from the request's URI; returns its new query. */
+    public static QueryStringDecoder stripCredentials(FullHttpRequest request, QueryStringDecoder query) {
+        return strip(request, query);
+    }
+
     /** The signed link of the query, or null if it has none. */
     private static AccessControl.Link link(QueryStringDecoder query) {
         return query.parameters().containsKey(SignedLinks.SIGNATURE)

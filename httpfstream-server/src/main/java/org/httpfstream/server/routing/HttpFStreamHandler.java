@@ -22,6 +22,7 @@ import org.httpfstream.server.HttpFStreamInitializer;
 import org.httpfstream.server.durable.DurableStreamsHandler;
 import org.httpfstream.server.guard.Authorizer;
 import org.httpfstream.server.subscriptions.SubscriptionsHandler;
+import org.httpfstream.server.viewer.ViewerHandler;
 import org.httpfstream.server.ws.WebSocketUpgrade;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +52,18 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
     private final OriginalProtocol original;
     private final DurableStreamsHandler durable;
     private final SubscriptionsHandler subscriptions;
+    /** The log viewer's requests; null: none. */
+    private final ViewerHandler viewer;
 
     public HttpFStreamHandler(Authorizer authorizer, OriginalProtocol original, DurableStreamsHandler durable,
             SubscriptionsHandler subscriptions) {
+        this(authorizer, original, durable, subscriptions, null);
+    }
+
+    /** As the other constructor, with the log viewer's requests answered by {@code viewer} (null: none). */
+    public HttpFStreamHandler(Authorizer authorizer, OriginalProtocol original, DurableStreamsHandler durable,
+            SubscriptionsHandler subscriptions, ViewerHandler viewer) {
+        this.viewer = viewer;
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.original = Objects.requireNonNull(original, "original");
         this.durable = Objects.requireNonNull(durable, "durable");
@@ -80,6 +90,17 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             return;
         }
         String path = query.path();
+        if (viewer != null && ViewerHandler.isPage(request, query)) { // static files: no stream data
+            viewer.page(ctx, Authorizer.stripCredentials(request, query), keepAlive);
+            return;
+        }
+        if (viewer != null && ViewerHandler.isListing(request, query)) { // authorized entry by entry
+            var readable = authorizer.readable(ctx, request, query, keepAlive);
+            if (readable != null) {
+                viewer.list(ctx, path, readable, keepAlive);
+            }
+            return;
+        }
         if ((query = authorizer.admit(ctx, request, query, path, keepAlive)) == null) {
             return; // refused, or the signing endpoint answered
         }
@@ -111,6 +132,10 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         if (control >= 0) { // the reserved Durable Streams control APIs
             String rest = path.length() > control + 6 ? path.substring(control + 6) : "";
             subscriptions.handle(ctx, request, path.substring(0, control), rest);
+            return;
+        }
+        if (viewer != null && ViewerHandler.handles(request, query)) {
+            viewer.handle(ctx, request, query, path, keepAlive);
             return;
         }
         String verb = request.headers().get(VERB_HEADER);

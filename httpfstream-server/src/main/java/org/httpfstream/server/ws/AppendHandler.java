@@ -157,6 +157,9 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         writePending(ctx); // every byte received before the connection closed is kept
+        if (!ended) {
+            session.vanished(); // no Close frame: the appender went away
+        }
         end();
         super.channelInactive(ctx);
     }
@@ -189,6 +192,7 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
         LOG.debug("APPEND {}: connection failed", session.name(), cause);
         if (!ended) {
             endReason = "error: " + cause;
+            session.vanished();
         }
         end();
         ctx.close();

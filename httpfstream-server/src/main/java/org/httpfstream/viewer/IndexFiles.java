@@ -1,0 +1,247 @@
+package org.httpfstream.viewer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.zip.CRC32;
+
+/**
+ * The files of one {@link LineIndex}, all starting with one base path under the metadata folder:
+ * {@code .lines} (the start offset of every line, 8 bytes each, line 1 first), {@code .ckpt} (the
+ * checkpoints, {@value LineIndex#CHECKPOINT} bytes each: offset, line, position of its state),
+ * {@code .state} (the saved states, each once: a length then the SGR state and the open sections) and
+ * {@code .head} (which file the index is of, how many checkpoints are valid, and a checksum of the
+ * {@value #CRC_BYTES} bytes before the last one). All reads are positional.
+ *
+ * <p>Thread safety: appends and truncation come from the index's single writer (under its lock);
+ * positional reads are safe from any thread at the same time ({@link FileChannel} allows both).
+ */
+final class IndexFiles {
+    static final int CRC_BYTES = 256;
+    private static final int MAGIC = 0x48464c49; // "HFLI"
+    private static final int VERSION = 1;
+
+    /** What the header says. */
+    record Header(String fileKey, long checkpoints, long crc) {}
+
+    private final Path base;
+    private final FileChannel source;
+    private final FileChannel starts;
+    private final FileChannel checkpoints;
+    private final FileChannel states;
+    /** Checkpoint entries not yet written; only the index's writer touches it. */
+    private final ByteBuffer pendingCheckpoints = ByteBuffer.allocate(LineIndex.CHECKPOINT * 1024);
+
+    private IndexFiles(Path base, FileChannel source, FileChannel starts, FileChannel checkpoints,
+            FileChannel states) {
+        this.base = base;
+        this.source = source;
+        this.starts = starts;
+        this.checkpoints = checkpoints;
+        this.states = states;
+    }
+
+    static IndexFiles open(Path stream, Path base) throws IOException {
+        Files.createDirectories(base.getParent());
+        FileChannel source = FileChannel.open(stream, StandardOpenOption.READ);
+        FileChannel[] opened = new FileChannel[3];
+        String[] kinds = {".lines", ".ckpt", ".state"};
+        try {
+            for (int i = 0; i < 3; i++) {
+                opened[i] = FileChannel.open(sibling(base, kinds[i]), StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
+        } catch (IOException e) {
+            source.close();
+            for (FileChannel c : opened) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            throw e;
+        }
+        return new IndexFiles(base, source, opened[0], opened[1], opened[2]);
+    }
+
+    private static Path sibling(Path base, String kind) {
+        return base.resolveSibling(base.getFileName() + kind);
+    }
+
+    /** The identity of the file at {@code stream}: a new file under the same name has another. */
+    static Object fileKey(Path stream) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(stream, BasicFileAttributes.class);
+        Object key = a.fileKey(); // (device, inode): not reused while this index holds the file open
+        return key == null ? "" : key.toString();
+    }
+
+    static void delete(Path base) throws IOException {
+        for (String kind : new String[] {".lines", ".ckpt", ".state", ".head"}) {
+            Files.deleteIfExists(sibling(base, kind));
+        }
+    }
+
+    FileChannel source() {
+        return source;
+    }
+
+    long sourceSize() throws IOException {
+        return source.size();
+    }
+
+    long lineStartBytes() throws IOException {
+        return starts.size();
+    }
+
+    long checkpointBytes() throws IOException {
+        return checkpoints.size();
+    }
+
+    /** Cuts the three data files to these sizes. */
+    void truncate(long startBytes, long checkpointBytes, long stateBytes) throws IOException {
+        pendingCheckpoints.clear();
+        starts.truncate(startBytes);
+        checkpoints.truncate(checkpointBytes);
+        states.truncate(stateBytes);
+    }
+
+    int readSource(ByteBuffer dst, long position) throws IOException {
+        return source.read(dst, position);
+    }
+
+    void appendLineStarts(ByteBuffer src) throws IOException {
+        long at = starts.size();
+        while (src.hasRemaining()) {
+            at += starts.write(src, at);
+        }
+    }
+
+    long readLineStart(long position) throws IOException {
+        return readFully(starts, ByteBuffer.allocate(8), position).getLong(0);
+    }
+
+    /** Appends one checkpoint entry; it reaches the file at the latest with {@link #flushCheckpoints}. */
+    void appendCheckpoint(long offset, long line, long statePosition) throws IOException {
+        if (pendingCheckpoints.remaining() < LineIndex.CHECKPOINT) {
+            flushCheckpoints();
+        }
+        pendingCheckpoints.putLong(offset).putLong(line).putLong(statePosition);
+    }
+
+    void flushCheckpoints() throws IOException {
+        pendingCheckpoints.flip();
+        long at = checkpoints.size();
+        while (pendingCheckpoints.hasRemaining()) {
+            at += checkpoints.write(pendingCheckpoints, at);
+        }
+        pendingCheckpoints.clear();
+    }
+
+    long[] readCheckpoint(long position) throws IOException {
+        ByteBuffer b = readFully(checkpoints, ByteBuffer.allocate(LineIndex.CHECKPOINT), position);
+        return new long[] {b.getLong(0), b.getLong(8), b.getLong(16)};
+    }
+
+    /** Appends one state (its length first); returns where it starts. */
+    long appendState(byte[] state) throws IOException {
+        long at = states.size();
+        ByteBuffer b = ByteBuffer.allocate(4 + state.length).putInt(state.length).put(state);
+        b.flip();
+        for (long p = at; b.hasRemaining();) {
+            p += states.write(b, p);
+        }
+        return at;
+    }
+
+    /** Reads the state at {@code position} into {@code sgr} and {@code sections}; returns its size on disk. */
+    int readState(long position, Sgr sgr, Sections sections) throws IOException {
+        int length = readFully(states, ByteBuffer.allocate(4), position).getInt(0);
+        if (length < 0 || length > 1 << 20) {
+            throw new IOException("corrupt line index state at " + position + " in " + base);
+        }
+        LineIndex.readState(stateBytes(position, length + 4), sgr, sections);
+        return length + 4;
+    }
+
+    /** The state at {@code position}, without its length. */
+    byte[] stateBytes(long position, int sizeOnDisk) throws IOException {
+        ByteBuffer b = readFully(states, ByteBuffer.allocate(sizeOnDisk), position);
+        byte[] bytes = new byte[sizeOnDisk - 4];
+        b.position(4);
+        b.get(bytes);
+        return bytes;
+    }
+
+    /** CRC-32 of the up to {@value #CRC_BYTES} bytes of the stream before {@code offset}. */
+    long crcBefore(long offset) throws IOException {
+        int n = (int) Math.min(CRC_BYTES, offset);
+        ByteBuffer b = readFully(source, ByteBuffer.allocate(n), offset - n);
+        CRC32 crc = new CRC32();
+        crc.update(b.array(), 0, n);
+        return crc.getValue();
+    }
+
+    private ByteBuffer readFully(FileChannel channel, ByteBuffer b, long position) throws IOException {
+        for (long p = position; b.hasRemaining();) {
+            int n = channel.read(b, p);
+            if (n < 0) {
+                throw new EOFException("line index of " + base + " ends before byte " + p);
+            }
+            p += n;
+        }
+        return b;
+    }
+
+    /** The header, or null if it is missing or torn. */
+    Header readHeader() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(sibling(base, ".head"));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+                return null;
+            }
+            return new Header(in.readUTF(), in.readLong(), in.readLong());
+        } catch (EOFException e) {
+            return null;
+        }
+    }
+
+    /** Replaces the header (written aside, then moved over the old one). */
+    void writeHeader(Header h) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(h.fileKey());
+            out.writeLong(h.checkpoints());
+            out.writeLong(h.crc());
+        }
+        Path tmp = sibling(base, ".head.tmp");
+        Files.write(tmp, bytes.toByteArray());
+        Files.move(tmp, sibling(base, ".head"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    void close() {
+        for (FileChannel c : new FileChannel[] {source, starts, checkpoints, states}) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // nothing to keep: the index is rebuilt if its files are wrong
+            }
+        }
+    }
+}
