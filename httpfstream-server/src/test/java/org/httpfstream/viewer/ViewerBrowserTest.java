@@ -1,0 +1,269 @@
+package org.httpfstream.viewer;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.httpfstream.server.RawWebSocket;
+import org.httpfstream.server.testing.ServerExtension;
+import org.httpfstream.testing.Await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The viewer page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}),
+ * one browser for the class, against a real server on port 0 per test. Until the server side of issue 14
+ * (helper lines14) is merged, the viewer endpoints come from {@link ViewerStub}, which passes the live
+ * tail through to the real server. Each state is saved as a screenshot under
+ * {@code target/viewer-screenshots/}.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ViewerBrowserTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path SHOTS = Path.of("target", "viewer-screenshots");
+    static final String ESC = "\u001b";
+
+    static ChromeDriver browser;
+
+    @RegisterExtension
+    final ServerExtension server = new ServerExtension();
+
+    ViewerStub stub;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String missing = "headless Chromium is not installed (" + CHROMIUM + ", " + CHROMEDRIVER
+                + "): install the Debian packages chromium and chromium-driver";
+        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(missing);
+        }
+        Assumptions.assumeTrue(present, missing);
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--no-first-run", "--disable-extensions", "--window-size=1100,700");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @BeforeEach
+    void startStub() throws IOException {
+        stub = new ViewerStub(() -> server.uri(), () -> server.root());
+    }
+
+    @AfterEach
+    void stopStub() {
+        browser.get("about:blank"); // ends the page's live requests before the server goes
+        stub.close();
+    }
+
+
+    @Test
+    void rendersColoursAttributesLinksAndCarriageReturnsAsComputedStyles() throws IOException {
+        String log = ESC + "[31mred" + ESC + "[0m plain " + ESC + "[1;38;5;208mboldorange" + ESC + "[0m "
+                + ESC + "[48;2;10;20;30mtruebg" + ESC + "[0m " + ESC + "[7minverse" + ESC + "[27m "
+                + ESC + "[3mitalic" + ESC + "[23m " + ESC + "[4munderlined" + ESC + "[24m " + ESC + "[2mdimmed" + ESC + "[0m\n"
+                + "state " + ESC + "[32mcarries\n"
+                + "over" + ESC + "[0m lines\n"
+                + ESC + "]8;;https://example.com/build/42" + ESC + "\\build 42" + ESC + "]8;;" + ESC + "\\ and "
+                + ESC + "]8;;javascript:alert(1)" + "\u0007not a link" + ESC + "]8;;\u0007\n"
+                + "progress 10%\rprogress 50%\rprogress 100%\n"
+                + "erase this tail\r" + ESC + "[Kerased\n"
+                + "<img src=x id=injected> " + ESC + "[?25l" + ESC + "(Bdropped" + ESC + "[2J" + ESC + "P1$r" + ESC + "\\ ok\n";
+        appendFinished("/c.log", log.getBytes(UTF_8));
+        open("/c.log?view");
+        Await.until("the log shows its 7 lines", () -> hasRow(7) && total() == 7);
+
+        WebElement red = row(1).findElement(By.xpath(".//span[text()='red']"));
+        assertThat(red.getCssValue("color")).isEqualTo("rgba(207, 34, 46, 1)");
+        WebElement orange = row(1).findElement(By.xpath(".//span[text()='boldorange']"));
+        assertThat(orange.getCssValue("color")).isEqualTo("rgba(255, 135, 0, 1)");
+        assertThat(orange.getCssValue("font-weight")).isEqualTo("700");
+        assertThat(row(1).findElement(By.xpath(".//span[text()='truebg']")).getCssValue("background-color"))
+                .isEqualTo("rgba(10, 20, 30, 1)");
+        WebElement inverse = row(1).findElement(By.xpath(".//span[text()='inverse']"));
+        assertThat(inverse.getCssValue("color")).isEqualTo("rgba(255, 255, 255, 1)");
+        assertThat(inverse.getCssValue("background-color")).isEqualTo("rgba(31, 35, 40, 1)");
+        assertThat(row(1).findElement(By.xpath(".//span[text()='italic']")).getCssValue("font-style")).isEqualTo("italic");
+        assertThat(row(1).findElement(By.xpath(".//span[text()='underlined']")).getCssValue("text-decoration-line"))
+                .isEqualTo("underline");
+        assertThat(row(1).findElement(By.xpath(".//span[text()='dimmed']")).getCssValue("opacity")).isEqualTo("0.6");
+        assertThat(row(1).findElement(By.cssSelector(".tx")).getText())
+                .isEqualTo("red plain boldorange truebg inverse italic underlined dimmed");
+        assertThat(row(3).findElement(By.xpath(".//span[text()='over']")).getCssValue("color"))
+                .as("the green of line 2 carries over").isEqualTo("rgba(17, 99, 41, 1)");
+
+        List<WebElement> links = row(4).findElements(By.tagName("a"));
+        assertThat(links).hasSize(2); // the line number and the one safe link
+        WebElement link = links.get(1);
+        assertThat(link.getAttribute("href")).isEqualTo("https://example.com/build/42");
+        assertThat(link.getAttribute("rel")).contains("noopener");
+        assertThat(link.getText()).isEqualTo("build 42");
+        assertThat(row(4).findElement(By.cssSelector(".tx")).getText()).isEqualTo("build 42 and not a link");
+
+        assertThat(row(5).findElement(By.cssSelector(".tx")).getText()).isEqualTo("progress 100%");
+        assertThat(row(6).findElement(By.cssSelector(".tx")).getText()).isEqualTo("erased");
+        assertThat(row(7).findElement(By.cssSelector(".tx")).getText()).isEqualTo("<img src=x id=injected> dropped ok");
+        assertThat(browser.findElements(By.id("injected"))).isEmpty();
+        assertThat(row(7).findElement(By.cssSelector(".ln")).getText()).isEmpty(); // the number is CSS, not text
+        shot("colours");
+        noErrors();
+    }
+
+    @Test
+    void foldsGitHubGitLabAndBuildkiteSectionsAndTogglesTimestamps() throws IOException {
+        String gl = ESC + "[0K";
+        String log = "2026-12-07T10:00:00Z starting\n"
+                + "2026-12-07T10:00:01Z ::group::Install dependencies\n"
+                + "2026-12-07T10:00:02Z npm ci\n"
+                + "2026-12-07T10:00:03Z added 200 packages\n"
+                + "2026-12-07T10:01:06Z ::endgroup::\n"
+                + gl + "section_start:1765101700:build\r" + gl + "Build\n"
+                + "compiling\n"
+                + gl + "section_start:1765101710:tests[collapsed=true]\r" + gl + "Unit tests\n"
+                + "test 1 ok\n"
+                + "test 2 ok\n"
+                + gl + "section_end:1765101742:tests\r" + gl + "\n"
+                + "linking\n"
+                + gl + "section_end:1765101800:build\r" + gl + "\n"
+                + "--- Buildkite collapsed\n"
+                + "inside collapsed\n"
+                + "+++ Buildkite expanded\n"
+                + "inside expanded\n";
+        appendFinished("/s.log", log.getBytes(UTF_8));
+        open("/s.log?view");
+        Await.until("the sections show", () -> hasRow(17) && hasRow(16));
+
+        assertThat(row(2).getAttribute("class")).contains("hdr", "closed");
+        assertThat(row(2).findElement(By.cssSelector(".tx")).getText()).isEqualTo("Install dependencies");
+        assertThat(row(2).getAttribute("data-dur")).isEqualTo("1m 05s");
+        assertThat(hasRow(3)).isFalse();
+        assertThat(row(6).getAttribute("class")).contains("hdr", "open");
+        assertThat(row(6).findElement(By.cssSelector(".tx")).getText()).isEqualTo("Build");
+        assertThat(row(6).getAttribute("data-dur")).isEqualTo("1m 40s");
+        assertThat(row(8).getAttribute("class")).contains("hdr", "closed"); // nested and [collapsed=true]
+        assertThat(hasRow(7)).isTrue();
+        assertThat(hasRow(9)).isFalse();
+        assertThat(hasRow(12)).isTrue();
+        assertThat(row(14).getAttribute("class")).contains("closed");
+        assertThat(hasRow(15)).isFalse();
+        assertThat(row(16).getAttribute("class")).contains("open");
+        assertThat(hasRow(17)).isTrue();
+        assertThat(row(1).findElement(By.cssSelector(".ts")).isDisplayed()).isTrue();
+        shot("sections-folded");
+
+        row(2).findElement(By.cssSelector(".tx")).click();
+        Await.until("the GitHub group unfolds", () -> hasRow(3) && hasRow(5));
+        assertThat(row(2).getAttribute("class")).contains("open");
+        row(8).findElement(By.cssSelector(".tx")).click();
+        Await.until("the nested GitLab section unfolds", () -> hasRow(9) && hasRow(10));
+        row(6).findElement(By.cssSelector(".tx")).click();
+        Await.until("the outer GitLab section folds with the inner one", () -> !hasRow(7) && !hasRow(9) && !hasRow(12));
+        browser.findElement(By.id("times")).click();
+        Await.until("timestamps hide", () -> !row(1).findElement(By.cssSelector(".ts")).isDisplayed());
+        assertThat(row(1).getText()).doesNotContain("2026-12-07");
+        shot("sections-toggled-no-timestamps");
+        row(2).findElement(By.cssSelector(".tx")).click();
+        Await.until("the GitHub group folds again", () -> !hasRow(3));
+        noErrors();
+    }
+
+    // ---- helpers
+
+    /** Appends {@code text} as one finished append session. */
+    void appendFinished(String path, byte[] bytes) throws IOException {
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path)) {
+            for (int at = 0; at < bytes.length; at += 60000) {
+                ws.send(RawWebSocket.BINARY, java.util.Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + 60000)));
+            }
+            ws.sendClose(1000);
+            assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+    }
+
+    static void send(RawWebSocket ws, String text) throws IOException {
+        ws.send(RawWebSocket.BINARY, text.getBytes(UTF_8));
+    }
+
+    static String lines(int from, int to) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i <= to; i++) {
+            b.append("line ").append(i).append('\n');
+        }
+        return b.toString();
+    }
+
+    void open(String pathAndQuery) {
+        browser.get(stub.url(pathAndQuery));
+    }
+
+    Object js(String script, Object... args) {
+        return browser.executeScript(script, args);
+    }
+
+    long total() {
+        Object t = js("const v = window.httpfstreamViewer; return v && v.store ? v.store.total : -1;");
+        return ((Number) t).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    List<String> errors() {
+        return (List<String>) js("return window.httpfstreamViewer ? window.httpfstreamViewer.errors : ['no viewer'];");
+    }
+
+    WebElement row(int n) {
+        return browser.findElement(By.cssSelector(".row[data-n='" + n + "']"));
+    }
+
+    boolean hasRow(int n) {
+        return !browser.findElements(By.cssSelector(".row[data-n='" + n + "']:not(.pending)")).isEmpty();
+    }
+
+    /** Whether row n is inside the scroller's visible box. */
+    boolean onScreen(int n) {
+        return Boolean.TRUE.equals(js("const r = document.querySelector(\".row[data-n='\" + arguments[0] + \"']\");"
+                + "if (!r) return false; const a = r.getBoundingClientRect();"
+                + "const b = document.getElementById('log').getBoundingClientRect();"
+                + "return a.top >= b.top - 1 && a.bottom <= b.bottom + 1;", n));
+    }
+
+    void shot(String name) throws IOException {
+        Files.write(SHOTS.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    void noErrors() {
+        assertThat(errors()).isEmpty();
+    }
+}
