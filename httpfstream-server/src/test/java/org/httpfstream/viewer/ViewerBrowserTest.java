@@ -200,6 +200,165 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+
+    @Test
+    void aPermalinkScrollsToItsLineRangeAndStaysThereWhileTheLogGrows() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/p.log")) {
+            send(ws, lines(1, 300));
+            Await.until("300 lines stored", () -> Files.size(server.root().resolve("p.log")) == lines(1, 300).length());
+            open("/p.log?view#L120-L125");
+            Await.until("line 120 is on screen, highlighted", () -> hasRow(120) && onScreen(120)
+                    && row(120).getAttribute("class").contains("hl"));
+            assertThat(row(125).getAttribute("class")).contains("hl");
+            assertThat(row(126).getAttribute("class")).doesNotContain("hl");
+            assertThat(row(119).getAttribute("class")).doesNotContain("hl");
+            shot("permalink");
+            for (int i = 301; i <= 3000; i += 300) {
+                send(ws, lines(i, i + 299));
+            }
+            Await.until("the page knows all 3000 lines", () -> total() == 3000);
+            assertThat(onScreen(120)).as("line 120 stays on screen").isTrue();
+            assertThat(browser.findElement(By.id("follow")).isDisplayed()).isTrue();
+            shot("permalink-after-growth");
+        }
+        open("/p.log?view#L2999");
+        Await.until("a permalink past the first tail chunk works", () -> hasRow(2999) && onScreen(2999));
+        open("/p.log?view#L20");
+        Await.until("a permalink before the loaded tail fetches its lines", () -> hasRow(20) && onScreen(20));
+        assertThat(row(20).findElement(By.cssSelector(".tx")).getText()).isEqualTo("line 20");
+        noErrors();
+    }
+
+    @Test
+    void followModeStaysAtTheEndUntilTheReaderScrollsUpAndTheButtonJumpsBack() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/f.log")) {
+            send(ws, lines(1, 500));
+            open("/f.log?view");
+            Await.until("the last line shows", () -> hasRow(500) && onScreen(500));
+            assertThat(browser.findElement(By.id("follow")).isDisplayed()).isFalse();
+            send(ws, lines(501, 700));
+            Await.until("the page follows to line 700", () -> hasRow(700) && onScreen(700));
+            shot("follow-live");
+            Await.until("the badge says live", () -> "live".equals(browser.findElement(By.id("state")).getText()));
+
+            js("document.getElementById('log').scrollTop = 400;"); // the reader scrolls up
+            Await.until("the jump button appears", () -> browser.findElement(By.id("follow")).isDisplayed());
+            long top = ((Number) js("return document.getElementById('log').scrollTop;")).longValue();
+            send(ws, lines(701, 900));
+            Await.until("the page knows 900 lines", () -> total() == 900);
+            assertThat(((Number) js("return document.getElementById('log').scrollTop;")).longValue()).isEqualTo(top);
+            assertThat(hasRow(900)).isFalse();
+            shot("follow-stopped");
+
+            browser.findElement(By.id("follow")).click();
+            Await.until("the page is back at the end", () -> hasRow(900) && onScreen(900));
+            send(ws, lines(901, 950));
+            Await.until("and follows again", () -> hasRow(950) && onScreen(950));
+            browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.HOME);
+            Await.until("Home goes to line 1", () -> hasRow(1) && onScreen(1));
+            browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.END);
+            Await.until("End goes back to the end", () -> hasRow(950) && onScreen(950));
+        }
+        Await.until("the badge says finished", () -> "finished".equals(browser.findElement(By.id("state")).getText()));
+        noErrors();
+    }
+
+    @Test
+    void aServerRestartMidTailLosesAndRepeatsNothing() throws IOException {
+        String before = lines(1, 1500);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/r.log")) {
+            send(ws, before.substring(0, 9000));
+            open("/r.log?view");
+            Await.until("the page has the first part", () -> offset() == 9000);
+            send(ws, before.substring(9000));
+            Await.until("the page has the whole first session", () -> offset() == before.length());
+            int port = server.address().getPort();
+            server.restart(b -> b.bind("127.0.0.1", port));
+        }
+        String after = lines(1501, 2500);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/r.log")) {
+            for (int at = 0; at < after.length(); at += 7001) {
+                send(ws, after.substring(at, Math.min(after.length(), at + 7001)));
+            }
+            Await.until("the page has every byte after the restart", () -> offset() == before.length() + after.length());
+            Await.until("the page shows 2500 lines", () -> total() == 2500);
+        }
+        String shown = (String) js("const s = window.httpfstreamViewer.store; const out = [];"
+                + "for (let n = 1501; n <= s.total; n++) out.push(s.line(n).text); return out.join('\\n') + '\\n';");
+        assertThat(shown).isEqualTo(after);
+        String tail = (String) js("const s = window.httpfstreamViewer.store; const out = [];"
+                + "for (let n = 1001; n <= 1500; n++) out.push(s.line(n).text); return out.join('\\n') + '\\n';");
+        assertThat(tail).isEqualTo(lines(1001, 1500));
+        shot("restart-resumed");
+        noErrors();
+    }
+
+    @Test
+    void aMebibyteOfRandomBytesRendersWithoutAnError() throws IOException {
+        byte[] noise = new byte[1 << 20];
+        new Random(14).nextBytes(noise);
+        appendFinished("/noise.bin", noise);
+        open("/noise.bin?view");
+        Await.until("the page has every byte", () -> offset() == noise.length);
+        long lines = ViewerStub.starts(noise).size();
+        Await.until("and counts every line", () -> total() == lines);
+        shot("random-bytes-end");
+        browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.HOME);
+        Await.until("the start renders too", () -> hasRow(1) && hasRow(2));
+        js("const l = document.getElementById('log'); l.scrollTop = l.scrollHeight / 2;");
+        Await.until("the middle renders", () -> browser.findElements(By.cssSelector(".row.pending")).isEmpty()
+                && !browser.findElements(By.cssSelector(".row")).isEmpty());
+        shot("random-bytes-middle");
+        assertThat(browser.findElements(By.cssSelector(".rows img, .rows script, .rows iframe"))).isEmpty();
+        assertThat(((Number) js("return document.querySelectorAll('.row').length;")).intValue()).isLessThan(100);
+        noErrors();
+    }
+
+    @Test
+    void searchCountsOverTheWholeLogAndStepsThroughTheMatches() throws IOException {
+        StringBuilder log = new StringBuilder();
+        for (int i = 1; i <= 3000; i++) {
+            log.append(i % 1000 == 7 ? "ERROR disk full at step " + i : "ok step " + i).append('\n');
+        }
+        appendFinished("/q.log", log.toString().getBytes(UTF_8));
+        open("/q.log?view");
+        Await.until("the log loads", () -> total() == 3000);
+        browser.findElement(By.id("log")).sendKeys("/");
+        browser.switchTo().activeElement().sendKeys("disk full");
+        Await.until("three matches, the first shown", () -> "1 / 3".equals(browser.findElement(By.id("hits")).getText())
+                && hasRow(7) && onScreen(7));
+        assertThat(row(7).findElement(By.tagName("mark")).getText()).isEqualTo("disk full");
+        shot("search-first");
+        browser.findElement(By.id("next")).click();
+        Await.until("the second match", () -> "2 / 3".equals(browser.findElement(By.id("hits")).getText())
+                && hasRow(1007) && onScreen(1007));
+        browser.findElement(By.id("prev")).click();
+        browser.findElement(By.id("prev")).click();
+        Await.until("previous wraps to the last", () -> "3 / 3".equals(browser.findElement(By.id("hits")).getText())
+                && hasRow(2007) && onScreen(2007));
+        noErrors();
+    }
+
+    @Test
+    void aFolderListsItsStreamsNewestFirstLinkingToTheirViewers() throws IOException {
+        appendFinished("/jobs/old.log", "old\n".getBytes(UTF_8));
+        Files.setLastModifiedTime(server.root().resolve("jobs/old.log"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60000));
+        appendFinished("/jobs/new.log", "new\n".getBytes(UTF_8));
+        open("/jobs/?view&sig=abc");
+        Await.until("two entries", () -> browser.findElements(By.cssSelector("#listing tr")).size() == 2);
+        List<WebElement> names = browser.findElements(By.cssSelector("#listing td.name a"));
+        assertThat(names.get(0).getText()).isEqualTo("new.log");
+        assertThat(names.get(1).getText()).isEqualTo("old.log");
+        assertThat(names.get(0).getAttribute("href")).isEqualTo(stub.url("/jobs/new.log?sig=abc&view"));
+        shot("listing");
+        names.get(1).click();
+        Await.until("the stream's viewer opens", () -> hasRow(1));
+        assertThat(row(1).findElement(By.cssSelector(".tx")).getText()).isEqualTo("old");
+        assertThat(browser.findElement(By.id("download")).getAttribute("href")).isEqualTo(stub.url("/jobs/old.log?sig=abc"));
+        noErrors();
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */
@@ -235,6 +394,11 @@ class ViewerBrowserTest {
 
     long total() {
         Object t = js("const v = window.httpfstreamViewer; return v && v.store ? v.store.total : -1;");
+        return ((Number) t).longValue();
+    }
+
+    long offset() {
+        Object t = js("const v = window.httpfstreamViewer; return v && v.store ? v.store.offset : -1;");
         return ((Number) t).longValue();
     }
 
