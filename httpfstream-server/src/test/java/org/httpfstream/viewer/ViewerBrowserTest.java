@@ -359,6 +359,75 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+
+    @Test
+    void copiesWithoutLineNumbersAndFollowsTheSystemsDarkScheme() throws IOException {
+        appendFinished("/d.log", ("first line\n" + ESC + "[31mred" + ESC + "[0m line\nthird line\n").getBytes(UTF_8));
+        open("/d.log?view");
+        Await.until("three lines", () -> hasRow(3));
+        String copied = (String) js("const sel = window.getSelection(); sel.removeAllRanges();"
+                + "const r = document.createRange(); r.setStartBefore(document.querySelector(\".row[data-n='1']\"));"
+                + "r.setEndAfter(document.querySelector(\".row[data-n='3']\")); sel.addRange(r); return sel.toString();");
+        assertThat(copied.strip()).isEqualTo("first line\nred line\nthird line");
+        browser.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features",
+                List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        try {
+            Await.until("the page turns dark", () -> "rgba(13, 17, 23, 1)".equals(
+                    browser.findElement(By.tagName("body")).getCssValue("background-color")));
+            assertThat(row(2).findElement(By.xpath(".//span[text()='red']")).getCssValue("color"))
+                    .isEqualTo("rgba(255, 123, 114, 1)");
+            shot("dark");
+        } finally {
+            browser.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features", List.of()));
+        }
+        noErrors();
+    }
+
+    @Test
+    void theWrapToggleWrapsLongLinesAndUnwrapsThem() throws IOException {
+        String longLine = "word ".repeat(400).strip();
+        appendFinished("/w.log", ("short\n" + longLine + "\nafter\n").getBytes(UTF_8));
+        open("/w.log?view");
+        Await.until("three lines", () -> hasRow(3));
+        assertThat(row(2).getSize().getHeight()).isEqualTo(18);
+        browser.findElement(By.id("wrap")).click();
+        Await.until("the long line wraps", () -> row(2).getSize().getHeight() > 5 * 18);
+        assertThat(row(3).getLocation().getY()).isGreaterThan(row(2).getLocation().getY() + 5 * 18);
+        shot("wrapped");
+        browser.findElement(By.id("wrap")).click();
+        Await.until("and unwraps", () -> row(2).getSize().getHeight() == 18);
+        noErrors();
+    }
+
+    @Test
+    void halfAMillionLinesKeepFewRowsInTheDomAndJumpAnywhere() throws IOException {
+        int n = 500_000;
+        StringBuilder log = new StringBuilder(n * 12);
+        for (int i = 1; i <= n; i++) {
+            log.append("row ").append(i).append('\n');
+        }
+        appendFinished("/big.log", log.toString().getBytes(UTF_8));
+        open("/big.log?view");
+        Await.until("the tail shows", () -> hasRow(n) && onScreen(n));
+        assertThat(total()).isEqualTo(n);
+        long height = ((Number) js("return document.getElementById('log').scrollHeight;")).longValue();
+        assertThat(height).as("the scroll height is capped below the browsers' limit").isLessThanOrEqualTo(8_000_000);
+        js("const l = document.getElementById('log'); l.scrollTop = (l.scrollHeight - l.clientHeight) / 2;");
+        Await.until("the middle of the log shows", () -> {
+            Number first = (Number) js("const r = document.querySelector('.row:not(.pending)');"
+                    + " return r ? Number(r.dataset.n) : -1;");
+            return first.intValue() > n / 2 - 100 && first.intValue() < n / 2 + 100;
+        });
+        assertThat(((Number) js("return document.querySelectorAll('.row').length;")).intValue()).isLessThan(60);
+        shot("big-middle");
+        open("/big.log?view#L123457");
+        Await.until("a permalink deep in the log shows its line", () -> hasRow(123457) && onScreen(123457));
+        assertThat(row(123457).findElement(By.cssSelector(".tx")).getText()).isEqualTo("row 123457");
+        browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.HOME);
+        Await.until("Home reaches line 1", () -> hasRow(1) && onScreen(1));
+        noErrors();
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */

@@ -17,6 +17,13 @@ export function hexOffset(n) {
   return n.toString(16).padStart(16, '0');
 }
 
+/** The open sections of a Line-Sections header; a header value reaches us as Latin-1, titles are UTF-8. */
+export function openSections(header) {
+  if (!header) return [];
+  const bytes = Uint8Array.from(header, (c) => c.charCodeAt(0) & 0xff);
+  return JSON.parse(/[^\x00-\x7f]/.test(header) ? new TextDecoder().decode(bytes) : header);
+}
+
 /** A parsed line: the ANSI runs and what the structure analysis found. */
 function makeLine(raw, state) {
   const p = parseLine(raw, state);
@@ -68,7 +75,7 @@ export class LineStore {
       const first = k * CHUNK + 1;
       const res = await fetch(this.api.url(`lines=${first}-${first + CHUNK - 1}`), { cache: 'no-store' });
       if (!res.ok) throw new Error(`?lines=${first}-: ${res.status}`);
-      const open = JSON.parse(res.headers.get('Line-Sections') || '[]');
+      const open = openSections(res.headers.get('Line-Sections'));
       const text = await res.text();
       this.fill(Number(res.headers.get('Line-First')) || first, text, open);
       this.evict(k);
@@ -112,7 +119,7 @@ export class LineStore {
     const first = Number(res.headers.get('Line-First')) || 1;
     this.tailLine = first;
     this.total = Math.max(first - 1, 0);
-    this.walker = new SectionWalker(this.sections, JSON.parse(res.headers.get('Line-Sections') || '[]'));
+    this.walker = new SectionWalker(this.sections, openSections(res.headers.get('Line-Sections')));
     const body = new Uint8Array(await res.arrayBuffer());
     this.feed(this.decoder.decode(body, { stream: true })); // starts with the ANSI state, not stream bytes
     this.offset = Number(res.headers.get('Line-End-Offset'));

@@ -148,10 +148,25 @@ function wireSearch(view, api) {
   const s = { query: '', count: 0, matches: [], truncated: false, i: -1 };
   let timer = null;
   const show = () => {
-    $('hits').textContent = s.query === '' ? '' : `${s.count === 0 ? 0 : s.i + 1} / ${s.count.toLocaleString('en')}`;
+    $('hits').textContent = s.query === '' ? '' : `${s.count === 0 ? 0 : s.i + 1} / ${s.count.toLocaleString('en')}${s.capped ? '+' : ''}`;
   };
-  const go = (step) => {
+  const fetchMatches = async (text, from) => {
+    const res = await fetch(api.url(`search=${encodeURIComponent(text)}&limit=1000${from ? `&from=${from}` : ''}`),
+      { cache: 'no-store' });
+    return res.ok ? res.json() : null;
+  };
+  /** The next page of a truncated result: from the last match's line, without the matches already here. */
+  const more = async () => {
+    const last = s.matches[s.matches.length - 1];
+    const body = await fetchMatches(s.query, last.line);
+    if (!body) return;
+    const fresh = body.matches.filter((m) => m.line > last.line || (m.line === last.line && m.start > last.start));
+    s.matches.push(...fresh);
+    s.truncated = body.truncated && fresh.length > 0;
+  };
+  const go = async (step) => {
     if (s.matches.length === 0) return;
+    if (step > 0 && s.i === s.matches.length - 1 && s.truncated) await more();
     s.i = (s.i + step + s.matches.length) % s.matches.length;
     const line = s.matches[s.i].line;
     view.current = line;
@@ -166,10 +181,9 @@ function wireSearch(view, api) {
     view.current = null;
     view.redecorate();
     if (text === '') { s.count = 0; s.matches = []; show(); return; }
-    const res = await fetch(api.url(`search=${encodeURIComponent(text)}&limit=1000`), { cache: 'no-store' });
-    if (!res.ok || s.query !== text) return;
-    const body = await res.json();
-    Object.assign(s, { count: body.count, matches: body.matches, truncated: body.truncated, i: -1 });
+    const body = await fetchMatches(text, 0);
+    if (!body || s.query !== text) return;
+    Object.assign(s, { count: body.count, capped: !!body.countCapped, matches: body.matches, truncated: body.truncated, i: -1 });
     show();
     go(1);
   };
