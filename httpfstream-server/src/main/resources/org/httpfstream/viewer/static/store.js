@@ -36,9 +36,11 @@ export class LineStore {
     this.api = api;
     this.sections = sections;
     this.onChange = onChange;
+    this.onProblem = () => {};
     this.total = 0; // lines in the stream as far as known (a final unterminated line counted)
     this.chunks = new Map(); // chunk index -> {lines: [], used}
     this.loading = new Set();
+    this.failed = new Map(); // chunk index -> when its last fetch failed
     this.offset = 0; // bytes of the stream received by the tail
     this.tailLine = 1; // number of the line the tail is assembling
     this.partial = ''; // its text so far
@@ -47,7 +49,6 @@ export class LineStore {
     this.decoder = new TextDecoder('utf-8');
     this.ended = false; // the writer finished and every byte is here
     this.clock = 0;
-    this.errors = [];
   }
 
   /** Line n (1-based), or undefined when not loaded (then its chunk is requested). */
@@ -69,7 +70,7 @@ export class LineStore {
 
   /** Fetches chunk k with ?lines, filling only lines the tail does not own. */
   async load(k) {
-    if (this.loading.has(k)) return;
+    if (this.loading.has(k) || (this.failed.get(k) || 0) > Date.now() - 1000) return;
     this.loading.add(k);
     try {
       const first = k * CHUNK + 1;
@@ -81,7 +82,8 @@ export class LineStore {
       this.evict(k);
       this.onChange();
     } catch (e) {
-      this.errors.push(String(e));
+      this.failed.set(k, Date.now()); // asked again by a render at least a second later
+      setTimeout(() => this.onChange(), 1000);
     } finally {
       this.loading.delete(k);
     }
@@ -166,7 +168,7 @@ export class LineStore {
             this.onChange();
           }
         } else if (res.status === 404) {
-          this.errors.push('the stream is gone (404)');
+          this.onProblem('the stream is gone (404)');
         }
       } catch (e) {
         // a dropped connection or a server going away: ask again from this.offset

@@ -155,6 +155,7 @@ export class LogView {
     const height = Math.min(full, MAX_HEIGHT);
     const ch = this.scroller.clientHeight;
     this.spacer.style.height = `${height}px`;
+    this.rowsEl.style.setProperty('--digits', String(Math.max(4, String(this.store.total).length)));
     if (this.pending !== null && this.pending <= this.store.total) {
       this.reveal(this.pending);
       this.pending = null;

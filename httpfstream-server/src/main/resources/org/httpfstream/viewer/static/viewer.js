@@ -60,6 +60,7 @@ function boot() {
   const store = new LineStore(api, sections, () => view && changed());
   view = new LogView($('log'), store, sections);
   Object.assign(debug, { store, view, sections });
+  store.onProblem = (text) => { $('message').textContent = text; };
   const changed = () => {
     view.schedule();
     $('count').textContent = `${store.total.toLocaleString('en')} lines`;
