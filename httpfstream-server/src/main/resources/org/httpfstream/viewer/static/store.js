@@ -149,6 +149,7 @@ export class LineStore {
     this.partial += parts[parts.length - 1];
     if (this.partial !== '') this.put(this.tailLine, { ...makeLine(this.partial, this.state), partial: true });
     this.total = this.partial !== '' ? this.tailLine : this.tailLine - 1;
+    this.evict(-1);
   }
 
   /** Tails with ?offset&follow; after each end, asks ?status whether to go on, and resumes. */
