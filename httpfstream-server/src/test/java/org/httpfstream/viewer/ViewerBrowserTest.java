@@ -431,6 +431,58 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+
+    @Test
+    void aPermalinkIntoALiveGroupStaysUnfoldedWhenTheGroupEnds() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/g.log")) {
+            send(ws, "before\n::group::Live group\n" + lines(3, 40));
+            Await.until("40 lines stored", () -> Files.size(server.root().resolve("g.log")) > 300);
+            open("/g.log?view#L20");
+            Await.until("line 20 shows", () -> hasRow(20) && onScreen(20));
+            send(ws, "::endgroup::\nafter\n");
+            Await.until("the page has the end of the group", () -> total() == 42);
+            assertThat(hasRow(20) && onScreen(20)).isTrue();
+            browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.HOME);
+            Await.until("Home shows the group's header", () -> hasRow(2));
+            assertThat(row(2).getAttribute("class")).contains("open");
+            row(2).findElement(By.cssSelector(".tx")).click();
+            Await.until("a click still folds it", () -> !hasRow(20) && hasRow(42));
+        }
+        noErrors();
+    }
+
+    @Test
+    void aWriterOfTenThousandLinesASecondIsFollowedClosely() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/fast.log")) {
+            send(ws, lines(1, 10));
+            open("/fast.log?view");
+            Await.until("the page follows", () -> hasRow(10));
+            long start = System.nanoTime();
+            int written = 10;
+            for (int burst = 0; burst < 50; burst++) { // 50 x 1,000 lines, one burst every 100 ms
+                send(ws, lines(written + 1, written + 1000));
+                written += 1000;
+                long due = start + (burst + 1) * 100_000_000L;
+                while (System.nanoTime() < due) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                }
+            }
+            long bytes = lines(1, written).length();
+            long sent = System.nanoTime();
+            Await.until("the page has every byte", () -> offset() == bytes);
+            long lagMs = (System.nanoTime() - sent) / 1_000_000;
+            System.out.println("viewer lag after 50,000 lines at 10,000 lines/s: " + lagMs + " ms");
+            int last = written;
+            Await.until("and shows the last line", () -> hasRow(last) && onScreen(last));
+            assertThat(lagMs).as("behind the writer at its end").isLessThan(3000);
+            assertThat(((Number) js("return window.httpfstreamViewer.store.chunks.size;")).intValue())
+                    .as("chunks kept in memory").isLessThanOrEqualTo(42);
+            assertThat(((Number) js("return document.querySelectorAll('.row').length;")).intValue()).isLessThan(60);
+            shot("fast-writer");
+        }
+        noErrors();
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */

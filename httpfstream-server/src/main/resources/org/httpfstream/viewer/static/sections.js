@@ -52,6 +52,7 @@ export class Sections {
     this.byLine = new Map();
     this.version = 0; // bumped whenever what is hidden may have changed
     this.userFold = new Map(); // line -> collapsed, what the reader chose
+    this.pin = null; // a line that folding must not hide (the last permalink or search hit)
   }
 
   /** The section with header line n, made from info if it is new. */
@@ -74,7 +75,9 @@ export class Sections {
   }
 
   folded(s) {
-    return this.userFold.has(s.line) ? this.userFold.get(s.line) : s.collapsed;
+    if (this.userFold.has(s.line)) return this.userFold.get(s.line);
+    if (this.pin !== null && s.end !== null && s.line < this.pin && this.pin <= s.end) return false;
+    return s.collapsed;
   }
 
   toggle(n) {
@@ -84,13 +87,15 @@ export class Sections {
     this.version++;
   }
 
-  /** Unfolds every section that hides line n. */
+  /**
+   * Unfolds every section that hides line n, also one whose end is only seen later (a permalink into a
+   * live section), unless the reader folds it again.
+   */
   reveal(n) {
+    this.pin = n;
+    this.version++;
     for (const s of this.byLine.values()) {
-      if (s.end !== null && s.line < n && n <= s.end && this.folded(s)) {
-        this.userFold.set(s.line, false);
-        this.version++;
-      }
+      if (s.end !== null && s.line < n && n <= s.end && this.userFold.get(s.line)) this.userFold.set(s.line, false);
     }
   }
 

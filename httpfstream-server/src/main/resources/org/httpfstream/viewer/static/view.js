@@ -83,7 +83,6 @@ export class LogView {
 
   refreshRanges() {
     if (this.rangesVersion === this.sections.version) return false;
-    if (this.hl) this.sections.reveal(this.hl[0]); // a section that ends later must not hide a permalink
     this.rangesVersion = this.sections.version;
     this.ranges = this.sections.hiddenRanges();
     this.hiddenCount = this.ranges.reduce((sum, [a, b]) => sum + b - a + 1, 0);
