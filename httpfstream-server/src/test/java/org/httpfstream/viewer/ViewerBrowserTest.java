@@ -46,7 +46,7 @@ class ViewerBrowserTest {
     static ChromeDriver browser;
 
     @RegisterExtension
-    final ServerExtension server = new ServerExtension();
+    final ServerExtension server = new ServerExtension().with(b -> b.drainTimeout(java.time.Duration.ofMillis(300)));
 
     ViewerStub stub;
 
@@ -78,15 +78,25 @@ class ViewerBrowserTest {
         }
     }
 
+    /** -Dviewer.direct=true: against the server's own viewer endpoints, without the stub. */
+    static final boolean DIRECT = Boolean.getBoolean("viewer.direct");
+
     @BeforeEach
     void startStub() throws IOException {
-        stub = new ViewerStub(() -> server.uri(), () -> server.root());
+        stub = DIRECT ? null : new ViewerStub(() -> server.uri(), () -> server.root());
     }
 
     @AfterEach
     void stopStub() {
         browser.get("about:blank"); // ends the page's live requests before the server goes
-        stub.close();
+        if (stub != null) {
+            stub.close();
+        }
+    }
+
+    /** The page's URL of {@code pathAndQuery}: through the stub, or on the server itself. */
+    String url(String pathAndQuery) {
+        return stub != null ? stub.url(pathAndQuery) : server.uri(pathAndQuery).toString();
     }
 
 
@@ -258,8 +268,24 @@ class ViewerBrowserTest {
             Await.until("Home goes to line 1", () -> hasRow(1) && onScreen(1));
             browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.END);
             Await.until("End goes back to the end", () -> hasRow(950) && onScreen(950));
+            ws.sendClose(1000);
+            assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
         Await.until("the badge says finished", () -> "finished".equals(browser.findElement(By.id("state")).getText()));
+        noErrors();
+    }
+
+    @Test
+    void theBadgeSaysLostWhenTheAppenderVanishes() throws IOException {
+        Assumptions.assumeTrue(DIRECT, "the stub cannot tell a vanished appender: runs against the real server");
+        RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/lost.log");
+        send(ws, lines(1, 5));
+        open("/lost.log?view");
+        Await.until("the badge says live", () -> "live".equals(browser.findElement(By.id("state")).getText()));
+        ws.close(); // TCP gone, no Close frame
+        Await.until("the badge says lost", () -> "lost".equals(browser.findElement(By.id("state")).getText()));
+        shot("lost");
+        assertThat(total()).isEqualTo(5);
         noErrors();
     }
 
@@ -350,12 +376,12 @@ class ViewerBrowserTest {
         List<WebElement> names = browser.findElements(By.cssSelector("#listing td.name a"));
         assertThat(names.get(0).getText()).isEqualTo("new.log");
         assertThat(names.get(1).getText()).isEqualTo("old.log");
-        assertThat(names.get(0).getAttribute("href")).isEqualTo(stub.url("/jobs/new.log?sig=abc&view"));
+        assertThat(names.get(0).getAttribute("href")).isEqualTo(url("/jobs/new.log?sig=abc&view"));
         shot("listing");
         names.get(1).click();
         Await.until("the stream's viewer opens", () -> hasRow(1));
         assertThat(row(1).findElement(By.cssSelector(".tx")).getText()).isEqualTo("old");
-        assertThat(browser.findElement(By.id("download")).getAttribute("href")).isEqualTo(stub.url("/jobs/old.log?sig=abc"));
+        assertThat(browser.findElement(By.id("download")).getAttribute("href")).isEqualTo(url("/jobs/old.log?sig=abc"));
         noErrors();
     }
 
@@ -509,7 +535,7 @@ class ViewerBrowserTest {
     }
 
     void open(String pathAndQuery) {
-        browser.get(stub.url(pathAndQuery));
+        browser.get(url(pathAndQuery));
     }
 
     Object js(String script, Object... args) {
