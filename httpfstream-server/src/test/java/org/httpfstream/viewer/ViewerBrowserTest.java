@@ -509,6 +509,30 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+
+    @Test
+    void aSignedReadLinkOpensTheViewerAndItsFolder() throws IOException {
+        Assumptions.assumeTrue(DIRECT, "the stub has no authorization: runs against the real server");
+        appendFinished("/jobs/a.log", ("signed " + ESC + "[32mok" + ESC + "[0m\n").getBytes(UTF_8));
+        Path grants = Files.writeString(server.folder().resolve("grants"), "adm admin /\n");
+        int port = server.address().getPort();
+        server.restart(b -> b.bind("127.0.0.1", port).tokens(grants));
+        String link = org.httpfstream.auth.SignedLinks.load(server.root().resolve(".httpfstream/link.key"),
+                java.time.Clock.systemUTC()).sign("/jobs/", java.time.Duration.ofHours(1));
+        open("/jobs/a.log?view");
+        Await.until("without the link the page says why", () -> !browser.findElement(By.id("message")).getText().isEmpty());
+        assertThat(browser.findElement(By.id("message")).getText()).startsWith("401");
+        open("/jobs/?view&" + link);
+        Await.until("the folder lists the stream", () -> browser.findElements(By.cssSelector("#listing td.name a")).size() == 1);
+        browser.findElement(By.cssSelector("#listing td.name a")).click();
+        Await.until("the stream opens through the signed link", () -> hasRow(1));
+        assertThat(row(1).findElement(By.cssSelector(".tx")).getText()).isEqualTo("signed ok");
+        assertThat(browser.getCurrentUrl()).contains("link-sig=");
+        Await.until("the badge reads the status", () -> "finished".equals(browser.findElement(By.id("state")).getText()));
+        shot("signed-link");
+        noErrors();
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */
