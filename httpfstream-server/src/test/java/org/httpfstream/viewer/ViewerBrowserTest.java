@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.httpfstream.server.RawWebSocket;
 import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.testing.Await;
+import org.httpfstream.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -26,8 +26,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The viewer page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}),
@@ -38,8 +36,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ViewerBrowserTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path SHOTS = Path.of("target", "viewer-screenshots");
     static final String ESC = "\u001b";
 
@@ -52,22 +48,7 @@ class ViewerBrowserTest {
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        String missing = "headless Chromium is not installed (" + CHROMIUM + ", " + CHROMEDRIVER
-                + "): install the Debian packages chromium and chromium-driver";
-        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(missing);
-        }
-        Assumptions.assumeTrue(present, missing);
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--no-first-run", "--disable-extensions", "--window-size=1100,700");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start("--window-size=1100,700");
         Files.createDirectories(SHOTS);
     }
 
