@@ -195,7 +195,8 @@ export class LogView {
       if (want !== c.el) this.rowsEl.insertBefore(c.el, want);
       prev = c.el;
     }
-    while (prev ? prev.nextSibling : this.rowsEl.firstChild) (prev ? prev.nextSibling : this.rowsEl.firstChild).remove();
+    const after = () => (prev ? prev.nextSibling : this.rowsEl.firstChild);
+    while (after()) after().remove(); // rows scrolled away
     this.cache = keep;
   }
 
