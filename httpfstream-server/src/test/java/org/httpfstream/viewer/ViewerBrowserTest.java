@@ -514,6 +514,29 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+
+    @Test
+    void searchFetchesTheNextThousandMatchesWhenTheReaderStepsPastThem() throws IOException {
+        StringBuilder log = new StringBuilder();
+        for (int i = 1; i <= 2500; i++) {
+            log.append("tick ").append(i).append('\n');
+        }
+        appendFinished("/t.log", log.toString().getBytes(UTF_8));
+        open("/t.log?view");
+        Await.until("the log loads", () -> total() == 2500);
+        WebElement q = browser.findElement(By.id("q"));
+        q.sendKeys("tick");
+        Await.until("2,500 matches, the first shown", () -> "1 / 2,500".equals(browser.findElement(By.id("hits")).getText()));
+        js("for (let i = 0; i < 999; i++) document.getElementById('next').click();");
+        Await.until("the thousandth match", () -> "1000 / 2,500".equals(browser.findElement(By.id("hits")).getText())
+                && hasRow(1000) && onScreen(1000));
+        browser.findElement(By.id("next")).click();
+        Await.until("the next page's first match", () -> "1001 / 2,500".equals(browser.findElement(By.id("hits")).getText())
+                && hasRow(1001) && onScreen(1001));
+        assertThat(row(1001).findElement(By.tagName("mark")).getText()).isEqualTo("tick");
+        noErrors();
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */

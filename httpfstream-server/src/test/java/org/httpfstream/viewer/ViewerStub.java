@@ -84,7 +84,7 @@ final class ViewerStub implements AutoCloseable {
             } else if (q.containsKey("lines") || q.containsKey("tail")) {
                 lines(ex, path, q);
             } else if (q.containsKey("search")) {
-                search(ex, path, q.get("search"));
+                search(ex, path, q.get("search"), Integer.parseInt(q.getOrDefault("from", "1")));
             } else if (q.containsKey("status")) {
                 status(ex, path);
             } else if (q.containsKey("list")) {
@@ -179,22 +179,24 @@ final class ViewerStub implements AutoCloseable {
         send(ex, 200, "text/plain; charset=utf-8", body);
     }
 
-    private void search(HttpExchange ex, String path, String text) throws IOException {
+    private void search(HttpExchange ex, String path, String text, int from) throws IOException {
         byte[] data = Files.readAllBytes(file(path));
         String[] lines = new String(data, UTF_8).split("\n", -1);
         String needle = text.toLowerCase(java.util.Locale.ROOT);
         StringBuilder matches = new StringBuilder();
         int count = 0;
+        int total = 0;
         for (int i = 0; i < lines.length; i++) {
             String plain = ESCAPE.matcher(lines[i]).replaceAll("").toLowerCase(java.util.Locale.ROOT);
             for (int at = plain.indexOf(needle); at >= 0 && !needle.isEmpty(); at = plain.indexOf(needle, at + 1)) {
-                if (count++ < 1000) {
+                total++;
+                if (i + 1 >= from && count++ < 1000) {
                     matches.append(matches.length() == 0 ? "" : ",").append("{\"line\":").append(i + 1)
                             .append(",\"start\":").append(at).append(",\"end\":").append(at + needle.length()).append('}');
                 }
             }
         }
-        String json = "{\"count\":" + count + ",\"matches\":[" + matches + "],\"truncated\":" + (count > 1000) + "}";
+        String json = "{\"count\":" + total + ",\"matches\":[" + matches + "],\"truncated\":" + (count > 1000) + "}";
         send(ex, 200, "application/json", json.getBytes(UTF_8));
     }
 
