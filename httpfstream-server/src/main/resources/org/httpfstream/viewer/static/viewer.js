@@ -63,7 +63,7 @@ function boot() {
   store.onProblem = (text) => { $('message').textContent = text; };
   const changed = () => {
     view.schedule();
-    $('count').textContent = `${store.total.toLocaleString('en')} lines`;
+    $('count').textContent = `${store.total.toLocaleString('en')} ${store.total === 1 ? 'line' : 'lines'}`;
   };
   wireToolbar(view, api, store);
   wireKeys(view);
