@@ -538,6 +538,28 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+
+    @Test
+    void clickingLineNumbersWritesAPermalinkAndAMissingStreamIsSaid() throws IOException {
+        appendFinished("/k.log", lines(1, 40).getBytes(UTF_8));
+        open("/k.log?view");
+        until("the lines show", () -> hasRow(12) && hasRow(15));
+        row(12).findElement(By.cssSelector(".ln")).click();
+        until("one line is marked", () -> browser.getCurrentUrl().endsWith("#L12") && row(12).getAttribute("class").contains("hl"));
+        new org.openqa.selenium.interactions.Actions(browser).keyDown(org.openqa.selenium.Keys.SHIFT)
+                .click(row(15).findElement(By.cssSelector(".ln"))).keyUp(org.openqa.selenium.Keys.SHIFT).perform();
+        until("the range is marked", () -> browser.getCurrentUrl().endsWith("#L12-L15")
+                && row(15).getAttribute("class").contains("hl") && row(13).getAttribute("class").contains("hl"));
+        assertThat(row(16).getAttribute("class")).doesNotContain("hl");
+        browser.navigate().refresh();
+        until("the permalink survives a reload", () -> hasRow(12) && onScreen(12) && row(14).getAttribute("class").contains("hl"));
+        noErrors();
+        open("/missing.log?view");
+        until("the page says why it shows nothing", () -> !browser.findElement(By.id("message")).getText().isEmpty());
+        assertThat(browser.findElement(By.id("message")).getText()).startsWith("404");
+        shot("missing");
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */

@@ -81,6 +81,8 @@ final class ViewerStub implements AutoCloseable {
                 asset(ex, path.substring(ASSETS.length()));
             } else if (q.containsKey("view")) {
                 asset(ex, "viewer.html");
+            } else if (!q.containsKey("list") && !Files.isRegularFile(file(path))) {
+                send(ex, 404, "text/plain", "no such stream\n".getBytes(UTF_8));
             } else if (q.containsKey("lines") || q.containsKey("tail")) {
                 lines(ex, path, q);
             } else if (q.containsKey("search")) {
