@@ -3,27 +3,23 @@ package org.httpfstream.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.testing.Await;
+import org.httpfstream.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -37,8 +33,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BrowserAttackTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     static ChromeDriver browser;
     static HttpServer evilSite;
@@ -51,22 +45,7 @@ class BrowserAttackTest {
 
     @BeforeAll
     static void startBrowserAndSites() throws IOException {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        String missing = "headless Chromium is not installed (" + CHROMIUM + ", " + CHROMEDRIVER
-                + "): install the Debian packages chromium and chromium-driver";
-        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(missing);
-        }
-        Assumptions.assumeTrue(present, missing);
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--no-first-run", "--disable-extensions");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start();
         evilSite = site("attack.html", BrowserAttackTest::attackPage);
         goodSite = site("good.html", BrowserAttackTest::goodPage);
     }
