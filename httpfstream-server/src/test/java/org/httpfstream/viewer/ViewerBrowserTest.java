@@ -16,9 +16,7 @@ import org.httpfstream.testing.Await;
 import org.httpfstream.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,9 +27,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The viewer page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}),
- * one browser for the class, against a real server on port 0 per test. Until the server side of issue 14
- * (helper lines14) is merged, the viewer endpoints come from {@link ViewerStub}, which passes the live
- * tail through to the real server. Each state is saved as a screenshot under
+ * one browser for the class, against a real server on port 0 per test (its own viewer endpoints).
+ * Each state is saved as a screenshot under
  * {@code target/viewer-screenshots/}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -43,8 +40,6 @@ class ViewerBrowserTest {
 
     @RegisterExtension
     final ServerExtension server = new ServerExtension().with(b -> b.drainTimeout(java.time.Duration.ofMillis(300)));
-
-    ViewerStub stub;
 
     @BeforeAll
     static void startBrowser() throws IOException {
@@ -59,25 +54,14 @@ class ViewerBrowserTest {
         }
     }
 
-    /** -Dviewer.direct=true: against the server's own viewer endpoints, without the stub. */
-    static final boolean DIRECT = Boolean.getBoolean("viewer.direct");
-
-    @BeforeEach
-    void startStub() throws IOException {
-        stub = DIRECT ? null : new ViewerStub(() -> server.uri(), () -> server.root());
-    }
-
     @AfterEach
-    void stopStub() {
+    void leavePage() {
         browser.get("about:blank"); // ends the page's live requests before the server goes
-        if (stub != null) {
-            stub.close();
-        }
     }
 
-    /** The page's URL of {@code pathAndQuery}: through the stub, or on the server itself. */
+    /** The page's URL of {@code pathAndQuery} on the server. */
     String url(String pathAndQuery) {
-        return stub != null ? stub.url(pathAndQuery) : server.uri(pathAndQuery).toString();
+        return server.uri(pathAndQuery).toString();
     }
 
 
@@ -259,7 +243,6 @@ class ViewerBrowserTest {
 
     @Test
     void theBadgeSaysLostWhenTheAppenderVanishes() throws IOException {
-        Assumptions.assumeTrue(DIRECT, "the stub cannot tell a vanished appender: runs against the real server");
         RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/lost.log");
         send(ws, lines(1, 5));
         open("/lost.log?view");
@@ -308,7 +291,7 @@ class ViewerBrowserTest {
         appendFinished("/noise.bin", noise);
         open("/noise.bin?view");
         until("the page has every byte", () -> offset() == noise.length);
-        long lines = ViewerStub.starts(noise).size();
+        long lines = lineStarts(noise);
         until("and counts every line", () -> total() == lines);
         shot("random-bytes-end");
         browser.findElement(By.id("log")).sendKeys(org.openqa.selenium.Keys.HOME);
@@ -494,7 +477,6 @@ class ViewerBrowserTest {
 
     @Test
     void aSignedReadLinkOpensTheViewerAndItsFolder() throws IOException {
-        Assumptions.assumeTrue(DIRECT, "the stub has no authorization: runs against the real server");
         appendFinished("/jobs/a.log", ("signed " + ESC + "[32mok" + ESC + "[0m\n").getBytes(UTF_8));
         Path grants = Files.writeString(server.folder().resolve("grants"), "adm admin /\n");
         int port = server.address().getPort();
@@ -650,5 +632,16 @@ class ViewerBrowserTest {
 
     void noErrors() {
         assertThat(errors()).isEmpty();
+    }
+
+    /** How many lines {@code data} has: a line starts at byte 0 and after every newline but the last byte's. */
+    static long lineStarts(byte[] data) {
+        long n = 0;
+        for (int i = 0; i < data.length; i++) {
+            if (i == 0 || data[i - 1] == '\n') {
+                n++;
+            }
+        }
+        return n;
     }
 }

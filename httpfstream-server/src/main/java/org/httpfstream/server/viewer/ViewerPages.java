@@ -2,6 +2,7 @@ package org.httpfstream.server.viewer;
 
 import static io.netty.handler.codec.http.HttpHeaderNames.CACHE_CONTROL;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH;
+import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_DISPOSITION;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE;
 
 import io.netty.buffer.Unpooled;
@@ -50,7 +51,8 @@ final class ViewerPages {
         }
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.wrappedBuffer(body));
-        r.headers().set(CONTENT_TYPE, type(name)).set(CONTENT_LENGTH, body.length).set(CACHE_CONTROL, "no-cache");
+        r.headers().set(CONTENT_TYPE, type(name)).set(CONTENT_LENGTH, body.length).set(CACHE_CONTROL, "no-cache")
+                .set(CONTENT_DISPOSITION, "inline"); // our own page: shown, not saved as an attachment
         ViewerHandler.security(r.headers());
         HttpErrors.send(ctx, r, keepAlive);
     }
