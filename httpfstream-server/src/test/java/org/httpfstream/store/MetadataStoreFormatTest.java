@@ -43,6 +43,9 @@ class MetadataStoreFormatTest {
             assertThat(closedByLine(closedBy(" a b"))).isEqualTo("closedBy=\\ a b");
             assertThat(closedByLine(closedBy("~\\"))).isEqualTo("closedBy=~\\\\");
             assertThat(closedByLine(closedBy("=:#!"))).isEqualTo("closedBy=\\=\\:\\#\\!");
+            for (String special : new String[] {"=", ":", "#", "!", "\\"}) { // alone: no other reason to escape
+                assertThat(closedByLine(closedBy(special))).isEqualTo("closedBy=\\" + special);
+            }
             assertThat(closedByLine(closedBy("\t\n\r\f"))).isEqualTo("closedBy=\\t\\n\\r\\f");
             assertThat(closedByLine(closedBy("\u0001\u007f\u00e9\u20ac")))
                     .isEqualTo("closedBy=\\u0001\\u007f\\u00e9\\u20ac");
