@@ -86,6 +86,24 @@ class MetadataStoreFormatTest {
     }
 
     @Test
+    void everyFieldReadsBackEqual() throws IOException {
+        MetadataStore store = new MetadataStore(root);
+        Path file = root.resolve("all.log");
+        java.time.Instant at = java.time.Instant.parse("2026-02-03T04:05:06Z");
+        Map<String, StreamMetadata.Producer> producers = new LinkedHashMap<>();
+        producers.put("p2", new StreamMetadata.Producer(7, 8));
+        producers.put("p1", new StreamMetadata.Producer(1, 2));
+        StreamMetadata m = new StreamMetadata("application/json", 60L, "Tue, 03 Feb 2026 04:05:06 GMT", at, true,
+                "seq-9", producers, "p1", new StreamMetadata.Fork("/src", 5, 2, 40), 3, true).withLength(41);
+        store.put(file, m);
+        StreamMetadata back = new MetadataStore(root).get(file).orElseThrow();
+        assertThat(back).isEqualTo(m);
+        assertThat(back.producers().keySet()).containsExactly("p2", "p1"); // least recent first
+        assertThat(new String(MetadataStore.serialize(m), ISO_8859_1)).contains(
+                "\nexpiresAt=Tue, 03 Feb 2026 04\\:05\\:06 GMT\nexpiresAtInstant=2026-02-03T04\\:05\\:06Z\n");
+    }
+
+    @Test
     void aShorterStateRewrittenInPlaceIsPaddedWithLineEnds() throws IOException {
         MetadataStore store = new MetadataStore(root);
         Path file = root.resolve("p.log");
