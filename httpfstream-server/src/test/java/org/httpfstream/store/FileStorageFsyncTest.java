@@ -180,4 +180,22 @@ class FileStorageFsyncTest {
             return null;
         })).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aListingKeepsOnlyTheNamesThatStartWithThePrefixAndAnUpdateReturnsTheNewState() throws Exception {
+        StreamStore files = stores.open(dir, false);
+        FileStorage storage = new FileStorage(files);
+        for (String p : new String[] {"/a/b", "/a/bc", "/a/b2/x", "/a/c", "/d"}) {
+            await(storage.stream(p).withLease(true, lease -> lease.append(bytes("x"))));
+        }
+        assertThat(storage.list("/a/b")).containsExactlyInAnyOrder("/a/b", "/a/bc", "/a/b2/x");
+        assertThat(storage.list("/a/c")).containsExactly("/a/c");
+        assertThat(storage.list("/none/x")).isEmpty();
+        assertThat(storage.list("/")).containsExactlyInAnyOrder("/a/b", "/a/bc", "/a/b2/x", "/a/c", "/d");
+        StoredStream s = storage.stream("/d");
+        StreamMetadata plain = StreamMetadata.defaults("text/plain");
+        assertThat(s.updateMetadata(m -> java.util.Optional.of(plain))).contains(plain);
+        assertThat(s.updateMetadata(m -> m.map(x -> x.withForkRefs(2)))).contains(plain.withForkRefs(2));
+        assertThat(s.metadata()).contains(plain.withForkRefs(2));
+    }
 }
