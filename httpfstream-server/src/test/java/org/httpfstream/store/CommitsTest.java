@@ -9,8 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link Commits}: a stream's {@code durable} future, taken while both its bytes and its metadata are
@@ -18,14 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (the other order cannot be seen: a metadata batch syncs its streams' bytes itself).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class CommitsTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
+class CommitsTest extends GatedStoreTest {
 
     @Test
     void durableWaitsForTheMetadataAfterTheBytesAreSynced() throws Exception {
-        StreamStore store = stores.open(dir, true);
-        SyncGate gate = stores.gate();
+        StreamStore store = open(true);
+        SyncGate gate = this.gate;
         FileStorage storage = new FileStorage(store);
         StoredStream s = storage.stream("/d.log");
         s.withLease(true, lease -> lease.append(ByteBuffer.wrap("a".getBytes(UTF_8)))).get(20, TimeUnit.SECONDS);

@@ -13,8 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The storage seam over files with fsync ({@link FileStorage}, {@link FileStream}): what the contract
@@ -23,9 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * handle's view of an open, closed or missing writer.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FileStorageFsyncTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
+class FileStorageFsyncTest extends GatedStoreTest {
 
     static ByteBuffer bytes(String s) {
         return ByteBuffer.wrap(s.getBytes(UTF_8));
@@ -37,8 +33,8 @@ class FileStorageFsyncTest {
 
     @Test
     void anAppendsFutureCompletesWithItsEndOnlyOnceTheBytesAreSynced() throws Exception {
-        StreamStore files = stores.open(dir, true);
-        SyncGate gate = stores.gate();
+        StreamStore files = open(true);
+        SyncGate gate = this.gate;
         FileStorage storage = new FileStorage(files);
         assertThat(storage.durableWrites()).isTrue();
         StoredStream s = storage.stream("/a.log");
@@ -62,8 +58,8 @@ class FileStorageFsyncTest {
 
     @Test
     void metadataIsPublishedToReadersOnlyOnceItsBatchIsDurable() throws Exception {
-        StreamStore files = stores.open(dir, true);
-        SyncGate gate = stores.gate();
+        StreamStore files = open(true);
+        SyncGate gate = this.gate;
         FileStorage storage = new FileStorage(files);
         StoredStream s = storage.stream("/m.log");
         StoredStream other = storage.stream("/other.log");
@@ -88,8 +84,8 @@ class FileStorageFsyncTest {
 
     @Test
     void stagedMetadataIsCommittedWithTheBatchNotByFlush() throws Exception {
-        StreamStore files = stores.open(dir, true);
-        SyncGate gate = stores.gate();
+        StreamStore files = open(true);
+        SyncGate gate = this.gate;
         FileStorage storage = new FileStorage(files);
         StoredStream s = storage.stream("/s.log");
         await(s.withLease(true, lease -> lease.append(bytes("x"))));
@@ -112,7 +108,7 @@ class FileStorageFsyncTest {
 
     @Test
     void theHandleSeesItsWriterOpenClosedOrGone() throws Exception {
-        StreamStore files = stores.open(dir, false);
+        StreamStore files = open(false);
         FileStorage storage = new FileStorage(files);
         assertThat(storage.durableWrites()).isFalse();
         assertThat(storage.barrier()).isCompleted();
@@ -148,7 +144,7 @@ class FileStorageFsyncTest {
 
     @Test
     void aForksFollowerReadsTheSourceBelowTheForkPointAndItsOwnBytesAbove() throws Exception {
-        StreamStore files = stores.open(dir, false);
+        StreamStore files = open(false);
         FileStorage storage = new FileStorage(files);
         StoredStream source = storage.stream("/src");
         await(source.withLease(true, lease -> lease.append(bytes("0123456789"))));
@@ -183,7 +179,7 @@ class FileStorageFsyncTest {
 
     @Test
     void aListingKeepsOnlyTheNamesThatStartWithThePrefixAndAnUpdateReturnsTheNewState() throws Exception {
-        StreamStore files = stores.open(dir, false);
+        StreamStore files = open(false);
         FileStorage storage = new FileStorage(files);
         for (String p : new String[] {"/a/b", "/a/bc", "/a/b2/x", "/a/c", "/d"}) {
             await(storage.stream(p).withLease(true, lease -> lease.append(bytes("x"))));

@@ -43,6 +43,11 @@ abstract class GatedStoreTest {
         return s;
     }
 
+    /** The test's store root. */
+    java.nio.file.Path root() {
+        return stores.root();
+    }
+
     /** Metadata of the default content type {@code contentType}, nothing else set. */
     static StreamMetadata typed(String contentType) {
         return StreamMetadata.defaults(contentType);

@@ -9,17 +9,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A lease's cut and reference at the edges of their ranges: 0 and the written length are allowed. */
-class LeaseEdgesTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
+class LeaseEdgesTest extends GatedStoreTest {
 
     @Test
     void aCutToTheWrittenLengthOrToZeroIsAllowedAndOutsideThemRefused() throws IOException {
-        FileStorage storage = new FileStorage(stores.open(dir, false));
+        FileStorage storage = new FileStorage(open(false));
         StoredStream s = storage.stream("/c.log");
         s.withLease(true, lease -> lease.append(ByteBuffer.wrap("abcdef".getBytes(UTF_8)))).join();
         s.withLease(false, lease -> {
@@ -32,12 +28,12 @@ class LeaseEdgesTest {
             return null;
         });
         assertThat(s.committedLength()).isZero();
-        assertThat(Files.size(dir.resolve("c.log"))).isZero();
+        assertThat(Files.size(root().resolve("c.log"))).isZero();
     }
 
     @Test
     void aReferenceOfZeroBytesLeavesTheStreamEmpty() throws IOException {
-        FileStorage storage = new FileStorage(stores.open(dir, false));
+        FileStorage storage = new FileStorage(open(false));
         StoredStream source = storage.stream("/src");
         source.withLease(true, lease -> lease.append(ByteBuffer.wrap("xyz".getBytes(UTF_8)))).join();
         StoredStream fork = storage.stream("/fork");
@@ -47,6 +43,6 @@ class LeaseEdgesTest {
             return lease.append(ByteBuffer.wrap("own".getBytes(UTF_8)));
         }).join();
         assertThat(end).isEqualTo(3);
-        assertThat(Files.readString(dir.resolve("fork"))).isEqualTo("own");
+        assertThat(Files.readString(root().resolve("fork"))).isEqualTo("own");
     }
 }

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the store leaves on disk and where it reads lengths from: the tail marks made by the first
@@ -24,26 +22,24 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link StorePaths#createParents}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class StoreFilesTest {
-    @RegisterExtension final StoreFixture stores = new StoreFixture();
-    @TempDir Path dir;
+class StoreFilesTest extends GatedStoreTest {
 
-    static ByteBuffer[] bytes(String s) {
+    static ByteBuffer[] buffers(String s) {
         return new ByteBuffer[] {ByteBuffer.wrap(s.getBytes(UTF_8))};
     }
 
     static void write(StreamWriter w, String s) throws IOException {
         w.exclusive(writer -> {
-            writer.write(bytes(s));
+            writer.write(buffers(s));
             return null;
         });
     }
 
     @Test
     void aStoreOnlyReadFromCreatesNoTailMarksAndTheFirstWriterMakesThem() throws Exception {
-        Files.writeString(dir.resolve("old.txt"), "kept");
-        Path marks = dir.resolve(MetadataStore.FOLDER).resolve(TailMarks.FILE);
-        StreamStore store = stores.open(dir, false);
+        Files.writeString(root().resolve("old.txt"), "kept");
+        Path marks = root().resolve(MetadataStore.FOLDER).resolve(TailMarks.FILE);
+        StreamStore store = open(false);
         StreamInfo info = store.lookup("/old.txt");
         assertThat(store.committedLength(info.file())).isEqualTo(4);
         try (Follower f = store.follow(info.file(), () -> { }, () -> true)) {
@@ -53,15 +49,15 @@ class StoreFilesTest {
         assertThat(store.tailMarks()).isNotNull();
         assertThat(marks).isRegularFile();
         store.close();
-        StreamStore again = stores.open(dir, false); // opened at once: the root has them
+        StreamStore again = open(false); // opened at once: the root has them
         write(again.writer("/old.txt", false), "!");
-        assertThat(Files.readString(dir.resolve("old.txt"))).isEqualTo("kept!");
+        assertThat(Files.readString(root().resolve("old.txt"))).isEqualTo("kept!");
     }
 
     @Test
     void lengthsComeFromTheOpenWriterElseFromTheFile() throws Exception {
-        StreamStore store = stores.open(dir, true);
-        SyncGate gate = stores.gate();
+        StreamStore store = open(true);
+        SyncGate gate = this.gate;
         StreamWriter w = store.writer("/l.log", true);
         Path file = w.file();
         write(w, "abc");
@@ -90,7 +86,7 @@ class StoreFilesTest {
 
     @Test
     void deletingAStreamNeverWrittenRunsTheActionWithoutAWriter() throws Exception {
-        StreamStore store = stores.open(dir, false);
+        StreamStore store = open(false);
         Path file = store.root().resolve("never.log");
         List<String> ran = new ArrayList<>();
         store.delete(file, () -> ran.add("deleted"));
@@ -109,13 +105,13 @@ class StoreFilesTest {
 
     @Test
     void aNewStreamsPathCreatesEachMissingFolderAndTellsTheGroupCommitOfEveryNewEntry() throws Exception {
-        StreamStore store = stores.open(dir, true);
-        SyncGate gate = stores.gate();
+        StreamStore store = open(true);
+        SyncGate gate = this.gate;
         store.barrier().get(20, TimeUnit.SECONDS);
         long forces = store.syncCalls();
         gate.holdBatches();
         AppendSession s = store.startAppend("/a/b/c/d.log");
-        assertThat(dir.resolve("a/b/c/d.log")).isRegularFile();
+        assertThat(root().resolve("a/b/c/d.log")).isRegularFile();
         var barrier = store.barrier();
         assertThat(barrier).isNotDone(); // the new folders' entries are pending
         gate.releaseBatches();
@@ -123,7 +119,7 @@ class StoreFilesTest {
         // the new entries of the root (a), a (b), a/b (c) and a/b/c (the file): one force each
         assertThat(store.syncCalls() - forces).isEqualTo(4);
         s.end().get(20, TimeUnit.SECONDS);
-        Files.writeString(dir.resolve("file"), "x");
+        Files.writeString(root().resolve("file"), "x");
         assertThatThrownBy(() -> store.startAppend("/file/below.log")).isInstanceOf(NotAStreamException.class);
     }
 }
