@@ -63,11 +63,11 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final int port;
     private final HttpFStreamSettings settings;
     private final boolean fsync;
-    /** {@link HttpFStreamServerBuilder#storage}: Durable Streams in plain files under the root. */
+    /** {@link HttpFStreamServerBuilder#storage}: streams in plain files under the root. */
     public static final String STORAGE_FILE = "file";
-    /** {@link HttpFStreamServerBuilder#storage}: Durable Streams in memory. */
+    /** {@link HttpFStreamServerBuilder#storage}: streams in memory, every protocol's. */
     public static final String STORAGE_MEMORY = "memory";
-    /** Where Durable Streams live: {@code file} or {@code memory}. */
+    /** Where streams live: {@code file} or {@code memory}. */
     private final String storageKind;
     private final Limits limits;
     private final OriginPolicy origins;
@@ -137,7 +137,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             listener = new Listener();
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             // The composition root: the domain over the store, the protocol handlers, the pipeline.
-            HttpFStreamHandler router = ServerContext.compose(store, durableStorage(),
+            HttpFStreamHandler router = ServerContext.compose(store, streamStorage(),
                     new ServerContext.Protocols(settings, limits, webhooks, sse), new Authorizer(access, refusals),
                     refusals);
             initializer = new HttpFStreamInitializer(
@@ -170,10 +170,11 @@ public final class HttpFStreamServer implements AutoCloseable {
     }
 
     /**
-     * Where Durable Streams live: null for the files of the store, else an in-memory store that closes
-     * with it ({@link HttpFStreamServerBuilder#storage}).
+     * Where every protocol's streams live: null for the files of the store, else an in-memory store that
+     * closes with it ({@link HttpFStreamServerBuilder#storage}); the store's root keeps the server's own
+     * folder either way.
      */
-    private org.httpfstream.store.Storage durableStorage() {
+    private org.httpfstream.store.Storage streamStorage() {
         if (!STORAGE_MEMORY.equals(storageKind)) {
             return null;
         }

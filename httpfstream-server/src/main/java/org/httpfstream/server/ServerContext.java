@@ -62,8 +62,9 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     /**
      * The composition root: builds the domain objects over {@code store} (the Durable Streams rules, the
      * webhook subscriptions, the live-reader quota) and the protocol handlers that use them, and counts
-     * the store's refused appends into {@code refusals}. Durable Streams live in {@code storage}, or in
-     * the files of {@code store} when it is null.
+     * the store's refused appends into {@code refusals}. Every protocol's streams live in {@code storage},
+     * or in the files of {@code store} when it is null ({@code -store=file}); {@code store} keeps the
+     * server's own folder (subscriptions, grants) either way.
      */
     static HttpFStreamHandler compose(StreamStore store, Storage storage, Protocols protocols,
             Authorizer authorizer, Refusals refusals) {
@@ -75,7 +76,7 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
         FollowerGate followers = new FollowerGate(
                 new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()), refusals);
         return new HttpFStreamHandler(authorizer,
-                new OriginalProtocol(store, streams, protocols.settings(), followers),
+                new OriginalProtocol(streams.storage(), streams, protocols.settings(), followers),
                 new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
                 new SubscriptionsHandler(subscriptions(streams, storage != null, protocols.webhooks(), refusals)));
     }

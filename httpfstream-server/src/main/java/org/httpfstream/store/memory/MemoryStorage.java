@@ -20,8 +20,8 @@ import org.httpfstream.store.StreamMetadata;
  * Streams kept in memory only, for tests and throwaway servers ({@code -store=memory}): nothing
  * survives the process. Paths obey the file store's rules (no {@code .} or {@code ..} segments, no
  * backslash or NUL, the server's folder reserved, and a stream cannot also be a folder of streams), so
- * a client sees the same answers from both stores. Every append is committed at once; there are no
- * long-held leases (the original WebSocket protocol keeps its sessions in the file store).
+ * a client sees the same answers from both stores. Every append is committed at once, whether under a
+ * one-operation lease or an original-protocol append session ({@link MemorySession}).
  *
  * <p>Written here rather than taken from a library: it is the seam's smallest honest implementation,
  * a growable byte array per stream, and no library offers the seam's lease and follower contract.
@@ -148,7 +148,6 @@ public final class MemoryStorage implements Storage {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Kept, though no long-held lease is ever taken here. */
     @Override
     public void leaseGuard(LeaseGuard guard) {
         this.guard = Objects.requireNonNull(guard, "guard");
@@ -159,13 +158,17 @@ public final class MemoryStorage implements Storage {
         return closed;
     }
 
-    /** Drops every stream; followers see them end. */
+    /** Ends every append session and drops every stream; followers see them end. */
     @Override
     public void close() {
         closed = true;
         for (String name : new ArrayList<>(bytes.keySet())) {
             MemoryStream.Bytes b = bytes.remove(name);
             if (b != null) {
+                MemorySession session = b.session();
+                if (session != null) {
+                    session.end();
+                }
                 b.discard();
             }
         }
