@@ -180,7 +180,10 @@ public final class AppendSession implements SessionLease {
      * Follower#close() close} the subscription.
      */
     @Override
-    public Follower follow(StreamListener listener) {
+    public Follower follow(long from, StreamListener listener) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from < 0: " + from);
+        }
         if (!retainReference()) {
             return null;
         }

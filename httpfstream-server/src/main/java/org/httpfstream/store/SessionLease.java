@@ -73,10 +73,15 @@ public interface SessionLease {
     CompletableFuture<Void> end();
 
     /**
-     * Follows the session: {@code listener} is told after each commit and once when the session has
-     * ended (at once if it already has); the follower ends with the session. Returns null if the session
-     * has ended and can no longer be followed (read the stream itself then). The caller closes the
-     * follower.
+     * Follows the session from offset {@code from}, where the follower reads first: {@code listener} is
+     * told after each commit and once when the session has ended (at once if it already has); the
+     * follower ends with the session. Returns null if the session has ended and can no longer be
+     * followed (read the stream itself then). The caller closes the follower.
+     *
+     * <p>The file and memory stores read on demand at any position and need {@code from} only to check
+     * it; a store that pushes bytes to its followers (a subscription on a replicated log) starts there.
+     *
+     * @throws IllegalArgumentException if {@code from} is negative
      */
-    Follower follow(StreamListener listener);
+    Follower follow(long from, StreamListener listener);
 }

@@ -120,7 +120,7 @@ class StreamStoreListenersTest {
             store.barrier().get(20, TimeUnit.SECONDS);
             List<String> follower = new CopyOnWriteArrayList<>();
             List<String> longPoll = new CopyOnWriteArrayList<>();
-            Follower sub = s.follow(() -> follower.add(s.length() + (s.ended() ? " ended" : "")));
+            Follower sub = s.follow(0, () -> follower.add(s.length() + (s.ended() ? " ended" : "")));
             store.watch(s.file(), () -> longPoll.add(s.length() + (s.ended() ? " ended" : "")));
             gate.holdRounds();
             s.append(bytes("last"));

@@ -230,9 +230,9 @@ public final class OriginalProtocol {
 
     /**
      * Follows an open Durable Streams stream until it is closed, else the append session until it
-     * ends; null if there is nothing live to follow any more.
+     * ends, from {@code from}; null if there is nothing live to follow any more.
      */
-    private Follower subscribe(Found info, DurableStreams.Snapshot open, FollowerHandler follower) {
+    private Follower subscribe(Found info, DurableStreams.Snapshot open, FollowerHandler follower, long from) {
         if (open != null) {
             try {
                 return streams.follow(open, follower);
@@ -241,7 +241,7 @@ public final class OriginalProtocol {
                 return null;
             }
         }
-        return info.session() == null ? null : info.session().follow(follower);
+        return info.session() == null ? null : info.session().follow(from, follower);
     }
 
     /** Upgrades to a live WebSocket from {@code from}; false if the session ended meanwhile. */
@@ -258,7 +258,7 @@ public final class OriginalProtocol {
         }
         FollowHandler follower = new FollowHandler(path, binary,
                 binary ? settings.binaryMessageSize() : settings.textMessageSize());
-        Follower subscription = subscribe(info, open, follower);
+        Follower subscription = subscribe(info, open, follower, from);
         if (subscription == null) {
             place.release();
             return false;
@@ -315,7 +315,7 @@ public final class OriginalProtocol {
         }
         LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
                 2 * settings.pingInterval().toNanos(), closeDelimited);
-        Follower subscription = subscribe(info, open, live);
+        Follower subscription = subscribe(info, open, live, from);
         if (subscription == null) {
             place.release();
             return false;

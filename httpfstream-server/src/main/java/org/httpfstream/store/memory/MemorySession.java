@@ -92,7 +92,10 @@ final class MemorySession implements SessionLease {
     }
 
     @Override
-    public Follower follow(StreamListener listener) {
+    public Follower follow(long from, StreamListener listener) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from < 0: " + from);
+        }
         stream.watch(listener);
         if (ended) {
             listener.onChange();
