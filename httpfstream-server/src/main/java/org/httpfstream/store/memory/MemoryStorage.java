@@ -8,10 +8,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.httpfstream.store.InvalidStreamPathException;
-import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.Storage;
 import org.httpfstream.store.StoreLimits;
+import org.httpfstream.store.StorePaths;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
@@ -55,27 +55,10 @@ public final class MemoryStorage implements Storage {
     /**
      * The path with empty segments dropped.
      *
-     * @throws InvalidStreamPathException for what the file store refuses too
+     * @throws InvalidStreamPathException for what the file store refuses too, with its messages
      */
     static String normalize(String path) throws InvalidStreamPathException {
-        Objects.requireNonNull(path, "path");
-        if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\\') >= 0) {
-            throw new InvalidStreamPathException("invalid path: " + path.replace('\0', '?'));
-        }
-        StringBuilder sb = new StringBuilder(path.length());
-        for (String segment : path.split("/")) {
-            if (segment.isEmpty()) {
-                continue;
-            }
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new InvalidStreamPathException("path contains a '" + segment + "' segment: " + path);
-            }
-            if (sb.length() == 0 && segment.equals(MetadataStore.FOLDER)) {
-                throw new InvalidStreamPathException("path " + path + " is reserved for the server");
-            }
-            sb.append('/').append(segment);
-        }
-        return sb.length() == 0 ? "/" : sb.toString();
+        return StorePaths.normalize(path);
     }
 
     /** The bytes of a new stream at {@code name}, or of the existing one. */
