@@ -76,9 +76,7 @@ public final class AppendSession implements SessionLease {
      */
     @Override
     public long length() {
-        long committed = writer.committed();
-        long end = endLength;
-        return end >= 0 && committed > end ? end : committed;
+        return SessionLease.lengthWithin(writer.committed(), endLength);
     }
 
     /** Bytes this session has written (with fsync, possibly not yet committed). */

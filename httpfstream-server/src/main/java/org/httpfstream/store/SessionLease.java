@@ -84,4 +84,12 @@ public interface SessionLease {
      * @throws IllegalArgumentException if {@code from} is negative
      */
     Follower follow(long from, StreamListener listener);
+
+    /**
+     * A session's {@link #length()}: the stream's {@code committed} length, but never more than {@code
+     * endLength}, the stream's length when the session ended (-1 while it runs).
+     */
+    static long lengthWithin(long committed, long endLength) {
+        return endLength >= 0 && committed > endLength ? endLength : committed;
+    }
 }

@@ -43,9 +43,12 @@ final class MemorySession implements SessionLease {
 
     @Override
     public long length() {
-        long committed = bytes.committed();
-        long end = endLength;
-        return end >= 0 && committed > end ? end : committed;
+        return SessionLease.lengthWithin(bytes.committed(), endLength);
+    }
+
+    @Override
+    public boolean ended() {
+        return ended;
     }
 
     @Override
@@ -57,11 +60,6 @@ final class MemorySession implements SessionLease {
     @Override
     public long elapsedNanos() {
         return System.nanoTime() - startNanos;
-    }
-
-    @Override
-    public boolean ended() {
-        return ended;
     }
 
     @Override
