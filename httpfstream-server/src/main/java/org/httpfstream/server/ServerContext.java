@@ -73,7 +73,7 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
         Limits limits = protocols.limits();
         DurableStreams streams = new DurableStreams(storage, store, Clock.systemUTC());
         boolean streamsInFiles = storage instanceof FileStorage files && files.files() == store;
-        store.addRefusalListener(e -> refusals.count(e instanceof StreamTooLargeException
+        storage.addRefusalListener(e -> refusals.count(e instanceof StreamTooLargeException
                 ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
         FollowerGate followers = new FollowerGate(
                 new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()), refusals);

@@ -584,10 +584,13 @@ public abstract class StorageContract {
 
         @Test
         void refuseAnAppendPastTheSizeLimitWholeAndKeepTheBytesBefore() throws IOException {
+            List<IOException> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            limited.addRefusalListener(refusals::add);
             StoredStream s = limited.stream("/big.txt");
             SessionLease session = s.startSession();
             session.append(bytes("0123456789"));
             assertThatThrownBy(() -> session.append(bytes("0123456789"))).isInstanceOf(StreamTooLargeException.class);
+            assertThat(refusals).singleElement().isInstanceOf(StreamTooLargeException.class); // counted once
             session.end().join();
             assertThat(s.committedLength()).isEqualTo(10);
             assertThat(read(s, 0, 10)).isEqualTo("0123456789");

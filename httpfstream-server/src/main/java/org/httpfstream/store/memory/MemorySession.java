@@ -20,7 +20,6 @@ import org.httpfstream.store.StreamListener;
 final class MemorySession implements SessionLease {
     private final MemoryStream stream;
     private final MemoryStream.Bytes bytes;
-    private final long maxBytes;
     private final long startLength;
     private final long startNanos = System.nanoTime();
     /** The stream's length when the session ended, -1 before. Written under the bytes' monitor. */
@@ -29,10 +28,9 @@ final class MemorySession implements SessionLease {
     private volatile boolean ended;
 
     /** Created under {@code bytes}' monitor by {@link MemoryStream#startSession()}. */
-    MemorySession(MemoryStream stream, MemoryStream.Bytes bytes, long maxBytes) {
+    MemorySession(MemoryStream stream, MemoryStream.Bytes bytes) {
         this.stream = stream;
         this.bytes = bytes;
-        this.maxBytes = maxBytes;
         this.startLength = bytes.committed();
     }
 
@@ -68,7 +66,7 @@ final class MemorySession implements SessionLease {
             if (endLength >= 0) {
                 throw new ClosedChannelException();
             }
-            bytes.append(srcs, maxBytes);
+            stream.append(bytes, srcs);
         }
         stream.changed();
     }

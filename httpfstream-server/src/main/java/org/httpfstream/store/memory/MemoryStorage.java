@@ -100,6 +100,23 @@ public final class MemoryStorage implements Storage {
         changeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /** Told of every refused append. */
+    private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
+        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Tells the refusal listeners of {@code refusal}; returns it. */
+    <E extends IOException> E refused(E refusal) {
+        for (java.util.function.Consumer<IOException> l : refusalListeners) {
+            l.accept(refusal);
+        }
+        return refusal;
+    }
+
     LeaseGuard guard() {
         return guard;
     }

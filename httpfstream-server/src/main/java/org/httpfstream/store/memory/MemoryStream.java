@@ -166,6 +166,18 @@ final class MemoryStream implements StoredStream {
         }
     }
 
+    /**
+     * Appends {@code srcs} whole to {@code b} within the store's size limit, telling the store's refusal
+     * listeners of a refusal; the caller holds {@code b}'s monitor. Returns the new length.
+     */
+    long append(Bytes b, ByteBuffer[] srcs) throws IOException {
+        try {
+            return b.append(srcs, storage.limits().maxStreamBytes());
+        } catch (StreamTooLargeException | InsufficientStorageException e) {
+            throw storage.refused(e);
+        }
+    }
+
     private Bytes bytes() throws NoSuchFileException {
         Bytes b = storage.bytes.get(name);
         if (b == null) {
@@ -234,7 +246,7 @@ final class MemoryStream implements StoredStream {
                 }
                 b.checkNoSession();
                 storage.guard().check(this);
-                MemorySession session = new MemorySession(this, b, storage.limits().maxStreamBytes());
+                MemorySession session = new MemorySession(this, b);
                 b.hold(session);
                 return session;
             }
@@ -390,7 +402,7 @@ final class MemoryStream implements StoredStream {
 
         @Override
         public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
-            long end = bytes.append(srcs, storage.limits().maxStreamBytes());
+            long end = MemoryStream.this.append(bytes, srcs);
             changed();
             return CompletableFuture.completedFuture(end);
         }
