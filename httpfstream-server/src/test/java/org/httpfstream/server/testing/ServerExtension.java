@@ -21,8 +21,8 @@ import java.util.function.Consumer;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.HttpFStreamServerBuilder;
 import org.httpfstream.server.Limits;
-import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.testing.StoredBytes;
 import org.httpfstream.testing.TempFolders;
 import org.httpfstream.testing.ThreadLeaks;
 import org.httpfstream.testing.Tmpfs;
@@ -346,14 +346,7 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
 
     /** The committed bytes of the stream at {@code path} on the running server (see {@link #content}). */
     public byte[] bytes(String path) throws IOException {
-        StoredStream s = get().storage().stream(path);
-        ByteBuffer dst = ByteBuffer.allocate(Math.toIntExact(s.committedLength()));
-        while (dst.hasRemaining()) {
-            if (s.read(dst.position(), dst) < 0) {
-                throw new IOException(path + " is shorter than its committed length");
-            }
-        }
-        return dst.array();
+        return StoredBytes.of(get().storage(), path);
     }
 
     /** The committed length of the stream at {@code path} on the running server. */
