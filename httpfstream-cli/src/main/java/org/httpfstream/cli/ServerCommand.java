@@ -114,9 +114,8 @@ public final class ServerCommand implements Callable<Integer> {
             names = {"-store", "--store"},
             paramLabel = "KIND",
             defaultValue = "file",
-            description = "where Durable Streams streams live: file (plain files under -root) or memory (lost "
-                    + "when the server stops; for tests and throwaway servers). The WebSocket protocol always "
-                    + "uses the files (default: file)")
+            description = "where streams live, for every protocol: file (plain files under -root) or memory "
+                    + "(lost when the server stops; for tests and throwaway servers) (default: file)")
     StoreKind store;
 
     /** The values of {@code -store}; picocli refuses any other as a usage mistake. */
@@ -320,7 +319,7 @@ public final class ServerCommand implements Callable<Integer> {
         }, "httpfstream-server-shutdown"));
         // Logged once the hook is in place, so whoever waits for this line may stop the server right away.
         LOG.info("Starting server on {} (root {}{}{}{}{}{})", bound, root, fsync ? ", fsync" : "",
-                store == StoreKind.memory ? ", Durable Streams in memory" : "",
+                store == StoreKind.memory ? ", streams in memory" : "",
                 tokens == null ? "" : ", grants " + tokens, tlsConfig == null ? "" : ", TLS " + tlsConfig.certificateFile(),
                 server.adminAddress() == null ? "" : ", admin " + operating.admin.withPort(server.adminAddress().getPort()));
 

@@ -22,24 +22,35 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The three commands as separate processes against a real server process, over real sockets:
- * {@code httpfstream server}, {@code httpfstream append}, {@code httpfstream follow}.
+ * {@code httpfstream server}, {@code httpfstream append}, {@code httpfstream follow}. The server keeps
+ * its streams in files under the root, or in memory ({@code -store=memory}) for a subclass marked
+ * {@link InMemory} ({@link MemoryStoreEndToEndTest}), which runs every test again.
  */
 class EndToEndTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** The server of a test class so marked keeps its streams in memory ({@code -store=memory}). */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.TYPE)
+    @interface InMemory {
+    }
+
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir
     static Path root;
 
     private static CliProcess server;
     private static int port;
+    private static boolean inMemory;
 
     private final List<CliProcess> processes = new ArrayList<>();
     private String path;
 
     @BeforeAll
-    static void startServer() {
-        server = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:0");
+    static void startServer(TestInfo test) {
+        inMemory = test.getTestClass().orElseThrow().isAnnotationPresent(InMemory.class);
+        server = CliProcess.start("server", "-root=" + root, "-http=127.0.0.1:0",
+                "-store=" + (inMemory ? "memory" : "file"));
         port = server.awaitPort(TIMEOUT);
         assertThat(port).isPositive();
     }
@@ -62,29 +73,55 @@ class EndToEndTest {
         path = "/" + test.getTestMethod().orElseThrow().getName() + ".txt";
     }
 
-    private String url() {
+    String url() {
         return "http://127.0.0.1:" + port + path;
     }
 
-    private Path file() {
+    Path file() {
         return root.resolve(path.substring(1));
     }
 
-    private CliProcess start(String... args) {
+    /**
+     * The stream's bytes as a plain GET reads them; with the streams in files, the file holds exactly
+     * these.
+     */
+    byte[] stored() throws IOException {
+        java.net.http.HttpResponse<byte[]> get;
+        try {
+            get = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url())).timeout(TIMEOUT).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        assertThat(get.statusCode()).as("GET %s", url()).isEqualTo(200);
+        if (!inMemory) {
+            assertThat(Files.readAllBytes(file())).isEqualTo(get.body());
+        }
+        return get.body();
+    }
+
+    /** {@link #stored()} in UTF-8. */
+    String storedText() throws IOException {
+        return new String(stored(), UTF_8);
+    }
+
+    CliProcess start(String... args) {
         CliProcess process = CliProcess.start(args);
         processes.add(process);
         return process;
     }
 
     /** Starts an appender and waits until its append is open on the server. */
-    private CliProcess startAppender() {
+    CliProcess startAppender() {
         CliProcess append = start("append", "-v", url());
         append.awaitStderrLine(Pattern.compile("^appending from stdin to " + Pattern.quote(url()) + "$"), TIMEOUT);
         return append;
     }
 
     /** Starts a follower and waits until its follow has begun. */
-    private CliProcess startFollower() {
+    CliProcess startFollower() {
         CliProcess follow = start("follow", "--verbose", url());
         follow.awaitStderrLine(
                 Pattern.compile("^following data at " + Pattern.quote(url()) + " \\(ctrl-C to exit\\)$"), TIMEOUT);
@@ -122,7 +159,7 @@ class EndToEndTest {
         assertThat(follow.awaitExit(TIMEOUT)).as("follow exit code; stderr: %s", follow.stderrText()).isZero();
         byte[] expected = written.getBytes(UTF_8);
         assertThat(follow.stdout()).isEqualTo(expected);
-        assertThat(Files.readAllBytes(file())).isEqualTo(expected);
+        assertThat(stored()).isEqualTo(expected);
         assertThat(append.stderrText()).endsWith(
                 "finished appending from stdin to " + url() + " (" + expected.length + " bytes)\n");
         assertThat(follow.stderrText()).endsWith("finished following (read " + expected.length + " bytes)\n");
@@ -166,7 +203,7 @@ class EndToEndTest {
         first.write("still here\n");
         first.closeStdin();
         assertThat(first.awaitExit(TIMEOUT)).as("stderr: %s", first.stderrText()).isZero();
-        assertThat(Files.readString(file())).isEqualTo("first\nstill here\n");
+        assertThat(storedText()).isEqualTo("first\nstill here\n");
     }
 
     @Test
@@ -205,7 +242,7 @@ class EndToEndTest {
         assertThat(append.awaitExit(TIMEOUT)).as("stderr: %s", append.stderrText()).isZero();
         assertThat(follow.awaitExit(TIMEOUT)).as("stderr: %s", follow.stderrText()).isZero();
         assertThat(follow.stdout()).isEqualTo(data);
-        assertThat(Files.readAllBytes(file())).isEqualTo(data);
+        assertThat(stored()).isEqualTo(data);
     }
 
     @Test
@@ -241,14 +278,14 @@ class EndToEndTest {
                 .doesNotContain("failed");
         assertThat(follow.awaitExit(TIMEOUT)).as("stderr: %s", follow.stderrText()).isZero();
         assertThat(follow.stdoutText()).isEqualTo("kept 1\nkept 2\n");
-        assertThat(Files.readString(file())).isEqualTo("kept 1\nkept 2\n");
+        assertThat(storedText()).isEqualTo("kept 1\nkept 2\n");
 
         // The append lease is released: a new appender may continue the stream.
         CliProcess again = startAppender();
         again.write("more\n");
         again.closeStdin();
         assertThat(again.awaitExit(TIMEOUT)).isZero();
-        assertThat(Files.readString(file())).isEqualTo("kept 1\nkept 2\nmore\n");
+        assertThat(storedText()).isEqualTo("kept 1\nkept 2\nmore\n");
     }
 
     @Test

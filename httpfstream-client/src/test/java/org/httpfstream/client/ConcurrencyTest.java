@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -107,7 +106,7 @@ class ConcurrencyTest {
         }
         joinGates.forEach(CountDownLatch::countDown);
         String expected = HexFormat.of().formatHex(written.digest());
-        assertThat(sha256(Files.readAllBytes(root.resolve("concurrent/big.bin")))).isEqualTo(expected);
+        assertThat(sha256(server.bytes("/concurrent/big.bin"))).isEqualTo(expected);
         for (Future<String> result : results) {
             assertThat(result.get(120, TimeUnit.SECONDS)).isEqualTo(expected);
         }
@@ -153,8 +152,8 @@ class ConcurrencyTest {
         List<String> winners = results.stream().filter(r -> r.startsWith("won")).toList();
         assertThat(winners).hasSize(1);
         assertThat(results.stream().filter(r -> r.equals("conflict"))).hasSize(appenders - 1);
-        assertThat(root.resolve("contended.log"))
-                .hasContent("winner " + winners.get(0).substring(4) + "\n");
+        assertThat(server.text("/contended.log"))
+                .isEqualTo("winner " + winners.get(0).substring(4) + "\n");
     }
 
     @Test
@@ -175,7 +174,7 @@ class ConcurrencyTest {
             assertThat(live.read()).isEqualTo(-1);
             live.close();
         }
-        assertThat(Files.readAllBytes(root.resolve("bytes.bin"))).isEqualTo(all);
+        assertThat(server.bytes("/bytes.bin")).isEqualTo(all);
         try (InputStream finished = HttpFStream.follow(uri)) {
             assertThat(finished.readAllBytes()).isEqualTo(all);
         }

@@ -7,7 +7,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -133,7 +132,7 @@ class FollowOffsetTest {
                 }
             }
         }
-        assertThat(Files.readAllBytes(server.root().resolve("live.bin"))).isEqualTo(all);
+        assertThat(server.bytes("/live.bin")).isEqualTo(all);
     }
 
     @Test

@@ -11,7 +11,12 @@ import java.util.function.UnaryOperator;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.HttpFStreamServerBuilder;
 
-/** The real httpfstream server on a free loopback port, for end-to-end tests. */
+/**
+ * The real httpfstream server on a free loopback port, for end-to-end tests. Its streams live where
+ * {@code -Dhttpfstream.test.store} says ({@code file}, the default, or {@code memory}: the client pom's
+ * profile {@code memory-store} runs the tests that read streams through {@link #bytes} a second time with
+ * it); a test's own {@code storage(...)} option wins.
+ */
 final class RealServer implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -21,7 +26,8 @@ final class RealServer implements AutoCloseable {
 
     private RealServer(Path root, UnaryOperator<HttpFStreamServerBuilder> options) throws IOException {
         this.root = root;
-        this.server = options.apply(HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)).build().start();
+        this.server = options.apply(HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)
+                .storage(System.getProperty("httpfstream.test.store", HttpFStreamServer.STORAGE_FILE))).build().start();
     }
 
     static RealServer start(Path root) throws IOException {
@@ -35,6 +41,16 @@ final class RealServer implements AutoCloseable {
     /** The URI of {@code path} (which starts with "/") on this server. */
     URI uri(String path) {
         return server.uri().resolve(path);
+    }
+
+    /** The committed bytes of the stream at {@code path}, read through the server's storage (any store). */
+    byte[] bytes(String path) throws IOException {
+        return org.httpfstream.testing.StoredBytes.of(server.storage(), path);
+    }
+
+    /** {@link #bytes} in UTF-8. */
+    String text(String path) throws IOException {
+        return new String(bytes(path), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** A plain HTTP GET of {@code uri}, as a browser or curl would do it. */

@@ -62,6 +62,16 @@ final class ServerPerTest implements BeforeEachCallback, AfterEachCallback {
         return server.root;
     }
 
+    /** The committed bytes of the stream at {@code path} (see {@link RealServer#bytes}). */
+    byte[] bytes(String path) throws IOException {
+        return server.bytes(path);
+    }
+
+    /** {@link #bytes} in UTF-8. */
+    String text(String path) throws IOException {
+        return server.text(path);
+    }
+
     /** The port the server listens on. */
     int port() {
         return server.server.port();

@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,7 +67,7 @@ class ServerStreamTest {
             w.close();
             assertThat(r.read()).as("the follower's stream ends with the append").isEqualTo(-1);
         }
-        assertThat(Files.readString(server.root().resolve("stream"))).isEqualTo("abcfoobarbazqux");
+        assertThat(server.text("/stream")).isEqualTo("abcfoobarbazqux");
         // With no appender, FOLLOW is answered with the stored file.
         try (InputStream r = client.follow(uri)) {
             assertThat(new String(r.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("abcfoobarbazqux");
@@ -92,7 +91,7 @@ class ServerStreamTest {
             byte[] rest = FollowTest.readAll(r, 1000);
             assertThat(rest).isEqualTo(java.util.Arrays.copyOfRange(data, 256, data.length));
         }
-        assertThat(Files.readAllBytes(server.root().resolve("bin/data.bin"))).isEqualTo(data);
+        assertThat(server.bytes("/bin/data.bin")).isEqualTo(data);
         assertThat(RealServer.get(uri).body()).isEqualTo(data);
     }
 
@@ -137,7 +136,7 @@ class ServerStreamTest {
                 w.write('b');
                 assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo('b');
             }
-            assertThat(Files.readString(root.resolve("idle"))).isEqualTo("ab");
+            assertThat(server.text("/idle")).isEqualTo("ab");
         }
     }
 
@@ -151,7 +150,7 @@ class ServerStreamTest {
         }
         // close() returned, so the server has ended the session: the path is free again.
         assertThat(client.append(uri, new java.io.ByteArrayInputStream(ascii("second")))).isEqualTo(6);
-        assertThat(Files.readString(server.root().resolve("one-writer"))).isEqualTo("firstsecond");
+        assertThat(server.text("/one-writer")).isEqualTo("firstsecond");
     }
 
     /**

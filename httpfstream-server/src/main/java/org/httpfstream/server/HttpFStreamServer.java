@@ -63,11 +63,11 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final int port;
     private final HttpFStreamSettings settings;
     private final boolean fsync;
-    /** {@link HttpFStreamServerBuilder#storage}: Durable Streams in plain files under the root. */
+    /** {@link HttpFStreamServerBuilder#storage}: streams in plain files under the root. */
     public static final String STORAGE_FILE = "file";
-    /** {@link HttpFStreamServerBuilder#storage}: Durable Streams in memory. */
+    /** {@link HttpFStreamServerBuilder#storage}: streams in memory, every protocol's. */
     public static final String STORAGE_MEMORY = "memory";
-    /** Where Durable Streams live: {@code file} or {@code memory}. */
+    /** Where streams live: {@code file} or {@code memory}. */
     private final String storageKind;
     private final Limits limits;
     private final OriginPolicy origins;
@@ -88,6 +88,7 @@ public final class HttpFStreamServer implements AutoCloseable {
 
     private final Object lock = new Object();
     private StreamStore store; // Guarded by lock.
+    private org.httpfstream.store.Storage storage; // Guarded by lock; where every protocol's streams live.
     private AccessControl access; // Guarded by lock; null without a grant file.
     private Listener listener; // Guarded by lock.
     private ChannelGroup channels; // Guarded by lock.
@@ -137,7 +138,8 @@ public final class HttpFStreamServer implements AutoCloseable {
             listener = new Listener();
             channels = new DefaultChannelGroup("httpfstream", GlobalEventExecutor.INSTANCE);
             // The composition root: the domain over the store, the protocol handlers, the pipeline.
-            HttpFStreamHandler router = ServerContext.compose(store, durableStorage(),
+            storage = streamStorage();
+            HttpFStreamHandler router = ServerContext.compose(store, storage,
                     new ServerContext.Protocols(settings, limits, webhooks, sse), new Authorizer(access, refusals),
                     refusals);
             initializer = new HttpFStreamInitializer(
@@ -170,12 +172,13 @@ public final class HttpFStreamServer implements AutoCloseable {
     }
 
     /**
-     * Where Durable Streams live: null for the files of the store, else an in-memory store that closes
-     * with it ({@link HttpFStreamServerBuilder#storage}).
+     * Where every protocol's streams live: the files of the store, or an in-memory store that closes
+     * with it ({@link HttpFStreamServerBuilder#storage}); the store's root keeps the server's own folder
+     * either way.
      */
-    private org.httpfstream.store.Storage durableStorage() {
+    private org.httpfstream.store.Storage streamStorage() {
         if (!STORAGE_MEMORY.equals(storageKind)) {
-            return null;
+            return new org.httpfstream.store.FileStorage(store);
         }
         org.httpfstream.store.Storage memory = new org.httpfstream.store.memory.MemoryStorage(store.limits());
         store.addCloseListener(memory::close);
@@ -366,6 +369,19 @@ public final class HttpFStreamServer implements AutoCloseable {
     /** The storage root as given to the builder. */
     public Path root() {
         return root;
+    }
+
+    /**
+     * Where every protocol's streams live ({@link HttpFStreamServerBuilder#storage}), for embedding and
+     * tests; valid after {@link #start()}.
+     */
+    public org.httpfstream.store.Storage storage() {
+        synchronized (lock) {
+            if (storage == null) {
+                throw new IllegalStateException("not started");
+            }
+            return storage;
+        }
     }
 
     /** The stream store, for embedding; valid after {@link #start()}. */

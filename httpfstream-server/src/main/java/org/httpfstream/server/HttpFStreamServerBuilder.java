@@ -178,9 +178,9 @@ public final class HttpFStreamServerBuilder {
     }
 
     /**
-     * Where Durable Streams streams live: {@value HttpFStreamServer#STORAGE_FILE} (the default: plain files
-     * under the root) or {@value HttpFStreamServer#STORAGE_MEMORY} (in memory, lost when the server stops;
-     * for tests and throwaway servers). The original WebSocket protocol always uses the files.
+     * Where streams live, for every protocol: {@value HttpFStreamServer#STORAGE_FILE} (the default: plain
+     * files under the root) or {@value HttpFStreamServer#STORAGE_MEMORY} (in memory, lost when the server
+     * stops; for tests and throwaway servers). The root keeps the server's own folder either way.
      *
      * @throws IllegalArgumentException for any other name
      */

@@ -21,6 +21,7 @@ import org.httpfstream.server.subscriptions.SubscriptionsHandler;
 import org.httpfstream.server.viewer.LineReplies;
 import org.httpfstream.server.viewer.ViewerHandler;
 import org.httpfstream.server.viewer.ViewerJson;
+import org.httpfstream.store.FileStorage;
 import org.httpfstream.viewer.LineIndexes;
 import org.httpfstream.viewer.WriterStates;
 import org.httpfstream.store.Storage;
@@ -71,22 +72,24 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     /**
      * The composition root: builds the domain objects over {@code store} (the Durable Streams rules, the
      * webhook subscriptions, the live-reader quota) and the protocol handlers that use them, and counts
-     * the store's refused appends into {@code refusals}. Durable Streams live in {@code storage}, or in
-     * the files of {@code store} when it is null.
+     * the store's refused appends into {@code refusals}. Every protocol's streams live in {@code storage}:
+     * the files of {@code store} ({@code -store=file}, a {@link FileStorage} over it) or another store;
+     * {@code store} keeps the server's own folder either way, and the webhook subscriptions there when
+     * the streams are its files (else in memory, as the streams).
      */
     static HttpFStreamHandler compose(StreamStore store, Storage storage, Protocols protocols,
             Authorizer authorizer, Refusals refusals) {
         Limits limits = protocols.limits();
-        DurableStreams streams = storage == null ? new DurableStreams(store, Clock.systemUTC())
-                : new DurableStreams(storage, store, Clock.systemUTC());
-        store.addRefusalListener(e -> refusals.count(e instanceof StreamTooLargeException
+        DurableStreams streams = new DurableStreams(storage, store, Clock.systemUTC());
+        boolean streamsInFiles = storage instanceof FileStorage files && files.files() == store;
+        storage.addRefusalListener(e -> refusals.count(e instanceof StreamTooLargeException
                 ? Refusals.Reason.STREAM_SIZE : Refusals.Reason.DISK_FULL));
         FollowerGate followers = new FollowerGate(
                 new FollowerQuota(limits.maxFollowersPerStream(), limits.maxFollowers()), refusals);
         return new HttpFStreamHandler(authorizer,
-                new OriginalProtocol(store, streams, protocols.settings(), followers),
+                new OriginalProtocol(streams.storage(), streams, protocols.settings(), followers),
                 new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
-                new SubscriptionsHandler(subscriptions(streams, storage != null, protocols.webhooks(), refusals)),
+                new SubscriptionsHandler(subscriptions(streams, !streamsInFiles, protocols.webhooks(), refusals)),
                 viewer(store, streams, followers, protocols.settings()));
     }
 
@@ -140,7 +143,8 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     public static ServerContext of(StreamStore store, HttpFStreamSettings settings) {
         Refusals refusals = new Refusals();
         return new ServerContext(settings, Limits.defaults(), refusals, OriginPolicy.sameOriginOnly(),
-                compose(store, null, Protocols.defaults(settings), Authorizer.open(refusals), refusals), null, null,
+                compose(store, new FileStorage(store), Protocols.defaults(settings), Authorizer.open(refusals),
+                        refusals), null, null,
                 new ServerStats(), false);
     }
 }

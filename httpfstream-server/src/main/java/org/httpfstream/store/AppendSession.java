@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * follower that stops reading costs nothing here and never slows the writer.
  *
  * <p>The bytes go through the stream's {@link StreamWriter}, whose lease this session holds from
- * {@link StreamStore#startAppend} until {@link #end()}.
+ * {@link StreamStore#startAppend} until {@link #end()}. It is the file store's {@link SessionLease}:
+ * {@link #append} writes with one gathering write to the page cache (the group commit forces it with
+ * fsync), and followers read the file, in cleartext zero-copy.
  *
  * <p>Thread safety: {@link #append} and {@link #end} take the writer's monitor, so that an {@code
  * end()} from another thread (server shutdown) never interleaves with a write; only the writer takes
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with positional reads, so followers never take the monitor. Listeners live in a concurrent set. All
  * methods may be called from any thread.
  */
-public final class AppendSession {
+public final class AppendSession implements SessionLease {
     private final StreamStore store;
     private final String name;
     private final Path file;
@@ -61,6 +63,7 @@ public final class AppendSession {
     }
 
     /** The request path this session was opened for, as the client gave it. */
+    @Override
     public String name() {
         return name;
     }
@@ -74,19 +77,20 @@ public final class AppendSession {
      * Bytes committed to the file so far (readable by followers), including what it held before this
      * session; once the session has ended, never more than the file held at its end.
      */
+    @Override
     public long length() {
-        long committed = writer.committed();
-        long end = endLength;
-        return end >= 0 && committed > end ? end : committed;
+        return SessionLease.lengthWithin(writer.committed(), endLength);
     }
 
     /** Bytes this session has written (with fsync, possibly not yet committed). */
+    @Override
     public long appended() {
         long end = endLength;
         return (end >= 0 ? end : writer.written()) - startLength;
     }
 
     /** Nanoseconds since this session started. */
+    @Override
     public long elapsedNanos() {
         return System.nanoTime() - startNanos;
     }
@@ -95,34 +99,19 @@ public final class AppendSession {
      * True once {@link #end()} has run and every byte of the session is committed: no byte will be
      * added, {@link #length()} is final.
      */
+    @Override
     public boolean ended() {
         return ended;
     }
 
-    /** Records that the appender vanished: its connection ended without an end of the append. Call before {@link #end()}. */
+    @Override
     public void vanished() {
         vanished = true;
     }
 
-    /** True if the appender vanished rather than ending its append (see {@link #vanished()}). */
+    @Override
     public boolean wasVanished() {
         return vanished;
-    }
-
-    /**
-     * Writes every remaining byte of {@code src} to the end of the file, then publishes the new length
-     * and tells the followers. Blocks while the file is written (page cache speed); with the store's
-     * fsync the bytes are committed later, by the group commit, and {@link #end()} waits for them.
-     *
-     * @throws ClosedChannelException if the session has ended (or the stream was deleted meanwhile)
-     * @throws StreamTooLargeException if the stream would pass the store's size limit (nothing of
-     *     {@code src} is written)
-     * @throws InsufficientStorageException if the bytes cannot be stored (nothing of {@code src} is
-     *     kept), or a sync of earlier bytes failed (they were cut off); end the session then
-     * @throws IOException if the file cannot be written otherwise; the bytes already committed stay
-     */
-    public void append(ByteBuffer src) throws IOException {
-        append(new ByteBuffer[] {src});
     }
 
     /**
@@ -139,7 +128,8 @@ public final class AppendSession {
      *     kept), or a sync of earlier bytes failed (they were cut off); end the session then
      * @throws IOException if the file cannot be written otherwise; the bytes already committed stay
      */
-    public void append(ByteBuffer[] srcs) throws IOException {
+    @Override
+    public void append(ByteBuffer... srcs) throws IOException {
         synchronized (writer) {
             if (endLength >= 0) {
                 throw new ClosedChannelException();
@@ -167,6 +157,7 @@ public final class AppendSession {
      * @return completes when the session's bytes are committed, exceptionally if the final sync failed;
      *     with fsync it completes on the store's sync thread
      */
+    @Override
     public CompletableFuture<Void> end() {
         CompletableFuture<Void> bytes;
         synchronized (writer) {
@@ -199,7 +190,11 @@ public final class AppendSession {
      * listener is called once right away if the session has already ended. The caller must {@linkplain
      * Follower#close() close} the subscription.
      */
-    public Follower subscribe(StreamListener listener) {
+    @Override
+    public Follower follow(long from, StreamListener listener) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from < 0: " + from);
+        }
         if (!retainReference()) {
             return null;
         }

@@ -105,6 +105,11 @@ public final class FileStorage implements Storage {
         store.addChangeListener(file -> listener.accept("/" + root.relativize(file).toString().replace('\\', '/')));
     }
 
+    @Override
+    public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
+        store.addRefusalListener(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Closes the store of files. */
     @Override
     public void close() {

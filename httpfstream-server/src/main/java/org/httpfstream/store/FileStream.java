@@ -49,6 +49,11 @@ final class FileStream implements StoredStream {
     }
 
     @Override
+    public boolean folder() {
+        return Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
     public long committedLength() throws IOException {
         return store.committedLength(file);
     }
@@ -81,8 +86,18 @@ final class FileStream implements StoredStream {
     }
 
     @Override
-    public boolean sessionActive() {
-        return store.activeSession(file) != null;
+    public SessionLease startSession() throws IOException {
+        return store.startAppend(name);
+    }
+
+    @Override
+    public Optional<SessionLease> session() {
+        return Optional.ofNullable(store.activeSession(file));
+    }
+
+    @Override
+    public long lastModified() throws IOException {
+        return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
     }
 
     @Override

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  * ends. It holds no data of its own: the follower keeps its own position, so a follower that falls
  * behind simply reads older bytes from the store and catches up.
  *
- * <p>Two kinds: one over an {@link AppendSession} ({@link AppendSession#subscribe}), which ends with
- * the session; and one over a stored stream whoever writes it ({@link StoredStream#follow}, {@link
+ * <p>Two kinds: one over an append session ({@link SessionLease#follow}), which ends with the
+ * session; and one over a stored stream whoever writes it ({@link StoredStream#follow}, {@link
  * StreamStore#follow}), which ends when its end condition says so (a Durable Streams stream ends when
  * it is closed or deleted).
  *
@@ -120,8 +120,12 @@ public final class Follower implements AutoCloseable {
         int read(long position, ByteBuffer dst) throws IOException;
     }
 
-    /** The followed session; null for a follower of a stored stream. */
-    public AppendSession session() {
+    /**
+     * A key under which readers on one thread may share blocks of what they read (the followed append
+     * session, whose committed bytes never change while it lives), or null if reads must not be shared
+     * (a stored stream can be deleted and created again under one name).
+     */
+    public Object sharingKey() {
         return session;
     }
 

@@ -67,6 +67,13 @@ public interface Storage extends Closeable {
      */
     void addChangeListener(java.util.function.Consumer<String> listener);
 
+    /**
+     * Calls {@code listener} with every append the store refuses for want of room ({@link
+     * StreamTooLargeException}, {@link InsufficientStorageException}), on the writer's thread: it must
+     * return quickly. For the server's refusal counts.
+     */
+    void addRefusalListener(java.util.function.Consumer<IOException> listener);
+
     /** Checks a stream whose lease an append session is about to take. */
     @FunctionalInterface
     interface LeaseGuard {

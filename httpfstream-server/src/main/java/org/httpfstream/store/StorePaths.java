@@ -13,11 +13,12 @@ import java.util.function.Consumer;
 /**
  * The file store's path rules: a request path names a file under the root, never outside it (no
  * {@code .} or {@code ..} segments, no backslash or NUL, no symbolic link leading out) and never in the
- * server's own folder.
+ * server's own folder. The rules on the path's text ({@link #normalize}) are every store's, so that a
+ * client gets the same answer from each.
  *
  * <p>Thread safety: immutable.
  */
-final class StorePaths {
+public final class StorePaths {
     private final Path root;
     /** {@code ROOT/.httpfstream}: never reachable through a stream path. */
     private final Path privateFolder;
@@ -28,12 +29,13 @@ final class StorePaths {
     }
 
     /**
-     * Maps a percent-decoded request path to a file under the root, without touching the file system.
+     * Checks a percent-decoded request path against the rules every store shares and returns it with
+     * empty segments dropped ({@code "/"} for none). The messages quote the path printable and short.
      *
-     * @throws InvalidStreamPathException for {@code .} or {@code ..} segments, backslashes, NUL bytes,
-     *     a path not starting with {@code /}, or a name the file system cannot hold
+     * @throws InvalidStreamPathException for {@code .} or {@code ..} segments, backslashes, NUL bytes, a
+     *     path not starting with {@code /}, or the server's own folder at the top
      */
-    Path resolve(String path) throws InvalidStreamPathException {
+    public static String normalize(String path) throws InvalidStreamPathException {
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
             throw new InvalidStreamPathException("path must start with '/': " + printable(path));
@@ -44,17 +46,34 @@ final class StorePaths {
         if (path.indexOf('\\') >= 0) {
             throw new InvalidStreamPathException("path contains a backslash: " + printable(path));
         }
-        Path file = root;
+        StringBuilder sb = new StringBuilder(path.length());
         for (String segment : path.split("/")) {
             if (segment.isEmpty()) {
                 continue;
             }
-            if (file == root && segment.equals(MetadataStore.FOLDER)) {
+            if (sb.length() == 0 && segment.equals(MetadataStore.FOLDER)) {
                 throw new InvalidStreamPathException("path " + printable(path) + " is reserved for the server");
             }
             if (segment.equals(".") || segment.equals("..")) {
                 throw new InvalidStreamPathException(
                         "path contains a '" + segment + "' segment: " + printable(path));
+            }
+            sb.append('/').append(segment);
+        }
+        return sb.length() == 0 ? "/" : sb.toString();
+    }
+
+    /**
+     * Maps a percent-decoded request path to a file under the root, without touching the file system.
+     *
+     * @throws InvalidStreamPathException for what {@link #normalize} refuses, or a name the file system
+     *     cannot hold
+     */
+    Path resolve(String path) throws InvalidStreamPathException {
+        Path file = root;
+        for (String segment : normalize(path).split("/")) {
+            if (segment.isEmpty()) {
+                continue;
             }
             try {
                 file = file.resolve(segment);

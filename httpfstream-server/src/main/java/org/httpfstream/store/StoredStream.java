@@ -32,12 +32,14 @@ public interface StoredStream {
     /** A value that identifies this stream within its store (for maps and lock striping). */
     Object key();
 
-    /**
-     * True if the stream exists (has been created and not deleted).
-     *
-     * @throws NotAStreamException if the path names a folder
-     */
+    /** True if the stream exists (has been created and not deleted); false for a folder. */
     boolean exists() throws IOException;
+
+    /**
+     * True if the path names a folder of streams rather than a stream (the file store: a directory, even
+     * an empty one), so that a reader can be told so.
+     */
+    boolean folder() throws IOException;
 
     /**
      * Bytes readers may see.
@@ -76,8 +78,33 @@ public interface StoredStream {
         T run(Lease lease) throws IOException;
     }
 
+    /**
+     * Takes the stream's long-held lease for an original-protocol append session, creating the stream
+     * (with the file store, its parent folders) if it does not exist, and checks it with the storage's
+     * {@linkplain Storage#leaseGuard lease guard}. Waits for a one-operation lease ({@link #withLease})
+     * that holds it to return. The caller must {@linkplain SessionLease#end() end} the session on every
+     * path out.
+     *
+     * @throws WriterConflictException if another session holds the lease (one writer per stream)
+     * @throws NotAStreamException if the path names a folder or lies below a stream
+     * @throws IOException if the lease guard refuses the session, or the stream cannot be created
+     */
+    SessionLease startSession() throws IOException;
+
+    /** The session holding the stream's long-held lease, if any: the writer is live. Never blocks. */
+    Optional<SessionLease> session();
+
     /** True while a long-held lease (an original-protocol append session) holds the stream. */
-    boolean sessionActive();
+    default boolean sessionActive() {
+        return session().isPresent();
+    }
+
+    /**
+     * When the stream's bytes last changed, in epoch milliseconds.
+     *
+     * @throws java.nio.file.NoSuchFileException if the stream does not exist
+     */
+    long lastModified() throws IOException;
 
     /**
      * Reads committed bytes at {@code position} into {@code dst}, as {@link FileChannel#read(ByteBuffer,

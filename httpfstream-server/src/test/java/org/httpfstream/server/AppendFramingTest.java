@@ -13,7 +13,6 @@ import static org.httpfstream.server.ClientFrames.frame;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -65,7 +64,7 @@ class AppendFramingTest {
                 ws.write(stream, cut, stream.length - cut);
                 assertThat(readToClose(ws)).as("cut at %d", cut).containsExactly("pong hi", "pong ", "close 1000");
             }
-            assertThat(Files.readAllBytes(server.root().resolve("split/" + cut))).as("cut at %d", cut)
+            assertThat(server.bytes("/split/" + cut)).as("cut at %d", cut)
                     .isEqualTo(AppendFrameDecoderTest.DATA);
         }
     }
@@ -94,7 +93,7 @@ class AppendFramingTest {
             }
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(server.root().resolve("all-bytes"))).isEqualTo(expected.toByteArray());
+        assertThat(server.bytes("/all-bytes")).isEqualTo(expected.toByteArray());
     }
 
     @Test
@@ -108,7 +107,7 @@ class AppendFramingTest {
             ws.write(rest, 14, rest.length - 14);
             assertThat(readToClose(ws)).containsExactly("pong 1", "pong 2", "close 1000");
         }
-        assertThat(server.root().resolve("fragments")).hasContent("abcdef");
+        assertThat(server.content("/fragments")).isEqualTo("abcdef");
     }
 
     @Test
@@ -125,7 +124,7 @@ class AppendFramingTest {
             ws.write(stream, 0, stream.length);
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(server.root().resolve("big"))).isEqualTo(concat(five, three, bytes("end")));
+        assertThat(server.bytes("/big")).isEqualTo(concat(five, three, bytes("end")));
     }
 
     /**
@@ -140,7 +139,7 @@ class AppendFramingTest {
             assertThat(ws.status()).isEqualTo(101);
             assertThat(readToClose(ws)).containsExactly("close 1000");
         }
-        assertThat(Files.readAllBytes(server.root().resolve("eager"))).isEqualTo(concat(bytes("early "),
+        assertThat(server.bytes("/eager")).isEqualTo(concat(bytes("early "),
                 allByteValues()));
     }
 
@@ -162,6 +161,6 @@ class AppendFramingTest {
             next.sendClose(1000);
             assertThat(readToClose(next)).containsExactly("close 1000");
         }
-        assertThat(server.root().resolve("bad")).hasContent("kept");
+        assertThat(server.content("/bad")).isEqualTo("kept");
     }
 }

@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +40,7 @@ class FinishedStreamWebSocketTest {
         for (int i = 0; i < 256; i++) {
             content[i] = (byte) i;
         }
-        Files.write(server.root().resolve("done.bin"), content);
+        server.write("/done.bin", content);
     }
 
     /** The bytes a follower gets up to the Close, whose code must be 1000, and the end after it. */
@@ -92,7 +91,7 @@ class FinishedStreamWebSocketTest {
 
     @Test
     void anEmptyFinishedStreamIsJustClose1000() throws IOException {
-        Files.write(server.root().resolve("empty.bin"), new byte[0]);
+        server.write("/empty.bin", new byte[0]);
         try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/empty.bin?frames=binary")) {
             assertThat(followToClose(ws)).isEmpty();
         }
@@ -121,7 +120,7 @@ class FinishedStreamWebSocketTest {
             appender.sendClose(1000);
             assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
         }
-        Await.until("the session has ended", () -> server.store().activeSessions() == 0);
+        Await.until("the session has ended", () -> !server.appending("/ended.log"));
         try (RawWebSocket ws = RawWebSocket.follow(server.address(), "/ended.log?frames=binary")) {
             assertThat(new String(followToClose(ws), UTF_8)).isEqualTo("all of it");
         }

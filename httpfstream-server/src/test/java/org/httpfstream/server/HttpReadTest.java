@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.httpfstream.server.testing.FilesOnDisk;
 import org.httpfstream.server.testing.ServerExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -33,8 +34,7 @@ class HttpReadTest {
     class AFinishedStream {
         @BeforeEach
         void write() throws IOException {
-            Files.createDirectories(server.root().resolve("logs"));
-            Files.writeString(server.root().resolve("logs/build.log"), "0123456789");
+            server.write("/logs/build.log", "0123456789");
         }
 
         @Test
@@ -152,6 +152,7 @@ class HttpReadTest {
     }
 
     @Test
+    @FilesOnDisk // an empty folder
     void aFolderIsNotAStream() throws IOException {
         Files.createDirectories(server.root().resolve("dir"));
         assertThat(get("/dir").status).isEqualTo(404);
@@ -173,7 +174,7 @@ class HttpReadTest {
         RawHttp r = get("/new.log", "X-Verb: APPEND");
         assertThat(r.status).isEqualTo(426);
         assertThat(r.bodyText()).contains("WebSocket");
-        assertThat(server.root().resolve("new.log")).doesNotExist();
+        assertThat(server.exists("/new.log")).isFalse();
         assertThat(get("/new.log?verb=APPEND").status).isEqualTo(426);
     }
 
@@ -198,6 +199,7 @@ class HttpReadTest {
     }
 
     @Test
+    @FilesOnDisk
     void aSymlinkOutOfTheRootGets403() throws IOException {
         Files.writeString(outside.resolve("secret"), "secret");
         Files.createSymbolicLink(server.root().resolve("link"), outside);
@@ -211,6 +213,7 @@ class HttpReadTest {
     }
 
     @Test
+    @FilesOnDisk // an empty folder
     void appendingToAFolderGets409() throws IOException {
         Files.createDirectories(server.root().resolve("dir"));
         RawHttp r = get("/dir", "X-Verb: APPEND", "Upgrade: websocket", "Connection: Upgrade",

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.server.RawWebSocket.Frame;
 import org.httpfstream.server.testing.ServerExtension;
@@ -47,8 +46,8 @@ class ProtocolEdgesTest {
                 assertThat(close.closeReason()).isEqualTo("invalid close status code: " + code);
                 assertThat(appender.closedByServer()).isTrue();
             }
-            Await.until("the session has ended", () -> server.store().activeSessions() == 0);
-            assertThat(Files.readString(server.root().resolve("a.log"))).isEqualTo("kept");
+            Await.until("the session has ended", () -> !server.appending("/a.log"));
+            assertThat(server.content("/a.log")).isEqualTo("kept");
         }
 
         @ParameterizedTest(name = "close code {0}")
@@ -152,7 +151,7 @@ class ProtocolEdgesTest {
                         "request body too large: 1000000000 bytes, the limit is 16777216 (-max-body-size)\n");
                 assertThat(in.read()).isEqualTo(-1); // closed, while the client still had bytes to send
             }
-            assertThat(Files.exists(server.root().resolve("huge"))).isFalse();
+            assertThat(server.exists("/huge")).isFalse();
         }
 
         @Test

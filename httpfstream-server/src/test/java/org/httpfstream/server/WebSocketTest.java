@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
 import org.httpfstream.server.RawWebSocket.Frame;
+import org.httpfstream.server.testing.FilesOnDisk;
 import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.server.ws.FollowHandler;
 import org.httpfstream.testing.Await;
@@ -57,7 +57,7 @@ class WebSocketTest {
                 ws.sendClose(1000);
                 Frame close = ws.readToClose(new ByteArrayOutputStream());
                 assertThat(close.closeCode()).isEqualTo(1000);
-                assertThat(server.root().resolve("a/b/c.log")).hasContent("one two three");
+                assertThat(server.content("/a/b/c.log")).isEqualTo("one two three");
             }
         }
 
@@ -80,7 +80,7 @@ class WebSocketTest {
                 appender.sendClose(1000);
                 appender.readToClose(new ByteArrayOutputStream());
             }
-            assertThat(Files.readAllBytes(server.root().resolve("bin"))).isEqualTo(all);
+            assertThat(server.bytes("/bin")).isEqualTo(all);
         }
 
         @Test
@@ -100,7 +100,7 @@ class WebSocketTest {
                 ws.send(RawWebSocket.TEXT, bytes("bar\n"));
             } // the original Go client's way to end
             awaitLeaseFree("/go.log");
-            assertThat(server.root().resolve("go.log")).hasContent("foo\nbar\n");
+            assertThat(server.content("/go.log")).isEqualTo("foo\nbar\n");
         }
 
         @Test
@@ -114,10 +114,11 @@ class WebSocketTest {
                 assertThat(close.closeCode()).isEqualTo(1009);
             }
             awaitLeaseFree("/big");
-            assertThat(server.root().resolve("big")).hasContent("kept");
+            assertThat(server.content("/big")).isEqualTo("kept");
         }
 
         @Test
+        @FilesOnDisk // the bytes outlive the server
         void serverShutdownReleasesTheLeaseAndKeepsTheBytes() throws IOException {
             try (RawWebSocket ws = RawWebSocket.append(server.address(), "/restart.log")) {
                 ws.send(RawWebSocket.TEXT, bytes("before restart\n"));
@@ -137,7 +138,7 @@ class WebSocketTest {
                 ws.sendClose(1000);
                 ws.readToClose(new ByteArrayOutputStream());
             }
-            assertThat(server.root().resolve("restart.log")).hasContent("before restart\nafter\n");
+            assertThat(server.content("/restart.log")).isEqualTo("before restart\nafter\n");
         }
     }
 
@@ -173,7 +174,7 @@ class WebSocketTest {
                 ws.sendClose(1000);
                 assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
             }
-            assertThat(server.root().resolve("idle")).hasContent("still here");
+            assertThat(server.content("/idle")).isEqualTo("still here");
         }
 
         @Test
@@ -187,7 +188,7 @@ class WebSocketTest {
                 ws.send(RawWebSocket.TEXT, bytes("late line\n"));
             } // and it ends by dropping TCP
             awaitLeaseFree("/go-style");
-            assertThat(server.root().resolve("go-style")).hasContent("early line\nlate line\n");
+            assertThat(server.content("/go-style")).isEqualTo("early line\nlate line\n");
         }
 
         @Test
@@ -201,7 +202,7 @@ class WebSocketTest {
                 assertThat(ws.closedByServer()).isTrue();
             }
             awaitLeaseFree("/dead");
-            assertThat(server.root().resolve("dead")).hasContent("last words");
+            assertThat(server.content("/dead")).isEqualTo("last words");
         }
 
         /**
@@ -255,7 +256,7 @@ class WebSocketTest {
                 assertThat(text(in, 2)).isEqualTo("00");
                 endsCleanly(appender, in, "0{0,10}", "000000000000000a"); // 2 read already: at most 12 digits
             }
-            assertThat(server.root().resolve("long-quiet.log")).hasContent("a\nline 3\nz");
+            assertThat(server.content("/long-quiet.log")).isEqualTo("a\nline 3\nz");
         }
 
         /**
@@ -459,7 +460,7 @@ class WebSocketTest {
                     assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
                 }
             }
-            assertThat(server.root().resolve("slow-get")).hasSize(192L * chunk.length);
+            assertThat(server.length("/slow-get")).isEqualTo(192L * chunk.length);
         }
 
         @Test
@@ -506,7 +507,7 @@ class WebSocketTest {
                 assertThat(failure[0]).isNull();
                 assertThat(received[0]).isEqualTo((long) chunk * chunks);
                 assertThat(got.digest()).isEqualTo(expected.digest());
-                assertThat(server.root().resolve("stall")).hasSize((long) chunk * chunks);
+                assertThat(server.length("/stall")).isEqualTo((long) chunk * chunks);
                 // Everything the stalled follower has not taken stays in the file, not in server memory:
                 // at most the write-buffer high-water mark plus one read block is queued for it.
                 long pending = server.get().pendingOutboundBytes();

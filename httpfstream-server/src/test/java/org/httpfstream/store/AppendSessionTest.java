@@ -57,7 +57,7 @@ class AppendSessionTest {
     void anEmptyAppendWritesNothingAndTellsNobody() throws IOException {
         AppendSession s = store.startAppend("/e.log");
         AtomicInteger told = new AtomicInteger();
-        Follower sub = s.subscribe(told::incrementAndGet);
+        Follower sub = s.follow(0, told::incrementAndGet);
         s.append(bytes(""));
         assertThat(told).hasValue(0);
         assertThat(s.length()).isZero();

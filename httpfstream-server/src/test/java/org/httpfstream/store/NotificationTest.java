@@ -33,7 +33,7 @@ class NotificationTest {
                 changes.incrementAndGet();
             }
         });
-        try (Follower f = session.subscribe(follower::incrementAndGet)) {
+        try (Follower f = session.follow(0, follower::incrementAndGet)) {
             session.append(ByteBuffer.wrap("a".getBytes(UTF_8)));
             assertThat(follower).hasValue(1);
             assertThat(watcher).hasValue(1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -458,6 +460,146 @@ public abstract class StorageContract {
                 lease.reference(source, 2);
                 return null;
             })).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    static ByteBuffer bytes(String text) {
+        return ByteBuffer.wrap(text.getBytes(UTF_8));
+    }
+
+    /**
+     * The long-held lease of an original-protocol append session ({@link StoredStream#startSession()},
+     * {@link SessionLease}): one per stream, appends seen by followers once committed, followers that end
+     * with the session.
+     */
+    @Nested
+    class Sessions {
+        @Test
+        void holdOneStreamsLeaseAfterTheGuardPassedAndRefuseEveryOtherWriter() throws IOException {
+            AtomicReference<String> guarded = new AtomicReference<>();
+            storage.leaseGuard(s -> guarded.set(s.name()));
+            StoredStream s = storage.stream("/ws.txt");
+            SessionLease session = s.startSession();
+            try {
+                assertThat(guarded.get()).isEqualTo("/ws.txt");
+                assertThat(s.exists()).isTrue(); // created, empty
+                assertThat(s.committedLength()).isZero();
+                assertThat(s.session()).containsSame(session);
+                assertThat(storage.stream("/ws.txt").sessionActive()).isTrue();
+                assertThatThrownBy(s::startSession).isInstanceOf(WriterConflictException.class)
+                        .hasMessage(WriterConflictException.MESSAGE);
+                assertThatThrownBy(() -> s.withLease(false, lease -> null)).isInstanceOf(WriterConflictException.class);
+                assertThatThrownBy(() -> s.delete(() -> { })).isInstanceOf(WriterConflictException.class);
+            } finally {
+                session.end().join();
+            }
+            assertThat(s.session()).isEmpty();
+            assertThat(s.sessionActive()).isFalse();
+            SessionLease next = s.startSession(); // released: the next appender may start
+            next.end().join();
+        }
+
+        @Test
+        void areRefusedByAGuardThatThrowsAndLeaveTheLeaseFree() throws IOException {
+            storage.leaseGuard(s -> {
+                throw new StreamClosedException();
+            });
+            StoredStream s = storage.stream("/closed.txt");
+            assertThatThrownBy(s::startSession).isInstanceOf(StreamClosedException.class);
+            assertThat(s.session()).isEmpty();
+            storage.leaseGuard(x -> { });
+            s.startSession().end().join();
+        }
+
+        @Test
+        void cannotStartOnAFolderNorBelowAStream() throws IOException {
+            append(storage.stream("/d/a.txt"), "x").join();
+            assertThatThrownBy(() -> storage.stream("/d").startSession()).isInstanceOf(NotAStreamException.class);
+            assertThat(storage.stream("/d").folder()).isTrue();
+            assertThat(storage.stream("/d/a.txt").folder()).isFalse();
+            assertThatThrownBy(() -> storage.stream("/d/a.txt/x").startSession())
+                    .isInstanceOf(NotAStreamException.class);
+        }
+
+        @Test
+        void appendAtTheEndAndTheirFollowersSeeEveryCommittedByteThenTheEnd() throws IOException {
+            StoredStream s = storage.stream("/live.txt");
+            append(s, "ab").join();
+            SessionLease session = s.startSession();
+            AtomicInteger told = new AtomicInteger();
+            AtomicInteger watched = new AtomicInteger();
+            StreamListener watcher = watched::incrementAndGet;
+            s.watch(watcher);
+            try (Follower f = session.follow(2, told::incrementAndGet)) {
+                assertThat(f).isNotNull();
+                session.append(bytes("cd"), bytes("ef")); // one gathering append
+                session.append(bytes("g"));
+                await("the follower sees every byte", () -> f.length() == 7);
+                assertThat(readAll(f)).isEqualTo("abcdefg");
+                assertThat(told.get()).isPositive();
+                assertThat(watched.get()).isPositive(); // the one notification path: stream watchers too
+                assertThat(f.ended()).isFalse();
+                assertThat(session.appended()).isEqualTo(5);
+
+                int before = told.get();
+                session.end().join();
+                await("the follower is told of the end", () -> told.get() > before);
+                assertThat(f.ended()).isTrue();
+                assertThat(f.length()).isEqualTo(7);
+                assertThat(session.ended()).isTrue();
+
+                SessionLease next = s.startSession(); // a later writer: the ended follower stays at the end
+                next.append(bytes("h"));
+                next.end().join();
+                assertThat(f.length()).isEqualTo(7);
+                assertThat(session.length()).isEqualTo(7);
+                assertThat(s.committedLength()).isEqualTo(8);
+            } finally {
+                s.unwatch(watcher);
+            }
+            assertThat(read(s, 0, 8)).isEqualTo("abcdefgh");
+        }
+
+        @Test
+        void refuseAppendsAfterTheirEndAndEndTwiceSafely() throws IOException {
+            StoredStream s = storage.stream("/end.txt");
+            SessionLease session = s.startSession();
+            session.append(bytes("x"));
+            session.end().join();
+            session.end().join();
+            assertThatThrownBy(() -> session.append(bytes("y"))).isInstanceOf(ClosedChannelException.class);
+            assertThat(s.committedLength()).isEqualTo(1);
+            Follower late = session.follow(0, () -> { });
+            if (late != null) { // a store may still offer an ended follower of an ended session
+                try (late) {
+                    assertThat(late.ended()).isTrue();
+                    assertThat(readAll(late)).isEqualTo("x");
+                }
+            }
+            assertThatThrownBy(() -> session.follow(-1, () -> { })).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void refuseAnAppendPastTheSizeLimitWholeAndKeepTheBytesBefore() throws IOException {
+            List<IOException> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            limited.addRefusalListener(refusals::add);
+            StoredStream s = limited.stream("/big.txt");
+            SessionLease session = s.startSession();
+            session.append(bytes("0123456789"));
+            assertThatThrownBy(() -> session.append(bytes("0123456789"))).isInstanceOf(StreamTooLargeException.class);
+            assertThat(refusals).singleElement().isInstanceOf(StreamTooLargeException.class); // counted once
+            session.end().join();
+            assertThat(s.committedLength()).isEqualTo(10);
+            assertThat(read(s, 0, 10)).isEqualTo("0123456789");
+        }
+
+        @Test
+        void endWhenTheStorageCloses() throws IOException {
+            SessionLease session = storage.stream("/close.txt").startSession();
+            session.append(bytes("kept"));
+            storage.close();
+            await("the session ends", session::ended);
+            assertThat(session.length()).isEqualTo(4);
         }
     }
 }

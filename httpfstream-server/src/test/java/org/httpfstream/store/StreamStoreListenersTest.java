@@ -103,7 +103,7 @@ class StreamStoreListenersTest extends GatedStoreTest {
             AppendSession s = openWithFsyncAndStart("/ws.log");
             List<String> follower = new CopyOnWriteArrayList<>();
             List<String> longPoll = new CopyOnWriteArrayList<>();
-            Follower sub = s.subscribe(() -> follower.add(s.length() + (s.ended() ? " ended" : "")));
+            Follower sub = s.follow(0, () -> follower.add(s.length() + (s.ended() ? " ended" : "")));
             store.watch(s.file(), () -> longPoll.add(s.length() + (s.ended() ? " ended" : "")));
             gate.holdRounds();
             s.append(bytes("last"));

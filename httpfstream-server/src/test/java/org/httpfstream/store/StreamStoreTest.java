@@ -168,7 +168,7 @@ class StreamStoreTest {
         void bytesAreInTheFileBeforeAFollowerIsTold() throws IOException {
             AppendSession s = store.startAppend("/f");
             List<Long> seen = new ArrayList<>();
-            Follower sub = s.subscribe(() -> {
+            Follower sub = s.follow(0, () -> {
                 try {
                     seen.add(Files.size(root.resolve("f")) - s.length()); // never negative
                 } catch (IOException e) {
@@ -189,24 +189,24 @@ class StreamStoreTest {
         void theEndIsToldOnceAndLateSubscribersLearnItAtOnce() throws IOException {
             AppendSession s = store.startAppend("/f");
             AtomicInteger calls = new AtomicInteger();
-            Follower early = s.subscribe(calls::incrementAndGet);
+            Follower early = s.follow(0, calls::incrementAndGet);
             s.end();
             assertThat(calls).hasValue(1);
             AtomicInteger late = new AtomicInteger();
-            Follower lateSub = s.subscribe(late::incrementAndGet); // the early one keeps the file open
+            Follower lateSub = s.follow(0, late::incrementAndGet); // the early one keeps the file open
             assertThat(lateSub).isNotNull();
             assertThat(late).hasValue(1);
             assertThat(lateSub.ended()).isTrue();
             lateSub.close();
             early.close();
             early.close(); // idempotent
-            assertThat(s.subscribe(() -> {})).isNull(); // file closed: read the file itself
+            assertThat(s.follow(0, () -> {})).isNull(); // file closed: read the file itself
         }
 
         @Test
         void aSubscriptionKeepsTheFileReadableAfterTheEnd() throws IOException {
             AppendSession s = store.startAppend("/f");
-            Follower sub = s.subscribe(() -> {});
+            Follower sub = s.follow(0, () -> {});
             s.append(ByteBuffer.wrap("tail".getBytes(UTF_8)));
             s.end();
             ByteBuffer dst = ByteBuffer.allocate(4);

@@ -310,7 +310,7 @@ public abstract class FollowerHandler extends ChannelInboundHandlerAdapter imple
         lagSource = null;
         started = false;
         stats.followerEnded(followerKind(), this);
-        TailBlocks.forget(s.session());
+        TailBlocks.forget(s.sharingKey());
         s.close();
         LOG.info("FOLLOW {} ended{}: {} bytes in {} ms", name, closing ? "" : " (connection closed early)",
                 position - startPosition, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));

@@ -66,14 +66,15 @@ public final class CatchUpBody {
 
     /**
      * Writes {@code head} (whose {@code Content-Length} must be {@code end - from}) and then the bytes
-     * {@code from} to {@code end} of {@code file}, which it takes over (and closes), in pieces as the
-     * channel takes them. For channels where {@link Transport#zeroCopy} is false.
+     * {@code from} to {@code end} that {@code reader} reads, in pieces as the channel takes them; takes
+     * over {@code file} (closed on every way out; null for a store without files). For channels where
+     * {@link Transport#zeroCopy} is false, or streams not in a file.
      */
-    static void sendBytes(ChannelHandlerContext ctx, HttpResponse head, FileChannel file, long from, long end,
-            boolean keepAlive) {
+    static void sendBytes(ChannelHandlerContext ctx, HttpResponse head, FileChannel file, Follower.Reader reader,
+            long from, long end, boolean keepAlive) {
         PipeliningHandler.hold(ctx);
         ctx.write(head);
-        new CatchUpBody(ctx, file, (at, dst) -> file.read(dst, at), from, end, false, keepAlive).pump();
+        new CatchUpBody(ctx, file, reader, from, end, false, keepAlive).pump();
     }
 
     /** The body's length: the extent's bytes, or for JSON the array they make. */

@@ -27,17 +27,18 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.Date;
 import java.util.Locale;
 import org.httpfstream.store.Offsets;
+import org.httpfstream.store.StoredStream;
 
 /**
  * Answers a plain-HTTP read of a stream with the bytes it holds: {@code 200} with the whole content,
  * {@code 206} for a single satisfiable {@code Range}, {@code 416} for an unsatisfiable one, {@code
  * 304} for an {@code If-Modified-Since} that still holds. The bytes go out unmodified: zero-copy as a
- * {@link DefaultFileRegion} on a cleartext HTTP/1.1 connection, else through {@link CatchUpBody} in
- * pooled buffers (TLS encrypts them, HTTP/2 frames them).
+ * {@link DefaultFileRegion} on a cleartext HTTP/1.1 connection when the store keeps the stream in a file
+ * ({@link StoredStream#openChannel()}), else through {@link CatchUpBody} in pooled buffers (TLS encrypts
+ * them, HTTP/2 frames them, a store without files is read through {@link StoredStream#read}).
  *
  * <p>Thread safety: stateless; call on the channel's event loop.
  */
@@ -45,15 +46,15 @@ public final class FileResponder {
     private FileResponder() {}
 
     /**
-     * Sends {@code length} bytes of {@code file}'s content (the committed length, which for a live
-     * stream may be less than the file's size).
+     * Sends {@code length} bytes of {@code stream} (the committed length, which for a live stream may be
+     * less than what was written).
      *
      * @param from the offset to start at, or -1 for none (then a {@code Range} header is honoured)
      * @param lastModified modification time in epoch milliseconds
      * @param live true if an appender is active: the response is a snapshot and must not be cached
-     * @throws IOException if the file cannot be opened (nothing was written then)
+     * @throws IOException if the stream cannot be opened (nothing was written then)
      */
-    public static void send(ChannelHandlerContext ctx, HttpRequest request, java.nio.file.Path file, long from,
+    public static void send(ChannelHandlerContext ctx, HttpRequest request, StoredStream stream, long from,
             long length, long lastModified, boolean live, boolean keepAlive, HttpHeaders extra)
             throws IOException {
         long start = Math.max(0, from);
@@ -83,7 +84,7 @@ public final class FileResponder {
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         response.headers()
-                .set(CONTENT_TYPE, contentType(file.getFileName().toString()))
+                .set(CONTENT_TYPE, contentType(stream.name()))
                 .set("X-Content-Type-Options", "nosniff")
                 .set(ACCEPT_RANGES, HttpHeaderValues.BYTES)
                 .set(LAST_MODIFIED, DateFormatter.format(new Date(seconds * 1000)))
@@ -98,17 +99,17 @@ public final class FileResponder {
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             response.headers().set(CONTENT_RANGE, "bytes " + start + "-" + (end - 1) + "/" + length);
         }
-        if (end > start && !Transport.zeroCopy(ctx.channel())) {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel channel = end > start ? stream.openChannel().orElse(null) : null; // before any write
+        if (end > start && (channel == null || !Transport.zeroCopy(ctx.channel()))) {
             if (!keepAlive) {
                 response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
             }
-            CatchUpBody.sendBytes(ctx, response, channel, start, end, keepAlive);
+            CatchUpBody.sendBytes(ctx, response, channel, channel == null ? stream::read
+                    : (at, dst) -> channel.read(dst, at), start, end, keepAlive);
             return;
         }
-        DefaultFileRegion region =
-                end > start ? new DefaultFileRegion(file.toFile(), start, end - start) : null;
-        finish(ctx, response, region, keepAlive);
+        finish(ctx, response, channel == null ? null : new DefaultFileRegion(channel, start, end - start),
+                keepAlive);
     }
 
     /** Answers 304 and returns true if the file has not changed since the request's If-Modified-Since. */
@@ -199,7 +200,7 @@ public final class FileResponder {
      * one client script another's browser.
      */
     public static String contentType(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
+        String lower = name.substring(name.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
         int dot = lower.lastIndexOf('.');
         String ext = dot < 0 ? "" : lower.substring(dot + 1);
         switch (ext) {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.Follower;
 
 /**
@@ -27,9 +26,9 @@ import org.httpfstream.store.Follower;
  * so no block outlives the last of its readers on that thread.
  */
 public final class TailBlocks {
-    private static final FastThreadLocal<Map<AppendSession, Block>> BLOCKS = new FastThreadLocal<>() {
+    private static final FastThreadLocal<Map<Object, Block>> BLOCKS = new FastThreadLocal<>() {
         @Override
-        protected Map<AppendSession, Block> initialValue() {
+        protected Map<Object, Block> initialValue() {
             return new IdentityHashMap<>();
         }
     };
@@ -53,11 +52,11 @@ public final class TailBlocks {
      */
     public static ByteBuf read(Follower subscription, boolean share, ByteBufAllocator alloc, long position,
             int max) throws IOException {
-        AppendSession session = subscription.session();
+        Object session = subscription.sharingKey();
         if (session == null || !share) {
             return readFile(subscription, alloc, position, max);
         }
-        Map<AppendSession, Block> blocks = BLOCKS.get();
+        Map<Object, Block> blocks = BLOCKS.get();
         Block block = blocks.get(session);
         if (block != null && block.start() <= position && position < block.end()) {
             int k = (int) Math.min(max, block.end() - position);
@@ -73,8 +72,8 @@ public final class TailBlocks {
         return buf;
     }
 
-    /** Drops this thread's block of {@code session}, if any. */
-    public static void forget(AppendSession session) {
+    /** Drops this thread's block of {@code session} (a {@link Follower#sharingKey()}), if any. */
+    public static void forget(Object session) {
         if (session == null) {
             return;
         }

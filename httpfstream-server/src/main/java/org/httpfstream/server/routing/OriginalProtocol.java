@@ -27,7 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import org.httpfstream.durable.DurableStreams;
 import org.httpfstream.server.HttpFStreamSettings;
 import org.httpfstream.server.ServerStats;
@@ -39,11 +39,12 @@ import org.httpfstream.server.http.LiveHttpHandler;
 import org.httpfstream.server.http.LiveResponses;
 import org.httpfstream.server.ws.FollowHandler;
 import org.httpfstream.server.ws.WebSocketUpgrade;
-import org.httpfstream.store.AppendSession;
-import org.httpfstream.store.Offsets;
-import org.httpfstream.store.StreamInfo;
-import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.NotAStreamException;
+import org.httpfstream.store.Offsets;
+import org.httpfstream.store.SessionLease;
+import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoredStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,21 +57,28 @@ import org.slf4j.LoggerFactory;
  * WebSocket too, which sends the bytes and closes with 1000 (browsers report a {@code 200} to an upgrade
  * as a failure).
  *
+ * <p>Every stream is reached through the storage seam ({@link Storage}): an APPEND holds the stream's
+ * long-held lease ({@link StoredStream#startSession()}), a read asks whether a session is live ({@link
+ * StoredStream#session()}) and follows it ({@link SessionLease#follow}), and a plain read sends the
+ * stream's file zero-copy where the store has one ({@link StoredStream#openChannel()}), else its bytes
+ * through {@link StoredStream#read}. So every store serves the original protocol.
+ *
  * <p>Thread safety: holds only immutable state and thread-safe collaborators; call on the channel's
  * event loop.
  */
 public final class OriginalProtocol {
     private static final Logger LOG = LoggerFactory.getLogger(OriginalProtocol.class);
 
-    private final StreamStore store;
+    private final Storage storage;
     private final DurableStreams streams;
     private final HttpFStreamSettings settings;
     private final FollowerGate followers;
     private final WebSocketUpgrade upgrade;
 
-    public OriginalProtocol(StreamStore store, DurableStreams streams, HttpFStreamSettings settings,
+    /** The original protocol over {@code storage}, the storage {@code streams} (the Durable Streams rules) use. */
+    public OriginalProtocol(Storage storage, DurableStreams streams, HttpFStreamSettings settings,
             FollowerGate followers) {
-        this.store = store;
+        this.storage = storage;
         this.streams = streams;
         this.settings = settings;
         this.followers = followers;
@@ -90,9 +98,9 @@ public final class OriginalProtocol {
         if (handshaker == null) {
             return;
         }
-        AppendSession session;
+        SessionLease session;
         try {
-            session = store.startAppend(path);
+            session = storage.stream(path).startSession();
         } catch (IOException e) {
             HttpErrors.fail(ctx, e, FailureStatus.Operation.APPEND, "APPEND " + path, false);
             return;
@@ -103,16 +111,39 @@ public final class OriginalProtocol {
         upgrade.toAppender(ctx, handshaker, request, path, session);
     }
 
+    /** What a read found at a path: the stream and, while an appender is active, its session. */
+    private record Found(String name, StoredStream stream, SessionLease session) {
+        boolean live() {
+            return session != null;
+        }
+    }
+
+    /**
+     * The stream at {@code path} for reading.
+     *
+     * @throws NoSuchFileException if nothing was ever written there
+     * @throws NotAStreamException if the path names a folder
+     */
+    private Found lookup(String path) throws IOException {
+        StoredStream stream = storage.stream(path);
+        SessionLease session = stream.session().orElse(null);
+        if (session == null && !stream.exists()) {
+            throw stream.folder() ? new NotAStreamException(path + " is a folder, not a stream")
+                    : new NoSuchFileException(path);
+        }
+        return new Found(path, stream, session);
+    }
+
     /** A read: live over a WebSocket or HTTP while the stream is live, else the bytes written so far. */
     void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String path,
             boolean keepAlive) {
-        StreamInfo info;
+        Found info;
         long tail;
         long from;
         String offset = HttpFStreamHandler.first(query, OFFSET_PARAM);
         try {
-            info = store.lookup(path);
-            tail = info.live() ? info.session().length() : store.committedLength(info.file());
+            info = lookup(path);
+            tail = info.live() ? info.session().length() : info.stream().committedLength();
             from = Offsets.parse(offset, tail);
         } catch (IOException e) {
             HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "FOLLOW " + path, keepAlive);
@@ -149,13 +180,13 @@ public final class OriginalProtocol {
      * No appender (or it ended meanwhile), or a plain GET: the bytes written so far, from {@code from}
      * ({@code -1}: no offset asked, a {@code Range} may apply) up to {@code length}.
      */
-    private static void sendFile(ChannelHandlerContext ctx, FullHttpRequest request, String path, StreamInfo info,
+    private static void sendFile(ChannelHandlerContext ctx, FullHttpRequest request, String path, Found info,
             long from, long length, boolean writerActive, boolean keepAlive) {
         try {
-            long modified = Files.getLastModifiedTime(info.file()).toMillis();
+            long modified = info.stream().lastModified();
             LOG.debug("GET {}: bytes {} to {}{}", path, Math.max(0, from), length,
                     info.live() ? " (live snapshot)" : "");
-            FileResponder.send(ctx, request, info.file(), from, length, modified, info.live(), keepAlive,
+            FileResponder.send(ctx, request, info.stream(), from, length, modified, info.live(), keepAlive,
                     streamHeaders(writerActive));
         } catch (IOException e) {
             HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "FOLLOW " + path, keepAlive);
@@ -199,9 +230,9 @@ public final class OriginalProtocol {
 
     /**
      * Follows an open Durable Streams stream until it is closed, else the append session until it
-     * ends; null if there is nothing live to follow any more.
+     * ends, from {@code from}; null if there is nothing live to follow any more.
      */
-    private Follower subscribe(StreamInfo info, DurableStreams.Snapshot open, FollowerHandler follower) {
+    private Follower subscribe(Found info, DurableStreams.Snapshot open, FollowerHandler follower, long from) {
         if (open != null) {
             try {
                 return streams.follow(open, follower);
@@ -210,24 +241,24 @@ public final class OriginalProtocol {
                 return null;
             }
         }
-        return info.session() == null ? null : info.session().subscribe(follower);
+        return info.session() == null ? null : info.session().follow(from, follower);
     }
 
     /** Upgrades to a live WebSocket from {@code from}; false if the session ended meanwhile. */
     private boolean followWebSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
-            String path, StreamInfo info, DurableStreams.Snapshot open, long from) {
+            String path, Found info, DurableStreams.Snapshot open, long from) {
         WebSocketServerHandshaker handshaker = upgrade.handshaker(ctx, request, true);
         if (handshaker == null) {
             return true;
         }
         boolean binary = binaryFrames(request, query);
-        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), path, HttpUtil.isKeepAlive(request));
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.stream().key(), path, HttpUtil.isKeepAlive(request));
         if (place == null) {
             return true; // answered 503, before the upgrade
         }
         FollowHandler follower = new FollowHandler(path, binary,
                 binary ? settings.binaryMessageSize() : settings.textMessageSize());
-        Follower subscription = subscribe(info, open, follower);
+        Follower subscription = subscribe(info, open, follower, from);
         if (subscription == null) {
             place.release();
             return false;
@@ -242,7 +273,7 @@ public final class OriginalProtocol {
      * it gets the bytes from {@code from} to the end, then Close 1000.
      */
     private void followFinished(ChannelHandlerContext ctx, FullHttpRequest request, String path,
-            StreamInfo info, long from) {
+            Found info, long from) {
         WebSocketServerHandshaker handshaker = upgrade.handshaker(ctx, request, true);
         if (handshaker == null) {
             return;
@@ -255,7 +286,7 @@ public final class OriginalProtocol {
             // source's, not in its own file).
             DurableStreams.Snapshot managed = managedSnapshot(path);
             subscription = managed != null ? streams.follow(managed, follower)
-                    : store.follow(info.file(), follower, () -> true);
+                    : info.stream().follow(follower, () -> true);
         } catch (IOException e) {
             HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "FOLLOW " + path, false);
             return;
@@ -275,23 +306,23 @@ public final class OriginalProtocol {
      * Starts a live response from {@code from}, chunked (HTTP/1.0: delimited by the end of the
      * connection, see {@link LiveResponses}); false if the session ended meanwhile.
      */
-    private boolean followHttp(ChannelHandlerContext ctx, FullHttpRequest request, String path, StreamInfo info,
+    private boolean followHttp(ChannelHandlerContext ctx, FullHttpRequest request, String path, Found info,
             DurableStreams.Snapshot open, long from, boolean keepAlive) {
         boolean closeDelimited = LiveResponses.closeDelimited(request);
-        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), path, keepAlive);
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.stream().key(), path, keepAlive);
         if (place == null) {
             return true; // answered 503
         }
         LiveHttpHandler live = new LiveHttpHandler(path, Math.min(settings.binaryMessageSize(), 0x10000),
                 2 * settings.pingInterval().toNanos(), closeDelimited);
-        Follower subscription = subscribe(info, open, live);
+        Follower subscription = subscribe(info, open, live, from);
         if (subscription == null) {
             place.release();
             return false;
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()
-                .set(CONTENT_TYPE, FileResponder.contentType(info.file().getFileName().toString()))
+                .set(CONTENT_TYPE, FileResponder.contentType(path))
                 .set("X-Content-Type-Options", "nosniff")
                 .set(CONNECTION, HttpHeaderValues.CLOSE)
                 .set(CACHE_CONTROL, "no-cache, no-transform")

@@ -192,7 +192,7 @@ public final class LineReplies {
         boolean closeDelimited = LiveResponses.closeDelimited(request);
         LiveHttpHandler reader = new LiveHttpHandler(info.name(), Math.min(settings.binaryMessageSize(), 0x10000),
                 2 * settings.pingInterval().toNanos(), closeDelimited);
-        Follower subscription = subscribe(info, open, reader);
+        Follower subscription = subscribe(info, open, reader, at.offset());
         if (subscription == null) { // ended meanwhile: the lines so far
             place.release();
             send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), keepAlive);
@@ -216,7 +216,7 @@ public final class LineReplies {
                 .addListener(reader.startWhenWritten(subscription, at.offset()));
     }
 
-    private Follower subscribe(StreamInfo info, DurableStreams.Snapshot open, LiveHttpHandler reader) {
+    private Follower subscribe(StreamInfo info, DurableStreams.Snapshot open, LiveHttpHandler reader, long from) {
         if (open != null) {
             try {
                 return streams.follow(open, reader);
@@ -224,7 +224,7 @@ public final class LineReplies {
                 return null;
             }
         }
-        return info.session().subscribe(reader);
+        return info.session().follow(from, reader);
     }
 
     /** The stream's Durable Streams state if it is open there (live until closed), else null. */

@@ -15,8 +15,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.InsufficientStorageException;
+import org.httpfstream.store.SessionLease;
 import org.httpfstream.store.StreamTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * stream past its size limit with 1009 ("message too big"), a full disk or another failed write with
  * 1011; nothing of the refused bytes is kept (the store cuts them off).
  *
- * <p>With the store's fsync, nothing here waits for a sync: the group commit syncs the bytes and
- * publishes them to followers, and the Close 1000 that answers a Close frame goes out only after the
- * session's final sync (Close 1011 if it failed).
+ * <p>The bytes go to the stream's {@link SessionLease}, whatever store keeps it. Nothing here waits for
+ * bytes to be committed: with the file store's fsync the group commit syncs them and publishes them to
+ * followers (an engine with asynchronous appends publishes them on acknowledgement), and the Close 1000
+ * that answers a Close frame goes out only once every byte of the session is committed (Close 1011 if
+ * that failed).
  *
  * <p>Per channel, not sharable; confined to the channel's event loop.
  */
@@ -48,14 +50,14 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
     /** Frames received but not yet written are written together at this many bytes at the latest. */
     static final int MAX_PENDING = 1024 * 1024;
 
-    private final AppendSession session;
+    private final SessionLease session;
     /** Data bytes of the current socket read, each buffer with its own reference; written together. */
     private final List<ByteBuf> pending = new ArrayList<>();
     private int pendingBytes;
     private String endReason = "connection closed";
     private boolean ended;
 
-    public AppendHandler(AppendSession session) {
+    public AppendHandler(SessionLease session) {
         this.session = session;
     }
 
@@ -115,7 +117,7 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
                 if (e instanceof InsufficientStorageException) {
                     LOG.warn("APPEND {}: {}", session.name(), e.getMessage());
                 } else {
-                    LOG.error("APPEND {}: writing {} failed", session.name(), session.file(), e);
+                    LOG.error("APPEND {}: writing failed", session.name(), e);
                 }
                 endReason = "write failed: " + e;
             }

@@ -22,8 +22,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import org.httpfstream.server.HttpFStreamSettings;
 import org.httpfstream.server.guard.Authorizer;
 import org.httpfstream.server.routing.HttpErrors;
-import org.httpfstream.store.AppendSession;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.SessionLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +89,7 @@ public final class WebSocketUpgrade {
      * fails the session ends and the connection closes.
      */
     public void toAppender(ChannelHandlerContext ctx, WebSocketServerHandshaker handshaker, FullHttpRequest request,
-            String path, AppendSession session) {
+            String path, SessionLease session) {
         Channel channel = ctx.channel();
         ChannelPipeline p = ctx.pipeline();
         // The WebSocket handlers go in first: the handshake may complete within handshake() itself.

@@ -8,10 +8,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.httpfstream.store.InvalidStreamPathException;
-import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.Storage;
 import org.httpfstream.store.StoreLimits;
+import org.httpfstream.store.StorePaths;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
@@ -20,8 +20,8 @@ import org.httpfstream.store.StreamMetadata;
  * Streams kept in memory only, for tests and throwaway servers ({@code -store=memory}): nothing
  * survives the process. Paths obey the file store's rules (no {@code .} or {@code ..} segments, no
  * backslash or NUL, the server's folder reserved, and a stream cannot also be a folder of streams), so
- * a client sees the same answers from both stores. Every append is committed at once; there are no
- * long-held leases (the original WebSocket protocol keeps its sessions in the file store).
+ * a client sees the same answers from both stores. Every append is committed at once, whether under a
+ * one-operation lease or an original-protocol append session ({@link MemorySession}).
  *
  * <p>Written here rather than taken from a library: it is the seam's smallest honest implementation,
  * a growable byte array per stream, and no library offers the seam's lease and follower contract.
@@ -55,27 +55,10 @@ public final class MemoryStorage implements Storage {
     /**
      * The path with empty segments dropped.
      *
-     * @throws InvalidStreamPathException for what the file store refuses too
+     * @throws InvalidStreamPathException for what the file store refuses too, with its messages
      */
     static String normalize(String path) throws InvalidStreamPathException {
-        Objects.requireNonNull(path, "path");
-        if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\\') >= 0) {
-            throw new InvalidStreamPathException("invalid path: " + path.replace('\0', '?'));
-        }
-        StringBuilder sb = new StringBuilder(path.length());
-        for (String segment : path.split("/")) {
-            if (segment.isEmpty()) {
-                continue;
-            }
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new InvalidStreamPathException("path contains a '" + segment + "' segment: " + path);
-            }
-            if (sb.length() == 0 && segment.equals(MetadataStore.FOLDER)) {
-                throw new InvalidStreamPathException("path " + path + " is reserved for the server");
-            }
-            sb.append('/').append(segment);
-        }
-        return sb.length() == 0 ? "/" : sb.toString();
+        return StorePaths.normalize(path);
     }
 
     /** The bytes of a new stream at {@code name}, or of the existing one. */
@@ -117,6 +100,23 @@ public final class MemoryStorage implements Storage {
         changeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /** Told of every refused append. */
+    private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
+        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Tells the refusal listeners of {@code refusal}; returns it. */
+    <E extends IOException> E refused(E refusal) {
+        for (java.util.function.Consumer<IOException> l : refusalListeners) {
+            l.accept(refusal);
+        }
+        return refusal;
+    }
+
     LeaseGuard guard() {
         return guard;
     }
@@ -148,7 +148,6 @@ public final class MemoryStorage implements Storage {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Kept, though no long-held lease is ever taken here. */
     @Override
     public void leaseGuard(LeaseGuard guard) {
         this.guard = Objects.requireNonNull(guard, "guard");
@@ -159,13 +158,17 @@ public final class MemoryStorage implements Storage {
         return closed;
     }
 
-    /** Drops every stream; followers see them end. */
+    /** Ends every append session and drops every stream; followers see them end. */
     @Override
     public void close() {
         closed = true;
         for (String name : new ArrayList<>(bytes.keySet())) {
             MemoryStream.Bytes b = bytes.remove(name);
             if (b != null) {
+                MemorySession session = b.session();
+                if (session != null) {
+                    session.end();
+                }
                 b.discard();
             }
         }

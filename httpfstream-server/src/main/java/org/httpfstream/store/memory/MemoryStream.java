@@ -18,6 +18,8 @@ import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
 import org.httpfstream.store.StreamTooLargeException;
+import org.httpfstream.store.SessionLease;
+import org.httpfstream.store.WriterConflictException;
 
 /**
  * A stream of the {@link MemoryStorage}: a handle by path on the store's maps.
@@ -55,6 +57,10 @@ final class MemoryStream implements StoredStream {
         private volatile Bytes source;
         /** The position of {@code data[0]}: the fork point, 0 if not a fork. Written under this, before {@link #committed}. */
         private volatile long base;
+        /** The session holding the stream's long-held lease, or null. Written under this. */
+        private volatile MemorySession session;
+        /** When the bytes last changed, in epoch milliseconds. Written under this. */
+        private volatile long modified = System.currentTimeMillis();
 
         /** Begins this empty stream with {@code source}'s first {@code length} bytes, shared, not copied. */
         synchronized void reference(Bytes source, long length) {
@@ -72,6 +78,27 @@ final class MemoryStream implements StoredStream {
 
         long committed() {
             return committed;
+        }
+
+        long modified() {
+            return modified;
+        }
+
+        MemorySession session() {
+            return session;
+        }
+
+        /** Gives the long-held lease to {@code holder} (null: releases it); the caller holds the monitor. */
+        void hold(MemorySession holder) {
+            assert Thread.holdsLock(this);
+            session = holder;
+        }
+
+        /** Throws if a session holds the long-held lease; the caller holds the monitor. */
+        void checkNoSession() throws WriterConflictException {
+            if (session != null) {
+                throw new WriterConflictException();
+            }
         }
 
         int read(long position, ByteBuffer dst) {
@@ -134,7 +161,20 @@ final class MemoryStream implements StoredStream {
                 at += len;
             }
             committed = from + at;
+            modified = System.currentTimeMillis();
             return from + at;
+        }
+    }
+
+    /**
+     * Appends {@code srcs} whole to {@code b} within the store's size limit, telling the store's refusal
+     * listeners of a refusal; the caller holds {@code b}'s monitor. Returns the new length.
+     */
+    long append(Bytes b, ByteBuffer[] srcs) throws IOException {
+        try {
+            return b.append(srcs, storage.limits().maxStreamBytes());
+        } catch (StreamTooLargeException | InsufficientStorageException e) {
+            throw storage.refused(e);
         }
     }
 
@@ -162,6 +202,11 @@ final class MemoryStream implements StoredStream {
     }
 
     @Override
+    public boolean folder() {
+        return name.equals("/") || storage.folder(name);
+    }
+
+    @Override
     public long committedLength() throws IOException {
         return bytes().committed();
     }
@@ -185,15 +230,38 @@ final class MemoryStream implements StoredStream {
                 if (storage.bytes.get(name) != b) {
                     continue; // deleted meanwhile: take the current one
                 }
+                b.checkNoSession();
                 return action.run(new MemoryLease(b));
             }
         }
     }
 
-    /** False: the memory store has no long-held leases. */
     @Override
-    public boolean sessionActive() {
-        return false;
+    public SessionLease startSession() throws IOException {
+        for (;;) {
+            Bytes b = storage.create(name);
+            synchronized (b) {
+                if (storage.bytes.get(name) != b) {
+                    continue; // deleted meanwhile: take the current one
+                }
+                b.checkNoSession();
+                storage.guard().check(this);
+                MemorySession session = new MemorySession(this, b);
+                b.hold(session);
+                return session;
+            }
+        }
+    }
+
+    @Override
+    public Optional<SessionLease> session() {
+        Bytes b = storage.bytes.get(name);
+        return b == null ? Optional.empty() : Optional.ofNullable(b.session());
+    }
+
+    @Override
+    public long lastModified() throws IOException {
+        return bytes().modified();
     }
 
     @Override
@@ -295,6 +363,7 @@ final class MemoryStream implements StoredStream {
             return;
         }
         synchronized (b) {
+            b.checkNoSession();
             discard();
             action.run();
         }
@@ -333,7 +402,7 @@ final class MemoryStream implements StoredStream {
 
         @Override
         public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
-            long end = bytes.append(srcs, storage.limits().maxStreamBytes());
+            long end = MemoryStream.this.append(bytes, srcs);
             changed();
             return CompletableFuture.completedFuture(end);
         }

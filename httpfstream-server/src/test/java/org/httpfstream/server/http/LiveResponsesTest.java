@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -169,6 +168,6 @@ class LiveResponsesTest {
                 assertThat(trailers.get("stream-next-offset")).isEqualTo("0000000000000003");
             }
         }
-        assertThat(Files.readString(server.root().resolve("h11.log"))).isEqualTo("abc");
+        assertThat(server.content("/h11.log")).isEqualTo("abc");
     }
 }

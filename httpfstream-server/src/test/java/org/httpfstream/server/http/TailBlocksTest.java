@@ -30,7 +30,7 @@ class TailBlocksTest {
     void open() throws IOException {
         store = stores.store();
         session = store.startAppend("/tail");
-        subscription = session.subscribe(() -> { });
+        subscription = session.follow(0, () -> { });
     }
 
     @AfterEach

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -21,6 +22,7 @@ import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.HttpFStreamServerBuilder;
 import org.httpfstream.server.Limits;
 import org.httpfstream.store.StreamStore;
+import org.httpfstream.testing.StoredBytes;
 import org.httpfstream.testing.TempFolders;
 import org.httpfstream.testing.ThreadLeaks;
 import org.httpfstream.testing.Tmpfs;
@@ -56,6 +58,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * #start(Consumer)}; one that restarts a server on the same root calls {@link #restart(Consumer)}; one
  * that needs a second server calls {@link #startAnother(Consumer)}.
  *
+ * <p>The streams live where {@code -Dhttpfstream.test.store} says ({@code file}, the default, or {@code
+ * memory}): the server tests of the original protocol run a second time with {@code memory} (the
+ * surefire execution {@code memory-store}), leaving out those tagged {@link FilesOnDisk}. Tests that
+ * should pass on both read and seed streams with {@link #content} and {@link #write}, not the root's
+ * files; a test's own {@code storage(...)} wins over the property.
+ *
  * <p>Written here rather than taken from a library: the server is ours, and what the extension does
  * (start, restart on one root, stop, check threads) is a few lines on its builder.
  *
@@ -67,6 +75,9 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     /** One client for every test: its threads are the JDK's, shared, and not the server's. */
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** The system property that chooses the store of every server ({@code file} or {@code memory}). */
+    public static final String STORE_PROPERTY = "httpfstream.test.store";
 
     private final List<Consumer<HttpFStreamServerBuilder>> config = new ArrayList<>();
     private boolean startedByTest;
@@ -236,7 +247,8 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
     }
 
     private HttpFStreamServer build(Path root, Consumer<HttpFStreamServerBuilder> more) throws IOException {
-        HttpFStreamServerBuilder b = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0);
+        HttpFStreamServerBuilder b = HttpFStreamServer.builder().root(root).bind("127.0.0.1", 0)
+                .storage(storeKind());
         config.forEach(step -> step.accept(b));
         more.accept(b);
         HttpFStreamServer s = b.build();
@@ -312,6 +324,54 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
             b.headers(headers);
         }
         return b.build();
+    }
+
+    /** The store every server gets unless a test sets its own: {@value #STORE_PROPERTY}, default {@code file}. */
+    public static String storeKind() {
+        return System.getProperty(STORE_PROPERTY, HttpFStreamServer.STORAGE_FILE);
+    }
+
+    /** True if the servers keep their streams in memory ({@link #storeKind()}). */
+    public static boolean inMemory() {
+        return HttpFStreamServer.STORAGE_MEMORY.equals(storeKind());
+    }
+
+    /**
+     * The committed bytes of the stream at {@code path} on the running server, in UTF-8, read through its
+     * storage (whatever store it has).
+     */
+    public String content(String path) throws IOException {
+        return new String(bytes(path), UTF_8);
+    }
+
+    /** The committed bytes of the stream at {@code path} on the running server (see {@link #content}). */
+    public byte[] bytes(String path) throws IOException {
+        return StoredBytes.of(get().storage(), path);
+    }
+
+    /** The committed length of the stream at {@code path} on the running server. */
+    public long length(String path) throws IOException {
+        return get().storage().stream(path).committedLength();
+    }
+
+    /** True if the stream at {@code path} exists on the running server. */
+    public boolean exists(String path) throws IOException {
+        return get().storage().stream(path).exists();
+    }
+
+    /** True while an append session holds the stream at {@code path} on the running server. */
+    public boolean appending(String path) throws IOException {
+        return get().storage().stream(path).sessionActive();
+    }
+
+    /** Appends {@code text} in UTF-8 to the stream at {@code path} on the running server, creating it. */
+    public void write(String path, String text) throws IOException {
+        write(path, text.getBytes(UTF_8));
+    }
+
+    /** Appends {@code bytes} to the stream at {@code path} on the running server, creating it. */
+    public void write(String path, byte[] bytes) throws IOException {
+        get().storage().stream(path).withLease(true, lease -> lease.append(ByteBuffer.wrap(bytes))).join();
     }
 
     /** The running server's stream store. */
