@@ -65,6 +65,20 @@ class ExpiryTest {
 
     @ParameterizedTest
     @EnumSource(Rules.Store.class)
+    void anAppendRestartsTheTtl(Rules.Store kind) throws IOException {
+        Rules r = Rules.on(kind, stores);
+        r.streams.create("/t", ttl(10)).join();
+        r.clock.advance(Duration.ofSeconds(8));
+        r.append("/t", Rules.append("text/plain", "d"));
+        r.clock.advance(Duration.ofSeconds(8));
+        assertThat(gone(r, "/t")).as("16 s after its creation, 8 s after the append").isFalse();
+        assertThat(r.streams.head("/t").tail()).isEqualTo(4); // head is no access
+        r.clock.advance(Duration.ofSeconds(2));
+        assertThat(gone(r, "/t")).as("10 s after the append").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Rules.Store.class)
     void openingAloneRestartsTheTtl(Rules.Store kind) throws IOException {
         Rules r = Rules.on(kind, stores);
         r.streams.create("/t", ttl(10)).join();

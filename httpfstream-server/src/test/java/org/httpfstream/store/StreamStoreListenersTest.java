@@ -95,6 +95,20 @@ class StreamStoreListenersTest {
         }
 
         @Test
+        void areCalledAfterTheStreamsWatchers() throws IOException {
+            open(false);
+            List<String> order = new CopyOnWriteArrayList<>();
+            store.addChangeListener(f -> order.add("listener"));
+            AppendSession s = store.startAppend("/o.log");
+            Follower follower = s.subscribe(() -> order.add("follower"));
+            store.watch(s.file(), () -> order.add("watcher"));
+            s.append(bytes("x"));
+            assertThat(order).hasSize(3).endsWith("listener").contains("follower", "watcher");
+            follower.close();
+            s.end();
+        }
+
+        @Test
         void withFsyncAreCalledOnceTheBytesAreSynced() throws Exception {
             open(true);
             AppendSession s = store.startAppend("/c.log");
