@@ -156,8 +156,9 @@ final class Appending {
         if (request.contentType() == null || request.contentType().isBlank()) {
             throw new DurableStreamException(BAD_REQUEST, "missing Content-Type");
         }
-        if (s.managed() && !StreamMetadata.mediaType(request.contentType())
-                .equals(StreamMetadata.mediaType(s.metadata().contentType()))) {
+        if (s.managed() && !request.contentType().equals(s.metadata().contentType()) // the same: no parsing
+                && !StreamMetadata.mediaType(request.contentType())
+                        .equals(StreamMetadata.mediaType(s.metadata().contentType()))) {
             throw new DurableStreamException(CONFLICT, "content type " + request.contentType()
                     + " does not match the stream's " + s.metadata().contentType());
         }
@@ -198,7 +199,7 @@ final class Appending {
                 // append()'s flush, after the stream's lock.
                 lease.stageMetadata(staged);
             }
-            streams.expiry().touch(stream.key());
+            streams.expiry().touch(stream.key(), staged);
             return new Appended(lease.written(), updated.closed(), false, state);
         });
     }

@@ -38,6 +38,17 @@ final class Expiry {
         lastAccess.put(key, clock.millis());
     }
 
+    /**
+     * Counts an access now if the stream with metadata {@code m} has a sliding TTL; else nothing to
+     * restart ({@link #expired} never looks at the access time of a stream without one, and a stream's
+     * TTL is fixed when it is created), so an append to such a stream costs no map update.
+     */
+    void touch(Object key, StreamMetadata m) {
+        if (m.ttlSeconds() != null) {
+            touch(key);
+        }
+    }
+
     /** Forgets a deleted stream. */
     void forget(Object key) {
         lastAccess.remove(key);

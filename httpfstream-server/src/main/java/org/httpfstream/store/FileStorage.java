@@ -100,9 +100,21 @@ public final class FileStorage implements Storage {
 
     @Override
     public void addChangeListener(java.util.function.Consumer<String> listener) {
+        addChangeListener(() -> true, listener);
+    }
+
+    /** The path is computed only once {@code interested} says true: nothing is allocated per append before. */
+    @Override
+    public void addChangeListener(java.util.function.BooleanSupplier interested,
+            java.util.function.Consumer<String> listener) {
+        Objects.requireNonNull(interested, "interested");
         Objects.requireNonNull(listener, "listener");
         Path root = store.root();
-        store.addChangeListener(file -> listener.accept("/" + root.relativize(file).toString().replace('\\', '/')));
+        store.addChangeListener(file -> {
+            if (interested.getAsBoolean()) {
+                listener.accept("/" + root.relativize(file).toString().replace('\\', '/'));
+            }
+        });
     }
 
     @Override

@@ -74,6 +74,22 @@ public interface Storage extends Closeable {
      */
     void addRefusalListener(java.util.function.Consumer<IOException> listener);
 
+    /**
+     * Like {@link #addChangeListener(java.util.function.Consumer)}, but {@code interested} is asked
+     * first on every change and the listener called only if it says true: a store that must compute a
+     * stream's path costs nothing per change while nobody is interested (no subscriptions).
+     */
+    default void addChangeListener(java.util.function.BooleanSupplier interested,
+            java.util.function.Consumer<String> listener) {
+        java.util.Objects.requireNonNull(interested, "interested");
+        java.util.Objects.requireNonNull(listener, "listener");
+        addChangeListener(path -> {
+            if (interested.getAsBoolean()) {
+                listener.accept(path);
+            }
+        });
+    }
+
     /** Checks a stream whose lease an append session is about to take. */
     @FunctionalInterface
     interface LeaseGuard {

@@ -70,16 +70,20 @@ final class StoreListeners {
         return refusal;
     }
 
-    /** Tells the watchers of {@code file} that it changed. */
+    /**
+     * Tells the watchers of {@code file} that it changed, then the change listeners: the followers,
+     * whose latency is measured, first (as before the one notification path, when a session told its
+     * own followers before the store's listeners); the webhook wake-ups after.
+     */
     void changed(Path file) {
-        for (Consumer<Path> l : changeListeners) {
-            l.accept(file);
-        }
         Set<StreamListener> set = watchers.get(file);
         if (set != null) {
             for (StreamListener l : set) {
                 l.onChange();
             }
+        }
+        for (Consumer<Path> l : changeListeners) {
+            l.accept(file);
         }
     }
 }

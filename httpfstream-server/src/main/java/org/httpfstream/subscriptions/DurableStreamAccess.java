@@ -60,11 +60,7 @@ public final class DurableStreamAccess implements StreamAccess {
 
     @Override
     public void onChange(BooleanSupplier interested, Consumer<String> listener) {
-        streams.storage().addChangeListener(path -> {
-            if (interested.getAsBoolean()) {
-                listener.accept(path);
-            }
-        });
+        streams.storage().addChangeListener(interested, listener); // asked first: no path per append unless wanted
     }
 
     @Override

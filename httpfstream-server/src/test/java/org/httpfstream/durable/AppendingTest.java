@@ -76,6 +76,9 @@ class AppendingTest extends OnBothStores {
         assertRefused(refused(r, "/t", Rules.append("text/html", "a")),
                 Reason.CONFLICT, "content type text/html does not match the stream's text/plain");
         assertThat(r.append("/t", Rules.append("text/plain; charset=utf-8", "a")).tail()).isEqualTo(1);
+        assertThat(r.append("/t", Rules.append("text/plain", "b")).tail()).isEqualTo(2); // the very same type
+        assertThat(r.append("/t", Rules.append(" TEXT/Plain ", "c")).tail()).isEqualTo(3); // the same media type
+        assertThat(refused(r, "/t", Rules.append("text/plainer", "d")).reason()).isEqualTo(Reason.CONFLICT);
         assertThat(refused(r, "/nothing", Rules.append("text/plain", "a")).reason()).isEqualTo(Reason.NOT_FOUND);
     }
 

@@ -57,6 +57,18 @@ class ExpiryTest extends OnBothStores {
     }
 
     @Test
+    void anAppendRestartsTheTtl() throws IOException {
+        r.streams.create("/t", ttl(10)).join();
+        r.clock.advance(Duration.ofSeconds(8));
+        r.append("/t", Rules.append("text/plain", "d"));
+        r.clock.advance(Duration.ofSeconds(8));
+        assertThat(gone(r, "/t")).as("16 s after its creation, 8 s after the append").isFalse();
+        assertThat(r.streams.head("/t").tail()).isEqualTo(4); // head is no access
+        r.clock.advance(Duration.ofSeconds(2));
+        assertThat(gone(r, "/t")).as("10 s after the append").isTrue();
+    }
+
+    @Test
     void openingAloneRestartsTheTtl() throws IOException {
         r.streams.create("/t", ttl(10)).join();
         r.clock.advance(Duration.ofSeconds(8));

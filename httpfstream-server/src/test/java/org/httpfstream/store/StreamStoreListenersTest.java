@@ -82,6 +82,20 @@ class StreamStoreListenersTest extends GatedStoreTest {
         }
 
         @Test
+        void areCalledAfterTheStreamsWatchers() throws IOException {
+            open(false);
+            List<String> order = new CopyOnWriteArrayList<>();
+            store.addChangeListener(f -> order.add("listener"));
+            AppendSession s = store.startAppend("/o.log");
+            Follower follower = s.follow(0, () -> order.add("follower"));
+            store.watch(s.file(), () -> order.add("watcher"));
+            s.append(bytes("x"));
+            assertThat(order).hasSize(3).endsWith("listener").contains("follower", "watcher");
+            follower.close();
+            s.end();
+        }
+
+        @Test
         void withFsyncAreCalledOnceTheBytesAreSynced() throws Exception {
             AppendSession s = openWithFsyncAndStart("/c.log");
             List<Long> lengths = new CopyOnWriteArrayList<>();
