@@ -114,4 +114,20 @@ class TailMarksCorruptTest {
             assertThat(Files.readString(root.resolve("second.log"))).isEqualTo("2\ntorn");
         }
     }
+
+    @Test
+    void aStoreClosedCleanlyLetsTheNextStoreOnTheRootKeepMarks() throws Exception {
+        try (StreamStore first = new StreamStore(root, false)) { // its first writer opens the marks
+            AppendSession s = first.startAppend("/before.log");
+            s.append(TailMarksReuseTest.bytes("b\n"));
+            s.end();
+        }
+        StreamStore killed = new StreamStore(root, false);
+        killed.startAppend("/after.log").append(TailMarksReuseTest.bytes("a\n"));
+        TailMarksReuseTest.tear(root.resolve("after.log"));
+        killed.crashForTests();
+        try (StreamStore restarted = new StreamStore(root, false)) {
+            assertThat(Files.readString(root.resolve("after.log"))).isEqualTo("a\n");
+        }
+    }
 }
