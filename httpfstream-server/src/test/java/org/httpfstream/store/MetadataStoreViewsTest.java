@@ -3,6 +3,7 @@ package org.httpfstream.store;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.store.GatedStoreTest.typed;
+import static org.httpfstream.store.MetadataStoreFormatTest.closedBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,11 +12,13 @@ import java.util.Optional;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Without a group commit: the writers' view and the readers' view of metadata, the deferred write of
  * {@link MetadataStore#putLater} and its {@link MetadataStore#flush}, removal, and the move of the first
- * layout's files when a store opens.
+ * layout's files when a store opens, also where its streams' names collided.
  */
 class MetadataStoreViewsTest {
     @TempDir Path root;
@@ -124,6 +127,18 @@ class MetadataStoreViewsTest {
             MetadataStore store = new MetadataStore(root);
             assertThat(store.get(root.resolve("x.log"))).contains(typed("text/current"));
             assertThat(old("x.log.meta")).doesNotExist();
+        }
+
+        @ParameterizedTest
+        @ValueSource(booleans = {false, true})
+        void aFolderNamedLikeAMetadataFileIsNoStreamsMetadata(boolean fsync) throws IOException {
+            writeOld("x.meta/y.meta", closedBy("y")); // the stream /x.meta/y: a folder named like a file
+            writeOld("z.meta", closedBy("z"));
+            MetadataStore store = new MetadataStore(root, fsync);
+            assertThat(store.get(root.resolve("x"))).isEmpty();
+            assertThat(store.get(root.resolve("z"))).isEqualTo(Optional.of(closedBy("z")));
+            assertThat(store.get(root.resolve("x.meta/y"))).isEqualTo(Optional.of(closedBy("y")));
+            assertThat(root.resolve(MetadataStore.FOLDER).resolve(MetadataStore.OLD_LAYOUT)).doesNotExist();
         }
     }
 }
