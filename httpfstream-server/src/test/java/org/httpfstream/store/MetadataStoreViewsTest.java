@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,9 +76,16 @@ class MetadataStoreViewsTest {
 
     @Nested
     class Views {
+        /** A store without fsync on the root, opened before each test. */
+        MetadataStore store;
+
+        @BeforeEach
+        void open() {
+            store = new MetadataStore(root);
+        }
+
         @Test
         void aStreamWithoutMetadataIsRememberedAsHavingNone() throws IOException {
-            MetadataStore store = new MetadataStore(root);
             Path file = root.resolve("plain.log");
             Files.writeString(file, "bytes");
             assertThat(store.get(file)).isEmpty();
@@ -89,7 +97,6 @@ class MetadataStoreViewsTest {
 
         @Test
         void removingForgetsBothViewsAndTheFile() throws IOException {
-            MetadataStore store = new MetadataStore(root);
             Path file = root.resolve("gone.txt");
             store.put(file, typed("text/x"));
             assertThat(meta(store, file)).exists();
