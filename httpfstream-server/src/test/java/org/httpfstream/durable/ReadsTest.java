@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import org.httpfstream.durable.DurableStreams.Extent;
 import org.httpfstream.durable.DurableStreams.Snapshot;
 import org.junit.jupiter.api.Test;
@@ -18,15 +17,6 @@ class ReadsTest extends OnBothStores {
         return r.streams.open("/j");
     }
 
-    static String read(Extent e) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) e.length());
-        while (b.hasRemaining()) {
-            e.read(e.from() + b.position(), b);
-        }
-        e.close();
-        return new String(b.array(), UTF_8);
-    }
-
     @Test
     void aCapInsideALongMessageEndsAfterTheMessageBeforeIt() throws IOException {
         Snapshot s = longMessage(r);
@@ -34,7 +24,7 @@ class ReadsTest extends OnBothStores {
         Extent e = r.streams.openRead(s, 0, 150_000); // two blocks back from the cap to the first line end
         assertThat(e.next()).isEqualTo(2);
         assertThat(e.upToDate()).isFalse();
-        assertThat(read(e)).isEqualTo("1\n");
+        assertThat(Rules.read(e)).isEqualTo("1\n");
     }
 
     @Test
@@ -44,7 +34,7 @@ class ReadsTest extends OnBothStores {
         assertThat(e.next()).isEqualTo(200_003);
         assertThat(e.length()).isEqualTo(200_001);
         assertThat(e.upToDate()).isTrue();
-        assertThat(read(e)).endsWith("x\"\n");
+        assertThat(Rules.read(e)).endsWith("x\"\n");
     }
 
     @Test

@@ -80,7 +80,11 @@ final class Rules {
 
     /** Every committed byte of the stream at {@code path}, as text. */
     String text(String path) throws IOException {
-        DurableStreams.Extent e = streams.openRead(streams.head(path), 0, 0);
+        return read(streams.openRead(streams.head(path), 0, 0));
+    }
+
+    /** Every byte of {@code e}, as text; closes it. */
+    static String read(DurableStreams.Extent e) throws IOException {
         try {
             ByteBuffer b = ByteBuffer.allocate((int) e.length());
             while (b.hasRemaining()) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,15 +32,6 @@ class WatchersAndEdgesTest {
 
     static AppendRequest close() {
         return new AppendRequest("text/plain", null, null, true, new byte[0]);
-    }
-
-    static String read(Extent e) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) e.length());
-        while (b.hasRemaining()) {
-            e.read(e.from() + b.position(), b);
-        }
-        e.close();
-        return new String(b.array(), UTF_8);
     }
 
     @ParameterizedTest
@@ -124,10 +114,10 @@ class WatchersAndEdgesTest {
         Extent e = r.streams.openRead(s, 90, 20);
         assertThat(e.next()).isEqualTo(100);
         assertThat(e.upToDate()).isTrue();
-        assertThat(read(e)).isEqualTo("0123456789");
+        assertThat(Rules.read(e)).isEqualTo("0123456789");
         Extent capped = r.streams.openRead(s, 50, 20);
         assertThat(capped.next()).isEqualTo(70);
-        assertThat(read(capped)).isEqualTo("01234567890123456789");
+        assertThat(Rules.read(capped)).isEqualTo("01234567890123456789");
     }
 
     @ParameterizedTest
@@ -141,6 +131,6 @@ class WatchersAndEdgesTest {
         assertThat(s.tail()).isEqualTo(100_102);
         Extent e = r.streams.openRead(s, 0, 100 + 65_536); // the block back from the cap starts at the '\n'
         assertThat(e.next()).isEqualTo(101);
-        assertThat(read(e)).isEqualTo(first + "\n");
+        assertThat(Rules.read(e)).isEqualTo(first + "\n");
     }
 }

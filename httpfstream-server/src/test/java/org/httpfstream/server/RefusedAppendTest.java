@@ -89,9 +89,7 @@ class RefusedAppendTest {
     @ValueSource(booleans = {false, true})
     void aRefusedWebSocketAppendIsClosed1011AndLeavesNoByte(boolean fsync) throws Exception {
         start(fsync);
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/w.log")) {
-            ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
-            Await.until("the first message is readable", () -> read("/w.log").equals("first\n"));
+        try (RawWebSocket ws = appenderAfterFirstLine("/w.log")) {
             faults.failWrites(true);
             ws.send(RawWebSocket.BINARY, "second message\n".getBytes(UTF_8));
             RawWebSocket.Frame close = ws.readToClose(new ByteArrayOutputStream());
@@ -109,9 +107,7 @@ class RefusedAppendTest {
     @org.junit.jupiter.api.Test
     void aWebSocketAppendWhoseSyncFailsIsClosed1011AndItsBytesCutOff() throws Exception {
         start(true);
-        try (RawWebSocket ws = RawWebSocket.append(server.address(), "/f.log")) {
-            ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
-            Await.until("the first message is synced and readable", () -> read("/f.log").equals("first\n"));
+        try (RawWebSocket ws = appenderAfterFirstLine("/f.log")) {
             faults.failSyncs(true);
             ws.send(RawWebSocket.TEXT, "lost\n".getBytes(UTF_8));
             Await.until("the failed sync cut the file back",
@@ -131,6 +127,22 @@ class RefusedAppendTest {
             return server.send("GET", path + "?offset=-1", null).body();
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Opens a WebSocket appender on {@code path} and sends {@code "first\n"}; returns it once a read shows
+     * that line (with fsync: once it is synced).
+     */
+    RawWebSocket appenderAfterFirstLine(String path) throws IOException {
+        RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path);
+        try {
+            ws.send(RawWebSocket.TEXT, "first\n".getBytes(UTF_8));
+            Await.until("the first message is readable", () -> read(path).equals("first\n"));
+            return ws;
+        } catch (IOException | RuntimeException | Error e) {
+            ws.close();
+            throw e;
         }
     }
 

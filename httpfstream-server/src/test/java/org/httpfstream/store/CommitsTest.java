@@ -20,9 +20,7 @@ class CommitsTest extends GatedStoreTest {
 
     @Test
     void durableWaitsForTheMetadataAfterTheBytesAreSynced() throws Exception {
-        StreamStore store = open(true);
-        SyncGate gate = this.gate;
-        FileStorage storage = new FileStorage(store);
+        FileStorage storage = openStorage(true);
         StoredStream s = storage.stream("/d.log");
         s.withLease(true, lease -> lease.append(ByteBuffer.wrap("a".getBytes(UTF_8)))).get(20, TimeUnit.SECONDS);
         storage.barrier().get(20, TimeUnit.SECONDS);

@@ -23,19 +23,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FileStorageFsyncTest extends GatedStoreTest {
 
-    static ByteBuffer bytes(String s) {
-        return ByteBuffer.wrap(s.getBytes(UTF_8));
-    }
-
     static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(20, TimeUnit.SECONDS);
     }
 
     @Test
     void anAppendsFutureCompletesWithItsEndOnlyOnceTheBytesAreSynced() throws Exception {
-        StreamStore files = open(true);
-        SyncGate gate = this.gate;
-        FileStorage storage = new FileStorage(files);
+        FileStorage storage = openStorage(true);
         assertThat(storage.durableWrites()).isTrue();
         StoredStream s = storage.stream("/a.log");
         await(s.withLease(true, lease -> lease.append(bytes("ab"))));
@@ -58,9 +52,7 @@ class FileStorageFsyncTest extends GatedStoreTest {
 
     @Test
     void metadataIsPublishedToReadersOnlyOnceItsBatchIsDurable() throws Exception {
-        StreamStore files = open(true);
-        SyncGate gate = this.gate;
-        FileStorage storage = new FileStorage(files);
+        FileStorage storage = openStorage(true);
         StoredStream s = storage.stream("/m.log");
         StoredStream other = storage.stream("/other.log");
         await(s.withLease(true, lease -> lease.append(bytes("x"))));
@@ -84,9 +76,7 @@ class FileStorageFsyncTest extends GatedStoreTest {
 
     @Test
     void stagedMetadataIsCommittedWithTheBatchNotByFlush() throws Exception {
-        StreamStore files = open(true);
-        SyncGate gate = this.gate;
-        FileStorage storage = new FileStorage(files);
+        FileStorage storage = openStorage(true);
         StoredStream s = storage.stream("/s.log");
         await(s.withLease(true, lease -> lease.append(bytes("x"))));
         await(storage.barrier());
@@ -102,27 +92,26 @@ class FileStorageFsyncTest extends GatedStoreTest {
         gate.releaseBatches();
         await(s.durable(-1));
         assertThat(s.publishedMetadata()).contains(closed);
-        Path meta = storage.metadataStore().metaFile(files.root().resolve("s.log"));
+        Path meta = storage.metadataStore().metaFile(store.root().resolve("s.log"));
         assertThat(Files.readString(meta, UTF_8)).contains("closed=true\n");
     }
 
     @Test
     void theHandleSeesItsWriterOpenClosedOrGone() throws Exception {
-        StreamStore files = open(false);
-        FileStorage storage = new FileStorage(files);
+        FileStorage storage = openStorage(false);
         assertThat(storage.durableWrites()).isFalse();
         assertThat(storage.barrier()).isCompleted();
         StoredStream s = storage.stream("/h.log");
         assertThat(s.name()).isEqualTo("/h.log");
         assertThat(s.toString()).isEqualTo("FileStream{/h.log}");
-        assertThat(s.key()).isEqualTo(files.root().resolve("h.log"));
+        assertThat(s.key()).isEqualTo(store.root().resolve("h.log"));
         assertThat(s.exists()).isFalse();
         await(s.withLease(true, lease -> lease.append(bytes("abc"))));
         assertThat(s.exists()).isTrue();
         assertThat(s.knownCommittedLength()).isEqualTo(3);
         assertThat(s.durable(-1)).isCompleted();
         assertThat(s.barrier()).isCompleted();
-        files.discard(files.root().resolve("h.log")); // the writer closed, the file still there
+        store.discard(store.root().resolve("h.log")); // the writer closed, the file still there
         assertThat(s.exists()).isTrue();
         assertThat(s.knownCommittedLength()).isEqualTo(-1);
         assertThat(s.committedLength()).isEqualTo(3);
@@ -131,7 +120,7 @@ class FileStorageFsyncTest extends GatedStoreTest {
         assertThat(s.read(0, dst)).isEqualTo(3);
         assertThat(new String(dst.array(), UTF_8)).isEqualTo("abc");
         // a file another program wrote, with no writer: exists, read from the file
-        Files.writeString(files.root().resolve("plain.txt"), "hello");
+        Files.writeString(store.root().resolve("plain.txt"), "hello");
         StoredStream plain = storage.stream("/plain.txt");
         assertThat(plain.exists()).isTrue();
         assertThat(plain.knownCommittedLength()).isEqualTo(-1);
@@ -144,8 +133,7 @@ class FileStorageFsyncTest extends GatedStoreTest {
 
     @Test
     void aForksFollowerReadsTheSourceBelowTheForkPointAndItsOwnBytesAbove() throws Exception {
-        StreamStore files = open(false);
-        FileStorage storage = new FileStorage(files);
+        FileStorage storage = openStorage(false);
         StoredStream source = storage.stream("/src");
         await(source.withLease(true, lease -> lease.append(bytes("0123456789"))));
         StoredStream fork = storage.stream("/fork");
@@ -170,7 +158,7 @@ class FileStorageFsyncTest extends GatedStoreTest {
             assertThat(f.length()).isEqualTo(7);
         }
         // the plain file of a fork has a hole where the source's bytes are read from
-        assertThat(Files.size(files.root().resolve("fork"))).isEqualTo(7);
+        assertThat(Files.size(store.root().resolve("fork"))).isEqualTo(7);
         assertThatThrownBy(() -> fork.withLease(false, lease -> {
             lease.reference(source, 1);
             return null;
@@ -179,8 +167,7 @@ class FileStorageFsyncTest extends GatedStoreTest {
 
     @Test
     void aListingKeepsOnlyTheNamesThatStartWithThePrefixAndAnUpdateReturnsTheNewState() throws Exception {
-        StreamStore files = open(false);
-        FileStorage storage = new FileStorage(files);
+        FileStorage storage = openStorage(false);
         for (String p : new String[] {"/a/b", "/a/bc", "/a/b2/x", "/a/c", "/d"}) {
             await(storage.stream(p).withLease(true, lease -> lease.append(bytes("x"))));
         }

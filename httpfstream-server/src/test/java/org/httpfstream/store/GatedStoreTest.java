@@ -33,6 +33,11 @@ abstract class GatedStoreTest {
         return store;
     }
 
+    /** Opens a new store as {@link #open(boolean)} does, and returns the storage seam over its files. */
+    FileStorage openStorage(boolean fsync) throws IOException {
+        return new FileStorage(open(fsync));
+    }
+
     /**
      * Opens a store with fsync and starts an append session on {@code path}; returns once the new file's
      * name is durable (the barrier passed), so later syncs are the session's own.

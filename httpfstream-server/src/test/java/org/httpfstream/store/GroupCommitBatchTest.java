@@ -27,31 +27,34 @@ class GroupCommitBatchTest extends MetadataBatchTest {
         return Files.readString(metadata.metaFile(file), ISO_8859_1);
     }
 
-    /** Holds the batch thread in a batch of {@code first}'s metadata, so the next changes gather behind it. */
-    void holdABatchOf(Path first) throws IOException {
+    /**
+     * Holds the batch thread in a batch of the metadata of {@code name} (under the root), so the next changes
+     * gather behind it; returns the stream's path.
+     */
+    Path holdABatchOf(String name) throws IOException {
+        Path first = root.resolve(name);
         gate.holdBatches();
         int before = gate.batchesArrived.get();
         metadata.put(first, typed("text/first"));
         SyncGate.await("the batch thread holds a batch", () -> gate.batchesArrived.get() > before);
+        return first;
     }
 
     @Nested
     class Batches {
         @Test
         void aBatchOfSeveralChangesWritesForcesAndPublishesEachOnce() throws Exception {
-            Path a = root.resolve("a.txt");
+            Path a = holdABatchOf("a.txt");
             Path b = root.resolve("b.txt");
             Path c = root.resolve("c.txt");
-            holdABatchOf(a);
             metadata.put(b, typed("text/b"));
             metadata.put(c, typed("text/c"));
             CompletableFuture<Void> barrier = store.barrier();
             assertThat(metadata.published(b)).isEmpty(); // not before it is durable
             releaseBatchesAndAwait(barrier);
 
-            Path d = root.resolve("d.txt");
+            Path d = holdABatchOf("d.txt");
             Path e = root.resolve("e.txt");
-            holdABatchOf(d);
             metadata.put(e, typed("text/e"));
             metadata.put(b, typed("text/b2"));
             CompletableFuture<Void> second = store.barrier();
@@ -111,15 +114,24 @@ class GroupCommitBatchTest extends MetadataBatchTest {
 
     @Nested
     class NewNames {
+        /**
+         * Starts an append session on {@code path} while batches are held and checks that a barrier waits
+         * for the held batch of the new name; then lets the batch go and waits for the barrier.
+         */
+        AppendSession startBehindAHeldBatch(String path) throws Exception {
+            gate.holdBatches();
+            AppendSession s = store.startAppend(path);
+            CompletableFuture<Void> barrier = store.barrier();
+            SyncGate.await("the batch of the new name is held", () -> gate.batchesArrived.get() > 0);
+            assertThat(barrier).isNotDone();
+            releaseBatchesAndAwait(barrier);
+            return s;
+        }
+
         @Test
         void theBarrierWaitsForTheFoldersOfANewStreamsPath() throws Exception {
             long calls = store.syncCalls();
-            gate.holdBatches();
-            AppendSession s = store.startAppend("/new/deep/s.log");
-            CompletableFuture<Void> barrier = store.barrier();
-            SyncGate.await("the batch of the new folders is held", () -> gate.batchesArrived.get() > 0);
-            assertThat(barrier).isNotDone();
-            releaseBatchesAndAwait(barrier);
+            AppendSession s = startBehindAHeldBatch("/new/deep/s.log");
             // the entries of "new" in the root, of "deep" in "new", and of "s.log" in "deep"
             assertThat(store.syncCalls() - calls).isEqualTo(3);
             assertThat(store.barrier()).isDone();
@@ -129,11 +141,7 @@ class GroupCommitBatchTest extends MetadataBatchTest {
         @Test
         void aNewStreamsNameIsMadeDurableWithTheNextBatch() throws Exception {
             long calls = store.syncCalls();
-            gate.holdBatches();
-            AppendSession s = store.startAppend("/fresh.log");
-            CompletableFuture<Void> barrier = store.barrier();
-            assertThat(barrier).isNotDone();
-            releaseBatchesAndAwait(barrier);
+            AppendSession s = startBehindAHeldBatch("/fresh.log");
             assertThat(store.syncCalls() - calls).as("the root folder, forced once").isEqualTo(1);
             s.end().get(20, TimeUnit.SECONDS);
             AppendSession again = store.startAppend("/fresh.log"); // an existing name: nothing to force
@@ -174,34 +182,40 @@ class GroupCommitBatchTest extends MetadataBatchTest {
 
     @Nested
     class Closing {
-        @Test
-        void closingWritesWhatIsPendingAsALastBatch() throws Exception {
-            Path a = root.resolve("a.txt");
-            Path b = root.resolve("b.txt");
-            holdABatchOf(a);
-            metadata.put(b, typed("text/b"));
+        /** Starts a thread that closes the store. */
+        Thread closeInTheBackground() {
             Thread closer = new Thread(store::close, "closer");
             closer.start();
-            gate.releaseBatches();
+            return closer;
+        }
+
+        void assertReturnsWithin20s(Thread closer) throws InterruptedException {
             closer.join(TimeUnit.SECONDS.toMillis(20));
-            assertThat(closer.isAlive()).isFalse();
+            assertThat(closer.isAlive()).as("close returned").isFalse();
+        }
+
+        @Test
+        void closingWritesWhatIsPendingAsALastBatch() throws Exception {
+            Path a = holdABatchOf("a.txt");
+            Path b = root.resolve("b.txt");
+            metadata.put(b, typed("text/b"));
+            Thread closer = closeInTheBackground();
+            gate.releaseBatches();
+            assertReturnsWithin20s(closer);
             assertThat(new MetadataStore(root).get(a)).contains(typed("text/first"));
             assertThat(new MetadataStore(root).get(b)).contains(typed("text/b"));
         }
 
         @Test
         void aBatchThatFailsWhileClosingIsNotRetried() throws Exception {
-            Path a = root.resolve("a.txt");
-            holdABatchOf(a);
+            Path a = holdABatchOf("a.txt");
             gate.metadataFailures.set(Integer.MAX_VALUE);
             metadata.put(root.resolve("b.txt"), typed("text/b"));
-            Thread closer = new Thread(store::close, "closer");
-            closer.start();
+            Thread closer = closeInTheBackground();
             SyncGate.await("the store is closing", () -> closer.getState() == Thread.State.WAITING
                     || closer.getState() == Thread.State.TIMED_WAITING);
             gate.releaseBatches();
-            closer.join(TimeUnit.SECONDS.toMillis(20));
-            assertThat(closer.isAlive()).as("close returned").isFalse();
+            assertReturnsWithin20s(closer);
             assertThat(gate.metadataAttempts).hasSizeLessThanOrEqualTo(2);
             assertThat(metadata.metaFile(a)).doesNotExist();
         }

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The metadata file's exact bytes (each character the properties format gives a meaning escaped, the
  * rest copied), values that read back only if escaped, the padding of a state rewritten shorter in
- * place, the caches of a store that did not write the files itself, and the move of the first layout
- * where its streams' names collided.
+ * place, and the caches of a store that did not write the files itself.
  */
 class MetadataStoreFormatTest {
     @TempDir Path root;
@@ -151,30 +150,6 @@ class MetadataStoreFormatTest {
             new MetadataStore(root).put(file, closedBy("other"));
             assertThat(reader.published(file)).isEmpty();
             assertThat(reader.get(file)).isEmpty();
-        }
-    }
-
-    @Nested
-    class FirstLayout {
-        Path old(String name) {
-            return root.resolve(MetadataStore.FOLDER).resolve(MetadataStore.OLD_LAYOUT).resolve(name);
-        }
-
-        void writeOld(String name, StreamMetadata m) throws IOException {
-            Files.createDirectories(old(name).getParent());
-            Files.write(old(name), MetadataStore.serialize(m));
-        }
-
-        @ParameterizedTest
-        @ValueSource(booleans = {false, true})
-        void aFolderNamedLikeAMetadataFileIsNoStreamsMetadata(boolean fsync) throws IOException {
-            writeOld("x.meta/y.meta", closedBy("y")); // the stream /x.meta/y: a folder named like a file
-            writeOld("z.meta", closedBy("z"));
-            MetadataStore store = new MetadataStore(root, fsync);
-            assertThat(store.get(root.resolve("x"))).isEmpty();
-            assertThat(store.get(root.resolve("z"))).isEqualTo(Optional.of(closedBy("z")));
-            assertThat(store.get(root.resolve("x.meta/y"))).isEqualTo(Optional.of(closedBy("y")));
-            assertThat(root.resolve(MetadataStore.FOLDER).resolve(MetadataStore.OLD_LAYOUT)).doesNotExist();
         }
     }
 }

@@ -3,19 +3,23 @@ package org.httpfstream.store;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.httpfstream.store.GatedStoreTest.typed;
+import static org.httpfstream.store.MetadataStoreFormatTest.closedBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Without a group commit: the writers' view and the readers' view of metadata, the deferred write of
  * {@link MetadataStore#putLater} and its {@link MetadataStore#flush}, removal, and the move of the first
- * layout's files when a store opens.
+ * layout's files when a store opens, also where its streams' names collided.
  */
 class MetadataStoreViewsTest {
     @TempDir Path root;
@@ -72,9 +76,16 @@ class MetadataStoreViewsTest {
 
     @Nested
     class Views {
+        /** A store without fsync on the root, opened before each test. */
+        MetadataStore store;
+
+        @BeforeEach
+        void open() {
+            store = new MetadataStore(root);
+        }
+
         @Test
         void aStreamWithoutMetadataIsRememberedAsHavingNone() throws IOException {
-            MetadataStore store = new MetadataStore(root);
             Path file = root.resolve("plain.log");
             Files.writeString(file, "bytes");
             assertThat(store.get(file)).isEmpty();
@@ -86,7 +97,6 @@ class MetadataStoreViewsTest {
 
         @Test
         void removingForgetsBothViewsAndTheFile() throws IOException {
-            MetadataStore store = new MetadataStore(root);
             Path file = root.resolve("gone.txt");
             store.put(file, typed("text/x"));
             assertThat(meta(store, file)).exists();
@@ -124,6 +134,18 @@ class MetadataStoreViewsTest {
             MetadataStore store = new MetadataStore(root);
             assertThat(store.get(root.resolve("x.log"))).contains(typed("text/current"));
             assertThat(old("x.log.meta")).doesNotExist();
+        }
+
+        @ParameterizedTest
+        @ValueSource(booleans = {false, true})
+        void aFolderNamedLikeAMetadataFileIsNoStreamsMetadata(boolean fsync) throws IOException {
+            writeOld("x.meta/y.meta", closedBy("y")); // the stream /x.meta/y: a folder named like a file
+            writeOld("z.meta", closedBy("z"));
+            MetadataStore store = new MetadataStore(root, fsync);
+            assertThat(store.get(root.resolve("x"))).isEmpty();
+            assertThat(store.get(root.resolve("z"))).isEqualTo(Optional.of(closedBy("z")));
+            assertThat(store.get(root.resolve("x.meta/y"))).isEqualTo(Optional.of(closedBy("y")));
+            assertThat(root.resolve(MetadataStore.FOLDER).resolve(MetadataStore.OLD_LAYOUT)).doesNotExist();
         }
     }
 }

@@ -108,10 +108,9 @@ class StreamStoreDurableTest extends GatedStoreTest {
 
         @Test
         void aFailedSyncFailsTheWaitingAppendsAndCutsTheirBytes() throws Exception {
-            open(true);
+            AppendSession s = openWithFsyncAndStart("/x.log");
             List<IOException> refusals = new CopyOnWriteArrayList<>();
             store.addRefusalListener(refusals::add);
-            AppendSession s = store.startAppend("/x.log");
             s.append(bytes("ok"));
             store.durable(s.file(), -1).get(20, TimeUnit.SECONDS);
             gate.holdRounds();

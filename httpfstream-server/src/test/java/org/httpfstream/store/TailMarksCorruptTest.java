@@ -40,45 +40,46 @@ class TailMarksCorruptTest {
         }
     }
 
-    private void assertFirstKeptSecondCut() throws Exception {
+    /** Restarts a store on the root and asserts what "first.log" and "second.log" hold then. */
+    private void assertRestartLeaves(String first, String second) throws Exception {
         try (StreamStore restarted = new StreamStore(root, false)) {
-            assertThat(Files.readString(root.resolve("first.log"))).isEqualTo("1\ntorn");
-            assertThat(Files.readString(root.resolve("second.log"))).isEqualTo("2\n");
+            assertThat(Files.readString(root.resolve("first.log"))).isEqualTo(first);
+            assertThat(Files.readString(root.resolve("second.log"))).isEqualTo(second);
         }
+    }
+
+    /**
+     * Tears two streams by a kill, writes {@code value} at {@code at} of the marks file (a field of slot 0),
+     * and asserts that the restart skips that slot (the first stream is left torn) and still recovers slot 1.
+     */
+    private void assertSlot0SkippedAfterWriting(long at, ByteBuffer value) throws Exception {
+        put(killWithTwoTornStreams(), at, value);
+        assertRestartLeaves("1\ntorn", "2\n");
     }
 
     @Test
     void bothSlotsAreRecoveredWhenUntouched() throws Exception {
         killWithTwoTornStreams();
-        try (StreamStore restarted = new StreamStore(root, false)) {
-            assertThat(Files.readString(root.resolve("first.log"))).isEqualTo("1\n");
-            assertThat(Files.readString(root.resolve("second.log"))).isEqualTo("2\n");
-        }
+        assertRestartLeaves("1\n", "2\n");
     }
 
     @ParameterizedTest
     @ValueSource(ints = {0, 0x4f50454f, -1})
     void aSlotWhoseStateIsNotOpenIsSkipped(int state) throws Exception {
-        Path marks = killWithTwoTornStreams();
-        put(marks, 0, ByteBuffer.allocate(4).putInt(0, state));
-        assertFirstKeptSecondCut();
+        assertSlot0SkippedAfterWriting(0, ByteBuffer.allocate(4).putInt(0, state));
     }
 
     @Test
     void aSlotOfAnotherBootIsSkipped() throws Exception {
         assertThat(TailMarks.BOOT_ID).as("this Linux system's boot id (marks are trusted within one boot)")
                 .isNotZero();
-        Path marks = killWithTwoTornStreams();
-        put(marks, 8, ByteBuffer.allocate(8).putLong(0, TailMarks.BOOT_ID + 1));
-        assertFirstKeptSecondCut();
+        assertSlot0SkippedAfterWriting(8, ByteBuffer.allocate(8).putLong(0, TailMarks.BOOT_ID + 1));
     }
 
     @ParameterizedTest
     @ValueSource(ints = {0, -1, -480, TailMarks.SLOT - 32 + 1, TailMarks.SLOT, Integer.MAX_VALUE})
     void aSlotWithAPathLengthOutOfItsRoomIsSkipped(int n) throws Exception {
-        Path marks = killWithTwoTornStreams();
-        put(marks, 4, ByteBuffer.allocate(4).putInt(0, n));
-        assertFirstKeptSecondCut();
+        assertSlot0SkippedAfterWriting(4, ByteBuffer.allocate(4).putInt(0, n));
     }
 
     @Test
@@ -87,7 +88,7 @@ class TailMarksCorruptTest {
         // "first.log" read with 5 bytes is "first": no such file, nothing is cut there
         Files.writeString(root.resolve("first"), "1\ntorn");
         put(marks, 4, ByteBuffer.allocate(4).putInt(0, 5));
-        assertFirstKeptSecondCut();
+        assertRestartLeaves("1\ntorn", "2\n");
         assertThat(Files.readString(root.resolve("first"))).isEqualTo("1\ntorn");
     }
 
@@ -97,10 +98,7 @@ class TailMarksCorruptTest {
         try (FileChannel c = FileChannel.open(marks, StandardOpenOption.WRITE)) {
             c.truncate((long) TailMarks.SLOT * TailMarks.SLOTS - 1);
         }
-        try (StreamStore restarted = new StreamStore(root, false)) {
-            assertThat(Files.readString(root.resolve("first.log"))).isEqualTo("1\ntorn");
-            assertThat(Files.readString(root.resolve("second.log"))).isEqualTo("2\ntorn");
-        }
+        assertRestartLeaves("1\ntorn", "2\ntorn");
         // the marks work again after that start
         assertThat(Files.size(marks)).isEqualTo((long) TailMarks.SLOT * TailMarks.SLOTS);
     }
@@ -109,10 +107,7 @@ class TailMarksCorruptTest {
     void aMarksFileLongerThanItsSlotsIsNotReadEither() throws Exception {
         Path marks = killWithTwoTornStreams();
         put(marks, (long) TailMarks.SLOT * TailMarks.SLOTS, ByteBuffer.wrap("x".getBytes(UTF_8)));
-        try (StreamStore restarted = new StreamStore(root, false)) {
-            assertThat(Files.readString(root.resolve("first.log"))).isEqualTo("1\ntorn");
-            assertThat(Files.readString(root.resolve("second.log"))).isEqualTo("2\ntorn");
-        }
+        assertRestartLeaves("1\ntorn", "2\ntorn");
     }
 
     @Test

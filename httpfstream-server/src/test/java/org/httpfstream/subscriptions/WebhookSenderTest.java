@@ -3,85 +3,32 @@ package org.httpfstream.subscriptions;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The webhook client's HTTP/1.1 exchange with a scripted receiver on a loopback socket. */
 class WebhookSenderTest {
-    final WebhookSender sender = new WebhookSender(WebhookTargets.allowing("127.0.0.1/32"), Duration.ofSeconds(5),
-            Duration.ofSeconds(5));
-    final ServerSocket receiver;
-    /** The request the receiver read, head and body. */
-    volatile CompletableFuture<String> request = new CompletableFuture<>();
-
-    WebhookSenderTest() throws IOException {
-        receiver = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        sender.close();
-        receiver.close();
-    }
-
-    /** Answers the next connection with {@code answer}, then closes it. */
-    private void answerWith(String answer) {
-        Thread t = new Thread(() -> {
-            try (Socket s = receiver.accept()) {
-                InputStream in = s.getInputStream();
-                ByteArrayOutputStream head = new ByteArrayOutputStream();
-                while (!head.toString(ISO_8859_1).endsWith("\r\n\r\n")) {
-                    int c = in.read();
-                    if (c < 0) {
-                        request.complete("closed after: " + head.toString(ISO_8859_1));
-                        return;
-                    }
-                    head.write(c);
-                }
-                String h = head.toString(ISO_8859_1);
-                int at = h.indexOf("Content-Length: ") + 16;
-                int n = Integer.parseInt(h.substring(at, h.indexOf("\r\n", at)));
-                request.complete(h + new String(in.readNBytes(n), ISO_8859_1));
-                s.getOutputStream().write(answer.getBytes(ISO_8859_1));
-            } catch (IOException e) {
-                request.completeExceptionally(e);
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Waits for the receiver to be done with its connection, and gets ready for the next. */
-    private void awaitAccepted() throws Exception {
-        assertThat(request.get(10, TimeUnit.SECONDS)).isEqualTo("closed after: ");
-        request = new CompletableFuture<>();
-    }
+    @RegisterExtension
+    final ScriptedReceiver receiver = new ScriptedReceiver();
 
     private CompletableFuture<WebhookSender.Response> post(String path, Map<String, String> headers) {
-        return sender.post(URI.create("http://127.0.0.1:" + receiver.getLocalPort() + path), headers,
-                "{}".getBytes(ISO_8859_1));
+        return receiver.post(path, headers, "{}".getBytes(ISO_8859_1));
     }
 
     private WebhookSender.Response exchange(String answer) throws Exception {
-        answerWith(answer);
+        receiver.answerWith(answer);
         return post("/h", Map.of()).get(10, TimeUnit.SECONDS);
     }
 
     private Throwable failure(String answer) throws Exception {
-        answerWith(answer);
+        receiver.answerWith(answer);
         try {
             post("/h", Map.of()).get(10, TimeUnit.SECONDS);
             throw new AssertionError("no failure");
@@ -92,16 +39,16 @@ class WebhookSenderTest {
 
     @Test
     void theRequestIsOnePostWithItsHeadersAndBody() throws Exception {
-        answerWith("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        receiver.answerWith("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Webhook-Signature", "t=1");
         WebhookSender.Response r = post("/h/i?x=1&y", headers).get(10, TimeUnit.SECONDS);
         assertThat(r.status()).isEqualTo(200);
-        assertThat(request.get(10, TimeUnit.SECONDS)).isEqualTo("POST /h/i?x=1&y HTTP/1.1\r\nHost: 127.0.0.1:"
-                + receiver.getLocalPort() + "\r\nUser-Agent: httpfstream-webhook\r\nConnection: close\r\n"
+        assertThat(receiver.takeRequest()).isEqualTo("POST /h/i?x=1&y HTTP/1.1\r\nHost: 127.0.0.1:"
+                + receiver.port() + "\r\nUser-Agent: httpfstream-webhook\r\nConnection: close\r\n"
                 + "Content-Length: 2\r\nContent-Type: application/json\r\nWebhook-Signature: t=1\r\n\r\n{}");
-        answerWith("HTTP/1.1 200 OK\r\n\r\n");
+        receiver.answerWith("HTTP/1.1 200 OK\r\n\r\n");
         post("", Map.of()).get(10, TimeUnit.SECONDS);
     }
 
@@ -140,24 +87,24 @@ class WebhookSenderTest {
     void aHeaderWithALineBreakIsNeverSent() throws Exception {
         for (Map<String, String> h : java.util.List.of(Map.of("A", "b\r\nX: y"), Map.of("A", "b\nX: y"),
                 Map.of("A\r\nX", "y"), Map.of("A\nX", "y"))) {
-            answerWith("HTTP/1.1 200 OK\r\n\r\n");
+            receiver.answerWith("HTTP/1.1 200 OK\r\n\r\n");
             CompletableFuture<WebhookSender.Response> r = post("/h", h);
             assertThat(r).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
                     .withCauseInstanceOf(IllegalArgumentException.class)
                     .withMessageContaining("line break in webhook header");
-            awaitAccepted();
+            assertThat(receiver.takeRequest()).isEqualTo("closed after: ");
         }
-        assertThat(sender.targets().allowedRanges()).containsExactly("127.0.0.1/32");
+        assertThat(receiver.sender.targets().allowedRanges()).containsExactly("127.0.0.1/32");
     }
 
     @Test
     void aClosedSenderOrAnAbsentReceiverFails() throws Exception {
-        int port = receiver.getLocalPort();
-        receiver.close();
-        Throwable e = sender.post(URI.create("http://127.0.0.1:" + port + "/"), Map.of(), new byte[0])
+        int port = receiver.port();
+        receiver.socket.close();
+        Throwable e = receiver.sender.post(URI.create("http://127.0.0.1:" + port + "/"), Map.of(), new byte[0])
                 .handle((r, t) -> t).get(10, TimeUnit.SECONDS);
         assertThat(e).isInstanceOf(IOException.class).hasMessageStartingWith("cannot connect to webhook 127.0.0.1:" + port);
-        sender.close();
+        receiver.sender.close();
         assertThat(post("/", Map.of()).handle((r, t) -> t).get(10, TimeUnit.SECONDS))
                 .hasMessage("webhook sender is closed");
     }

@@ -155,6 +155,22 @@ class LineIndexTest {
 
     @Nested
     class BuiltIncrementally {
+        /** Writes a mixed log of 500 lines from {@code seed}, indexes it, closes the index; returns the log. */
+        byte[] indexedAndClosed(long seed) throws IOException {
+            byte[] bytes = mixedLog(seed, 500);
+            build(bytes).close();
+            return bytes;
+        }
+
+        /** Opens the index of {@link #log()} holding {@code bytes}: it starts from nothing, then matches them. */
+        void assertRebuiltFromTheStart(byte[] bytes) throws IOException {
+            try (LineIndex index = LineIndex.open(log(), base())) {
+                assertThat(index.indexedLength()).isZero();
+                index.catchUp(bytes.length);
+                assertMatchesReference(index, bytes, 1);
+            }
+        }
+
         @Test
         void appendsInPiecesGiveTheSameIndex() throws IOException {
             byte[] bytes = mixedLog(11, 800);
@@ -189,19 +205,14 @@ class LineIndexTest {
 
         @Test
         void isRebuiltWhenItsFilesAreDeleted() throws IOException {
-            byte[] bytes = mixedLog(13, 500);
-            build(bytes).close();
+            byte[] bytes = indexedAndClosed(13);
             LineIndex.delete(base());
-            try (LineIndex index = LineIndex.open(log(), base())) {
-                assertThat(index.indexedLength()).isZero();
-                index.catchUp(bytes.length);
-                assertMatchesReference(index, bytes, 1);
-            }
+            assertRebuiltFromTheStart(bytes);
         }
 
         @Test
         void isRebuiltWhenTheLogWasReplacedByOtherBytes() throws IOException {
-            build(mixedLog(14, 500)).close();
+            indexedAndClosed(14);
             byte[] other = mixedLog(15, 700);
             Files.delete(log());
             Files.write(log(), other);
@@ -213,14 +224,9 @@ class LineIndexTest {
 
         @Test
         void isRebuiltWhenItsHeaderIsTorn() throws IOException {
-            byte[] bytes = mixedLog(16, 500);
-            build(bytes).close();
+            byte[] bytes = indexedAndClosed(16);
             Files.write(dir.resolve("index").resolve("x.log.idx.head"), new byte[] {0x48, 0x46});
-            try (LineIndex index = LineIndex.open(log(), base())) {
-                assertThat(index.indexedLength()).isZero();
-                index.catchUp(bytes.length);
-                assertMatchesReference(index, bytes, 1);
-            }
+            assertRebuiltFromTheStart(bytes);
         }
     }
 }

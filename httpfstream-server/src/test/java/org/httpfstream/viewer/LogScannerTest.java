@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.assertj.core.api.ListAssert;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,48 +47,52 @@ class LogScannerTest {
 
     @Nested
     class SectionsOpenAndClose {
+        /** An assertion on the sections open once {@code log} is scanned, outermost first. */
+        ListAssert<Section> assertThatOpenAfter(String log) {
+            return assertThat(scan(log).sections().open());
+        }
+
         @Test
         void githubGroupsDoNotNest() {
-            LogScanner s = scan("::group::One\na\n::group::Two\nb\n");
-            assertThat(s.sections().open()).containsExactly(new Section("github", "Two", 3, true, ""));
-            assertThat(scan("::group::One\na\n::endgroup::\n").sections().open()).isEmpty();
+            assertThatOpenAfter("::group::One\na\n::group::Two\nb\n")
+                    .containsExactly(new Section("github", "Two", 3, true, ""));
+            assertThatOpenAfter("::group::One\na\n::endgroup::\n").isEmpty();
         }
 
         @Test
         void gitlabSectionsNestAndAnEndClosesWhatIsInside() {
             String log = "\u001b[0Ksection_start:1:outer[collapsed=true]\r\u001b[0KOuter header\n"
                     + "section_start:2:inner\r\u001b[0KInner\nx\n";
-            assertThat(scan(log).sections().open()).containsExactly(
+            assertThatOpenAfter(log).containsExactly(
                     new Section("gitlab", "Outer header", 1, true, "outer"),
                     new Section("gitlab", "Inner", 2, false, "inner"));
-            assertThat(scan(log + "\u001b[0Ksection_end:3:outer\r\u001b[0K\n").sections().open()).isEmpty();
-            assertThat(scan(log + "section_end:3:inner\n").sections().open())
+            assertThatOpenAfter(log + "\u001b[0Ksection_end:3:outer\r\u001b[0K\n").isEmpty();
+            assertThatOpenAfter(log + "section_end:3:inner\n")
                     .containsExactly(new Section("gitlab", "Outer header", 1, true, "outer"));
         }
 
         @Test
         void gitlabEndAndStartOnOneLine() {
             String log = "section_start:1:a\r\u001b[0KA\nsection_end:2:a\r\u001b[0Ksection_start:2:b\r\u001b[0KB\n";
-            assertThat(scan(log).sections().open()).containsExactly(new Section("gitlab", "B", 2, false, "b"));
+            assertThatOpenAfter(log).containsExactly(new Section("gitlab", "B", 2, false, "b"));
         }
 
         @Test
         void aGitlabSectionWithoutHeaderTextIsTitledByItsName() {
-            assertThat(scan("section_start:1:deploy\r\u001b[0K\n").sections().open())
+            assertThatOpenAfter("section_start:1:deploy\r\u001b[0K\n")
                     .containsExactly(new Section("gitlab", "deploy", 1, false, "deploy"));
         }
 
         @Test
         void buildkiteGroupsReplaceEachOther() {
-            assertThat(scan("--- One\n+++ Two :rocket:\n").sections().open())
+            assertThatOpenAfter("--- One\n+++ Two :rocket:\n")
                     .containsExactly(new Section("buildkite", "Two :rocket:", 2, false, ""));
-            assertThat(scan("~~~ Three\n").sections().open())
-                    .containsExactly(new Section("buildkite", "Three", 1, true, ""));
+            assertThatOpenAfter("~~~ Three\n").containsExactly(new Section("buildkite", "Three", 1, true, ""));
         }
 
         @Test
         void markersAreReadThroughColours() {
-            assertThat(scan("\u001b[36m::group::\u001b[1mCoded\u001b[0m\n").sections().open())
+            assertThatOpenAfter("\u001b[36m::group::\u001b[1mCoded\u001b[0m\n")
                     .containsExactly(new Section("github", "Coded", 1, true, ""));
         }
 
@@ -99,8 +104,8 @@ class LogScannerTest {
 
         @Test
         void markersPastTheFirstBytesOfALineAreNotRead() {
-            assertThat(scan("x".repeat(LogScanner.PREFIX) + "::group::late\n").sections().open()).isEmpty();
-            assertThat(scan("text ::group::not at the start\n").sections().open()).isEmpty();
+            assertThatOpenAfter("x".repeat(LogScanner.PREFIX) + "::group::late\n").isEmpty();
+            assertThatOpenAfter("text ::group::not at the start\n").isEmpty();
         }
     }
 }

@@ -40,6 +40,28 @@ class LiveResponsesTest {
         return socket;
     }
 
+    /** A GET sent on its own connection and the head of its answer read; the body is left in {@code in}. */
+    record Answer(Socket socket, InputStream in, RawHttp head) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /** Sends {@code GET target} as {@code version} ({@code HTTP/1.0} or {@code HTTP/1.1}), reads the head. */
+    Answer get(String target, String version) throws IOException {
+        Socket socket = send("GET " + target + " " + version + "\r\nHost: 127.0.0.1\r\n\r\n");
+        InputStream in = socket.getInputStream();
+        return new Answer(socket, in, RawHttp.readHeadOnly(in));
+    }
+
+    /** A WebSocket appender on {@code path}, accepted, that has sent {@code text} as one binary message. */
+    RawWebSocket appenderThatSent(String path, String text) throws IOException {
+        RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), path);
+        appender.send(RawWebSocket.BINARY, text.getBytes(UTF_8));
+        return appender;
+    }
+
     void createTextStream(String path, String first) throws IOException {
         assertThat(RawHttp.request(server.address(), "PUT", path, "Content-Type: text/plain",
                 "Content-Length: 0").status)
@@ -59,19 +81,18 @@ class LiveResponsesTest {
     class AnHttp10Request {
         @Test
         void toFollowGetsTheRawBytesUntilTheConnectionClosesWithoutChunksOrKeepAlives() throws Exception {
-            try (RawWebSocket appender = RawWebSocket.appendAccepted(server.address(), "/h10.log")) {
-                appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
-                try (Socket follower = send("GET /h10.log?follow HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
-                    InputStream in = follower.getInputStream();
-                    RawHttp head = RawHttp.readHeadOnly(in);
-                    assertThat(head.status).isEqualTo(200);
-                    assertThat(head.headers).doesNotContainKeys("transfer-encoding", "content-length", "trailer");
-                    assertThat(head.header("stream-offset")).isEqualTo("0000000000000000");
+            try (RawWebSocket appender = appenderThatSent("/h10.log", "abc")) {
+                try (Answer follow = get("/h10.log?follow", "HTTP/1.0")) {
+                    InputStream in = follow.in();
+                    assertThat(follow.head().status).isEqualTo(200);
+                    assertThat(follow.head().headers).doesNotContainKeys("transfer-encoding", "content-length",
+                            "trailer");
+                    assertThat(follow.head().header("stream-offset")).isEqualTo("0000000000000000");
                     assertThat(new String(in.readNBytes(3), UTF_8)).isEqualTo("abc");
                     // Silent for two keep-alive intervals: a chunked response would get a '0' meanwhile.
-                    follower.setSoTimeout((int) (4 * PING.toMillis()));
+                    follow.socket().setSoTimeout((int) (4 * PING.toMillis()));
                     assertThatThrownBy(in::read).as("bytes during the silence").isInstanceOf(SocketTimeoutException.class);
-                    follower.setSoTimeout(10_000);
+                    follow.socket().setSoTimeout(10_000);
                     appender.send(RawWebSocket.BINARY, "def".getBytes(UTF_8));
                     appender.sendClose(1000);
                     assertThat(appender.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
@@ -84,13 +105,11 @@ class LiveResponsesTest {
         void forSseGetsTheEventsUntilTheConnectionClosesWithoutChunks() throws Exception {
             createTextStream("/h10.txt", "hello");
             long sent = System.nanoTime();
-            try (Socket reader = send("GET /h10.txt?offset=-1&live=sse HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")) {
-                InputStream in = reader.getInputStream();
-                RawHttp head = RawHttp.readHeadOnly(in);
-                assertThat(head.status).isEqualTo(200);
-                assertThat(head.header("content-type")).isEqualTo("text/event-stream");
-                assertThat(head.headers).doesNotContainKeys("transfer-encoding", "content-length");
-                String body = new String(in.readAllBytes(), UTF_8); // until the maximum age closes it
+            try (Answer sse = get("/h10.txt?offset=-1&live=sse", "HTTP/1.0")) {
+                assertThat(sse.head().status).isEqualTo(200);
+                assertThat(sse.head().header("content-type")).isEqualTo("text/event-stream");
+                assertThat(sse.head().headers).doesNotContainKeys("transfer-encoding", "content-length");
+                String body = new String(sse.in().readAllBytes(), UTF_8); // until the maximum age closes it
                 assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(SSE_MAX_AGE.toNanos());
                 assertThat(body).startsWith("event: data\ndata:hello\n\nevent: control\ndata:{\"streamNextOffset\":"
                         + "\"0000000000000005\"");
@@ -104,10 +123,9 @@ class LiveResponsesTest {
         @Test
         void getsAKeepAliveCommentAfterEachPingInterval() throws Exception {
             createTextStream("/quiet.txt", "x");
-            try (Socket reader = send("GET /quiet.txt?offset=-1&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
-                InputStream in = reader.getInputStream();
-                RawHttp head = RawHttp.readHeadOnly(in);
-                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
+            try (Answer sse = get("/quiet.txt?offset=-1&live=sse", "HTTP/1.1")) {
+                InputStream in = sse.in();
+                assertThat(sse.head().header("transfer-encoding")).isEqualTo("chunked");
                 StringBuilder events = new StringBuilder();
                 Map<String, String> trailers = new TreeMap<>();
                 for (byte[] chunk = RawHttp.readChunk(in, trailers); chunk != null;
@@ -130,9 +148,8 @@ class LiveResponsesTest {
         void endsCleanlyAtItsMaximumAgeAndTheClientGoesOnFromItsLastOffset() throws Exception {
             createTextStream("/aged.txt", "one");
             long started = System.nanoTime();
-            try (Socket reader = send("GET /aged.txt?offset=-1&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
-                InputStream in = reader.getInputStream();
-                RawHttp.readHeadOnly(in);
+            try (Answer sse = get("/aged.txt?offset=-1&live=sse", "HTTP/1.1")) {
+                InputStream in = sse.in();
                 Map<String, String> trailers = new TreeMap<>();
                 while (RawHttp.readChunk(in, trailers) != null) {
                     // events and keep-alives until the last chunk
@@ -143,10 +160,8 @@ class LiveResponsesTest {
                 assertThat(in.read()).isEqualTo(-1);
             }
             postText("/aged.txt", "two");
-            try (Socket again = send("GET /aged.txt?offset=0000000000000003&live=sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
-                InputStream in = again.getInputStream();
-                RawHttp.readHeadOnly(in);
-                assertThat(new String(RawHttp.readChunk(in, new TreeMap<>()), UTF_8))
+            try (Answer again = get("/aged.txt?offset=0000000000000003&live=sse", "HTTP/1.1")) {
+                assertThat(new String(RawHttp.readChunk(again.in(), new TreeMap<>()), UTF_8))
                         .startsWith("event: data\ndata:two\n");
             }
         }
@@ -154,12 +169,10 @@ class LiveResponsesTest {
 
     @Test
     void anHttp11FollowStaysChunkedWithItsTrailer() throws Exception {
-        try (RawWebSocket appender = RawWebSocket.append(server.address(), "/h11.log")) {
-            appender.send(RawWebSocket.BINARY, "abc".getBytes(UTF_8));
-            try (Socket follower = send("GET /h11.log?follow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
-                InputStream in = follower.getInputStream();
-                RawHttp head = RawHttp.readHeadOnly(in);
-                assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
+        try (RawWebSocket appender = appenderThatSent("/h11.log", "abc")) {
+            try (Answer follow = get("/h11.log?follow", "HTTP/1.1")) {
+                InputStream in = follow.in();
+                assertThat(follow.head().header("transfer-encoding")).isEqualTo("chunked");
                 Map<String, String> trailers = new TreeMap<>();
                 assertThat(new String(RawHttp.readChunk(in, trailers), UTF_8)).isEqualTo("abc");
                 appender.sendClose(1000);
