@@ -84,8 +84,7 @@ class ProxyFallbackTest {
             c.expectEof();
         })) {
             peer.follow(client, "/q", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "abc")
                         .isInstanceOf(IOException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": the append goes on")
                         .hasMessageContaining("a proxy in between drops the WebSocket upgrade")
@@ -100,8 +99,7 @@ class ProxyFallbackTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
                 "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nStream-Writer-Active: true\r\n\r\nabc"))) {
             peer.follow(client, "/n", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "abc")
                         .isInstanceOf(IOException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": got the bytes so far over plain HTTP")
                         .hasMessageContaining("a proxy in between probably dropped the upgrade")
@@ -115,8 +113,8 @@ class ProxyFallbackTest {
         HttpFStreamClient noResume = HttpFStreamClient.builder().resumeTimeout(Duration.ZERO).build();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(snapshot(0, "abc")))) {
             peer.follow(noResume, "/z", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read).hasMessageContaining("a proxy in between probably dropped the upgrade");
+                ScriptedPeer.assertReadsThenFails(in, "abc")
+                        .hasMessageContaining("a proxy in between probably dropped the upgrade");
             });
         }
     }
@@ -124,9 +122,7 @@ class ProxyFallbackTest {
     @Test
     void aStreamThatEndedIsNotFollowedFurther() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(finished(0, "abc")))) {
-            peer.follow(client, "/f", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abc");
-            });
+            peer.assertFollows(client, "/f", 100, "abc");
         }
     }
 }

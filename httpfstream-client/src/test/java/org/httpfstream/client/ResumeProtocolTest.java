@@ -65,9 +65,7 @@ class ResumeProtocolTest {
         }, c -> {
             requestLines.add(c.upgrade(offsetHeader(0x15)).requestLine());
             c.sendText("fgh");
-            c.sendClose(1001, "server shutting down");
-            assertThat(c.readFrame().closeCode()).isEqualTo(1001);
-            c.expectEof();
+            assertThat(c.closeThenEof(1001, "server shutting down").closeCode()).isEqualTo(1001);
         }, c -> {
             requestLines.add(c.readRequest().requestLine());
             c.write(okHead(0x18, "ijk") + "ijk");
@@ -96,23 +94,16 @@ class ResumeProtocolTest {
         }, c -> {
             assertThat(c.upgrade(offsetHeader(3)).requestLine()).isEqualTo("GET /t?offset=0000000000000003 HTTP/1.1");
             c.sendText("def");
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
-            peer.follow(impatient, "/t", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdef");
-            });
+            peer.assertFollows(impatient, "/t", 100, "abcdef");
         }
     }
 
     @Test
     void truncatedBodyIsResumed() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n" + offsetHeader(0)
-                    + "Stream-Next-Offset: " + offsetOf(10) + "\r\n\r\nabcd");
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+                + offsetHeader(0) + "Stream-Next-Offset: " + offsetOf(10) + "\r\n\r\nabcd"), c -> {
             assertThat(c.readRequest().requestLine()).isEqualTo("GET /b?offset=0000000000000004 HTTP/1.1");
             c.write(okHead(4, "efghij") + "efghij");
             c.expectEof();
@@ -127,17 +118,13 @@ class ResumeProtocolTest {
     /** A body delimited by the end of the connection that ends before its Stream-Next-Offset is cut short. */
     @Test
     void bodyEndingBeforeItsNextOffsetIsResumed() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.0 200 OK\r\n" + offsetHeader(0) + "Stream-Next-Offset: " + offsetOf(6) + "\r\n\r\nabc");
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.0 200 OK\r\n" + offsetHeader(0)
+                + "Stream-Next-Offset: " + offsetOf(6) + "\r\n\r\nabc"), c -> {
             assertThat(c.readRequest().requestLine()).isEqualTo("GET /e?offset=0000000000000003 HTTP/1.1");
             c.write(okHead(3, "def") + "def");
             c.expectEof();
         })) {
-            peer.follow(client, "/e", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdef");
-            });
+            peer.assertFollows(client, "/e", 100, "abcdef");
         }
     }
 
@@ -149,13 +136,9 @@ class ResumeProtocolTest {
         }, c -> c.answerThenEof("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"), c -> {
             assertThat(c.upgrade(offsetHeader(2)).requestLine()).isEqualTo("GET /s?offset=0000000000000002 HTTP/1.1");
             c.sendText("cd");
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
-            peer.follow(client, "/s", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcd");
-            });
+            peer.assertFollows(client, "/s", 100, "abcd");
         }
     }
 
@@ -166,8 +149,7 @@ class ResumeProtocolTest {
             c.sendText("ab");
         }, c -> c.answerThenEof("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!"))) {
             peer.follow(client, "/c", (uri, in) -> {
-                assertThat(text(in.readNBytes(2))).isEqualTo("ab");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isExactlyInstanceOf(IOException.class)
                         .hasMessage("FOLLOW " + uri + " at offset 0000000000000002 failed: HTTP 400 Bad Request: "
                                 + "no such offset!");
@@ -187,8 +169,7 @@ class ResumeProtocolTest {
             c.expectEof();
         })) {
             peer.follow(client, "/w", (uri, in) -> {
-                assertThat(text(in.readNBytes(2))).isEqualTo("ab");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isInstanceOf(ProtocolException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": resumed at offset 0000000000000002 but the server "
                                 + "sent " + (header.isEmpty() ? "no Stream-Offset" : "Stream-Offset"));
@@ -202,13 +183,10 @@ class ResumeProtocolTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade(offsetHeader(0));
             c.sendText("ab");
-            c.sendClose(code, "bad");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(code, "bad");
         })) {
             peer.follow(client, "/x", (uri, in) -> {
-                assertThat(text(in.readNBytes(2))).isEqualTo("ab");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isInstanceOf(IOException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": server closed the stream with code " + code);
             });
@@ -244,8 +222,9 @@ class ResumeProtocolTest {
             c.sendText("abc");
         })) {
             peer.follow(noResume, "/z", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read).isInstanceOf(EOFException.class).hasMessageStartingWith("FOLLOW " + uri);
+                ScriptedPeer.assertReadsThenFails(in, "abc")
+                        .isInstanceOf(EOFException.class)
+                        .hasMessageStartingWith("FOLLOW " + uri);
                 assertThat(in.offset()).isEqualTo(offsetOf(3));
             });
         }
