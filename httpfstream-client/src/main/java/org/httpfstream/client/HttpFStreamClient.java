@@ -173,7 +173,7 @@ public final class HttpFStreamClient {
         WebSocketConnection connection = opened.webSocket();
         // The reader thread waits for the server indefinitely: a quiet server is normal for an appender.
         try {
-            connection.socket().setSoTimeout(0);
+            connection.readTimeout(0);
         } catch (IOException e) {
             connection.closeSocket();
             throw new IOException("APPEND " + uri + ": " + e.getMessage(), e);
