@@ -40,6 +40,39 @@ class ResumeProtocolTest {
         return "Stream-Offset: " + offsetOf(position) + "\r\n";
     }
 
+    /** The first connection of a resume: upgraded at offset 0, it sends {@code text}, then ends without a Close. */
+    private static ScriptedPeer.Script sendsThenDrops(String text) {
+        return c -> {
+            c.upgrade(offsetHeader(0));
+            c.sendText(text);
+        };
+    }
+
+    /** Answers the reconnect, which must ask for {@code path} at {@code position}, with an upgrade there. */
+    private static void upgradeResumed(ScriptedPeer.Connection c, String path, long position) throws IOException {
+        assertThat(c.upgrade(offsetHeader(position)).requestLine())
+                .isEqualTo("GET " + path + "?offset=" + offsetOf(position) + " HTTP/1.1");
+    }
+
+    /** The reconnect, asking for {@code path} at {@code position}: upgraded, sends {@code rest}, then Close 1000. */
+    private static ScriptedPeer.Script resumesWith(String path, long position, String rest) {
+        return c -> {
+            upgradeResumed(c, path, position);
+            c.sendText(rest);
+            c.closeThenEof(1000, "");
+        };
+    }
+
+    /** The reconnect, asking for {@code path} at {@code position}: a plain 200 with the {@code rest} of the stream. */
+    private static ScriptedPeer.Script answersWithTheRest(String path, long position, String rest) {
+        return c -> {
+            assertThat(c.readRequest().requestLine())
+                    .isEqualTo("GET " + path + "?offset=" + offsetOf(position) + " HTTP/1.1");
+            c.write(okHead(position, rest) + rest);
+            c.expectEof();
+        };
+    }
+
     /** A 200 response head with a body of {@code body} from {@code start}, with the offset headers. */
     private static String okHead(long start, String body) {
         return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n" + offsetHeader(start)
@@ -91,11 +124,7 @@ class ResumeProtocolTest {
             c.upgrade(offsetHeader(0));
             c.sendText("abc");
             c.expectEof(); // the client gives up on this connection after its read timeout
-        }, c -> {
-            assertThat(c.upgrade(offsetHeader(3)).requestLine()).isEqualTo("GET /t?offset=0000000000000003 HTTP/1.1");
-            c.sendText("def");
-            c.closeThenEof(1000, "");
-        })) {
+        }, resumesWith("/t", 3, "def"))) {
             peer.assertFollows(impatient, "/t", 100, "abcdef");
         }
     }
@@ -103,11 +132,8 @@ class ResumeProtocolTest {
     @Test
     void truncatedBodyIsResumed() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
-                + offsetHeader(0) + "Stream-Next-Offset: " + offsetOf(10) + "\r\n\r\nabcd"), c -> {
-            assertThat(c.readRequest().requestLine()).isEqualTo("GET /b?offset=0000000000000004 HTTP/1.1");
-            c.write(okHead(4, "efghij") + "efghij");
-            c.expectEof();
-        })) {
+                + offsetHeader(0) + "Stream-Next-Offset: " + offsetOf(10) + "\r\n\r\nabcd"),
+                answersWithTheRest("/b", 4, "efghij"))) {
             peer.follow(client, "/b", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 3))).isEqualTo("abcdefghij");
                 assertThat(in.offset()).isEqualTo(offsetOf(10));
@@ -119,35 +145,24 @@ class ResumeProtocolTest {
     @Test
     void bodyEndingBeforeItsNextOffsetIsResumed() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.0 200 OK\r\n" + offsetHeader(0)
-                + "Stream-Next-Offset: " + offsetOf(6) + "\r\n\r\nabc"), c -> {
-            assertThat(c.readRequest().requestLine()).isEqualTo("GET /e?offset=0000000000000003 HTTP/1.1");
-            c.write(okHead(3, "def") + "def");
-            c.expectEof();
-        })) {
+                + "Stream-Next-Offset: " + offsetOf(6) + "\r\n\r\nabc"), answersWithTheRest("/e", 3, "def"))) {
             peer.assertFollows(client, "/e", 100, "abcdef");
         }
     }
 
     @Test
     void serverErrorWhileResumingIsRetried() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> c.answerThenEof("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"), c -> {
-            assertThat(c.upgrade(offsetHeader(2)).requestLine()).isEqualTo("GET /s?offset=0000000000000002 HTTP/1.1");
-            c.sendText("cd");
-            c.closeThenEof(1000, "");
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"),
+                c -> c.answerThenEof("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"),
+                resumesWith("/s", 2, "cd"))) {
             peer.assertFollows(client, "/s", 100, "abcd");
         }
     }
 
     @Test
     void clientErrorWhileResumingFailsTheStream() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> c.answerThenEof("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!"))) {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"),
+                c -> c.answerThenEof("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!"))) {
             peer.follow(client, "/c", (uri, in) -> {
                 ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isExactlyInstanceOf(IOException.class)
@@ -161,10 +176,7 @@ class ResumeProtocolTest {
     @ParameterizedTest
     @ValueSource(strings = {"Stream-Offset: 0000000000000000\r\n", "Stream-Offset: 2\r\n", ""})
     void resumedResponseStartingElsewhereIsAProtocolError(String header) throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"), c -> {
             c.upgrade(header);
             c.expectEof();
         })) {
@@ -217,10 +229,7 @@ class ResumeProtocolTest {
     void zeroResumeTimeoutDisablesResuming() throws Exception {
         HttpFStreamClient noResume = HttpFStreamClient.builder().resumeTimeout(Duration.ZERO).build();
         assertThat(noResume.resumeTimeout()).isZero();
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("abc");
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("abc"))) {
             peer.follow(noResume, "/z", (uri, in) -> {
                 ScriptedPeer.assertReadsThenFails(in, "abc")
                         .isInstanceOf(EOFException.class)
@@ -234,10 +243,7 @@ class ResumeProtocolTest {
     @Test
     void closeAbortsAReconnectInProgress() throws Exception {
         CountDownLatch reconnecting = new CountDownLatch(1);
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"), c -> {
             c.readRequest();
             reconnecting.countDown();
             c.expectEof(); // no answer: the client must give up on its own
