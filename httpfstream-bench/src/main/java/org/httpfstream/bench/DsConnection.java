@@ -46,15 +46,27 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         void onClosed(DsConnection c);
     }
 
-    private static final int IDLE = 0;
-    private static final int HEAD = 1;
-    private static final int BODY = 2;
-    private static final int CHUNK_SIZE = 3;
-    private static final int CHUNK_DATA = 4;
-    private static final int CHUNK_END = 5;
-    private static final int TRAILER = 6;
-    private static final int UNTIL_CLOSE = 7;
-    private static final int CLOSED = 8;
+    /** Where the exchange stands: which bytes come next. */
+    private enum State {
+        /** No request outstanding. */
+        IDLE,
+        /** The response head's lines. */
+        HEAD,
+        /** A {@code Content-Length} body. */
+        BODY,
+        /** A chunk's size line. */
+        CHUNK_SIZE,
+        /** A chunk's bytes. */
+        CHUNK_DATA,
+        /** The CRLF after a chunk's bytes. */
+        CHUNK_END,
+        /** The trailer lines after the last chunk. */
+        TRAILER,
+        /** A body that ends with the connection. */
+        UNTIL_CLOSE,
+        /** The connection is closed or failing. */
+        CLOSED
+    }
 
     private static final byte[] CONTENT_LENGTH = ascii("content-length");
     private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
@@ -70,7 +82,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private ByteBuf request;
 
-    private int state = IDLE;
+    private State state = State.IDLE;
     private final ResponseLine line = new ResponseLine();
     private boolean statusLine;
     private int status = -1;
@@ -179,7 +191,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
 
     /** True if another request may follow the last response on this connection. */
     boolean reusable() {
-        return !closeAfter && state == IDLE && channel != null && channel.isActive();
+        return !closeAfter && state == State.IDLE && channel != null && channel.isActive();
     }
 
     /** True while a request is outstanding (sent, its response not complete). */
@@ -212,7 +224,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
 
     /** Sends the request buffer's bytes; the response is parsed next. */
     void send() {
-        if (state != IDLE) {
+        if (state != State.IDLE) {
             throw new IllegalStateException("a request is outstanding (state " + state + ")");
         }
         status = -1;
@@ -224,7 +236,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         cursor.clear();
         statusLine = true;
         line.reset();
-        state = HEAD;
+        state = State.HEAD;
         outstanding = true;
         request.readerIndex(0);
         channel.writeAndFlush(request.retain(), channel.voidPromise());
@@ -249,7 +261,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         ByteBuf in = (ByteBuf) msg;
         try {
             long now = System.nanoTime();
-            while (in.isReadable() && state != CLOSED) {
+            while (in.isReadable() && state != State.CLOSED) {
                 switch (state) {
                     case HEAD, CHUNK_SIZE, CHUNK_END, TRAILER -> {
                         int len = line.read(in);
@@ -264,11 +276,11 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
                         int at = in.readerIndex();
                         in.skipBytes(n);
                         remaining -= n;
-                        if (state == CHUNK_DATA && remaining == 0) {
-                            state = CHUNK_END;
+                        if (state == State.CHUNK_DATA && remaining == 0) {
+                            state = State.CHUNK_END;
                         }
                         listener.onBody(this, in, at, n, now);
-                        if (state == BODY && remaining == 0) {
+                        if (state == State.BODY && remaining == 0) {
                             end(now);
                         }
                     }
@@ -304,17 +316,17 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
                 if (size < 0) {
                     fail("bad chunk size line: " + line.text(len));
                 } else if (size == 0) {
-                    state = TRAILER;
+                    state = State.TRAILER;
                 } else {
                     remaining = size;
-                    state = CHUNK_DATA;
+                    state = State.CHUNK_DATA;
                 }
             }
             case CHUNK_END -> {
                 if (len != 0) {
                     fail("no CRLF after a chunk: " + line.text(len));
                 } else {
-                    state = CHUNK_SIZE;
+                    state = State.CHUNK_SIZE;
                 }
             }
             case TRAILER -> {
@@ -376,30 +388,30 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         listener.onHead(this, status);
-        if (state != HEAD) {
+        if (state != State.HEAD) {
             return; // the listener closed the connection
         }
         if (status == 204 || status == 304) {
             end(now);
         } else if (chunked) {
-            state = CHUNK_SIZE;
+            state = State.CHUNK_SIZE;
         } else if (contentLength >= 0) {
             remaining = contentLength;
-            state = BODY;
+            state = State.BODY;
             if (remaining == 0) {
                 end(now);
             }
         } else {
-            state = UNTIL_CLOSE;
+            state = State.UNTIL_CLOSE;
             closeAfter = true;
         }
     }
 
     private void end(long now) {
-        state = IDLE;
+        state = State.IDLE;
         outstanding = false;
         listener.onEnd(this, now);
-        if (closeAfter && state == IDLE) {
+        if (closeAfter && state == State.IDLE) {
             channel.close();
         }
     }
@@ -408,13 +420,13 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
         if (problem == null) {
             problem = message;
         }
-        state = CLOSED;
+        state = State.CLOSED;
         channel.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (state == UNTIL_CLOSE) {
+        if (state == State.UNTIL_CLOSE) {
             end(System.nanoTime());
         }
         if (request != null) {
@@ -428,7 +440,7 @@ final class DsConnection extends ChannelInboundHandlerAdapter {
     private void reportClosed() {
         if (!closedReported) {
             closedReported = true;
-            state = CLOSED;
+            state = State.CLOSED;
             listener.onClosed(this);
         }
     }

@@ -193,13 +193,10 @@ abstract class DsReader extends DsClient {
         private static final byte[] CONTROL = DsConnection.ascii("control");
         private static final byte[] NEXT_OFFSET_KEY = DsConnection.ascii("\"streamNextOffset\"");
         private static final byte[] CURSOR_KEY = DsConnection.ascii("\"streamCursor\"");
-        private static final int LINE_START = 0;
-        private static final int FIELD = 1;
-        private static final int DATA_VALUE = 2;
-        private static final int EVENT_VALUE = 3;
-        private static final int SKIP = 4;
+        /** Where the parser stands in an event's line: its start, its field name, or which value. */
+        private enum LinePart { LINE_START, FIELD, DATA_VALUE, EVENT_VALUE, SKIP }
 
-        private int state = LINE_START;
+        private LinePart state = LinePart.LINE_START;
         private boolean lastCr;
         private boolean valueStart;
         private final byte[] field = new byte[8];
@@ -224,7 +221,7 @@ abstract class DsReader extends DsClient {
         }
 
         private void request(DsConnection c) {
-            state = LINE_START;
+            state = LinePart.LINE_START;
             lastCr = false;
             eventLength = 0;
             dataLength = 0;
@@ -279,7 +276,7 @@ abstract class DsReader extends DsClient {
             } else {
                 lastCr = false;
                 fieldLength = 0;
-                state = FIELD;
+                state = LinePart.FIELD;
                 return i;
             }
         }
@@ -290,19 +287,19 @@ abstract class DsReader extends DsClient {
             if (b == ':') {
                 valueStart = true;
                 if (fieldIs(DATA)) {
-                    state = DATA_VALUE;
+                    state = LinePart.DATA_VALUE;
                 } else if (fieldIs(EVENT)) {
                     eventLength = 0;
-                    state = EVENT_VALUE;
+                    state = LinePart.EVENT_VALUE;
                 } else {
-                    state = SKIP; // a comment, id or retry
+                    state = LinePart.SKIP; // a comment, id or retry
                 }
             } else if (b == '\r' || b == '\n') { // a field without a value
                 lastCr = b == '\r';
                 if (fieldIs(EVENT)) {
                     eventLength = 0;
                 }
-                state = LINE_START;
+                state = LinePart.LINE_START;
             } else if (fieldLength < field.length) {
                 field[fieldLength++] = b;
             } else {
@@ -321,9 +318,9 @@ abstract class DsReader extends DsClient {
                     i++;
                 }
             }
-            if (state == DATA_VALUE) {
+            if (state == LinePart.DATA_VALUE) {
                 appendData(buf, i, to - i);
-            } else if (state == EVENT_VALUE) {
+            } else if (state == LinePart.EVENT_VALUE) {
                 int n = Math.min(to - i, event.length - eventLength);
                 buf.getBytes(i, event, eventLength, n);
                 eventLength += n;
@@ -332,7 +329,7 @@ abstract class DsReader extends DsClient {
                 return end;
             }
             lastCr = buf.getByte(eol) == '\r';
-            state = LINE_START;
+            state = LinePart.LINE_START;
             return eol + 1;
         }
 

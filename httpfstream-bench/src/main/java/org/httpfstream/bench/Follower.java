@@ -16,32 +16,35 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class Follower extends Peer implements Receiver {
     private final ReceivedBytes received = new ReceivedBytes();
     private final boolean stalled;
-    private final int messageSize;
-    private final AtomicLongArray sendTimes;
-    private final Histogram latency;
+    private final Latency latency;
     private long nextBoundary;
     private int message;
+
+    /**
+     * The latency probe of a follower: the appender's messages are {@code messageSize} bytes each, and
+     * message {@code i} was sent at {@code sendTimes[i]}; each latency goes to {@code histogram}.
+     */
+    record Latency(int messageSize, AtomicLongArray sendTimes, Histogram histogram) {
+        Latency {
+            if (messageSize < 1 || sendTimes == null || histogram == null) {
+                throw new IllegalArgumentException("latency needs messageSize, sendTimes and a histogram: "
+                        + messageSize);
+            }
+        }
+    }
 
     /**
      * @param upgrade FOLLOW over WebSocket if true; a plain GET if false
      * @param binaryFrames ask for BINARY frames ({@code X-Frames: binary}); servers may ignore it
      * @param stalled read nothing after the handshake until {@link #resume()}
-     * @param messageSize the appender's message size, for latency; 0 for none
-     * @param sendTimes the appender's send times, or null for no latency
-     * @param latency where latencies go, or null
+     * @param latency the latency probe, or null for no latency
      */
-    Follower(Cohort cohort, int id, String path, boolean upgrade, boolean binaryFrames,
-            boolean stalled, int messageSize, AtomicLongArray sendTimes, Histogram latency) {
+    Follower(Cohort cohort, int id, String path, boolean upgrade, boolean binaryFrames, boolean stalled,
+            Latency latency) {
         super(cohort, id, path, upgrade, binaryFrames ? "X-Frames: binary\r\n" : "");
-        if ((sendTimes == null) != (latency == null) || (latency != null && messageSize < 1)) {
-            throw new IllegalArgumentException("latency needs messageSize, sendTimes and a histogram: "
-                    + messageSize);
-        }
         this.stalled = stalled;
-        this.messageSize = messageSize;
-        this.sendTimes = sendTimes;
         this.latency = latency;
-        this.nextBoundary = messageSize;
+        this.nextBoundary = latency == null ? 0 : latency.messageSize();
     }
 
     @Override
@@ -66,6 +69,7 @@ final class Follower extends Peer implements Receiver {
     void onData(ByteBuf buf, int index, int length, long nowNanos) {
         received.add(buf, index, length);
         if (latency != null) {
+            AtomicLongArray sendTimes = latency.sendTimes();
             while (received.count() >= nextBoundary) {
                 if (message >= sendTimes.length()) {
                     fail("more bytes than the appender sent: " + received.count());
@@ -76,9 +80,9 @@ final class Follower extends Peer implements Receiver {
                     fail("message " + message + " received before it was sent");
                     return;
                 }
-                latency.record(nowNanos - sentAt);
+                latency.histogram().record(nowNanos - sentAt);
                 message++;
-                nextBoundary += messageSize;
+                nextBoundary += latency.messageSize();
             }
         }
     }

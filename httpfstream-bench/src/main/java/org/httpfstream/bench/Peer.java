@@ -30,10 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
 abstract class Peer extends ChannelInboundHandlerAdapter {
     private static final String WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEAD = 16 * 1024;
-    private static final int HEAD = 0;
-    private static final int WS = 1;
-    private static final int BODY = 2;
-    private static final int DONE = 3;
+
+    /** What the connection reads next: the response head, WebSocket frames, an HTTP body, or nothing. */
+    private enum Phase { HEAD, WS, BODY, DONE }
 
     protected final Cohort cohort;
     protected final int id;
@@ -43,7 +42,7 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
     private Runnable onSettled = () -> { };
 
     protected Channel channel;
-    private int phase = HEAD;
+    private Phase phase = Phase.HEAD;
     private String key;
     private ByteBuf head;
     private int last4;
@@ -209,12 +208,12 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
         ByteBuf in = (ByteBuf) msg;
         try {
             long now = System.nanoTime();
-            if (phase == HEAD) {
+            if (phase == Phase.HEAD) {
                 readHead(in);
             }
-            if (phase == WS) {
+            if (phase == Phase.WS) {
                 readFrames(in, now);
-            } else if (phase == BODY) {
+            } else if (phase == Phase.BODY) {
                 readBody(in, now);
             }
         } finally {
@@ -232,7 +231,7 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (head.readableBytes() > MAX_HEAD) {
-                phase = DONE;
+                phase = Phase.DONE;
                 fail("response head over " + MAX_HEAD + " bytes");
                 return;
             }
@@ -256,35 +255,35 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
         try {
             status = Integer.parseInt(statusLine[1]);
         } catch (RuntimeException e) {
-            phase = DONE;
+            phase = Phase.DONE;
             fail("bad status line: " + lines[0]);
             return;
         }
         if (status == 101 && upgrade) {
             String accept = headers.get("sec-websocket-accept");
             if (!expectedAccept().equals(accept)) {
-                phase = DONE;
+                phase = Phase.DONE;
                 fail("bad Sec-WebSocket-Accept: " + accept);
                 return;
             }
-            phase = WS;
+            phase = Phase.WS;
         } else if (status == 200 || status == 206) {
             if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-                phase = DONE;
+                phase = Phase.DONE;
                 fail("chunked response bodies are not supported");
                 return;
             }
             String length = headers.get("content-length");
             bodyRemaining = length == null ? -1 : Long.parseLong(length);
-            phase = BODY;
+            phase = Phase.BODY;
         } else {
-            phase = DONE;
+            phase = Phase.DONE;
             fail("HTTP " + status + " " + (statusLine.length > 2 ? statusLine[2] : ""));
             return;
         }
         settle();
         onOpen();
-        if (phase == BODY && bodyRemaining == 0) {
+        if (phase == Phase.BODY && bodyRemaining == 0) {
             endBody();
         }
     }
@@ -315,12 +314,12 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
     }
 
     private void endBody() {
-        phase = DONE;
+        phase = Phase.DONE;
         channel.close();
     }
 
     private void readFrames(ByteBuf in, long now) {
-        while (phase == WS && in.isReadable()) {
+        while (phase == Phase.WS && in.isReadable()) {
             if (!inPayload) {
                 frameHead[frameHeadLength++] = in.readByte();
                 if (frameHeadLength == 2) {
@@ -363,13 +362,13 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
         frameHeadLength = 0;
         frameHeadNeeded = 2;
         if ((frameHead[1] & 0x80) != 0) {
-            phase = DONE;
+            phase = Phase.DONE;
             fail("the server sent a masked frame");
             return;
         }
         if (opcode >= 8) {
             if (opcode > 10 || length > 125) {
-                phase = DONE;
+                phase = Phase.DONE;
                 fail("bad control frame: opcode " + opcode + ", length " + length);
                 return;
             }
@@ -378,7 +377,7 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
             }
             controlLength = 0;
         } else if (opcode > 2 || length < 0) {
-            phase = DONE;
+            phase = Phase.DONE;
             fail("bad data frame: opcode " + opcode + ", length " + length);
             return;
         }
@@ -395,7 +394,7 @@ abstract class Peer extends ChannelInboundHandlerAdapter {
         if (opcode == 0x8) {
             closeCode = controlLength >= 2
                     ? ((control[0] & 0xff) << 8) | (control[1] & 0xff) : 1005;
-            phase = DONE;
+            phase = Phase.DONE;
             onClose(closeCode, now);
         } else if (opcode == 0x9 && !closeSent) {
             channel.writeAndFlush(Payload.controlFrame(channel.alloc(), 0xA, control, controlLength));

@@ -156,7 +156,7 @@ final class ScenarioRun {
     /** Reads the finished stream back with a plain GET and checks it against what {@code appender} sent. */
     void readBack(String path, Appender appender) throws InterruptedException {
         Cohort readers = cohort("read-back", 1);
-        Follower f = new Follower(readers, 0, path, false, false, false, 0, null, null);
+        Follower f = new Follower(readers, 0, path, false, false, false, null);
         open(readers, List.of(f));
         await(readers);
         check(f.verify(200, appender));

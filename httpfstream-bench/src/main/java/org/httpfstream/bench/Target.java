@@ -17,20 +17,22 @@ import java.util.concurrent.TimeUnit;
  * PID it knows) or one given by URL, with an optional PID for CPU and memory figures.
  *
  * <p>Thread safety: immutable apart from {@link #close()}, which may be called once from any thread.
+ *
+ * @param label the server's name in the results, e.g. {@code httpfstream (Java, fsync)}
+ * @param base the server's base URI, ending in '/'
+ * @param stats the server process's statistics, or null if its PID is unknown
+ * @param process the server's process if the benchmark started it, else null
+ * @param launchedWith how the benchmark started it, to start it again, or null
  */
-public final class Target implements AutoCloseable {
-    private final String label;
-    private final URI base;
-    private final ProcStats stats;
-    private final Process process;
-    private final List<Object> launchArgs;
+public record Target(String label, URI base, ProcStats stats, Process process, Launch launchedWith)
+        implements AutoCloseable {
 
-    private Target(String label, URI base, ProcStats stats, Process process, List<Object> launchArgs) {
-        this.label = label;
-        this.base = base;
-        this.stats = stats;
-        this.process = process;
-        this.launchArgs = launchArgs;
+    /**
+     * How the benchmark started a server: the arguments of {@link Target#launch(Path, List, String, Path,
+     * boolean, boolean)}.
+     */
+    public record Launch(Path root, List<String> jvmOptions, String classpath, Path log, boolean fsync,
+            boolean tls) {
     }
 
     /**
@@ -114,13 +116,13 @@ public final class Target implements AutoCloseable {
         }
         String[] parts = line.split(" ");
         String label = "httpfstream (Java" + (fsync ? ", fsync" : "") + (tls ? ", TLS" : "") + ")";
-        return new Target(label, URI.create(parts[1]),
-                new ProcStats(Long.parseLong(parts[2])), p, List.of(root, jvmOptions, classpath, log, fsync, tls));
+        return new Target(label, URI.create(parts[1]), new ProcStats(Long.parseLong(parts[2])), p,
+                new Launch(root, jvmOptions, classpath, log, fsync, tls));
     }
 
     /** The server's storage root if the benchmark started it, else null. */
     public Path root() {
-        return launchArgs == null ? null : (Path) launchArgs.get(0);
+        return launchedWith == null ? null : launchedWith.root();
     }
 
     /** True if the benchmark started this server and can start it again. */
@@ -129,29 +131,13 @@ public final class Target implements AutoCloseable {
     }
 
     /** Stops this server, which the benchmark started, and starts a fresh one on the same root. */
-    @SuppressWarnings("unchecked")
     public Target relaunch() throws IOException, InterruptedException {
         if (process == null) {
             throw new IllegalStateException("not started by the benchmark: " + base);
         }
         close();
-        return launch((Path) launchArgs.get(0), (List<String>) launchArgs.get(1),
-                (String) launchArgs.get(2), (Path) launchArgs.get(3), (Boolean) launchArgs.get(4),
-                (Boolean) launchArgs.get(5));
-    }
-
-    public String label() {
-        return label;
-    }
-
-    /** The server's base URI, ending in '/'. */
-    public URI base() {
-        return base;
-    }
-
-    /** The server process's statistics, or null if its PID is unknown. */
-    public ProcStats stats() {
-        return stats;
+        Launch l = launchedWith;
+        return launch(l.root(), l.jvmOptions(), l.classpath(), l.log(), l.fsync(), l.tls());
     }
 
     /**

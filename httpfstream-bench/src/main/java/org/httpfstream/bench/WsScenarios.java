@@ -104,7 +104,7 @@ final class WsScenarios {
             Follower f = null;
             if (stalled) {
                 Cohort followers = s.cohort("stalled follower", 1);
-                f = s.open(followers, i -> new Follower(followers, i, path, true, false, true, 0, null, null)).get(0);
+                f = s.open(followers, i -> new Follower(followers, i, path, true, false, true, null)).get(0);
             }
             r.connections = stalled ? 2 : 1;
             // The raw probe starts from recycled memory; so does the server it is compared with.
@@ -161,7 +161,7 @@ final class WsScenarios {
                 s.awaitOpened(followers);
                 r.connections = (n + bench.o.h2StreamsPerConnection - 1) / bench.o.h2StreamsPerConnection + 1;
             } else {
-                fs = s.open(followers, i -> new Follower(followers, i, path, true, binary, false, 0, null, null));
+                fs = s.open(followers, i -> new Follower(followers, i, path, true, binary, false, null));
                 r.connections = n + 1;
             }
             Meter m = new Meter(t, c);
@@ -195,8 +195,8 @@ final class WsScenarios {
             String path = bench.path("fanout-latency", 0);
             Appender a = s.appender(path, p, messages, 1_000_000_000L / bench.o.latencyRate, sendTimes);
             Cohort followers = s.cohort("follower", n);
-            List<Follower> fs = s.open(followers,
-                    i -> new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
+            Follower.Latency probe = new Follower.Latency(size, sendTimes, latency);
+            List<Follower> fs = s.open(followers, i -> new Follower(followers, i, path, true, false, false, probe));
             r.connections = n + 1;
             Meter m = new Meter(t, c);
             r.seconds = s.stream(a, followers, fs);
@@ -229,7 +229,8 @@ final class WsScenarios {
                 AtomicLongArray sendTimes = new AtomicLongArray(messages);
                 // Spread the streams' ticks evenly over one period, as independent writers would be.
                 as.add(new Appender(appenders, i, path, p, messages, period, period * i / n, true, sendTimes));
-                fs.add(new Follower(followers, i, path, true, false, false, size, sendTimes, latency));
+                fs.add(new Follower(followers, i, path, true, false, false,
+                        new Follower.Latency(size, sendTimes, latency)));
             }
             s.open(appenders, as);
             s.open(followers, fs);
@@ -290,7 +291,7 @@ final class WsScenarios {
             if (bench.o.h2) {
                 h2s.add(new H2Follower(followers, i, path));
             } else {
-                fs.add(new Follower(followers, i, path, false, false, false, 0, null, null));
+                fs.add(new Follower(followers, i, path, false, false, false, null));
             }
         }
         r.connections = bench.o.h2 ? (n + bench.o.h2StreamsPerConnection - 1) / bench.o.h2StreamsPerConnection : n;
@@ -337,8 +338,7 @@ final class WsScenarios {
             Cohort followers = run.cohort("follower", n);
             long start = System.nanoTime();
             List<Follower> fs = run.open(followers,
-                    i -> new Follower(followers, i, bench.path("idle", i % streams), true, false, false, 0, null,
-                            null));
+                    i -> new Follower(followers, i, bench.path("idle", i % streams), true, false, false, null));
             r.seconds = (System.nanoTime() - start) / 1e9; // time to connect them all
             if (s != null) {
                 gc &= s.gc(60);
@@ -409,7 +409,7 @@ final class WsScenarios {
             Appender a = s.appender(path, p, Math.max(1, bytes / size), 0, null);
             Cohort followers = s.cohort("follower", followerCount);
             List<Follower> fs = s.open(followers,
-                    i -> new Follower(followers, i, path, true, i % 2 == 0, false, 0, null, null));
+                    i -> new Follower(followers, i, path, true, i % 2 == 0, false, null));
             s.stream(a, followers, List.of());
             s.check(fs, 101, a);
             s.readBack(path, a);

@@ -29,8 +29,8 @@ class PeerTest {
      */
     private Follower follow(Thread script, Cohort cohort, boolean upgrade) throws Exception {
         script.start();
-        Follower f = scripted.client().connect(new Follower(cohort, 0, "/x.log", upgrade, false, false, 0, null,
-                null), ScriptedServer.deadline());
+        Follower f = scripted.client().connect(new Follower(cohort, 0, "/x.log", upgrade, false, false, null),
+                ScriptedServer.deadline());
         assertThat(cohort.awaitFinished(ScriptedServer.deadline())).isTrue();
         script.join();
         return f;

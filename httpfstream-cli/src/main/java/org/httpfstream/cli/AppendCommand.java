@@ -8,7 +8,6 @@ import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.httpfstream.client.HttpFStreamClient;
 import picocli.CommandLine.Command;
@@ -42,30 +41,26 @@ public final class AppendCommand implements Callable<Integer> {
     StreamOptions options = new StreamOptions();
 
     private final InputStream stdin;
-    private final BooleanSupplier stderrIsTerminal;
     private final LongSupplier stdinSize;
-    private final LongSupplier nanoClock;
+    private final Progress.Screen screen;
 
     public AppendCommand() {
-        this(System.in, Terminal::stderrIsTerminal, Terminal::stdinSize, System::nanoTime);
+        this(System.in, Terminal::stdinSize, Progress.Screen.SYSTEM);
     }
 
     AppendCommand(InputStream stdin) {
-        this(stdin, () -> false, () -> -1L, System::nanoTime);
+        this(stdin, () -> -1L, Progress.Screen.NOT_A_TERMINAL);
     }
 
     /**
      * @param stdin the data to append
-     * @param stderrIsTerminal whether stderr is a terminal, asked once, with -v: then a progress line is shown
      * @param stdinSize the bytes {@code stdin} holds, or -1 if unknown; asked once, with -v on a terminal
-     * @param nanoClock the time for the progress line's rate, {@link System#nanoTime()} but in tests
+     * @param screen where a progress line may be drawn with -v
      */
-    AppendCommand(InputStream stdin, BooleanSupplier stderrIsTerminal, LongSupplier stdinSize,
-            LongSupplier nanoClock) {
+    AppendCommand(InputStream stdin, LongSupplier stdinSize, Progress.Screen screen) {
         this.stdin = stdin;
-        this.stderrIsTerminal = stderrIsTerminal;
         this.stdinSize = stdinSize;
-        this.nanoClock = nanoClock;
+        this.screen = screen;
     }
 
     @Override
@@ -76,7 +71,7 @@ public final class AppendCommand implements Callable<Integer> {
 
         AtomicLong sent = new AtomicLong();
         AtomicBoolean interrupted = new AtomicBoolean();
-        Progress progress = options.progress(stderrIsTerminal, stdinSize, nanoClock);
+        Progress progress = options.progress(screen, stdinSize);
         // Ctrl-C / SIGTERM: end the append cleanly; close() waits until the server has stored every byte sent.
         Thread onExit = new Thread(() -> {
             interrupted.set(true);

@@ -18,10 +18,7 @@ final class ByteSize {
 
     /** Parses {@code text}; throws IllegalArgumentException naming the text if it is not a size. */
     static long parse(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("invalid size: empty");
-        }
-        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+        Matcher m = SIZE.matcher(ParsingConverter.nonBlank(text, "size").trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException("invalid size \"" + text + "\" (e.g. 1048576, 512KiB, 16MiB, 1G)");
         }

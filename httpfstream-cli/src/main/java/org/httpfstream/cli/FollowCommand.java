@@ -7,8 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.util.concurrent.Callable;
-import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 import org.httpfstream.client.HttpFStreamClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,27 +36,24 @@ public final class FollowCommand implements Callable<Integer> {
     StreamOptions options = new StreamOptions();
 
     private final OutputStream stdout;
-    private final BooleanSupplier stderrIsTerminal;
-    private final LongSupplier nanoClock;
+    private final Progress.Screen screen;
 
     public FollowCommand() {
         // Unbuffered and not a PrintStream, so write errors (e.g. a closed pipe) are reported, not swallowed.
-        this(new FileOutputStream(FileDescriptor.out), Terminal::stderrIsTerminal, System::nanoTime);
+        this(new FileOutputStream(FileDescriptor.out), Progress.Screen.SYSTEM);
     }
 
     FollowCommand(OutputStream stdout) {
-        this(stdout, () -> false, System::nanoTime);
+        this(stdout, Progress.Screen.NOT_A_TERMINAL);
     }
 
     /**
      * @param stdout where the stream's bytes go
-     * @param stderrIsTerminal whether stderr is a terminal, asked once, with -v: then a progress line is shown
-     * @param nanoClock the time for the progress line's rate, {@link System#nanoTime()} but in tests
+     * @param screen where a progress line may be drawn with -v
      */
-    FollowCommand(OutputStream stdout, BooleanSupplier stderrIsTerminal, LongSupplier nanoClock) {
+    FollowCommand(OutputStream stdout, Progress.Screen screen) {
         this.stdout = stdout;
-        this.stderrIsTerminal = stderrIsTerminal;
-        this.nanoClock = nanoClock;
+        this.screen = screen;
     }
 
     @Override
@@ -68,7 +63,7 @@ public final class FollowCommand implements Callable<Integer> {
         // Said once the follow has begun, so the line confirms it (a failure prints only the error).
         options.say("following data at " + uri + " (ctrl-C to exit)");
 
-        Progress progress = options.progress(stderrIsTerminal, () -> -1L, nanoClock);
+        Progress progress = options.progress(screen, () -> -1L);
         long total = 0;
         try (in) {
             byte[] buffer = new byte[StreamOptions.BUFFER_SIZE];

@@ -16,10 +16,7 @@ final class GoDuration {
 
     /** Parses {@code text}; throws IllegalArgumentException naming the text if it is not a duration. */
     static Duration parse(String text) {
-        if (text == null || text.isEmpty()) {
-            throw new IllegalArgumentException("invalid duration: empty");
-        }
-        if (text.equals("0")) { // as in Go, the one number that needs no unit
+        if (ParsingConverter.nonBlank(text, "duration").equals("0")) { // as in Go, the one number that needs no unit
             return Duration.ZERO;
         }
         Matcher m = PART.matcher(text);

@@ -20,6 +20,19 @@ abstract class ParsingConverter<T> implements ITypeConverter<T> {
         this.parse = parse;
     }
 
+    /**
+     * {@code text}, if it holds more than white space; the one check every flag grammar starts with.
+     *
+     * @param what the kind of value, for the message, e.g. {@code "size"}
+     * @throws IllegalArgumentException {@code "invalid WHAT: empty"} for null, empty or blank text
+     */
+    static String nonBlank(String text, String what) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("invalid " + what + ": empty");
+        }
+        return text;
+    }
+
     @Override
     public final T convert(String value) {
         try {

@@ -2,6 +2,7 @@ package org.httpfstream.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,6 +23,21 @@ class Progress {
 
     /** The shortest time between two redraws: 250 ms, at most four a second. */
     static final long REDRAW_NANOS = 250_000_000L;
+
+    /**
+     * Where the commands may draw a progress line: whether stderr is a terminal (asked once, with
+     * {@code -v}) and the clock of the line's rate. One value for {@code append} and {@code follow}, which
+     * both take it, so that tests can give a terminal and a clock of their own.
+     *
+     * @param stderrIsTerminal whether stderr is a terminal; then a progress line is shown with -v
+     * @param nanoClock the time for the progress line's rate, {@link System#nanoTime()} but in tests
+     */
+    record Screen(BooleanSupplier stderrIsTerminal, LongSupplier nanoClock) {
+        /** The process's own stderr and {@link System#nanoTime()}. */
+        static final Screen SYSTEM = new Screen(Terminal::stderrIsTerminal, System::nanoTime);
+        /** No terminal: never a progress line. */
+        static final Screen NOT_A_TERMINAL = new Screen(() -> false, System::nanoTime);
+    }
 
     /** Prints nothing. */
     static final Progress NONE = new Progress(null, -1, () -> 0L) {

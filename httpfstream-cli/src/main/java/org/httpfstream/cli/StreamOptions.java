@@ -3,7 +3,6 @@ package org.httpfstream.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.httpfstream.client.HttpFStreamClient;
 import org.httpfstream.client.NotAuthorizedException;
@@ -86,8 +85,8 @@ final class StreamOptions {
      *
      * @param size the bytes to transfer, or -1 if unknown
      */
-    Progress progress(BooleanSupplier stderrIsTerminal, LongSupplier size, LongSupplier nanoClock) {
-        return verbose && stderrIsTerminal.getAsBoolean()
-                ? new Progress(err(), size.getAsLong(), nanoClock) : Progress.NONE;
+    Progress progress(Progress.Screen screen, LongSupplier size) {
+        return verbose && screen.stderrIsTerminal().getAsBoolean()
+                ? new Progress(err(), size.getAsLong(), screen.nanoClock()) : Progress.NONE;
     }
 }

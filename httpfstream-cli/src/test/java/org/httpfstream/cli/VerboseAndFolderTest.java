@@ -88,8 +88,8 @@ class VerboseAndFolderTest {
         void onATerminalShowsThePercentageAndTimeLeftOfAFileThrottled(TestInfo test) throws Exception {
             URI url = url(test);
             byte[] data = random(1 << 20); // 128 reads of 8 KiB: 13 s on the test's clock
-            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> true, () -> data.length,
-                    clock()), "-v", url.toString());
+            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> data.length,
+                    new Progress.Screen(() -> true, clock())), "-v", url.toString());
 
             assertThat(run.exitCode).as(run.err).isZero();
             assertThat(Files.readAllBytes(root.resolve(url.getPath().substring(1)))).isEqualTo(data);
@@ -106,8 +106,8 @@ class VerboseAndFolderTest {
         void ofAPipeShowsBytesAndRateWithoutPercentage(TestInfo test) {
             URI url = url(test);
             byte[] data = random(100_000);
-            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> true, () -> -1L, clock()),
-                    "-v", url.toString());
+            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> -1L,
+                    new Progress.Screen(() -> true, clock())), "-v", url.toString());
             assertThat(run.exitCode).as(run.err).isZero();
             assertThat(run.err).containsPattern("\r97\\.7 KiB  [0-9.]+ KiB/s *\n").doesNotContain("%", "ETA");
         }
@@ -116,8 +116,8 @@ class VerboseAndFolderTest {
         void notOnATerminalSaysOnlyWhatItDoes(TestInfo test) {
             URI url = url(test);
             byte[] data = random(100_000);
-            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> false, () -> data.length,
-                    clock()), "-v", url.toString());
+            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> data.length,
+                    new Progress.Screen(() -> false, clock())), "-v", url.toString());
             assertThat(run.exitCode).as(run.err).isZero();
             assertThat(run.err).isEqualTo("appending from stdin to " + url + "\nfinished appending from stdin to "
                     + url + " (100000 bytes)\n");
@@ -126,8 +126,8 @@ class VerboseAndFolderTest {
         @Test
         void withoutVerboseSaysNothingEvenOnATerminal(TestInfo test) {
             byte[] data = random(100_000);
-            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> true, () -> data.length,
-                    clock()), url(test).toString());
+            Run run = execute(new AppendCommand(new ByteArrayInputStream(data), () -> data.length,
+                    new Progress.Screen(() -> true, clock())), url(test).toString());
             assertThat(run.exitCode).as(run.err).isZero();
             assertThat(run.err).isEmpty();
         }
@@ -143,7 +143,8 @@ class VerboseAndFolderTest {
                 append.write(data);
             }
             ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-            Run run = execute(new FollowCommand(stdout, () -> true, clock()), "-v", url.toString());
+            Run run = execute(new FollowCommand(stdout, new Progress.Screen(() -> true, clock())), "-v",
+                    url.toString());
 
             assertThat(run.exitCode).as(run.err).isZero();
             assertThat(stdout.toByteArray()).isEqualTo(data);
@@ -159,8 +160,8 @@ class VerboseAndFolderTest {
             try (OutputStream append = HttpFStream.openAppend(url)) {
                 append.write("abc".getBytes(UTF_8));
             }
-            Run run = execute(new FollowCommand(new ByteArrayOutputStream(), () -> false, clock()), "-v",
-                    url.toString());
+            Run run = execute(new FollowCommand(new ByteArrayOutputStream(),
+                    new Progress.Screen(() -> false, clock())), "-v", url.toString());
             assertThat(run.err).isEqualTo("following data at " + url + " (ctrl-C to exit)\n"
                     + "finished following (read 3 bytes)\n");
         }

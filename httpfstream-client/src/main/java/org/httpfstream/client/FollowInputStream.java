@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The bytes of a followed stream, as returned by {@link HttpFStreamClient#follow(URI, String)}: what was
@@ -77,15 +76,9 @@ public final class FollowInputStream extends LatchedInputStream {
     private static final HexFormat HEX = HexFormat.of();
 
     private final URI uri;
-    /** The bearer token sent with every request, or null. */
-    private final String authToken;
-    /** Makes https connections; null for the JDK's default. */
-    private final SSLSocketFactory tls;
     private final String what;
-    private final int connectTimeoutMillis;
-    private final int readTimeoutMillis;
-    /** How long to try to reconnect; 0 disables resuming. */
-    private final long resumeTimeoutNanos;
+    /** The token, the https socket factory and the timeouts; a resume timeout of 0 disables resuming. */
+    private final Settings settings;
     /** Counted down by {@link #close()}, to end a wait between reconnect attempts. */
     private final CountDownLatch closeSignal = new CountDownLatch(1);
 
@@ -116,45 +109,25 @@ public final class FollowInputStream extends LatchedInputStream {
     /** The HTTP status with which the last reconnect attempt was refused, or 0. */
     private int rejectedStatus;
 
-    private FollowInputStream(URI uri, String authToken, SSLSocketFactory tls, int connectTimeoutMillis,
-                              int readTimeoutMillis, long resumeTimeoutNanos) {
-        this.tls = tls;
+    private FollowInputStream(URI uri, Settings settings) {
         this.uri = uri;
-        this.authToken = authToken;
         this.what = "FOLLOW " + uri;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.readTimeoutMillis = readTimeoutMillis;
-        this.resumeTimeoutNanos = resumeTimeoutNanos;
+        this.settings = settings;
     }
 
     /**
      * Sends the FOLLOW request for {@code uri} from {@code offset} and returns the stream of the response.
      *
      * @param offset the offset to start at, or null to send no offset (from the start)
-     * @param resumeTimeoutNanos how long to try to reconnect after a failure; 0 disables resuming
+     * @param settings the token, the https socket factory and the timeouts; a resume timeout of 0 disables
+     *     resuming
      * @throws ProtocolException if {@code offset} is in the httpfstream format and the server reported
      *     another start
      * @throws IOException as {@link Handshake#open}
      */
-    static FollowInputStream open(URI uri, String offset, int connectTimeoutMillis, int readTimeoutMillis,
-                                  long resumeTimeoutNanos) throws IOException {
-        return open(uri, offset, null, connectTimeoutMillis, readTimeoutMillis, resumeTimeoutNanos);
-    }
-
-    /** Like {@link #open(URI, String, int, int, long)}, sending {@code authToken} (if not null) as Bearer. */
-    static FollowInputStream open(URI uri, String offset, String authToken, int connectTimeoutMillis,
-                                  int readTimeoutMillis, long resumeTimeoutNanos) throws IOException {
-        return open(uri, offset, authToken, null, connectTimeoutMillis, readTimeoutMillis, resumeTimeoutNanos);
-    }
-
-    /** Like {@link #open(URI, String, String, int, int, long)}, making https connections with {@code tls}. */
-    static FollowInputStream open(URI uri, String offset, String authToken, SSLSocketFactory tls,
-                                  int connectTimeoutMillis, int readTimeoutMillis, long resumeTimeoutNanos)
-            throws IOException {
-        FollowInputStream stream = new FollowInputStream(uri, authToken, tls, connectTimeoutMillis,
-                readTimeoutMillis, resumeTimeoutNanos);
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, offset, authToken, tls,
-                connectTimeoutMillis, readTimeoutMillis, null);
+    static FollowInputStream open(URI uri, String offset, Settings settings) throws IOException {
+        FollowInputStream stream = new FollowInputStream(uri, settings);
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.FOLLOW, offset, false, settings, null);
         long start = parseOffset(opened.head().header("Stream-Offset"));
         long asked = parseOffset(offset);
         if (asked >= 0 && start >= 0 && start != asked) {
@@ -297,13 +270,13 @@ public final class FollowInputStream extends LatchedInputStream {
      */
     private void resume(IOException cause) throws IOException {
         closeSource();
-        if (position < 0 || resumeTimeoutNanos == 0) {
+        if (position < 0 || settings.resumeTimeoutNanos() == 0) {
             throw cause;
         }
         if (deliveredSinceConnect) {
             backoffMillis = 0;
         }
-        long deadline = System.nanoTime() + resumeTimeoutNanos;
+        long deadline = System.nanoTime() + settings.resumeTimeoutNanos();
         IOException last = cause;
         while (true) {
             if (backoffMillis > 0) {
@@ -329,7 +302,7 @@ public final class FollowInputStream extends LatchedInputStream {
             if (System.nanoTime() - deadline >= 0) {
                 String detail = last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
                 IOException gaveUp = new IOException(what + ": could not resume at offset " + formatOffset(position)
-                        + " within " + Errors.describeMillis(TimeUnit.NANOSECONDS.toMillis(resumeTimeoutNanos))
+                        + " within " + Errors.describeMillis(TimeUnit.NANOSECONDS.toMillis(settings.resumeTimeoutNanos()))
                         + "; last failure: " + detail, last);
                 if (last != cause) {
                     gaveUp.addSuppressed(cause);
@@ -388,8 +361,7 @@ public final class FollowInputStream extends LatchedInputStream {
         rejectedStatus = 0;
         Handshake.Opened opened;
         try {
-            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, followParam, authToken, tls, connectTimeoutMillis,
-                    readTimeoutMillis,
+            opened = Handshake.open(uri, Handshake.Verb.FOLLOW, token, followParam, settings,
                     new Handshake.Observer() {
                         @Override
                         public void socketCreated(Socket socket) {
@@ -431,7 +403,7 @@ public final class FollowInputStream extends LatchedInputStream {
             bodyEnd = -1;
             liveBody = false;
             snapshotBody = false;
-            source = new WebSocketFollowInputStream(opened.webSocket(), what, readTimeoutMillis);
+            source = new WebSocketFollowInputStream(opened.webSocket(), what, settings.readTimeoutMillis());
         }
         deliveredSinceConnect = false;
     }

@@ -51,19 +51,6 @@ final class Handshake {
     }
 
     /**
-     * Connects to {@code uri} and sends the {@code verb} request; blocks until the response head has been
-     * read. On success the socket's SO_TIMEOUT is the read timeout.
-     *
-     * @throws IllegalArgumentException if the URI's scheme is not http or https, or it has no host
-     * @throws NoSuchFileException if the server answered 404
-     * @throws WriterConflictException if the server answered an APPEND with 403
-     * @throws IOException if the connection or handshake failed, or the server answered with another status
-     */
-    static Opened open(URI uri, Verb verb, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
-        return open(uri, verb, null, connectTimeoutMillis, readTimeoutMillis, null);
-    }
-
-    /**
      * Observes one request, for callers that must abort it from another thread or tell its failures
      * apart. Called on the thread that sends the request.
      */
@@ -79,51 +66,34 @@ final class Handshake {
     }
 
     /**
-     * Like {@link #open(URI, Verb, int, int)}, with the query parameter {@code offset} and an observer.
+     * Connects to {@code uri} and sends the {@code verb} request; blocks until the response head has been
+     * read. On success the socket's SO_TIMEOUT is the read timeout.
      *
      * @param offset the value of the query parameter {@code offset} (replacing any the URI has), or null
      *     to send the URI's query unchanged
+     * @param follow with true the request also carries the query parameter {@code follow}, so that a server
+     *     reached without the upgrade (a proxy dropped it) answers with a live chunked body instead of the
+     *     bytes so far
+     * @param settings the token (sent as {@code Authorization: Bearer} if not null), the https socket factory
+     *     (the server's host name is always verified against its certificate) and the timeouts
      * @param observer told about the socket and a rejected response, or null
-     */
-    static Opened open(URI uri, Verb verb, String offset, int connectTimeoutMillis, int readTimeoutMillis,
-                       Observer observer) throws IOException {
-        return open(uri, verb, offset, null, connectTimeoutMillis, readTimeoutMillis, observer);
-    }
-
-    /**
-     * Like {@link #open(URI, Verb, String, int, int, Observer)}, sending {@code token} (if not null) as
-     * {@code Authorization: Bearer}.
-     *
+     * @throws IllegalArgumentException if the URI's scheme is not http or https, or it has no host
+     * @throws NoSuchFileException if the server answered 404
+     * @throws WriterConflictException if the server answered an APPEND with 403
      * @throws NotAuthorizedException if the server answered 401, or 403 with a {@code WWW-Authenticate}
      *     challenge
+     * @throws IOException if the connection or handshake failed, or the server answered with another status
      */
-    static Opened open(URI uri, Verb verb, String offset, String token, int connectTimeoutMillis,
-                       int readTimeoutMillis, Observer observer) throws IOException {
-        return open(uri, verb, offset, false, token, null, connectTimeoutMillis, readTimeoutMillis, observer);
-    }
-
-    /**
-     * Like {@link #open(URI, Verb, String, String, int, int, Observer)}, making {@code https} connections
-     * with {@code tls} (null: the JDK's default, which trusts the JDK's CA certificates). The server's
-     * host name is always verified against its certificate.
-     */
-    static Opened open(URI uri, Verb verb, String offset, String token, SSLSocketFactory tls,
-                       int connectTimeoutMillis, int readTimeoutMillis, Observer observer) throws IOException {
-        return open(uri, verb, offset, false, token, tls, connectTimeoutMillis, readTimeoutMillis, observer);
-    }
-
-    /**
-     * Like {@link #open(URI, Verb, String, String, SSLSocketFactory, int, int, Observer)}; with {@code
-     * follow} true the request also carries the query parameter {@code follow}, so that a server reached
-     * without the upgrade (a proxy dropped it) answers with a live chunked body instead of the bytes so far.
-     */
-    static Opened open(URI uri, Verb verb, String offset, boolean follow, String token, SSLSocketFactory tls,
-                       int connectTimeoutMillis, int readTimeoutMillis, Observer observer) throws IOException {
+    static Opened open(URI uri, Verb verb, String offset, boolean follow, Settings settings, Observer observer)
+            throws IOException {
+        String token = settings.token();
+        int connectTimeoutMillis = settings.connectTimeoutMillis();
+        int readTimeoutMillis = settings.readTimeoutMillis();
         Endpoint endpoint = Endpoint.of(uri);
         String what = verb + " " + uri;
         Socket socket;
         try {
-            socket = connect(endpoint, tls, connectTimeoutMillis, observer);
+            socket = connect(endpoint, settings.tls(), connectTimeoutMillis, observer);
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = new SocketTimeoutException(what + ": could not connect to "
                     + endpoint.host() + ":" + endpoint.port() + " within " + Errors.describeMillis(connectTimeoutMillis));

@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A client for httpfstream servers: appends bytes to a path, or follows a path (reads what was written
@@ -40,23 +39,16 @@ public final class HttpFStreamClient {
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final Duration resumeTimeout;
-    private final int connectTimeoutMillis;
-    private final int readTimeoutMillis;
-    private final long resumeTimeoutNanos;
-    /** The bearer token sent with every request, or null. */
-    private final String token;
-    /** Makes https connections; null for the JDK's default. */
-    private final SSLSocketFactory tls;
+    /** The token, the https socket factory and the timeouts in the units the connections take. */
+    private final Settings settings;
 
     private HttpFStreamClient(Builder builder) {
-        this.token = builder.token;
-        this.tls = builder.sslContext == null ? null : builder.sslContext.getSocketFactory();
         this.connectTimeout = builder.connectTimeout;
         this.readTimeout = builder.readTimeout;
         this.resumeTimeout = builder.resumeTimeout;
-        this.connectTimeoutMillis = toMillis(connectTimeout);
-        this.readTimeoutMillis = toMillis(readTimeout);
-        this.resumeTimeoutNanos = toNanos(resumeTimeout);
+        this.settings = new Settings(builder.token,
+                builder.sslContext == null ? null : builder.sslContext.getSocketFactory(),
+                toMillis(connectTimeout), toMillis(readTimeout), toNanos(resumeTimeout));
     }
 
     /**
@@ -168,16 +160,16 @@ public final class HttpFStreamClient {
      */
     public OutputStream openAppend(URI uri) throws IOException {
         Objects.requireNonNull(uri, "uri");
-        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, null, token, tls, connectTimeoutMillis,
-                readTimeoutMillis, null);
+        Handshake.Opened opened = Handshake.open(uri, Handshake.Verb.APPEND, null, false, settings, null);
         WebSocketConnection connection = opened.webSocket();
         // The reader thread waits for the server indefinitely: a quiet server is normal for an appender.
         try {
-            connection.socket().setSoTimeout(0);
+            connection.readTimeout(0);
         } catch (IOException e) {
             connection.closeSocket();
             throw new IOException("APPEND " + uri + ": " + e.getMessage(), e);
         }
+        int readTimeoutMillis = settings.readTimeoutMillis();
         long closeWait = readTimeoutMillis == 0 ? CLOSE_WAIT_WITHOUT_READ_TIMEOUT_MILLIS : readTimeoutMillis;
         return new WebSocketAppendOutputStream(connection, "APPEND " + uri, closeWait);
     }
@@ -243,8 +235,7 @@ public final class HttpFStreamClient {
         if (offset != null && offset.isEmpty()) {
             throw new IllegalArgumentException("offset must not be empty (null means from the start)");
         }
-        return FollowInputStream.open(uri, offset, token, tls, connectTimeoutMillis, readTimeoutMillis,
-                resumeTimeoutNanos);
+        return FollowInputStream.open(uri, offset, settings);
     }
 
     /**
@@ -253,13 +244,13 @@ public final class HttpFStreamClient {
      * @return true if a token was set with {@link Builder#token(String)}
      */
     public boolean hasToken() {
-        return token != null;
+        return settings.token() != null;
     }
 
     @Override
     public String toString() { // never shows the token
         return "HttpFStreamClient[connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", resumeTimeout=" + resumeTimeout + (token == null ? "" : ", token=(set)") + "]";
+                + ", resumeTimeout=" + resumeTimeout + (settings.token() == null ? "" : ", token=(set)") + "]";
     }
 
     /** Converts a timeout to socket milliseconds: 0 stays 0 (no limit), anything else is at least 1. */

@@ -58,7 +58,7 @@ final class WebSocketAppendOutputStream extends OutputStream {
         ReentrantLock lock = connection.writeLock();
         lock.lock();
         try {
-            connection.sendFrameLocked(WebSocketConnection.OP_PING, new byte[0], 0, 0);
+            connection.sendFrameLocked(Opcode.PING, new byte[0], 0, 0);
         } catch (IOException e) {
             // The connection is gone already; the reader thread reports how it ended.
         } finally {
@@ -103,18 +103,18 @@ final class WebSocketAppendOutputStream extends OutputStream {
                     result = new Ending(null, null, closeSent);
                     break;
                 }
-                if (header.opcode() == WebSocketConnection.OP_PING) {
+                if (header.opcode() == Opcode.PING) {
                     byte[] ping = connection.readControlPayload(header);
                     ReentrantLock lock = connection.writeLock();
                     lock.lock();
                     try {
                         if (!closeSent) {
-                            connection.sendFrameLocked(WebSocketConnection.OP_PONG, ping, 0, ping.length);
+                            connection.sendFrameLocked(Opcode.PONG, ping, 0, ping.length);
                         }
                     } finally {
                         lock.unlock();
                     }
-                } else if (header.opcode() == WebSocketConnection.OP_CLOSE) {
+                } else if (header.opcode() == Opcode.CLOSE) {
                     CloseStatus status = CloseStatus.parse(connection.readControlPayload(header));
                     boolean ours = closeSent;
                     result = new Ending(status, null, ours);
@@ -174,7 +174,7 @@ final class WebSocketAppendOutputStream extends OutputStream {
             try {
                 while (len > 0) {
                     int n = Math.min(len, MAX_MESSAGE);
-                    connection.sendFrameLocked(WebSocketConnection.OP_TEXT, b, off, n);
+                    connection.sendFrameLocked(Opcode.TEXT, b, off, n);
                     off += n;
                     len -= n;
                 }
@@ -262,7 +262,7 @@ final class WebSocketAppendOutputStream extends OutputStream {
             if (ending == null) {
                 closeSent = true;
                 byte[] payload = CloseStatus.payload(CloseStatus.NORMAL);
-                connection.sendFrameLocked(WebSocketConnection.OP_CLOSE, payload, 0, payload.length);
+                connection.sendFrameLocked(Opcode.CLOSE, payload, 0, payload.length);
             }
         } catch (IOException e) {
             // The connection is gone; the reader thread will report how it ended.

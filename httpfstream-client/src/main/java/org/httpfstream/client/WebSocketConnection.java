@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ProtocolException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,13 +20,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #closeSocket()} may be called from any thread.
  */
 final class WebSocketConnection {
-
-    static final int OP_CONTINUATION = 0x0;
-    static final int OP_TEXT = 0x1;
-    static final int OP_BINARY = 0x2;
-    static final int OP_CLOSE = 0x8;
-    static final int OP_PING = 0x9;
-    static final int OP_PONG = 0xA;
 
     /** Largest control frame payload allowed by RFC 6455. */
     static final int MAX_CONTROL_PAYLOAD = 125;
@@ -51,8 +45,13 @@ final class WebSocketConnection {
         this.out = out;
     }
 
-    Socket socket() {
-        return socket;
+    /**
+     * Sets how long a read waits for the server before it fails; 0 waits for ever.
+     *
+     * @throws SocketException if the socket is closed or rejects the timeout
+     */
+    void readTimeout(int millis) throws SocketException {
+        socket.setSoTimeout(millis);
     }
 
     /** The lock that serializes frame writes. */
@@ -77,7 +76,7 @@ final class WebSocketConnection {
         int b1 = readByte();
         boolean fin = (b0 & 0x80) != 0;
         int rsv = (b0 >>> 4) & 0x7;
-        int opcode = b0 & 0xF;
+        Opcode opcode = Opcode.of(b0);
         boolean masked = (b1 & 0x80) != 0;
         long length = b1 & 0x7F;
         if (length == 126) {
@@ -102,25 +101,18 @@ final class WebSocketConnection {
             throw new ProtocolException("WebSocket frame has reserved bits set (0x" + Integer.toHexString(rsv)
                     + ") but no extension was negotiated");
         }
-        switch (opcode) {
-            case OP_CONTINUATION:
-            case OP_TEXT:
-            case OP_BINARY:
-                break;
-            case OP_CLOSE:
-            case OP_PING:
-            case OP_PONG:
-                if (!fin) {
-                    throw new ProtocolException("fragmented WebSocket control frame (opcode 0x"
-                            + Integer.toHexString(opcode) + ")");
-                }
-                if (length > MAX_CONTROL_PAYLOAD) {
-                    throw new ProtocolException("WebSocket control frame payload of " + length
-                            + " bytes (at most " + MAX_CONTROL_PAYLOAD + " allowed)");
-                }
-                break;
-            default:
-                throw new ProtocolException("unknown WebSocket opcode 0x" + Integer.toHexString(opcode));
+        if (opcode == null) {
+            throw new ProtocolException("unknown WebSocket opcode 0x" + Integer.toHexString(b0 & 0xF));
+        }
+        if (opcode.isControl()) {
+            if (!fin) {
+                throw new ProtocolException("fragmented WebSocket control frame (opcode 0x"
+                        + Integer.toHexString(opcode.value) + ")");
+            }
+            if (length > MAX_CONTROL_PAYLOAD) {
+                throw new ProtocolException("WebSocket control frame payload of " + length
+                        + " bytes (at most " + MAX_CONTROL_PAYLOAD + " allowed)");
+            }
         }
         return new FrameHeader(fin, opcode, length, mask);
     }
@@ -187,7 +179,7 @@ final class WebSocketConnection {
      * Writes one complete (FIN) frame with a fresh random masking key, taking {@link #writeLock()}.
      * Blocks until the frame has been handed to the operating system.
      */
-    void sendFrame(int opcode, byte[] b, int off, int len) throws IOException {
+    void sendFrame(Opcode opcode, byte[] b, int off, int len) throws IOException {
         writeLock.lock();
         try {
             sendFrameLocked(opcode, b, off, len);
@@ -199,7 +191,7 @@ final class WebSocketConnection {
     /**
      * Writes one complete (FIN) frame; the caller must hold {@link #writeLock()}.
      */
-    void sendFrameLocked(int opcode, byte[] b, int off, int len) throws IOException {
+    void sendFrameLocked(Opcode opcode, byte[] b, int off, int len) throws IOException {
         assert writeLock.isHeldByCurrentThread();
         int headerLength = 2 + (len <= 125 ? 0 : len <= 0xFFFF ? 2 : 8) + 4;
         int total = headerLength + len;
@@ -208,7 +200,7 @@ final class WebSocketConnection {
         }
         byte[] frame = frameBuffer;
         int p = 0;
-        frame[p++] = (byte) (0x80 | opcode);
+        frame[p++] = (byte) (0x80 | opcode.value);
         if (len <= 125) {
             frame[p++] = (byte) (0x80 | len);
         } else if (len <= 0xFFFF) {
@@ -248,7 +240,7 @@ final class WebSocketConnection {
             return false;
         }
         try {
-            sendFrameLocked(OP_CLOSE, payload, 0, payload.length);
+            sendFrameLocked(Opcode.CLOSE, payload, 0, payload.length);
             return true;
         } catch (IOException e) {
             return false;

@@ -80,27 +80,27 @@ final class WebSocketFollowInputStream extends LatchedInputStream {
                 throw new EOFException("connection closed before end of stream (no WebSocket Close frame)");
             }
             switch (header.opcode()) {
-                case WebSocketConnection.OP_TEXT:
-                case WebSocketConnection.OP_BINARY:
+                case TEXT:
+                case BINARY:
                     if (inMessage) {
                         throw new ProtocolException("new WebSocket message started before the previous one ended");
                     }
                     startFrame(header);
                     break;
-                case WebSocketConnection.OP_CONTINUATION:
+                case CONTINUATION:
                     if (!inMessage) {
                         throw new ProtocolException("WebSocket continuation frame outside of a message");
                     }
                     startFrame(header);
                     break;
-                case WebSocketConnection.OP_PING:
+                case PING:
                     byte[] ping = connection.readControlPayload(header);
-                    connection.sendFrame(WebSocketConnection.OP_PONG, ping, 0, ping.length);
+                    connection.sendFrame(Opcode.PONG, ping, 0, ping.length);
                     break;
-                case WebSocketConnection.OP_PONG:
+                case PONG:
                     connection.skipPayload(header);
                     break;
-                case WebSocketConnection.OP_CLOSE:
+                case CLOSE:
                     CloseStatus status = CloseStatus.parse(connection.readControlPayload(header));
                     connection.trySendClose(status.replyPayload(), CLOSE_LOCK_WAIT_MILLIS);
                     connection.closeSocket();

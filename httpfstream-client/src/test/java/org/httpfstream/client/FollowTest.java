@@ -63,9 +63,7 @@ class FollowTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade();
             c.sendFrame(true, opcode, allByteValues());
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
             peer.follow(client, "/bytes", (uri, in) -> {
                 assertThat(readAll(in, 4096)).isEqualTo(allByteValues());
@@ -80,9 +78,7 @@ class FollowTest {
             c.upgrade();
             c.sendText(big);
             c.sendText("next");
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
             peer.follow(client, "/big", (uri, in) -> {
                 byte[] first = in.readNBytes(big.length);
@@ -107,9 +103,7 @@ class FollowTest {
             for (byte[] m : messages) {
                 c.sendFrame(true, 2, m);
             }
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
             peer.follow(client, "/sizes", (uri, in) -> {
                 assertThat(readAll(in, 7)).isEqualTo(expected.toByteArray());
@@ -130,9 +124,7 @@ class FollowTest {
             c.sendFrame(false, 2, new byte[] {(byte) 0xFF});
             c.sendFrame(true, 0, new byte[] {0});
             pongs.add(c.readFrame());
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
             try (InputStream in = client.follow(peer.uri("/frag"))) {
                 assertThat(readAll(in, 1024)).isEqualTo(new byte[] {'a', 'b', 'c', 'd', 'e', 'f', (byte) 0xFF, 0});
@@ -170,9 +162,7 @@ class FollowTest {
             c.sendFrame(true, 9, pingPayload);
             pongs.add(c.readFrame());
             c.sendText("after ping");
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1000, "");
         })) {
             try (InputStream in = client.follow(peer.uri("/ping"))) {
                 assertThat(new String(readAll(in, 100), StandardCharsets.US_ASCII)).isEqualTo("after ping");
@@ -217,13 +207,10 @@ class FollowTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade();
             c.sendText("some");
-            c.sendClose(1001, "server shutting down");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(1001, "server shutting down");
         })) {
             peer.follow(client, "/away", (uri, in) -> {
-                assertThat(in.readNBytes(4)).isEqualTo("some".getBytes(StandardCharsets.US_ASCII));
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "some")
                         .isInstanceOf(IOException.class)
                         .hasMessageContaining("code 1001 (going away): server shutting down");
             });
@@ -236,14 +223,11 @@ class FollowTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade();
             c.sendText("partial");
-            c.sendClose(1011, "disk on fire");
-            replies.add(c.readFrame());
-            c.expectEof();
+            replies.add(c.closeThenEof(1011, "disk on fire"));
         })) {
             URI uri = peer.uri("/err");
             try (InputStream in = client.follow(uri)) {
-                assertThat(in.readNBytes(7)).isEqualTo("partial".getBytes(StandardCharsets.US_ASCII));
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "partial")
                         .isInstanceOf(IOException.class)
                         .hasMessage("FOLLOW " + uri + ": server closed the stream with code 1011 "
                                 + "(internal server error): disk on fire");
@@ -261,8 +245,7 @@ class FollowTest {
             c.sendText("abc");
         })) {
             peer.follow(client, "/eof", (uri, in) -> {
-                assertThat(in.readNBytes(3)).isEqualTo("abc".getBytes(StandardCharsets.US_ASCII));
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "abc")
                         .isInstanceOf(EOFException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": connection closed before end of stream");
             });
@@ -329,10 +312,7 @@ class FollowTest {
             c.expectEof();
         })) {
             InputStream in = client.follow(peer.uri("/bye"));
-            assertThat(in.readNBytes(5)).isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
-            in.close();
-            in.close();
-            assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessage("stream closed");
+            ScriptedPeer.assertReadsThenClosesTwice(in, "hello");
             peer.awaitScripts();
             ScriptedPeer.Frame close = frames.poll();
             assertThat(close.opcode()).isEqualTo(8);
@@ -375,8 +355,7 @@ class FollowTest {
             c.expectEof();
         })) {
             peer.follow(impatient, "/quiet", (uri, in) -> {
-                assertThat(in.readNBytes(9)).isEqualTo("only this".getBytes(StandardCharsets.US_ASCII));
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "only this")
                         .isInstanceOf(SocketTimeoutException.class)
                         .hasMessage("FOLLOW " + uri + ": no data from the server within 300 ms (read timeout)");
             });
@@ -409,30 +388,21 @@ class FollowTest {
             c.write("0\r\nX-Trailer: yes\r\n\r\n");
             c.expectEof();
         })) {
-            peer.follow(client, "/chunked", (uri, in) -> {
-                assertThat(new String(readAll(in, 4), StandardCharsets.US_ASCII)).isEqualTo("hello 0123456789");
-            });
+            peer.assertFollows(client, "/chunked", 4, "hello 0123456789");
         }
     }
 
     @Test
     void okResponseWithoutLengthLastsUntilTheConnectionEnds() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.0 200 OK\r\n\r\nuntil the end");
-        })) {
-            peer.follow(client, "/old", (uri, in) -> {
-                assertThat(new String(readAll(in, 100), StandardCharsets.US_ASCII)).isEqualTo("until the end");
-            });
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.0 200 OK\r\n\r\nuntil the end"))) {
+            peer.assertFollows(client, "/old", 100, "until the end");
         }
     }
 
     @Test
     void truncatedBodyIsAnError() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(
+                c -> c.answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"))) {
             peer.follow(client, "/trunc", (uri, in) -> {
                 assertThatThrownBy(() -> readAll(in, 100))
                         .isInstanceOf(EOFException.class)
@@ -447,10 +417,7 @@ class FollowTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
                 "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nsome"))) {
             InputStream in = client.follow(peer.uri("/b"));
-            assertThat(in.readNBytes(4)).isEqualTo("some".getBytes(StandardCharsets.US_ASCII));
-            in.close();
-            in.close();
-            assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessage("stream closed");
+            ScriptedPeer.assertReadsThenClosesTwice(in, "some");
             peer.awaitScripts();
         }
     }

@@ -6,9 +6,12 @@ import static org.httpfstream.client.FollowOffsetTest.offsetOf;
 import static org.httpfstream.client.ScriptedPeer.text;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
 class ProxyFallbackTest {
 
     private final HttpFStreamClient client = ScriptedPeer.resumingClient();
-
 
     /** The server's answer to a FOLLOW that reached it without the upgrade, while the append goes on. */
     private static String snapshot(long start, String body) {
@@ -43,6 +45,19 @@ class ProxyFallbackTest {
         return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\nStream-Offset: " + offsetOf(start)
                 + "\r\nStream-Next-Offset: " + offsetOf(start + body.length())
                 + "\r\nStream-Writer-Active: false\r\n\r\n" + body;
+    }
+
+    /**
+     * Reads "abc" from {@code in}, then asserts that the next read fails with an IOException whose message
+     * starts with {@code "FOLLOW " + uri + ": " + start} and names the proxy with {@code proxy}; returns the
+     * assertion for more checks.
+     */
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertFailsNamingTheProxy(InputStream in, URI uri,
+            String start, String proxy) throws IOException {
+        return ScriptedPeer.assertReadsThenFails(in, "abc")
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("FOLLOW " + uri + ": " + start)
+                .hasMessageContaining(proxy);
     }
 
     @Test
@@ -84,11 +99,8 @@ class ProxyFallbackTest {
             c.expectEof();
         })) {
             peer.follow(client, "/q", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read)
-                        .isInstanceOf(IOException.class)
-                        .hasMessageStartingWith("FOLLOW " + uri + ": the append goes on")
-                        .hasMessageContaining("a proxy in between drops the WebSocket upgrade")
+                assertFailsNamingTheProxy(in, uri, "the append goes on",
+                        "a proxy in between drops the WebSocket upgrade")
                         .hasMessageNotContaining("\n");
                 assertThatThrownBy(in::read).hasMessageContaining("proxy"); // stays failed
             });
@@ -100,11 +112,8 @@ class ProxyFallbackTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(
                 "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nStream-Writer-Active: true\r\n\r\nabc"))) {
             peer.follow(client, "/n", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read)
-                        .isInstanceOf(IOException.class)
-                        .hasMessageStartingWith("FOLLOW " + uri + ": got the bytes so far over plain HTTP")
-                        .hasMessageContaining("a proxy in between probably dropped the upgrade")
+                assertFailsNamingTheProxy(in, uri, "got the bytes so far over plain HTTP",
+                        "a proxy in between probably dropped the upgrade")
                         .hasMessageEndingWith("the server reports no offsets to resume from");
             });
         }
@@ -115,8 +124,8 @@ class ProxyFallbackTest {
         HttpFStreamClient noResume = HttpFStreamClient.builder().resumeTimeout(Duration.ZERO).build();
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(snapshot(0, "abc")))) {
             peer.follow(noResume, "/z", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read).hasMessageContaining("a proxy in between probably dropped the upgrade");
+                ScriptedPeer.assertReadsThenFails(in, "abc")
+                        .hasMessageContaining("a proxy in between probably dropped the upgrade");
             });
         }
     }
@@ -124,9 +133,7 @@ class ProxyFallbackTest {
     @Test
     void aStreamThatEndedIsNotFollowedFurther() throws Exception {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answerThenEof(finished(0, "abc")))) {
-            peer.follow(client, "/f", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abc");
-            });
+            peer.assertFollows(client, "/f", 100, "abc");
         }
     }
 }

@@ -40,6 +40,39 @@ class ResumeProtocolTest {
         return "Stream-Offset: " + offsetOf(position) + "\r\n";
     }
 
+    /** The first connection of a resume: upgraded at offset 0, it sends {@code text}, then ends without a Close. */
+    private static ScriptedPeer.Script sendsThenDrops(String text) {
+        return c -> {
+            c.upgrade(offsetHeader(0));
+            c.sendText(text);
+        };
+    }
+
+    /** Answers the reconnect, which must ask for {@code path} at {@code position}, with an upgrade there. */
+    private static void upgradeResumed(ScriptedPeer.Connection c, String path, long position) throws IOException {
+        assertThat(c.upgrade(offsetHeader(position)).requestLine())
+                .isEqualTo("GET " + path + "?offset=" + offsetOf(position) + " HTTP/1.1");
+    }
+
+    /** The reconnect, asking for {@code path} at {@code position}: upgraded, sends {@code rest}, then Close 1000. */
+    private static ScriptedPeer.Script resumesWith(String path, long position, String rest) {
+        return c -> {
+            upgradeResumed(c, path, position);
+            c.sendText(rest);
+            c.closeThenEof(1000, "");
+        };
+    }
+
+    /** The reconnect, asking for {@code path} at {@code position}: a plain 200 with the {@code rest} of the stream. */
+    private static ScriptedPeer.Script answersWithTheRest(String path, long position, String rest) {
+        return c -> {
+            assertThat(c.readRequest().requestLine())
+                    .isEqualTo("GET " + path + "?offset=" + offsetOf(position) + " HTTP/1.1");
+            c.write(okHead(position, rest) + rest);
+            c.expectEof();
+        };
+    }
+
     /** A 200 response head with a body of {@code body} from {@code start}, with the offset headers. */
     private static String okHead(long start, String body) {
         return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n" + offsetHeader(start)
@@ -65,9 +98,7 @@ class ResumeProtocolTest {
         }, c -> {
             requestLines.add(c.upgrade(offsetHeader(0x15)).requestLine());
             c.sendText("fgh");
-            c.sendClose(1001, "server shutting down");
-            assertThat(c.readFrame().closeCode()).isEqualTo(1001);
-            c.expectEof();
+            assertThat(c.closeThenEof(1001, "server shutting down").closeCode()).isEqualTo(1001);
         }, c -> {
             requestLines.add(c.readRequest().requestLine());
             c.write(okHead(0x18, "ijk") + "ijk");
@@ -93,30 +124,16 @@ class ResumeProtocolTest {
             c.upgrade(offsetHeader(0));
             c.sendText("abc");
             c.expectEof(); // the client gives up on this connection after its read timeout
-        }, c -> {
-            assertThat(c.upgrade(offsetHeader(3)).requestLine()).isEqualTo("GET /t?offset=0000000000000003 HTTP/1.1");
-            c.sendText("def");
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
-        })) {
-            peer.follow(impatient, "/t", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdef");
-            });
+        }, resumesWith("/t", 3, "def"))) {
+            peer.assertFollows(impatient, "/t", 100, "abcdef");
         }
     }
 
     @Test
     void truncatedBodyIsResumed() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n" + offsetHeader(0)
-                    + "Stream-Next-Offset: " + offsetOf(10) + "\r\n\r\nabcd");
-        }, c -> {
-            assertThat(c.readRequest().requestLine()).isEqualTo("GET /b?offset=0000000000000004 HTTP/1.1");
-            c.write(okHead(4, "efghij") + "efghij");
-            c.expectEof();
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+                + offsetHeader(0) + "Stream-Next-Offset: " + offsetOf(10) + "\r\n\r\nabcd"),
+                answersWithTheRest("/b", 4, "efghij"))) {
             peer.follow(client, "/b", (uri, in) -> {
                 assertThat(text(FollowTest.readAll(in, 3))).isEqualTo("abcdefghij");
                 assertThat(in.offset()).isEqualTo(offsetOf(10));
@@ -127,47 +144,27 @@ class ResumeProtocolTest {
     /** A body delimited by the end of the connection that ends before its Stream-Next-Offset is cut short. */
     @Test
     void bodyEndingBeforeItsNextOffsetIsResumed() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.readRequest();
-            c.write("HTTP/1.0 200 OK\r\n" + offsetHeader(0) + "Stream-Next-Offset: " + offsetOf(6) + "\r\n\r\nabc");
-        }, c -> {
-            assertThat(c.readRequest().requestLine()).isEqualTo("GET /e?offset=0000000000000003 HTTP/1.1");
-            c.write(okHead(3, "def") + "def");
-            c.expectEof();
-        })) {
-            peer.follow(client, "/e", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcdef");
-            });
+        try (ScriptedPeer peer = ScriptedPeer.start(c -> c.answer("HTTP/1.0 200 OK\r\n" + offsetHeader(0)
+                + "Stream-Next-Offset: " + offsetOf(6) + "\r\n\r\nabc"), answersWithTheRest("/e", 3, "def"))) {
+            peer.assertFollows(client, "/e", 100, "abcdef");
         }
     }
 
     @Test
     void serverErrorWhileResumingIsRetried() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> c.answerThenEof("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"), c -> {
-            assertThat(c.upgrade(offsetHeader(2)).requestLine()).isEqualTo("GET /s?offset=0000000000000002 HTTP/1.1");
-            c.sendText("cd");
-            c.sendClose(1000, "");
-            c.readFrame();
-            c.expectEof();
-        })) {
-            peer.follow(client, "/s", (uri, in) -> {
-                assertThat(text(FollowTest.readAll(in, 100))).isEqualTo("abcd");
-            });
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"),
+                c -> c.answerThenEof("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"),
+                resumesWith("/s", 2, "cd"))) {
+            peer.assertFollows(client, "/s", 100, "abcd");
         }
     }
 
     @Test
     void clientErrorWhileResumingFailsTheStream() throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> c.answerThenEof("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!"))) {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"),
+                c -> c.answerThenEof("HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\n\r\nno such offset!"))) {
             peer.follow(client, "/c", (uri, in) -> {
-                assertThat(text(in.readNBytes(2))).isEqualTo("ab");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isExactlyInstanceOf(IOException.class)
                         .hasMessage("FOLLOW " + uri + " at offset 0000000000000002 failed: HTTP 400 Bad Request: "
                                 + "no such offset!");
@@ -179,16 +176,12 @@ class ResumeProtocolTest {
     @ParameterizedTest
     @ValueSource(strings = {"Stream-Offset: 0000000000000000\r\n", "Stream-Offset: 2\r\n", ""})
     void resumedResponseStartingElsewhereIsAProtocolError(String header) throws Exception {
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"), c -> {
             c.upgrade(header);
             c.expectEof();
         })) {
             peer.follow(client, "/w", (uri, in) -> {
-                assertThat(text(in.readNBytes(2))).isEqualTo("ab");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isInstanceOf(ProtocolException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": resumed at offset 0000000000000002 but the server "
                                 + "sent " + (header.isEmpty() ? "no Stream-Offset" : "Stream-Offset"));
@@ -202,13 +195,10 @@ class ResumeProtocolTest {
         try (ScriptedPeer peer = ScriptedPeer.start(c -> {
             c.upgrade(offsetHeader(0));
             c.sendText("ab");
-            c.sendClose(code, "bad");
-            c.readFrame();
-            c.expectEof();
+            c.closeThenEof(code, "bad");
         })) {
             peer.follow(client, "/x", (uri, in) -> {
-                assertThat(text(in.readNBytes(2))).isEqualTo("ab");
-                assertThatThrownBy(in::read)
+                ScriptedPeer.assertReadsThenFails(in, "ab")
                         .isInstanceOf(IOException.class)
                         .hasMessageStartingWith("FOLLOW " + uri + ": server closed the stream with code " + code);
             });
@@ -239,13 +229,11 @@ class ResumeProtocolTest {
     void zeroResumeTimeoutDisablesResuming() throws Exception {
         HttpFStreamClient noResume = HttpFStreamClient.builder().resumeTimeout(Duration.ZERO).build();
         assertThat(noResume.resumeTimeout()).isZero();
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("abc");
-        })) {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("abc"))) {
             peer.follow(noResume, "/z", (uri, in) -> {
-                assertThat(text(in.readNBytes(3))).isEqualTo("abc");
-                assertThatThrownBy(in::read).isInstanceOf(EOFException.class).hasMessageStartingWith("FOLLOW " + uri);
+                ScriptedPeer.assertReadsThenFails(in, "abc")
+                        .isInstanceOf(EOFException.class)
+                        .hasMessageStartingWith("FOLLOW " + uri);
                 assertThat(in.offset()).isEqualTo(offsetOf(3));
             });
         }
@@ -255,10 +243,7 @@ class ResumeProtocolTest {
     @Test
     void closeAbortsAReconnectInProgress() throws Exception {
         CountDownLatch reconnecting = new CountDownLatch(1);
-        try (ScriptedPeer peer = ScriptedPeer.start(c -> {
-            c.upgrade(offsetHeader(0));
-            c.sendText("ab");
-        }, c -> {
+        try (ScriptedPeer peer = ScriptedPeer.start(sendsThenDrops("ab"), c -> {
             c.readRequest();
             reconnecting.countDown();
             c.expectEof(); // no answer: the client must give up on its own

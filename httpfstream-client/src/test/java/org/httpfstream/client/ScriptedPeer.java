@@ -1,6 +1,7 @@
 package org.httpfstream.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.httpfstream.testing.WsWire;
 
 /**
@@ -48,6 +50,27 @@ final class ScriptedPeer implements AutoCloseable {
                 .readTimeout(Duration.ofSeconds(10))
                 .resumeTimeout(Duration.ofSeconds(10))
                 .build();
+    }
+
+    /**
+     * Reads {@code text.length()} bytes of {@code in}, asserts they are {@code text} (US-ASCII), and
+     * returns the assertion on what the next read throws.
+     */
+    static AbstractThrowableAssert<?, ? extends Throwable> assertReadsThenFails(InputStream in, String text)
+            throws IOException {
+        assertThat(text(in.readNBytes(text.length()))).isEqualTo(text);
+        return assertThatThrownBy(in::read);
+    }
+
+    /**
+     * Reads {@code text} (US-ASCII) from {@code in}, closes it twice (the second close does nothing), then
+     * asserts that a read fails with "stream closed".
+     */
+    static void assertReadsThenClosesTwice(InputStream in, String text) throws IOException {
+        assertThat(text(in.readNBytes(text.length()))).isEqualTo(text);
+        in.close();
+        in.close();
+        assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessage("stream closed");
     }
 
     /** {@code b} as US-ASCII text. */
@@ -120,6 +143,14 @@ final class ScriptedPeer implements AutoCloseable {
             check.check(uri, in);
         }
         awaitScripts();
+    }
+
+    /**
+     * Follows {@code pathAndQuery} with {@code client} as {@link #follow} does, reading it to its end with
+     * reads of at most {@code bufferSize} bytes, and asserts that the whole stream is {@code text} (US-ASCII).
+     */
+    void assertFollows(HttpFStreamClient client, String pathAndQuery, int bufferSize, String text) throws Exception {
+        follow(client, pathAndQuery, (uri, in) -> assertThat(text(FollowTest.readAll(in, bufferSize))).isEqualTo(text));
     }
 
     @Override
@@ -204,10 +235,15 @@ final class ScriptedPeer implements AutoCloseable {
             return request;
         }
 
-        /** Reads a request, writes {@code response} as it stands, then waits until the client closes. */
-        void answerThenEof(String response) throws IOException {
+        /** Reads a request and writes {@code response} as it stands. */
+        void answer(String response) throws IOException {
             readRequest();
             write(response);
+        }
+
+        /** Reads a request, writes {@code response} as it stands, then waits until the client closes. */
+        void answerThenEof(String response) throws IOException {
+            answer(response);
             expectEof();
         }
 
@@ -232,6 +268,19 @@ final class ScriptedPeer implements AutoCloseable {
 
         void sendText(String ascii) throws IOException {
             sendText(ascii.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        /**
+         * Sends a Close frame with {@code code} and {@code reason}, reads the client's reply, then waits
+         * until the client closes the connection.
+         *
+         * @return the client's reply
+         */
+        Frame closeThenEof(int code, String reason) throws IOException {
+            sendClose(code, reason);
+            Frame reply = readFrame();
+            expectEof();
+            return reply;
         }
 
         void sendClose(int code, String reason) throws IOException {
