@@ -16,9 +16,9 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.DaemonThreads;
 
 /**
  * The admin listener: a second, small HTTP/1.1 server channel on the stream server's own event loops,
@@ -56,13 +56,7 @@ public final class AdminServer implements AutoCloseable {
             Class<? extends ServerChannel> channelType, ChannelGroup channels, ServerMetrics metrics,
             Readiness readiness) throws IOException {
         Objects.requireNonNull(config, "config");
-        ThreadPoolExecutor work = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(256), r -> {
-                    Thread t = new Thread(r, "httpfstream-admin");
-                    t.setDaemon(true);
-                    return t;
-                });
-        work.allowCoreThreadTimeOut(true);
+        ThreadPoolExecutor work = DaemonThreads.pool(1, 256, DaemonThreads.named("httpfstream-admin"));
         AdminHandler handler = new AdminHandler(metrics, readiness, work);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
