@@ -3,11 +3,15 @@ package org.httpfstream.store;
 import java.util.function.LongSupplier;
 
 /**
- * The bookkeeping every {@link SessionLease} keeps alike: when it started, the stream's length
- * then and when it ended, whether it has ended and whether its appender vanished; and what follows from
- * them ({@link #length()}, {@link #appended()}, {@link #elapsedNanos()}). A store's session adds its
+ * The bookkeeping every {@link SessionLease} keeps alike: when it started, the stream's length then and
+ * when it ended, whether it has ended and whether its appender vanished; and what follows from them
+ * ({@link #length()}, {@link #appended()}, {@link #elapsedNanos()}). A store's session adds its name, its
  * appends, its end and its followers, and gives this class the stream's two lengths: {@code committed},
  * what readers may see, and {@code written}, every byte handed over, committed or not.
+ *
+ * <p>The lengths come as two {@link LongSupplier}s rather than two abstract methods: the file store's
+ * session hands over its writer's accessors, the memory store's its bytes' committed length twice (its
+ * appends are committed when they return), and neither needs a method of its own for them.
  *
  * <p>Thread safety: every method may be called from any thread. The end length is set once, by the
  * subclass under its lease's monitor ({@link #endAt}); it and the two flags are volatile, so followers read
