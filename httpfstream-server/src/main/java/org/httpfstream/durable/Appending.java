@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import org.httpfstream.durable.DurableStreamException.Details;
 import org.httpfstream.durable.DurableStreams.AppendRequest;
 import org.httpfstream.durable.DurableStreams.Appended;
 import org.httpfstream.durable.DurableStreams.ProducerRequest;
@@ -116,7 +117,7 @@ final class Appending {
             if (empty && request.close()) {
                 return new Appended(s.tail(), true, false, null);
             }
-            throw new DurableStreamException(CLOSED, "stream is closed", s.tail(), -1, -1, -1);
+            throw new DurableStreamException(CLOSED, "stream is closed", Details.closedAt(s.tail()));
         }
         checkBody(s, request, empty);
         StreamMetadata.Producer state = null;

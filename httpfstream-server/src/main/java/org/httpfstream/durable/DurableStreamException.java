@@ -21,57 +21,60 @@ public final class DurableStreamException extends IOException {
         NOT_FOUND,
         /** The request does not fit the stream (configuration, content type, sequence). */
         CONFLICT,
-        /** The stream is closed; {@link #nextOffset()} is its final offset. */
+        /** The stream is closed; {@link Details#nextOffset()} is its final offset. */
         CLOSED,
-        /** An idempotent producer's epoch is older than the stream's; {@link #producerEpoch()} is current. */
+        /** An idempotent producer's epoch is older than the stream's; {@link Details#producerEpoch()} is current. */
         STALE_EPOCH,
-        /** An idempotent producer skipped sequence numbers; see {@link #expectedSeq()}. */
+        /** An idempotent producer skipped sequence numbers; see {@link Details#expectedSeq()}. */
         SEQUENCE_GAP,
         /** The stream was deleted while forks still reference it (soft-deleted). */
         GONE
     }
 
-    private final Reason reason;
-    private final long nextOffset;
-    private final long producerEpoch;
-    private final long expectedSeq;
-    private final long receivedSeq;
+    /**
+     * The numbers a refusal's response carries besides its reason, each -1 where the reason has none:
+     * the stream's tail for {@link Reason#CLOSED}, the current producer epoch for {@link
+     * Reason#STALE_EPOCH}, the sequence numbers expected and received for {@link Reason#SEQUENCE_GAP}.
+     */
+    public record Details(long nextOffset, long producerEpoch, long expectedSeq, long receivedSeq) {
+        /** No numbers: every other refusal. */
+        public static final Details NONE = new Details(-1, -1, -1, -1);
 
-    public DurableStreamException(Reason reason, String message) {
-        this(reason, message, -1, -1, -1, -1);
+        /** A closed stream's final offset. */
+        public static Details closedAt(long nextOffset) {
+            return new Details(nextOffset, -1, -1, -1);
+        }
+
+        /** The stream's current producer epoch, newer than the one given. */
+        public static Details currentEpoch(long producerEpoch) {
+            return new Details(-1, producerEpoch, -1, -1);
+        }
+
+        /** The sequence number due and the one that came instead. */
+        public static Details gap(long expectedSeq, long receivedSeq) {
+            return new Details(-1, -1, expectedSeq, receivedSeq);
+        }
     }
 
-    public DurableStreamException(Reason reason, String message, long nextOffset, long producerEpoch,
-            long expectedSeq, long receivedSeq) {
+    private final Reason reason;
+    private final Details details;
+
+    public DurableStreamException(Reason reason, String message) {
+        this(reason, message, Details.NONE);
+    }
+
+    public DurableStreamException(Reason reason, String message, Details details) {
         super(message);
         this.reason = Objects.requireNonNull(reason, "reason");
-        this.nextOffset = nextOffset;
-        this.producerEpoch = producerEpoch;
-        this.expectedSeq = expectedSeq;
-        this.receivedSeq = receivedSeq;
+        this.details = Objects.requireNonNull(details, "details");
     }
 
     public Reason reason() {
         return reason;
     }
 
-    /** The stream's tail (for {@link Reason#CLOSED}), or -1. */
-    public long nextOffset() {
-        return nextOffset;
-    }
-
-    /** The stream's current producer epoch (for {@link Reason#STALE_EPOCH}), or -1. */
-    public long producerEpoch() {
-        return producerEpoch;
-    }
-
-    /** The sequence number expected (for {@link Reason#SEQUENCE_GAP}), or -1. */
-    public long expectedSeq() {
-        return expectedSeq;
-    }
-
-    /** The sequence number received (for {@link Reason#SEQUENCE_GAP}), or -1. */
-    public long receivedSeq() {
-        return receivedSeq;
+    /** The numbers the response carries ({@link Details#NONE} for most reasons). */
+    public Details details() {
+        return details;
     }
 }

@@ -4,6 +4,7 @@ import static org.httpfstream.durable.DurableStreamException.Reason.BAD_REQUEST;
 import static org.httpfstream.durable.DurableStreamException.Reason.SEQUENCE_GAP;
 import static org.httpfstream.durable.DurableStreamException.Reason.STALE_EPOCH;
 
+import org.httpfstream.durable.DurableStreamException.Details;
 import org.httpfstream.durable.DurableStreams.ProducerRequest;
 import org.httpfstream.store.StreamMetadata;
 
@@ -30,13 +31,13 @@ final class Producers {
         StreamMetadata.Producer current = m.producers().get(producer.id());
         if (current != null && producer.epoch() < current.epoch()) {
             throw new DurableStreamException(STALE_EPOCH, "stale producer epoch " + producer.epoch()
-                    + " (current " + current.epoch() + ")", -1, current.epoch(), -1, -1);
+                    + " (current " + current.epoch() + ")", Details.currentEpoch(current.epoch()));
         }
         if (current == null || producer.epoch() > current.epoch()) {
             if (producer.seq() != 0) {
                 if (current == null) {
                     throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected 0, got "
-                            + producer.seq(), -1, -1, 0, producer.seq());
+                            + producer.seq(), Details.gap(0, producer.seq()));
                 }
                 throw new DurableStreamException(BAD_REQUEST, "a new producer epoch must start at sequence 0");
             }
@@ -44,7 +45,8 @@ final class Producers {
             return new Verdict(true, current);
         } else if (producer.seq() > current.seq() + 1) {
             throw new DurableStreamException(SEQUENCE_GAP, "producer sequence gap: expected "
-                    + (current.seq() + 1) + ", got " + producer.seq(), -1, -1, current.seq() + 1, producer.seq());
+                    + (current.seq() + 1) + ", got " + producer.seq(),
+                    Details.gap(current.seq() + 1, producer.seq()));
         }
         return new Verdict(false, new StreamMetadata.Producer(producer.epoch(), producer.seq()));
     }

@@ -214,8 +214,8 @@ public final class HttpFStreamServer implements AutoCloseable {
         store.metrics(m);
         metrics = m;
         try {
-            admin = AdminServer.start(adminConfig, listener.boss, listener.workers, listener.channelType,
-                    new DefaultChannelGroup("httpfstream-admin", GlobalEventExecutor.INSTANCE), m, readiness);
+            admin = AdminServer.start(adminConfig, listener.boss, listener.workers, listener.channelType, m,
+                    readiness);
         } catch (IOException e) {
             closed = true;
             channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);

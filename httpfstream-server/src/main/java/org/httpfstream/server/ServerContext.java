@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Objects;
 import org.httpfstream.browser.OriginPolicy;
 import org.httpfstream.durable.DurableStreams;
@@ -21,6 +20,7 @@ import org.httpfstream.server.subscriptions.SubscriptionsHandler;
 import org.httpfstream.server.viewer.LineReplies;
 import org.httpfstream.server.viewer.ViewerHandler;
 import org.httpfstream.server.viewer.ViewerJson;
+import org.httpfstream.store.DaemonThreads;
 import org.httpfstream.store.FileStorage;
 import org.httpfstream.viewer.LineIndexes;
 import org.httpfstream.viewer.WriterStates;
@@ -110,12 +110,7 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
             writers.changed(file);
             indexes.changed(file);
         });
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService work = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "httpfstream-viewer-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService work = Executors.newFixedThreadPool(2, DaemonThreads.numbered("httpfstream-viewer"));
         store.addCloseListener(() -> {
             work.shutdownNow();
             indexes.close();

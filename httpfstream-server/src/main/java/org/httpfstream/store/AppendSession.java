@@ -23,27 +23,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread safety: {@link #append} and {@link #end} take the writer's monitor, so that an {@code
  * end()} from another thread (server shutdown) never interleaves with a write; only the writer takes
- * it in normal operation. {@code endLength} and {@code ended} are volatile and followers read the file
- * with positional reads, so followers never take the monitor. Listeners live in a concurrent set. All
- * methods may be called from any thread.
+ * it in normal operation. The end length and the ended flag ({@link AbstractSessionLease}) are volatile
+ * and followers read the file with positional reads, so followers never take the monitor. Listeners
+ * live in a concurrent set. All methods may be called from any thread.
  */
-public final class AppendSession implements SessionLease {
+public final class AppendSession extends AbstractSessionLease {
     private final StreamStore store;
     private final String name;
     private final Path file;
     private final StreamWriter writer;
-    private final long startNanos = System.nanoTime();
-    private final long startLength;
     private final CompletableFuture<Void> endFuture = new CompletableFuture<>();
 
     /** One reference for the writer plus one per open subscription; the file is released at zero. */
     private final AtomicInteger refs = new AtomicInteger(1);
-
-    /** The file's length when the session ended, -1 before. Set once under the writer's monitor. */
-    private volatile long endLength = -1;
-
-    /** True once the session has ended and its last byte is committed: {@link #length()} is final. */
-    private volatile boolean ended;
 
     /**
      * Why the session's bytes were refused after they were written (with fsync: a failed sync cut them
@@ -51,15 +43,12 @@ public final class AppendSession implements SessionLease {
      */
     private volatile IOException failure;
 
-    /** True once the appender went away without ending its append (its connection just closed). */
-    private volatile boolean vanished;
-
     AppendSession(StreamStore store, String name, StreamWriter writer) {
+        super(writer::committed, writer::written);
         this.store = store;
         this.name = name;
         this.file = writer.file();
         this.writer = writer;
-        this.startLength = writer.written();
     }
 
     /** The request path this session was opened for, as the client gave it. */
@@ -71,47 +60,6 @@ public final class AppendSession implements SessionLease {
     /** The stream's file, inside the storage root. */
     public Path file() {
         return file;
-    }
-
-    /**
-     * Bytes committed to the file so far (readable by followers), including what it held before this
-     * session; once the session has ended, never more than the file held at its end.
-     */
-    @Override
-    public long length() {
-        return SessionLease.lengthWithin(writer.committed(), endLength);
-    }
-
-    /** Bytes this session has written (with fsync, possibly not yet committed). */
-    @Override
-    public long appended() {
-        long end = endLength;
-        return (end >= 0 ? end : writer.written()) - startLength;
-    }
-
-    /** Nanoseconds since this session started. */
-    @Override
-    public long elapsedNanos() {
-        return System.nanoTime() - startNanos;
-    }
-
-    /**
-     * True once {@link #end()} has run and every byte of the session is committed: no byte will be
-     * added, {@link #length()} is final.
-     */
-    @Override
-    public boolean ended() {
-        return ended;
-    }
-
-    @Override
-    public void vanished() {
-        vanished = true;
-    }
-
-    @Override
-    public boolean wasVanished() {
-        return vanished;
     }
 
     /**
@@ -131,7 +79,7 @@ public final class AppendSession implements SessionLease {
     @Override
     public void append(ByteBuffer... srcs) throws IOException {
         synchronized (writer) {
-            if (endLength >= 0) {
+            if (endStarted()) {
                 throw new ClosedChannelException();
             }
             IOException f = failure;
@@ -161,10 +109,10 @@ public final class AppendSession implements SessionLease {
     public CompletableFuture<Void> end() {
         CompletableFuture<Void> bytes;
         synchronized (writer) {
-            if (endLength >= 0) {
+            if (endStarted()) {
                 return endFuture;
             }
-            endLength = writer.release(this);
+            endAt(writer.release(this));
             bytes = writer.syncedFuture(); // under the lease: a failed sync that cuts them fails it
         }
         store.release(this);
@@ -172,7 +120,7 @@ public final class AppendSession implements SessionLease {
         CompletableFuture<Void> outcome = failed != null ? CompletableFuture.failedFuture(failed)
                 : Commits.durableAfter(store.groupCommit(), bytes);
         outcome.whenComplete((v, e) -> {
-            ended = true;
+            markEnded();
             store.changed(file); // the one notification path: the store's watchers include this session's followers
             releaseReference();
             if (e == null) {
@@ -199,7 +147,7 @@ public final class AppendSession implements SessionLease {
             return null;
         }
         store.watch(file, listener); // told by the store's one notification per publish
-        if (ended) {
+        if (ended()) {
             listener.onChange();
         }
         return new Follower(this, listener);
@@ -230,10 +178,5 @@ public final class AppendSession implements SessionLease {
         if (refs.decrementAndGet() == 0) {
             writer.releaseReference();
         }
-    }
-
-    @Override
-    public String toString() {
-        return "AppendSession{" + name + ", length=" + length() + (ended ? ", ended" : "") + "}";
     }
 }

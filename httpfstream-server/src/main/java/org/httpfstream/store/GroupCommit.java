@@ -12,10 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -121,25 +118,9 @@ public final class GroupCommit implements AutoCloseable {
     GroupCommit(String name, Function<Path, StreamWriter> writers, java.util.function.Supplier<StoreMetrics> metrics) {
         this.writers = writers;
         this.metrics = metrics;
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(FORCERS, FORCERS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        forcers = pool;
-        ThreadPoolExecutor batchPool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name + "-batch-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        batchPool.allowCoreThreadTimeOut(true);
-        batchForcers = batchPool;
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
+        forcers = DaemonThreads.pool(FORCERS, 0, DaemonThreads.numbered(name));
+        batchForcers = DaemonThreads.pool(16, 0, DaemonThreads.numbered(name + "-batch"));
+        thread = DaemonThreads.named(name).newThread(this::run);
         thread.start();
     }
 

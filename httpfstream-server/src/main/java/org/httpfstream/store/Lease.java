@@ -25,6 +25,15 @@ public interface Lease {
      */
     CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException;
 
+    /** The bytes an append of {@code srcs} adds: the sum of their remaining bytes. */
+    static long remaining(ByteBuffer[] srcs) {
+        long n = 0;
+        for (ByteBuffer b : srcs) {
+            n += b.remaining();
+        }
+        return n;
+    }
+
     /**
      * Begins this new, empty stream with the first {@code length} bytes of {@code source} by reference,
      * copying none: reads below {@code length} go to the source, whose bytes the caller keeps (the

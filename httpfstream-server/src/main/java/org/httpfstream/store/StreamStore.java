@@ -108,11 +108,7 @@ public final class StreamStore implements Closeable {
         this.marks = new LazyTailMarks(this.root, privateFolder); // cuts what a killed process left
         this.groupCommit = fsync ? new GroupCommit("httpfstream-sync", this::openWriterOf, this::metrics) : null;
         this.leases = new Leases(this, paths, cache, this::newFolder);
-        this.idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "httpfstream-idle-writers");
-            t.setDaemon(true);
-            return t;
-        });
+        this.idleCloser = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("httpfstream-idle-writers"));
         idleCloser.scheduleWithFixedDelay(this::closeIdleWriters, 1, 1, TimeUnit.SECONDS);
     }
 

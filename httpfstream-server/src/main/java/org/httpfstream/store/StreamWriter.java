@@ -210,10 +210,7 @@ final class StreamWriter {
         if (closed) {
             throw new ClosedChannelException();
         }
-        long remaining = 0;
-        for (ByteBuffer b : srcs) {
-            remaining += b.remaining();
-        }
+        long remaining = Lease.remaining(srcs);
         if (remaining == 0) {
             return;
         }

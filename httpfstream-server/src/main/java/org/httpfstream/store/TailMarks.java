@@ -41,12 +41,13 @@ public final class TailMarks implements AutoCloseable {
     static final String FILE = "tails";
     static final int SLOT = 512;
     static final int SLOTS = 640;
-    private static final int HEADER = 32;
+    // A slot's fields, in order, each where the one before it ends; the path's bytes follow the header.
     private static final int STATE = 0;
-    private static final int PATH_LENGTH = 4;
-    private static final int BOOT = 8;
-    private static final int KEY = 16;
-    private static final int LENGTH = 24;
+    private static final int PATH_LENGTH = STATE + Integer.BYTES;
+    private static final int BOOT = PATH_LENGTH + Integer.BYTES;
+    private static final int KEY = BOOT + Long.BYTES;
+    private static final int LENGTH = KEY + Long.BYTES;
+    private static final int HEADER = LENGTH + Long.BYTES;
     private static final int OPEN = 0x4f50454e; // "OPEN"
     private static final int FREE = 0;
 

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.httpfstream.json.Json;
 import org.httpfstream.store.AtomicFiles;
+import org.httpfstream.store.DaemonThreads;
 import org.httpfstream.store.StreamStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,11 +57,8 @@ public final class SubscriptionStore implements AutoCloseable {
     private SubscriptionStore(Path folder, boolean fsync) {
         this.folder = folder;
         this.fsync = fsync;
-        this.writer = folder == null ? null : Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "httpfstream-subscriptions-store");
-            t.setDaemon(true);
-            return t;
-        });
+        this.writer = folder == null ? null
+                : Executors.newSingleThreadExecutor(DaemonThreads.named("httpfstream-subscriptions-store"));
     }
 
     /** A store of files in {@code folder} (created on the first save), forced to disk if {@code fsync}. */

@@ -17,14 +17,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.httpfstream.store.DaemonThreads;
 
 /**
  * Sends webhook {@code POST}s to checked addresses only. For each request it resolves the URL's host once
@@ -55,14 +53,7 @@ public final class WebhookSender implements AutoCloseable {
         this.targets = Objects.requireNonNull(targets, "targets");
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "httpfstream-webhook");
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        this.executor = pool;
+        this.executor = DaemonThreads.pool(THREADS, 0, DaemonThreads.named("httpfstream-webhook"));
     }
 
     /** The targets this sender checks against. */

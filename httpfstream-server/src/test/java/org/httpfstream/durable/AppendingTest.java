@@ -48,7 +48,7 @@ class AppendingTest extends OnBothStores {
         assertThat(r.streams.ended(r.streams.head("/t").stream())).isTrue();
         DurableStreamException e = refused(r, "/t", Rules.append("text/plain", "d"));
         assertThat(e.reason()).isEqualTo(Reason.CLOSED);
-        assertThat(e.nextOffset()).isEqualTo(3);
+        assertThat(e.details().nextOffset()).isEqualTo(3);
         assertThat(e).hasMessage("stream is closed");
         assertThat(refused(r, "/t", close("d")).reason()).isEqualTo(Reason.CLOSED);
         assertThat(r.append("/t", close(""))).isEqualTo(new Appended(3, true, false, null)); // closing again

@@ -49,7 +49,7 @@ class OneStoreRulesTest {
         r.append("/p", Rules.produce("a", 3, 1, "b"));
         Rules again = Rules.on(Rules.Store.FILE, stores);
         assertThat(again.append("/p", Rules.produce("a", 3, 1, "b")).duplicate()).isTrue();
-        assertThat(ProducersTest.refused(again, Rules.produce("a", 2, 0, "x")).producerEpoch()).isEqualTo(3);
+        assertThat(ProducersTest.refused(again, Rules.produce("a", 2, 0, "x")).details().producerEpoch()).isEqualTo(3);
         assertThat(again.append("/p", Rules.produce("a", 3, 2, "c")).tail()).isEqualTo(3);
     }
 
@@ -62,7 +62,7 @@ class OneStoreRulesTest {
         r.append("/p", Rules.produce("b", 0, 1, "b"));
         r.append("/p", Rules.produce("c", 0, 0, "c"));
         // "a" is forgotten: its next number is a gap from a new producer's 0
-        assertThat(ProducersTest.refused(r, Rules.produce("a", 0, 1, "x")).expectedSeq()).isZero();
+        assertThat(ProducersTest.refused(r, Rules.produce("a", 0, 1, "x")).details().expectedSeq()).isZero();
         assertThat(r.append("/p", Rules.produce("b", 0, 1, "b")).duplicate()).isTrue();
     }
 }

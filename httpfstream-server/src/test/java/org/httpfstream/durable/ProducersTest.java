@@ -22,8 +22,8 @@ class ProducersTest extends OnBothStores {
     /** Asserts that {@code e} refused a sequence gap: {@code expected} was due, {@code received} came. */
     static void assertGap(DurableStreamException e, long expected, long received) {
         assertThat(e.reason()).isEqualTo(Reason.SEQUENCE_GAP);
-        assertThat(e.expectedSeq()).isEqualTo(expected);
-        assertThat(e.receivedSeq()).isEqualTo(received);
+        assertThat(e.details().expectedSeq()).isEqualTo(expected);
+        assertThat(e.details().receivedSeq()).isEqualTo(received);
         assertThat(e).hasMessage("producer sequence gap: expected " + expected + ", got " + received);
     }
 
@@ -76,7 +76,7 @@ class ProducersTest extends OnBothStores {
         r.append("/p", Rules.produce("a", 2, 0, "ab"));
         DurableStreamException e = refused(r, Rules.produce("a", 1, 0, "x"));
         assertThat(e.reason()).isEqualTo(Reason.STALE_EPOCH);
-        assertThat(e.producerEpoch()).isEqualTo(2);
+        assertThat(e.details().producerEpoch()).isEqualTo(2);
         assertThat(e).hasMessage("stale producer epoch 1 (current 2)");
         assertThat(r.text("/p")).isEqualTo("ab");
     }
@@ -109,7 +109,7 @@ class ProducersTest extends OnBothStores {
         long max = (1L << 53) - 1;
         assertThat(r.append("/p", Rules.produce("a", max, 0, "a")).producer()).isEqualTo(new Producer(max, 0));
         assertThat(r.append("/p", Rules.produce("a", max, 0, "a")).duplicate()).isTrue();
-        assertThat(refused(r, Rules.produce("a", max - 1, 0, "x")).producerEpoch()).isEqualTo(max);
+        assertThat(refused(r, Rules.produce("a", max - 1, 0, "x")).details().producerEpoch()).isEqualTo(max);
     }
 
     @Test
@@ -120,7 +120,7 @@ class ProducersTest extends OnBothStores {
         assertThat(r.append("/p", close)).isEqualTo(new Appended(3, true, true, new Producer(0, 0)));
         DurableStreamException other = refused(r, Rules.produce("a", 0, 1, "x"));
         assertThat(other.reason()).isEqualTo(Reason.CLOSED);
-        assertThat(other.nextOffset()).isEqualTo(3);
+        assertThat(other.details().nextOffset()).isEqualTo(3);
         assertThat(refused(r, Rules.produce("b", 0, 0, "x")).reason()).isEqualTo(Reason.CLOSED);
     }
 }

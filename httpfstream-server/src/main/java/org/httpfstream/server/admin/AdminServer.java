@@ -8,17 +8,18 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.DaemonThreads;
 
 /**
  * The admin listener: a second, small HTTP/1.1 server channel on the stream server's own event loops,
@@ -34,35 +35,29 @@ public final class AdminServer implements AutoCloseable {
     /** Admin connections idle this long are closed. */
     static final int IDLE_SECONDS = 120;
 
+    /** The scrapes and readiness probes: one thread, made when needed. */
+    private final ExecutorService work = DaemonThreads.pool(1, 256, DaemonThreads.named("httpfstream-admin"));
+    /** The admin connections and the listening channel, apart from the stream port's. */
+    private final ChannelGroup channels = new DefaultChannelGroup("httpfstream-admin", GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
-    private final ExecutorService work;
-
-    private final ChannelGroup channels;
-
-    private AdminServer(Channel serverChannel, ExecutorService work, ChannelGroup channels) {
-        this.serverChannel = serverChannel;
-        this.work = work;
-        this.channels = channels;
-    }
 
     /**
-     * Binds the admin listener on {@code config}'s address, its connections on {@code workers} and put
-     * into {@code channels}, a group of its own, apart from the stream port's: a drain of the stream port
-     * leaves {@code /readyz} answering (503) until {@link #close()}.
+     * Binds the admin listener on {@code config}'s address, its connections on {@code workers} and in a
+     * channel group of its own, apart from the stream port's: a drain of the stream port leaves {@code
+     * /readyz} answering (503) until {@link #close()}.
      *
      * @throws AdminBindException if the address cannot be bound (in use, unknown host)
      */
     public static AdminServer start(AdminConfig config, EventLoopGroup boss, EventLoopGroup workers,
-            Class<? extends ServerChannel> channelType, ChannelGroup channels, ServerMetrics metrics,
-            Readiness readiness) throws IOException {
-        Objects.requireNonNull(config, "config");
-        ThreadPoolExecutor work = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(256), r -> {
-                    Thread t = new Thread(r, "httpfstream-admin");
-                    t.setDaemon(true);
-                    return t;
-                });
-        work.allowCoreThreadTimeOut(true);
+            Class<? extends ServerChannel> channelType, ServerMetrics metrics, Readiness readiness)
+            throws IOException {
+        return new AdminServer(Objects.requireNonNull(config, "config"), boss, workers, channelType, metrics,
+                readiness);
+    }
+
+    private AdminServer(AdminConfig config, EventLoopGroup boss, EventLoopGroup workers,
+            Class<? extends ServerChannel> channelType, ServerMetrics metrics, Readiness readiness)
+            throws IOException {
         AdminHandler handler = new AdminHandler(metrics, readiness, work);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
@@ -93,7 +88,7 @@ public final class AdminServer implements AutoCloseable {
             }
             Channel ch = bootstrap.bind(address).syncUninterruptibly().channel();
             channels.add(ch);
-            return new AdminServer(ch, work, channels);
+            serverChannel = ch;
         } catch (Exception e) {
             work.shutdownNow();
             throw new AdminBindException(config, e);

@@ -2,9 +2,8 @@ package org.httpfstream.server.follow;
 
 import org.httpfstream.server.Limits;
 import org.httpfstream.server.Refusals;
-import java.util.concurrent.ConcurrentHashMap;
+import org.httpfstream.server.guard.PlaceCounts;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Bounds the live readers of one server: of one stream ({@link Limits#maxFollowersPerStream()}) and in
@@ -14,29 +13,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * caller with {@code 503} and counted as {@link Refusals.Reason#FOLLOWERS}. A stream is known by its
  * file, so two spellings of one path share their count.
  *
- * <p>Thread safety: safe for use by every event loop. The total is an {@link AtomicInteger}; the counts
- * per stream a {@link ConcurrentHashMap} changed only by its atomic {@code compute}, with no entry for a
- * stream without readers, so it holds as many entries as streams being read.
+ * <p>Thread safety: safe for use by every event loop; the counts are a {@link PlaceCounts} (lock-free,
+ * one entry per stream being read).
  */
 public final class FollowerQuota {
-    private final int maxPerStream;
-    private final int maxTotal;
-    private final AtomicInteger total = new AtomicInteger();
-    private final ConcurrentHashMap<Object, Integer> perStream = new ConcurrentHashMap<>();
+    /** Live readers per stream (its file). */
+    private final PlaceCounts<Object> readers;
 
     /**
      * @param maxPerStream live readers of one stream; 0 for no limit
      * @param maxTotal live readers in total; 0 for no limit
      */
     public FollowerQuota(int maxPerStream, int maxTotal) {
-        if (maxPerStream < 0) {
-            throw new IllegalArgumentException("maxPerStream < 0: " + maxPerStream);
-        }
-        if (maxTotal < 0) {
-            throw new IllegalArgumentException("maxTotal < 0: " + maxTotal);
-        }
-        this.maxPerStream = maxPerStream;
-        this.maxTotal = maxTotal;
+        this.readers = new PlaceCounts<>("maxTotal", maxTotal, "maxPerStream", maxPerStream);
     }
 
     /** A live reader's place; {@link #release()} gives it back, once however often it is called. */
@@ -51,8 +40,7 @@ public final class FollowerQuota {
         /** Gives the place back. Idempotent; safe from any thread. */
         public void release() {
             if (released.compareAndSet(false, true)) {
-                perStream.computeIfPresent(stream, (s, n) -> n <= 1 ? null : n - 1);
-                total.decrementAndGet();
+                readers.release(stream);
             }
         }
     }
@@ -72,42 +60,23 @@ public final class FollowerQuota {
      * @throws Full if the stream or the server has as many live readers as allowed
      */
     Place admit(Object file, String name) throws Full {
-        if (maxTotal > 0) {
-            int n;
-            do {
-                n = total.get();
-                if (n >= maxTotal) {
-                    throw new Full("too many live readers: the server has " + n + " (limit " + maxTotal
-                            + ", -max-followers); try again later");
-                }
-            } while (!total.compareAndSet(n, n + 1));
-        } else {
-            total.incrementAndGet();
-        }
-        boolean[] full = new boolean[1];
-        perStream.compute(file, (s, count) -> {
-            int c = count == null ? 0 : count;
-            if (maxPerStream > 0 && c >= maxPerStream) {
-                full[0] = true;
-                return count;
-            }
-            return c + 1;
-        });
-        if (full[0]) {
-            total.decrementAndGet();
-            throw new Full("too many live readers of " + name + ": " + maxPerStream
+        switch (readers.take(file)) {
+            case TOTAL_FULL -> throw new Full("too many live readers: the server has " + readers.maxTotal()
+                    + " (limit " + readers.maxTotal() + ", -max-followers); try again later");
+            case KEY_FULL -> throw new Full("too many live readers of " + name + ": " + readers.maxPerKey()
                     + " (limit per stream, -max-followers-per-stream); try again later");
+            case TAKEN -> { }
         }
         return new Place(file);
     }
 
     /** Live readers in total. For tests and diagnostics. */
     public int total() {
-        return total.get();
+        return readers.total();
     }
 
     /** Live readers of the stream in {@code file}. For tests and diagnostics. */
     int of(Object file) {
-        return perStream.getOrDefault(file, 0);
+        return readers.of(file);
     }
 }

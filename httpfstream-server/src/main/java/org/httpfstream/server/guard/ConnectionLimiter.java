@@ -12,8 +12,6 @@ import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +27,7 @@ import org.slf4j.LoggerFactory;
  * not by a WebSocket upgrade.
  *
  * <p>{@link Sharable}, one instance per server. Thread safety: safe for use by every event loop; the
- * total is an {@link AtomicInteger}, the counts per address a {@link ConcurrentHashMap} changed only by
- * its atomic {@code compute}.
+ * counts are a {@link PlaceCounts} (lock-free).
  */
 @Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -42,37 +39,27 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     /** The key of clients whose address is not an IP address (none over TCP; for completeness). */
     private static final InetAddress UNKNOWN = InetAddress.getLoopbackAddress();
 
-    private final int maxConnections;
-    private final int maxPerAddress;
+    /** Open connections per client address. */
+    private final PlaceCounts<InetAddress> open;
     private final Refusals refusals;
-    private final AtomicInteger open = new AtomicInteger();
-    /** Open connections per client address; an address without connections has no entry. */
-    private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
 
     /**
      * @param maxConnections open connections in total; 0 for no limit
      * @param maxPerAddress open connections from one client address; 0 for no limit
      */
     public ConnectionLimiter(int maxConnections, int maxPerAddress, Refusals refusals) {
-        if (maxConnections < 0) {
-            throw new IllegalArgumentException("maxConnections < 0: " + maxConnections);
-        }
-        if (maxPerAddress < 0) {
-            throw new IllegalArgumentException("maxPerAddress < 0: " + maxPerAddress);
-        }
-        this.maxConnections = maxConnections;
-        this.maxPerAddress = maxPerAddress;
+        this.open = new PlaceCounts<>("maxConnections", maxConnections, "maxPerAddress", maxPerAddress);
         this.refusals = refusals;
     }
 
     /** Open connections admitted and not yet closed. For tests and diagnostics. */
     public int open() {
-        return open.get();
+        return open.total();
     }
 
     /** Open connections admitted from {@code address} and not yet closed. For tests and diagnostics. */
     public int open(InetAddress address) {
-        return perAddress.getOrDefault(address, 0);
+        return open.of(address);
     }
 
     @Override
@@ -97,45 +84,20 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = ctx.channel().attr(ADMITTED).getAndSet(null);
         if (address != null) {
-            release(address);
+            open.release(address);
         }
         super.channelInactive(ctx);
     }
 
     /** Takes a place for a connection from {@code address}; the reason it is refused, or null. */
     private String admit(InetAddress address) {
-        if (maxConnections > 0) {
-            int n;
-            do {
-                n = open.get();
-                if (n >= maxConnections) {
-                    return "too many connections: the server has " + n + " open (limit "
-                            + maxConnections + ", -max-connections)";
-                }
-            } while (!open.compareAndSet(n, n + 1));
-        } else {
-            open.incrementAndGet();
-        }
-        boolean[] full = new boolean[1];
-        perAddress.compute(address, (a, count) -> {
-            int c = count == null ? 0 : count;
-            if (maxPerAddress > 0 && c >= maxPerAddress) {
-                full[0] = true;
-                return count; // unchanged (null stays absent)
-            }
-            return c + 1;
-        });
-        if (full[0]) {
-            open.decrementAndGet();
-            return "too many connections from " + address.getHostAddress() + ": " + maxPerAddress
+        return switch (open.take(address)) {
+            case TOTAL_FULL -> "too many connections: the server has " + open.maxTotal() + " open (limit "
+                    + open.maxTotal() + ", -max-connections)";
+            case KEY_FULL -> "too many connections from " + address.getHostAddress() + ": " + open.maxPerKey()
                     + " open (limit per address, -max-connections-per-address)";
-        }
-        return null;
-    }
-
-    private void release(InetAddress address) {
-        perAddress.computeIfPresent(address, (a, count) -> count <= 1 ? null : count - 1);
-        open.decrementAndGet();
+            case TAKEN -> null;
+        };
     }
 
     private static InetAddress address(SocketAddress remote) {

@@ -63,11 +63,13 @@ public final class HttpErrors {
 
     /** The headers a Durable Streams refusal carries besides its status. */
     private static void refusalHeaders(HttpHeaders h, DurableStreamException e) {
+        DurableStreamException.Details d = e.details();
         switch (e.reason()) {
-            case CLOSED -> h.set(Headers.STREAM_CLOSED, "true").set(Headers.NEXT_OFFSET, Offsets.format(e.nextOffset()));
-            case STALE_EPOCH -> h.set(Headers.PRODUCER_EPOCH, e.producerEpoch());
-            case SEQUENCE_GAP -> h.set(Headers.PRODUCER_EXPECTED_SEQ, e.expectedSeq())
-                    .set(Headers.PRODUCER_RECEIVED_SEQ, e.receivedSeq());
+            case CLOSED -> h.set(Headers.STREAM_CLOSED, "true")
+                    .set(Headers.NEXT_OFFSET, Offsets.format(d.nextOffset()));
+            case STALE_EPOCH -> h.set(Headers.PRODUCER_EPOCH, d.producerEpoch());
+            case SEQUENCE_GAP -> h.set(Headers.PRODUCER_EXPECTED_SEQ, d.expectedSeq())
+                    .set(Headers.PRODUCER_RECEIVED_SEQ, d.receivedSeq());
             default -> { }
         }
     }

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
+import org.httpfstream.store.AbstractSessionLease;
 import org.httpfstream.store.Follower;
-import org.httpfstream.store.SessionLease;
 import org.httpfstream.store.StreamListener;
 
 /**
@@ -14,26 +14,19 @@ import org.httpfstream.store.StreamListener;
  * array), so {@link #end()} is complete at once.
  *
  * <p>Thread safety: {@link #append} and {@link #end} take the bytes' monitor (the stream's lease), so an
- * end from another thread never interleaves with an append; {@code endLength} and {@code ended} are
- * volatile and followers read without the monitor, as every reader of {@code Bytes} does.
+ * end from another thread never interleaves with an append; the end length and the ended flag
+ * ({@link AbstractSessionLease}) are volatile and followers read without the monitor, as every reader
+ * of {@code Bytes} does.
  */
-final class MemorySession implements SessionLease {
+final class MemorySession extends AbstractSessionLease {
     private final MemoryStream stream;
     private final MemoryStream.Bytes bytes;
-    private final long startLength;
-    private final long startNanos = System.nanoTime();
-    /** The stream's length when the session ended, -1 before. Written under the bytes' monitor. */
-    private volatile long endLength = -1;
-    /** True once ended: {@link #length()} is final. */
-    private volatile boolean ended;
-    /** True once the appender's connection ended without an end of its append. */
-    private volatile boolean vanished;
 
     /** Created under {@code bytes}' monitor by {@link MemoryStream#startSession()}. */
     MemorySession(MemoryStream stream, MemoryStream.Bytes bytes) {
+        super(bytes::committed, bytes::committed); // committed when appended
         this.stream = stream;
         this.bytes = bytes;
-        this.startLength = bytes.committed();
     }
 
     @Override
@@ -42,40 +35,9 @@ final class MemorySession implements SessionLease {
     }
 
     @Override
-    public long length() {
-        return SessionLease.lengthWithin(bytes.committed(), endLength);
-    }
-
-    @Override
-    public boolean ended() {
-        return ended;
-    }
-
-    @Override
-    public void vanished() {
-        vanished = true;
-    }
-
-    @Override
-    public boolean wasVanished() {
-        return vanished;
-    }
-
-    @Override
-    public long appended() {
-        long end = endLength;
-        return (end >= 0 ? end : bytes.committed()) - startLength;
-    }
-
-    @Override
-    public long elapsedNanos() {
-        return System.nanoTime() - startNanos;
-    }
-
-    @Override
     public void append(ByteBuffer... srcs) throws IOException {
         synchronized (bytes) {
-            if (endLength >= 0) {
+            if (endStarted()) {
                 throw new ClosedChannelException();
             }
             stream.append(bytes, srcs);
@@ -86,15 +48,15 @@ final class MemorySession implements SessionLease {
     @Override
     public CompletableFuture<Void> end() {
         synchronized (bytes) {
-            if (endLength >= 0) {
+            if (endStarted()) {
                 return CompletableFuture.completedFuture(null);
             }
-            endLength = bytes.committed();
+            endAt(bytes.committed());
             if (bytes.session() == this) {
                 bytes.hold(null);
             }
         }
-        ended = true;
+        markEnded();
         stream.changed();
         return CompletableFuture.completedFuture(null);
     }
@@ -105,15 +67,10 @@ final class MemorySession implements SessionLease {
             throw new IllegalArgumentException("from < 0: " + from);
         }
         stream.watch(listener);
-        if (ended) {
+        if (ended()) {
             listener.onChange();
         }
         return new Follower(Follower.source(this::length, bytes::read, () -> stream.unwatch(listener)),
                 listener, this::ended);
-    }
-
-    @Override
-    public String toString() {
-        return "MemorySession{" + stream.name() + ", length=" + length() + (ended ? ", ended" : "") + "}";
     }
 }

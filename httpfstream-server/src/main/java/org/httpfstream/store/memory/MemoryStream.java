@@ -135,10 +135,7 @@ final class MemoryStream implements StoredStream {
             if (deleted) {
                 throw new ClosedChannelException();
             }
-            long n = 0;
-            for (ByteBuffer b : srcs) {
-                n += b.remaining();
-            }
+            long n = Lease.remaining(srcs);
             if (max > 0 && committed + n > max) {
                 throw new StreamTooLargeException(committed, n, max);
             }
