@@ -1,8 +1,10 @@
 package org.httpfstream.server;
 
 import io.netty.channel.group.ChannelGroup;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,7 +26,9 @@ import org.httpfstream.server.viewer.ViewerJson;
 import org.httpfstream.store.FileStorage;
 import org.httpfstream.viewer.LineIndexes;
 import org.httpfstream.viewer.WriterStates;
+import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.StreamTooLargeException;
 import org.httpfstream.subscriptions.DurableStreamAccess;
@@ -62,10 +66,15 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     }
 
     /** What the protocols are configured with: the builder's choices that are not the pipeline's. */
-    record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse) {
+    record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse,
+            Duration viewerIdle) {
+        /** How long a live writer may be silent before the viewer calls it idle, by default. */
+        static final Duration VIEWER_IDLE = Duration.ofMillis(WriterStates.IDLE_MILLIS);
+
         /** The defaults of {@link HttpFStreamServerBuilder}, with {@code settings}. */
         static Protocols defaults(HttpFStreamSettings settings) {
-            return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults());
+            return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults(),
+                    VIEWER_IDLE);
         }
     }
 
@@ -90,26 +99,25 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
                 new OriginalProtocol(streams.storage(), streams, protocols.settings(), followers),
                 new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
                 new SubscriptionsHandler(subscriptions(streams, !streamsInFiles, protocols.webhooks(), refusals)),
-                viewer(store, streams, followers, protocols.settings()));
+                viewer(store, storage, streams, followers, protocols));
     }
 
     /**
-     * The log viewer over {@code store}: the streams' line indexes (under {@code ROOT/.httpfstream/lines})
-     * and writer states, both told by the store's one change notification, and two threads for the index
-     * and file work; all stopped when the store closes.
+     * The log viewer over {@code storage}: the streams' line indexes (under {@code ROOT/.httpfstream/lines}
+     * when the streams are the files of {@code store}, else on the heap) and writer states, both told by
+     * the storage's one change notification, and two threads for the index and file work; all stopped
+     * when the store closes.
      */
-    private static ViewerHandler viewer(StreamStore store, DurableStreams streams, FollowerGate followers,
-            HttpFStreamSettings settings) {
-        LineIndexes indexes = new LineIndexes(file -> {
-            Path p = store.derivedFile("lines", file, ".idx.head.tmp"); // the longest name the index makes
-            String name = p.getFileName().toString();
-            return p.resolveSibling(name.substring(0, name.length() - ".head.tmp".length()));
-        }, store::committedLength);
-        WriterStates writers = new WriterStates(store::activeSession, System::currentTimeMillis);
-        store.addChangeListener(file -> {
-            writers.changed(file);
-            indexes.changed(file);
+    private static ViewerHandler viewer(StreamStore store, Storage storage, DurableStreams streams,
+            FollowerGate followers, Protocols protocols) {
+        boolean files = storage instanceof FileStorage f && f.files() == store;
+        LineIndexes indexes = new LineIndexes(storage, files ? linePlaces(store) : null);
+        WriterStates writers = new WriterStates(storage, System::currentTimeMillis, protocols.viewerIdle().toMillis());
+        storage.addChangeListener(name -> {
+            writers.changed(name);
+            indexes.changed(name);
         });
+        indexes.sweep();
         AtomicInteger threads = new AtomicInteger();
         ExecutorService work = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "httpfstream-viewer-" + threads.incrementAndGet());
@@ -120,8 +128,30 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
             work.shutdownNow();
             indexes.close();
         });
-        LineReplies lines = new LineReplies(store, streams, indexes, followers, settings);
+        LineReplies lines = new LineReplies(streams, indexes, followers, protocols.settings());
         return new ViewerHandler(lines, new ViewerJson(store, indexes, writers, lines), work);
+    }
+
+    /** Where the line indexes of the streams in {@code store}'s files go: {@code ROOT/.httpfstream/lines}. */
+    private static LineIndexes.Places linePlaces(StreamStore store) {
+        return new LineIndexes.Places() {
+            @Override
+            public Path file(StoredStream stream) throws IOException {
+                return store.locate(stream.name());
+            }
+
+            @Override
+            public Path base(Path file) {
+                Path p = store.derivedFile("lines", file, ".idx.head.tmp"); // the longest name the index makes
+                String name = p.getFileName().toString();
+                return p.resolveSibling(name.substring(0, name.length() - ".head.tmp".length()));
+            }
+
+            @Override
+            public Path folder() {
+                return store.root().resolve(MetadataStore.FOLDER).resolve("lines");
+            }
+        };
     }
 
     /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 
 /**
@@ -22,29 +23,125 @@ import java.util.zip.CRC32;
  * checkpoints, {@value LineIndex#CHECKPOINT} bytes each: offset, line, position of its state),
  * {@code .state} (the saved states, each once: a length then the SGR state and the open sections) and
  * {@code .head} (which file the index is of, how many checkpoints are valid, and a checksum of the
- * {@value #CRC_BYTES} bytes before the last one). All reads are positional.
+ * {@value #CRC_BYTES} bytes before the last one). All reads are positional. For a store without files
+ * (the memory store) the same three areas are kept on the heap ({@link HeapArea}) and there is no
+ * header: such an index does not outlive the server, as its streams do not.
  *
  * <p>Thread safety: appends and truncation come from the index's single writer (under its lock);
- * positional reads are safe from any thread at the same time ({@link FileChannel} allows both).
+ * positional reads are safe from any thread at the same time ({@link FileChannel} allows both, {@link
+ * HeapArea} is synchronized).
  */
 final class IndexFiles {
     static final int CRC_BYTES = 256;
     private static final int MAGIC = 0x48464c49; // "HFLI"
     private static final int VERSION = 1;
+    private static final String[] KINDS = {".lines", ".ckpt", ".state"};
+    /** Every name the index makes after its base (the data areas, the header and its temporary file). */
+    static final String[] SUFFIXES = {".lines", ".ckpt", ".state", ".head", ".head.tmp"};
 
     /** What the header says. */
     record Header(String fileKey, long checkpoints, long crc) {}
 
+    /** One data area of the index: positional reads and writes, as {@link FileChannel} has them. */
+    interface Area {
+        long size() throws IOException;
+
+        int read(ByteBuffer dst, long position) throws IOException;
+
+        int write(ByteBuffer src, long position) throws IOException;
+
+        void truncate(long size) throws IOException;
+
+        void close() throws IOException;
+    }
+
+    /** An area in a file. */
+    private record FileArea(FileChannel channel) implements Area {
+        @Override
+        public long size() throws IOException {
+            return channel.size();
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return channel.read(dst, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            return channel.write(src, position);
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            channel.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * An area on the heap, for a store without files. Written here, not a library's: a growable byte
+     * array with positional access is all it is. Thread safety: synchronized on this (one writer, any
+     * number of readers). Guarded by this: {@code bytes}, {@code size}.
+     */
+    static final class HeapArea implements Area {
+        private byte[] bytes = new byte[256];
+        private int size;
+
+        @Override
+        public synchronized long size() {
+            return size;
+        }
+
+        @Override
+        public synchronized int read(ByteBuffer dst, long position) {
+            if (position >= size) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), size - position);
+            dst.put(bytes, (int) position, n);
+            return n;
+        }
+
+        @Override
+        public synchronized int write(ByteBuffer src, long position) {
+            int n = src.remaining();
+            long end = position + n;
+            if (end > Integer.MAX_VALUE - 8) {
+                throw new IllegalStateException("an in-memory line index holds at most 2 GiB: " + end);
+            }
+            if (end > bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(end, 2L * bytes.length)));
+            }
+            src.get(bytes, (int) position, n);
+            size = (int) Math.max(size, end);
+            return n;
+        }
+
+        @Override
+        public synchronized void truncate(long newSize) {
+            size = (int) Math.min(size, newSize);
+        }
+
+        @Override
+        public void close() {
+            // nothing held but memory
+        }
+    }
+
     private final Path base;
-    private final FileChannel source;
-    private final FileChannel starts;
-    private final FileChannel checkpoints;
-    private final FileChannel states;
+    private final StreamSource source;
+    private final Area starts;
+    private final Area checkpoints;
+    private final Area states;
     /** Checkpoint entries not yet written; only the index's writer touches it. */
     private final ByteBuffer pendingCheckpoints = ByteBuffer.allocate(LineIndex.CHECKPOINT * 1024);
 
-    private IndexFiles(Path base, FileChannel source, FileChannel starts, FileChannel checkpoints,
-            FileChannel states) {
+    private IndexFiles(Path base, StreamSource source, Area starts, Area checkpoints, Area states) {
         this.base = base;
         this.source = source;
         this.starts = starts;
@@ -52,33 +149,45 @@ final class IndexFiles {
         this.states = states;
     }
 
-    static IndexFiles open(Path stream, Path base) throws IOException {
-        Files.createDirectories(base.getParent());
-        FileChannel source = FileChannel.open(stream, StandardOpenOption.READ);
-        FileChannel[] opened = new FileChannel[3];
-        String[] kinds = {".lines", ".ckpt", ".state"};
+    /**
+     * The index data of {@code source}, in files starting with {@code base}, or on the heap if {@code
+     * base} is null. Takes over {@code source} (closed with the index, also if this fails).
+     */
+    static IndexFiles open(StreamSource source, Path base) throws IOException {
+        if (base == null) {
+            return new IndexFiles(null, source, new HeapArea(), new HeapArea(), new HeapArea());
+        }
+        Area[] opened = new Area[KINDS.length];
         try {
-            for (int i = 0; i < 3; i++) {
-                opened[i] = FileChannel.open(sibling(base, kinds[i]), StandardOpenOption.CREATE,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE);
+            Files.createDirectories(base.getParent());
+            for (int i = 0; i < KINDS.length; i++) {
+                opened[i] = new FileArea(FileChannel.open(sibling(base, KINDS[i]), StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE));
             }
         } catch (IOException e) {
             source.close();
-            for (FileChannel c : opened) {
-                if (c != null) {
-                    c.close();
-                }
-            }
+            closeAll(opened);
             throw e;
         }
         return new IndexFiles(base, source, opened[0], opened[1], opened[2]);
+    }
+
+    private static void closeAll(Area... areas) {
+        for (Area c : areas) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (IOException e) {
+                // nothing to keep: the index is rebuilt if its files are wrong
+            }
+        }
     }
 
     private static Path sibling(Path base, String kind) {
         return base.resolveSibling(base.getFileName() + kind);
     }
 
-    /** The identity of the file at {@code stream}: a new file under the same name has another. */
     static Object fileKey(Path stream) throws IOException {
         BasicFileAttributes a = Files.readAttributes(stream, BasicFileAttributes.class);
         Object key = a.fileKey(); // (device, inode): not reused while this index holds the file open
@@ -86,12 +195,12 @@ final class IndexFiles {
     }
 
     static void delete(Path base) throws IOException {
-        for (String kind : new String[] {".lines", ".ckpt", ".state", ".head"}) {
+        for (String kind : SUFFIXES) {
             Files.deleteIfExists(sibling(base, kind));
         }
     }
 
-    FileChannel source() {
+    StreamSource source() {
         return source;
     }
 
@@ -116,7 +225,7 @@ final class IndexFiles {
     }
 
     int readSource(ByteBuffer dst, long position) throws IOException {
-        return source.read(dst, position);
+        return source.read(position, dst);
     }
 
     void appendLineStarts(ByteBuffer src) throws IOException {
@@ -185,13 +294,20 @@ final class IndexFiles {
     /** CRC-32 of the up to {@value #CRC_BYTES} bytes of the stream before {@code offset}. */
     long crcBefore(long offset) throws IOException {
         int n = (int) Math.min(CRC_BYTES, offset);
-        ByteBuffer b = readFully(source, ByteBuffer.allocate(n), offset - n);
+        ByteBuffer b = ByteBuffer.allocate(n);
+        for (long p = offset - n; b.hasRemaining();) {
+            int read = source.read(p, b);
+            if (read < 0) {
+                throw new EOFException("stream of " + base + " ends before byte " + p);
+            }
+            p += read;
+        }
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, n);
         return crc.getValue();
     }
 
-    private ByteBuffer readFully(FileChannel channel, ByteBuffer b, long position) throws IOException {
+    private ByteBuffer readFully(Area channel, ByteBuffer b, long position) throws IOException {
         for (long p = position; b.hasRemaining();) {
             int n = channel.read(b, p);
             if (n < 0) {
@@ -204,6 +320,9 @@ final class IndexFiles {
 
     /** The header, or null if it is missing or torn. */
     Header readHeader() throws IOException {
+        if (base == null) {
+            return null; // on the heap: always built afresh
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(sibling(base, ".head"));
@@ -222,6 +341,9 @@ final class IndexFiles {
 
     /** Replaces the header (written aside, then moved over the old one). */
     void writeHeader(Header h) throws IOException {
+        if (base == null) {
+            return;
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
@@ -236,12 +358,7 @@ final class IndexFiles {
     }
 
     void close() {
-        for (FileChannel c : new FileChannel[] {source, starts, checkpoints, states}) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                // nothing to keep: the index is rebuilt if its files are wrong
-            }
-        }
+        source.close();
+        closeAll(starts, checkpoints, states);
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.httpfstream.store.NotAStreamException;
-import org.httpfstream.store.StreamInfo;
+import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.viewer.LineIndex;
 import org.httpfstream.viewer.LineIndexes;
@@ -92,9 +92,9 @@ public final class ViewerJson {
     }
 
     Map<String, Object> status(String path) throws IOException {
-        StreamInfo info = store.lookup(path);
-        LineIndex index = indexes.index(info.file());
-        WriterStates.Status s = writers.status(info.file(), lines.openManaged(path) != null);
+        StoredStream stream = indexes.stream(path);
+        LineIndex index = indexes.index(stream);
+        WriterStates.Status s = writers.status(stream.name(), lines.openManaged(path) != null);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("length", index.indexedLength());
         m.put("lines", index.lineCount());
@@ -104,8 +104,7 @@ public final class ViewerJson {
     }
 
     Map<String, Object> search(String path, SearchRequest r) throws IOException {
-        StreamInfo info = store.lookup(path);
-        LineIndex index = indexes.index(info.file());
+        LineIndex index = indexes.index(indexes.stream(path));
         long total = index.lineCount();
         LogSearch.Result result;
         if (r.from() > total) {
@@ -198,7 +197,7 @@ public final class ViewerJson {
         e.put("size", isFolder ? 0L : a.size());
         e.put("modified", a.lastModifiedTime().toMillis());
         if (!isFolder) {
-            e.put("writer", writers.status(child, lines.openManaged(folder + name) != null).writer());
+            e.put("writer", writers.status(folder + name, lines.openManaged(folder + name) != null).writer());
         }
         return e;
     }
