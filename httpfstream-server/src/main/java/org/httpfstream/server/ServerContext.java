@@ -129,7 +129,7 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
             indexes.close();
         });
         LineReplies lines = new LineReplies(streams, indexes, followers, protocols.settings());
-        return new ViewerHandler(lines, new ViewerJson(store, indexes, writers, lines), work);
+        return new ViewerHandler(lines, new ViewerJson(store, files ? null : storage, indexes, writers, lines), work);
     }
 
     /** Where the line indexes of the streams in {@code store}'s files go: {@code ROOT/.httpfstream/lines}. */

@@ -19,13 +19,18 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.json.Json;
+import org.httpfstream.server.testing.FilesOnDisk;
 import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The viewer's HTTP API (issue 14, docs/notes/viewer-api.md) on a real server: exact bytes and headers. */
+/**
+ * The viewer's HTTP API (issue 14, docs/notes/viewer-api.md) on a real server: exact bytes and headers.
+ * Runs on both stores (the surefire execution {@code memory-store} runs it again with the streams in
+ * memory); the tests that look at the index's files or the root's folders are {@link FilesOnDisk}.
+ */
 class ViewerApiTest {
     static final String ESC = "\u001b";
 
@@ -36,14 +41,24 @@ class ViewerApiTest {
         return RawHttp.request(server.address(), "GET", target, headers);
     }
 
-    Path write(String path, byte[] bytes) throws IOException {
-        Path file = server.root().resolve(path.substring(1));
-        Files.createDirectories(file.getParent());
-        return Files.write(file, bytes);
+    /** A new stream at {@code path} holding {@code bytes}, through the server's storage (either store). */
+    void write(String path, byte[] bytes) throws IOException {
+        server.write(path, bytes);
     }
 
-    Path write(String path, String text) throws IOException {
-        return write(path, text.getBytes(UTF_8));
+    void write(String path, String text) throws IOException {
+        write(path, text.getBytes(UTF_8));
+    }
+
+    /** The names of the index files of the stream named {@code name} on {@code s}'s root. */
+    static java.util.List<String> indexFiles(ServerExtension s, String name) throws IOException {
+        Path folder = s.root().resolve(".httpfstream").resolve("lines");
+        if (!Files.isDirectory(folder)) {
+            return java.util.List.of();
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(name + ".idx")).sorted().toList();
+        }
     }
 
     static String body(RawHttp r) {
@@ -362,8 +377,123 @@ class ViewerApiTest {
     }
 
     @Nested
+    class AForkShowsItsWholeReadableContent {
+        @Test
+        void theLinesItInheritedFromItsSourceComeFirst() throws Exception {
+            assertThat(server.send("PUT", "/src.log", "one\n" + ESC + "[31mtwo\nthr", "Content-Type", "text/plain")
+                    .statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/fork.log", null, "Content-Type", "text/plain",
+                    "Stream-Forked-From", "/src.log").statusCode()).isEqualTo(201);
+            assertThat(server.send("POST", "/fork.log", "ee\nfour\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(204);
+            RawHttp all = get("/fork.log?lines=1-");
+            assertThat(body(all)).isEqualTo("one\n" + ESC + "[31mtwo\nthree\nfour\n");
+            assertThat(all.header("line-count")).isEqualTo("4");
+            RawHttp three = get("/fork.log?lines=3");
+            assertThat(body(three)).isEqualTo(ESC + "[0;31mthree\n");
+            assertThat(three.header("line-offset")).isEqualTo("13");
+            assertThat(three.header("line-end-offset")).isEqualTo("19");
+            assertThat(body(get("/fork.log?tail=1"))).isEqualTo(ESC + "[0;31mfour\n");
+            assertThat(body(get("/fork.log?search=thre"))).isEqualTo(
+                    "{\"count\":1,\"matches\":[{\"line\":3,\"start\":0,\"end\":4}],\"truncated\":false}");
+            assertThat(num(json(get("/fork.log?status")), "lines")).isEqualTo(4);
+            assertThat(body(get("/src.log?lines=1-"))).isEqualTo("one\n" + ESC + "[31mtwo\nthr");
+        }
+    }
+
+    @Nested
+    class RemovedStreams {
+        static final String LOG = "a\n" + ESC + "[1mb\n";
+
+        /** A stream at {@code path} whose index files exist (it was viewed). */
+        void viewed(String path) throws Exception {
+            assertThat(server.send("PUT", path, LOG, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(body(get(path + "?lines=2"))).isEqualTo(ESC + "[1mb\n");
+        }
+
+        void indexGoes(String name) {
+            Await.until("the index files of " + name + " gone", () -> indexFiles(server, name).isEmpty());
+        }
+
+        @Test
+        @FilesOnDisk
+        void aDeletedStreamsIndexFilesGoWhileTheIndexIsOpen() throws Exception {
+            viewed("/d/open.log");
+            assertThat(indexFiles(server, "open.log")).contains("open.log.idx.head", "open.log.idx.lines");
+            assertThat(server.send("DELETE", "/d/open.log", null).statusCode()).isEqualTo(204);
+            indexGoes("open.log");
+        }
+
+        @Test
+        @FilesOnDisk
+        void aDeletedStreamsIndexFilesGoWhenNoIndexIsOpen() throws Exception {
+            viewed("/d/closed.log");
+            server.restart(); // no index open
+            assertThat(indexFiles(server, "closed.log")).isNotEmpty();
+            assertThat(server.send("DELETE", "/d/closed.log", null).statusCode()).isEqualTo(204);
+            indexGoes("closed.log");
+        }
+
+        @Test
+        @FilesOnDisk
+        void anExpiredStreamsIndexFilesGo() throws Exception {
+            assertThat(server.send("PUT", "/d/ttl.log", LOG, "Content-Type", "text/plain",
+                    "Stream-Expires-At", java.time.Instant.now().plusSeconds(1).toString())
+                    .statusCode()).isEqualTo(201);
+            assertThat(body(get("/d/ttl.log?lines=1"))).isEqualTo("a\n");
+            assertThat(indexFiles(server, "ttl.log")).isNotEmpty();
+            Await.until("expired", () -> server.send("GET", "/d/ttl.log", null).statusCode() == 404);
+            indexGoes("ttl.log");
+        }
+
+        @Test
+        @FilesOnDisk
+        void indexFilesWithoutAStreamAreSweptAtStart() throws Exception {
+            viewed("/d/kept.log");
+            viewed("/d/gone.log");
+            server.stop();
+            Files.delete(server.root().resolve("d").resolve("gone.log"));
+            server.restart();
+            indexGoes("gone.log");
+            assertThat(indexFiles(server, "kept.log")).contains("kept.log.idx.head", "kept.log.idx.lines");
+            assertThat(body(get("/d/kept.log?lines=2"))).isEqualTo(ESC + "[1mb\n");
+        }
+
+        @Test
+        void aStreamMadeAgainAfterItsDeletionShowsItsNewLines() throws Exception {
+            viewed("/d/again.log");
+            assertThat(server.send("DELETE", "/d/again.log", null).statusCode()).isEqualTo(204);
+            assertThat(get("/d/again.log?lines=1").status).isEqualTo(404);
+            write("/d/again.log", "new\n");
+            RawHttp r = get("/d/again.log?lines=1-");
+            assertThat(body(r)).isEqualTo("new\n");
+            assertThat(r.header("line-count")).isEqualTo("1");
+        }
+    }
+
+    @Nested
+    class TheMemoryStore {
+        @RegisterExtension
+        final ServerExtension memory = new ServerExtension().with(b -> b.storage(HttpFStreamServer.STORAGE_MEMORY));
+
+        @Test
+        void keepsItsIndexOnTheHeapAndServesEveryRead() throws IOException {
+            memory.write("/m/x.log", "one\n" + ESC + "[32mtwo\nthree\n");
+            RawHttp r = RawHttp.request(memory.address(), "GET", "/m/x.log?lines=3");
+            assertThat(body(r)).isEqualTo(ESC + "[0;32mthree\n");
+            assertThat(r.header("line-count")).isEqualTo("3");
+            assertThat(body(RawHttp.request(memory.address(), "GET", "/m/x.log?tail=2")))
+                    .isEqualTo(ESC + "[32mtwo\nthree\n");
+            assertThat(num(json(RawHttp.request(memory.address(), "GET", "/m/x.log?search=t")), "count")).isEqualTo(2);
+            assertThat(memory.root().resolve(".httpfstream").resolve("lines")).doesNotExist();
+            assertThat(memory.root().resolve("m")).doesNotExist();
+        }
+    }
+
+    @Nested
     class TheIndex {
         @Test
+        @FilesOnDisk
         void isRebuiltAfterItsFilesAreDeletedAndTheServerRestarts() throws IOException {
             StringBuilder log = new StringBuilder();
             for (int i = 1; i <= 5000; i++) {
@@ -435,6 +565,7 @@ class ViewerApiTest {
     }
 
     @Nested
+    @FilesOnDisk // the root's folders, with their modification times
     class Listing {
         @RegisterExtension
         final ServerExtension auth = new ServerExtension().tokens("all-t read /\npart-t read /logs/a.log\n");
@@ -488,10 +619,8 @@ class ViewerApiTest {
 
         @Test
         void aLinkToAStreamOpensEveryViewerRead() throws IOException {
-            Path logs = auth.root().resolve("logs");
-            Files.createDirectories(logs);
-            Files.writeString(logs.resolve("build.log"), "one\n" + ESC + "[1mtwo\nthree\n");
-            Files.writeString(logs.resolve("other.log"), "x\n");
+            auth.write("/logs/build.log", "one\n" + ESC + "[1mtwo\nthree\n");
+            auth.write("/logs/other.log", "x\n");
             String q = sign("/logs/build.log");
             assertThat(body(send("GET", "/logs/build.log?lines=3&" + q))).isEqualTo(ESC + "[0;1mthree\n");
             assertThat(body(send("GET", "/logs/build.log?tail=1&" + q))).isEqualTo(ESC + "[0;1mthree\n");
@@ -520,7 +649,7 @@ class ViewerApiTest {
             for (int i = 1; i <= 40_000; i++) { // bodies of many pieces through the TLS engine
                 log.append(ESC).append("[3").append(i % 8).append("mline ").append(i).append('\n');
             }
-            Files.writeString(tls.root().resolve("t.log"), log);
+            tls.write("/t.log", log.toString());
             String expected = log.substring(log.indexOf(ESC + "[32mline 2\n"));
             for (java.net.http.HttpClient.Version version : java.net.http.HttpClient.Version.values()) {
                 java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(version)

@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.httpfstream.store.NotAStreamException;
+import org.httpfstream.store.Storage;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.viewer.LineIndex;
@@ -40,12 +41,20 @@ public final class ViewerJson {
     static final int MAX_ENTRIES = 10_000;
 
     private final StreamStore store;
+    /** The streams when they are not the files of {@link #store} (the memory store), else null. */
+    private final Storage elsewhere;
     private final LineIndexes indexes;
     private final WriterStates writers;
     private final LineReplies lines;
 
-    public ViewerJson(StreamStore store, LineIndexes indexes, WriterStates writers, LineReplies lines) {
+    /**
+     * @param store the server's files
+     * @param elsewhere the streams if they are not {@code store}'s files (listed through the seam), else null
+     */
+    public ViewerJson(StreamStore store, Storage elsewhere, LineIndexes indexes, WriterStates writers,
+            LineReplies lines) {
         this.store = store;
+        this.elsewhere = elsewhere;
         this.indexes = indexes;
         this.writers = writers;
         this.lines = lines;
@@ -137,13 +146,15 @@ public final class ViewerJson {
 
     /** The readable entries of the folder {@code path} (ending in {@code /}), newest first. */
     Map<String, Object> list(String path, Predicate<String> readable) throws IOException {
-        Path dir = folder(path);
-        List<Map<String, Object>> entries = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-            for (Path child : children) {
-                Map<String, Object> e = entry(path, child, readable);
-                if (e != null) {
-                    entries.add(e);
+        List<Map<String, Object>> entries = elsewhere != null ? listStored(path, readable) : new ArrayList<>();
+        if (elsewhere == null) {
+            Path dir = folder(path);
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+                for (Path child : children) {
+                    Map<String, Object> e = entry(path, child, readable);
+                    if (e != null) {
+                        entries.add(e);
+                    }
                 }
             }
         }
@@ -156,6 +167,61 @@ public final class ViewerJson {
             m.put("truncated", true);
         }
         return m;
+    }
+
+    /**
+     * The entries of folder {@code path} of a store without folders of its own: a folder is a name
+     * some stream's path goes through (its size 0, its time its newest stream's).
+     */
+    private List<Map<String, Object>> listStored(String path, Predicate<String> readable) throws IOException {
+        store.resolve(path); // refuses what the file store refuses (the server's own folder): the same answers
+        Map<String, Map<String, Object>> byName = new java.util.TreeMap<>();
+        List<String> names = elsewhere.list(path);
+        if (names.isEmpty() && !path.equals("/")) {
+            throw new NoSuchFileException(path);
+        }
+        for (String full : names) {
+            String rest = full.substring(path.length());
+            int slash = rest.indexOf('/');
+            String name = slash < 0 ? rest : rest.substring(0, slash);
+            StoredStream s = elsewhere.stream(full);
+            long modified;
+            try {
+                modified = s.lastModified();
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            Map<String, Object> e = byName.get(name);
+            if (slash >= 0) {
+                if (e == null && readable.test(path + name + "/")) {
+                    byName.put(name, folderEntry(name, modified));
+                } else if (e != null && (Long) e.get("modified") < modified) {
+                    e.put("modified", modified);
+                }
+            } else if (readable.test(full)) {
+                byName.put(name, streamEntry(name, s.committedLength(), modified, full));
+            }
+        }
+        return new ArrayList<>(byName.values());
+    }
+
+    private static Map<String, Object> folderEntry(String name, long modified) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        e.put("kind", "folder");
+        e.put("size", 0L);
+        e.put("modified", modified);
+        return e;
+    }
+
+    private Map<String, Object> streamEntry(String name, long size, long modified, String path) throws IOException {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        e.put("kind", "stream");
+        e.put("size", size);
+        e.put("modified", modified);
+        e.put("writer", writers.status(path, lines.openManaged(path) != null).writer());
+        return e;
     }
 
     /** The folder's real path inside the root; never the server's own folder or anything under it. */
@@ -191,14 +257,7 @@ public final class ViewerJson {
         if (!isFolder && !a.isRegularFile() || !readable.test(folder + name + (isFolder ? "/" : ""))) {
             return null;
         }
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("name", name);
-        e.put("kind", isFolder ? "folder" : "stream");
-        e.put("size", isFolder ? 0L : a.size());
-        e.put("modified", a.lastModifiedTime().toMillis());
-        if (!isFolder) {
-            e.put("writer", writers.status(folder + name, lines.openManaged(folder + name) != null).writer());
-        }
-        return e;
+        long modified = a.lastModifiedTime().toMillis();
+        return isFolder ? folderEntry(name, modified) : streamEntry(name, a.size(), modified, folder + name);
     }
 }
