@@ -491,6 +491,39 @@ class ViewerApiTest {
     }
 
     @Nested
+    class HeadAnswersWithTheHeadersOfGet {
+        static final String[] SAME = {"content-type", "content-length", "line-first", "line-last", "line-count",
+            "line-offset", "line-end-offset", "line-sections"};
+
+        @Test
+        void andNoBodyForEveryViewerRead() throws IOException {
+            write("/logs/h.log", "one\n" + ESC + "[31mtwo\nthree\n");
+            for (String target : new String[] {"/logs/h.log?lines=2-3", "/logs/h.log?tail=1",
+                "/logs/h.log?tail=1&follow", "/logs/h.log?search=t", "/logs/h.log?status", "/logs/?list"}) {
+                RawHttp get = get(target);
+                assertThat(get.status).as(target).isEqualTo(200);
+                assertThat(get.body).as(target).isNotEmpty();
+                try (Socket socket = RawHttp.connect(server.address())) { // HEAD, then GET on one connection
+                    RawHttp.write(socket, "HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "GET /logs/h.log?lines=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+                    InputStream in = socket.getInputStream();
+                    RawHttp head = RawHttp.readHeadOnly(in);
+                    assertThat(head.status).as(target).isEqualTo(200);
+                    assertThat(head.header("content-length")).as(target).isEqualTo(String.valueOf(get.body.length));
+                    for (String name : SAME) {
+                        assertThat(head.header(name)).as(target + " " + name).isEqualTo(get.header(name));
+                    }
+                    RawHttp next = RawHttp.read(in, false); // starts right after HEAD's header fields
+                    assertThat(next.status).isEqualTo(200);
+                    assertThat(body(next)).isEqualTo("one\n");
+                }
+            }
+            assertThat(RawHttp.request(server.address(), "HEAD", "/logs/none.log?lines=1").status).isEqualTo(404);
+            assertThat(RawHttp.request(server.address(), "HEAD", "/logs/h.log?lines=9").status).isEqualTo(416);
+        }
+    }
+
+    @Nested
     class TheIndex {
         @Test
         @FilesOnDisk

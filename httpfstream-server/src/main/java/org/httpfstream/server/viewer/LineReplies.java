@@ -99,8 +99,8 @@ public final class LineReplies {
         }
     }
 
-    /** Lines {@code first} to {@code last} (or the end) of the stream at {@code path}. */
-    ViewerHandler.Reply lines(String path, long first, long last) throws IOException {
+    /** Lines {@code first} to {@code last} (or the end) of the stream at {@code path} ({@code head}: headers only). */
+    ViewerHandler.Reply lines(String path, long first, long last, boolean head) throws IOException {
         StoredStream stream = indexes.stream(path);
         LineIndex index = indexes.index(stream);
         long total = index.lineCount();
@@ -108,20 +108,23 @@ public final class LineReplies {
             return ViewerHandler.errorReply(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
                     "line " + first + " is beyond the end: " + path + " has " + total + " lines");
         }
-        return reply(stream, index, first, Math.min(last, total), total, null);
+        return reply(stream, index, first, Math.min(last, total), total, null, head);
     }
 
-    /** The last {@code count} lines, then (with {@code follow}) every new byte while the stream is live. */
-    ViewerHandler.Reply tail(String path, long count, boolean follow, FullHttpRequest request) throws IOException {
+    /**
+     * The last {@code count} lines, then (with {@code follow}, the request) every new byte while the stream
+     * is live; {@code head}: headers only.
+     */
+    ViewerHandler.Reply tail(String path, long count, FullHttpRequest follow, boolean head) throws IOException {
         StoredStream stream = indexes.stream(path);
         LineIndex index = indexes.index(stream);
         long total = index.lineCount();
         long first = count == 0 ? total + 1 : Math.max(1, total - count + 1);
-        return reply(stream, index, first, total, total, follow ? request : null);
+        return reply(stream, index, first, total, total, follow, head);
     }
 
     private ViewerHandler.Reply reply(StoredStream stream, LineIndex index, long first, long last, long total,
-            FullHttpRequest follow) throws IOException {
+            FullHttpRequest follow, boolean head) throws IOException {
         LineIndex.Position at = first <= total ? index.position(first)
                 : index.stateAt(Math.max(1, total), index.indexedLength());
         long end = last >= first ? index.lineStart(last + 1) : at.offset();
@@ -136,7 +139,7 @@ public final class LineReplies {
         if (follow != null) {
             return (ctx, keepAlive) -> follow(ctx, follow, stream, headers, at, file, keepAlive);
         }
-        return (ctx, keepAlive) -> send(ctx, headers, at, file, end, keepAlive);
+        return (ctx, keepAlive) -> send(ctx, headers, at, file, end, head, keepAlive);
     }
 
     private static List<Map<String, Object>> sections(List<Section> open) {
@@ -162,13 +165,17 @@ public final class LineReplies {
     }
 
     private static void send(ChannelHandlerContext ctx, Map<String, Object> headers, LineIndex.Position at,
-            StreamSource file, long end, boolean keepAlive) {
+            StreamSource file, long end, boolean headOnly, boolean keepAlive) {
         HttpResponse r = head(headers);
         r.headers().set(CONTENT_LENGTH, at.sgr().length() + end - at.offset());
         if (!keepAlive) {
             r.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
         }
-        RangeBody.send(ctx, r, at.sgr(), file, at.offset(), end, keepAlive);
+        if (headOnly) {
+            RangeBody.send(ctx, r, "", file, at.offset(), at.offset(), keepAlive);
+        } else {
+            RangeBody.send(ctx, r, at.sgr(), file, at.offset(), end, keepAlive);
+        }
     }
 
     /** A tail that goes on live: a {@code ?follow} read from the first line, after its SGR prefix. */
@@ -178,7 +185,7 @@ public final class LineReplies {
         SessionLease session = stream.session().orElse(null);
         boolean live = session != null && !session.ended() || open != null;
         if (!live) {
-            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), keepAlive);
+            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), false, keepAlive);
             return;
         }
         FollowerQuota.Place place = followers.admitUntilClosed(ctx, stream.key(), stream.name(), keepAlive);
@@ -193,7 +200,7 @@ public final class LineReplies {
         Follower subscription = subscribe(session, open, reader, at.offset());
         if (subscription == null) { // ended meanwhile: the lines so far
             place.release();
-            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), keepAlive);
+            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), false, keepAlive);
             return;
         }
         file.close();
