@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -540,6 +541,129 @@ class ViewerBrowserTest {
         until("the page says why it shows nothing", () -> !browser.findElement(By.id("message")).getText().isEmpty());
         assertThat(browser.findElement(By.id("message")).getText()).startsWith("404");
         shot("missing");
+    }
+
+    @Test
+    void searchOptionsRegexAndCaseAreKeyboardTogglesKeptInTheUrl() throws IOException {
+        String log = "ERROR disk full at E42\n" + "error: Disk Full again\n"
+                + "ok " + ESC + "[31mE7" + ESC + "[0m done\n" + "fine\n";
+        appendFinished("/o.log", log.getBytes(UTF_8));
+        open("/o.log?view");
+        until("the log loads", () -> total() == 4 && hasRow(4));
+        WebElement q = browser.findElement(By.id("q"));
+        q.sendKeys("disk full");
+        until("two matches, whatever their case", () -> "1 / 2".equals(text("hits")));
+        q.sendKeys(Keys.TAB);
+        assertThat(js("return document.activeElement.id;")).as("Tab reaches the regex toggle").isEqualTo("regex");
+        browser.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertThat(js("return document.activeElement.id;")).isEqualTo("case");
+        browser.switchTo().activeElement().sendKeys(Keys.SPACE);
+        until("one match with the case", () -> "1 / 1".equals(text("hits")) && hasRow(1)
+                && marks(1).equals(List.of("disk full")));
+        assertThat(marks(2)).isEmpty();
+        assertThat(browser.findElement(By.id("case")).getAttribute("aria-pressed")).isEqualTo("true");
+        assertThat(browser.getCurrentUrl()).isEqualTo(url("/o.log?view&case"));
+
+        q.sendKeys(Keys.chord(Keys.CONTROL, "a"), "E\\d+");
+        until("no match as plain text", () -> "0 / 0".equals(text("hits")));
+        q.sendKeys(Keys.chord(Keys.ALT, "r"));
+        until("two matches as a regex", () -> "1 / 2".equals(text("hits")) && marks(1).equals(List.of("E42")));
+        until("the coloured match is marked too", () -> hasRow(3) && marks(3).equals(List.of("E7")));
+        assertThat(marks(2)).isEmpty();
+        assertThat(browser.getCurrentUrl()).isEqualTo(url("/o.log?view&case&regex"));
+        shot("search-regex-case");
+
+        q.sendKeys(Keys.chord(Keys.CONTROL, "a"), "(unclosed");
+        until("an invalid regex is said in one line", () -> "bad regex: Unclosed group".equals(text("qmsg")));
+        assertThat(text("hits")).isEmpty();
+        assertThat(q.getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.findElements(By.cssSelector(".rows mark"))).isEmpty();
+        assertThat(browser.findElement(By.id("qmsg")).getSize().getHeight()).isLessThan(2 * 18);
+        shot("search-invalid-regex");
+
+        browser.navigate().refresh();
+        until("the options survive a reload", () -> hasRow(1)
+                && "true".equals(browser.findElement(By.id("regex")).getAttribute("aria-pressed"))
+                && "true".equals(browser.findElement(By.id("case")).getAttribute("aria-pressed")));
+        browser.findElement(By.id("regex")).click();
+        until("and a click turns one off", () -> browser.getCurrentUrl().equals(url("/o.log?view&case")));
+        noErrors();
+    }
+
+    @Test
+    void theBadgeGoesIdleWhenTheWriterFallsSilentAndLiveWhenItWritesAgain() throws IOException {
+        server.restart(b -> b.viewerIdle(java.time.Duration.ofMillis(300)));
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/idle.log")) {
+            int[] written = {0};
+            Await.Condition writing = () -> { // a line each time it is asked
+                written[0]++;
+                send(ws, lines(written[0], written[0]));
+                return "live".equals(text("state"));
+            };
+            send(ws, lines(1, 1));
+            written[0] = 1;
+            open("/idle.log?view");
+            until("the badge says live while the writer writes", writing);
+            shot("badge-live");
+            until("then idle once it is silent for 300 ms", () -> "idle".equals(text("state")));
+            shot("badge-idle");
+            until("and live again when it writes", writing);
+            int last = written[0];
+            until("with every line shown", () -> total() == last && hasRow(last));
+            until("idle again", () -> "idle".equals(text("state")));
+            ws.sendClose(1000);
+            assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        until("finished at its end", () -> "finished".equals(text("state")));
+        noErrors();
+    }
+
+    @Test
+    void aFiveMebibyteProgressLineWithoutNewlineShowsItsLastStateWithoutSlowingDown() throws IOException {
+        int pieces = 5 * 1024;
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/bar.log")) {
+            send(ws, "start\n");
+            open("/bar.log?view");
+            until("the first line shows", () -> hasRow(1));
+            long start = System.nanoTime();
+            long[] written = {6};
+            for (int i = 1; i <= pieces; i++) {
+                String piece = progress(i, pieces);
+                assertThat(piece).hasSize(1024);
+                send(ws, piece);
+                written[0] += piece.length();
+                if (i % 16 == 0) { // the page reads the line in many small pieces, not one at the end
+                    until("the page has byte " + written[0], () -> offset() == written[0]);
+                }
+            }
+            String last = progress(pieces, pieces).substring(6); // without the \r and the colour
+            until("the line shows its last state", () -> hasRow(2)
+                    && last.equals(row(2).findElement(By.cssSelector(".tx")).getText()));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            System.out.println("a 5 MiB line without newline, in 1 KiB pieces, to its last state: " + ms + " ms");
+            assertThat(ms).as("time to take and show 5 MiB of one line").isLessThan(60_000);
+            assertThat(row(2).findElement(By.xpath(".//span[starts-with(text(), 'step')]")).getCssValue("color"))
+                    .isEqualTo("rgba(17, 99, 41, 1)");
+            assertThat(total()).isEqualTo(2);
+            shot("long-progress-line");
+        }
+        noErrors();
+    }
+
+    /** Piece i of n of a progress line: back to column 0, green, exactly 1 KiB, each as long as the others. */
+    static String progress(int i, int n) {
+        String head = "\r" + ESC + "[32m" + String.format("step %5d/%d ", i, n);
+        return head + "#".repeat(1024 - head.length());
+    }
+
+    /** The text of element {@code id}. */
+    String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
+    /** The marked search hits of row n, in order. */
+    List<String> marks(int n) {
+        return row(n).findElements(By.tagName("mark")).stream().map(WebElement::getText).toList();
     }
 
     // ---- helpers
