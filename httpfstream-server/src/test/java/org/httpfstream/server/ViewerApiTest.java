@@ -365,12 +365,30 @@ class ViewerApiTest {
             Await.until("lost", () -> "lost".equals(json(get("/gone.log?status")).get("writer")));
         }
 
+    }
+
+    @Nested
+    class TheIdleThresholdIsASetting {
+        @RegisterExtension
+        final ServerExtension quick = new ServerExtension().with(b -> b.viewerIdle(java.time.Duration.ofMillis(300)));
+
+        String writer() throws IOException {
+            return (String) json(RawHttp.request(quick.address(), "GET", "/quiet.log?status")).get("writer");
+        }
+
         @Test
-        void aSilentWriterIsIdle() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/quiet.log")) {
+        void aSilentWriterIsIdleThenLiveWhenItWritesAgain() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(quick.address(), "/quiet.log")) {
+                long start = System.nanoTime();
                 ws.send(RawWebSocket.BINARY, "x\n".getBytes(UTF_8));
-                Await.until("live", () -> "live".equals(json(get("/quiet.log?status")).get("writer")));
-                Await.until("idle", () -> "idle".equals(json(get("/quiet.log?status")).get("writer")));
+                Await.until("live", () -> "live".equals(writer()));
+                Await.until("idle", () -> "idle".equals(writer()));
+                assertThat((System.nanoTime() - start) / 1_000_000).as("idle after 300 ms, not 5 s").isLessThan(4000);
+                Await.until("live again while it writes", () -> { // a line each time it is asked: never missed
+                    ws.send(RawWebSocket.BINARY, "y\n".getBytes(UTF_8));
+                    return "live".equals(writer());
+                });
+                Await.until("idle again", () -> "idle".equals(writer()));
                 ws.sendClose(1000);
             }
         }
