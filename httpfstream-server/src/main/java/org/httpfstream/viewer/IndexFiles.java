@@ -133,20 +133,33 @@ final class IndexFiles {
         }
     }
 
+    /** The three data areas of an index, opened, cut and closed together. */
+    private record Areas(Area starts, Area checkpoints, Area states) {
+        static Areas onHeap() {
+            return new Areas(new HeapArea(), new HeapArea(), new HeapArea());
+        }
+
+        void truncate(long startBytes, long checkpointBytes, long stateBytes) throws IOException {
+            starts.truncate(startBytes);
+            checkpoints.truncate(checkpointBytes);
+            states.truncate(stateBytes);
+        }
+
+        void close() {
+            closeAll(starts, checkpoints, states);
+        }
+    }
+
     private final Path base;
     private final StreamSource source;
-    private final Area starts;
-    private final Area checkpoints;
-    private final Area states;
+    private final Areas areas;
     /** Checkpoint entries not yet written; only the index's writer touches it. */
     private final ByteBuffer pendingCheckpoints = ByteBuffer.allocate(LineIndex.CHECKPOINT * 1024);
 
-    private IndexFiles(Path base, StreamSource source, Area starts, Area checkpoints, Area states) {
+    private IndexFiles(Path base, StreamSource source, Areas areas) {
         this.base = base;
         this.source = source;
-        this.starts = starts;
-        this.checkpoints = checkpoints;
-        this.states = states;
+        this.areas = areas;
     }
 
     /**
@@ -155,7 +168,7 @@ final class IndexFiles {
      */
     static IndexFiles open(StreamSource source, Path base) throws IOException {
         if (base == null) {
-            return new IndexFiles(null, source, new HeapArea(), new HeapArea(), new HeapArea());
+            return new IndexFiles(null, source, Areas.onHeap());
         }
         Area[] opened = new Area[KINDS.length];
         try {
@@ -169,7 +182,7 @@ final class IndexFiles {
             closeAll(opened);
             throw e;
         }
-        return new IndexFiles(base, source, opened[0], opened[1], opened[2]);
+        return new IndexFiles(base, source, new Areas(opened[0], opened[1], opened[2]));
     }
 
     private static void closeAll(Area... areas) {
@@ -209,19 +222,17 @@ final class IndexFiles {
     }
 
     long lineStartBytes() throws IOException {
-        return starts.size();
+        return areas.starts().size();
     }
 
     long checkpointBytes() throws IOException {
-        return checkpoints.size();
+        return areas.checkpoints().size();
     }
 
     /** Cuts the three data files to these sizes. */
     void truncate(long startBytes, long checkpointBytes, long stateBytes) throws IOException {
         pendingCheckpoints.clear();
-        starts.truncate(startBytes);
-        checkpoints.truncate(checkpointBytes);
-        states.truncate(stateBytes);
+        areas.truncate(startBytes, checkpointBytes, stateBytes);
     }
 
     int readSource(ByteBuffer dst, long position) throws IOException {
@@ -229,14 +240,20 @@ final class IndexFiles {
     }
 
     void appendLineStarts(ByteBuffer src) throws IOException {
-        long at = starts.size();
-        while (src.hasRemaining()) {
-            at += starts.write(src, at);
+        appendFully(areas.starts(), src);
+    }
+
+    /** Writes every remaining byte of {@code src} at the end of {@code area}; returns where they start. */
+    private static long appendFully(Area area, ByteBuffer src) throws IOException {
+        long start = area.size();
+        for (long at = start; src.hasRemaining();) {
+            at += area.write(src, at);
         }
+        return start;
     }
 
     long readLineStart(long position) throws IOException {
-        return readFully(starts, ByteBuffer.allocate(8), position).getLong(0);
+        return readFully(areas.starts(), ByteBuffer.allocate(8), position).getLong(0);
     }
 
     /** Appends one checkpoint entry; it reaches the file at the latest with {@link #flushCheckpoints}. */
@@ -249,32 +266,24 @@ final class IndexFiles {
 
     void flushCheckpoints() throws IOException {
         pendingCheckpoints.flip();
-        long at = checkpoints.size();
-        while (pendingCheckpoints.hasRemaining()) {
-            at += checkpoints.write(pendingCheckpoints, at);
-        }
+        appendFully(areas.checkpoints(), pendingCheckpoints);
         pendingCheckpoints.clear();
     }
 
     long[] readCheckpoint(long position) throws IOException {
-        ByteBuffer b = readFully(checkpoints, ByteBuffer.allocate(LineIndex.CHECKPOINT), position);
+        ByteBuffer b = readFully(areas.checkpoints(), ByteBuffer.allocate(LineIndex.CHECKPOINT), position);
         return new long[] {b.getLong(0), b.getLong(8), b.getLong(16)};
     }
 
     /** Appends one state (its length first); returns where it starts. */
     long appendState(byte[] state) throws IOException {
-        long at = states.size();
         ByteBuffer b = ByteBuffer.allocate(4 + state.length).putInt(state.length).put(state);
-        b.flip();
-        for (long p = at; b.hasRemaining();) {
-            p += states.write(b, p);
-        }
-        return at;
+        return appendFully(areas.states(), b.flip());
     }
 
     /** Reads the state at {@code position} into {@code sgr} and {@code sections}; returns its size on disk. */
     int readState(long position, Sgr sgr, Sections sections) throws IOException {
-        int length = readFully(states, ByteBuffer.allocate(4), position).getInt(0);
+        int length = readFully(areas.states(), ByteBuffer.allocate(4), position).getInt(0);
         if (length < 0 || length > 1 << 20) {
             throw new IOException("corrupt line index state at " + position + " in " + base);
         }
@@ -284,7 +293,7 @@ final class IndexFiles {
 
     /** The state at {@code position}, without its length. */
     byte[] stateBytes(long position, int sizeOnDisk) throws IOException {
-        ByteBuffer b = readFully(states, ByteBuffer.allocate(sizeOnDisk), position);
+        ByteBuffer b = readFully(areas.states(), ByteBuffer.allocate(sizeOnDisk), position);
         byte[] bytes = new byte[sizeOnDisk - 4];
         b.position(4);
         b.get(bytes);
@@ -359,6 +368,6 @@ final class IndexFiles {
 
     void close() {
         source.close();
-        closeAll(starts, checkpoints, states);
+        areas.close();
     }
 }

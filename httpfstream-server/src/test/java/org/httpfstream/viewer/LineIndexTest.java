@@ -144,6 +144,19 @@ class LineIndexTest {
             }
         }
 
+        @ParameterizedTest(name = "seed {0}")
+        @ValueSource(longs = {6, 7})
+        void onTheHeapForAStoreWithoutFiles(long seed) throws IOException {
+            byte[] bytes = mixedLog(seed, 600);
+            Files.write(log(), bytes);
+            try (LineIndex index = LineIndex.open(StreamSource.ofFile(log()), null)) {
+                index.catchUp(bytes.length / 3);
+                index.catchUp(bytes.length);
+                assertMatchesReference(index, bytes, 1);
+            }
+            assertThat(dir.resolve("index")).as("no file made").doesNotExist();
+        }
+
         @Test
         void anEmptyLogHasNoLines() throws IOException {
             try (LineIndex index = build(new byte[0])) {
@@ -192,11 +205,7 @@ class LineIndexTest {
             byte[] bytes = mixedLog(13, 500);
             build(bytes).close();
             LineIndex.delete(base());
-            try (LineIndex index = LineIndex.open(log(), base())) {
-                assertThat(index.indexedLength()).isZero();
-                index.catchUp(bytes.length);
-                assertMatchesReference(index, bytes, 1);
-            }
+            assertRebuiltFor(bytes);
         }
 
         @Test
@@ -205,10 +214,7 @@ class LineIndexTest {
             byte[] other = mixedLog(15, 700);
             Files.delete(log());
             Files.write(log(), other);
-            try (LineIndex index = LineIndex.open(log(), base())) {
-                index.catchUp(other.length);
-                assertMatchesReference(index, other, 1);
-            }
+            assertRebuiltFor(other);
         }
 
         @Test
@@ -216,6 +222,11 @@ class LineIndexTest {
             byte[] bytes = mixedLog(16, 500);
             build(bytes).close();
             Files.write(dir.resolve("index").resolve("x.log.idx.head"), new byte[] {0x48, 0x46});
+            assertRebuiltFor(bytes);
+        }
+
+        /** The index of the log, now {@code bytes}, opens empty and is built again from them alone. */
+        void assertRebuiltFor(byte[] bytes) throws IOException {
             try (LineIndex index = LineIndex.open(log(), base())) {
                 assertThat(index.indexedLength()).isZero();
                 index.catchUp(bytes.length);

@@ -48,27 +48,20 @@ import org.httpfstream.viewer.StreamSource;
  *
  * <p>Thread safety: holds only thread-safe collaborators. {@link #lines} and {@link #tail} block (run
  * them off the event loop); the replies they return run on the event loop.
+ *
+ * @param streams the Durable Streams rules (an open stream there is followed through them)
+ * @param indexes the line indexes
+ * @param followers the live-reader quota
+ * @param settings the transport's tunables (a followed tail's keep-alive and message size)
  */
-public final class LineReplies {
+public record LineReplies(DurableStreams streams, LineIndexes indexes, FollowerGate followers,
+        HttpFStreamSettings settings) {
     private static final String LINE_FIRST = Headers.LINE_FIRST;
     private static final String LINE_LAST = Headers.LINE_LAST;
     private static final String LINE_COUNT = Headers.LINE_COUNT;
     private static final String LINE_OFFSET = Headers.LINE_OFFSET;
     private static final String LINE_END_OFFSET = Headers.LINE_END_OFFSET;
     private static final String LINE_SECTIONS = Headers.LINE_SECTIONS;
-
-    private final DurableStreams streams;
-    private final LineIndexes indexes;
-    private final FollowerGate followers;
-    private final HttpFStreamSettings settings;
-
-    public LineReplies(DurableStreams streams, LineIndexes indexes, FollowerGate followers,
-            HttpFStreamSettings settings) {
-        this.streams = streams;
-        this.indexes = indexes;
-        this.followers = followers;
-        this.settings = settings;
-    }
 
     /** {@code N-M}, {@code N-} (to the end) or {@code N}: {first, last}; last is MAX_VALUE for open ranges. */
     static long[] range(String text) {

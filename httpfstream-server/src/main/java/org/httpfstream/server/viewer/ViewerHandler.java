@@ -38,8 +38,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: {@code @Sharable}-style: holds only thread-safe collaborators; call on the
  * channel's event loop.
+ *
+ * @param lines the {@code ?lines} and {@code ?tail} answers
+ * @param json the JSON answers
+ * @param work where index and file work runs (off the event loop)
  */
-public final class ViewerHandler {
+public record ViewerHandler(LineReplies lines, ViewerJson json, Executor work) {
     private static final Logger LOG = LoggerFactory.getLogger(ViewerHandler.class);
     static final String LINES = "lines";
     static final String TAIL = "tail";
@@ -60,16 +64,6 @@ public final class ViewerHandler {
     @FunctionalInterface
     interface Work {
         Reply run() throws IOException;
-    }
-
-    private final LineReplies lines;
-    private final ViewerJson json;
-    private final Executor work;
-
-    public ViewerHandler(LineReplies lines, ViewerJson json, Executor work) {
-        this.lines = lines;
-        this.json = json;
-        this.work = work;
     }
 
     /** True for the page and its static files: answered without authorization (no stream data in them). */

@@ -31,34 +31,22 @@ import org.httpfstream.viewer.WriterStates;
  * contract shapes them. Each method blocks on the file system; run them off the event loop.
  *
  * <p>Thread safety: holds only thread-safe collaborators.
+ *
+ * @param store the server's files
+ * @param elsewhere the streams if they are not {@code store}'s files (the memory store: listed through
+ *     the seam), else null
+ * @param indexes the line indexes
+ * @param writers the writers' states
+ * @param lines the line answers (for a Durable Streams stream's state)
  */
-public final class ViewerJson {
+public record ViewerJson(StreamStore store, Storage elsewhere, LineIndexes indexes, WriterStates writers,
+        LineReplies lines) {
     /** Matches counted at most. */
     static final long COUNT_CAP = 1_000_000;
     /** A search stops after this long with what it found. */
     static final long SEARCH_SECONDS = 30;
     /** Entries of a folder listed at most (the newest). */
     static final int MAX_ENTRIES = 10_000;
-
-    private final StreamStore store;
-    /** The streams when they are not the files of {@link #store} (the memory store), else null. */
-    private final Storage elsewhere;
-    private final LineIndexes indexes;
-    private final WriterStates writers;
-    private final LineReplies lines;
-
-    /**
-     * @param store the server's files
-     * @param elsewhere the streams if they are not {@code store}'s files (listed through the seam), else null
-     */
-    public ViewerJson(StreamStore store, Storage elsewhere, LineIndexes indexes, WriterStates writers,
-            LineReplies lines) {
-        this.store = store;
-        this.elsewhere = elsewhere;
-        this.indexes = indexes;
-        this.writers = writers;
-        this.lines = lines;
-    }
 
     /** What {@code ?search} asked for. */
     record SearchRequest(Pattern pattern, long from, int limit) {
