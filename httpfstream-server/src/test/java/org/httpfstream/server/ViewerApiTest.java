@@ -65,6 +65,15 @@ class ViewerApiTest {
         return new String(r.body, UTF_8);
     }
 
+    /** Asserts a 200 answer with {@code body} and the header fields {@code nameValue} (name, value, ...). */
+    static void assertAnswer(RawHttp r, String body, String... nameValue) {
+        assertThat(r.status).isEqualTo(200);
+        assertThat(body(r)).isEqualTo(body);
+        for (int i = 0; i < nameValue.length; i += 2) {
+            assertThat(r.header(nameValue[i])).as(nameValue[i]).isEqualTo(nameValue[i + 1]);
+        }
+    }
+
     static long num(Map<String, Object> m, String key) {
         return ((Number) m.get(key)).longValue();
     }
@@ -82,16 +91,10 @@ class ViewerApiTest {
         @Test
         void aRangeInsideColourGetsItsSgrPrefix() throws IOException {
             write("/a.log", LOG);
-            RawHttp r = get("/a.log?lines=3-3");
-            assertThat(r.status).isEqualTo(200);
-            assertThat(r.header("content-type")).isEqualTo("text/plain; charset=utf-8");
-            assertThat(body(r)).isEqualTo(ESC + "[0;31mstill red\n");
-            assertThat(r.header("line-first")).isEqualTo("3");
-            assertThat(r.header("line-last")).isEqualTo("3");
-            assertThat(r.header("line-count")).isEqualTo("4");
-            assertThat(r.header("line-offset")).isEqualTo(String.valueOf(LOG.indexOf("still")));
-            assertThat(r.header("line-end-offset")).isEqualTo(String.valueOf(LOG.indexOf(ESC + "[0mreset")));
-            assertThat(r.header("line-sections")).isEqualTo("[]");
+            assertAnswer(get("/a.log?lines=3-3"), ESC + "[0;31mstill red\n",
+                    "content-type", "text/plain; charset=utf-8", "line-first", "3", "line-last", "3", "line-count", "4",
+                    "line-offset", String.valueOf(LOG.indexOf("still")),
+                    "line-end-offset", String.valueOf(LOG.indexOf(ESC + "[0mreset")), "line-sections", "[]");
         }
 
         @Test
@@ -105,10 +108,8 @@ class ViewerApiTest {
         @Test
         void aRangePastTheEndIsCutAtTheLastLine() throws IOException {
             write("/a.log", LOG);
-            RawHttp r = get("/a.log?lines=3-100");
-            assertThat(body(r)).isEqualTo(ESC + "[0;31mstill red\n" + ESC + "[0mreset\n");
-            assertThat(r.header("line-last")).isEqualTo("4");
-            assertThat(r.header("line-end-offset")).isEqualTo(String.valueOf(LOG.length()));
+            assertAnswer(get("/a.log?lines=3-100"), ESC + "[0;31mstill red\n" + ESC + "[0mreset\n",
+                    "line-last", "4", "line-end-offset", String.valueOf(LOG.length()));
         }
 
         @Test
@@ -125,25 +126,17 @@ class ViewerApiTest {
         @Test
         void anUnterminatedLastLineCounts() throws IOException {
             write("/a.log", "a\nb");
-            RawHttp r = get("/a.log?lines=2");
-            assertThat(body(r)).isEqualTo("b");
-            assertThat(r.header("line-count")).isEqualTo("2");
-            assertThat(r.header("line-end-offset")).isEqualTo("3");
+            assertAnswer(get("/a.log?lines=2"), "b", "line-count", "2", "line-end-offset", "3");
         }
 
         @Test
         void theTailIsTheLastLines() throws IOException {
             write("/a.log", LOG);
-            RawHttp r = get("/a.log?tail=2");
-            assertThat(body(r)).isEqualTo(ESC + "[0;31mstill red\n" + ESC + "[0mreset\n");
-            assertThat(r.header("line-first")).isEqualTo("3");
-            assertThat(r.header("line-last")).isEqualTo("4");
+            assertAnswer(get("/a.log?tail=2"), ESC + "[0;31mstill red\n" + ESC + "[0mreset\n",
+                    "line-first", "3", "line-last", "4");
             assertThat(body(get("/a.log?tail=100"))).isEqualTo(LOG);
-            RawHttp none = get("/a.log?tail=0");
-            assertThat(none.body).isEmpty();
-            assertThat(none.header("line-first")).isEqualTo("5");
-            assertThat(none.header("line-last")).isEqualTo("4");
-            assertThat(none.header("line-offset")).isEqualTo(String.valueOf(LOG.length()));
+            assertAnswer(get("/a.log?tail=0"), "", "line-first", "5", "line-last", "4",
+                    "line-offset", String.valueOf(LOG.length()));
             assertThat(get("/a.log?tail=-1").status).isEqualTo(400);
         }
 
@@ -151,10 +144,7 @@ class ViewerApiTest {
         void anEmptyStreamHasNoLines() throws IOException {
             write("/empty.log", "");
             assertThat(get("/empty.log?lines=1").status).isEqualTo(416);
-            RawHttp tail = get("/empty.log?tail=10");
-            assertThat(tail.status).isEqualTo(200);
-            assertThat(tail.body).isEmpty();
-            assertThat(tail.header("line-count")).isEqualTo("0");
+            assertAnswer(get("/empty.log?tail=10"), "", "line-count", "0");
         }
     }
 
@@ -406,13 +396,8 @@ class ViewerApiTest {
                     "Stream-Forked-From", "/src.log").statusCode()).isEqualTo(201);
             assertThat(server.send("POST", "/fork.log", "ee\nfour\n", "Content-Type", "text/plain").statusCode())
                     .isEqualTo(204);
-            RawHttp all = get("/fork.log?lines=1-");
-            assertThat(body(all)).isEqualTo("one\n" + ESC + "[31mtwo\nthree\nfour\n");
-            assertThat(all.header("line-count")).isEqualTo("4");
-            RawHttp three = get("/fork.log?lines=3");
-            assertThat(body(three)).isEqualTo(ESC + "[0;31mthree\n");
-            assertThat(three.header("line-offset")).isEqualTo("13");
-            assertThat(three.header("line-end-offset")).isEqualTo("19");
+            assertAnswer(get("/fork.log?lines=1-"), "one\n" + ESC + "[31mtwo\nthree\nfour\n", "line-count", "4");
+            assertAnswer(get("/fork.log?lines=3"), ESC + "[0;31mthree\n", "line-offset", "13", "line-end-offset", "19");
             assertThat(body(get("/fork.log?tail=1"))).isEqualTo(ESC + "[0;31mfour\n");
             assertThat(body(get("/fork.log?search=thre"))).isEqualTo(
                     "{\"count\":1,\"matches\":[{\"line\":3,\"start\":0,\"end\":4}],\"truncated\":false}");

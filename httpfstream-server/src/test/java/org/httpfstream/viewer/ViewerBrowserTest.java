@@ -180,10 +180,7 @@ class ViewerBrowserTest {
 
     @Test
     void aPermalinkScrollsToItsLineRangeAndStaysThereWhileTheLogGrows() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/p.log")) {
-            send(ws, lines(1, 300));
-            until("300 lines stored", () -> Files.size(server.root().resolve("p.log")) == lines(1, 300).length());
-            open("/p.log?view#L120-L125");
+        try (RawWebSocket ws = appendingAndOpen("/p.log", lines(1, 300), "#L120-L125")) {
             until("line 120 is on screen, highlighted", () -> hasRow(120) && onScreen(120)
                     && row(120).getAttribute("class").contains("hl"));
             assertThat(row(125).getAttribute("class")).contains("hl");
@@ -426,10 +423,7 @@ class ViewerBrowserTest {
 
     @Test
     void aPermalinkIntoALiveGroupStaysUnfoldedWhenTheGroupEnds() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/g.log")) {
-            send(ws, "before\n::group::Live group\n" + lines(3, 40));
-            until("40 lines stored", () -> Files.size(server.root().resolve("g.log")) > 300);
-            open("/g.log?view#L20");
+        try (RawWebSocket ws = appendingAndOpen("/g.log", "before\n::group::Live group\n" + lines(3, 40), "#L20")) {
             until("line 20 shows", () -> hasRow(20) && onScreen(20));
             send(ws, "::endgroup::\nafter\n");
             until("the page has the end of the group", () -> total() == 42);
@@ -676,6 +670,24 @@ class ViewerBrowserTest {
             }
             ws.sendClose(1000);
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+    }
+
+    /**
+     * An append session on {@code path} that has stored {@code text}, with the page open on the stream
+     * at {@code fragment}; the caller closes it.
+     */
+    RawWebSocket appendingAndOpen(String path, String text, String fragment) throws IOException {
+        RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path);
+        try {
+            send(ws, text);
+            long length = text.getBytes(UTF_8).length;
+            until(length + " bytes stored", () -> server.length(path) == length);
+            open(path + "?view" + fragment);
+            return ws;
+        } catch (IOException | RuntimeException | Error e) {
+            ws.close();
+            throw e;
         }
     }
 
