@@ -205,9 +205,7 @@ class ViewerBrowserTest {
 
     @Test
     void followModeStaysAtTheEndUntilTheReaderScrollsUpAndTheButtonJumpsBack() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/f.log")) {
-            send(ws, lines(1, 500));
-            open("/f.log?view");
+        try (RawWebSocket ws = appendingAndOpen("/f.log", lines(1, 500), "")) {
             until("the last line shows", () -> hasRow(500) && onScreen(500));
             assertThat(browser.findElement(By.id("follow")).isDisplayed()).isFalse();
             send(ws, lines(501, 700));
@@ -439,9 +437,7 @@ class ViewerBrowserTest {
 
     @Test
     void aWriterOfTenThousandLinesASecondIsFollowedClosely() throws Exception {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/fast.log")) {
-            send(ws, lines(1, 10));
-            open("/fast.log?view");
+        try (RawWebSocket ws = appendingAndOpen("/fast.log", lines(1, 10), "")) {
             until("the page follows", () -> hasRow(10));
             long start = System.nanoTime();
             int written = 10;
