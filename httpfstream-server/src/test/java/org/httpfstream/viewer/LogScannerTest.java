@@ -3,16 +3,11 @@ package org.httpfstream.viewer;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import static org.junit.jupiter.params.provider.Arguments.arguments;
-
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /** What the scanner makes of SGR sequences and section markers. */
 class LogScannerTest {
@@ -49,35 +44,13 @@ class LogScannerTest {
         }
     }
 
-    /** A log and the sections open at its end, outermost first. */
-    static Stream<Arguments> logsAndTheirOpenSections() {
-        return Stream.of(
-                arguments("a new GitHub group closes the open one", "::group::One\na\n::group::Two\nb\n",
-                        List.of(new Section("github", "Two", 3, true, ""))),
-                arguments("a GitHub group ends", "::group::One\na\n::endgroup::\n", List.of()),
-                arguments("a GitLab end and start on one line",
-                        "section_start:1:a\r\u001b[0KA\nsection_end:2:a\r\u001b[0Ksection_start:2:b\r\u001b[0KB\n",
-                        List.of(new Section("gitlab", "B", 2, false, "b"))),
-                arguments("a GitLab section without header text is titled by its name",
-                        "section_start:1:deploy\r\u001b[0K\n", List.of(new Section("gitlab", "deploy", 1, false, "deploy"))),
-                arguments("Buildkite groups replace each other", "--- One\n+++ Two :rocket:\n",
-                        List.of(new Section("buildkite", "Two :rocket:", 2, false, ""))),
-                arguments("a ~~~ Buildkite group is collapsed", "~~~ Three\n",
-                        List.of(new Section("buildkite", "Three", 1, true, ""))),
-                arguments("markers are read through colours", "\u001b[36m::group::\u001b[1mCoded\u001b[0m\n",
-                        List.of(new Section("github", "Coded", 1, true, ""))),
-                arguments("a marker past the first bytes of a line is not read",
-                        "x".repeat(LogScanner.PREFIX) + "::group::late\n", List.of()),
-                arguments("a marker not at the start of a line is not read", "text ::group::not at the start\n",
-                        List.of()));
-    }
-
     @Nested
     class SectionsOpenAndClose {
-        @ParameterizedTest(name = "{0}")
-        @MethodSource("org.httpfstream.viewer.LogScannerTest#logsAndTheirOpenSections")
-        void theSectionsOpenAtTheEndOfALog(String what, String log, List<Section> open) {
-            assertThat(scan(log).sections().open()).containsExactlyElementsOf(open);
+        @Test
+        void githubGroupsDoNotNest() {
+            LogScanner s = scan("::group::One\na\n::group::Two\nb\n");
+            assertThat(s.sections().open()).containsExactly(new Section("github", "Two", 3, true, ""));
+            assertThat(scan("::group::One\na\n::endgroup::\n").sections().open()).isEmpty();
         }
 
         @Test
@@ -93,9 +66,41 @@ class LogScannerTest {
         }
 
         @Test
+        void gitlabEndAndStartOnOneLine() {
+            String log = "section_start:1:a\r\u001b[0KA\nsection_end:2:a\r\u001b[0Ksection_start:2:b\r\u001b[0KB\n";
+            assertThat(scan(log).sections().open()).containsExactly(new Section("gitlab", "B", 2, false, "b"));
+        }
+
+        @Test
+        void aGitlabSectionWithoutHeaderTextIsTitledByItsName() {
+            assertThat(scan("section_start:1:deploy\r\u001b[0K\n").sections().open())
+                    .containsExactly(new Section("gitlab", "deploy", 1, false, "deploy"));
+        }
+
+        @Test
+        void buildkiteGroupsReplaceEachOther() {
+            assertThat(scan("--- One\n+++ Two :rocket:\n").sections().open())
+                    .containsExactly(new Section("buildkite", "Two :rocket:", 2, false, ""));
+            assertThat(scan("~~~ Three\n").sections().open())
+                    .containsExactly(new Section("buildkite", "Three", 1, true, ""));
+        }
+
+        @Test
+        void markersAreReadThroughColours() {
+            assertThat(scan("\u001b[36m::group::\u001b[1mCoded\u001b[0m\n").sections().open())
+                    .containsExactly(new Section("github", "Coded", 1, true, ""));
+        }
+
+        @Test
         void kindsNestInEachOther() {
             List<Section> open = scan("--- Deploy\n::group::Inside\nsection_start:1:x\r\u001b[0KX\n").sections().open();
             assertThat(open).extracting(Section::kind).containsExactly("buildkite", "github", "gitlab");
+        }
+
+        @Test
+        void markersPastTheFirstBytesOfALineAreNotRead() {
+            assertThat(scan("x".repeat(LogScanner.PREFIX) + "::group::late\n").sections().open()).isEmpty();
+            assertThat(scan("text ::group::not at the start\n").sections().open()).isEmpty();
         }
     }
 }
