@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
 import org.httpfstream.store.Storage;
 import org.httpfstream.store.StoredStream;
@@ -208,7 +209,13 @@ public record ViewerJson(StreamStore store, Storage elsewhere, LineIndexes index
         e.put("kind", "stream");
         e.put("size", size);
         e.put("modified", modified);
-        e.put("writer", writers.status(path, lines.openManaged(path) != null).writer());
+        String writer;
+        try {
+            writer = writers.status(path, lines.openManaged(path) != null).writer();
+        } catch (InvalidStreamPathException | NoSuchFileException gone) {
+            writer = "finished"; // a file no stream path names, or gone meanwhile: nobody writes it
+        }
+        e.put("writer", writer);
         return e;
     }
 
