@@ -25,6 +25,7 @@ import org.httpfstream.server.viewer.ViewerHandler;
 import org.httpfstream.server.viewer.ViewerJson;
 import org.httpfstream.store.FileStorage;
 import org.httpfstream.viewer.LineIndexes;
+import org.httpfstream.viewer.StreamKeys;
 import org.httpfstream.viewer.WriterStates;
 import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.Storage;
@@ -105,18 +106,26 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     /**
      * The log viewer over {@code storage}: the streams' line indexes (under {@code ROOT/.httpfstream/lines}
      * when the streams are the files of {@code store}, else on the heap) and writer states, both told by
-     * the storage's one change notification, and two threads for the index and file work; all stopped
-     * when the store closes.
+     * the store's one change notification (the file store's by file: its listener runs after every
+     * commit on the writer's thread and must not resolve paths), and two threads for the index and file
+     * work; all stopped when the store closes.
      */
     private static ViewerHandler viewer(StreamStore store, Storage storage, DurableStreams streams,
             FollowerGate followers, Protocols protocols) {
         boolean files = storage instanceof FileStorage f && f.files() == store;
-        LineIndexes indexes = new LineIndexes(storage, files ? linePlaces(store) : null);
-        WriterStates writers = new WriterStates(storage, System::currentTimeMillis, protocols.viewerIdle().toMillis());
-        storage.addChangeListener(name -> {
-            writers.changed(name);
-            indexes.changed(name);
-        });
+        StreamKeys keys = files ? StreamKeys.byFile(store, storage) : StreamKeys.byPath(storage);
+        LineIndexes indexes = new LineIndexes(storage, keys, files ? linePlaces(store) : null);
+        WriterStates writers = new WriterStates(storage, keys, System::currentTimeMillis,
+                protocols.viewerIdle().toMillis());
+        java.util.function.Consumer<Object> changed = key -> { // on the writer's thread, after every commit
+            writers.changed(key);
+            indexes.changed(key);
+        };
+        if (files) { // keyed by file, as the file store's streams are: no path resolution per commit
+            store.addChangeListener(changed::accept);
+        } else {
+            storage.addChangeListener(changed::accept);
+        }
         indexes.sweep();
         AtomicInteger threads = new AtomicInteger();
         ExecutorService work = Executors.newFixedThreadPool(2, r -> {

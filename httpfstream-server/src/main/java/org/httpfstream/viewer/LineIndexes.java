@@ -57,12 +57,13 @@ public final class LineIndexes implements Closeable {
     }
 
     private final Storage storage;
+    private final StreamKeys keys;
     private final Places places;
-    /** Guarded by this; in access order, eldest first. Keys are stream names. */
-    private final LinkedHashMap<String, LineIndex> open = new LinkedHashMap<>(16, 0.75f, true);
+    /** Guarded by this; in access order, eldest first. Keyed by {@link StoredStream#key()}. */
+    private final LinkedHashMap<Object, LineIndex> open = new LinkedHashMap<>(16, 0.75f, true);
     /** The keys of {@link #open}, readable without the lock (the writer's thread asks on every commit). */
-    private final Set<String> openNames = ConcurrentHashMap.newKeySet();
-    private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+    private final Set<Object> openKeys = ConcurrentHashMap.newKeySet();
+    private final Set<Object> scheduled = ConcurrentHashMap.newKeySet();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "httpfstream-line-index");
         t.setDaemon(true);
@@ -71,11 +72,13 @@ public final class LineIndexes implements Closeable {
 
     /**
      * @param storage the streams
+     * @param keys the streams by the keys of the store's change events
      * @param places where the streams' files and index files are; null: the store has no files, the
      *     indexes live on the heap
      */
-    public LineIndexes(Storage storage, Places places) {
+    public LineIndexes(Storage storage, StreamKeys keys, Places places) {
         this.storage = storage;
+        this.keys = keys;
         this.places = places;
     }
 
@@ -114,25 +117,25 @@ public final class LineIndexes implements Closeable {
     }
 
     private LineIndex opened(StoredStream stream) throws IOException {
-        String name = stream.name();
+        Object key = stream.key();
         List<LineIndex> evicted = new ArrayList<>();
         try {
             synchronized (this) {
-                LineIndex index = open.get(name);
+                LineIndex index = open.get(key);
                 if (index != null && !current(index)) { // replaced, cut or deleted since: start again
-                    forget(name, evicted);
+                    forget(key, evicted);
                     deleteFiles(stream);
                     index = null;
                 }
                 if (index == null) {
                     index = LineIndex.open(source(stream), places == null ? null : places.base(places.file(stream)));
-                    open.put(name, index);
-                    openNames.add(name);
+                    open.put(key, index);
+                    openKeys.add(key);
                 }
-                for (Iterator<Map.Entry<String, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
-                    Map.Entry<String, LineIndex> eldest = i.next();
+                for (Iterator<Map.Entry<Object, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
+                    Map.Entry<Object, LineIndex> eldest = i.next();
                     evicted.add(eldest.getValue());
-                    openNames.remove(eldest.getKey());
+                    openKeys.remove(eldest.getKey());
                     i.remove();
                 }
                 return index;
@@ -142,10 +145,10 @@ public final class LineIndexes implements Closeable {
         }
     }
 
-    /** Removes the open index of {@code name} into {@code closing}. Call holding this. */
-    private void forget(String name, List<LineIndex> closing) {
-        LineIndex index = open.remove(name);
-        openNames.remove(name);
+    /** Removes the open index of the stream with {@code key} into {@code closing}. Call holding this. */
+    private void forget(Object key, List<LineIndex> closing) {
+        LineIndex index = open.remove(key);
+        openKeys.remove(key);
         if (index != null) {
             closing.add(index);
         }
@@ -166,43 +169,35 @@ public final class LineIndexes implements Closeable {
     }
 
     /**
-     * The store changed the stream {@code name} (bytes committed, closed, deleted): an open index catches
-     * up in the background, and the index of a stream that is gone is removed, open or not. Never blocks.
+     * The store changed the stream with {@code key} (bytes committed, closed, deleted): an open index
+     * catches up in the background, and the index of a stream that is gone is removed, open or not.
+     * Never blocks; no I/O while the stream's writer is open (the writer's thread calls it after every
+     * commit).
      */
-    public void changed(String name) {
-        boolean isOpen = openNames.contains(name);
-        if (!isOpen) {
-            try { // a stream with an open writer exists: nothing to check (the common case, every commit)
-                if (storage.stream(name).knownCommittedLength() >= 0) {
-                    return;
-                }
-            } catch (IOException | RuntimeException e) {
-                return; // not a stream's name
-            }
-        }
-        if (scheduled.add(name)) {
+    public void changed(Object key) {
+        if ((openKeys.contains(key) || !keys.exists(key)) && scheduled.add(key)) {
             try {
                 background.execute(() -> {
-                    scheduled.remove(name);
-                    refresh(name);
+                    scheduled.remove(key);
+                    refresh(key);
                 });
             } catch (java.util.concurrent.RejectedExecutionException closed) {
-                scheduled.remove(name);
+                scheduled.remove(key);
             }
         }
     }
 
     /** Catches an open index up, or removes the index of a stream that is gone. */
-    private void refresh(String name) {
+    private void refresh(Object key) {
         try {
-            StoredStream stream = storage.stream(name);
+            StoredStream stream = keys.stream(key);
             if (!stream.exists()) {
                 remove(stream);
-            } else if (openNames.contains(name)) {
+            } else if (openKeys.contains(key)) {
                 index(stream);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("line index of {}: catching up failed", name, e);
+            LOG.debug("line index of {}: catching up failed", key, e);
         }
     }
 
@@ -211,7 +206,7 @@ public final class LineIndexes implements Closeable {
         List<LineIndex> closing = new ArrayList<>();
         try {
             synchronized (this) {
-                forget(stream.name(), closing);
+                forget(stream.key(), closing);
                 deleteFiles(stream);
             }
         } finally {
@@ -253,8 +248,8 @@ public final class LineIndexes implements Closeable {
             live.add(places.base(places.file(storage.stream(name))));
         }
         synchronized (this) { // an index opened meanwhile is live
-            for (String name : openNames) {
-                live.add(places.base(places.file(storage.stream(name))));
+            for (Object key : openKeys) {
+                live.add(places.base(places.file(keys.stream(key))));
             }
             for (Path f : files) {
                 Path base = baseOf(f);
@@ -283,7 +278,7 @@ public final class LineIndexes implements Closeable {
         synchronized (this) {
             all = new ArrayList<>(open.values());
             open.clear();
-            openNames.clear();
+            openKeys.clear();
         }
         all.forEach(LineIndex::close);
     }

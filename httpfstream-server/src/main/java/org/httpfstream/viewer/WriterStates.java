@@ -16,7 +16,7 @@ import org.httpfstream.store.StoredStream;
  * without an end of its append). It learns from the store's one change notification ({@link
  * #changed}): each commit while a session is active, and the session's end, when it reads {@link
  * SessionLease#wasVanished()}. Any store: sessions and modification times come through the storage
- * seam, streams are named by their paths. A Durable Streams stream that is open counts as under way (its
+ * seam; what it remembers is keyed as the store's change events key streams ({@link StreamKeys}). A Durable Streams stream that is open counts as under way (its
  * appends are requests, not sessions), with its file's modification time as its last write.
  *
  * <p>Only what a file cannot say is kept: active sessions' last write times and lost ends, at most
@@ -39,53 +39,51 @@ public final class WriterStates {
     private record Entry(SessionLease session, long at, boolean lost) {}
 
     private final Storage storage;
+    private final StreamKeys keys;
     private final LongSupplier clock;
     private final long idleMillis;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** By stream key ({@link StoredStream#key()}). */
+    private final Map<Object, Entry> entries = new ConcurrentHashMap<>();
 
     /**
      * @param storage the streams
+     * @param keys the streams by the keys of the store's change events
      * @param clock milliseconds since the epoch
      * @param idleMillis an append silent this long is idle
      */
-    public WriterStates(Storage storage, LongSupplier clock, long idleMillis) {
+    public WriterStates(Storage storage, StreamKeys keys, LongSupplier clock, long idleMillis) {
         if (idleMillis <= 0) {
             throw new IllegalArgumentException("idleMillis <= 0: " + idleMillis);
         }
         this.storage = storage;
+        this.keys = keys;
         this.clock = clock;
         this.idleMillis = idleMillis;
     }
 
-    private SessionLease session(String name) throws IOException {
-        return storage.stream(name).session().orElse(null);
-    }
-
-    /** The store committed bytes to the stream {@code name} or ended its session. Quick; never blocks. */
-    public void changed(String name) {
-        SessionLease s;
-        try {
-            s = session(name);
-        } catch (IOException | RuntimeException e) {
-            return; // not a stream's name
-        }
+    /**
+     * The store committed bytes to the stream with {@code key} or ended its session. Quick, no I/O;
+     * never blocks (the writer's thread calls it after every commit).
+     */
+    public void changed(Object key) {
+        SessionLease s = keys.session(key);
         long now = clock.getAsLong();
         if (s != null && !s.ended()) {
-            Entry e = entries.get(name);
+            Entry e = entries.get(key);
             if (e != null && e.session() == s && now - e.at() < REFRESH_MILLIS) {
                 return; // recent enough: no new entry per commit
             }
-            entries.put(name, new Entry(s, now, false));
+            entries.put(key, new Entry(s, now, false));
             trim();
             return;
         }
-        Entry previous = entries.get(name);
+        Entry previous = entries.get(key);
         SessionLease ended = s != null ? s : previous == null ? null : previous.session();
         if (ended != null && ended.ended()) {
             if (ended.wasVanished()) {
-                entries.put(name, new Entry(null, now, true));
+                entries.put(key, new Entry(null, now, true));
             } else {
-                entries.remove(name);
+                entries.remove(key);
             }
         }
     }
@@ -111,7 +109,7 @@ public final class WriterStates {
         long now = clock.getAsLong();
         StoredStream stream = storage.stream(name);
         SessionLease s = stream.session().orElse(null);
-        Entry e = entries.get(name);
+        Entry e = entries.get(stream.key());
         if (s != null && !s.ended() || openManaged) {
             long since = e != null && e.session() != null ? e.at() : stream.lastModified();
             return new Status(now - since < idleMillis ? "live" : "idle", since);
