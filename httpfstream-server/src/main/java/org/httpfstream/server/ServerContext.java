@@ -117,16 +117,11 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
         LineIndexes indexes = new LineIndexes(storage, keys, files ? linePlaces(store) : null);
         WriterStates writers = new WriterStates(storage, keys, System::currentTimeMillis,
                 protocols.viewerIdle().toMillis());
-        java.util.function.Consumer<Object> changed = key -> { // on the writer's thread, after every commit
+        indexes.sweep();
+        listenForChanges(store, files ? null : storage, key -> { // on the writer's thread, after every commit
             writers.changed(key);
             indexes.changed(key);
-        };
-        if (files) { // keyed by file, as the file store's streams are: no path resolution per commit
-            store.addChangeListener(changed::accept);
-        } else {
-            storage.addChangeListener(changed::accept);
-        }
-        indexes.sweep();
+        });
         AtomicInteger threads = new AtomicInteger();
         ExecutorService work = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "httpfstream-viewer-" + threads.incrementAndGet());
@@ -139,6 +134,19 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
         });
         LineReplies lines = new LineReplies(streams, indexes, followers, protocols.settings());
         return new ViewerHandler(lines, new ViewerJson(store, files ? null : storage, indexes, writers, lines), work);
+    }
+
+    /**
+     * Calls {@code changed} with the key of every stream that changes ({@link StoredStream#key()}): the
+     * file store's own events, by file (no path resolution per commit), or {@code elsewhere}'s.
+     */
+    private static void listenForChanges(StreamStore store, Storage elsewhere,
+            java.util.function.Consumer<Object> changed) {
+        if (elsewhere == null) {
+            store.addChangeListener(changed::accept);
+        } else {
+            elsewhere.addChangeListener(changed::accept);
+        }
     }
 
     /** Where the line indexes of the streams in {@code store}'s files go: {@code ROOT/.httpfstream/lines}. */
