@@ -404,6 +404,19 @@ class ViewerApiTest {
             assertThat(num(json(get("/fork.log?status")), "lines")).isEqualTo(4);
             assertThat(body(get("/src.log?lines=1-"))).isEqualTo("one\n" + ESC + "[31mtwo\nthr");
         }
+
+        @Test
+        void aForkWithNoBytesOfItsOwnShowsItsSourcesLinesUpToTheForkPoint() throws Exception {
+            assertThat(server.send("PUT", "/src2.log", "a\nb\nc\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(201);
+            assertThat(server.send("PUT", "/fork2.log", null, "Content-Type", "text/plain",
+                    "Stream-Forked-From", "/src2.log").statusCode()).isEqualTo(201);
+            assertThat(server.send("POST", "/src2.log", "d\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(204);
+            assertAnswer(get("/fork2.log?lines=1-"), "a\nb\nc\n", "line-count", "3", "line-end-offset", "6");
+            assertAnswer(get("/fork2.log?tail=1"), "c\n", "line-first", "3");
+            assertAnswer(get("/src2.log?tail=1"), "d\n", "line-count", "4");
+        }
     }
 
     @Nested
