@@ -90,6 +90,15 @@ public final class ServerCommand implements Callable<Integer> {
     Duration sseMaxAge;
 
     @Option(
+            names = {"-viewer-idle", "--viewer-idle"},
+            paramLabel = "DURATION",
+            defaultValue = "5s",
+            converter = GoDuration.Converter.class,
+            description = "how long a live writer may send nothing before the log viewer shows it as idle "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration viewerIdle;
+
+    @Option(
             names = {"-max-read-bytes", "--max-read-bytes"},
             paramLabel = "BYTES",
             defaultValue = "0",
@@ -212,6 +221,9 @@ public final class ServerCommand implements Callable<Integer> {
         if (sseMaxAge.isZero() || sseMaxAge.isNegative()) {
             throw new CommandFailure("-sse-max-age must be positive: " + sseMaxAge);
         }
+        if (viewerIdle.isZero() || viewerIdle.isNegative()) {
+            throw new CommandFailure("-viewer-idle must be positive: " + viewerIdle);
+        }
         if (drainTimeout.isNegative()) {
             throw new CommandFailure("-drain-timeout must not be negative: " + drainTimeout);
         }
@@ -267,6 +279,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .longPollTimeout(longPollTimeout)
                     .sse(new SseSettings(sseMaxAge))
                     .maxReadBytes(maxReadBytes)
+                    .viewerIdle(viewerIdle)
                     .fsync(fsync)
                     .storage(store.name())
                     .limits(serverLimits)

@@ -120,6 +120,7 @@ final class Forks {
             int refs = Math.max(0, m.get().forkRefs() - 1);
             if (m.get().softDeleted() && refs == 0) {
                 streams.deleteLocked(stream, m.get().withForkRefs(0));
+                stream.changed(); // its watchers (the viewer's index) learn that it is gone
             } else {
                 stream.putMetadata(m.get().withForkRefs(refs));
             }

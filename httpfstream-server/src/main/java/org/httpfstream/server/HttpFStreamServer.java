@@ -73,6 +73,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     private final OriginPolicy origins;
     private final WebhookTargets webhooks;
     private final SseSettings sse;
+    private final Duration viewerIdle;
     private final Refusals refusals = new Refusals();
     private final AuthConfig authConfig;
     private final TlsConfig tlsConfig;
@@ -110,6 +111,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.origins = b.origins;
         this.webhooks = b.webhooks;
         this.sse = b.sse;
+        this.viewerIdle = b.viewerIdle;
         this.adminConfig = b.admin;
         this.accessLog = b.accessLog;
         this.readiness = new Readiness(root.resolve(MetadataStore.FOLDER));
@@ -140,7 +142,7 @@ public final class HttpFStreamServer implements AutoCloseable {
             // The composition root: the domain over the store, the protocol handlers, the pipeline.
             storage = streamStorage();
             HttpFStreamHandler router = ServerContext.compose(store, storage,
-                    new ServerContext.Protocols(settings, limits, webhooks, sse), new Authorizer(access, refusals),
+                    new ServerContext.Protocols(settings, limits, webhooks, sse, viewerIdle), new Authorizer(access, refusals),
                     refusals);
             initializer = new HttpFStreamInitializer(
                     new ServerContext(settings, limits, refusals, origins, router, tls, channels, stats, accessLog));

@@ -29,6 +29,7 @@ public final class HttpFStreamServerBuilder {
     OriginPolicy origins = OriginPolicy.sameOriginOnly();
     WebhookTargets webhooks = WebhookTargets.publicOnly();
     SseSettings sse = SseSettings.defaults();
+    Duration viewerIdle = ServerContext.Protocols.VIEWER_IDLE;
     TlsConfig tls;
     AdminConfig admin;
     boolean accessLog = true;
@@ -39,6 +40,19 @@ public final class HttpFStreamServerBuilder {
     /** How long Durable Streams SSE responses last; see {@link SseSettings#defaults()}. */
     public HttpFStreamServerBuilder sse(SseSettings sse) {
         this.sse = Objects.requireNonNull(sse, "sse");
+        return this;
+    }
+
+    /**
+     * How long a live writer may be silent before the viewer calls it idle ({@code ?status}, {@code
+     * ?list}, the page's badge). Default 5 s.
+     */
+    public HttpFStreamServerBuilder viewerIdle(Duration idle) {
+        Objects.requireNonNull(idle, "idle");
+        if (idle.isNegative() || idle.isZero()) {
+            throw new IllegalArgumentException("idle <= 0: " + idle);
+        }
+        this.viewerIdle = idle;
         return this;
     }
 

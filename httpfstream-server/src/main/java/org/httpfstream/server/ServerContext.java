@@ -1,8 +1,10 @@
 package org.httpfstream.server;
 
 import io.netty.channel.group.ChannelGroup;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.Objects;
@@ -23,8 +25,11 @@ import org.httpfstream.server.viewer.ViewerJson;
 import org.httpfstream.store.DaemonThreads;
 import org.httpfstream.store.FileStorage;
 import org.httpfstream.viewer.LineIndexes;
+import org.httpfstream.viewer.StreamKeys;
 import org.httpfstream.viewer.WriterStates;
+import org.httpfstream.store.MetadataStore;
 import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.store.StreamTooLargeException;
 import org.httpfstream.subscriptions.DurableStreamAccess;
@@ -62,10 +67,15 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
     }
 
     /** What the protocols are configured with: the builder's choices that are not the pipeline's. */
-    record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse) {
+    record Protocols(HttpFStreamSettings settings, Limits limits, WebhookTargets webhooks, SseSettings sse,
+            Duration viewerIdle) {
+        /** How long a live writer may be silent before the viewer calls it idle, by default. */
+        static final Duration VIEWER_IDLE = Duration.ofMillis(WriterStates.IDLE_MILLIS);
+
         /** The defaults of {@link HttpFStreamServerBuilder}, with {@code settings}. */
         static Protocols defaults(HttpFStreamSettings settings) {
-            return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults());
+            return new Protocols(settings, Limits.defaults(), WebhookTargets.publicOnly(), SseSettings.defaults(),
+                    VIEWER_IDLE);
         }
     }
 
@@ -90,33 +100,70 @@ public record ServerContext(HttpFStreamSettings settings, Limits limits, Refusal
                 new OriginalProtocol(streams.storage(), streams, protocols.settings(), followers),
                 new DurableStreamsHandler(streams, protocols.settings(), followers, protocols.sse()),
                 new SubscriptionsHandler(subscriptions(streams, !streamsInFiles, protocols.webhooks(), refusals)),
-                viewer(store, streams, followers, protocols.settings()));
+                viewer(store, storage, streams, followers, protocols));
     }
 
     /**
-     * The log viewer over {@code store}: the streams' line indexes (under {@code ROOT/.httpfstream/lines})
-     * and writer states, both told by the store's one change notification, and two threads for the index
-     * and file work; all stopped when the store closes.
+     * The log viewer over {@code storage}: the streams' line indexes (under {@code ROOT/.httpfstream/lines}
+     * when the streams are the files of {@code store}, else on the heap) and writer states, both told by
+     * the store's one change notification (the file store's by file: its listener runs after every
+     * commit on the writer's thread and must not resolve paths), and two threads for the index and file
+     * work; all stopped when the store closes.
      */
-    private static ViewerHandler viewer(StreamStore store, DurableStreams streams, FollowerGate followers,
-            HttpFStreamSettings settings) {
-        LineIndexes indexes = new LineIndexes(file -> {
-            Path p = store.derivedFile("lines", file, ".idx.head.tmp"); // the longest name the index makes
-            String name = p.getFileName().toString();
-            return p.resolveSibling(name.substring(0, name.length() - ".head.tmp".length()));
-        }, store::committedLength);
-        WriterStates writers = new WriterStates(store::activeSession, System::currentTimeMillis);
-        store.addChangeListener(file -> {
-            writers.changed(file);
-            indexes.changed(file);
+    private static ViewerHandler viewer(StreamStore store, Storage storage, DurableStreams streams,
+            FollowerGate followers, Protocols protocols) {
+        boolean files = storage instanceof FileStorage f && f.files() == store;
+        StreamKeys keys = files ? StreamKeys.byFile(store, storage) : StreamKeys.byPath(storage);
+        LineIndexes indexes = new LineIndexes(storage, keys, files ? linePlaces(store) : null);
+        WriterStates writers = new WriterStates(storage, keys, System::currentTimeMillis,
+                protocols.viewerIdle().toMillis());
+        indexes.sweep();
+        listenForChanges(store, files ? null : storage, key -> { // on the writer's thread, after every commit
+            writers.changed(key);
+            indexes.changed(key);
         });
         ExecutorService work = Executors.newFixedThreadPool(2, DaemonThreads.numbered("httpfstream-viewer"));
         store.addCloseListener(() -> {
             work.shutdownNow();
             indexes.close();
         });
-        LineReplies lines = new LineReplies(store, streams, indexes, followers, settings);
-        return new ViewerHandler(lines, new ViewerJson(store, indexes, writers, lines), work);
+        LineReplies lines = new LineReplies(streams, indexes, followers, protocols.settings());
+        return new ViewerHandler(lines, new ViewerJson(store, files ? null : storage, indexes, writers, lines), work);
+    }
+
+    /**
+     * Calls {@code changed} with the key of every stream that changes ({@link StoredStream#key()}): the
+     * file store's own events, by file (no path resolution per commit), or {@code elsewhere}'s.
+     */
+    private static void listenForChanges(StreamStore store, Storage elsewhere,
+            java.util.function.Consumer<Object> changed) {
+        if (elsewhere == null) {
+            store.addChangeListener(changed::accept);
+        } else {
+            elsewhere.addChangeListener(changed::accept);
+        }
+    }
+
+    /** Where the line indexes of the streams in {@code store}'s files go: {@code ROOT/.httpfstream/lines}. */
+    private static LineIndexes.Places linePlaces(StreamStore store) {
+        return new LineIndexes.Places() {
+            @Override
+            public Path file(StoredStream stream) throws IOException {
+                return store.locate(stream.name());
+            }
+
+            @Override
+            public Path base(Path file) {
+                Path p = store.derivedFile("lines", file, ".idx.head.tmp"); // the longest name the index makes
+                String name = p.getFileName().toString();
+                return p.resolveSibling(name.substring(0, name.length() - ".head.tmp".length()));
+            }
+
+            @Override
+            public Path folder() {
+                return store.root().resolve(MetadataStore.FOLDER).resolve("lines");
+            }
+        };
     }
 
     /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 
 /**
@@ -22,63 +23,184 @@ import java.util.zip.CRC32;
  * checkpoints, {@value LineIndex#CHECKPOINT} bytes each: offset, line, position of its state),
  * {@code .state} (the saved states, each once: a length then the SGR state and the open sections) and
  * {@code .head} (which file the index is of, how many checkpoints are valid, and a checksum of the
- * {@value #CRC_BYTES} bytes before the last one). All reads are positional.
+ * {@value #CRC_BYTES} bytes before the last one). All reads are positional. For a store without files
+ * (the memory store) the same three areas are kept on the heap ({@link HeapArea}) and there is no
+ * header: such an index does not outlive the server, as its streams do not.
  *
  * <p>Thread safety: appends and truncation come from the index's single writer (under its lock);
- * positional reads are safe from any thread at the same time ({@link FileChannel} allows both).
+ * positional reads are safe from any thread at the same time ({@link FileChannel} allows both, {@link
+ * HeapArea} is synchronized).
  */
 final class IndexFiles {
     static final int CRC_BYTES = 256;
     private static final int MAGIC = 0x48464c49; // "HFLI"
     private static final int VERSION = 1;
+    private static final String[] KINDS = {".lines", ".ckpt", ".state"};
+    /** Every name the index makes after its base (the data areas, the header and its temporary file). */
+    static final String[] SUFFIXES = {".lines", ".ckpt", ".state", ".head", ".head.tmp"};
 
     /** What the header says. */
     record Header(String fileKey, long checkpoints, long crc) {}
 
+    /** One data area of the index: positional reads and writes, as {@link FileChannel} has them. */
+    interface Area {
+        long size() throws IOException;
+
+        int read(ByteBuffer dst, long position) throws IOException;
+
+        int write(ByteBuffer src, long position) throws IOException;
+
+        void truncate(long size) throws IOException;
+
+        void close() throws IOException;
+    }
+
+    /** An area in a file. */
+    private record FileArea(FileChannel channel) implements Area {
+        @Override
+        public long size() throws IOException {
+            return channel.size();
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return channel.read(dst, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            return channel.write(src, position);
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            channel.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * An area on the heap, for a store without files. Written here, not a library's: a growable byte
+     * array with positional access is all it is. Thread safety: synchronized on this (one writer, any
+     * number of readers). Guarded by this: {@code bytes}, {@code size}.
+     */
+    static final class HeapArea implements Area {
+        private byte[] bytes = new byte[256];
+        private int size;
+
+        @Override
+        public synchronized long size() {
+            return size;
+        }
+
+        @Override
+        public synchronized int read(ByteBuffer dst, long position) {
+            if (position >= size) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), size - position);
+            dst.put(bytes, (int) position, n);
+            return n;
+        }
+
+        @Override
+        public synchronized int write(ByteBuffer src, long position) {
+            int n = src.remaining();
+            long end = position + n;
+            if (end > Integer.MAX_VALUE - 8) {
+                throw new IllegalStateException("an in-memory line index holds at most 2 GiB: " + end);
+            }
+            if (end > bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(end, 2L * bytes.length)));
+            }
+            src.get(bytes, (int) position, n);
+            size = (int) Math.max(size, end);
+            return n;
+        }
+
+        @Override
+        public synchronized void truncate(long newSize) {
+            size = (int) Math.min(size, newSize);
+        }
+
+        @Override
+        public void close() {
+            // nothing held but memory
+        }
+    }
+
+    /** The three data areas of an index, opened, cut and closed together. */
+    private record Areas(Area starts, Area checkpoints, Area states) {
+        static Areas onHeap() {
+            return new Areas(new HeapArea(), new HeapArea(), new HeapArea());
+        }
+
+        void truncate(long startBytes, long checkpointBytes, long stateBytes) throws IOException {
+            starts.truncate(startBytes);
+            checkpoints.truncate(checkpointBytes);
+            states.truncate(stateBytes);
+        }
+
+        void close() {
+            closeAll(starts, checkpoints, states);
+        }
+    }
+
     private final Path base;
-    private final FileChannel source;
-    private final FileChannel starts;
-    private final FileChannel checkpoints;
-    private final FileChannel states;
+    private final StreamSource source;
+    private final Areas areas;
     /** Checkpoint entries not yet written; only the index's writer touches it. */
     private final ByteBuffer pendingCheckpoints = ByteBuffer.allocate(LineIndex.CHECKPOINT * 1024);
 
-    private IndexFiles(Path base, FileChannel source, FileChannel starts, FileChannel checkpoints,
-            FileChannel states) {
+    private IndexFiles(Path base, StreamSource source, Areas areas) {
         this.base = base;
         this.source = source;
-        this.starts = starts;
-        this.checkpoints = checkpoints;
-        this.states = states;
+        this.areas = areas;
     }
 
-    static IndexFiles open(Path stream, Path base) throws IOException {
-        Files.createDirectories(base.getParent());
-        FileChannel source = FileChannel.open(stream, StandardOpenOption.READ);
-        FileChannel[] opened = new FileChannel[3];
-        String[] kinds = {".lines", ".ckpt", ".state"};
+    /**
+     * The index data of {@code source}, in files starting with {@code base}, or on the heap if {@code
+     * base} is null. Takes over {@code source} (closed with the index, also if this fails).
+     */
+    static IndexFiles open(StreamSource source, Path base) throws IOException {
+        if (base == null) {
+            return new IndexFiles(null, source, Areas.onHeap());
+        }
+        Area[] opened = new Area[KINDS.length];
         try {
-            for (int i = 0; i < 3; i++) {
-                opened[i] = FileChannel.open(sibling(base, kinds[i]), StandardOpenOption.CREATE,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE);
+            Files.createDirectories(base.getParent());
+            for (int i = 0; i < KINDS.length; i++) {
+                opened[i] = new FileArea(FileChannel.open(sibling(base, KINDS[i]), StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE));
             }
         } catch (IOException e) {
             source.close();
-            for (FileChannel c : opened) {
+            closeAll(opened);
+            throw e;
+        }
+        return new IndexFiles(base, source, new Areas(opened[0], opened[1], opened[2]));
+    }
+
+    private static void closeAll(Area... areas) {
+        for (Area c : areas) {
+            try {
                 if (c != null) {
                     c.close();
                 }
+            } catch (IOException e) {
+                // nothing to keep: the index is rebuilt if its files are wrong
             }
-            throw e;
         }
-        return new IndexFiles(base, source, opened[0], opened[1], opened[2]);
     }
 
     private static Path sibling(Path base, String kind) {
         return base.resolveSibling(base.getFileName() + kind);
     }
 
-    /** The identity of the file at {@code stream}: a new file under the same name has another. */
     static Object fileKey(Path stream) throws IOException {
         BasicFileAttributes a = Files.readAttributes(stream, BasicFileAttributes.class);
         Object key = a.fileKey(); // (device, inode): not reused while this index holds the file open
@@ -86,12 +208,12 @@ final class IndexFiles {
     }
 
     static void delete(Path base) throws IOException {
-        for (String kind : new String[] {".lines", ".ckpt", ".state", ".head"}) {
+        for (String kind : SUFFIXES) {
             Files.deleteIfExists(sibling(base, kind));
         }
     }
 
-    FileChannel source() {
+    StreamSource source() {
         return source;
     }
 
@@ -100,34 +222,38 @@ final class IndexFiles {
     }
 
     long lineStartBytes() throws IOException {
-        return starts.size();
+        return areas.starts().size();
     }
 
     long checkpointBytes() throws IOException {
-        return checkpoints.size();
+        return areas.checkpoints().size();
     }
 
     /** Cuts the three data files to these sizes. */
     void truncate(long startBytes, long checkpointBytes, long stateBytes) throws IOException {
         pendingCheckpoints.clear();
-        starts.truncate(startBytes);
-        checkpoints.truncate(checkpointBytes);
-        states.truncate(stateBytes);
+        areas.truncate(startBytes, checkpointBytes, stateBytes);
     }
 
     int readSource(ByteBuffer dst, long position) throws IOException {
-        return source.read(dst, position);
+        return source.read(position, dst);
     }
 
     void appendLineStarts(ByteBuffer src) throws IOException {
-        long at = starts.size();
-        while (src.hasRemaining()) {
-            at += starts.write(src, at);
+        appendFully(areas.starts(), src);
+    }
+
+    /** Writes every remaining byte of {@code src} at the end of {@code area}; returns where they start. */
+    private static long appendFully(Area area, ByteBuffer src) throws IOException {
+        long start = area.size();
+        for (long at = start; src.hasRemaining();) {
+            at += area.write(src, at);
         }
+        return start;
     }
 
     long readLineStart(long position) throws IOException {
-        return readFully(starts, ByteBuffer.allocate(8), position).getLong(0);
+        return readFully(areas.starts(), ByteBuffer.allocate(8), position).getLong(0);
     }
 
     /** Appends one checkpoint entry; it reaches the file at the latest with {@link #flushCheckpoints}. */
@@ -140,32 +266,24 @@ final class IndexFiles {
 
     void flushCheckpoints() throws IOException {
         pendingCheckpoints.flip();
-        long at = checkpoints.size();
-        while (pendingCheckpoints.hasRemaining()) {
-            at += checkpoints.write(pendingCheckpoints, at);
-        }
+        appendFully(areas.checkpoints(), pendingCheckpoints);
         pendingCheckpoints.clear();
     }
 
     long[] readCheckpoint(long position) throws IOException {
-        ByteBuffer b = readFully(checkpoints, ByteBuffer.allocate(LineIndex.CHECKPOINT), position);
+        ByteBuffer b = readFully(areas.checkpoints(), ByteBuffer.allocate(LineIndex.CHECKPOINT), position);
         return new long[] {b.getLong(0), b.getLong(8), b.getLong(16)};
     }
 
     /** Appends one state (its length first); returns where it starts. */
     long appendState(byte[] state) throws IOException {
-        long at = states.size();
         ByteBuffer b = ByteBuffer.allocate(4 + state.length).putInt(state.length).put(state);
-        b.flip();
-        for (long p = at; b.hasRemaining();) {
-            p += states.write(b, p);
-        }
-        return at;
+        return appendFully(areas.states(), b.flip());
     }
 
     /** Reads the state at {@code position} into {@code sgr} and {@code sections}; returns its size on disk. */
     int readState(long position, Sgr sgr, Sections sections) throws IOException {
-        int length = readFully(states, ByteBuffer.allocate(4), position).getInt(0);
+        int length = readFully(areas.states(), ByteBuffer.allocate(4), position).getInt(0);
         if (length < 0 || length > 1 << 20) {
             throw new IOException("corrupt line index state at " + position + " in " + base);
         }
@@ -175,7 +293,7 @@ final class IndexFiles {
 
     /** The state at {@code position}, without its length. */
     byte[] stateBytes(long position, int sizeOnDisk) throws IOException {
-        ByteBuffer b = readFully(states, ByteBuffer.allocate(sizeOnDisk), position);
+        ByteBuffer b = readFully(areas.states(), ByteBuffer.allocate(sizeOnDisk), position);
         byte[] bytes = new byte[sizeOnDisk - 4];
         b.position(4);
         b.get(bytes);
@@ -185,13 +303,20 @@ final class IndexFiles {
     /** CRC-32 of the up to {@value #CRC_BYTES} bytes of the stream before {@code offset}. */
     long crcBefore(long offset) throws IOException {
         int n = (int) Math.min(CRC_BYTES, offset);
-        ByteBuffer b = readFully(source, ByteBuffer.allocate(n), offset - n);
+        ByteBuffer b = ByteBuffer.allocate(n);
+        for (long p = offset - n; b.hasRemaining();) {
+            int read = source.read(p, b);
+            if (read < 0) {
+                throw new EOFException("stream of " + base + " ends before byte " + p);
+            }
+            p += read;
+        }
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, n);
         return crc.getValue();
     }
 
-    private ByteBuffer readFully(FileChannel channel, ByteBuffer b, long position) throws IOException {
+    private ByteBuffer readFully(Area channel, ByteBuffer b, long position) throws IOException {
         for (long p = position; b.hasRemaining();) {
             int n = channel.read(b, p);
             if (n < 0) {
@@ -204,6 +329,9 @@ final class IndexFiles {
 
     /** The header, or null if it is missing or torn. */
     Header readHeader() throws IOException {
+        if (base == null) {
+            return null; // on the heap: always built afresh
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(sibling(base, ".head"));
@@ -222,6 +350,9 @@ final class IndexFiles {
 
     /** Replaces the header (written aside, then moved over the old one). */
     void writeHeader(Header h) throws IOException {
+        if (base == null) {
+            return;
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
@@ -236,12 +367,7 @@ final class IndexFiles {
     }
 
     void close() {
-        for (FileChannel c : new FileChannel[] {source, starts, checkpoints, states}) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                // nothing to keep: the index is rebuilt if its files are wrong
-            }
-        }
+        source.close();
+        areas.close();
     }
 }

@@ -8,8 +8,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -47,7 +45,6 @@ public final class LineIndex implements Closeable {
     /** What readers may use: everything below these counts is in the files. */
     record Published(long length, long lineStarts, long checkpoints) {}
 
-    private final Path stream;
     private final Object fileKey;
     private final IndexFiles files;
     /** Guarded by this. */
@@ -65,8 +62,7 @@ public final class LineIndex implements Closeable {
     private long lastStatePosition = -1;
     private volatile Published published;
 
-    private LineIndex(Path stream, Object fileKey, IndexFiles files) {
-        this.stream = stream;
+    private LineIndex(Object fileKey, IndexFiles files) {
         this.fileKey = fileKey;
         this.files = files;
     }
@@ -76,9 +72,23 @@ public final class LineIndex implements Closeable {
      * if it is still the stream's, else starts a new one. Nothing is scanned yet: see {@link #catchUp}.
      */
     public static LineIndex open(Path stream, Path base) throws IOException {
-        Object key = IndexFiles.fileKey(stream);
-        IndexFiles files = IndexFiles.open(stream, base);
-        LineIndex index = new LineIndex(stream, key, files);
+        return open(StreamSource.ofFile(stream), base);
+    }
+
+    /**
+     * Opens the index of the bytes of {@code source} (which it takes over and closes), in files that start
+     * with {@code base}, or on the heap if {@code base} is null (a store without files: built afresh).
+     */
+    public static LineIndex open(StreamSource source, Path base) throws IOException {
+        Object key;
+        try {
+            key = source.identity();
+        } catch (IOException | RuntimeException e) {
+            source.close();
+            throw e;
+        }
+        IndexFiles files = IndexFiles.open(source, base);
+        LineIndex index = new LineIndex(key, files);
         try {
             if (!index.resume()) {
                 index.restart();
@@ -90,9 +100,10 @@ public final class LineIndex implements Closeable {
         return index;
     }
 
-    /** True if this index still describes the file at its path (not replaced, not cut below what it read). */
+    /** True if this index still describes the stream's bytes (not replaced, not cut below what it read). */
     public boolean current() throws IOException {
-        return IndexFiles.fileKey(stream).equals(fileKey) && Files.size(stream) >= published.length();
+        StreamSource source = files.source();
+        return source.identity().equals(fileKey) && source.size() >= published.length();
     }
 
     private boolean resume() throws IOException {
@@ -311,8 +322,8 @@ public final class LineIndex implements Closeable {
         return new Position(line, offset, s.sgr().escape(), s.sections().open());
     }
 
-    /** The stream's file, open for reading (owned by this index: do not close). */
-    public FileChannel source() {
+    /** The stream's bytes, open for reading (owned by this index: do not close). */
+    public StreamSource source() {
         return files.source();
     }
 

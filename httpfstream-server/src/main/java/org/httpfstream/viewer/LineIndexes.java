@@ -2,8 +2,11 @@ package org.httpfstream.viewer;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +15,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
+import java.util.stream.Stream;
+import org.httpfstream.store.NotAStreamException;
+import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoredStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * indexed as it grows, and one nobody looks at costs nothing. A stream that was never viewed is
  * indexed on its first view (a 1 GiB log: a few seconds, once; the files then survive restarts).
  *
+ * <p>Any store: the bytes are read through the storage seam ({@link StreamSource}), from the stream's
+ * own file where the store has one ({@link Places}); a store without files keeps its indexes on the
+ * heap. A deleted (or expired) stream's index goes with it, open or not ({@link #changed}); index
+ * files left by streams deleted while the server was down are swept at start ({@link #sweep}).
+ *
  * <p>Thread safety: safe for use by any thread. The map of open indexes is guarded by this (its key set
  * is mirrored in a concurrent set for {@link #changed}, which takes no lock); an index's
  * catch-up takes only the index's own lock. {@link #changed} only schedules work, so it may run on a
@@ -33,19 +44,26 @@ public final class LineIndexes implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(LineIndexes.class);
     static final int MAX_OPEN = 128;
 
-    /** The committed length of a stream's file. */
-    @FunctionalInterface
-    public interface Lengths {
-        long committed(Path file) throws IOException;
+    /** Where a store that keeps its streams in files has them, and their indexes. */
+    public interface Places {
+        /** The file of {@code stream}, whether or not it exists. */
+        Path file(StoredStream stream) throws IOException;
+
+        /** The base path of the index files of the stream in {@code file} (see {@link IndexFiles}). */
+        Path base(Path file);
+
+        /** The folder every index file is under. */
+        Path folder();
     }
 
-    private final Function<Path, Path> bases;
-    private final Lengths lengths;
-    /** Guarded by this; in access order, eldest first. */
-    private final LinkedHashMap<Path, LineIndex> open = new LinkedHashMap<>(16, 0.75f, true);
+    private final Storage storage;
+    private final StreamKeys keys;
+    private final Places places;
+    /** Guarded by this; in access order, eldest first. Keyed by {@link StoredStream#key()}. */
+    private final LinkedHashMap<Object, LineIndex> open = new LinkedHashMap<>(16, 0.75f, true);
     /** The keys of {@link #open}, readable without the lock (the writer's thread asks on every commit). */
-    private final Set<Path> openFiles = ConcurrentHashMap.newKeySet();
-    private final Set<Path> scheduled = ConcurrentHashMap.newKeySet();
+    private final Set<Object> openKeys = ConcurrentHashMap.newKeySet();
+    private final Set<Object> scheduled = ConcurrentHashMap.newKeySet();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "httpfstream-line-index");
         t.setDaemon(true);
@@ -53,47 +71,71 @@ public final class LineIndexes implements Closeable {
     });
 
     /**
-     * @param bases where the files of a stream's index go (a base path, see {@link IndexFiles})
-     * @param lengths the committed length of a stream
+     * @param storage the streams
+     * @param keys the streams by the keys of the store's change events
+     * @param places where the streams' files and index files are; null: the store has no files, the
+     *     indexes live on the heap
      */
-    public LineIndexes(Function<Path, Path> bases, Lengths lengths) {
-        this.bases = bases;
-        this.lengths = lengths;
+    public LineIndexes(Storage storage, StreamKeys keys, Places places) {
+        this.storage = storage;
+        this.keys = keys;
+        this.places = places;
     }
 
     /**
-     * The index of the stream in {@code file}, caught up with its committed bytes. Blocks while it
-     * reads them (on first use of a large log, for as long as the whole log takes to scan).
+     * The index of {@code stream}, caught up with its committed bytes. Blocks while it reads them (on
+     * first use of a large log, for as long as the whole log takes to scan).
      *
      * @throws java.nio.file.NoSuchFileException if the stream does not exist
      */
-    public LineIndex index(Path file) throws IOException {
-        LineIndex index = opened(file);
-        index.catchUp(lengths.committed(file));
+    public LineIndex index(StoredStream stream) throws IOException {
+        LineIndex index = opened(stream);
+        index.catchUp(stream.committedLength());
         return index;
     }
 
-    private LineIndex opened(Path file) throws IOException {
+    /**
+     * The stream at {@code path}, which must exist.
+     *
+     * @throws NoSuchFileException if there is no such stream
+     * @throws NotAStreamException if {@code path} names a folder
+     */
+    public StoredStream stream(String path) throws IOException {
+        StoredStream stream = storage.stream(path);
+        if (!stream.exists()) {
+            if (stream.folder()) {
+                throw new NotAStreamException(path + " is a folder, not a stream");
+            }
+            throw new NoSuchFileException(path);
+        }
+        return stream;
+    }
+
+    /** A new source of {@code stream}'s bytes (from its file where it has one); the caller closes it. */
+    public StreamSource source(StoredStream stream) throws IOException {
+        return StreamSource.of(stream, places == null ? null : places.file(stream));
+    }
+
+    private LineIndex opened(StoredStream stream) throws IOException {
+        Object key = stream.key();
         List<LineIndex> evicted = new ArrayList<>();
         try {
             synchronized (this) {
-                LineIndex index = open.get(file);
+                LineIndex index = open.get(key);
                 if (index != null && !current(index)) { // replaced, cut or deleted since: start again
-                    open.remove(file);
-                    openFiles.remove(file);
-                    evicted.add(index);
-                    LineIndex.delete(bases.apply(file));
+                    forget(key, evicted);
+                    deleteFiles(stream);
                     index = null;
                 }
                 if (index == null) {
-                    index = LineIndex.open(file, bases.apply(file));
-                    open.put(file, index);
-                    openFiles.add(file);
+                    index = LineIndex.open(source(stream), places == null ? null : places.base(places.file(stream)));
+                    open.put(key, index);
+                    openKeys.add(key);
                 }
-                for (Iterator<Map.Entry<Path, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
-                    Map.Entry<Path, LineIndex> eldest = i.next();
+                for (Iterator<Map.Entry<Object, LineIndex>> i = open.entrySet().iterator(); open.size() > MAX_OPEN;) {
+                    Map.Entry<Object, LineIndex> eldest = i.next();
                     evicted.add(eldest.getValue());
-                    openFiles.remove(eldest.getKey());
+                    openKeys.remove(eldest.getKey());
                     i.remove();
                 }
                 return index;
@@ -103,30 +145,130 @@ public final class LineIndexes implements Closeable {
         }
     }
 
+    /** Removes the open index of the stream with {@code key} into {@code closing}. Call holding this. */
+    private void forget(Object key, List<LineIndex> closing) {
+        LineIndex index = open.remove(key);
+        openKeys.remove(key);
+        if (index != null) {
+            closing.add(index);
+        }
+    }
+
+    private void deleteFiles(StoredStream stream) throws IOException {
+        if (places != null) {
+            LineIndex.delete(places.base(places.file(stream)));
+        }
+    }
+
     private static boolean current(LineIndex index) throws IOException {
         try {
             return index.current();
-        } catch (java.nio.file.NoSuchFileException deleted) {
+        } catch (NoSuchFileException deleted) {
             return false; // opening it again says so
         }
     }
 
-    /** The store changed {@code file}: an open index catches up in the background. Never blocks. */
-    public void changed(Path file) {
-        if (openFiles.contains(file) && scheduled.add(file)) {
+    /**
+     * The store changed the stream with {@code key} (bytes committed, closed, deleted): an open index
+     * catches up in the background, and the index of a stream that is gone is removed, open or not.
+     * Never blocks; no I/O while the stream's writer is open (the writer's thread calls it after every
+     * commit).
+     */
+    public void changed(Object key) {
+        if ((openKeys.contains(key) || !keys.exists(key)) && scheduled.add(key)) {
             try {
                 background.execute(() -> {
-                    scheduled.remove(file);
-                    try {
-                        index(file);
-                    } catch (IOException | RuntimeException e) {
-                        LOG.debug("line index of {}: catching up failed", file, e);
-                    }
+                    scheduled.remove(key);
+                    refresh(key);
                 });
             } catch (java.util.concurrent.RejectedExecutionException closed) {
-                scheduled.remove(file);
+                scheduled.remove(key);
             }
         }
+    }
+
+    /** Catches an open index up, or removes the index of a stream that is gone. */
+    private void refresh(Object key) {
+        try {
+            StoredStream stream = keys.stream(key);
+            if (!stream.exists()) {
+                remove(stream);
+            } else if (openKeys.contains(key)) {
+                index(stream);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("line index of {}: catching up failed", key, e);
+        }
+    }
+
+    /** Closes and deletes the index of {@code stream} (which is gone). */
+    private void remove(StoredStream stream) throws IOException {
+        List<LineIndex> closing = new ArrayList<>();
+        try {
+            synchronized (this) {
+                forget(stream.key(), closing);
+                deleteFiles(stream);
+            }
+        } finally {
+            closing.forEach(LineIndex::close);
+        }
+    }
+
+    /**
+     * Deletes, in the background, the index files of streams that no longer exist (deleted while the
+     * server was down, or by hand). Call once at start.
+     */
+    public void sweep() {
+        if (places == null) {
+            return; // on the heap: nothing outlives the server
+        }
+        try {
+            background.execute(() -> {
+                try {
+                    sweepNow();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("sweeping line index files failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing: the next start sweeps
+        }
+    }
+
+    private void sweepNow() throws IOException {
+        if (!Files.isDirectory(places.folder())) {
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(places.folder())) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        Set<Path> live = new HashSet<>();
+        for (String name : storage.list("/")) {
+            live.add(places.base(places.file(storage.stream(name))));
+        }
+        synchronized (this) { // an index opened meanwhile is live
+            for (Object key : openKeys) {
+                live.add(places.base(places.file(keys.stream(key))));
+            }
+            for (Path f : files) {
+                Path base = baseOf(f);
+                if (base != null && !live.contains(base)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    /** The base path of an index file, or null if {@code file} is not one. */
+    private static Path baseOf(Path file) {
+        String name = file.getFileName().toString();
+        for (String suffix : IndexFiles.SUFFIXES) {
+            if (name.endsWith(suffix)) {
+                return file.resolveSibling(name.substring(0, name.length() - suffix.length()));
+            }
+        }
+        return null;
     }
 
     @Override
@@ -136,7 +278,7 @@ public final class LineIndexes implements Closeable {
         synchronized (this) {
             all = new ArrayList<>(open.values());
             open.clear();
-            openFiles.clear();
+            openKeys.clear();
         }
         all.forEach(LineIndex::close);
     }

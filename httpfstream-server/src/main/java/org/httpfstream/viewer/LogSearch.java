@@ -2,7 +2,6 @@ package org.httpfstream.viewer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,13 +42,13 @@ public final class LogSearch {
      *
      * @param deadlineNanos a {@link System#nanoTime()} value the search does not run past
      */
-    public static Result search(FileChannel source, long from, long line, long end, Pattern pattern, int limit,
+    public static Result search(StreamSource source, long from, long line, long end, Pattern pattern, int limit,
             long cap, long deadlineNanos) throws IOException {
         Scan scan = new Scan(pattern, limit, cap, deadlineNanos, line);
         ByteBuffer buffer = ByteBuffer.allocate((int) Math.max(1, Math.min(READ, end - from)));
         for (long p = from; p < end && !scan.stopped();) {
             buffer.clear().limit((int) Math.min(buffer.capacity(), end - p));
-            int n = source.read(buffer, p);
+            int n = source.read(p, buffer);
             if (n <= 0) {
                 break;
             }

@@ -157,14 +157,4 @@ final class Sections {
         in.readFully(b);
         return new String(b, StandardCharsets.UTF_8);
     }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Sections s && s.open.equals(open);
-    }
-
-    @Override
-    public int hashCode() {
-        return open.hashCode();
-    }
 }

@@ -19,13 +19,18 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.httpfstream.auth.AuthConfig;
 import org.httpfstream.json.Json;
+import org.httpfstream.server.testing.FilesOnDisk;
 import org.httpfstream.server.testing.ServerExtension;
 import org.httpfstream.testing.Await;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The viewer's HTTP API (issue 14, docs/notes/viewer-api.md) on a real server: exact bytes and headers. */
+/**
+ * The viewer's HTTP API (issue 14, docs/notes/viewer-api.md) on a real server: exact bytes and headers.
+ * Runs on both stores (the surefire execution {@code memory-store} runs it again with the streams in
+ * memory); the tests that look at the index's files or the root's folders are {@link FilesOnDisk}.
+ */
 class ViewerApiTest {
     static final String ESC = "\u001b";
 
@@ -36,18 +41,37 @@ class ViewerApiTest {
         return RawHttp.request(server.address(), "GET", target, headers);
     }
 
-    Path write(String path, byte[] bytes) throws IOException {
-        Path file = server.root().resolve(path.substring(1));
-        Files.createDirectories(file.getParent());
-        return Files.write(file, bytes);
+    /** A new stream at {@code path} holding {@code bytes}, through the server's storage (either store). */
+    void write(String path, byte[] bytes) throws IOException {
+        server.write(path, bytes);
     }
 
-    Path write(String path, String text) throws IOException {
-        return write(path, text.getBytes(UTF_8));
+    void write(String path, String text) throws IOException {
+        write(path, text.getBytes(UTF_8));
+    }
+
+    /** The names of the index files of the stream named {@code name} on {@code s}'s root. */
+    static java.util.List<String> indexFiles(ServerExtension s, String name) throws IOException {
+        Path folder = s.root().resolve(".httpfstream").resolve("lines");
+        if (!Files.isDirectory(folder)) {
+            return java.util.List.of();
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(name + ".idx")).sorted().toList();
+        }
     }
 
     static String body(RawHttp r) {
         return new String(r.body, UTF_8);
+    }
+
+    /** Asserts a 200 answer with {@code body} and the header fields {@code nameValue} (name, value, ...). */
+    static void assertAnswer(RawHttp r, String body, String... nameValue) {
+        assertThat(r.status).isEqualTo(200);
+        assertThat(body(r)).isEqualTo(body);
+        for (int i = 0; i < nameValue.length; i += 2) {
+            assertThat(r.header(nameValue[i])).as(nameValue[i]).isEqualTo(nameValue[i + 1]);
+        }
     }
 
     static long num(Map<String, Object> m, String key) {
@@ -67,16 +91,10 @@ class ViewerApiTest {
         @Test
         void aRangeInsideColourGetsItsSgrPrefix() throws IOException {
             write("/a.log", LOG);
-            RawHttp r = get("/a.log?lines=3-3");
-            assertThat(r.status).isEqualTo(200);
-            assertThat(r.header("content-type")).isEqualTo("text/plain; charset=utf-8");
-            assertThat(body(r)).isEqualTo(ESC + "[0;31mstill red\n");
-            assertThat(r.header("line-first")).isEqualTo("3");
-            assertThat(r.header("line-last")).isEqualTo("3");
-            assertThat(r.header("line-count")).isEqualTo("4");
-            assertThat(r.header("line-offset")).isEqualTo(String.valueOf(LOG.indexOf("still")));
-            assertThat(r.header("line-end-offset")).isEqualTo(String.valueOf(LOG.indexOf(ESC + "[0mreset")));
-            assertThat(r.header("line-sections")).isEqualTo("[]");
+            assertAnswer(get("/a.log?lines=3-3"), ESC + "[0;31mstill red\n",
+                    "content-type", "text/plain; charset=utf-8", "line-first", "3", "line-last", "3", "line-count", "4",
+                    "line-offset", String.valueOf(LOG.indexOf("still")),
+                    "line-end-offset", String.valueOf(LOG.indexOf(ESC + "[0mreset")), "line-sections", "[]");
         }
 
         @Test
@@ -90,10 +108,8 @@ class ViewerApiTest {
         @Test
         void aRangePastTheEndIsCutAtTheLastLine() throws IOException {
             write("/a.log", LOG);
-            RawHttp r = get("/a.log?lines=3-100");
-            assertThat(body(r)).isEqualTo(ESC + "[0;31mstill red\n" + ESC + "[0mreset\n");
-            assertThat(r.header("line-last")).isEqualTo("4");
-            assertThat(r.header("line-end-offset")).isEqualTo(String.valueOf(LOG.length()));
+            assertAnswer(get("/a.log?lines=3-100"), ESC + "[0;31mstill red\n" + ESC + "[0mreset\n",
+                    "line-last", "4", "line-end-offset", String.valueOf(LOG.length()));
         }
 
         @Test
@@ -110,25 +126,17 @@ class ViewerApiTest {
         @Test
         void anUnterminatedLastLineCounts() throws IOException {
             write("/a.log", "a\nb");
-            RawHttp r = get("/a.log?lines=2");
-            assertThat(body(r)).isEqualTo("b");
-            assertThat(r.header("line-count")).isEqualTo("2");
-            assertThat(r.header("line-end-offset")).isEqualTo("3");
+            assertAnswer(get("/a.log?lines=2"), "b", "line-count", "2", "line-end-offset", "3");
         }
 
         @Test
         void theTailIsTheLastLines() throws IOException {
             write("/a.log", LOG);
-            RawHttp r = get("/a.log?tail=2");
-            assertThat(body(r)).isEqualTo(ESC + "[0;31mstill red\n" + ESC + "[0mreset\n");
-            assertThat(r.header("line-first")).isEqualTo("3");
-            assertThat(r.header("line-last")).isEqualTo("4");
+            assertAnswer(get("/a.log?tail=2"), ESC + "[0;31mstill red\n" + ESC + "[0mreset\n",
+                    "line-first", "3", "line-last", "4");
             assertThat(body(get("/a.log?tail=100"))).isEqualTo(LOG);
-            RawHttp none = get("/a.log?tail=0");
-            assertThat(none.body).isEmpty();
-            assertThat(none.header("line-first")).isEqualTo("5");
-            assertThat(none.header("line-last")).isEqualTo("4");
-            assertThat(none.header("line-offset")).isEqualTo(String.valueOf(LOG.length()));
+            assertAnswer(get("/a.log?tail=0"), "", "line-first", "5", "line-last", "4",
+                    "line-offset", String.valueOf(LOG.length()));
             assertThat(get("/a.log?tail=-1").status).isEqualTo(400);
         }
 
@@ -136,10 +144,7 @@ class ViewerApiTest {
         void anEmptyStreamHasNoLines() throws IOException {
             write("/empty.log", "");
             assertThat(get("/empty.log?lines=1").status).isEqualTo(416);
-            RawHttp tail = get("/empty.log?tail=10");
-            assertThat(tail.status).isEqualTo(200);
-            assertThat(tail.body).isEmpty();
-            assertThat(tail.header("line-count")).isEqualTo("0");
+            assertAnswer(get("/empty.log?tail=10"), "", "line-count", "0");
         }
     }
 
@@ -350,20 +355,196 @@ class ViewerApiTest {
             Await.until("lost", () -> "lost".equals(json(get("/gone.log?status")).get("writer")));
         }
 
+    }
+
+    @Nested
+    class TheIdleThresholdIsASetting {
+        @RegisterExtension
+        final ServerExtension quick = new ServerExtension().with(b -> b.viewerIdle(java.time.Duration.ofMillis(300)));
+
+        String writer() throws IOException {
+            return (String) json(RawHttp.request(quick.address(), "GET", "/quiet.log?status")).get("writer");
+        }
+
         @Test
-        void aSilentWriterIsIdle() throws IOException {
-            try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/quiet.log")) {
-                ws.send(RawWebSocket.BINARY, "x\n".getBytes(UTF_8));
-                Await.until("live", () -> "live".equals(json(get("/quiet.log?status")).get("writer")));
-                Await.until("idle", () -> "idle".equals(json(get("/quiet.log?status")).get("writer")));
+        void aSilentWriterIsIdleThenLiveWhenItWritesAgain() throws IOException {
+            try (RawWebSocket ws = RawWebSocket.appendAccepted(quick.address(), "/quiet.log")) {
+                Await.until("live while it writes", () -> {
+                    ws.send(RawWebSocket.BINARY, "x\n".getBytes(UTF_8));
+                    return "live".equals(writer());
+                });
+                long start = System.nanoTime();
+                Await.until("idle", () -> "idle".equals(writer()));
+                assertThat((System.nanoTime() - start) / 1_000_000).as("idle after 300 ms, not 5 s").isLessThan(4000);
+                Await.until("live again while it writes", () -> { // a line each time it is asked: never missed
+                    ws.send(RawWebSocket.BINARY, "y\n".getBytes(UTF_8));
+                    return "live".equals(writer());
+                });
+                Await.until("idle again", () -> "idle".equals(writer()));
                 ws.sendClose(1000);
             }
         }
     }
 
     @Nested
+    class AForkShowsItsWholeReadableContent {
+        @Test
+        void theLinesItInheritedFromItsSourceComeFirst() throws Exception {
+            assertThat(server.send("PUT", "/src.log", "one\n" + ESC + "[31mtwo\nthr", "Content-Type", "text/plain")
+                    .statusCode()).isEqualTo(201);
+            assertThat(server.send("PUT", "/fork.log", null, "Content-Type", "text/plain",
+                    "Stream-Forked-From", "/src.log").statusCode()).isEqualTo(201);
+            assertThat(server.send("POST", "/fork.log", "ee\nfour\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(204);
+            assertAnswer(get("/fork.log?lines=1-"), "one\n" + ESC + "[31mtwo\nthree\nfour\n", "line-count", "4");
+            assertAnswer(get("/fork.log?lines=3"), ESC + "[0;31mthree\n", "line-offset", "13", "line-end-offset", "19");
+            assertThat(body(get("/fork.log?tail=1"))).isEqualTo(ESC + "[0;31mfour\n");
+            assertThat(body(get("/fork.log?search=thre"))).isEqualTo(
+                    "{\"count\":1,\"matches\":[{\"line\":3,\"start\":0,\"end\":4}],\"truncated\":false}");
+            assertThat(num(json(get("/fork.log?status")), "lines")).isEqualTo(4);
+            assertThat(body(get("/src.log?lines=1-"))).isEqualTo("one\n" + ESC + "[31mtwo\nthr");
+        }
+
+        @Test
+        void aForkWithNoBytesOfItsOwnShowsItsSourcesLinesUpToTheForkPoint() throws Exception {
+            assertThat(server.send("PUT", "/src2.log", "a\nb\nc\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(201);
+            assertThat(server.send("PUT", "/fork2.log", null, "Content-Type", "text/plain",
+                    "Stream-Forked-From", "/src2.log").statusCode()).isEqualTo(201);
+            assertThat(server.send("POST", "/src2.log", "d\n", "Content-Type", "text/plain").statusCode())
+                    .isEqualTo(204);
+            assertAnswer(get("/fork2.log?lines=1-"), "a\nb\nc\n", "line-count", "3", "line-end-offset", "6");
+            assertAnswer(get("/fork2.log?tail=1"), "c\n", "line-first", "3");
+            assertAnswer(get("/src2.log?tail=1"), "d\n", "line-count", "4");
+        }
+    }
+
+    @Nested
+    class RemovedStreams {
+        static final String LOG = "a\n" + ESC + "[1mb\n";
+
+        /** A stream at {@code path} whose index files exist (it was viewed). */
+        void viewed(String path) throws Exception {
+            assertThat(server.send("PUT", path, LOG, "Content-Type", "text/plain").statusCode()).isEqualTo(201);
+            assertThat(body(get(path + "?lines=2"))).isEqualTo(ESC + "[1mb\n");
+        }
+
+        void indexGoes(String name) {
+            Await.until("the index files of " + name + " gone", () -> indexFiles(server, name).isEmpty());
+        }
+
+        @Test
+        @FilesOnDisk
+        void aDeletedStreamsIndexFilesGoWhileTheIndexIsOpen() throws Exception {
+            viewed("/d/open.log");
+            assertThat(indexFiles(server, "open.log")).contains("open.log.idx.head", "open.log.idx.lines");
+            assertThat(server.send("DELETE", "/d/open.log", null).statusCode()).isEqualTo(204);
+            indexGoes("open.log");
+        }
+
+        @Test
+        @FilesOnDisk
+        void aDeletedStreamsIndexFilesGoWhenNoIndexIsOpen() throws Exception {
+            viewed("/d/closed.log");
+            server.restart(); // no index open
+            assertThat(indexFiles(server, "closed.log")).isNotEmpty();
+            assertThat(server.send("DELETE", "/d/closed.log", null).statusCode()).isEqualTo(204);
+            indexGoes("closed.log");
+        }
+
+        @Test
+        @FilesOnDisk
+        void anExpiredStreamsIndexFilesGo() throws Exception {
+            assertThat(server.send("PUT", "/d/ttl.log", LOG, "Content-Type", "text/plain",
+                    "Stream-Expires-At", java.time.Instant.now().plusSeconds(1).toString())
+                    .statusCode()).isEqualTo(201);
+            assertThat(body(get("/d/ttl.log?lines=1"))).isEqualTo("a\n");
+            assertThat(indexFiles(server, "ttl.log")).isNotEmpty();
+            Await.until("expired", () -> server.send("GET", "/d/ttl.log", null).statusCode() == 404);
+            indexGoes("ttl.log");
+        }
+
+        @Test
+        @FilesOnDisk
+        void indexFilesWithoutAStreamAreSweptAtStart() throws Exception {
+            viewed("/d/kept.log");
+            viewed("/d/gone.log");
+            server.stop();
+            Files.delete(server.root().resolve("d").resolve("gone.log"));
+            server.restart();
+            indexGoes("gone.log");
+            assertThat(indexFiles(server, "kept.log")).contains("kept.log.idx.head", "kept.log.idx.lines");
+            assertThat(body(get("/d/kept.log?lines=2"))).isEqualTo(ESC + "[1mb\n");
+        }
+
+        @Test
+        void aStreamMadeAgainAfterItsDeletionShowsItsNewLines() throws Exception {
+            viewed("/d/again.log");
+            assertThat(server.send("DELETE", "/d/again.log", null).statusCode()).isEqualTo(204);
+            assertThat(get("/d/again.log?lines=1").status).isEqualTo(404);
+            write("/d/again.log", "new\n");
+            RawHttp r = get("/d/again.log?lines=1-");
+            assertThat(body(r)).isEqualTo("new\n");
+            assertThat(r.header("line-count")).isEqualTo("1");
+        }
+    }
+
+    @Nested
+    class TheMemoryStore {
+        @RegisterExtension
+        final ServerExtension memory = new ServerExtension().with(b -> b.storage(HttpFStreamServer.STORAGE_MEMORY));
+
+        @Test
+        void keepsItsIndexOnTheHeapAndServesEveryRead() throws IOException {
+            memory.write("/m/x.log", "one\n" + ESC + "[32mtwo\nthree\n");
+            RawHttp r = RawHttp.request(memory.address(), "GET", "/m/x.log?lines=3");
+            assertThat(body(r)).isEqualTo(ESC + "[0;32mthree\n");
+            assertThat(r.header("line-count")).isEqualTo("3");
+            assertThat(body(RawHttp.request(memory.address(), "GET", "/m/x.log?tail=2")))
+                    .isEqualTo(ESC + "[32mtwo\nthree\n");
+            assertThat(num(json(RawHttp.request(memory.address(), "GET", "/m/x.log?search=t")), "count")).isEqualTo(2);
+            assertThat(memory.root().resolve(".httpfstream").resolve("lines")).doesNotExist();
+            assertThat(memory.root().resolve("m")).doesNotExist();
+        }
+    }
+
+    @Nested
+    class HeadAnswersWithTheHeadersOfGet {
+        static final String[] SAME = {"content-type", "content-length", "line-first", "line-last", "line-count",
+            "line-offset", "line-end-offset", "line-sections"};
+
+        @Test
+        void andNoBodyForEveryViewerRead() throws IOException {
+            write("/logs/h.log", "one\n" + ESC + "[31mtwo\nthree\n");
+            for (String target : new String[] {"/logs/h.log?lines=2-3", "/logs/h.log?tail=1",
+                "/logs/h.log?tail=1&follow", "/logs/h.log?search=t", "/logs/h.log?status", "/logs/?list"}) {
+                RawHttp get = get(target);
+                assertThat(get.status).as(target).isEqualTo(200);
+                assertThat(get.body).as(target).isNotEmpty();
+                try (Socket socket = RawHttp.connect(server.address())) { // HEAD, then GET on one connection
+                    RawHttp.write(socket, "HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "GET /logs/h.log?lines=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+                    InputStream in = socket.getInputStream();
+                    RawHttp head = RawHttp.readHeadOnly(in);
+                    assertThat(head.status).as(target).isEqualTo(200);
+                    assertThat(head.header("content-length")).as(target).isEqualTo(String.valueOf(get.body.length));
+                    for (String name : SAME) {
+                        assertThat(head.header(name)).as(target + " " + name).isEqualTo(get.header(name));
+                    }
+                    RawHttp next = RawHttp.read(in, false); // starts right after HEAD's header fields
+                    assertThat(next.status).isEqualTo(200);
+                    assertThat(body(next)).isEqualTo("one\n");
+                }
+            }
+            assertThat(RawHttp.request(server.address(), "HEAD", "/logs/none.log?lines=1").status).isEqualTo(404);
+            assertThat(RawHttp.request(server.address(), "HEAD", "/logs/h.log?lines=9").status).isEqualTo(416);
+        }
+    }
+
+    @Nested
     class TheIndex {
         @Test
+        @FilesOnDisk
         void isRebuiltAfterItsFilesAreDeletedAndTheServerRestarts() throws IOException {
             StringBuilder log = new StringBuilder();
             for (int i = 1; i <= 5000; i++) {
@@ -435,6 +616,7 @@ class ViewerApiTest {
     }
 
     @Nested
+    @FilesOnDisk // the root's folders, with their modification times
     class Listing {
         @RegisterExtension
         final ServerExtension auth = new ServerExtension().tokens("all-t read /\npart-t read /logs/a.log\n");
@@ -488,10 +670,8 @@ class ViewerApiTest {
 
         @Test
         void aLinkToAStreamOpensEveryViewerRead() throws IOException {
-            Path logs = auth.root().resolve("logs");
-            Files.createDirectories(logs);
-            Files.writeString(logs.resolve("build.log"), "one\n" + ESC + "[1mtwo\nthree\n");
-            Files.writeString(logs.resolve("other.log"), "x\n");
+            auth.write("/logs/build.log", "one\n" + ESC + "[1mtwo\nthree\n");
+            auth.write("/logs/other.log", "x\n");
             String q = sign("/logs/build.log");
             assertThat(body(send("GET", "/logs/build.log?lines=3&" + q))).isEqualTo(ESC + "[0;1mthree\n");
             assertThat(body(send("GET", "/logs/build.log?tail=1&" + q))).isEqualTo(ESC + "[0;1mthree\n");
@@ -520,7 +700,7 @@ class ViewerApiTest {
             for (int i = 1; i <= 40_000; i++) { // bodies of many pieces through the TLS engine
                 log.append(ESC).append("[3").append(i % 8).append("mline ").append(i).append('\n');
             }
-            Files.writeString(tls.root().resolve("t.log"), log);
+            tls.write("/t.log", log.toString());
             String expected = log.substring(log.indexOf(ESC + "[32mline 2\n"));
             for (java.net.http.HttpClient.Version version : java.net.http.HttpClient.Version.values()) {
                 java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(version)

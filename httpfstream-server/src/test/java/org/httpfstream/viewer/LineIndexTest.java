@@ -144,6 +144,19 @@ class LineIndexTest {
             }
         }
 
+        @ParameterizedTest(name = "seed {0}")
+        @ValueSource(longs = {6, 7})
+        void onTheHeapForAStoreWithoutFiles(long seed) throws IOException {
+            byte[] bytes = mixedLog(seed, 600);
+            Files.write(log(), bytes);
+            try (LineIndex index = LineIndex.open(StreamSource.ofFile(log()), null)) {
+                index.catchUp(bytes.length / 3);
+                index.catchUp(bytes.length);
+                assertMatchesReference(index, bytes, 1);
+            }
+            assertThat(dir.resolve("index")).as("no file made").doesNotExist();
+        }
+
         @Test
         void anEmptyLogHasNoLines() throws IOException {
             try (LineIndex index = build(new byte[0])) {

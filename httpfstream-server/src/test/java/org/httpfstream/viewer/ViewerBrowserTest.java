@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -179,10 +180,7 @@ class ViewerBrowserTest {
 
     @Test
     void aPermalinkScrollsToItsLineRangeAndStaysThereWhileTheLogGrows() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/p.log")) {
-            send(ws, lines(1, 300));
-            until("300 lines stored", () -> Files.size(server.root().resolve("p.log")) == lines(1, 300).length());
-            open("/p.log?view#L120-L125");
+        try (RawWebSocket ws = appendingAndOpen("/p.log", lines(1, 300), "#L120-L125")) {
             until("line 120 is on screen, highlighted", () -> hasRow(120) && onScreen(120)
                     && row(120).getAttribute("class").contains("hl"));
             assertThat(row(125).getAttribute("class")).contains("hl");
@@ -207,9 +205,7 @@ class ViewerBrowserTest {
 
     @Test
     void followModeStaysAtTheEndUntilTheReaderScrollsUpAndTheButtonJumpsBack() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/f.log")) {
-            send(ws, lines(1, 500));
-            open("/f.log?view");
+        try (RawWebSocket ws = appendingAndOpen("/f.log", lines(1, 500), "")) {
             until("the last line shows", () -> hasRow(500) && onScreen(500));
             assertThat(browser.findElement(By.id("follow")).isDisplayed()).isFalse();
             send(ws, lines(501, 700));
@@ -425,10 +421,7 @@ class ViewerBrowserTest {
 
     @Test
     void aPermalinkIntoALiveGroupStaysUnfoldedWhenTheGroupEnds() throws IOException {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/g.log")) {
-            send(ws, "before\n::group::Live group\n" + lines(3, 40));
-            until("40 lines stored", () -> Files.size(server.root().resolve("g.log")) > 300);
-            open("/g.log?view#L20");
+        try (RawWebSocket ws = appendingAndOpen("/g.log", "before\n::group::Live group\n" + lines(3, 40), "#L20")) {
             until("line 20 shows", () -> hasRow(20) && onScreen(20));
             send(ws, "::endgroup::\nafter\n");
             until("the page has the end of the group", () -> total() == 42);
@@ -444,9 +437,7 @@ class ViewerBrowserTest {
 
     @Test
     void aWriterOfTenThousandLinesASecondIsFollowedClosely() throws Exception {
-        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/fast.log")) {
-            send(ws, lines(1, 10));
-            open("/fast.log?view");
+        try (RawWebSocket ws = appendingAndOpen("/fast.log", lines(1, 10), "")) {
             until("the page follows", () -> hasRow(10));
             long start = System.nanoTime();
             int written = 10;
@@ -542,6 +533,129 @@ class ViewerBrowserTest {
         shot("missing");
     }
 
+    @Test
+    void searchOptionsRegexAndCaseAreKeyboardTogglesKeptInTheUrl() throws IOException {
+        String log = "ERROR disk full at E42\n" + "error: Disk Full again\n"
+                + "ok " + ESC + "[31mE7" + ESC + "[0m done\n" + "fine\n";
+        appendFinished("/o.log", log.getBytes(UTF_8));
+        open("/o.log?view");
+        until("the log loads", () -> total() == 4 && hasRow(4));
+        WebElement q = browser.findElement(By.id("q"));
+        q.sendKeys("disk full");
+        until("two matches, whatever their case", () -> "1 / 2".equals(text("hits")));
+        q.sendKeys(Keys.TAB);
+        assertThat(js("return document.activeElement.id;")).as("Tab reaches the regex toggle").isEqualTo("regex");
+        browser.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertThat(js("return document.activeElement.id;")).isEqualTo("case");
+        browser.switchTo().activeElement().sendKeys(Keys.SPACE);
+        until("one match with the case", () -> "1 / 1".equals(text("hits")) && hasRow(1)
+                && marks(1).equals(List.of("disk full")));
+        assertThat(marks(2)).isEmpty();
+        assertThat(browser.findElement(By.id("case")).getAttribute("aria-pressed")).isEqualTo("true");
+        assertThat(browser.getCurrentUrl()).isEqualTo(url("/o.log?view&case"));
+
+        q.sendKeys(Keys.chord(Keys.CONTROL, "a"), "E\\d+");
+        until("no match as plain text", () -> "0 / 0".equals(text("hits")));
+        q.sendKeys(Keys.chord(Keys.ALT, "r"));
+        until("two matches as a regex", () -> "1 / 2".equals(text("hits")) && marks(1).equals(List.of("E42")));
+        until("the coloured match is marked too", () -> hasRow(3) && marks(3).equals(List.of("E7")));
+        assertThat(marks(2)).isEmpty();
+        assertThat(browser.getCurrentUrl()).isEqualTo(url("/o.log?view&case&regex"));
+        shot("search-regex-case");
+
+        q.sendKeys(Keys.chord(Keys.CONTROL, "a"), "(unclosed");
+        until("an invalid regex is said in one line", () -> "bad regex: Unclosed group".equals(text("qmsg")));
+        assertThat(text("hits")).isEmpty();
+        assertThat(q.getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.findElements(By.cssSelector(".rows mark"))).isEmpty();
+        assertThat(browser.findElement(By.id("qmsg")).getSize().getHeight()).isLessThan(2 * 18);
+        shot("search-invalid-regex");
+
+        browser.navigate().refresh();
+        until("the options survive a reload", () -> hasRow(1)
+                && "true".equals(browser.findElement(By.id("regex")).getAttribute("aria-pressed"))
+                && "true".equals(browser.findElement(By.id("case")).getAttribute("aria-pressed")));
+        browser.findElement(By.id("regex")).click();
+        until("and a click turns one off", () -> browser.getCurrentUrl().equals(url("/o.log?view&case")));
+        noErrors();
+    }
+
+    @Test
+    void theBadgeGoesIdleWhenTheWriterFallsSilentAndLiveWhenItWritesAgain() throws IOException {
+        server.restart(b -> b.viewerIdle(java.time.Duration.ofMillis(300)));
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/idle.log")) {
+            int[] written = {0};
+            Await.Condition writing = () -> { // a line each time it is asked
+                written[0]++;
+                send(ws, lines(written[0], written[0]));
+                return "live".equals(text("state"));
+            };
+            send(ws, lines(1, 1));
+            written[0] = 1;
+            open("/idle.log?view");
+            until("the badge says live while the writer writes", writing);
+            shot("badge-live");
+            until("then idle once it is silent for 300 ms", () -> "idle".equals(text("state")));
+            shot("badge-idle");
+            until("and live again when it writes", writing);
+            int last = written[0];
+            until("with every line shown", () -> total() == last && hasRow(last));
+            until("idle again", () -> "idle".equals(text("state")));
+            ws.sendClose(1000);
+            assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        until("finished at its end", () -> "finished".equals(text("state")));
+        noErrors();
+    }
+
+    @Test
+    void aFiveMebibyteProgressLineWithoutNewlineShowsItsLastStateWithoutSlowingDown() throws IOException {
+        int pieces = 5 * 1024;
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/bar.log")) {
+            send(ws, "start\n");
+            open("/bar.log?view");
+            until("the first line shows", () -> hasRow(1));
+            long start = System.nanoTime();
+            long[] written = {6};
+            for (int i = 1; i <= pieces; i++) {
+                String piece = progress(i, pieces);
+                assertThat(piece).hasSize(1024);
+                send(ws, piece);
+                written[0] += piece.length();
+                if (i % 16 == 0) { // the page reads the line in many small pieces, not one at the end
+                    until("the page has byte " + written[0], () -> offset() == written[0]);
+                }
+            }
+            String last = progress(pieces, pieces).substring(6); // without the \r and the colour
+            until("the line shows its last state", () -> hasRow(2)
+                    && last.equals(row(2).findElement(By.cssSelector(".tx")).getText()));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            System.out.println("a 5 MiB line without newline, in 1 KiB pieces, to its last state: " + ms + " ms");
+            assertThat(ms).as("time to take and show 5 MiB of one line").isLessThan(60_000);
+            assertThat(row(2).findElement(By.xpath(".//span[starts-with(text(), 'step')]")).getCssValue("color"))
+                    .isEqualTo("rgba(17, 99, 41, 1)");
+            assertThat(total()).isEqualTo(2);
+            shot("long-progress-line");
+        }
+        noErrors();
+    }
+
+    /** Piece i of n of a progress line: back to column 0, green, exactly 1 KiB, each as long as the others. */
+    static String progress(int i, int n) {
+        String head = "\r" + ESC + "[32m" + String.format("step %5d/%d ", i, n);
+        return head + "#".repeat(1024 - head.length());
+    }
+
+    /** The text of element {@code id}. */
+    String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
+    /** The marked search hits of row n, in order. */
+    List<String> marks(int n) {
+        return row(n).findElements(By.tagName("mark")).stream().map(WebElement::getText).toList();
+    }
+
     // ---- helpers
 
     /** Appends {@code text} as one finished append session. */
@@ -552,6 +666,24 @@ class ViewerBrowserTest {
             }
             ws.sendClose(1000);
             assertThat(ws.readToClose(new ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+    }
+
+    /**
+     * An append session on {@code path} that has stored {@code text}, with the page open on the stream
+     * at {@code fragment}; the caller closes it.
+     */
+    RawWebSocket appendingAndOpen(String path, String text, String fragment) throws IOException {
+        RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), path);
+        try {
+            send(ws, text);
+            long length = text.getBytes(UTF_8).length;
+            until(length + " bytes stored", () -> server.length(path) == length);
+            open(path + "?view" + fragment);
+            return ws;
+        } catch (IOException | RuntimeException | Error e) {
+            ws.close();
+            throw e;
         }
     }
 

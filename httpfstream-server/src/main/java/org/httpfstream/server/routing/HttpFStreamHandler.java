@@ -97,7 +97,7 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
         if (viewer != null && ViewerHandler.isListing(request, query)) { // authorized entry by entry
             var readable = authorizer.readable(ctx, request, query, keepAlive);
             if (readable != null) {
-                viewer.list(ctx, path, readable, keepAlive);
+                viewer.list(ctx, request, path, readable, keepAlive);
             }
             return;
         }

@@ -16,9 +16,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +32,12 @@ import org.httpfstream.server.http.LiveResponses;
 import org.httpfstream.server.ws.WebSocketUpgrade;
 import org.httpfstream.store.Follower;
 import org.httpfstream.store.Offsets;
-import org.httpfstream.store.StreamInfo;
-import org.httpfstream.store.StreamStore;
+import org.httpfstream.store.SessionLease;
+import org.httpfstream.store.StoredStream;
 import org.httpfstream.viewer.LineIndex;
 import org.httpfstream.viewer.LineIndexes;
 import org.httpfstream.viewer.Section;
+import org.httpfstream.viewer.StreamSource;
 
 /**
  * {@code ?lines=N-M} and {@code ?tail=N} ({@code &follow}): the lines' bytes as they are in the
@@ -49,29 +48,20 @@ import org.httpfstream.viewer.Section;
  *
  * <p>Thread safety: holds only thread-safe collaborators. {@link #lines} and {@link #tail} block (run
  * them off the event loop); the replies they return run on the event loop.
+ *
+ * @param streams the Durable Streams rules (an open stream there is followed through them)
+ * @param indexes the line indexes
+ * @param followers the live-reader quota
+ * @param settings the transport's tunables (a followed tail's keep-alive and message size)
  */
-public final class LineReplies {
+public record LineReplies(DurableStreams streams, LineIndexes indexes, FollowerGate followers,
+        HttpFStreamSettings settings) {
     private static final String LINE_FIRST = Headers.LINE_FIRST;
     private static final String LINE_LAST = Headers.LINE_LAST;
     private static final String LINE_COUNT = Headers.LINE_COUNT;
     private static final String LINE_OFFSET = Headers.LINE_OFFSET;
     private static final String LINE_END_OFFSET = Headers.LINE_END_OFFSET;
     private static final String LINE_SECTIONS = Headers.LINE_SECTIONS;
-
-    private final StreamStore store;
-    private final DurableStreams streams;
-    private final LineIndexes indexes;
-    private final FollowerGate followers;
-    private final HttpFStreamSettings settings;
-
-    public LineReplies(StreamStore store, DurableStreams streams, LineIndexes indexes, FollowerGate followers,
-            HttpFStreamSettings settings) {
-        this.store = store;
-        this.streams = streams;
-        this.indexes = indexes;
-        this.followers = followers;
-        this.settings = settings;
-    }
 
     /** {@code N-M}, {@code N-} (to the end) or {@code N}: {first, last}; last is MAX_VALUE for open ranges. */
     static long[] range(String text) {
@@ -102,29 +92,32 @@ public final class LineReplies {
         }
     }
 
-    /** Lines {@code first} to {@code last} (or the end) of the stream at {@code path}. */
-    ViewerHandler.Reply lines(String path, long first, long last) throws IOException {
-        StreamInfo info = store.lookup(path);
-        LineIndex index = indexes.index(info.file());
+    /** Lines {@code first} to {@code last} (or the end) of the stream at {@code path} ({@code head}: headers only). */
+    ViewerHandler.Reply lines(String path, long first, long last, boolean head) throws IOException {
+        StoredStream stream = indexes.stream(path);
+        LineIndex index = indexes.index(stream);
         long total = index.lineCount();
         if (first > total) {
             return ViewerHandler.errorReply(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
                     "line " + first + " is beyond the end: " + path + " has " + total + " lines");
         }
-        return reply(info, index, first, Math.min(last, total), total, null);
+        return reply(stream, index, first, Math.min(last, total), total, null, head);
     }
 
-    /** The last {@code count} lines, then (with {@code follow}) every new byte while the stream is live. */
-    ViewerHandler.Reply tail(String path, long count, boolean follow, FullHttpRequest request) throws IOException {
-        StreamInfo info = store.lookup(path);
-        LineIndex index = indexes.index(info.file());
+    /**
+     * The last {@code count} lines, then (with {@code follow}, the request) every new byte while the stream
+     * is live; {@code head}: headers only.
+     */
+    ViewerHandler.Reply tail(String path, long count, FullHttpRequest follow, boolean head) throws IOException {
+        StoredStream stream = indexes.stream(path);
+        LineIndex index = indexes.index(stream);
         long total = index.lineCount();
         long first = count == 0 ? total + 1 : Math.max(1, total - count + 1);
-        return reply(info, index, first, total, total, follow ? request : null);
+        return reply(stream, index, first, total, total, follow, head);
     }
 
-    private ViewerHandler.Reply reply(StreamInfo info, LineIndex index, long first, long last, long total,
-            FullHttpRequest follow) throws IOException {
+    private ViewerHandler.Reply reply(StoredStream stream, LineIndex index, long first, long last, long total,
+            FullHttpRequest follow, boolean head) throws IOException {
         LineIndex.Position at = first <= total ? index.position(first)
                 : index.stateAt(Math.max(1, total), index.indexedLength());
         long end = last >= first ? index.lineStart(last + 1) : at.offset();
@@ -135,11 +128,11 @@ public final class LineReplies {
         headers.put(LINE_OFFSET, at.offset());
         headers.put(LINE_END_OFFSET, end);
         headers.put(LINE_SECTIONS, ViewerHandler.asciiJson(sections(at.sections())));
-        FileChannel file = FileChannel.open(info.file(), StandardOpenOption.READ);
+        StreamSource file = indexes.source(stream);
         if (follow != null) {
-            return (ctx, keepAlive) -> follow(ctx, follow, info, headers, at, file, keepAlive);
+            return (ctx, keepAlive) -> follow(ctx, follow, stream, headers, at, file, keepAlive);
         }
-        return (ctx, keepAlive) -> send(ctx, headers, at, file, end, keepAlive);
+        return (ctx, keepAlive) -> send(ctx, headers, at, file, end, head, keepAlive);
     }
 
     private static List<Map<String, Object>> sections(List<Section> open) {
@@ -165,40 +158,45 @@ public final class LineReplies {
     }
 
     private static void send(ChannelHandlerContext ctx, Map<String, Object> headers, LineIndex.Position at,
-            FileChannel file, long end, boolean keepAlive) {
+            StreamSource file, long end, boolean headOnly, boolean keepAlive) {
         HttpResponse r = head(headers);
         r.headers().set(CONTENT_LENGTH, at.sgr().length() + end - at.offset());
         if (!keepAlive) {
             r.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
         }
-        RangeBody.send(ctx, r, at.sgr(), file, at.offset(), end, keepAlive);
+        if (headOnly) {
+            RangeBody.send(ctx, r, "", file, at.offset(), at.offset(), keepAlive);
+        } else {
+            RangeBody.send(ctx, r, at.sgr(), file, at.offset(), end, keepAlive);
+        }
     }
 
     /** A tail that goes on live: a {@code ?follow} read from the first line, after its SGR prefix. */
-    private void follow(ChannelHandlerContext ctx, FullHttpRequest request, StreamInfo info,
-            Map<String, Object> headers, LineIndex.Position at, FileChannel file, boolean keepAlive) {
-        DurableStreams.Snapshot open = openManaged(info.name());
-        boolean live = info.session() != null && !info.session().ended() || open != null;
+    private void follow(ChannelHandlerContext ctx, FullHttpRequest request, StoredStream stream,
+            Map<String, Object> headers, LineIndex.Position at, StreamSource file, boolean keepAlive) {
+        DurableStreams.Snapshot open = openManaged(stream.name());
+        SessionLease session = stream.session().orElse(null);
+        boolean live = session != null && !session.ended() || open != null;
         if (!live) {
-            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), keepAlive);
+            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), false, keepAlive);
             return;
         }
-        FollowerQuota.Place place = followers.admitUntilClosed(ctx, info.file(), info.name(), keepAlive);
+        FollowerQuota.Place place = followers.admitUntilClosed(ctx, stream.key(), stream.name(), keepAlive);
         if (place == null) {
-            closeQuietly(file);
+            file.close();
             PipeliningHandler.release(ctx);
             return; // answered 503
         }
         boolean closeDelimited = LiveResponses.closeDelimited(request);
-        LiveHttpHandler reader = new LiveHttpHandler(info.name(), Math.min(settings.binaryMessageSize(), 0x10000),
+        LiveHttpHandler reader = new LiveHttpHandler(stream.name(), Math.min(settings.binaryMessageSize(), 0x10000),
                 2 * settings.pingInterval().toNanos(), closeDelimited);
-        Follower subscription = subscribe(info, open, reader, at.offset());
+        Follower subscription = subscribe(session, open, reader, at.offset());
         if (subscription == null) { // ended meanwhile: the lines so far
             place.release();
-            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), keepAlive);
+            send(ctx, headers, at, file, (Long) headers.get(LINE_END_OFFSET), false, keepAlive);
             return;
         }
-        closeQuietly(file);
+        file.close();
         HttpResponse r = head(headers);
         r.headers().set(CONNECTION, HttpHeaderValues.CLOSE).set("X-Accel-Buffering", "no")
                 .set(CACHE_CONTROL, "no-cache, no-transform")
@@ -216,7 +214,8 @@ public final class LineReplies {
                 .addListener(reader.startWhenWritten(subscription, at.offset()));
     }
 
-    private Follower subscribe(StreamInfo info, DurableStreams.Snapshot open, LiveHttpHandler reader, long from) {
+    private Follower subscribe(SessionLease session, DurableStreams.Snapshot open, LiveHttpHandler reader,
+            long from) {
         if (open != null) {
             try {
                 return streams.follow(open, reader);
@@ -224,7 +223,7 @@ public final class LineReplies {
                 return null;
             }
         }
-        return info.session().follow(from, reader);
+        return session.follow(from, reader);
     }
 
     /** The stream's Durable Streams state if it is open there (live until closed), else null. */
@@ -234,14 +233,6 @@ public final class LineReplies {
             return s != null && s.managed() && !s.closed() ? s : null;
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    private static void closeQuietly(FileChannel file) {
-        try {
-            file.close();
-        } catch (IOException e) {
-            // a read-only channel: nothing is lost
         }
     }
 }

@@ -9,15 +9,15 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import org.httpfstream.server.connection.PipeliningHandler;
+import org.httpfstream.viewer.StreamSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The body of a {@code ?lines} or {@code ?tail} answer: the SGR prefix, then bytes {@code from} to
- * {@code end} of the stream's file, read and written {@value #PIECE} bytes at a time, the next piece
+ * {@code end} of the stream, read and written {@value #PIECE} bytes at a time, the next piece
  * only once the previous one is written (so a slow reader holds one piece, never the range). Works
  * the same over cleartext, TLS and HTTP/2 streams.
  *
@@ -28,12 +28,12 @@ final class RangeBody {
     static final int PIECE = 64 * 1024;
 
     private final ChannelHandlerContext ctx;
-    private final FileChannel file;
+    private final StreamSource file;
     private final long end;
     private final boolean keepAlive;
     private long position;
 
-    private RangeBody(ChannelHandlerContext ctx, FileChannel file, long from, long end, boolean keepAlive) {
+    private RangeBody(ChannelHandlerContext ctx, StreamSource file, long from, long end, boolean keepAlive) {
         this.ctx = ctx;
         this.file = file;
         this.position = from;
@@ -46,7 +46,7 @@ final class RangeBody {
      * {@code file}, which it takes over and closes. Call on the event loop, with the channel held
      * ({@link PipeliningHandler#hold}); it releases the channel at the end.
      */
-    static void send(ChannelHandlerContext ctx, HttpResponse head, String prefix, FileChannel file, long from,
+    static void send(ChannelHandlerContext ctx, HttpResponse head, String prefix, StreamSource file, long from,
             long end, boolean keepAlive) {
         ctx.write(head);
         if (!prefix.isEmpty()) {
@@ -73,8 +73,8 @@ final class RangeBody {
         ByteBuf buf = ctx.alloc().buffer(n);
         try {
             while (buf.writerIndex() < n) {
-                int read = file.read(buf.nioBuffer(buf.writerIndex(), n - buf.writerIndex()),
-                        position + buf.writerIndex());
+                int read = file.read(position + buf.writerIndex(),
+                        buf.nioBuffer(buf.writerIndex(), n - buf.writerIndex()));
                 if (read < 0) {
                     throw new IOException("stream shorter than its index says");
                 }
@@ -98,10 +98,6 @@ final class RangeBody {
     }
 
     private void close() {
-        try {
-            file.close();
-        } catch (IOException e) {
-            LOG.debug("closing a stream's file failed", e);
-        }
+        file.close();
     }
 }

@@ -38,8 +38,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: {@code @Sharable}-style: holds only thread-safe collaborators; call on the
  * channel's event loop.
+ *
+ * @param lines the {@code ?lines} and {@code ?tail} answers
+ * @param json the JSON answers
+ * @param work where index and file work runs (off the event loop)
  */
-public final class ViewerHandler {
+public record ViewerHandler(LineReplies lines, ViewerJson json, Executor work) {
     private static final Logger LOG = LoggerFactory.getLogger(ViewerHandler.class);
     static final String LINES = "lines";
     static final String TAIL = "tail";
@@ -62,31 +66,24 @@ public final class ViewerHandler {
         Reply run() throws IOException;
     }
 
-    private final LineReplies lines;
-    private final ViewerJson json;
-    private final Executor work;
-
-    public ViewerHandler(LineReplies lines, ViewerJson json, Executor work) {
-        this.lines = lines;
-        this.json = json;
-        this.work = work;
-    }
-
     /** True for the page and its static files: answered without authorization (no stream data in them). */
     public static boolean isPage(FullHttpRequest request, QueryStringDecoder query) {
         return HttpMethod.GET.equals(request.method())
                 && (query.path().startsWith(ViewerPages.ASSETS) || query.parameters().containsKey(VIEW));
     }
 
-    /** True for a folder listing ({@code /folder/?list}): authorized entry by entry. */
+    /** True for a folder listing ({@code /folder/?list}, GET or HEAD): authorized entry by entry. */
     public static boolean isListing(FullHttpRequest request, QueryStringDecoder query) {
-        return HttpMethod.GET.equals(request.method()) && query.path().endsWith("/")
-                && query.parameters().containsKey(LIST);
+        return getOrHead(request) && query.path().endsWith("/") && query.parameters().containsKey(LIST);
     }
 
-    /** True for the viewer's reads of a stream (after authorization). */
+    private static boolean getOrHead(FullHttpRequest request) {
+        return HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
+    }
+
+    /** True for the viewer's reads of a stream, GET or HEAD (after authorization). */
     public static boolean handles(FullHttpRequest request, QueryStringDecoder query) {
-        if (!HttpMethod.GET.equals(request.method())) {
+        if (!getOrHead(request)) {
             return false;
         }
         var p = query.parameters();
@@ -98,29 +95,38 @@ public final class ViewerHandler {
         ViewerPages.send(ctx, query, keepAlive);
     }
 
-    /** Answers a listing of {@code path} (a folder), with only the entries {@code readable} accepts. */
-    public void list(ChannelHandlerContext ctx, String path, Predicate<String> readable, boolean keepAlive) {
-        submit(ctx, path, keepAlive, () -> jsonReply(json.list(path, readable)));
+    /**
+     * Answers a listing of {@code path} (a folder), with only the entries {@code readable} accepts; to a
+     * HEAD request, its headers only.
+     */
+    public void list(ChannelHandlerContext ctx, FullHttpRequest request, String path, Predicate<String> readable,
+            boolean keepAlive) {
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        submit(ctx, path, keepAlive, () -> jsonReply(json.list(path, readable), head));
     }
 
-    /** Answers {@code ?lines}, {@code ?tail}, {@code ?search} or {@code ?status} on the stream at {@code path}. */
+    /**
+     * Answers {@code ?lines}, {@code ?tail}, {@code ?search} or {@code ?status} on the stream at {@code
+     * path}; to a HEAD request, the same headers without the body ({@code &follow} is then not followed).
+     */
     public void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String path,
             boolean keepAlive) {
         var p = query.parameters();
+        boolean head = HttpMethod.HEAD.equals(request.method());
         Work w;
         try {
             if (p.containsKey(LINES)) {
                 long[] range = LineReplies.range(first(query, LINES));
-                w = () -> lines.lines(path, range[0], range[1]);
+                w = () -> lines.lines(path, range[0], range[1], head);
             } else if (p.containsKey(TAIL)) {
                 long n = LineReplies.count(first(query, TAIL));
-                boolean follow = p.containsKey("follow");
-                w = () -> lines.tail(path, n, follow, request);
+                FullHttpRequest follow = p.containsKey("follow") && !head ? request : null;
+                w = () -> lines.tail(path, n, follow, head);
             } else if (p.containsKey(SEARCH)) {
                 ViewerJson.SearchRequest s = ViewerJson.SearchRequest.of(query);
-                w = () -> jsonReply(json.search(path, s));
+                w = () -> jsonReply(json.search(path, s), head);
             } else {
-                w = () -> jsonReply(json.status(path));
+                w = () -> jsonReply(json.status(path), head);
             }
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
@@ -156,19 +162,23 @@ public final class ViewerHandler {
         }
     }
 
-    /** A JSON answer (releases the held channel: see {@link #fullReply}). */
-    static Reply jsonReply(Object value) {
-        return fullReply(HttpResponseStatus.OK, "application/json", Json.write(value));
+    /** A JSON answer, without its body for HEAD (releases the held channel: see {@link #fullReply}). */
+    static Reply jsonReply(Object value, boolean head) {
+        return fullReply(HttpResponseStatus.OK, "application/json", Json.write(value), head);
     }
 
-    /** A complete answer with {@code body}; releases the channel held for it. */
-    static Reply fullReply(HttpResponseStatus status, String type, String body) {
+    /**
+     * A complete answer with {@code body} ({@code head}: its headers only, the length the body's);
+     * releases the channel held for it.
+     */
+    static Reply fullReply(HttpResponseStatus status, String type, String body, boolean head) {
         return (ctx, keepAlive) -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
             r.headers().set(CONTENT_TYPE, type).set(CACHE_CONTROL, "no-cache")
                     .set("X-Content-Type-Options", "nosniff")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             HttpErrors.send(ctx, r, keepAlive);
             PipeliningHandler.release(ctx);
         };

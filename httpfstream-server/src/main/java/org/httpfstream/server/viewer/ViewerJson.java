@@ -17,8 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
-import org.httpfstream.store.StreamInfo;
+import org.httpfstream.store.Storage;
+import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamStore;
 import org.httpfstream.viewer.LineIndex;
 import org.httpfstream.viewer.LineIndexes;
@@ -30,26 +32,22 @@ import org.httpfstream.viewer.WriterStates;
  * contract shapes them. Each method blocks on the file system; run them off the event loop.
  *
  * <p>Thread safety: holds only thread-safe collaborators.
+ *
+ * @param store the server's files
+ * @param elsewhere the streams if they are not {@code store}'s files (the memory store: listed through
+ *     the seam), else null
+ * @param indexes the line indexes
+ * @param writers the writers' states
+ * @param lines the line answers (for a Durable Streams stream's state)
  */
-public final class ViewerJson {
+public record ViewerJson(StreamStore store, Storage elsewhere, LineIndexes indexes, WriterStates writers,
+        LineReplies lines) {
     /** Matches counted at most. */
     static final long COUNT_CAP = 1_000_000;
     /** A search stops after this long with what it found. */
     static final long SEARCH_SECONDS = 30;
     /** Entries of a folder listed at most (the newest). */
     static final int MAX_ENTRIES = 10_000;
-
-    private final StreamStore store;
-    private final LineIndexes indexes;
-    private final WriterStates writers;
-    private final LineReplies lines;
-
-    public ViewerJson(StreamStore store, LineIndexes indexes, WriterStates writers, LineReplies lines) {
-        this.store = store;
-        this.indexes = indexes;
-        this.writers = writers;
-        this.lines = lines;
-    }
 
     /** What {@code ?search} asked for. */
     record SearchRequest(Pattern pattern, long from, int limit) {
@@ -92,9 +90,9 @@ public final class ViewerJson {
     }
 
     Map<String, Object> status(String path) throws IOException {
-        StreamInfo info = store.lookup(path);
-        LineIndex index = indexes.index(info.file());
-        WriterStates.Status s = writers.status(info.file(), lines.openManaged(path) != null);
+        StoredStream stream = indexes.stream(path);
+        LineIndex index = indexes.index(stream);
+        WriterStates.Status s = writers.status(stream.name(), lines.openManaged(path) != null);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("length", index.indexedLength());
         m.put("lines", index.lineCount());
@@ -104,8 +102,7 @@ public final class ViewerJson {
     }
 
     Map<String, Object> search(String path, SearchRequest r) throws IOException {
-        StreamInfo info = store.lookup(path);
-        LineIndex index = indexes.index(info.file());
+        LineIndex index = indexes.index(indexes.stream(path));
         long total = index.lineCount();
         LogSearch.Result result;
         if (r.from() > total) {
@@ -138,13 +135,15 @@ public final class ViewerJson {
 
     /** The readable entries of the folder {@code path} (ending in {@code /}), newest first. */
     Map<String, Object> list(String path, Predicate<String> readable) throws IOException {
-        Path dir = folder(path);
-        List<Map<String, Object>> entries = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-            for (Path child : children) {
-                Map<String, Object> e = entry(path, child, readable);
-                if (e != null) {
-                    entries.add(e);
+        List<Map<String, Object>> entries = elsewhere != null ? listStored(path, readable) : new ArrayList<>();
+        if (elsewhere == null) {
+            Path dir = folder(path);
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+                for (Path child : children) {
+                    Map<String, Object> e = entry(path, child, readable);
+                    if (e != null) {
+                        entries.add(e);
+                    }
                 }
             }
         }
@@ -157,6 +156,67 @@ public final class ViewerJson {
             m.put("truncated", true);
         }
         return m;
+    }
+
+    /**
+     * The entries of folder {@code path} of a store without folders of its own: a folder is a name
+     * some stream's path goes through (its size 0, its time its newest stream's).
+     */
+    private List<Map<String, Object>> listStored(String path, Predicate<String> readable) throws IOException {
+        store.resolve(path); // refuses what the file store refuses (the server's own folder): the same answers
+        Map<String, Map<String, Object>> byName = new java.util.TreeMap<>();
+        List<String> names = elsewhere.list(path);
+        if (names.isEmpty() && !path.equals("/")) {
+            throw new NoSuchFileException(path);
+        }
+        for (String full : names) {
+            String rest = full.substring(path.length());
+            int slash = rest.indexOf('/');
+            String name = slash < 0 ? rest : rest.substring(0, slash);
+            StoredStream s = elsewhere.stream(full);
+            long modified;
+            try {
+                modified = s.lastModified();
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            Map<String, Object> e = byName.get(name);
+            if (slash >= 0) {
+                if (e == null && readable.test(path + name + "/")) {
+                    byName.put(name, folderEntry(name, modified));
+                } else if (e != null && (Long) e.get("modified") < modified) {
+                    e.put("modified", modified);
+                }
+            } else if (readable.test(full)) {
+                byName.put(name, streamEntry(name, s.committedLength(), modified, full));
+            }
+        }
+        return new ArrayList<>(byName.values());
+    }
+
+    private static Map<String, Object> folderEntry(String name, long modified) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        e.put("kind", "folder");
+        e.put("size", 0L);
+        e.put("modified", modified);
+        return e;
+    }
+
+    private Map<String, Object> streamEntry(String name, long size, long modified, String path) throws IOException {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        e.put("kind", "stream");
+        e.put("size", size);
+        e.put("modified", modified);
+        String writer;
+        try {
+            writer = writers.status(path, lines.openManaged(path) != null).writer();
+        } catch (InvalidStreamPathException | NoSuchFileException gone) {
+            writer = "finished"; // a file no stream path names, or gone meanwhile: nobody writes it
+        }
+        e.put("writer", writer);
+        return e;
     }
 
     /** The folder's real path inside the root; never the server's own folder or anything under it. */
@@ -192,14 +252,7 @@ public final class ViewerJson {
         if (!isFolder && !a.isRegularFile() || !readable.test(folder + name + (isFolder ? "/" : ""))) {
             return null;
         }
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("name", name);
-        e.put("kind", isFolder ? "folder" : "stream");
-        e.put("size", isFolder ? 0L : a.size());
-        e.put("modified", a.lastModifiedTime().toMillis());
-        if (!isFolder) {
-            e.put("writer", writers.status(child, lines.openManaged(folder + name) != null).writer());
-        }
-        return e;
+        long modified = a.lastModifiedTime().toMillis();
+        return isFolder ? folderEntry(name, modified) : streamEntry(name, a.size(), modified, folder + name);
     }
 }

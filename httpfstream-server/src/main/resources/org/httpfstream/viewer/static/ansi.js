@@ -12,6 +12,12 @@ export const PLAIN = Object.freeze({
 /** Characters kept per line; the rest of a longer line is counted, not rendered. */
 export const MAX_CELLS = 20000;
 
+/** Characters of a line's text without escapes kept for its structure (markers count in the first 1024). */
+const STRIPPED_MAX = 1024;
+
+/** An escape sequence cut by the end of a piece is held for the next piece up to this long, then dropped. */
+const HELD_MAX = 65536;
+
 const ESC = 0x1b;
 
 /** Splits CSI parameters "1;38:5:208;4" into groups [[1],[38,5,208],[4]]; an empty one is 0. */
@@ -104,7 +110,7 @@ class LineMachine {
   }
 
   put(ch) {
-    this.stripped += ch;
+    if (this.stripped.length < STRIPPED_MAX) this.stripped += ch;
     if (this.col >= MAX_CELLS) { this.hidden++; return; }
     while (this.chars.length < this.col) this.blank(this.chars.length);
     this.chars[this.col] = ch;
@@ -148,7 +154,10 @@ class LineMachine {
   }
 }
 
-/** Index after an escape sequence starting at raw[i] == ESC, interpreting it on machine m. */
+/**
+ * Index after an escape sequence starting at raw[i] == ESC, interpreting it on machine m; -1 if raw
+ * ends before the sequence does (nothing interpreted).
+ */
 function escape(raw, i, m) {
   const n = raw.length;
   const kind = raw[i + 1];
@@ -157,7 +166,7 @@ function escape(raw, i, m) {
     while (j < n && raw.charCodeAt(j) >= 0x20 && raw.charCodeAt(j) <= 0x3f) j++;
     const params = raw.slice(i + 2, j);
     while (j < n && raw.charCodeAt(j) >= 0x20 && raw.charCodeAt(j) <= 0x2f) j++;
-    if (j >= n) return n; // unterminated: dropped
+    if (j >= n) return -1;
     const fin = raw[j];
     if (raw.charCodeAt(j) >= 0x40 && raw.charCodeAt(j) <= 0x7e) m.csi(params, fin);
     return j + 1;
@@ -165,33 +174,69 @@ function escape(raw, i, m) {
   if (kind === ']' || kind === 'P' || kind === 'X' || kind === '^' || kind === '_') {
     let j = i + 2;
     while (j < n && raw.charCodeAt(j) !== 7 && !(raw.charCodeAt(j) === ESC && raw[j + 1] === '\\')) j++;
-    if (kind === ']' && j < n) m.osc(raw.slice(i + 2, j));
-    if (j >= n) return n;
+    if (j >= n) return -1;
+    if (kind === ']') m.osc(raw.slice(i + 2, j));
     return raw.charCodeAt(j) === 7 ? j + 1 : j + 2;
   }
   let j = i + 1;
   while (j < n && raw.charCodeAt(j) >= 0x20 && raw.charCodeAt(j) <= 0x2f) j++; // ESC ( B and the like
-  return Math.min(n, j + 1);
+  return j >= n ? -1 : j + 1;
 }
 
 /**
- * Interprets one line (without its "\n") starting in graphic state {@code state}. Returns
- * {segs: [{t, st, h}], text, stripped, state, hidden}: runs of visible text with their state and link,
- * the visible text, the text with escapes removed (carriage returns kept), the state after the line.
+ * One line interpreted as it grows: {@link #feed} takes the next piece of it, {@link #result} reads
+ * what it is so far. Each character is interpreted once, so a progress line that grows by small pieces
+ * to megabytes without a newline costs its length, not its length squared; an escape sequence cut by
+ * the end of a piece waits for the next one. The result costs at most MAX_CELLS characters to build.
  */
-export function parseLine(raw, state) {
-  const m = new LineMachine(state);
-  const n = raw.length;
-  for (let i = 0; i < n;) {
-    const c = raw.charCodeAt(i);
-    if (c === ESC) { i = escape(raw, i, m); continue; }
-    if (c === 0x0d) { m.col = 0; m.stripped += '\r'; i++; continue; }
-    if (c === 0x08) { if (m.col > 0) m.col--; i++; continue; }
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f || (c >= 0x80 && c <= 0x9f)) { i++; continue; }
-    m.put(raw[i]);
-    i++;
+export class LineParser {
+  constructor(state) {
+    this.m = new LineMachine(state);
+    this.held = ''; // the start of an escape sequence the last piece cut
   }
-  return { segs: runs(m), text: m.chars.join(''), stripped: m.stripped, state: m.state, hidden: m.hidden };
+
+  /** Interprets the next piece of the line (no "\n" in it). */
+  feed(piece) {
+    const raw = this.held === '' ? piece : this.held + piece;
+    this.held = '';
+    const m = this.m;
+    const n = raw.length;
+    for (let i = 0; i < n;) {
+      const c = raw.charCodeAt(i);
+      if (c === ESC) {
+        const j = escape(raw, i, m);
+        if (j < 0) {
+          if (n - i <= HELD_MAX) this.held = raw.slice(i); // else dropped, as at the end of a line
+          return;
+        }
+        i = j;
+        continue;
+      }
+      if (c === 0x0d) { m.col = 0; if (m.stripped.length < STRIPPED_MAX) m.stripped += '\r'; i++; continue; }
+      if (c === 0x08) { if (m.col > 0) m.col--; i++; continue; }
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f || (c >= 0x80 && c <= 0x9f)) { i++; continue; }
+      m.put(raw[i]);
+      i++;
+    }
+  }
+
+  /**
+   * The line so far: {segs: [{t, st, h}], text, stripped, state, hidden}: runs of visible text with
+   * their state and link, the visible text, the first characters of the text with escapes removed
+   * (carriage returns kept), the state after it, the characters past MAX_CELLS. An escape sequence
+   * not yet complete is left out (at the end of a line it is dropped).
+   */
+  result() {
+    const m = this.m;
+    return { segs: runs(m), text: m.chars.join(''), stripped: m.stripped, state: m.state, hidden: m.hidden };
+  }
+}
+
+/** Interprets one whole line (without its "\n") starting in graphic state {@code state}: see LineParser#result. */
+export function parseLine(raw, state) {
+  const p = new LineParser(state);
+  p.feed(raw);
+  return p.result();
 }
 
 function runs(m) {

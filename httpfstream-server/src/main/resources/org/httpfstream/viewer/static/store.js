@@ -5,7 +5,7 @@
 // memory stays bounded however long the log is.
 // Thread safety: none needed (browser main thread only; fetches resolve on it).
 
-import { parseLine, PLAIN } from './ansi.js';
+import { LineParser, parseLine, PLAIN } from './ansi.js';
 import { analyse, SectionWalker } from './sections.js';
 
 export const CHUNK = 500;
@@ -24,10 +24,13 @@ export function openSections(header) {
   return JSON.parse(/[^\x00-\x7f]/.test(header) ? new TextDecoder().decode(bytes) : header);
 }
 
-/** A parsed line: the ANSI runs and what the structure analysis found. */
-function makeLine(raw, state) {
-  const p = parseLine(raw, state);
+/** A line of parse p: the ANSI runs and what the structure analysis found. */
+function lineOf(p) {
   return { segs: p.segs, text: p.text, hidden: p.hidden, end: p.state, ...analyse(p.text, p.stripped) };
+}
+
+function makeLine(raw, state) {
+  return lineOf(parseLine(raw, state));
 }
 
 export class LineStore {
@@ -43,7 +46,7 @@ export class LineStore {
     this.failed = new Map(); // chunk index -> when its last fetch failed
     this.offset = 0; // bytes of the stream received by the tail
     this.tailLine = 1; // number of the line the tail is assembling
-    this.partial = ''; // its text so far
+    this.growing = null; // its parse so far (a LineParser), null before its first byte
     this.state = PLAIN; // ANSI state at the start of tailLine
     this.walker = null;
     this.decoder = new TextDecoder('utf-8');
@@ -135,21 +138,31 @@ export class LineStore {
     this.feed(this.decoder.decode(bytes, { stream: true }));
   }
 
+  /** Takes decoded text: whole lines are stored; the unterminated rest is parsed on as it grows. */
   feed(text) {
     if (text === '') return;
     const parts = text.split('\n');
     for (let i = 0; i < parts.length - 1; i++) {
-      const l = makeLine(this.partial + parts[i], this.state);
+      const p = this.parser();
+      p.feed(parts[i]);
+      const l = lineOf(p.result());
       this.put(this.tailLine, l);
       this.walker.feed(this.tailLine, l);
       this.state = l.end;
-      this.partial = '';
+      this.growing = null;
       this.tailLine++;
     }
-    this.partial += parts[parts.length - 1];
-    if (this.partial !== '') this.put(this.tailLine, { ...makeLine(this.partial, this.state), partial: true });
-    this.total = this.partial !== '' ? this.tailLine : this.tailLine - 1;
+    const rest = parts[parts.length - 1];
+    if (rest !== '') this.parser().feed(rest);
+    if (this.growing) this.put(this.tailLine, { ...lineOf(this.growing.result()), partial: true });
+    this.total = this.growing ? this.tailLine : this.tailLine - 1;
     this.evict(-1);
+  }
+
+  /** The parser of the line the tail is assembling. */
+  parser() {
+    if (!this.growing) this.growing = new LineParser(this.state);
+    return this.growing;
   }
 
   /** Tails with ?offset&follow; after each end, asks ?status whether to go on, and resumes. */
