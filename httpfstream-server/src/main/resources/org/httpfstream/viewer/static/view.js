@@ -130,12 +130,6 @@ export class LogView {
     this.redecorate();
   }
 
-  /** Scrolls so line n is near the top, unfolding it; the view stays there as the log grows. */
-  reveal(n) {
-    this.sections.reveal(n);
-    this.refreshRanges();
-    this.setTop(this.rowTop(Math.max(0, this.lineToRow(n) - 3)));
-  }
 
   toEnd() {
     this.setFollow(true);
@@ -149,6 +143,14 @@ export class LogView {
   }
 
   render() {
+    // A line to go to unfolds what hides it before the spacer is sized: sized first, the spacer would
+    // still have the folded height and clamp the scroll short of the line.
+    let reveal = null;
+    if (this.pending !== null && this.pending <= this.store.total) {
+      reveal = this.pending;
+      this.pending = null;
+      this.sections.reveal(reveal);
+    }
     const rangesChanged = this.refreshRanges();
     const rows = this.rowCount();
     const full = rows * this.lh;
@@ -156,9 +158,8 @@ export class LogView {
     const ch = this.scroller.clientHeight;
     this.spacer.style.height = `${height}px`;
     this.rowsEl.style.setProperty('--digits', String(Math.max(4, String(this.store.total).length)));
-    if (this.pending !== null && this.pending <= this.store.total) {
-      this.reveal(this.pending);
-      this.pending = null;
+    if (reveal !== null) {
+      this.setTop(this.rowTop(Math.max(0, this.lineToRow(reveal) - 3))); // near the top; stays as the log grows
     } else if (this.follow) {
       this.setTop(this.scroller.scrollHeight);
     } else if (rangesChanged) {
