@@ -21,7 +21,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * machine): navigation with the page probe ({@code bench-probe.js}) installed before the page's own
  * scripts, and the resident memory of its renderer processes read from {@code /proc}.
  *
- * <p>Thread safety: not thread safe (one driver, one caller), except {@link #rendererRss()}, which only
+ * <p>Thread safety: not thread safe (one driver, one caller), except {@link #rendererMemory()}, which only
  * reads {@code /proc} and may be called from a sampling thread.
  */
 final class BenchBrowser implements AutoCloseable {
@@ -70,29 +70,36 @@ final class BenchBrowser implements AutoCloseable {
         return v == null ? Double.NaN : ((Number) v).doubleValue();
     }
 
-    /** Resident memory (VmRSS, bytes) of each renderer process of this browser, largest first. */
-    List<Long> rendererRss() {
+    /** Memory of one process: resident (VmRSS) and its private anonymous part (RssAnon), bytes. */
+    record Memory(long rss, long anon) {}
+
+    /**
+     * Memory of each renderer process of this browser (processes with {@code --type=renderer} whose
+     * ancestors include the browser process started with this profile), largest resident first.
+     */
+    List<Memory> rendererMemory() {
         long browserPid = -1;
-        List<long[]> renderers = new ArrayList<>(); // pid, rss
+        List<long[]> renderers = new ArrayList<>(); // pid, rss, anon
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
                 String cmd = cmdline(p);
                 if (cmd.contains(profileArgument) && !cmd.contains("--type=")) {
                     browserPid = Long.parseLong(p.getFileName().toString());
                 } else if (cmd.contains("--type=renderer")) {
-                    renderers.add(new long[] {Long.parseLong(p.getFileName().toString()), rss(p)});
+                    renderers.add(new long[] {Long.parseLong(p.getFileName().toString()), field(p, "VmRSS:") * 1024,
+                        field(p, "RssAnon:") * 1024});
                 }
             }
         } catch (IOException e) {
             return List.of();
         }
-        List<Long> out = new ArrayList<>();
+        List<Memory> out = new ArrayList<>();
         for (long[] r : renderers) {
             if (browserPid > 0 && descends(r[0], browserPid) && r[1] > 0) {
-                out.add(r[1]);
+                out.add(new Memory(r[1], r[2]));
             }
         }
-        out.sort((a, b) -> Long.compare(b, a));
+        out.sort((a, b) -> Long.compare(b.rss(), a.rss()));
         return out;
     }
 
@@ -102,10 +109,6 @@ final class BenchBrowser implements AutoCloseable {
         } catch (IOException e) {
             return ""; // gone meanwhile
         }
-    }
-
-    private static long rss(Path proc) {
-        return field(proc, "VmRSS:") * 1024;
     }
 
     private static long field(Path proc, String name) {

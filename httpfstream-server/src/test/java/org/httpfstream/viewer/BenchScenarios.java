@@ -120,13 +120,15 @@ final class BenchScenarios {
     /** The scroll from top to bottom in {@code steps} steps, the renderers' RSS sampled every 100 ms meanwhile. */
     ScrollResult scroll(int steps, List<String> errors) throws InterruptedException {
         AtomicLong maxLargest = new AtomicLong();
+        AtomicLong maxAnon = new AtomicLong();
         AtomicLong maxSum = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                List<Long> rss = browser.rendererRss();
-                if (!rss.isEmpty()) {
-                    maxLargest.accumulateAndGet(rss.get(0), Math::max);
-                    maxSum.accumulateAndGet(rss.stream().mapToLong(Long::longValue).sum(), Math::max);
+                List<BenchBrowser.Memory> m = browser.rendererMemory();
+                if (!m.isEmpty()) {
+                    maxLargest.accumulateAndGet(m.get(0).rss(), Math::max);
+                    maxAnon.accumulateAndGet(m.get(0).anon(), Math::max);
+                    maxSum.accumulateAndGet(m.stream().mapToLong(BenchBrowser.Memory::rss).sum(), Math::max);
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // a sampling period, not a wait
             }
@@ -154,23 +156,44 @@ final class BenchScenarios {
             sampler.interrupt();
             sampler.join();
         }
-        List<Long> end = browser.rendererRss();
+        List<BenchBrowser.Memory> end = browser.rendererMemory();
         double heapEnd = browser.number("return performance.memory ? performance.memory.usedJSHeapSize : -1;");
+        browser.driver.executeCdpCommand("HeapProfiler.collectGarbage", Map.of());
+        BenchBrowser.Memory afterGc = settledMemory();
         long rows = (long) browser.number("return document.querySelectorAll('#log .row').length;");
-        return new ScrollResult(ms.stream().mapToDouble(Double::doubleValue).toArray(), maxLargest.get(), maxSum.get(),
-                end.isEmpty() ? -1 : end.get(0), end.stream().mapToLong(Long::longValue).sum(), heapMax, heapEnd,
-                lastRow, rows, end.size());
+        return new ScrollResult(ms.stream().mapToDouble(Double::doubleValue).toArray(), maxLargest.get(), maxAnon.get(),
+                maxSum.get(), end.isEmpty() ? -1 : end.get(0).rss(), end.isEmpty() ? -1 : end.get(0).anon(),
+                end.stream().mapToLong(BenchBrowser.Memory::rss).sum(), afterGc, heapMax, heapEnd, lastRow, rows, end.size());
     }
 
-    record ScrollResult(double[] stepMs, long rssMax, long rssSumMax, long rssEnd, long rssSumEnd, double heapMax,
-            double heapEnd, long lastRow, long domRows, int renderers) {}
+    /** The scroll's step times and memory: the tab's renderer (the largest), all renderers, the JS heap. */
+    /** The largest renderer's memory, the most of ten samples over a second after a page settled. */
+    BenchBrowser.Memory settledMemory() {
+        BenchBrowser.Memory most = new BenchBrowser.Memory(-1, -1);
+        for (int i = 0; i < 10; i++) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // a sampling period, not a wait
+            List<BenchBrowser.Memory> m = browser.rendererMemory();
+            if (!m.isEmpty() && m.get(0).rss() > most.rss()) {
+                most = m.get(0);
+            }
+        }
+        return most;
+    }
+
+    record ScrollResult(double[] stepMs, long rssMax, long anonMax, long rssSumMax, long rssEnd, long anonEnd,
+            long rssSumEnd, BenchBrowser.Memory afterGc, double heapMax, double heapEnd, long lastRow, long domRows, int renderers) {}
 
     /**
      * Appends {@code rate} lines a second for {@code seconds} to {@code ws} (lines first..; the page must
      * be following the same stream), 100 batches a second, and returns each batch's write time (epoch ms)
      * and the page's samples of the last whole row it showed.
      */
-    LiveResult live(RawWebSocket ws, long first, int rate, int seconds) throws IOException {
+    LiveResult live(RawWebSocket ws, long first, int rate, int seconds, java.nio.file.Path profile) throws IOException {
+        if (profile != null) {
+            browser.driver.executeCdpCommand("Profiler.enable", Map.of());
+            browser.driver.executeCdpCommand("Profiler.setSamplingInterval", Map.of("interval", 200));
+            browser.driver.executeCdpCommand("Profiler.start", Map.of());
+        }
         browser.js("const b = window.__bench; b.samples = []; b.longTasks = b.longTasks && [];"
                 + " b.maxGap = 0; b.lastFrame = 0; b.frames = 0; b.live = true;");
         int perBatch = Math.max(1, rate / 100);
@@ -180,12 +203,10 @@ final class BenchScenarios {
         long n = first;
         for (int k = 0; k < batches; k++) {
             LockSupport.parkNanos(start + k * 10_000_000L - System.nanoTime()); // the writer's pace
-            StringBuilder b = new StringBuilder(perBatch * 120);
-            for (int i = 0; i < perBatch; i++, n++) {
-                liveLine(n, b);
-            }
+            byte[] batch = liveLines(n, perBatch);
+            n += perBatch;
             written[k] = epochMs();
-            ws.send(RawWebSocket.BINARY, b.toString().getBytes(UTF_8));
+            ws.send(RawWebSocket.BINARY, batch);
         }
         double writeSeconds = (System.nanoTime() - start) / 1e9;
         long last = n - 1;
@@ -195,6 +216,10 @@ final class BenchScenarios {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // polling the page's own record
         }
         browser.js("window.__bench.live = false;");
+        if (profile != null) {
+            Object cpu = browser.driver.executeCdpCommand("Profiler.stop", Map.of()).get("profile");
+            java.nio.file.Files.writeString(profile, new org.openqa.selenium.json.Json().toJson(cpu));
+        }
         List<?> samples = (List<?>) browser.js("return window.__bench.samples;");
         double maxGap = browser.number("return window.__bench.maxGap;");
         double frames = browser.number("return window.__bench.frames;");
@@ -205,6 +230,15 @@ final class BenchScenarios {
     private static double epochMs() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1000.0 + now.getNano() / 1e6;
+    }
+
+    /** {@code count} live lines from line {@code first}. */
+    static byte[] liveLines(long first, int count) {
+        StringBuilder b = new StringBuilder(count * 120);
+        for (long n = first; n < first + count; n++) {
+            liveLine(n, b);
+        }
+        return b.toString().getBytes(UTF_8);
     }
 
     /** A live line: starts with the time it is written (RFC 3339, microseconds), coloured like the rest. */

@@ -49,6 +49,7 @@ public final class ViewerBench {
               --live-seconds N    how long the live writer writes (default 30)
               --live-rate N       lines per second of the live writer (default 10000)
               --out FILE          also append the JSON lines to FILE
+              --profile FILE      save Chromium's CPU profile of the live phase (.cpuprofile JSON)
               --only LIST         some of tail,jump,scroll,live (comma-separated; default all)
             Writes the log through the server (a WebSocket APPEND, the line index open and following it),
             then drives headless Chromium (/usr/bin/chromium, /usr/bin/chromedriver). JSON lines go to
@@ -60,6 +61,7 @@ public final class ViewerBench {
     private final List<String[]> table = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private HttpFStreamServer server;
+    private Path work;
 
     private ViewerBench(Map<String, String> options) {
         this.options = options;
@@ -89,7 +91,7 @@ public final class ViewerBench {
         }
         for (String k : o.keySet()) {
             if (!List.of("size", "lines", "work", "keep", "tail-runs", "jumps", "scroll-steps", "live-seconds",
-                    "live-rate", "out", "only").contains(k)) {
+                    "live-rate", "out", "only", "profile").contains(k)) {
                 return null;
             }
         }
@@ -105,7 +107,7 @@ public final class ViewerBench {
         while (!BenchLog.isPlain(lines)) {
             lines++; // the tail's last row must be a line whose text the benchmark can check
         }
-        Path work = Path.of(options.getOrDefault("work", "target/viewer-bench")).toAbsolutePath();
+        work = Path.of(options.getOrDefault("work", "target/viewer-bench")).toAbsolutePath();
         Path root = Files.createDirectories(work).resolve("root-" + ProcessHandle.current().pid());
         Path profile = work.resolve("chromium-" + ProcessHandle.current().pid());
         Files.createDirectories(root);
@@ -141,7 +143,7 @@ public final class ViewerBench {
             figure("viewer-jump", params + ",\"jumps\":" + count + jsonErrors(errors), stats(jumps), 200);
         }
         if (wanted("scroll")) {
-            scroll(page, url, lines, params);
+            scroll(url, lines, params);
         }
         if (wanted("live")) {
             live(page, url, lines, params);
@@ -179,35 +181,71 @@ public final class ViewerBench {
         return ((Number) r.get("ms")).doubleValue();
     }
 
-    private void scroll(BenchScenarios page, String url, long lines, String params) throws Exception {
+    /**
+     * In a browser of its own, so that no earlier page (nor the back-forward cache) is in its renderers:
+     * the memory of the page on a one-line log first (Chromium's floor), then the big log's tail, then
+     * the scroll.
+     */
+    private void scroll(String url, long lines, String params) throws Exception {
         long defaultSteps = Math.min(2_000, Math.max(2, lines / 500));
         int steps = (int) option("scroll-steps", defaultSteps);
-        tailRun(page, url, lines, 60_000);
+        try (RawWebSocket ws = RawWebSocket.appendAccepted(server.localAddress(), "/tiny.log")) {
+            ws.send(RawWebSocket.BINARY, BenchScenarios.liveLines(1, 1));
+            ws.sendClose(1000);
+        }
+        Path profile = work.resolve("chromium-" + ProcessHandle.current().pid() + "-scroll");
+        BenchScenarios.ScrollResult s;
+        BenchBrowser.Memory floor;
+        BenchBrowser.Memory atTail;
         List<String> errors = new ArrayList<>();
-        BenchScenarios.ScrollResult s = page.scroll(steps, errors);
-        progress("scroll: %s", s);
+        try (BenchBrowser browser = new BenchBrowser(profile)) {
+            BenchScenarios page = new BenchScenarios(browser);
+            tailRun(page, server.uri().resolve("/tiny.log?view").toString(), 1, 60_000);
+            floor = page.settledMemory();
+            tailRun(page, url, lines, 60_000);
+            atTail = page.settledMemory();
+            s = page.scroll(steps, errors);
+        } finally {
+            delete(profile);
+        }
+        progress("scroll: %s, floor %s, at the tail %s", s, floor, atTail);
         if (s.lastRow() < lines) {
             errors.add("the last step shows up to line " + s.lastRow() + ", not " + lines);
         }
         String extra = String.format(java.util.Locale.ROOT,
-                ",\"steps\":%d,\"rendererRssMaxBytes\":%d,\"rendererRssEndBytes\":%d,\"allRenderersRssMaxBytes\":%d,"
-                + "\"allRenderersRssEndBytes\":%d,\"renderers\":%d,\"jsHeapMaxBytes\":%.0f,\"jsHeapEndBytes\":%.0f,"
-                + "\"domRowsEnd\":%d", steps, s.rssMax(), s.rssEnd(), s.rssSumMax(), s.rssSumEnd(), s.renderers(),
+                ",\"steps\":%d,\"rendererRssMaxBytes\":%d,\"rendererRssEndBytes\":%d,\"rendererAnonMaxBytes\":%d,"
+                + "\"rendererAnonEndBytes\":%d,\"allRenderersRssMaxBytes\":%d,\"allRenderersRssEndBytes\":%d,"
+                + "\"renderers\":%d,\"jsHeapMaxBytes\":%.0f,\"jsHeapEndBytes\":%.0f,\"domRowsEnd\":%d", steps,
+                s.rssMax(), s.rssEnd(), s.anonMax(), s.anonEnd(), s.rssSumMax(), s.rssSumEnd(), s.renderers(),
                 s.heapMax(), s.heapEnd(), s.domRows());
+        extra += String.format(java.util.Locale.ROOT, ",\"floorRendererRssBytes\":%d,\"floorRendererAnonBytes\":%d,"
+                + "\"atTailRendererRssBytes\":%d,\"atTailRendererAnonBytes\":%d,\"afterGcRendererRssBytes\":%d,"
+                + "\"afterGcRendererAnonBytes\":%d", floor.rss(), floor.anon(), atTail.rss(), atTail.anon(),
+                s.afterGc().rss(), s.afterGc().anon());
         figure("viewer-scroll", params + extra + jsonErrors(errors), stats(s.stepMs()), -1);
         table.add(new String[] {"viewer-scroll memory", String.format(java.util.Locale.ROOT,
-                "tab renderer RSS max %.0f MB, end %.0f MB; JS heap max %.1f MB, end %.1f MB", s.rssMax() / 1e6,
-                s.rssEnd() / 1e6, s.heapMax() / 1e6, s.heapEnd() / 1e6), "< 200 MB",
+                "tab renderer RSS max %.0f MB (private %.0f MB), end %.0f MB (private %.0f MB); JS heap max %.1f MB,"
+                + " end %.1f MB; after a forced GC: RSS %.0f MB (private %.0f MB); a one-line log's page: RSS %.0f MB"
+                + " (private %.0f MB)", s.rssMax() / 1e6, s.anonMax() / 1e6, s.rssEnd() / 1e6, s.anonEnd() / 1e6,
+                s.heapMax() / 1e6, s.heapEnd() / 1e6, s.afterGc().rss() / 1e6, s.afterGc().anon() / 1e6,
+                floor.rss() / 1e6, floor.anon() / 1e6), "< 200 MB",
             String.valueOf(s.rssMax() > 0 && s.rssMax() < 200_000_000), load()});
     }
 
+    /**
+     * The writer appends to the big log again: one line, then the page opens (it sees a live writer, as
+     * a reader who opens a running job's log does), then {@code --live-rate} lines a second.
+     */
     private void live(BenchScenarios page, String url, long lines, String params) throws Exception {
-        tailRun(page, url, lines, 60_000);
         int rate = (int) option("live-rate", 10_000);
         int seconds = (int) option("live-seconds", 30);
         BenchScenarios.LiveResult r;
         try (RawWebSocket ws = RawWebSocket.appendAccepted(server.localAddress(), "/bench.log")) {
-            r = page.live(ws, lines + 1, rate, seconds);
+            ws.send(RawWebSocket.BINARY, BenchScenarios.liveLines(lines + 1, 1));
+            waitFor(Pattern.compile("\"lines\":" + (lines + 1) + "\\b.*\"writer\":\"live\""));
+            tailRun(page, url, lines + 1, 60_000);
+            r = page.live(ws, lines + 2, rate, seconds,
+                    options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null);
             ws.sendClose(1000);
         }
         double[] lags = r.lagsMs();
@@ -291,6 +329,19 @@ public final class ViewerBench {
             java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polling the server's own count
         }
         throw new IllegalStateException("the server did not store " + bytes + " bytes in 10 minutes");
+    }
+
+    private void waitFor(Pattern status) throws Exception {
+        long end = System.nanoTime() + 60_000_000_000L;
+        String last = "";
+        while (System.nanoTime() < end) {
+            last = get("/bench.log?status");
+            if (status.matcher(last).find()) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polling the server's own state
+        }
+        throw new IllegalStateException("?status stayed " + last + ", not " + status);
     }
 
     private String get(String target) throws Exception {
