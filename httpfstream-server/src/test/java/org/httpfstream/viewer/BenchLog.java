@@ -80,7 +80,7 @@ final class BenchLog {
         timestamp(n, out);
         long h = mix(n);
         out.append(LEVELS[(int) (h & 3) + (n % 7 == 0 ? 1 : 0)]).append(" [").append(ESC).append("[38;5;")
-                .append(17 + (h >>> 8) % 214).append("mworker-").append((h >>> 16) % 16).append(ESC).append("[39m] ");
+                .append(17 + (h >>> 8) % 214).append("mwk-").append((h >>> 16) % 16).append(ESC).append("[39m] ");
         if (n % PROGRESS_EVERY == 0) {
             for (int p = 0; p <= 100; p += 20) {
                 out.append("downloading layer ").append(p).append("% ").append("#".repeat(p / 10)).append('\r');
@@ -88,13 +88,16 @@ final class BenchLog {
             out.append("downloaded layer 100% #").append(n).append('\n');
             return;
         }
-        out.append(WORDS[(int) ((h >>> 20) % WORDS.length)]).append(" module-").append((h >>> 24) % 500)
-                .append(" in ").append(ESC).append("[38;2;").append(100 + (h >>> 32) % 156).append(';')
-                .append(80 + (h >>> 40) % 100).append(";200m").append((h >>> 44) % 900 + 10).append(" ms")
-                .append(ESC).append("[0m");
+        out.append(WORDS[(int) ((h >>> 20) % WORDS.length)]).append(" in ");
+        if ((h >>> 24 & 1) == 0) { // a duration in 24-bit colour on every other line
+            out.append(ESC).append("[38;2;").append(100 + (h >>> 32) % 156).append(';').append(80 + (h >>> 40) % 100)
+                    .append(";200m").append((h >>> 44) % 900 + 10).append(" ms").append(ESC).append("[0m");
+        } else {
+            out.append((h >>> 44) % 900 + 10).append(" ms");
+        }
         if (n % LONG_EVERY == 0) {
             out.append(" payload=");
-            int len = 2_000 + (int) ((h >>> 48) % 6_000);
+            int len = 1_000 + (int) ((h >>> 48) % 2_000);
             for (int i = 0; i < len; i++) {
                 out.append((char) ('a' + (h >>> (i % 50)) % 26));
             }

@@ -423,6 +423,21 @@ class ViewerBrowserTest {
     }
 
 
+    /** Found by ViewerBench: a jump into a long folded section stopped short, at the folded log's end. */
+    @Test
+    void aHashChangeIntoALongFoldedSectionScrollsToItsLine() throws IOException {
+        appendFinished("/fold.log", ("start\n--- Deploy\n" + lines(3, 5000) + "--- Next\n" + lines(5002, 5010))
+                .getBytes(UTF_8));
+        open("/fold.log?view");
+        until("the tail shows, the first section folded", () -> hasRow(5010) && hasRow(2)
+                && row(2).getAttribute("class").contains("closed"));
+        js("location.hash = '#L3000';");
+        until("line 3000 is on screen", () -> hasRow(3000) && onScreen(3000));
+        assertThat(row(3000).findElement(By.cssSelector(".tx")).getText()).isEqualTo("line 3000");
+        shot("jump-into-folded-section");
+        noErrors();
+    }
+
     @Test
     void aPermalinkIntoALiveGroupStaysUnfoldedWhenTheGroupEnds() throws IOException {
         try (RawWebSocket ws = RawWebSocket.appendAccepted(server.address(), "/g.log")) {
