@@ -48,7 +48,7 @@ final class BenchScenarios {
             location.hash = `#L${n}`;
             """;
     private static final String SCROLL = """
-            const [from, to, steps, done] = arguments;
+            const [from, to, steps, pause, done] = arguments;
             const log = document.getElementById('log');
             const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
             const pending = () => document.querySelector('#log .row.pending') !== null;
@@ -64,6 +64,7 @@ final class BenchScenarios {
                 if (performance.memory) out.heapMax = Math.max(out.heapMax, performance.memory.usedJSHeapSize);
                 const rows = document.querySelectorAll('#log .row');
                 if (rows.length) { out.firstRow = Number(rows[0].dataset.n); out.lastRow = Number(rows[rows.length - 1].dataset.n); }
+                if (pause > 0) await new Promise((r) => setTimeout(r, pause)); // a reader's pause, not in ms
               }
               done(out);
             })();
@@ -118,7 +119,7 @@ final class BenchScenarios {
     }
 
     /** The scroll from top to bottom in {@code steps} steps, the renderers' RSS sampled every 100 ms meanwhile. */
-    ScrollResult scroll(int steps, List<String> errors) throws InterruptedException {
+    ScrollResult scroll(int steps, int pauseMs, List<String> errors) throws InterruptedException {
         AtomicLong maxLargest = new AtomicLong();
         AtomicLong maxAnon = new AtomicLong();
         AtomicLong maxSum = new AtomicLong();
@@ -141,7 +142,8 @@ final class BenchScenarios {
         try {
             for (int from = 0; from < steps; from += 50) {
                 @SuppressWarnings("unchecked")
-                Map<String, Object> r = (Map<String, Object>) browser.asyncJs(SCROLL, from, Math.min(steps, from + 50), steps);
+                Map<String, Object> r = (Map<String, Object>) browser.asyncJs(SCROLL, from, Math.min(steps, from + 50), steps,
+                        pauseMs);
                 for (Object o : (List<?>) r.get("ms")) {
                     ms.add(((Number) o).doubleValue());
                 }

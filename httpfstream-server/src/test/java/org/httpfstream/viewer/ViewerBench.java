@@ -46,6 +46,7 @@ public final class ViewerBench {
               --jumps N           jumps to random lines (default 100)
               --scroll-steps N    steps of the scroll from top to bottom (default: a 500-line chunk per
                                   step up to 2,000 steps)
+              --scroll-pause-ms N a pause after each scroll step, as a reader makes (default 0)
               --live-seconds N    how long the live writer writes (default 30)
               --live-rate N       lines per second of the live writer (default 10000)
               --out FILE          also append the JSON lines to FILE
@@ -91,7 +92,7 @@ public final class ViewerBench {
         }
         for (String k : o.keySet()) {
             if (!List.of("size", "lines", "work", "keep", "tail-runs", "jumps", "scroll-steps", "live-seconds",
-                    "live-rate", "out", "only", "profile").contains(k)) {
+                    "live-rate", "out", "only", "profile", "scroll-pause-ms").contains(k)) {
                 return null;
             }
         }
@@ -204,7 +205,7 @@ public final class ViewerBench {
             floor = page.settledMemory();
             tailRun(page, url, lines, 60_000);
             atTail = page.settledMemory();
-            s = page.scroll(steps, errors);
+            s = page.scroll(steps, (int) option("scroll-pause-ms", 0), errors);
         } finally {
             delete(profile);
         }
@@ -213,9 +214,10 @@ public final class ViewerBench {
             errors.add("the last step shows up to line " + s.lastRow() + ", not " + lines);
         }
         String extra = String.format(java.util.Locale.ROOT,
-                ",\"steps\":%d,\"rendererRssMaxBytes\":%d,\"rendererRssEndBytes\":%d,\"rendererAnonMaxBytes\":%d,"
+                ",\"steps\":%d,\"pauseMs\":%d,\"rendererRssMaxBytes\":%d,\"rendererRssEndBytes\":%d,\"rendererAnonMaxBytes\":%d,"
                 + "\"rendererAnonEndBytes\":%d,\"allRenderersRssMaxBytes\":%d,\"allRenderersRssEndBytes\":%d,"
                 + "\"renderers\":%d,\"jsHeapMaxBytes\":%.0f,\"jsHeapEndBytes\":%.0f,\"domRowsEnd\":%d", steps,
+                option("scroll-pause-ms", 0),
                 s.rssMax(), s.rssEnd(), s.anonMax(), s.anonEnd(), s.rssSumMax(), s.rssSumEnd(), s.renderers(),
                 s.heapMax(), s.heapEnd(), s.domRows());
         extra += String.format(java.util.Locale.ROOT, ",\"floorRendererRssBytes\":%d,\"floorRendererAnonBytes\":%d,"
