@@ -419,6 +419,42 @@ class ViewerBrowserTest {
     }
 
 
+    /** Found by ViewerBench: a jump into a long folded section stopped short, at the folded log's end. */
+    @Test
+    void aHashChangeIntoALongFoldedSectionScrollsToItsLine() throws IOException {
+        appendFinished("/fold.log", ("start\n--- Deploy\n" + lines(3, 5000) + "--- Next\n" + lines(5002, 5010))
+                .getBytes(UTF_8));
+        open("/fold.log?view");
+        until("the tail shows, the first section folded", () -> hasRow(5010) && hasRow(2)
+                && row(2).getAttribute("class").contains("closed"));
+        js("location.hash = '#L3000';");
+        until("line 3000 is on screen", () -> hasRow(3000) && onScreen(3000));
+        assertThat(row(3000).findElement(By.cssSelector(".tx")).getText()).isEqualTo("line 3000");
+        shot("jump-into-folded-section");
+        noErrors();
+    }
+
+    /**
+     * Found by ViewerBench: past 8,000,000 px the row under scrollTop depends on the scroller's height, and
+     * a long line's horizontal scrollbar that goes when the jump leaves it moved the view 7 lines off.
+     */
+    @Test
+    void aJumpAwayFromALongLineKeepsItsLineWhenTheScrollbarGoes() throws IOException {
+        int n = 4_000_000;
+        StringBuilder log = new StringBuilder(n * 6);
+        for (int i = 1; i <= n; i++) {
+            log.append(i == 100 ? "y".repeat(3000) : Integer.toString(i, 36)).append('\n');
+        }
+        appendFinished("/wide.log", log.toString().getBytes(UTF_8));
+        open("/wide.log?view#L100");
+        until("the long line shows, with a horizontal scrollbar", () -> hasRow(100) && onScreen(100)
+                && Boolean.TRUE.equals(js("const l = document.getElementById('log'); return l.scrollWidth > l.clientWidth;")));
+        js("location.hash = '#L3000000';");
+        until("line 3,000,000 is on screen", () -> hasRow(3_000_000) && onScreen(3_000_000));
+        assertThat(row(3_000_000).findElement(By.cssSelector(".tx")).getText()).isEqualTo(Integer.toString(3_000_000, 36));
+        noErrors();
+    }
+
     @Test
     void aPermalinkIntoALiveGroupStaysUnfoldedWhenTheGroupEnds() throws IOException {
         try (RawWebSocket ws = appendingAndOpen("/g.log", "before\n::group::Live group\n" + lines(3, 40), "#L20")) {

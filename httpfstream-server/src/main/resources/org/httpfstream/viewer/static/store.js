@@ -9,7 +9,7 @@ import { LineParser, parseLine, PLAIN } from './ansi.js';
 import { analyse, SectionWalker } from './sections.js';
 
 export const CHUNK = 500;
-const KEEP_CHUNKS = 40;
+const KEEP_CHUNKS = 10;
 const TAIL_LINES = 1000;
 
 /** "000000000000040a": the 16 hex digit offset form the server reads. */

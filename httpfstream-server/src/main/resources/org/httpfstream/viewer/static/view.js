@@ -31,6 +31,7 @@ export class LogView {
     this.cache = new Map(); // line -> {el, l, deco}
     this.expected = -1; // the scrollTop the page itself last set
     this.topLine = 1;
+    this.lastCh = undefined; // the scroller's clientHeight at the last render
     this.onFollow = () => {};
     this.scheduled = false;
     scroller.addEventListener('scroll', () => this.scrolled());
@@ -130,12 +131,6 @@ export class LogView {
     this.redecorate();
   }
 
-  /** Scrolls so line n is near the top, unfolding it; the view stays there as the log grows. */
-  reveal(n) {
-    this.sections.reveal(n);
-    this.refreshRanges();
-    this.setTop(this.rowTop(Math.max(0, this.lineToRow(n) - 3)));
-  }
 
   toEnd() {
     this.setFollow(true);
@@ -149,19 +144,30 @@ export class LogView {
   }
 
   render() {
+    // A line to go to unfolds what hides it before the spacer is sized: sized first, the spacer would
+    // still have the folded height and clamp the scroll short of the line.
+    let reveal = null;
+    if (this.pending !== null && this.pending <= this.store.total) {
+      reveal = this.pending;
+      this.pending = null;
+      this.sections.reveal(reveal);
+    }
     const rangesChanged = this.refreshRanges();
     const rows = this.rowCount();
     const full = rows * this.lh;
     const height = Math.min(full, MAX_HEIGHT);
     const ch = this.scroller.clientHeight;
+    // Past MAX_HEIGHT the row under scrollTop depends on the scroller's height, which a horizontal
+    // scrollbar coming or going (a long line scrolled in or out) changes: keep the top line instead.
+    const resized = this.lastCh !== undefined && ch !== this.lastCh;
+    this.lastCh = ch;
     this.spacer.style.height = `${height}px`;
     this.rowsEl.style.setProperty('--digits', String(Math.max(4, String(this.store.total).length)));
-    if (this.pending !== null && this.pending <= this.store.total) {
-      this.reveal(this.pending);
-      this.pending = null;
+    if (reveal !== null) {
+      this.setTop(this.rowTop(Math.max(0, this.lineToRow(reveal) - 3))); // near the top; stays as the log grows
     } else if (this.follow) {
       this.setTop(this.scroller.scrollHeight);
-    } else if (rangesChanged) {
+    } else if (rangesChanged || resized) {
       this.setTop(this.rowTop(this.lineToRow(this.topLine)));
     }
     const st = this.scroller.scrollTop;
