@@ -1,0 +1,98 @@
+package org.httpfstream.store.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.IOException;
+
+/**
+ * Makes what a {@link NatsStorage} needs on the cluster if it is missing, and leaves it as it is if it
+ * exists (several front nodes start at once): the shard streams and the three buckets, all with file
+ * storage and {@link NatsConfig#replicas()} replicas. Direct gets are off, so that a read of a bucket or
+ * of a subject's last record is answered by the leader, never by a replica that lags.
+ *
+ * <p>Thread safety: not thread safe; used once, by the store's constructor.
+ */
+final class NatsAssets {
+    private final Connection connection;
+    private final NatsConfig config;
+
+    NatsAssets(Connection connection, NatsConfig config) {
+        this.connection = connection;
+        this.config = config;
+    }
+
+    void ensure() throws IOException {
+        try {
+            var jsm = connection.jetStreamManagement();
+            for (int s = 0; s < config.shards(); s++) {
+                String name = NatsNames.streamName(s);
+                if (!jsm.getStreamNames().contains(name)) {
+                    add(jsm, StreamConfiguration.builder().name(name).subjects(NatsNames.shardSubjects(s))
+                            .storageType(StorageType.File).replicas(config.replicas()).allowDirect(false)
+                            .build());
+                }
+            }
+            KeyValueManagement kvm = connection.keyValueManagement();
+            java.util.List<String> buckets = kvm.getBucketNames();
+            bucket(kvm, buckets, NatsNames.BUCKET_STREAMS, null);
+            bucket(kvm, buckets, NatsNames.BUCKET_META, null);
+            bucket(kvm, buckets, NatsNames.BUCKET_LEASES, config.leaseTtl());
+            for (String b : new String[] {NatsNames.BUCKET_STREAMS, NatsNames.BUCKET_META, NatsNames.BUCKET_LEASES}) {
+                leaderReads(jsm, "KV_" + b);
+            }
+        } catch (JetStreamApiException e) {
+            throw new IOException("preparing the JetStream streams and buckets: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Turns direct gets off on a bucket's stream (jnats makes buckets with them on, and then reads keys
+     * from any replica, which may lag behind an acknowledged write).
+     */
+    private static void leaderReads(io.nats.client.JetStreamManagement jsm, String stream)
+            throws IOException, JetStreamApiException {
+        StreamConfiguration c = jsm.getStreamInfo(stream).getConfiguration();
+        if (c.getAllowDirect()) {
+            jsm.updateStream(StreamConfiguration.builder(c).allowDirect(false).build());
+        }
+    }
+
+    private static void add(io.nats.client.JetStreamManagement jsm, StreamConfiguration c)
+            throws IOException, JetStreamApiException {
+        try {
+            jsm.addStream(c);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != 10058) { // made by another front node meanwhile
+                throw e;
+            }
+        }
+    }
+
+    private void bucket(KeyValueManagement kvm, java.util.List<String> existing, String name,
+            java.time.Duration ttl) throws IOException, JetStreamApiException {
+        if (existing.contains(name)) {
+            return;
+        }
+        KeyValueConfiguration.Builder b = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(1)
+                .storageType(StorageType.File).replicas(config.replicas());
+        if (ttl != null) {
+            b.ttl(ttl);
+        }
+        try {
+            kvm.create(b.build());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != 10058) {
+                throw e;
+            }
+        }
+    }
+
+    KeyValue bucket(String name) throws IOException {
+        return connection.keyValue(name);
+    }
+}
