@@ -196,6 +196,18 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
                 .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build());
     }
 
+    /**
+     * A new connection that prefers node {@code i} (the others only when it is down): a front node
+     * attached to one NATS server.
+     */
+    public Connection connect(int i) throws IOException, InterruptedException {
+        List<String> servers = new ArrayList<>(urls());
+        servers.remove(url(i));
+        servers.add(0, url(i));
+        return Nats.connect(new Options.Builder().servers(servers.toArray(String[]::new)).noRandomize()
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build());
+    }
+
     /** The PID of node {@code i}'s process. */
     public synchronized long pid(int i) {
         return processes[i].pid();

@@ -11,7 +11,7 @@ import java.io.IOException;
 
 /**
  * Makes what a {@link NatsStorage} needs on the cluster if it is missing, and leaves it as it is if it
- * exists (several front nodes start at once): the shard streams and the three buckets, all with file
+ * exists (several front nodes start at once): the shard streams, the lease streams and the two buckets, all with file
  * storage and {@link NatsConfig#replicas()} replicas. Direct gets are off, so that a read of a bucket or
  * of a subject's last record is answered by the leader, never by a replica that lags.
  *
@@ -29,20 +29,28 @@ final class NatsAssets {
     void ensure() throws IOException {
         try {
             var jsm = connection.jetStreamManagement();
+            java.util.List<String> streams = jsm.getStreamNames();
             for (int s = 0; s < config.shards(); s++) {
                 String name = NatsNames.streamName(s);
-                if (!jsm.getStreamNames().contains(name)) {
+                if (!streams.contains(name)) {
                     add(jsm, StreamConfiguration.builder().name(name).subjects(NatsNames.shardSubjects(s))
                             .storageType(StorageType.File).replicas(config.replicas()).allowDirect(false)
                             .build());
+                }
+            }
+            for (int s = 0; s < config.shards(); s++) {
+                String name = NatsNames.leaseStreamName(s);
+                if (!streams.contains(name)) {
+                    add(jsm, StreamConfiguration.builder().name(name).subjects(NatsNames.leaseShardSubjects(s))
+                            .storageType(StorageType.File).replicas(config.replicas()).allowDirect(false)
+                            .maxAge(config.leaseTtl()).build());
                 }
             }
             KeyValueManagement kvm = connection.keyValueManagement();
             java.util.List<String> buckets = kvm.getBucketNames();
             bucket(kvm, buckets, NatsNames.BUCKET_STREAMS, null);
             bucket(kvm, buckets, NatsNames.BUCKET_META, null);
-            bucket(kvm, buckets, NatsNames.BUCKET_LEASES, config.leaseTtl());
-            for (String b : new String[] {NatsNames.BUCKET_STREAMS, NatsNames.BUCKET_META, NatsNames.BUCKET_LEASES}) {
+            for (String b : new String[] {NatsNames.BUCKET_STREAMS, NatsNames.BUCKET_META}) {
                 leaderReads(jsm, "KV_" + b);
             }
         } catch (JetStreamApiException e) {

@@ -2,64 +2,83 @@ package org.httpfstream.store.nats;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.MessageInfo;
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.httpfstream.store.WriterConflictException;
 
 /**
- * The single-writer lease across front nodes: one key per stream in the lease bucket, taken with an
- * atomic create and renewed with an update on its revision; the bucket's TTL frees the key of a front
- * node that died. Two kinds: an append session's ({@code session}, held long and renewed) and a
- * one-operation lease's ({@code op}, held for one Durable Streams request). A session held elsewhere
- * refuses every other writer; an operation held elsewhere is waited for.
+ * The single-writer lease across front nodes, as a compare-and-set register per stream on a lease
+ * stream ({@code HFSL_<s>}, one per shard, R3, with the lease TTL as its {@code max_age}): the last
+ * message on a stream's lease subject says who holds it ({@code session <node>}, {@code op <node>} or
+ * {@code free}); no message (expired) is free too. Every change is published with {@code
+ * Nats-Expected-Last-Sequence} set to the lease stream's last sequence, read before the holder: any
+ * change of any lease of the shard meanwhile refuses it, and the writer reads again.
  *
- * <p>A KV lease alone is not enough (TTLs may expire at different times on different replicas, a paused
+ * <p>Why not the KV bucket's create and update, as the research note proposed: on nats-server 2.9.10
+ * their check ({@code Nats-Expected-Last-Subject-Sequence}) is only a pre-check on the stream leader,
+ * not part of the replicated write (nats-server#4320), and two front nodes taking turns got the same
+ * lease at once within a few hundred turns ({@code NatsStorageTest}). The stream-wide expected sequence
+ * is checked against the leader's sequence of proposals, in flight ones included, so only one of two
+ * concurrent changes passes. A contended shard costs retries, never a wrong grant.
+ *
+ * <p>Two kinds: an append session's ({@code session}, held long and renewed) and a one-operation
+ * lease's ({@code op}, held for one Durable Streams request). A session held elsewhere refuses every
+ * other writer; an operation held elsewhere is waited for. A front node that died frees its leases when
+ * their last message ages out ({@link NatsConfig#leaseTtl()}). A lease alone is not enough (a paused
  * writer wakes up past its lease): every record is also fenced on the log ({@link NatsWriter}).
  *
- * <p>Thread safety: stateless apart from the bucket handle, which is thread safe.
+ * <p>Thread safety: stateless apart from thread-safe NATS handles.
  */
 final class NatsLeases {
     /** How long a writer waits for another node's one-operation lease before it is refused. */
     static final long OP_WAIT_MILLIS = 10_000;
     static final String SESSION = "session";
     static final String OP = "op";
+    static final String FREE = "free";
 
-    private final KeyValue bucket;
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final NatsNames names;
     private final String node;
 
-    NatsLeases(KeyValue bucket, String node) {
-        this.bucket = bucket;
+    NatsLeases(JetStream js, JetStreamManagement jsm, NatsNames names, String node) {
+        this.js = js;
+        this.jsm = jsm;
+        this.names = names;
         this.node = node;
     }
 
-    /** A held lease: its key and revision. */
-    record Held(String key, long revision) {}
+    /** A held lease: the stream's path and the sequence of the message that took it. */
+    record Held(String path, long seq) {}
+
+    /** A lease's state read at once with its shard's last sequence. */
+    private record State(String holder, long seq, long last) {}
 
     /**
-     * Takes the lease of {@code key} for {@code kind}.
+     * Takes the lease of {@code path} for {@code kind}.
      *
      * @throws WriterConflictException if a session holds it, or an operation still holds it after
      *     {@value #OP_WAIT_MILLIS} ms
      */
-    Held acquire(String key, String kind) throws IOException {
-        byte[] value = (kind + " " + node).getBytes(UTF_8);
+    Held acquire(String path, String kind) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OP_WAIT_MILLIS);
         for (int attempt = 0;; attempt++) {
-            try {
-                return new Held(key, bucket.create(key, value));
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() != 10071) {
-                    throw new IOException("taking the lease " + key + ": " + e.getMessage(), e);
+            State s = read(path);
+            boolean free = s.holder().equals(FREE) || s.holder().endsWith(" " + node); // ours: a lost answer
+            if (free) {
+                long seq = set(path, kind + " " + node, s.last());
+                if (seq > 0) {
+                    return new Held(path, seq);
                 }
+                continue; // the shard changed meanwhile: read again
             }
-            KeyValueEntry holder = get(key);
-            if (holder != null && (new String(holder.getValue(), UTF_8).startsWith(SESSION)
-                    || System.nanoTime() > deadline)) {
+            if (s.holder().startsWith(SESSION) || System.nanoTime() > deadline) {
                 throw new WriterConflictException();
             }
             backOff(attempt);
@@ -68,29 +87,84 @@ final class NatsLeases {
 
     /** Renews a session's lease; throws if it was lost (expired, or taken by another). */
     Held renew(Held held) throws IOException {
-        try {
-            return new Held(held.key(), bucket.update(held.key(), (SESSION + " " + node).getBytes(UTF_8),
-                    held.revision()));
-        } catch (JetStreamApiException e) {
-            throw new WriterConflictException("the lease of this append session was lost: " + e.getMessage());
+        for (;;) {
+            State s = read(held.path());
+            if (s.seq() != held.seq()) {
+                throw new WriterConflictException("the lease of this append session was lost");
+            }
+            long seq = set(held.path(), SESSION + " " + node, s.last());
+            if (seq > 0) {
+                return new Held(held.path(), seq);
+            }
         }
     }
 
     /** Releases a lease this node holds; a lease lost meanwhile is left to its new holder. */
     void release(Held held) {
         try {
-            bucket.delete(held.key(), held.revision());
-        } catch (IOException | JetStreamApiException e) {
-            // lost meanwhile, or the cluster is away: the bucket's TTL frees it
+            for (;;) {
+                State s = read(held.path());
+                if (s.seq() != held.seq() || set(held.path(), FREE, s.last()) > 0) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // the cluster is away: the lease ages out
         }
     }
 
-    private KeyValueEntry get(String key) throws IOException {
+    /** The holder of {@code path}'s lease and the shard's last sequence, read consistently. */
+    private State read(String path) throws IOException {
+        String stream = NatsNames.leaseStreamName(names.shard(path));
+        String subject = names.leaseSubject(path);
+        for (;;) {
+            long last = lastSeq(stream, NatsNames.leaseShardSubjects(names.shard(path)));
+            MessageInfo m = lastMessage(stream, subject);
+            if (m == null) {
+                return new State(FREE, 0, last);
+            }
+            if (m.getSeq() <= last) {
+                return new State(new String(m.getData(), UTF_8), m.getSeq(), last);
+            }
+            // changed between the two reads: again
+        }
+    }
+
+    /** The shard's last sequence: its last message's, or the stream's own once every message aged out. */
+    private long lastSeq(String stream, String filter) throws IOException {
+        MessageInfo m = lastMessage(stream, filter);
+        if (m != null) {
+            return m.getSeq();
+        }
         try {
-            KeyValueEntry e = bucket.get(key);
-            return e == null || e.getOperation() != KeyValueOperation.PUT ? null : e;
+            return jsm.getStreamInfo(stream).getStreamState().getLastSequence();
         } catch (JetStreamApiException e) {
             throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private MessageInfo lastMessage(String stream, String subject) throws IOException {
+        try {
+            return jsm.getLastMessage(stream, subject);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10037) {
+                return null; // no message
+            }
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Publishes {@code value} if the shard's last sequence is still {@code last}; its sequence, or 0. */
+    private long set(String path, String value, long last) throws IOException {
+        String stream = NatsNames.leaseStreamName(names.shard(path));
+        try {
+            return js.publish(names.leaseSubject(path), value.getBytes(UTF_8),
+                    PublishOptions.builder().expectedStream(stream).expectedLastSequence(last).build()).getSeqno();
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10071) {
+                return 0;
+            }
+            throw new IOException("changing the lease of " + path + ": " + e.getMessage(), e);
         }
     }
 

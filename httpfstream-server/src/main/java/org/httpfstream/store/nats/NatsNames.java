@@ -13,6 +13,8 @@ import java.util.Base64;
  *   <li>a stream's records: {@code hfs.<s>.<namespace>.<b64url(path)>.<generation>}; a stream deleted
  *       and made again gets a new generation, so no record of the old one can ever be read as the new
  *       one's;
+ *   <li>a stream's lease: {@code hfsl.<s>.<namespace>.<b64url(path)>} in the lease stream {@code
+ *       HFSL_<s>} ({@link NatsLeases});
  *   <li>a KV key: {@code <namespace>.p.<b64url(segment)>…}, one token per path segment, so that
  *       {@code <key>.>} finds the streams below a folder.
  * </ul>
@@ -26,7 +28,8 @@ final class NatsNames {
     static final String SUBJECT_PREFIX = "hfs.";
     static final String BUCKET_STREAMS = "hfs_streams";
     static final String BUCKET_META = "hfs_meta";
-    static final String BUCKET_LEASES = "hfs_leases";
+    static final String LEASE_STREAM_PREFIX = "HFSL_";
+    static final String LEASE_SUBJECT_PREFIX = "hfsl.";
 
     private final NatsConfig config;
 
@@ -44,6 +47,19 @@ final class NatsNames {
 
     static String shardSubjects(int shard) {
         return SUBJECT_PREFIX + shard + ".>";
+    }
+
+    static String leaseStreamName(int shard) {
+        return LEASE_STREAM_PREFIX + shard;
+    }
+
+    static String leaseShardSubjects(int shard) {
+        return LEASE_SUBJECT_PREFIX + shard + ".>";
+    }
+
+    /** The subject of {@code path}'s lease in its shard's lease stream. */
+    String leaseSubject(String path) {
+        return LEASE_SUBJECT_PREFIX + shard(path) + "." + config.namespace() + "." + b64(path);
     }
 
     String streamOf(String path) {

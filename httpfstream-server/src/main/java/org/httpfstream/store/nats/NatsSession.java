@@ -59,10 +59,10 @@ final class NatsSession implements SessionLease {
             if (local.session != null) {
                 throw new WriterConflictException();
             }
-            NatsStorage.Entry e = storage.create(stream.name());
             NatsStream.awaitReleased(local);
-            NatsLeases.Held held = storage.leases.acquire(storage.names.key(stream.name()), NatsLeases.SESSION);
+            NatsLeases.Held held = storage.leases.acquire(stream.name(), NatsLeases.SESSION);
             try {
+                NatsStorage.Entry e = storage.create(stream.name()); // under the lease: one creator
                 storage.guard().check(stream);
                 NatsStorage.View v = storage.view(stream.name(), e);
                 v.writer().refresh(storage.lastSeq(v.log()));

@@ -43,7 +43,7 @@ import org.httpfstream.store.StreamListener;
  *       one {@link NatsWriter} per stream and acknowledged once replicated;
  *   <li>which streams exist, with their generation and a fork's reference, in the {@code hfs_streams}
  *       bucket; their metadata in {@code hfs_meta}, changed atomically by revision;
- *   <li>the single-writer lease in {@code hfs_leases} ({@link NatsLeases}), and fencing on the log.
+ *   <li>the single-writer lease on the lease streams ({@link NatsLeases}), and fencing on the log.
  * </ul>
  *
  * <p>Followers: one subscription per stream per front node (an ordered push consumer on the stream's
@@ -95,7 +95,7 @@ public final class NatsStorage implements Storage {
         this.streams = assets.bucket(NatsNames.BUCKET_STREAMS);
         this.meta = assets.bucket(NatsNames.BUCKET_META);
         String node = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        this.leases = new NatsLeases(assets.bucket(NatsNames.BUCKET_LEASES), node);
+        this.leases = new NatsLeases(js, jsm, names, node);
         this.dispatcher = connection.createDispatcher();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-nats-leases");

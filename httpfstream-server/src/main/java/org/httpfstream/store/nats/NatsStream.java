@@ -103,14 +103,14 @@ final class NatsStream implements StoredStream {
             if (local.session != null) {
                 throw new WriterConflictException();
             }
-            NatsStorage.Entry e = create ? storage.create(name) : storage.entry(name);
-            if (e == null) {
-                throw new NoSuchFileException(name);
-            }
             awaitReleased(local);
-            NatsLeases.Held held = storage.leases.acquire(storage.names.key(name), NatsLeases.OP);
+            NatsLeases.Held held = storage.leases.acquire(name, NatsLeases.OP);
             NatsStorage.View v = null;
             try {
+                NatsStorage.Entry e = create ? storage.create(name) : storage.entry(name); // under the lease
+                if (e == null) {
+                    throw new NoSuchFileException(name);
+                }
                 v = storage.view(name, e);
                 v.writer().refresh(storage.lastSeq(v.log()));
                 return action.run(new NatsLease(storage, this, v));
@@ -305,7 +305,7 @@ final class NatsStream implements StoredStream {
                 return;
             }
             awaitReleased(local);
-            NatsLeases.Held held = storage.leases.acquire(storage.names.key(name), NatsLeases.OP);
+            NatsLeases.Held held = storage.leases.acquire(name, NatsLeases.OP);
             try {
                 discard();
                 action.run();

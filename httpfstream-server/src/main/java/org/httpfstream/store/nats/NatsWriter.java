@@ -206,8 +206,13 @@ final class NatsWriter {
         PublishOptions o = PublishOptions.builder().expectedStream(streamName)
                 .expectedLastSubjectSequence(lastSeq).build();
         try {
+            long expected = lastSeq;
             return js.publishAsync(NatsMessage.builder().subject(log.subject).headers(h).data(payload).build(), o)
-                    .thenApply(this::acknowledged);
+                    .thenApply(this::acknowledged)
+                    .exceptionally(t -> {
+                        throw new CompletionException(new IOException("record at " + h.getFirst(NatsLog.OFF)
+                                + " expecting " + expected + " (" + this + ")", t));
+                    });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -238,8 +243,10 @@ final class NatsWriter {
 
     static IOException failure(Throwable t) {
         Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (c instanceof JetStreamApiException j && j.getApiErrorCode() == 10071) {
-            return new FencedException(j);
+        for (Throwable x = c; x != null; x = x.getCause()) {
+            if (x instanceof JetStreamApiException j && j.getApiErrorCode() == 10071) {
+                return new FencedException(c);
+            }
         }
         return c instanceof IOException io ? io : new IOException(c.toString(), c);
     }
@@ -266,7 +273,8 @@ final class NatsWriter {
         private static final long serialVersionUID = 1L;
 
         FencedException(Throwable cause) {
-            super("fenced: another writer appended to the stream since this writer's lease began", cause);
+            super("fenced: another writer appended to the stream since this writer's lease began: "
+                    + cause.getMessage(), cause);
         }
     }
 }
