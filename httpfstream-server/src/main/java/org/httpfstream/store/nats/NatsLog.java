@@ -20,7 +20,11 @@ import java.util.zip.CRC32C;
  * with its last one, so a reader never sees half of it. A record whose CRC does not match stops the
  * view there ({@link #failure()}): nothing after it is shown. A record that starts at the committed
  * length while part of an append lies past it drops that part: its writer died mid-append and the next
- * writer starts over from what was committed. A cut record ({@value #CUT}) cuts the bytes back.
+ * writer starts over from what was committed. Every record carries its writer's lease token ({@value
+ * #LEASE}, the sequence of the lease's taking, which grows with every new holder): a record whose token
+ * is below one already seen is a stale writer's and is ignored, so that fencing holds even where the
+ * server's own expected-sequence check lets a concurrent stale record through (nats-server#4320 on
+ * 2.9.10). Every view applies the same records in the same order, so every front node agrees. A cut record ({@value #CUT}) cuts the bytes back.
  *
  * <p>The bytes are kept in memory, grown by copying (as the memory store does), and a fork's view reads
  * below its fork point from its source's view. Every front node that touches a stream holds such a view;
@@ -37,6 +41,7 @@ final class NatsLog {
     static final String END = "Hfs-End";
     static final String CRC = "Hfs-Crc";
     static final String CUT = "Hfs-Cut";
+    static final String LEASE = "Hfs-Lease";
     /** The most bytes one stream's view may hold. */
     static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
@@ -61,6 +66,11 @@ final class NatsLog {
     /** True once the stream was deleted or the store closed. */
     private volatile boolean closed;
     private volatile long modified = System.currentTimeMillis();
+    /** The highest lease token seen on the log: records of an older lease are stale. Guarded by this. */
+    private long fence;
+    /** The recent records refused as stale, by sequence (the last 1024). */
+    private final java.util.concurrent.ConcurrentSkipListSet<Long> stale =
+            new java.util.concurrent.ConcurrentSkipListSet<>();
     /** Futures waiting for a sequence to be applied, by sequence. Guarded by this. */
     private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
 
@@ -94,6 +104,15 @@ final class NatsLog {
             return false; // not ours
         }
         long off = Long.parseLong(h.getFirst(OFF));
+        long token = h.getFirst(LEASE) == null ? 0 : Long.parseLong(h.getFirst(LEASE));
+        if (token < fence) {
+            stale.add(seq); // a writer whose lease was taken over: its record slipped past the server's check
+            if (stale.size() > 1024) {
+                stale.pollFirst();
+            }
+            return false;
+        }
+        fence = token;
         if (h.getFirst(CUT) != null) {
             if (off >= base && off <= written) {
                 written = off;
@@ -175,6 +194,11 @@ final class NatsLog {
 
     long committed() {
         return committed;
+    }
+
+    /** True if record {@code seq} was refused as a stale lease's (see {@link #LEASE}). */
+    boolean stale(long seq) {
+        return stale.contains(seq);
     }
 
     long modified() {

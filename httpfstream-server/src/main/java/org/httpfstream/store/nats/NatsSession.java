@@ -65,7 +65,7 @@ final class NatsSession implements SessionLease {
                 NatsStorage.Entry e = storage.create(stream.name()); // under the lease: one creator
                 storage.guard().check(stream);
                 NatsStorage.View v = storage.view(stream.name(), e);
-                v.writer().refresh(storage.lastSeq(v.log()));
+                v.writer().refresh(storage.lastSeq(v.log()), held.seq());
                 NatsSession s = new NatsSession(storage, stream, v, local, held);
                 local.session = s;
                 s.scheduleRenewal();

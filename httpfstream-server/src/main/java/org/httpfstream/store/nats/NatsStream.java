@@ -112,7 +112,7 @@ final class NatsStream implements StoredStream {
                     throw new NoSuchFileException(name);
                 }
                 v = storage.view(name, e);
-                v.writer().refresh(storage.lastSeq(v.log()));
+                v.writer().refresh(storage.lastSeq(v.log()), held.seq());
                 return action.run(new NatsLease(storage, this, v));
             } finally {
                 if (v != null) { // the lease ends once its appends are acknowledged (or failed): see withLease

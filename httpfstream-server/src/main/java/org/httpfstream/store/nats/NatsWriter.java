@@ -27,7 +27,10 @@ import java.util.zip.CRC32C;
  * writer takes the lease). A writer that lost its lease (paused past it) and whose stream another writer
  * appended to meanwhile is refused by JetStream itself (error 10071): its late records are never
  * interleaved. Debian's nats-server 2.9.10 checks that header against the subject's own last sequence
- * ({@code NatsServerBehaviourTest}), so many paths can share one shard stream.
+ * ({@code NatsServerBehaviourTest}), so many paths can share one shard stream; but only as a pre-check on
+ * the leader (nats-server#4320), so two concurrent records may both pass it. Every record therefore also
+ * carries the writer's lease token, and readers ignore a record of an older lease ({@link NatsLog}); the
+ * writer of such a record is failed as fenced too.
  *
  * <p>An append is committed when JetStream acknowledged its last record (replicated, on an R3 stream)
  * and this node's view ({@link NatsLog}) has applied it; its future completes then, on a NATS thread.
@@ -44,6 +47,8 @@ final class NatsWriter {
     private final String streamName;
     private final int chunkBytes;
     private volatile long lastSeq;
+    /** The lease token of this writer's current lease, carried by every record. */
+    private volatile long token;
     private long written;
     private final List<byte[]> pending = new ArrayList<>();
     private long pendingStart;
@@ -64,7 +69,7 @@ final class NatsWriter {
      * until nothing of this writer is in flight, then until this node's view has applied the subject's
      * last record ({@code lastSeq}, found by the caller). Clears an earlier failure.
      */
-    void refresh(long subjectLastSeq) throws IOException {
+    void refresh(long subjectLastSeq, long leaseToken) throws IOException {
         idle().exceptionally(t -> null).join();
         try {
             log.awaitApplied(subjectLastSeq).get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -73,6 +78,7 @@ final class NatsWriter {
         }
         synchronized (this) {
             lastSeq = subjectLastSeq;
+            token = leaseToken;
             written = log.committed();
             failure = null;
         }
@@ -161,7 +167,8 @@ final class NatsWriter {
         pendingFuture = null;
         long end = start + batch.length;
         publish(batch, start, end, 0)
-                .thenCompose(seq -> log.awaitApplied(seq))
+                .thenCompose(seq -> log.awaitApplied(seq).thenApply(v -> seq))
+                .thenApply(this::notStale)
                 .whenComplete((v, t) -> done(f, end, t));
     }
 
@@ -196,7 +203,8 @@ final class NatsWriter {
         CRC32C crc = new CRC32C();
         crc.update(payload);
         Headers h = new Headers().add(NatsLog.OFF, Long.toString(start + from))
-                .add(NatsLog.END, Long.toString(end)).add(NatsLog.CRC, Long.toString(crc.getValue()));
+                .add(NatsLog.END, Long.toString(end)).add(NatsLog.CRC, Long.toString(crc.getValue()))
+                .add(NatsLog.LEASE, Long.toString(token));
         return publish(payload, h).thenCompose(seq -> from + len < batch.length
                 ? publish(batch, start, end, from + len) : CompletableFuture.completedFuture(seq));
     }
@@ -218,6 +226,15 @@ final class NatsWriter {
         }
     }
 
+    /** Fails if the view refused record {@code seq} as a stale lease's. */
+    private long notStale(long seq) {
+        if (log.stale(seq)) {
+            throw new CompletionException(new FencedException(new IOException("record " + seq
+                    + " carries lease " + token + ", older than one already on the log")));
+        }
+        return seq;
+    }
+
     private long acknowledged(PublishAck ack) {
         lastSeq = ack.getSeqno();
         return ack.getSeqno();
@@ -229,10 +246,12 @@ final class NatsWriter {
      */
     void cut(long length) throws IOException {
         idle().exceptionally(t -> null).join();
-        Headers h = new Headers().add(NatsLog.OFF, Long.toString(length)).add(NatsLog.CUT, "1");
+        Headers h = new Headers().add(NatsLog.OFF, Long.toString(length)).add(NatsLog.CUT, "1")
+                .add(NatsLog.LEASE, Long.toString(token));
         try {
             long seq = publish(new byte[0], h).join();
             log.awaitApplied(seq).join();
+            notStale(seq);
         } catch (CompletionException e) {
             throw failure(e);
         }

@@ -242,6 +242,27 @@ class NatsStorageTest {
     }
 
     @Nested
+    class StaleLeases {
+        @Test
+        void aStaleWritersRecordThatSlipsPastTheServersCheckIsIgnoredByEveryReader() throws Exception {
+            StoredStream s = a.stream("/token.log");
+            s.withLease(true, lease -> lease.append(bytes("one"))).join(); // lease token t1
+            s.withLease(false, lease -> lease.append(bytes("two"))).join(); // a later lease: t2 > t1
+            // a writer of the first lease, whose record the server's pre-check let through (nats-server#4320)
+            publishRaw("/token.log", 6, 11, "stale".getBytes(UTF_8), true, 1);
+            s.withLease(false, lease -> {
+                assertThat(lease.written()).isEqualTo(6);
+                return lease.append(bytes("three"));
+            }).join();
+            for (NatsStorage node : List.of(a, b, node(2))) {
+                StoredStream onNode = node.stream("/token.log");
+                assertThat(onNode.committedLength()).isEqualTo(11);
+                assertThat(read(onNode, 0, 11)).isEqualTo("onetwothree");
+            }
+        }
+    }
+
+    @Nested
     class NodeLoss {
         @Test
         void everyAcknowledgedAppendOutlivesAKilledNatsNode() throws Exception {
@@ -305,14 +326,25 @@ class NatsStorageTest {
         return records;
     }
 
-    /** Publishes one record of {@code path} as a writer would, with a right or wrong CRC32C. */
+    /**
+     * Publishes one record of {@code path} as the holder of the current lease would, with a right or
+     * wrong CRC32C.
+     */
     void publishRaw(String path, long off, long end, byte[] payload, boolean rightCrc) throws Exception {
+        NatsStorage.Entry e = a.entry(path);
+        String token = a.jsm.getLastMessage(a.names.streamOf(path), a.names.subject(path, e.generation()))
+                .getHeaders().getFirst(NatsLog.LEASE); // the current lease's: the writer that died held it
+        publishRaw(path, off, end, payload, rightCrc, Long.parseLong(token));
+    }
+
+    /** The same, with lease token {@code token}. */
+    void publishRaw(String path, long off, long end, byte[] payload, boolean rightCrc, long token) throws Exception {
         NatsStorage.Entry e = a.entry(path);
         CRC32C crc = new CRC32C();
         crc.update(payload);
         long value = rightCrc ? crc.getValue() : crc.getValue() ^ 1;
         Headers h = new Headers().add(NatsLog.OFF, Long.toString(off)).add(NatsLog.END, Long.toString(end))
-                .add(NatsLog.CRC, Long.toString(value));
+                .add(NatsLog.CRC, Long.toString(value)).add(NatsLog.LEASE, Long.toString(token));
         a.js.publish(NatsMessage.builder().subject(a.names.subject(path, e.generation())).headers(h)
                 .data(Arrays.copyOf(payload, payload.length)).build());
     }
