@@ -113,6 +113,11 @@ final class NatsLeases {
         }
     }
 
+    /** Who holds {@code path}'s lease: {@code session <node>}, {@code op <node>} or {@code free}. */
+    String holder(String path) throws IOException {
+        return read(path).holder();
+    }
+
     /** The holder of {@code path}'s lease and the shard's last sequence, read consistently. */
     private State read(String path) throws IOException {
         String stream = NatsNames.leaseStreamName(names.shard(path));

@@ -74,6 +74,7 @@ public final class NatsStorage implements Storage {
     final ConcurrentHashMap<String, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<IOException>> refusalListeners = new CopyOnWriteArrayList<>();
+    private final NatsRemoteSessions remote;
     private volatile LeaseGuard guard = s -> { };
     private volatile boolean closed;
 
@@ -102,6 +103,38 @@ public final class NatsStorage implements Storage {
             t.setDaemon(true);
             return t;
         });
+        this.remote = new NatsRemoteSessions(this, node, dispatcher);
+    }
+
+    /** The append session another front node holds on {@code path}, if any. */
+    java.util.Optional<org.httpfstream.store.SessionLease> remoteSession(String path) {
+        return remote.session(path);
+    }
+
+    /**
+     * A store on the cluster reached at {@code urls} over a connection of its own, which reconnects to
+     * any of the cluster's servers when one goes away and closes with the store.
+     */
+    public static NatsStorage connect(List<String> urls, NatsConfig config, StoreLimits limits) throws IOException {
+        Connection c;
+        try {
+            c = io.nats.client.Nats.connect(new io.nats.client.Options.Builder().servers(urls.toArray(String[]::new))
+                    .connectionName("httpfstream").maxReconnects(-1)
+                    .reconnectWait(java.time.Duration.ofMillis(100)).build());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("connecting to NATS");
+        }
+        try {
+            return new NatsStorage(c, true, config, limits);
+        } catch (IOException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        }
     }
 
     /**

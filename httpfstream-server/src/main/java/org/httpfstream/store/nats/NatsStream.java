@@ -144,10 +144,14 @@ final class NatsStream implements StoredStream {
         return NatsSession.start(storage, this);
     }
 
+    /**
+     * This node's session on the stream, else another front node's (read once from the cluster the first
+     * time this node is asked about the stream, then kept up to date by the lease messages).
+     */
     @Override
     public Optional<SessionLease> session() {
-        NatsStorage.Local local = storage.local(name);
-        return Optional.ofNullable(local.session);
+        NatsSession mine = storage.local(name).session;
+        return mine != null ? Optional.of(mine) : storage.remoteSession(name);
     }
 
     @Override
