@@ -11,7 +11,7 @@ import java.io.IOException;
 
 /**
  * Makes what a {@link NatsStorage} needs on the cluster if it is missing, and leaves it as it is if it
- * exists (several front nodes start at once): the shard streams, the lease streams and the two buckets, all with file
+ * exists (several front nodes start at once): the shard streams, the lease and metadata register streams and the streams bucket, all with file
  * storage and {@link NatsConfig#replicas()} replicas. Direct gets are off, so that a read of a bucket or
  * of a subject's last record is answered by the leader, never by a replica that lags.
  *
@@ -46,13 +46,19 @@ final class NatsAssets {
                             .maxAge(config.leaseTtl()).build());
                 }
             }
+            for (int s = 0; s < config.shards(); s++) {
+                String name = NatsNames.META_STREAM_PREFIX + "_" + s;
+                if (!streams.contains(name)) {
+                    add(jsm, StreamConfiguration.builder().name(name)
+                            .subjects(NatsNames.META_SUBJECT_PREFIX + "." + s + ".>")
+                            .storageType(StorageType.File).replicas(config.replicas()).allowDirect(false)
+                            .maxMessagesPerSubject(1).build());
+                }
+            }
             KeyValueManagement kvm = connection.keyValueManagement();
             java.util.List<String> buckets = kvm.getBucketNames();
             bucket(kvm, buckets, NatsNames.BUCKET_STREAMS, null);
-            bucket(kvm, buckets, NatsNames.BUCKET_META, null);
-            for (String b : new String[] {NatsNames.BUCKET_STREAMS, NatsNames.BUCKET_META}) {
-                leaderReads(jsm, "KV_" + b);
-            }
+            leaderReads(jsm, "KV_" + NatsNames.BUCKET_STREAMS);
         } catch (JetStreamApiException e) {
             throw new IOException("preparing the JetStream streams and buckets: " + e.getMessage(), e);
         }
@@ -79,6 +85,26 @@ final class NatsAssets {
                 throw e;
             }
         }
+        awaitLeader(jsm, c.getName());
+    }
+
+    /** Waits (up to 30 s) until a new stream has elected its leader: requests before that time out. */
+    private static void awaitLeader(io.nats.client.JetStreamManagement jsm, String stream)
+            throws IOException, JetStreamApiException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            var cluster = jsm.getStreamInfo(stream).getClusterInfo();
+            if (cluster == null || cluster.getLeader() != null) {
+                return;
+            }
+            try {
+                Thread.sleep(20); // no event tells a client that a stream has a leader
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("waiting for the leader of " + stream);
+            }
+        }
+        throw new IOException("stream " + stream + " has no leader after 30 s");
     }
 
     private void bucket(KeyValueManagement kvm, java.util.List<String> existing, String name,

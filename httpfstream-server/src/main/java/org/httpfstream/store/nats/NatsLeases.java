@@ -3,10 +3,7 @@ package org.httpfstream.store.nats;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.PublishOptions;
-import io.nats.client.api.MessageInfo;
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +11,8 @@ import org.httpfstream.store.WriterConflictException;
 
 /**
  * The single-writer lease across front nodes, as a compare-and-set register per stream on a lease
- * stream ({@code HFSL_<s>}, one per shard, R3, with the lease TTL as its {@code max_age}): the last
+ * stream ({@link CasRegisters} {@code HFSL_<s>}, one per shard, R3, with the lease TTL as its {@code
+ * max_age}): the last
  * message on a stream's lease subject says who holds it ({@code session <node>}, {@code op <node>} or
  * {@code free}); no message (expired) is free too. Every change is published with {@code
  * Nats-Expected-Last-Sequence} set to the lease stream's last sequence, read before the holder: any
@@ -42,15 +40,11 @@ final class NatsLeases {
     static final String OP = "op";
     static final String FREE = "free";
 
-    private final JetStream js;
-    private final JetStreamManagement jsm;
-    private final NatsNames names;
+    private final CasRegisters registers;
     private final String node;
 
     NatsLeases(JetStream js, JetStreamManagement jsm, NatsNames names, String node) {
-        this.js = js;
-        this.jsm = jsm;
-        this.names = names;
+        this.registers = new CasRegisters(js, jsm, names, "HFSL", "hfsl");
         this.node = node;
     }
 
@@ -120,57 +114,13 @@ final class NatsLeases {
 
     /** The holder of {@code path}'s lease and the shard's last sequence, read consistently. */
     private State read(String path) throws IOException {
-        String stream = NatsNames.leaseStreamName(names.shard(path));
-        String subject = names.leaseSubject(path);
-        for (;;) {
-            long last = lastSeq(stream, NatsNames.leaseShardSubjects(names.shard(path)));
-            MessageInfo m = lastMessage(stream, subject);
-            if (m == null) {
-                return new State(FREE, 0, last);
-            }
-            if (m.getSeq() <= last) {
-                return new State(new String(m.getData(), UTF_8), m.getSeq(), last);
-            }
-            // changed between the two reads: again
-        }
-    }
-
-    /** The shard's last sequence: its last message's, or the stream's own once every message aged out. */
-    private long lastSeq(String stream, String filter) throws IOException {
-        MessageInfo m = lastMessage(stream, filter);
-        if (m != null) {
-            return m.getSeq();
-        }
-        try {
-            return jsm.getStreamInfo(stream).getStreamState().getLastSequence();
-        } catch (JetStreamApiException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-    }
-
-    private MessageInfo lastMessage(String stream, String subject) throws IOException {
-        try {
-            return jsm.getLastMessage(stream, subject);
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == 10037) {
-                return null; // no message
-            }
-            throw new IOException(e.getMessage(), e);
-        }
+        CasRegisters.Value v = registers.read(path);
+        return new State(v.data() == null ? FREE : new String(v.data(), UTF_8), v.seq(), v.last());
     }
 
     /** Publishes {@code value} if the shard's last sequence is still {@code last}; its sequence, or 0. */
     private long set(String path, String value, long last) throws IOException {
-        String stream = NatsNames.leaseStreamName(names.shard(path));
-        try {
-            return js.publish(names.leaseSubject(path), value.getBytes(UTF_8),
-                    PublishOptions.builder().expectedStream(stream).expectedLastSequence(last).build()).getSeqno();
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == 10071) {
-                return 0;
-            }
-            throw new IOException("changing the lease of " + path + ": " + e.getMessage(), e);
-        }
+        return registers.set(path, value.getBytes(UTF_8), last);
     }
 
     /** Waits a little before trying again: another node's lease gives no event to wait on here. */

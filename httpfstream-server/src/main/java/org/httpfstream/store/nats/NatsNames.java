@@ -15,6 +15,8 @@ import java.util.Base64;
  *       one's;
  *   <li>a stream's lease: {@code hfsl.<s>.<namespace>.<b64url(path)>} in the lease stream {@code
  *       HFSL_<s>} ({@link NatsLeases});
+ *   <li>a stream's metadata: {@code hfsm.<s>.<namespace>.<b64url(path)>} in {@code HFSM_<s>} ({@link
+ *       CasRegisters});
  *   <li>a KV key: {@code <namespace>.p.<b64url(segment)>…}, one token per path segment, so that
  *       {@code <key>.>} finds the streams below a folder.
  * </ul>
@@ -27,9 +29,10 @@ final class NatsNames {
     static final String STREAM_PREFIX = "HFS_";
     static final String SUBJECT_PREFIX = "hfs.";
     static final String BUCKET_STREAMS = "hfs_streams";
-    static final String BUCKET_META = "hfs_meta";
     static final String LEASE_STREAM_PREFIX = "HFSL_";
     static final String LEASE_SUBJECT_PREFIX = "hfsl.";
+    static final String META_STREAM_PREFIX = "HFSM";
+    static final String META_SUBJECT_PREFIX = "hfsm";
 
     private final NatsConfig config;
 
@@ -59,7 +62,12 @@ final class NatsNames {
 
     /** The subject of {@code path}'s lease in its shard's lease stream. */
     String leaseSubject(String path) {
-        return LEASE_SUBJECT_PREFIX + shard(path) + "." + config.namespace() + "." + b64(path);
+        return LEASE_SUBJECT_PREFIX + shard(path) + "." + namespaceToken(path);
+    }
+
+    /** {@code <namespace>.<b64url(path)>}: the tail of a path's register subjects. */
+    String namespaceToken(String path) {
+        return config.namespace() + "." + b64(path);
     }
 
     String streamOf(String path) {

@@ -42,7 +42,7 @@ import org.httpfstream.store.StreamListener;
  *       record carries: its byte offsets, and a CRC32C that readers check), published by this node's
  *       one {@link NatsWriter} per stream and acknowledged once replicated;
  *   <li>which streams exist, with their generation and a fork's reference, in the {@code hfs_streams}
- *       bucket; their metadata in {@code hfs_meta}, changed atomically by revision;
+ *       bucket; their metadata in compare-and-set registers ({@link CasRegisters}, {@code HFSM_<s>});
  *   <li>the single-writer lease on the lease streams ({@link NatsLeases}), and fencing on the log.
  * </ul>
  *
@@ -58,13 +58,18 @@ import org.httpfstream.store.StreamListener;
  * Local}'s monitor; the buckets and the NATS connection are thread safe.
  */
 public final class NatsStorage implements Storage {
+    /**
+     * How long a JetStream request may take: longer than jnats' 2 s default, which a leader election
+     * (a NATS node lost) or a loaded machine passes.
+     */
+    static final java.time.Duration REQUEST_TIMEOUT = java.time.Duration.ofSeconds(10);
     final Connection connection;
     final JetStream js;
     final JetStreamManagement jsm;
     final NatsConfig config;
     final NatsNames names;
     final KeyValue streams;
-    final KeyValue meta;
+    final CasRegisters metadata;
     final NatsLeases leases;
     private final StoreLimits limits;
     private final boolean ownsConnection;
@@ -89,12 +94,14 @@ public final class NatsStorage implements Storage {
         this.config = Objects.requireNonNull(config, "config");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.names = new NatsNames(config);
-        this.js = connection.jetStream();
-        this.jsm = connection.jetStreamManagement();
+        io.nats.client.JetStreamOptions options = io.nats.client.JetStreamOptions.builder()
+                .requestTimeout(REQUEST_TIMEOUT).build();
+        this.js = connection.jetStream(options);
+        this.jsm = connection.jetStreamManagement(options);
         NatsAssets assets = new NatsAssets(connection, config);
         assets.ensure();
         this.streams = assets.bucket(NatsNames.BUCKET_STREAMS);
-        this.meta = assets.bucket(NatsNames.BUCKET_META);
+        this.metadata = new CasRegisters(js, jsm, names, NatsNames.META_STREAM_PREFIX, NatsNames.META_SUBJECT_PREFIX);
         String node = Long.toHexString(ThreadLocalRandom.current().nextLong());
         this.leases = new NatsLeases(js, jsm, names, node);
         this.dispatcher = connection.createDispatcher();
@@ -320,14 +327,8 @@ public final class NatsStorage implements Storage {
 
     /** The sequence of the last record on the log's subject, 0 if none. */
     long lastSeq(NatsLog log) throws IOException {
-        try {
-            return jsm.getLastMessage(names.streamOf(log.path), log.subject).getSeq();
-        } catch (JetStreamApiException ex) {
-            if (ex.getApiErrorCode() == 10037) {
-                return 0; // no message found
-            }
-            throw new IOException(ex.getMessage(), ex);
-        }
+        io.nats.client.api.MessageInfo m = CasRegisters.lastMessage(jsm, names.streamOf(log.path), log.subject);
+        return m == null ? 0 : m.getSeq();
     }
 
     /** Stops a view: its subscription ends, its readers keep the bytes they had. */

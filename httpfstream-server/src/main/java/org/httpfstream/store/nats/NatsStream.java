@@ -1,8 +1,5 @@
 package org.httpfstream.store.nats;
 
-import io.nats.client.JetStreamApiException;
-import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -211,17 +208,8 @@ final class NatsStream implements StoredStream {
 
     @Override
     public Optional<StreamMetadata> metadata() throws IOException {
-        KeyValueEntry e = metadataEntry();
-        return e == null ? Optional.empty() : Optional.of(MetadataCodec.decode(e.getValue()));
-    }
-
-    private KeyValueEntry metadataEntry() throws IOException {
-        try {
-            KeyValueEntry e = storage.meta.get(storage.names.key(name));
-            return e == null || e.getOperation() != KeyValueOperation.PUT ? null : e;
-        } catch (JetStreamApiException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        byte[] data = storage.metadata.read(name).data();
+        return data == null ? Optional.empty() : Optional.of(MetadataCodec.decode(data));
     }
 
     /** The latest: a change is committed when it returns. */
@@ -232,63 +220,37 @@ final class NatsStream implements StoredStream {
 
     @Override
     public void putMetadata(StreamMetadata metadata) throws IOException {
-        byte[] value = MetadataCodec.encode(java.util.Objects.requireNonNull(metadata, "metadata"));
-        try {
-            storage.meta.put(storage.names.key(name), value);
-        } catch (JetStreamApiException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        StreamMetadata m = java.util.Objects.requireNonNull(metadata, "metadata");
+        updateMetadata(old -> Optional.of(m));
     }
 
     /**
-     * Applies {@code change} on the latest metadata and writes it on the revision it was read at, again
-     * until no other front node changed it meanwhile; one change at a time on this node.
+     * Applies {@code change} on the latest metadata and writes the result if nothing changed the shard's
+     * registers meanwhile, again until so ({@link CasRegisters}); one change at a time on this node.
      */
     @Override
     public Optional<StreamMetadata> updateMetadata(UnaryOperator<Optional<StreamMetadata>> change)
             throws IOException {
         synchronized (storage.local(name).metadataLock) {
             for (;;) {
-                KeyValueEntry e = metadataEntry();
-                Optional<StreamMetadata> next = change.apply(e == null ? Optional.empty()
-                        : Optional.of(MetadataCodec.decode(e.getValue())));
+                CasRegisters.Value read = storage.metadata.read(name);
+                Optional<StreamMetadata> next = change.apply(read.data() == null ? Optional.empty()
+                        : Optional.of(MetadataCodec.decode(read.data())));
                 Optional<StreamMetadata> result = next == null ? Optional.empty() : next;
-                if (writeOn(e, result)) {
+                if (result.isEmpty() && read.data() == null) {
+                    return result;
+                }
+                byte[] value = result.isEmpty() ? null : MetadataCodec.encode(result.get());
+                if (storage.metadata.set(name, value, read.last()) > 0) {
                     return result;
                 }
             }
         }
     }
 
-    /** Writes {@code next} on {@code read}'s revision; false if another writer came first. */
-    private boolean writeOn(KeyValueEntry read, Optional<StreamMetadata> next) throws IOException {
-        String key = storage.names.key(name);
-        try {
-            if (next.isEmpty()) {
-                if (read != null) {
-                    storage.meta.delete(key, read.getRevision());
-                }
-            } else if (read == null) {
-                storage.meta.create(key, MetadataCodec.encode(next.get()));
-            } else {
-                storage.meta.update(key, MetadataCodec.encode(next.get()), read.getRevision());
-            }
-            return true;
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == 10071) {
-                return false;
-            }
-            throw new IOException(e.getMessage(), e);
-        }
-    }
-
     @Override
     public void removeMetadata() throws IOException {
-        try {
-            storage.meta.delete(storage.names.key(name));
-        } catch (JetStreamApiException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        updateMetadata(old -> Optional.empty());
     }
 
     /** Nothing to do: staged metadata is written at once. */

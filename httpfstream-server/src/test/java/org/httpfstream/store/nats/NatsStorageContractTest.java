@@ -33,7 +33,7 @@ class NatsStorageContractTest extends StorageContract {
             throw new java.io.InterruptedIOException();
         }
         return new NatsStorage(connection, false,
-                NatsConfig.DEFAULT.withNamespace("t" + opened.incrementAndGet()), limits);
+                NatsStorageTest.TEST_CONFIG.withNamespace("t" + opened.incrementAndGet()), limits);
     }
 
     @Override

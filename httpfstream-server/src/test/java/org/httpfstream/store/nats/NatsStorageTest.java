@@ -45,6 +45,8 @@ class NatsStorageTest {
     private static final AtomicInteger namespaces = new AtomicInteger();
     /** Small records, so that a test append is cut into several. */
     static final int CHUNK = 1024;
+    /** Four shards: a 2-core test machine makes 3 × 16 R3 streams slowly (16 s), 3 × 4 in a few. */
+    static final NatsConfig TEST_CONFIG = new NatsConfig("test", 4, 3, Duration.ofSeconds(10), 256 * 1024);
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     NatsStorage a;
@@ -53,7 +55,7 @@ class NatsStorageTest {
 
     @BeforeEach
     void twoFrontNodes() throws Exception {
-        config = new NatsConfig("s" + namespaces.incrementAndGet(), 16, 3, Duration.ofSeconds(10), CHUNK);
+        config = new NatsConfig("s" + namespaces.incrementAndGet(), TEST_CONFIG.shards(), 3, Duration.ofSeconds(10), CHUNK);
         a = node(0);
         b = node(1);
     }
