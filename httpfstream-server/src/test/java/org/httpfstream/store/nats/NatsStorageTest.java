@@ -159,6 +159,35 @@ class NatsStorageTest {
         }
 
         @Test
+        void metadataUpdatesFromBothNodesAtOnceAreAtomic() throws Exception {
+            StoredStream onA = a.stream("/count.txt");
+            onA.withLease(true, lease -> lease.append(bytes("x"))).join();
+            onA.putMetadata(org.httpfstream.store.StreamMetadata.defaults("text/plain"));
+            int each = 40;
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (NatsStorage node : List.of(a, b, a, b)) {
+                Thread t = new Thread(() -> {
+                    try {
+                        StoredStream s = node.stream("/count.txt");
+                        for (int i = 0; i < each; i++) {
+                            s.updateMetadata(m -> m.map(x -> x.withForkRefs(x.forkRefs() + 1)));
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            for (Thread t : threads) {
+                t.join(60_000);
+            }
+            assertThat(failures).isEmpty();
+            assertThat(b.stream("/count.txt").metadata().orElseThrow().forkRefs()).isEqualTo(4 * each);
+        }
+
+        @Test
         void metadataAndDeletionAreSeenFromBothNodes() throws Exception {
             StoredStream onA = a.stream("/m.txt");
             onA.withLease(true, lease -> lease.append(bytes("x"))).join();
