@@ -102,8 +102,8 @@ final class NatsLeases {
                     return;
                 }
             }
-        } catch (IOException e) {
-            // the cluster is away: the lease ages out
+        } catch (IOException | RuntimeException e) {
+            // the cluster is away, or the connection closed: the lease ages out
         }
     }
 

@@ -92,6 +92,8 @@ final class NatsSession implements SessionLease {
             held = storage.leases.renew(held);
         } catch (IOException e) {
             lost = e;
+        } catch (RuntimeException e) {
+            lost = new IOException("renewing the lease: " + e.getMessage(), e); // the connection closed
         }
     }
 

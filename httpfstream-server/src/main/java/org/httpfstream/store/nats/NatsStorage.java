@@ -476,7 +476,11 @@ public final class NatsStorage implements Storage {
             }
         }
         timer.shutdownNow();
-        connection.closeDispatcher(dispatcher);
+        try {
+            connection.closeDispatcher(dispatcher);
+        } catch (RuntimeException e) {
+            // the connection is closed already
+        }
         if (ownsConnection) {
             try {
                 connection.close();
