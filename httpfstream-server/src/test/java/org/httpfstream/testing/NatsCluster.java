@@ -49,6 +49,8 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     /** Nodes in the cluster. */
     public static final int NODES = 3;
     private static final Duration READY = Duration.ofSeconds(30);
+    /** Keeps the fault tests' expected refused connections out of the test output. */
+    private static final io.nats.client.ErrorListener QUIET = new io.nats.client.ErrorListener() { };
 
     private final Process[] processes = new Process[NODES]; // Guarded by this.
     private final int[] clientPorts = new int[NODES];
@@ -193,7 +195,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     /** A new connection to the cluster (any node, reconnecting to another when one dies). */
     public Connection connect() throws IOException, InterruptedException {
         return Nats.connect(new Options.Builder().servers(urls().toArray(String[]::new))
-                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build());
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).errorListener(QUIET).build());
     }
 
     /**
@@ -205,7 +207,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
         servers.remove(url(i));
         servers.add(0, url(i));
         return Nats.connect(new Options.Builder().servers(servers.toArray(String[]::new)).noRandomize()
-                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build());
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).errorListener(QUIET).build());
     }
 
     /** The PID of node {@code i}'s process. */

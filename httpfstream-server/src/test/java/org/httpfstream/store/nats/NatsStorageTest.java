@@ -314,6 +314,42 @@ class NatsStorageTest {
             assertThat(read(node(2).stream("/kill.log"), 0, expected.length())).isEqualTo(expected.toString());
         }
 
+        @Test
+        void theStreamsLeaderKilledThreeTimesInARowLosesNoAcknowledgedAppend() throws Exception {
+            StoredStream s = a.stream("/leader.log");
+            StringBuilder expected = new StringBuilder();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 10; i++) {
+                    String piece = String.format("%d.%02d,", round, i);
+                    appendUntilAcknowledged(s, expected.length(), piece);
+                    expected.append(piece);
+                }
+                int leader = leaderOf(a.names.streamOf("/leader.log"));
+                nats.kill(leader); // SIGKILL the stream's leader, then append through the election
+                for (int i = 10; i < 20; i++) {
+                    String piece = String.format("%d.%02d,", round, i);
+                    appendUntilAcknowledged(s, expected.length(), piece);
+                    expected.append(piece);
+                }
+                nats.restart(leader);
+            }
+            for (NatsStorage node : List.of(a, b, node(2))) {
+                StoredStream onNode = node.stream("/leader.log");
+                assertThat(onNode.committedLength()).isEqualTo(expected.length());
+                assertThat(read(onNode, 0, expected.length())).isEqualTo(expected.toString());
+            }
+        }
+
+        /** The node (0..2) that leads {@code stream}, waiting for an election if there is none. */
+        private int leaderOf(String stream) throws Exception {
+            String[] leader = new String[1];
+            Await.until("stream " + stream + " has a leader", () -> {
+                leader[0] = a.jsm.getStreamInfo(stream).getClusterInfo().getLeader();
+                return leader[0] != null;
+            });
+            return Integer.parseInt(leader[0].substring(1)); // server_name n<i>
+        }
+
         /**
          * Appends {@code piece} at {@code at}, trying again after a failure (a leader election): each try
          * takes the lease and first learns where the stream ends, so a piece that was stored although its
