@@ -231,7 +231,36 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
             throw new IllegalStateException("node " + i + " is running");
         }
         processes[i] = launch(executable(), i);
-        awaitNode(i, System.nanoTime() + READY.toNanos());
+        long deadline = System.nanoTime() + READY.toNanos();
+        awaitNode(i, deadline);
+        awaitStreamsCurrent(deadline);
+    }
+
+    /**
+     * Waits until every stream has a leader and every replica is current again: a node that rejoined
+     * answers "JetStream temporarily unavailable" until then, and the next test must not see that.
+     */
+    private void awaitStreamsCurrent(long deadline) throws IOException, InterruptedException {
+        try (Connection c = connect()) {
+            var jsm = c.jetStreamManagement();
+            while (System.nanoTime() < deadline) {
+                boolean all = true;
+                try {
+                    for (String stream : jsm.getStreamNames()) {
+                        var cluster = jsm.getStreamInfo(stream).getClusterInfo();
+                        all &= cluster.getLeader() != null
+                                && cluster.getReplicas().stream().allMatch(r -> r.isCurrent() && !r.isOffline());
+                    }
+                } catch (io.nats.client.JetStreamApiException | IOException e) {
+                    all = false;
+                }
+                if (all) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(50); // polling: the server sends no event for this
+            }
+        }
+        throw new IOException("the streams are not current " + READY + " after a restart");
     }
 
     /** Stops every node (SIGTERM, then SIGKILL after 10 s) and deletes the folder. */

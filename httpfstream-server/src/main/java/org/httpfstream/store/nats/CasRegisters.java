@@ -26,6 +26,8 @@ import java.io.IOException;
  */
 final class CasRegisters {
     static final String REMOVED = "Hfs-Removed";
+    /** JetStream's "system temporarily unavailable": a node that rejoined is catching up. Try again. */
+    static final int UNAVAILABLE = 10008;
 
     private final JetStream js;
     private final JetStreamManagement jsm;
@@ -98,7 +100,21 @@ final class CasRegisters {
             if (e.getApiErrorCode() == 10071) {
                 return 0;
             }
+            if (e.getApiErrorCode() == UNAVAILABLE) {
+                pause();
+                return 0; // read again, then try again
+            }
             throw new IOException("changing " + subject(path) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits a little before trying again: JetStream gives no event when it is available again. */
+    private static void pause() throws IOException {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("waiting for JetStream");
         }
     }
 
@@ -132,7 +148,10 @@ final class CasRegisters {
                 if (e.getApiErrorCode() == 10037) {
                     return null; // no message
                 }
-                throw new IOException(e.getMessage(), e);
+                if (e.getApiErrorCode() != UNAVAILABLE || attempt == 3) {
+                    throw new IOException(e.getMessage(), e);
+                }
+                pause();
             } catch (IOException e) {
                 if (attempt == 3) {
                     throw e;
