@@ -55,6 +55,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     private final Process[] processes = new Process[NODES]; // Guarded by this.
     private final int[] clientPorts = new int[NODES];
     private final int[] routePorts = new int[NODES];
+    private final int[] monitorPorts = new int[NODES];
     private Path folder;
     private String owner; // the extension context that started it
     private long startMillis;
@@ -101,6 +102,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
         for (int i = 0; i < NODES; i++) {
             clientPorts[i] = freePort();
             routePorts[i] = freePort();
+            monitorPorts[i] = freePort();
         }
         for (int i = 0; i < NODES; i++) {
             Files.createDirectories(nodeDir(i).resolve("js"));
@@ -122,6 +124,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
                 .mapToObj(j -> "nats-route://127.0.0.1:" + routePorts[j]).collect(Collectors.joining(", "));
         return "server_name: n" + i + "\n"
                 + "listen: 127.0.0.1:" + clientPorts[i] + "\n"
+                + "http: 127.0.0.1:" + monitorPorts[i] + "\n"
                 + "jetstream { store_dir: \"" + nodeDir(i).resolve("js") + "\" }\n"
                 + "cluster { name: hfs, listen: 127.0.0.1:" + routePorts[i] + ", routes: [" + routes + "] }\n";
     }
@@ -231,9 +234,39 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
             throw new IllegalStateException("node " + i + " is running");
         }
         processes[i] = launch(executable(), i);
-        long deadline = System.nanoTime() + READY.toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         awaitNode(i, deadline);
+        awaitHealthy(deadline);
         awaitStreamsCurrent(deadline);
+    }
+
+    /**
+     * Waits until every running node's {@code /healthz} says ok: its JetStream meta group and its
+     * streams are current (after a restart, killing another node before that would leave no quorum).
+     */
+    private void awaitHealthy(long deadline) throws IOException, InterruptedException {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int n = 0; n < NODES; n++) {
+            if (processes[n] == null) {
+                continue;
+            }
+            java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + monitorPorts[n] + "/healthz"))
+                    .timeout(Duration.ofSeconds(5)).build();
+            for (;;) {
+                try {
+                    if (http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("node n" + n + " is not healthy after a restart");
+                }
+                TimeUnit.MILLISECONDS.sleep(50); // polling: the server sends no event for this
+            }
+        }
     }
 
     /**

@@ -293,7 +293,9 @@ class NatsStorageTest {
         }
     }
 
+    /** Elections and a rejoining node catching up take tens of seconds on a loaded 2-core machine. */
     @Nested
+    @org.junit.jupiter.api.Timeout(value = 300, unit = java.util.concurrent.TimeUnit.SECONDS)
     class NodeLoss {
         @Test
         void everyAcknowledgedAppendOutlivesAKilledNatsNode() throws Exception {
