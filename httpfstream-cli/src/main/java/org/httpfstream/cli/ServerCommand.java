@@ -123,12 +123,21 @@ public final class ServerCommand implements Callable<Integer> {
             names = {"-store", "--store"},
             paramLabel = "KIND",
             defaultValue = "file",
-            description = "where streams live, for every protocol: file (plain files under -root) or memory "
-                    + "(lost when the server stops; for tests and throwaway servers) (default: file)")
+            description = "where streams live, for every protocol: file (plain files under -root), memory "
+                    + "(lost when the server stops; for tests and throwaway servers) or nats (a NATS JetStream "
+                    + "cluster, see -nats: this server is then one of any number of front nodes) (default: file)")
     StoreKind store;
 
     /** The values of {@code -store}; picocli refuses any other as a usage mistake. */
-    enum StoreKind { file, memory }
+    enum StoreKind { file, memory, nats }
+
+    @Option(
+            names = {"-nats", "--nats"},
+            paramLabel = "URL[,URL...]",
+            split = ",",
+            description = "with -store=nats: the NATS servers of the JetStream cluster (nats://host:port; any of "
+                    + "them, the client finds the others)")
+    java.util.List<String> natsUrls = new java.util.ArrayList<>();
 
     @Option(
             names = {"-tokens", "--tokens"},
@@ -266,10 +275,16 @@ public final class ServerCommand implements Callable<Integer> {
 
     /** Builds the server from the options and starts it; a bind failure becomes a clear command failure. */
     private HttpFStreamServer startServer(Limits serverLimits, TlsConfig tlsConfig) {
+        if (store == StoreKind.nats && natsUrls.isEmpty()) {
+            throw new CommandFailure("-store=nats needs the cluster's servers: -nats=nats://host:port[,...]");
+        }
         try {
             HttpFStreamServerBuilder builder = HttpFStreamServer.builder();
             if (operating.admin != null) {
                 builder.admin(operating.admin.allInterfaces() ? null : operating.admin.host(), operating.admin.port());
+            }
+            if (store == StoreKind.nats) {
+                builder.nats(natsUrls);
             }
             return builder
                     .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
@@ -281,7 +296,7 @@ public final class ServerCommand implements Callable<Integer> {
                     .maxReadBytes(maxReadBytes)
                     .viewerIdle(viewerIdle)
                     .fsync(fsync)
-                    .storage(store.name())
+                    .storage(store == StoreKind.nats ? HttpFStreamServer.STORAGE_NATS : store.name())
                     .limits(serverLimits)
                     .allowOrigins(exposure.allowOrigin)
                     .webhookTargets(exposure.webhookAllow)

@@ -67,6 +67,9 @@ public final class HttpFStreamServer implements AutoCloseable {
     public static final String STORAGE_FILE = "file";
     /** {@link HttpFStreamServerBuilder#storage}: streams in memory, every protocol's. */
     public static final String STORAGE_MEMORY = "memory";
+    /** {@link HttpFStreamServerBuilder#nats}: streams on a NATS JetStream cluster, this server a front node. */
+    public static final String STORAGE_NATS = "nats";
+    private final java.util.List<String> natsUrls;
     /** Where streams live: {@code file} or {@code memory}. */
     private final String storageKind;
     private final Limits limits;
@@ -105,6 +108,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.settings = b.settings;
         this.fsync = b.fsync;
         this.storageKind = b.storage;
+        this.natsUrls = b.natsUrls;
         this.limits = b.limits;
         this.authConfig = b.auth;
         this.tlsConfig = b.tls;
@@ -178,7 +182,19 @@ public final class HttpFStreamServer implements AutoCloseable {
      * with it ({@link HttpFStreamServerBuilder#storage}); the store's root keeps the server's own folder
      * either way.
      */
-    private org.httpfstream.store.Storage streamStorage() {
+    private org.httpfstream.store.Storage streamStorage() throws IOException {
+        if (STORAGE_NATS.equals(storageKind)) {
+            try {
+                org.httpfstream.store.Storage nats = org.httpfstream.store.nats.NatsStorage.connect(natsUrls,
+                        org.httpfstream.store.nats.NatsConfig.DEFAULT, store.limits());
+                store.addCloseListener(nats::close);
+                return nats;
+            } catch (IOException e) {
+                closed = true;
+                store.close();
+                throw e;
+            }
+        }
         if (!STORAGE_MEMORY.equals(storageKind)) {
             return new org.httpfstream.store.FileStorage(store);
         }

@@ -24,6 +24,7 @@ public final class HttpFStreamServerBuilder {
     HttpFStreamSettings settings = HttpFStreamSettings.defaults();
     boolean fsync;
     String storage = HttpFStreamServer.STORAGE_FILE;
+    java.util.List<String> natsUrls = java.util.List.of();
     Limits limits = Limits.defaults();
     AuthConfig auth;
     OriginPolicy origins = OriginPolicy.sameOriginOnly();
@@ -199,10 +200,30 @@ public final class HttpFStreamServerBuilder {
      * @throws IllegalArgumentException for any other name
      */
     public HttpFStreamServerBuilder storage(String kind) {
+        if (HttpFStreamServer.STORAGE_NATS.equals(kind) && !natsUrls.isEmpty()) {
+            return this; // set by nats(urls)
+        }
         if (!HttpFStreamServer.STORAGE_FILE.equals(kind) && !HttpFStreamServer.STORAGE_MEMORY.equals(kind)) {
-            throw new IllegalArgumentException("storage must be file or memory: " + kind);
+            throw new IllegalArgumentException("storage must be file or memory (or nats, with nats(urls)): " + kind);
         }
         this.storage = kind;
+        return this;
+    }
+
+    /**
+     * Makes the server a front node over a NATS JetStream cluster: streams live on the cluster reached at
+     * {@code urls} ({@code nats://host:port}, any of its servers), shared with every other front node
+     * (see {@link org.httpfstream.store.nats.NatsStorage}). Sets {@link #storage} to {@value
+     * HttpFStreamServer#STORAGE_NATS}.
+     *
+     * @throws IllegalArgumentException if {@code urls} is empty
+     */
+    public HttpFStreamServerBuilder nats(java.util.List<String> urls) {
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("nats needs at least one server URL");
+        }
+        this.natsUrls = java.util.List.copyOf(urls);
+        this.storage = HttpFStreamServer.STORAGE_NATS;
         return this;
     }
 

@@ -1,0 +1,214 @@
+package org.httpfstream.store.nats;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.Follower;
+import org.httpfstream.store.SessionLease;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.WriterConflictException;
+
+/**
+ * The append sessions other front nodes hold, as this node sees them: the original protocol's "writer
+ * is live" state ({@link org.httpfstream.store.StoredStream#session()}) on every node, so that a FOLLOW
+ * on node B of a stream appended to on node A stays live until A's appender ends. Fed by one plain
+ * subscription on the namespace's lease subjects (every lease change is also a NATS message) and, the
+ * first time this node is asked about a path, by one read of that path's lease. A session whose lease
+ * was not renewed within the lease TTL (its node died) is ended by a sweep every third of the TTL.
+ *
+ * <p>Thread safety: sessions are kept in a concurrent map; a {@link RemoteSession}'s state is volatile.
+ * Lease messages arrive on the dispatcher's thread, which only records them; making a session's view
+ * and ending one (which catches the view up, blocking) run on the store's timer thread.
+ */
+final class NatsRemoteSessions {
+    private final NatsStorage storage;
+    private final String node;
+    private final ConcurrentHashMap<String, RemoteSession> sessions = new ConcurrentHashMap<>();
+    /** Paths whose lease this node has read or been told of since it started. */
+    private final java.util.Set<String> known = ConcurrentHashMap.newKeySet();
+
+    NatsRemoteSessions(NatsStorage storage, String node, Dispatcher dispatcher) {
+        this.storage = storage;
+        this.node = node;
+        dispatcher.subscribe(NatsNames.LEASE_SUBJECT_PREFIX + "*." + storage.config.namespace() + ".*", this::onLease);
+        long every = Math.max(100, storage.config.leaseTtl().toMillis() / 3);
+        storage.timer.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The session another node holds on {@code path}, if any; reads the lease once on a path's first use. */
+    Optional<SessionLease> session(String path) {
+        if (known.add(path)) {
+            try {
+                String holder = storage.leases.holder(path);
+                if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
+                    started(path);
+                }
+            } catch (IOException e) {
+                known.remove(path); // asked again next time
+            }
+        }
+        RemoteSession s = sessions.get(path);
+        return s == null || s.ended ? Optional.empty() : Optional.of(s);
+    }
+
+    private void onLease(Message m) {
+        String[] tokens = m.getSubject().split("\\.");
+        String path = new String(Base64.getUrlDecoder().decode(tokens[tokens.length - 1]), UTF_8);
+        String holder = new String(m.getData(), UTF_8);
+        known.add(path);
+        if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
+            RemoteSession s = sessions.get(path);
+            if (s != null && !s.ending) {
+                s.renewed = System.nanoTime();
+            } else {
+                storage.timer.execute(() -> started(path));
+            }
+        } else {
+            RemoteSession s = sessions.get(path);
+            if (s != null) {
+                storage.timer.execute(() -> end(path, s));
+            }
+        }
+    }
+
+    /** Makes the session of another node on {@code path} known here, with its view. */
+    private void started(String path) {
+        try {
+            NatsStorage.Entry e = storage.entry(path);
+            if (e == null) {
+                return;
+            }
+            NatsStorage.View v = storage.view(path, e);
+            RemoteSession s = new RemoteSession(path, v);
+            RemoteSession old = sessions.put(path, s);
+            if (old != null && old != s) {
+                end(path, old);
+            }
+            storage.changed(path);
+        } catch (IOException e) {
+            known.remove(path);
+        }
+    }
+
+    /** Ends {@code s} once this node's view has every record of it. */
+    private void end(String path, RemoteSession s) {
+        if (s.ending) {
+            return;
+        }
+        s.ending = true;
+        try {
+            storage.catchUp(s.view);
+        } catch (IOException e) {
+            // the view keeps what it has
+        }
+        s.endLength = s.view.log().committed();
+        s.ended = true;
+        sessions.remove(path, s);
+        storage.changed(path);
+    }
+
+    private void sweep() {
+        long ttl = storage.config.leaseTtl().toNanos();
+        for (var e : sessions.entrySet()) {
+            if (System.nanoTime() - e.getValue().renewed > ttl) {
+                end(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /**
+     * An append session of another front node, read through this node's view: followers read committed
+     * bytes and end with it; it takes no appends.
+     *
+     * <p>Thread safety: volatile state, written by the timer thread (and {@code renewed} by the dispatcher).
+     */
+    final class RemoteSession implements SessionLease {
+        private final String path;
+        final NatsStorage.View view;
+        private final long startNanos = System.nanoTime();
+        private final long startLength;
+        volatile long renewed = System.nanoTime();
+        volatile boolean ending;
+        volatile boolean ended;
+        volatile long endLength = -1;
+
+        RemoteSession(String path, NatsStorage.View view) {
+            this.path = path;
+            this.view = view;
+            this.startLength = view.log().committed();
+        }
+
+        @Override
+        public String name() {
+            return path;
+        }
+
+        @Override
+        public long length() {
+            return SessionLease.lengthWithin(view.log().committed(), endLength);
+        }
+
+        @Override
+        public long appended() {
+            return length() - startLength;
+        }
+
+        @Override
+        public long elapsedNanos() {
+            return System.nanoTime() - startNanos;
+        }
+
+        @Override
+        public boolean ended() {
+            return ended;
+        }
+
+        @Override
+        public void vanished() {
+        }
+
+        @Override
+        public boolean wasVanished() {
+            return false;
+        }
+
+        /** Refused: another front node holds this session. */
+        @Override
+        public void append(ByteBuffer... srcs) throws IOException {
+            throw new WriterConflictException();
+        }
+
+        /** Nothing: only the node holding a session ends it. */
+        @Override
+        public CompletableFuture<Void> end() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public Follower follow(long from, StreamListener listener) {
+            if (from < 0) {
+                throw new IllegalArgumentException("from < 0: " + from);
+            }
+            if (ended) {
+                return null;
+            }
+            NatsStream stream = new NatsStream(storage, path);
+            stream.watch(listener);
+            return new Follower(Follower.source(this::length, view.log()::read, () -> stream.unwatch(listener)),
+                    listener, this::ended);
+        }
+
+        @Override
+        public String toString() {
+            return "RemoteSession{" + path + ", length=" + length() + (ended ? ", ended" : "") + "}";
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package org.httpfstream.store.nats;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.Follower;
+import org.httpfstream.store.SessionLease;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.WriterConflictException;
+
+/**
+ * The long-held lease of a {@link NatsStream}: an original-protocol append session. It holds this
+ * node's local lease ({@link NatsStorage.Local#session}) and the stream's key in the lease bucket,
+ * renewed every third of the bucket's TTL; appends go through the node's writer of the stream without
+ * waiting and are committed when JetStream acknowledges them. A renewal that fails (the lease expired,
+ * or another node took it) fails the next append; fencing on the log refuses the late records of a
+ * session that was paused past its lease.
+ *
+ * <p>Thread safety: {@link #append} and {@link #end} are synchronized, so an end from another thread
+ * never interleaves with an append; {@code endLength}, {@code ended}, {@code held} and {@code lost} are
+ * volatile and read without the monitor. Guarded by this: {@code endFuture}, {@code renewal}.
+ */
+final class NatsSession implements SessionLease {
+    private final NatsStorage storage;
+    private final NatsStream stream;
+    private final NatsStorage.View view;
+    private final NatsStorage.Local local;
+    private final long startLength;
+    private final long startNanos = System.nanoTime();
+    private volatile NatsLeases.Held held;
+    private volatile IOException lost;
+    private volatile long endLength = -1;
+    private volatile boolean ended;
+    private volatile boolean vanished;
+    private CompletableFuture<Void> endFuture;
+    private ScheduledFuture<?> renewal;
+
+    private NatsSession(NatsStorage storage, NatsStream stream, NatsStorage.View view, NatsStorage.Local local,
+            NatsLeases.Held held) {
+        this.storage = storage;
+        this.stream = stream;
+        this.view = view;
+        this.local = local;
+        this.held = held;
+        this.startLength = view.writer().written();
+    }
+
+    /** Takes the stream's long-held lease on this node and on the cluster; see {@link NatsStream#startSession()}. */
+    static NatsSession start(NatsStorage storage, NatsStream stream) throws IOException {
+        if (storage.closed()) {
+            throw new ClosedChannelException();
+        }
+        NatsStorage.Local local = storage.local(stream.name());
+        local.lock.lock();
+        try {
+            if (local.session != null) {
+                throw new WriterConflictException();
+            }
+            NatsStream.awaitReleased(local);
+            NatsLeases.Held held = storage.leases.acquire(stream.name(), NatsLeases.SESSION);
+            try {
+                NatsStorage.Entry e = storage.create(stream.name()); // under the lease: one creator
+                storage.guard().check(stream);
+                NatsStorage.View v = storage.view(stream.name(), e);
+                v.writer().refresh(storage.lastSeq(v.log()), held.seq());
+                NatsSession s = new NatsSession(storage, stream, v, local, held);
+                local.session = s;
+                s.scheduleRenewal();
+                return s;
+            } catch (IOException | RuntimeException ex) {
+                storage.leases.release(held);
+                throw ex;
+            }
+        } finally {
+            local.lock.unlock();
+        }
+    }
+
+    private synchronized void scheduleRenewal() {
+        long every = Math.max(100, storage.config.leaseTtl().toMillis() / 3);
+        renewal = storage.timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void renew() {
+        if (endLength >= 0 || lost != null) {
+            return;
+        }
+        try {
+            held = storage.leases.renew(held);
+        } catch (IOException e) {
+            lost = e;
+        } catch (RuntimeException e) {
+            lost = new IOException("renewing the lease: " + e.getMessage(), e); // the connection closed
+        }
+    }
+
+    @Override
+    public String name() {
+        return stream.name();
+    }
+
+    @Override
+    public long length() {
+        return SessionLease.lengthWithin(view.log().committed(), endLength);
+    }
+
+    @Override
+    public long appended() {
+        long end = endLength;
+        return (end >= 0 ? end : view.writer().written()) - startLength;
+    }
+
+    @Override
+    public long elapsedNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    @Override
+    public boolean ended() {
+        return ended;
+    }
+
+    @Override
+    public void vanished() {
+        vanished = true;
+    }
+
+    @Override
+    public boolean wasVanished() {
+        return vanished;
+    }
+
+    @Override
+    public synchronized void append(ByteBuffer... srcs) throws IOException {
+        if (endLength >= 0) {
+            throw new ClosedChannelException();
+        }
+        if (lost != null) {
+            throw lost;
+        }
+        view.writer().append(srcs, storage.limits().maxStreamBytes(), NatsLease.sizeCheck(storage));
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> end() {
+        if (endFuture != null) {
+            return endFuture;
+        }
+        endLength = view.writer().written();
+        if (renewal != null) {
+            renewal.cancel(false);
+        }
+        CompletableFuture<Void> released = new CompletableFuture<>();
+        local.releasing = released;
+        if (local.session == this) {
+            local.session = null; // a new appender on this node may start; it waits for the release below
+        }
+        endFuture = view.writer().idle().handleAsync((v, t) -> {
+            IOException failure = view.writer().failure();
+            storage.leases.release(held);
+            released.complete(null);
+            ended = true;
+            storage.changed(stream.name());
+            if (failure != null) {
+                throw new java.util.concurrent.CompletionException(failure);
+            }
+            return (Void) null;
+        }, storage.timer.isShutdown() ? Runnable::run : storage.timer);
+        return endFuture;
+    }
+
+    @Override
+    public Follower follow(long from, StreamListener listener) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from < 0: " + from);
+        }
+        if (ended) {
+            return null;
+        }
+        stream.watch(listener);
+        NatsLog log = view.log();
+        return new Follower(Follower.source(this::length, log::read, () -> stream.unwatch(listener)),
+                listener, this::ended);
+    }
+
+    @Override
+    public String toString() {
+        return "NatsSession{" + stream.name() + ", length=" + length() + (ended ? ", ended" : "") + "}";
+    }
+}

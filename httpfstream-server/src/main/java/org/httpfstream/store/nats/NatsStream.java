@@ -1,0 +1,308 @@
+package org.httpfstream.store.nats;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+import org.httpfstream.store.Follower;
+import org.httpfstream.store.SessionLease;
+import org.httpfstream.store.StoredStream;
+import org.httpfstream.store.StreamListener;
+import org.httpfstream.store.StreamMetadata;
+import org.httpfstream.store.WriterConflictException;
+
+/**
+ * A stream of the {@link NatsStorage}: a handle by path. Existence and lengths are asked of the cluster
+ * ({@link #exists()}, {@link #committedLength()}: the subject's last record, then this node's view up to
+ * it), so that every front node answers the same; reads and followers use this node's view.
+ *
+ * <p>Thread safety: immutable; the state it works on is the store's (see {@link NatsStorage}).
+ */
+final class NatsStream implements StoredStream {
+    private final NatsStorage storage;
+    private final String name;
+
+    NatsStream(NatsStorage storage, String name) {
+        this.storage = storage;
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Object key() {
+        return name;
+    }
+
+    @Override
+    public boolean exists() throws IOException {
+        return storage.entry(name) != null;
+    }
+
+    @Override
+    public boolean folder() throws IOException {
+        return name.equals("/") || storage.folder(name);
+    }
+
+    /** The current view, from the cluster's entry. */
+    NatsStorage.View view() throws IOException {
+        NatsStorage.Entry e = storage.entry(name);
+        if (e == null) {
+            throw new NoSuchFileException(name);
+        }
+        return storage.view(name, e);
+    }
+
+    /** The current view, this node's if it has one (no I/O), else from the cluster. */
+    private NatsStorage.View anyView() throws IOException {
+        NatsStorage.View v = storage.cachedView(name);
+        return v != null ? v : view();
+    }
+
+    @Override
+    public long committedLength() throws IOException {
+        NatsStorage.View v = view();
+        storage.catchUp(v);
+        return v.log().committed();
+    }
+
+    @Override
+    public long knownCommittedLength() {
+        NatsStorage.View v = storage.cachedView(name);
+        return v == null ? -1 : v.log().committed();
+    }
+
+    @Override
+    public long writtenLength() throws IOException {
+        NatsStorage.View v = view();
+        return Math.max(v.writer().written(), committedLength());
+    }
+
+    /**
+     * Holds this node's local lease and the stream's key in the lease bucket while {@code action} runs,
+     * and until every append it made is acknowledged (or failed): another front node that takes the
+     * lease next then finds the stream's end where these appends left it, and a reader on this node
+     * reads them once this returns. Blocks on the cluster (round trips to take and release the lease).
+     */
+    @Override
+    public <T> T withLease(boolean create, LeaseAction<T> action) throws IOException {
+        NatsStorage.Local local = storage.local(name);
+        local.lock.lock();
+        try {
+            if (local.session != null) {
+                throw new WriterConflictException();
+            }
+            awaitReleased(local);
+            NatsLeases.Held held = storage.leases.acquire(name, NatsLeases.OP);
+            NatsStorage.View v = null;
+            try {
+                NatsStorage.Entry e = create ? storage.create(name) : storage.entry(name); // under the lease
+                if (e == null) {
+                    throw new NoSuchFileException(name);
+                }
+                v = storage.view(name, e);
+                v.writer().refresh(storage.lastSeq(v.log()), held.seq());
+                return action.run(new NatsLease(storage, this, v));
+            } finally {
+                if (v != null) { // the lease ends once its appends are acknowledged (or failed): see withLease
+                    v.writer().idle().join();
+                }
+                storage.leases.release(held);
+            }
+        } finally {
+            local.lock.unlock();
+        }
+    }
+
+    /** Waits until this node's last session on the stream released its cluster lease. */
+    static void awaitReleased(NatsStorage.Local local) throws IOException {
+        try {
+            local.releasing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // the session failed; its lease is released or expires
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new WriterConflictException();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("waiting for a lease");
+        }
+    }
+
+    @Override
+    public SessionLease startSession() throws IOException {
+        return NatsSession.start(storage, this);
+    }
+
+    /**
+     * This node's session on the stream, else another front node's (read once from the cluster the first
+     * time this node is asked about the stream, then kept up to date by the lease messages).
+     */
+    @Override
+    public Optional<SessionLease> session() {
+        NatsSession mine = storage.local(name).session;
+        return mine != null ? Optional.of(mine) : storage.remoteSession(name);
+    }
+
+    @Override
+    public long lastModified() throws IOException {
+        return anyView().log().modified();
+    }
+
+    @Override
+    public int read(long position, ByteBuffer dst) throws IOException {
+        return anyView().log().read(position, dst);
+    }
+
+    /** Empty: no file; read with {@link #read}. */
+    @Override
+    public Optional<FileChannel> openChannel() throws IOException {
+        anyView();
+        return Optional.empty();
+    }
+
+    @Override
+    public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
+        NatsLog log = view().log();
+        watch(listener);
+        return new Follower(Follower.source(log::committed, log::read, () -> unwatch(listener)), listener, ended);
+    }
+
+    @Override
+    public void watch(StreamListener listener) {
+        storage.watchers.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(listener);
+    }
+
+    @Override
+    public void unwatch(StreamListener listener) {
+        storage.watchers.computeIfPresent(name, (n, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    @Override
+    public void changed() {
+        storage.changed(name);
+    }
+
+    /** Completes once every byte this node handed over for the stream is acknowledged. */
+    @Override
+    public CompletableFuture<Void> durable(long length) {
+        NatsStorage.View v = storage.cachedView(name);
+        return v == null ? CompletableFuture.completedFuture(null) : v.writer().idle();
+    }
+
+    /** Complete: a metadata change returns once the cluster acknowledged it. */
+    @Override
+    public CompletableFuture<Void> barrier() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public Optional<StreamMetadata> metadata() throws IOException {
+        byte[] data = storage.metadata.read(name).data();
+        return data == null ? Optional.empty() : Optional.of(MetadataCodec.decode(data));
+    }
+
+    /** The latest: a change is committed when it returns. */
+    @Override
+    public Optional<StreamMetadata> publishedMetadata() throws IOException {
+        return metadata();
+    }
+
+    @Override
+    public void putMetadata(StreamMetadata metadata) throws IOException {
+        StreamMetadata m = java.util.Objects.requireNonNull(metadata, "metadata");
+        updateMetadata(old -> Optional.of(m));
+    }
+
+    /**
+     * Applies {@code change} on the latest metadata and writes the result if nothing changed the shard's
+     * registers meanwhile, again until so ({@link CasRegisters}); one change at a time on this node.
+     */
+    @Override
+    public Optional<StreamMetadata> updateMetadata(UnaryOperator<Optional<StreamMetadata>> change)
+            throws IOException {
+        synchronized (storage.local(name).metadataLock) {
+            for (;;) {
+                CasRegisters.Value read = storage.metadata.read(name);
+                Optional<StreamMetadata> next = change.apply(read.data() == null ? Optional.empty()
+                        : Optional.of(MetadataCodec.decode(read.data())));
+                Optional<StreamMetadata> result = next == null ? Optional.empty() : next;
+                if (result.isEmpty() && read.data() == null) {
+                    return result;
+                }
+                byte[] value = result.isEmpty() ? null : MetadataCodec.encode(result.get());
+                if (storage.metadata.set(name, value, read.last()) > 0) {
+                    return result;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void removeMetadata() throws IOException {
+        updateMetadata(old -> Optional.empty());
+    }
+
+    /** Nothing to do: staged metadata is written at once. */
+    @Override
+    public void flushMetadata() {
+    }
+
+    @Override
+    public void delete(IoAction action) throws IOException {
+        NatsStorage.Local local = storage.local(name);
+        local.lock.lock();
+        try {
+            if (local.session != null) {
+                throw new WriterConflictException();
+            }
+            if (storage.entry(name) == null) {
+                action.run();
+                return;
+            }
+            awaitReleased(local);
+            NatsLeases.Held held = storage.leases.acquire(name, NatsLeases.OP);
+            try {
+                discard();
+                action.run();
+            } finally {
+                storage.leases.release(held);
+            }
+        } finally {
+            local.lock.unlock();
+        }
+    }
+
+    @Override
+    public void discard() throws IOException {
+        NatsStorage.Entry e = storage.entry(name);
+        if (e != null) {
+            storage.remove(name, e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NatsStream other && other.storage == storage && other.name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "NatsStream{" + name + "}";
+    }
+}
