@@ -161,8 +161,8 @@ export class LogView {
     // scrollbar coming or going (a long line scrolled in or out) changes: keep the top line instead.
     const resized = this.lastCh !== undefined && ch !== this.lastCh;
     this.lastCh = ch;
-    this.spacer.style.height = `${height}px`;
-    this.rowsEl.style.setProperty('--digits', String(Math.max(4, String(this.store.total).length)));
+    setStyle(this.spacer, 'height', `${height}px`);
+    setStyle(this.rowsEl, '--digits', String(Math.max(4, String(this.store.total).length)));
     if (reveal !== null) {
       this.setTop(this.rowTop(Math.max(0, this.lineToRow(reveal) - 3))); // near the top; stays as the log grows
     } else if (this.follow) {
@@ -179,10 +179,10 @@ export class LogView {
     let top = st - (firstF - first) * this.lh;
     if (this.follow) top = Math.max(0, height - this.rowsEl.offsetHeight);
     else if (full <= MAX_HEIGHT) top = first * this.lh;
-    this.rowsEl.style.top = `${top}px`;
+    setStyle(this.rowsEl, 'top', `${top}px`);
     const extra = top + this.rowsEl.offsetHeight - height; // wrapped rows are taller than one line
     if (extra > 0) {
-      this.spacer.style.height = `${height + extra}px`;
+      setStyle(this.spacer, 'height', `${height + extra}px`);
       if (this.follow) this.setTop(this.scroller.scrollHeight);
     }
     this.topLine = this.rowToLine(first);
@@ -262,6 +262,11 @@ export class LogView {
     }
     while (at) { const next = at.nextSibling; at.remove(); at = next; }
   }
+}
+
+/** Sets style property p of el, touching it only when it changes (a write restyles what inherits it). */
+function setStyle(el, p, v) {
+  if (el.style.getPropertyValue(p) !== v) el.style.setProperty(p, v);
 }
 
 /** Sets or removes data attribute k of el, touching it only when it changes. */
