@@ -179,7 +179,7 @@ export class LogView {
     let top = st - (firstF - first) * this.lh;
     if (this.follow) top = Math.max(0, height - this.rowsEl.offsetHeight);
     else if (full <= MAX_HEIGHT) top = first * this.lh;
-    setStyle(this.rowsEl, 'top', `${top}px`);
+    setStyle(this.rowsEl, 'transform', `translateY(${top}px)`);
     const extra = top + this.rowsEl.offsetHeight - height; // wrapped rows are taller than one line
     if (extra > 0) {
       setStyle(this.spacer, 'height', `${height + extra}px`);
