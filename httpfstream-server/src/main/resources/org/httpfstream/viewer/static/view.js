@@ -191,8 +191,9 @@ export class LogView {
   /**
    * Shows rows first..end-1. A row whose line, text and decoration are unchanged is left alone; the
    * rows of lines scrolled away are reused, in their DOM order, for the lines that came in, updated in
-   * place (renderRow). New elements are made only when the screen needs more rows than it had: a row
-   * per step made anew was most of the scroll's garbage, which Chromium collects late.
+   * place (renderRow). New elements are made only when the screen needs more rows than it had, so a
+   * scroll step makes next to no new nodes. (It does not lower the tab's peak memory while scrolling:
+   * that is where V8 starts its next major GC; docs/notes/vmem.md.)
    */
   fillRows(first, end) {
     const want = [];
