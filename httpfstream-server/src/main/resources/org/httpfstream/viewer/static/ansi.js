@@ -287,13 +287,16 @@ export function styleElement(el, st) {
 }
 
 /**
- * Appends the runs {@code segs} to {@code parent}, skipping the first {@code skip} characters and
- * wrapping the character ranges {@code marks} ([[start, end), ...] relative to the skipped text,
- * sorted) in <mark>. Text goes in through text nodes only.
+ * Makes the children of {@code parent} the runs {@code segs}, skipping the first {@code skip} characters
+ * and wrapping the character ranges {@code marks} ([[start, end), ...] relative to the skipped text,
+ * sorted) in <mark>. Text goes in through text nodes only. The children {@code parent} already has are
+ * reused where they are of the right kind (their text and look updated in place): the view recycles its
+ * rows, and a row rendered again then makes no new nodes, so scrolling leaves little garbage.
  */
 export function renderRuns(parent, segs, skip, marks) {
   let pos = -skip;
   let mi = 0;
+  let at0 = parent.firstChild;
   for (const seg of segs) {
     let t = seg.t;
     let at = pos;
@@ -307,11 +310,39 @@ export function renderRuns(parent, segs, skip, marks) {
       let inMark = false;
       if (mk && mk[0] <= at) { inMark = true; len = Math.min(len, mk[1] - at); }
       else if (mk && mk[0] < at + len) len = mk[0] - at;
-      parent.appendChild(piece(t.slice(0, len), seg, inMark));
+      at0 = place(parent, at0, len === t.length ? t : t.slice(0, len), seg, inMark).nextSibling;
       t = t.slice(len);
       at += len;
     }
   }
+  while (at0) { const next = at0.nextSibling; at0.remove(); at0 = next; }
+}
+
+/** Puts the piece in place of child {@code old} (null: at the end), reusing it when it is of the right kind. */
+function place(parent, old, text, seg, inMark) {
+  const tag = seg.h ? 'A' : inMark ? 'MARK' : seg.st === PLAIN ? null : 'SPAN';
+  if (old && tag === null && old.nodeType === 3) {
+    if (old.data !== text) old.data = text;
+    return old;
+  }
+  if (old && tag !== null && old.nodeName === tag && old.childNodes.length === 1) {
+    if (old.className !== '') old.className = '';
+    if (old.hasAttribute('style')) old.removeAttribute('style');
+    if (seg.h) link(old, seg.h, inMark);
+    styleElement(old, seg.st);
+    if (old.firstChild.data !== text) old.firstChild.data = text;
+    return old;
+  }
+  const el = piece(text, seg, inMark);
+  if (old) parent.replaceChild(el, old); else parent.appendChild(el);
+  return el;
+}
+
+function link(el, href, inMark) {
+  if (el.getAttribute('href') !== href) el.href = href;
+  el.rel = 'noopener noreferrer';
+  el.target = '_blank';
+  if (inMark) el.classList.add('hit');
 }
 
 function piece(text, seg, inMark) {
@@ -320,13 +351,10 @@ function piece(text, seg, inMark) {
   let el;
   if (seg.h) {
     el = document.createElement('a');
-    el.href = seg.h;
-    el.rel = 'noopener noreferrer';
-    el.target = '_blank';
+    link(el, seg.h, inMark);
   } else {
     el = document.createElement(inMark ? 'mark' : 'span');
   }
-  if (seg.h && inMark) el.classList.add('hit');
   styleElement(el, seg.st);
   el.textContent = text;
   return el;

@@ -161,8 +161,8 @@ export class LogView {
     // scrollbar coming or going (a long line scrolled in or out) changes: keep the top line instead.
     const resized = this.lastCh !== undefined && ch !== this.lastCh;
     this.lastCh = ch;
-    this.spacer.style.height = `${height}px`;
-    this.rowsEl.style.setProperty('--digits', String(Math.max(4, String(this.store.total).length)));
+    setStyle(this.spacer, 'height', `${height}px`);
+    setStyle(this.rowsEl, '--digits', String(Math.max(4, String(this.store.total).length)));
     if (reveal !== null) {
       this.setTop(this.rowTop(Math.max(0, this.lineToRow(reveal) - 3))); // near the top; stays as the log grows
     } else if (this.follow) {
@@ -179,63 +179,118 @@ export class LogView {
     let top = st - (firstF - first) * this.lh;
     if (this.follow) top = Math.max(0, height - this.rowsEl.offsetHeight);
     else if (full <= MAX_HEIGHT) top = first * this.lh;
-    this.rowsEl.style.top = `${top}px`;
+    setStyle(this.rowsEl, 'transform', `translateY(${top}px)`);
     const extra = top + this.rowsEl.offsetHeight - height; // wrapped rows are taller than one line
     if (extra > 0) {
-      this.spacer.style.height = `${height + extra}px`;
+      setStyle(this.spacer, 'height', `${height + extra}px`);
       if (this.follow) this.setTop(this.scroller.scrollHeight);
     }
     this.topLine = this.rowToLine(first);
   }
 
+  /**
+   * Shows rows first..end-1. A row whose line, text and decoration are unchanged is left alone; the
+   * rows of lines scrolled away are reused, in their DOM order, for the lines that came in, updated in
+   * place (renderRow). New elements are made only when the screen needs more rows than it had, so a
+   * scroll step makes next to no new nodes. (It does not lower the tab's peak memory while scrolling:
+   * that is where V8 starts its next major GC; docs/notes/vmem.md.)
+   */
   fillRows(first, end) {
+    const want = [];
+    for (let r = first; r < end; r++) want.push(this.rowToLine(r));
     const keep = new Map();
+    for (const n of want) { const c = this.cache.get(n); if (c) keep.set(n, c); }
+    const free = [];
+    for (let el = this.rowsEl.firstChild; el; el = el.nextSibling) {
+      if (keep.get(el.vrow.n) !== el.vrow) free.push(el.vrow);
+    }
+    let fi = 0;
     let prev = null;
-    for (let r = first; r < end; r++) {
-      const n = this.rowToLine(r);
+    for (const n of want) {
       const l = this.store.line(n);
-      let c = this.cache.get(n);
-      if (!c || c.l !== l || c.deco !== this.deco) c = { el: this.row(n, l), l, deco: this.deco };
-      keep.set(n, c);
-      const want = prev ? prev.nextSibling : this.rowsEl.firstChild;
-      if (want !== c.el) this.rowsEl.insertBefore(c.el, want);
+      let c = keep.get(n);
+      if (!c) {
+        c = fi < free.length ? free[fi++] : this.newRow();
+        c.deco = -1; // rendered anew (a cleared cache asks for that too)
+        keep.set(n, c);
+      }
+      if (c.n !== n || c.l !== l || c.deco !== this.deco) this.renderRow(c, n, l);
+      const at = prev ? prev.nextSibling : this.rowsEl.firstChild;
+      if (at !== c.el) this.rowsEl.insertBefore(c.el, at);
       prev = c.el;
     }
     const after = () => (prev ? prev.nextSibling : this.rowsEl.firstChild);
-    while (after()) after().remove(); // rows scrolled away
+    while (after()) after().remove(); // rows no longer needed
     this.cache = keep;
   }
 
-  row(n, l) {
+  newRow() {
     const el = document.createElement('div');
-    el.className = 'row';
-    el.dataset.n = n;
     const ln = el.appendChild(document.createElement('a'));
     ln.className = 'ln';
-    ln.href = `#L${n}`;
-    ln.dataset.n = n;
-    if (this.hl && n >= this.hl[0] && n <= this.hl[1]) el.classList.add('hl');
-    if (this.current === n) el.classList.add('cur');
-    if (l === undefined) { el.classList.add('pending'); return el; }
-    const sec = this.sections.byLine.get(n);
-    if (sec) this.header(el, sec);
-    else if (l.marker && l.marker.type === 'end') el.classList.add('marker');
-    if (l.tsLen) el.appendChild(span('ts', l.text.slice(0, l.tsLen)));
-    const tx = el.appendChild(span('tx', null));
-    const skip = l.tsLen + (sec ? l.markerLen : 0);
-    const marks = this.matcher ? this.matcher(l.text.slice(skip)) : [];
-    renderRuns(tx, l.segs, skip, marks);
-    if (l.hidden) el.appendChild(span('more', `… ${l.hidden} more characters`));
-    return el;
+    const c = { el, ln, n: -1, l: undefined, deco: -1 };
+    el.vrow = c;
+    return c;
   }
 
-  header(el, sec) {
-    el.classList.add('hdr', this.sections.folded(sec) && sec.end !== null ? 'closed' : 'open');
-    el.dataset.kind = sec.kind;
-    const f = el.appendChild(document.createElement('span'));
-    f.className = 'fold';
-    if (sec.t0 !== null && sec.t1 !== null) el.dataset.dur = duration(sec.t1 - sec.t0);
+  /** Makes row c show line n (l: its parse, undefined while not loaded), reusing its nodes. */
+  renderRow(c, n, l) {
+    const { el } = c;
+    c.n = n;
+    c.l = l;
+    c.deco = this.deco;
+    const ns = String(n);
+    if (el.dataset.n !== ns) { el.dataset.n = ns; c.ln.href = `#L${ns}`; c.ln.dataset.n = ns; }
+    let cls = 'row';
+    if (this.hl && n >= this.hl[0] && n <= this.hl[1]) cls += ' hl';
+    if (this.current === n) cls += ' cur';
+    const sec = l === undefined ? undefined : this.sections.byLine.get(n);
+    if (l === undefined) cls += ' pending';
+    else if (sec) cls += ` hdr ${this.sections.folded(sec) && sec.end !== null ? 'closed' : 'open'}`;
+    else if (l.marker && l.marker.type === 'end') cls += ' marker';
+    if (el.className !== cls) el.className = cls;
+    setData(el, 'kind', sec ? sec.kind : undefined);
+    setData(el, 'dur', sec && sec.t0 !== null && sec.t1 !== null ? duration(sec.t1 - sec.t0) : undefined);
+    let at = c.ln.nextSibling;
+    if (l !== undefined) {
+      if (sec) at = slot(el, at, 'fold', null).nextSibling;
+      if (l.tsLen) at = slot(el, at, 'ts', l.text.slice(0, l.tsLen)).nextSibling;
+      const tx = slot(el, at, 'tx', undefined);
+      const skip = l.tsLen + (sec ? l.markerLen : 0);
+      renderRuns(tx, l.segs, skip, this.matcher ? this.matcher(l.text.slice(skip)) : []);
+      at = tx.nextSibling;
+      if (l.hidden) at = slot(el, at, 'more', `… ${l.hidden} more characters`).nextSibling;
+    }
+    while (at) { const next = at.nextSibling; at.remove(); at = next; }
   }
+}
+
+/** Sets style property p of el, touching it only when it changes (a write restyles what inherits it). */
+function setStyle(el, p, v) {
+  if (el.style.getPropertyValue(p) !== v) el.style.setProperty(p, v);
+}
+
+/** Sets or removes data attribute k of el, touching it only when it changes. */
+function setData(el, k, v) {
+  if (v === undefined) { if (k in el.dataset) delete el.dataset[k]; } else if (el.dataset[k] !== v) el.dataset[k] = v;
+}
+
+/**
+ * The span of class cls at child old of parent (null: the end), reused when old is one, else put in
+ * its place. text: its text (null: empty; undefined: its children are left to the caller).
+ */
+function slot(parent, old, cls, text) {
+  const fits = (e) => e && e.nodeName === 'SPAN' && e.className === cls;
+  let s = old;
+  if (!fits(s) && s && fits(s.nextSibling)) { s = s.nextSibling; old.remove(); } // a part this line lacks
+  if (!fits(s)) {
+    s = span(cls, null);
+    if (old) parent.insertBefore(s, old); else parent.appendChild(s);
+  }
+  if (text === null || text === undefined) return s;
+  const t = s.firstChild;
+  if (t && t.nodeType === 3 && !t.nextSibling) { if (t.data !== text) t.data = text; } else s.textContent = text;
+  return s;
 }
 
 function span(cls, text) {
