@@ -51,13 +51,27 @@ class ViewerApiTest {
     }
 
     /** The names of the index files of the stream named {@code name} on {@code s}'s root. */
+    /**
+     * The names of {@code name}'s index files. The server may be deleting index files while this lists
+     * them (the sweep at start runs beside the test), so a file gone between the listing and its visit
+     * means: list again.
+     */
     static java.util.List<String> indexFiles(ServerExtension s, String name) throws IOException {
         Path folder = s.root().resolve(".httpfstream").resolve("lines");
-        if (!Files.isDirectory(folder)) {
-            return java.util.List.of();
-        }
-        try (Stream<Path> files = Files.walk(folder)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(name + ".idx")).sorted().toList();
+        while (true) {
+            if (!Files.isDirectory(folder)) {
+                return java.util.List.of();
+            }
+            try (Stream<Path> files = Files.walk(folder)) {
+                return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(name + ".idx")).sorted()
+                        .toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // the folder itself went: look again
+            }
         }
     }
 

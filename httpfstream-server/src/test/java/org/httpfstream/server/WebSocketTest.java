@@ -337,6 +337,10 @@ class WebSocketTest {
                 appender.send(RawWebSocket.TEXT, bytes("0123456789"));
                 appender.send(RawWebSocket.PING, new byte[0]);
                 assertThat(appender.read().opcode()).isEqualTo(RawWebSocket.PONG);
+                // The PONG says the frame was read, not that its bytes are committed (a session hands them
+                // over without waiting): an offset counts committed bytes only.
+                Await.until("the ten bytes are committed", () -> "000000000000000a".equals(
+                        RawHttp.request(server.address(), "HEAD", "/offsets").header("Stream-Next-Offset")));
                 try (RawWebSocket follower = RawWebSocket.follow(server.address(),
                         "/offsets?offset=0000000000000006")) {
                     assertThat(follower.status()).isEqualTo(101);
