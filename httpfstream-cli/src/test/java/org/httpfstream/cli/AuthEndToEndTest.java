@@ -124,6 +124,26 @@ class AuthEndToEndTest {
     }
 
     @Test
+    void underNohupTheServerSaysSighupWillNotReload() throws Exception {
+        // nohup starts the JVM with SIGHUP ignored; the JVM then installs no handler for it, so the
+        // server must say that a SIGHUP will not reload anything (and still serve).
+        Path t = Files.writeString(dir.resolve("nohup-tokens"), "first read /\n");
+        java.util.List<String> command = java.util.List.of("nohup",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx128m", Main.class.getName(),
+                "server", "-root=" + dir.resolve("r5"), "-http=127.0.0.1:0", "-tokens=" + t);
+        try (CliProcess s = CliProcess.exec(command, Map.of())) {
+            s.awaitStderrLine(Pattern.compile("WARN .*SIGHUP is ignored by this process \\(started under nohup\\?\\)"),
+                    TIMEOUT);
+            int p = s.awaitPort(TIMEOUT);
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + p + "/x")).header("Authorization", "Bearer first").build(),
+                    HttpResponse.BodyHandlers.ofString(UTF_8));
+            assertThat(r.statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void sighupReloadsTheGrantFile() throws Exception {
         Path t = Files.writeString(dir.resolve("hup-tokens"), "first read /\n");
         try (CliProcess s = CliProcess.start("server", "-root=" + dir.resolve("r3"), "-http=127.0.0.1:0",
