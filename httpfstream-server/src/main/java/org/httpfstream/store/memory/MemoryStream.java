@@ -6,12 +6,11 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.ForkedBytes;
 import org.httpfstream.store.InsufficientStorageException;
 import org.httpfstream.store.Lease;
 import org.httpfstream.store.StoredStream;
@@ -46,7 +45,7 @@ final class MemoryStream implements StoredStream {
      *
      * <p>Thread safety: written under this object's monitor (the stream's lease); read from any thread.
      */
-    static final class Bytes {
+    static final class Bytes implements Follower.Reader {
         /** The bytes; a larger copy replaces it as the stream grows. Written under this. */
         private volatile byte[] data = new byte[256];
         /** Bytes readers may see: every byte written. Written under this. */
@@ -101,23 +100,10 @@ final class MemoryStream implements StoredStream {
             }
         }
 
-        int read(long position, ByteBuffer dst) {
-            long end = committed;
-            if (position >= end) {
-                return -1;
-            }
-            long from = base;
-            if (position < from) {
-                ByteBuffer part = dst.slice();
-                part.limit((int) Math.min(part.remaining(), from - position));
-                int n = source.read(position, part);
-                dst.position(dst.position() + Math.max(n, 0));
-                return n;
-            }
-            byte[] d = data;
-            int n = (int) Math.min(dst.remaining(), end - position);
-            dst.put(d, (int) (position - from), n);
-            return n;
+        /** Reads committed bytes at {@code position}; see {@link ForkedBytes#read}. */
+        @Override
+        public int read(long position, ByteBuffer dst) throws IOException {
+            return ForkedBytes.read(position, dst, committed, base, data, source);
         }
 
         /** Cuts the bytes back to {@code length} (not below a fork point); the caller holds the monitor. */
@@ -147,10 +133,8 @@ final class MemoryStream implements StoredStream {
             int at = (int) (committed - from);
             byte[] d = data;
             if (at + n > d.length) {
-                byte[] grown = new byte[(int) Math.min(MAX_BYTES, Math.max(at + n, 2L * d.length))];
-                System.arraycopy(d, 0, grown, 0, at);
-                data = grown;
-                d = grown;
+                d = ForkedBytes.grown(d, at, at + n, MAX_BYTES);
+                data = d;
             }
             for (ByteBuffer b : srcs) {
                 int len = b.remaining();
@@ -171,7 +155,7 @@ final class MemoryStream implements StoredStream {
         try {
             return b.append(srcs, storage.limits().maxStreamBytes());
         } catch (StreamTooLargeException | InsufficientStorageException e) {
-            throw storage.refused(e);
+            throw storage.listeners().refused(e);
         }
     }
 
@@ -276,34 +260,22 @@ final class MemoryStream implements StoredStream {
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
         Bytes b = bytes();
-        watch(listener);
-        return new Follower(Follower.source(b::committed, b::read, () -> unwatch(listener)), listener, ended);
+        return storage.listeners().follow(name, b::committed, b, listener, ended);
     }
 
     @Override
     public void watch(StreamListener listener) {
-        storage.watchers.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(listener);
+        storage.listeners().watch(name, listener);
     }
 
     @Override
     public void unwatch(StreamListener listener) {
-        storage.watchers.computeIfPresent(name, (n, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
+        storage.listeners().unwatch(name, listener);
     }
 
     @Override
     public void changed() {
-        for (java.util.function.Consumer<String> l : storage.changeListeners) {
-            l.accept(name);
-        }
-        Set<StreamListener> set = storage.watchers.get(name);
-        if (set != null) {
-            for (StreamListener l : set) {
-                l.onChange();
-            }
-        }
+        storage.listeners().changed(name);
     }
 
     /** Complete: every change is committed when made. */

@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
@@ -171,21 +170,17 @@ final class NatsStream implements StoredStream {
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
         NatsLog log = view().log();
-        watch(listener);
-        return new Follower(Follower.source(log::committed, log::read, () -> unwatch(listener)), listener, ended);
+        return storage.listeners().follow(name, log::committed, log, listener, ended);
     }
 
     @Override
     public void watch(StreamListener listener) {
-        storage.watchers.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(listener);
+        storage.listeners().watch(name, listener);
     }
 
     @Override
     public void unwatch(StreamListener listener) {
-        storage.watchers.computeIfPresent(name, (n, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
+        storage.listeners().unwatch(name, listener);
     }
 
     @Override
