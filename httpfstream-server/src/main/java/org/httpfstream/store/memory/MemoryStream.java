@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.NamedStream;
 import org.httpfstream.store.ForkedBytes;
 import org.httpfstream.store.InsufficientStorageException;
 import org.httpfstream.store.Lease;
@@ -25,16 +26,12 @@ import org.httpfstream.store.WriterConflictException;
  *
  * <p>Thread safety: immutable; the bytes are {@link Bytes}, whose monitor is the lease.
  */
-final class MemoryStream implements StoredStream {
+final class MemoryStream extends NamedStream<MemoryStorage> {
     /** The most bytes one stream may hold in memory. */
     static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
-    private final MemoryStorage storage;
-    private final String name;
-
     MemoryStream(MemoryStorage storage, String name) {
-        this.storage = storage;
-        this.name = name;
+        super(storage, name);
     }
 
     /**
@@ -165,16 +162,6 @@ final class MemoryStream implements StoredStream {
             throw new NoSuchFileException(name);
         }
         return b;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Object key() {
-        return name;
     }
 
     @Override
@@ -344,21 +331,6 @@ final class MemoryStream implements StoredStream {
         if (b != null) {
             b.discard();
         }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof MemoryStream other && other.storage == storage && other.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-        return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return "MemoryStream{" + name + "}";
     }
 
     /** The lease of a memory stream: its bytes, under their monitor. */

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.NamedStream;
 import org.httpfstream.store.SessionLease;
-import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
 import org.httpfstream.store.WriterConflictException;
@@ -22,23 +22,9 @@ import org.httpfstream.store.WriterConflictException;
  *
  * <p>Thread safety: immutable; the state it works on is the store's (see {@link NatsStorage}).
  */
-final class NatsStream implements StoredStream {
-    private final NatsStorage storage;
-    private final String name;
-
+final class NatsStream extends NamedStream<NatsStorage> {
     NatsStream(NatsStorage storage, String name) {
-        this.storage = storage;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Object key() {
-        return name;
+        super(storage, name);
     }
 
     @Override
@@ -284,20 +270,5 @@ final class NatsStream implements StoredStream {
         if (e != null) {
             storage.remove(name, e);
         }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof NatsStream other && other.storage == storage && other.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-        return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return "NatsStream{" + name + "}";
     }
 }
