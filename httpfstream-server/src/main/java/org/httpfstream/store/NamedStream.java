@@ -1,23 +1,27 @@
 package org.httpfstream.store;
 
+import java.util.Objects;
+
 /**
  * A stream of a store without files (memory, NATS): a handle by path on its store, which keeps every
- * state; two handles are equal if they name the same path of the same store.
+ * state; two handles are equal if they name the same path of the same store. Its watchers are the
+ * store's {@link AbstractStorage#listeners()}, by path.
  *
  * <p>Thread safety: immutable.
  *
  * @param <S> the store's class
  */
-public abstract class NamedStream<S extends Storage> implements StoredStream {
-    /** The store that keeps the stream's state. */
+public abstract class NamedStream<S extends AbstractStorage> implements StoredStream {
     protected final S storage;
-    /** The stream's path, normalized. */
     protected final String name;
 
-    /** The handle of the stream at {@code name} (normalized) in {@code storage}. */
+    /**
+     * @param storage the store that keeps the stream's state
+     * @param name the stream's path, normalized
+     */
     protected NamedStream(S storage, String name) {
-        this.storage = storage;
-        this.name = name;
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.name = Objects.requireNonNull(name, "name");
     }
 
     @Override
@@ -29,6 +33,22 @@ public abstract class NamedStream<S extends Storage> implements StoredStream {
     @Override
     public final Object key() {
         return name;
+    }
+
+    @Override
+    public final void watch(StreamListener listener) {
+        storage.listeners().watch(name, listener);
+    }
+
+    @Override
+    public final void unwatch(StreamListener listener) {
+        storage.listeners().unwatch(name, listener);
+    }
+
+    /** Tells the stream's watchers, then the store's change listeners. */
+    @Override
+    public final void changed() {
+        storage.listeners().changed(name);
     }
 
     @Override

@@ -3,7 +3,6 @@ package org.httpfstream.store.memory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.httpfstream.store.AbstractStorage;
 import org.httpfstream.store.InvalidStreamPathException;
@@ -34,11 +33,10 @@ public final class MemoryStorage extends AbstractStorage {
     final ConcurrentHashMap<String, StreamMetadata> metadata = new ConcurrentHashMap<>();
     /** Serializes creations, so that a stream and a folder of the same name are never both made. */
     private final Object creations = new Object();
-    private volatile boolean closed;
 
     /** An empty store whose appends obey {@code limits}. */
     public MemoryStorage(StoreLimits limits) {
-        super(limits);
+        super(limits, false); // a change is committed when it is made
     }
 
     @Override
@@ -96,26 +94,10 @@ public final class MemoryStorage extends AbstractStorage {
         return names;
     }
 
-    /** False: a change is committed when it is made. */
-    @Override
-    public boolean durableWrites() {
-        return false;
-    }
-
-    @Override
-    public CompletableFuture<Void> barrier() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    /** True once closed. */
-    public boolean closed() {
-        return closed;
-    }
-
     /** Ends every append session and drops every stream; followers see them end. */
     @Override
     public void close() {
-        closed = true;
+        markClosed();
         for (String name : new ArrayList<>(bytes.keySet())) {
             MemoryStream.Bytes b = bytes.remove(name);
             if (b != null) {

@@ -250,21 +250,6 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
         return storage.listeners().follow(name, b::committed, b, listener, ended);
     }
 
-    @Override
-    public void watch(StreamListener listener) {
-        storage.listeners().watch(name, listener);
-    }
-
-    @Override
-    public void unwatch(StreamListener listener) {
-        storage.listeners().unwatch(name, listener);
-    }
-
-    @Override
-    public void changed() {
-        storage.listeners().changed(name);
-    }
-
     /** Complete: every change is committed when made. */
     @Override
     public CompletableFuture<Void> durable(long length) {

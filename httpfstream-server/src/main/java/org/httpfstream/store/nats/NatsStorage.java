@@ -72,7 +72,6 @@ public final class NatsStorage extends AbstractStorage {
     final ScheduledExecutorService timer;
     private final ConcurrentHashMap<String, Local> locals = new ConcurrentHashMap<>();
     private final NatsRemoteSessions remote;
-    private volatile boolean closed;
 
     /**
      * A store on the cluster {@code connection} reaches, making the shard streams and buckets if they
@@ -80,7 +79,7 @@ public final class NatsStorage extends AbstractStorage {
      */
     public NatsStorage(Connection connection, boolean ownsConnection, NatsConfig config, StoreLimits limits)
             throws IOException {
-        super(limits);
+        super(limits, true); // an append is committed once JetStream acknowledged it, on a NATS thread
         this.connection = Objects.requireNonNull(connection, "connection");
         this.ownsConnection = ownsConnection;
         this.config = Objects.requireNonNull(config, "config");
@@ -382,32 +381,15 @@ public final class NatsStorage extends AbstractStorage {
         return paths;
     }
 
-    /** True: an append is committed once JetStream acknowledged it, later and on a NATS thread. */
-    @Override
-    public boolean durableWrites() {
-        return true;
-    }
-
-    /** Complete: a metadata change returns once the cluster acknowledged it. */
-    @Override
-    public CompletableFuture<Void> barrier() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    boolean closed() {
-        return closed;
-    }
-
     /**
      * Ends every append session of this node (waiting up to 10 s for their bytes to be acknowledged),
      * stops every view, and closes the connection if the store owns it.
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         List<CompletableFuture<Void>> ends = new ArrayList<>();
         for (Local local : locals.values()) {
             NatsSession s = local.session;

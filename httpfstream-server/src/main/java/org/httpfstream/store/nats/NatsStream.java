@@ -159,21 +159,6 @@ final class NatsStream extends NamedStream<NatsStorage> {
         return storage.listeners().follow(name, log::committed, log, listener, ended);
     }
 
-    @Override
-    public void watch(StreamListener listener) {
-        storage.listeners().watch(name, listener);
-    }
-
-    @Override
-    public void unwatch(StreamListener listener) {
-        storage.listeners().unwatch(name, listener);
-    }
-
-    @Override
-    public void changed() {
-        storage.changed(name);
-    }
-
     /** Completes once every byte this node handed over for the stream is acknowledged. */
     @Override
     public CompletableFuture<Void> durable(long length) {
