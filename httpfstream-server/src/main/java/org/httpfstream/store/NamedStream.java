@@ -29,12 +29,6 @@ public abstract class NamedStream<S extends AbstractStorage> implements StoredSt
         return name;
     }
 
-    /** The path: one stream per path and store. */
-    @Override
-    public final Object key() {
-        return name;
-    }
-
     @Override
     public final void watch(StreamListener listener) {
         storage.listeners().watch(name, listener);
