@@ -1,6 +1,10 @@
 package org.httpfstream.store;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A stream of a store without files (memory, NATS): a handle by path on its store, which keeps every
@@ -27,6 +31,40 @@ public abstract class NamedStream<S extends AbstractStorage> implements StoredSt
     @Override
     public final String name() {
         return name;
+    }
+
+    /**
+     * A stream's bytes as this process (or front node) holds them: the committed length, the time of
+     * the last change, and a positional read of committed bytes.
+     */
+    public interface LocalBytes extends Follower.Reader {
+        long committed();
+
+        long modified();
+    }
+
+    /**
+     * The stream's bytes now, asking no more than needed to find them.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no such stream
+     */
+    protected abstract LocalBytes localBytes() throws IOException;
+
+    @Override
+    public final long lastModified() throws IOException {
+        return localBytes().modified();
+    }
+
+    @Override
+    public final int read(long position, ByteBuffer dst) throws IOException {
+        return localBytes().read(position, dst);
+    }
+
+    /** Empty: no file; read with {@link #read}. */
+    @Override
+    public final Optional<FileChannel> openChannel() throws IOException {
+        localBytes();
+        return Optional.empty();
     }
 
     @Override

@@ -3,7 +3,6 @@ package org.httpfstream.store.memory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +41,7 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
      *
      * <p>Thread safety: written under this object's monitor (the stream's lease); read from any thread.
      */
-    static final class Bytes implements Follower.Reader {
+    static final class Bytes implements NamedStream.LocalBytes {
         /** The bytes; a larger copy replaces it as the stream grows. Written under this. */
         private volatile byte[] data = new byte[256];
         /** Bytes readers may see: every byte written. Written under this. */
@@ -72,11 +71,13 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
             deleted = true;
         }
 
-        long committed() {
+        @Override
+        public long committed() {
             return committed;
         }
 
-        long modified() {
+        @Override
+        public long modified() {
             return modified;
         }
 
@@ -228,20 +229,8 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
     }
 
     @Override
-    public long lastModified() throws IOException {
-        return bytes().modified();
-    }
-
-    @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        return bytes().read(position, dst);
-    }
-
-    /** Empty: no file; read with {@link #read}. */
-    @Override
-    public Optional<FileChannel> openChannel() throws IOException {
-        bytes();
-        return Optional.empty();
+    protected Bytes localBytes() throws NoSuchFileException {
+        return bytes();
     }
 
     @Override

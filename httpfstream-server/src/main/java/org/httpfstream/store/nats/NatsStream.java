@@ -2,7 +2,6 @@ package org.httpfstream.store.nats;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -136,21 +135,10 @@ final class NatsStream extends NamedStream<NatsStorage> {
         return mine != null ? Optional.of(mine) : storage.remoteSession(name);
     }
 
+    /** This node's view's bytes, from the cluster if this node has no view yet. */
     @Override
-    public long lastModified() throws IOException {
-        return anyView().log().modified();
-    }
-
-    @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        return anyView().log().read(position, dst);
-    }
-
-    /** Empty: no file; read with {@link #read}. */
-    @Override
-    public Optional<FileChannel> openChannel() throws IOException {
-        anyView();
-        return Optional.empty();
+    protected NatsLog localBytes() throws IOException {
+        return anyView().log();
     }
 
     @Override
