@@ -34,26 +34,12 @@ public abstract class NamedStream<S extends AbstractStorage> implements StoredSt
     }
 
     /**
-     * A stream's bytes as this process (or front node) holds them: the committed length, the time of
-     * the last change, and a positional read of committed bytes.
-     */
-    public interface LocalBytes extends Follower.Reader {
-        long committed();
-
-        long modified();
-    }
-
-    /**
-     * The stream's bytes now, asking no more than needed to find them.
+     * The reader of the stream's committed bytes as this process (or front node) holds them, found
+     * asking no more than needed.
      *
      * @throws java.nio.file.NoSuchFileException if there is no such stream
      */
-    protected abstract LocalBytes localBytes() throws IOException;
-
-    @Override
-    public final long lastModified() throws IOException {
-        return localBytes().modified();
-    }
+    protected abstract Follower.Reader localBytes() throws IOException;
 
     @Override
     public final int read(long position, ByteBuffer dst) throws IOException {

@@ -41,7 +41,7 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
      *
      * <p>Thread safety: written under this object's monitor (the stream's lease); read from any thread.
      */
-    static final class Bytes implements NamedStream.LocalBytes {
+    static final class Bytes implements Follower.Reader {
         /** The bytes; a larger copy replaces it as the stream grows. Written under this. */
         private volatile byte[] data = new byte[256];
         /** Bytes readers may see: every byte written. Written under this. */
@@ -71,13 +71,11 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
             deleted = true;
         }
 
-        @Override
-        public long committed() {
+        long committed() {
             return committed;
         }
 
-        @Override
-        public long modified() {
+        long modified() {
             return modified;
         }
 
@@ -200,7 +198,7 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
                     continue; // deleted meanwhile: take the current one
                 }
                 b.checkNoSession();
-                return action.run(new MemoryLease(b));
+                return action.run(new MemoryLease(this, b));
             }
         }
     }
@@ -226,6 +224,11 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
     public Optional<SessionLease> session() {
         Bytes b = storage.bytes.get(name);
         return b == null ? Optional.empty() : Optional.ofNullable(b.session());
+    }
+
+    @Override
+    public long lastModified() throws IOException {
+        return bytes().modified();
     }
 
     @Override
@@ -308,17 +311,11 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
     }
 
     /** The lease of a memory stream: its bytes, under their monitor. */
-    private final class MemoryLease implements Lease {
-        private final Bytes bytes;
-
-        MemoryLease(Bytes bytes) {
-            this.bytes = bytes;
-        }
-
+    private record MemoryLease(MemoryStream stream, Bytes bytes) implements Lease {
         @Override
         public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
-            long end = MemoryStream.this.append(bytes, srcs);
-            changed();
+            long end = stream.append(bytes, srcs);
+            stream.changed();
             return CompletableFuture.completedFuture(end);
         }
 
@@ -339,13 +336,13 @@ final class MemoryStream extends NamedStream<MemoryStorage> {
 
         @Override
         public void stageMetadata(StreamMetadata metadata) {
-            putMetadata(metadata);
+            stream.putMetadata(metadata);
         }
 
         @Override
         public void abandon() {
-            removeMetadata();
-            storage.bytes.remove(name, bytes);
+            stream.removeMetadata();
+            stream.storage.bytes.remove(stream.name, bytes);
             bytes.discard();
         }
     }

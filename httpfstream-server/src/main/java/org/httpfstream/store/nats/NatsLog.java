@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
-import org.httpfstream.store.NamedStream;
+import org.httpfstream.store.Follower;
 import org.httpfstream.store.ForkedBytes;
 
 /**
@@ -38,7 +38,7 @@ import org.httpfstream.store.ForkedBytes;
  * are in the array before it moves and a grown array is a copy holding them. Waiters are completed
  * outside the monitor.
  */
-final class NatsLog implements NamedStream.LocalBytes {
+final class NatsLog implements Follower.Reader {
     static final String OFF = "Hfs-Off";
     static final String END = "Hfs-End";
     static final String CRC = "Hfs-Crc";
@@ -192,8 +192,7 @@ final class NatsLog implements NamedStream.LocalBytes {
         this.committed = length;
     }
 
-    @Override
-    public long committed() {
+    long committed() {
         return committed;
     }
 
@@ -202,8 +201,7 @@ final class NatsLog implements NamedStream.LocalBytes {
         return stale.contains(seq);
     }
 
-    @Override
-    public long modified() {
+    long modified() {
         return modified;
     }
 

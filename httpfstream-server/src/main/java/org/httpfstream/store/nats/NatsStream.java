@@ -1,7 +1,6 @@
 package org.httpfstream.store.nats;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -133,6 +132,11 @@ final class NatsStream extends NamedStream<NatsStorage> {
     public Optional<SessionLease> session() {
         NatsSession mine = storage.local(name).session;
         return mine != null ? Optional.of(mine) : storage.remoteSession(name);
+    }
+
+    @Override
+    public long lastModified() throws IOException {
+        return anyView().log().modified();
     }
 
     /** This node's view's bytes, from the cluster if this node has no view yet. */
