@@ -29,8 +29,14 @@ public interface StoredStream {
     /** The stream's request path. */
     String name();
 
-    /** A value that identifies this stream within its store (for maps and lock striping). */
-    Object key();
+    /**
+     * A value that identifies this stream within its store (for maps and lock striping): by default its
+     * {@link #name()}, the request path; a store that knows a better identity (the file store: the
+     * file) says so.
+     */
+    default Object key() {
+        return name();
+    }
 
     /** True if the stream exists (has been created and not deleted); false for a folder. */
     boolean exists() throws IOException;

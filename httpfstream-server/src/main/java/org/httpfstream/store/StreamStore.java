@@ -59,7 +59,7 @@ public final class StreamStore implements Closeable {
     private final LazyTailMarks marks;
     private volatile FileOps fileOps = FileOps.DIRECT;
     private volatile StoreMetrics metrics = StoreMetrics.NONE;
-    private final StoreListeners listeners = new StoreListeners();
+    private final StoreListeners<Path> listeners = new StoreListeners<>();
     private final WriterCache cache = new WriterCache(this);
     private final Leases leases;
     /** Null without fsync. */

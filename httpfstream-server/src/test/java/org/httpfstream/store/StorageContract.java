@@ -3,6 +3,8 @@ package org.httpfstream.store;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.httpfstream.testing.StoredBytes.read;
+import static org.httpfstream.testing.StoredBytes.readAll;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -70,23 +72,6 @@ public abstract class StorageContract {
 
     static CompletableFuture<Long> append(StoredStream s, String text) throws IOException {
         return s.withLease(true, lease -> lease.append(ByteBuffer.wrap(text.getBytes(UTF_8))));
-    }
-
-    static String read(StoredStream s, long from, long to) throws IOException {
-        ByteBuffer dst = ByteBuffer.allocate((int) (to - from));
-        while (dst.hasRemaining()) {
-            int n = s.read(from + dst.position(), dst);
-            assertThat(n).as("read at %d", from + dst.position()).isPositive();
-        }
-        return new String(dst.array(), UTF_8);
-    }
-
-    static String readAll(Follower f) throws IOException {
-        ByteBuffer dst = ByteBuffer.allocate((int) f.length());
-        while (dst.hasRemaining()) {
-            assertThat(f.read(dst.position(), dst)).isPositive();
-        }
-        return new String(dst.array(), UTF_8);
     }
 
     static boolean exists(StoredStream s) {

@@ -3,17 +3,13 @@ package org.httpfstream.store.memory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.httpfstream.store.AbstractStorage;
 import org.httpfstream.store.InvalidStreamPathException;
 import org.httpfstream.store.NotAStreamException;
-import org.httpfstream.store.Storage;
 import org.httpfstream.store.StoreLimits;
 import org.httpfstream.store.StorePaths;
 import org.httpfstream.store.StoredStream;
-import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
 
 /**
@@ -26,25 +22,21 @@ import org.httpfstream.store.StreamMetadata;
  * <p>Written here rather than taken from a library: it is the seam's smallest honest implementation,
  * a growable byte array per stream, and no library offers the seam's lease and follower contract.
  *
- * <p>Thread safety: safe for use from any number of threads. Streams, metadata and watchers are
- * concurrent maps keyed by path; a stream's bytes are written under its monitor (the lease) and read
- * without it (see {@link MemoryStream}).
+ * <p>Thread safety: safe for use from any number of threads. Streams and metadata are concurrent maps
+ * keyed by path (the watchers are the base class's); a stream's bytes are written under its monitor
+ * (the lease) and read without it (see {@link MemoryStream}).
  */
-public final class MemoryStorage implements Storage {
-    private final StoreLimits limits;
+public final class MemoryStorage extends AbstractStorage {
     /** The streams that exist, by path. */
     final ConcurrentHashMap<String, MemoryStream.Bytes> bytes = new ConcurrentHashMap<>();
     /** Metadata by path; it may outlive the bytes (a soft-deleted stream). */
     final ConcurrentHashMap<String, StreamMetadata> metadata = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<String, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
     /** Serializes creations, so that a stream and a folder of the same name are never both made. */
     private final Object creations = new Object();
-    private volatile LeaseGuard guard = s -> { };
-    private volatile boolean closed;
 
     /** An empty store whose appends obey {@code limits}. */
     public MemoryStorage(StoreLimits limits) {
-        this.limits = Objects.requireNonNull(limits, "limits");
+        super(limits, false); // a change is committed when it is made
     }
 
     @Override
@@ -91,36 +83,6 @@ public final class MemoryStorage implements Storage {
         return false;
     }
 
-    /** Told of every change. */
-    final java.util.List<java.util.function.Consumer<String>> changeListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    @Override
-    public void addChangeListener(java.util.function.Consumer<String> listener) {
-        changeListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    /** Told of every refused append. */
-    private final java.util.List<java.util.function.Consumer<IOException>> refusalListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    @Override
-    public void addRefusalListener(java.util.function.Consumer<IOException> listener) {
-        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    /** Tells the refusal listeners of {@code refusal}; returns it. */
-    <E extends IOException> E refused(E refusal) {
-        for (java.util.function.Consumer<IOException> l : refusalListeners) {
-            l.accept(refusal);
-        }
-        return refusal;
-    }
-
-    LeaseGuard guard() {
-        return guard;
-    }
-
     @Override
     public List<String> list(String prefix) {
         List<String> names = new ArrayList<>();
@@ -132,36 +94,10 @@ public final class MemoryStorage implements Storage {
         return names;
     }
 
-    @Override
-    public StoreLimits limits() {
-        return limits;
-    }
-
-    /** False: a change is committed when it is made. */
-    @Override
-    public boolean durableWrites() {
-        return false;
-    }
-
-    @Override
-    public CompletableFuture<Void> barrier() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void leaseGuard(LeaseGuard guard) {
-        this.guard = Objects.requireNonNull(guard, "guard");
-    }
-
-    /** True once closed. */
-    public boolean closed() {
-        return closed;
-    }
-
     /** Ends every append session and drops every stream; followers see them end. */
     @Override
     public void close() {
-        closed = true;
+        markClosed();
         for (String name : new ArrayList<>(bytes.keySet())) {
             MemoryStream.Bytes b = bytes.remove(name);
             if (b != null) {

@@ -3,15 +3,14 @@ package org.httpfstream.store.memory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.NamedStream;
+import org.httpfstream.store.ForkedBytes;
 import org.httpfstream.store.InsufficientStorageException;
 import org.httpfstream.store.Lease;
 import org.httpfstream.store.StoredStream;
@@ -26,16 +25,12 @@ import org.httpfstream.store.WriterConflictException;
  *
  * <p>Thread safety: immutable; the bytes are {@link Bytes}, whose monitor is the lease.
  */
-final class MemoryStream implements StoredStream {
+final class MemoryStream extends NamedStream<MemoryStorage> {
     /** The most bytes one stream may hold in memory. */
     static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
-    private final MemoryStorage storage;
-    private final String name;
-
     MemoryStream(MemoryStorage storage, String name) {
-        this.storage = storage;
-        this.name = name;
+        super(storage, name);
     }
 
     /**
@@ -46,7 +41,7 @@ final class MemoryStream implements StoredStream {
      *
      * <p>Thread safety: written under this object's monitor (the stream's lease); read from any thread.
      */
-    static final class Bytes {
+    static final class Bytes implements Follower.Reader {
         /** The bytes; a larger copy replaces it as the stream grows. Written under this. */
         private volatile byte[] data = new byte[256];
         /** Bytes readers may see: every byte written. Written under this. */
@@ -101,23 +96,10 @@ final class MemoryStream implements StoredStream {
             }
         }
 
-        int read(long position, ByteBuffer dst) {
-            long end = committed;
-            if (position >= end) {
-                return -1;
-            }
-            long from = base;
-            if (position < from) {
-                ByteBuffer part = dst.slice();
-                part.limit((int) Math.min(part.remaining(), from - position));
-                int n = source.read(position, part);
-                dst.position(dst.position() + Math.max(n, 0));
-                return n;
-            }
-            byte[] d = data;
-            int n = (int) Math.min(dst.remaining(), end - position);
-            dst.put(d, (int) (position - from), n);
-            return n;
+        /** Reads committed bytes at {@code position}; see {@link ForkedBytes#read}. */
+        @Override
+        public int read(long position, ByteBuffer dst) throws IOException {
+            return ForkedBytes.read(position, dst, committed, base, data, source);
         }
 
         /** Cuts the bytes back to {@code length} (not below a fork point); the caller holds the monitor. */
@@ -147,10 +129,8 @@ final class MemoryStream implements StoredStream {
             int at = (int) (committed - from);
             byte[] d = data;
             if (at + n > d.length) {
-                byte[] grown = new byte[(int) Math.min(MAX_BYTES, Math.max(at + n, 2L * d.length))];
-                System.arraycopy(d, 0, grown, 0, at);
-                data = grown;
-                d = grown;
+                d = ForkedBytes.grown(d, at, at + n, MAX_BYTES);
+                data = d;
             }
             for (ByteBuffer b : srcs) {
                 int len = b.remaining();
@@ -171,7 +151,7 @@ final class MemoryStream implements StoredStream {
         try {
             return b.append(srcs, storage.limits().maxStreamBytes());
         } catch (StreamTooLargeException | InsufficientStorageException e) {
-            throw storage.refused(e);
+            throw storage.listeners().refused(e);
         }
     }
 
@@ -181,16 +161,6 @@ final class MemoryStream implements StoredStream {
             throw new NoSuchFileException(name);
         }
         return b;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Object key() {
-        return name;
     }
 
     @Override
@@ -228,7 +198,7 @@ final class MemoryStream implements StoredStream {
                     continue; // deleted meanwhile: take the current one
                 }
                 b.checkNoSession();
-                return action.run(new MemoryLease(b));
+                return action.run(new MemoryLease(this, b));
             }
         }
     }
@@ -262,48 +232,14 @@ final class MemoryStream implements StoredStream {
     }
 
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        return bytes().read(position, dst);
-    }
-
-    /** Empty: no file; read with {@link #read}. */
-    @Override
-    public Optional<FileChannel> openChannel() throws IOException {
-        bytes();
-        return Optional.empty();
+    protected Bytes localBytes() throws NoSuchFileException {
+        return bytes();
     }
 
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
         Bytes b = bytes();
-        watch(listener);
-        return new Follower(Follower.source(b::committed, b::read, () -> unwatch(listener)), listener, ended);
-    }
-
-    @Override
-    public void watch(StreamListener listener) {
-        storage.watchers.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(listener);
-    }
-
-    @Override
-    public void unwatch(StreamListener listener) {
-        storage.watchers.computeIfPresent(name, (n, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
-    }
-
-    @Override
-    public void changed() {
-        for (java.util.function.Consumer<String> l : storage.changeListeners) {
-            l.accept(name);
-        }
-        Set<StreamListener> set = storage.watchers.get(name);
-        if (set != null) {
-            for (StreamListener l : set) {
-                l.onChange();
-            }
-        }
+        return storage.listeners().follow(name, b::committed, b, listener, ended);
     }
 
     /** Complete: every change is committed when made. */
@@ -374,33 +310,12 @@ final class MemoryStream implements StoredStream {
         }
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof MemoryStream other && other.storage == storage && other.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-        return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return "MemoryStream{" + name + "}";
-    }
-
     /** The lease of a memory stream: its bytes, under their monitor. */
-    private final class MemoryLease implements Lease {
-        private final Bytes bytes;
-
-        MemoryLease(Bytes bytes) {
-            this.bytes = bytes;
-        }
-
+    private record MemoryLease(MemoryStream stream, Bytes bytes) implements Lease {
         @Override
         public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
-            long end = MemoryStream.this.append(bytes, srcs);
-            changed();
+            long end = stream.append(bytes, srcs);
+            stream.changed();
             return CompletableFuture.completedFuture(end);
         }
 
@@ -421,13 +336,13 @@ final class MemoryStream implements StoredStream {
 
         @Override
         public void stageMetadata(StreamMetadata metadata) {
-            putMetadata(metadata);
+            stream.putMetadata(metadata);
         }
 
         @Override
         public void abandon() {
-            removeMetadata();
-            storage.bytes.remove(name, bytes);
+            stream.removeMetadata();
+            stream.storage.bytes.remove(stream.name, bytes);
             bytes.discard();
         }
     }

@@ -32,10 +32,10 @@ final class NatsLease implements Lease {
     static NatsWriter.SizeCheck sizeCheck(NatsStorage storage) {
         return (length, append, max) -> {
             if (max > 0 && length + append > max) {
-                throw storage.refused(new StreamTooLargeException(length, append, max));
+                throw storage.listeners().refused(new StreamTooLargeException(length, append, max));
             }
             if (length + append > NatsLog.MAX_BYTES) {
-                throw storage.refused(new InsufficientStorageException("an append of " + append + " bytes",
+                throw storage.listeners().refused(new InsufficientStorageException("an append of " + append + " bytes",
                         new IOException("a front node's view of a stream holds at most " + NatsLog.MAX_BYTES + " bytes")));
             }
         };

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
+import org.httpfstream.store.Follower;
+import org.httpfstream.store.ForkedBytes;
 
 /**
  * This front node's view of one generation of one stream: the records of its subject, applied in
@@ -36,7 +38,7 @@ import java.util.zip.CRC32C;
  * are in the array before it moves and a grown array is a copy holding them. Waiters are completed
  * outside the monitor.
  */
-final class NatsLog {
+final class NatsLog implements Follower.Reader {
     static final String OFF = "Hfs-Off";
     static final String END = "Hfs-End";
     static final String CRC = "Hfs-Crc";
@@ -152,10 +154,8 @@ final class NatsLog {
         int at = (int) (written - base);
         byte[] d = data;
         if (at + (long) payload.length > d.length) {
-            byte[] grown = new byte[(int) Math.min(MAX_BYTES, Math.max(at + (long) payload.length, 2L * d.length))];
-            System.arraycopy(d, 0, grown, 0, at);
-            data = grown;
-            d = grown;
+            d = ForkedBytes.grown(d, at, at + (long) payload.length, MAX_BYTES);
+            data = d;
         }
         System.arraycopy(payload, 0, d, at, payload.length);
         written += payload.length;
@@ -229,23 +229,9 @@ final class NatsLog {
     }
 
     /** Reads committed bytes at {@code position}, as {@link java.nio.channels.FileChannel#read}. */
-    int read(long position, ByteBuffer dst) throws IOException {
-        long end = committed;
-        if (position >= end) {
-            return -1;
-        }
-        long from = base;
-        if (position < from) {
-            ByteBuffer part = dst.slice();
-            part.limit((int) Math.min(part.remaining(), from - position));
-            int n = source.read(position, part);
-            dst.position(dst.position() + Math.max(n, 0));
-            return n;
-        }
-        byte[] d = data;
-        int n = (int) Math.min(dst.remaining(), end - position);
-        dst.put(d, (int) (position - from), n);
-        return n;
+    @Override
+    public int read(long position, ByteBuffer dst) throws IOException {
+        return ForkedBytes.read(position, dst, committed, base, data, source);
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.AbstractSessionLease;
 import org.httpfstream.store.Follower;
 import org.httpfstream.store.SessionLease;
 import org.httpfstream.store.StreamListener;
@@ -56,7 +57,7 @@ final class NatsRemoteSessions {
             }
         }
         RemoteSession s = sessions.get(path);
-        return s == null || s.ended ? Optional.empty() : Optional.of(s);
+        return s == null || s.ended() ? Optional.empty() : Optional.of(s);
     }
 
     private void onLease(Message m) {
@@ -109,8 +110,7 @@ final class NatsRemoteSessions {
         } catch (IOException e) {
             // the view keeps what it has
         }
-        s.endLength = s.view.log().committed();
-        s.ended = true;
+        s.finish(s.view.log().committed());
         sessions.remove(path, s);
         storage.changed(path);
     }
@@ -126,24 +126,21 @@ final class NatsRemoteSessions {
 
     /**
      * An append session of another front node, read through this node's view: followers read committed
-     * bytes and end with it; it takes no appends.
+     * bytes and end with it; it takes no appends, and its appender cannot vanish here (only the node
+     * holding a session is told of that).
      *
      * <p>Thread safety: volatile state, written by the timer thread (and {@code renewed} by the dispatcher).
      */
-    final class RemoteSession implements SessionLease {
+    final class RemoteSession extends AbstractSessionLease {
         private final String path;
         final NatsStorage.View view;
-        private final long startNanos = System.nanoTime();
-        private final long startLength;
         volatile long renewed = System.nanoTime();
         volatile boolean ending;
-        volatile boolean ended;
-        volatile long endLength = -1;
 
         RemoteSession(String path, NatsStorage.View view) {
+            super(view.log()::committed, view.log()::committed); // what this node sees is committed
             this.path = path;
             this.view = view;
-            this.startLength = view.log().committed();
         }
 
         @Override
@@ -151,33 +148,10 @@ final class NatsRemoteSessions {
             return path;
         }
 
-        @Override
-        public long length() {
-            return SessionLease.lengthWithin(view.log().committed(), endLength);
-        }
-
-        @Override
-        public long appended() {
-            return length() - startLength;
-        }
-
-        @Override
-        public long elapsedNanos() {
-            return System.nanoTime() - startNanos;
-        }
-
-        @Override
-        public boolean ended() {
-            return ended;
-        }
-
-        @Override
-        public void vanished() {
-        }
-
-        @Override
-        public boolean wasVanished() {
-            return false;
+        /** Ends the session at {@code length}, once this node's view has every record of it. */
+        void finish(long length) {
+            endAt(length);
+            markEnded();
         }
 
         /** Refused: another front node holds this session. */
@@ -194,21 +168,7 @@ final class NatsRemoteSessions {
 
         @Override
         public Follower follow(long from, StreamListener listener) {
-            if (from < 0) {
-                throw new IllegalArgumentException("from < 0: " + from);
-            }
-            if (ended) {
-                return null;
-            }
-            NatsStream stream = new NatsStream(storage, path);
-            stream.watch(listener);
-            return new Follower(Follower.source(this::length, view.log()::read, () -> stream.unwatch(listener)),
-                    listener, this::ended);
-        }
-
-        @Override
-        public String toString() {
-            return "RemoteSession{" + path + ", length=" + length() + (ended ? ", ended" : "") + "}";
+            return NatsSession.follow(storage, path, this, view.log(), from, listener);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.httpfstream.store.AbstractSessionLease;
 import org.httpfstream.store.Follower;
 import org.httpfstream.store.SessionLease;
 import org.httpfstream.store.StreamListener;
@@ -20,32 +21,28 @@ import org.httpfstream.store.WriterConflictException;
  * session that was paused past its lease.
  *
  * <p>Thread safety: {@link #append} and {@link #end} are synchronized, so an end from another thread
- * never interleaves with an append; {@code endLength}, {@code ended}, {@code held} and {@code lost} are
- * volatile and read without the monitor. Guarded by this: {@code endFuture}, {@code renewal}.
+ * never interleaves with an append; {@code held} and {@code lost} are volatile and read without the
+ * monitor, as the base class's end length and flags are. Guarded by this: {@code endFuture}, {@code
+ * renewal}.
  */
-final class NatsSession implements SessionLease {
+final class NatsSession extends AbstractSessionLease {
     private final NatsStorage storage;
     private final NatsStream stream;
     private final NatsStorage.View view;
     private final NatsStorage.Local local;
-    private final long startLength;
-    private final long startNanos = System.nanoTime();
     private volatile NatsLeases.Held held;
     private volatile IOException lost;
-    private volatile long endLength = -1;
-    private volatile boolean ended;
-    private volatile boolean vanished;
     private CompletableFuture<Void> endFuture;
     private ScheduledFuture<?> renewal;
 
     private NatsSession(NatsStorage storage, NatsStream stream, NatsStorage.View view, NatsStorage.Local local,
             NatsLeases.Held held) {
+        super(view.log()::committed, view.writer()::written);
         this.storage = storage;
         this.stream = stream;
         this.view = view;
         this.local = local;
         this.held = held;
-        this.startLength = view.writer().written();
     }
 
     /** Takes the stream's long-held lease on this node and on the cluster; see {@link NatsStream#startSession()}. */
@@ -85,7 +82,7 @@ final class NatsSession implements SessionLease {
     }
 
     private void renew() {
-        if (endLength >= 0 || lost != null) {
+        if (endStarted() || lost != null) {
             return;
         }
         try {
@@ -103,39 +100,8 @@ final class NatsSession implements SessionLease {
     }
 
     @Override
-    public long length() {
-        return SessionLease.lengthWithin(view.log().committed(), endLength);
-    }
-
-    @Override
-    public long appended() {
-        long end = endLength;
-        return (end >= 0 ? end : view.writer().written()) - startLength;
-    }
-
-    @Override
-    public long elapsedNanos() {
-        return System.nanoTime() - startNanos;
-    }
-
-    @Override
-    public boolean ended() {
-        return ended;
-    }
-
-    @Override
-    public void vanished() {
-        vanished = true;
-    }
-
-    @Override
-    public boolean wasVanished() {
-        return vanished;
-    }
-
-    @Override
     public synchronized void append(ByteBuffer... srcs) throws IOException {
-        if (endLength >= 0) {
+        if (endStarted()) {
             throw new ClosedChannelException();
         }
         if (lost != null) {
@@ -149,7 +115,7 @@ final class NatsSession implements SessionLease {
         if (endFuture != null) {
             return endFuture;
         }
-        endLength = view.writer().written();
+        endAt(view.writer().written());
         if (renewal != null) {
             renewal.cancel(false);
         }
@@ -162,7 +128,7 @@ final class NatsSession implements SessionLease {
             IOException failure = view.writer().failure();
             storage.leases.release(held);
             released.complete(null);
-            ended = true;
+            markEnded();
             storage.changed(stream.name());
             if (failure != null) {
                 throw new java.util.concurrent.CompletionException(failure);
@@ -174,20 +140,21 @@ final class NatsSession implements SessionLease {
 
     @Override
     public Follower follow(long from, StreamListener listener) {
+        return follow(storage, stream.name(), this, view.log(), from, listener);
+    }
+
+    /**
+     * A follower of {@code session} (this node's or another's) on {@code path}, reading {@code log}; null
+     * if the session has ended. See {@link SessionLease#follow}.
+     */
+    static Follower follow(NatsStorage storage, String path, SessionLease session, NatsLog log, long from,
+            StreamListener listener) {
         if (from < 0) {
             throw new IllegalArgumentException("from < 0: " + from);
         }
-        if (ended) {
+        if (session.ended()) {
             return null;
         }
-        stream.watch(listener);
-        NatsLog log = view.log();
-        return new Follower(Follower.source(this::length, log::read, () -> stream.unwatch(listener)),
-                listener, this::ended);
-    }
-
-    @Override
-    public String toString() {
-        return "NatsSession{" + stream.name() + ", length=" + length() + (ended ? ", ended" : "") + "}";
+        return storage.listeners().follow(path, session::length, log, listener, session::ended);
     }
 }

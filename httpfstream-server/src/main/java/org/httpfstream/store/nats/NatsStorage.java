@@ -16,21 +16,17 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import org.httpfstream.store.AbstractStorage;
 import org.httpfstream.store.NotAStreamException;
-import org.httpfstream.store.Storage;
 import org.httpfstream.store.StoreLimits;
 import org.httpfstream.store.StorePaths;
 import org.httpfstream.store.StoredStream;
-import org.httpfstream.store.StreamListener;
 
 /**
  * Streams kept on a NATS JetStream cluster ({@code -store=nats}): the front node that runs this store
@@ -57,7 +53,7 @@ import org.httpfstream.store.StreamListener;
  * lease lock, the session, the current view) lives in concurrent maps; a view is made under its {@code
  * Local}'s monitor; the buckets and the NATS connection are thread safe.
  */
-public final class NatsStorage implements Storage {
+public final class NatsStorage extends AbstractStorage {
     /**
      * How long a JetStream request may take: longer than jnats' 2 s default, which a leader election
      * (a NATS node lost) or a loaded machine passes.
@@ -71,17 +67,11 @@ public final class NatsStorage implements Storage {
     final KeyValue streams;
     final CasRegisters metadata;
     final NatsLeases leases;
-    private final StoreLimits limits;
     private final boolean ownsConnection;
     private final Dispatcher dispatcher;
     final ScheduledExecutorService timer;
     private final ConcurrentHashMap<String, Local> locals = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<String, Set<StreamListener>> watchers = new ConcurrentHashMap<>();
-    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<IOException>> refusalListeners = new CopyOnWriteArrayList<>();
     private final NatsRemoteSessions remote;
-    private volatile LeaseGuard guard = s -> { };
-    private volatile boolean closed;
 
     /**
      * A store on the cluster {@code connection} reaches, making the shard streams and buckets if they
@@ -89,10 +79,10 @@ public final class NatsStorage implements Storage {
      */
     public NatsStorage(Connection connection, boolean ownsConnection, NatsConfig config, StoreLimits limits)
             throws IOException {
+        super(limits, true); // an append is committed once JetStream acknowledged it, on a NATS thread
         this.connection = Objects.requireNonNull(connection, "connection");
         this.ownsConnection = ownsConnection;
         this.config = Objects.requireNonNull(config, "config");
-        this.limits = Objects.requireNonNull(limits, "limits");
         this.names = new NatsNames(config);
         io.nats.client.JetStreamOptions options = io.nats.client.JetStreamOptions.builder()
                 .requestTimeout(REQUEST_TIMEOUT).build();
@@ -367,29 +357,9 @@ public final class NatsStorage implements Storage {
         }
     }
 
-    /** Tells the change listeners and the stream's watchers on this node. */
+    /** Tells the stream's watchers on this node and the change listeners. */
     void changed(String path) {
-        for (Consumer<String> l : changeListeners) {
-            l.accept(path);
-        }
-        Set<StreamListener> set = watchers.get(path);
-        if (set != null) {
-            for (StreamListener l : set) {
-                l.onChange();
-            }
-        }
-    }
-
-    /** Tells the refusal listeners of {@code refusal}; returns it. */
-    <E extends IOException> E refused(E refusal) {
-        for (Consumer<IOException> l : refusalListeners) {
-            l.accept(refusal);
-        }
-        return refusal;
-    }
-
-    LeaseGuard guard() {
-        return guard;
+        listeners().changed(path);
     }
 
     @Override
@@ -411,52 +381,15 @@ public final class NatsStorage implements Storage {
         return paths;
     }
 
-    @Override
-    public StoreLimits limits() {
-        return limits;
-    }
-
-    /** True: an append is committed once JetStream acknowledged it, later and on a NATS thread. */
-    @Override
-    public boolean durableWrites() {
-        return true;
-    }
-
-    /** Complete: a metadata change returns once the cluster acknowledged it. */
-    @Override
-    public CompletableFuture<Void> barrier() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void leaseGuard(LeaseGuard guard) {
-        this.guard = Objects.requireNonNull(guard, "guard");
-    }
-
-    @Override
-    public void addChangeListener(Consumer<String> listener) {
-        changeListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    @Override
-    public void addRefusalListener(Consumer<IOException> listener) {
-        refusalListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    boolean closed() {
-        return closed;
-    }
-
     /**
      * Ends every append session of this node (waiting up to 10 s for their bytes to be acknowledged),
      * stops every view, and closes the connection if the store owns it.
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         List<CompletableFuture<Void>> ends = new ArrayList<>();
         for (Local local : locals.values()) {
             NatsSession s = local.session;

@@ -1,17 +1,14 @@
 package org.httpfstream.store.nats;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.NamedStream;
 import org.httpfstream.store.SessionLease;
-import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamListener;
 import org.httpfstream.store.StreamMetadata;
 import org.httpfstream.store.WriterConflictException;
@@ -23,23 +20,9 @@ import org.httpfstream.store.WriterConflictException;
  *
  * <p>Thread safety: immutable; the state it works on is the store's (see {@link NatsStorage}).
  */
-final class NatsStream implements StoredStream {
-    private final NatsStorage storage;
-    private final String name;
-
+final class NatsStream extends NamedStream<NatsStorage> {
     NatsStream(NatsStorage storage, String name) {
-        this.storage = storage;
-        this.name = name;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Object key() {
-        return name;
+        super(storage, name);
     }
 
     @Override
@@ -156,41 +139,16 @@ final class NatsStream implements StoredStream {
         return anyView().log().modified();
     }
 
+    /** This node's view's bytes, from the cluster if this node has no view yet. */
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        return anyView().log().read(position, dst);
-    }
-
-    /** Empty: no file; read with {@link #read}. */
-    @Override
-    public Optional<FileChannel> openChannel() throws IOException {
-        anyView();
-        return Optional.empty();
+    protected NatsLog localBytes() throws IOException {
+        return anyView().log();
     }
 
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
         NatsLog log = view().log();
-        watch(listener);
-        return new Follower(Follower.source(log::committed, log::read, () -> unwatch(listener)), listener, ended);
-    }
-
-    @Override
-    public void watch(StreamListener listener) {
-        storage.watchers.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(listener);
-    }
-
-    @Override
-    public void unwatch(StreamListener listener) {
-        storage.watchers.computeIfPresent(name, (n, set) -> {
-            set.remove(listener);
-            return set.isEmpty() ? null : set;
-        });
-    }
-
-    @Override
-    public void changed() {
-        storage.changed(name);
+        return storage.listeners().follow(name, log::committed, log, listener, ended);
     }
 
     /** Completes once every byte this node handed over for the stream is acknowledged. */
@@ -289,20 +247,5 @@ final class NatsStream implements StoredStream {
         if (e != null) {
             storage.remove(name, e);
         }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof NatsStream other && other.storage == storage && other.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-        return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return "NatsStream{" + name + "}";
     }
 }

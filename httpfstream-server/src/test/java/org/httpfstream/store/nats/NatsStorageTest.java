@@ -3,6 +3,8 @@ package org.httpfstream.store.nats;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.httpfstream.testing.StoredBytes.read;
+import static org.httpfstream.testing.StoredBytes.readAll;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamSubscription;
@@ -79,20 +81,36 @@ class NatsStorageTest {
         return ByteBuffer.wrap(text.getBytes(UTF_8));
     }
 
-    static String read(StoredStream s, long from, long to) throws IOException {
-        ByteBuffer dst = ByteBuffer.allocate((int) (to - from));
-        while (dst.hasRemaining()) {
-            assertThat(s.read(from + dst.position(), dst)).as("read at %d", from + dst.position()).isPositive();
-        }
-        return new String(dst.array(), UTF_8);
+    /** What each thread of {@link #concurrently} does, once per turn, to its node's stream. */
+    interface Turn {
+        void run(StoredStream s) throws Exception;
     }
 
-    static String readAll(Follower f) throws IOException {
-        ByteBuffer dst = ByteBuffer.allocate((int) f.length());
-        while (dst.hasRemaining()) {
-            assertThat(f.read(dst.position(), dst)).isPositive();
+    /**
+     * Runs {@code turn} {@code times} times on the stream at {@code path}, on one thread per entry of
+     * {@code nodes}, all at once; fails if any thread failed.
+     */
+    static void concurrently(List<NatsStorage> nodes, String path, int times, Turn turn) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (NatsStorage node : nodes) {
+            Thread t = new Thread(() -> {
+                try {
+                    StoredStream s = node.stream(path);
+                    for (int i = 0; i < times; i++) {
+                        turn.run(s);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(t);
+            t.start();
         }
-        return new String(dst.array(), UTF_8);
+        for (Thread t : threads) {
+            t.join(60_000);
+        }
+        assertThat(failures).isEmpty();
     }
 
     @Nested
@@ -134,26 +152,8 @@ class NatsStorageTest {
         @Test
         void oneOperationLeasesOnBothNodesTakeTurnsAndLoseNoAppend() throws Exception {
             int each = 150; // KV create and update double-granted within a few hundred turns on 2.9.10
-            List<Thread> writers = new ArrayList<>();
-            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-            for (NatsStorage node : List.of(a, b)) {
-                Thread t = new Thread(() -> {
-                    try {
-                        StoredStream s = node.stream("/turns.log");
-                        for (int i = 0; i < each; i++) {
-                            s.withLease(true, lease -> lease.append(bytes("x"))).join();
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                });
-                writers.add(t);
-                t.start();
-            }
-            for (Thread t : writers) {
-                t.join(60_000);
-            }
-            assertThat(failures).isEmpty();
+            concurrently(List.of(a, b), "/turns.log", each,
+                    s -> s.withLease(true, lease -> lease.append(bytes("x"))).join());
             assertThat(a.stream("/turns.log").committedLength()).isEqualTo(2L * each);
             assertThat(b.stream("/turns.log").committedLength()).isEqualTo(2L * each);
         }
@@ -164,26 +164,8 @@ class NatsStorageTest {
             onA.withLease(true, lease -> lease.append(bytes("x"))).join();
             onA.putMetadata(org.httpfstream.store.StreamMetadata.defaults("text/plain"));
             int each = 40;
-            List<Thread> threads = new ArrayList<>();
-            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-            for (NatsStorage node : List.of(a, b, a, b)) {
-                Thread t = new Thread(() -> {
-                    try {
-                        StoredStream s = node.stream("/count.txt");
-                        for (int i = 0; i < each; i++) {
-                            s.updateMetadata(m -> m.map(x -> x.withForkRefs(x.forkRefs() + 1)));
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                });
-                threads.add(t);
-                t.start();
-            }
-            for (Thread t : threads) {
-                t.join(60_000);
-            }
-            assertThat(failures).isEmpty();
+            concurrently(List.of(a, b, a, b), "/count.txt", each,
+                    s -> s.updateMetadata(m -> m.map(x -> x.withForkRefs(x.forkRefs() + 1))));
             assertThat(b.stream("/count.txt").metadata().orElseThrow().forkRefs()).isEqualTo(4 * each);
         }
 
