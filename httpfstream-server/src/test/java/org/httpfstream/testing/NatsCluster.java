@@ -98,20 +98,34 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     public synchronized void start() throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         String exe = executable();
-        folder = TempFolders.create();
-        for (int i = 0; i < NODES; i++) {
-            clientPorts[i] = freePort();
-            routePorts[i] = freePort();
-            monitorPorts[i] = freePort();
+        for (int attempt = 1; ; attempt++) {
+            folder = TempFolders.create();
+            int[] ports = freePorts(3 * NODES);
+            for (int i = 0; i < NODES; i++) {
+                clientPorts[i] = ports[3 * i];
+                routePorts[i] = ports[3 * i + 1];
+                monitorPorts[i] = ports[3 * i + 2];
+            }
+            for (int i = 0; i < NODES; i++) {
+                Files.createDirectories(nodeDir(i).resolve("js"));
+                Files.writeString(nodeDir(i).resolve("nats.conf"), config(i), UTF_8);
+            }
+            for (int i = 0; i < NODES; i++) {
+                processes[i] = launch(exe, i);
+            }
+            try {
+                awaitReady();
+                break;
+            } catch (IOException e) {
+                // A port taken between its choice and the node's bind ends that node at once: start the
+                // whole cluster again on other ports (a node that is merely slow is not retried).
+                boolean oneExited = java.util.Arrays.stream(processes).anyMatch(p -> p != null && !p.isAlive());
+                close();
+                if (!oneExited || attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        for (int i = 0; i < NODES; i++) {
-            Files.createDirectories(nodeDir(i).resolve("js"));
-            Files.writeString(nodeDir(i).resolve("nats.conf"), config(i), UTF_8);
-        }
-        for (int i = 0; i < NODES; i++) {
-            processes[i] = launch(exe, i);
-        }
-        awaitReady();
         startMillis = (System.nanoTime() - t0) / 1_000_000;
     }
 
@@ -175,9 +189,28 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /**
+     * {@code n} distinct loopback ports free now, below Linux's ephemeral range (32768 and up), so that
+     * no outgoing connection takes one as its local port while a killed node is down; each is held until
+     * all are chosen.
+     */
+    private static int[] freePorts(int n) throws IOException {
+        java.util.Random random = new java.util.Random();
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            while (held.size() < n) {
+                int port = 20000 + random.nextInt(12000);
+                try {
+                    held.add(new ServerSocket(port, 1, InetAddress.getLoopbackAddress()));
+                } catch (IOException taken) {
+                    // in use: pick another
+                }
+            }
+            return held.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
         }
     }
 
