@@ -4,6 +4,7 @@ import static org.httpfstream.durable.DurableStreamException.Reason.BAD_REQUEST;
 import static org.httpfstream.durable.DurableStreamException.Reason.CLOSED;
 import static org.httpfstream.durable.DurableStreamException.Reason.CONFLICT;
 import static org.httpfstream.durable.DurableStreamException.Reason.NOT_FOUND;
+import static org.httpfstream.durable.DurableStreamException.Reason.OFFSET_MISMATCH;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import org.httpfstream.durable.DurableStreams.ProducerRequest;
 import org.httpfstream.durable.DurableStreams.Snapshot;
 import org.httpfstream.json.JsonMessages;
 import org.httpfstream.store.Lease;
+import org.httpfstream.store.Offsets;
 import org.httpfstream.store.StoredStream;
 import org.httpfstream.store.StreamMetadata;
 import org.httpfstream.store.WriterConflictException;
@@ -191,6 +193,13 @@ final class Appending {
             StreamMetadata.Producer state, CompletableFuture<?>[] bytes) throws IOException {
         StoredStream stream = s.stream();
         return stream.withLease(false, lease -> {
+            // Compare-and-append: checked under the lease, so no other append comes between the check
+            // and this one, on this node or another.
+            if (request.expectedOffset() >= 0 && lease.written() != request.expectedOffset()) {
+                throw new DurableStreamException(OFFSET_MISMATCH, "Stream-Expected-Offset "
+                        + Offsets.format(request.expectedOffset()) + " is not the stream's length ("
+                        + Offsets.format(lease.written()) + ")", Details.lengthIs(lease.written()));
+            }
             CompletableFuture<Long> written = write(lease, request.body(), messages);
             // Under the lease: a failed sync, which cuts the bytes back, fails it.
             bytes[0] = written != null ? written : stream.durable(lease.written());

@@ -28,7 +28,12 @@ public final class DurableStreamException extends IOException {
         /** An idempotent producer skipped sequence numbers; see {@link Details#expectedSeq()}. */
         SEQUENCE_GAP,
         /** The stream was deleted while forks still reference it (soft-deleted). */
-        GONE
+        GONE,
+        /**
+         * The stream's length is not the {@code Stream-Expected-Offset} of a compare-and-append; {@link
+         * Details#nextOffset()} is its length.
+         */
+        OFFSET_MISMATCH
     }
 
     /**
@@ -42,6 +47,11 @@ public final class DurableStreamException extends IOException {
 
         /** A closed stream's final offset. */
         public static Details closedAt(long nextOffset) {
+            return new Details(nextOffset, -1, -1, -1);
+        }
+
+        /** The stream's length, which a compare-and-append expected to be another. */
+        public static Details lengthIs(long nextOffset) {
             return new Details(nextOffset, -1, -1, -1);
         }
 

@@ -154,9 +154,16 @@ public final class DurableStreams {
      * @param producer idempotent producer headers, or null
      * @param close close the stream after this append
      * @param body the bytes (a JSON value for JSON streams)
+     * @param expectedOffset the length the stream must have for the append to be made ({@code
+     *     Stream-Expected-Offset}), checked under the stream's lease; -1 for none
      */
     public record AppendRequest(String contentType, String seq, ProducerRequest producer, boolean close,
-            byte[] body) {}
+            byte[] body, long expectedOffset) {
+        /** An append without an expected offset. */
+        public AppendRequest(String contentType, String seq, ProducerRequest producer, boolean close, byte[] body) {
+            this(contentType, seq, producer, close, body, -1);
+        }
+    }
 
     /**
      * A stream's state.

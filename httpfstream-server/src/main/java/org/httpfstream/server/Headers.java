@@ -26,6 +26,20 @@ public final class Headers {
     public static final String STREAM_OFFSET = "Stream-Offset";
     /** Response header (or trailer): the offset after the last byte of the body. */
     public static final String NEXT_OFFSET = "Stream-Next-Offset";
+    /**
+     * Request header of a Durable Streams {@code POST} and of a WebSocket {@code APPEND}: the append is
+     * made only if the stream's length is exactly this offset (a token of {@link
+     * org.httpfstream.store.Offsets}, {@code -1} for an empty stream); else 409 with the current length in
+     * {@link #NEXT_OFFSET}. The check and the append are one step under the stream's lease.
+     */
+    public static final String EXPECTED_OFFSET = "Stream-Expected-Offset";
+    /**
+     * Request header of a WebSocket {@code APPEND}: {@code true} asks the server to report committed
+     * offsets to the appender: the 101 carries {@link #NEXT_OFFSET} (where the session's first byte
+     * goes) and the server sends TEXT messages, each a committed length as an offset token. The original
+     * clients never send it, and get nothing of this.
+     */
+    public static final String APPEND_ACKS = "Stream-Append-Acks";
     /** Response header: {@code true} while an append session is active on the stream. */
     public static final String WRITER_ACTIVE = "Stream-Writer-Active";
 

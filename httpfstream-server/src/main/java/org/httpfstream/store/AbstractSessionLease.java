@@ -49,6 +49,11 @@ public abstract class AbstractSessionLease implements SessionLease {
         return SessionLease.lengthWithin(committed.getAsLong(), endLength);
     }
 
+    @Override
+    public final long start() {
+        return startLength;
+    }
+
     /** Bytes this session has handed over (with fsync, possibly not yet committed). */
     @Override
     public final long appended() {

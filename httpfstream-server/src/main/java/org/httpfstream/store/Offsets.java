@@ -60,6 +60,23 @@ public final class Offsets {
         return position;
     }
 
+    /**
+     * The stream length a compare-and-append expects ({@code Stream-Expected-Offset}): an offset token,
+     * {@code -1} for an empty stream; -1 if {@code token} is null (no such header).
+     *
+     * @throws InvalidOffsetException if the token is malformed or {@code now}
+     */
+    public static long expected(String token) throws InvalidOffsetException {
+        if (token == null) {
+            return -1;
+        }
+        String t = token.trim();
+        if (t.equals(NOW)) {
+            throw new InvalidOffsetException("an expected offset must be an offset, not \"now\"");
+        }
+        return parse(t, Long.MAX_VALUE);
+    }
+
     private static String printable(String token) {
         String t = token.length() > 40 ? token.substring(0, 40) + "…" : token;
         return "\"" + t.replaceAll("[\\p{Cntrl}]", "?") + "\"";

@@ -36,6 +36,14 @@ public interface SessionLease {
      */
     long length();
 
+    /**
+     * Where this session's first byte goes: the stream's length when the session started, every byte
+     * handed over before it counted (committed or not). A compare-and-append session ({@code
+     * Stream-Expected-Offset}) starts only if this is the expected offset; no other writer can append
+     * while the session holds the lease.
+     */
+    long start();
+
     /** Bytes this session has handed over, committed or not. */
     long appended();
 

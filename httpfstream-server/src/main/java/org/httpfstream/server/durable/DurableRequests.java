@@ -1,6 +1,7 @@
 package org.httpfstream.server.durable;
 
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE;
+import static org.httpfstream.server.Headers.EXPECTED_OFFSET;
 import static org.httpfstream.server.Headers.FORKED_FROM;
 import static org.httpfstream.server.Headers.FORK_OFFSET;
 import static org.httpfstream.server.Headers.FORK_SUB_OFFSET;
@@ -23,6 +24,8 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.store.InvalidOffsetException;
+import org.httpfstream.store.Offsets;
 
 /**
  * Reads the Durable Streams requests of their headers into the domain's request records ({@link
@@ -116,7 +119,22 @@ final class DurableRequests {
         }
         boolean close = isTrue(h.get(STREAM_CLOSED));
         return new DurableStreams.AppendRequest(h.get(CONTENT_TYPE), h.get(STREAM_SEQ), producer, close,
-                ByteBufUtil.getBytes(request.content()));
+                ByteBufUtil.getBytes(request.content()), expectedOffset(h.get(EXPECTED_OFFSET)));
+    }
+
+    /**
+     * The length a compare-and-append expects ({@code Stream-Expected-Offset}): an offset token, {@code -1}
+     * for an empty stream; -1 if {@code value} is null (no such header).
+     */
+    static long expectedOffset(String value) throws BadRequest {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Offsets.expected(value);
+        } catch (InvalidOffsetException e) {
+            throw new BadRequest(EXPECTED_OFFSET + ": " + e.getMessage());
+        }
     }
 
     /** The {@code offset} parameter of a read (null if absent), checked to be given at most once. */

@@ -89,7 +89,7 @@ public final class FailureStatus {
             case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
             case STALE_EPOCH -> HttpResponseStatus.FORBIDDEN;
             case GONE -> HttpResponseStatus.GONE;
-            case CONFLICT, CLOSED, SEQUENCE_GAP -> HttpResponseStatus.CONFLICT;
+            case CONFLICT, CLOSED, SEQUENCE_GAP, OFFSET_MISMATCH -> HttpResponseStatus.CONFLICT;
         };
     }
 

@@ -67,6 +67,7 @@ public final class HttpErrors {
         switch (e.reason()) {
             case CLOSED -> h.set(Headers.STREAM_CLOSED, "true")
                     .set(Headers.NEXT_OFFSET, Offsets.format(d.nextOffset()));
+            case OFFSET_MISMATCH -> h.set(Headers.NEXT_OFFSET, Offsets.format(d.nextOffset()));
             case STALE_EPOCH -> h.set(Headers.PRODUCER_EPOCH, d.producerEpoch());
             case SEQUENCE_GAP -> h.set(Headers.PRODUCER_EXPECTED_SEQ, d.expectedSeq())
                     .set(Headers.PRODUCER_RECEIVED_SEQ, d.receivedSeq());

@@ -5,6 +5,8 @@ import static io.netty.handler.codec.http.HttpHeaderNames.CONNECTION;
 import static io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE;
 import static io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING;
 import static io.netty.handler.codec.http.HttpHeaderNames.UPGRADE;
+import static org.httpfstream.server.Headers.APPEND_ACKS;
+import static org.httpfstream.server.Headers.EXPECTED_OFFSET;
 import static org.httpfstream.server.Headers.FRAMES_HEADER;
 import static org.httpfstream.server.Headers.FRAMES_PARAM;
 import static org.httpfstream.server.Headers.NEXT_OFFSET;
@@ -99,16 +101,31 @@ public final class OriginalProtocol {
             return;
         }
         SessionLease session;
+        long expected;
         try {
+            expected = Offsets.expected(request.headers().get(EXPECTED_OFFSET));
             session = storage.stream(path).startSession();
         } catch (IOException e) {
             HttpErrors.fail(ctx, e, FailureStatus.Operation.APPEND, "APPEND " + path, false);
             return;
         }
-        LOG.info("APPEND {} started at byte {} from {}", path, session.length(),
-                ctx.channel().remoteAddress());
+        if (expected >= 0 && session.start() != expected) {
+            // Compare-and-append: the session holds the lease, so its start is the stream's length;
+            // refused before the upgrade, the lease given back at once.
+            long length = session.start();
+            session.end();
+            LOG.info("APPEND {} refused: expected offset {}, length {}", path, expected, length);
+            FullHttpResponse refused = HttpErrors.response(HttpResponseStatus.CONFLICT, EXPECTED_OFFSET + " "
+                    + Offsets.format(expected) + " is not the stream's length (" + Offsets.format(length) + ")");
+            refused.headers().set(NEXT_OFFSET, Offsets.format(length));
+            HttpErrors.send(ctx, refused, false);
+            return;
+        }
+        boolean acks = "true".equalsIgnoreCase(request.headers().get(APPEND_ACKS));
+        LOG.info("APPEND {} started at byte {} from {}{}", path, session.start(),
+                ctx.channel().remoteAddress(), acks ? " (committed offsets reported)" : "");
         ServerStats.of(ctx.channel()).appendStarted(ServerStats.AppendProtocol.WEBSOCKET);
-        upgrade.toAppender(ctx, handshaker, request, path, session);
+        upgrade.toAppender(ctx, handshaker, request, path, session, acks);
     }
 
     /** What a read found at a path: the stream and, while an appender is active, its session. */

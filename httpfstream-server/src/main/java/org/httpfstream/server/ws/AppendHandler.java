@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -15,7 +16,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.httpfstream.store.Follower;
 import org.httpfstream.store.InsufficientStorageException;
+import org.httpfstream.store.Offsets;
 import org.httpfstream.store.SessionLease;
 import org.httpfstream.store.StreamTooLargeException;
 import org.slf4j.Logger;
@@ -42,7 +46,14 @@ import org.slf4j.LoggerFactory;
  * that answers a Close frame goes out only once every byte of the session is committed (Close 1011 if
  * that failed).
  *
- * <p>Per channel, not sharable; confined to the channel's event loop.
+ * <p>An appender that asked for them ({@code Stream-Append-Acks: true}) is told which bytes are
+ * committed: after the handshake, a TEXT message with the stream's committed length as an offset token
+ * (16 hexadecimal digits) whenever it has grown, coalesced (several commits may give one message). A
+ * resuming appender keeps every byte past the last length it was told and may drop the rest. The
+ * original clients never ask, and never get such a message.
+ *
+ * <p>Per channel, not sharable; confined to the channel's event loop, but for {@code reportScheduled},
+ * set by the session's listener on the store's thread.
  */
 public final class AppendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(AppendHandler.class);
@@ -51,6 +62,14 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_PENDING = 1024 * 1024;
 
     private final SessionLease session;
+    /** True if the appender asked to be told the committed lengths. */
+    private final boolean acks;
+    /** The session's follower that tells of commits while reporting them; null before or without. */
+    private Follower commits;
+    /** The last committed length reported to the appender; -1 before the first. */
+    private long reported = -1;
+    /** True while a report is scheduled on the event loop; set from the store's thread. */
+    private final AtomicBoolean reportScheduled = new AtomicBoolean();
     /** Data bytes of the current socket read, each buffer with its own reference; written together. */
     private final List<ByteBuf> pending = new ArrayList<>();
     private int pendingBytes;
@@ -58,7 +77,42 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
     private boolean ended;
 
     public AppendHandler(SessionLease session) {
+        this(session, false);
+    }
+
+    /** With {@code acks}, the appender is told the committed lengths once {@link #reportCommits} is called. */
+    public AppendHandler(SessionLease session, boolean acks) {
         this.session = session;
+        this.acks = acks;
+    }
+
+    /**
+     * Starts telling the appender the committed lengths: call on the event loop once the handshake's
+     * response is written. Does nothing without acks or once the session has ended.
+     */
+    public void reportCommits(ChannelHandlerContext ctx) {
+        if (!acks || ended || commits != null || ctx == null) {
+            return;
+        }
+        commits = session.follow(session.start(), () -> {
+            if (reportScheduled.compareAndSet(false, true)) {
+                ctx.executor().execute(() -> report(ctx));
+            }
+        });
+        report(ctx);
+    }
+
+    /** Sends the committed length if it grew since the last report; on the event loop. */
+    private void report(ChannelHandlerContext ctx) {
+        reportScheduled.set(false);
+        if (ended || !ctx.channel().isActive()) {
+            return;
+        }
+        long length = session.length();
+        if (length > reported) {
+            reported = length;
+            ctx.writeAndFlush(new TextWebSocketFrame(Offsets.format(length)));
+        }
     }
 
     @Override
@@ -223,6 +277,9 @@ public final class AppendHandler extends ChannelInboundHandlerAdapter {
             return CompletableFuture.completedFuture(null);
         }
         ended = true;
+        if (commits != null) {
+            commits.close();
+        }
         CompletableFuture<Void> durable = session.end();
         LOG.info("APPEND {} ended ({}): {} bytes in {} ms", session.name(), endReason,
                 session.appended(), TimeUnit.NANOSECONDS.toMillis(session.elapsedNanos()));

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -19,10 +20,12 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import org.httpfstream.server.Headers;
 import org.httpfstream.server.HttpFStreamSettings;
 import org.httpfstream.server.guard.Authorizer;
 import org.httpfstream.server.routing.HttpErrors;
 import org.httpfstream.store.Follower;
+import org.httpfstream.store.Offsets;
 import org.httpfstream.store.SessionLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,10 +89,12 @@ public final class WebSocketUpgrade {
 
     /**
      * Makes the channel an appender's, writing into {@code session}, and answers the handshake; if it
-     * fails the session ends and the connection closes.
+     * fails the session ends and the connection closes. With {@code acks} (the appender sent {@link
+     * Headers#APPEND_ACKS}) the 101 carries {@link Headers#NEXT_OFFSET}, the session's start, and the
+     * appender is then told every committed length ({@link AppendHandler#reportCommits}).
      */
     public void toAppender(ChannelHandlerContext ctx, WebSocketServerHandshaker handshaker, FullHttpRequest request,
-            String path, SessionLease session) {
+            String path, SessionLease session, boolean acks) {
         Channel channel = ctx.channel();
         ChannelPipeline p = ctx.pipeline();
         // The WebSocket handlers go in first: the handshake may complete within handshake() itself.
@@ -104,11 +109,16 @@ public final class WebSocketUpgrade {
         p.addLast("append-decoder", new AppendFrameDecoder(settings.maxFrameSize()));
         p.addLast("ws-keepalive", new WebSocketKeepAlive(settings.pingInterval().toNanos(),
                 settings.appenderTimeout().toNanos(), true, "APPEND " + path));
-        p.addLast("append", new AppendHandler(session));
-        handshake(handshaker, channel, request, null, f -> {
+        AppendHandler appender = new AppendHandler(session, acks);
+        p.addLast("append", appender);
+        HttpHeaders headers = acks ? new DefaultHttpHeaders().set(Headers.NEXT_OFFSET, Offsets.format(session.start()))
+                : null;
+        handshake(handshaker, channel, request, headers, f -> {
             if (!f.isSuccess()) {
                 session.end();
                 f.channel().close();
+            } else if (acks) {
+                appender.reportCommits(p.context(appender));
             }
         });
         // The handshake has put Netty's frame decoder in too, before the codec; ours replaces it.
