@@ -76,7 +76,7 @@ class FailureStatusTest {
                 case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
                 case STALE_EPOCH -> HttpResponseStatus.FORBIDDEN;
                 case GONE -> HttpResponseStatus.GONE;
-                case CONFLICT, CLOSED, SEQUENCE_GAP -> HttpResponseStatus.CONFLICT;
+                case CONFLICT, CLOSED, SEQUENCE_GAP, OFFSET_MISMATCH -> HttpResponseStatus.CONFLICT;
             };
             for (Operation operation : Operation.values()) {
                 assertThat(FailureStatus.of(new DurableStreamException(reason, "refused"), operation))
