@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -86,6 +87,18 @@ final class Handshake {
      */
     static Opened open(URI uri, Verb verb, String offset, boolean follow, Settings settings, Observer observer)
             throws IOException {
+        return open(uri, verb, offset, follow, settings, observer, List.of());
+    }
+
+    /**
+     * As {@link #open(URI, Verb, String, boolean, Settings, Observer)}, with {@code headers} ({@code
+     * "Name: value"} lines) added to the request.
+     *
+     * @throws OffsetMismatchException if the server answered an APPEND with 409 and {@code
+     *     Stream-Next-Offset} (its {@code Stream-Expected-Offset} was not the stream's length)
+     */
+    static Opened open(URI uri, Verb verb, String offset, boolean follow, Settings settings, Observer observer,
+            List<String> headers) throws IOException {
         String token = settings.token();
         int connectTimeoutMillis = settings.connectTimeoutMillis();
         int readTimeoutMillis = settings.readTimeoutMillis();
@@ -111,7 +124,7 @@ final class Handshake {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = socket.getOutputStream();
             String key = newKey();
-            out.write(request(endpoint, verb, key, offset, follow, token).getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request(endpoint, verb, key, offset, follow, token, headers).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             HttpResponseHead head = HttpResponseHead.read(in);
             if (head.status() == 101) {
@@ -213,6 +226,12 @@ final class Handshake {
      * Authorization: Bearer} header for {@code token} when they are not null.
      */
     static String request(Endpoint endpoint, Verb verb, String key, String offset, boolean follow, String token) {
+        return request(endpoint, verb, key, offset, follow, token, List.of());
+    }
+
+    /** As {@link #request(Endpoint, Verb, String, String, boolean, String)}, with {@code headers} lines added. */
+    static String request(Endpoint endpoint, Verb verb, String key, String offset, boolean follow, String token,
+            List<String> headers) {
         StringBuilder sb = new StringBuilder(256)
                 .append("GET ").append(endpoint.requestTarget(offset, follow)).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(endpoint.hostHeader()).append("\r\n")
@@ -226,6 +245,9 @@ final class Handshake {
         }
         if (token != null) {
             sb.append("Authorization: Bearer ").append(token).append("\r\n");
+        }
+        for (String h : headers) {
+            sb.append(h).append("\r\n");
         }
         return sb.append("\r\n").toString();
     }
@@ -261,6 +283,10 @@ final class Handshake {
         if (head.status() == 401 || head.status() == 403 && head.header("WWW-Authenticate") != null) {
             return new NotAuthorizedException(head.status(), body.startsWith("not authorised: ") ? body
                     : "not authorised: " + verb + " " + uri + " answered " + head.statusText() + quoted);
+        }
+        String length = head.header(OffsetMismatchException.NEXT_OFFSET);
+        if (head.status() == 409 && verb == Verb.APPEND && length != null) {
+            return OffsetMismatchException.of(uri, length, body);
         }
         if (head.status() == 403 && verb == Verb.APPEND) {
             return new WriterConflictException(uri, body);

@@ -34,11 +34,15 @@ public final class HttpFStreamClient {
     /** Size of the buffer {@link #append(URI, InputStream)} reads into. */
     static final int COPY_BUFFER_SIZE = WebSocketAppendOutputStream.MAX_MESSAGE;
 
+    /** Default for {@link Builder#appendBufferSize(int)}. */
+    static final int DEFAULT_APPEND_BUFFER_SIZE = 8 * 1024 * 1024;
+
     private static final HttpFStreamClient DEFAULT = builder().build();
 
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final Duration resumeTimeout;
+    private final int appendBufferSize;
     /** The token, the https socket factory and the timeouts in the units the connections take. */
     private final Settings settings;
 
@@ -46,6 +50,7 @@ public final class HttpFStreamClient {
         this.connectTimeout = builder.connectTimeout;
         this.readTimeout = builder.readTimeout;
         this.resumeTimeout = builder.resumeTimeout;
+        this.appendBufferSize = builder.appendBufferSize;
         this.settings = new Settings(builder.token,
                 builder.sslContext == null ? null : builder.sslContext.getSocketFactory(),
                 toMillis(connectTimeout), toMillis(readTimeout), toNanos(resumeTimeout));
@@ -175,6 +180,61 @@ public final class HttpFStreamClient {
     }
 
     /**
+     * Opens an append that survives the loss of its connection: a front node killed, a network cut, a
+     * server restarted. Blocks until the first server of {@code servers} that accepts the append has
+     * done so (each is tried once, in order; a refusal such as another writer is thrown at once).
+     *
+     * <p>The append asks the server to report which bytes are committed (request header {@code
+     * Stream-Append-Acks: true}; an httpfstream server answers with TEXT messages giving the committed
+     * length). Every byte written and not yet reported committed is kept, at most {@link
+     * Builder#appendBufferSize(int)} bytes: a {@code write} that finds the buffer full blocks until the
+     * server reports commits; nothing is ever dropped. When the connection is lost, the next {@code
+     * write} or {@code close} reconnects, to the next server of the list in turn (all must serve the same
+     * streams: one server restarted on the same root, or front nodes of one NATS cluster), with a backoff
+     * from 50 ms to 2 s, for at most {@link #resumeTimeout()} each time. It opens with {@code
+     * Stream-Expected-Offset} set to the first byte it keeps; if the stream is longer (bytes committed
+     * whose report was lost), it drops the bytes below that length and goes on from there: the stream
+     * gets every byte exactly once, in order. A writer conflict meanwhile (the lost connection's lease
+     * not yet released: until the server notices the dead connection, or the NATS lease expires) is
+     * retried in the same way.
+     *
+     * <p>{@code write} sends at once and returns without waiting for the commit; {@code flush} does
+     * nothing; {@code close} sends what is left and waits until the server confirms every byte is
+     * committed (up to the read timeout, or 30 s if there is none, per connection), resuming if the
+     * connection is lost meanwhile. Close is idempotent and may be called from any thread (it waits for a
+     * write in progress). {@code write} after {@code close} throws {@code IOException("stream closed")}.
+     * The caller must close the stream.
+     *
+     * <p>The append fails, and every later {@code write} and {@code close} throws an {@code IOException}
+     * whose message says how many bytes of this append are committed, when reconnecting took longer than
+     * the resume timeout, when the stream's length is outside the bytes kept (another writer appended),
+     * or when the server refuses the bytes (for instance the stream's size limit). A server that does not
+     * report commits (the original Go server) gets a plain append, as {@link #openAppend(URI)}: a lost
+     * connection is then an error.
+     *
+     * @param servers the stream's URI on each server, {@code http} or {@code https}, at least one
+     * @return the stream to write to, never null
+     * @throws NullPointerException if {@code servers} or one of them is null
+     * @throws IllegalArgumentException if {@code servers} is empty, or a URI's scheme is not http or
+     *     https or it has no host
+     * @throws WriterConflictException if another appender is writing to the path
+     * @throws NotAuthorizedException if the server refused the token
+     * @throws IOException if no server could be reached, or one answered with another status
+     */
+    public OutputStream openResumableAppend(java.util.List<URI> servers) throws IOException {
+        Objects.requireNonNull(servers, "servers");
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("servers is empty");
+        }
+        for (URI u : servers) {
+            Endpoint.of(Objects.requireNonNull(u, "servers contains null"));
+        }
+        int readTimeoutMillis = settings.readTimeoutMillis();
+        long closeWait = readTimeoutMillis == 0 ? CLOSE_WAIT_WITHOUT_READ_TIMEOUT_MILLIS : readTimeoutMillis;
+        return new ResumableAppendOutputStream(servers, settings, appendBufferSize, closeWait);
+    }
+
+    /**
      * Follows the file at {@code uri} from its start; the same as {@link #follow(URI, String) follow(uri,
      * null)}.
      *
@@ -286,8 +346,26 @@ public final class HttpFStreamClient {
         private Duration resumeTimeout = DEFAULT_RESUME_TIMEOUT;
         private String token;
         private SSLContext sslContext;
+        private int appendBufferSize = DEFAULT_APPEND_BUFFER_SIZE;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how many bytes a resumable append ({@link HttpFStreamClient#openResumableAppend}) keeps
+         * until the server reports them committed; a write that finds them all held blocks until it
+         * does. Default 8 MiB.
+         *
+         * @param bytes the buffer's size, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is less than 1
+         */
+        public Builder appendBufferSize(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("bytes < 1: " + bytes);
+            }
+            this.appendBufferSize = bytes;
+            return this;
         }
 
         /**
@@ -363,8 +441,9 @@ public final class HttpFStreamClient {
         /**
          * Sets how long a followed stream tries to reconnect after its connection ended abnormally, when
          * the server supports offsets (see {@link FollowInputStream}): once this much time has passed since
-         * the failure without a successful reconnect, {@code read} fails. Default 60 seconds. Appends are
-         * never resumed.
+         * the failure without a successful reconnect, {@code read} fails. Default 60 seconds. A resumable
+         * append ({@link HttpFStreamClient#openResumableAppend}) tries as long to reconnect each time its
+         * connection is lost; other appends are never resumed.
          *
          * @param timeout the timeout; {@link Duration#ZERO} disables resuming (a failed connection is an
          *     error at once)

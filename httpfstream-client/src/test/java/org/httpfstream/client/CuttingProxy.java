@@ -63,6 +63,22 @@ final class CuttingProxy implements AutoCloseable {
         return cuts.get();
     }
 
+    /**
+     * Kills every connection open now, both sockets, with a reset (a network cut the peers learn of);
+     * counts as one cut. Later connections are served as before.
+     */
+    void killConnections() {
+        for (Socket s : sockets) {
+            try {
+                s.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // closed already
+            }
+            closeQuietly(s);
+        }
+        cuts.incrementAndGet();
+    }
+
     /** The number of connections accepted so far. */
     int connections() {
         return connections.get();
