@@ -28,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ResumableAppendTest {
+    /** A server closed under an appender tells it at once (Close 1001) rather than waiting for it to end. */
+    static final Duration DRAIN = Duration.ofMillis(100);
+
     @TempDir Path root;
     RealServer server;
 
@@ -60,7 +63,7 @@ class ResumableAppendTest {
     @Test
     void aServerRestartedOnTheSameRootMidAppendGetsEveryByteOnce() throws Exception {
         byte[] data = sequence(15, 3_000_000);
-        server = RealServer.start(root, b -> b.storage(HttpFStreamServer.STORAGE_FILE));
+        server = RealServer.start(root, b -> b.storage(HttpFStreamServer.STORAGE_FILE).drainTimeout(DRAIN));
         URI first = server.uri("/build/out.bin");
         URI second;
         try (ServerSocket reserved = new ServerSocket(0)) { // a port for the restarted server, listed now
@@ -70,7 +73,7 @@ class ResumableAppendTest {
         writeRange(out, data, 0, 2_000_000); // returns once at least 1 MB is reported committed
         Await.until("a first part is committed", () -> server.bytes("/build/out.bin").length >= 1_000_000);
         server.close(); // Close 1001 to the appender; bytes in flight are in doubt
-        server = RealServer.start(root, b -> b.storage(HttpFStreamServer.STORAGE_FILE)
+        server = RealServer.start(root, b -> b.storage(HttpFStreamServer.STORAGE_FILE).drainTimeout(DRAIN)
                 .bind("127.0.0.1", second.getPort()));
         writeRange(out, data, 2_000_000, data.length);
         out.close();
@@ -80,7 +83,7 @@ class ResumableAppendTest {
     @Test
     void aRelayThatKillsTheConnectionTwiceLosesAndRepeatsNothing() throws Exception {
         byte[] data = sequence(16, 2_000_000);
-        server = RealServer.start(root);
+        server = RealServer.start(root, b -> b.drainTimeout(DRAIN));
         try (CuttingProxy relay = CuttingProxy.start(server.server.localAddress().getPort(), new long[0], 3,
                 () -> { })) {
             try (OutputStream out = client(256 * 1024, Duration.ofSeconds(20))
@@ -101,7 +104,7 @@ class ResumableAppendTest {
 
     @Test
     void anotherWriterMeanwhileEndsTheAppendSayingWhatIsCommitted() throws Exception {
-        server = RealServer.start(root);
+        server = RealServer.start(root, b -> b.drainTimeout(DRAIN));
         URI uri = server.uri("/other/out.txt");
         try (CuttingProxy relay = CuttingProxy.start(server.server.localAddress().getPort(), new long[0], 1,
                 () -> { })) {
@@ -122,7 +125,7 @@ class ResumableAppendTest {
 
     @Test
     void noServerBackInTimeIsAnErrorThatSaysHowManyBytesAreCommitted() throws Exception {
-        server = RealServer.start(root);
+        server = RealServer.start(root, b -> b.drainTimeout(DRAIN));
         OutputStream out = client(1024, Duration.ofMillis(500)).openResumableAppend(List.of(server.uri("/gone/out.txt")));
         out.write("abc".getBytes(UTF_8));
         Await.until("committed", () -> server.bytes("/gone/out.txt").length == 3);
