@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,6 +15,7 @@ import java.util.function.LongSupplier;
 import org.httpfstream.client.HttpFStreamClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code httpfstream append URL}: streams stdin to a resource as it arrives. */
 @Command(
@@ -21,7 +25,12 @@ import picocli.CommandLine.Mixin;
         description = {
             "Streams data from standard input to a resource URL on an httpfstream server.",
             "Each chunk is sent as soon as it is read, so followers see a line typed at a terminal at once. "
-                    + "End of input, or Ctrl-C, ends the append cleanly, keeping everything sent."
+                    + "End of input, or Ctrl-C, ends the append cleanly, keeping everything sent.",
+            "The bytes not yet reported committed by the server (at most 8 MiB; reading stdin waits when "
+                    + "they are) are kept: if the connection is lost (server restarted, front node killed, "
+                    + "network cut), the append reconnects to URL or to a --also URL in turn for up to 60 s "
+                    + "and goes on exactly where the stream ends, without gap or duplicate. If it gives up, "
+                    + "it exits with 1 and says how many bytes are committed."
         },
         footer = {
             "",
@@ -39,6 +48,20 @@ public final class AppendCommand implements Callable<Integer> {
 
     @Mixin
     StreamOptions options = new StreamOptions();
+
+    @Option(names = {"-also", "--also"}, paramLabel = "URL", description = "the same stream on another server (another "
+            + "front node over the same NATS cluster, or the server's other address), where the append resumes "
+            + "if the connection is lost; may be repeated")
+    List<String> also = new ArrayList<>();
+
+    @Option(names = {"-resume-timeout", "--resume-timeout"}, paramLabel = "DURATION", defaultValue = "60s",
+            converter = GoDuration.Converter.class,
+            description = "how long to try to reconnect each time the connection is lost (default: 60s)")
+    Duration resumeTimeout;
+
+    @Option(names = {"-no-resume", "--no-resume"}, description = "keep no bytes for a resume: a lost connection ends the append "
+            + "at once, the last bytes sent in doubt (as before)")
+    boolean noResume;
 
     private final InputStream stdin;
     private final LongSupplier stdinSize;
@@ -67,7 +90,17 @@ public final class AppendCommand implements Callable<Integer> {
     public Integer call() {
         URI uri = options.uri();
         PrintWriter err = options.err();
-        OutputStream out = options.open(uri, HttpFStreamClient::openAppend, FAILING);
+        List<URI> servers = new ArrayList<>();
+        servers.add(uri);
+        for (String u : also) {
+            servers.add(StreamUrl.parse(u));
+        }
+        if (noResume && servers.size() > 1) {
+            throw new CommandFailure("--also needs resuming: leave out --no-resume");
+        }
+        HttpFStreamClient client = options.auth.builder().resumeTimeout(resumeTimeout).build();
+        OutputStream out = options.open(uri, client, noResume ? HttpFStreamClient::openAppend
+                : (c, first) -> c.openResumableAppend(servers), FAILING);
 
         AtomicLong sent = new AtomicLong();
         AtomicBoolean interrupted = new AtomicBoolean();

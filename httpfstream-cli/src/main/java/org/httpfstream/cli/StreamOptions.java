@@ -62,8 +62,13 @@ final class StreamOptions {
      *     {@code failing + uri + ": " + cause}
      */
     <T> T open(URI uri, Open<T> operation, String failing) {
+        return open(uri, auth.client(), operation, failing);
+    }
+
+    /** As {@link #open(URI, Open, String)}, with {@code client} (made with the token: {@code auth.builder()}). */
+    <T> T open(URI uri, HttpFStreamClient client, Open<T> operation, String failing) {
         try {
-            return operation.open(auth.client(), uri);
+            return operation.open(client, uri);
         } catch (NotAuthorizedException e) {
             throw TokenOption.failure(e);
         } catch (IOException | RuntimeException e) {

@@ -21,7 +21,12 @@ final class TokenOption {
 
     /** A client with the default timeouts sending this token, if any. */
     HttpFStreamClient client() {
-        return HttpFStreamClient.builder().token(token).build();
+        return builder().build();
+    }
+
+    /** A builder with the default timeouts and this token, if any. */
+    HttpFStreamClient.Builder builder() {
+        return HttpFStreamClient.builder().token(token);
     }
 
     /** The one line printed for a refusal: the server's "not authorised: …" reason. */
