@@ -1,0 +1,72 @@
+package org.httpfstream.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.testing.Await;
+import org.httpfstream.testing.NatsCluster;
+import org.httpfstream.testing.StoredBytes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A resumable append through two front nodes over one real 3-node JetStream cluster: the first node is
+ * stopped mid-append and the appender goes on through the second, which then holds exactly the bytes
+ * written, each once. The committed offsets it resumes from are JetStream's acknowledgements.
+ */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ResumableAppendNatsTest {
+    @RegisterExtension
+    static final NatsCluster nats = new NatsCluster();
+
+    @TempDir Path rootA;
+    @TempDir Path rootB;
+    HttpFStreamServer a;
+    HttpFStreamServer b;
+
+    @BeforeEach
+    void startTwoFrontNodes() throws Exception {
+        a = HttpFStreamServer.builder().root(rootA).bind("127.0.0.1", 0).nats(List.of(nats.url(0)))
+                .drainTimeout(Duration.ofMillis(100)).build().start();
+        b = HttpFStreamServer.builder().root(rootB).bind("127.0.0.1", 0).nats(List.of(nats.url(1)))
+                .drainTimeout(Duration.ofMillis(100)).build().start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    @Test
+    void theFirstNodeStoppedMidAppendTheAppenderGoesOnThroughTheSecond() throws Exception {
+        byte[] data = ResumableAppendTest.sequence(17, 1_500_000);
+        URI onA = a.uri().resolve("/nats/out.bin");
+        URI onB = b.uri().resolve("/nats/out.bin");
+        HttpFStreamClient client = HttpFStreamClient.builder().appendBufferSize(256 * 1024)
+                .resumeTimeout(Duration.ofSeconds(40)).readTimeout(Duration.ofSeconds(15)).build();
+        try (OutputStream out = client.openResumableAppend(List.of(onA, onB))) {
+            ResumableAppendTest.writeRange(out, data, 0, 600_000); // at least 344 KB reported committed
+            a.close(); // Close 1001 to the appender; its bytes in flight are in doubt
+            a = null;
+            ResumableAppendTest.writeRange(out, data, 600_000, data.length);
+        }
+        Await.until("node B sees every byte", () -> StoredBytes.of(b.storage(), "/nats/out.bin").length >= data.length,
+                Duration.ofSeconds(20));
+        assertThat(Arrays.equals(StoredBytes.of(b.storage(), "/nats/out.bin"), data)).as("exactly the sequence").isTrue();
+    }
+}
