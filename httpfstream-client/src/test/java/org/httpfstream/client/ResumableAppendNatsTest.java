@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.httpfstream.server.HttpFStreamServer;
+import org.httpfstream.server.RawWebSocket;
 import org.httpfstream.testing.Await;
 import org.httpfstream.testing.NatsCluster;
 import org.httpfstream.testing.StoredBytes;
@@ -49,6 +50,28 @@ class ResumableAppendNatsTest {
         }
         if (b != null) {
             b.close();
+        }
+    }
+
+    @Test
+    void compareAndAppendChecksTheClusterLengthOnEitherNode() throws Exception {
+        URI onA = a.uri().resolve("/nats/cas.txt");
+        HttpFStream.append(onA, new java.io.ByteArrayInputStream("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        java.net.InetSocketAddress nodeB = new java.net.InetSocketAddress("127.0.0.1", b.localAddress().getPort());
+        try (RawWebSocket refused = RawWebSocket.connect(nodeB, "/nats/cas.txt", 0, "X-Verb: APPEND",
+                "Stream-Expected-Offset: " + org.httpfstream.store.Offsets.format(3))) {
+            assertThat(refused.status()).isEqualTo(409);
+            assertThat(refused.response.header("Stream-Next-Offset")).isEqualTo(org.httpfstream.store.Offsets.format(5));
+        }
+        try (RawWebSocket accepted = RawWebSocket.connect(nodeB, "/nats/cas.txt", 0, "X-Verb: APPEND",
+                "Stream-Expected-Offset: " + org.httpfstream.store.Offsets.format(5))) {
+            assertThat(accepted.status()).isEqualTo(101);
+            accepted.send(RawWebSocket.BINARY, " world".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            accepted.sendClose(1000);
+            assertThat(accepted.readToClose(new java.io.ByteArrayOutputStream()).closeCode()).isEqualTo(1000);
+        }
+        try (FollowInputStream in = HttpFStream.follow(onA)) {
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("hello world");
         }
     }
 
