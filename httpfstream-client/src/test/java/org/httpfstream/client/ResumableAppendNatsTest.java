@@ -76,6 +76,31 @@ class ResumableAppendNatsTest {
     }
 
     @Test
+    void aDurableStreamsPostWithAnExpectedOffsetIsCheckedAgainstTheClusterLength() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.BiFunction<HttpFStreamServer, String[], java.net.http.HttpRequest.Builder> req = (node, h) ->
+                java.net.http.HttpRequest.newBuilder(node.uri().resolve("/nats/ds.txt")).timeout(Duration.ofSeconds(30))
+                        .headers(h);
+        var put = http.send(req.apply(a, new String[] {"Content-Type", "text/plain"})
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("abc")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(201);
+        var stale = http.send(req.apply(b, new String[] {"Content-Type", "text/plain", "Stream-Expected-Offset",
+                org.httpfstream.store.Offsets.format(0)}).POST(java.net.http.HttpRequest.BodyPublishers.ofString("X"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(stale.statusCode()).isEqualTo(409);
+        assertThat(stale.headers().firstValue("Stream-Next-Offset")).contains(org.httpfstream.store.Offsets.format(3));
+        var next = http.send(req.apply(b, new String[] {"Content-Type", "text/plain", "Stream-Expected-Offset",
+                org.httpfstream.store.Offsets.format(3)}).POST(java.net.http.HttpRequest.BodyPublishers.ofString("de"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(next.statusCode()).isEqualTo(204);
+        assertThat(next.headers().firstValue("Stream-Next-Offset")).contains(org.httpfstream.store.Offsets.format(5));
+        var read = http.send(java.net.http.HttpRequest.newBuilder(a.uri().resolve("/nats/ds.txt?offset=-1")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(read.body()).isEqualTo("abcde");
+    }
+
+    @Test
     void theFirstNodeStoppedMidAppendTheAppenderGoesOnThroughTheSecond() throws Exception {
         byte[] data = ResumableAppendTest.sequence(17, 1_500_000);
         URI onA = a.uri().resolve("/nats/out.bin");
