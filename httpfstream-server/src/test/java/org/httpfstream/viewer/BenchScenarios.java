@@ -18,8 +18,8 @@ import org.httpfstream.server.RawWebSocket;
  * Timing happens in the page (performance.now(), whose origin is the navigation's start), so the
  * WebDriver round trips are not in the figures; Java only polls for the page's own records.
  *
- * <p>Thread safety: not thread safe; one benchmark thread drives it (the RSS sampler of
- * {@link #scroll} reads only {@code /proc}).
+ * <p>Thread safety: not thread safe; one benchmark thread drives it (the memory sampler of a
+ * {@link PhaseMemory} reads only {@code /proc}).
  */
 final class BenchScenarios {
     private static final String JUMP = """
