@@ -70,8 +70,24 @@ final class BenchBrowser implements AutoCloseable {
         return v == null ? Double.NaN : ((Number) v).doubleValue();
     }
 
-    /** Memory of one process: resident (VmRSS) and its private anonymous part (RssAnon), bytes. */
-    record Memory(long rss, long anon) {}
+    /**
+     * Memory of one process, bytes, from {@code /proc/PID/status}: {@code rss} is VmRSS, everything resident
+     * (its file-backed pages, such as the Chromium binary, fonts and ICU data, and shared memory, counted in
+     * full although other processes map them too); {@code anon} is RssAnon, its private anonymous pages;
+     * {@code swap} is VmSwap.
+     */
+    record Memory(long pid, long rss, long anon, long swap) {
+        static final Memory NONE = new Memory(-1, -1, -1, -1);
+
+        /**
+         * The private memory footprint, what Chrome's task manager shows as a tab's "Memory footprint" (on
+         * Linux: RssAnon + VmSwap): the memory that would be freed if the process went away, without the
+         * file-backed and shared pages.
+         */
+        long footprint() {
+            return anon < 0 ? -1 : anon + Math.max(0, swap);
+        }
+    }
 
     /**
      * Memory of each renderer process of this browser (processes with {@code --type=renderer} whose
@@ -79,15 +95,16 @@ final class BenchBrowser implements AutoCloseable {
      */
     List<Memory> rendererMemory() {
         long browserPid = -1;
-        List<long[]> renderers = new ArrayList<>(); // pid, rss, anon
+        List<long[]> renderers = new ArrayList<>(); // pid, rss, anon, swap
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
                 String cmd = cmdline(p);
                 if (cmd.contains(profileArgument) && !cmd.contains("--type=")) {
                     browserPid = Long.parseLong(p.getFileName().toString());
                 } else if (cmd.contains("--type=renderer")) {
-                    renderers.add(new long[] {Long.parseLong(p.getFileName().toString()), field(p, "VmRSS:") * 1024,
-                        field(p, "RssAnon:") * 1024});
+                    Map<String, Long> f = fields(p, "VmRSS:", "RssAnon:", "VmSwap:");
+                    renderers.add(new long[] {Long.parseLong(p.getFileName().toString()), f.get("VmRSS:") * 1024,
+                        f.get("RssAnon:") * 1024, f.get("VmSwap:") * 1024});
                 }
             }
         } catch (IOException e) {
@@ -96,7 +113,7 @@ final class BenchBrowser implements AutoCloseable {
         List<Memory> out = new ArrayList<>();
         for (long[] r : renderers) {
             if (browserPid > 0 && descends(r[0], browserPid) && r[1] > 0) {
-                out.add(new Memory(r[1], r[2]));
+                out.add(new Memory(r[0], r[1], r[2], r[3]));
             }
         }
         out.sort((a, b) -> Long.compare(b.rss(), a.rss()));
@@ -109,6 +126,26 @@ final class BenchBrowser implements AutoCloseable {
         } catch (IOException e) {
             return ""; // gone meanwhile
         }
+    }
+
+    /** The kB figures {@code names} of {@code /proc/PID/status} (-1 for one missing), read in one go. */
+    private static Map<String, Long> fields(Path proc, String... names) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        for (String n : names) {
+            out.put(n, -1L);
+        }
+        try {
+            for (String line : Files.readAllLines(proc.resolve("status"))) {
+                for (String n : names) {
+                    if (line.startsWith(n)) {
+                        out.put(n, Long.parseLong(line.substring(n.length()).trim().split("\\s+")[0]));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return out; // gone meanwhile
+        }
+        return out;
     }
 
     private static long field(Path proc, String name) {
@@ -132,6 +169,24 @@ final class BenchBrowser implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Chromium's own account of process {@code pid}'s memory (its memory-infra dump, as chrome://tracing
+     * shows it): for each allocator with no "/" in its name (v8, blink_gc, partition_alloc, malloc, cc,
+     * skia, font_caches, ...) its effective size in bytes, plus "process_totals/..." figures. Asked over the
+     * browser's DevTools WebSocket (its port is in the profile's DevToolsActivePort), because a trace's data
+     * arrives as events, which WebDriver's CDP bridge does not pass on. A diagnostic: empty if it fails.
+     */
+    Map<String, Long> allocatorSizes(long pid) {
+        try {
+            List<String> port = Files.readAllLines(Path.of(profileArgument.substring("--user-data-dir=".length()),
+                    "DevToolsActivePort"));
+            return new DevToolsTrace(java.net.URI.create("ws://127.0.0.1:" + port.get(0).trim() + port.get(1).trim()))
+                    .memoryDump(pid);
+        } catch (IOException | RuntimeException e) {
+            return Map.of("error", -1L);
+        }
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.httpfstream.server.RawWebSocket;
 
@@ -19,8 +18,8 @@ import org.httpfstream.server.RawWebSocket;
  * Timing happens in the page (performance.now(), whose origin is the navigation's start), so the
  * WebDriver round trips are not in the figures; Java only polls for the page's own records.
  *
- * <p>Thread safety: not thread safe; one benchmark thread drives it (the RSS sampler of
- * {@link #scroll} reads only {@code /proc}).
+ * <p>Thread safety: not thread safe; one benchmark thread drives it (the memory sampler of a
+ * {@link PhaseMemory} reads only {@code /proc}).
  */
 final class BenchScenarios {
     private static final String JUMP = """
@@ -52,7 +51,7 @@ final class BenchScenarios {
             const log = document.getElementById('log');
             const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
             const pending = () => document.querySelector('#log .row.pending') !== null;
-            const out = { ms: [], heapMax: 0, stuck: 0, lastRow: 0, firstRow: 0 };
+            const out = { ms: [], stuck: 0, lastRow: 0, firstRow: 0 };
             (async () => {
               for (let i = from; i < to; i++) {
                 const t0 = performance.now();
@@ -61,7 +60,6 @@ final class BenchScenarios {
                 while (pending() && performance.now() - t0 < 10000) await frame();
                 if (pending()) out.stuck++;
                 out.ms.push(performance.now() - t0);
-                if (performance.memory) out.heapMax = Math.max(out.heapMax, performance.memory.usedJSHeapSize);
                 const rows = document.querySelectorAll('#log .row');
                 if (rows.length) { out.firstRow = Number(rows[0].dataset.n); out.lastRow = Number(rows[rows.length - 1].dataset.n); }
                 if (pause > 0) await new Promise((r) => setTimeout(r, pause)); // a reader's pause, not in ms
@@ -74,6 +72,11 @@ final class BenchScenarios {
 
     BenchScenarios(BenchBrowser browser) {
         this.browser = browser;
+    }
+
+    /** Starts watching the tab's memory for {@code phase}. */
+    PhaseMemory watch(String phase) {
+        return PhaseMemory.start(browser, phase);
     }
 
     /** Opens {@code url} and returns ms from the navigation's start until row {@code last} is in the DOM, or -1. */
@@ -118,27 +121,12 @@ final class BenchScenarios {
         return ms;
     }
 
-    /** The scroll from top to bottom in {@code steps} steps, the renderers' RSS sampled every 100 ms meanwhile. */
-    ScrollResult scroll(int steps, int pauseMs, List<String> errors) throws InterruptedException {
-        AtomicLong maxLargest = new AtomicLong();
-        AtomicLong maxAnon = new AtomicLong();
-        AtomicLong maxSum = new AtomicLong();
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                List<BenchBrowser.Memory> m = browser.rendererMemory();
-                if (!m.isEmpty()) {
-                    maxLargest.accumulateAndGet(m.get(0).rss(), Math::max);
-                    maxAnon.accumulateAndGet(m.get(0).anon(), Math::max);
-                    maxSum.accumulateAndGet(m.stream().mapToLong(BenchBrowser.Memory::rss).sum(), Math::max);
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // a sampling period, not a wait
-            }
-        }, "rss-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
+    /** The scroll from top to bottom in {@code steps} steps, the tab's memory sampled meanwhile ({@link PhaseMemory}). */
+    ScrollResult scroll(int steps, int pauseMs, boolean dump, List<String> errors) throws InterruptedException {
+        PhaseMemory watch = PhaseMemory.start(browser, "scroll");
         List<Double> ms = new ArrayList<>();
-        double heapMax = 0;
         long lastRow = 0;
+        PhaseMemory.Result memory;
         try {
             for (int from = 0; from < steps; from += 50) {
                 @SuppressWarnings("unchecked")
@@ -147,7 +135,6 @@ final class BenchScenarios {
                 for (Object o : (List<?>) r.get("ms")) {
                     ms.add(((Number) o).doubleValue());
                 }
-                heapMax = Math.max(heapMax, ((Number) r.get("heapMax")).doubleValue());
                 lastRow = ((Number) r.get("lastRow")).longValue();
                 long stuck = ((Number) r.get("stuck")).longValue();
                 if (stuck > 0) {
@@ -155,23 +142,20 @@ final class BenchScenarios {
                 }
             }
         } finally {
-            sampler.interrupt();
-            sampler.join();
+            memory = watch.stop();
         }
         List<BenchBrowser.Memory> end = browser.rendererMemory();
-        double heapEnd = browser.number("return performance.memory ? performance.memory.usedJSHeapSize : -1;");
+        Map<String, Long> allocators = dump && !end.isEmpty() ? browser.allocatorSizes(end.get(0).pid()) : Map.of();
         browser.driver.executeCdpCommand("HeapProfiler.collectGarbage", Map.of());
         BenchBrowser.Memory afterGc = settledMemory();
         long rows = (long) browser.number("return document.querySelectorAll('#log .row').length;");
-        return new ScrollResult(ms.stream().mapToDouble(Double::doubleValue).toArray(), maxLargest.get(), maxAnon.get(),
-                maxSum.get(), end.isEmpty() ? -1 : end.get(0).rss(), end.isEmpty() ? -1 : end.get(0).anon(),
-                end.stream().mapToLong(BenchBrowser.Memory::rss).sum(), afterGc, heapMax, heapEnd, lastRow, rows, end.size());
+        return new ScrollResult(ms.stream().mapToDouble(Double::doubleValue).toArray(), memory,
+                end.isEmpty() ? BenchBrowser.Memory.NONE : end.get(0), afterGc, allocators, lastRow, rows, end.size());
     }
 
-    /** The scroll's step times and memory: the tab's renderer (the largest), all renderers, the JS heap. */
     /** The largest renderer's memory, the most of ten samples over a second after a page settled. */
     BenchBrowser.Memory settledMemory() {
-        BenchBrowser.Memory most = new BenchBrowser.Memory(-1, -1);
+        BenchBrowser.Memory most = BenchBrowser.Memory.NONE;
         for (int i = 0; i < 10; i++) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // a sampling period, not a wait
             List<BenchBrowser.Memory> m = browser.rendererMemory();
@@ -182,8 +166,9 @@ final class BenchScenarios {
         return most;
     }
 
-    record ScrollResult(double[] stepMs, long rssMax, long anonMax, long rssSumMax, long rssEnd, long anonEnd,
-            long rssSumEnd, BenchBrowser.Memory afterGc, double heapMax, double heapEnd, long lastRow, long domRows, int renderers) {}
+    /** The scroll's step times; the tab's memory over the scroll, at its end and after a forced GC. */
+    record ScrollResult(double[] stepMs, PhaseMemory.Result memory, BenchBrowser.Memory end, BenchBrowser.Memory afterGc,
+            Map<String, Long> allocatorsEnd, long lastRow, long domRows, int renderers) {}
 
     /**
      * Appends {@code rate} lines a second for {@code seconds} to {@code ws} (lines first..; the page must

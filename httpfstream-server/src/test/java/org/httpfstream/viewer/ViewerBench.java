@@ -52,6 +52,16 @@ public final class ViewerBench {
               --out FILE          also append the JSON lines to FILE
               --profile FILE      save Chromium's CPU profile of the live phase (.cpuprofile JSON)
               --only LIST         some of tail,jump,scroll,live (comma-separated; default all)
+              --memory-dump       at the end of the scroll, before the forced GC, also ask Chromium for its
+                                  memory-infra dump of the tab (v8, blink_gc, partition_alloc, cc, ...)
+            Memory, for each phase (tail, jump, scroll, live), of the tab (the renderer with the most VmRSS):
+              VmRSS              all its resident pages, including the file-backed ones (Chromium's binary,
+                                 fonts, ICU data) and shared memory that other processes map too
+              private footprint  RssAnon + VmSwap: what Chrome's task manager calls the tab's "Memory
+                                 footprint", the memory only this process holds
+              JS heap            V8's used and total heap (performance.memory, read at every frame), and at
+                                 the phase's end CDP Runtime.getHeapUsage with Blink's heap (DOM, layout)
+            VmRSS and private footprint are peaks of /proc/PID/status read every 100 ms.
             Writes the log through the server (a WebSocket APPEND, the line index open and following it),
             then drives headless Chromium (/usr/bin/chromium, /usr/bin/chromedriver). JSON lines go to
             stdout, then a Markdown table; progress goes to stderr. Full size: about 10 minutes.
@@ -82,8 +92,8 @@ public final class ViewerBench {
         Map<String, String> o = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--keep")) {
-                o.put("keep", "true");
+            if (a.equals("--keep") || a.equals("--memory-dump")) {
+                o.put(a.substring(2), "true");
             } else if (a.startsWith("--") && i + 1 < args.length && !a.equals("--help")) {
                 o.put(a.substring(2), args[++i]);
             } else {
@@ -92,7 +102,8 @@ public final class ViewerBench {
         }
         for (String k : o.keySet()) {
             if (!List.of("size", "lines", "work", "keep", "tail-runs", "jumps", "scroll-steps", "live-seconds",
-                    "live-rate", "out", "only", "profile", "scroll-pause-ms").contains(k)) {
+                    "live-rate", "out", "only", "profile", "scroll-pause-ms",
+                    "memory-dump").contains(k)) {
                 return null;
             }
         }
@@ -140,8 +151,11 @@ public final class ViewerBench {
             tailRun(page, url, lines, 60_000);
             List<String> errors = new ArrayList<>();
             int count = (int) option("jumps", 100);
+            PhaseMemory watch = page.watch("jump");
             double[] jumps = page.jumps(lines, count, 14, errors);
-            figure("viewer-jump", params + ",\"jumps\":" + count + jsonErrors(errors), stats(jumps), 200);
+            PhaseMemory.Result memory = watch.stop();
+            figure("viewer-jump", params + ",\"jumps\":" + count + jsonErrors(errors) + "," + memory.json(), stats(jumps), 200);
+            memoryRow(memory);
         }
         if (wanted("scroll")) {
             scroll(url, lines, params);
@@ -159,10 +173,14 @@ public final class ViewerBench {
     private void tails(BenchScenarios page, Path root, long lines, String params) throws Exception {
         String url = server.uri().resolve("/bench.log?view").toString();
         List<Double> runs = new ArrayList<>();
+        PhaseMemory watch = page.watch("tail");
         for (int i = 0; i < option("tail-runs", 5); i++) {
             runs.add(tailRun(page, url, lines, 60_000));
+            watch.pageCheckpoint();
         }
-        figure("viewer-tail", params + ",\"index\":\"built\",\"runsMs\":" + runs, stats(runs), 1000);
+        PhaseMemory.Result memory = watch.stop();
+        figure("viewer-tail", params + ",\"index\":\"built\",\"runsMs\":" + runs + "," + memory.json(), stats(runs), 1000);
+        memoryRow(memory);
         restart(root, false);
         url = server.uri().resolve("/bench.log?view").toString();
         figure("viewer-tail-after-restart", params + ",\"index\":\"loaded from its files\"",
@@ -205,33 +223,47 @@ public final class ViewerBench {
             floor = page.settledMemory();
             tailRun(page, url, lines, 60_000);
             atTail = page.settledMemory();
-            s = page.scroll(steps, (int) option("scroll-pause-ms", 0), errors);
+            s = page.scroll(steps, (int) option("scroll-pause-ms", 0), options.containsKey("memory-dump"), errors);
         } finally {
             delete(profile);
         }
         progress("scroll: %s, floor %s, at the tail %s", s, floor, atTail);
+        if (!s.allocatorsEnd().isEmpty()) {
+            progress("scroll: the tab's memory-infra dump at the end of the scroll (bytes): %s", s.allocatorsEnd());
+        }
         if (s.lastRow() < lines) {
             errors.add("the last step shows up to line " + s.lastRow() + ", not " + lines);
         }
-        String extra = String.format(java.util.Locale.ROOT,
-                ",\"steps\":%d,\"pauseMs\":%d,\"rendererRssMaxBytes\":%d,\"rendererRssEndBytes\":%d,\"rendererAnonMaxBytes\":%d,"
-                + "\"rendererAnonEndBytes\":%d,\"allRenderersRssMaxBytes\":%d,\"allRenderersRssEndBytes\":%d,"
-                + "\"renderers\":%d,\"jsHeapMaxBytes\":%.0f,\"jsHeapEndBytes\":%.0f,\"domRowsEnd\":%d", steps,
-                option("scroll-pause-ms", 0),
-                s.rssMax(), s.rssEnd(), s.anonMax(), s.anonEnd(), s.rssSumMax(), s.rssSumEnd(), s.renderers(),
-                s.heapMax(), s.heapEnd(), s.domRows());
-        extra += String.format(java.util.Locale.ROOT, ",\"floorRendererRssBytes\":%d,\"floorRendererAnonBytes\":%d,"
-                + "\"atTailRendererRssBytes\":%d,\"atTailRendererAnonBytes\":%d,\"afterGcRendererRssBytes\":%d,"
-                + "\"afterGcRendererAnonBytes\":%d", floor.rss(), floor.anon(), atTail.rss(), atTail.anon(),
-                s.afterGc().rss(), s.afterGc().anon());
+        PhaseMemory.Result m = s.memory();
+        String extra = String.format(java.util.Locale.ROOT, ",\"steps\":%d,\"pauseMs\":%d,\"renderers\":%d,\"domRowsEnd\":%d,"
+                + "%s,\"end\":%s,\"afterGc\":%s,\"floor\":%s,\"atTail\":%s", steps, option("scroll-pause-ms", 0),
+                s.renderers(), s.domRows(), m.json(), memoryJson(s.end()), memoryJson(s.afterGc()), memoryJson(floor),
+                memoryJson(atTail));
+        if (!s.allocatorsEnd().isEmpty()) {
+            extra += ",\"allocatorsEndBytes\":" + new org.openqa.selenium.json.Json().toJson(s.allocatorsEnd())
+                    .replaceAll("\\s+", "");
+        }
         figure("viewer-scroll", params + extra + jsonErrors(errors), stats(s.stepMs()), -1);
-        table.add(new String[] {"viewer-scroll memory", String.format(java.util.Locale.ROOT,
-                "tab renderer RSS max %.0f MB (private %.0f MB), end %.0f MB (private %.0f MB); JS heap max %.1f MB,"
-                + " end %.1f MB; after a forced GC: RSS %.0f MB (private %.0f MB); a one-line log's page: RSS %.0f MB"
-                + " (private %.0f MB)", s.rssMax() / 1e6, s.anonMax() / 1e6, s.rssEnd() / 1e6, s.anonEnd() / 1e6,
-                s.heapMax() / 1e6, s.heapEnd() / 1e6, s.afterGc().rss() / 1e6, s.afterGc().anon() / 1e6,
-                floor.rss() / 1e6, floor.anon() / 1e6), "< 200 MB",
-            String.valueOf(s.rssMax() > 0 && s.rssMax() < 200_000_000), load()});
+        table.add(new String[] {"viewer-scroll memory: tab VmRSS", String.format(java.util.Locale.ROOT,
+                "max %.0f MB; end %.0f MB; after a forced GC %.0f MB; a one-line log's page %.0f MB", m.rssMax() / 1e6,
+                s.end().rss() / 1e6, s.afterGc().rss() / 1e6, floor.rss() / 1e6), "< 200 MB",
+            String.valueOf(m.rssMax() > 0 && m.rssMax() < 200_000_000), load()});
+        table.add(new String[] {"viewer-scroll memory: tab private footprint (RssAnon+VmSwap)", String.format(
+                java.util.Locale.ROOT, "max %.0f MB; end %.0f MB; after a forced GC %.0f MB; a one-line log's page %.0f MB",
+                m.footprintMax() / 1e6, s.end().footprint() / 1e6, s.afterGc().footprint() / 1e6, floor.footprint() / 1e6),
+            "< 200 MB", String.valueOf(m.footprintMax() > 0 && m.footprintMax() < 200_000_000), load()});
+        table.add(new String[] {"viewer-scroll memory: JS heap", String.format(java.util.Locale.ROOT,
+                "used max %.1f MB (total %.1f MB); at the end used %.1f MB, Blink heap %.1f MB", m.heapUsedMax() / 1e6,
+                m.heapTotalMax() / 1e6, m.heapUsedEnd() / 1e6, m.blinkHeapUsedEnd() / 1e6), "-", "-", load()});
+    }
+
+    private static String memoryJson(BenchBrowser.Memory m) {
+        return String.format(java.util.Locale.ROOT, "{\"vmRssBytes\":%d,\"privateFootprintBytes\":%d,\"rssAnonBytes\":%d,"
+                + "\"vmSwapBytes\":%d}", m.rss(), m.footprint(), m.anon(), m.swap());
+    }
+
+    private void memoryRow(PhaseMemory.Result m) {
+        table.add(new String[] {"memory during " + m.phase(), m.text(), "-", "-", load()});
     }
 
     /**
@@ -242,12 +274,15 @@ public final class ViewerBench {
         int rate = (int) option("live-rate", 10_000);
         int seconds = (int) option("live-seconds", 30);
         BenchScenarios.LiveResult r;
+        PhaseMemory.Result memory;
         try (RawWebSocket ws = RawWebSocket.appendAccepted(server.localAddress(), "/bench.log")) {
             ws.send(RawWebSocket.BINARY, BenchScenarios.liveLines(lines + 1, 1));
             waitFor(Pattern.compile("\"lines\":" + (lines + 1) + "\\b.*\"writer\":\"live\""));
             tailRun(page, url, lines + 1, 60_000);
+            PhaseMemory watch = page.watch("live");
             r = page.live(ws, lines + 2, rate, seconds,
                     options.containsKey("profile") ? Path.of(options.get("profile")).toAbsolutePath() : null);
+            memory = watch.stop();
             ws.sendClose(1000);
         }
         double[] lags = r.lagsMs();
@@ -257,9 +292,10 @@ public final class ViewerBench {
                 + "\"writeSeconds\":%.2f,\"linesNeverShown\":%d,\"longestTaskMs\":%.1f,\"longTasks\":%d,"
                 + "\"maxFrameGapMs\":%.1f,\"frames\":%.0f", rate, seconds, lags.length, r.writeSeconds(), missing,
                 r.longestTaskMs(), r.longTasks() == null ? -1 : r.longTasks().size(), r.maxGapMs(), r.frames());
-        figure("viewer-live-lag", params + extra, stats(shown), 1000);
+        figure("viewer-live-lag", params + extra + "," + memory.json(), stats(shown), 1000);
         table.add(new String[] {"viewer-live responsiveness", String.format(java.util.Locale.ROOT,
                 "longest task %.0f ms, max frame gap %.0f ms", r.longestTaskMs(), r.maxGapMs()), "responsive", "-", load()});
+        memoryRow(memory);
     }
 
     private void startServer(Path root) throws IOException {

@@ -676,6 +676,81 @@ class ViewerBrowserTest {
         noErrors();
     }
 
+    @Test
+    void theStateOnlyPassAgreesWithTheFullParseOnTwentyThousandRandomLines() throws IOException {
+        appendFinished("/one.log", "one\n".getBytes(UTF_8));
+        open("/one.log?view");
+        until("the page runs", () -> hasRow(1));
+        // Lines of random pieces: text, SGR in every form, private and unknown CSI, cursor moves and erases,
+        // OSC 8 links, carriage returns, backspaces, C0/C1 controls, section markers (some cut by an SGR),
+        // and escapes cut by the line's end. The state is chained from line to line, as the store does.
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> r = (java.util.Map<String, Object>) browser.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                Promise.all([import('/.httpfstream-viewer/ansi.js'), import('/.httpfstream-viewer/sections.js')])
+                  .then(([ansi, sec]) => {
+                    let seed = 14;
+                    const rnd = (n) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+                    const E = '\\x1b';
+                    const pieces = [() => 'text ' + rnd(1000), () => E + '[' + rnd(110) + 'm', () => E + '[38;5;' + rnd(300) + 'm',
+                      () => E + '[48;2;' + rnd(300) + ';' + rnd(256) + ';' + rnd(256) + 'm', () => E + '[38:2::1:2:3m',
+                      () => E + '[1;4;7m', () => E + '[m', () => E + '[0m', () => E + '[?25l', () => E + '[>4;1m', () => E + '[2K',
+                      () => E + '[' + rnd(5) + 'C', () => E + '[3D', () => E + '[5G', () => E + '[K', () => E + ']8;;https://x.org/' + rnd(9) + '\\x07',
+                      () => E + ']8;;' + E + '\\\\', () => '\\r', () => '\\b', () => '\\t', () => '\\x01', () => '\\x85', () => E + '(B',
+                      () => '::group::G' + rnd(9), () => '::endgroup::', () => 'section_start:1700000000:s' + rnd(3) + '[collapsed=true]\\rT',
+                      () => 'section_end:1700000001:s' + rnd(3), () => '--- ', () => '+++ ', () => '::gr' + E + '[32moup::Split',
+                      () => '2026-12-08T02:00:00Z ', () => 'é☃'];
+                    const ends = ['', E, E + '[', E + '[38;5', E + ']8;;http://cut'];
+                    let fast = 0, markers = 0;
+                    let ps = ansi.PLAIN, ss = ansi.PLAIN;
+                    const bad = [];
+                    for (let k = 0; k < 20000 && bad.length < 5; k++) {
+                      let raw = '';
+                      const count = rnd(9);
+                      for (let i = 0; i < count; i++) raw += pieces[rnd(pieces.length)]();
+                      raw += ends[rnd(ends.length) < 4 ? 0 : rnd(ends.length)];
+                      const p = ansi.parseLine(raw, ps);
+                      const sc = ansi.scanLine(raw, ss);
+                      const a = sec.analyse(p.text, p.stripped);
+                      if (a.marker) markers++;
+                      const sameState = Object.keys(ansi.PLAIN).every((f) => p.state[f] === sc.state[f]);
+                      if (!sameState) bad.push(['state', JSON.stringify(raw), p.state, sc.state]);
+                      if (sc.text !== null) {
+                        fast++;
+                        if (sc.text !== p.text) bad.push(['text', JSON.stringify(raw), p.text, sc.text]);
+                        if (a.marker && !sec.mayBeMarker(sc.text)) bad.push(['marker', JSON.stringify(raw)]);
+                      }
+                      ps = p.state;
+                      ss = sc.state;
+                    }
+                    done({ bad: JSON.stringify(bad), fast, markers });
+                  }, (e) => done({ bad: String(e), fast: 0, markers: 0 }));
+                """);
+        assertThat(r.get("bad")).isEqualTo("[]");
+        assertThat(((Number) r.get("fast")).intValue()).as("lines whose text the state-only pass knew").isGreaterThan(2000);
+        assertThat(((Number) r.get("markers")).intValue()).as("marker lines").isGreaterThan(500);
+        noErrors();
+    }
+
+    @Test
+    void aMarkerCutByAColourInAnEarlyChunkStillMakesItsSection() throws IOException {
+        StringBuilder log = new StringBuilder();
+        for (int n = 1; n <= 3000; n++) {
+            log.append(switch (n) {
+                case 10 -> ESC + "[1m::gr" + ESC + "[0moup::Split title";
+                case 20 -> "::endgroup::";
+                default -> ESC + "[32mline " + n + ESC + "[0m";
+            }).append('\n');
+        }
+        appendFinished("/early.log", log.toString().getBytes(UTF_8));
+        open("/early.log?view#L5"); // lines 1..500 come from ?lines, not from the tail
+        until("the folded group's header shows", () -> !browser.findElements(By.cssSelector(".row.hdr.closed[data-n='10']")).isEmpty());
+        assertThat(row(10).getText()).contains("Split title");
+        until("the lines after the group follow its header", () -> hasRow(21));
+        assertThat(hasRow(15)).isFalse();
+        noErrors();
+    }
+
     /** Piece i of n of a progress line: back to column 0, green, exactly 1 KiB, each as long as the others. */
     static String progress(int i, int n) {
         String head = "\r" + ESC + "[32m" + String.format("step %5d/%d ", i, n);

@@ -5,6 +5,7 @@
   const b = {
     tail: window.__benchTail === undefined ? null : window.__benchTail,
     tailAt: -1, tailText: '', live: false, samples: [], longTasks: [], maxGap: 0, lastFrame: 0, frames: 0,
+    heapUsedMax: 0, heapTotalMax: 0, // performance.memory at every frame (ViewerBench's PhaseMemory resets them)
   };
   window.__bench = b;
   const check = () => {
@@ -35,6 +36,11 @@
     if (b.lastFrame) b.maxGap = Math.max(b.maxGap, t - b.lastFrame);
     b.lastFrame = t;
     b.frames++;
+    const m = performance.memory;
+    if (m) {
+      b.heapUsedMax = Math.max(b.heapUsedMax, m.usedJSHeapSize);
+      b.heapTotalMax = Math.max(b.heapTotalMax, m.totalJSHeapSize);
+    }
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);

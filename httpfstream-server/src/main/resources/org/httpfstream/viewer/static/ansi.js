@@ -239,6 +239,58 @@ export function parseLine(raw, state) {
   return p.result();
 }
 
+/**
+ * A graphic-state-only pass over a line: interprets its escape sequences as LineMachine does for the
+ * state (SGR; private and other sequences leave it alone) and nothing else.
+ * Thread safety: one module-level instance, reused line after line (browser main thread only).
+ */
+class StateMachine {
+  constructor() {
+    this.state = PLAIN;
+    this.moves = false; // a cursor move or an erase: the text is not simply the characters in order
+  }
+
+  csi(p, f) {
+    if (/^[<=>?]/.test(p)) return;
+    if (f === 'm') this.state = applySgr(this.state, p);
+    else if (f === 'K' || f === 'C' || f === 'D' || f === 'G') this.moves = true;
+  }
+
+  osc() {}
+}
+
+const scanner = new StateMachine();
+
+/** A control character that the line machine drops or acts on (tab is text). */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+/**
+ * What a store needs of a line it does not show: the graphic state after raw (exactly parseLine's) and,
+ * where that is cheap to know exactly, its text. The text is the line with its escape sequences taken
+ * out when the line has no control character (carriage return, backspace, ...) and no cursor move or
+ * erase, the only ways parseLine's text differs from it (apart from MAX_CELLS); otherwise null, and a
+ * caller that needs the text parses the line. Costs a search for escape characters and the SGR
+ * sequences: no cells, no runs, no work per character.
+ */
+export function scanLine(raw, state) {
+  let i = raw.indexOf('\x1b');
+  if (i < 0) return { state, text: CONTROL.test(raw) ? null : raw };
+  const m = scanner;
+  m.state = state;
+  m.moves = false;
+  let text = '';
+  let last = 0;
+  while (i >= 0) {
+    if (i > last) text += raw.slice(last, i);
+    const j = escape(raw, i, m);
+    if (j < 0) { last = raw.length; break; } // cut by the end of the line: dropped, as parseLine does
+    last = j;
+    i = raw.indexOf('\x1b', j);
+  }
+  if (last < raw.length) text += raw.slice(last);
+  return { state: m.state, text: m.moves || CONTROL.test(text) ? null : text };
+}
+
 function runs(m) {
   const segs = [];
   let start = 0;

@@ -9,6 +9,14 @@ const GITLAB_START = /section_start:(\d+):([^\s[\r]+)(?:\[([^\]]*)\])?/;
 const GITLAB_END = /section_end:(\d+):([^\s[\r]+)/;
 const BUILDKITE = /^(---|\+\+\+|~~~) /;
 
+/** Every marker analyse() finds contains one of these in its text: a line without one has none. */
+const MARKER_HINT = /::(?:end)?group::|section_(?:start|end):|(?:---|\+\+\+|~~~) /;
+
+/** False when text (a line's visible text) certainly holds no section marker; true when it may. */
+export function mayBeMarker(text) {
+  return MARKER_HINT.test(text);
+}
+
 /**
  * What a parsed line says about structure: {tsLen, time, marker, markerLen}. tsLen: length of a
  * leading timestamp (and one space) in the visible text, time its epoch ms; marker: null or

@@ -2,15 +2,19 @@
 // reader moves, the end fetched with ?tail and then tailed live with ?offset=X&follow (fetch()
 // streaming). The tail counts the bytes it has received, so after a dropped connection or a server
 // restart it asks again from exactly that byte: no gap, no duplicate. Far chunks are dropped, so
-// memory stays bounded however long the log is.
+// memory stays bounded however long the log is. A chunk keeps its lines as the server sent them (with the
+// ANSI state each starts in); a line is parsed into runs only when it is shown, and the last PARSED_MAX
+// parses are kept. The ANSI state and the sections still follow every line: a state-only pass
+// (scanLine) does that, and only a line that may be a section marker is parsed whole.
 // Thread safety: none needed (browser main thread only; fetches resolve on it).
 
-import { LineParser, parseLine, PLAIN } from './ansi.js';
-import { analyse, SectionWalker } from './sections.js';
+import { LineParser, parseLine, PLAIN, scanLine } from './ansi.js';
+import { analyse, mayBeMarker, SectionWalker } from './sections.js';
 
 export const CHUNK = 500;
 const KEEP_CHUNKS = 10;
 const TAIL_LINES = 1000;
+const PARSED_MAX = 400; // parsed lines kept: the screen shows about 40
 
 /** "000000000000040a": the 16 hex digit offset form the server reads. */
 export function hexOffset(n) {
@@ -33,6 +37,14 @@ function makeLine(raw, state) {
   return lineOf(parseLine(raw, state));
 }
 
+/**
+ * The parse of raw line n when the store has to know its structure before it is shown: null when the
+ * state-only pass sc proves it is not a section marker (the usual case), else the whole parse.
+ */
+function structure(raw, state, sc) {
+  return sc.text !== null && !mayBeMarker(sc.text) ? null : makeLine(raw, state);
+}
+
 export class LineStore {
   /** api: {url(query) -> string}; sections: a Sections; onChange(): something to show changed. */
   constructor(api, sections, onChange) {
@@ -41,7 +53,9 @@ export class LineStore {
     this.onChange = onChange;
     this.onProblem = () => {};
     this.total = 0; // lines in the stream as far as known (a final unterminated line counted)
-    this.chunks = new Map(); // chunk index -> {lines: [], used}
+    this.chunks = new Map(); // chunk index -> {lines: [], starts: [], used}; a line: its text (starts: its
+    // ANSI state) or, for one the tail parsed as it grew, its parse
+    this.parsed = new Map(); // line number -> parse of its text, oldest first, at most PARSED_MAX
     this.loading = new Set();
     this.failed = new Map(); // chunk index -> when its last fetch failed
     this.offset = 0; // bytes of the stream received by the tail
@@ -54,21 +68,38 @@ export class LineStore {
     this.clock = 0;
   }
 
-  /** Line n (1-based), or undefined when not loaded (then its chunk is requested). */
+  /**
+   * Line n (1-based) parsed, or undefined when not loaded (then its chunk is requested). The same line
+   * gives the same object while its parse is kept, so a view can tell an unchanged row by identity.
+   */
   line(n) {
     const k = Math.floor((n - 1) / CHUNK);
     const c = this.chunks.get(k);
-    const l = c && c.lines[(n - 1) % CHUNK];
+    const i = (n - 1) % CHUNK;
+    const l = c && c.lines[i];
     if (c) c.used = ++this.clock;
     if (l === undefined && n >= 1 && n < this.tailLine) this.load(k);
+    return typeof l === 'string' ? this.parse(n, l, c.starts[i]) : l;
+  }
+
+  /** The parse of line n, text raw starting in state, kept among the last PARSED_MAX. */
+  parse(n, raw, state) {
+    let l = this.parsed.get(n);
+    if (l === undefined) {
+      l = makeLine(raw, state);
+      this.parsed.set(n, l);
+      if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value);
+    }
     return l;
   }
 
-  put(n, l) {
+  /** Stores line n: its text and the state it starts in, or (state undefined) its parse. */
+  put(n, l, state) {
     const k = Math.floor((n - 1) / CHUNK);
     let c = this.chunks.get(k);
-    if (!c) { c = { lines: [], used: ++this.clock }; this.chunks.set(k, c); }
+    if (!c) { c = { lines: [], starts: [], used: ++this.clock }; this.chunks.set(k, c); }
     c.lines[(n - 1) % CHUNK] = l;
+    c.starts[(n - 1) % CHUNK] = state;
   }
 
   /** Fetches chunk k with ?lines, filling only lines the tail does not own. */
@@ -99,12 +130,14 @@ export class LineStore {
     for (let i = 0; i < raws.length; i++) {
       const n = first + i;
       if (n >= this.tailLine || (i === raws.length - 1 && raws[i] === '')) break;
-      const l = makeLine(raws[i], state);
-      state = l.end;
-      walker.feed(n, l);
+      const raw = raws[i];
+      const sc = scanLine(raw, state);
+      const l = structure(raw, state, sc);
+      if (l) walker.feed(n, l);
       const k = Math.floor((n - 1) / CHUNK);
       const c = this.chunks.get(k);
-      if (!c || c.lines[(n - 1) % CHUNK] === undefined) this.put(n, l);
+      if (!c || c.lines[(n - 1) % CHUNK] === undefined) this.put(n, raw, state);
+      state = sc.state;
     }
   }
 
@@ -138,18 +171,30 @@ export class LineStore {
     this.feed(this.decoder.decode(bytes, { stream: true }));
   }
 
-  /** Takes decoded text: whole lines are stored; the unterminated rest is parsed on as it grows. */
+  /**
+   * Takes decoded text: whole lines are stored as text (the state-only pass follows the state and the
+   * sections); a line begun in an earlier piece is stored as its parse; the unterminated rest is parsed
+   * on as it grows.
+   */
   feed(text) {
     if (text === '') return;
     const parts = text.split('\n');
     for (let i = 0; i < parts.length - 1; i++) {
-      const p = this.parser();
-      p.feed(parts[i]);
-      const l = lineOf(p.result());
-      this.put(this.tailLine, l);
-      this.walker.feed(this.tailLine, l);
-      this.state = l.end;
-      this.growing = null;
+      if (this.growing) {
+        this.growing.feed(parts[i]);
+        const l = lineOf(this.growing.result());
+        this.put(this.tailLine, l);
+        this.walker.feed(this.tailLine, l);
+        this.state = l.end;
+        this.growing = null;
+      } else {
+        const raw = parts[i];
+        const sc = scanLine(raw, this.state);
+        const l = structure(raw, this.state, sc);
+        if (l) this.walker.feed(this.tailLine, l);
+        this.put(this.tailLine, raw, this.state);
+        this.state = sc.state;
+      }
       this.tailLine++;
     }
     const rest = parts[parts.length - 1];
