@@ -33,8 +33,13 @@ final class NatsRemoteSessions {
     private final NatsStorage storage;
     private final String node;
     private final ConcurrentHashMap<String, RemoteSession> sessions = new ConcurrentHashMap<>();
-    /** Paths whose lease this node has read or been told of since it started. */
-    private final java.util.Set<String> known = ConcurrentHashMap.newKeySet();
+    /**
+     * Paths whose lease this node has read (or is reading: the future completes when the read is done)
+     * or been told of since it started. Concurrent first callers for a path wait for the one read, so
+     * that none of them answers "no session" while it is under way.
+     */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> known = new ConcurrentHashMap<>();
+    private static final CompletableFuture<Void> TOLD = CompletableFuture.completedFuture(null);
 
     NatsRemoteSessions(NatsStorage storage, String node, Dispatcher dispatcher) {
         this.storage = storage;
@@ -46,15 +51,21 @@ final class NatsRemoteSessions {
 
     /** The session another node holds on {@code path}, if any; reads the lease once on a path's first use. */
     Optional<SessionLease> session(String path) {
-        if (known.add(path)) {
+        CompletableFuture<Void> reading = new CompletableFuture<>();
+        CompletableFuture<Void> first = known.putIfAbsent(path, reading);
+        if (first == null) {
             try {
                 String holder = storage.leases.holder(path);
                 if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
                     started(path);
                 }
             } catch (IOException e) {
-                known.remove(path); // asked again next time
+                known.remove(path, reading); // asked again next time
+            } finally {
+                reading.complete(null);
             }
+        } else {
+            first.join(); // another caller's read of the lease, one round trip
         }
         RemoteSession s = sessions.get(path);
         return s == null || s.ended() ? Optional.empty() : Optional.of(s);
@@ -64,7 +75,7 @@ final class NatsRemoteSessions {
         String[] tokens = m.getSubject().split("\\.");
         String path = new String(Base64.getUrlDecoder().decode(tokens[tokens.length - 1]), UTF_8);
         String holder = new String(m.getData(), UTF_8);
-        known.add(path);
+        known.putIfAbsent(path, TOLD);
         if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
             RemoteSession s = sessions.get(path);
             if (s != null && !s.ending) {
@@ -95,7 +106,7 @@ final class NatsRemoteSessions {
             }
             storage.changed(path);
         } catch (IOException e) {
-            known.remove(path);
+            known.remove(path); // asked again next time
         }
     }
 
