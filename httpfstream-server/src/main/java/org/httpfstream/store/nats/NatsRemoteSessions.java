@@ -75,15 +75,24 @@ final class NatsRemoteSessions {
         String[] tokens = m.getSubject().split("\\.");
         String path = new String(Base64.getUrlDecoder().decode(tokens[tokens.length - 1]), UTF_8);
         String holder = new String(m.getData(), UTF_8);
-        known.putIfAbsent(path, TOLD);
         if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
             RemoteSession s = sessions.get(path);
             if (s != null && !s.ending) {
                 s.renewed = System.nanoTime();
             } else {
-                storage.timer.execute(() -> started(path));
+                // callers of session() wait until it is known here (as for a first read)
+                CompletableFuture<Void> starting = new CompletableFuture<>();
+                known.put(path, starting);
+                storage.timer.execute(() -> {
+                    try {
+                        started(path);
+                    } finally {
+                        starting.complete(null);
+                    }
+                });
             }
         } else {
+            known.putIfAbsent(path, TOLD);
             RemoteSession s = sessions.get(path);
             if (s != null) {
                 storage.timer.execute(() -> end(path, s));
