@@ -57,7 +57,7 @@ final class NatsRemoteSessions {
             try {
                 String holder = storage.leases.holder(path);
                 if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
-                    started(path);
+                    started(path, reading);
                 }
             } catch (IOException e) {
                 known.remove(path, reading); // asked again next time
@@ -85,7 +85,7 @@ final class NatsRemoteSessions {
                 known.put(path, starting);
                 storage.timer.execute(() -> {
                     try {
-                        started(path);
+                        started(path, starting);
                     } finally {
                         starting.complete(null);
                     }
@@ -100,8 +100,12 @@ final class NatsRemoteSessions {
         }
     }
 
-    /** Makes the session of another node on {@code path} known here, with its view. */
-    private void started(String path) {
+    /**
+     * Makes the session of another node on {@code path} known here, with its view; completes {@code
+     * ready} (what callers of {@link #session} for the path wait on) before the listeners are told, as
+     * they may ask for the session on this very thread.
+     */
+    private void started(String path, CompletableFuture<Void> ready) {
         try {
             NatsStorage.Entry e = storage.entry(path);
             if (e == null) {
@@ -110,6 +114,7 @@ final class NatsRemoteSessions {
             NatsStorage.View v = storage.view(path, e);
             RemoteSession s = new RemoteSession(path, v);
             RemoteSession old = sessions.put(path, s);
+            ready.complete(null);
             if (old != null && old != s) {
                 end(path, old);
             }

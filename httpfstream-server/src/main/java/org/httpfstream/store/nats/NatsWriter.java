@@ -22,8 +22,8 @@ import java.util.zip.CRC32C;
  * and sessions on the stream goes through it, one batch in flight at a time. Appends handed over while a
  * batch is in flight are gathered into the next one (a group commit), so a WebSocket appender's many
  * small frames cost one round trip per batch, not per frame; a batch is cut into records of at most
- * {@link NatsConfig#chunkBytes()}, all published at once (pipelined), so a large batch costs one round
- * trip too, not one per record.
+ * {@link NatsConfig#chunkBytes()}, published together (pipelined, up to {@link #MAX_RECORDS_IN_FLIGHT}
+ * at a time), so a large batch costs one round trip per part, not one per record.
  *
  * <p>Fencing. The first record of a batch (its head, {@link NatsLog#HEAD}) is published with {@code
  * Nats-Expected-Last-Subject-Sequence} set to the sequence of the stream's last record as this writer
@@ -65,6 +65,12 @@ import java.util.zip.CRC32C;
  * {@link #refresh} once the writer is idle; {@code token} is set while the writer is idle.
  */
 final class NatsWriter {
+    /**
+     * The most records of one batch in flight: a larger group of appends is published in parts, one
+     * after the other (each part's head fenced on the previous part's last record), so that no
+     * acknowledgement waits behind megabytes of others past the request timeout on a loaded cluster.
+     */
+    static final int MAX_RECORDS_IN_FLIGHT = 16;
     private final JetStream js;
     private final NatsLog log;
     private final String streamName;
@@ -188,12 +194,20 @@ final class NatsWriter {
             return;
         }
         inFlight = true;
-        byte[] batch = concat(pending);
+        byte[] all = concat(pending);
         long start = pendingStart;
-        CompletableFuture<Long> f = pendingFuture;
+        long end = start + all.length; // every record says where the appends end: never half of one shown
+        CompletableFuture<Long> group = pendingFuture;
         pending.clear();
-        pendingFuture = null;
-        long end = start + batch.length;
+        int max = MAX_RECORDS_IN_FLIGHT * chunkBytes;
+        boolean part = all.length > max;
+        byte[] batch = part ? Arrays.copyOf(all, max) : all;
+        if (part) { // the rest stays pending, in the same group: its future completes with the last part
+            pending.add(Arrays.copyOfRange(all, max, all.length));
+            pendingStart = start + max;
+        } else {
+            pendingFuture = null;
+        }
         List<CompletableFuture<Long>> records = publish(batch, start, end);
         CompletableFuture.allOf(records.toArray(CompletableFuture[]::new))
                 .thenCompose(v -> {
@@ -201,7 +215,7 @@ final class NatsWriter {
                     return log.awaitApplied(last);
                 })
                 .thenRun(() -> records.forEach(r -> notStale(r.join())))
-                .whenComplete((v, t) -> done(f, end, t));
+                .whenComplete((v, t) -> done(group, part ? -1 : end, t));
     }
 
     private void done(CompletableFuture<Long> f, long end, Throwable t) {
@@ -222,7 +236,9 @@ final class NatsWriter {
             failed.forEach(x -> x.completeExceptionally(e));
             return;
         }
-        f.complete(end);
+        if (end >= 0) {
+            f.complete(end);
+        }
         synchronized (this) {
             flush();
         }
