@@ -96,6 +96,14 @@ public final class Bench {
         work = o.workDir != null ? o.workDir : Files.createTempDirectory("httpfstream-bench-");
         Files.createDirectories(work);
         log.println("bench: work dir " + work + ", run " + runId);
+        List<String> natsScenarios = o.scenarios.stream().filter(BenchOptions.NATS_SCENARIOS::contains).toList();
+        if (!natsScenarios.isEmpty()) {
+            runNats(natsScenarios);
+            if (natsScenarios.size() == o.scenarios.size()) {
+                return finishRun();
+            }
+            o.scenarios = o.scenarios.stream().filter(sc -> !natsScenarios.contains(sc)).toList();
+        }
         List<BenchOptions.Server> servers = new ArrayList<>(o.servers);
         if (servers.isEmpty() || o.withOurs) {
             servers.add(0, null); // ours, started here
@@ -132,6 +140,11 @@ public final class Bench {
                 t.close();
             }
         }
+        return finishRun();
+    }
+
+    /** Prints the table (and writes it if asked); the results in order. */
+    private List<Result> finishRun() throws IOException {
         String table = Result.markdown(results);
         out.println();
         out.print(table);
@@ -140,6 +153,40 @@ public final class Bench {
             Files.writeString(o.markdown, table, StandardCharsets.UTF_8);
         }
         return results;
+    }
+
+    /**
+     * Runs the JetStream store's scenarios ({@link NatsScenarios}): starts two front nodes on the cluster
+     * at {@code --nats}, and the raw publish probe they are compared with; stops both at the end.
+     */
+    private void runNats(List<String> scenarios) throws Exception {
+        log.println("bench: JetStream store on " + o.natsUrls);
+        try (JetStreamLimit raw = new JetStreamLimit(o.natsUrls);
+                Target a = Target.frontNode(work.resolve("front-a"), o.serverJvmOptions, o.serverClasspath,
+                        work.resolve("front-a.log"), o.natsUrls, "httpfstream (NATS R3, front node A)");
+                Target b = Target.frontNode(work.resolve("front-b"), o.serverJvmOptions, o.serverClasspath,
+                        work.resolve("front-b.log"), o.natsUrls, "httpfstream (NATS R3, front node B)")) {
+            log.println("bench: front nodes at " + a.base() + " (pid " + a.stats().pid() + ") and " + b.base()
+                    + " (pid " + b.stats().pid() + ")");
+            NatsScenarios nats = new NatsScenarios(this, raw);
+            for (String scenario : scenarios) {
+                log.println("bench: " + scenario);
+                switch (scenario) {
+                    case "nats-append" -> {
+                        for (int size : o.appendMessageSizes) {
+                            emit(nats.append(a, size));
+                        }
+                    }
+                    case "nats-ds-append" -> {
+                        for (int connections : o.natsDsConnections) {
+                            emit(nats.dsAppend(a, connections));
+                        }
+                    }
+                    case "nats-fanout" -> emit(nats.fanout(a, b));
+                    default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
+                }
+            }
+        }
     }
 
     private void runScenario(Target t, String scenario) throws Exception {

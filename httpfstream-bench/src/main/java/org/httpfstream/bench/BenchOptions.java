@@ -19,6 +19,13 @@ public final class BenchOptions {
     public static final List<String> SCENARIOS = List.of("append", "append+stalled", "fanout-max",
             "fanout-latency", "streams", "catch-up", "idle", "ds-append", "ds-readers");
 
+    /**
+     * The scenarios of the JetStream store ({@code -store=nats}): not part of {@code all}, as they need a
+     * NATS cluster ({@code --nats}; {@code scripts/bench} starts one). They run on two front nodes the
+     * benchmark starts on it.
+     */
+    public static final List<String> NATS_SCENARIOS = List.of("nats-append", "nats-ds-append", "nats-fanout");
+
     /** A server given by URL, with its PID if known (0 if not). Immutable. */
     public record Server(String label, URI url, long pid) {}
 
@@ -80,6 +87,13 @@ public final class BenchOptions {
     /** Seconds of each Durable Streams scenario run unmeasured first, on other streams (0: none). */
     long dsWarmupSeconds;
 
+    /** The client URLs of the NATS cluster of the nats-* scenarios (--nats URL,URL,...); empty if none. */
+    List<String> natsUrls = List.of();
+    /** Bytes of each nats-append run. */
+    long natsAppendBytes;
+    /** Connections of nats-ds-append, one run each (1: the cost of one operation). */
+    List<Integer> natsDsConnections;
+
     /** Parses {@code args}; throws IllegalArgumentException with a one-line reason on a bad one. */
     public static BenchOptions parse(String... args) {
         BenchOptions o = new BenchOptions();
@@ -134,6 +148,7 @@ public final class BenchOptions {
             case "server-jvm-opts" -> serverJvmOptions = v.isBlank() ? List.of()
                     : Arrays.asList(v.trim().split("\\s+"));
             case "server-classpath" -> serverClasspath = v;
+            case "nats" -> natsUrls = List.of(v.split(","));
             case "timeout" -> timeoutSeconds = count(key, v);
             case "stall-timeout" -> stallTimeoutSeconds = count(key, v);
             case "h2-streams-per-connection" -> {
@@ -164,9 +179,12 @@ public final class BenchOptions {
                     + String.join(", ", scenarios));
         }
         for (String sc : scenarios) {
-            if (!SCENARIOS.contains(sc)) {
+            if (!SCENARIOS.contains(sc) && !NATS_SCENARIOS.contains(sc)) {
                 throw new IllegalArgumentException("unknown scenario: " + sc + " (known: "
-                        + String.join(", ", SCENARIOS) + ", all)");
+                        + String.join(", ", SCENARIOS) + ", all, " + String.join(", ", NATS_SCENARIOS) + ")");
+            }
+            if (NATS_SCENARIOS.contains(sc) && natsUrls.isEmpty()) {
+                throw new IllegalArgumentException(sc + " needs --nats URL[,URL...] (scripts/bench starts a cluster)");
             }
         }
         for (String f : fanoutFrames) {
@@ -210,6 +228,8 @@ public final class BenchOptions {
         dsSseReaders = 100;
         dsRate = 100;
         dsWarmupSeconds = 5;
+        natsAppendBytes = 256L << 20;
+        natsDsConnections = List.of(1, 16);
     }
 
     /**
@@ -219,7 +239,8 @@ public final class BenchOptions {
     private static final String TOY_OVERRIDES = "warmup-bytes=2MiB append-bytes=4MiB append-runs=1 "
             + "fanout-bytes=4MiB fanout-followers=10 latency-followers=20 streams=20 duration=2 "
             + "catch-up-bytes=8MiB catch-up-followers=1,3 idle-followers=50 idle-streams=5 ds-connections=8 "
-            + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1";
+            + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1 "
+            + "nats-append-bytes=4MiB nats-ds-connections=1,4";
 
     private void toySizes() {
         fullSizes();
@@ -264,6 +285,8 @@ public final class BenchOptions {
                 dsStreamPerConnection = v.equals("per-connection");
             }
             case "ds-message-size" -> dsMessageSize = (int) bytes(key, v);
+            case "nats-append-bytes" -> natsAppendBytes = bytes(key, v);
+            case "nats-ds-connections" -> natsDsConnections = sizes(key, v);
             case "ds-long-poll-readers" -> dsLongPollReaders = (int) Long.parseLong(v);
             case "ds-sse-readers" -> dsSseReaders = (int) Long.parseLong(v);
             case "ds-rate" -> dsRate = count(key, v);
@@ -356,6 +379,12 @@ public final class BenchOptions {
                 "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads),",
                 "  --ds-warmup-seconds 5 (each runs that long unmeasured first, on other streams; 0: none);",
                 "  --duration applies; --server-fsync starts our server with -fsync",
+                "JetStream store: " + String.join(", ", NATS_SCENARIOS) + " (not in all) on two front nodes",
+                "  (-store=nats) the benchmark starts on the cluster at --nats URL,URL,... (scripts/bench starts",
+                "  a 3-node cluster on loopback when asked for them); each compared with a raw JetStream publish",
+                "  of the same bytes in the same chunks to an R3 stream of the same configuration;",
+                "  --nats-append-bytes 256MiB, --nats-ds-connections 1,16; append sizes, --append-runs,",
+                "  --latency-*, --duration and --ds-message-size apply",
                 "output: one JSON object per scenario on stdout, then a Markdown table");
     }
 }

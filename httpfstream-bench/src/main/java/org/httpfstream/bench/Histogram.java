@@ -31,6 +31,15 @@ public final class Histogram {
         max.accumulateAndGet(v, Math::max);
     }
 
+    /** Counts every value of {@code other} as well (not while {@code other} is still recording). */
+    public void addAll(Histogram other) {
+        for (int i = 0; i < BUCKETS; i++) {
+            counts.addAndGet(i, other.counts.get(i));
+        }
+        count.addAndGet(other.count.get());
+        max.accumulateAndGet(other.max.get(), Math::max);
+    }
+
     /** Number of values recorded. */
     public long count() {
         return count.get();

@@ -3,13 +3,14 @@ package org.httpfstream.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.httpfstream.server.HttpFStreamServer;
 import org.httpfstream.server.HttpFStreamServerBuilder;
 import org.httpfstream.tls.TlsConfig;
 
 /**
  * Runs our server for the benchmark in its own process: {@code ServerMain -root=DIR
- * -http=HOST:PORT [-fsync] [-tls-cert=PEM -tls-key=PEM]} (with both, HTTPS with h2 and http/1.1 by ALPN).
+ * -http=HOST:PORT [-fsync] [-tls-cert=PEM -tls-key=PEM] [-nats=URL,...]} (with both, HTTPS with h2 and http/1.1 by ALPN).
  * Prints one line {@code LISTENING <base-uri> <pid>} once it serves, then serves
  * until its standard input ends (the benchmark closes it) or it gets SIGTERM.
  *
@@ -25,6 +26,7 @@ public final class ServerMain {
         boolean fsync = false;
         Path cert = null;
         Path key = null;
+        List<String> nats = List.of();
         for (String a : args) {
             String arg = a.startsWith("--") ? a.substring(1) : a;
             if (arg.startsWith("-root=")) {
@@ -33,6 +35,8 @@ public final class ServerMain {
                 cert = Path.of(arg.substring("-tls-cert=".length()));
             } else if (arg.startsWith("-tls-key=")) {
                 key = Path.of(arg.substring("-tls-key=".length()));
+            } else if (arg.startsWith("-nats=")) {
+                nats = List.of(arg.substring("-nats=".length()).split(","));
             } else if (arg.equals("-fsync")) {
                 fsync = true;
             } else if (arg.startsWith("-http=")) {
@@ -51,6 +55,9 @@ public final class ServerMain {
             throw new IllegalArgumentException("-tls-cert and -tls-key go together");
         }
         HttpFStreamServerBuilder builder = HttpFStreamServer.builder().root(root).fsync(fsync).bind(host, port);
+        if (!nats.isEmpty()) {
+            builder.nats(nats); // a front node on the JetStream store, as -store=nats -nats=URL,...
+        }
         if (cert != null) {
             builder.tls(TlsConfig.of(cert, key));
         }

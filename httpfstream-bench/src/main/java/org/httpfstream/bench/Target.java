@@ -67,6 +67,22 @@ public record Target(String label, URI base, ProcStats stats, Process process, L
      */
     public static Target launch(Path root, List<String> jvmOptions, String classpath, Path log, boolean fsync,
             boolean tls) throws IOException, InterruptedException {
+        String label = "httpfstream (Java" + (fsync ? ", fsync" : "") + (tls ? ", TLS" : "") + ")";
+        return launch(root, jvmOptions, classpath, log, fsync, tls, List.of(), label);
+    }
+
+    /**
+     * Starts our server as a front node on the JetStream store ({@code -nats=URL,...}: streams on the
+     * cluster, {@code root} unused), named {@code label} in the results.
+     */
+    public static Target frontNode(Path root, List<String> jvmOptions, String classpath, Path log,
+            List<String> natsUrls, String label) throws IOException, InterruptedException {
+        return launch(root, jvmOptions, classpath, log, false, false, List.of("-nats=" + String.join(",", natsUrls)),
+                label);
+    }
+
+    private static Target launch(Path root, List<String> jvmOptions, String classpath, Path log, boolean fsync,
+            boolean tls, List<String> extra, String label) throws IOException, InterruptedException {
         Files.createDirectories(root);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -85,6 +101,7 @@ public record Target(String label, URI base, ProcStats stats, Process process, L
             cmd.add("-tls-cert=" + pem.certificate());
             cmd.add("-tls-key=" + pem.key());
         }
+        cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -115,7 +132,6 @@ public record Target(String label, URI base, ProcStats stats, Process process, L
             throw new IOException("the server did not start: " + e.getMessage() + "; see " + log, e);
         }
         String[] parts = line.split(" ");
-        String label = "httpfstream (Java" + (fsync ? ", fsync" : "") + (tls ? ", TLS" : "") + ")";
         return new Target(label, URI.create(parts[1]), new ProcStats(Long.parseLong(parts[2])), p,
                 new Launch(root, jvmOptions, classpath, log, fsync, tls));
     }

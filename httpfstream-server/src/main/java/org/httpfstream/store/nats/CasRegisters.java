@@ -83,6 +83,15 @@ final class CasRegisters {
     }
 
     /**
+     * {@code path}'s register's value, or null if none: one round trip, for a reader that will not
+     * {@link #set} it (no shard sequence).
+     */
+    byte[] value(String path) throws IOException {
+        MessageInfo m = lastMessage(stream(path), subject(path));
+        return m == null || m.getHeaders() != null && m.getHeaders().getFirst(REMOVED) != null ? null : m.getData();
+    }
+
+    /**
      * Sets {@code path}'s register to {@code data} (null: removes the value) if its shard's last
      * sequence is still {@code last}; returns the new message's sequence, or 0 if the shard changed.
      */

@@ -21,6 +21,8 @@ final class NatsLease implements Lease {
     private final NatsStorage storage;
     private final NatsStream stream;
     private final NatsStorage.View view;
+    /** True once the stream's entry changed ({@link #reference}, {@link #abandon}): the lease is not kept. */
+    private boolean entryChanged;
 
     NatsLease(NatsStorage storage, NatsStream stream, NatsStorage.View view) {
         this.storage = storage;
@@ -41,6 +43,11 @@ final class NatsLease implements Lease {
         };
     }
 
+    /** True if the operation changed the stream's entry (a fork's reference, or the stream abandoned). */
+    boolean entryChanged() {
+        return entryChanged;
+    }
+
     @Override
     public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
         return view.writer().append(srcs, storage.limits().maxStreamBytes(), sizeCheck(storage));
@@ -56,6 +63,7 @@ final class NatsLease implements Lease {
         if (sourceEntry == null || e == null) {
             throw new java.nio.file.NoSuchFileException(sourceEntry == null ? source.name() : stream.name());
         }
+        entryChanged = true;
         NatsStorage.Entry fork = new NatsStorage.Entry(e.generation(), source.name(), sourceEntry.generation(),
                 length, 0);
         try {
@@ -87,6 +95,7 @@ final class NatsLease implements Lease {
 
     @Override
     public void abandon() throws IOException {
+        entryChanged = true;
         stream.removeMetadata();
         NatsStorage.Entry e = storage.entry(stream.name());
         if (e != null) {

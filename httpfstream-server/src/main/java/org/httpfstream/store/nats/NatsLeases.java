@@ -31,6 +31,15 @@ import org.httpfstream.store.WriterConflictException;
  * their last message ages out ({@link NatsConfig#leaseTtl()}). A lease alone is not enough (a paused
  * writer wakes up past its lease): every record is also fenced on the log ({@link NatsWriter}).
  *
+ * <p>Kept leases: a node keeps a one-operation lease for {@value #KEEP_MILLIS} ms after its operation
+ * ({@link NatsStream#withLease}), so that a run of operations from one node takes it once. A node that
+ * finds another's one-operation lease asks for it on the namespace's ask subject ({@code
+ * hfsask.<namespace>}, core NATS, the path as payload) every time it looks, a few milliseconds apart;
+ * the holder gives it up when its operation in progress ends (at once if none runs), and then holds back
+ * its own next take for {@value #YIELD_MILLIS} ms, so that the asker gets it. So a waiting node gets the
+ * lease within the holder's operation in progress plus one look (its last ask may be lost: it asks
+ * again at the next), and in any case within {@value #KEEP_MILLIS} ms of the holder's last operation.
+ *
  * <p>Thread safety: stateless apart from thread-safe NATS handles.
  */
 final class NatsLeases {
@@ -40,12 +49,32 @@ final class NatsLeases {
     static final String OP = "op";
     static final String FREE = "free";
 
+    /**
+     * How long a node keeps a one-operation lease after its last operation on the stream, for the next
+     * one (see {@link NatsStream#withLease}); released earlier when another node asks for it.
+     */
+    static final long KEEP_MILLIS = 100;
+    /** How long a node that gave a kept lease up on request waits before it takes the lease again itself. */
+    static final long YIELD_MILLIS = 20;
+    /** Subject prefix of the requests for a kept lease: {@code hfsask.<namespace>}, the path as payload. */
+    static final String ASK_PREFIX = "hfsask.";
+
     private final CasRegisters registers;
     private final String node;
+    private final io.nats.client.Connection connection;
+    private final String askSubject;
 
-    NatsLeases(JetStream js, JetStreamManagement jsm, NatsNames names, String node) {
+    NatsLeases(io.nats.client.Connection connection, JetStream js, JetStreamManagement jsm, NatsNames names,
+            String namespace, String node) {
         this.registers = new CasRegisters(js, jsm, names, "HFSL", "hfsl");
         this.node = node;
+        this.connection = connection;
+        this.askSubject = ASK_PREFIX + namespace;
+    }
+
+    /** The subject on which the nodes of this namespace ask each other for kept leases. */
+    String askSubject() {
+        return askSubject;
     }
 
     /** A held lease: the stream's path and the sequence of the message that took it. */
@@ -75,18 +104,22 @@ final class NatsLeases {
             if (s.holder().startsWith(SESSION) || System.nanoTime() > deadline) {
                 throw new WriterConflictException();
             }
-            backOff(attempt);
+            // Another node's one-operation lease, perhaps kept for its next operation: ask for it (it
+            // is given up once that node's operation in progress ends) and look again soon.
+            connection.publish(askSubject, path.getBytes(UTF_8));
+            backOff(Math.min(attempt, 3));
         }
     }
 
-    /** Renews a session's lease; throws if it was lost (expired, or taken by another). */
-    Held renew(Held held) throws IOException {
+    /** Renews a lease of {@code kind}; throws if it was lost (expired, or taken by another). */
+    Held renew(Held held, String kind) throws IOException {
         for (;;) {
             State s = read(held.path());
             if (s.seq() != held.seq()) {
-                throw new WriterConflictException("the lease of this append session was lost");
+                throw new WriterConflictException("the lease of this " + (kind.equals(SESSION) ? "append session"
+                        : "node") + " was lost");
             }
-            long seq = set(held.path(), SESSION + " " + node, s.last());
+            long seq = set(held.path(), kind + " " + node, s.last());
             if (seq > 0) {
                 return new Held(held.path(), seq);
             }

@@ -26,7 +26,12 @@ import org.httpfstream.store.ForkedBytes;
  * #LEASE}, the sequence of the lease's taking, which grows with every new holder): a record whose token
  * is below one already seen is a stale writer's and is ignored, so that fencing holds even where the
  * server's own expected-sequence check lets a concurrent stale record through (nats-server#4320 on
- * 2.9.10). Every view applies the same records in the same order, so every front node agrees. A cut record ({@value #CUT}) cuts the bytes back.
+ * 2.9.10). A writer publishes a batch of records at once: only its head ({@value #HEAD}) is fenced on
+ * the subject's last sequence by the server, and a record of the batch after it ({@value #BATCH}) is
+ * applied only if it continues that head (same batch, same lease token as the highest seen, starting
+ * where the bytes end), else refused like a stale one: {@link NatsWriter} gives the safety argument.
+ * Every view applies the same records in the same order, so every front node agrees. A cut record
+ * ({@value #CUT}) cuts the bytes back.
  *
  * <p>The bytes are kept in memory, grown by copying (as the memory store does), and a fork's view reads
  * below its fork point from its source's view. Every front node that touches a stream holds such a view;
@@ -44,6 +49,10 @@ final class NatsLog implements Follower.Reader {
     static final String CRC = "Hfs-Crc";
     static final String CUT = "Hfs-Cut";
     static final String LEASE = "Hfs-Lease";
+    /** The id of the batch a record belongs to (a writer's records published together). */
+    static final String BATCH = "Hfs-Batch";
+    /** Marks the first record of a batch: the one fenced on the subject's last sequence. */
+    static final String HEAD = "Hfs-Head";
     /** The most bytes one stream's view may hold. */
     static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
@@ -70,6 +79,11 @@ final class NatsLog implements Follower.Reader {
     private volatile long modified = System.currentTimeMillis();
     /** The highest lease token seen on the log: records of an older lease are stale. Guarded by this. */
     private long fence;
+    /**
+     * The batch whose head was the last head applied, while its records continue it; null when none may
+     * be continued (after a cut, a record without batch, or a rest that did not continue). Guarded by this.
+     */
+    private String batch;
     /** The recent records refused as stale, by sequence (the last 1024). */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> stale =
             new java.util.concurrent.ConcurrentSkipListSet<>();
@@ -108,13 +122,17 @@ final class NatsLog implements Follower.Reader {
         long off = Long.parseLong(h.getFirst(OFF));
         long token = h.getFirst(LEASE) == null ? 0 : Long.parseLong(h.getFirst(LEASE));
         if (token < fence) {
-            stale.add(seq); // a writer whose lease was taken over: its record slipped past the server's check
-            if (stale.size() > 1024) {
-                stale.pollFirst();
-            }
+            refuse(seq); // a writer whose lease was taken over: its record slipped past the server's check
+            return false;
+        }
+        String id = h.getFirst(BATCH);
+        boolean rest = id != null && h.getFirst(HEAD) == null; // not sequence-fenced: must continue its head
+        if (rest && (token != fence || !id.equals(batch))) {
+            refuse(seq); // its head was refused or lost, or a newer lease or batch came between
             return false;
         }
         fence = token;
+        batch = rest ? batch : null;
         if (h.getFirst(CUT) != null) {
             if (off >= base && off <= written) {
                 written = off;
@@ -131,8 +149,12 @@ final class NatsLog implements Follower.Reader {
             failure = new IOException("record " + seq + " of " + path + " fails its CRC32C check: not shown");
             return false;
         }
-        if (off == committed && written > committed) {
+        if (off == committed && written > committed && !rest) {
             written = committed; // the rest of an append whose writer died: dropped
+        }
+        if (off != written && rest) {
+            refuse(seq); // a rest that does not continue its batch (a record of it was lost)
+            return false;
         }
         if (off != written) {
             if (off + payload.length <= committed) {
@@ -142,12 +164,21 @@ final class NatsLog implements Follower.Reader {
             return false;
         }
         put(payload);
+        batch = id;
         if (written == end) {
             committed = written;
             modified = m.metaData().timestamp().toInstant().toEpochMilli();
             return true;
         }
         return false;
+    }
+
+    /** Counts record {@code seq} as refused (see {@link #stale}); holding this. */
+    private void refuse(long seq) {
+        stale.add(seq);
+        if (stale.size() > 1024) {
+            stale.pollFirst();
+        }
     }
 
     private void put(byte[] payload) {
@@ -196,7 +227,10 @@ final class NatsLog implements Follower.Reader {
         return committed;
     }
 
-    /** True if record {@code seq} was refused as a stale lease's (see {@link #LEASE}). */
+    /**
+     * True if record {@code seq} was refused: a stale lease's (see {@link #LEASE}), or the rest of a batch
+     * that does not continue its head (see {@link #BATCH}).
+     */
     boolean stale(long seq) {
         return stale.contains(seq);
     }

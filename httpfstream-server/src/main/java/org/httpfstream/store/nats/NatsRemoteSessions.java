@@ -33,8 +33,13 @@ final class NatsRemoteSessions {
     private final NatsStorage storage;
     private final String node;
     private final ConcurrentHashMap<String, RemoteSession> sessions = new ConcurrentHashMap<>();
-    /** Paths whose lease this node has read or been told of since it started. */
-    private final java.util.Set<String> known = ConcurrentHashMap.newKeySet();
+    /**
+     * Paths whose lease this node has read (or is reading: the future completes when the read is done)
+     * or been told of since it started. Concurrent first callers for a path wait for the one read, so
+     * that none of them answers "no session" while it is under way.
+     */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> known = new ConcurrentHashMap<>();
+    private static final CompletableFuture<Void> TOLD = CompletableFuture.completedFuture(null);
 
     NatsRemoteSessions(NatsStorage storage, String node, Dispatcher dispatcher) {
         this.storage = storage;
@@ -46,15 +51,21 @@ final class NatsRemoteSessions {
 
     /** The session another node holds on {@code path}, if any; reads the lease once on a path's first use. */
     Optional<SessionLease> session(String path) {
-        if (known.add(path)) {
+        CompletableFuture<Void> reading = new CompletableFuture<>();
+        CompletableFuture<Void> first = known.putIfAbsent(path, reading);
+        if (first == null) {
             try {
                 String holder = storage.leases.holder(path);
                 if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
-                    started(path);
+                    started(path, reading);
                 }
             } catch (IOException e) {
-                known.remove(path); // asked again next time
+                known.remove(path, reading); // asked again next time
+            } finally {
+                reading.complete(null);
             }
+        } else {
+            first.join(); // another caller's read of the lease, one round trip
         }
         RemoteSession s = sessions.get(path);
         return s == null || s.ended() ? Optional.empty() : Optional.of(s);
@@ -64,15 +75,24 @@ final class NatsRemoteSessions {
         String[] tokens = m.getSubject().split("\\.");
         String path = new String(Base64.getUrlDecoder().decode(tokens[tokens.length - 1]), UTF_8);
         String holder = new String(m.getData(), UTF_8);
-        known.add(path);
         if (holder.startsWith(NatsLeases.SESSION + " ") && !holder.endsWith(" " + node)) {
             RemoteSession s = sessions.get(path);
             if (s != null && !s.ending) {
                 s.renewed = System.nanoTime();
             } else {
-                storage.timer.execute(() -> started(path));
+                // callers of session() wait until it is known here (as for a first read)
+                CompletableFuture<Void> starting = new CompletableFuture<>();
+                known.put(path, starting);
+                storage.timer.execute(() -> {
+                    try {
+                        started(path, starting);
+                    } finally {
+                        starting.complete(null);
+                    }
+                });
             }
         } else {
+            known.putIfAbsent(path, TOLD);
             RemoteSession s = sessions.get(path);
             if (s != null) {
                 storage.timer.execute(() -> end(path, s));
@@ -80,8 +100,12 @@ final class NatsRemoteSessions {
         }
     }
 
-    /** Makes the session of another node on {@code path} known here, with its view. */
-    private void started(String path) {
+    /**
+     * Makes the session of another node on {@code path} known here, with its view; completes {@code
+     * ready} (what callers of {@link #session} for the path wait on) before the listeners are told, as
+     * they may ask for the session on this very thread.
+     */
+    private void started(String path, CompletableFuture<Void> ready) {
         try {
             NatsStorage.Entry e = storage.entry(path);
             if (e == null) {
@@ -90,12 +114,13 @@ final class NatsRemoteSessions {
             NatsStorage.View v = storage.view(path, e);
             RemoteSession s = new RemoteSession(path, v);
             RemoteSession old = sessions.put(path, s);
+            ready.complete(null);
             if (old != null && old != s) {
                 end(path, old);
             }
             storage.changed(path);
         } catch (IOException e) {
-            known.remove(path);
+            known.remove(path); // asked again next time
         }
     }
 

@@ -57,6 +57,7 @@ final class NatsSession extends AbstractSessionLease {
                 throw new WriterConflictException();
             }
             NatsStream.awaitReleased(local);
+            storage.dropKept(local); // a kept one-operation lease of this node is taken over below
             NatsLeases.Held held = storage.leases.acquire(stream.name(), NatsLeases.SESSION);
             try {
                 NatsStorage.Entry e = storage.create(stream.name()); // under the lease: one creator
@@ -86,7 +87,7 @@ final class NatsSession extends AbstractSessionLease {
             return;
         }
         try {
-            held = storage.leases.renew(held);
+            held = storage.leases.renew(held, NatsLeases.SESSION);
         } catch (IOException e) {
             lost = e;
         } catch (RuntimeException e) {

@@ -93,7 +93,7 @@ public final class NatsStorage extends AbstractStorage {
         this.streams = assets.bucket(NatsNames.BUCKET_STREAMS);
         this.metadata = new CasRegisters(js, jsm, names, NatsNames.META_STREAM_PREFIX, NatsNames.META_SUBJECT_PREFIX);
         String node = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        this.leases = new NatsLeases(js, jsm, names, node);
+        this.leases = new NatsLeases(connection, js, jsm, names, config.namespace(), node);
         this.dispatcher = connection.createDispatcher();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-nats-leases");
@@ -101,6 +101,82 @@ public final class NatsStorage extends AbstractStorage {
             return t;
         });
         this.remote = new NatsRemoteSessions(this, node, dispatcher);
+        dispatcher.subscribe(leases.askSubject(), m -> asked(new String(m.getData(), UTF_8)));
+    }
+
+    /**
+     * A one-operation lease this node keeps between operations on a stream (see {@link
+     * NatsStream#withLease}): the held lease, the view it was taken for, when it was taken or last renewed
+     * ({@link System#nanoTime()}).
+     */
+    record Kept(NatsLeases.Held held, View view, long renewedNanos) {}
+
+    /** Another node asked for {@code path}'s lease: gives it up if kept, else once the operation ends. */
+    private void asked(String path) {
+        Local local = locals.get(path);
+        if (local == null) {
+            return;
+        }
+        local.asked = true;
+        if (local.kept != null && !timer.isShutdown()) {
+            try {
+                timer.execute(() -> releaseKept(local, null));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: close releases it
+            }
+        }
+    }
+
+    /**
+     * Keeps {@code k} for the next operation on the stream, unless another node asked for it meanwhile
+     * (then releases it and holds back this node's next take for {@link NatsLeases#YIELD_MILLIS}).
+     * Holding {@code local.lock}.
+     */
+    void keep(Local local, Kept k) {
+        if (local.asked || closed()) {
+            local.asked = false;
+            local.yieldUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NatsLeases.YIELD_MILLIS);
+            leases.release(k.held());
+            return;
+        }
+        local.kept = k;
+        try {
+            timer.schedule(() -> releaseKept(local, k), NatsLeases.KEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            dropKept(local);
+            leases.release(k.held());
+        }
+    }
+
+    /**
+     * Releases the lease {@code local} keeps if it is {@code k} (any, if null) and no operation is
+     * running on the stream; on the timer thread.
+     */
+    private void releaseKept(Local local, Kept k) {
+        if (!local.lock.tryLock()) {
+            return; // an operation runs: it keeps or releases the lease when it ends
+        }
+        try {
+            Kept kept = local.kept;
+            if (kept != null && (k == null || kept == k)) {
+                local.kept = null;
+                if (k == null) {
+                    local.asked = false;
+                    local.yieldUntil = System.nanoTime()
+                            + TimeUnit.MILLISECONDS.toNanos(NatsLeases.YIELD_MILLIS);
+                }
+                leases.release(kept.held());
+            }
+        } finally {
+            local.lock.unlock();
+        }
+    }
+
+    /** Forgets the lease {@code local} keeps, without releasing it (its taker does); holding {@code local.lock}. */
+    NatsLeases.Held dropKept(Local local) {
+        Kept k = local.kept;
+        local.kept = null;
+        return k == null ? null : k.held();
     }
 
     /** The append session another front node holds on {@code path}, if any. */
@@ -145,6 +221,12 @@ public final class NatsStorage extends AbstractStorage {
         final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
         final Object metadataLock = new Object();
         volatile NatsSession session;
+        /** The one-operation lease this node keeps between operations, or null. Written holding {@code lock}. */
+        volatile Kept kept;
+        /** Set when another node asked for the lease; cleared once given up. */
+        volatile boolean asked;
+        /** Until when ({@link System#nanoTime()}) this node leaves the lease to the node that asked for it. */
+        volatile long yieldUntil;
         /** Completes once the last session of this node on the stream released its cluster lease. */
         volatile CompletableFuture<Void> releasing = CompletableFuture.completedFuture(null);
         volatile View view;
@@ -185,6 +267,11 @@ public final class NatsStorage extends AbstractStorage {
 
     Local local(String path) {
         return locals.computeIfAbsent(path, p -> new Local());
+    }
+
+    /** What this node keeps for {@code path}, or null if it never touched it. */
+    Local localIfPresent(String path) {
+        return locals.get(path);
     }
 
     @Override
@@ -391,6 +478,24 @@ public final class NatsStorage extends AbstractStorage {
             return;
         }
         List<CompletableFuture<Void>> ends = new ArrayList<>();
+        for (Local local : locals.values()) {
+            try {
+                if (!local.lock.tryLock(10, TimeUnit.SECONDS)) {
+                    continue; // an operation still runs: the lease ages out
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            try {
+                NatsLeases.Held kept = dropKept(local);
+                if (kept != null) {
+                    leases.release(kept);
+                }
+            } finally {
+                local.lock.unlock();
+            }
+        }
         for (Local local : locals.values()) {
             NatsSession s = local.session;
             if (s != null) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.httpfstream.store.Follower;
@@ -27,7 +28,24 @@ final class NatsStream extends NamedStream<NatsStorage> {
 
     @Override
     public boolean exists() throws IOException {
-        return storage.entry(name) != null;
+        return heldView() != null || storage.entry(name) != null;
+    }
+
+    /**
+     * The view of the lease this node keeps on the stream, if that lease is surely still held: no other
+     * node can have deleted the stream or appended to it, so its existence and lengths are this node's
+     * own (no round trip). Null if none, asked for by another node, or half its TTL old (the next
+     * operation renews it).
+     */
+    private NatsStorage.View heldView() {
+        NatsStorage.Local local = storage.localIfPresent(name);
+        NatsStorage.Kept k = local == null ? null : local.kept;
+        if (k == null || local.asked
+                || System.nanoTime() - k.renewedNanos() > storage.config.leaseTtl().toNanos() / 2) {
+            return null;
+        }
+        NatsStorage.View v = k.view();
+        return v.log().closed() || v.writer().failure() != null || storage.cachedView(name) != v ? null : v;
     }
 
     @Override
@@ -52,6 +70,10 @@ final class NatsStream extends NamedStream<NatsStorage> {
 
     @Override
     public long committedLength() throws IOException {
+        NatsStorage.View held = heldView();
+        if (held != null) {
+            return held.log().committed();
+        }
         NatsStorage.View v = view();
         storage.catchUp(v);
         return v.log().committed();
@@ -65,15 +87,28 @@ final class NatsStream extends NamedStream<NatsStorage> {
 
     @Override
     public long writtenLength() throws IOException {
+        NatsStorage.View held = heldView();
+        if (held != null) {
+            return Math.max(held.writer().written(), held.log().committed());
+        }
         NatsStorage.View v = view();
         return Math.max(v.writer().written(), committedLength());
     }
 
     /**
-     * Holds this node's local lease and the stream's key in the lease bucket while {@code action} runs,
+     * Holds this node's local lease and the stream's lease on the cluster while {@code action} runs,
      * and until every append it made is acknowledged (or failed): another front node that takes the
      * lease next then finds the stream's end where these appends left it, and a reader on this node
-     * reads them once this returns. Blocks on the cluster (round trips to take and release the lease).
+     * reads them once this returns.
+     *
+     * <p>The cluster lease is kept after the operation ({@link NatsStorage#keep}) for {@link
+     * NatsLeases#KEEP_MILLIS} ms, so that consecutive operations on the stream from this node cost no
+     * lease round trips: the next one finds it kept, renews it if a third of the lease TTL has passed
+     * since it was taken (a new token), and appends at once, the writer knowing the stream's end from its
+     * own acknowledgements (no other writer can have appended while the lease was held; one that did after
+     * it expired is refused by the log's fencing). Another node that wants the lease asks for it ({@link
+     * NatsLeases#acquire}); this node then gives it up when its operation in progress ends. Blocks on the
+     * cluster when it has to take the lease (round trips to take it, read the stream's entry and end).
      */
     @Override
     public <T> T withLease(boolean create, LeaseAction<T> action) throws IOException {
@@ -84,24 +119,86 @@ final class NatsStream extends NamedStream<NatsStorage> {
                 throw new WriterConflictException();
             }
             awaitReleased(local);
-            NatsLeases.Held held = storage.leases.acquire(name, NatsLeases.OP);
+            NatsStorage.Kept k = reuse(local);
+            NatsLeases.Held held;
             NatsStorage.View v = null;
+            boolean keep = false;
+            long renewed;
+            if (k != null) {
+                held = k.held();
+                v = k.view();
+                renewed = k.renewedNanos();
+            } else {
+                yieldToAsker(local);
+                held = storage.leases.acquire(name, NatsLeases.OP);
+                renewed = System.nanoTime();
+            }
             try {
-                NatsStorage.Entry e = create ? storage.create(name) : storage.entry(name); // under the lease
-                if (e == null) {
-                    throw new NoSuchFileException(name);
+                if (k == null) {
+                    NatsStorage.Entry e = create ? storage.create(name) : storage.entry(name); // under the lease
+                    if (e == null) {
+                        throw new NoSuchFileException(name);
+                    }
+                    v = storage.view(name, e);
+                    v.writer().refresh(storage.lastSeq(v.log()), held.seq());
                 }
-                v = storage.view(name, e);
-                v.writer().refresh(storage.lastSeq(v.log()), held.seq());
-                return action.run(new NatsLease(storage, this, v));
+                NatsLease lease = new NatsLease(storage, this, v);
+                T result = action.run(lease);
+                keep = !lease.entryChanged();
+                return result;
             } finally {
                 if (v != null) { // the lease ends once its appends are acknowledged (or failed): see withLease
                     v.writer().idle().join();
                 }
-                storage.leases.release(held);
+                if (keep && v.writer().failure() == null && !v.log().closed()) {
+                    storage.keep(local, new NatsStorage.Kept(held, v, renewed));
+                } else {
+                    storage.leases.release(held);
+                }
             }
         } finally {
             local.lock.unlock();
+        }
+    }
+
+    /**
+     * The lease this node keeps on the stream, renewed if a third of the TTL has passed, or null if there
+     * is none or it can no longer be used (then released, or found lost). Holding {@code local.lock}.
+     */
+    private NatsStorage.Kept reuse(NatsStorage.Local local) throws IOException {
+        NatsStorage.Kept k = local.kept;
+        if (k == null) {
+            return null;
+        }
+        storage.dropKept(local);
+        NatsStorage.View v = k.view();
+        if (v.log().closed() || v.writer().failure() != null || storage.cachedView(name) != v) {
+            storage.leases.release(k.held());
+            return null;
+        }
+        long age = System.nanoTime() - k.renewedNanos();
+        if (age < storage.config.leaseTtl().toNanos() / 3) {
+            return k;
+        }
+        try {
+            NatsLeases.Held renewed = storage.leases.renew(k.held(), NatsLeases.OP);
+            v.writer().retoken(renewed.seq());
+            return new NatsStorage.Kept(renewed, v, System.nanoTime());
+        } catch (WriterConflictException lost) {
+            return null; // expired meanwhile: taken afresh
+        }
+    }
+
+    /** Waits out the time this node leaves the lease to another node that asked for it. */
+    private static void yieldToAsker(NatsStorage.Local local) throws IOException {
+        long wait = local.yieldUntil - System.nanoTime();
+        if (wait > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(wait); // a hold-back, not a wait for an event
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("waiting for a lease");
+            }
         }
     }
 
@@ -166,7 +263,7 @@ final class NatsStream extends NamedStream<NatsStorage> {
 
     @Override
     public Optional<StreamMetadata> metadata() throws IOException {
-        byte[] data = storage.metadata.read(name).data();
+        byte[] data = storage.metadata.value(name);
         return data == null ? Optional.empty() : Optional.of(MetadataCodec.decode(data));
     }
 
@@ -229,6 +326,7 @@ final class NatsStream extends NamedStream<NatsStorage> {
                 return;
             }
             awaitReleased(local);
+            storage.dropKept(local); // taken over below
             NatsLeases.Held held = storage.leases.acquire(name, NatsLeases.OP);
             try {
                 discard();

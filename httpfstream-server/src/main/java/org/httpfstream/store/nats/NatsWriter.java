@@ -14,34 +14,63 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
 /**
  * This front node's publisher of one stream generation's records: every append of the node's leases
- * and sessions on the stream goes through it, one batch of records in flight at a time. Appends handed
- * over while a batch is in flight are gathered into the next one (a group commit), so a WebSocket
- * appender's many small frames cost one round trip per batch, not per frame.
+ * and sessions on the stream goes through it, one batch in flight at a time. Appends handed over while a
+ * batch is in flight are gathered into the next one (a group commit), so a WebSocket appender's many
+ * small frames cost one round trip per batch, not per frame; a batch is cut into records of at most
+ * {@link NatsConfig#chunkBytes()}, published together (pipelined, up to {@link #MAX_RECORDS_IN_FLIGHT}
+ * at a time), so a large batch costs one round trip per part, not one per record.
  *
- * <p>Fencing: every record is published with {@code Nats-Expected-Last-Subject-Sequence} set to the
- * sequence of the stream's last record as this writer knows it ({@link #refresh} learns it when the
- * writer takes the lease). A writer that lost its lease (paused past it) and whose stream another writer
- * appended to meanwhile is refused by JetStream itself (error 10071): its late records are never
- * interleaved. Debian's nats-server 2.9.10 checks that header against the subject's own last sequence
- * ({@code NatsServerBehaviourTest}), so many paths can share one shard stream; but only as a pre-check on
- * the leader (nats-server#4320), so two concurrent records may both pass it. Every record therefore also
- * carries the writer's lease token, and readers ignore a record of an older lease ({@link NatsLog}); the
- * writer of such a record is failed as fenced too.
+ * <p>Fencing. The first record of a batch (its head, {@link NatsLog#HEAD}) is published with {@code
+ * Nats-Expected-Last-Subject-Sequence} set to the sequence of the stream's last record as this writer
+ * knows it ({@link #refresh} learns it when the writer takes the lease; then its own acknowledgements).
+ * A writer that lost its lease (paused past it) and whose stream another writer appended to meanwhile is
+ * refused by JetStream itself (error 10071). Debian's nats-server 2.9.10 checks that header against the
+ * subject's own last sequence ({@code NatsServerBehaviourTest}), so many paths share one shard stream; but
+ * only as a pre-check on the leader (nats-server#4320), so two concurrent records may both pass it. Every
+ * record therefore also carries the writer's lease token ({@link NatsLog#LEASE}, growing with every new
+ * lease), and every record of a batch its batch id ({@link NatsLog#BATCH}, random per batch).
  *
- * <p>An append is committed when JetStream acknowledged its last record (replicated, on an R3 stream)
- * and this node's view ({@link NatsLog}) has applied it; its future completes then, on a NATS thread.
- * A failure fails the batch and every later append: the writer is then stale and must be refreshed by
- * the next lease holder.
+ * <p>Why the rest of a batch needs no expected sequence of its own: the sequence of record n + 1's
+ * predecessor is record n's, known only once n is acknowledged, so fencing each record on it would mean
+ * one record in flight at a time (19–30 MB/s at 256 KiB records, session 7). Instead every view
+ * ({@link NatsLog}) applies a non-head record only if it continues the batch whose head was the last head
+ * applied: same batch id, same lease token as the highest seen on the log, and starting exactly where the
+ * view's bytes end. Otherwise it is refused, as a stale lease's record is. What a paused stale writer can
+ * do with a late batch, then: (1) if another writer appended since, the head is refused by the server's
+ * check, and the rest of the batch is refused by every view (their head was not applied; and the newer
+ * writer's records raised the token above theirs); (2) if the head slips past the server's check
+ * concurrently with a newer writer's record (#4320), the stale records that come after a record of the
+ * newer lease are refused by their token, as before; (3) if nobody appended since the lease expired, the
+ * whole batch lands as if it had come just before the expiry, and the next holder's first head, fenced on
+ * the end it learned, is refused (it fails, and the next operation learns the end again); that was so
+ * before pipelining too. A record lost in the middle of a batch (a failed publish, an election) makes
+ * every later record of the batch not continue it: they are refused, the append is never committed
+ * (readers never see half an append), and the writer fails. Every node applies the same records in the
+ * same order by the same rule, so all agree. The writer checks that each of its records was applied (not
+ * refused) before it calls an append committed.
+ *
+ * <p>An append is committed when JetStream acknowledged every record of its batch (replicated, on an R3
+ * stream) and this node's view has applied them; its future completes then, on a NATS thread. A failure
+ * fails the batch and every later append: the writer is then stale and must be refreshed by the next
+ * lease holder.
  *
  * <p>Thread safety: safe from any thread. Guarded by this: {@code written}, {@code pending}, {@code
- * pendingFuture}, {@code inFlight}, {@code failure}, {@code idle}; {@code lastSeq} is written by the one
- * batch in flight and read by {@link #refresh} once it is idle.
+ * pendingFuture}, {@code inFlight}, {@code failure}, {@code idle}; {@code lastSeq} is raised by the
+ * acknowledgements of the one batch in flight (under this) and read by the next batch's head and by
+ * {@link #refresh} once the writer is idle; {@code token} is set while the writer is idle.
  */
 final class NatsWriter {
+    /**
+     * The most records of one batch in flight: a larger group of appends is published in parts, one
+     * after the other (each part's head fenced on the previous part's last record), so that no
+     * acknowledgement waits behind megabytes of others past the request timeout on a loaded cluster.
+     */
+    static final int MAX_RECORDS_IN_FLIGHT = 16;
     private final JetStream js;
     private final NatsLog log;
     private final String streamName;
@@ -82,6 +111,11 @@ final class NatsWriter {
             written = log.committed();
             failure = null;
         }
+    }
+
+    /** Carries {@code leaseToken} from now on: the lease was renewed (a new token) while the writer is idle. */
+    synchronized void retoken(long leaseToken) {
+        token = leaseToken;
     }
 
     /** The failure that stopped this writer, or null. */
@@ -160,16 +194,28 @@ final class NatsWriter {
             return;
         }
         inFlight = true;
-        byte[] batch = concat(pending);
+        byte[] all = concat(pending);
         long start = pendingStart;
-        CompletableFuture<Long> f = pendingFuture;
+        long end = start + all.length; // every record says where the appends end: never half of one shown
+        CompletableFuture<Long> group = pendingFuture;
         pending.clear();
-        pendingFuture = null;
-        long end = start + batch.length;
-        publish(batch, start, end, 0)
-                .thenCompose(seq -> log.awaitApplied(seq).thenApply(v -> seq))
-                .thenApply(this::notStale)
-                .whenComplete((v, t) -> done(f, end, t));
+        int max = MAX_RECORDS_IN_FLIGHT * chunkBytes;
+        boolean part = all.length > max;
+        byte[] batch = part ? Arrays.copyOf(all, max) : all;
+        if (part) { // the rest stays pending, in the same group: its future completes with the last part
+            pending.add(Arrays.copyOfRange(all, max, all.length));
+            pendingStart = start + max;
+        } else {
+            pendingFuture = null;
+        }
+        List<CompletableFuture<Long>> records = publish(batch, start, end);
+        CompletableFuture.allOf(records.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> {
+                    long last = records.stream().mapToLong(CompletableFuture::join).max().orElseThrow();
+                    return log.awaitApplied(last);
+                })
+                .thenRun(() -> records.forEach(r -> notStale(r.join())))
+                .whenComplete((v, t) -> done(group, part ? -1 : end, t));
     }
 
     private void done(CompletableFuture<Long> f, long end, Throwable t) {
@@ -190,29 +236,45 @@ final class NatsWriter {
             failed.forEach(x -> x.completeExceptionally(e));
             return;
         }
-        f.complete(end);
+        if (end >= 0) {
+            f.complete(end);
+        }
         synchronized (this) {
             flush();
         }
     }
 
-    /** Publishes {@code batch} from {@code from} on, one record per chunk; the last record's sequence. */
-    private CompletableFuture<Long> publish(byte[] batch, long start, long end, int from) {
-        int len = Math.min(chunkBytes, batch.length - from);
-        byte[] payload = Arrays.copyOfRange(batch, from, from + len);
-        CRC32C crc = new CRC32C();
-        crc.update(payload);
-        Headers h = new Headers().add(NatsLog.OFF, Long.toString(start + from))
-                .add(NatsLog.END, Long.toString(end)).add(NatsLog.CRC, Long.toString(crc.getValue()))
-                .add(NatsLog.LEASE, Long.toString(token));
-        return publish(payload, h).thenCompose(seq -> from + len < batch.length
-                ? publish(batch, start, end, from + len) : CompletableFuture.completedFuture(seq));
+    /**
+     * Publishes {@code batch} as records of at most {@code chunkBytes}, all at once (pipelined): the
+     * first (the head) fenced on the last sequence, every record marked with the batch's id; the futures
+     * of their sequences, in order. See the class comment for why the rest need no sequence of their own.
+     */
+    private List<CompletableFuture<Long>> publish(byte[] batch, long start, long end) {
+        String id = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        List<CompletableFuture<Long>> records = new ArrayList<>();
+        for (int from = 0; from < batch.length; from += chunkBytes) {
+            int len = Math.min(chunkBytes, batch.length - from);
+            byte[] payload = from == 0 && len == batch.length ? batch : Arrays.copyOfRange(batch, from, from + len);
+            CRC32C crc = new CRC32C();
+            crc.update(payload);
+            Headers h = new Headers().add(NatsLog.OFF, Long.toString(start + from))
+                    .add(NatsLog.END, Long.toString(end)).add(NatsLog.CRC, Long.toString(crc.getValue()))
+                    .add(NatsLog.LEASE, Long.toString(token)).add(NatsLog.BATCH, id);
+            if (from == 0) {
+                h.add(NatsLog.HEAD, "1");
+            }
+            records.add(publish(payload, h, from == 0));
+        }
+        return records;
     }
 
-    /** Publishes one record fenced on the last sequence; completes with its sequence once acknowledged. */
-    private CompletableFuture<Long> publish(byte[] payload, Headers h) {
-        PublishOptions o = PublishOptions.builder().expectedStream(streamName)
-                .expectedLastSubjectSequence(lastSeq).build();
+    /**
+     * Publishes one record, fenced on the last sequence if {@code fenced}; completes with its sequence
+     * once acknowledged.
+     */
+    private CompletableFuture<Long> publish(byte[] payload, Headers h, boolean fenced) {
+        PublishOptions.Builder b = PublishOptions.builder().expectedStream(streamName);
+        PublishOptions o = (fenced ? b.expectedLastSubjectSequence(lastSeq) : b).build();
         try {
             long expected = lastSeq;
             return js.publishAsync(NatsMessage.builder().subject(log.subject).headers(h).data(payload).build(), o)
@@ -226,17 +288,20 @@ final class NatsWriter {
         }
     }
 
-    /** Fails if the view refused record {@code seq} as a stale lease's. */
+    /** Fails if the view refused record {@code seq} (a stale lease's, or a batch's rest without its head). */
     private long notStale(long seq) {
         if (log.stale(seq)) {
             throw new CompletionException(new FencedException(new IOException("record " + seq
-                    + " carries lease " + token + ", older than one already on the log")));
+                    + " of lease " + token + " was refused by the log (an older lease, or its batch's head"
+                    + " did not land before it)")));
         }
         return seq;
     }
 
     private long acknowledged(PublishAck ack) {
-        lastSeq = ack.getSeqno();
+        synchronized (this) { // several records of a batch in flight: their acknowledgements race
+            lastSeq = Math.max(lastSeq, ack.getSeqno());
+        }
         return ack.getSeqno();
     }
 
@@ -249,7 +314,7 @@ final class NatsWriter {
         Headers h = new Headers().add(NatsLog.OFF, Long.toString(length)).add(NatsLog.CUT, "1")
                 .add(NatsLog.LEASE, Long.toString(token));
         try {
-            long seq = publish(new byte[0], h).join();
+            long seq = publish(new byte[0], h, true).join();
             log.awaitApplied(seq).join();
             notStale(seq);
         } catch (CompletionException e) {

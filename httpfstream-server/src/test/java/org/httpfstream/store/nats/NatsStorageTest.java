@@ -208,13 +208,35 @@ class NatsStorageTest {
             publishRaw("/died.log", 3, 13, "HALF-".getBytes(UTF_8), true);
             StoredStream onB = b.stream("/died.log");
             assertThat(onB.committedLength()).isEqualTo(3);
-            assertThat(s.withLease(false, lease -> {
+            // the next writer takes the lease afresh, on another node (a gives up the lease it kept)
+            assertThat(onB.withLease(false, lease -> {
                 assertThat(lease.written()).isEqualTo(3);
                 return lease.append(bytes("whole"));
             }).join()).isEqualTo(8);
             Await.until("B sees the new append", () -> onB.knownCommittedLength() == 8);
             assertThat(read(onB, 0, 8)).isEqualTo("ok:whole");
             assertThat(read(node(2).stream("/died.log"), 0, 8)).isEqualTo("ok:whole"); // a late joiner too
+        }
+
+        @Test
+        void theRestOfABatchWhoseHeadDidNotLandIsRefusedByEveryNode() throws Exception {
+            StoredStream s = a.stream("/orphan.log");
+            s.withLease(true, lease -> lease.append(bytes("head:"))).join();
+            // the second record of a batch whose head was refused: it continues the bytes exactly, with the
+            // current lease's token, but no head of its batch was applied
+            String token = a.jsm.getLastMessage(a.names.streamOf("/orphan.log"),
+                    a.names.subject("/orphan.log", a.entry("/orphan.log").generation())).getHeaders()
+                    .getFirst(NatsLog.LEASE);
+            publishRaw("/orphan.log", 5, 11, "orphan".getBytes(UTF_8), Long.parseLong(token), "b0");
+            assertThat(b.stream("/orphan.log").withLease(false, lease -> { // takes the lease afresh
+                assertThat(lease.written()).isEqualTo(5);
+                return lease.append(bytes("next"));
+            }).join()).isEqualTo(9);
+            for (NatsStorage node : List.of(a, b, node(2))) {
+                StoredStream onNode = node.stream("/orphan.log");
+                assertThat(onNode.committedLength()).isEqualTo(9);
+                assertThat(read(onNode, 0, 9)).isEqualTo("head:next");
+            }
         }
 
         @Test
@@ -267,7 +289,8 @@ class NatsStorageTest {
         void aStaleWritersRecordThatSlipsPastTheServersCheckIsIgnoredByEveryReader() throws Exception {
             StoredStream s = a.stream("/token.log");
             s.withLease(true, lease -> lease.append(bytes("one"))).join(); // lease token t1
-            s.withLease(false, lease -> lease.append(bytes("two"))).join(); // a later lease: t2 > t1
+            // a later lease, on another node: t2 > t1 (a asked to give up the lease it kept)
+            b.stream("/token.log").withLease(false, lease -> lease.append(bytes("two"))).join();
             // a writer of the first lease, whose record the server's pre-check let through (nats-server#4320)
             publishRaw("/token.log", 6, 11, "stale".getBytes(UTF_8), true, 1);
             s.withLease(false, lease -> {
@@ -393,6 +416,18 @@ class NatsStorageTest {
         String token = a.jsm.getLastMessage(a.names.streamOf(path), a.names.subject(path, e.generation()))
                 .getHeaders().getFirst(NatsLog.LEASE); // the current lease's: the writer that died held it
         publishRaw(path, off, end, payload, rightCrc, Long.parseLong(token));
+    }
+
+    /** A record that is not the head of batch {@code batch} (no expected sequence), as a writer's rest. */
+    void publishRaw(String path, long off, long end, byte[] payload, long token, String batch) throws Exception {
+        NatsStorage.Entry e = a.entry(path);
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        Headers h = new Headers().add(NatsLog.OFF, Long.toString(off)).add(NatsLog.END, Long.toString(end))
+                .add(NatsLog.CRC, Long.toString(crc.getValue())).add(NatsLog.LEASE, Long.toString(token))
+                .add(NatsLog.BATCH, batch);
+        a.js.publish(NatsMessage.builder().subject(a.names.subject(path, e.generation())).headers(h)
+                .data(Arrays.copyOf(payload, payload.length)).build());
     }
 
     /** The same, with lease token {@code token}. */
