@@ -172,8 +172,12 @@ public final class Bench {
                                 o.dsAppendConnections, o.dsMessageSize, o.dsWarmupSeconds, o.dsStreamPerConnection,
                                 o.dsProducers)));
                     }
-                    emit(ds.append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
-                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection, o.dsProducers));
+                    Result r = ds.append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
+                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection, o.dsProducers);
+                    if (o.dsNoOp) {
+                        DsNoopLimit.apply(this, r, o.dsStreamPerConnection, o.dsProducers);
+                    }
+                    emit(r);
                 }
             }
             case "ds-readers" -> {
@@ -293,8 +297,8 @@ public final class Bench {
         Double v = limits.get(key);
         if (v == null) {
             log.println("bench: measuring limit " + key + " (best of 3)");
-            Result r = new Result("limit:" + kind, "-").param(kind.startsWith("file-to-") ? "senders" : "chunk",
-                    param);
+            Result r = new Result("limit:" + kind, "-").param(kind.startsWith("file-to-") ? "senders"
+                    : kind.startsWith("ds-") ? "connections" : "chunk", param);
             List<Long> runs = new ArrayList<>();
             double best = 0;
             for (int i = 0; i < 3; i++) {

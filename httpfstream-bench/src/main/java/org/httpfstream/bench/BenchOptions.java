@@ -77,6 +77,8 @@ public final class BenchOptions {
     int dsLongPollReaders;
     int dsSseReaders;
     int dsRate;
+    /** ds-append measured against the no-op server too ({@link DsNoopLimit}), as its limit. */
+    boolean dsNoOp = true;
     /** Seconds of each Durable Streams scenario run unmeasured first, on other streams (0: none). */
     long dsWarmupSeconds;
 
@@ -263,6 +265,11 @@ public final class BenchOptions {
                 }
                 dsStreamPerConnection = v.equals("per-connection");
             }
+            case "ds-no-op" -> dsNoOp = switch (v) {
+                case "yes" -> true;
+                case "no" -> false;
+                default -> throw new IllegalArgumentException("--ds-no-op is yes or no: " + v);
+            };
             case "ds-message-size" -> dsMessageSize = (int) bytes(key, v);
             case "ds-long-poll-readers" -> dsLongPollReaders = (int) Long.parseLong(v);
             case "ds-sse-readers" -> dsSseReaders = (int) Long.parseLong(v);
@@ -352,6 +359,8 @@ public final class BenchOptions {
                 "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
                 "Durable Streams: --ds-connections 64 (ds-append), --ds-streams one|per-connection (ds-append),",
                 "  --ds-producers yes|no (ds-append as idempotent producers, one per connection; default no),",
+                "  --ds-no-op yes|no (ds-append's limit: the same load against a no-op HTTP/1.1 server in its",
+                "  own JVM that answers every POST with 204, best of 3; default yes),",
                 "  --ds-message-size 100, --ds-rate 100 (ds-readers appends/s), --ds-long-poll-readers 100,",
                 "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads),",
                 "  --ds-warmup-seconds 5 (each runs that long unmeasured first, on other streams; 0: none);",
