@@ -39,6 +39,7 @@ public final class Bench {
     /** Every result so far, in the order emitted; the WebSocket scenarios look up earlier ones. */
     final List<Result> results = new ArrayList<>();
     private final WsScenarios ws;
+    private final ScaleScenarios scale;
     /** The work directory, set when the run starts. */
     Path work;
 
@@ -52,6 +53,7 @@ public final class Bench {
         this.out = out;
         this.log = log;
         this.ws = new WsScenarios(this);
+        this.scale = new ScaleScenarios(this, ws);
     }
 
     /**
@@ -117,14 +119,14 @@ public final class Bench {
                 }
                 boolean fresh = true;
                 for (String scenario : o.scenarios) {
-                    if (scenario.equals("idle") && t.launched() && !fresh) {
+                    if ((scenario.equals("idle") || scenario.equals("followers-100k")) && t.launched() && !fresh) {
                         // Memory per connection is measured on a server whose heap earlier scenarios
                         // have not grown.
                         t = t.relaunch();
                         log.println("bench: restarted our server for idle at " + t.base() + " (pid "
                                 + t.stats().pid() + ")");
                     }
-                    runScenario(t, scenario);
+                    t = runScenario(t, scenario);
                     fresh = false;
                     deleteStreams(t);
                 }
@@ -142,7 +144,8 @@ public final class Bench {
         return results;
     }
 
-    private void runScenario(Target t, String scenario) throws Exception {
+    /** Runs one scenario on {@code t}; returns the server to go on with (a scenario may restart it). */
+    private Target runScenario(Target t, String scenario) throws Exception {
         log.println("bench: " + scenario + " on " + t.label());
         switch (scenario) {
             case "append" -> {
@@ -191,8 +194,13 @@ public final class Bench {
                             o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds).forEach(this::emit);
                 }
             }
+            case "followers-100k" -> scale.followers(t);
+            case "streams-1m" -> {
+                return scale.streams(t);
+            }
             default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
         }
+        return t;
     }
 
     /**

@@ -19,6 +19,12 @@ public final class BenchOptions {
     public static final List<String> SCENARIOS = List.of("append", "append+stalled", "fanout-max",
             "fanout-latency", "streams", "catch-up", "idle", "ds-append", "ds-readers");
 
+    /**
+     * The scenarios of the next scale (issue 16): run only when named, never by {@code all}; at full
+     * size they take most of an hour and up to a few hundred thousand descriptors.
+     */
+    public static final List<String> SCALE_SCENARIOS = List.of("followers-100k", "streams-1m");
+
     /** A server given by URL, with its PID if known (0 if not). Immutable. */
     public record Server(String label, URI url, long pid) {}
 
@@ -79,6 +85,11 @@ public final class BenchOptions {
     int dsRate;
     /** ds-append measured against the no-op server too ({@link DsNoopLimit}), as its limit. */
     boolean dsNoOp = true;
+    /** followers-100k: idle followers, and the live streams they follow. */
+    int scaleFollowers;
+    int scaleStreams;
+    /** streams-1m: streams created. */
+    int scaleStreamCount;
     /** Seconds of each Durable Streams scenario run unmeasured first, on other streams (0: none). */
     long dsWarmupSeconds;
 
@@ -166,7 +177,7 @@ public final class BenchOptions {
                     + String.join(", ", scenarios));
         }
         for (String sc : scenarios) {
-            if (!SCENARIOS.contains(sc)) {
+            if (!SCENARIOS.contains(sc) && !SCALE_SCENARIOS.contains(sc)) {
                 throw new IllegalArgumentException("unknown scenario: " + sc + " (known: "
                         + String.join(", ", SCENARIOS) + ", all)");
             }
@@ -212,6 +223,9 @@ public final class BenchOptions {
         dsSseReaders = 100;
         dsRate = 100;
         dsWarmupSeconds = 5;
+        scaleFollowers = 100_000;
+        scaleStreams = 1000;
+        scaleStreamCount = 1_000_000;
     }
 
     /**
@@ -221,7 +235,8 @@ public final class BenchOptions {
     private static final String TOY_OVERRIDES = "warmup-bytes=2MiB append-bytes=4MiB append-runs=1 "
             + "fanout-bytes=4MiB fanout-followers=10 latency-followers=20 streams=20 duration=2 "
             + "catch-up-bytes=8MiB catch-up-followers=1,3 idle-followers=50 idle-streams=5 ds-connections=8 "
-            + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1";
+            + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1 "
+            + "scale-followers=200 scale-streams=10 scale-stream-count=2200";
 
     private void toySizes() {
         fullSizes();
@@ -265,6 +280,9 @@ public final class BenchOptions {
                 }
                 dsStreamPerConnection = v.equals("per-connection");
             }
+            case "scale-followers" -> scaleFollowers = count(key, v);
+            case "scale-streams" -> scaleStreams = count(key, v);
+            case "scale-stream-count" -> scaleStreamCount = count(key, v);
             case "ds-no-op" -> dsNoOp = switch (v) {
                 case "yes" -> true;
                 case "no" -> false;
@@ -328,7 +346,11 @@ public final class BenchOptions {
     static String usage() {
         return String.join("\n",
                 "usage: bench [SCENARIO...|all] [options]",
-                "scenarios: " + String.join(", ", SCENARIOS) + " (default: all)",
+                "scenarios: " + String.join(", ", SCENARIOS) + " (default: all);",
+                "  named only: followers-100k (--scale-followers 100000 idle followers, half WebSocket, half",
+                "  h2c ?follow, on --scale-streams 1000 live streams; memory per follower, then fanout-latency",
+                "  with them connected), streams-1m (--scale-stream-count 1000000 small streams, half WebSocket,",
+                "  half Durable Streams with a producer; append p99, RSS, disk per stream, restart time)",
                 "  --size full|toy              full-size suite (default) or a few MB / tens of connections",
                 "  --token TOKEN                send Authorization: Bearer TOKEN on every request",
                 "  --server-url URL             measure a running server (repeatable); without it the",
