@@ -159,6 +159,7 @@ final class ScaleScenarios {
     Target streams(Target t) throws Exception {
         int n = bench.o.scaleStreamCount;
         int first = Math.min(1000, n);
+        firstP99 = -1;
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(30)).build();
         List<String> errors = new ArrayList<>();
