@@ -37,6 +37,8 @@ final class ScaleScenarios {
     /** Streams per folder in streams-1m. */
     private static final int PER_FOLDER = 1000;
     private static final long POLL_MS = 5;
+    /** Lines of the server's heap histogram written to the log by streams-1m. */
+    private static final int HISTOGRAM_LINES = 25;
 
     private final Bench bench;
     private final WsScenarios ws;
@@ -291,6 +293,7 @@ final class ScaleScenarios {
             r.serverRssBefore = r.serverRssAfter; // one figure: after a full GC, with k streams
             r.param("rssAfterGcMiB", r.serverRssAfter >> 20);
         }
+        logHeapHistogram(t, k);
         long p99 = latency.percentile(99);
         if (firstP99 < 0 || k <= 1000) {
             firstP99 = p99;
@@ -312,6 +315,29 @@ final class ScaleScenarios {
                 + probe + "; seconds: to create these streams; RSS after a full GC";
         r.verified = r.errors.isEmpty();
         bench.emit(r);
+    }
+
+    /**
+     * Writes the top of the server's heap histogram ({@code jcmd PID GC.class_histogram}, after a full GC)
+     * to the log: what the server keeps per stream. Nothing if the server is no JVM the bench knows.
+     */
+    private void logHeapHistogram(Target t, int k) throws InterruptedException {
+        ProcStats s = t.stats();
+        if (s == null || !t.launched()) {
+            return;
+        }
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(s.pid()), "GC.class_histogram")
+                    .redirectErrorStream(true).start();
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .limit(HISTOGRAM_LINES).toList();
+            p.waitFor(60, TimeUnit.SECONDS);
+            bench.log.println("bench: streams-1m: server heap at " + k + " streams (top classes):");
+            lines.forEach(l -> bench.log.println("bench:   " + l));
+        } catch (IOException e) {
+            bench.log.println("bench: streams-1m: no heap histogram: " + e.getMessage());
+        }
     }
 
     /** {@code du -s OPTION root}'s figure. */
