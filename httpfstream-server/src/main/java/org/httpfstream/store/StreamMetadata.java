@@ -89,16 +89,15 @@ public record StreamMetadata(
      */
     private static final class FrozenProducers extends java.util.AbstractMap<String, Producer> {
         private final Map<String, Producer> map;
-        private final java.util.Set<Entry<String, Producer>> entries;
 
         FrozenProducers(LinkedHashMap<String, Producer> map) {
             this.map = map;
-            this.entries = java.util.Collections.unmodifiableMap(map).entrySet();
         }
 
+        /** Made per call, not kept: every stream's metadata stays in memory, iterating it is rare. */
         @Override
         public java.util.Set<Entry<String, Producer>> entrySet() {
-            return entries;
+            return java.util.Collections.unmodifiableMap(map).entrySet();
         }
 
         @Override
