@@ -39,6 +39,7 @@ public final class Bench {
     /** Every result so far, in the order emitted; the WebSocket scenarios look up earlier ones. */
     final List<Result> results = new ArrayList<>();
     private final WsScenarios ws;
+    private final ScaleScenarios scale;
     /** The work directory, set when the run starts. */
     Path work;
 
@@ -52,6 +53,7 @@ public final class Bench {
         this.out = out;
         this.log = log;
         this.ws = new WsScenarios(this);
+        this.scale = new ScaleScenarios(this, ws);
     }
 
     /**
@@ -125,14 +127,14 @@ public final class Bench {
                 }
                 boolean fresh = true;
                 for (String scenario : o.scenarios) {
-                    if (scenario.equals("idle") && t.launched() && !fresh) {
+                    if ((scenario.equals("idle") || scenario.equals("followers-100k")) && t.launched() && !fresh) {
                         // Memory per connection is measured on a server whose heap earlier scenarios
                         // have not grown.
                         t = t.relaunch();
                         log.println("bench: restarted our server for idle at " + t.base() + " (pid "
                                 + t.stats().pid() + ")");
                     }
-                    runScenario(t, scenario);
+                    t = runScenario(t, scenario);
                     fresh = false;
                     deleteStreams(t);
                 }
@@ -189,7 +191,8 @@ public final class Bench {
         }
     }
 
-    private void runScenario(Target t, String scenario) throws Exception {
+    /** Runs one scenario on {@code t}; returns the server to go on with (a scenario may restart it). */
+    private Target runScenario(Target t, String scenario) throws Exception {
         log.println("bench: " + scenario + " on " + t.label());
         switch (scenario) {
             case "append" -> {
@@ -219,8 +222,12 @@ public final class Bench {
                                 o.dsAppendConnections, o.dsMessageSize, o.dsWarmupSeconds, o.dsStreamPerConnection,
                                 o.dsProducers)));
                     }
-                    emit(ds.append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
-                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection, o.dsProducers));
+                    Result r = ds.append("/bench-" + runId + "/ds-append", o.dsAppendConnections,
+                            o.dsMessageSize, o.durationSeconds, o.dsStreamPerConnection, o.dsProducers);
+                    if (o.dsNoOp) {
+                        DsNoopLimit.apply(this, r, o.dsStreamPerConnection, o.dsProducers);
+                    }
+                    emit(r);
                 }
             }
             case "ds-readers" -> {
@@ -234,8 +241,13 @@ public final class Bench {
                             o.dsSseReaders, o.dsMessageSize, o.dsRate, o.durationSeconds).forEach(this::emit);
                 }
             }
+            case "followers-100k" -> scale.followers(t);
+            case "streams-1m" -> {
+                return scale.streams(t);
+            }
             default -> throw new IllegalArgumentException("unknown scenario: " + scenario);
         }
+        return t;
     }
 
     /**
@@ -340,8 +352,8 @@ public final class Bench {
         Double v = limits.get(key);
         if (v == null) {
             log.println("bench: measuring limit " + key + " (best of 3)");
-            Result r = new Result("limit:" + kind, "-").param(kind.startsWith("file-to-") ? "senders" : "chunk",
-                    param);
+            Result r = new Result("limit:" + kind, "-").param(kind.startsWith("file-to-") ? "senders"
+                    : kind.startsWith("ds-") ? "connections" : "chunk", param);
             List<Long> runs = new ArrayList<>();
             double best = 0;
             for (int i = 0; i < 3; i++) {

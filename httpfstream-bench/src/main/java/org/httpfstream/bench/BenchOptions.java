@@ -26,6 +26,12 @@ public final class BenchOptions {
      */
     public static final List<String> NATS_SCENARIOS = List.of("nats-append", "nats-ds-append", "nats-fanout");
 
+    /**
+     * The scenarios of the next scale (issue 16): run only when named, never by {@code all}; at full
+     * size they take most of an hour and up to a few hundred thousand descriptors.
+     */
+    public static final List<String> SCALE_SCENARIOS = List.of("followers-100k", "streams-1m");
+
     /** A server given by URL, with its PID if known (0 if not). Immutable. */
     public record Server(String label, URI url, long pid) {}
 
@@ -84,6 +90,13 @@ public final class BenchOptions {
     int dsLongPollReaders;
     int dsSseReaders;
     int dsRate;
+    /** ds-append measured against the no-op server too ({@link DsNoopLimit}), as its limit. */
+    boolean dsNoOp = true;
+    /** followers-100k: idle followers, and the live streams they follow. */
+    int scaleFollowers;
+    int scaleStreams;
+    /** streams-1m: streams created. */
+    int scaleStreamCount;
     /** Seconds of each Durable Streams scenario run unmeasured first, on other streams (0: none). */
     long dsWarmupSeconds;
 
@@ -179,9 +192,10 @@ public final class BenchOptions {
                     + String.join(", ", scenarios));
         }
         for (String sc : scenarios) {
-            if (!SCENARIOS.contains(sc) && !NATS_SCENARIOS.contains(sc)) {
+            if (!SCENARIOS.contains(sc) && !NATS_SCENARIOS.contains(sc) && !SCALE_SCENARIOS.contains(sc)) {
                 throw new IllegalArgumentException("unknown scenario: " + sc + " (known: "
-                        + String.join(", ", SCENARIOS) + ", all, " + String.join(", ", NATS_SCENARIOS) + ")");
+                        + String.join(", ", SCENARIOS) + ", all, " + String.join(", ", NATS_SCENARIOS) + ", "
+                        + String.join(", ", SCALE_SCENARIOS) + ")");
             }
             if (NATS_SCENARIOS.contains(sc) && natsUrls.isEmpty()) {
                 throw new IllegalArgumentException(sc + " needs --nats URL[,URL...] (scripts/bench starts a cluster)");
@@ -230,6 +244,9 @@ public final class BenchOptions {
         dsWarmupSeconds = 5;
         natsAppendBytes = 256L << 20;
         natsDsConnections = List.of(1, 16);
+        scaleFollowers = 100_000;
+        scaleStreams = 1000;
+        scaleStreamCount = 1_000_000;
     }
 
     /**
@@ -240,7 +257,8 @@ public final class BenchOptions {
             + "fanout-bytes=4MiB fanout-followers=10 latency-followers=20 streams=20 duration=2 "
             + "catch-up-bytes=8MiB catch-up-followers=1,3 idle-followers=50 idle-streams=5 ds-connections=8 "
             + "ds-long-poll-readers=5 ds-sse-readers=5 ds-rate=50 ds-warmup-seconds=1 "
-            + "nats-append-bytes=4MiB nats-ds-connections=1,4";
+            + "nats-append-bytes=4MiB nats-ds-connections=1,4 "
+            + "scale-followers=200 scale-streams=10 scale-stream-count=2200";
 
     private void toySizes() {
         fullSizes();
@@ -284,6 +302,14 @@ public final class BenchOptions {
                 }
                 dsStreamPerConnection = v.equals("per-connection");
             }
+            case "scale-followers" -> scaleFollowers = count(key, v);
+            case "scale-streams" -> scaleStreams = count(key, v);
+            case "scale-stream-count" -> scaleStreamCount = count(key, v);
+            case "ds-no-op" -> dsNoOp = switch (v) {
+                case "yes" -> true;
+                case "no" -> false;
+                default -> throw new IllegalArgumentException("--ds-no-op is yes or no: " + v);
+            };
             case "ds-message-size" -> dsMessageSize = (int) bytes(key, v);
             case "nats-append-bytes" -> natsAppendBytes = bytes(key, v);
             case "nats-ds-connections" -> natsDsConnections = sizes(key, v);
@@ -344,7 +370,11 @@ public final class BenchOptions {
     static String usage() {
         return String.join("\n",
                 "usage: bench [SCENARIO...|all] [options]",
-                "scenarios: " + String.join(", ", SCENARIOS) + " (default: all)",
+                "scenarios: " + String.join(", ", SCENARIOS) + " (default: all);",
+                "  named only: followers-100k (--scale-followers 100000 idle followers, half WebSocket, half",
+                "  h2c ?follow, on --scale-streams 1000 live streams; memory per follower, then fanout-latency",
+                "  with them connected), streams-1m (--scale-stream-count 1000000 small streams, half WebSocket,",
+                "  half Durable Streams with a producer; append p99, RSS, disk per stream, restart time)",
                 "  --size full|toy              full-size suite (default) or a few MB / tens of connections",
                 "  --token TOKEN                send Authorization: Bearer TOKEN on every request",
                 "  --server-url URL             measure a running server (repeatable); without it the",
@@ -375,6 +405,8 @@ public final class BenchOptions {
                 "  --catch-up-followers 1,10, --idle-followers, --idle-streams",
                 "Durable Streams: --ds-connections 64 (ds-append), --ds-streams one|per-connection (ds-append),",
                 "  --ds-producers yes|no (ds-append as idempotent producers, one per connection; default no),",
+                "  --ds-no-op yes|no (ds-append's limit: the same load against a no-op HTTP/1.1 server in its",
+                "  own JVM that answers every POST with 204, best of 3; default yes),",
                 "  --ds-message-size 100, --ds-rate 100 (ds-readers appends/s), --ds-long-poll-readers 100,",
                 "  --ds-sse-readers 100, --ds-threads 1 (their load generator's event-loop threads),",
                 "  --ds-warmup-seconds 5 (each runs that long unmeasured first, on other streams; 0: none);",

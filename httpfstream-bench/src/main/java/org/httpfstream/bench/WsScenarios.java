@@ -54,10 +54,7 @@ final class WsScenarios {
             r.param("runsMBps", runs);
         }
         if (!stalled) {
-            r.limitName = "raw file append";
-            r.limitBytesPerSecond = raw;
-            r.target = "≥ 0.8 × raw file append";
-            r.targetMet = r.verified && r.ratio() >= 0.8;
+            PathLimitResults.appendLimits(bench, r, messageSize, raw);
         } else {
             Result plain = plainAppend(t, messageSize);
             r.target = "≥ 0.9 × plain append; memory bounded";
@@ -315,6 +312,9 @@ final class WsScenarios {
         s.finish(r);
         r.limitName = secure ? "raw TLS file copy ×" + n : "raw transferTo ×" + n;
         r.limitBytesPerSecond = raw;
+        if (!secure) {
+            PathLimitResults.catchUpFairLimit(bench, r, n, source);
+        }
         r.target = secure ? "≥ 0.8 × raw TLS file copy" : "≥ 0.8 × raw file-to-socket";
         r.targetMet = r.verified && r.ratio() >= 0.8;
         return r;

@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link StreamStore}, also through links, so the root stays a plain tree of stream files. Metadata
  * of the first layout ({@code ROOT/.httpfstream/streams/a/b.log.meta}, where {@code /x} and {@code
  * /x.meta/y} collided) is moved to this one when the store opens ({@link #migrate}). Each file is replaced atomically (written beside, then renamed), so a crash leaves the
- * old or the new metadata, never a mix.
+ * old or the new metadata, never a mix; without fsync, a change of producers or {@code Stream-Seq}
+ * alone is appended to the file as lines that override the earlier ones ({@link #appendChanges}), and
+ * the file is rewritten whole once those lines make it four times its size.
  *
  * <p>Two views: {@link #get} is the latest state, for the writers of a stream; {@link #published} is
  * what readers may see. Without a group commit they are one, and {@link #put} writes the file at once.
@@ -257,12 +259,89 @@ public final class MetadataStore {
         }
         synchronized (fileLock(file)) {
             Optional<StreamMetadata> latest = cache.get(file);
-            if (latest == null || latest.isEmpty() || latest == published.get(file)) {
+            Optional<StreamMetadata> written = published.get(file);
+            if (latest == null || latest.isEmpty() || latest == written) {
                 return; // removed, or written already
             }
-            write(file, latest.get(), false);
+            if (written == null || written.isEmpty() || !appendChanges(file, written.get(), latest.get())) {
+                write(file, latest.get(), false);
+            }
             published.put(file, latest);
         }
+    }
+
+    /**
+     * Without fsync: says the change from {@code written} (what the file of {@code file} holds) to {@code
+     * latest} by appending lines to the file, one positional write at its end: the producers whose state
+     * changed, in their order in {@code latest}, and {@code lastSeq}. Loading reads the file top to
+     * bottom, so a later line of a key overrides an earlier one and moves a producer to the most
+     * recently used end, as {@link StreamMetadata#withProducer} does; the result is {@code latest}.
+     * A producer's append then writes one line (about 30 bytes) instead of every producer of the stream,
+     * which with 64 producers on one stream cost a fifth of the server's time (building the file and
+     * writing 2.5 KB). One write call is all or nothing for a process that dies, as {@link #overwrite}.
+     *
+     * <p>False, and nothing written, when added lines cannot say it: another field changed, a producer
+     * was forgotten, {@code lastSeq} was removed, there is no file, or the file has grown past {@link
+     * #compactAt}; then the caller rewrites the file whole, which compacts it.
+     */
+    private boolean appendChanges(Path file, StreamMetadata written, StreamMetadata latest) throws IOException {
+        if (!sameBesidesProducersAndSeq(written, latest)
+                || latest.lastSeq() == null && written.lastSeq() != null) {
+            return false;
+        }
+        Map<String, StreamMetadata.Producer> before = written.producers();
+        StringBuilder sb = new StringBuilder(64);
+        int kept = 0;
+        for (Map.Entry<String, StreamMetadata.Producer> e : latest.producers().entrySet()) {
+            StreamMetadata.Producer old = before.get(e.getKey());
+            if (old != null) {
+                kept++;
+            }
+            if (!e.getValue().equals(old)) {
+                producerLine(sb, e.getKey(), e.getValue());
+            }
+        }
+        if (kept != before.size()) {
+            return false; // a producer was forgotten: only a rewrite says so
+        }
+        if (!Objects.equals(written.lastSeq(), latest.lastSeq())) {
+            line(sb, "lastSeq", latest.lastSeq());
+        }
+        java.nio.channels.FileChannel ch;
+        try {
+            ch = java.nio.channels.FileChannel.open(metaFile(file), java.nio.file.StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        try (ch) {
+            long end = ch.size();
+            if (end + sb.length() > compactAt(latest)) {
+                return false;
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            while (b.hasRemaining()) {
+                ch.write(b, end + b.position());
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The size past which a metadata file with appended lines is rewritten whole: four times a rough
+     * estimate of its compact size, at least 8 KiB, so that rewrites are rare and a file loads in a
+     * time proportional to its stream's producers.
+     */
+    static long compactAt(StreamMetadata m) {
+        return Math.max(8192, 4L * (256 + 48L * m.producers().size()));
+    }
+
+    /** True if {@code a} and {@code b} differ at most in their producers and {@code lastSeq}. */
+    private static boolean sameBesidesProducersAndSeq(StreamMetadata a, StreamMetadata b) {
+        return a.contentType().equals(b.contentType()) && Objects.equals(a.ttlSeconds(), b.ttlSeconds())
+                && Objects.equals(a.expiresAt(), b.expiresAt())
+                && Objects.equals(a.expiresAtInstant(), b.expiresAtInstant()) && a.closed() == b.closed()
+                && Objects.equals(a.closedBy(), b.closedBy()) && Objects.equals(a.fork(), b.fork())
+                && a.forkRefs() == b.forkRefs() && a.softDeleted() == b.softDeleted() && a.length() == b.length();
     }
 
     private boolean removed(Path file) {
@@ -290,7 +369,9 @@ public final class MetadataStore {
      * temporary file renamed over the old one cost about 300 µs each (ext4 starts writing a file back
      * when it replaces another by rename); this costs one {@code open}, one {@code pwrite} and one
      * {@code close}. One write call is all or nothing for a process that dies; what a power loss can
-     * do to a page-cache write is what the page cache (no fsync) accepts anyway.
+     * do to a page-cache write is what the page cache (no fsync) accepts anyway. Then the file is cut
+     * back to its content: that drops only the padding, so a process that dies before it leaves blank
+     * lines, and the lines {@link #appendChanges} added are gone with the rewrite.
      */
     private static boolean overwrite(Path target, StreamMetadata metadata) throws IOException {
         java.nio.channels.FileChannel ch;
@@ -310,6 +391,9 @@ public final class MetadataStore {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
                 ch.write(b, b.position());
+            }
+            if (content.length < old) {
+                ch.truncate(content.length); // the padding only: a process that dies before this leaves blank lines
             }
         }
         return true;
@@ -337,8 +421,10 @@ public final class MetadataStore {
     }
 
     private static Optional<StreamMetadata> load(Path metaFile) throws IOException {
-        java.util.List<String> producerOrder = new java.util.ArrayList<>();
-        Properties p = new Properties() { // remembers the order of the producers' lines: least recent first
+        // A set in the order of the producers' last lines (least recent first): a producer's state may
+        // be on many lines (appendChanges), the last one wins and gives its place.
+        java.util.Set<String> producerOrder = new java.util.LinkedHashSet<>();
+        Properties p = new Properties() {
             private static final long serialVersionUID = 1L;
 
             @Override
@@ -413,8 +499,12 @@ public final class MetadataStore {
         if (m.length() >= 0) {
             line(sb, "length", Long.toString(m.length()));
         }
-        m.producers().forEach((id, s) -> line(sb, "producer." + id, s.epoch() + " " + s.seq()));
+        m.producers().forEach((id, s) -> producerLine(sb, id, s));
         return sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // all ASCII
+    }
+
+    private static void producerLine(StringBuilder sb, String id, StreamMetadata.Producer s) {
+        line(sb, "producer." + id, s.epoch() + " " + s.seq());
     }
 
     private static void line(StringBuilder sb, String key, String value) {
