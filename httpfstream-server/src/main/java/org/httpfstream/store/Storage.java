@@ -90,6 +90,17 @@ public interface Storage extends Closeable {
         });
     }
 
+    /**
+     * Where the transport runs calls on this storage's streams, if they may wait on the network: empty
+     * (the default) if every call returns quickly enough to make on an event loop (the file and memory
+     * stores: local I/O), so that those stores pay no thread hop; a replicated store whose leases,
+     * metadata reads and existence checks are round trips to its cluster gives an executor of its own,
+     * and the protocols answer on the event loop once the call returned.
+     */
+    default java.util.Optional<java.util.concurrent.Executor> blockingExecutor() {
+        return java.util.Optional.empty();
+    }
+
     /** Checks a stream whose lease an append session is about to take. */
     @FunctionalInterface
     interface LeaseGuard {

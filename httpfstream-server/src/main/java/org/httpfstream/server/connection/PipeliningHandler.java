@@ -60,6 +60,25 @@ public final class PipeliningHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Runs {@code answer}, the held request's answer, then {@link #release}s, unless the answer held the
+     * channel again itself (it handed the request on to work that answers later): the requests held
+     * meanwhile then wait for that release. Call on the event loop.
+     */
+    public static void answerHeld(ChannelHandlerContext ctx, Runnable answer) {
+        PipeliningHandler h = ctx.pipeline().get(PipeliningHandler.class);
+        if (h != null) {
+            h.waiting = false;
+        }
+        try {
+            answer.run();
+        } finally {
+            if (h == null || !h.waiting) {
+                release(ctx);
+            }
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;

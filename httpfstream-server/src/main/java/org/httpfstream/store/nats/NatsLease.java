@@ -21,6 +21,8 @@ final class NatsLease implements Lease {
     private final NatsStorage storage;
     private final NatsStream stream;
     private final NatsStorage.View view;
+    /** The last append's future, null before the first. */
+    private CompletableFuture<Long> last;
 
     NatsLease(NatsStorage storage, NatsStream stream, NatsStorage.View view) {
         this.storage = storage;
@@ -43,7 +45,8 @@ final class NatsLease implements Lease {
 
     @Override
     public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
-        return view.writer().append(srcs, storage.limits().maxStreamBytes(), sizeCheck(storage));
+        last = view.writer().append(srcs, storage.limits().maxStreamBytes(), sizeCheck(storage));
+        return last;
     }
 
     @Override
@@ -80,8 +83,21 @@ final class NatsLease implements Lease {
         return view.writer().written();
     }
 
+    /**
+     * Writes the metadata once the bytes appended under this lease are acknowledged, never before: a
+     * producer's sequence or a closure is never committed for bytes that were not (a failed append
+     * writes nothing, and its retry is not taken for a duplicate), and a node told of a closure finds
+     * every byte before it on the cluster.
+     */
     @Override
     public void stageMetadata(StreamMetadata metadata) throws IOException {
+        if (last != null) {
+            try {
+                last.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(String.valueOf(e.getCause()), e);
+            }
+        }
         stream.putMetadata(metadata);
     }
 

@@ -107,6 +107,22 @@ final class NatsNames {
         return sb.toString();
     }
 
+    /**
+     * The path of a register subject ({@code <prefix>.<s>.<namespace>.<b64url(path)>}) of this namespace,
+     * or null if it is another's or not a register's.
+     */
+    String pathOfRegister(String subject) {
+        String[] tokens = subject.split("\\.");
+        if (tokens.length != 4 || !tokens[2].equals(config.namespace())) {
+            return null;
+        }
+        try {
+            return new String(B64D.decode(tokens[3]), UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static String b64(String s) {
         return B64.encodeToString(s.getBytes(UTF_8));
     }

@@ -70,6 +70,13 @@ public final class NatsStorage extends AbstractStorage {
     private final boolean ownsConnection;
     private final Dispatcher dispatcher;
     final ScheduledExecutorService timer;
+    /**
+     * The transport's calls on this store ({@link #blockingExecutor()}): each waits on round trips to the
+     * cluster, so up to {@link #CALL_THREADS} run at once, the rest queue.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor calls;
+    /** Threads for the transport's calls: enough to keep many streams' leases in flight at a few ms each. */
+    static final int CALL_THREADS = 32;
     private final ConcurrentHashMap<String, Local> locals = new ConcurrentHashMap<>();
     private final NatsRemoteSessions remote;
 
@@ -101,6 +108,42 @@ public final class NatsStorage extends AbstractStorage {
             return t;
         });
         this.remote = new NatsRemoteSessions(this, node, dispatcher);
+        this.calls = org.httpfstream.store.DaemonThreads.pool(CALL_THREADS, 0,
+                org.httpfstream.store.DaemonThreads.numbered("httpfstream-nats-calls"));
+        watchMetadata();
+    }
+
+    /**
+     * Tells this node's watchers and followers of a stream of every metadata change (a closure, a
+     * deletion, a producer's state), wherever it was made: one ordered consumer per metadata shard,
+     * from now on, on this namespace's registers. A consumer delivers only stored (replicated) changes,
+     * so a reader told of one reads it from the register; a plain subscription would also see
+     * publishes the register then refuses, and could see one before it is stored.
+     */
+    private void watchMetadata() throws IOException {
+        for (int s = 0; s < config.shards(); s++) {
+            try {
+                js.subscribe(NatsNames.META_SUBJECT_PREFIX + "." + s + "." + config.namespace() + ".*", dispatcher,
+                        m -> {
+                            String path = names.pathOfRegister(m.getSubject());
+                            if (path != null) {
+                                local(path).metadataChanges.incrementAndGet();
+                                changed(path);
+                            }
+                        }, false, PushSubscribeOptions.builder().stream(NatsNames.META_STREAM_PREFIX + "_" + s)
+                                .ordered(true).configuration(io.nats.client.api.ConsumerConfiguration.builder()
+                                        .deliverPolicy(io.nats.client.api.DeliverPolicy.New).build())
+                                .build());
+            } catch (JetStreamApiException e) {
+                throw new IOException("watching the metadata of shard " + s + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Calls on this store wait on the cluster: the transport makes them on {@link #CALL_THREADS} threads. */
+    @Override
+    public java.util.Optional<java.util.concurrent.Executor> blockingExecutor() {
+        return java.util.Optional.of(calls);
     }
 
     /** The append session another front node holds on {@code path}, if any. */
@@ -148,6 +191,8 @@ public final class NatsStorage extends AbstractStorage {
         /** Completes once the last session of this node on the stream released its cluster lease. */
         volatile CompletableFuture<Void> releasing = CompletableFuture.completedFuture(null);
         volatile View view;
+        /** How many metadata changes of the stream this node was told of (by its register's messages). */
+        final java.util.concurrent.atomic.AtomicLong metadataChanges = new java.util.concurrent.atomic.AtomicLong();
     }
 
     /** A view of one generation of a stream and its writer, fed by one subscription. */
@@ -409,6 +454,7 @@ public final class NatsStorage extends AbstractStorage {
             }
         }
         timer.shutdownNow();
+        calls.shutdownNow();
         try {
             connection.closeDispatcher(dispatcher);
         } catch (RuntimeException e) {
