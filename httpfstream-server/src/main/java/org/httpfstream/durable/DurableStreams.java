@@ -336,13 +336,14 @@ public final class DurableStreams {
     /**
      * A reader's snapshot without the stream's lock, taken from the committed length the store knows
      * without I/O and the published metadata; null when only the locked path can tell (no open writer,
-     * an expiry due, a soft-deleted stream). Metadata is read before the length, and a closure or other
-     * change is published only after the bytes it follows, so a closed snapshot never misses a byte.
+     * an expiry due, a soft-deleted stream, a store shared with other servers). Metadata is read before
+     * the length, and a closure or other change is published only after the bytes it follows, so a
+     * closed snapshot never misses a byte.
      * The length is checked known again last: a delete closes the writer before the bytes and metadata
      * go, so a snapshot that passes saw neither half of a delete.
      */
     private Snapshot quickLook(StoredStream stream) throws IOException {
-        if (stream.knownCommittedLength() < 0) {
+        if (storage.shared() || stream.knownCommittedLength() < 0) { // shared: another server may have deleted it
             return null;
         }
         Optional<StreamMetadata> m = stream.publishedMetadata();

@@ -101,6 +101,16 @@ public interface Storage extends Closeable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * True if other servers change these streams too (the front nodes of a cluster): what this server
+     * knows of a stream without I/O ({@link StoredStream#knownCommittedLength()}) may then be behind a
+     * change made elsewhere (a deletion, a new generation), and an answer that must agree with every
+     * other server asks the store. False (the default) for a store only this server writes.
+     */
+    default boolean shared() {
+        return false;
+    }
+
     /** Checks a stream whose lease an append session is about to take. */
     @FunctionalInterface
     interface LeaseGuard {

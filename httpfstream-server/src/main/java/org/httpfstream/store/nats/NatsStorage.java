@@ -140,6 +140,12 @@ public final class NatsStorage extends AbstractStorage {
         }
     }
 
+    /** Every front node of the cluster changes the streams. */
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
     /** Calls on this store wait on the cluster: the transport makes them on {@link #CALL_THREADS} threads. */
     @Override
     public java.util.Optional<java.util.concurrent.Executor> blockingExecutor() {
