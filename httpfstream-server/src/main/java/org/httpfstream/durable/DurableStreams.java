@@ -289,7 +289,7 @@ public final class DurableStreams {
      */
     public Snapshot open(String path) throws IOException {
         Snapshot s = head(path);
-        expiry.touch(s.stream().key());
+        expiry.touch(s.stream(), s.metadata(), storage.shared());
         return s;
     }
 
@@ -410,7 +410,7 @@ public final class DurableStreams {
             throw new IllegalArgumentException("from out of range: " + from);
         }
         Extent e = Reads.open(s, from, max);
-        expiry.touch(s.stream().key());
+        expiry.touch(s.stream(), s.metadata(), storage.shared());
         return e;
     }
 
@@ -458,7 +458,7 @@ public final class DurableStreams {
         if (m.isPresent() && storage.durableWrites()) {
             recovery.firstUse(stream, m.get());
         }
-        if (m.isPresent() && expiry.expired(stream.key(), m.get())) {
+        if (m.isPresent() && expiry.expired(stream, m.get(), storage.shared())) {
             deleteLocked(stream, m.get());
             stream.changed();
             return snapshotLocked(stream, forCreate, latest); // gone, or soft-deleted

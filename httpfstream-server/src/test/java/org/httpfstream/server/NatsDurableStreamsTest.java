@@ -269,6 +269,26 @@ class NatsDurableStreamsTest {
         assertThat(send(b, "GET", "/ds/expiring.txt?offset=-1", null).body()).isEqualTo("new");
     }
 
+    /**
+     * A sliding TTL restarted by reads on A is not run out on B, which last looked before them; once
+     * nobody reads it, it expires on B too.
+     */
+    @Test
+    void readsOnOneNodeKeepASlidingTtlAliveOnTheOther() throws Exception {
+        assertThat(send(a, "PUT", "/ds/sliding.txt", "s", "Content-Type", "text/plain", "Stream-TTL", "2")
+                .statusCode()).isEqualTo(201);
+        assertThat(send(b, "GET", "/ds/sliding.txt?offset=-1", null).body()).isEqualTo("s"); // B's window starts
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3500); // past B's own window
+        while (System.nanoTime() < until) { // reads on A, back to back
+            assertThat(send(a, "GET", "/ds/sliding.txt?offset=-1", null).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> onB = send(b, "GET", "/ds/sliding.txt?offset=-1", null);
+        assertThat(onB.statusCode()).isEqualTo(200);
+        assertThat(onB.body()).isEqualTo("s");
+        Await.until("unread, it expired on B", () -> send(b, "HEAD", "/ds/sliding.txt", null).statusCode() == 404);
+        assertThat(send(a, "HEAD", "/ds/sliding.txt", null).statusCode()).isEqualTo(404);
+    }
+
     @Test
     void theViewerOnOneNodeShowsAStreamWrittenOnTheOther() throws Exception {
         assertThat(send(a, "PUT", "/viewer/build.log", "one\ntwo\n", "Content-Type", "text/plain").statusCode())

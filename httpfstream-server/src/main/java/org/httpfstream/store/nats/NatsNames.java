@@ -29,6 +29,8 @@ final class NatsNames {
     static final String STREAM_PREFIX = "HFS_";
     static final String SUBJECT_PREFIX = "hfs.";
     static final String BUCKET_STREAMS = "hfs_streams";
+    /** The last access to each stream that a front node recorded (a sliding TTL's window). */
+    static final String BUCKET_ACCESS = "hfs_access";
     static final String LEASE_STREAM_PREFIX = "HFSL_";
     static final String LEASE_SUBJECT_PREFIX = "hfsl.";
     static final String META_STREAM_PREFIX = "HFSM";

@@ -65,6 +65,8 @@ public final class NatsStorage extends AbstractStorage {
     final NatsConfig config;
     final NatsNames names;
     final KeyValue streams;
+    /** {@link NatsNames#BUCKET_ACCESS}: streams' last accesses, by stream key. */
+    final KeyValue access;
     final CasRegisters metadata;
     final NatsLeases leases;
     private final boolean ownsConnection;
@@ -98,6 +100,7 @@ public final class NatsStorage extends AbstractStorage {
         NatsAssets assets = new NatsAssets(connection, config);
         assets.ensure();
         this.streams = assets.bucket(NatsNames.BUCKET_STREAMS);
+        this.access = assets.bucket(NatsNames.BUCKET_ACCESS);
         this.metadata = new CasRegisters(js, jsm, names, NatsNames.META_STREAM_PREFIX, NatsNames.META_SUBJECT_PREFIX);
         String node = Long.toHexString(ThreadLocalRandom.current().nextLong());
         this.leases = new NatsLeases(js, jsm, names, node);

@@ -291,6 +291,35 @@ final class NatsStream extends NamedStream<NatsStorage> {
         }
     }
 
+    /** The access recorded in the access bucket (one round trip), -1 if none. */
+    @Override
+    public long sharedAccess() throws IOException {
+        try {
+            io.nats.client.api.KeyValueEntry e = storage.access.get(storage.names.key(name));
+            return e == null || e.getValue() == null || e.getValue().length == 0 ? -1
+                    : Long.parseLong(new String(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (io.nats.client.JetStreamApiException | NumberFormatException e) {
+            throw new IOException("reading the last access of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Puts {@code millis} in the access bucket on the store's executor (last writer wins). */
+    @Override
+    public void recordAccess(long millis) {
+        try {
+            storage.blockingExecutor().orElseThrow().execute(() -> {
+                try {
+                    storage.access.put(storage.names.key(name),
+                            Long.toString(millis).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IOException | io.nats.client.JetStreamApiException | RuntimeException e) {
+                    // dropped: the next access records again
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the store is closing
+        }
+    }
+
     @Override
     public void removeMetadata() throws IOException {
         updateMetadata(old -> Optional.empty());
