@@ -67,13 +67,16 @@ public final class PipeliningHandler extends ChannelInboundHandlerAdapter {
      */
     public static void answerHeld(ChannelHandlerContext ctx, Runnable answer) {
         PipeliningHandler h = ctx.pipeline().get(PipeliningHandler.class);
-        if (h != null) {
-            h.waiting = false;
+        if (h == null) { // only reading was stopped: read again, and the answer may stop it again
+            ctx.channel().config().setAutoRead(true);
+            answer.run();
+            return;
         }
+        h.waiting = false;
         try {
             answer.run();
         } finally {
-            if (h == null || !h.waiting) {
+            if (!h.waiting) {
                 release(ctx);
             }
         }
