@@ -414,10 +414,21 @@ public final class DurableStreams {
         return e;
     }
 
-    /** Follows the stream whoever appends to it, until the stream is closed or deleted. */
+    /**
+     * Follows the stream whoever appends to it, until the stream is closed or deleted. On a store whose
+     * calls block, the follower's end is asked on the store's executor ({@link EndWatch}), never on the
+     * follower's thread.
+     */
     public Follower follow(Snapshot s, StreamListener listener) throws IOException {
         StoredStream stream = s.stream();
-        return stream.follow(listener, () -> ended(stream));
+        java.util.Optional<java.util.concurrent.Executor> blocking = storage.blockingExecutor();
+        if (blocking.isEmpty()) {
+            return stream.follow(listener, () -> ended(stream));
+        }
+        EndWatch end = new EndWatch(stream, listener, blocking.get(), () -> ended(stream)); // asked off the loop
+        Follower f = stream.follow(end, end);
+        end.look();
+        return f;
     }
 
     /** Registers {@code listener} for every change to the stream; see {@link StoredStream#watch}. */

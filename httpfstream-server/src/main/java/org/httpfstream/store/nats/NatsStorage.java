@@ -130,7 +130,6 @@ public final class NatsStorage extends AbstractStorage {
                         m -> {
                             String path = names.pathOfRegister(m.getSubject());
                             if (path != null) {
-                                local(path).metadataChanges.incrementAndGet();
                                 changed(path);
                             }
                         }, false, PushSubscribeOptions.builder().stream(NatsNames.META_STREAM_PREFIX + "_" + s)
@@ -200,8 +199,6 @@ public final class NatsStorage extends AbstractStorage {
         /** Completes once the last session of this node on the stream released its cluster lease. */
         volatile CompletableFuture<Void> releasing = CompletableFuture.completedFuture(null);
         volatile View view;
-        /** How many metadata changes of the stream this node was told of (by its register's messages). */
-        final java.util.concurrent.atomic.AtomicLong metadataChanges = new java.util.concurrent.atomic.AtomicLong();
     }
 
     /** A view of one generation of a stream and its writer, fed by one subscription. */

@@ -145,95 +145,11 @@ final class NatsStream extends NamedStream<NatsStorage> {
         return anyView().log();
     }
 
-    /**
-     * Follows this node's view (made from the cluster if this node has none). {@code ended} asks the
-     * cluster (the Durable Streams rules read the stream's metadata), so the follower never calls it on
-     * its own thread, an event loop: an {@link EndWatch} asks it on the store's executor, once at the
-     * start and again after each metadata change of the stream, and the follower reads its answer.
-     */
+    /** Follows this node's view (made from the cluster if this node has none: one round trip). */
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
-        NatsStorage.View v = anyView();
-        NatsLog log = v.log();
-        EndWatch end = new EndWatch(storage, storage.local(name), v, listener, ended);
-        Follower f = storage.listeners().follow(name, log::committed, log, end, end);
-        end.look();
-        return f;
-    }
-
-    /**
-     * A follower's end, known without a round trip: {@code ended} is asked off the follower's thread
-     * when the stream's metadata changed (its closure, its deletion: {@link NatsStorage.Local#metadataChanges}),
-     * and once it says so, this node's view is caught up with the cluster before the follower is told:
-     * a follower that sees the end then reads the final length, every byte appended before the closure
-     * on any node.
-     *
-     * <p>Thread safety: {@code over} and {@code seen} are volatile, {@code pending} atomic; a look runs
-     * on the store's executor, at most one at a time per follower.
-     */
-    static final class EndWatch implements StreamListener, BooleanSupplier {
-        private final NatsStorage storage;
-        private final NatsStorage.Local local;
-        private final NatsStorage.View view;
-        private final StreamListener listener;
-        private final BooleanSupplier ended;
-        private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
-        /** The metadata change count the last look saw; -1 before the first. */
-        private volatile long seen = -1;
-        private volatile boolean over;
-
-        EndWatch(NatsStorage storage, NatsStorage.Local local, NatsStorage.View view, StreamListener listener,
-                BooleanSupplier ended) {
-            this.storage = storage;
-            this.local = local;
-            this.view = view;
-            this.listener = listener;
-            this.ended = ended;
-        }
-
-        @Override
-        public boolean getAsBoolean() {
-            return over;
-        }
-
-        @Override
-        public void onChange() {
-            listener.onChange();
-            if (!over && local.metadataChanges.get() != seen) {
-                look();
-            }
-        }
-
-        /** Asks {@code ended} on the store's executor unless a look is already pending. */
-        void look() {
-            if (!pending.compareAndSet(false, true)) {
-                return;
-            }
-            try {
-                storage.blockingExecutor().orElseThrow().execute(this::run);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                over = true; // the store is closing: the follower ends with what it has
-                listener.onChange();
-            }
-        }
-
-        private void run() {
-            pending.set(false);
-            long version = local.metadataChanges.get();
-            boolean end = ended.getAsBoolean();
-            seen = version;
-            if (end) {
-                try {
-                    storage.catchUp(view);
-                } catch (IOException e) {
-                    // deleted, or the view failed: the follower ends with what this node has
-                }
-                over = true;
-                listener.onChange();
-            } else if (local.metadataChanges.get() != version) {
-                look(); // changed while asking
-            }
-        }
+        NatsLog log = anyView().log();
+        return storage.listeners().follow(name, log::committed, log, listener, ended);
     }
 
     /** Completes once every byte this node handed over for the stream is acknowledged. */
