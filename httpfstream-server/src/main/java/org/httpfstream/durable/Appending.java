@@ -209,7 +209,9 @@ final class Appending {
                 // append()'s flush, after the stream's lock.
                 lease.stageMetadata(staged);
             }
-            streams.expiry().touch(stream.key(), staged);
+            if (staged.ttlSeconds() != null) { // else nothing to restart: an append costs no map update
+                streams.expiry().touch(stream, staged, streams.storage().shared());
+            }
             return new Appended(lease.written(), updated.closed(), false, state);
         });
     }

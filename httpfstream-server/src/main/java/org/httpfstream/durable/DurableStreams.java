@@ -296,7 +296,7 @@ public final class DurableStreams {
      */
     public Snapshot open(String path) throws IOException {
         Snapshot s = head(path);
-        expiry.touch(s.stream().key());
+        expiry.touch(s.stream(), s.metadata(), storage.shared());
         return s;
     }
 
@@ -343,13 +343,14 @@ public final class DurableStreams {
     /**
      * A reader's snapshot without the stream's lock, taken from the committed length the store knows
      * without I/O and the published metadata; null when only the locked path can tell (no open writer,
-     * an expiry due, a soft-deleted stream). Metadata is read before the length, and a closure or other
-     * change is published only after the bytes it follows, so a closed snapshot never misses a byte.
+     * an expiry due, a soft-deleted stream, a store shared with other servers). Metadata is read before
+     * the length, and a closure or other change is published only after the bytes it follows, so a
+     * closed snapshot never misses a byte.
      * The length is checked known again last: a delete closes the writer before the bytes and metadata
      * go, so a snapshot that passes saw neither half of a delete.
      */
     private Snapshot quickLook(StoredStream stream) throws IOException {
-        if (stream.knownCommittedLength() < 0) {
+        if (storage.shared() || stream.knownCommittedLength() < 0) { // shared: another server may have deleted it
             return null;
         }
         Optional<StreamMetadata> m = stream.publishedMetadata();
@@ -416,14 +417,25 @@ public final class DurableStreams {
             throw new IllegalArgumentException("from out of range: " + from);
         }
         Extent e = Reads.open(s, from, max);
-        expiry.touch(s.stream().key());
+        expiry.touch(s.stream(), s.metadata(), storage.shared());
         return e;
     }
 
-    /** Follows the stream whoever appends to it, until the stream is closed or deleted. */
+    /**
+     * Follows the stream whoever appends to it, until the stream is closed or deleted. On a store whose
+     * calls block, the follower's end is asked on the store's executor ({@link EndWatch}), never on the
+     * follower's thread.
+     */
     public Follower follow(Snapshot s, StreamListener listener) throws IOException {
         StoredStream stream = s.stream();
-        return stream.follow(listener, () -> ended(stream));
+        java.util.Optional<java.util.concurrent.Executor> blocking = storage.blockingExecutor();
+        if (blocking.isEmpty()) {
+            return stream.follow(listener, () -> ended(stream));
+        }
+        EndWatch end = new EndWatch(stream, listener, blocking.get(), () -> ended(stream)); // asked off the loop
+        Follower f = stream.follow(end, end);
+        end.look();
+        return f;
     }
 
     /** Registers {@code listener} for every change to the stream; see {@link StoredStream#watch}. */
@@ -464,7 +476,7 @@ public final class DurableStreams {
         if (m.isPresent() && storage.durableWrites()) {
             recovery.firstUse(stream, m.get());
         }
-        if (m.isPresent() && expiry.expired(stream.key(), m.get())) {
+        if (m.isPresent() && expiry.expired(stream, m.get(), storage.shared())) {
             deleteLocked(stream, m.get());
             stream.changed();
             return snapshotLocked(stream, forCreate, latest); // gone, or soft-deleted

@@ -70,6 +70,7 @@ public final class HttpFStreamServer implements AutoCloseable {
     /** {@link HttpFStreamServerBuilder#nats}: streams on a NATS JetStream cluster, this server a front node. */
     public static final String STORAGE_NATS = "nats";
     private final java.util.List<String> natsUrls;
+    private final org.httpfstream.store.nats.NatsConfig natsConfig;
     /** Where streams live: {@code file} or {@code memory}. */
     private final String storageKind;
     private final Limits limits;
@@ -109,6 +110,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.fsync = b.fsync;
         this.storageKind = b.storage;
         this.natsUrls = b.natsUrls;
+        this.natsConfig = b.natsConfig;
         this.limits = b.limits;
         this.authConfig = b.auth;
         this.tlsConfig = b.tls;
@@ -186,7 +188,7 @@ public final class HttpFStreamServer implements AutoCloseable {
         if (STORAGE_NATS.equals(storageKind)) {
             try {
                 org.httpfstream.store.Storage nats = org.httpfstream.store.nats.NatsStorage.connect(natsUrls,
-                        org.httpfstream.store.nats.NatsConfig.DEFAULT, store.limits());
+                        natsConfig, store.limits());
                 store.addCloseListener(nats::close);
                 return nats;
             } catch (IOException e) {

@@ -25,6 +25,7 @@ public final class HttpFStreamServerBuilder {
     boolean fsync;
     String storage = HttpFStreamServer.STORAGE_FILE;
     java.util.List<String> natsUrls = java.util.List.of();
+    org.httpfstream.store.nats.NatsConfig natsConfig = org.httpfstream.store.nats.NatsConfig.DEFAULT;
     Limits limits = Limits.defaults();
     AuthConfig auth;
     OriginPolicy origins = OriginPolicy.sameOriginOnly();
@@ -225,6 +226,16 @@ public final class HttpFStreamServerBuilder {
         this.natsUrls = java.util.List.copyOf(urls);
         this.storage = HttpFStreamServer.STORAGE_NATS;
         return this;
+    }
+
+    /**
+     * As {@link #nats(java.util.List)}, with the layout on the cluster {@code config} (its namespace,
+     * shards, replicas, lease TTL) instead of {@link org.httpfstream.store.nats.NatsConfig#DEFAULT}; every
+     * front node of one deployment must use the same.
+     */
+    public HttpFStreamServerBuilder nats(java.util.List<String> urls, org.httpfstream.store.nats.NatsConfig config) {
+        this.natsConfig = Objects.requireNonNull(config, "config");
+        return nats(urls);
     }
 
     /** Shorthand for {@code settings(settings().withLongPollTimeout(d))}. */

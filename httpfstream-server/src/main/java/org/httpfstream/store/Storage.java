@@ -90,6 +90,27 @@ public interface Storage extends Closeable {
         });
     }
 
+    /**
+     * Where the transport runs calls on this storage's streams, if they may wait on the network: empty
+     * (the default) if every call returns quickly enough to make on an event loop (the file and memory
+     * stores: local I/O), so that those stores pay no thread hop; a replicated store whose leases,
+     * metadata reads and existence checks are round trips to its cluster gives an executor of its own,
+     * and the protocols answer on the event loop once the call returned.
+     */
+    default java.util.Optional<java.util.concurrent.Executor> blockingExecutor() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * True if other servers change these streams too (the front nodes of a cluster): what this server
+     * knows of a stream without I/O ({@link StoredStream#knownCommittedLength()}) may then be behind a
+     * change made elsewhere (a deletion, a new generation), and an answer that must agree with every
+     * other server asks the store. False (the default) for a store only this server writes.
+     */
+    default boolean shared() {
+        return false;
+    }
+
     /** Checks a stream whose lease an append session is about to take. */
     @FunctionalInterface
     interface LeaseGuard {

@@ -173,6 +173,23 @@ public interface StoredStream {
      */
     Optional<StreamMetadata> updateMetadata(UnaryOperator<Optional<StreamMetadata>> change) throws IOException;
 
+    /**
+     * The last access to the stream that a server of a {@linkplain Storage#shared() shared} store
+     * recorded ({@link #recordAccess}), in epoch milliseconds; -1 if none, or if the store is not shared
+     * (the default). A sliding expiry consults it before it deletes a stream another server kept alive.
+     */
+    default long sharedAccess() throws IOException {
+        return -1;
+    }
+
+    /**
+     * Records an access at {@code millis} for the other servers of a {@linkplain Storage#shared() shared}
+     * store, without waiting (a failure is dropped: the next access records again); nothing for a store
+     * only this server serves (the default). Never blocks.
+     */
+    default void recordAccess(long millis) {
+    }
+
     /** Forgets the metadata (a pending write of it is dropped). */
     void removeMetadata() throws IOException;
 

@@ -60,6 +60,28 @@ public final class PipeliningHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Runs {@code answer}, the held request's answer, then {@link #release}s, unless the answer held the
+     * channel again itself (it handed the request on to work that answers later): the requests held
+     * meanwhile then wait for that release. Call on the event loop.
+     */
+    public static void answerHeld(ChannelHandlerContext ctx, Runnable answer) {
+        PipeliningHandler h = ctx.pipeline().get(PipeliningHandler.class);
+        if (h == null) { // only reading was stopped: read again, and the answer may stop it again
+            ctx.channel().config().setAutoRead(true);
+            answer.run();
+            return;
+        }
+        h.waiting = false;
+        try {
+            answer.run();
+        } finally {
+            if (!h.waiting) {
+                release(ctx);
+            }
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;

@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.util.Objects;
 import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.server.BlockingCalls;
 import org.httpfstream.server.HttpFStreamSettings;
 import org.httpfstream.server.follow.FollowerGate;
 import org.httpfstream.server.follow.FollowerQuota;
@@ -58,8 +59,11 @@ final class DurableReads {
     private final HttpFStreamSettings settings;
     private final FollowerGate followers;
     private final SseSettings sse;
+    private final BlockingCalls calls;
 
-    DurableReads(DurableStreams streams, HttpFStreamSettings settings, FollowerGate followers, SseSettings sse) {
+    DurableReads(DurableStreams streams, HttpFStreamSettings settings, FollowerGate followers, SseSettings sse,
+            BlockingCalls calls) {
+        this.calls = Objects.requireNonNull(calls, "calls");
         this.streams = Objects.requireNonNull(streams, "streams");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.followers = Objects.requireNonNull(followers, "followers");
@@ -74,6 +78,10 @@ final class DurableReads {
         return settings;
     }
 
+    BlockingCalls calls() {
+        return calls;
+    }
+
     void read(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String path,
             boolean keepAlive) throws IOException {
         String offset = DurableRequests.offset(query);
@@ -84,14 +92,21 @@ final class DurableReads {
         if (live != null && offset == null) {
             throw new DurableRequests.BadRequest("live=" + live + " needs an offset");
         }
-        DurableStreams.Snapshot s = streams.open(path);
+        String cursor = DurableRequests.first(query, "cursor");
+        calls.answer(ctx, request, () -> streams.open(path),
+                s -> read(ctx, request, path, offset, live, cursor, s, keepAlive),
+                e -> DurableStreamsHandler.fail(ctx, e, "GET " + path, keepAlive));
+    }
+
+    /** The read once the stream's state is known; on the event loop. */
+    private void read(ChannelHandlerContext ctx, FullHttpRequest request, String path, String offset, String live,
+            String cursor, DurableStreams.Snapshot s, boolean keepAlive) throws IOException {
         long from;
         try {
             from = Offsets.parse(offset, s.tail());
         } catch (InvalidOffsetException e) {
             throw new DurableRequests.BadRequest(e.getMessage());
         }
-        String cursor = DurableRequests.first(query, "cursor");
         if ("sse".equals(live)) {
             sse(ctx, request, path, s, from, cursor, keepAlive);
         } else if ("long-poll".equals(live)) {

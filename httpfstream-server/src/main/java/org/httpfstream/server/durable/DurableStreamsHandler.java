@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.server.BlockingCalls;
 import org.httpfstream.server.HttpFStreamSettings;
 import org.httpfstream.server.ServerStats;
 import org.httpfstream.server.connection.PipeliningHandler;
@@ -49,7 +50,9 @@ import org.httpfstream.store.Offsets;
  * live=long-poll} and {@code live=sse}) — plus CORS preflight ({@code OPTIONS}). The router ({@code
  * org.httpfstream.server.routing.HttpFStreamHandler}) sends requests here; the operations themselves are
  * {@link DurableStreams}', the headers are read by {@link DurableRequests}, and failures are answered
- * by the one failure map ({@link FailureStatus}).
+ * by the one failure map ({@link FailureStatus}). The operations run through {@link BlockingCalls}: at
+ * once on the event loop with the file and memory stores, on the store's executor with one whose calls
+ * are round trips to a cluster (NATS), the answer then written on the event loop.
  *
  * <p>Not a channel handler itself: it answers on the caller's channel. Thread safety: holds only
  * immutable state and thread-safe collaborators; safe from any event loop.
@@ -60,6 +63,7 @@ public final class DurableStreamsHandler {
 
     private final DurableStreams streams;
     private final DurableReads reads;
+    private final BlockingCalls calls;
 
     /**
      * @param streams the Durable Streams operations
@@ -70,7 +74,8 @@ public final class DurableStreamsHandler {
     public DurableStreamsHandler(DurableStreams streams, HttpFStreamSettings settings, FollowerGate followers,
             SseSettings sse) {
         this.streams = streams;
-        this.reads = new DurableReads(streams, settings, followers, sse);
+        this.calls = BlockingCalls.of(streams.storage());
+        this.reads = new DurableReads(streams, settings, followers, sse, calls);
     }
 
     /** True for the methods only this protocol has. */
@@ -91,17 +96,24 @@ public final class DurableStreamsHandler {
             } else if (HttpMethod.POST.equals(method)) {
                 append(ctx, request, path, keepAlive);
             } else if (HttpMethod.DELETE.equals(method)) {
-                whenDurable(ctx, streams.delete(path), "DELETE " + path, keepAlive,
+                whenDurable(ctx, calls.future(() -> streams.delete(path)), "DELETE " + path, keepAlive,
                         v -> HttpErrors.send(ctx, empty(HttpResponseStatus.NO_CONTENT), keepAlive));
             } else if (HttpMethod.HEAD.equals(method)) {
                 head(ctx, path, keepAlive);
             } else {
                 reads.read(ctx, request, query, path, keepAlive);
             }
-        } catch (DurableRequests.BadRequest e) {
-            HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
         } catch (IOException e) {
-            HttpErrors.fail(ctx, e, FailureStatus.Operation.DURABLE, method + " " + path, keepAlive);
+            fail(ctx, e, method + " " + path, keepAlive);
+        }
+    }
+
+    /** Answers a failed request: 400 with its message for a malformed one, else by the failure map. */
+    static void fail(ChannelHandlerContext ctx, IOException e, String what, boolean keepAlive) {
+        if (e instanceof DurableRequests.BadRequest) {
+            HttpErrors.send(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+        } else {
+            HttpErrors.fail(ctx, e, FailureStatus.Operation.DURABLE, what, keepAlive);
         }
     }
 
@@ -119,7 +131,8 @@ public final class DurableStreamsHandler {
 
     private void create(ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive)
             throws IOException {
-        CompletableFuture<DurableStreams.Created> created = streams.create(path, DurableRequests.create(request));
+        DurableStreams.CreateRequest create = DurableRequests.create(request);
+        CompletableFuture<DurableStreams.Created> created = calls.future(() -> streams.create(path, create));
         String host = request.headers().get(HOST);
         whenDurable(ctx, created, "PUT " + path, keepAlive, c -> created(ctx, c, path, host, keepAlive));
     }
@@ -142,7 +155,7 @@ public final class DurableStreamsHandler {
     private void append(ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive)
             throws IOException {
         DurableStreams.AppendRequest append = DurableRequests.append(request);
-        CompletableFuture<DurableStreams.Appended> appended = streams.append(path, append);
+        CompletableFuture<DurableStreams.Appended> appended = calls.future(() -> streams.append(path, append));
         boolean produced = append.producer() != null && request.content().isReadable();
         boolean body = request.content().isReadable();
         whenDurable(ctx, appended, "POST " + path, keepAlive, a -> {
@@ -200,8 +213,12 @@ public final class DurableStreamsHandler {
         answer.accept(result);
     }
 
-    private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) throws IOException {
-        DurableStreams.Snapshot s = streams.head(path);
+    private void head(ChannelHandlerContext ctx, String path, boolean keepAlive) {
+        calls.answer(ctx, null, () -> streams.head(path), s -> head(ctx, s, keepAlive),
+                e -> fail(ctx, e, "HEAD " + path, keepAlive));
+    }
+
+    private void head(ChannelHandlerContext ctx, DurableStreams.Snapshot s, boolean keepAlive) {
         HttpHeaders h = new DefaultHttpHeaders();
         h.set(CONTENT_TYPE, DurableReads.contentType(s))
                 .set(CACHE_CONTROL, "no-store")

@@ -33,7 +33,8 @@ import org.httpfstream.store.StreamMetadata;
  * waits without a thread: a store watcher and a timer on the channel's event loop.
  *
  * <p>Thread safety: {@link #onChange()} may be called from any thread and only schedules a check on the
- * channel's event loop; everything else runs there. {@link #done} decides the one caller that ends the
+ * channel's event loop; the check's look at the store runs on the store's executor if it blocks;
+ * everything else runs on the event loop. {@link #done} decides the one caller that ends the
  * wait.
  */
 final class LongPoll implements StreamListener {
@@ -86,22 +87,47 @@ final class LongPoll implements StreamListener {
         ctx.executor().execute(this::check);
     }
 
+    /**
+     * Looks whether the stream moved (off the event loop with a store that blocks: {@link
+     * org.httpfstream.server.BlockingCalls#check}), then answers on the event loop if it did.
+     */
     private void check() {
         if (done.get()) {
             return;
         }
+        reads.calls().check(ctx, this::look, this::answer);
+    }
+
+    /** The stream's state now if it moved (new bytes, closed, deleted: {@link Look#gone}), else null. */
+    private Look look() throws IOException {
+        if (done.get() || !moved()) {
+            return null;
+        }
+        DurableStreams.Snapshot now = reads.streams().refresh(path, snapshot);
+        return now == null ? Look.GONE : new Look(now);
+    }
+
+    /** What {@link #look} found: the stream's state, or none ({@link #GONE}). */
+    private record Look(DurableStreams.Snapshot now) {
+        static final Look GONE = new Look(null);
+    }
+
+    private void answer(Look look, IOException failure) {
         try {
-            if (!moved()) {
+            if (failure != null) {
+                throw failure;
+            }
+            if (look == null) {
                 return;
             }
-            DurableStreams.Snapshot now = reads.streams().refresh(path, snapshot);
-            if (now == null) {
+            if (look.now() == null) {
                 if (finish()) {
                     HttpErrors.fail(ctx, new DurableStreamException(DurableStreamException.Reason.NOT_FOUND,
                             "no such stream: " + path), FailureStatus.Operation.DURABLE, "long-poll", keepAlive);
                 }
                 return;
             }
+            DurableStreams.Snapshot now = look.now();
             if (now.tail() > from || now.closed()) {
                 if (finish()) {
                     reads.catchUp(ctx, request, now, from, false, true, cursor, keepAlive);

@@ -146,13 +146,35 @@ public final class HttpFStreamHandler extends SimpleChannelInboundHandler<FullHt
             durable.handle(ctx, request, query, path);
         } else if ("APPEND".equals(verb)) {
             original.append(ctx, request, path);
-        } else if (!WebSocketUpgrade.isUpgrade(request) && !query.parameters().containsKey(FOLLOW_PARAM)
+        } else if (original.calls().inline()) {
+            read(ctx, request, query, path, keepAlive, reader(request, query, path));
+        } else { // which protocol reads the stream is a question for the store: asked off the event loop
+            original.calls().answer(ctx, request, () -> reader(request, query, path),
+                    reader -> read(ctx, request, query, path, keepAlive, reader),
+                    e -> HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "GET " + path, keepAlive));
+        }
+    }
+
+    /** Who answers a read. */
+    private enum Reader { DURABLE, ORIGINAL }
+
+    /** Who answers a read of {@code path}: the Durable Streams rules for their streams, else the original. */
+    private Reader reader(FullHttpRequest request, QueryStringDecoder query, String path) {
+        if (!WebSocketUpgrade.isUpgrade(request) && !query.parameters().containsKey(FOLLOW_PARAM)
                 && (query.parameters().containsKey("live") || original.managed(path))) {
-            durable.handle(ctx, request, query, path);
+            return Reader.DURABLE;
         } else if (!(WebSocketUpgrade.isUpgrade(request) && OriginalProtocol.binaryFrames(request, query))
                 && original.closedManaged(path)) {
             // A closed Durable Streams stream has no live read left: its bytes through the storage seam
             // (a fork's first bytes are its source's, not in its own file).
+            return Reader.DURABLE;
+        }
+        return Reader.ORIGINAL;
+    }
+
+    private void read(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String path,
+            boolean keepAlive, Reader reader) {
+        if (reader == Reader.DURABLE) {
             durable.handle(ctx, request, query, path);
         } else {
             original.follow(ctx, request, query, path, keepAlive);

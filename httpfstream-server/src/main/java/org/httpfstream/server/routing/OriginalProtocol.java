@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import org.httpfstream.durable.DurableStreams;
+import org.httpfstream.server.BlockingCalls;
 import org.httpfstream.server.HttpFStreamSettings;
 import org.httpfstream.server.ServerStats;
 import org.httpfstream.server.follow.FollowerGate;
@@ -76,6 +77,7 @@ public final class OriginalProtocol {
     private final HttpFStreamSettings settings;
     private final FollowerGate followers;
     private final WebSocketUpgrade upgrade;
+    private final BlockingCalls calls;
 
     /** The original protocol over {@code storage}, the storage {@code streams} (the Durable Streams rules) use. */
     public OriginalProtocol(Storage storage, DurableStreams streams, HttpFStreamSettings settings,
@@ -85,6 +87,12 @@ public final class OriginalProtocol {
         this.settings = settings;
         this.followers = followers;
         this.upgrade = new WebSocketUpgrade(settings);
+        this.calls = BlockingCalls.of(storage);
+    }
+
+    /** Where the reads' store work runs: at once, or off the event loop with a store that blocks. */
+    BlockingCalls calls() {
+        return calls;
     }
 
     /** An {@code APPEND}: takes the stream's lease and upgrades to a WebSocket appender. */
@@ -151,23 +159,42 @@ public final class OriginalProtocol {
         return new Found(path, stream, session);
     }
 
+    /**
+     * What a read found in the store, before it answers: the stream, its length, the offset asked, and
+     * its Durable Streams state if it was created over that protocol.
+     *
+     * @param open the state if the stream is open there (live until closed), else null
+     * @param managed the state if it was created over Durable Streams, else null
+     */
+    private record Plan(Found info, long tail, long from, DurableStreams.Snapshot open,
+            DurableStreams.Snapshot managed) {}
+
+    /** The store work of a read (off the event loop with a store that blocks). */
+    private Plan plan(String path, String offset) throws IOException {
+        Found info = lookup(path);
+        long tail = info.live() ? info.session().length() : info.stream().committedLength();
+        long from = Offsets.parse(offset, tail);
+        DurableStreams.Snapshot managed = managedSnapshot(path);
+        return new Plan(info, tail, from, managed != null && !managed.closed() ? managed : null, managed);
+    }
+
     /** A read: live over a WebSocket or HTTP while the stream is live, else the bytes written so far. */
     void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String path,
             boolean keepAlive) {
-        Found info;
-        long tail;
-        long from;
         String offset = HttpFStreamHandler.first(query, OFFSET_PARAM);
-        try {
-            info = lookup(path);
-            tail = info.live() ? info.session().length() : info.stream().committedLength();
-            from = Offsets.parse(offset, tail);
-        } catch (IOException e) {
-            HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "FOLLOW " + path, keepAlive);
-            return;
-        }
+        calls.answer(ctx, request, () -> plan(path, offset),
+                plan -> follow(ctx, request, query, path, offset, plan, keepAlive),
+                e -> HttpErrors.fail(ctx, e, FailureStatus.Operation.READ, "FOLLOW " + path, keepAlive));
+    }
+
+    /** A read once the store answered {@code plan}; on the event loop. */
+    private void follow(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String path,
+            String offset, Plan plan, boolean keepAlive) {
+        Found info = plan.info();
+        long tail = plan.tail();
+        long from = plan.from();
         // A stream created over Durable Streams is live until it is closed, whoever appends to it.
-        DurableStreams.Snapshot open = openManaged(path);
+        DurableStreams.Snapshot open = plan.open();
         // False once a live read found the session ended meanwhile: then the bytes below are all there
         // is, and Stream-Writer-Active must not tell a client (behind a proxy) that the append goes on.
         boolean writerActive = info.live();
@@ -186,7 +213,7 @@ public final class OriginalProtocol {
         // A finished stream to a follower that asked for BINARY messages (browsers and our clients):
         // upgrade, send the bytes, Close 1000. A browser reports a 200 to an upgrade as a failure.
         if (upgrading && binaryFrames(request, query)) {
-            followFinished(ctx, request, path, info, from);
+            followFinished(ctx, request, path, info, plan.managed(), from);
             return;
         }
         sendFile(ctx, request, path, info, offset == null ? -1 : from, info.live() ? info.session().length() : tail,
@@ -230,16 +257,6 @@ public final class OriginalProtocol {
         try {
             DurableStreams.Snapshot s = streams.snapshot(path);
             return s != null && s.managed() ? s : null;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** The stream's Durable Streams state if it is open there (live until closed), else null. */
-    private DurableStreams.Snapshot openManaged(String path) {
-        try {
-            DurableStreams.Snapshot s = streams.snapshot(path);
-            return s != null && s.managed() && !s.closed() ? s : null;
         } catch (IOException e) {
             return null;
         }
@@ -290,7 +307,7 @@ public final class OriginalProtocol {
      * it gets the bytes from {@code from} to the end, then Close 1000.
      */
     private void followFinished(ChannelHandlerContext ctx, FullHttpRequest request, String path,
-            Found info, long from) {
+            Found info, DurableStreams.Snapshot managed, long from) {
         WebSocketServerHandshaker handshaker = upgrade.handshaker(ctx, request, true);
         if (handshaker == null) {
             return;
@@ -301,7 +318,6 @@ public final class OriginalProtocol {
             // Ended from the start: the follower reads to the committed length, then closes. A closed
             // Durable Streams stream is read through the storage seam (a fork's first bytes are its
             // source's, not in its own file).
-            DurableStreams.Snapshot managed = managedSnapshot(path);
             subscription = managed != null ? streams.follow(managed, follower)
                     : info.stream().follow(follower, () -> true);
         } catch (IOException e) {

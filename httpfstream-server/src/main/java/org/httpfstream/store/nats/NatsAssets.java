@@ -59,6 +59,8 @@ final class NatsAssets {
             java.util.List<String> buckets = kvm.getBucketNames();
             bucket(kvm, buckets, NatsNames.BUCKET_STREAMS, null);
             leaderReads(jsm, "KV_" + NatsNames.BUCKET_STREAMS);
+            bucket(kvm, buckets, NatsNames.BUCKET_ACCESS, null);
+            leaderReads(jsm, "KV_" + NatsNames.BUCKET_ACCESS);
         } catch (JetStreamApiException e) {
             throw new IOException("preparing the JetStream streams and buckets: " + e.getMessage(), e);
         }

@@ -23,6 +23,8 @@ final class NatsLease implements Lease {
     private final NatsStorage.View view;
     /** True once the stream's entry changed ({@link #reference}, {@link #abandon}): the lease is not kept. */
     private boolean entryChanged;
+    /** The last append's future, null before the first. */
+    private CompletableFuture<Long> last;
 
     NatsLease(NatsStorage storage, NatsStream stream, NatsStorage.View view) {
         this.storage = storage;
@@ -50,7 +52,8 @@ final class NatsLease implements Lease {
 
     @Override
     public CompletableFuture<Long> append(ByteBuffer... srcs) throws IOException {
-        return view.writer().append(srcs, storage.limits().maxStreamBytes(), sizeCheck(storage));
+        last = view.writer().append(srcs, storage.limits().maxStreamBytes(), sizeCheck(storage));
+        return last;
     }
 
     @Override
@@ -88,8 +91,21 @@ final class NatsLease implements Lease {
         return view.writer().written();
     }
 
+    /**
+     * Writes the metadata once the bytes appended under this lease are acknowledged, never before: a
+     * producer's sequence or a closure is never committed for bytes that were not (a failed append
+     * writes nothing, and its retry is not taken for a duplicate), and a node told of a closure finds
+     * every byte before it on the cluster.
+     */
     @Override
     public void stageMetadata(StreamMetadata metadata) throws IOException {
+        if (last != null) {
+            try {
+                last.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(String.valueOf(e.getCause()), e);
+            }
+        }
         stream.putMetadata(metadata);
     }
 

@@ -29,6 +29,8 @@ final class NatsNames {
     static final String STREAM_PREFIX = "HFS_";
     static final String SUBJECT_PREFIX = "hfs.";
     static final String BUCKET_STREAMS = "hfs_streams";
+    /** The last access to each stream that a front node recorded (a sliding TTL's window). */
+    static final String BUCKET_ACCESS = "hfs_access";
     static final String LEASE_STREAM_PREFIX = "HFSL_";
     static final String LEASE_SUBJECT_PREFIX = "hfsl.";
     static final String META_STREAM_PREFIX = "HFSM";
@@ -105,6 +107,22 @@ final class NatsNames {
             sb.append('/').append(new String(B64D.decode(token), UTF_8));
         }
         return sb.toString();
+    }
+
+    /**
+     * The path of a register subject ({@code <prefix>.<s>.<namespace>.<b64url(path)>}) of this namespace,
+     * or null if it is another's or not a register's.
+     */
+    String pathOfRegister(String subject) {
+        String[] tokens = subject.split("\\.");
+        if (tokens.length != 4 || !tokens[2].equals(config.namespace())) {
+            return null;
+        }
+        try {
+            return new String(B64D.decode(tokens[3]), UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static String b64(String s) {

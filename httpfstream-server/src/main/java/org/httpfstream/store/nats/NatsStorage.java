@@ -65,11 +65,20 @@ public final class NatsStorage extends AbstractStorage {
     final NatsConfig config;
     final NatsNames names;
     final KeyValue streams;
+    /** {@link NatsNames#BUCKET_ACCESS}: streams' last accesses, by stream key. */
+    final KeyValue access;
     final CasRegisters metadata;
     final NatsLeases leases;
     private final boolean ownsConnection;
     private final Dispatcher dispatcher;
     final ScheduledExecutorService timer;
+    /**
+     * The transport's calls on this store ({@link #blockingExecutor()}): each waits on round trips to the
+     * cluster, so up to {@link #CALL_THREADS} run at once, the rest queue.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor calls;
+    /** Threads for the transport's calls: enough to keep many streams' leases in flight at a few ms each. */
+    static final int CALL_THREADS = 32;
     private final ConcurrentHashMap<String, Local> locals = new ConcurrentHashMap<>();
     private final NatsRemoteSessions remote;
 
@@ -91,6 +100,7 @@ public final class NatsStorage extends AbstractStorage {
         NatsAssets assets = new NatsAssets(connection, config);
         assets.ensure();
         this.streams = assets.bucket(NatsNames.BUCKET_STREAMS);
+        this.access = assets.bucket(NatsNames.BUCKET_ACCESS);
         this.metadata = new CasRegisters(js, jsm, names, NatsNames.META_STREAM_PREFIX, NatsNames.META_SUBJECT_PREFIX);
         String node = Long.toHexString(ThreadLocalRandom.current().nextLong());
         this.leases = new NatsLeases(connection, js, jsm, names, config.namespace(), node);
@@ -102,6 +112,35 @@ public final class NatsStorage extends AbstractStorage {
         });
         this.remote = new NatsRemoteSessions(this, node, dispatcher);
         dispatcher.subscribe(leases.askSubject(), m -> asked(new String(m.getData(), UTF_8)));
+        this.calls = org.httpfstream.store.DaemonThreads.pool(CALL_THREADS, 0,
+                org.httpfstream.store.DaemonThreads.numbered("httpfstream-nats-calls"));
+        watchMetadata();
+    }
+
+    /**
+     * Tells this node's watchers and followers of a stream of every metadata change (a closure, a
+     * deletion, a producer's state), wherever it was made: one ordered consumer per metadata shard,
+     * from now on, on this namespace's registers. A consumer delivers only stored (replicated) changes,
+     * so a reader told of one reads it from the register; a plain subscription would also see
+     * publishes the register then refuses, and could see one before it is stored.
+     */
+    private void watchMetadata() throws IOException {
+        for (int s = 0; s < config.shards(); s++) {
+            try {
+                js.subscribe(NatsNames.META_SUBJECT_PREFIX + "." + s + "." + config.namespace() + ".*", dispatcher,
+                        m -> {
+                            String path = names.pathOfRegister(m.getSubject());
+                            if (path != null) {
+                                changed(path);
+                            }
+                        }, false, PushSubscribeOptions.builder().stream(NatsNames.META_STREAM_PREFIX + "_" + s)
+                                .ordered(true).configuration(io.nats.client.api.ConsumerConfiguration.builder()
+                                        .deliverPolicy(io.nats.client.api.DeliverPolicy.New).build())
+                                .build());
+            } catch (JetStreamApiException e) {
+                throw new IOException("watching the metadata of shard " + s + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /**
@@ -177,6 +216,18 @@ public final class NatsStorage extends AbstractStorage {
         Kept k = local.kept;
         local.kept = null;
         return k == null ? null : k.held();
+    }
+
+    /** Every front node of the cluster changes the streams. */
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    /** Calls on this store wait on the cluster: the transport makes them on {@link #CALL_THREADS} threads. */
+    @Override
+    public java.util.Optional<java.util.concurrent.Executor> blockingExecutor() {
+        return java.util.Optional.of(calls);
     }
 
     /** The append session another front node holds on {@code path}, if any. */
@@ -514,6 +565,7 @@ public final class NatsStorage extends AbstractStorage {
             }
         }
         timer.shutdownNow();
+        calls.shutdownNow();
         try {
             connection.closeDispatcher(dispatcher);
         } catch (RuntimeException e) {

@@ -242,9 +242,10 @@ final class NatsStream extends NamedStream<NatsStorage> {
         return anyView().log();
     }
 
+    /** Follows this node's view (made from the cluster if this node has none: one round trip). */
     @Override
     public Follower follow(StreamListener listener, BooleanSupplier ended) throws IOException {
-        NatsLog log = view().log();
+        NatsLog log = anyView().log();
         return storage.listeners().follow(name, log::committed, log, listener, ended);
     }
 
@@ -300,6 +301,35 @@ final class NatsStream extends NamedStream<NatsStorage> {
                     return result;
                 }
             }
+        }
+    }
+
+    /** The access recorded in the access bucket (one round trip), -1 if none. */
+    @Override
+    public long sharedAccess() throws IOException {
+        try {
+            io.nats.client.api.KeyValueEntry e = storage.access.get(storage.names.key(name));
+            return e == null || e.getValue() == null || e.getValue().length == 0 ? -1
+                    : Long.parseLong(new String(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (io.nats.client.JetStreamApiException | NumberFormatException e) {
+            throw new IOException("reading the last access of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Puts {@code millis} in the access bucket on the store's executor (last writer wins). */
+    @Override
+    public void recordAccess(long millis) {
+        try {
+            storage.blockingExecutor().orElseThrow().execute(() -> {
+                try {
+                    storage.access.put(storage.names.key(name),
+                            Long.toString(millis).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IOException | io.nats.client.JetStreamApiException | RuntimeException e) {
+                    // dropped: the next access records again
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the store is closing
         }
     }
 
