@@ -61,6 +61,7 @@ final class SoakRun implements AutoCloseable {
                     "-http=127.0.0.1:0", "-root=" + root.resolve(name), "-long-poll-timeout=2s",
                     "-drain-timeout=1s");
             process = p;
+            started.add(p);
             port = p.awaitPort(Duration.ofSeconds(120));
             up = true;
             history.event(name + " started on port " + port);
@@ -102,6 +103,8 @@ final class SoakRun implements AutoCloseable {
     final List<FrontNode> nodes = new ArrayList<>();
     /** Problems the followers saw on the wire (a wrong {@code Stream-Offset}, say). */
     final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+    /** Every front node process started, for their logs. */
+    private final ConcurrentLinkedQueue<CliProcess> started = new ConcurrentLinkedQueue<>();
     private final ServerProcesses workers;
     private final List<Worker> writerLoops = new ArrayList<>();
     private final List<Worker> followerLoops = new ArrayList<>();
@@ -393,6 +396,29 @@ final class SoakRun implements AutoCloseable {
 
     void stopFollowers() {
         followerLoops.forEach(Worker::stop);
+    }
+
+    /**
+     * The front nodes' logged errors and warnings (with the first lines of their stack traces), at most
+     * {@code max} lines, for the history printed after a run.
+     */
+    String serverErrors(int max) {
+        List<String> out = new ArrayList<>();
+        for (CliProcess p : started) {
+            String[] lines = p.stderrText().split("\n");
+            for (int i = 0; i < lines.length && out.size() < max; i++) {
+                if (lines[i].contains(" ERROR ") || lines[i].contains(" WARN ")) {
+                    out.add("pid " + p.pid() + ": " + lines[i]);
+                    for (int j = i + 1; j < lines.length && j <= i + 4 && out.size() < max; j++) {
+                        if (lines[j].startsWith("\t") || lines[j].startsWith("Caused by")
+                                || lines[j].startsWith("java.") || lines[j].startsWith("io.")) {
+                            out.add("    " + lines[j].strip());
+                        }
+                    }
+                }
+            }
+        }
+        return String.join("\n", out);
     }
 
     @Override
