@@ -137,8 +137,12 @@ class NatsFaultTest {
                     run.history.followers.stream().filter(f -> f.stream == stream).toList()));
         }
         run.stopFollowers();
-        System.out.println("soak " + run.prefix + ": " + run.history.summary() + ", stream bytes=" + bytes
-                + "\n" + run.history.excerpt() + "front nodes' errors and warnings:\n" + run.serverErrors(80));
+        String report = "soak " + run.prefix + ": " + run.history.summary() + ", stream bytes=" + bytes + "\n"
+                + run.history.excerpt() + "front nodes' errors and warnings:\n" + run.serverErrors(80) + "\n"
+                + "anomalies: " + anomalies.size() + "\n" + String.join("\n", anomalies) + "\n";
+        System.out.println(report);
+        // kept in a file too: a long run's console output can be lost (a surefire fork that ends slowly)
+        java.nio.file.Files.writeString(Path.of("target", "soak" + run.prefix.replace('/', '-') + ".txt"), report);
         assertThat(run.history.acknowledged()).as("acknowledged operations").isGreaterThan(0);
         assertThat(anomalies).as("anomalies; history:\n%s", run.history.excerpt()).isEmpty();
     }
