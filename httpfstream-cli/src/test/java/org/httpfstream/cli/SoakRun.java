@@ -356,26 +356,34 @@ final class SoakRun implements AutoCloseable {
     }
 
     /**
-     * The stream's final bytes: read through every front node until all agree (a node's view may still be
-     * applying the last records), within a deadline.
+     * The stream's final bytes: read through every front node until all answer 200 (or 404) with the same
+     * bytes (a node's view may still be applying the last records, or waiting on the cluster after the last
+     * fault), within 90 s.
      */
     String finalText(int stream) throws IOException, InterruptedException {
         HttpClient http = ServerProcesses.httpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         List<String> seen = new ArrayList<>();
         while (true) {
             seen.clear();
+            boolean answered = true;
             for (FrontNode n : nodes) {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(n.uri(path(stream)))
-                        .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofByteArray());
-                seen.add(r.statusCode() == 404 ? "" : SoakHistory.text(r.body()));
+                try {
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(n.uri(path(stream)))
+                            .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofByteArray());
+                    answered &= r.statusCode() == 200 || r.statusCode() == 404;
+                    seen.add(r.statusCode() == 200 ? SoakHistory.text(r.body()) : "status " + r.statusCode());
+                } catch (IOException e) { // a front node still waiting on the cluster after the last fault
+                    answered = false;
+                    seen.add(e.toString());
+                }
             }
-            if (seen.stream().distinct().count() == 1) {
+            if (answered && seen.stream().distinct().count() == 1) {
                 return seen.get(0);
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the front nodes disagree on " + path(stream) + " after 60 s: lengths "
-                        + seen.stream().map(String::length).toList());
+                throw new AssertionError("the front nodes disagree on " + path(stream) + " after 90 s: "
+                        + seen.stream().map(t -> t.length() > 80 ? t.length() + " bytes" : t).toList());
             }
             pace(100); // polling: the views send no event we could wait on from here
         }
