@@ -110,27 +110,40 @@ public final class NatsStorage extends AbstractStorage {
 
     /**
      * A store on the cluster reached at {@code urls} over a connection of its own, which reconnects to
-     * any of the cluster's servers when one goes away and closes with the store.
+     * any of the cluster's servers when one goes away and closes with the store; the cluster's safety is
+     * checked first ({@link #connect(NatsConnectionOptions, NatsConfig, boolean, StoreLimits)}, not allowing
+     * unsafe settings).
      */
     public static NatsStorage connect(List<String> urls, NatsConfig config, StoreLimits limits) throws IOException {
-        Connection c;
+        return connect(NatsConnectionOptions.of(urls), config, false, limits);
+    }
+
+    /**
+     * A store on the cluster that {@code options} reach, over a connection of its own that reconnects to
+     * any of the cluster's servers and closes with the store. Before anything is made on the cluster,
+     * its settings are checked ({@link NatsSafety}): those known to lose acknowledged appends are
+     * refused unless {@code allowUnsafe}, which starts with a loud warning (and, on a server without a
+     * cluster, with streams of one replica).
+     *
+     * @throws NatsStartException one line: the connection failed, or an unsafe setting was refused
+     */
+    public static NatsStorage connect(NatsConnectionOptions options, NatsConfig config, boolean allowUnsafe,
+            StoreLimits limits) throws IOException {
+        Connection c = NatsSafety.connect(options);
         try {
-            c = io.nats.client.Nats.connect(new io.nats.client.Options.Builder().servers(urls.toArray(String[]::new))
-                    .connectionName("httpfstream").maxReconnects(-1)
-                    .reconnectWait(java.time.Duration.ofMillis(100)).build());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("connecting to NATS");
-        }
-        try {
-            return new NatsStorage(c, true, config, limits);
+            NatsConfig effective = NatsSafety.check(c, config, allowUnsafe, options.serversForDisplay());
+            return new NatsStorage(c, true, effective, limits);
         } catch (IOException | RuntimeException e) {
             try {
                 c.close();
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
-            throw e;
+            if (e instanceof NatsStartException || e instanceof java.io.InterruptedIOException) {
+                throw e;
+            }
+            throw new NatsStartException("failed to start on NATS at " + options.serversForDisplay() + ": "
+                    + NatsSafety.rootMessage(e), e);
         }
     }
 
