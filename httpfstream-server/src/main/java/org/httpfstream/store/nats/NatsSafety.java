@@ -60,12 +60,15 @@ final class NatsSafety {
     static Connection connect(NatsConnectionOptions options) throws IOException {
         AtomicReference<String> serverError = new AtomicReference<>();
         AtomicReference<String> clientError = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         io.nats.client.Options.Builder b = options.toBuilder()
                 .errorListener(new ErrorListener() {
                     @Override
                     public void errorOccurred(Connection conn, String error) {
                         serverError.set(error);
-                        LOG.warn("NATS server error on {}: {}", options.serversForDisplay(), error);
+                        if (connected.get()) { // before, the failed start says it in its one line
+                            LOG.warn("NATS server error on {}: {}", options.serversForDisplay(), error);
+                        }
                     }
 
                     @Override
@@ -85,7 +88,9 @@ final class NatsSafety {
                     }
                 });
         try {
-            return io.nats.client.Nats.connect(b.build());
+            Connection c = io.nats.client.Nats.connect(b.build());
+            connected.set(true);
+            return c;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("connecting to NATS");
