@@ -22,12 +22,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Many streams, many followers, two front nodes: each node makes one subscription (one JetStream
- * consumer) per stream however many of its followers read it, fans the records out in-process, and the
- * streams are spread over the shard streams. Counted on the cluster: the consumers on the shard streams
- * whose filter is one of this test's subjects.
+ * Many streams on two front nodes. Each node makes one subscription (one JetStream consumer) per
+ * stream however many of its followers read it, fans the records out in-process, and the streams are
+ * spread over the shard streams (counted on the cluster: the consumers on the shard streams whose filter
+ * is one of this test's subjects). And a stream and a folder of the same name made on the two nodes at
+ * once never both exist.
  */
-class NatsFanOutTest {
+class NatsManyStreamsTest {
     @RegisterExtension
     static final NatsCluster nats = new NatsCluster();
     static final int SHARDS = 4;
@@ -109,5 +110,50 @@ class NatsFanOutTest {
         assertThat(consumersBySubject.values()).as("one consumer per stream per front node, 2 nodes")
                 .containsOnly(2);
         assertThat(shardsUsed).as("12 streams spread over the 4 shard streams").isGreaterThan(1);
+    }
+
+    @Test
+    void aStreamAndAFolderOfTheSameNameMadeOnTwoNodesAtOnceNeverBothExist() throws Exception {
+        int pairs = 24;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2 * pairs);
+        try {
+            List<java.util.concurrent.Future<Boolean>> made = new ArrayList<>();
+            for (int i = 0; i < pairs; i++) {
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                String name = "/race/" + i;
+                made.add(pool.submit(() -> makes(a, name, together)));
+                made.add(pool.submit(() -> makes(b, name + "/child.log", together)));
+            }
+            for (int i = 0; i < pairs; i++) {
+                boolean stream = made.get(2 * i).get(120, java.util.concurrent.TimeUnit.SECONDS);
+                boolean folder = made.get(2 * i + 1).get(120, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(stream && folder).as("pair " + i + ": both the stream and a stream below it").isFalse();
+            }
+            List<String> all = a.list("/race/");
+            for (String path : all) {
+                for (String other : all) {
+                    assertThat(other).as("a stream below the stream " + path).doesNotStartWith(path + "/");
+                }
+            }
+            // Racers that both saw the other were both refused and took their entries back: the name is free.
+            for (int i = 0; i < pairs; i++) {
+                if (!made.get(2 * i).get() && !made.get(2 * i + 1).get()) {
+                    assertThat(makes(a, "/race/" + i, new java.util.concurrent.CyclicBarrier(1))).isTrue();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Makes the stream at {@code path} with one append, both racers at once; false if refused as the wrong shape. */
+    static boolean makes(NatsStorage node, String path, java.util.concurrent.CyclicBarrier together) throws Exception {
+        together.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            node.stream(path).withLease(true, lease -> lease.append(bytes("x"))).join();
+            return true;
+        } catch (org.httpfstream.store.NotAStreamException e) {
+            return false;
+        }
     }
 }
