@@ -144,6 +144,9 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
             }
             try {
                 awaitReady();
+                // every node's JetStream current too: an R3 stream made at once otherwise met "no suitable
+                // peers for placement" (10005) on a loaded machine (NatsServerBehaviourTest, once)
+                awaitHealthy(System.nanoTime() + READY.toNanos());
                 break;
             } catch (IOException e) {
                 // A port taken between its choice and the node's bind ends that node at once: start the

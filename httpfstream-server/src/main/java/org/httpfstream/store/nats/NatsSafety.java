@@ -202,13 +202,14 @@ final class NatsSafety {
                     problems.add("stream " + name + " has " + sc.getReplicas() + " replica(s), under "
                             + SAFE_REPLICAS + " (raise them: nats stream edit " + name + " --replicas 3)");
                 }
-                if (problems.size() >= 3) {
-                    problems.add("…");
-                    break;
-                }
             }
         } catch (JetStreamApiException e) {
             throw new NatsStartException("failed to read the JetStream streams: " + e.getMessage(), e);
+        }
+        if (problems.size() > 3) { // one line: the first three, and how many more
+            int more = problems.size() - 3;
+            problems = new ArrayList<>(problems.subList(0, 3));
+            problems.add("and " + more + " more stream(s) like these");
         }
         return problems;
     }
