@@ -45,7 +45,11 @@ public final class NatsScaleRun {
             try (NatsStorage a = new NatsStorage(nats.connect(0), true, config, StoreLimits.NONE);
                     NatsStorage b = new NatsStorage(nats.connect(1), true, config, StoreLimits.NONE)) {
                 System.out.printf("cluster and 16-shard layout ready in %d ms; load %s%n", ms(t0), load());
-                ExecutorService pool = Executors.newFixedThreadPool(threads);
+                ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "scale");
+                    t.setDaemon(true); // a failed phase ends the run
+                    return t;
+                });
                 long[] create = run(pool, streams, i -> {
                     StoredStream s = a.stream(path(i));
                     s.withLease(true, lease -> lease.append(ByteBuffer.wrap(("a" + i + ";").getBytes(UTF_8)))).join();
@@ -100,6 +104,7 @@ public final class NatsScaleRun {
     static long[] run(ExecutorService pool, int n, Step step) throws Exception {
         long[] micros = new long[n];
         AtomicInteger next = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
         List<Future<?>> fs = new ArrayList<>();
         long t0 = System.nanoTime();
         int workers = ((java.util.concurrent.ThreadPoolExecutor) pool).getCorePoolSize();
@@ -107,8 +112,18 @@ public final class NatsScaleRun {
             fs.add(pool.submit(() -> {
                 for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
                     long s = System.nanoTime();
-                    step.run(i);
+                    try {
+                        step.run(i);
+                    } catch (Exception e) {
+                        System.out.printf("  failed at item %d after %d done, %d ms into the phase: %s%n", i, done.get(),
+                                (System.nanoTime() - t0) / 1_000_000, e);
+                        throw e;
+                    }
                     micros[i] = (System.nanoTime() - s) / 1000;
+                    if (done.incrementAndGet() % 1000 == 0) {
+                        System.out.printf("  %d done, %d ms%n", done.get(), (System.nanoTime() - t0) / 1_000_000);
+                        System.out.flush();
+                    }
                 }
                 return null;
             }));
