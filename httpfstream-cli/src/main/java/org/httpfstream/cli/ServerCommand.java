@@ -139,6 +139,10 @@ public final class ServerCommand implements Callable<Integer> {
                     + "them, the client finds the others)")
     java.util.List<String> natsUrls = new java.util.ArrayList<>();
 
+    /** -nats-creds, -nats-user, -nats-tls-*, -nats-allow-unsafe and the rest of the NATS connection. */
+    @Mixin
+    NatsOptions nats = new NatsOptions();
+
     @Option(
             names = {"-tokens", "--tokens"},
             paramLabel = "FILE",
@@ -278,13 +282,18 @@ public final class ServerCommand implements Callable<Integer> {
         if (store == StoreKind.nats && natsUrls.isEmpty()) {
             throw new CommandFailure("-store=nats needs the cluster's servers: -nats=nats://host:port[,...]");
         }
+        if (store != StoreKind.nats && (!natsUrls.isEmpty() || nats.any())) {
+            throw new CommandFailure("-nats and the -nats-* options need -store=nats");
+        }
+        org.httpfstream.store.nats.NatsConnectionOptions natsOptions =
+                store == StoreKind.nats ? nats.toOptions(natsUrls, System.getenv()) : null;
         try {
             HttpFStreamServerBuilder builder = HttpFStreamServer.builder();
             if (operating.admin != null) {
                 builder.admin(operating.admin.allInterfaces() ? null : operating.admin.host(), operating.admin.port());
             }
             if (store == StoreKind.nats) {
-                builder.nats(natsUrls);
+                builder.nats(natsOptions).natsAllowUnsafe(nats.allowUnsafe);
             }
             return builder
                     .auth(tokens == null ? null : AuthConfig.of(tokens).withLinkKey(linkKey)
@@ -305,6 +314,8 @@ public final class ServerCommand implements Callable<Integer> {
                     .drainTimeout(drainTimeout)
                     .build()
                     .start();
+        } catch (org.httpfstream.store.nats.NatsStartException e) {
+            throw new CommandFailure(e.getMessage());
         } catch (AdminServer.AdminBindException e) {
             throw new CommandFailure("failed to listen on " + operating.admin + " (-admin): "
                     + bindFailure((Exception) e.getCause()));

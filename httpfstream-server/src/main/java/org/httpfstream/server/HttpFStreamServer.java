@@ -69,8 +69,9 @@ public final class HttpFStreamServer implements AutoCloseable {
     public static final String STORAGE_MEMORY = "memory";
     /** {@link HttpFStreamServerBuilder#nats}: streams on a NATS JetStream cluster, this server a front node. */
     public static final String STORAGE_NATS = "nats";
-    private final java.util.List<String> natsUrls;
+    private final org.httpfstream.store.nats.NatsConnectionOptions nats;
     private final org.httpfstream.store.nats.NatsConfig natsConfig;
+    private final boolean natsAllowUnsafe;
     /** Where streams live: {@code file} or {@code memory}. */
     private final String storageKind;
     private final Limits limits;
@@ -109,8 +110,9 @@ public final class HttpFStreamServer implements AutoCloseable {
         this.settings = b.settings;
         this.fsync = b.fsync;
         this.storageKind = b.storage;
-        this.natsUrls = b.natsUrls;
+        this.nats = b.nats;
         this.natsConfig = b.natsConfig;
+        this.natsAllowUnsafe = b.natsAllowUnsafe;
         this.limits = b.limits;
         this.authConfig = b.auth;
         this.tlsConfig = b.tls;
@@ -187,13 +189,17 @@ public final class HttpFStreamServer implements AutoCloseable {
     private org.httpfstream.store.Storage streamStorage() throws IOException {
         if (STORAGE_NATS.equals(storageKind)) {
             try {
-                org.httpfstream.store.Storage nats = org.httpfstream.store.nats.NatsStorage.connect(natsUrls,
-                        natsConfig, store.limits());
-                store.addCloseListener(nats::close);
-                return nats;
+                org.httpfstream.store.Storage cluster = org.httpfstream.store.nats.NatsStorage.connect(nats,
+                        natsConfig, natsAllowUnsafe, store.limits());
+                store.addCloseListener(cluster::close);
+                return cluster;
             } catch (IOException e) {
-                closed = true;
+                closed = true; // as when binding fails: the threads, the store and the grant file
+                listener.shutdown();
                 store.close();
+                if (access != null) {
+                    access.close();
+                }
                 throw e;
             }
         }

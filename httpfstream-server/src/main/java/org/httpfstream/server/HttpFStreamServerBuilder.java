@@ -24,8 +24,9 @@ public final class HttpFStreamServerBuilder {
     HttpFStreamSettings settings = HttpFStreamSettings.defaults();
     boolean fsync;
     String storage = HttpFStreamServer.STORAGE_FILE;
-    java.util.List<String> natsUrls = java.util.List.of();
+    org.httpfstream.store.nats.NatsConnectionOptions nats;
     org.httpfstream.store.nats.NatsConfig natsConfig = org.httpfstream.store.nats.NatsConfig.DEFAULT;
+    boolean natsAllowUnsafe;
     Limits limits = Limits.defaults();
     AuthConfig auth;
     OriginPolicy origins = OriginPolicy.sameOriginOnly();
@@ -201,7 +202,7 @@ public final class HttpFStreamServerBuilder {
      * @throws IllegalArgumentException for any other name
      */
     public HttpFStreamServerBuilder storage(String kind) {
-        if (HttpFStreamServer.STORAGE_NATS.equals(kind) && !natsUrls.isEmpty()) {
+        if (HttpFStreamServer.STORAGE_NATS.equals(kind) && nats != null) {
             return this; // set by nats(urls)
         }
         if (!HttpFStreamServer.STORAGE_FILE.equals(kind) && !HttpFStreamServer.STORAGE_MEMORY.equals(kind)) {
@@ -220,10 +221,14 @@ public final class HttpFStreamServerBuilder {
      * @throws IllegalArgumentException if {@code urls} is empty
      */
     public HttpFStreamServerBuilder nats(java.util.List<String> urls) {
-        if (urls.isEmpty()) {
-            throw new IllegalArgumentException("nats needs at least one server URL");
-        }
-        this.natsUrls = java.util.List.copyOf(urls);
+        return nats(org.httpfstream.store.nats.NatsConnectionOptions.of(urls));
+    }
+
+    /**
+     * Like {@link #nats(java.util.List)}, with how to connect: credentials, TLS, connection name.
+     */
+    public HttpFStreamServerBuilder nats(org.httpfstream.store.nats.NatsConnectionOptions options) {
+        this.nats = java.util.Objects.requireNonNull(options, "options");
         this.storage = HttpFStreamServer.STORAGE_NATS;
         return this;
     }
@@ -236,6 +241,18 @@ public final class HttpFStreamServerBuilder {
     public HttpFStreamServerBuilder nats(java.util.List<String> urls, org.httpfstream.store.nats.NatsConfig config) {
         this.natsConfig = Objects.requireNonNull(config, "config");
         return nats(urls);
+    }
+
+    /**
+     * Starts on NATS settings known to lose acknowledged appends (a server without a cluster, fewer than
+     * 3 replicas, a server version with a known data-loss bug) with a loud warning instead of refusing to
+     * start (default false: the server's start fails naming the setting). See {@link
+     * org.httpfstream.store.nats.NatsStorage#connect(org.httpfstream.store.nats.NatsConnectionOptions,
+     * org.httpfstream.store.nats.NatsConfig, boolean, org.httpfstream.store.StoreLimits)}.
+     */
+    public HttpFStreamServerBuilder natsAllowUnsafe(boolean allow) {
+        this.natsAllowUnsafe = allow;
+        return this;
     }
 
     /** Shorthand for {@code settings(settings().withLongPollTimeout(d))}. */

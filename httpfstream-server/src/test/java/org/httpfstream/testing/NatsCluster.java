@@ -52,13 +52,42 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     /** Keeps the fault tests' expected refused connections out of the test output. */
     private static final io.nats.client.ErrorListener QUIET = new io.nats.client.ErrorListener() { };
 
-    private final Process[] processes = new Process[NODES]; // Guarded by this.
-    private final int[] clientPorts = new int[NODES];
-    private final int[] routePorts = new int[NODES];
-    private final int[] monitorPorts = new int[NODES];
+    private final int nodes;
+    /** Lines added to every node's config (authentication, TLS). */
+    private final String extraConfig;
+    /** Adds what the tests' own connections need to reach the nodes (credentials, TLS). */
+    private final java.util.function.UnaryOperator<Options.Builder> client;
+    private final Process[] processes; // Guarded by this.
+    private final int[] clientPorts;
+    private final int[] routePorts;
+    private final int[] monitorPorts;
     private Path folder;
     private String owner; // the extension context that started it
     private long startMillis;
+
+    /** The 3-node cluster every NATS store test runs on. */
+    public NatsCluster() {
+        this(NODES, "", b -> b);
+    }
+
+    private NatsCluster(int nodes, String extraConfig, java.util.function.UnaryOperator<Options.Builder> client) {
+        this.nodes = nodes;
+        this.extraConfig = extraConfig;
+        this.client = client;
+        this.processes = new Process[nodes];
+        this.clientPorts = new int[nodes];
+        this.routePorts = new int[nodes];
+        this.monitorPorts = new int[nodes];
+    }
+
+    /**
+     * One JetStream server without a cluster block (the start-up safety check refuses it), with {@code
+     * extraConfig} added to its config file (e.g. an {@code authorization} or {@code tls} block), and
+     * {@code client} adding to the tests' own connections what that config asks of them.
+     */
+    public static NatsCluster single(String extraConfig, java.util.function.UnaryOperator<Options.Builder> client) {
+        return new NatsCluster(1, extraConfig, client);
+    }
 
     /** The time the last {@link #start()} took until the cluster was ready, in milliseconds. */
     public long startMillis() {
@@ -100,21 +129,24 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
         String exe = executable();
         for (int attempt = 1; ; attempt++) {
             folder = TempFolders.create();
-            int[] ports = freePorts(3 * NODES);
-            for (int i = 0; i < NODES; i++) {
+            int[] ports = freePorts(3 * nodes);
+            for (int i = 0; i < nodes; i++) {
                 clientPorts[i] = ports[3 * i];
                 routePorts[i] = ports[3 * i + 1];
                 monitorPorts[i] = ports[3 * i + 2];
             }
-            for (int i = 0; i < NODES; i++) {
+            for (int i = 0; i < nodes; i++) {
                 Files.createDirectories(nodeDir(i).resolve("js"));
                 Files.writeString(nodeDir(i).resolve("nats.conf"), config(i), UTF_8);
             }
-            for (int i = 0; i < NODES; i++) {
+            for (int i = 0; i < nodes; i++) {
                 processes[i] = launch(exe, i);
             }
             try {
                 awaitReady();
+                // every node's JetStream current too: an R3 stream made at once otherwise met "no suitable
+                // peers for placement" (10005) on a loaded machine (NatsServerBehaviourTest, once)
+                awaitHealthy(System.nanoTime() + READY.toNanos());
                 break;
             } catch (IOException e) {
                 // A port taken between its choice and the node's bind ends that node at once: start the
@@ -134,13 +166,14 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     }
 
     private String config(int i) {
-        String routes = java.util.stream.IntStream.range(0, NODES).filter(j -> j != i)
+        String routes = java.util.stream.IntStream.range(0, nodes).filter(j -> j != i)
                 .mapToObj(j -> "nats-route://127.0.0.1:" + routePorts[j]).collect(Collectors.joining(", "));
         return "server_name: n" + i + "\n"
                 + "listen: 127.0.0.1:" + clientPorts[i] + "\n"
                 + "http: 127.0.0.1:" + monitorPorts[i] + "\n"
                 + "jetstream { store_dir: \"" + nodeDir(i).resolve("js") + "\" }\n"
-                + "cluster { name: hfs, listen: 127.0.0.1:" + routePorts[i] + ", routes: [" + routes + "] }\n";
+                + (nodes == 1 ? "" : "cluster { name: hfs, listen: 127.0.0.1:" + routePorts[i] + ", routes: [" + routes + "] }\n")
+                + extraConfig + "\n";
     }
 
     private Process launch(String exe, int i) throws IOException {
@@ -153,7 +186,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     /** Waits until JetStream answers through every node (a meta leader exists and each node sees it). */
     private void awaitReady() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + READY.toNanos();
-        for (int i = 0; i < NODES; i++) {
+        for (int i = 0; i < nodes; i++) {
             if (processes[i] == null) {
                 continue;
             }
@@ -167,8 +200,8 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
             if (!processes[i].isAlive()) {
                 throw new IOException("nats-server n" + i + " exited: " + log(i));
             }
-            try (Connection c = Nats.connect(new Options.Builder().server(url(i)).noReconnect()
-                    .connectionTimeout(Duration.ofSeconds(2)).build())) {
+            try (Connection c = Nats.connect(client.apply(new Options.Builder().server(url(i)).noReconnect()
+                    .connectionTimeout(Duration.ofSeconds(2)).errorListener(QUIET)).build())) {
                 var info = c.jetStreamManagement().getAccountStatistics();
                 if (info != null) {
                     return;
@@ -222,7 +255,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     /** The client URLs of every node. */
     public List<String> urls() {
         List<String> urls = new ArrayList<>();
-        for (int i = 0; i < NODES; i++) {
+        for (int i = 0; i < nodes; i++) {
             urls.add(url(i));
         }
         return urls;
@@ -230,8 +263,8 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
 
     /** A new connection to the cluster (any node, reconnecting to another when one dies). */
     public Connection connect() throws IOException, InterruptedException {
-        return Nats.connect(new Options.Builder().servers(urls().toArray(String[]::new))
-                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).errorListener(QUIET).build());
+        return Nats.connect(client.apply(new Options.Builder().servers(urls().toArray(String[]::new))
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).errorListener(QUIET)).build());
     }
 
     /**
@@ -279,7 +312,7 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
      */
     private void awaitHealthy(long deadline) throws IOException, InterruptedException {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        for (int n = 0; n < NODES; n++) {
+        for (int n = 0; n < nodes; n++) {
             if (processes[n] == null) {
                 continue;
             }
@@ -332,13 +365,13 @@ public final class NatsCluster implements BeforeAllCallback, AfterAllCallback, A
     /** Stops every node (SIGTERM, then SIGKILL after 10 s) and deletes the folder. */
     @Override
     public synchronized void close() {
-        for (int i = 0; i < NODES; i++) {
+        for (int i = 0; i < nodes; i++) {
             Process p = processes[i];
             if (p != null) {
                 p.destroy();
             }
         }
-        for (int i = 0; i < NODES; i++) {
+        for (int i = 0; i < nodes; i++) {
             Process p = processes[i];
             if (p != null) {
                 try {

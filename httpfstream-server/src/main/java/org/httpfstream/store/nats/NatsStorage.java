@@ -237,27 +237,40 @@ public final class NatsStorage extends AbstractStorage {
 
     /**
      * A store on the cluster reached at {@code urls} over a connection of its own, which reconnects to
-     * any of the cluster's servers when one goes away and closes with the store.
+     * any of the cluster's servers when one goes away and closes with the store; the cluster's safety is
+     * checked first ({@link #connect(NatsConnectionOptions, NatsConfig, boolean, StoreLimits)}, not allowing
+     * unsafe settings).
      */
     public static NatsStorage connect(List<String> urls, NatsConfig config, StoreLimits limits) throws IOException {
-        Connection c;
+        return connect(NatsConnectionOptions.of(urls), config, false, limits);
+    }
+
+    /**
+     * A store on the cluster that {@code options} reach, over a connection of its own that reconnects to
+     * any of the cluster's servers and closes with the store. Before anything is made on the cluster,
+     * its settings are checked ({@link NatsSafety}): those known to lose acknowledged appends are
+     * refused unless {@code allowUnsafe}, which starts with a loud warning (and, on a server without a
+     * cluster, with streams of one replica).
+     *
+     * @throws NatsStartException one line: the connection failed, or an unsafe setting was refused
+     */
+    public static NatsStorage connect(NatsConnectionOptions options, NatsConfig config, boolean allowUnsafe,
+            StoreLimits limits) throws IOException {
+        Connection c = NatsSafety.connect(options);
         try {
-            c = io.nats.client.Nats.connect(new io.nats.client.Options.Builder().servers(urls.toArray(String[]::new))
-                    .connectionName("httpfstream").maxReconnects(-1)
-                    .reconnectWait(java.time.Duration.ofMillis(100)).build());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("connecting to NATS");
-        }
-        try {
-            return new NatsStorage(c, true, config, limits);
+            NatsConfig effective = NatsSafety.check(c, config, allowUnsafe, options.serversForDisplay());
+            return new NatsStorage(c, true, effective, limits);
         } catch (IOException | RuntimeException e) {
             try {
                 c.close();
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
-            throw e;
+            if (e instanceof NatsStartException || e instanceof java.io.InterruptedIOException) {
+                throw e;
+            }
+            throw new NatsStartException("failed to start on NATS at " + options.serversForDisplay() + ": "
+                    + NatsSafety.rootMessage(e), e);
         }
     }
 
@@ -347,6 +360,12 @@ public final class NatsStorage extends AbstractStorage {
     /**
      * Makes the stream at {@code path} (or finds the one another writer made meanwhile).
      *
+     * <p>The lease of {@code path} serializes the creators of this one path, not a creator of {@code
+     * /a} with one of {@code /a/b} on another node. So a creator writes its entry first and looks for
+     * the other shape second (a stream below it, a stream above it), and takes its entry back if it
+     * finds one: every entry is written to the one streams bucket, in one order, so of two such
+     * creators racing at least one sees the other's entry (both may, and both are then refused).
+     *
      * @throws NotAStreamException if the path is a folder of streams or lies below a stream
      */
     Entry create(String path) throws IOException {
@@ -354,25 +373,44 @@ public final class NatsStorage extends AbstractStorage {
         if (e != null) {
             return e;
         }
-        if (path.equals("/") || folder(path)) {
-            throw new NotAStreamException(path + " is a folder, not a stream");
-        }
-        for (int i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
-            if (entry(path.substring(0, i)) != null) {
-                throw new NotAStreamException("a parent of " + path + " is a file, not a folder");
-            }
+        String wrongShape = wrongShape(path);
+        if (wrongShape != null) {
+            throw new NotAStreamException(wrongShape);
         }
         Entry made = new Entry(Long.toHexString(System.currentTimeMillis()) + "x"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1), null, null, 0, 0);
+        long rev;
         try {
-            long rev = streams.create(names.key(path), made.encode());
-            return new Entry(made.generation(), null, null, 0, rev);
+            rev = streams.create(names.key(path), made.encode());
         } catch (JetStreamApiException ex) {
             if (ex.getApiErrorCode() == 10071) {
                 return Objects.requireNonNull(entry(path), "made and deleted meanwhile: " + path);
             }
             throw new IOException(ex.getMessage(), ex);
         }
+        wrongShape = wrongShape(path); // a folder or parent stream made on another node meanwhile
+        if (wrongShape != null) {
+            try {
+                streams.delete(names.key(path), rev); // still ours: we hold the path's lease
+            } catch (JetStreamApiException ex) {
+                throw new IOException("taking back " + path + ": " + ex.getMessage(), ex);
+            }
+            throw new NotAStreamException(wrongShape);
+        }
+        return new Entry(made.generation(), null, null, 0, rev);
+    }
+
+    /** Why a stream cannot be made at {@code path} (a folder of streams, or below a stream), or null. */
+    private String wrongShape(String path) throws IOException {
+        if (path.equals("/") || folder(path)) {
+            return path + " is a folder, not a stream";
+        }
+        for (int i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
+            if (entry(path.substring(0, i)) != null) {
+                return "a parent of " + path + " is a file, not a folder";
+            }
+        }
+        return null;
     }
 
     /** True if some stream lies below {@code path}. */

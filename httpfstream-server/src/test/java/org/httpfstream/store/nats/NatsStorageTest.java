@@ -281,6 +281,56 @@ class NatsStorageTest {
             assertThat(onA.committedLength()).isEqualTo(6);
             assertThat(read(onA, 0, 6)).isEqualTo("A1B1B2");
         }
+
+        /**
+         * The log's own check, deterministically: the paused writer is driven directly, so neither its
+         * session's lease renewal nor the lease tokens can refuse it first. JetStream refuses its record
+         * (10071, wrong last sequence: another writer appended since), and the record is not on the log
+         * at all, not merely ignored by readers.
+         */
+        @Test
+        void thePausedWritersRecordIsRefusedByJetStreamWithWrongLastSequenceAndNeverStored() throws Exception {
+            String path = "/fence-log.log";
+            SessionLease paused = a.stream(path).startSession();
+            paused.append(bytes("A1"));
+            Await.until("A1 is committed", () -> paused.length() == 2);
+            NatsWriter pausedWriter = a.cachedView(path).writer(); // the paused session's writer, as it was
+            a.jsm.purgeStream(NatsNames.leaseStreamName(a.names.shard(path)),
+                    io.nats.client.PurgeOptions.subject(a.names.leaseSubject(path))); // its lease aged out
+            SessionLease next = b.stream(path).startSession();
+            next.append(bytes("B1"));
+            Await.until("B1 is committed", () -> next.length() == 4);
+            Await.until("node A's view applied B1", () -> a.stream(path).committedLength() == 4);
+
+            var late = pausedWriter.append(new ByteBuffer[] {bytes("late")}, 0, (length, n, max) -> { });
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(late::join);
+            assertThat(refused).isInstanceOf(CompletionException.class)
+                    .hasCauseInstanceOf(NatsWriter.FencedException.class);
+            assertThat(apiErrorCode(refused)).isEqualTo(10071);
+            assertThatThrownBy(() -> pausedWriter.append(new ByteBuffer[] {bytes("later")}, 0, (l, n, m) -> { }))
+                    .isInstanceOf(NatsWriter.FencedException.class); // and it stays refused
+
+            next.append(bytes("B2"));
+            next.end().join();
+            String subject = a.cachedView(path).log().subject;
+            var state = a.jsm.getStreamInfo(a.names.streamOf(path),
+                    io.nats.client.api.StreamInfoOptions.filterSubjects(subject)).getStreamState();
+            assertThat(state.getSubjectMap()).containsEntry(subject, 3L); // A1, B1, B2: no late record
+            for (NatsStorage node : List.of(a, b, node(2))) {
+                assertThat(node.stream(path).committedLength()).isEqualTo(6);
+                assertThat(read(node.stream(path), 0, 6)).isEqualTo("A1B1B2");
+            }
+        }
+
+        /** The JetStream API error code in {@code t}'s causes, or -1. */
+        static int apiErrorCode(Throwable t) {
+            for (Throwable x = t; x != null; x = x.getCause()) {
+                if (x instanceof io.nats.client.JetStreamApiException j) {
+                    return j.getApiErrorCode();
+                }
+            }
+            return -1;
+        }
     }
 
     @Nested
