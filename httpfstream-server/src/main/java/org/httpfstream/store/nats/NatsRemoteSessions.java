@@ -40,6 +40,8 @@ final class NatsRemoteSessions {
      */
     private final ConcurrentHashMap<String, CompletableFuture<Void>> known = new ConcurrentHashMap<>();
     private static final CompletableFuture<Void> TOLD = CompletableFuture.completedFuture(null);
+    /** How long a caller waits for another's first read of a path's lease, or a queued session start. */
+    static final long FIRST_READ_WAIT_MILLIS = 5_000;
 
     NatsRemoteSessions(NatsStorage storage, String node, Dispatcher dispatcher) {
         this.storage = storage;
@@ -64,8 +66,18 @@ final class NatsRemoteSessions {
             } finally {
                 reading.complete(null);
             }
-        } else {
-            first.join(); // another caller's read of the lease, one round trip
+        } else if (!first.isDone() && !storage.onTimer()) {
+            // Another caller's read of the lease (one round trip), or a session start queued on the timer.
+            // Never on the timer itself (a listener told of one start may ask while the next start of the
+            // same path waits behind it: that wait would never end), and bounded: on a slow cluster the
+            // caller goes on with what this node knows.
+            try {
+                first.get(FIRST_READ_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // what is known now
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         RemoteSession s = sessions.get(path);
         return s == null || s.ended() ? Optional.empty() : Optional.of(s);

@@ -72,6 +72,8 @@ public final class NatsStorage extends AbstractStorage {
     private final boolean ownsConnection;
     private final Dispatcher dispatcher;
     final ScheduledExecutorService timer;
+    /** The timer's thread (the last one it made): work on it must never wait for the timer. */
+    private volatile Thread timerThread;
     /**
      * The transport's calls on this store ({@link #blockingExecutor()}): each waits on round trips to the
      * cluster, so up to {@link #CALL_THREADS} run at once, the rest queue.
@@ -108,6 +110,7 @@ public final class NatsStorage extends AbstractStorage {
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "httpfstream-nats-leases");
             t.setDaemon(true);
+            timerThread = t;
             return t;
         });
         this.remote = new NatsRemoteSessions(this, node, dispatcher);
@@ -115,6 +118,11 @@ public final class NatsStorage extends AbstractStorage {
         this.calls = org.httpfstream.store.DaemonThreads.pool(CALL_THREADS, 0,
                 org.httpfstream.store.DaemonThreads.numbered("httpfstream-nats-calls"));
         watchMetadata();
+    }
+
+    /** True on the timer's own thread, where waiting for a task queued on the timer would never end. */
+    boolean onTimer() {
+        return Thread.currentThread() == timerThread;
     }
 
     /**
