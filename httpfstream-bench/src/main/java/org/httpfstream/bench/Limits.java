@@ -138,6 +138,16 @@ public final class Limits {
      * of the whole {@code file}, each to its own loopback socket read by its own sink.
      */
     public static double fileToSocket(Path file, int senders) throws Exception {
+        return fileToSocket(file, senders, Limits::sink);
+    }
+
+    /** What a probe's receiving end does with one accepted connection: the bytes it read. */
+    interface Sink {
+        long drain(ServerSocketChannel listener) throws IOException;
+    }
+
+    /** As {@link #fileToSocket(Path, int)}, each connection read by {@code sink}. */
+    static double fileToSocket(Path file, int senders, Sink sink) throws Exception {
         if (senders < 1) {
             throw new IllegalArgumentException("senders < 1: " + senders);
         }
@@ -147,7 +157,7 @@ public final class Limits {
             listener.bind(new InetSocketAddress("127.0.0.1", 0), senders);
             List<Future<Long>> sinks = new ArrayList<>();
             for (int i = 0; i < senders; i++) {
-                sinks.add(pool.submit(() -> sink(listener)));
+                sinks.add(pool.submit(() -> sink.drain(listener)));
             }
             List<SocketChannel> outs = new ArrayList<>();
             for (int i = 0; i < senders; i++) {

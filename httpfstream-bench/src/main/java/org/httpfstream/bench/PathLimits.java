@@ -198,49 +198,7 @@ final class PathLimits {
      * bounded by the cores.
      */
     static double fileToSocketChecked(Path file, int senders) throws Exception {
-        if (senders < 1) {
-            throw new IllegalArgumentException("senders < 1: " + senders);
-        }
-        long size = Files.size(file);
-        ExecutorService pool = Executors.newFixedThreadPool(2 * senders);
-        try (ServerSocketChannel listener = ServerSocketChannel.open()) {
-            listener.bind(new InetSocketAddress("127.0.0.1", 0), senders);
-            List<Future<Long>> sinks = new ArrayList<>();
-            for (int i = 0; i < senders; i++) {
-                sinks.add(pool.submit(() -> checkingSink(listener)));
-            }
-            List<SocketChannel> outs = new ArrayList<>();
-            for (int i = 0; i < senders; i++) {
-                outs.add(SocketChannel.open(listener.getLocalAddress()));
-            }
-            long start = System.nanoTime();
-            List<Future<Long>> sends = new ArrayList<>();
-            for (SocketChannel out : outs) {
-                sends.add(pool.submit(() -> {
-                    try (out; FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-                        long p = 0;
-                        while (p < size) {
-                            p += in.transferTo(p, size - p, out);
-                        }
-                        out.shutdownOutput();
-                        return p;
-                    }
-                }));
-            }
-            long total = 0;
-            for (Future<Long> s : sinks) {
-                total += s.get(10, TimeUnit.MINUTES);
-            }
-            for (Future<Long> s : sends) {
-                s.get(10, TimeUnit.MINUTES);
-            }
-            if (total != size * senders) {
-                throw new IOException("the sinks got " + total + " of " + size * senders + " bytes");
-            }
-            return total / seconds(start);
-        } finally {
-            pool.shutdownNow();
-        }
+        return Limits.fileToSocket(file, senders, PathLimits::checkingSink);
     }
 
     private static long checkingSink(ServerSocketChannel listener) throws IOException {
